@@ -1,0 +1,218 @@
+package bot
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"time"
+)
+
+// Special step ids a Result may name.
+const (
+	Stay = ""        // ask the current question again (after Result.Say)
+	Done = "\x00end" // the flow is finished
+)
+
+// Flow is one conversation, declared as data: an id, the words that start
+// it, its place in the main menu and its steps.
+type Flow struct {
+	ID       string
+	Title    string   // message id of its main-menu label
+	Triggers []string // words that start it when no flow runs, or as a command at any time
+	Menu     int      // position in the main menu; 0 keeps it out of the menu
+	// Visible says whether the flow is offered to this person now (admins
+	// only, registered owners only). nil means always.
+	Visible func(ctx context.Context, t *Turn) bool
+	// Begin, if set, runs when the flow starts, with the deep-link or
+	// command argument ("pelatihan 12" → "12"). It may jump to any step.
+	Begin func(ctx context.Context, t *Turn, arg string) Result
+	Steps []*Step // the first is where the flow starts
+}
+
+// Step is one question of a flow.
+type Step struct {
+	ID     string
+	Prompt string // message id of the question
+	// Data fills the Prompt's template; Options lists numbered choices.
+	Data    func(ctx context.Context, t *Turn) map[string]any
+	Options func(ctx context.Context, t *Turn) []Option
+	Multi   bool   // several options may be picked at once ("1,3")
+	Ask     Ask    // channel affordance for the answer
+	Help    string // message id for "bantuan" at this step (optional)
+	Accept  []Kind // message kinds the step takes; default text only
+	// Numbered steps count in "langkah 5 dari 13"; the rest (consent,
+	// summary) do not.
+	Numbered bool
+
+	// Skip, if it returns true, passes this step by (a phone number the
+	// channel already knows).
+	Skip func(ctx context.Context, t *Turn) bool
+
+	// The declarative way: Parse validates and normalises the answer; the
+	// value is stored under Answers[ID] and the flow goes on to Next (or the
+	// following step). A non-zero problem re-asks with that reason.
+	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text)
+	Next  string
+
+	// The general way: Handle decides everything. It replaces Parse/Next.
+	Handle func(ctx context.Context, t *Turn, in In) Result
+}
+
+// In is the user's answer as a step sees it.
+type In struct {
+	Text    string   // trimmed text
+	Norm    string   // Normalize(Text)
+	Choice  *Option  // the option picked, when the step has options and one matched
+	Choices []Option // the options picked, for Multi steps
+	Msg     *Message // everything else (location, media, contact)
+}
+
+// Result is what a step decided.
+type Result struct {
+	Say  []Out  // sent before the next question
+	Next string // step id, Stay or Done
+	// Quiet suppresses the next question's prompt (Say already asks it) or,
+	// with Done, the main menu.
+	Quiet bool
+	// Call starts another flow; when it is done, this flow resumes at Next.
+	Call    string
+	CallArg string
+}
+
+// Goto moves to step id after saying texts.
+func Goto(id string, say ...Out) Result { return Result{Say: say, Next: id} }
+
+// Retry asks the current question again after explaining why.
+func Retry(problem ...Text) Result { return Result{Say: []Out{Say(problem...)}, Next: Stay} }
+
+// Finish ends the flow after saying texts; the main menu follows.
+func Finish(say ...Out) Result { return Result{Say: say, Next: Done} }
+
+// Turn is the context a step runs in: who, what they sent, their state.
+type Turn struct {
+	Conv    Conversation
+	Msg     Message
+	Lang    string
+	Now     time.Time
+	Profile Profile
+	State   *State
+	Flow    *Flow
+
+	err error
+}
+
+// Fail records that the turn could not be done (a store error). The engine
+// does not save the state, the dispatcher tells the person and retries.
+func (t *Turn) Fail(err error) {
+	if t.err == nil {
+		t.err = err
+	}
+}
+
+// Editing reports whether the current question was reached from a summary
+// ("ubah 3") and will return there.
+func (t *Turn) Editing() bool { return t.Get(returnKey) != "" }
+
+// Get returns an answer of the current flow.
+func (t *Turn) Get(key string) string { return t.State.Answers[key] }
+
+// Set stores an answer of the current flow.
+func (t *Turn) Set(key, value string) {
+	if t.State.Answers == nil {
+		t.State.Answers = map[string]string{}
+	}
+	t.State.Answers[key] = value
+}
+
+// Del forgets an answer.
+func (t *Turn) Del(key string) { delete(t.State.Answers, key) }
+
+// ReturnTo makes the next completed step continue at step id instead of its
+// own Next: a summary's "ubah 3" edits one answer and comes back.
+func (t *Turn) ReturnTo(id string) { t.Set(returnKey, id) }
+
+const returnKey = "_return"
+
+// Registry holds the flows by id.
+type Registry struct {
+	byID  map[string]*Flow
+	order []*Flow
+}
+
+// NewRegistry returns an empty registry.
+func NewRegistry() *Registry { return &Registry{byID: map[string]*Flow{}} }
+
+// Add registers f. It panics on an empty or duplicate flow id, a flow
+// without steps, a duplicate step id, a step without a way to take an
+// answer, or a Next that names no step: such a flow is a programming error
+// that must not reach users.
+func (r *Registry) Add(f *Flow) {
+	if f == nil || f.ID == "" {
+		panic("bot: flow with empty id")
+	}
+	if _, dup := r.byID[f.ID]; dup {
+		panic(fmt.Sprintf("bot: flow %q registered twice", f.ID))
+	}
+	if len(f.Steps) == 0 {
+		panic(fmt.Sprintf("bot: flow %q has no steps", f.ID))
+	}
+	ids := map[string]bool{}
+	for _, s := range f.Steps {
+		if s.ID == "" || ids[s.ID] {
+			panic(fmt.Sprintf("bot: flow %q: empty or duplicate step id %q", f.ID, s.ID))
+		}
+		ids[s.ID] = true
+		if s.Handle == nil && s.Parse == nil && s.Options == nil {
+			panic(fmt.Sprintf("bot: flow %q step %q takes no answer (no Handle, Parse or Options)", f.ID, s.ID))
+		}
+	}
+	for _, s := range f.Steps {
+		if s.Next != "" && s.Next != Done && !ids[s.Next] {
+			panic(fmt.Sprintf("bot: flow %q step %q: next step %q does not exist", f.ID, s.ID, s.Next))
+		}
+	}
+	r.byID[f.ID] = f
+	r.order = append(r.order, f)
+	sort.SliceStable(r.order, func(i, j int) bool { return r.order[i].Menu < r.order[j].Menu })
+}
+
+// Flow returns the flow with id, or nil.
+func (r *Registry) Flow(id string) *Flow { return r.byID[id] }
+
+// Flows returns every flow in menu order.
+func (r *Registry) Flows() []*Flow { return r.order }
+
+// Step returns the step with id, or nil.
+func (f *Flow) Step(id string) *Step {
+	for _, s := range f.Steps {
+		if s.ID == id {
+			return s
+		}
+	}
+	return nil
+}
+
+// after returns the step that follows s in declaration order, or Done.
+func (f *Flow) after(id string) string {
+	for i, s := range f.Steps {
+		if s.ID == id && i+1 < len(f.Steps) {
+			return f.Steps[i+1].ID
+		}
+	}
+	return Done
+}
+
+// progress returns the 1-based number of step id among the numbered steps
+// and how many there are; n is 0 for an unnumbered step.
+func (f *Flow) progress(id string) (n, total int) {
+	for _, s := range f.Steps {
+		if !s.Numbered {
+			continue
+		}
+		total++
+		if s.ID == id {
+			n = total
+		}
+	}
+	return n, total
+}

@@ -1,0 +1,79 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"time"
+)
+
+// ErrNotFound is returned by stores for a record that does not exist.
+var ErrNotFound = errors.New("not found")
+
+// ErrConflict is returned by StateStore.SaveState when the state changed
+// since it was loaded: another goroutine or process handled a message of the
+// same conversation in between. The engine reloads and runs the turn again.
+var ErrConflict = errors.New("conversation state changed concurrently")
+
+// State is one conversation's progress. It is plain data (no closures), so a
+// restart or another process can continue it.
+type State struct {
+	Version int64 `json:"-"` // compare-and-set version, kept by the store
+
+	Flow    string            `json:"flow,omitempty"`
+	Step    string            `json:"step,omitempty"`
+	Answers map[string]string `json:"answers,omitempty"`
+	History []string          `json:"history,omitempty"` // steps answered in this flow, for "kembali"
+	Stack   []Frame           `json:"stack,omitempty"`   // flows to return to when this one is done
+	Pending string            `json:"pending,omitempty"` // a question of the engine's own: "resume", "lang"
+	Updated time.Time         `json:"updated"`
+
+	// The last message applied and the replies it produced, so a message
+	// redelivered after a crash is not applied twice and its replies can be
+	// sent again.
+	LastMsg     string  `json:"last_msg,omitempty"`
+	LastReplies []Reply `json:"last_replies,omitempty"`
+}
+
+// Frame is a flow waiting for another one to finish (a training sign-up
+// waiting for the registration it needs).
+type Frame struct {
+	Flow    string            `json:"flow"`
+	Step    string            `json:"step"`
+	Answers map[string]string `json:"answers,omitempty"`
+	History []string          `json:"history,omitempty"`
+}
+
+// StateStore keeps conversation state with compare-and-set.
+type StateStore interface {
+	// LoadState returns the conversation's state, or a zero State (Version
+	// 0) when there is none.
+	LoadState(ctx context.Context, c Conversation) (State, error)
+	// SaveState writes s if the stored version is still s.Version and
+	// returns the new version; ErrConflict otherwise.
+	SaveState(ctx context.Context, c Conversation, s State) (int64, error)
+}
+
+// Profile is what the bot remembers about a person beyond one conversation
+// (no idle expiry).
+type Profile struct {
+	Lang        string    `json:"lang,omitempty"`
+	OptOut      bool      `json:"optout,omitempty"`      // no broadcasts
+	Unreachable bool      `json:"unreachable,omitempty"` // the channel says we cannot reach them (blocked the bot)
+	Phone       string    `json:"phone,omitempty"`       // E.164, when the channel told us
+	Name        string    `json:"name,omitempty"`
+	Seen        time.Time `json:"seen,omitempty"`
+}
+
+// Profile fields for SetProfile.
+const (
+	FieldLang        = "lang"
+	FieldOptOut      = "optout"
+	FieldUnreachable = "unreachable"
+	FieldPhone       = "phone"
+)
+
+// ProfileStore keeps profiles.
+type ProfileStore interface {
+	Profile(ctx context.Context, c Conversation) (Profile, error)
+	SetProfile(ctx context.Context, c Conversation, field, value string) error
+}

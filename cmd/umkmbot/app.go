@@ -1,0 +1,104 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/flows"
+	"github.com/umkmbot/umkmbot/locales"
+	"github.com/umkmbot/umkmbot/store"
+)
+
+// App is the program's parts, built from a Config. Commands build one,
+// run what they need of it and close it. Tests build one to drive the
+// real program end to end.
+type App struct {
+	Cfg        Config
+	Log        *slog.Logger
+	Embedded   *store.Embedded // nil when REDIS_URL is set
+	Redis      redis.UniversalClient
+	Store      *store.Store
+	Catalog    *bot.Catalog
+	Region     bot.Region
+	Flows      *bot.Registry
+	Engine     *bot.Engine
+	Outbox     *bot.Outbox
+	Dispatcher *bot.Dispatcher
+}
+
+// openApp connects the store and builds the engine.
+func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
+	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	a := &App{Cfg: cfg, Log: log}
+	region, err := flows.LoadRegion(cfg.Region)
+	if err != nil {
+		return nil, err
+	}
+	a.Region = region
+	url := cfg.RedisURL
+	if url == "" {
+		emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: cfg.DataDir, Logger: log})
+		if err != nil {
+			return nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
+		}
+		a.Embedded = emb
+		url = emb.URL()
+	}
+	a.Redis, err = store.Connect(ctx, url)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
+	a.Catalog, err = bot.NewCatalog(locales.FS, log)
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Outbox = bot.NewOutbox(a.Catalog, a.Store, cfg.DefaultLang, log)
+	a.Flows = flows.Registry(flows.Deps{
+		Region:        region,
+		Registrations: a.Store,
+		Notifier:      a.Outbox,
+		MaxPerNIK:     cfg.MaxPerNIK,
+	})
+	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
+		a.Flows, a.Store, a.Store, a.Catalog, log)
+	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance}, a.Store, a.Engine, a.Outbox,
+		a.Catalog, cfg.DefaultLang, log)
+	return a, nil
+}
+
+// runStore keeps the embedded store's snapshots going (nothing to do with
+// a real Redis) until ctx ends.
+func (a *App) runStore(ctx context.Context) error {
+	if a.Embedded == nil {
+		<-ctx.Done()
+		return nil
+	}
+	return a.Embedded.Run(ctx)
+}
+
+// Close releases everything; it is safe on a half-built App.
+func (a *App) Close() error {
+	if a.Redis != nil {
+		a.Redis.Close()
+	}
+	if a.Embedded != nil {
+		done := make(chan error, 1)
+		go func() { done <- a.Embedded.Close() }()
+		select {
+		case err := <-done:
+			return err
+		case <-time.After(10 * time.Second):
+			return fmt.Errorf("closing the embedded store timed out")
+		}
+	}
+	return nil
+}

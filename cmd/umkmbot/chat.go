@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+
+	"golang.org/x/sync/errgroup"
+	"golang.org/x/term"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/console"
+)
+
+func init() {
+	addCommand("chat", "chat with the bot in this terminal (scriptable: one message per input line)", runChat)
+}
+
+func runChat(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet("chat", env)
+	user := fs.String("user", "demo", "who is chatting: each id is a separate person")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	if env.Getenv("LOG_LEVEL") == "" {
+		cfg.LogLevel = slog.LevelWarn // keep the chat readable
+	}
+	app, err := openApp(ctx, cfg, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	interactive := false
+	if f, ok := env.Stdin.(*os.File); ok {
+		interactive = term.IsTerminal(int(f.Fd()))
+	}
+	if app.Embedded != nil {
+		fmt.Fprintf(env.Stderr, "umkmbot: using the embedded store in %s (for trying out and small single-process use; set REDIS_URL for production)\n", cfg.DataDir)
+		if app.Embedded.ReadOnly() {
+			fmt.Fprintln(env.Stderr, "umkmbot: another umkmbot process holds the data directory: nothing from this chat will be kept")
+		}
+	}
+	if interactive {
+		fmt.Fprintln(env.Stderr, "umkmbot: type halo to start, menu for the menu, Ctrl-D to quit.")
+	}
+	con := console.New(env.Stdin, env.Stdout, *user, interactive, app.Dispatcher.Idle)
+	app.Outbox.Register(bot.Console, con)
+
+	g, gctx := errgroup.WithContext(ctx)
+	runCtx, cancel := context.WithCancel(gctx)
+	g.Go(func() error { return app.Dispatcher.Run(runCtx) })
+	g.Go(func() error { return app.runStore(runCtx) })
+	g.Go(func() error {
+		defer cancel()
+		return con.Run(runCtx, app.Dispatcher)
+	})
+	return g.Wait()
+}

@@ -1,0 +1,94 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"golang.org/x/sync/errgroup"
+)
+
+// A channel starter builds a channel from the app when its configuration
+// enables it, and returns what runs it.
+type channelStarter func(ctx context.Context, a *App, env *Env) (run func(context.Context) error, enabled bool, err error)
+
+var channelStarters = map[string]channelStarter{}
+
+// addChannel registers a channel for serve; a duplicate is a programming error.
+func addChannel(name string, s channelStarter) {
+	if _, dup := channelStarters[name]; dup {
+		panic("umkmbot: channel " + name + " registered twice")
+	}
+	channelStarters[name] = s
+}
+
+// A service is a background job of serve (reminders, broadcasts).
+type service func(ctx context.Context, a *App) error
+
+var services = map[string]service{}
+
+// addService registers a background job of serve.
+func addService(name string, s service) {
+	if _, dup := services[name]; dup {
+		panic("umkmbot: service " + name + " registered twice")
+	}
+	services[name] = s
+}
+
+func init() {
+	addCommand("serve", "run the enabled chat channels (Telegram, WhatsApp) and background jobs", runServe)
+}
+
+func runServe(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet("serve", env)
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	app, err := openApp(ctx, cfg, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if app.Embedded != nil {
+		app.Log.Warn("using the embedded store: for trying out and small single-process use; set REDIS_URL for production", "dir", cfg.DataDir)
+	}
+
+	g, gctx := errgroup.WithContext(ctx)
+	names := make([]string, 0, len(channelStarters))
+	for n := range channelStarters {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	var enabled []string
+	for _, n := range names {
+		run, ok, err := channelStarters[n](gctx, app, env)
+		if err != nil {
+			return fmt.Errorf("start %s: %w", n, err)
+		}
+		if !ok {
+			continue
+		}
+		enabled = append(enabled, n)
+		g.Go(func() error { return run(gctx) })
+	}
+	if len(enabled) == 0 {
+		return fmt.Errorf("no channel is enabled: set TELEGRAM_BOT_TOKEN or WHATSAPP_ENABLED=true (or try `umkmbot chat`)")
+	}
+	g.Go(func() error { return app.Dispatcher.Run(gctx) })
+	g.Go(func() error { return app.runStore(gctx) })
+	for n, s := range services {
+		g.Go(func() error {
+			if err := s(gctx, app); err != nil {
+				return fmt.Errorf("%s: %w", n, err)
+			}
+			return nil
+		})
+	}
+	app.Log.Info("serving", "channels", strings.Join(enabled, ","), "region", app.Region.Name, "instance", cfg.Instance)
+	return g.Wait()
+}

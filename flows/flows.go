@@ -1,0 +1,86 @@
+// Package flows declares umkmbot's conversations as data: one file per flow
+// (registration, profile, trainings, …) registers a builder, and Registry
+// builds them all around the stores they need. Each flow's messages live in
+// locales/<flow>.<lang>.toml.
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sort"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// Deps is what flows need from the rest of the program.
+type Deps struct {
+	Region        bot.Region
+	Registrations bot.RegistrationStore
+	Notifier      bot.Notifier
+	// MaxPerNIK is how many businesses one NIK may register in the region
+	// (1 unless the Dinas allows more).
+	MaxPerNIK int
+	Now       func() time.Time
+}
+
+func (d Deps) now() time.Time {
+	if d.Now != nil {
+		return d.Now()
+	}
+	return time.Now()
+}
+
+type builder func(d Deps) *bot.Flow
+
+var builders = map[string]builder{}
+
+// register adds a flow builder; a duplicate id is a programming error.
+func register(id string, b builder) {
+	if id == "" {
+		panic("flows: empty flow id")
+	}
+	if _, dup := builders[id]; dup {
+		panic(fmt.Sprintf("flows: flow %q registered twice", id))
+	}
+	builders[id] = b
+}
+
+// Registry builds every registered flow.
+func Registry(d Deps) *bot.Registry {
+	if d.MaxPerNIK < 1 {
+		d.MaxPerNIK = 1
+	}
+	ids := make([]string, 0, len(builders))
+	for id := range builders {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	r := bot.NewRegistry()
+	for _, id := range ids {
+		f := builders[id](d)
+		if f.ID != id {
+			panic(fmt.Sprintf("flows: builder %q built flow %q", id, f.ID))
+		}
+		r.Add(f)
+	}
+	return r
+}
+
+// registration returns the person's registration, nil if none. A store
+// error fails the turn.
+func (d Deps) registration(ctx context.Context, t *bot.Turn) *bot.Registration {
+	if d.Registrations == nil {
+		return nil
+	}
+	r, err := d.Registrations.RegistrationFor(ctx, d.Region.Code, t.Conv)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil
+	}
+	if err != nil {
+		t.Fail(err)
+		return nil
+	}
+	return r
+}

@@ -1,0 +1,110 @@
+package flows
+
+import (
+	"context"
+	"errors"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("profil", newProfil) }
+
+// newProfil shows a registered owner their data (NIK and phone masked) and
+// lets them correct one field at a time; each correction is saved at once.
+func newProfil(d Deps) *bot.Flow {
+	steps := []*bot.Step{{
+		ID:     "lihat",
+		Prompt: "profil.show",
+		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			r := d.registration(ctx, t)
+			if r == nil {
+				return nil
+			}
+			return summaryData(r)
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if n, ok := editNumber(in.Norm); ok {
+				r := d.registration(ctx, t)
+				if r == nil {
+					return bot.Finish()
+				}
+				registrationToAnswers(r, t)
+				return bot.Goto(fieldOrder[n-1])
+			}
+			if in.Norm == "ubah" || in.Norm == "ubah data" || in.Norm == "edit" {
+				return bot.Retry(bot.T("profil.which"))
+			}
+			if yes, ok := bot.YesNo(in.Text); ok && yes || in.Norm == "selesai" {
+				return bot.Finish()
+			}
+			return bot.Retry(bot.T("profil.unclear"))
+		},
+	}}
+	for _, s := range registrationFields(d) {
+		steps = append(steps, saveOnAnswer(d, s))
+	}
+	return &bot.Flow{
+		ID:       "profil",
+		Title:    "profil.title",
+		Triggers: []string{"profil", "profile", "data saya", "ubah data", "cek data"},
+		Menu:     10,
+		Visible: func(ctx context.Context, t *bot.Turn) bool {
+			return d.registration(ctx, t) != nil
+		},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if d.registration(ctx, t) == nil {
+				return bot.Finish(bot.Say(bot.T("profil.not_registered")))
+			}
+			return bot.Goto("lihat")
+		},
+		Steps: steps,
+	}
+}
+
+// saveOnAnswer turns a registration question into an editor of the stored
+// registration: a valid answer is saved at once and the profile shown again.
+func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
+	edit := *s
+	edit.Skip = nil
+	edit.Numbered = false
+	edit.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		value, problem := stepValue(ctx, t, s, in)
+		if !problem.IsZero() {
+			return bot.Retry(problem)
+		}
+		if t.Get(s.ID) == value {
+			return bot.Goto("lihat", bot.Say(bot.T("profil.unchanged")))
+		}
+		t.Set(s.ID, value)
+		r := d.registration(ctx, t)
+		if r == nil {
+			return bot.Finish()
+		}
+		updated := answersToRegistration(d, t)
+		updated.ID, updated.RegisteredAt, updated.ConsentAt = r.ID, r.RegisteredAt, r.ConsentAt
+		updated.ConsentVersion, updated.ConsentReply, updated.UpdatedAt = r.ConsentVersion, r.ConsentReply, d.now()
+		err := d.Registrations.UpdateRegistration(ctx, updated)
+		var dup *bot.DuplicateNIKError
+		if errors.As(err, &dup) {
+			return bot.Retry(bot.T("daftar.nik.registered", "ID", dup.Existing, "NIK", bot.MaskNIK(updated.NIK)))
+		}
+		if err != nil {
+			t.Fail(err)
+			return bot.Result{}
+		}
+		return bot.Goto("lihat", bot.Say(bot.T("profil.saved")))
+	}
+	return &edit
+}
+
+// stepValue is the value a Parse/Options step takes from an answer, as the
+// engine computes it for declarative steps.
+func stepValue(ctx context.Context, t *bot.Turn, s *bot.Step, in bot.In) (string, bot.Text) {
+	if s.Parse != nil {
+		return s.Parse(ctx, t, in)
+	}
+	if in.Choice == nil {
+		return "", bot.T("core.choice.invalid")
+	}
+	return in.Choice.Value, bot.Text{}
+}

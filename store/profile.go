@@ -1,0 +1,45 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+var _ bot.ProfileStore = (*Store)(nil)
+
+// Profile returns what is remembered about a person (zero if nothing).
+func (s *Store) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, error) {
+	m, err := s.rdb.HGetAll(ctx, s.convKey(c, "profile")).Result()
+	if err != nil {
+		return bot.Profile{}, fmt.Errorf("load profile: %w", err)
+	}
+	p := bot.Profile{
+		Lang:        m[bot.FieldLang],
+		OptOut:      m[bot.FieldOptOut] == "1",
+		Unreachable: m[bot.FieldUnreachable] == "1",
+		Phone:       m[bot.FieldPhone],
+		Name:        m["name"],
+	}
+	if t, err := time.Parse(time.RFC3339, m["seen"]); err == nil {
+		p.Seen = t
+	}
+	return p, nil
+}
+
+// SetProfile sets one field; "" deletes it.
+func (s *Store) SetProfile(ctx context.Context, c bot.Conversation, field, value string) error {
+	k := s.convKey(c, "profile")
+	var err error
+	if value == "" {
+		err = s.rdb.HDel(ctx, k, field).Err()
+	} else {
+		err = s.rdb.HSet(ctx, k, field, value).Err()
+	}
+	if err != nil {
+		return fmt.Errorf("set profile %s: %w", field, err)
+	}
+	return nil
+}

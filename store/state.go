@@ -1,0 +1,69 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"strconv"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+var _ bot.StateStore = (*Store)(nil)
+
+func (s *Store) convKey(c bot.Conversation, part string) string {
+	return s.Key("c:"+c.String(), part)
+}
+
+// LoadState returns the conversation state, or a zero State.
+func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, error) {
+	vals, err := s.rdb.HMGet(ctx, s.convKey(c, "state"), "v", "d").Result()
+	if err != nil {
+		return bot.State{}, fmt.Errorf("load state: %w", err)
+	}
+	var st bot.State
+	v, _ := vals[0].(string)
+	d, _ := vals[1].(string)
+	if v == "" || d == "" {
+		return st, nil
+	}
+	if err := json.Unmarshal([]byte(d), &st); err != nil {
+		return bot.State{}, fmt.Errorf("decode state: %w", err)
+	}
+	st.Version, err = strconv.ParseInt(v, 10, 64)
+	if err != nil {
+		return bot.State{}, fmt.Errorf("decode state version %q: %w", v, err)
+	}
+	return st, nil
+}
+
+// casState writes the state if its version is still ARGV[1]; the version
+// of a missing key is 0.
+var casState = redis.NewScript(`
+local cur = redis.call('HGET', KEYS[1], 'v') or '0'
+if cur ~= ARGV[1] then return -1 end
+local nv = tonumber(cur) + 1
+redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[2])
+redis.call('PEXPIRE', KEYS[1], ARGV[3])
+return nv
+`)
+
+// SaveState writes st with compare-and-set on st.Version and refreshes the
+// idle TTL.
+func (s *Store) SaveState(ctx context.Context, c bot.Conversation, st bot.State) (int64, error) {
+	d, err := json.Marshal(st)
+	if err != nil {
+		return 0, fmt.Errorf("encode state: %w", err)
+	}
+	nv, err := casState.Run(ctx, s.rdb, []string{s.convKey(c, "state")},
+		strconv.FormatInt(st.Version, 10), d, s.stateTTL.Milliseconds()).Int64()
+	if err != nil {
+		return 0, fmt.Errorf("save state: %w", err)
+	}
+	if nv < 0 {
+		return 0, bot.ErrConflict
+	}
+	return nv, nil
+}

@@ -1,0 +1,94 @@
+// Package store keeps everything umkmbot remembers in Redis (go-redis v9):
+// conversation state with compare-and-set, the durable inbox, profiles,
+// registrations and the domain data of the other flows.
+//
+// Every key is "<prefix>:{<tag>}:<rest>". The hash tag groups the keys that
+// one Lua script or transaction touches into one Redis Cluster slot: all the
+// keys of a conversation share "{c:<channel>:<user>}", all the registrations
+// of a region share "{r:<region>}".
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+)
+
+// Options tunes the store.
+type Options struct {
+	Prefix    string        // key prefix (default "umkm"); tests use one per test
+	StateTTL  time.Duration // idle lifetime of conversation state (default 7 days)
+	DedupeTTL time.Duration // how long a message id is remembered (default 24h)
+	Now       func() time.Time
+}
+
+// Store is the Redis store. It is safe for concurrent use.
+type Store struct {
+	rdb       redis.UniversalClient
+	prefix    string
+	stateTTL  time.Duration
+	dedupeTTL time.Duration
+	now       func() time.Time
+}
+
+// New returns a store on rdb.
+func New(rdb redis.UniversalClient, o Options) *Store {
+	if o.Prefix == "" {
+		o.Prefix = "umkm"
+	}
+	if o.StateTTL == 0 {
+		o.StateTTL = 7 * 24 * time.Hour
+	}
+	if o.DedupeTTL == 0 {
+		o.DedupeTTL = 24 * time.Hour
+	}
+	if o.Now == nil {
+		o.Now = time.Now
+	}
+	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, now: o.Now}
+}
+
+// Client returns the underlying Redis client.
+func (s *Store) Client() redis.UniversalClient { return s.rdb }
+
+// Prefix returns the key prefix.
+func (s *Store) Prefix() string { return s.prefix }
+
+// Key builds "<prefix>:{<tag>}:<parts joined by :>".
+func (s *Store) Key(tag string, parts ...string) string {
+	var b strings.Builder
+	b.Grow(len(s.prefix) + len(tag) + 4 + 16*len(parts))
+	b.WriteString(s.prefix)
+	b.WriteString(":{")
+	b.WriteString(tag)
+	b.WriteString("}")
+	for _, p := range parts {
+		b.WriteByte(':')
+		b.WriteString(p)
+	}
+	return b.String()
+}
+
+// Connect opens a Redis client from a URL (redis://[user:pass@]host:port/db,
+// rediss:// for TLS) and checks that it answers.
+func Connect(ctx context.Context, url string) (redis.UniversalClient, error) {
+	opt, err := redis.ParseURL(url)
+	if err != nil {
+		return nil, fmt.Errorf("parse REDIS_URL: %w", err)
+	}
+	rdb := redis.NewClient(opt)
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("connect to redis at %s: %w", opt.Addr, err)
+	}
+	return rdb, nil
+}
+
+// isNil reports a go-redis "no such key".
+func isNil(err error) bool { return errors.Is(err, redis.Nil) }

@@ -1,0 +1,266 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"os"
+	"sort"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
+
+// twoStores returns two stores on two clients with one prefix: two
+// processes sharing a Redis.
+func twoStores(t *testing.T) (*store.Store, *store.Store) {
+	rdb, prefix := redistest.Client(t)
+	other := redistest.ClientWithPrefix(t, prefix)
+	return store.New(rdb, store.Options{Prefix: prefix}), store.New(other, store.Options{Prefix: prefix})
+}
+
+var conv = bot.Conversation{Channel: bot.Telegram, User: "42"}
+
+func TestStateCompareAndSet(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	st, err := s.LoadState(ctx, conv)
+	if err != nil || st.Version != 0 || st.Flow != "" {
+		t.Fatalf("fresh state = %+v, %v; want zero", st, err)
+	}
+	st.Flow, st.Step = "daftar", "nama"
+	v, err := s.SaveState(ctx, conv, st)
+	if err != nil || v != 1 {
+		t.Fatalf("first save = %d, %v; want 1, nil", v, err)
+	}
+	if _, err := s.SaveState(ctx, conv, st); !errors.Is(err, bot.ErrConflict) {
+		t.Fatalf("save with stale version 0: err = %v, want ErrConflict", err)
+	}
+	got, err := s.LoadState(ctx, conv)
+	if err != nil || got.Version != 1 || got.Step != "nama" {
+		t.Fatalf("reload = %+v, %v", got, err)
+	}
+	ttl := s.Client().PTTL(ctx, s.Key("c:"+conv.String(), "state")).Val()
+	if ttl < 6*24*time.Hour || ttl > 7*24*time.Hour {
+		t.Fatalf("state TTL = %v, want about 7 days", ttl)
+	}
+}
+
+// TestStateNoLostUpdate races read-modify-write turns of one conversation
+// on two clients: with compare-and-set and retry no increment is lost.
+func TestStateNoLostUpdate(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoStores(t)
+	const workers, each = 8, 25
+	var wg sync.WaitGroup
+	for w := 0; w < workers; w++ {
+		s := a
+		if w%2 == 1 {
+			s = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < each; i++ {
+				for {
+					st, err := s.LoadState(ctx, conv)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					n, _ := strconv.Atoi(st.Answers["n"])
+					if st.Answers == nil {
+						st.Answers = map[string]string{}
+					}
+					st.Answers["n"] = strconv.Itoa(n + 1)
+					if _, err := s.SaveState(ctx, conv, st); errors.Is(err, bot.ErrConflict) {
+						continue
+					} else if err != nil {
+						t.Error(err)
+						return
+					}
+					break
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	st, _ := a.LoadState(ctx, conv)
+	if st.Answers["n"] != strconv.Itoa(workers*each) {
+		t.Fatalf("counter = %s, want %d: an update was lost", st.Answers["n"], workers*each)
+	}
+}
+
+func TestInbox(t *testing.T) {
+	ctx := context.Background()
+	s, other := twoStores(t)
+	for i := 1; i <= 3; i++ {
+		dup, err := s.Put(ctx, bot.Message{ID: fmt.Sprint(i), Conv: conv, Kind: bot.KindText, Text: fmt.Sprint("pesan ", i)})
+		if err != nil || dup {
+			t.Fatalf("put %d: dup=%v err=%v", i, dup, err)
+		}
+	}
+	if dup, err := other.Put(ctx, bot.Message{ID: "2", Conv: conv, Text: "again"}); err != nil || !dup {
+		t.Fatalf("put of a seen id: dup=%v err=%v, want dup", dup, err)
+	}
+	pending, err := s.Pending(ctx)
+	if err != nil || len(pending) != 1 || pending[0] != conv {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	if ok, _ := s.Claim(ctx, conv, "p1", time.Second); !ok {
+		t.Fatal("first claim failed")
+	}
+	if ok, _ := other.Claim(ctx, conv, "p2", time.Second); ok {
+		t.Fatal("second process claimed a held lease")
+	}
+	if ok, _ := s.Claim(ctx, conv, "p1", time.Second); !ok {
+		t.Fatal("holder could not extend its lease")
+	}
+	for i := 1; i <= 3; i++ {
+		m, ok, err := s.Head(ctx, conv)
+		if err != nil || !ok || m.ID != fmt.Sprint(i) || m.Text != fmt.Sprint("pesan ", i) {
+			t.Fatalf("head %d = %+v, %v, %v", i, m, ok, err)
+		}
+		if err := s.Done(ctx, conv, "not-the-head"); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Done(ctx, conv, m.ID); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if _, ok, _ := s.Head(ctx, conv); ok {
+		t.Fatal("inbox not empty after all done")
+	}
+	if pending, _ := s.Pending(ctx); len(pending) != 0 {
+		t.Fatalf("pending after drain = %v", pending)
+	}
+	if err := other.Release(ctx, conv, "p2"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := other.Claim(ctx, conv, "p2", time.Second); ok {
+		t.Fatal("a non-holder's release freed the lease")
+	}
+	if err := s.Release(ctx, conv, "p1"); err != nil {
+		t.Fatal(err)
+	}
+	if ok, _ := other.Claim(ctx, conv, "p2", time.Second); !ok {
+		t.Fatal("lease not free after release")
+	}
+}
+
+func reg(user, nik string) *bot.Registration {
+	return &bot.Registration{Region: "32.14", Conv: bot.Conversation{Channel: bot.Console, User: user}, NIK: nik,
+		OwnerName: "Siti " + user, RegisteredAt: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta), Marketplaces: []string{"shopee"}}
+}
+
+func TestRegistrationNumbersAndNIK(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	r1 := reg("a", "3214015503900001")
+	if err := s.CreateRegistration(ctx, r1, 1); err != nil {
+		t.Fatal(err)
+	}
+	if r1.ID != "UMKM-3214-000001" {
+		t.Fatalf("first id = %q", r1.ID)
+	}
+	again := reg("a", "3214015503900001")
+	if err := s.CreateRegistration(ctx, again, 1); err != nil || again.ID != r1.ID {
+		t.Fatalf("create again from the same conversation = %q, %v; want the existing %s", again.ID, err, r1.ID)
+	}
+	var dup *bot.DuplicateNIKError
+	if err := s.CreateRegistration(ctx, reg("b", "3214015503900001"), 1); !errors.As(err, &dup) || dup.Existing != r1.ID {
+		t.Fatalf("same NIK from another person: err = %v, want DuplicateNIKError(%s)", err, r1.ID)
+	}
+	r2 := reg("b", "3214015503900001")
+	if err := s.CreateRegistration(ctx, r2, 2); err != nil || r2.ID != "UMKM-3214-000002" {
+		t.Fatalf("second business allowed by the Dinas: %q, %v", r2.ID, err)
+	}
+	got, err := s.RegistrationFor(ctx, "32.14", r1.Conv)
+	if err != nil || got.ID != r1.ID || got.OwnerName != "Siti a" || got.Conv != r1.Conv || got.Marketplaces[0] != "shopee" {
+		t.Fatalf("RegistrationFor = %+v, %v", got, err)
+	}
+	if _, err := s.RegistrationFor(ctx, "32.14", bot.Conversation{Channel: bot.Console, User: "nobody"}); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("unknown conversation: err = %v", err)
+	}
+	// Changing the NIK moves the index; moving onto a taken NIK is refused.
+	got.NIK = "3214015503900002"
+	if err := s.UpdateRegistration(ctx, got); err != nil {
+		t.Fatal(err)
+	}
+	if ids, _ := s.RegistrationsByNIK(ctx, "32.14", "3214015503900002"); len(ids) != 1 || ids[0] != r1.ID {
+		t.Fatalf("new NIK index = %v", ids)
+	}
+	if ids, _ := s.RegistrationsByNIK(ctx, "32.14", "3214015503900001"); len(ids) != 1 || ids[0] != r2.ID {
+		t.Fatalf("old NIK index = %v", ids)
+	}
+	got.NIK = "3214015503900001"
+	if err := s.UpdateRegistration(ctx, got); !errors.As(err, &dup) {
+		t.Fatalf("update onto a registered NIK: err = %v", err)
+	}
+}
+
+// TestRegistrationConcurrent registers from two clients at once: numbers
+// are unique and gapless, and a NIK raced by many people registers once.
+func TestRegistrationConcurrent(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoStores(t)
+	const n = 60
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	ids := map[string]bool{}
+	dups := 0
+	for i := 0; i < n; i++ {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		nik := fmt.Sprintf("32140155039%05d", i+1)
+		if i >= n/2 {
+			nik = "3214019999990001" // everyone in the second half races for one NIK
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			r := reg(fmt.Sprint("u", i), nik)
+			err := s.CreateRegistration(ctx, r, 1)
+			mu.Lock()
+			defer mu.Unlock()
+			var dup *bot.DuplicateNIKError
+			switch {
+			case errors.As(err, &dup):
+				dups++
+			case err != nil:
+				t.Error(err)
+			default:
+				if ids[r.ID] {
+					t.Errorf("id %s given twice", r.ID)
+				}
+				ids[r.ID] = true
+			}
+		}()
+	}
+	wg.Wait()
+	if len(ids) != n/2+1 || dups != n/2-1 {
+		t.Fatalf("%d registered, %d refused; want %d and %d", len(ids), dups, n/2+1, n/2-1)
+	}
+	var listed []string
+	if err := a.EachRegistration(ctx, "32.14", func(r *bot.Registration) error {
+		listed = append(listed, r.ID)
+		return nil
+	}); err != nil {
+		t.Fatal(err)
+	}
+	sort.Strings(listed)
+	for i, id := range listed {
+		if want := fmt.Sprintf("UMKM-3214-%06d", i+1); id != want {
+			t.Fatalf("listed[%d] = %s, want %s (numbers must be gapless)", i, id, want)
+		}
+	}
+}
