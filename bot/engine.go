@@ -169,7 +169,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		return append([]Out{Say(T("core.too_long", "Max", e.cfg.MaxText))}, e.again(ctx, t)...)
 	}
 	if msg.StartArg != "" {
-		if f, arg := e.deepLink(msg.StartArg); f != nil && e.visible(ctx, t, f) {
+		if f, arg := e.deepLink(msg.StartArg); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
 	}
@@ -213,7 +213,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	}
 
 	if msg.Command || (st.Flow == "" && msg.Kind == KindText) {
-		if f, arg := e.trigger(norm); f != nil && e.visible(ctx, t, f) {
+		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
 	}
@@ -239,7 +239,7 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		return []Out{e.menu(ctx, t, T("core.menu.title"))}
 	}
 	m := e.menu(ctx, t, T("core.menu.title"))
-	if o, ok := MatchOption(text, m.Options); ok {
+	if o, ok := MatchOption(text, e.labelled(t.Lang, m.Options)); ok {
 		return e.start(ctx, t, e.flows.Flow(o.Value), "")
 	}
 	if greetings[norm] || norm == "" {
@@ -269,7 +269,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	var opts []Option
 	matched := true
 	if s.Options != nil && msg.Kind == KindText {
-		opts = s.Options(ctx, t)
+		opts = e.labelled(t.Lang, s.Options(ctx, t))
 		if s.Multi {
 			in.Choices, matched = MatchOptions(text, opts)
 		} else {
@@ -305,11 +305,27 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 		}
 		t.Set(s.ID, value)
 		res = Result{Next: s.Next}
+		if s.Confirm != nil {
+			res.Say = []Out{Say(s.Confirm(t, value))}
+		}
 		if res.Next == "" {
 			res.Next = f.after(s.ID)
 		}
 	}
 	return e.apply(ctx, t, s, res)
+}
+
+// labelled fills in the rendered label of options labelled by message id,
+// so people can answer with the words they see ("kuliner").
+func (e *Engine) labelled(lang string, opts []Option) []Option {
+	out := make([]Option, len(opts))
+	for i, o := range opts {
+		if o.Label.Raw == "" && o.Label.ID != "" {
+			o.Label = Raw(e.cat.Render(lang, o.Label))
+		}
+		out[i] = o
+	}
+	return out
 }
 
 // apply carries out a step's Result.
@@ -335,7 +351,9 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 		return e.finish(ctx, t, outs, res.Quiet)
 	}
 	next := res.Next
-	if ret := t.Get(returnKey); ret != "" && s != nil && next != s.ID {
+	// A step reached from a summary ("ubah 3") returns there once answered;
+	// the summary itself, which just asked for the edit, does not.
+	if ret := t.Get(returnKey); ret != "" && s != nil && s.ID != ret && next != s.ID {
 		t.Del(returnKey)
 		next = ret
 	}
@@ -494,6 +512,13 @@ func (e *Engine) menu(ctx context.Context, t *Turn, title Text) Out {
 	return o
 }
 
+// startable says whether a word may start f: a flow with Begin decides for
+// itself (a registered owner typing "daftar" is told their number; a
+// non-admin typing "siaran" gets the menu), others start when visible.
+func (e *Engine) startable(ctx context.Context, t *Turn, f *Flow) bool {
+	return f.Begin != nil || e.visible(ctx, t, f)
+}
+
 func (e *Engine) visible(ctx context.Context, t *Turn, f *Flow) bool {
 	return f.Visible == nil || f.Visible(ctx, t)
 }
@@ -554,7 +579,7 @@ func (e *Engine) resumeQuestion(t *Turn) Out {
 
 func (e *Engine) resume(ctx context.Context, t *Turn, text string) []Out {
 	q := e.resumeQuestion(t)
-	o, ok := MatchOption(text, q.Options)
+	o, ok := MatchOption(text, e.labelled(t.Lang, q.Options))
 	if !ok {
 		if yes, ok2 := YesNo(text); ok2 && yes {
 			o, ok = q.Options[0], true

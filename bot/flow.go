@@ -53,6 +53,8 @@ type Step struct {
 	// following step). A non-zero problem re-asks with that reason.
 	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text)
 	Next  string
+	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
+	Confirm func(t *Turn, value string) Text
 
 	// The general way: Handle decides everything. It replaces Parse/Next.
 	Handle func(ctx context.Context, t *Turn, in In) Result

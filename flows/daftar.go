@@ -90,8 +90,9 @@ func newDaftar(d Deps) *bot.Flow {
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			yes, ok := answerYes(in)
-			if !ok {
-				return bot.Retry(bot.T("daftar.consent.unclear"))
+			if !ok { // a short re-ask: the consent text is long for a small screen
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
+					Texts: []bot.Text{bot.T("daftar.consent.unclear")}, Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
 			}
 			if !yes {
 				return bot.Finish(bot.Say(bot.T("daftar.consent.declined")))
@@ -164,7 +165,8 @@ func registrationFields(d Deps) []*bot.Step {
 					}
 				}
 				return nik, bot.Text{}
-			}},
+			},
+			Confirm: func(t *bot.Turn, nik string) bot.Text { return bot.T("daftar.nik.ok", "NIK", bot.MaskNIK(nik)) }},
 		{ID: "hp", Prompt: "daftar.hp", Ask: bot.AskContact, Numbered: true,
 			Accept: []bot.Kind{bot.KindText, bot.KindContact},
 			Skip: func(ctx context.Context, t *bot.Turn) bool {

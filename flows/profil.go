@@ -34,7 +34,7 @@ func newProfil(d Deps) *bot.Flow {
 			if in.Norm == "ubah" || in.Norm == "ubah data" || in.Norm == "edit" {
 				return bot.Retry(bot.T("profil.which"))
 			}
-			if yes, ok := bot.YesNo(in.Text); ok && yes || in.Norm == "selesai" {
+			if yes, ok := bot.YesNo(in.Text); ok && yes || doneWords[in.Norm] {
 				return bot.Finish()
 			}
 			return bot.Retry(bot.T("profil.unclear"))
@@ -60,6 +60,8 @@ func newProfil(d Deps) *bot.Flow {
 		Steps: steps,
 	}
 }
+
+var doneWords = map[string]bool{"selesai": true, "sudah": true, "cukup": true, "done": true, "finish": true, "ok": true}
 
 // saveOnAnswer turns a registration question into an editor of the stored
 // registration: a valid answer is saved at once and the profile shown again.
