@@ -246,6 +246,14 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		m.Texts = []Text{T("core.welcome")}
 		return []Out{m}
 	}
+	for _, f := range e.flows.Flows() {
+		if f.Intent == nil || !e.visible(ctx, t, f) {
+			continue
+		}
+		if arg, ok := f.Intent(norm); ok {
+			return e.start(ctx, t, f, arg)
+		}
+	}
 	m.Texts = []Text{T("core.unknown")}
 	return []Out{m}
 }

@@ -26,7 +26,12 @@ type Flow struct {
 	// Begin, if set, runs when the flow starts, with the deep-link or
 	// command argument ("pelatihan 12" → "12"). It may jump to any step.
 	Begin func(ctx context.Context, t *Turn, arg string) Result
-	Steps []*Step // the first is where the flow starts
+	// Intent, if set, is asked about free text that no trigger or menu
+	// choice matched while no flow runs ("jam buka galeri menong?"): ok
+	// starts the flow with arg passed to Begin. Flows are asked in menu
+	// order; keep intents to a few clear keywords.
+	Intent func(norm string) (arg string, ok bool)
+	Steps  []*Step // the first is where the flow starts
 }
 
 // Step is one question of a flow.

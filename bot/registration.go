@@ -67,6 +67,7 @@ type Region struct {
 	Name      string      `toml:"name"` // "Kabupaten Purwakarta"
 	Office    string      `toml:"office"`
 	Kecamatan []Kecamatan `toml:"kecamatan"`
+	Outlets   []Outlet    `toml:"outlet"` // galeri outlets (bot/outlet.go)
 }
 
 // Kecamatan is one district of a region.
