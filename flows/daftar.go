@@ -14,8 +14,9 @@ import (
 )
 
 // ConsentVersion identifies the consent text (locale id daftar.consent) an
-// owner agreed to; change it whenever that text changes.
-const ConsentVersion = "daftar.consent/2026-11"
+// owner agreed to; change it whenever that text changes. The stored proof
+// adds the language it was shown in: "consent-2026-11/id".
+const ConsentVersion = "consent-2026-11"
 
 // Sectors offered at registration (code, then words that pick it).
 var sectors = []struct {
@@ -99,6 +100,7 @@ func newDaftar(d Deps) *bot.Flow {
 			}
 			t.Set("consent_at", t.Now.UTC().Format(time.RFC3339))
 			t.Set("consent_reply", in.Text)
+			t.Set("consent_version", ConsentVersion+"/"+t.Lang)
 			return bot.Goto("nama")
 		},
 	}}
@@ -423,7 +425,7 @@ func answersToRegistration(d Deps, t *bot.Turn) *bot.Registration {
 		CapitalBracket: t.Get("modal"),
 		SalesBracket:   t.Get("omzet"),
 		NIB:            strings.TrimPrefix(t.Get("nib"), "-"),
-		ConsentVersion: ConsentVersion,
+		ConsentVersion: t.Get("consent_version"),
 		ConsentReply:   t.Get("consent_reply"),
 	}
 	r.SizeClass = sizeClass(r.CapitalBracket, r.SalesBracket)

@@ -27,7 +27,7 @@ func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
 // world is a bot wired like the real program, on the test's Redis, with a
 // fixed clock and a strict catalog (a missing translation fails the test).
 type world struct {
-	t        *testing.T
+	t        testing.TB
 	store    *store.Store
 	engine   *bot.Engine
 	catalog  *bot.Catalog
@@ -37,7 +37,7 @@ type world struct {
 	deps     flows.Deps
 }
 
-func newWorld(t *testing.T) *world {
+func newWorld(t testing.TB) *world {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	w := &world{t: t, now: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)}
