@@ -42,7 +42,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	if app.Embedded != nil {
 		fmt.Fprintf(env.Stderr, "umkmbot: using the embedded store in %s (for trying out and small single-process use; set REDIS_URL for production)\n", cfg.DataDir)
 		if app.Embedded.ReadOnly() {
-			fmt.Fprintln(env.Stderr, "umkmbot: another umkmbot process holds the data directory: nothing from this chat will be kept")
+			return fmt.Errorf("another umkmbot process is using %s: stop it, or set DATA_DIR to another directory", cfg.DataDir)
 		}
 	}
 	if interactive {
