@@ -44,6 +44,14 @@ func CheckTransition(from, to ApplicationStatus) error {
 	return nil
 }
 
+// AlreadyAppliedError says the owner already has an undecided application
+// for the same target.
+type AlreadyAppliedError struct{ ID string }
+
+func (e *AlreadyAppliedError) Error() string {
+	return "an undecided application for this target exists: " + e.ID
+}
+
 // Application is an owner's request to have products curated for a galeri
 // outlet or a modern-retail programme.
 type Application struct {

@@ -1,0 +1,97 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+var _ bot.ProductStore = (*Store)(nil)
+
+// An owner's products live with the conversation, tag {c:<channel>:<user>}:
+//   products      hash id → product JSON
+//   products:seq  INCR counter for ids P1, P2, …
+
+// saveProduct: KEYS hash, seq; ARGV id ("" = new), JSON, max. Returns the
+// id, "missing" or "full". The id is the hash field, not in the JSON.
+var saveProduct = redis.NewScript(`
+local id = ARGV[1]
+if id == '' then
+  if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'full' end
+  id = 'P' .. redis.call('INCR', KEYS[2])
+elseif redis.call('HEXISTS', KEYS[1], id) == 0 then
+  return 'missing'
+end
+redis.call('HSET', KEYS[1], id, ARGV[2])
+return id
+`)
+
+// ErrTooManyProducts is returned when an owner already keeps bot.MaxProducts.
+var ErrTooManyProducts = fmt.Errorf("too many products (at most %d)", bot.MaxProducts)
+
+// SaveProduct creates p (p.ID empty: a new id is assigned) or replaces the
+// stored product with p.ID.
+func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Product) error {
+	rec := *p
+	rec.ID = ""
+	body, err := json.Marshal(rec)
+	if err != nil {
+		return fmt.Errorf("encode product: %w", err)
+	}
+	res, err := saveProduct.Run(ctx, s.rdb, []string{s.convKey(c, "products"), s.convKey(c, "products:seq")},
+		p.ID, body, bot.MaxProducts).Text()
+	if err != nil {
+		return fmt.Errorf("save product: %w", err)
+	}
+	switch res {
+	case "full":
+		return ErrTooManyProducts
+	case "missing":
+		return fmt.Errorf("save product %s: %w", p.ID, bot.ErrNotFound)
+	}
+	p.ID = res
+	return nil
+}
+
+// Products returns the owner's products, oldest first.
+func (s *Store) Products(ctx context.Context, c bot.Conversation) ([]bot.Product, error) {
+	m, err := s.rdb.HGetAll(ctx, s.convKey(c, "products")).Result()
+	if err != nil {
+		return nil, fmt.Errorf("load products: %w", err)
+	}
+	out := make([]bot.Product, 0, len(m))
+	for id, body := range m {
+		var p bot.Product
+		if err := json.Unmarshal([]byte(body), &p); err != nil {
+			return nil, fmt.Errorf("decode product %s: %w", id, err)
+		}
+		p.ID = id
+		out = append(out, p)
+	}
+	sort.Slice(out, func(i, j int) bool { return productNum(out[i].ID) < productNum(out[j].ID) })
+	return out, nil
+}
+
+func productNum(id string) int {
+	n, _ := strconv.Atoi(strings.TrimPrefix(id, "P"))
+	return n
+}
+
+// DeleteProduct removes one product.
+func (s *Store) DeleteProduct(ctx context.Context, c bot.Conversation, id string) error {
+	n, err := s.rdb.HDel(ctx, s.convKey(c, "products"), id).Result()
+	if err != nil {
+		return fmt.Errorf("delete product %s: %w", id, err)
+	}
+	if n == 0 {
+		return fmt.Errorf("delete product %s: %w", id, bot.ErrNotFound)
+	}
+	return nil
+}
