@@ -1,0 +1,167 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"sync"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// allowedUpdates are the update kinds the bot asks for.
+var allowedUpdates = []string{"message", "callback_query"}
+
+// runPoll long-polls while this process holds the lease, and waits for it
+// otherwise, until ctx ends.
+func (a *Adapter) runPoll(ctx context.Context, sub Submitter) error {
+	// A webhook left by an earlier webhook deployment makes getUpdates
+	// answer 409; polling mode removes it (keeping pending updates).
+	if _, err := a.call(ctx).Request(tgbotapi.DeleteWebhookConfig{}); err != nil && ctx.Err() == nil {
+		a.log.Warn("delete webhook before polling", "err", a.redact(err))
+	}
+	if a.cfg.Leaser == nil {
+		return a.poll(ctx, sub)
+	}
+	retry := a.cfg.LeaseTTL / 3
+	for ctx.Err() == nil {
+		ok, err := a.cfg.Leaser.ClaimLease(ctx, a.cfg.LeaseKey, a.cfg.Owner, a.cfg.LeaseTTL)
+		if err != nil && ctx.Err() == nil {
+			a.log.Warn("claim polling lease", "err", err)
+		}
+		if err != nil || !ok {
+			sleep(ctx, retry)
+			continue
+		}
+		a.log.Info("polling lease taken", "owner", a.cfg.Owner)
+		if err := a.pollHeld(ctx, sub); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// pollHeld polls until ctx ends or the lease is lost, renewing it every
+// TTL/3, then releases it.
+func (a *Adapter) pollHeld(ctx context.Context, sub Submitter) error {
+	pctx, stop := context.WithCancel(ctx)
+	defer stop()
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { // renewer: owned here, waited for below
+		defer wg.Done()
+		defer stop()
+		every := a.cfg.LeaseTTL / 3
+		held := time.Now()
+		for sleep(pctx, every) {
+			ok, err := a.cfg.Leaser.ClaimLease(pctx, a.cfg.LeaseKey, a.cfg.Owner, a.cfg.LeaseTTL)
+			switch {
+			case err == nil && ok:
+				held = time.Now()
+			case err == nil:
+				a.log.Warn("polling lease lost to another process")
+				return
+			case pctx.Err() != nil:
+				return
+			default:
+				a.log.Warn("renew polling lease", "err", err)
+				if time.Since(held) > a.cfg.LeaseTTL*2/3 {
+					return // it may lapse before we can renew: stop polling first
+				}
+			}
+		}
+	}()
+	err := a.poll(pctx, sub)
+	stop()
+	wg.Wait()
+	a.confirm(ctx)
+	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if rerr := a.cfg.Leaser.ReleaseLease(rctx, a.cfg.LeaseKey, a.cfg.Owner); rerr != nil {
+		a.log.Warn("release polling lease", "err", rerr)
+	}
+	return err
+}
+
+// confirm tells Telegram, best effort, that the updates before the offset
+// were taken, so the next poller (or this one after a restart) does not
+// get them again. Updates it returns are not confirmed by this call.
+func (a *Adapter) confirm(ctx context.Context) {
+	if a.offset == 0 {
+		return
+	}
+	cctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Second)
+	defer cancel()
+	cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 1, AllowedUpdates: allowedUpdates}
+	if _, err := a.call(cctx).GetUpdates(cfg); err != nil {
+		a.log.Debug("confirm updates at stop", "err", a.redact(err))
+	}
+}
+
+// poll runs getUpdates until ctx ends. The offset moves past an update only
+// after Submit took it; a failed Submit ends the batch and the same update
+// is asked for again after a pause.
+func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
+	failures := 0
+	timeout := int(a.cfg.PollTimeout / time.Second)
+	if timeout < 1 {
+		timeout = 1
+	}
+	for ctx.Err() == nil {
+		cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates}
+		rctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+15*time.Second)
+		ups, err := a.call(rctx).GetUpdates(cfg)
+		cancel()
+		if ctx.Err() != nil {
+			return nil
+		}
+		if err != nil {
+			err = a.redact(err)
+			a.Stats.PollErrors.Add(1)
+			if pe, ok := apiError(err); ok {
+				switch pe.Code {
+				case http.StatusUnauthorized, http.StatusNotFound:
+					return fmt.Errorf("telegram: the bot token was refused (%d %s): %w", pe.Code, pe.Message, err)
+				case http.StatusConflict:
+					a.Stats.Conflicts.Add(1)
+					a.log.Warn("another process or a webhook takes this bot's updates (409)", "err", err)
+				case http.StatusTooManyRequests:
+					if !sleep(ctx, time.Duration(max(pe.RetryAfter, 1))*time.Second) {
+						return nil
+					}
+					continue
+				}
+			} else {
+				a.log.Warn("get updates", "err", err)
+			}
+			if !sleep(ctx, backoff(a.cfg.Backoff, failures)) {
+				return nil
+			}
+			failures++
+			continue
+		}
+		failures = 0
+		if !a.takeBatch(ctx, sub, ups) && !sleep(ctx, a.cfg.Backoff) {
+			return nil
+		}
+	}
+	return nil
+}
+
+// takeBatch submits updates in order; false at the first one not taken.
+func (a *Adapter) takeBatch(ctx context.Context, sub Submitter, ups []tgbotapi.Update) bool {
+	for _, u := range ups {
+		if u.UpdateID < a.offset {
+			continue // already taken (a server that resends)
+		}
+		if !a.take(ctx, sub, u) {
+			return false
+		}
+		a.offset = u.UpdateID + 1
+		if u.CallbackQuery != nil {
+			a.answerCallback(ctx, u.CallbackQuery.ID)
+		}
+	}
+	return true
+}

@@ -1,0 +1,445 @@
+// Package telegram is umkmbot's Telegram channel on the Bot API
+// (github.com/go-telegram-bot-api/telegram-bot-api/v5): it converts updates
+// into bot.Message values for the dispatcher, and bot.Reply values into
+// sendMessage requests with keyboards.
+//
+// Updates come by long polling (default) or by webhook. Either way an update
+// is acknowledged to Telegram only after the dispatcher durably took it
+// (Submit returned nil): polling moves the offset past it only then, the
+// webhook answers 200 only then. A crash therefore redelivers instead of
+// losing, and the core's duplicate check makes redelivery harmless.
+//
+// Only one process may long-poll a token, so polling is guarded by a lease
+// (Leaser) that another process takes over when the holder dies.
+//
+// The library's calls take no context; the adapter binds each call to a
+// context through the HTTP client, and redacts the bot token (which the
+// library puts in every URL) from every error it returns or logs.
+package telegram
+
+import (
+	"context"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// DefaultAPIURL is Telegram's Bot API server.
+const DefaultAPIURL = "https://api.telegram.org"
+
+// Submitter durably takes a message: the dispatcher.
+type Submitter interface {
+	Submit(ctx context.Context, msg bot.Message) error
+}
+
+// Leaser guards polling so one process polls a token at a time.
+// *store.Store satisfies it.
+type Leaser interface {
+	ClaimLease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, key, owner string) error
+}
+
+// Command is one entry of the bot's command menu.
+type Command struct {
+	Name        string // without the slash: "daftar"
+	Description string
+}
+
+// Config configures the adapter. Zero values take the defaults noted.
+type Config struct {
+	Token       string
+	APIURL      string // Bot API server (default DefaultAPIURL); files are downloaded from it too
+	AllowGroups bool   // serve group chats too (one conversation per group)
+	Keyboard    Keyboard
+	Labels      Labels
+	Commands    []Command // registered with setMyCommands at start, if any
+
+	// Long polling.
+	PollTimeout time.Duration // long-poll wait (default 30s)
+	Leaser      Leaser        // nil: poll without a lease (a single process)
+	LeaseKey    string        // Redis key of the lease
+	Owner       string        // this process's name in the lease
+	LeaseTTL    time.Duration // default 15s; renewed every TTL/3
+
+	// Webhook mode, when WebhookURL is set.
+	WebhookURL    string
+	WebhookListen string // default ":8443"
+	WebhookSecret string // default: derived from the token (DeriveSecret)
+
+	// Sending.
+	RatePerSecond float64       // all chats together (default 30; negative: unlimited)
+	RatePerChat   float64       // one chat (default 1; negative: unlimited)
+	ChatBurst     int           // messages one chat may get at once (default 3)
+	MaxAttempts   int           // tries for a 5xx or network error (default 5)
+	Backoff       time.Duration // first retry wait, doubling (default 500ms)
+
+	HTTPClient *http.Client // default: a client without timeout (calls are bounded by their context)
+	Log        *slog.Logger
+}
+
+// Stats counts what the adapter did; read them with Load.
+type Stats struct {
+	Updates, Ignored, SubmitFailed    atomic.Int64 // updates received, not served, not taken
+	Sent, SendFailed, Retried, Waited atomic.Int64 // messages sent, given up, retried, 429 waits
+	Unreachable                       atomic.Int64 // 403: the person blocked the bot
+	PollErrors, Conflicts             atomic.Int64 // getUpdates failures, 409 answers
+}
+
+// Adapter is the Telegram channel. It implements bot.Sender.
+type Adapter struct {
+	cfg    Config
+	api    *tgbotapi.BotAPI // never called directly: see call
+	http   *http.Client
+	log    *slog.Logger
+	limit  *limiter
+	offset int // next update id to ask for (poll loop only)
+	Stats  Stats
+}
+
+var _ bot.Sender = (*Adapter)(nil)
+
+// New checks the configuration and the token (getMe) and returns the
+// adapter. It does not start taking updates: see Run.
+func New(ctx context.Context, cfg Config) (*Adapter, error) {
+	if cfg.Token == "" {
+		return nil, errors.New("telegram: no bot token")
+	}
+	cfg.APIURL = strings.TrimRight(or(cfg.APIURL, DefaultAPIURL), "/")
+	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return nil, fmt.Errorf("telegram: API URL %q is not an http(s) URL", cfg.APIURL)
+	}
+	if cfg.Keyboard == "" {
+		cfg.Keyboard = ReplyKeyboard
+	}
+	if cfg.Keyboard != ReplyKeyboard && cfg.Keyboard != InlineKeyboard {
+		return nil, fmt.Errorf("telegram: keyboard %q: use reply or inline", cfg.Keyboard)
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 15 * time.Second
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = "local"
+	}
+	if cfg.Leaser != nil && cfg.LeaseKey == "" {
+		return nil, errors.New("telegram: a lease needs a key")
+	}
+	if cfg.WebhookURL != "" {
+		u, err := url.Parse(cfg.WebhookURL)
+		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			return nil, fmt.Errorf("telegram: webhook URL %q is not an https URL", cfg.WebhookURL)
+		}
+		cfg.WebhookListen = or(cfg.WebhookListen, ":8443")
+		if cfg.WebhookSecret == "" {
+			cfg.WebhookSecret = DeriveSecret(cfg.Token)
+		}
+		if !validSecret(cfg.WebhookSecret) {
+			return nil, errors.New("telegram: webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+		}
+	}
+	if cfg.RatePerSecond == 0 {
+		cfg.RatePerSecond = 30
+	}
+	if cfg.RatePerChat == 0 {
+		cfg.RatePerChat = 1
+	}
+	if cfg.ChatBurst <= 0 {
+		cfg.ChatBurst = 3
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 500 * time.Millisecond
+	}
+	a := &Adapter{cfg: cfg, http: cfg.HTTPClient, log: cfg.Log}
+	if a.http == nil {
+		a.http = &http.Client{}
+	}
+	if a.log == nil {
+		a.log = slog.Default()
+	}
+	a.log = a.log.With("channel", bot.Telegram)
+	a.limit = newLimiter(cfg.RatePerSecond, cfg.RatePerChat, cfg.ChatBurst, time.Now)
+	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
+	defer cancel()
+	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.APIURL+"/bot%s/%s", ctxClient{cctx, a.http})
+	if err != nil {
+		return nil, fmt.Errorf("telegram: check token (getMe): %w", a.redact(err))
+	}
+	a.api = api
+	return a, nil
+}
+
+// Username is the bot's @name, as getMe said.
+func (a *Adapter) Username() string { return a.api.Self.UserName }
+
+// ctxClient binds every request of a library call to a context, so the
+// call can be cancelled.
+type ctxClient struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+func (c ctxClient) Do(req *http.Request) (*http.Response, error) {
+	return c.c.Do(req.WithContext(c.ctx))
+}
+
+// call returns the library bound to ctx for one call.
+func (a *Adapter) call(ctx context.Context) *tgbotapi.BotAPI {
+	b := *a.api
+	b.Client = ctxClient{ctx, a.http}
+	return &b
+}
+
+// redactedError hides the bot token in a library error's text while
+// keeping the cause for errors.As (a *tgbotapi.Error has no token in it).
+type redactedError struct {
+	msg   string
+	cause error
+}
+
+func (e *redactedError) Error() string { return e.msg }
+func (e *redactedError) Unwrap() error { return e.cause }
+
+// redact returns err with the token removed from its text.
+func (a *Adapter) redact(err error) error {
+	if err == nil {
+		return nil
+	}
+	return &redactedError{msg: Redact(err.Error(), a.cfg.Token), cause: err}
+}
+
+// Redact replaces the token (also URL-escaped) in s.
+func Redact(s, token string) string {
+	if token == "" {
+		return s
+	}
+	s = strings.ReplaceAll(s, token, "<token>")
+	if esc := url.PathEscape(token); esc != token {
+		s = strings.ReplaceAll(s, esc, "<token>")
+	}
+	if esc := url.QueryEscape(token); esc != token {
+		s = strings.ReplaceAll(s, esc, "<token>")
+	}
+	return s
+}
+
+// DeriveSecret makes the webhook secret from the token when none is
+// configured: stable, so every process of a deployment agrees, and not
+// guessable without the token.
+func DeriveSecret(token string) string {
+	m := hmac.New(sha256.New, []byte(token))
+	m.Write([]byte("umkmbot telegram webhook secret"))
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+func validSecret(s string) bool {
+	if len(s) < 1 || len(s) > 256 {
+		return false
+	}
+	for _, r := range s {
+		if !(r == '_' || r == '-' || r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z' || r >= '0' && r <= '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// apiError returns the Bot API's answer inside err, if it is one.
+func apiError(err error) (*tgbotapi.Error, bool) {
+	var pe *tgbotapi.Error
+	if errors.As(err, &pe) {
+		return pe, true
+	}
+	var ve tgbotapi.Error
+	if errors.As(err, &ve) {
+		return &ve, true
+	}
+	return nil, false
+}
+
+// Send delivers a reply: split, with its keyboard, within the rate limits.
+// 429 answers are waited out, 5xx and network errors retried with backoff;
+// a 403 (blocked) returns an error wrapping bot.ErrUnreachable.
+func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+	chat, err := strconv.ParseInt(to.User, 10, 64)
+	if err != nil || to.Channel != bot.Telegram {
+		a.Stats.SendFailed.Add(1)
+		return fmt.Errorf("telegram: cannot send to %s", to.Channel)
+	}
+	for _, m := range Render(chat, r, a.cfg.Keyboard, a.cfg.Labels) {
+		if err := a.send(ctx, chat, m); err != nil {
+			a.Stats.SendFailed.Add(1)
+			a.log.Error("send message", "chat", mask(to.User), "err", err)
+			return err
+		}
+		a.Stats.Sent.Add(1)
+	}
+	return nil
+}
+
+// send makes one request with the limits, waits and retries.
+func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) error {
+	failures := 0
+	for waits := 0; ; {
+		if err := a.limit.wait(ctx, chat); err != nil {
+			return err
+		}
+		_, err := a.call(ctx).Request(c)
+		if err == nil {
+			return nil
+		}
+		err = a.redact(err)
+		if ctx.Err() != nil {
+			return fmt.Errorf("telegram: send: %w", ctx.Err())
+		}
+		pe, isAPI := apiError(err)
+		switch {
+		case isAPI && pe.Code == http.StatusTooManyRequests && waits < 10:
+			waits++
+			a.Stats.Waited.Add(1)
+			d := time.Duration(max(pe.RetryAfter, 1)) * time.Second
+			a.log.Warn("rate limited by Telegram, waiting", "retry_after", d)
+			if !sleep(ctx, d) {
+				return fmt.Errorf("telegram: send: %w", ctx.Err())
+			}
+		case isAPI && pe.Code == http.StatusForbidden:
+			a.Stats.Unreachable.Add(1)
+			return fmt.Errorf("telegram: %s: %w", err, bot.ErrUnreachable)
+		case isAPI && pe.Code < 500 && pe.Code != 0:
+			return fmt.Errorf("telegram: send: %w", err)
+		default: // 5xx, network, undecodable answer
+			failures++
+			if failures >= a.cfg.MaxAttempts {
+				return fmt.Errorf("telegram: send failed after %d attempts: %w", failures, err)
+			}
+			a.Stats.Retried.Add(1)
+			a.log.Warn("send failed, retrying", "attempt", failures, "err", err)
+			if !sleep(ctx, backoff(a.cfg.Backoff, failures-1)) {
+				return fmt.Errorf("telegram: send: %w", ctx.Err())
+			}
+		}
+	}
+}
+
+// Download opens a file the user sent (Media.Ref) through the configured
+// API server. The caller closes it.
+func (a *Adapter) Download(ctx context.Context, fileID string) (io.ReadCloser, error) {
+	f, err := a.call(ctx).GetFile(tgbotapi.FileConfig{FileID: fileID})
+	if err != nil {
+		return nil, fmt.Errorf("telegram: get file: %w", a.redact(err))
+	}
+	if f.FilePath == "" {
+		return nil, errors.New("telegram: get file: no file path (file too big for the Bot API?)")
+	}
+	link := a.cfg.APIURL + "/file/bot" + a.cfg.Token + "/" + f.FilePath
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, link, nil)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: download: %w", a.redact(err))
+	}
+	resp, err := a.http.Do(req)
+	if err != nil {
+		return nil, fmt.Errorf("telegram: download: %w", a.redact(err))
+	}
+	if resp.StatusCode != http.StatusOK {
+		resp.Body.Close()
+		return nil, fmt.Errorf("telegram: download: HTTP %d", resp.StatusCode)
+	}
+	return resp.Body, nil
+}
+
+// SetCommands registers the command menu.
+func (a *Adapter) SetCommands(ctx context.Context, cmds []Command) error {
+	bc := make([]tgbotapi.BotCommand, 0, len(cmds))
+	for _, c := range cmds {
+		bc = append(bc, tgbotapi.BotCommand{Command: c.Name, Description: c.Description})
+	}
+	if _, err := a.call(ctx).Request(tgbotapi.NewSetMyCommands(bc...)); err != nil {
+		return fmt.Errorf("telegram: set commands: %w", a.redact(err))
+	}
+	return nil
+}
+
+// Run takes updates until ctx ends, by webhook when configured and by long
+// polling otherwise, and gives each to sub.
+func (a *Adapter) Run(ctx context.Context, sub Submitter) error {
+	if len(a.cfg.Commands) > 0 {
+		if err := a.SetCommands(ctx, a.cfg.Commands); err != nil {
+			a.log.Warn("command menu not registered", "err", err)
+		}
+	}
+	if a.cfg.WebhookURL != "" {
+		return a.runWebhook(ctx, sub)
+	}
+	return a.runPoll(ctx, sub)
+}
+
+// take converts and submits one update; false when Submit failed (the
+// update must be offered again).
+func (a *Adapter) take(ctx context.Context, sub Submitter, u tgbotapi.Update) bool {
+	a.Stats.Updates.Add(1)
+	msg, ok := ToMessage(u, a.cfg.AllowGroups)
+	if !ok {
+		a.Stats.Ignored.Add(1)
+		return true
+	}
+	if err := sub.Submit(ctx, msg); err != nil {
+		a.Stats.SubmitFailed.Add(1)
+		a.log.Warn("update not taken, it will be offered again", "update", u.UpdateID, "err", err)
+		return false
+	}
+	return true
+}
+
+// answerCallback stops the button's spinner, best effort.
+func (a *Adapter) answerCallback(ctx context.Context, id string) {
+	if _, err := a.call(ctx).Request(tgbotapi.NewCallback(id, "")); err != nil {
+		a.log.Warn("answer callback query", "err", a.redact(err))
+	}
+}
+
+// sleep waits d or until ctx ends; false if ctx ended.
+func sleep(ctx context.Context, d time.Duration) bool {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}
+
+// backoff is base doubled n times, at most 30s.
+func backoff(base time.Duration, n int) time.Duration {
+	d := base << min(n, 10)
+	if d > 30*time.Second || d <= 0 {
+		d = 30 * time.Second
+	}
+	return d
+}
+
+// mask hides most of a chat id in logs.
+func mask(s string) string {
+	if len(s) <= 4 {
+		return "****"
+	}
+	return "****" + s[len(s)-4:]
+}

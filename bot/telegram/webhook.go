@@ -1,0 +1,114 @@
+package telegram
+
+import (
+	"context"
+	"crypto/subtle"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/url"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+)
+
+// SecretHeader carries the webhook secret on Telegram's requests.
+const SecretHeader = "X-Telegram-Bot-Api-Secret-Token"
+
+// maxUpdateBody bounds one webhook request.
+const maxUpdateBody = 1 << 20
+
+// WebhookHandler returns the handler for Telegram's webhook requests: it
+// rejects a request without the right secret (401, nothing processed),
+// answers 200 once sub took the update and 500 when it could not (Telegram
+// retries). A callback query is answered in the 200 response itself.
+func (a *Adapter) WebhookHandler(sub Submitter) http.Handler {
+	secret := []byte(a.cfg.WebhookSecret)
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if r.Method != http.MethodPost {
+			w.Header().Set("Allow", http.MethodPost)
+			http.Error(w, "POST only", http.StatusMethodNotAllowed)
+			return
+		}
+		got := []byte(r.Header.Get(SecretHeader))
+		if len(secret) == 0 || subtle.ConstantTimeCompare(got, secret) != 1 {
+			http.Error(w, "unauthorized", http.StatusUnauthorized)
+			return
+		}
+		var u tgbotapi.Update
+		if err := json.NewDecoder(io.LimitReader(r.Body, maxUpdateBody)).Decode(&u); err != nil {
+			http.Error(w, "bad update", http.StatusBadRequest)
+			return
+		}
+		if !a.take(r.Context(), sub, u) {
+			http.Error(w, "not taken, retry", http.StatusInternalServerError)
+			return
+		}
+		w.Header().Set("Content-Type", "application/json")
+		if cb := u.CallbackQuery; cb != nil {
+			// Telegram runs a method given in the webhook answer.
+			json.NewEncoder(w).Encode(map[string]string{"method": "answerCallbackQuery", "callback_query_id": cb.ID})
+			return
+		}
+		io.WriteString(w, "{}")
+	})
+}
+
+// runWebhook registers the webhook, serves it until ctx ends, then shuts
+// the server down and deletes the webhook.
+func (a *Adapter) runWebhook(ctx context.Context, sub Submitter) error {
+	ln, err := net.Listen("tcp", a.cfg.WebhookListen)
+	if err != nil {
+		return fmt.Errorf("telegram: webhook listen on %s: %w", a.cfg.WebhookListen, err)
+	}
+	mux := http.NewServeMux()
+	path := "/"
+	if u, err := url.Parse(a.cfg.WebhookURL); err == nil && u.Path != "" {
+		path = u.Path
+	}
+	mux.Handle(path, a.WebhookHandler(sub))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: 30 * time.Second}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }() // owned: waited for below
+	if err := a.SetWebhook(ctx); err != nil {
+		srv.Close()
+		<-errc
+		return err
+	}
+	a.log.Info("webhook serving", "listen", ln.Addr().String())
+	select {
+	case <-ctx.Done():
+	case err = <-errc:
+		return fmt.Errorf("telegram: webhook server: %w", err)
+	}
+	sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	if err := srv.Shutdown(sctx); err != nil {
+		a.log.Warn("webhook server shutdown", "err", err)
+	}
+	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
+		a.log.Warn("webhook server", "err", err)
+	}
+	if _, err := a.call(sctx).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
+		a.log.Warn("delete webhook", "err", a.redact(err))
+	}
+	return nil
+}
+
+// SetWebhook registers the webhook URL with the secret. The library's
+// WebhookConfig has no secret_token, so the request is made by hand.
+func (a *Adapter) SetWebhook(ctx context.Context) error {
+	allowed, _ := json.Marshal(allowedUpdates)
+	params := tgbotapi.Params{
+		"url":             a.cfg.WebhookURL,
+		"secret_token":    a.cfg.WebhookSecret,
+		"allowed_updates": string(allowed),
+	}
+	if _, err := a.call(ctx).MakeRequest("setWebhook", params); err != nil {
+		return fmt.Errorf("telegram: set webhook: %w", a.redact(err))
+	}
+	return nil
+}
