@@ -48,7 +48,9 @@ func TestToMessage(t *testing.T) {
 		{"command with bot name and args", msgJSON(`"text":"/Profil@umkm_bot ubah 3"`), false,
 			with(func(m *bot.Message) { m.Kind, m.Text, m.Command = bot.KindText, "profil ubah 3", true }), true},
 		{"start deep link", msgJSON(`"text":"/start pelatihan_12"`), false,
-			with(func(m *bot.Message) { m.Kind, m.Text, m.Command, m.StartArg = bot.KindText, "start", true, "pelatihan_12" }), true},
+			with(func(m *bot.Message) {
+				m.Kind, m.Text, m.Command, m.StartArg = bot.KindText, "start", true, "pelatihan_12"
+			}), true},
 		{"plain start", msgJSON(`"text":"/start"`), false,
 			with(func(m *bot.Message) { m.Kind, m.Text, m.Command = bot.KindText, "start", true }), true},
 		{"slash alone is text", msgJSON(`"text":"/"`), false, with(func(m *bot.Message) { m.Kind, m.Text = bot.KindText, "/" }), true},
