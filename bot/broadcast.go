@@ -1,0 +1,277 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+)
+
+// Broadcast is an announcement of the Dinas to a segment of registered
+// owners (a training, a galeri opening, a programme).
+type Broadcast struct {
+	ID        string          `json:"-"` // short and typeable: "7"
+	Region    string          `json:"region"`
+	Text      string          `json:"text"`            // as the officer wrote it; not translated
+	Image     *Media          `json:"image,omitempty"` // optional photo (a channel file reference)
+	ImageFrom ChannelID       `json:"image_from,omitempty"`
+	Audience  Audience        `json:"audience"`
+	CreatedBy Conversation    `json:"created_by"` // zero when created from the CLI
+	CreatedAt time.Time       `json:"created_at"`
+	At        time.Time       `json:"at"` // when delivery starts
+	Status    BroadcastStatus `json:"-"`
+	Counts    BroadcastCounts `json:"-"`
+}
+
+// BroadcastStatus is where a broadcast stands.
+type BroadcastStatus string
+
+// Broadcast statuses. A broadcast is created scheduled (or draft), runs
+// once its time has come and its audience has been queued, may be paused
+// and resumed, and ends done or cancelled.
+const (
+	BroadcastDraft     BroadcastStatus = "draft"
+	BroadcastScheduled BroadcastStatus = "scheduled"
+	BroadcastRunning   BroadcastStatus = "running"
+	BroadcastPaused    BroadcastStatus = "paused"
+	BroadcastCancelled BroadcastStatus = "cancelled"
+	BroadcastDone      BroadcastStatus = "done"
+)
+
+// BroadcastCounts is a broadcast's progress. Every recipient ends in
+// exactly one of Sent, Failed, Skipped or Unknown.
+type BroadcastCounts struct {
+	Audience int64 // recipients queued; 0 until the audience is expanded
+	Sent     int64
+	Failed   int64 // the channel refused for another reason than unreachable
+	Skipped  int64 // opted out or unreachable
+	Unknown  int64 // a send interrupted by a crash: it may or may not have arrived
+	Started  time.Time
+	Finished time.Time
+}
+
+// Done is how many recipients have an outcome.
+func (c BroadcastCounts) Done() int64 { return c.Sent + c.Failed + c.Skipped + c.Unknown }
+
+// Remaining is how many recipients still wait.
+func (c BroadcastCounts) Remaining() int64 { return max(c.Audience-c.Done(), 0) }
+
+// Audience selects recipients among the registrations of the region. Each
+// non-empty list narrows the audience (AND across lists, OR within one);
+// an empty Audience is everyone registered.
+type Audience struct {
+	Kecamatan []string    `json:"kecamatan,omitempty"` // names as in the region file
+	Sectors   []string    `json:"sectors,omitempty"`   // sector codes ("kuliner")
+	Sizes     []string    `json:"sizes,omitempty"`     // mikro, kecil, menengah
+	Trainings []string    `json:"trainings,omitempty"` // training ids: confirmed or attended participants
+	Channels  []ChannelID `json:"channels,omitempty"`
+}
+
+// IsZero reports whether a selects everyone.
+func (a Audience) IsZero() bool {
+	return len(a.Kecamatan)+len(a.Sectors)+len(a.Sizes)+len(a.Trainings)+len(a.Channels) == 0
+}
+
+// Match reports whether r belongs to the audience by kecamatan, sector,
+// size class and channel. Training participation is checked separately
+// (Participates), because it needs the training store.
+func (a Audience) Match(r *Registration) bool {
+	if len(a.Kecamatan) > 0 && !slices.ContainsFunc(a.Kecamatan, func(k string) bool { return sameName(k, r.Kecamatan) }) {
+		return false
+	}
+	if len(a.Sectors) > 0 && !slices.Contains(a.Sectors, r.Sector) {
+		return false
+	}
+	if len(a.Sizes) > 0 && !slices.Contains(a.Sizes, r.SizeClass) {
+		return false
+	}
+	if len(a.Channels) > 0 && !slices.Contains(a.Channels, r.Conv.Channel) {
+		return false
+	}
+	return true
+}
+
+// EnrolmentLister lists an owner's training enrolments; any TrainingStore
+// is one.
+type EnrolmentLister interface {
+	EnrolmentsOf(ctx context.Context, c Conversation) ([]Enrolment, error)
+}
+
+// Participates reports whether c takes part (confirmed or attended) in one
+// of a's trainings; true when a names no training.
+func (a Audience) Participates(ctx context.Context, enrolments EnrolmentLister, c Conversation) (bool, error) {
+	if len(a.Trainings) == 0 {
+		return true, nil
+	}
+	if enrolments == nil {
+		return false, fmt.Errorf("audience by training: %w", ErrNoTrainings)
+	}
+	es, err := enrolments.EnrolmentsOf(ctx, c)
+	if err != nil {
+		return false, fmt.Errorf("enrolments of %s: %w", c.Channel, err)
+	}
+	for _, e := range es {
+		if (e.Status == StatusConfirmed || e.Status == StatusAttended) && slices.Contains(a.Trainings, e.Training) {
+			return true, nil
+		}
+	}
+	return false, nil
+}
+
+// ErrNoTrainings is returned for an audience by training when the program
+// has no training store.
+var ErrNoTrainings = errors.New("no training store")
+
+// AudienceSource is where audiences come from.
+type AudienceSource struct {
+	Region        string
+	Registrations RegistrationStore
+	Enrolments    EnrolmentLister // nil: audiences by training are refused
+}
+
+// Each calls fn with the conversation of every registration in a.
+func (s AudienceSource) Each(ctx context.Context, a Audience, fn func(Conversation) error) error {
+	if s.Registrations == nil {
+		return fmt.Errorf("expand audience: no registrations")
+	}
+	return s.Registrations.EachRegistration(ctx, s.Region, func(r *Registration) error {
+		if !a.Match(r) {
+			return nil
+		}
+		ok, err := a.Participates(ctx, s.Enrolments, r.Conv)
+		if err != nil || !ok {
+			return err
+		}
+		return fn(r.Conv)
+	})
+}
+
+// Count returns the audience size per channel.
+func (s AudienceSource) Count(ctx context.Context, a Audience) (map[ChannelID]int, error) {
+	n := map[ChannelID]int{}
+	err := s.Each(ctx, a, func(c Conversation) error { n[c.Channel]++; return nil })
+	return n, err
+}
+
+// BroadcastMessage is what a recipient receives: the officer's text and the
+// footer that tells how to stop receiving broadcasts, rendered in the
+// recipient's language.
+func BroadcastMessage(b *Broadcast) Out {
+	return Say(Raw(b.Text), T("broadcast.footer"))
+}
+
+// Broadcast controls, for BroadcastStore.ControlBroadcast.
+const (
+	BroadcastPause  = "pause"
+	BroadcastResume = "resume"
+	BroadcastCancel = "cancel"
+)
+
+// ErrBroadcastState is returned for a control that does not apply to the
+// broadcast's status (resuming a running one, cancelling a done one).
+var ErrBroadcastState = errors.New("not possible in the broadcast's status")
+
+// BroadcastStore keeps broadcasts: what the compose flow and the CLI use.
+type BroadcastStore interface {
+	// CreateBroadcast gives b the next id and stores it (status scheduled
+	// unless b.Status is draft).
+	CreateBroadcast(ctx context.Context, b *Broadcast) error
+	// Broadcast returns one broadcast with its counts; ErrNotFound.
+	Broadcast(ctx context.Context, id string) (*Broadcast, error)
+	// Broadcasts returns every broadcast, newest first.
+	Broadcasts(ctx context.Context) ([]*Broadcast, error)
+	// ControlBroadcast pauses, resumes or cancels; ErrBroadcastState when
+	// the action does not apply, ErrNotFound. It returns the new status.
+	ControlBroadcast(ctx context.Context, id, action string) (BroadcastStatus, error)
+}
+
+// Delivery is one recipient's entry in a broadcast's work queue.
+type Delivery struct {
+	Broadcast string
+	Entry     string // the queue's entry id
+	To        Conversation
+}
+
+// Outcome is what became of one delivery.
+type Outcome string
+
+// Outcomes. Go is not stored: it tells the caller to send now.
+const (
+	OutcomeGo         Outcome = "go"      // recorded "sending": send now
+	OutcomeHold       Outcome = "hold"    // the broadcast is not running: leave the entry queued
+	OutcomeDuplicate  Outcome = "dup"     // the recipient already has a record: nothing to do
+	OutcomeSent       Outcome = "sent"    //
+	OutcomeFailed     Outcome = "failed"  // with a reason
+	OutcomeSkipped    Outcome = "skipped" // opted out or unreachable (reason says which)
+	OutcomeUnknown    Outcome = "unknown" // found "sending" after a crash: not retried
+	ReasonOptOut              = "optout"
+	ReasonUnreachable         = "unreachable"
+)
+
+// Progress is a broadcast's state after one outcome was recorded.
+type Progress struct {
+	Done, Audience int64
+	// Milestone is 25, 50, 75 or 100 when this outcome crossed it (each is
+	// reported once, to one caller), else 0.
+	Milestone int
+	Finished  bool // this outcome completed the broadcast
+}
+
+// BroadcastQueue is the shared work of delivering broadcasts, safe for
+// any number of processes.
+type BroadcastQueue interface {
+	// DueBroadcasts returns the ids of scheduled broadcasts whose time has
+	// come, and of running ones.
+	DueBroadcasts(ctx context.Context, now time.Time) (due, running []string, err error)
+	// ClaimExpansion takes the lease to expand a scheduled broadcast's
+	// audience (false if another process holds it or it is not scheduled).
+	ClaimExpansion(ctx context.Context, id, owner string, ttl time.Duration) (bool, error)
+	// Enqueue appends recipients to the broadcast's work queue. Repeats
+	// (an expansion run again after a crash) are harmless: the
+	// idempotency record turns them into OutcomeDuplicate.
+	Enqueue(ctx context.Context, id string, to []Conversation) error
+	// StartBroadcast records the audience size and makes the broadcast
+	// running (done at once when the audience is empty).
+	StartBroadcast(ctx context.Context, id string, audience int64, now time.Time) error
+	// Take returns up to n deliveries to channel ch for consumer: entries
+	// left unacknowledged for longer than idle (a crashed worker's) first,
+	// then new ones.
+	Take(ctx context.Context, id string, ch ChannelID, consumer string, n int, idle time.Duration) ([]Delivery, error)
+	// Begin writes the idempotency record "sending" before a send and
+	// answers OutcomeGo; or OutcomeHold, OutcomeDuplicate, or
+	// OutcomeUnknown for an entry taken before whose outcome was never
+	// recorded (the progress then counts it).
+	Begin(ctx context.Context, d Delivery) (Outcome, Progress, error)
+	// Settle records the outcome of a delivery and acknowledges its entry.
+	Settle(ctx context.Context, d Delivery, o Outcome, reason string) (Progress, error)
+}
+
+// RetryAfterError is what a channel returns when the platform asks to slow
+// down (Telegram's 429 with retry_after): the limiter waits After.
+type RetryAfterError struct {
+	After time.Duration
+	Err   error
+}
+
+func (e *RetryAfterError) Error() string {
+	return fmt.Sprintf("slow down: retry after %s: %v", e.After, e.Err)
+}
+
+func (e *RetryAfterError) Unwrap() error { return e.Err }
+
+// RateLimiter paces sends per channel across every process.
+type RateLimiter interface {
+	// Reserve takes a send slot on ch now and returns 0, or returns how
+	// long to wait before asking again.
+	Reserve(ctx context.Context, ch ChannelID) (time.Duration, error)
+	// SlowDown makes ch wait at least after and halves its rate for a while.
+	SlowDown(ctx context.Context, ch ChannelID, after time.Duration) error
+}
+
+// BulkChecker is an optional capability of a channel: whether bulk sending
+// is allowed right now (WhatsApp reports temporary bans). Fan-out holds
+// the channel's deliveries while it says no.
+type BulkChecker interface {
+	BulkAllowed(ctx context.Context) (bool, time.Duration)
+}

@@ -1,0 +1,426 @@
+package bot
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// FanoutConfig tunes broadcast delivery.
+type FanoutConfig struct {
+	Owner string // unique name of this process (consumer names, leases)
+	// Workers is how many goroutines send per channel in this process
+	// (default: 4 for Telegram, 1 for the others). A channel without
+	// workers is not served by this process.
+	Workers map[ChannelID]int
+	Batch   int           // queue entries taken at once per worker (default 16)
+	Idle    time.Duration // a delivery unacknowledged this long was abandoned by a crashed worker (default 2m)
+	Poll    time.Duration // how often broadcasts are looked for (default 1s)
+	Lease   time.Duration // lease of one audience expansion (default 10m)
+	Tries   int           // sends to one recipient when the platform says slow down (default 3)
+	Now     func() time.Time
+}
+
+// Fanout delivers broadcasts: it expands due broadcasts into per-recipient
+// work in the shared queue and sends it, paced by the shared rate limiter,
+// with an idempotency record per recipient. Any number of processes may
+// run one each.
+type Fanout struct {
+	cfg      FanoutConfig
+	queue    BroadcastQueue
+	store    BroadcastStore
+	audience AudienceSource
+	profiles ProfileStore
+	out      Notifier
+	limiter  RateLimiter
+	bulk     map[ChannelID]BulkChecker
+	log      *slog.Logger
+
+	running atomic.Pointer[[]string]
+	mu      sync.Mutex
+	cache   map[string]*Broadcast
+	sleep   func(ctx context.Context, d time.Duration) bool
+}
+
+// NewFanout builds a fan-out.
+func NewFanout(cfg FanoutConfig, queue BroadcastQueue, store BroadcastStore, audience AudienceSource,
+	profiles ProfileStore, out Notifier, limiter RateLimiter, log *slog.Logger) *Fanout {
+	if cfg.Owner == "" {
+		cfg.Owner = "local"
+	}
+	if cfg.Workers == nil {
+		cfg.Workers = map[ChannelID]int{Telegram: 4, WhatsApp: 1, Console: 1}
+	}
+	if cfg.Batch <= 0 {
+		cfg.Batch = 16
+	}
+	if cfg.Idle <= 0 {
+		cfg.Idle = 2 * time.Minute
+	}
+	if cfg.Poll <= 0 {
+		cfg.Poll = time.Second
+	}
+	if cfg.Lease <= 0 {
+		cfg.Lease = 10 * time.Minute
+	}
+	if cfg.Tries <= 0 {
+		cfg.Tries = 3
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	if log == nil {
+		log = slog.Default()
+	}
+	return &Fanout{cfg: cfg, queue: queue, store: store, audience: audience, profiles: profiles, out: out,
+		limiter: limiter, bulk: map[ChannelID]BulkChecker{}, log: log.With("part", "broadcasts"),
+		cache: map[string]*Broadcast{}, sleep: sleepCtx}
+}
+
+// SetBulkChecker makes ch's deliveries wait while c says bulk sending is
+// not allowed (a WhatsApp temporary ban).
+func (f *Fanout) SetBulkChecker(ch ChannelID, c BulkChecker) { f.bulk[ch] = c }
+
+// Run expands due broadcasts and delivers until ctx ends, then waits for
+// its workers (a send in flight is finished or abandoned with ctx).
+func (f *Fanout) Run(ctx context.Context) error {
+	f.schedule(ctx)
+	var wg sync.WaitGroup
+	for ch, n := range f.cfg.Workers {
+		for i := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				f.work(ctx, ch, fmt.Sprintf("%s-%s-%d", f.cfg.Owner, ch, i))
+			}()
+		}
+	}
+	tick := time.NewTicker(f.cfg.Poll)
+	defer tick.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			wg.Wait()
+			return nil
+		case <-tick.C:
+			f.schedule(ctx)
+		}
+	}
+}
+
+// schedule expands the broadcasts whose time has come and refreshes the
+// list the workers serve.
+func (f *Fanout) schedule(ctx context.Context) {
+	due, running, err := f.queue.DueBroadcasts(ctx, f.cfg.Now())
+	if err != nil {
+		if ctx.Err() == nil {
+			f.log.Warn("look for broadcasts", "err", err)
+		}
+		return
+	}
+	for _, id := range due {
+		started, err := f.Expand(ctx, id)
+		if err != nil && ctx.Err() == nil {
+			f.log.Error("expand broadcast audience", "broadcast", id, "err", err)
+		}
+		if started {
+			running = append(running, id)
+		}
+	}
+	f.running.Store(&running)
+}
+
+// Expand queues the audience of scheduled broadcast id and starts it;
+// started is false when another process is on it.
+func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error) {
+	ok, err := f.queue.ClaimExpansion(ctx, id, f.cfg.Owner, f.cfg.Lease)
+	if err != nil || !ok {
+		return false, err
+	}
+	b, err := f.store.Broadcast(ctx, id)
+	if err != nil {
+		return false, fmt.Errorf("load broadcast %s: %w", id, err)
+	}
+	var n int64
+	batch := make([]Conversation, 0, 512)
+	flush := func() error {
+		if len(batch) == 0 {
+			return nil
+		}
+		err := f.queue.Enqueue(ctx, id, batch)
+		batch = batch[:0]
+		return err
+	}
+	err = f.audience.Each(ctx, b.Audience, func(c Conversation) error {
+		n++
+		batch = append(batch, c)
+		if len(batch) == cap(batch) {
+			return flush()
+		}
+		return nil
+	})
+	if err == nil {
+		err = flush()
+	}
+	if err != nil {
+		return false, fmt.Errorf("queue audience of broadcast %s: %w", id, err)
+	}
+	if err := f.queue.StartBroadcast(ctx, id, n, f.cfg.Now()); err != nil {
+		return false, fmt.Errorf("start broadcast %s: %w", id, err)
+	}
+	f.log.Info("broadcast started", "broadcast", id, "audience", n)
+	return true, nil
+}
+
+// work is one worker of channel ch: it takes deliveries of the running
+// broadcasts and sends them.
+func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
+	for ctx.Err() == nil {
+		took := 0
+		if p := f.running.Load(); p != nil {
+			for _, id := range *p {
+				ds, err := f.queue.Take(ctx, id, ch, consumer, f.cfg.Batch, f.cfg.Idle)
+				if err != nil {
+					if ctx.Err() == nil {
+						f.log.Warn("take deliveries", "broadcast", id, "channel", ch, "err", err)
+					}
+					continue
+				}
+				took += len(ds)
+				for _, d := range ds {
+					if ctx.Err() != nil {
+						return
+					}
+					f.Deliver(ctx, d)
+				}
+			}
+		}
+		if took == 0 && !f.sleep(ctx, f.cfg.Poll/4) {
+			return
+		}
+	}
+}
+
+// Deliver sends one broadcast to one recipient at most once, recording the
+// outcome. It returns it (OutcomeHold when the broadcast is not running or
+// ctx ended before anything was recorded).
+func (f *Fanout) Deliver(ctx context.Context, d Delivery) Outcome {
+	b, err := f.broadcast(ctx, d.Broadcast)
+	if err != nil {
+		f.log.Warn("load broadcast", "broadcast", d.Broadcast, "err", err)
+		return OutcomeHold
+	}
+	log := f.log.With("broadcast", d.Broadcast, "channel", d.To.Channel, "user", maskID(d.To.User))
+	if o, done := f.screen(ctx, d, log); done {
+		return o
+	}
+	waited, ok := f.pace(ctx, d.To.Channel, log)
+	if !ok {
+		return OutcomeHold
+	}
+	if waited > time.Second { // a long wait: opt-out may have changed meanwhile
+		if o, done := f.screen(ctx, d, log); done {
+			return o
+		}
+	}
+	o, p, err := f.queue.Begin(ctx, d)
+	if err != nil {
+		log.Warn("record sending", "err", err)
+		return OutcomeHold
+	}
+	if o == OutcomeUnknown {
+		log.Warn("delivery interrupted earlier; recorded unknown, not retried")
+		f.progress(ctx, b, p)
+	}
+	if o != OutcomeGo {
+		return o
+	}
+	o, reason := f.send(ctx, d, b, log)
+	if o == OutcomeHold {
+		return o // ctx ended mid-send: the record stays "sending" and becomes unknown
+	}
+	p, err = f.settle(ctx, d, o, reason)
+	if err != nil {
+		log.Error("record outcome", "outcome", o, "err", err)
+		return o
+	}
+	f.progress(ctx, b, p)
+	return o
+}
+
+// screen skips opted-out and unreachable recipients; done reports that the
+// delivery is finished (or must wait).
+func (f *Fanout) screen(ctx context.Context, d Delivery, log *slog.Logger) (Outcome, bool) {
+	prof, err := f.profiles.Profile(ctx, d.To)
+	if err != nil {
+		log.Warn("load profile", "err", err)
+		return OutcomeHold, true
+	}
+	reason := ""
+	switch {
+	case prof.OptOut:
+		reason = ReasonOptOut
+	case prof.Unreachable:
+		reason = ReasonUnreachable
+	default:
+		return "", false
+	}
+	p, err := f.settle(ctx, d, OutcomeSkipped, reason)
+	if err != nil {
+		log.Warn("record skip", "err", err)
+		return OutcomeHold, true
+	}
+	if b, err := f.broadcast(ctx, d.Broadcast); err == nil {
+		f.progress(ctx, b, p)
+	}
+	return OutcomeSkipped, true
+}
+
+// pace waits for the channel's bulk permission and a rate-limit slot.
+func (f *Fanout) pace(ctx context.Context, ch ChannelID, log *slog.Logger) (time.Duration, bool) {
+	start := f.cfg.Now()
+	for {
+		if c := f.bulk[ch]; c != nil {
+			if ok, wait := c.BulkAllowed(ctx); !ok {
+				if wait <= 0 {
+					wait = f.cfg.Poll
+				}
+				if !f.sleep(ctx, min(wait, time.Minute)) {
+					return 0, false
+				}
+				continue
+			}
+		}
+		wait, err := f.limiter.Reserve(ctx, ch)
+		if err != nil {
+			log.Warn("rate limiter", "err", err)
+			wait = f.cfg.Poll
+		}
+		if wait == 0 && err == nil {
+			return f.cfg.Now().Sub(start), true
+		}
+		if !f.sleep(ctx, wait) {
+			return 0, false
+		}
+	}
+}
+
+// send delivers the message, retrying when the platform asks to slow down.
+func (f *Fanout) send(ctx context.Context, d Delivery, b *Broadcast, log *slog.Logger) (Outcome, string) {
+	for try := 1; ; try++ {
+		err := f.out.Notify(ctx, d.To, BroadcastMessage(b))
+		var ra *RetryAfterError
+		switch {
+		case err == nil:
+			return OutcomeSent, ""
+		case errors.Is(err, ErrUnreachable):
+			return OutcomeSkipped, ReasonUnreachable
+		case ctx.Err() != nil:
+			return OutcomeHold, ""
+		case errors.As(err, &ra):
+			log.Warn("platform asks to slow down", "after", ra.After, "try", try)
+			if lerr := f.limiter.SlowDown(ctx, d.To.Channel, ra.After); lerr != nil {
+				log.Warn("slow the limiter down", "err", lerr)
+			}
+			if try >= f.cfg.Tries {
+				return OutcomeFailed, "rate_limited"
+			}
+			if !f.sleep(ctx, ra.After) {
+				return OutcomeHold, ""
+			}
+			if _, ok := f.pace(ctx, d.To.Channel, log); !ok {
+				return OutcomeHold, ""
+			}
+		default:
+			log.Warn("send broadcast", "err", err)
+			if errors.Is(err, ErrNoChannel) {
+				return OutcomeFailed, "no_channel"
+			}
+			return OutcomeFailed, "send_error"
+		}
+	}
+}
+
+// settle records an outcome, retrying a store error a few times.
+func (f *Fanout) settle(ctx context.Context, d Delivery, o Outcome, reason string) (Progress, error) {
+	var err error
+	for i := range 5 {
+		var p Progress
+		if p, err = f.queue.Settle(context.WithoutCancel(ctx), d, o, reason); err == nil {
+			return p, nil
+		}
+		if !f.sleep(ctx, time.Duration(50<<i)*time.Millisecond) {
+			break
+		}
+	}
+	return Progress{}, err
+}
+
+// progress tells the officer who composed the broadcast in chat when it
+// crossed 25, 50, 75 and 100 %.
+func (f *Fanout) progress(ctx context.Context, b *Broadcast, p Progress) {
+	if p.Finished {
+		f.forget(b.ID)
+		f.log.Info("broadcast done", "broadcast", b.ID, "audience", p.Audience)
+	}
+	if p.Milestone == 0 || b.CreatedBy.User == "" {
+		return
+	}
+	cur, err := f.store.Broadcast(ctx, b.ID)
+	if err != nil {
+		f.log.Warn("load broadcast progress", "broadcast", b.ID, "err", err)
+		return
+	}
+	c := cur.Counts
+	msg := T("broadcast.progress", "ID", b.ID, "Percent", p.Milestone, "Sent", c.Sent, "Failed", c.Failed,
+		"Skipped", c.Skipped, "Unknown", c.Unknown, "Remaining", c.Remaining(), "Audience", c.Audience)
+	if p.Milestone == 100 {
+		msg.ID = "broadcast.finished"
+	}
+	if err := f.out.Notify(ctx, b.CreatedBy, Say(msg)); err != nil {
+		f.log.Warn("tell officer of progress", "broadcast", b.ID, "err", err)
+	}
+}
+
+// broadcast returns a broadcast's content, cached: it never changes.
+func (f *Fanout) broadcast(ctx context.Context, id string) (*Broadcast, error) {
+	f.mu.Lock()
+	b := f.cache[id]
+	f.mu.Unlock()
+	if b != nil {
+		return b, nil
+	}
+	b, err := f.store.Broadcast(ctx, id)
+	if err != nil {
+		return nil, fmt.Errorf("load broadcast %s: %w", id, err)
+	}
+	f.mu.Lock()
+	f.cache[id] = b
+	f.mu.Unlock()
+	return b, nil
+}
+
+func (f *Fanout) forget(id string) {
+	f.mu.Lock()
+	delete(f.cache, id)
+	f.mu.Unlock()
+}
+
+// sleepCtx waits d; false if ctx ended first.
+func sleepCtx(ctx context.Context, d time.Duration) bool {
+	if d <= 0 {
+		return ctx.Err() == nil
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return false
+	case <-t.C:
+		return true
+	}
+}

@@ -1,0 +1,529 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/locales"
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+const bcRegion = "32.14"
+
+var (
+	bcKecamatan = []string{"Purwakarta", "Plered", "Campaka", "Babakancikao", "Wanayasa"}
+	bcSectors   = []string{"kuliner", "fesyen", "kriya", "jasa"}
+	bcSizes     = []string{"mikro", "mikro", "mikro", "kecil", "menengah"}
+)
+
+// population registers n owners, alternating Telegram and WhatsApp, with
+// kecamatan, sector and size spread deterministically; every optOutEvery-th
+// owner (0: none) opts out. It returns the registrations.
+func population(t testing.TB, s *store.Store, n, optOutEvery int) []*bot.Registration {
+	t.Helper()
+	ctx := context.Background()
+	regs := make([]*bot.Registration, 0, n)
+	for i := range n {
+		ch := bot.Telegram
+		if i%2 == 1 {
+			ch = bot.WhatsApp
+		}
+		r := &bot.Registration{
+			Region: bcRegion, RegisteredAt: time.Unix(1_700_000_000+int64(i), 0),
+			Conv:      bot.Conversation{Channel: ch, User: strconv.Itoa(100000 + i)},
+			OwnerName: "Owner " + strconv.Itoa(i), NIK: fmt.Sprintf("3214%012d", i), Phone: "+6281200000000",
+			BusinessName: "Usaha", Sector: bcSectors[(i/2)%len(bcSectors)], Kecamatan: bcKecamatan[(i/3)%len(bcKecamatan)],
+			SizeClass: bcSizes[(i/5)%len(bcSizes)],
+		}
+		if err := s.CreateRegistration(ctx, r, 1); err != nil {
+			t.Fatal(err)
+		}
+		if optOutEvery > 0 && i%optOutEvery == 0 {
+			if err := s.SetProfile(ctx, r.Conv, bot.FieldOptOut, "1"); err != nil {
+				t.Fatal(err)
+			}
+		}
+		regs = append(regs, r)
+	}
+	return regs
+}
+
+// fakeChannel records what each conversation received and when.
+type fakeChannel struct {
+	mu    sync.Mutex
+	got   map[bot.Conversation]int
+	times map[bot.ChannelID][]time.Time
+	texts []string
+	// hook, if set, runs before a send is recorded; a non-nil error fails
+	// the send, record says whether it arrived anyway.
+	hook func(ctx context.Context, to bot.Conversation) (record bool, err error)
+}
+
+func newFakeChannel() *fakeChannel {
+	return &fakeChannel{got: map[bot.Conversation]int{}, times: map[bot.ChannelID][]time.Time{}}
+}
+
+func (f *fakeChannel) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	record, err := true, error(nil)
+	if f.hook != nil {
+		record, err = f.hook(ctx, to)
+	}
+	now := time.Now()
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if record {
+		f.got[to]++
+		f.times[to.Channel] = append(f.times[to.Channel], now)
+		if len(f.texts) < 50 {
+			f.texts = append(f.texts, r.Text)
+		}
+	}
+	return err
+}
+
+// maxInWindow is the most sends within any window of length w.
+func maxInWindow(ts []time.Time, w time.Duration) int {
+	ts = slices.Clone(ts)
+	slices.SortFunc(ts, func(a, b time.Time) int { return a.Compare(b) })
+	best, j := 0, 0
+	for i := range ts {
+		for ts[i].Sub(ts[j]) >= w {
+			j++
+		}
+		best = max(best, i-j+1)
+	}
+	return best
+}
+
+type bcWorld struct {
+	s       *store.Store
+	out     *bot.Outbox
+	channel *fakeChannel
+	officer []string // what the composing officer was told
+	mu      sync.Mutex
+}
+
+// newFanout builds one "process": a fan-out on its own store client
+// sharing the prefix.
+func (w *bcWorld) newFanout(t testing.TB, s *store.Store, owner string, rates map[bot.ChannelID]store.Rate, idle time.Duration) *bot.Fanout {
+	t.Helper()
+	return bot.NewFanout(bot.FanoutConfig{
+		Owner:   owner,
+		Workers: map[bot.ChannelID]int{bot.Telegram: 3, bot.WhatsApp: 2},
+		Batch:   16, Idle: idle, Poll: 20 * time.Millisecond,
+	}, s, s, bot.AudienceSource{Region: bcRegion, Registrations: s}, s, w.out, s.Limiter(rates), nil)
+}
+
+func newBCWorld(t testing.TB) (*bcWorld, *store.Store) {
+	t.Helper()
+	rdb, prefix := redistest.Client(t)
+	other := redistest.ClientWithPrefix(t, prefix)
+	w := &bcWorld{s: store.New(rdb, store.Options{Prefix: prefix}), channel: newFakeChannel()}
+	cat, err := bot.NewCatalog(locales.FS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.OnMissing = func(lang, id string) { t.Errorf("message %q missing in %s", id, lang) }
+	w.out = bot.NewOutbox(cat, w.s, "id", nil)
+	w.out.Register(bot.Telegram, w.channel)
+	w.out.Register(bot.WhatsApp, w.channel)
+	w.out.Register(bot.Console, bot.SenderFunc(func(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+		w.mu.Lock()
+		w.officer = append(w.officer, r.Text)
+		w.mu.Unlock()
+		return nil
+	}))
+	return w, store.New(other, store.Options{Prefix: prefix})
+}
+
+var officer = bot.Conversation{Channel: bot.Console, User: "petugas"}
+
+func (w *bcWorld) create(t testing.TB, a bot.Audience) *bot.Broadcast {
+	t.Helper()
+	b := &bot.Broadcast{Region: bcRegion, Text: "Pelatihan kemasan 1 Desember di aula Dinas.", Audience: a,
+		CreatedBy: officer, CreatedAt: time.Now(), At: time.Now().Add(-time.Second)}
+	if err := w.s.CreateBroadcast(context.Background(), b); err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// waitStatus waits until broadcast id reaches status want.
+func (w *bcWorld) waitStatus(t testing.TB, id string, want bot.BroadcastStatus, limit time.Duration) *bot.Broadcast {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		b, err := w.s.Broadcast(context.Background(), id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if b.Status == want {
+			return b
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("broadcast %s is %s with %+v after %s; want %s", id, b.Status, b.Counts, limit, want)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func checkCounts(t *testing.T, b *bot.Broadcast) {
+	t.Helper()
+	c := b.Counts
+	if c.Sent+c.Failed+c.Skipped+c.Unknown != c.Audience {
+		t.Fatalf("counts %+v do not add up to the audience", c)
+	}
+}
+
+// TestBroadcastTwoProcessesTenThousand: 10,000 recipients over a
+// Telegram-shaped (bursty) and a WhatsApp-shaped (spread, jittered)
+// channel, delivered by two processes: everyone once, opted-out owners
+// never, the rate of each channel within its limit in every one-second
+// window, and the officer told at 25/50/75/100 %.
+func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
+	if testing.Short() {
+		t.Skip("10,000 recipients")
+	}
+	w, s2 := newBCWorld(t)
+	regs := population(t, w.s, 10_000, 20)
+	rates := map[bot.ChannelID]store.Rate{
+		bot.Telegram: {N: 2000, Per: time.Second},
+		bot.WhatsApp: {N: 2000, Per: time.Second, Spread: true, Jitter: 0.3},
+	}
+	b := w.create(t, bot.Audience{})
+	start := time.Now()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var wg sync.WaitGroup
+	for i, s := range []*store.Store{w.s, s2} {
+		f := w.newFanout(t, s, "proc"+strconv.Itoa(i), rates, time.Minute)
+		wg.Add(1)
+		go func() { defer wg.Done(); f.Run(ctx) }()
+	}
+	done := w.waitStatus(t, b.ID, bot.BroadcastDone, 2*time.Minute)
+	cancel()
+	wg.Wait()
+	t.Logf("delivered 10,000 in %s", time.Since(start).Round(time.Millisecond))
+
+	optedOut := 0
+	for i, r := range regs {
+		n := w.channel.got[r.Conv]
+		switch {
+		case i%20 == 0:
+			optedOut++
+			if n != 0 {
+				t.Fatalf("opted-out %s received %d", r.Conv, n)
+			}
+		case n != 1:
+			t.Fatalf("%s received %d times, want once", r.Conv, n)
+		}
+	}
+	checkCounts(t, done)
+	want := bot.BroadcastCounts{Audience: 10_000, Sent: int64(10_000 - optedOut), Skipped: int64(optedOut)}
+	if c := done.Counts; c.Audience != want.Audience || c.Sent != want.Sent || c.Skipped != want.Skipped || c.Failed != 0 || c.Unknown != 0 {
+		t.Fatalf("counts %+v, want %+v", c, want)
+	}
+	for ch, r := range rates {
+		if m := maxInWindow(w.channel.times[ch], time.Second); m > r.N {
+			t.Errorf("%s: %d sends within one second, limit %d", ch, m, r.N)
+		} else {
+			t.Logf("%s: at most %d sends in any one-second window (limit %d)", ch, m, r.N)
+		}
+	}
+	if len(w.officer) != 4 {
+		t.Fatalf("officer told %d times, want 4 (25/50/75/100 %%): %q", len(w.officer), w.officer)
+	}
+	if txt := w.channel.texts[0]; txt != b.Text+"\n\n— Siaran Dinas. Tidak ingin menerima siaran lagi? Balas BERHENTI." {
+		t.Fatalf("recipient saw %q", txt)
+	}
+}
+
+// TestBroadcastWorkerCrash: a process dies in the middle of a send (its
+// context cancelled without cleanup); another takes its abandoned work over.
+// The job completes, nobody receives twice, the interrupted send is
+// counted unknown, and the counts add up.
+func TestBroadcastWorkerCrash(t *testing.T) {
+	w, s2 := newBCWorld(t)
+	regs := population(t, w.s, 600, 0)
+	b := w.create(t, bot.Audience{})
+	rates := map[bot.ChannelID]store.Rate{bot.Telegram: {N: 5000, Per: time.Second}, bot.WhatsApp: {N: 5000, Per: time.Second}}
+
+	ctxA, crash := context.WithCancel(context.Background())
+	var calls int
+	var mu sync.Mutex
+	w.channel.hook = func(ctx context.Context, to bot.Conversation) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		calls++
+		if calls == 150 {
+			crash() // the message went out, then the process died
+			return true, context.Canceled
+		}
+		return true, nil
+	}
+	a := w.newFanout(t, w.s, "A", rates, 300*time.Millisecond)
+	doneA := make(chan struct{})
+	go func() { defer close(doneA); a.Run(ctxA) }()
+	<-doneA
+	w.channel.hook = nil
+	mid, _ := w.s.Broadcast(context.Background(), b.ID)
+	if mid.Status != bot.BroadcastRunning || mid.Counts.Done() >= 600 {
+		t.Fatalf("after the crash: %s %+v; want running and unfinished", mid.Status, mid.Counts)
+	}
+
+	ctxB, stopB := context.WithCancel(context.Background())
+	defer stopB()
+	bproc := w.newFanout(t, s2, "B", rates, 300*time.Millisecond)
+	doneB := make(chan struct{})
+	go func() { defer close(doneB); bproc.Run(ctxB) }()
+	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	stopB()
+	<-doneB
+
+	checkCounts(t, done)
+	if done.Counts.Unknown < 1 {
+		t.Fatalf("counts %+v: the interrupted send should be unknown", done.Counts)
+	}
+	received := 0
+	for _, r := range regs {
+		n := w.channel.got[r.Conv]
+		if n > 1 {
+			t.Fatalf("%s received %d times", r.Conv, n)
+		}
+		received += n
+		rec, err := w.s.DeliveryRecord(context.Background(), b.ID, r.Conv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n == 0 && rec != "unknown" {
+			t.Fatalf("%s received nothing but is recorded %q", r.Conv, rec)
+		}
+	}
+	if int64(received) < done.Counts.Sent || int64(received) > done.Counts.Sent+done.Counts.Unknown {
+		t.Fatalf("received %d, counts %+v", received, done.Counts)
+	}
+}
+
+// TestBroadcastSegments: audience filters select exactly the matching
+// owners of a generated population; the preview count equals delivered
+// plus skipped.
+func TestBroadcastSegments(t *testing.T) {
+	w, _ := newBCWorld(t)
+	regs := population(t, w.s, 400, 7)
+	src := bot.AudienceSource{Region: bcRegion, Registrations: w.s}
+	audiences := []bot.Audience{
+		{},
+		{Kecamatan: []string{"Plered"}},
+		{Kecamatan: []string{"plered", "Babakan Cikao"}, Sectors: []string{"kuliner"}},
+		{Sectors: []string{"kriya", "jasa"}, Sizes: []string{"kecil"}},
+		{Sizes: []string{"menengah"}, Channels: []bot.ChannelID{bot.WhatsApp}},
+		{Channels: []bot.ChannelID{bot.Telegram}, Kecamatan: []string{"Wanayasa"}, Sectors: []string{"fesyen"}, Sizes: []string{"mikro"}},
+		{Kecamatan: []string{"Tidak Ada"}},
+	}
+	for i, a := range audiences {
+		want := map[bot.ChannelID]int{}
+		for _, r := range regs {
+			if (len(a.Kecamatan) == 0 || slices.ContainsFunc(a.Kecamatan, func(k string) bool { return squash(k) == squash(r.Kecamatan) })) &&
+				(len(a.Sectors) == 0 || slices.Contains(a.Sectors, r.Sector)) &&
+				(len(a.Sizes) == 0 || slices.Contains(a.Sizes, r.SizeClass)) &&
+				(len(a.Channels) == 0 || slices.Contains(a.Channels, r.Conv.Channel)) {
+				want[r.Conv.Channel]++
+			}
+		}
+		got, err := src.Count(context.Background(), a)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Fatalf("audience %d %+v: count %v, want %v", i, a, got, want)
+		}
+	}
+	// Deliver one segment: preview = delivered + skipped.
+	a := audiences[2]
+	preview, _ := src.Count(context.Background(), a)
+	b := w.create(t, a)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	f := w.newFanout(t, w.s, "P", nil, time.Minute)
+	go f.Run(ctx)
+	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	delivered := 0
+	for _, n := range w.channel.got {
+		delivered += n
+	}
+	total := 0
+	for _, n := range preview {
+		total += n
+	}
+	if int64(delivered)+done.Counts.Skipped != int64(total) || done.Counts.Audience != int64(total) || done.Counts.Skipped == 0 {
+		t.Fatalf("preview %d, delivered %d, counts %+v", total, delivered, done.Counts)
+	}
+}
+
+func squash(s string) string {
+	b := []rune{}
+	for _, r := range s {
+		if r != ' ' {
+			b = append(b, r|0x20)
+		}
+	}
+	return string(b)
+}
+
+// TestBroadcastControl: pause, resume and cancel apply only where they
+// make sense; a paused broadcast sends nothing.
+func TestBroadcastControl(t *testing.T) {
+	w, _ := newBCWorld(t)
+	ctx := context.Background()
+	population(t, w.s, 40, 0)
+	b := w.create(t, bot.Audience{})
+	steps := []struct {
+		action string
+		want   bot.BroadcastStatus
+		err    error
+	}{
+		{bot.BroadcastResume, "", bot.ErrBroadcastState},
+		{bot.BroadcastPause, bot.BroadcastPaused, nil},
+		{bot.BroadcastPause, "", bot.ErrBroadcastState},
+		{bot.BroadcastResume, bot.BroadcastScheduled, nil},
+		{bot.BroadcastPause, bot.BroadcastPaused, nil},
+	}
+	for i, s := range steps {
+		got, err := w.s.ControlBroadcast(ctx, b.ID, s.action)
+		if !errors.Is(err, s.err) || (s.err == nil && got != s.want) {
+			t.Fatalf("step %d %s: %s, %v; want %s, %v", i, s.action, got, err, s.want, s.err)
+		}
+	}
+	if _, err := w.s.ControlBroadcast(ctx, "999", bot.BroadcastPause); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("pause of a missing broadcast: %v", err)
+	}
+	// Paused before its time: nothing is expanded or sent.
+	runCtx, cancel := context.WithCancel(ctx)
+	f := w.newFanout(t, w.s, "C", nil, 200*time.Millisecond)
+	fdone := make(chan struct{})
+	go func() { defer close(fdone); f.Run(runCtx) }()
+	time.Sleep(150 * time.Millisecond)
+	if n := len(w.channel.got); n != 0 {
+		t.Fatalf("paused broadcast sent %d", n)
+	}
+	if _, err := w.s.ControlBroadcast(ctx, b.ID, bot.BroadcastResume); err != nil {
+		t.Fatal(err)
+	}
+	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	cancel()
+	<-fdone
+	checkCounts(t, done)
+	if done.Counts.Sent != 40 {
+		t.Fatalf("counts %+v, want 40 sent", done.Counts)
+	}
+	if _, err := w.s.ControlBroadcast(ctx, b.ID, bot.BroadcastCancel); !errors.Is(err, bot.ErrBroadcastState) {
+		t.Fatalf("cancel of a done broadcast: %v", err)
+	}
+	list, err := w.s.Broadcasts(ctx)
+	if err != nil || len(list) != 1 || list[0].ID != b.ID || list[0].Text != b.Text {
+		t.Fatalf("list = %+v, %v", list, err)
+	}
+}
+
+// TestBroadcastCancelStops: a cancelled broadcast stops sending.
+func TestBroadcastCancelStops(t *testing.T) {
+	w, _ := newBCWorld(t)
+	ctx := context.Background()
+	population(t, w.s, 200, 0)
+	b := w.create(t, bot.Audience{})
+	var once sync.Once
+	w.channel.hook = func(ctx context.Context, to bot.Conversation) (bool, error) {
+		once.Do(func() {
+			if _, err := w.s.ControlBroadcast(ctx, b.ID, bot.BroadcastCancel); err != nil {
+				t.Error(err)
+			}
+		})
+		return true, nil
+	}
+	runCtx, cancel := context.WithCancel(ctx)
+	f := w.newFanout(t, w.s, "X", map[bot.ChannelID]store.Rate{bot.Telegram: {N: 50, Per: time.Second}, bot.WhatsApp: {N: 50, Per: time.Second}}, time.Minute)
+	fdone := make(chan struct{})
+	go func() { defer close(fdone); f.Run(runCtx) }()
+	w.waitStatus(t, b.ID, bot.BroadcastCancelled, time.Minute)
+	time.Sleep(200 * time.Millisecond)
+	cancel()
+	<-fdone
+	got, _ := w.s.Broadcast(ctx, b.ID)
+	if got.Counts.Sent >= 200 || got.Counts.Remaining() == 0 {
+		t.Fatalf("cancelled broadcast went on: %+v", got.Counts)
+	}
+}
+
+// TestRateLimiterSlowDown: after the platform asks to slow down every
+// process waits, then runs at half rate.
+func TestRateLimiterSlowDown(t *testing.T) {
+	w, s2 := newBCWorld(t)
+	ctx := context.Background()
+	rates := map[bot.ChannelID]store.Rate{bot.Telegram: {N: 4, Per: time.Second}}
+	l1, l2 := w.s.Limiter(rates), s2.Limiter(rates)
+	granted := 0
+	for range 10 {
+		wait, err := l1.Reserve(ctx, bot.Telegram)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if wait == 0 {
+			granted++
+		}
+	}
+	if granted != 4 {
+		t.Fatalf("granted %d of 10 at once, want 4", granted)
+	}
+	if wait, _ := l2.Reserve(ctx, bot.Telegram); wait <= 0 || wait > 1100*time.Millisecond {
+		t.Fatalf("second process may send in %s; want a wait up to the window", wait)
+	}
+	if wait, _ := l2.Reserve(ctx, bot.WhatsApp); wait != 0 {
+		t.Fatalf("an unlimited channel waits %s", wait)
+	}
+	if err := l2.SlowDown(ctx, bot.Telegram, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if wait, _ := l1.Reserve(ctx, bot.Telegram); wait < 4*time.Second {
+		t.Fatalf("after slow down: wait %s, want about 5s", wait)
+	}
+}
+
+func TestParseRate(t *testing.T) {
+	tests := []struct {
+		in   string
+		want store.Rate
+		ok   bool
+	}{
+		{"25/s", store.Rate{N: 25, Per: time.Second}, true},
+		{"25", store.Rate{N: 25, Per: time.Second}, true},
+		{"6/m", store.Rate{N: 6, Per: time.Minute}, true},
+		{" 6 / min ", store.Rate{N: 6, Per: time.Minute}, true},
+		{"300/jam", store.Rate{N: 300, Per: time.Hour}, true},
+		{"10/30s", store.Rate{N: 10, Per: 30 * time.Second}, true},
+		{"0/s", store.Rate{}, false},
+		{"-3/s", store.Rate{}, false},
+		{"abc", store.Rate{}, false},
+		{"5/fortnight", store.Rate{}, false},
+		{"5/0s", store.Rate{}, false},
+	}
+	for _, tt := range tests {
+		got, err := store.ParseRate(tt.in)
+		if (err == nil) != tt.ok || got != tt.want {
+			t.Errorf("ParseRate(%q) = %+v, %v; want %+v ok=%v", tt.in, got, err, tt.want, tt.ok)
+		}
+	}
+	if s := (store.Rate{N: 6, Per: time.Minute}).String(); s != "6/m" {
+		t.Errorf("String = %q", s)
+	}
+}
