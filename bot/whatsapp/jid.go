@@ -1,0 +1,109 @@
+package whatsapp
+
+import (
+	"fmt"
+	"strings"
+
+	"go.mau.fi/whatsmeow/types"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// lidPrefix marks a conversation user that is an unresolved @lid id rather
+// than phone digits (see ConvUser).
+const lidSuffix = "@" + types.HiddenUserServer
+
+// PhoneJID returns the WhatsApp user id of an Indonesian mobile number
+// written any way people write it: 0812…, +62 812-…, 62812…, 0062…, or a
+// whole id 62812…@s.whatsapp.net (a :device part is dropped). Anything
+// else, @lid ids included, is refused with the *bot.PhoneError of
+// bot.NormalizePhone.
+func PhoneJID(s string) (types.JID, error) {
+	var e164 string
+	var err error
+	if strings.Contains(s, "@") {
+		e164, err = bot.PhoneFromDigits(strings.TrimSpace(s))
+	} else {
+		e164, err = bot.NormalizePhone(s)
+	}
+	if err != nil {
+		return types.JID{}, err
+	}
+	return types.NewJID(e164[1:], types.DefaultUserServer), nil
+}
+
+// PhoneOf returns the E.164 number of a phone-number id (s.whatsapp.net or
+// the legacy c.us), "" for an @lid id, a group, a foreign or a non-mobile
+// number.
+func PhoneOf(jid types.JID) string {
+	if !isPhoneServer(jid.Server) {
+		return ""
+	}
+	p, err := bot.PhoneFromDigits(jid.User)
+	if err != nil {
+		return ""
+	}
+	return p
+}
+
+func isPhoneServer(server string) bool {
+	return server == types.DefaultUserServer || server == types.LegacyUserServer
+}
+
+// ConvUser is the conversation user of a sender: the digits of its phone
+// number (6281234567890, also for foreign numbers, which carry no
+// Indonesian phone), or, when only an @lid id is known, "<lid>@lid". The
+// same person arriving as phone number or as @lid therefore maps to one
+// conversation as soon as the @lid can be resolved.
+func ConvUser(jid types.JID) (string, error) {
+	switch {
+	case isPhoneServer(jid.Server) && isDigits(jid.User):
+		return jid.User, nil
+	case jid.Server == types.HiddenUserServer && isDigits(jid.User):
+		return jid.User + lidSuffix, nil
+	}
+	return "", fmt.Errorf("no conversation for %s", jid.Server)
+}
+
+// ChatJID is the inverse of ConvUser: the id replies to a conversation user
+// go to.
+func ChatJID(user string) (types.JID, error) {
+	if lid, ok := strings.CutSuffix(user, lidSuffix); ok && isDigits(lid) {
+		return types.NewJID(lid, types.HiddenUserServer), nil
+	}
+	if isDigits(user) {
+		return types.NewJID(user, types.DefaultUserServer), nil
+	}
+	return types.JID{}, fmt.Errorf("whatsapp conversation user %q: %w", maskUser(user), errBadUser)
+}
+
+func isDigits(s string) bool {
+	if s == "" || len(s) > 20 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return true
+}
+
+// maskUser hides a conversation user (a phone number) for logs.
+func maskUser(u string) string {
+	if p, err := bot.PhoneFromDigits(u); err == nil {
+		return bot.MaskPhone(p)
+	}
+	if len(u) <= 4 {
+		return "****"
+	}
+	return "****" + u[len(u)-4:]
+}
+
+// maskAccount hides the bot's own number in the status.
+func maskAccount(e164 string) string {
+	if e164 == "" {
+		return ""
+	}
+	return bot.MaskPhone(e164)
+}
