@@ -19,6 +19,7 @@ type Deps struct {
 	Region        bot.Region
 	Registrations bot.RegistrationStore
 	Notifier      bot.Notifier
+	Trainings     bot.TrainingStore // trainings and seats (flow pelatihan)
 	// MaxPerNIK is how many businesses one NIK may register in the region
 	// (1 unless the Dinas allows more).
 	MaxPerNIK int

@@ -4,6 +4,7 @@ import (
 	"context"
 	"flag"
 	"fmt"
+	"math/rand/v2"
 	"os"
 	"path/filepath"
 	"strings"
@@ -41,7 +42,7 @@ func newWorld(t testing.TB) *world {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	w := &world{t: t, now: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)}
-	w.store = store.New(rdb, store.Options{Prefix: prefix, Now: w.clock})
+	w.store = store.New(rdb, store.Options{Prefix: prefix, Now: w.clock, Rand: rand.NewChaCha8([32]byte{})})
 	cat, err := bot.NewCatalog(locales.FS, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +61,8 @@ func newWorld(t testing.TB) *world {
 	for _, ch := range []bot.ChannelID{bot.Console, bot.Telegram, bot.WhatsApp} {
 		w.outbox.Register(ch, rec)
 	}
-	w.deps = flows.Deps{Region: region, Registrations: w.store, Notifier: w.outbox, MaxPerNIK: 1, Now: w.clock}
+	w.deps = flows.Deps{Region: region, Registrations: w.store, Notifier: w.outbox, MaxPerNIK: 1, Now: w.clock,
+		Trainings: w.store}
 	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, cat, nil)
 	return w
 }
@@ -93,6 +95,7 @@ func (w *world) say(conv bot.Conversation, msg bot.Message) []bot.Reply {
 //	# channel CH  the person's channel (default console)
 //	# phone NUM   the channel knows the person's phone (as WhatsApp does)
 //	# wait 2h     let time pass
+//	# training …  trainings: add, fill, remind, notices (seed_test.go)
 //	# any other comment is kept
 //
 // Run with -update to rewrite the "<" lines from what the bot says now.
@@ -166,6 +169,8 @@ func replay(t *testing.T, w *world, script string) string {
 					t.Fatalf("bad wait %q: %v", line, err)
 				}
 				w.now = w.now.Add(d)
+			default: // a feature's own directive (seed_test.go)
+				seed(t, w, line, &out)
 			}
 		default:
 			out.WriteString(line + "\n")

@@ -12,6 +12,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -24,6 +25,9 @@ type Options struct {
 	StateTTL  time.Duration // idle lifetime of conversation state (default 7 days)
 	DedupeTTL time.Duration // how long a message id is remembered (default 24h)
 	Now       func() time.Time
+	// Rand draws attendance codes (default crypto/rand); tests give a
+	// seeded source so transcripts are stable.
+	Rand io.Reader
 }
 
 // Store is the Redis store. It is safe for concurrent use.
@@ -33,6 +37,7 @@ type Store struct {
 	stateTTL  time.Duration
 	dedupeTTL time.Duration
 	now       func() time.Time
+	codes     codeSource
 }
 
 // New returns a store on rdb.
@@ -49,7 +54,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, now: o.Now}
+	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, now: o.Now, codes: codeSource{r: o.Rand}}
 }
 
 // Client returns the underlying Redis client.

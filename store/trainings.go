@@ -6,8 +6,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -326,18 +328,34 @@ func (s *Store) loadTrainings(ctx context.Context, ids []string) ([]*bot.Trainin
 	return out, nil
 }
 
-// newCodes returns n random attendance code candidates.
-func newCodes(n int) []any {
-	out := make([]any, n)
-	buf := make([]byte, bot.AttendanceCodeLen)
-	for i := range out {
-		rand.Read(buf)
-		for j, b := range buf {
-			buf[j] = bot.AttendanceAlphabet[int(b)%len(bot.AttendanceAlphabet)]
-		}
-		out[i] = string(buf)
+// codeSource draws attendance codes from r, or crypto/rand when r is nil.
+type codeSource struct {
+	mu sync.Mutex
+	r  io.Reader
+}
+
+// next returns n random attendance code candidates.
+func (c *codeSource) next(n int) ([]any, error) {
+	buf := make([]byte, n*bot.AttendanceCodeLen)
+	c.mu.Lock()
+	r := c.r
+	if r == nil {
+		r = rand.Reader
 	}
-	return out
+	_, err := io.ReadFull(r, buf)
+	c.mu.Unlock()
+	if err != nil {
+		return nil, fmt.Errorf("draw attendance codes: %w", err)
+	}
+	out := make([]any, n)
+	for i := range out {
+		code := buf[i*bot.AttendanceCodeLen : (i+1)*bot.AttendanceCodeLen]
+		for j, b := range code {
+			code[j] = bot.AttendanceAlphabet[int(b)%len(bot.AttendanceAlphabet)]
+		}
+		out[i] = string(code)
+	}
+	return out, nil
 }
 
 // Enrol seats an owner, or waitlists them (see bot.Enrolments).
@@ -351,7 +369,11 @@ func (s *Store) Enrol(ctx context.Context, e bot.Enrolment, waitlist bool) (bot.
 		wl = "1"
 	}
 	for attempt := 0; attempt < 5; attempt++ {
-		args := append([]any{e.Conv.String(), e.Registration, ms(e.At), wl}, newCodes(4)...)
+		codes, err := s.codes.next(4)
+		if err != nil {
+			return e, err
+		}
+		args := append([]any{e.Conv.String(), e.Registration, ms(e.At), wl}, codes...)
 		res, err := enrolScript.Run(ctx, s.rdb, keys, args...).StringSlice()
 		if err != nil {
 			return e, fmt.Errorf("enrol in training %s: %w", e.Training, err)

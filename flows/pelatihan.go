@@ -1,0 +1,451 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("pelatihan", newPelatihan) }
+
+// pageSize is how many trainings one list message shows.
+const pageSize = 5
+
+// Words that pick a training topic when filtering the list.
+var topicAliases = map[string][]string{
+	"ecommerce":    {"e-commerce", "ecommerce", "jualan online", "marketplace", "toko online", "bisnis online"},
+	"konten":       {"konten", "konten digital", "foto produk", "video", "content"},
+	"broadcasting": {"broadcasting", "siaran", "live", "live streaming"},
+	"elearning":    {"e-learning", "elearning", "belajar online"},
+	"afiliasi":     {"afiliasi", "affiliate", "bisnis afiliasi"},
+	"kemasan":      {"kemasan", "packaging", "label"},
+	"mutu":         {"mutu", "kualitas", "mutu produk", "kualitas produk"},
+	"kurasi":       {"kurasi", "ritel", "ritel modern", "minimarket", "indomaret", "alfamart"},
+	"produksi":     {"produksi", "keterampilan", "menjahit", "jahit", "bengkel", "roti", "olahan", "olahan pangan"},
+	"lainnya":      {"lainnya", "lain"},
+}
+
+var (
+	nextWords  = setOfWords("lagi", "berikutnya", "selanjutnya", "next", "more", "lanjut", "halaman berikutnya")
+	topicWords = setOfWords("topik", "topic", "filter", "saring", "cari topik", "pilih topik")
+	allWords   = setOfWords("semua", "all", "semua topik", "semua pelatihan")
+	mineWords  = setOfWords("saya", "pelatihan saya", "jadwal saya", "my trainings", "jadwal")
+)
+
+func setOfWords(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
+
+// SectorCodes lists the sector codes registration uses, for the Dinas to
+// name in a training's eligibility.
+func SectorCodes() []string {
+	out := make([]string, len(sectors))
+	for i, s := range sectors {
+		out[i] = s.code
+	}
+	return out
+}
+
+// newPelatihan builds the training catalogue: a paged list of trainings
+// open for sign-up (filterable by topic), a training's details, and the
+// sign-up itself with registration first for owners who are not yet
+// registered, the eligibility check and the waitlist when full.
+func newPelatihan(d Deps) *bot.Flow {
+	return &bot.Flow{
+		ID:       "pelatihan",
+		Title:    "pelatihan.title",
+		Triggers: []string{"pelatihan", "training", "trainings", "kelas", "pelatihan umkm"},
+		Menu:     20,
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if arg == "" {
+				if len(d.openTrainings(ctx, t)) == 0 {
+					return bot.Finish(bot.Say(bot.T("pelatihan.list.empty")))
+				}
+				return bot.Goto("katalog")
+			}
+			if id, ok := trainingID(arg); ok {
+				if _, err := d.Trainings.Training(ctx, id); err == nil {
+					t.Set("id", id)
+					return bot.Goto("detail")
+				} else if !errors.Is(err, bot.ErrNotFound) {
+					t.Fail(err)
+					return bot.Result{}
+				}
+				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id)))
+			}
+			if topic, ok := matchTopic(bot.Normalize(arg)); ok {
+				t.Set("topic", topic)
+			}
+			return bot.Goto("katalog")
+		},
+		Steps: []*bot.Step{
+			{
+				ID:     "katalog",
+				Prompt: "pelatihan.list",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					all := d.openTrainings(ctx, t)
+					page, pages := pageOf(t, len(all))
+					data := map[string]any{"Count": len(all), "Page": page + 1, "Pages": pages, "More": page+1 < pages, "Topic": bot.T("pelatihan.list.all")}
+					if tp := t.Get("topic"); tp != "" {
+						data["Topic"] = bot.T("pelatihan.topic." + tp)
+					}
+					switch {
+					case len(all) == 0 && t.Get("topic") != "":
+						data["Empty"] = bot.T("pelatihan.list.empty_topic", "Topic", data["Topic"])
+					case len(all) == 0:
+						data["Empty"] = bot.T("pelatihan.list.empty")
+					}
+					return data
+				},
+				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+					all := d.openTrainings(ctx, t)
+					page, _ := pageOf(t, len(all))
+					var opts []bot.Option
+					for i := page * pageSize; i < len(all) && i < (page+1)*pageSize; i++ {
+						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: all[i].ID, Label: listLabel(all[i])})
+					}
+					return opts
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					switch {
+					case in.Choice != nil:
+						t.Set("id", in.Choice.Value)
+						return bot.Goto("detail")
+					case nextWords[in.Norm]:
+						all := d.openTrainings(ctx, t)
+						page, pages := pageOf(t, len(all))
+						if page+1 >= pages {
+							return bot.Retry(bot.T("pelatihan.list.last"))
+						}
+						t.Set("page", strconv.Itoa(page+1))
+						return bot.Goto("katalog")
+					case topicWords[in.Norm]:
+						return bot.Goto("topik")
+					case allWords[in.Norm]:
+						t.Del("topic")
+						t.Del("page")
+						return bot.Goto("katalog")
+					case mineWords[in.Norm]:
+						return bot.Result{Call: "pelatihan_saya", Next: "katalog"}
+					}
+					if id, ok := trainingID(in.Text); ok {
+						if _, err := d.Trainings.Training(ctx, id); err == nil {
+							t.Set("id", id)
+							return bot.Goto("detail")
+						}
+					}
+					if topic, ok := matchTopic(in.Norm); ok {
+						t.Set("topic", topic)
+						t.Del("page")
+						return bot.Goto("katalog")
+					}
+					return bot.Retry(bot.T("pelatihan.list.unclear"))
+				},
+			},
+			{
+				ID:     "topik",
+				Prompt: "pelatihan.topic",
+				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+					opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
+					for _, tp := range bot.TrainingTopics {
+						opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
+							Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
+					}
+					return opts
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					if in.Choice == nil {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					t.Set("topic", in.Choice.Value)
+					t.Del("page")
+					return bot.Goto("katalog")
+				},
+			},
+			{
+				ID:     "detail",
+				Prompt: "pelatihan.detail",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					tr := d.training(ctx, t)
+					if tr == nil {
+						return nil
+					}
+					return detailData(tr, t)
+				},
+				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+					return []bot.Option{
+						{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
+						{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}},
+					}
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					yes, ok := answerYes(in)
+					if !ok {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					if !yes {
+						return bot.Goto("katalog")
+					}
+					return d.signUp(ctx, t, false)
+				},
+			},
+			{
+				ID:      "lanjut",
+				Prompt:  "pelatihan.resume",
+				Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return d.titleData(ctx, t) },
+				Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					yes, ok := answerYes(in)
+					if !ok {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					if !yes {
+						return bot.Finish(bot.Say(bot.T("pelatihan.resume.later")))
+					}
+					return d.signUp(ctx, t, false)
+				},
+			},
+			{
+				ID:     "tunggu",
+				Prompt: "pelatihan.full",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					data := d.titleData(ctx, t)
+					data["Waiting"], _ = strconv.Atoi(t.Get("waiting"))
+					return data
+				},
+				Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					yes, ok := answerYes(in)
+					if !ok {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					if !yes {
+						return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined")))
+					}
+					return d.signUp(ctx, t, true)
+				},
+			},
+		},
+	}
+}
+
+// trainingID reads a training number ("12", "#12", "no 12").
+func trainingID(s string) (string, bool) {
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(strings.ToLower(s)), "no"))
+	s = strings.TrimPrefix(strings.TrimSpace(s), "#")
+	if s == "" || len(s) > 9 {
+		return "", false
+	}
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return "", false
+		}
+	}
+	n, _ := strconv.Atoi(s)
+	if n < 1 {
+		return "", false
+	}
+	return strconv.Itoa(n), true
+}
+
+func matchTopic(norm string) (string, bool) {
+	if slices.Contains(bot.TrainingTopics, norm) {
+		return norm, true
+	}
+	for tp, aliases := range topicAliases {
+		if slices.Contains(aliases, norm) {
+			return tp, true
+		}
+	}
+	return "", false
+}
+
+// pageOf returns the current page (0-based, within range) and the count.
+func pageOf(t *bot.Turn, n int) (page, pages int) {
+	pages = max((n+pageSize-1)/pageSize, 1)
+	page, _ = strconv.Atoi(t.Get("page"))
+	return min(max(page, 0), pages-1), pages
+}
+
+// openTrainings lists the trainings open for sign-up now, of the chosen
+// topic if any.
+func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*bot.Training {
+	all, err := d.Trainings.Trainings(ctx, t.Now)
+	if err != nil {
+		t.Fail(err)
+		return nil
+	}
+	topic := t.Get("topic")
+	out := all[:0]
+	for _, tr := range all {
+		if tr.Closed(t.Now) == bot.ClosedNotClosed && (topic == "" || tr.Topic == topic) {
+			out = append(out, tr)
+		}
+	}
+	return out
+}
+
+// training loads the chosen training (answer "id"); nil when it is gone.
+func (d Deps) training(ctx context.Context, t *bot.Turn) *bot.Training {
+	tr, err := d.Trainings.Training(ctx, t.Get("id"))
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		t.Fail(err)
+	}
+	return tr
+}
+
+func (d Deps) titleData(ctx context.Context, t *bot.Turn) map[string]any {
+	data := map[string]any{"Title": "", "When": ""}
+	if tr := d.training(ctx, t); tr != nil {
+		data["Title"], data["When"] = tr.Title, when(tr.Start)
+	}
+	return data
+}
+
+// place says where a training is: its address, or online with the link.
+func place(tr *bot.Training) bot.Text {
+	if tr.Online {
+		return bot.T("pelatihan.place.online", "Link", tr.Link)
+	}
+	return bot.Raw(tr.Place)
+}
+
+// seats says how many seats are left, or that the training is full.
+func seats(tr *bot.Training) bot.Text {
+	if left := tr.SeatsLeft(); left > 0 && tr.Waitlisted == 0 {
+		return bot.N("pelatihan.seats.left", left, "Capacity", tr.Capacity)
+	}
+	return bot.N("pelatihan.seats.full", tr.Waitlisted)
+}
+
+func listLabel(tr *bot.Training) bot.Text {
+	return bot.T("pelatihan.list.item", "Title", tr.Title, "When", when(tr.Start), "Place", place(tr), "Seats", seats(tr))
+}
+
+// until is the end of a training: the clock on the same day, else the date.
+func until(tr *bot.Training) bot.Text {
+	s, e := tr.Start.In(bot.Jakarta), tr.End.In(bot.Jakarta)
+	if s.YearDay() == e.YearDay() && s.Year() == e.Year() {
+		return bot.Raw(fmt.Sprintf("%02d.%02d WIB", e.Hour(), e.Minute()))
+	}
+	return when(tr.End)
+}
+
+func orNone(s string) any {
+	if strings.TrimSpace(s) == "" {
+		return bot.T("pelatihan.detail.none")
+	}
+	return s
+}
+
+// detailData is the template data of a training's details.
+func detailData(tr *bot.Training, t *bot.Turn) map[string]any {
+	deadline := bot.T("pelatihan.detail.until_start")
+	if !tr.Deadline.IsZero() {
+		deadline = when(tr.Deadline)
+	}
+	return map[string]any{
+		"ID": tr.ID, "Title": tr.Title, "Topic": bot.T("pelatihan.topic." + tr.Topic), "Organiser": orNone(tr.Organiser),
+		"Description": strings.TrimSpace(tr.Description), "Requirements": orNone(tr.Requirements),
+		"When": when(tr.Start), "Until": until(tr), "Place": place(tr), "Deadline": deadline,
+		"Seats": seats(tr), "Eligibility": eligibility(tr),
+	}
+}
+
+// eligibility describes who may join.
+func eligibility(tr *bot.Training) bot.Text {
+	var parts []bot.Text
+	if len(tr.Kecamatan) > 0 {
+		parts = append(parts, bot.T("pelatihan.eligible.kecamatan", "List", strings.Join(tr.Kecamatan, ", ")))
+	}
+	if len(tr.Sectors) > 0 {
+		parts = append(parts, bot.T("pelatihan.eligible.sector", "List", labels("sector.", tr.Sectors)))
+	}
+	if len(tr.SizeClasses) > 0 {
+		parts = append(parts, bot.T("pelatihan.eligible.size", "List", labels("class.", tr.SizeClasses)))
+	}
+	if len(parts) == 0 {
+		return bot.T("pelatihan.eligible.all")
+	}
+	return bot.T("pelatihan.eligible.only", "List", parts)
+}
+
+func labels(prefix string, codes []string) []bot.Text {
+	out := make([]bot.Text, len(codes))
+	for i, c := range codes {
+		out[i] = bot.T(prefix + c)
+	}
+	return out
+}
+
+// signUp takes a seat (or, with waitlist, a waitlist place) in the chosen
+// training for a registered owner; an owner not registered yet registers
+// first and comes back to step lanjut.
+func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result {
+	tr := d.training(ctx, t)
+	if tr == nil {
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", t.Get("id"))))
+	}
+	if why := tr.Closed(t.Now); why != bot.ClosedNotClosed {
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed."+why, "Title", tr.Title)))
+	}
+	reg := d.registration(ctx, t)
+	if reg == nil {
+		return bot.Result{Say: []bot.Out{bot.Say(bot.T("pelatihan.need_registration", "Title", tr.Title))}, Call: "daftar", Next: "lanjut"}
+	}
+	if why := tr.Ineligible(reg); why != "" {
+		mine := map[string]bot.Text{
+			bot.IneligibleKecamatan: bot.Raw(reg.Kecamatan),
+			bot.IneligibleSector:    bot.T("sector." + reg.Sector),
+			bot.IneligibleSize:      bot.T("class." + reg.SizeClass),
+		}[why]
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.ineligible."+why, "Title", tr.Title, "Mine", mine, "Rule", eligibility(tr))))
+	}
+	mine, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
+	if err != nil {
+		t.Fail(err)
+		return bot.Result{}
+	}
+	for _, e := range mine {
+		if e.Training == tr.ID && e.Status != bot.StatusCancelled {
+			return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.already.")))
+		}
+	}
+	e, err := d.Trainings.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: t.Conv, Registration: reg.ID, At: t.Now}, waitlist)
+	switch {
+	case errors.Is(err, bot.ErrTrainingClosed):
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed.closed", "Title", tr.Title)))
+	case err != nil:
+		t.Fail(err)
+		return bot.Result{}
+	case e.Status == bot.StatusFull:
+		t.Set("waiting", strconv.Itoa(e.Position))
+		return bot.Goto("tunggu")
+	}
+	return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.done.")))
+}
+
+// enrolledText tells an owner where they stand: <prefix>terdaftar with the
+// attendance code, prefix.daftar_tunggu with the position, and so on.
+func enrolledText(tr *bot.Training, e bot.Enrolment, prefix string) bot.Text {
+	return bot.T(prefix+string(e.Status), "Title", tr.Title, "When", when(tr.Start), "Place", place(tr),
+		"Code", e.Code, "Position", e.Position)
+}
+
+// TrainingNotice is the message for a training notice of kind (a
+// reminder, bot.ReminderDayBefore or bot.ReminderSoon, or a seat freed for
+// a waitlisted owner, bot.NoticePromoted); the reminder runner and the
+// cancel step send it through the Notifier.
+func TrainingNotice(kind string, tr *bot.Training, e bot.Enrolment) bot.Out {
+	return bot.Say(bot.T("pelatihan.notice."+kind, "Title", tr.Title, "When", when(tr.Start), "Place", place(tr),
+		"Code", e.Code, "ID", tr.ID))
+}

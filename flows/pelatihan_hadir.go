@@ -1,0 +1,71 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("hadir", newHadir) }
+
+// checkInOpens is how long before the start an owner may check in.
+const checkInOpens = 3 * time.Hour
+
+// newHadir checks an owner in at the venue: "hadir K7M3QX" (or "hadir",
+// then the code) marks their seat attended.
+func newHadir(d Deps) *bot.Flow {
+	return &bot.Flow{
+		ID:       "hadir",
+		Title:    "hadir.title",
+		Triggers: []string{"hadir", "check in", "checkin", "absen", "presensi"},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if arg == "" {
+				return bot.Goto("kode")
+			}
+			return d.checkIn(ctx, t, arg)
+		},
+		Steps: []*bot.Step{{
+			ID:     "kode",
+			Prompt: "hadir.code",
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				return d.checkIn(ctx, t, in.Text)
+			},
+		}},
+	}
+}
+
+// checkIn finds the owner's seat holding the code typed and marks it
+// attended; anything else re-asks with the reason.
+func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result {
+	code, ok := bot.ParseAttendanceCode(typed)
+	if !ok {
+		return bot.Goto("kode", bot.Say(bot.T("hadir.invalid")))
+	}
+	for _, m := range d.mine(ctx, t) {
+		if m.e.Code != code {
+			continue
+		}
+		switch {
+		case m.e.Status == bot.StatusAttended:
+			return bot.Finish(bot.Say(bot.T("hadir.already", "Title", m.tr.Title)))
+		case m.e.Status != bot.StatusConfirmed:
+			return bot.Finish(bot.Say(bot.T("hadir.not_seated", "Title", m.tr.Title)))
+		case t.Now.Before(m.tr.Start.Add(-checkInOpens)):
+			return bot.Finish(bot.Say(bot.T("hadir.too_early", "Title", m.tr.Title, "When", when(m.tr.Start))))
+		case t.Now.After(m.tr.End):
+			return bot.Finish(bot.Say(bot.T("hadir.over", "Title", m.tr.Title)))
+		}
+		_, err := d.Trainings.CheckIn(ctx, m.tr.ID, code, t.Conv)
+		if errors.Is(err, bot.ErrNotFound) {
+			break
+		}
+		if err != nil {
+			t.Fail(err)
+			return bot.Result{}
+		}
+		return bot.Finish(bot.Say(bot.T("hadir.done", "Title", m.tr.Title, "Place", place(m.tr))))
+	}
+	return bot.Goto("kode", bot.Say(bot.T("hadir.wrong", "Code", code)))
+}

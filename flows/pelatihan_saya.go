@@ -1,0 +1,172 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"slices"
+	"strconv"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("pelatihan_saya", newPelatihanSaya) }
+
+// recentDays is how long after a training ended it stays in the owner's list.
+const recentDays = 30
+
+// newPelatihanSaya lists the owner's trainings with their status and lets
+// them cancel a seat or waitlist place; a freed seat goes to the first
+// waitlisted owner, who is told at once on their own channel.
+func newPelatihanSaya(d Deps) *bot.Flow {
+	return &bot.Flow{
+		ID:       "pelatihan_saya",
+		Title:    "pelatihan_saya.title",
+		Triggers: []string{"pelatihan saya", "jadwal saya", "kelas saya", "my trainings", "batal pelatihan"},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if len(d.mine(ctx, t)) == 0 {
+				return bot.Finish(bot.Say(bot.T("pelatihan_saya.none")))
+			}
+			return bot.Goto("saya")
+		},
+		Steps: []*bot.Step{
+			{
+				ID:     "saya",
+				Prompt: "pelatihan_saya.list",
+				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+					var opts []bot.Option
+					for i, m := range d.mine(ctx, t) {
+						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: m.tr.ID,
+							Label: bot.T("pelatihan_saya.item", "Title", m.tr.Title, "When", when(m.tr.Start),
+								"Status", bot.T("pelatihan_saya.status."+string(m.e.Status)))})
+					}
+					return opts
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					if in.Choice == nil {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					t.Set("id", in.Choice.Value)
+					return bot.Goto("item")
+				},
+			},
+			{
+				ID:     "item",
+				Prompt: "pelatihan_saya.detail",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					m, ok := d.mineOne(ctx, t)
+					if !ok {
+						return nil
+					}
+					data := detailData(m.tr, t)
+					data["Status"] = enrolledText(m.tr, m.e, "pelatihan_saya.status_long.")
+					return data
+				},
+				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+					opts := []bot.Option{{Key: "1", Value: "back", Label: bot.T("pelatihan_saya.back"), Alias: []string{"kembali", "back"}}}
+					if m, ok := d.mineOne(ctx, t); ok && cancellable(m, t.Now) {
+						opts = append([]bot.Option{{Key: "1", Value: "cancel", Label: bot.T("pelatihan_saya.cancel"),
+							Alias: []string{"batal", "batalkan", "cancel"}}}, bot.Option{Key: "2", Value: "back", Label: opts[0].Label, Alias: opts[0].Alias})
+					}
+					return opts
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					switch {
+					case in.Choice == nil:
+						return bot.Retry(bot.T("core.choice.invalid"))
+					case in.Choice.Value == "cancel":
+						return bot.Goto("batal")
+					}
+					return bot.Goto("saya")
+				},
+			},
+			{
+				ID:      "batal",
+				Prompt:  "pelatihan_saya.confirm",
+				Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return d.titleData(ctx, t) },
+				Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					yes, ok := answerYes(in)
+					if !ok {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					if !yes {
+						return bot.Goto("item")
+					}
+					return d.cancel(ctx, t)
+				},
+			},
+		},
+	}
+}
+
+// enrolled is one of the owner's enrolments with its training.
+type enrolled struct {
+	tr *bot.Training
+	e  bot.Enrolment
+}
+
+// mine lists the owner's trainings that have not ended more than
+// recentDays ago, soonest first.
+func (d Deps) mine(ctx context.Context, t *bot.Turn) []enrolled {
+	es, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
+	if err != nil {
+		t.Fail(err)
+		return nil
+	}
+	var out []enrolled
+	for _, e := range es {
+		tr, err := d.Trainings.Training(ctx, e.Training)
+		if errors.Is(err, bot.ErrNotFound) {
+			continue
+		}
+		if err != nil {
+			t.Fail(err)
+			return nil
+		}
+		if tr.End.Before(t.Now.Add(-recentDays * 24 * time.Hour)) {
+			continue
+		}
+		out = append(out, enrolled{tr, e})
+	}
+	slices.SortStableFunc(out, func(a, b enrolled) int { return a.tr.Start.Compare(b.tr.Start) })
+	return out
+}
+
+// mineOne is the owner's enrolment in the chosen training (answer "id").
+func (d Deps) mineOne(ctx context.Context, t *bot.Turn) (enrolled, bool) {
+	for _, m := range d.mine(ctx, t) {
+		if m.tr.ID == t.Get("id") {
+			return m, true
+		}
+	}
+	return enrolled{}, false
+}
+
+// cancellable: a seat or waitlist place of a training not started yet.
+func cancellable(m enrolled, now time.Time) bool {
+	return (m.e.Status == bot.StatusConfirmed || m.e.Status == bot.StatusWaitlisted) && now.Before(m.tr.Start)
+}
+
+// cancel gives up the owner's place and tells whoever got the seat.
+func (d Deps) cancel(ctx context.Context, t *bot.Turn) bot.Result {
+	m, ok := d.mineOne(ctx, t)
+	if !ok || !cancellable(m, t.Now) {
+		return bot.Finish(bot.Say(bot.T("pelatihan_saya.not_cancellable")))
+	}
+	// Cancelling twice (a turn run again) changes nothing and says the same.
+	_, promoted, err := d.Trainings.Cancel(ctx, m.tr.ID, t.Conv)
+	if err != nil {
+		t.Fail(err)
+		return bot.Result{}
+	}
+	for _, p := range promoted {
+		if d.Notifier == nil {
+			break
+		}
+		// The seat is theirs whether or not the message arrives; a failed
+		// send is not a reason to fail this owner's cancel.
+		_ = d.Notifier.Notify(ctx, p.Conv, TrainingNotice(bot.NoticePromoted, m.tr, p))
+	}
+	return bot.Finish(bot.Say(bot.T("pelatihan_saya.cancelled", "Title", m.tr.Title)))
+}
