@@ -17,11 +17,11 @@ func TestParseAttendanceCode(t *testing.T) {
 		{"K7M-3QX", "K7M3QX", true},
 		{"kode: K7M3QX", "K7M3QX", true},
 		{"#K7M3QX", "K7M3QX", true},
-		{"K7M3Q", "", false},     // too short
-		{"K7M3QXA", "", false},   // too long
-		{"K0M3QX", "", false},    // 0 is not in the alphabet
-		{"KIM3QX", "", false},    // I neither
-		{"K7M3Q😀", "", false},    // not a letter
+		{"K7M3Q", "", false},   // too short
+		{"K7M3QXA", "", false}, // too long
+		{"K0M3QX", "", false},  // 0 is not in the alphabet
+		{"KIM3QX", "", false},  // I neither
+		{"K7M3Q😀", "", false},  // not a letter
 		{"", "", false},
 		{"12", "", false},
 		{"hadir K7M3QX", "", false}, // the flow gets the argument only
