@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -48,3 +49,7 @@ type ProductStore interface {
 
 // MaxProducts is how many products one owner may keep.
 const MaxProducts = 50
+
+// ErrTooManyProducts is returned by SaveProduct when the owner already
+// keeps MaxProducts.
+var ErrTooManyProducts = errors.New("too many products")

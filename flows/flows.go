@@ -24,6 +24,13 @@ type Deps struct {
 	// (1 unless the Dinas allows more).
 	MaxPerNIK int
 	Now       func() time.Time
+
+	// Marketplace listing help, products and galeri (flows jualan, produk,
+	// galeri). Market nil means the embedded data/marketplaces.toml.
+	Market   *Market
+	Products bot.ProductStore
+	Outlets  bot.OutletStore
+	Curation bot.CurationStore
 }
 
 func (d Deps) now() time.Time {

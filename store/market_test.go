@@ -79,7 +79,7 @@ func TestProductsConcurrentCreate(t *testing.T) {
 	close(errs)
 	full := 0
 	for err := range errs {
-		if errors.Is(err, store.ErrTooManyProducts) {
+		if errors.Is(err, bot.ErrTooManyProducts) {
 			full++
 		} else if err != nil {
 			t.Fatal(err)

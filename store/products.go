@@ -33,9 +33,6 @@ redis.call('HSET', KEYS[1], id, ARGV[2])
 return id
 `)
 
-// ErrTooManyProducts is returned when an owner already keeps bot.MaxProducts.
-var ErrTooManyProducts = fmt.Errorf("too many products (at most %d)", bot.MaxProducts)
-
 // SaveProduct creates p (p.ID empty: a new id is assigned) or replaces the
 // stored product with p.ID.
 func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Product) error {
@@ -52,7 +49,7 @@ func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Prod
 	}
 	switch res {
 	case "full":
-		return ErrTooManyProducts
+		return fmt.Errorf("save product (at most %d): %w", bot.MaxProducts, bot.ErrTooManyProducts)
 	case "missing":
 		return fmt.Errorf("save product %s: %w", p.ID, bot.ErrNotFound)
 	}

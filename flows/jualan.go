@@ -1,0 +1,279 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("jualan", newJualan) }
+
+// maxPhotos is how many photos the listing builder keeps for one product
+// when the marketplace sets no lower limit.
+const maxPhotos = 10
+
+// newJualan builds "jualan online": pick where to sell, see what opening a
+// seller account needs, then turn a product (new or saved) into a listing
+// draft with a readiness checklist.
+func newJualan(d Deps) *bot.Flow {
+	m := d.market()
+	steps := []*bot.Step{{
+		ID:      "target",
+		Prompt:  "jualan.target",
+		Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return targetOptions(d) },
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid"))
+			}
+			return chooseTarget(d, t, in.Choice.Value)
+		},
+	}, {
+		ID:     "lanjut",
+		Prompt: "jualan.lanjut",
+		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			return map[string]any{"Market": m.target(t.Get("target")).Name}
+		},
+		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+			opts := []bot.Option{{Key: "1", Value: "baru", Label: bot.T("jualan.lanjut.new"), Alias: []string{"baru", "produk baru", "ya"}}}
+			if len(d.products(ctx, t)) > 0 {
+				opts = append(opts, bot.Option{Key: "2", Value: "simpan", Label: bot.T("jualan.lanjut.saved"), Alias: []string{"tersimpan", "produk saya", "lama"}})
+			}
+			return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: "selesai", Label: bot.T("jualan.lanjut.done"), Alias: []string{"selesai", "tidak", "sudah"}})
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid"))
+			}
+			switch in.Choice.Value {
+			case "baru":
+				return bot.Goto("nama")
+			case "simpan":
+				return bot.Goto("pilih")
+			}
+			return bot.Finish()
+		},
+	}, {
+		ID:     "pilih",
+		Prompt: "jualan.pilih",
+		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+			return productOptions(d.products(ctx, t))
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid"))
+			}
+			for _, p := range d.products(ctx, t) {
+				if p.ID == in.Choice.Value {
+					return finishDraft(d, t, p, bot.Text{})
+				}
+			}
+			return bot.Retry(bot.T("core.choice.invalid"))
+		},
+	}}
+	for _, f := range productFields() {
+		steps = append(steps, f.step)
+	}
+	steps = append(steps, &bot.Step{
+		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true,
+		Accept: []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument},
+		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			return map[string]any{"Max": photoLimit(m, t)}
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			msg := in.Msg
+			if msg.Kind == bot.KindPhoto || msg.Kind == bot.KindDocument {
+				if msg.Media == nil || (msg.Kind == bot.KindDocument && !strings.HasPrefix(msg.Media.Mime, "image/")) {
+					return bot.Retry(bot.T("jualan.foto.not_image"))
+				}
+				limit := photoLimit(m, t)
+				if len(photosOf(t)) >= limit {
+					return bot.Result{Say: []bot.Out{bot.Say(bot.T("jualan.foto.full", "Max", limit))}, Next: bot.Stay, Quiet: true}
+				}
+				n := addPhoto(t, *msg.Media)
+				return bot.Result{Say: []bot.Out{bot.Say(bot.N("jualan.foto.got", n, "Max", limit))}, Next: bot.Stay, Quiet: true}
+			}
+			if photoDoneWords[in.Norm] || skipWords[in.Norm] {
+				return saveAndDraft(ctx, d, t)
+			}
+			return bot.Retry(bot.T("jualan.foto.unclear"))
+		},
+	})
+	return &bot.Flow{
+		ID:       "jualan",
+		Title:    "jualan.title",
+		Triggers: []string{"jualan", "jualan online", "jual online", "marketplace", "toko online"},
+		Menu:     30,
+		Intent:   func(norm string) (string, bool) { return jualanIntent(m, norm) },
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if id := targetByWord(m, arg); id != "" {
+				return chooseTarget(d, t, id)
+			}
+			return bot.Goto("target")
+		},
+		Steps: steps,
+	}
+}
+
+var photoDoneWords = map[string]bool{"selesai": true, "sudah": true, "udah": true, "udh": true, "sdh": true, "cukup": true,
+	"done": true, "beres": true, "ok": true, "oke": true, "lanjut": true, "sudah semua": true, "itu saja": true}
+
+// market returns the deployment's marketplace data.
+func (d Deps) market() *Market {
+	if d.Market != nil {
+		return d.Market
+	}
+	return embeddedMarket
+}
+
+// products returns the owner's saved products; a store error fails the turn.
+func (d Deps) products(ctx context.Context, t *bot.Turn) []bot.Product {
+	if d.Products == nil {
+		return nil
+	}
+	ps, err := d.Products.Products(ctx, t.Conv)
+	if err != nil {
+		t.Fail(err)
+		return nil
+	}
+	return ps
+}
+
+func targetOptions(d Deps) []bot.Option {
+	m := d.market()
+	opts := make([]bot.Option, 0, len(m.Targets))
+	for i, tg := range m.Targets {
+		o := bot.Option{Key: strconv.Itoa(i + 1), Value: tg.ID, Label: bot.Raw(tg.Name), Alias: tg.Aliases}
+		if tg.Kind == "regional" {
+			o.Label = bot.T("jualan.target.daerah.none")
+			if r := m.regional(d.Region.Code); r != nil {
+				o.Label = bot.T("jualan.target.daerah", "Name", r.Name)
+			}
+		}
+		opts = append(opts, o)
+	}
+	return opts
+}
+
+// targetByWord finds the target a word names ("shopee", "tokped").
+func targetByWord(m *Market, w string) string {
+	w = bot.Normalize(w)
+	if w == "" {
+		return ""
+	}
+	for _, tg := range m.Targets {
+		if w == tg.ID || contains(tg.Aliases, w) {
+			return tg.ID
+		}
+	}
+	return ""
+}
+
+// jualanIntent starts the flow for free text that names a marketplace or
+// asks how to sell online: "cara jualan di shopee", "daftar tokopedia gmn".
+func jualanIntent(m *Market, norm string) (string, bool) {
+	padded := " " + norm + " "
+	for _, tg := range m.Targets {
+		if tg.Kind == "regional" {
+			continue
+		}
+		for _, a := range append([]string{tg.ID}, tg.Aliases...) {
+			if len(a) >= 5 && strings.Contains(padded, " "+a+" ") {
+				return tg.ID, true
+			}
+		}
+	}
+	for _, p := range []string{"jualan online", "jual online", "jualan di", "cara jualan", "toko online", "marketplace"} {
+		if strings.Contains(norm, p) {
+			return "", true
+		}
+	}
+	return "", false
+}
+
+// chooseTarget shows what selling on target id needs and goes on to the
+// listing builder where the target takes listings.
+func chooseTarget(d Deps, t *bot.Turn, id string) bot.Result {
+	m := d.market()
+	tg := m.target(id)
+	if tg == nil {
+		return bot.Goto("target")
+	}
+	t.Set("target", id)
+	if tg.Kind == "regional" {
+		r := m.regional(d.Region.Code)
+		if r == nil {
+			return bot.Finish(bot.Say(bot.T("jualan.daerah.none", "Region", d.Region.Name, "Office", d.Region.Office)))
+		}
+		return bot.Finish(stepsOut(r.Name, r.Confirmed, r.Steps.in(t.Lang)))
+	}
+	out := stepsOut(tg.Name, tg.Confirmed, tg.Steps.in(t.Lang))
+	if !tg.Listing {
+		return bot.Finish(out)
+	}
+	return bot.Goto("lanjut", out)
+}
+
+// stepsOut lists the steps of opening a seller account.
+func stepsOut(name string, confirmed bool, steps []string) bot.Out {
+	head := "jualan.steps"
+	if !confirmed {
+		head = "jualan.steps.unconfirmed"
+	}
+	texts := []bot.Text{bot.T(head, "Market", name)}
+	for i, s := range steps {
+		texts = append(texts, bot.T("jualan.step", "No", i+1, "Text", s))
+	}
+	return bot.Say(texts...)
+}
+
+func photoLimit(m *Market, t *bot.Turn) int {
+	if tg := m.target(t.Get("target")); tg != nil && tg.PhotosMax > 0 {
+		return min(tg.PhotosMax, maxPhotos)
+	}
+	return maxPhotos
+}
+
+func productOptions(ps []bot.Product) []bot.Option {
+	opts := make([]bot.Option, len(ps))
+	for i, p := range ps {
+		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: p.ID, Label: bot.T("jualan.pilih.item", "Name", p.Name, "Price", money(p.Price)), Alias: []string{p.Name}}
+	}
+	return opts
+}
+
+// saveAndDraft saves the product the builder collected to the owner's
+// products and writes its draft.
+func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+	p := productFromAnswers(t)
+	p.CreatedAt, p.UpdatedAt = d.now(), d.now()
+	saved := bot.T("jualan.saved")
+	if d.Products != nil {
+		err := d.Products.SaveProduct(ctx, t.Conv, &p)
+		switch {
+		case errors.Is(err, bot.ErrTooManyProducts):
+			saved = bot.T("jualan.not_saved_full", "Max", bot.MaxProducts)
+		case err != nil:
+			t.Fail(err)
+			return bot.Result{}
+		}
+	}
+	return finishDraft(d, t, p, saved)
+}
+
+// finishDraft ends the flow with the listing draft and its checklist.
+func finishDraft(d Deps, t *bot.Turn, p bot.Product, intro bot.Text) bot.Result {
+	m := d.market()
+	tg := m.target(t.Get("target"))
+	if tg == nil || !tg.Listing {
+		return bot.Goto("target")
+	}
+	draft, check := m.draft(tg, p, t.Lang, t.Now)
+	head := bot.Say(bot.T("jualan.draft.intro", "Market", tg.Name))
+	if !intro.IsZero() {
+		head.Texts = append([]bot.Text{intro}, head.Texts...)
+	}
+	return bot.Finish(head, draft, check)
+}

@@ -1,0 +1,179 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("produk", newProduk) }
+
+// newProduk builds "produk saya": the owner's saved products, with editing
+// one field at a time and deleting.
+func newProduk(d Deps) *bot.Flow {
+	steps := []*bot.Step{{
+		ID:     "daftar",
+		Prompt: "produk.list",
+		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			ps := d.products(ctx, t)
+			items := make([]map[string]any, len(ps))
+			for i, p := range ps {
+				items[i] = map[string]any{"No": i + 1, "Name": p.Name, "Price": bot.Rupiah(p.Price),
+					"Weight": p.Weight, "Stock": p.Stock, "Photos": len(p.Photos)}
+			}
+			return map[string]any{"Items": items, "Count": len(ps)}
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			verb, n := productCommand(in.Norm)
+			ps := d.products(ctx, t)
+			if verb == "" {
+				if yes, ok := bot.YesNo(in.Text); (ok && yes) || photoDoneWords[in.Norm] {
+					return bot.Finish()
+				}
+				return bot.Retry(bot.T("produk.unclear"))
+			}
+			if n < 1 || n > len(ps) {
+				return bot.Retry(bot.T("produk.no_such", "Count", len(ps)))
+			}
+			t.Set("pid", ps[n-1].ID)
+			t.Set("pname", ps[n-1].Name)
+			return bot.Goto(verb)
+		},
+	}, {
+		ID:     "ubah",
+		Prompt: "produk.ubah",
+		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			return map[string]any{"Name": t.Get("pname")}
+		},
+		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+			fs := productFields()
+			opts := make([]bot.Option, len(fs))
+			for i, f := range fs {
+				opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: f.step.ID, Label: bot.T("produk.field." + f.step.ID), Alias: []string{f.step.ID}}
+			}
+			return opts
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid"))
+			}
+			return bot.Goto("ubah_" + in.Choice.Value)
+		},
+	}, {
+		ID:      "hapus",
+		Prompt:  "produk.hapus",
+		Options: yesNoOptions("produk.hapus.yes", "produk.hapus.no"),
+		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			return map[string]any{"Name": t.Get("pname")}
+		},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("produk.hapus.unclear"))
+			}
+			if !yes {
+				return bot.Goto("daftar")
+			}
+			err := d.Products.DeleteProduct(ctx, t.Conv, t.Get("pid"))
+			if err != nil && !errors.Is(err, bot.ErrNotFound) {
+				t.Fail(err)
+				return bot.Result{}
+			}
+			done := bot.Say(bot.T("produk.deleted", "Name", t.Get("pname")))
+			if len(d.products(ctx, t)) == 0 {
+				return bot.Finish(done)
+			}
+			return bot.Goto("daftar", done)
+		},
+	}}
+	for _, f := range productFields() {
+		steps = append(steps, editProductStep(d, f))
+	}
+	return &bot.Flow{
+		ID:       "produk",
+		Title:    "produk.title",
+		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
+		Menu:     35,
+		Visible: func(ctx context.Context, t *bot.Turn) bool {
+			return len(d.products(ctx, t)) > 0
+		},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if len(d.products(ctx, t)) == 0 {
+				return bot.Finish(bot.Say(bot.T("produk.empty")))
+			}
+			return bot.Goto("daftar")
+		},
+		Steps: steps,
+	}
+}
+
+// productCommand reads "ubah 2", "hapus 1", "edit 3" or a bare "2" (edit).
+func productCommand(norm string) (verb string, n int) {
+	words := strings.Fields(norm)
+	if len(words) == 0 {
+		return "", 0
+	}
+	verbs := map[string]string{"ubah": "ubah", "ganti": "ubah", "edit": "ubah", "koreksi": "ubah",
+		"hapus": "hapus", "delete": "hapus", "buang": "hapus", "del": "hapus"}
+	rest := words
+	if v, ok := verbs[words[0]]; ok {
+		verb, rest = v, words[1:]
+	}
+	if len(rest) > 0 && (rest[0] == "no" || rest[0] == "nomor" || rest[0] == "produk") {
+		rest = rest[1:]
+	}
+	if len(rest) != 1 {
+		if verb != "" {
+			return verb, 0
+		}
+		return "", 0
+	}
+	n, err := strconv.Atoi(strings.Trim(rest[0], "."))
+	if err != nil {
+		if verb != "" {
+			return verb, 0
+		}
+		return "", 0
+	}
+	if verb == "" {
+		verb = "ubah"
+	}
+	return verb, n
+}
+
+// editProductStep turns a product question into an editor of the saved
+// product: a valid answer is saved at once and the list shown again.
+func editProductStep(d Deps, f productField) *bot.Step {
+	s := *f.step
+	s.ID = "ubah_" + f.step.ID
+	s.Skip = nil
+	s.Numbered = false
+	s.Parse = nil
+	orig := f.step
+	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		value, problem := stepValue(ctx, t, orig, in)
+		if !problem.IsZero() {
+			return bot.Retry(problem)
+		}
+		var p *bot.Product
+		for _, x := range d.products(ctx, t) {
+			if x.ID == t.Get("pid") {
+				p = &x
+			}
+		}
+		if p == nil {
+			return bot.Goto("daftar", bot.Say(bot.T("produk.gone")))
+		}
+		f.apply(p, value)
+		p.UpdatedAt = d.now()
+		if err := d.Products.SaveProduct(ctx, t.Conv, p); err != nil && !errors.Is(err, bot.ErrNotFound) {
+			t.Fail(err)
+			return bot.Result{}
+		}
+		return bot.Goto("daftar", bot.Say(bot.T("produk.saved", "Name", p.Name)))
+	}
+	return &s
+}

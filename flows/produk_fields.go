@@ -1,0 +1,170 @@
+package flows
+
+import (
+	"context"
+	"encoding/json"
+	"strconv"
+	"strings"
+	"unicode"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// productCategories are the categories a product may have: the sectors
+// that sell goods.
+var productCategories = []string{"kuliner", "fesyen", "kriya", "pertanian", "lainnya"}
+
+// productField is one question about a product, shared by the listing
+// builder (jualan) and the product editor (produk): the step asks and
+// parses, apply puts the answer into a product.
+type productField struct {
+	step  *bot.Step
+	apply func(p *bot.Product, v string)
+}
+
+func productFields() []productField {
+	return []productField{
+		{&bot.Step{ID: "nama", Prompt: "jualan.nama", Help: "jualan.nama.help", Numbered: true,
+			Parse: textBetween(3, 150, "jualan.nama.invalid")},
+			func(p *bot.Product, v string) { p.Name = v }},
+		{&bot.Step{ID: "kategori", Prompt: "jualan.kategori", Numbered: true, Options: categoryOptions},
+			func(p *bot.Product, v string) { p.Category = v }},
+		{&bot.Step{ID: "harga", Prompt: "jualan.harga", Numbered: true, Parse: parsePriceAnswer},
+			func(p *bot.Product, v string) { p.Price, _ = strconv.ParseInt(v, 10, 64) }},
+		{&bot.Step{ID: "berat", Prompt: "jualan.berat", Help: "jualan.berat.help", Numbered: true, Parse: parseWeightAnswer},
+			func(p *bot.Product, v string) { p.Weight, _ = strconv.Atoi(v) }},
+		{&bot.Step{ID: "stok", Prompt: "jualan.stok", Numbered: true, Parse: parseStockAnswer},
+			func(p *bot.Product, v string) { p.Stock, _ = strconv.Atoi(v) }},
+		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true,
+			Parse: parseDescription},
+			func(p *bot.Product, v string) { p.Description = v }},
+		{&bot.Step{ID: "izin", Prompt: "jualan.izin", Help: "jualan.izin.help", Numbered: true, Multi: true,
+			Options: permitOptions, Parse: parsePermits,
+			Skip: func(ctx context.Context, t *bot.Turn) bool {
+				food := bot.Product{Category: t.Get("kategori")}.Food()
+				if !food {
+					t.Set("izin", "none")
+				}
+				return !food
+			}},
+			func(p *bot.Product, v string) {
+				p.Permits = nil
+				if v != "none" && v != "" {
+					p.Permits = strings.Split(v, ",")
+				}
+			}},
+	}
+}
+
+func categoryOptions(context.Context, *bot.Turn) []bot.Option {
+	opts := make([]bot.Option, len(productCategories))
+	for i, c := range productCategories {
+		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: c, Label: bot.T("sector." + c)}
+		for _, s := range sectors {
+			if s.code == c {
+				opts[i].Alias = s.alias
+			}
+		}
+	}
+	return opts
+}
+
+func permitOptions(context.Context, *bot.Turn) []bot.Option {
+	return []bot.Option{
+		{Key: "1", Value: "pirt", Label: bot.T("jualan.izin.pirt"), Alias: []string{"pirt", "p-irt", "p irt", "spp-irt", "sppirt"}},
+		{Key: "2", Value: "halal", Label: bot.T("jualan.izin.halal"), Alias: []string{"halal", "sertifikat halal", "mui"}},
+		{Key: "3", Value: "bpom", Label: bot.T("jualan.izin.bpom"), Alias: []string{"bpom", "md", "bpom md", "pom"}},
+		{Key: "4", Value: "none", Label: bot.T("jualan.izin.none"), Alias: []string{"belum ada", "tidak ada", "belum", "blm"}},
+	}
+}
+
+func parsePermits(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
+		return "none", bot.Text{}
+	}
+	if len(in.Choices) == 0 {
+		return "", bot.T("jualan.izin.invalid")
+	}
+	var vals []string
+	for _, c := range in.Choices {
+		if c.Value == "none" {
+			if len(in.Choices) > 1 {
+				return "", bot.T("jualan.izin.invalid")
+			}
+			return "none", bot.Text{}
+		}
+		vals = append(vals, c.Value)
+	}
+	return strings.Join(vals, ","), bot.Text{}
+}
+
+func parsePriceAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	v, reason := ParsePrice(in.Text)
+	if reason != "" {
+		return "", bot.T("jualan.harga."+reason, "Max", money(MaxPrice))
+	}
+	return strconv.FormatInt(v, 10), bot.Text{}
+}
+
+func parseWeightAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	g, reason := ParseWeight(in.Text)
+	if reason != "" {
+		return "", bot.T("jualan.berat."+reason, "Max", MaxWeight/1000)
+	}
+	return strconv.Itoa(g), bot.Text{}
+}
+
+// maxStock bounds a stock answer; more is a typo.
+const maxStock = 1_000_000
+
+func parseStockAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	n, ok := bot.ParseCount(in.Text)
+	if !ok || n > maxStock {
+		return "", bot.T("jualan.stok.invalid")
+	}
+	return strconv.Itoa(n), bot.Text{}
+}
+
+// parseDescription takes a short description (up to 2000 characters, line
+// breaks kept) or "lewati".
+func parseDescription(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	if skipWords[in.Norm] {
+		return "", bot.Text{}
+	}
+	s := tidy(in.Text)
+	if len([]rune(s)) > 2000 {
+		return "", bot.T("jualan.deskripsi.invalid", "Max", 2000)
+	}
+	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
+		return "", bot.T("jualan.deskripsi.invalid", "Max", 2000)
+	}
+	return s, bot.Text{}
+}
+
+// productFromAnswers builds a product from the listing builder's answers.
+func productFromAnswers(t *bot.Turn) bot.Product {
+	var p bot.Product
+	for _, f := range productFields() {
+		f.apply(&p, t.Get(f.step.ID))
+	}
+	p.Photos = photosOf(t)
+	return p
+}
+
+// The photos sent so far are kept in the answers as JSON.
+const photosKey = "fotos"
+
+func photosOf(t *bot.Turn) []bot.Media {
+	var ph []bot.Media
+	if s := t.Get(photosKey); s != "" {
+		_ = json.Unmarshal([]byte(s), &ph) // written by addPhoto only
+	}
+	return ph
+}
+
+func addPhoto(t *bot.Turn, m bot.Media) int {
+	ph := append(photosOf(t), m)
+	b, _ := json.Marshal(ph) // plain struct: cannot fail
+	t.Set(photosKey, string(b))
+	return len(ph)
+}
