@@ -69,11 +69,11 @@ const maxAttempts = 8
 func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	prof, err := e.profiles.Profile(ctx, msg.Conv)
 	if err != nil {
-		return nil, fmt.Errorf("load profile %s: %w", msg.Conv, err)
+		return nil, fmt.Errorf("load profile %s: %w", msg.Conv.Masked(), err)
 	}
 	if msg.Phone != "" && prof.Phone != msg.Phone {
 		if err := e.profiles.SetProfile(ctx, msg.Conv, FieldPhone, msg.Phone); err != nil {
-			return nil, fmt.Errorf("save phone %s: %w", msg.Conv, err)
+			return nil, fmt.Errorf("save phone %s: %w", msg.Conv.Masked(), err)
 		}
 		prof.Phone = msg.Phone
 	}
@@ -84,7 +84,7 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 	for attempt := 0; attempt < maxAttempts; attempt++ {
 		st, err := e.states.LoadState(ctx, msg.Conv)
 		if err != nil {
-			return nil, fmt.Errorf("load conversation %s: %w", msg.Conv, err)
+			return nil, fmt.Errorf("load conversation %s: %w", msg.Conv.Masked(), err)
 		}
 		if msg.ID != "" && st.LastMsg == msg.ID {
 			// Applied before a crash or by another process: send its
@@ -105,16 +105,16 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 			e.log.Debug("turn raced, running again", "conv", msg.Conv.Channel, "attempt", attempt+1)
 			continue
 		} else if err != nil {
-			return nil, fmt.Errorf("save conversation %s: %w", msg.Conv, err)
+			return nil, fmt.Errorf("save conversation %s: %w", msg.Conv.Masked(), err)
 		}
 		if t.Lang != prof.Lang && (prof.Lang != "" || t.Lang != e.cfg.DefaultLang) {
 			if err := e.profiles.SetProfile(ctx, msg.Conv, FieldLang, t.Lang); err != nil {
-				return nil, fmt.Errorf("save language %s: %w", msg.Conv, err)
+				return nil, fmt.Errorf("save language %s: %w", msg.Conv.Masked(), err)
 			}
 		}
 		return replies, nil
 	}
-	return nil, fmt.Errorf("conversation %s: %w after %d attempts", msg.Conv, ErrConflict, maxAttempts)
+	return nil, fmt.Errorf("conversation %s: %w after %d attempts", msg.Conv.Masked(), ErrConflict, maxAttempts)
 }
 
 // global words work at any step.

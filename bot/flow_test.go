@@ -52,3 +52,13 @@ func TestReplyPlainText(t *testing.T) {
 		t.Fatalf("PlainText = %q, want %q", got, want)
 	}
 }
+
+func TestConversationMasked(t *testing.T) {
+	c := bot.Conversation{Channel: bot.WhatsApp, User: "6281234567890"}
+	if got := c.Masked(); got != "whatsapp:****7890" {
+		t.Fatalf("Masked = %q", got)
+	}
+	if got := (bot.Conversation{Channel: bot.Console, User: "ab"}).Masked(); got != "console:****" {
+		t.Fatalf("Masked short = %q", got)
+	}
+}

@@ -30,6 +30,10 @@ type Conversation struct {
 // String is the canonical form "channel:user", used in storage keys.
 func (c Conversation) String() string { return string(c.Channel) + ":" + c.User }
 
+// Masked is the form for logs and errors: a WhatsApp user id is a phone
+// number, so all but its last four characters are hidden.
+func (c Conversation) Masked() string { return string(c.Channel) + ":" + maskID(c.User) }
+
 // ParseConversation is the inverse of Conversation.String.
 func ParseConversation(s string) (Conversation, bool) {
 	ch, user, ok := strings.Cut(s, ":")
