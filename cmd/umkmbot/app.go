@@ -66,6 +66,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Region:        region,
 		Registrations: a.Store,
 		Notifier:      a.Outbox,
+		Trainings:     a.Store,
 		MaxPerNIK:     cfg.MaxPerNIK,
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
