@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -164,7 +165,7 @@ func targetByWord(m *Market, w string) string {
 		return ""
 	}
 	for _, tg := range m.Targets {
-		if w == tg.ID || contains(tg.Aliases, w) {
+		if w == tg.ID || slices.Contains(tg.Aliases, w) {
 			return tg.ID
 		}
 	}

@@ -2,6 +2,7 @@ package flows
 
 import (
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -232,7 +233,7 @@ func (m *Market) photoChecks(lim Limits, photos []bot.Media) []bot.Text {
 		if lim.PhotoMaxBytes > 0 && ph.Size > lim.PhotoMaxBytes {
 			out = append(out, bot.T("jualan.check.photo_heavy", "No", no, "MB", mb(lim.PhotoMaxBytes)))
 		}
-		if len(lim.Formats) > 0 && ph.Mime != "" && !contains(lim.Formats, ph.Mime) {
+		if len(lim.Formats) > 0 && ph.Mime != "" && !slices.Contains(lim.Formats, ph.Mime) {
 			out = append(out, bot.T("jualan.check.photo_format", "No", no))
 		}
 	}
@@ -242,15 +243,6 @@ func (m *Market) photoChecks(lim Limits, photos []bot.Media) []bot.Text {
 func mb(n int64) string {
 	s := strconv.FormatFloat(float64(n)/1e6, 'f', -1, 64)
 	return strings.ReplaceAll(s, ".", ",")
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // permitChecks lists the food permits the product lacks, each with how to

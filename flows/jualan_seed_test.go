@@ -4,7 +4,6 @@ import (
 	"context"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/flows"
@@ -52,7 +51,7 @@ func seedMarket(t *testing.T, w *world, line string, out *strings.Builder) {
 			t.Fatalf("%s: %v", line, err)
 		}
 		for {
-			n, done, ok, err := w.store.NextCurationNotice(ctx, w.deps.Region.Code, 10*time.Millisecond)
+			n, done, ok, err := w.store.NextCurationNotice(ctx, w.deps.Region.Code, 0)
 			if err != nil {
 				t.Fatalf("%s: %v", line, err)
 			}

@@ -247,12 +247,18 @@ func (s *Store) RequeueCurationNotices(ctx context.Context, region string) (int,
 	return n, nil
 }
 
-// NextCurationNotice waits up to wait for a notice and moves it to the busy
-// list; call the returned done once it is sent. ok is false when none came.
+// NextCurationNotice waits up to wait (at least a second, as Redis counts;
+// 0 = do not wait) for a notice and moves it to the busy list; call the
+// returned done once it is sent. ok is false when none came.
 func (s *Store) NextCurationNotice(ctx context.Context, region string, wait time.Duration) (n CurationNotice, done func(context.Context) error, ok bool, err error) {
 	tag := curationTag(region)
 	busy := s.Key(tag, "notices:busy")
-	raw, err := s.rdb.BLMove(ctx, s.Key(tag, "notices"), busy, "RIGHT", "LEFT", wait).Result()
+	var raw string
+	if wait > 0 {
+		raw, err = s.rdb.BLMove(ctx, s.Key(tag, "notices"), busy, "RIGHT", "LEFT", wait).Result()
+	} else {
+		raw, err = s.rdb.LMove(ctx, s.Key(tag, "notices"), busy, "RIGHT", "LEFT").Result()
+	}
 	if isNil(err) {
 		return n, nil, false, nil
 	}

@@ -213,7 +213,7 @@ func TestCurationLifecycle(t *testing.T) {
 		t.Fatalf("requeued notice = %+v", n)
 	}
 	done(ctx)
-	if _, _, ok, err := s.NextCurationNotice(ctx, "32.14", 100*time.Millisecond); ok || err != nil {
+	if _, _, ok, err := s.NextCurationNotice(ctx, "32.14", 0); ok || err != nil {
 		t.Fatalf("empty queue gave a notice: %v, %v", ok, err)
 	}
 }
@@ -255,7 +255,7 @@ func TestCurationConcurrentDecision(t *testing.T) {
 	}
 	count := 0
 	for {
-		_, done, ok, err := a.NextCurationNotice(ctx, "32.14", 50*time.Millisecond)
+		_, done, ok, err := a.NextCurationNotice(ctx, "32.14", 0)
 		if err != nil || !ok {
 			break
 		}

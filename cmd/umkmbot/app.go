@@ -41,6 +41,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Region = region
+	market, err := flows.LoadMarket(cfg.MarketFile)
+	if err != nil {
+		return nil, err
+	}
 	url := cfg.RedisURL
 	if url == "" {
 		emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: cfg.DataDir, Logger: log})
@@ -56,6 +60,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
+	if err := loadOutlets(ctx, a); err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Catalog, err = bot.NewCatalog(locales.FS, log)
 	if err != nil {
 		a.Close()
@@ -68,6 +76,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Notifier:      a.Outbox,
 		Trainings:     a.Store,
 		MaxPerNIK:     cfg.MaxPerNIK,
+		Market:        market,
+		Products:      a.Store,
+		Outlets:       a.Store,
+		Curation:      a.Store,
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)

@@ -17,6 +17,7 @@ type Config struct {
 	RedisPrefix string        // REDIS_PREFIX
 	DataDir     string        // DATA_DIR
 	Region      string        // REGION: embedded region name or code, or a .toml path
+	MarketFile  string        // MARKETPLACE_FILE: marketplace rules and permit facts; empty: the embedded ones
 	DefaultLang string        // DEFAULT_LANG
 	StateTTL    time.Duration // STATE_TTL
 	ResumeAfter time.Duration // RESUME_AFTER
@@ -33,6 +34,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		RedisPrefix: or(getenv("REDIS_PREFIX"), "umkm"),
 		DataDir:     or(getenv("DATA_DIR"), "./data"),
 		Region:      or(getenv("REGION"), "purwakarta"),
+		MarketFile:  getenv("MARKETPLACE_FILE"),
 		DefaultLang: or(getenv("DEFAULT_LANG"), "id"),
 		Instance:    or(getenv("INSTANCE_ID"), fmt.Sprintf("%s-%d", host, os.Getpid())),
 	}

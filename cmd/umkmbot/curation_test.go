@@ -1,0 +1,98 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/locales"
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+// recorder is a Sender that keeps what it was asked to send.
+type recorder struct{ sent []string }
+
+func (r *recorder) Send(ctx context.Context, to bot.Conversation, rep bot.Reply) error {
+	r.sent = append(r.sent, to.String()+": "+rep.PlainText())
+	return nil
+}
+
+// TestCurationStatusNotifiesOwner: the Dinas reviews an application with
+// the CLI (a process without channels); serve's notice service then tells
+// the owner on their own channel, in their language, with the note.
+func TestCurationStatusNotifiesOwner(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	owner := bot.Conversation{Channel: bot.WhatsApp, User: "6281234567890"}
+	app := &bot.Application{Region: "32.14", Conv: owner, RegistrationID: "UMKM-3214-000001", Business: "Keripik Bu Siti",
+		Target: "menong-veteran", TargetName: "Galeri Menong (Jl. Veteran)", Products: []string{"Keripik Pedas"},
+		CreatedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)}
+	if err := s.SubmitApplication(ctx, app); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+
+	list := umkmbot(t, env, "", "curation", "list", "--status", "diajukan")
+	if !strings.Contains(list, app.ID) || !strings.Contains(list, "Keripik Pedas") {
+		t.Fatalf("curation list does not show the application:\n%s", list)
+	}
+	umkmbot(t, env, "", "curation", "set-status", app.ID, "ditinjau")
+	umkmbot(t, env, "", "curation", "set-status", app.ID, "ditolak", "--note", "Label belum mencantumkan tanggal kedaluwarsa")
+
+	cat, err := bot.NewCatalog(locales.FS, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cat.OnMissing = func(lang, id string) { t.Errorf("message %q missing in %s", id, lang) }
+	rec := &recorder{}
+	out := bot.NewOutbox(cat, s, "id", nil)
+	out.Register(bot.WhatsApp, rec)
+	log := slog.New(slog.NewTextHandler(io.Discard, nil))
+	n, err := drainCurationNotices(ctx, s, "32.14", out, 0, log)
+	if err != nil || n != 2 || len(rec.sent) != 2 {
+		t.Fatalf("drained %d, %v; sent %q", n, err, rec.sent)
+	}
+	for _, want := range []string{"whatsapp:6281234567890: Kabar pengajuan kurasi " + app.ID, "sedang ditinjau", "ditolak",
+		"Catatan Dinas: Label belum mencantumkan tanggal kedaluwarsa", "ketik kurasi"} {
+		if !strings.Contains(strings.Join(rec.sent, "\n"), want) {
+			t.Errorf("notices lack %q:\n%s", want, strings.Join(rec.sent, "\n"))
+		}
+	}
+	if n, _ := drainCurationNotices(ctx, s, "32.14", out, 0, log); n != 0 {
+		t.Fatalf("a notice was sent twice")
+	}
+}
+
+func TestCurationCommandErrors(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+	for _, args := range [][]string{
+		{"curation"},
+		{"curation", "approve"},
+		{"curation", "set-status", "KUR-3214-000001"},
+		{"curation", "set-status", "KUR-3214-000001", "diajukan"},
+		{"curation", "set-status", "KUR-3214-000001", "ditolak"}, // no note
+		{"curation", "set-status", "KUR-3214-000009", "ditinjau"},
+		{"curation", "list", "--status", "lulus"},
+	} {
+		var stdout, stderr bytes.Buffer
+		err := run(context.Background(), args, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+		if err == nil {
+			t.Errorf("umkmbot %s succeeded", strings.Join(args, " "))
+		}
+	}
+}
+
+func TestSplitArgs(t *testing.T) {
+	pos, flags := splitArgs([]string{"KUR-1", "--note", "kurang label", "ditolak", "-x"}, map[string]bool{"note": true})
+	if strings.Join(pos, "|") != "KUR-1|ditolak" || strings.Join(flags, "|") != "--note|kurang label|-x" {
+		t.Fatalf("pos %q flags %q", pos, flags)
+	}
+}
