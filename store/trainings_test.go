@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -328,4 +329,28 @@ func TestEnrolmentsOfAndTrainings(t *testing.T) {
 	if _, err := s.Training(ctx, "404"); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("missing training: err = %v", err)
 	}
+}
+
+// BenchmarkEnrol measures one sign-up (the seat script plus the owner
+// index) from parallel clients, half of them landing on the waitlist.
+func BenchmarkEnrol(b *testing.B) {
+	rdb, prefix := redistest.Client(b)
+	now := trainingNow
+	s := store.New(rdb, store.Options{Prefix: prefix, Now: func() time.Time { return now }})
+	tr := &bot.Training{Title: "Bench", Topic: "lainnya", Place: "Aula", Start: now.Add(72 * time.Hour),
+		End: now.Add(75 * time.Hour), Capacity: max(b.N/2, 1)}
+	if err := s.CreateTraining(context.Background(), tr); err != nil {
+		b.Fatal(err)
+	}
+	var n atomic.Int64
+	b.ResetTimer()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			c := owner(int(n.Add(1)))
+			if _, err := s.Enrol(context.Background(), bot.Enrolment{Training: tr.ID, Conv: c, At: now}, true); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
 }
