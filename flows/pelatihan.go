@@ -182,9 +182,14 @@ func newPelatihan(d Deps) *bot.Flow {
 					return detailData(tr, t)
 				},
 				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+					back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
+					if tr := d.training(ctx, t); tr != nil && tr.Closed(t.Now) != bot.ClosedNotClosed {
+						back.Key = "1"
+						return []bot.Option{back}
+					}
 					return []bot.Option{
 						{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
-						{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}},
+						back,
 					}
 				},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
@@ -357,7 +362,7 @@ func detailData(tr *bot.Training, t *bot.Turn) map[string]any {
 		"ID": tr.ID, "Title": tr.Title, "Topic": bot.T("pelatihan.topic." + tr.Topic), "Organiser": orNone(tr.Organiser),
 		"Description": strings.TrimSpace(tr.Description), "Requirements": orNone(tr.Requirements),
 		"When": when(tr.Start), "Until": until(tr), "Place": place(tr), "Deadline": deadline,
-		"Seats": seats(tr), "Eligibility": eligibility(tr),
+		"Seats": seats(tr), "Eligibility": eligibility(tr), "Closed": tr.Closed(t.Now) != bot.ClosedNotClosed,
 	}
 }
 
