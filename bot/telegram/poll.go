@@ -149,19 +149,70 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 	return nil
 }
 
-// takeBatch submits updates in order; false at the first one not taken.
+// submitWorkers bounds how many chats of one batch are submitted at once.
+const submitWorkers = 16
+
+// takeBatch submits a batch: the updates of one chat in order, different
+// chats in parallel. The offset moves past the longest run of updates that
+// were all taken; false when one was not (it and the rest of its chat are
+// offered again; updates of other chats after it come again too and are
+// dropped as duplicates by the dispatcher).
 func (a *Adapter) takeBatch(ctx context.Context, sub Submitter, ups []tgbotapi.Update) bool {
+	var fresh []tgbotapi.Update
 	for _, u := range ups {
-		if u.UpdateID < a.offset {
-			continue // already taken (a server that resends)
+		if u.UpdateID >= a.offset { // else already taken (a server that resends)
+			fresh = append(fresh, u)
 		}
-		if !a.take(ctx, sub, u) {
+	}
+	taken := make([]bool, len(fresh))
+	groups := map[int64][]int{}
+	var order []int64
+	for i, u := range fresh {
+		k := chatOf(u)
+		if groups[k] == nil {
+			order = append(order, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	sem := make(chan struct{}, submitWorkers)
+	var wg sync.WaitGroup
+	for _, k := range order {
+		idx := groups[k]
+		sem <- struct{}{}
+		wg.Add(1)
+		go func() { // owned: waited for below
+			defer wg.Done()
+			defer func() { <-sem }()
+			for _, i := range idx {
+				if !a.take(ctx, sub, fresh[i]) {
+					return // the chat's later updates wait, to keep its order
+				}
+				taken[i] = true
+				if cb := fresh[i].CallbackQuery; cb != nil {
+					a.answerCallback(ctx, cb.ID)
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	for i, u := range fresh {
+		if !taken[i] {
 			return false
 		}
 		a.offset = u.UpdateID + 1
-		if u.CallbackQuery != nil {
-			a.answerCallback(ctx, u.CallbackQuery.ID)
-		}
 	}
 	return true
+}
+
+// chatOf returns the chat an update belongs to (0 when it has none).
+func chatOf(u tgbotapi.Update) int64 {
+	switch {
+	case u.Message != nil && u.Message.Chat != nil:
+		return u.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.Message != nil && u.CallbackQuery.Message.Chat != nil:
+		return u.CallbackQuery.Message.Chat.ID
+	case u.CallbackQuery != nil && u.CallbackQuery.From != nil:
+		return u.CallbackQuery.From.ID
+	}
+	return 0
 }
