@@ -302,7 +302,9 @@ func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) er
 		if err := a.limit.wait(ctx, chat); err != nil {
 			return err
 		}
-		_, err := a.call(ctx).Request(c)
+		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
+		_, err := a.call(rctx).Request(c)
+		cancel()
 		if err == nil {
 			return nil
 		}
@@ -338,6 +340,10 @@ func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) er
 		}
 	}
 }
+
+// requestTimeout bounds one sendMessage call, so a hung connection is
+// retried instead of holding the conversation.
+const requestTimeout = 30 * time.Second
 
 // Download opens a file the user sent (Media.Ref) through the configured
 // API server. The caller closes it.
@@ -410,6 +416,8 @@ func (a *Adapter) take(ctx context.Context, sub Submitter, u tgbotapi.Update) bo
 
 // answerCallback stops the button's spinner, best effort.
 func (a *Adapter) answerCallback(ctx context.Context, id string) {
+	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	defer cancel()
 	if _, err := a.call(ctx).Request(tgbotapi.NewCallback(id, "")); err != nil {
 		a.log.Warn("answer callback query", "err", a.redact(err))
 	}
