@@ -83,7 +83,12 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 			{
 				ID:      "batal",
 				Prompt:  "pelatihan_saya.confirm",
-				Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return d.titleData(ctx, t) },
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					data := d.titleData(ctx, t)
+					m, ok := d.mineOne(ctx, t)
+					data["Seat"] = ok && m.e.Status == bot.StatusConfirmed
+					return data
+				},
 				Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 					yes, ok := answerYes(in)
