@@ -81,8 +81,8 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 				},
 			},
 			{
-				ID:      "batal",
-				Prompt:  "pelatihan_saya.confirm",
+				ID:     "batal",
+				Prompt: "pelatihan_saya.confirm",
 				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
 					data := d.titleData(ctx, t)
 					m, ok := d.mineOne(ctx, t)
