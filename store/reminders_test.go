@@ -195,3 +195,38 @@ func TestNoticesQueue(t *testing.T) {
 		t.Fatalf("promotion notices: %d people, %d messages; want 1, 1", p, m)
 	}
 }
+
+// signal is a Notifier that reports each message on a channel.
+type signal chan bot.Conversation
+
+func (s signal) Notify(ctx context.Context, to bot.Conversation, outs ...bot.Out) error {
+	s <- to
+	return nil
+}
+
+// TestRemindersRun: Run sends what is due and returns when its context ends.
+func TestRemindersRun(t *testing.T) {
+	now := trainingNow
+	s, _ := trainingStores(t, &now)
+	tr := newTraining(t, s, 10)
+	enrol(t, s, tr.ID, owner(1), false)
+	now = tr.Start.Add(-3 * time.Hour) // the day-before reminder is overdue, the 2-hour one not yet
+	sent := make(signal, 4)
+	r := &bot.Reminders{Store: s, Notifier: sent, Every: time.Millisecond, Now: func() time.Time { return now },
+		Compose: func(kind string, t *bot.Training, e bot.Enrolment) bot.Out { return bot.Say(bot.T(kind)) }}
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error)
+	go func() { done <- r.Run(ctx) }()
+	if got := <-sent; got != owner(1) {
+		t.Fatalf("reminded %v, want owner 1", got)
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("Run = %v after cancel, want nil", err)
+	}
+	select {
+	case extra := <-sent:
+		t.Fatalf("a second reminder went to %v", extra)
+	default:
+	}
+}
