@@ -64,11 +64,13 @@ func ToMessage(u tgbotapi.Update, allowGroups bool) (bot.Message, bool) {
 		msg.Text = m.Text
 		if cmd, args, ok := ParseCommand(m.Text); ok {
 			msg.Command = true
-			msg.Text = cmd
+			// A command cannot hold a space: "/pelatihan_saya" means
+			// "pelatihan saya".
+			msg.Text = strings.ReplaceAll(cmd, "_", " ")
 			if cmd == "start" {
 				msg.StartArg = args
 			} else if args != "" {
-				msg.Text = cmd + " " + args
+				msg.Text += " " + args
 			}
 		}
 	case m.Contact != nil:

@@ -51,6 +51,8 @@ func TestToMessage(t *testing.T) {
 			with(func(m *bot.Message) {
 				m.Kind, m.Text, m.Command, m.StartArg = bot.KindText, "start", true, "pelatihan_12"
 			}), true},
+		{"underscore stands for a space", msgJSON(`"text":"/pelatihan_saya"`), false,
+			with(func(m *bot.Message) { m.Kind, m.Text, m.Command = bot.KindText, "pelatihan saya", true }), true},
 		{"plain start", msgJSON(`"text":"/start"`), false,
 			with(func(m *bot.Message) { m.Kind, m.Text, m.Command = bot.KindText, "start", true }), true},
 		{"slash alone is text", msgJSON(`"text":"/"`), false, with(func(m *bot.Message) { m.Kind, m.Text = bot.KindText, "/" }), true},

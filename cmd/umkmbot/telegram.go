@@ -93,23 +93,38 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 
 var commandRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
 
-// telegramCommands is the command menu: /start and /menu, one command per
-// flow that has a "telegram.command.<flow>" message, then /batal and
-// /bantuan, described in the default language.
+// telegramCommands is the command menu in the default language: /start and
+// /menu, one command per flow of the main menu that a command can start
+// (its id, "_" for a space, is one of its triggers), then /batal and
+// /bantuan. A flow's description is its "telegram.command.<id>" message,
+// else its menu label.
 func telegramCommands(a *App) []telegram.Command {
 	lang := a.Cfg.DefaultLang
-	names := []string{"start", "menu"}
+	desc := func(name, fallback string) string {
+		if id := "telegram.command." + name; a.Catalog.Has(lang, id) || fallback == "" {
+			return a.Catalog.Render(lang, bot.T(id))
+		}
+		return a.Catalog.Render(lang, bot.T(fallback))
+	}
+	cmds := []telegram.Command{{Name: "start", Description: desc("start", "")}, {Name: "menu", Description: desc("menu", "")}}
 	for _, f := range a.Flows.Flows() {
-		if commandRE.MatchString(f.ID) && a.Catalog.Has(lang, "telegram.command."+f.ID) {
-			names = append(names, f.ID)
+		if f.Menu > 0 && commandRE.MatchString(f.ID) && startsByCommand(f) {
+			cmds = append(cmds, telegram.Command{Name: f.ID, Description: desc(f.ID, f.Title)})
 		}
 	}
-	names = append(names, "batal", "bantuan")
-	cmds := make([]telegram.Command, 0, len(names))
-	for _, n := range names {
-		cmds = append(cmds, telegram.Command{Name: n, Description: a.Catalog.Render(lang, bot.T("telegram.command."+n))})
+	return append(cmds, telegram.Command{Name: "batal", Description: desc("batal", "")},
+		telegram.Command{Name: "bantuan", Description: desc("bantuan", "")})
+}
+
+// startsByCommand reports whether "/<flow id>" starts the flow.
+func startsByCommand(f *bot.Flow) bool {
+	word := bot.Normalize(strings.ReplaceAll(f.ID, "_", " "))
+	for _, t := range f.Triggers {
+		if bot.Normalize(t) == word {
+			return true
+		}
 	}
-	return cmds
+	return false
 }
 
 // startTelegram builds the Telegram channel when TELEGRAM_BOT_TOKEN is set:

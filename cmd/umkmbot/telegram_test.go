@@ -82,6 +82,7 @@ func TestServeTelegram(t *testing.T) {
 			t.Errorf("command %s has description %q", c.Command, c.Description)
 		}
 	}
+	t.Logf("commands: %s", strings.Join(names, " "))
 	if s := strings.Join(names, " "); !strings.HasPrefix(s, "start menu daftar") || !strings.HasSuffix(s, "batal bantuan") {
 		t.Fatalf("commands %q", s)
 	}
