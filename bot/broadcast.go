@@ -11,7 +11,8 @@ import (
 // Broadcast is an announcement of the Dinas to a segment of registered
 // owners (a training, a galeri opening, a programme).
 type Broadcast struct {
-	ID        string          `json:"-"` // short and typeable: "7"
+	ID        string          `json:"-"`               // short and typeable: "7"
+	Token     string          `json:"token,omitempty"` // idempotency key of the creating request: creating twice returns the first
 	Region    string          `json:"region"`
 	Text      string          `json:"text"`            // as the officer wrote it; not translated
 	Image     *Media          `json:"image,omitempty"` // optional photo (a channel file reference)
@@ -269,9 +270,17 @@ type RateLimiter interface {
 	SlowDown(ctx context.Context, ch ChannelID, after time.Duration) error
 }
 
-// BulkChecker is an optional capability of a channel: whether bulk sending
-// is allowed right now (WhatsApp reports temporary bans). Fan-out holds
-// the channel's deliveries while it says no.
+// PhotoNotifier is an optional capability of a Notifier: sending a photo
+// (a file reference from channel from) with the message as its caption.
+// Without it, broadcasts go out as text only (and the preview says so).
+type PhotoNotifier interface {
+	NotifyPhoto(ctx context.Context, to Conversation, photo Media, from ChannelID, caption Out) error
+}
+
+// BulkChecker is an optional capability of a channel: whether messages
+// nobody asked for may be sent now, and if not until when (WhatsApp
+// reports temporary bans). Fan-out holds the channel's deliveries while it
+// says no.
 type BulkChecker interface {
-	BulkAllowed(ctx context.Context) (bool, time.Duration)
+	BulkAllowed() (ok bool, until time.Time)
 }

@@ -285,10 +285,12 @@ func (f *Fanout) pace(ctx context.Context, ch ChannelID, log *slog.Logger) (time
 	start := f.cfg.Now()
 	for {
 		if c := f.bulk[ch]; c != nil {
-			if ok, wait := c.BulkAllowed(ctx); !ok {
+			if ok, until := c.BulkAllowed(); !ok {
+				wait := until.Sub(f.cfg.Now())
 				if wait <= 0 {
 					wait = f.cfg.Poll
 				}
+				log.Warn("channel does not allow bulk sending now; holding", "until", until)
 				if !f.sleep(ctx, min(wait, time.Minute)) {
 					return 0, false
 				}
@@ -312,7 +314,12 @@ func (f *Fanout) pace(ctx context.Context, ch ChannelID, log *slog.Logger) (time
 // send delivers the message, retrying when the platform asks to slow down.
 func (f *Fanout) send(ctx context.Context, d Delivery, b *Broadcast, log *slog.Logger) (Outcome, string) {
 	for try := 1; ; try++ {
-		err := f.out.Notify(ctx, d.To, BroadcastMessage(b))
+		var err error
+		if pn, ok := f.out.(PhotoNotifier); ok && b.Image != nil {
+			err = pn.NotifyPhoto(ctx, d.To, *b.Image, b.ImageFrom, BroadcastMessage(b))
+		} else {
+			err = f.out.Notify(ctx, d.To, BroadcastMessage(b))
+		}
 		var ra *RetryAfterError
 		switch {
 		case err == nil:

@@ -8,6 +8,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"time"
 
@@ -31,6 +32,13 @@ type Deps struct {
 	Products bot.ProductStore
 	Outlets  bot.OutletStore
 	Curation bot.CurationStore
+
+	// Broadcasts (flows siaran, langganan). Admins says who may compose
+	// and control broadcasts (nil: nobody); Profiles keeps the opt-out.
+	Admins     func(bot.Conversation) bool
+	Broadcasts bot.BroadcastStore
+	Profiles   bot.ProfileStore
+	Log        *slog.Logger // nil: slog.Default()
 }
 
 func (d Deps) now() time.Time {

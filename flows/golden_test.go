@@ -62,7 +62,9 @@ func newWorld(t testing.TB) *world {
 		w.outbox.Register(ch, rec)
 	}
 	w.deps = flows.Deps{Region: region, Registrations: w.store, Notifier: w.outbox, MaxPerNIK: 1, Now: w.clock,
-		Trainings: w.store}
+		Trainings: w.store,
+		// Transcripts speak as user "admin" to act as a Dinas officer.
+		Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store}
 	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, cat, nil)
 	return w
 }

@@ -25,6 +25,7 @@ var (
 //	{bc}:seq              INCR counter for broadcast ids
 //	{bc}:all              sorted set id → creation time (ms)
 //	{bc}:active           set of ids not yet done or cancelled
+//	{bc}:tokens           hash creation token → id (idempotent creation)
 //	{b:<id>}:meta         hash: d (the broadcast as JSON), status, at (ms),
 //	                      audience, sent, failed, skipped, unknown, ms (the
 //	                      last 25 % milestone reached), expanded, started,
@@ -45,7 +46,30 @@ func (s *Store) bStream(id string, ch bot.ChannelID) string {
 	return s.bKey(id, "q", string(ch))
 }
 
-// CreateBroadcast stores b with the next id.
+// createBroadcastID: KEYS seq, tokens, all, active; ARGV token, created ms.
+// Returns {id, new}: a token seen before returns its broadcast.
+var createBroadcastID = redis.NewScript(`
+if ARGV[1] ~= '' then
+  local id = redis.call('HGET', KEYS[2], ARGV[1])
+  if id then return {id, 0} end
+end
+local id = tostring(redis.call('INCR', KEYS[1]))
+if ARGV[1] ~= '' then redis.call('HSET', KEYS[2], ARGV[1], id) end
+redis.call('ZADD', KEYS[3], ARGV[2], id)
+redis.call('SADD', KEYS[4], id)
+return {id, 1}
+`)
+
+// writeBroadcast: KEYS meta; ARGV record, status, at ms. Writes once.
+var writeBroadcast = redis.NewScript(`
+if redis.call('HEXISTS', KEYS[1], 'd') == 0 then
+  redis.call('HSET', KEYS[1], 'd', ARGV[1], 'status', ARGV[2], 'at', ARGV[3])
+end
+return 1
+`)
+
+// CreateBroadcast stores b with the next id. With a Token, creating again
+// (a turn run twice) returns the first broadcast's id.
 func (s *Store) CreateBroadcast(ctx context.Context, b *bot.Broadcast) error {
 	if b.Status == "" {
 		b.Status = bot.BroadcastScheduled
@@ -57,20 +81,16 @@ func (s *Store) CreateBroadcast(ctx context.Context, b *bot.Broadcast) error {
 	if err != nil {
 		return fmt.Errorf("encode broadcast: %w", err)
 	}
-	n, err := s.rdb.Incr(ctx, s.bcKey("seq")).Result()
+	res, err := createBroadcastID.Run(ctx, s.rdb, []string{s.bcKey("seq"), s.bcKey("tokens"), s.bcKey("all"), s.bcKey("active")},
+		b.Token, b.CreatedAt.UnixMilli()).Slice()
 	if err != nil {
 		return fmt.Errorf("number broadcast: %w", err)
 	}
-	id := strconv.FormatInt(n, 10)
-	if err := s.rdb.HSet(ctx, s.bKey(id, "meta"), "d", d, "status", string(b.Status), "at", b.At.UnixMilli()).Err(); err != nil {
+	id, _ := res[0].(string)
+	// Not in the index's slot: a crash before this line leaves an id
+	// without a record (listing skips it; the same token writes it).
+	if err := writeBroadcast.Run(ctx, s.rdb, []string{s.bKey(id, "meta")}, d, string(b.Status), b.At.UnixMilli()).Err(); err != nil {
 		return fmt.Errorf("store broadcast %s: %w", id, err)
-	}
-	if _, err := s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
-		p.ZAdd(ctx, s.bcKey("all"), redis.Z{Score: float64(b.CreatedAt.UnixMilli()), Member: id})
-		p.SAdd(ctx, s.bcKey("active"), id)
-		return nil
-	}); err != nil {
-		return fmt.Errorf("index broadcast %s: %w", id, err)
 	}
 	b.ID = id
 	return nil

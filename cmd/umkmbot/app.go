@@ -80,6 +80,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Products:      a.Store,
 		Outlets:       a.Store,
 		Curation:      a.Store,
+		Admins:        cfg.Broadcast.IsAdmin,
+		Broadcasts:    a.Store,
+		Profiles:      a.Store,
+		Log:           log,
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)

@@ -24,6 +24,10 @@ type Config struct {
 	MaxPerNIK   int           // MAX_REGISTRATIONS_PER_NIK
 	LogLevel    slog.Level    // LOG_LEVEL
 	Instance    string        // INSTANCE_ID: this process's name in leases
+
+	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
+	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
+	Broadcast BroadcastConfig
 }
 
 // loadConfig reads the configuration from getenv.
@@ -67,6 +71,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 			errs = append(errs, fmt.Sprintf("LOG_LEVEL=%q: use debug, info, warn or error", v))
 		}
 	}
+	c.Broadcast = loadBroadcastConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

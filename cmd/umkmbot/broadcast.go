@@ -1,0 +1,351 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+	"unicode/utf8"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/store"
+)
+
+func init() {
+	addCommand("broadcast", "Dinas broadcasts: broadcast create|list|status|pause|resume|cancel (run broadcast -h)", runBroadcast)
+	addService("broadcasts", runBroadcasts)
+}
+
+// BroadcastConfig is who may broadcast and how fast broadcasts go out.
+type BroadcastConfig struct {
+	AdminTelegram map[string]bool // ADMIN_TELEGRAM_IDS: Telegram user ids, comma-separated
+	AdminWhatsApp map[string]bool // ADMIN_WHATSAPP_NUMBERS: phone numbers (any usual form), comma-separated
+	RateTelegram  store.Rate      // BROADCAST_RATE_TELEGRAM (default 25/s)
+	RateWhatsApp  store.Rate      // BROADCAST_RATE_WHATSAPP (default 6/m, spread with jitter)
+	Workers       int             // BROADCAST_WORKERS: Telegram senders per process (default 4)
+}
+
+// loadBroadcastConfig reads the broadcast settings; problems are appended
+// to errs.
+func loadBroadcastConfig(getenv func(string) string, errs *[]string) BroadcastConfig {
+	c := BroadcastConfig{AdminTelegram: map[string]bool{}, AdminWhatsApp: map[string]bool{}, Workers: 4,
+		RateTelegram: store.Rate{N: 25, Per: time.Second},
+		RateWhatsApp: store.Rate{N: 6, Per: time.Minute, Spread: true, Jitter: 0.5}}
+	for _, id := range codeList(getenv("ADMIN_TELEGRAM_IDS")) {
+		if !allDigits(strings.TrimPrefix(id, "-")) {
+			*errs = append(*errs, fmt.Sprintf("ADMIN_TELEGRAM_IDS: %q is not a Telegram user id (digits)", id))
+			continue
+		}
+		c.AdminTelegram[id] = true
+	}
+	for _, n := range codeList(getenv("ADMIN_WHATSAPP_NUMBERS")) {
+		e164, err := bot.NormalizePhone(n)
+		if err != nil {
+			*errs = append(*errs, fmt.Sprintf("ADMIN_WHATSAPP_NUMBERS: %q is not an Indonesian mobile number", n))
+			continue
+		}
+		c.AdminWhatsApp[strings.TrimPrefix(e164, "+")] = true
+	}
+	rate := func(name string, r *store.Rate) {
+		if v := getenv(name); v != "" {
+			parsed, err := store.ParseRate(v)
+			if err != nil {
+				*errs = append(*errs, fmt.Sprintf("%s: %v", name, err))
+				return
+			}
+			parsed.Spread, parsed.Jitter = r.Spread, r.Jitter
+			*r = parsed
+		}
+	}
+	rate("BROADCAST_RATE_TELEGRAM", &c.RateTelegram)
+	rate("BROADCAST_RATE_WHATSAPP", &c.RateWhatsApp)
+	if v := getenv("BROADCAST_WORKERS"); v != "" {
+		if _, err := fmt.Sscanf(v, "%d", &c.Workers); err != nil || c.Workers < 1 || c.Workers > 64 {
+			*errs = append(*errs, fmt.Sprintf("BROADCAST_WORKERS=%q must be a whole number from 1 to 64", v))
+		}
+	}
+	return c
+}
+
+func allDigits(s string) bool {
+	for _, r := range s {
+		if r < '0' || r > '9' {
+			return false
+		}
+	}
+	return s != ""
+}
+
+// IsAdmin reports whether c may compose and control broadcasts: the
+// configured Telegram ids and WhatsApp numbers, and the terminal chat on
+// the server (whoever runs it already holds the server).
+func (c BroadcastConfig) IsAdmin(conv bot.Conversation) bool {
+	switch conv.Channel {
+	case bot.Console:
+		return true
+	case bot.Telegram:
+		return c.AdminTelegram[conv.User]
+	case bot.WhatsApp:
+		user, _, _ := strings.Cut(conv.User, "@")
+		return c.AdminWhatsApp[user]
+	}
+	return false
+}
+
+// bulkCheckers are channels' "may we send bulk now" answers, registered by
+// channel starters (WhatsApp reports temporary bans) before the services
+// start.
+var (
+	bulkMu       sync.Mutex
+	bulkCheckers = map[bot.ChannelID]bot.BulkChecker{}
+)
+
+// addBulkChecker makes broadcasts on ch wait while c says no.
+func addBulkChecker(ch bot.ChannelID, c bot.BulkChecker) {
+	bulkMu.Lock()
+	defer bulkMu.Unlock()
+	bulkCheckers[ch] = c
+}
+
+// newFanout builds the broadcast delivery of the app.
+func newFanout(a *App) *bot.Fanout {
+	bc := a.Cfg.Broadcast
+	limiter := a.Store.Limiter(map[bot.ChannelID]store.Rate{bot.Telegram: bc.RateTelegram, bot.WhatsApp: bc.RateWhatsApp})
+	src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+	f := bot.NewFanout(bot.FanoutConfig{Owner: a.Cfg.Instance,
+		Workers: map[bot.ChannelID]int{bot.Telegram: max(bc.Workers, 1), bot.WhatsApp: 1, bot.Console: 1}},
+		a.Store, a.Store, src, a.Store, a.Outbox, limiter, a.Log)
+	bulkMu.Lock()
+	defer bulkMu.Unlock()
+	for ch, c := range bulkCheckers {
+		f.SetBulkChecker(ch, c)
+	}
+	return f
+}
+
+// runBroadcasts is serve's broadcast delivery.
+func runBroadcasts(ctx context.Context, a *App) error { return newFanout(a).Run(ctx) }
+
+const broadcastUsage = `usage:
+  umkmbot broadcast create --text-file F [--kecamatan A,B] [--sector kuliner,...] [--size mikro,...]
+                           [--training 12,...] [--channel telegram,whatsapp] [--at '2026-12-01 09:00'] [--dry-run]
+  umkmbot broadcast list
+  umkmbot broadcast status ID
+  umkmbot broadcast pause|resume|cancel ID`
+
+func runBroadcast(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 {
+		return errors.New(broadcastUsage)
+	}
+	switch args[0] {
+	case "create":
+		return broadcastCreate(ctx, env, args[1:])
+	case "list":
+		return withApp(ctx, env, func(a *App) error { return broadcastList(ctx, env.Stdout, a) })
+	case "status", bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel:
+		if len(args) != 2 {
+			return errors.New(broadcastUsage)
+		}
+		id := strings.TrimPrefix(args[1], "#")
+		return withApp(ctx, env, func(a *App) error {
+			if args[0] == "status" {
+				b, err := a.Store.Broadcast(ctx, id)
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(env.Stdout, broadcastProgress(b, time.Now()))
+				return nil
+			}
+			st, err := a.Store.ControlBroadcast(ctx, id, args[0])
+			if errors.Is(err, bot.ErrBroadcastState) {
+				return fmt.Errorf("broadcast %s is %s: cannot %s it", id, st, args[0])
+			}
+			if err != nil {
+				return err
+			}
+			a.Log.Info("broadcast controlled from the CLI", "broadcast", id, "action", args[0])
+			fmt.Fprintf(env.Stdout, "broadcast %s is now %s\n", id, st)
+			return nil
+		})
+	case "-h", "--help", "help":
+		fmt.Fprintln(env.Stdout, broadcastUsage)
+		return nil
+	}
+	return fmt.Errorf("unknown broadcast command %q\n%s", args[0], broadcastUsage)
+}
+
+func withApp(ctx context.Context, env *Env, fn func(a *App) error) error {
+	cfg, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	a, err := openApp(ctx, cfg, env.Stderr)
+	if err != nil {
+		return err
+	}
+	defer a.Close()
+	return fn(a)
+}
+
+func broadcastCreate(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet("broadcast create", env)
+	textFile := fs.String("text-file", "", "file with the broadcast text (- for standard input)")
+	kec := fs.String("kecamatan", "", "kecamatan names, comma-separated")
+	sector := fs.String("sector", "", "sector codes (kuliner, fesyen, kriya, pertanian, jasa, perdagangan, lainnya)")
+	size := fs.String("size", "", "size classes (mikro, kecil, menengah)")
+	training := fs.String("training", "", "training ids: their confirmed and attended participants")
+	channel := fs.String("channel", "", "telegram, whatsapp")
+	at := fs.String("at", "", "start time in WIB, e.g. '2026-12-01 09:00' (default now)")
+	dry := fs.Bool("dry-run", false, "show the preview and the recipient counts, create nothing")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *textFile == "" {
+		return errors.New("--text-file is required\n" + broadcastUsage)
+	}
+	text, err := readText(env.Stdin, *textFile)
+	if err != nil {
+		return err
+	}
+	start, err := parseWIB(*at)
+	if err != nil {
+		return fmt.Errorf("--at: %w", err)
+	}
+	now := time.Now()
+	if start.IsZero() {
+		start = now
+	}
+	return withApp(ctx, env, func(a *App) error {
+		aud, err := audienceFlags(a.Region, *kec, *sector, *size, *training, *channel)
+		if err != nil {
+			return err
+		}
+		src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+		counts, err := src.Count(ctx, aud)
+		if err != nil {
+			return err
+		}
+		b := &bot.Broadcast{Region: a.Region.Code, Text: text, Audience: aud, CreatedAt: now, At: start}
+		fmt.Fprintf(env.Stdout, "preview (as an Indonesian reader receives it):\n----\n%s\n----\n", a.Catalog.Out("id", bot.BroadcastMessage(b)).Text)
+		total := counts[bot.Telegram] + counts[bot.WhatsApp] + counts[bot.Console]
+		fmt.Fprintf(env.Stdout, "recipients: %d (telegram %d, whatsapp %d); opted-out owners are skipped at send time\n",
+			total, counts[bot.Telegram], counts[bot.WhatsApp])
+		if *dry {
+			return nil
+		}
+		if total == 0 {
+			return errors.New("nobody matches this audience: nothing created")
+		}
+		if err := a.Store.CreateBroadcast(ctx, b); err != nil {
+			return err
+		}
+		a.Log.Info("broadcast created from the CLI", "broadcast", b.ID, "audience", total)
+		fmt.Fprintf(env.Stdout, "broadcast %s scheduled for %s; it goes out while `umkmbot serve` runs\n",
+			b.ID, start.In(bot.Jakarta).Format("2006-01-02 15:04 WIB"))
+		return nil
+	})
+}
+
+// readText reads the broadcast text from a file or standard input.
+func readText(stdin io.Reader, path string) (string, error) {
+	var data []byte
+	var err error
+	if path == "-" {
+		data, err = io.ReadAll(io.LimitReader(stdin, 1<<16))
+	} else {
+		data, err = os.ReadFile(path)
+	}
+	if err != nil {
+		return "", fmt.Errorf("read --text-file: %w", err)
+	}
+	text := strings.TrimSpace(string(data))
+	if n := utf8.RuneCountInString(text); n < 5 || n > 3500 {
+		return "", fmt.Errorf("the broadcast text has %d characters; it must have 5 to 3500 (the footer is added)", n)
+	}
+	return text, nil
+}
+
+var sectorCodes = []string{"kuliner", "fesyen", "kriya", "pertanian", "jasa", "perdagangan", "lainnya"}
+
+// audienceFlags validates the audience flags against the region and the
+// known codes.
+func audienceFlags(region bot.Region, kec, sector, size, training, channel string) (bot.Audience, error) {
+	var a bot.Audience
+	var errs []error
+	var err error
+	if a.Kecamatan, err = kecamatanList(region, kec); err != nil {
+		errs = append(errs, err)
+	}
+	check := func(flag string, vals, known []string) []string {
+		for _, v := range vals {
+			if !slices.Contains(known, v) {
+				errs = append(errs, fmt.Errorf("--%s: %q is not one of %s", flag, v, strings.Join(known, ", ")))
+			}
+		}
+		return vals
+	}
+	a.Sectors = check("sector", codeList(sector), sectorCodes)
+	a.Sizes = check("size", codeList(size), bot.SizeClasses)
+	a.Trainings = codeList(training)
+	for _, c := range check("channel", codeList(channel), []string{string(bot.Telegram), string(bot.WhatsApp)}) {
+		a.Channels = append(a.Channels, bot.ChannelID(c))
+	}
+	return a, errors.Join(errs...)
+}
+
+func broadcastList(ctx context.Context, w io.Writer, a *App) error {
+	list, err := a.Store.Broadcasts(ctx)
+	if err != nil {
+		return err
+	}
+	if len(list) == 0 {
+		fmt.Fprintln(w, "no broadcasts")
+		return nil
+	}
+	fmt.Fprintf(w, "%-5s %-10s %-20s %-9s %-9s %s\n", "ID", "STATUS", "START (WIB)", "AUDIENCE", "DONE", "TEXT")
+	for _, b := range list {
+		text := strings.Join(strings.Fields(b.Text), " ")
+		if utf8.RuneCountInString(text) > 40 {
+			text = string([]rune(text)[:39]) + "…"
+		}
+		fmt.Fprintf(w, "%-5s %-10s %-20s %-9d %-9d %s\n", b.ID, b.Status, b.At.In(bot.Jakarta).Format("2006-01-02 15:04"),
+			b.Counts.Audience, b.Counts.Done(), text)
+	}
+	return nil
+}
+
+// broadcastProgress renders a progress bar with the counts, the rate so
+// far and the time left at that rate.
+func broadcastProgress(b *bot.Broadcast, now time.Time) string {
+	c := b.Counts
+	const width = 30
+	filled, pct := 0, 0.0
+	if c.Audience > 0 {
+		pct = float64(c.Done()) / float64(c.Audience)
+		filled = int(pct * width)
+	}
+	bar := strings.Repeat("█", filled) + strings.Repeat("░", width-filled)
+	var sb strings.Builder
+	fmt.Fprintf(&sb, "broadcast %s  %s  start %s\n", b.ID, b.Status, b.At.In(bot.Jakarta).Format("2006-01-02 15:04 WIB"))
+	fmt.Fprintf(&sb, "[%s] %5.1f%%  %d/%d\n", bar, pct*100, c.Done(), c.Audience)
+	fmt.Fprintf(&sb, "sent %d  failed %d  skipped %d  unknown %d  remaining %d", c.Sent, c.Failed, c.Skipped, c.Unknown, c.Remaining())
+	if !c.Started.IsZero() && c.Done() > 0 {
+		end := now
+		if !c.Finished.IsZero() {
+			end = c.Finished
+		}
+		if secs := end.Sub(c.Started).Seconds(); secs > 0 {
+			rate := float64(c.Done()) / secs
+			fmt.Fprintf(&sb, "\nrate %.1f/s", rate)
+			if b.Status == bot.BroadcastRunning && c.Remaining() > 0 {
+				fmt.Fprintf(&sb, "  ETA %s", (time.Duration(float64(c.Remaining())/rate) * time.Second).Round(time.Second))
+			}
+		}
+	}
+	return sb.String()
+}

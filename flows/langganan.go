@@ -1,0 +1,73 @@
+package flows
+
+import (
+	"context"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("langganan", newLangganan) }
+
+// Words that stop broadcasts and words that start them again.
+var (
+	stopWords      = []string{"berhenti", "stop", "unsubscribe", "berhenti langganan", "stop siaran", "berhenti siaran"}
+	subscribeWords = []string{"langganan", "subscribe", "berlangganan", "langganan siaran", "mulai siaran"}
+)
+
+// newLangganan lets an owner stop receiving Dinas broadcasts (after a
+// confirmation) and start again. It changes nothing else: an owner who
+// opted out still uses every other feature.
+func newLangganan(d Deps) *bot.Flow {
+	return &bot.Flow{
+		ID:       "langganan",
+		Title:    "langganan.title",
+		Triggers: append(append([]string{}, stopWords...), subscribeWords...),
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if d.Profiles == nil {
+				return bot.Finish(bot.Say(bot.T("langganan.unavailable")))
+			}
+			word := strings.TrimPrefix(bot.Normalize(t.Msg.Text), "/")
+			for _, w := range subscribeWords {
+				if word == w || strings.HasPrefix(word, w+" ") {
+					return subscribe(ctx, d, t)
+				}
+			}
+			if t.Profile.OptOut {
+				return bot.Finish(bot.Say(bot.T("langganan.stop.already")))
+			}
+			return bot.Goto("berhenti")
+		},
+		Steps: []*bot.Step{{
+			ID:      "berhenti",
+			Prompt:  "langganan.stop.confirm",
+			Options: yesNoOptions("langganan.stop.yes", "langganan.stop.no"),
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				yes, ok := answerYes(in)
+				if !ok {
+					return bot.Retry(bot.T("langganan.stop.unclear"))
+				}
+				if !yes {
+					return bot.Finish(bot.Say(bot.T("langganan.stop.kept")))
+				}
+				if err := d.Profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, "1"); err != nil {
+					t.Fail(err)
+					return bot.Result{}
+				}
+				return bot.Finish(bot.Say(bot.T("langganan.stop.done")))
+			},
+		}},
+	}
+}
+
+// subscribe starts broadcasts again.
+func subscribe(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+	if !t.Profile.OptOut {
+		return bot.Finish(bot.Say(bot.T("langganan.start.already")))
+	}
+	if err := d.Profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, ""); err != nil {
+		t.Fail(err)
+		return bot.Result{}
+	}
+	return bot.Finish(bot.Say(bot.T("langganan.start.done")))
+}

@@ -1,0 +1,483 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("siaran", newSiaran) }
+
+// Limits of a broadcast's text written in chat (the engine takes at most
+// 1000 characters per message anyway).
+const (
+	siaranMinText = 5
+	siaranMaxText = 1000
+)
+
+// The audience filters, in the order they are asked.
+var siaranFilters = []string{"kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
+
+// admin reports whether c may compose and control broadcasts.
+func (d Deps) admin(c bot.Conversation) bool { return d.Admins != nil && d.Admins(c) }
+
+func (d Deps) logger() *slog.Logger {
+	if d.Log != nil {
+		return d.Log
+	}
+	return slog.Default()
+}
+
+// refuse logs a non-admin's attempt at the broadcast features (user id
+// masked); the engine then shows them the normal menu.
+func (d Deps) refuse(t *bot.Turn) {
+	d.logger().Warn("broadcast feature asked for by a non-admin", "channel", t.Conv.Channel, "user", maskUser(t.Conv.User))
+}
+
+// maskUser hides all but the last 4 characters of a user id (a WhatsApp id
+// is a phone number).
+func maskUser(u string) string {
+	if len(u) <= 4 {
+		return "****"
+	}
+	return "****" + u[len(u)-4:]
+}
+
+// newSiaran lets a Dinas officer compose a broadcast in chat: text, an
+// optional photo, the audience, a preview as recipients will see it with
+// the recipient count per channel, now or at a time in WIB, confirm. With
+// an argument it lists and controls broadcasts: "siaran daftar", "siaran
+// status 3", "siaran jeda 3", "siaran lanjut 3", "siaran batal 3". Only
+// admins see it; everyone else gets the normal menu.
+func newSiaran(d Deps) *bot.Flow {
+	src := bot.AudienceSource{Region: d.Region.Code, Registrations: d.Registrations}
+	if d.Trainings != nil {
+		src.Enrolments = d.Trainings
+	}
+	filterStep := func(id, prompt string, opts func(context.Context, *bot.Turn) []bot.Option) *bot.Step {
+		return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true,
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				if len(in.Choices) == 0 {
+					return bot.Retry(bot.T("core.choice.invalid"))
+				}
+				vals := make([]string, len(in.Choices))
+				for i, c := range in.Choices {
+					vals[i] = c.Value
+				}
+				t.Set(id, strings.Join(vals, "|"))
+				return bot.Goto(nextFilter(t, id))
+			}}
+	}
+	return &bot.Flow{
+		ID:       "siaran",
+		Title:    "siaran.title",
+		Triggers: []string{"siaran", "broadcast", "siaran dinas"},
+		Visible:  func(ctx context.Context, t *bot.Turn) bool { return d.admin(t.Conv) },
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if !d.admin(t.Conv) {
+				d.refuse(t)
+				return bot.Finish()
+			}
+			if d.Broadcasts == nil || d.Registrations == nil {
+				return bot.Finish(bot.Say(bot.T("siaran.unavailable")))
+			}
+			if arg != "" {
+				return siaranCommand(ctx, d, t, arg)
+			}
+			return bot.Goto("teks")
+		},
+		Steps: []*bot.Step{
+			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					text := strings.TrimSpace(in.Text)
+					if in.Msg.Kind == bot.KindPhoto {
+						setPhoto(t, in.Msg)
+						if text == "" {
+							return bot.Retry(bot.T("siaran.text.photo_saved"))
+						}
+					}
+					if n := utf8.RuneCountInString(text); n < siaranMinText || n > siaranMaxText {
+						return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText))
+					}
+					t.Set("text", text)
+					if t.Get("photo") != "" {
+						return bot.Goto("sasaran")
+					}
+					return bot.Goto("foto")
+				}},
+			{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
+				Options: func(context.Context, *bot.Turn) []bot.Option {
+					return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
+						Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					if in.Msg.Kind == bot.KindPhoto {
+						setPhoto(t, in.Msg)
+						return bot.Goto("sasaran")
+					}
+					if yes, ok := bot.YesNo(in.Text); in.Choice != nil || (ok && !yes) {
+						return bot.Goto("sasaran")
+					}
+					return bot.Retry(bot.T("siaran.photo.unclear"))
+				}},
+			{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
+				Options: func(context.Context, *bot.Turn) []bot.Option { return audienceOptions(d) },
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					if len(in.Choices) == 0 {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					var picked []string
+					for _, c := range in.Choices {
+						if c.Value == "semua" {
+							picked = nil
+							break
+						}
+						picked = append(picked, c.Value)
+					}
+					for _, f := range siaranFilters {
+						t.Del(f)
+					}
+					t.Set("filters", strings.Join(picked, ","))
+					return bot.Goto(nextFilter(t, ""))
+				}},
+			filterStep("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) []bot.Option { return kecamatanOptions(d.Region) }),
+			filterStep("sektor", "siaran.sector", sectorOptions),
+			filterStep("kelas", "siaran.size", sizeOptions),
+			{ID: "pelatihan", Prompt: "siaran.training",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					return map[string]any{"Trainings": upcomingTrainings(ctx, d, t)}
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
+					if len(ids) == 0 {
+						return bot.Retry(bot.T("siaran.training.invalid"))
+					}
+					for _, id := range ids {
+						_, err := d.Trainings.Training(ctx, id)
+						if errors.Is(err, bot.ErrNotFound) {
+							return bot.Retry(bot.T("siaran.training.unknown", "ID", id))
+						}
+						if err != nil {
+							t.Fail(err)
+							return bot.Result{}
+						}
+					}
+					t.Set("pelatihan", strings.Join(ids, "|"))
+					return bot.Goto(nextFilter(t, "pelatihan"))
+				}},
+			filterStep("kanal", "siaran.channel", channelOptions),
+			{ID: "pratinjau", Prompt: "siaran.preview",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any { return previewData(ctx, d, src, t) },
+				Options: func(context.Context, *bot.Turn) []bot.Option {
+					return []bot.Option{
+						{Key: "1", Value: "now", Label: bot.T("siaran.preview.now"), Alias: []string{"sekarang", "kirim", "kirim sekarang", "now"}},
+						{Key: "2", Value: "later", Label: bot.T("siaran.preview.later"), Alias: []string{"jadwalkan", "nanti", "later", "schedule"}},
+						{Key: "3", Value: "text", Label: bot.T("siaran.preview.edit_text"), Alias: []string{"ubah teks", "ganti teks"}},
+						{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
+					}
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					if in.Choice == nil {
+						return bot.Retry(bot.T("core.choice.invalid"))
+					}
+					switch in.Choice.Value {
+					case "text":
+						return bot.Goto("teks")
+					case "audience":
+						return bot.Goto("sasaran")
+					}
+					counts, err := src.Count(ctx, audienceOf(t))
+					if err != nil {
+						t.Fail(err)
+						return bot.Result{}
+					}
+					if total(counts) == 0 {
+						return bot.Retry(bot.T("siaran.preview.empty"))
+					}
+					t.Set("total", strconv.Itoa(total(counts)))
+					if in.Choice.Value == "later" {
+						return bot.Goto("waktu")
+					}
+					t.Del("at")
+					return bot.Goto("konfirmasi")
+				}},
+			{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
+				Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+					at, ok := ParseBroadcastTime(in.Text, t.Now)
+					switch {
+					case !ok:
+						return "", bot.T("siaran.when.invalid")
+					case !at.After(t.Now.Add(time.Minute)):
+						return "", bot.T("siaran.when.past")
+					case at.After(t.Now.AddDate(1, 0, 0)):
+						return "", bot.T("siaran.when.far")
+					}
+					t.Set("at", at.Format(time.RFC3339))
+					return at.Format(time.RFC3339), bot.Text{}
+				}},
+			{ID: "konfirmasi", Prompt: "siaran.confirm",
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					return map[string]any{"When": whenText(t), "Total": t.Get("total")}
+				},
+				Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					yes, ok := answerYes(in)
+					if !ok {
+						return bot.Retry(bot.T("siaran.confirm.unclear"))
+					}
+					if !yes {
+						return bot.Finish(bot.Say(bot.T("siaran.discarded")))
+					}
+					return createBroadcast(ctx, d, t)
+				}},
+		},
+	}
+}
+
+// nextFilter returns the audience question after cur among the filters
+// the officer picked, or the preview.
+func nextFilter(t *bot.Turn, cur string) string {
+	picked := strings.Split(t.Get("filters"), ",")
+	after := cur == ""
+	for _, f := range siaranFilters {
+		if f == cur {
+			after = true
+			continue
+		}
+		if after && contains(picked, f) {
+			return f
+		}
+	}
+	return "pratinjau"
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+func setPhoto(t *bot.Turn, m *bot.Message) {
+	if m.Media != nil && m.Media.Ref != "" {
+		t.Set("photo", m.Media.Ref)
+		t.Set("photo_mime", m.Media.Mime)
+	}
+}
+
+func audienceOptions(d Deps) []bot.Option {
+	opts := []bot.Option{
+		{Key: "1", Value: "semua", Label: bot.T("siaran.audience.all"), Alias: []string{"semua", "all", "semua terdaftar"}},
+		{Key: "2", Value: "kecamatan", Label: bot.T("siaran.audience.kecamatan"), Alias: []string{"kecamatan", "wilayah"}},
+		{Key: "3", Value: "sektor", Label: bot.T("siaran.audience.sector"), Alias: []string{"sektor", "bidang", "sector"}},
+		{Key: "4", Value: "kelas", Label: bot.T("siaran.audience.size"), Alias: []string{"kelas", "skala", "size"}},
+	}
+	if d.Trainings != nil {
+		opts = append(opts, bot.Option{Key: "5", Value: "pelatihan", Label: bot.T("siaran.audience.training"), Alias: []string{"pelatihan", "peserta", "training"}})
+	}
+	return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: "kanal", Label: bot.T("siaran.audience.channel"), Alias: []string{"kanal", "channel", "aplikasi"}})
+}
+
+func sizeOptions(context.Context, *bot.Turn) []bot.Option {
+	opts := make([]bot.Option, len(bot.SizeClasses))
+	for i, c := range bot.SizeClasses {
+		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: c, Label: bot.T("class." + c), Alias: []string{c}}
+	}
+	return opts
+}
+
+func channelOptions(context.Context, *bot.Turn) []bot.Option {
+	return []bot.Option{
+		{Key: "1", Value: string(bot.Telegram), Label: bot.Raw("Telegram"), Alias: []string{"tele", "tg"}},
+		{Key: "2", Value: string(bot.WhatsApp), Label: bot.Raw("WhatsApp"), Alias: []string{"wa", "whatsapp"}},
+	}
+}
+
+// audienceOf builds the audience from the answers.
+func audienceOf(t *bot.Turn) bot.Audience {
+	split := func(k string) []string {
+		if v := t.Get(k); v != "" {
+			return strings.Split(v, "|")
+		}
+		return nil
+	}
+	a := bot.Audience{Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
+	for _, c := range split("kanal") {
+		a.Channels = append(a.Channels, bot.ChannelID(c))
+	}
+	return a
+}
+
+// audienceData describes an audience for a template.
+func audienceData(a bot.Audience) map[string]any {
+	texts := func(prefix string, codes []string) []bot.Text {
+		out := make([]bot.Text, len(codes))
+		for i, c := range codes {
+			out[i] = bot.T(prefix + c)
+		}
+		return out
+	}
+	chans := make([]string, len(a.Channels))
+	for i, c := range a.Channels {
+		chans[i] = map[bot.ChannelID]string{bot.Telegram: "Telegram", bot.WhatsApp: "WhatsApp"}[c]
+	}
+	return map[string]any{
+		"All":       a.IsZero(),
+		"Kecamatan": strings.Join(a.Kecamatan, ", "),
+		"Sectors":   texts("sector.", a.Sectors),
+		"Sizes":     texts("class.", a.Sizes),
+		"Trainings": strings.Join(a.Trainings, ", "),
+		"Channels":  strings.Join(chans, ", "),
+	}
+}
+
+// previewData is the preview: the message as recipients receive it, the
+// audience and the recipient count per channel.
+func previewData(ctx context.Context, d Deps, src bot.AudienceSource, t *bot.Turn) map[string]any {
+	a := audienceOf(t)
+	counts, err := src.Count(ctx, a)
+	if err != nil {
+		t.Fail(err)
+		return nil
+	}
+	data := audienceData(a)
+	data["Message"] = bot.Raw(t.Get("text"))
+	data["Footer"] = bot.T("broadcast.footer")
+	data["Total"] = total(counts)
+	data["Telegram"] = counts[bot.Telegram]
+	data["WhatsApp"] = counts[bot.WhatsApp]
+	_, photos := d.Notifier.(bot.PhotoNotifier)
+	data["Photo"] = t.Get("photo") != "" && photos
+	data["PhotoDropped"] = t.Get("photo") != "" && !photos
+	return data
+}
+
+func total(counts map[bot.ChannelID]int) int {
+	n := 0
+	for _, c := range counts {
+		n += c
+	}
+	return n
+}
+
+// whenText is the chosen time, or "now".
+func whenText(t *bot.Turn) bot.Text {
+	if at, err := time.Parse(time.RFC3339, t.Get("at")); err == nil {
+		return when(at)
+	}
+	return bot.T("siaran.now")
+}
+
+// upcomingTrainings lists trainings an officer may target, as "#12 Title".
+func upcomingTrainings(ctx context.Context, d Deps, t *bot.Turn) string {
+	ts, err := d.Trainings.Trainings(ctx, t.Now)
+	if err != nil {
+		t.Fail(err)
+		return ""
+	}
+	lines := make([]string, 0, len(ts))
+	for _, tr := range ts {
+		lines = append(lines, "#"+tr.ID+" "+tr.Title)
+	}
+	return strings.Join(lines, "\n")
+}
+
+// createBroadcast stores the composed broadcast. Its token makes a turn
+// that runs twice create it once.
+func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+	at := t.Now
+	if v, err := time.Parse(time.RFC3339, t.Get("at")); err == nil {
+		at = v
+	}
+	b := &bot.Broadcast{Region: d.Region.Code, Text: t.Get("text"), Audience: audienceOf(t),
+		CreatedBy: t.Conv, CreatedAt: t.Now, At: at, Token: t.Conv.String() + "/" + t.Msg.ID}
+	if ref := t.Get("photo"); ref != "" {
+		b.Image, b.ImageFrom = &bot.Media{Type: "photo", Ref: ref, Mime: t.Get("photo_mime")}, t.Conv.Channel
+	}
+	if err := d.Broadcasts.CreateBroadcast(ctx, b); err != nil {
+		t.Fail(err)
+		return bot.Result{}
+	}
+	d.logger().Info("broadcast created in chat", "broadcast", b.ID, "channel", t.Conv.Channel, "user", maskUser(t.Conv.User))
+	return bot.Finish(bot.Say(bot.T("siaran.created", "ID", b.ID, "When", whenText(t), "Total", t.Get("total"))))
+}
+
+// answer ends the flow with texts and no menu: the officer typed a command.
+func answer(texts ...bot.Text) bot.Result {
+	return bot.Result{Say: []bot.Out{bot.Say(texts...)}, Next: bot.Done, Quiet: true}
+}
+
+// siaranCommand lists and controls broadcasts: "daftar", "status 3",
+// "jeda 3", "lanjut 3", "batal 3" (and English words).
+func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Result {
+	f := strings.Fields(strings.TrimPrefix(bot.Normalize(arg), "#"))
+	verb, id := f[0], ""
+	if len(f) > 1 {
+		id = strings.TrimPrefix(f[1], "#")
+	}
+	actions := map[string]string{
+		"jeda": bot.BroadcastPause, "pause": bot.BroadcastPause, "hentikan": bot.BroadcastPause,
+		"lanjut": bot.BroadcastResume, "lanjutkan": bot.BroadcastResume, "resume": bot.BroadcastResume,
+		"batal": bot.BroadcastCancel, "batalkan": bot.BroadcastCancel, "cancel": bot.BroadcastCancel,
+	}
+	switch {
+	case verb == "daftar" || verb == "list":
+		list, err := d.Broadcasts.Broadcasts(ctx)
+		if err != nil {
+			t.Fail(err)
+			return bot.Result{}
+		}
+		if len(list) == 0 {
+			return answer(bot.T("siaran.list.empty"))
+		}
+		texts := []bot.Text{bot.T("siaran.list.title")}
+		for _, b := range list[:min(len(list), 5)] {
+			texts = append(texts, statusText(b))
+		}
+		return answer(texts...)
+	case id == "":
+		return answer(bot.T("siaran.command.usage"))
+	case verb == "status":
+		b, err := d.Broadcasts.Broadcast(ctx, id)
+		if errors.Is(err, bot.ErrNotFound) {
+			return answer(bot.T("siaran.notfound", "ID", id))
+		}
+		if err != nil {
+			t.Fail(err)
+			return bot.Result{}
+		}
+		return answer(statusText(b))
+	case actions[verb] != "":
+		st, err := d.Broadcasts.ControlBroadcast(ctx, id, actions[verb])
+		switch {
+		case errors.Is(err, bot.ErrNotFound):
+			return answer(bot.T("siaran.notfound", "ID", id))
+		case errors.Is(err, bot.ErrBroadcastState):
+			return answer(bot.T("siaran.control.refused", "ID", id, "Status", bot.T("siaran.status."+string(st))))
+		case err != nil:
+			t.Fail(err)
+			return bot.Result{}
+		}
+		d.logger().Info("broadcast controlled in chat", "broadcast", id, "action", actions[verb], "user", maskUser(t.Conv.User))
+		return answer(bot.T("siaran.control.done", "ID", id, "Status", bot.T("siaran.status."+string(st))))
+	}
+	return answer(bot.T("siaran.command.usage"))
+}
+
+// statusText is one broadcast's progress line.
+func statusText(b *bot.Broadcast) bot.Text {
+	c := b.Counts
+	if c.Audience == 0 && c.Done() == 0 {
+		return bot.T("siaran.status.waiting", "ID", b.ID, "Status", bot.T("siaran.status."+string(b.Status)), "When", when(b.At))
+	}
+	return bot.T("siaran.status", "ID", b.ID, "Status", bot.T("siaran.status."+string(b.Status)), "When", when(b.At),
+		"Sent", c.Sent, "Failed", c.Failed, "Skipped", c.Skipped, "Unknown", c.Unknown, "Remaining", c.Remaining(), "Audience", c.Audience)
+}
