@@ -72,6 +72,9 @@ func newPelatihan(d Deps) *bot.Flow {
 				}
 				return bot.Goto("katalog")
 			}
+			if mineWords[bot.Normalize(arg)] { // "pelatihan saya", deep link pelatihan_saya
+				return bot.Result{Call: "pelatihan_saya", Next: bot.Done}
+			}
 			if id, ok := trainingID(arg); ok {
 				if _, err := d.Trainings.Training(ctx, id); err == nil {
 					t.Set("id", id)

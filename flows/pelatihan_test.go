@@ -78,3 +78,18 @@ func TestTrainingNoticeKinds(t *testing.T) {
 		}
 	}
 }
+
+// TestPelatihanSayaDeepLink: the payload pelatihan_saya opens the owner's
+// own trainings rather than the catalogue.
+func TestPelatihanSayaDeepLink(t *testing.T) {
+	w := newWorld(t)
+	tr := addTraining(t, w, "Desain Kemasan", 10)
+	conv := bot.Conversation{Channel: bot.Telegram, User: "78"}
+	if _, err := w.store.Enrol(context.Background(), bot.Enrolment{Training: tr.ID, Conv: conv, At: w.now}, true); err != nil {
+		t.Fatal(err)
+	}
+	replies := w.say(conv, bot.Message{Kind: bot.KindText, Text: "/start pelatihan_saya", StartArg: "pelatihan_saya", Command: true})
+	if len(replies) != 1 || !strings.HasPrefix(replies[0].Text, "Pelatihan Bapak/Ibu.") || len(replies[0].Options) != 1 {
+		t.Fatalf("replies = %+v; want the owner's list of one", replies)
+	}
+}
