@@ -239,6 +239,13 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		return []Out{e.menu(ctx, t, T("core.menu.title"))}
 	}
 	m := e.menu(ctx, t, T("core.menu.title"))
+	// A specific question ("jam buka galeri menong?") goes to its answer
+	// before loose menu matching could pick the flow's own menu instead; an
+	// intent without an argument only where nothing else matched.
+	f, arg := e.intent(ctx, t, norm)
+	if f != nil && arg != "" {
+		return e.start(ctx, t, f, arg)
+	}
 	if o, ok := MatchOption(text, e.labelled(t.Lang, m.Options)); ok {
 		return e.start(ctx, t, e.flows.Flow(o.Value), "")
 	}
@@ -246,16 +253,25 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		m.Texts = []Text{T("core.welcome")}
 		return []Out{m}
 	}
+	if f != nil {
+		return e.start(ctx, t, f, arg)
+	}
+	m.Texts = []Text{T("core.unknown")}
+	return []Out{m}
+}
+
+// intent asks the visible flows, in menu order, whether free text is
+// theirs (Flow.Intent).
+func (e *Engine) intent(ctx context.Context, t *Turn, norm string) (*Flow, string) {
 	for _, f := range e.flows.Flows() {
 		if f.Intent == nil || !e.visible(ctx, t, f) {
 			continue
 		}
 		if arg, ok := f.Intent(norm); ok {
-			return e.start(ctx, t, f, arg)
+			return f, arg
 		}
 	}
-	m.Texts = []Text{T("core.unknown")}
-	return []Out{m}
+	return nil, ""
 }
 
 // answer applies the message to the current step.

@@ -98,7 +98,7 @@ func newGaleri(d Deps) *bot.Flow {
 		ID:     "lokasi",
 		Prompt: "galeri.lokasi",
 		Ask:    bot.AskLocation,
-		Accept: []bot.Kind{bot.KindLocation, bot.KindText},
+		Accept: []bot.Kind{bot.KindLocation, bot.KindText, bot.KindPhoto},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			if in.Msg.Kind != bot.KindLocation || in.Msg.Location == nil {
 				return bot.Retry(bot.T("galeri.lokasi.unclear"))
@@ -170,6 +170,13 @@ func newGaleri(d Deps) *bot.Flow {
 		Menu:     40,
 		Intent:   galeriIntent,
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			// arg is an action from Intent, or what followed a trigger
+			// ("galeri buka").
+			for _, a := range galeriActions {
+				if arg == a.value {
+					return galeriAction(ctx, d, t, a.value)
+				}
+			}
 			if a, ok := galeriIntent(bot.Normalize(arg)); ok && a != "" {
 				return galeriAction(ctx, d, t, a)
 			}

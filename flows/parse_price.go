@@ -21,6 +21,7 @@ var priceUnits = map[string]int64{
 	"": 1, "rupiah": 1, "perak": 1,
 	"rb": 1_000, "ribu": 1_000, "rbu": 1_000, "rib": 1_000, "k": 1_000, "ebu": 1_000,
 	"jt": 1_000_000, "juta": 1_000_000, "jta": 1_000_000,
+	"m": 1_000_000_000, "milyar": 1_000_000_000, "miliar": 1_000_000_000, "myr": 1_000_000_000,
 }
 
 // ParsePrice reads a price in rupiah as owners type it: "15rb", "15 ribu",

@@ -43,6 +43,8 @@ func TestParsePrice(t *testing.T) {
 		{"1,0005 rb", 0, priceFrac},
 		{"2.000.000.000", 0, priceTooBig},
 		{"5000 jt", 0, priceTooBig},
+		{"5 milyar", 0, priceTooBig},
+		{"1 miliar", 1_000_000_000, ""},
 		{"", 0, priceInvalid},
 		{"gratis", 0, priceInvalid},
 		{"lima belas ribu", 0, priceInvalid},

@@ -60,7 +60,23 @@ func newProduk(d Deps) *bot.Flow {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid"))
 			}
-			return bot.Goto("ubah_" + in.Choice.Value)
+			switch in.Choice.Value { // spelled out so each editor step is visibly reached
+			case "nama":
+				return bot.Goto("ubah_nama")
+			case "kategori":
+				return bot.Goto("ubah_kategori")
+			case "harga":
+				return bot.Goto("ubah_harga")
+			case "berat":
+				return bot.Goto("ubah_berat")
+			case "stok":
+				return bot.Goto("ubah_stok")
+			case "deskripsi":
+				return bot.Goto("ubah_deskripsi")
+			case "izin":
+				return bot.Goto("ubah_izin")
+			}
+			return bot.Retry(bot.T("core.choice.invalid"))
 		},
 	}, {
 		ID:      "hapus",
@@ -144,11 +160,15 @@ func productCommand(norm string) (verb string, n int) {
 	return verb, n
 }
 
+// editSteps names the editor step of each product field.
+var editSteps = map[string]string{"nama": "ubah_nama", "kategori": "ubah_kategori", "harga": "ubah_harga",
+	"berat": "ubah_berat", "stok": "ubah_stok", "deskripsi": "ubah_deskripsi", "izin": "ubah_izin"}
+
 // editProductStep turns a product question into an editor of the saved
 // product: a valid answer is saved at once and the list shown again.
 func editProductStep(d Deps, f productField) *bot.Step {
 	s := *f.step
-	s.ID = "ubah_" + f.step.ID
+	s.ID = editSteps[f.step.ID]
 	s.Skip = nil
 	s.Numbered = false
 	s.Parse = nil

@@ -21,6 +21,8 @@ func seed(t *testing.T, w *world, line string, out *strings.Builder) {
 	switch f[0] {
 	case "training":
 		seedTraining(t, w, line, out)
+	case "market":
+		seedMarket(t, w, line, out)
 	}
 }
 
