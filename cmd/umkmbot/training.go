@@ -231,6 +231,11 @@ func trainingEdit(ctx context.Context, env *Env, args []string) error {
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
+	return changeTraining(ctx, env, id, f.apply)
+}
+
+// changeTraining loads training id, lets change edit it and saves it.
+func changeTraining(ctx context.Context, env *Env, id string, change func(*bot.Training, bot.Region) error) error {
 	app, err := openTrainingApp(ctx, env)
 	if err != nil {
 		return err
@@ -240,7 +245,7 @@ func trainingEdit(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	if err := f.apply(t, app.Region); err != nil {
+	if err := change(t, app.Region); err != nil {
 		return err
 	}
 	return saveTraining(ctx, env, app, t)
@@ -277,17 +282,10 @@ func trainingStatus(status bot.TrainingStatus) func(context.Context, *Env, []str
 		if err != nil {
 			return err
 		}
-		app, err := openTrainingApp(ctx, env)
-		if err != nil {
-			return err
-		}
-		defer app.Close()
-		t, err := app.Store.Training(ctx, id)
-		if err != nil {
-			return err
-		}
-		t.Status = status
-		return saveTraining(ctx, env, app, t)
+		return changeTraining(ctx, env, id, func(t *bot.Training, _ bot.Region) error {
+			t.Status = status
+			return nil
+		})
 	}
 }
 
