@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"encoding/json"
+	"strconv"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -304,5 +305,25 @@ func TestDeriveSecret(t *testing.T) {
 	}
 	if validSecret("bad secret!") || validSecret("") || validSecret(strings.Repeat("a", 257)) {
 		t.Fatal("validSecret accepts a bad secret")
+	}
+}
+
+func BenchmarkToMessage(b *testing.B) {
+	var u tgbotapi.Update
+	if err := json.Unmarshal([]byte(msgJSON(`"text":"/start pelatihan_12"`)), &u); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		ToMessage(u, false)
+	}
+}
+
+func BenchmarkRender(b *testing.B) {
+	r := bot.Reply{Text: strings.Repeat("Di kecamatan mana usaha Bapak/Ibu? ", 4), Options: make([]bot.ReplyOption, 17)}
+	for i := range r.Options {
+		r.Options[i] = bot.ReplyOption{Key: strconv.Itoa(i + 1), Label: "Babakancikao"}
+	}
+	for b.Loop() {
+		Render(5001, r, ReplyKeyboard, Labels{})
 	}
 }

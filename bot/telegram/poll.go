@@ -22,7 +22,9 @@ func (a *Adapter) runPoll(ctx context.Context, sub Submitter) error {
 		a.log.Warn("delete webhook before polling", "err", a.redact(err))
 	}
 	if a.cfg.Leaser == nil {
-		return a.poll(ctx, sub)
+		err := a.poll(ctx, sub)
+		a.confirm(ctx)
+		return err
 	}
 	retry := a.cfg.LeaseTTL / 3
 	for ctx.Err() == nil {

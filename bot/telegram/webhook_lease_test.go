@@ -182,3 +182,17 @@ func TestOnePollerAndTakeover(t *testing.T) {
 		})
 	}
 }
+
+// Without the lease two pollers collide: Telegram answers 409 to one of
+// them; each backs off and tries again, and nothing is lost or doubled.
+func TestConflictingPollersSurvive409(t *testing.T) {
+	r := newRig(t)
+	a := r.start("A", nil, nil)
+	b := r.start("B", nil, nil)
+	eventually(t, "a 409", func() bool { return a.a.Stats.Conflicts.Load()+b.a.Stats.Conflicts.Load() > 0 })
+	expect(t, r.say(siti, "/daftar"), "setuju")
+	expect(t, r.say(siti, "ya"), "nama lengkap")
+	if n := len(r.tg.Sent(siti.ID)); n != 2 {
+		t.Fatalf("%d replies, want 2", n)
+	}
+}
