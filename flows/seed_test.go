@@ -26,6 +26,17 @@ func seed(t *testing.T, w *world, line string, out *strings.Builder) {
 	}
 }
 
+// writeNotified writes the notifications sent since the last call as
+// "<! " lines (regenerated like the bot's replies) and forgets them.
+func writeNotified(w *world, out *strings.Builder) {
+	for _, n := range w.notified {
+		for _, l := range strings.Split(n, "\n") {
+			out.WriteString(strings.TrimRight("<! "+l, " ") + "\n")
+		}
+	}
+	w.notified = nil
+}
+
 // seedTraining handles the training directives:
 //
 //	# training add title="…" topic=ecommerce capacity=2 start=2026-12-01T09:00 [end=…]
@@ -93,12 +104,7 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 			t.Fatalf("%s: %v", line, err)
 		}
 	case "notices":
-		for _, n := range w.notified {
-			for _, l := range strings.Split(n, "\n") {
-				out.WriteString(strings.TrimRight("<! "+l, " ") + "\n")
-			}
-		}
-		w.notified = nil
+		writeNotified(w, out)
 	default:
 		t.Fatalf("unknown training directive %q", line)
 	}
