@@ -143,3 +143,16 @@ func TestProdukEditorSteps(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkListingDraft measures writing one draft and checklist (without
+// rendering).
+func BenchmarkListingDraft(b *testing.B) {
+	tg := embeddedMarket.target("shopee")
+	p := bot.Product{Name: "KERIPIK PEDAS MURAH tokopedia 08123456789", Category: "kuliner", Price: 10000, Weight: 1500,
+		Description: "Pesan via WA 0812-3456-7890 atau www.tokoku.com, juga ada di Lazada. Renyah!",
+		Photos:      []bot.Media{photo(1200, 800, 900_000, "image/jpeg"), photo(800, 800, 200_000, "image/jpeg")}}
+	now := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
+	for b.Loop() {
+		embeddedMarket.draft(tg, p, "id", now)
+	}
+}

@@ -158,3 +158,17 @@ func FuzzParseWeight(f *testing.F) {
 		}
 	})
 }
+
+func BenchmarkParsePrice(b *testing.B) {
+	in := []string{"15rb", "Rp 15.000", "15.000,00", "1,5jt", "gratis"}
+	for i := 0; b.Loop(); i++ {
+		ParsePrice(in[i%len(in)])
+	}
+}
+
+func BenchmarkParseWeight(b *testing.B) {
+	in := []string{"250 gr", "0,25 kg", "1/4 kg", "1 kilo", "600 ml"}
+	for i := 0; b.Loop(); i++ {
+		ParseWeight(in[i%len(in)])
+	}
+}

@@ -266,3 +266,53 @@ func TestCurationConcurrentDecision(t *testing.T) {
 		t.Fatalf("%d notices queued, want 1", count)
 	}
 }
+
+// A submit that runs twice at once (a turn retried on a conflict, two
+// processes) files one application.
+func TestCurationConcurrentSubmit(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoStores(t)
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
+	var wg sync.WaitGroup
+	errs := make([]error, 16)
+	for i := range errs {
+		s := a
+		if i%2 == 1 {
+			s = b
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			errs[i] = s.SubmitApplication(ctx, &bot.Application{Region: "32.14", Conv: conv, Target: "ritel", CreatedAt: at})
+		}()
+	}
+	wg.Wait()
+	created := 0
+	for _, err := range errs {
+		var dup *bot.AlreadyAppliedError
+		switch {
+		case err == nil:
+			created++
+		case !errors.As(err, &dup):
+			t.Fatal(err)
+		}
+	}
+	all, _ := a.Applications(ctx, "32.14", "")
+	if created != 1 || len(all) != 1 {
+		t.Fatalf("%d submits succeeded, %d stored; want 1", created, len(all))
+	}
+}
+
+func BenchmarkNearestOutlets(b *testing.B) {
+	rdb, prefix := redistest.Client(b)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	ctx := context.Background()
+	if err := s.LoadOutlets(ctx, testRegion()); err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		if _, err := s.NearestOutlets(ctx, "32.14", bot.Location{Lat: -6.54, Lon: 107.44}, 3); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
