@@ -151,6 +151,9 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 	return nil
 }
 
+// submitTimeout bounds the submission of one fetched batch.
+const submitTimeout = 15 * time.Second
+
 // submitWorkers bounds how many chats of one batch are submitted at once.
 const submitWorkers = 16
 
@@ -176,6 +179,10 @@ func (a *Adapter) takeBatch(ctx context.Context, sub Submitter, ups []tgbotapi.U
 		}
 		groups[k] = append(groups[k], i)
 	}
+	// A fetched batch is finished even when polling stops meanwhile: a
+	// Submit cut short would tell the person the service is down.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), submitTimeout)
+	defer cancel()
 	sem := make(chan struct{}, submitWorkers)
 	var wg sync.WaitGroup
 	for _, k := range order {
