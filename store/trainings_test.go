@@ -354,3 +354,102 @@ func BenchmarkEnrol(b *testing.B) {
 		}
 	})
 }
+
+// TestCancelRace: the same owner cancels from two processes at once, many
+// times over: each seat is freed once and promotes exactly one owner.
+func TestCancelRace(t *testing.T) {
+	ctx := context.Background()
+	now := trainingNow
+	a, b := trainingStores(t, &now)
+	tr := newTraining(t, a, 20)
+	for i := 0; i < 40; i++ {
+		enrol(t, a, tr.ID, owner(i), true)
+	}
+	var mu sync.Mutex
+	promotions := map[bot.Conversation]int{}
+	var wg sync.WaitGroup
+	for i := 0; i < 20; i++ {
+		for _, s := range []*store.Store{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, p, err := s.Cancel(ctx, tr.ID, owner(i))
+				if err != nil {
+					t.Error(err)
+				}
+				mu.Lock()
+				for _, e := range p {
+					promotions[e.Conv]++
+				}
+				mu.Unlock()
+			}()
+		}
+	}
+	wg.Wait()
+	if len(promotions) != 20 {
+		t.Fatalf("%d owners promoted, want 20", len(promotions))
+	}
+	for c, n := range promotions {
+		if n != 1 || ownerIndex(c) < 20 {
+			t.Errorf("%s promoted %d times", c, n)
+		}
+	}
+}
+
+// TestSeatInvariant: sign-ups, cancels and capacity edits race on two
+// clients; afterwards seats never exceed capacity, nobody waits while a
+// seat is free, and every status matches the seat and waitlist sets.
+func TestSeatInvariant(t *testing.T) {
+	ctx := context.Background()
+	now := trainingNow
+	a, b := trainingStores(t, &now)
+	tr := newTraining(t, a, 10)
+	var wg sync.WaitGroup
+	for w := 0; w < 4; w++ {
+		s := []*store.Store{a, b}[w%2]
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := 0; i < 60; i++ {
+				o := owner(w*1000 + i%25)
+				var err error
+				switch i % 5 {
+				case 0, 1, 2:
+					_, err = s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: o, At: now}, true)
+				case 3:
+					_, _, err = s.Cancel(ctx, tr.ID, o)
+				case 4:
+					edit := *tr
+					edit.Capacity = 5 + (w*7+i)%15
+					var ce *bot.CapacityError
+					if _, err = s.UpdateTraining(ctx, &edit); errors.As(err, &ce) {
+						err = nil
+					}
+				}
+				if err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		}()
+	}
+	wg.Wait()
+	got, err := a.Training(ctx, tr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Confirmed > got.Capacity || (got.Waitlisted > 0 && got.Confirmed != got.Capacity) {
+		t.Fatalf("capacity %d, seats %d, waiting %d", got.Capacity, got.Confirmed, got.Waitlisted)
+	}
+	ps, err := a.Participants(ctx, tr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	count := map[bot.EnrolStatus]int{}
+	for _, p := range ps {
+		count[p.Status]++
+	}
+	if count[bot.StatusConfirmed] != got.Confirmed || count[bot.StatusWaitlisted] != got.Waitlisted {
+		t.Fatalf("statuses %v do not match %d seats and %d waiting", count, got.Confirmed, got.Waitlisted)
+	}
+}
