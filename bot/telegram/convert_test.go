@@ -327,3 +327,30 @@ func BenchmarkRender(b *testing.B) {
 		Render(5001, r, ReplyKeyboard, Labels{})
 	}
 }
+
+// FuzzToMessage feeds updates as Telegram could send them: whatever the
+// JSON holds, the converter does not panic and a served message is
+// addressed and identified.
+func FuzzToMessage(f *testing.F) {
+	f.Add(msgJSON(`"text":"/start pelatihan_12"`))
+	f.Add(msgJSON(`"photo":[{"file_id":"a","file_unique_id":"b","width":1,"height":1}]`))
+	f.Add(`{"update_id":1,"callback_query":{"id":"q","from":{"id":1,"first_name":"A"},"data":"1"}}`)
+	f.Fuzz(func(t *testing.T, js string) {
+		var u tgbotapi.Update
+		if json.Unmarshal([]byte(js), &u) != nil {
+			return
+		}
+		for _, groups := range []bool{false, true} {
+			m, ok := ToMessage(u, groups)
+			if !ok {
+				continue
+			}
+			if m.ID == "" || m.Conv.User == "" || m.Conv.Channel != bot.Telegram || m.Kind == "" {
+				t.Fatalf("served message without id, conversation or kind: %+v", m)
+			}
+			if (m.Kind == bot.KindPhoto || m.Kind == bot.KindDocument || m.Kind == bot.KindUnsupported) && m.Media == nil {
+				t.Fatalf("%s without media", m.Kind)
+			}
+		}
+	})
+}
