@@ -210,6 +210,12 @@ func galeriIntent(norm string) (string, bool) {
 		return false
 	}
 	galeri := sub("galeri", "galery", "gallery", "outlet", "menong")
+	// Without the galeri named, "jam buka?" or "alamatnya dimana" count only
+	// when nothing else is asked about ("jam pelatihan?" is not ours).
+	plain := true
+	for _, w := range words {
+		plain = plain && questionWords[w]
+	}
 	switch {
 	case sub("kurasi", "pengajuan") && has("status", "hasil", "gimana", "bagaimana"):
 		return gaStatus, true
@@ -219,15 +225,22 @@ func galeriIntent(norm string) (string, bool) {
 		return gaApply, true
 	case sub("terdekat", "paling dekat"):
 		return gaNearest, true
-	case has("jam", "buka", "bukanya", "tutup", "libur", "buka?"):
+	case has("jam", "buka", "bukanya", "tutup", "libur") && (galeri || plain):
 		return gaOpen, true
-	case sub("alamat") || has("dimana", "dmn", "lokasinya", "letaknya") || sub("di mana"):
+	case (sub("alamat") || has("dimana", "dmn", "lokasinya", "letaknya") || sub("di mana")) && (galeri || plain):
 		return gaAll, true
 	case galeri:
 		return "", true
 	}
 	return "", false
 }
+
+// questionWords are the words of a galeri question that names nothing else.
+var questionWords = map[string]bool{"jam": true, "buka": true, "bukanya": true, "tutup": true, "libur": true, "sekarang": true,
+	"masih": true, "hari": true, "ini": true, "besok": true, "gak": true, "ga": true, "nggak": true, "tidak": true, "apa": true,
+	"apakah": true, "kah": true, "berapa": true, "brp": true, "alamat": true, "alamatnya": true, "dimana": true, "di": true,
+	"mana": true, "dmn": true, "lokasinya": true, "letaknya": true, "ya": true, "kak": true, "min": true, "pak": true, "bu": true,
+	"sih": true, "nya": true, "udah": true, "sudah": true}
 
 // galeriAction answers one galeri question.
 func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) bot.Result {

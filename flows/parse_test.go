@@ -172,3 +172,43 @@ func BenchmarkParseWeight(b *testing.B) {
 		ParseWeight(in[i%len(in)])
 	}
 }
+
+func TestGaleriIntent(t *testing.T) {
+	tests := []struct {
+		in, arg string
+		ok      bool
+	}{
+		{"jam buka galeri menong", gaOpen, true},
+		{"buka sekarang", gaOpen, true},
+		{"masih buka gak", gaOpen, true},
+		{"alamatnya dimana", gaAll, true},
+		{"alamat galeri", gaAll, true},
+		{"syarat titip produk", gaApply, true},
+		{"gimana cara masuk galeri menong", gaApply, true},
+		{"galeri terdekat", gaNearest, true},
+		{"ajukan kurasi", gaCurate, true},
+		{"status kurasi", gaStatus, true},
+		{"galeri", "", true},
+		{"jam berapa pelatihan besok", "", false},
+		{"alamat kantor dinas dimana", "", false},
+		{"halo kak", "", false},
+	}
+	for _, tt := range tests {
+		arg, ok := galeriIntent(tt.in)
+		if arg != tt.arg || ok != tt.ok {
+			t.Errorf("galeriIntent(%q) = %q, %v; want %q, %v", tt.in, arg, ok, tt.arg, tt.ok)
+		}
+	}
+}
+
+func TestJualanIntent(t *testing.T) {
+	for in, want := range map[string]string{"cara jualan di tokopedia": "tokopedia", "daftar shopee gmn": "shopee",
+		"mau jualan online": "", "tiktok shop": "tiktok", "kurasi ritel modern": "ritel"} {
+		if got, ok := jualanIntent(embeddedMarket, in); !ok || got != want {
+			t.Errorf("jualanIntent(%q) = %q, %v; want %q", in, got, ok, want)
+		}
+	}
+	if _, ok := jualanIntent(embeddedMarket, "jam buka galeri"); ok {
+		t.Error("a galeri question went to jualan")
+	}
+}
