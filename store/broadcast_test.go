@@ -527,3 +527,128 @@ func TestParseRate(t *testing.T) {
 		t.Errorf("String = %q", s)
 	}
 }
+
+// TestDeliveryRecords: the idempotency record's transitions. A recipient
+// queued twice is sent once; an entry reclaimed after a crash while
+// "sending" is recorded unknown and not sent again; a slow worker's late
+// outcome replaces unknown; a skip needs no Begin.
+func TestDeliveryRecords(t *testing.T) {
+	w, s2 := newBCWorld(t)
+	ctx := context.Background()
+	b := w.create(t, bot.Audience{})
+	alice := bot.Conversation{Channel: bot.Telegram, User: "1"}
+	bob := bot.Conversation{Channel: bot.Telegram, User: "2"}
+	carol := bot.Conversation{Channel: bot.Telegram, User: "3"}
+	if err := w.s.Enqueue(ctx, b.ID, []bot.Conversation{alice, bob, alice, carol}); err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := w.s.ClaimExpansion(ctx, b.ID, "x", time.Minute); !ok || err != nil {
+		t.Fatal(ok, err)
+	}
+	if err := w.s.StartBroadcast(ctx, b.ID, 3, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := w.s.Take(ctx, b.ID, bot.Telegram, "A", 10, time.Minute)
+	if err != nil || len(ds) != 4 {
+		t.Fatalf("take = %d, %v", len(ds), err)
+	}
+	begin := func(s *store.Store, d bot.Delivery, want bot.Outcome) bot.Progress {
+		t.Helper()
+		o, p, err := s.Begin(ctx, d)
+		if err != nil || o != want {
+			t.Fatalf("begin %s entry %s = %s, %v; want %s", d.To, d.Entry, o, err, want)
+		}
+		return p
+	}
+	begin(w.s, ds[0], bot.OutcomeGo) // alice: and then the process dies
+	begin(w.s, ds[1], bot.OutcomeGo) // bob
+	if _, err := w.s.Settle(ctx, ds[1], bot.OutcomeSent, ""); err != nil {
+		t.Fatal(err)
+	}
+	begin(w.s, ds[2], bot.OutcomeDuplicate) // alice's second entry
+	if _, err := w.s.Settle(ctx, ds[3], bot.OutcomeSkipped, bot.ReasonOptOut); err != nil {
+		t.Fatal(err)
+	}
+	// Another process reclaims alice's abandoned entry.
+	again, err := s2.Take(ctx, b.ID, bot.Telegram, "B", 10, 0)
+	if err != nil || len(again) != 1 || again[0].Entry != ds[0].Entry {
+		t.Fatalf("reclaimed %+v, %v; want alice's entry", again, err)
+	}
+	p := begin(s2, again[0], bot.OutcomeUnknown)
+	if !p.Finished || p.Done != 3 || p.Milestone != 100 {
+		t.Fatalf("progress after unknown: %+v", p)
+	}
+	if rec, _ := w.s.DeliveryRecord(ctx, b.ID, alice); rec != "unknown" {
+		t.Fatalf("alice recorded %q", rec)
+	}
+	// The slow first worker finishes after all: its outcome replaces unknown.
+	if _, err := w.s.Settle(ctx, ds[0], bot.OutcomeSent, ""); err != nil {
+		t.Fatal(err)
+	}
+	got, _ := w.s.Broadcast(ctx, b.ID)
+	want := bot.BroadcastCounts{Audience: 3, Sent: 2, Skipped: 1}
+	if c := got.Counts; c.Audience != want.Audience || c.Sent != want.Sent || c.Skipped != want.Skipped || c.Unknown != 0 || c.Failed != 0 || got.Status != bot.BroadcastDone {
+		t.Fatalf("%s %+v, want done %+v", got.Status, c, want)
+	}
+	if rec, _ := w.s.DeliveryRecord(ctx, b.ID, carol); rec != "skipped:optout" {
+		t.Fatalf("carol recorded %q", rec)
+	}
+	if left, _ := s2.Take(ctx, b.ID, bot.Telegram, "B", 10, 0); len(left) != 0 {
+		t.Fatalf("entries left: %+v", left)
+	}
+}
+
+// TestBroadcastSendOutcomes: a blocked recipient is skipped as unreachable
+// (and marked so), a refused send fails with a reason, and a "slow down"
+// answer slows every process and the recipient still gets it once.
+func TestBroadcastSendOutcomes(t *testing.T) {
+	w, _ := newBCWorld(t)
+	ctx := context.Background()
+	regs := population(t, w.s, 30, 0)
+	blocked, broken, flooded := regs[2].Conv, regs[4].Conv, regs[6].Conv
+	var mu sync.Mutex
+	floods := 0
+	var flood, retried time.Time
+	w.channel.hook = func(ctx context.Context, to bot.Conversation) (bool, error) {
+		mu.Lock()
+		defer mu.Unlock()
+		switch to {
+		case blocked:
+			return false, fmt.Errorf("telegram 403: %w", bot.ErrUnreachable)
+		case broken:
+			return false, errors.New("telegram 400: chat not found")
+		case flooded:
+			if floods == 0 {
+				floods++
+				flood = time.Now()
+				return false, &bot.RetryAfterError{After: 10 * time.Millisecond, Err: errors.New("429")}
+			}
+			retried = time.Now()
+		}
+		return true, nil
+	}
+	b := w.create(t, bot.Audience{})
+	runCtx, cancel := context.WithCancel(ctx)
+	f := w.newFanout(t, w.s, "O", map[bot.ChannelID]store.Rate{bot.Telegram: {N: 1000, Per: time.Second}}, time.Minute)
+	fdone := make(chan struct{})
+	go func() { defer close(fdone); f.Run(runCtx) }()
+	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	cancel()
+	<-fdone
+	checkCounts(t, done)
+	if c := done.Counts; c.Sent != 28 || c.Skipped != 1 || c.Failed != 1 {
+		t.Fatalf("counts %+v, want 28 sent, 1 skipped, 1 failed", c)
+	}
+	if w.channel.got[flooded] != 1 || w.channel.got[blocked] != 0 {
+		t.Fatalf("flooded got %d, blocked got %d", w.channel.got[flooded], w.channel.got[blocked])
+	}
+	if rec, _ := w.s.DeliveryRecord(ctx, b.ID, broken); rec != "failed:send_error" {
+		t.Fatalf("broken recorded %q", rec)
+	}
+	if p, _ := w.s.Profile(ctx, blocked); !p.Unreachable {
+		t.Fatal("blocked owner not marked unreachable")
+	}
+	if retried.Sub(flood) < 900*time.Millisecond {
+		t.Fatalf("resent %s after the 429; the limiter should hold every send at least a second", retried.Sub(flood))
+	}
+}
