@@ -87,7 +87,7 @@ type Config struct {
 	MaxAttempts   int           // tries for a 5xx or network error (default 5)
 	Backoff       time.Duration // first retry wait, doubling (default 500ms)
 
-	HTTPClient *http.Client // default: a client without timeout (calls are bounded by their context)
+	HTTPClient *http.Client // default: one keeping up to 128 idle connections (calls are bounded by their context)
 	Log        *slog.Logger
 }
 
@@ -170,7 +170,11 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a := &Adapter{cfg: cfg, http: cfg.HTTPClient, log: cfg.Log}
 	if a.http == nil {
-		a.http = &http.Client{}
+		// Replies to many chats go out at once: keep their connections
+		// (the default keeps 2 idle per host and reconnects the rest).
+		t := http.DefaultTransport.(*http.Transport).Clone()
+		t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 128
+		a.http = &http.Client{Transport: t}
 	}
 	if a.log == nil {
 		a.log = slog.Default()
