@@ -418,7 +418,7 @@ func answer(texts ...bot.Text) bot.Result {
 // siaranCommand lists and controls broadcasts: "daftar", "status 3",
 // "jeda 3", "lanjut 3", "batal 3" (and English words).
 func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Result {
-	f := strings.Fields(strings.TrimPrefix(bot.Normalize(arg), "#"))
+	f := strings.Fields(strings.ReplaceAll(strings.TrimPrefix(bot.Normalize(arg), "#"), "_", " ")) // deep links: status_3
 	verb, id := f[0], ""
 	if len(f) > 1 {
 		id = strings.TrimPrefix(f[1], "#")

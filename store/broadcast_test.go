@@ -652,3 +652,42 @@ func TestBroadcastSendOutcomes(t *testing.T) {
 		t.Fatalf("resent %s after the 429; the limiter should hold every send at least a second", retried.Sub(flood))
 	}
 }
+
+// TestBroadcastTrainingAudience: an audience by training is its confirmed
+// participants (not the waitlist), combined with the other filters.
+func TestBroadcastTrainingAudience(t *testing.T) {
+	w, _ := newBCWorld(t)
+	ctx := context.Background()
+	regs := population(t, w.s, 12, 0)
+	now := time.Now()
+	tr := &bot.Training{Title: "Kemasan", Topic: "kemasan", Start: now.Add(72 * time.Hour), End: now.Add(76 * time.Hour),
+		Capacity: 3, Status: bot.TrainingOpen, CreatedAt: now, Place: "Aula DKUPP"}
+	if err := w.s.CreateTraining(ctx, tr); err != nil {
+		t.Fatal(err)
+	}
+	want := map[bot.ChannelID]int{}
+	for i, r := range regs[:5] { // three seats, two on the waitlist
+		e, err := w.s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: r.Conv, Registration: r.ID, At: now}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if i < 3 && e.Status != bot.StatusConfirmed {
+			t.Fatalf("enrolment %d: %s", i, e.Status)
+		}
+		if e.Status == bot.StatusConfirmed {
+			want[r.Conv.Channel]++
+		}
+	}
+	src := bot.AudienceSource{Region: bcRegion, Registrations: w.s, Enrolments: w.s}
+	got, err := src.Count(ctx, bot.Audience{Trainings: []string{tr.ID}})
+	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Fatalf("training audience %v, %v; want %v", got, err, want)
+	}
+	got, _ = src.Count(ctx, bot.Audience{Trainings: []string{tr.ID}, Channels: []bot.ChannelID{bot.WhatsApp}})
+	if got[bot.WhatsApp] != want[bot.WhatsApp] || got[bot.Telegram] != 0 {
+		t.Fatalf("training+whatsapp audience %v", got)
+	}
+	if _, err := (bot.AudienceSource{Region: bcRegion, Registrations: w.s}).Count(ctx, bot.Audience{Trainings: []string{tr.ID}}); !errors.Is(err, bot.ErrNoTrainings) {
+		t.Fatalf("without a training store: %v", err)
+	}
+}
