@@ -404,10 +404,15 @@ func (a *Adapter) setConnected(up bool) {
 	}
 }
 
-// connectedCh returns a channel closed once connected.
+// connectedCh returns a channel closed once the Connected event comes, or
+// nil when it came already (the client may lag behind the event, or the
+// Disconnected event may still be on its way): then waiters poll.
 func (a *Adapter) connectedCh() <-chan struct{} {
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	if a.status.Connected {
+		return nil
+	}
 	return a.up
 }
 
