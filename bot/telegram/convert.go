@@ -201,11 +201,14 @@ const (
 // Render turns a reply into sendMessage requests for chat: the text split
 // at MaxText, plain (no parse mode, so user data cannot break markup), with
 // the keyboard on the last part. Without options or an affordance the
-// reply keyboard is removed.
+// reply keyboard is removed. Inline buttons stay on their message; a reply
+// keyboard closes after use, so then the text keeps the numbered list too
+// and the chat history still shows what the numbers meant.
 func Render(chat int64, r bot.Reply, kb Keyboard, labels Labels) []tgbotapi.MessageConfig {
-	text := r.Text
-	if text == "" {
-		text = r.PlainText()
+	mk := markup(r, kb, labels)
+	text := r.PlainText()
+	if _, inline := mk.(tgbotapi.InlineKeyboardMarkup); inline && r.Text != "" {
+		text = r.Text
 	}
 	if text == "" {
 		text = "…"
@@ -216,7 +219,7 @@ func Render(chat int64, r bot.Reply, kb Keyboard, labels Labels) []tgbotapi.Mess
 		out[i] = tgbotapi.NewMessage(chat, p)
 		out[i].DisableWebPagePreview = true
 	}
-	out[len(out)-1].ReplyMarkup = markup(r, kb, labels)
+	out[len(out)-1].ReplyMarkup = mk
 	return out
 }
 
