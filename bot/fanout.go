@@ -17,12 +17,16 @@ type FanoutConfig struct {
 	// (default: 4 for Telegram, 1 for the others). A channel without
 	// workers is not served by this process.
 	Workers map[ChannelID]int
-	Batch   int           // queue entries taken at once per worker (default 16)
-	Idle    time.Duration // a delivery unacknowledged this long was abandoned by a crashed worker (default 2m)
-	Poll    time.Duration // how often broadcasts are looked for (default 1s)
-	Lease   time.Duration // lease of one audience expansion (default 10m)
-	Tries   int           // sends to one recipient when the platform says slow down (default 3)
-	Now     func() time.Time
+	// Batch is how many queue entries a worker of the channel takes at
+	// once (default 16; 1 for WhatsApp, whose slow pace would otherwise
+	// leave taken entries idle long enough for another process to take
+	// them over).
+	Batch map[ChannelID]int
+	Idle  time.Duration // a delivery unacknowledged this long was abandoned by a crashed worker (default 2m)
+	Poll  time.Duration // how often broadcasts are looked for (default 1s)
+	Lease time.Duration // lease of one audience expansion (default 10m)
+	Tries int           // sends to one recipient when the platform says slow down (default 3)
+	Now   func() time.Time
 }
 
 // Fanout delivers broadcasts: it expands due broadcasts into per-recipient
@@ -54,9 +58,6 @@ func NewFanout(cfg FanoutConfig, queue BroadcastQueue, store BroadcastStore, aud
 	}
 	if cfg.Workers == nil {
 		cfg.Workers = map[ChannelID]int{Telegram: 4, WhatsApp: 1, Console: 1}
-	}
-	if cfg.Batch <= 0 {
-		cfg.Batch = 16
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 2 * time.Minute
@@ -183,7 +184,7 @@ func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
 		took := 0
 		if p := f.running.Load(); p != nil {
 			for _, id := range *p {
-				ds, err := f.queue.Take(ctx, id, ch, consumer, f.cfg.Batch, f.cfg.Idle)
+				ds, err := f.queue.Take(ctx, id, ch, consumer, f.batch(ch), f.cfg.Idle)
 				if err != nil {
 					if ctx.Err() == nil {
 						f.log.Warn("take deliveries", "broadcast", id, "channel", ch, "err", err)
@@ -195,7 +196,12 @@ func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
 					if ctx.Err() != nil {
 						return
 					}
-					f.Deliver(ctx, d)
+					if f.Deliver(ctx, d) == OutcomeHold {
+						// Paused, cancelled or a store error: the rest of
+						// the batch stays queued (taken over after Idle)
+						// rather than spending rate-limit slots.
+						break
+					}
 				}
 			}
 		}
@@ -203,6 +209,16 @@ func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
 			return
 		}
 	}
+}
+
+func (f *Fanout) batch(ch ChannelID) int {
+	if n := f.cfg.Batch[ch]; n > 0 {
+		return n
+	}
+	if ch == WhatsApp {
+		return 1
+	}
+	return 16
 }
 
 // Deliver sends one broadcast to one recipient at most once, recording the

@@ -121,7 +121,7 @@ func (w *bcWorld) newFanout(t testing.TB, s *store.Store, owner string, rates ma
 	return bot.NewFanout(bot.FanoutConfig{
 		Owner:   owner,
 		Workers: map[bot.ChannelID]int{bot.Telegram: 3, bot.WhatsApp: 2},
-		Batch:   16, Idle: idle, Poll: 20 * time.Millisecond,
+		Batch:   map[bot.ChannelID]int{bot.Telegram: 16, bot.WhatsApp: 16}, Idle: idle, Poll: 20 * time.Millisecond,
 	}, s, s, bot.AudienceSource{Region: bcRegion, Registrations: s}, s, w.out, s.Limiter(rates), nil)
 }
 
