@@ -305,17 +305,18 @@ func or(s, def string) string {
 	return s
 }
 
-// SplitText cuts s into parts of at most limit characters (runes), at a
-// line break when one is in the second half of the part, else at a space,
-// else (one very long word) anywhere. Since replies are sent without a parse
-// mode there is no markup to break.
+// SplitText cuts s into parts of at most limit characters as Telegram
+// counts them (UTF-16 code units: an emoji may count 2), at a line break
+// when one is in the second half of the part, else at a space, else (one
+// very long word) anywhere between two characters. Since replies are sent
+// without a parse mode there is no markup to break.
 func SplitText(s string, limit int) []string {
-	if limit < 1 {
+	if limit < 2 {
 		limit = MaxText
 	}
 	var parts []string
-	for utf8.RuneCountInString(s) > limit {
-		cut := byteIndexOfRune(s, limit) // s[:cut] is limit runes
+	for utf16Len(s) > limit {
+		cut := fit(s, limit) // s[:cut] is the longest prefix within limit
 		at := -1
 		if i := strings.LastIndexByte(s[:cut+1], '\n'); i > cut/2 {
 			at = i
@@ -338,14 +339,31 @@ func SplitText(s string, limit int) []string {
 	return parts
 }
 
-// byteIndexOfRune returns the byte offset of the n'th rune of s (len(s)
-// when s is shorter).
-func byteIndexOfRune(s string, n int) int {
-	for i := range s {
-		if n == 0 {
+// utf16Len is the length of s in UTF-16 code units.
+func utf16Len(s string) int {
+	n := 0
+	for _, r := range s {
+		n += utf16Width(r)
+	}
+	return n
+}
+
+func utf16Width(r rune) int {
+	if r >= 0x10000 {
+		return 2
+	}
+	return 1
+}
+
+// fit returns the byte length of the longest prefix of s that is at most
+// limit UTF-16 code units long (len(s) when all of s fits).
+func fit(s string, limit int) int {
+	n := 0
+	for i, r := range s {
+		n += utf16Width(r)
+		if n > limit {
 			return i
 		}
-		n--
 	}
 	return len(s)
 }

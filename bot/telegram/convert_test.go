@@ -5,6 +5,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"unicode/utf16"
 	"unicode/utf8"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -256,7 +257,8 @@ func TestSplitText(t *testing.T) {
 		{"prefers a line break", "baris satu\nbaris dua x", 16, []string{"baris satu", "baris dua x"}},
 		{"long word cut", "abcdefghij", 4, []string{"abcd", "efgh", "ij"}},
 		{"runes not bytes", "ééééé ééé", 5, []string{"ééééé", "ééé"}},
-		{"emoji", "😀😀😀 😀", 3, []string{"😀😀😀", "😀"}},
+		{"emoji count two", "😀😀😀 😀", 6, []string{"😀😀😀", "😀"}},
+		{"an emoji is not cut in half", "a😀😀", 2, []string{"a", "😀", "😀"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
@@ -271,14 +273,14 @@ func FuzzSplitText(f *testing.F) {
 	f.Add("satu dua tiga", 5)
 	f.Add("baris\nbaris\n\n  x", 3)
 	f.Fuzz(func(t *testing.T, s string, limit int) {
-		if limit < 1 || limit > 5000 || !utf8.ValidString(s) {
+		if limit < 2 || limit > 5000 || !utf8.ValidString(s) {
 			return
 		}
 		parts := SplitText(s, limit)
 		var words []string
 		for _, p := range parts {
-			if n := utf8.RuneCountInString(p); n > limit {
-				t.Fatalf("part of %d runes > %d", n, limit)
+			if n := len(utf16.Encode([]rune(p))); n > limit {
+				t.Fatalf("part of %d UTF-16 units > %d", n, limit)
 			}
 			words = append(words, strings.Fields(p)...)
 		}

@@ -15,6 +15,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+	"unicode/utf16"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
@@ -472,7 +473,7 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		fail(w, 400, "Bad Request: chat_id and text are required")
 		return
 	}
-	if n := len([]rune(text)); n > 4096 {
+	if n := len(utf16.Encode([]rune(text))); n > 4096 { // Telegram counts UTF-16 code units
 		fail(w, 400, "Bad Request: message is too long")
 		return
 	}
