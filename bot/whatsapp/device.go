@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 
@@ -40,6 +41,8 @@ func OpenDeviceStore(ctx context.Context, dsn string, log waLog.Logger) (*Device
 	driver, dialect, source := "sqlite", "sqlite3", sqliteDSN(dsn)
 	if IsPostgres(dsn) {
 		driver, dialect, source = "postgres", "postgres", dsn
+	} else if err := createPrivate(sqlitePath(dsn)); err != nil {
+		return nil, err
 	}
 	db, err := sql.Open(driver, source)
 	if err != nil {
@@ -56,10 +59,28 @@ func OpenDeviceStore(ctx context.Context, dsn string, log waLog.Logger) (*Device
 	return &DeviceStore{Container: c, db: db, Dialect: driver}, nil
 }
 
+// createPrivate creates the SQLite file readable by its owner only: it
+// holds the device's keys.
+func createPrivate(path string) error {
+	if path == "" || strings.HasPrefix(path, ":memory:") {
+		return nil
+	}
+	f, err := os.OpenFile(path, os.O_CREATE|os.O_RDONLY, 0o600)
+	if err != nil {
+		return fmt.Errorf("create whatsapp device store %s: %w", path, err)
+	}
+	return f.Close()
+}
+
+func sqlitePath(dsn string) string {
+	path, _, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	return path
+}
+
 // sqliteDSN turns a path or file: URI into a modernc.org/sqlite DSN with
 // foreign keys (whatsmeow requires them), WAL and a busy timeout.
 func sqliteDSN(dsn string) string {
-	path, query, _ := strings.Cut(strings.TrimPrefix(dsn, "file:"), "?")
+	_, query, _ := strings.Cut(dsn, "?")
 	q, _ := url.ParseQuery(query)
 	for _, p := range []string{"foreign_keys(1)", "journal_mode(WAL)", "busy_timeout(10000)"} {
 		name, _, _ := strings.Cut(p, "(")
@@ -67,7 +88,7 @@ func sqliteDSN(dsn string) string {
 			q.Add("_pragma", p)
 		}
 	}
-	return "file:" + path + "?" + q.Encode()
+	return "file:" + sqlitePath(dsn) + "?" + q.Encode()
 }
 
 func hasPragma(list []string, name string) bool {

@@ -1,0 +1,90 @@
+package main
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot/whatsapp"
+)
+
+// waConfig is the WhatsApp channel's configuration (WHATSAPP_* variables).
+type waConfig struct {
+	Enabled bool   // WHATSAPP_ENABLED=true, or WHATSAPP_DB_DSN set
+	DSN     string // WHATSAPP_DB_DSN (or _FILE): postgres://… or a SQLite path; default $DATA_DIR/whatsapp.db
+	Adapter whatsapp.Config
+}
+
+// loadWhatsAppConfig reads the WhatsApp settings over the recommended
+// defaults (whatsapp.DefaultConfig) and validates them.
+func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error) {
+	w := waConfig{DSN: secret(getenv, "WHATSAPP_DB_DSN"), Adapter: whatsapp.DefaultConfig()}
+	var errs []string
+	boolean := func(name string, def bool) bool {
+		v := strings.ToLower(strings.TrimSpace(getenv(name)))
+		switch v {
+		case "":
+			return def
+		case "1", "true", "yes", "on":
+			return true
+		case "0", "false", "no", "off":
+			return false
+		}
+		errs = append(errs, fmt.Sprintf("%s=%q: use true or false", name, getenv(name)))
+		return def
+	}
+	dur := func(name string, def time.Duration) time.Duration {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		d, err := time.ParseDuration(v)
+		if err != nil || d < 0 {
+			errs = append(errs, fmt.Sprintf("%s=%q is not a duration (e.g. 10m, 1s, 0 for none)", name, v))
+			return def
+		}
+		return d
+	}
+	integer := func(name string, def, least int) int {
+		v := getenv(name)
+		if v == "" {
+			return def
+		}
+		n, err := strconv.Atoi(v)
+		if err != nil || n < least {
+			errs = append(errs, fmt.Sprintf("%s=%q must be a whole number of at least %d", name, v, least))
+			return def
+		}
+		return n
+	}
+	w.Enabled = boolean("WHATSAPP_ENABLED", w.DSN != "")
+	a := &w.Adapter
+	a.MaxAge = dur("WHATSAPP_MAX_AGE", a.MaxAge)
+	a.RatePerMinute = integer("WHATSAPP_RATE_PER_MINUTE", a.RatePerMinute, 0)
+	a.Burst = integer("WHATSAPP_BURST", a.Burst, 1)
+	a.ChatGap = dur("WHATSAPP_CHAT_GAP", a.ChatGap)
+	a.Jitter = dur("WHATSAPP_JITTER", a.Jitter)
+	a.MarkRead = boolean("WHATSAPP_MARK_READ", a.MarkRead)
+	if v := getenv("WHATSAPP_TYPING"); v != "" {
+		if _, err := time.ParseDuration(v); err == nil {
+			a.Typing = dur("WHATSAPP_TYPING", a.Typing)
+		} else if !boolean("WHATSAPP_TYPING", true) {
+			a.Typing = 0
+		}
+	}
+	a.SendWait = dur("WHATSAPP_SEND_WAIT", a.SendWait)
+	a.TimelockPause = dur("WHATSAPP_TIMELOCK_PAUSE", a.TimelockPause)
+	a.MaxMediaBytes = int64(integer("WHATSAPP_MAX_MEDIA_BYTES", int(a.MaxMediaBytes), 1))
+	a.Owner = cfg.Instance
+	if a.RatePerMinute == 0 {
+		errs = append(errs, "WHATSAPP_RATE_PER_MINUTE=0 would send without any limit and get the number banned; use e.g. 20")
+	}
+	if a.SendWait == 0 {
+		errs = append(errs, "WHATSAPP_SEND_WAIT must be more than 0 (e.g. 60s)")
+	}
+	if len(errs) > 0 {
+		return w, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
+	}
+	return w, nil
+}
