@@ -223,7 +223,8 @@ func newSiaran(d Deps) *bot.Flow {
 				}},
 			{ID: "konfirmasi", Prompt: "siaran.confirm",
 				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					return map[string]any{"When": whenText(t), "Total": t.Get("total")}
+					n, _ := strconv.Atoi(t.Get("total"))
+					return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}
 				},
 				Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
@@ -407,7 +408,8 @@ func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		return bot.Result{}
 	}
 	d.logger().Info("broadcast created in chat", "broadcast", b.ID, "channel", t.Conv.Channel, "user", maskUser(t.Conv.User))
-	return bot.Finish(bot.Say(bot.T("siaran.created", "ID", b.ID, "When", whenText(t), "Total", t.Get("total"))))
+	n, _ := strconv.Atoi(t.Get("total"))
+	return bot.Finish(bot.Say(bot.N("siaran.created", n, "ID", b.ID, "When", whenText(t), "Total", n)))
 }
 
 // answer ends the flow with texts and no menu: the officer typed a command.

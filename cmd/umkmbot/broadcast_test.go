@@ -124,7 +124,15 @@ func TestBroadcastConfigAdmins(t *testing.T) {
 // broadcast created from the CLI to the registered owner, footer included.
 func TestBroadcastServiceDelivers(t *testing.T) {
 	_, prefix := redistest.Client(t)
-	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+	for name, env := range map[string]map[string]string{
+		"embedded": {"DATA_DIR": t.TempDir()},
+		"redis":    {"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix},
+	} {
+		t.Run(name, func(t *testing.T) { serviceDelivers(t, env) })
+	}
+}
+
+func serviceDelivers(t *testing.T, env map[string]string) {
 	umkmbot(t, env, registration, "chat")
 	text := filepath.Join(t.TempDir(), "siaran.txt")
 	if err := os.WriteFile(text, []byte("Galeri Menong membuka kurasi produk."), 0o644); err != nil {
