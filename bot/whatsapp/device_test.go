@@ -1,0 +1,72 @@
+package whatsapp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"go.mau.fi/whatsmeow"
+)
+
+// The device store opens on a fresh SQLite file, creates its schema, opens
+// again (the upgrade is idempotent), and is private to its owner; a client
+// built on it is configured for synchronous acks and reconnects.
+func TestDeviceStoreOpensAndUpgrades(t *testing.T) {
+	ctx := context.Background()
+	path := SQLitePath(t.TempDir())
+	for round := 0; round < 2; round++ {
+		ds, err := OpenDeviceStore(ctx, path, nil)
+		if err != nil {
+			t.Fatalf("round %d: %v", round, err)
+		}
+		dev, err := ds.GetFirstDevice(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if dev.ID != nil {
+			t.Errorf("a new store has a paired device %v", dev.ID)
+		}
+		var version int
+		if err := ds.db.QueryRowContext(ctx, "SELECT version FROM whatsmeow_version").Scan(&version); err != nil || version < 1 {
+			t.Errorf("schema version %d, %v", version, err)
+		}
+		var fk int
+		if err := ds.db.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk); err != nil || fk != 1 {
+			t.Errorf("foreign keys %d, %v; whatsmeow needs them", fk, err)
+		}
+		if round == 0 {
+			cli := whatsmeow.NewClient(dev, nil)
+			a := New(Config{}, cli, nil, Options{})
+			a.Attach(cli)
+			if !cli.SynchronousAck || !cli.EnableAutoReconnect || !cli.InitialAutoReconnect {
+				t.Errorf("client: synchronous ack %v, auto reconnect %v/%v", cli.SynchronousAck, cli.EnableAutoReconnect, cli.InitialAutoReconnect)
+			}
+		}
+		if err := ds.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if perm := fi.Mode().Perm(); perm&0o077 != 0 {
+		t.Errorf("device store mode %v: it holds keys and must be private", perm)
+	}
+}
+
+func TestSQLiteDSN(t *testing.T) {
+	tests := map[string]string{
+		"/data/whatsapp.db": "file:/data/whatsapp.db?_pragma=foreign_keys%281%29&_pragma=journal_mode%28WAL%29&_pragma=busy_timeout%2810000%29",
+		"file:wa.db?_pragma=journal_mode(DELETE)": "file:wa.db?_pragma=journal_mode%28DELETE%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%2810000%29",
+	}
+	for in, want := range tests {
+		if got := sqliteDSN(in); got != want {
+			t.Errorf("sqliteDSN(%q) = %q, want %q", in, got, want)
+		}
+	}
+	if !IsPostgres("postgres://u@db/wa") || IsPostgres(filepath.Join("data", "whatsapp.db")) {
+		t.Error("IsPostgres")
+	}
+}
