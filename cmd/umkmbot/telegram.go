@@ -169,5 +169,12 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 		mode = "webhook on " + c.WebhookListen
 	}
 	a.Log.Info("telegram channel ready", "bot", "@"+adapter.Username(), "mode", mode)
-	return func(ctx context.Context) error { return adapter.Run(ctx, a.Dispatcher) }, true, nil
+	return func(ctx context.Context) error {
+		err := adapter.Run(ctx, a.Dispatcher)
+		s := &adapter.Stats
+		a.Log.Info("telegram channel stopped", "updates", s.Updates.Load(), "not_taken", s.SubmitFailed.Load(),
+			"sent", s.Sent.Load(), "send_failed", s.SendFailed.Load(), "unreachable", s.Unreachable.Load(),
+			"retried", s.Retried.Load(), "rate_limited", s.Waited.Load(), "poll_errors", s.PollErrors.Load(), "conflicts", s.Conflicts.Load())
+		return err
+	}, true, nil
 }
