@@ -691,3 +691,53 @@ func TestBroadcastTrainingAudience(t *testing.T) {
 		t.Fatalf("without a training store: %v", err)
 	}
 }
+
+// TestBroadcastGroupLost: a store that lost its consumer groups (the
+// embedded store after a restart keeps entries, not groups) goes on: the
+// unfinished entries are read again, a finished recipient is not sent
+// twice, an interrupted one is recorded unknown.
+func TestBroadcastGroupLost(t *testing.T) {
+	w, _ := newBCWorld(t)
+	ctx := context.Background()
+	b := w.create(t, bot.Audience{})
+	people := []bot.Conversation{{Channel: bot.Telegram, User: "1"}, {Channel: bot.Telegram, User: "2"}, {Channel: bot.Telegram, User: "3"}}
+	if err := w.s.Enqueue(ctx, b.ID, people); err != nil {
+		t.Fatal(err)
+	}
+	w.s.ClaimExpansion(ctx, b.ID, "x", time.Minute)
+	if err := w.s.StartBroadcast(ctx, b.ID, 3, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ds, _ := w.s.Take(ctx, b.ID, bot.Telegram, "A", 2, time.Minute)
+	w.s.Begin(ctx, ds[0])
+	w.s.Settle(ctx, ds[0], bot.OutcomeSent, "")
+	w.s.Begin(ctx, ds[1]) // and the process stops here
+	stream := w.s.Key("b:"+b.ID, "q", "telegram")
+	if err := w.s.Client().XGroupDestroy(ctx, stream, "fanout").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var got []bot.Outcome
+	for range 3 {
+		again, err := w.s.Take(ctx, b.ID, bot.Telegram, "B", 10, time.Minute)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, d := range again {
+			o, _, err := w.s.Begin(ctx, d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if o == bot.OutcomeGo {
+				w.s.Settle(ctx, d, bot.OutcomeSent, "")
+			}
+			got = append(got, o)
+		}
+	}
+	if fmt.Sprint(got) != "[unknown go]" {
+		t.Fatalf("after the group was lost: %v; want [unknown go]", got)
+	}
+	done, _ := w.s.Broadcast(ctx, b.ID)
+	if done.Status != bot.BroadcastDone || done.Counts.Sent != 2 || done.Counts.Unknown != 1 {
+		t.Fatalf("%s %+v", done.Status, done.Counts)
+	}
+}

@@ -354,7 +354,10 @@ func (s *Store) Take(ctx context.Context, id string, ch bot.ChannelID, consumer 
 		got, next, err := s.rdb.XAutoClaim(ctx, &redis.XAutoClaimArgs{Stream: stream, Group: fanoutGroup,
 			MinIdle: idle, Start: start, Count: int64(n - len(msgs)), Consumer: consumer}).Result()
 		if isNoGroup(err) {
-			return nil, nil // nobody on this channel
+			// Nobody on this channel, or a restarted embedded store that
+			// keeps stream entries but not groups: (re)create the group
+			// from the first entry; records make re-reading safe.
+			return nil, s.ensureGroup(ctx, stream)
 		}
 		if err != nil {
 			return nil, fmt.Errorf("claim abandoned deliveries: %w", err)
