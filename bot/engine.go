@@ -212,7 +212,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		return e.resume(ctx, t, text)
 	}
 
-	if msg.Command || (st.Flow == "" && msg.Kind == KindText) {
+	if msg.Command || (msg.Kind == KindText && (st.Flow == "" || e.yields(t))) {
 		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
@@ -258,6 +258,15 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	}
 	m.Texts = []Text{T("core.unknown")}
 	return []Out{m}
+}
+
+// yields reports whether the current step lets trigger words through.
+func (e *Engine) yields(t *Turn) bool {
+	if t.Flow == nil || t.State.Pending != "" {
+		return false
+	}
+	s := t.Flow.Step(t.State.Step)
+	return s != nil && s.Yield
 }
 
 // intent asks the visible flows, in menu order, whether free text is

@@ -48,6 +48,10 @@ type Step struct {
 	// Numbered steps count in "langkah 5 dari 13"; the rest (consent,
 	// summary) do not.
 	Numbered bool
+	// Yield marks a menu-like step ("anything else about the galeri?"):
+	// there, a trigger word of any flow ("produk saya") starts that flow
+	// as it would with no flow running.
+	Yield bool
 
 	// Skip, if it returns true, passes this step by (a phone number the
 	// channel already knows).

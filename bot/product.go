@@ -9,17 +9,21 @@ import (
 // Product is one product an owner saved for listings and curation
 // applications. Photos are references to what they sent in the chat.
 type Product struct {
-	ID          string    `json:"id"` // "P1", "P2", … per conversation
-	Name        string    `json:"name"`
-	Category    string    `json:"category"` // sector code: kuliner, fesyen, kriya, pertanian, lainnya
-	Price       int64     `json:"price"`    // rupiah
-	Weight      int       `json:"weight"`   // grams
-	Stock       int       `json:"stock"`
-	Description string    `json:"description,omitempty"`
-	Permits     []string  `json:"permits,omitempty"` // pirt, halal, bpom the owner says the product has
-	Photos      []Media   `json:"photos,omitempty"`
-	CreatedAt   time.Time `json:"created_at"`
-	UpdatedAt   time.Time `json:"updated_at"`
+	ID          string   `json:"id"` // "P1", "P2", … per conversation
+	Name        string   `json:"name"`
+	Category    string   `json:"category"` // sector code: kuliner, fesyen, kriya, pertanian, lainnya
+	Price       int64    `json:"price"`    // rupiah
+	Weight      int      `json:"weight"`   // grams
+	Stock       int      `json:"stock"`
+	Description string   `json:"description,omitempty"`
+	Permits     []string `json:"permits,omitempty"` // pirt, halal, bpom the owner says the product has
+	Photos      []Media  `json:"photos,omitempty"`
+	// Origin is the id of the message that created the product: saving a
+	// new product twice with the same Origin (a turn run again after a
+	// conflict) creates it once.
+	Origin    string    `json:"origin,omitempty"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
 }
 
 // Food reports whether the product is food or drink, for which buyers and

@@ -61,6 +61,7 @@ func newGaleri(d Deps) *bot.Flow {
 	}, {
 		ID:     "lagi",
 		Prompt: "galeri.lagi",
+		Yield:  true,
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			if o, ok := bot.MatchOption(in.Text, galeriOptions(ctx, t)); ok {
 				return galeriAction(ctx, d, t, o.Value)

@@ -250,6 +250,7 @@ func productOptions(ps []bot.Product) []bot.Option {
 func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 	p := productFromAnswers(t)
 	p.CreatedAt, p.UpdatedAt = d.now(), d.now()
+	p.Origin = t.Msg.ID
 	saved := bot.T("jualan.saved")
 	if d.Products != nil {
 		err := d.Products.SaveProduct(ctx, t.Conv, &p)

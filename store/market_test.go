@@ -31,6 +31,15 @@ func TestProductsCRUD(t *testing.T) {
 	if err := s.SaveProduct(ctx, conv, q); err != nil || q.ID != "P2" {
 		t.Fatalf("second create = %q, %v; want P2", q.ID, err)
 	}
+	// The same turn run again (same origin) does not add a product.
+	p1 := &bot.Product{Name: "Keripik Singkong", Origin: "msg-1"}
+	again := &bot.Product{Name: "Keripik Singkong", Origin: "msg-1"}
+	if err := s.SaveProduct(ctx, bot.Conversation{Channel: bot.Console, User: "o"}, p1); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.SaveProduct(ctx, bot.Conversation{Channel: bot.Console, User: "o"}, again); err != nil || again.ID != p1.ID {
+		t.Fatalf("same origin saved as %q, first %q, %v", again.ID, p1.ID, err)
+	}
 	p.Price = 17000
 	if err := s.SaveProduct(ctx, conv, p); err != nil || p.ID != "P1" {
 		t.Fatalf("update = %q, %v", p.ID, err)

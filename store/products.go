@@ -18,14 +18,21 @@ var _ bot.ProductStore = (*Store)(nil)
 // An owner's products live with the conversation, tag {c:<channel>:<user>}:
 //   products      hash id → product JSON
 //   products:seq  INCR counter for ids P1, P2, …
+//   products:origin  hash message id → product id, so a retried turn saves once
 
-// saveProduct: KEYS hash, seq; ARGV id ("" = new), JSON, max. Returns the
-// id, "missing" or "full". The id is the hash field, not in the JSON.
+// saveProduct: KEYS hash, seq, origins; ARGV id ("" = new), JSON, max,
+// origin. Returns the id, "missing" or "full". The id is the hash field,
+// not in the JSON. A new product whose origin was seen returns that id.
 var saveProduct = redis.NewScript(`
 local id = ARGV[1]
 if id == '' then
+  if ARGV[4] ~= '' then
+    local seen = redis.call('HGET', KEYS[3], ARGV[4])
+    if seen and redis.call('HEXISTS', KEYS[1], seen) == 1 then return seen end
+  end
   if redis.call('HLEN', KEYS[1]) >= tonumber(ARGV[3]) then return 'full' end
   id = 'P' .. redis.call('INCR', KEYS[2])
+  if ARGV[4] ~= '' then redis.call('HSET', KEYS[3], ARGV[4], id) end
 elseif redis.call('HEXISTS', KEYS[1], id) == 0 then
   return 'missing'
 end
@@ -42,8 +49,9 @@ func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Prod
 	if err != nil {
 		return fmt.Errorf("encode product: %w", err)
 	}
-	res, err := saveProduct.Run(ctx, s.rdb, []string{s.convKey(c, "products"), s.convKey(c, "products:seq")},
-		p.ID, body, bot.MaxProducts).Text()
+	res, err := saveProduct.Run(ctx, s.rdb,
+		[]string{s.convKey(c, "products"), s.convKey(c, "products:seq"), s.convKey(c, "products:origin")},
+		p.ID, body, bot.MaxProducts, p.Origin).Text()
 	if err != nil {
 		return fmt.Errorf("save product: %w", err)
 	}

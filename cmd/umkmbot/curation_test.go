@@ -96,3 +96,51 @@ func TestSplitArgs(t *testing.T) {
 		t.Fatalf("pos %q flags %q", pos, flags)
 	}
 }
+
+// TestChatListingGaleriCuration is the issue's "done when" end to end: over
+// the terminal chat an owner registers, turns a product into a listing
+// draft, finds the nearest galeri and applies for curation; the Dinas
+// reviews it with the CLI; the owner sees the new status in the next chat.
+func TestChatListingGaleriCuration(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+	script := registration + `jualan
+1
+1
+Keripik Singkong Bu Siti Pedas
+1
+15rb
+250 gr
+20
+Keripik singkong pedas, tanpa pengawet.
+1,2
+!foto
+selesai
+galeri
+3
+!lokasi -6.5420 107.4455
+6
+1
+1
+ya
+`
+	chat := umkmbot(t, env, script, "chat")
+	for _, want := range []string{"UMKM-3214-000001", "JUDUL:\nKeripik Singkong Bu Siti Pedas 250 gr", "HARGA: Rp15.000",
+		"Draf ini sudah siap diunggah ke Shopee", "Galeri Menong (Jl. Veteran): sekitar 0,9 km (lokasi perkiraan)",
+		"sudah dikirim dengan nomor KUR-3214-000001"} {
+		if !strings.Contains(chat, want) {
+			t.Fatalf("chat lacks %q:\n%s", want, chat)
+		}
+	}
+	if list := umkmbot(t, env, "", "curation", "list"); !strings.Contains(list, "KUR-3214-000001") || !strings.Contains(list, "Keripik Bu Siti") {
+		t.Fatalf("curation list:\n%s", list)
+	}
+	umkmbot(t, env, "", "curation", "set-status", "KUR-3214-000001", "diterima", "--note", "Silakan antar 10 bungkus")
+	again := umkmbot(t, env, "status kurasi\nproduk saya\n", "chat")
+	for _, want := range []string{"KUR-3214-000001 ke Galeri Menong (Jl. Veteran): diterima", "Catatan Dinas: Silakan antar 10 bungkus",
+		"1. Keripik Singkong Bu Siti Pedas: Rp15.000, 250 gr, stok 20, 1 foto"} {
+		if !strings.Contains(again, want) {
+			t.Fatalf("second chat lacks %q:\n%s", want, again)
+		}
+	}
+}
