@@ -113,60 +113,12 @@ type Adapter struct {
 var _ bot.Sender = (*Adapter)(nil)
 
 // New checks the configuration and the token (getMe) and returns the
-// adapter. It does not start taking updates: see Run.
+// adapter. It does not start taking updates: see Run, which may be called
+// once.
 func New(ctx context.Context, cfg Config) (*Adapter, error) {
-	if cfg.Token == "" {
-		return nil, errors.New("telegram: no bot token")
-	}
-	cfg.APIURL = strings.TrimRight(or(cfg.APIURL, DefaultAPIURL), "/")
-	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return nil, fmt.Errorf("telegram: API URL %q is not an http(s) URL", cfg.APIURL)
-	}
-	if cfg.Keyboard == "" {
-		cfg.Keyboard = ReplyKeyboard
-	}
-	if cfg.Keyboard != ReplyKeyboard && cfg.Keyboard != InlineKeyboard {
-		return nil, fmt.Errorf("telegram: keyboard %q: use reply or inline", cfg.Keyboard)
-	}
-	if cfg.PollTimeout <= 0 {
-		cfg.PollTimeout = 30 * time.Second
-	}
-	if cfg.LeaseTTL <= 0 {
-		cfg.LeaseTTL = 15 * time.Second
-	}
-	if cfg.Owner == "" {
-		cfg.Owner = "local"
-	}
-	if cfg.Leaser != nil && cfg.LeaseKey == "" {
-		return nil, errors.New("telegram: a lease needs a key")
-	}
-	if cfg.WebhookURL != "" {
-		u, err := url.Parse(cfg.WebhookURL)
-		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-			return nil, fmt.Errorf("telegram: webhook URL %q is not an https URL", cfg.WebhookURL)
-		}
-		cfg.WebhookListen = or(cfg.WebhookListen, ":8443")
-		if cfg.WebhookSecret == "" {
-			cfg.WebhookSecret = DeriveSecret(cfg.Token)
-		}
-		if !validSecret(cfg.WebhookSecret) {
-			return nil, errors.New("telegram: webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-		}
-	}
-	if cfg.RatePerSecond == 0 {
-		cfg.RatePerSecond = 30
-	}
-	if cfg.RatePerChat == 0 {
-		cfg.RatePerChat = 1
-	}
-	if cfg.ChatBurst <= 0 {
-		cfg.ChatBurst = 3
-	}
-	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 5
-	}
-	if cfg.Backoff <= 0 {
-		cfg.Backoff = 500 * time.Millisecond
+	cfg, err := cfg.withDefaults()
+	if err != nil {
+		return nil, err
 	}
 	a := &Adapter{cfg: cfg, http: cfg.HTTPClient, log: cfg.Log}
 	if a.http == nil {
@@ -189,6 +141,64 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a.api = api
 	return a, nil
+}
+
+// withDefaults checks c and fills in the defaults.
+func (cfg Config) withDefaults() (Config, error) {
+	if cfg.Token == "" {
+		return cfg, errors.New("telegram: no bot token")
+	}
+	cfg.APIURL = strings.TrimRight(or(cfg.APIURL, DefaultAPIURL), "/")
+	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+		return cfg, fmt.Errorf("telegram: API URL %q is not an http(s) URL", cfg.APIURL)
+	}
+	if cfg.Keyboard == "" {
+		cfg.Keyboard = ReplyKeyboard
+	}
+	if cfg.Keyboard != ReplyKeyboard && cfg.Keyboard != InlineKeyboard {
+		return cfg, fmt.Errorf("telegram: keyboard %q: use reply or inline", cfg.Keyboard)
+	}
+	if cfg.PollTimeout <= 0 {
+		cfg.PollTimeout = 30 * time.Second
+	}
+	if cfg.LeaseTTL <= 0 {
+		cfg.LeaseTTL = 15 * time.Second
+	}
+	if cfg.Owner == "" {
+		cfg.Owner = "local"
+	}
+	if cfg.Leaser != nil && cfg.LeaseKey == "" {
+		return cfg, errors.New("telegram: a lease needs a key")
+	}
+	if cfg.WebhookURL != "" {
+		u, err := url.Parse(cfg.WebhookURL)
+		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
+			return cfg, fmt.Errorf("telegram: webhook URL %q is not an https URL", cfg.WebhookURL)
+		}
+		cfg.WebhookListen = or(cfg.WebhookListen, ":8443")
+		if cfg.WebhookSecret == "" {
+			cfg.WebhookSecret = DeriveSecret(cfg.Token)
+		}
+		if !validSecret(cfg.WebhookSecret) {
+			return cfg, errors.New("telegram: webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
+		}
+	}
+	if cfg.RatePerSecond == 0 {
+		cfg.RatePerSecond = 30
+	}
+	if cfg.RatePerChat == 0 {
+		cfg.RatePerChat = 1
+	}
+	if cfg.ChatBurst <= 0 {
+		cfg.ChatBurst = 3
+	}
+	if cfg.MaxAttempts <= 0 {
+		cfg.MaxAttempts = 5
+	}
+	if cfg.Backoff <= 0 {
+		cfg.Backoff = 500 * time.Millisecond
+	}
+	return cfg, nil
 }
 
 // Username is the bot's @name, as getMe said.
