@@ -58,7 +58,7 @@ func TestDeviceStoreOpensAndUpgrades(t *testing.T) {
 
 func TestSQLiteDSN(t *testing.T) {
 	tests := map[string]string{
-		"/data/whatsapp.db": "file:/data/whatsapp.db?_pragma=foreign_keys%281%29&_pragma=journal_mode%28WAL%29&_pragma=busy_timeout%2810000%29",
+		"/data/whatsapp.db":                       "file:/data/whatsapp.db?_pragma=foreign_keys%281%29&_pragma=journal_mode%28WAL%29&_pragma=busy_timeout%2810000%29",
 		"file:wa.db?_pragma=journal_mode(DELETE)": "file:wa.db?_pragma=journal_mode%28DELETE%29&_pragma=foreign_keys%281%29&_pragma=busy_timeout%2810000%29",
 	}
 	for in, want := range tests {
