@@ -23,8 +23,18 @@ var (
 // stripContacts removes phone numbers and links from s and reports whether
 // there were any.
 func stripContacts(s string) (string, bool) {
-	out := phoneRe.ReplaceAllString(linkRe.ReplaceAllString(s, ""), "")
-	return tidy(out), out != s
+	found := phoneRe.MatchString(s) || linkRe.MatchString(s)
+	out := tidy(s)
+	// Removing one may join the pieces of another ("08 wa.me/x 12345678"):
+	// repeat until nothing is left.
+	for {
+		next := tidy(phoneRe.ReplaceAllString(linkRe.ReplaceAllString(out, ""), ""))
+		if next == out {
+			break
+		}
+		out = next
+	}
+	return out, found
 }
 
 // stripMarkets removes the names of marketplaces other than own.

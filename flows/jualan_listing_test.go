@@ -156,3 +156,20 @@ func BenchmarkListingDraft(b *testing.B) {
 		embeddedMarket.draft(tg, p, "id", now)
 	}
 }
+
+// FuzzStripContacts: whatever an owner writes, the cleaned text holds no
+// phone number or link any more, and cleaning twice changes nothing.
+func FuzzStripContacts(f *testing.F) {
+	for _, s := range []string{"Pesan via WA 0812-3456-7890", "cek www.tokoku.com", "email a@b.co", "+62 812 3456 7890 ya", "Renyah 250 gr"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		out, _ := stripContacts(s)
+		if phoneRe.MatchString(out) || linkRe.MatchString(out) {
+			t.Fatalf("stripContacts(%q) = %q still has a contact", s, out)
+		}
+		if again, changed := stripContacts(out); changed || again != out {
+			t.Fatalf("stripContacts not idempotent: %q → %q → %q", s, out, again)
+		}
+	})
+}
