@@ -90,6 +90,16 @@ func TestCurationCommandErrors(t *testing.T) {
 	}
 }
 
+// A MARKETPLACE_FILE that cannot be read stops the program at start.
+func TestMarketplaceFileConfig(t *testing.T) {
+	env := map[string]string{"DATA_DIR": t.TempDir(), "MARKETPLACE_FILE": "/nonexistent/marketplaces.toml"}
+	var stdout, stderr bytes.Buffer
+	err := run(context.Background(), []string{"curation", "list"}, func(k string) string { return env[k] }, strings.NewReader(""), &stdout, &stderr)
+	if err == nil || !strings.Contains(err.Error(), "marketplace data") {
+		t.Fatalf("err = %v, want a marketplace data error", err)
+	}
+}
+
 func TestSplitArgs(t *testing.T) {
 	pos, flags := splitArgs([]string{"KUR-1", "--note", "kurang label", "ditolak", "-x"}, map[string]bool{"note": true})
 	if strings.Join(pos, "|") != "KUR-1|ditolak" || strings.Join(flags, "|") != "--note|kurang label|-x" {
@@ -103,7 +113,15 @@ func TestSplitArgs(t *testing.T) {
 // reviews it with the CLI; the owner sees the new status in the next chat.
 func TestChatListingGaleriCuration(t *testing.T) {
 	_, prefix := redistest.Client(t)
-	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+	for name, env := range map[string]map[string]string{
+		"embedded": {"DATA_DIR": t.TempDir()},
+		"redis":    {"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix},
+	} {
+		t.Run(name, func(t *testing.T) { chatListingGaleriCuration(t, env) })
+	}
+}
+
+func chatListingGaleriCuration(t *testing.T, env map[string]string) {
 	script := registration + `jualan
 1
 1
