@@ -147,7 +147,7 @@ func (c *Config) fill() {
 // Stats counts what the adapter did.
 type Stats struct {
 	Received, Skipped, Old, Submitted, SubmitFailed atomic.Int64
-	Sent, SendFailed, Retried                       atomic.Int64
+	Sent, SendFailed, Retried, Relayed              atomic.Int64
 }
 
 // Options are the adapter's collaborators besides the client.
@@ -155,6 +155,7 @@ type Options struct {
 	LIDs   LIDResolver // whatsmeow's LID store (client.Store.LIDs); optional
 	Lease  Leaser      // the connection lease; nil: no lease (a single process)
 	Status StatusStore // where the status is recorded; optional
+	Relay  Relay       // replies from processes without the connection; nil: a single process
 	Clock  Clock       // default the real clock
 	Log    *slog.Logger
 }
@@ -171,6 +172,8 @@ type Adapter struct {
 	clock   Clock
 	log     *slog.Logger
 	limiter *limiter
+	relay   Relay
+	holding atomic.Bool // this process holds the connection (Run)
 	Stats   Stats
 
 	signals chan any // connection events for Run
@@ -186,7 +189,10 @@ type unreadMsgs struct {
 	chat, sender types.JID
 }
 
-var _ bot.Sender = (*Adapter)(nil)
+var (
+	_ bot.Sender      = (*Adapter)(nil)
+	_ bot.BulkChecker = (*Adapter)(nil)
+)
 
 // New builds an adapter that submits to sub and sends through client.
 func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
@@ -198,7 +204,7 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 		o.Log = slog.Default()
 	}
 	a := &Adapter{
-		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock,
+		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay,
 		log:     o.Log.With("channel", bot.WhatsApp),
 		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs},
 		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst, cfg.ChatGap, cfg.Jitter),

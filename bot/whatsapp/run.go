@@ -101,6 +101,8 @@ func (a *Adapter) acquire(ctx context.Context) bool {
 		case !standing:
 			a.log.Info("whatsapp: another process holds the device connection; standing by to take over")
 			standing = true
+		default:
+			a.loadStatus(ctx) // restrictions the holder recorded, for BulkAllowed here
 		}
 		if sleep(ctx, a.clock, a.cfg.LeaseTTL/3) != nil {
 			return false
@@ -124,7 +126,9 @@ func (a *Adapter) hold(ctx context.Context, conn connector) string {
 		a.release(ctx)
 		return endFailed
 	}
+	stopRelay := a.startRelay(ctx)
 	defer func() {
+		stopRelay()
 		conn.Disconnect()
 		a.setConnected(false)
 		a.release(ctx)

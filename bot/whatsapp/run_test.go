@@ -242,3 +242,57 @@ func TestHandleEventAck(t *testing.T) {
 		t.Errorf("queued %d, old %d, skipped %d, failed %d", len(got), a.Stats.Old.Load(), a.Stats.Skipped.Load(), a.Stats.SubmitFailed.Load())
 	}
 }
+
+// memRelay is an in-memory Relay.
+type memRelay struct{ ch chan []byte }
+
+func (m *memRelay) Push(ctx context.Context, item []byte) error {
+	select {
+	case m.ch <- item:
+		return nil
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+}
+
+func (m *memRelay) Pop(ctx context.Context, wait time.Duration) ([]byte, error) {
+	t := time.NewTimer(wait)
+	defer t.Stop()
+	select {
+	case b := <-m.ch:
+		return b, nil
+	case <-t.C:
+		return nil, nil
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// A process without the connection hands its replies to the one with it,
+// also when they were sent before anyone held the connection.
+func TestRelayToTheConnectionHolder(t *testing.T) {
+	relay := &memRelay{ch: make(chan []byte, 10)}
+	standby := New(Config{}, &connClient{}, nil, Options{Relay: relay})
+	reply := bot.Reply{Text: "Pilih pelatihan:", Options: []bot.ReplyOption{{Key: "1", Label: "Kemasan"}}}
+	if err := standby.Send(context.Background(), sitiConv, reply); err != nil {
+		t.Fatal(err)
+	}
+	if standby.Stats.Relayed.Load() != 1 {
+		t.Fatalf("relayed %d, want 1", standby.Stats.Relayed.Load())
+	}
+	holderClient := &connClient{}
+	holder := New(Config{SendWait: 5 * time.Second}, holderClient, nil, Options{Relay: relay})
+	run(t, holder)
+	eventually(t, "the holder sends the relayed reply", func() bool { return len(holderClient.Sends()) == 1 })
+	if err := standby.Send(context.Background(), sitiConv, bot.Reply{Text: "Terima kasih"}); err != nil {
+		t.Fatal(err)
+	}
+	eventually(t, "the holder sends the second reply", func() bool { return len(holderClient.Sends()) == 2 })
+	got := holderClient.Sends()
+	if got[0].Text != "Pilih pelatihan:\n\n1. Kemasan" || got[1].Text != "Terima kasih" || got[0].To != siti+"@s.whatsapp.net" {
+		t.Errorf("holder sent %+v", got)
+	}
+	if holder.Stats.Relayed.Load() != 0 || holder.Stats.Sent.Load() != 2 {
+		t.Errorf("holder relayed %d, sent %d; want 0, 2", holder.Stats.Relayed.Load(), holder.Stats.Sent.Load())
+	}
+}

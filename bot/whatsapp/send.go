@@ -22,7 +22,17 @@ import (
 // paced by the rate limiter, waits up to Config.SendWait for a lost
 // connection and is retried; a piece that cannot be sent is an error,
 // counted and logged with the number masked, never dropped silently.
+//
+// In a process that does not hold the connection, with a Relay configured,
+// the reply is handed to the holder instead.
 func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+	if a.relay != nil && !a.holding.Load() {
+		return a.relaySend(ctx, to, r)
+	}
+	return a.sendDirect(ctx, to, r)
+}
+
+func (a *Adapter) sendDirect(ctx context.Context, to bot.Conversation, r bot.Reply) error {
 	log := a.log.With("user", maskUser(to.User))
 	jid, err := ChatJID(to.User)
 	if err != nil {

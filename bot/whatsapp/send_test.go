@@ -94,8 +94,12 @@ func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, msg *waE2E.M
 	if len(extra) > 0 {
 		id = extra[0].ID
 	}
-	f.sends = append(f.sends, sent{At: f.clock.Now(), To: to.String(), Text: msg.GetConversation(), ID: id})
-	return whatsmeow.SendResponse{ID: id, Timestamp: f.clock.Now()}, nil
+	now := time.Now()
+	if f.clock != nil {
+		now = f.clock.Now()
+	}
+	f.sends = append(f.sends, sent{At: now, To: to.String(), Text: msg.GetConversation(), ID: id})
+	return whatsmeow.SendResponse{ID: id, Timestamp: now}, nil
 }
 
 func (f *fakeClient) IsConnected() bool {

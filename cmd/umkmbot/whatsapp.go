@@ -70,9 +70,11 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	wc.Adapter.LeaseKey = waLeaseKey(a.Store)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
 		LIDs: dev.LIDs, Lease: a.Store, Status: newRedisStatus(a.Store), Log: a.Log,
+		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)},
 	})
 	ad.Attach(cli)
 	a.Outbox.Register(bot.WhatsApp, ad)
+	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks
 	return func(ctx context.Context) error {
 		defer ds.Close()
 		return ad.Run(ctx)

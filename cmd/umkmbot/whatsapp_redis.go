@@ -17,8 +17,36 @@ import (
 //
 //	<prefix>:{wa}:connection  the lease of the serve process holding the device connection
 //	<prefix>:{wa}:status      whatsapp.Status as JSON: connection, ban, reach-out time lock
+//	<prefix>:{wa}:relay       replies from processes without the connection, for the holder to send
 func waLeaseKey(s *store.Store) string  { return s.Key("wa", "connection") }
 func waStatusKey(s *store.Store) string { return s.Key("wa", "status") }
+func waRelayKey(s *store.Store) string  { return s.Key("wa", "relay") }
+
+// redisRelay is the WhatsApp relay as a Redis list (RPUSH, BLPOP).
+type redisRelay struct {
+	rdb redis.UniversalClient
+	key string
+}
+
+var _ whatsapp.Relay = redisRelay{}
+
+func (r redisRelay) Push(ctx context.Context, item []byte) error {
+	if err := r.rdb.RPush(ctx, r.key, item).Err(); err != nil {
+		return fmt.Errorf("push whatsapp relay: %w", err)
+	}
+	return nil
+}
+
+func (r redisRelay) Pop(ctx context.Context, wait time.Duration) ([]byte, error) {
+	kv, err := r.rdb.BLPop(ctx, wait, r.key).Result()
+	if errors.Is(err, redis.Nil) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("pop whatsapp relay: %w", err)
+	}
+	return []byte(kv[1]), nil
+}
 
 // redisStatus keeps the WhatsApp status in Redis so the status command and
 // jobs in other processes see it.
@@ -57,17 +85,4 @@ func (r redisStatus) SaveStatus(ctx context.Context, s whatsapp.Status) error {
 		return fmt.Errorf("save whatsapp status: %w", err)
 	}
 	return nil
-}
-
-// whatsappBulkAllowed tells a background job (broadcasts, reminders to
-// many people) whether WhatsApp messages nobody asked for may go out now,
-// whichever process holds the connection: false during a temporary ban or
-// a reach-out time lock, with the time it ends.
-func whatsappBulkAllowed(ctx context.Context, a *App) (bool, time.Time, error) {
-	s, err := newRedisStatus(a.Store).LoadStatus(ctx)
-	if err != nil {
-		return false, time.Time{}, err
-	}
-	ok, until := s.BulkAllowed(time.Now())
-	return ok, until, nil
 }

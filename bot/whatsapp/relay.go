@@ -1,0 +1,91 @@
+package whatsapp
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// Relay carries replies from serve processes that do not hold the device
+// connection to the one that does: with several processes, any of them
+// may run a conversation's turn (or a broadcast), but only the holder can
+// talk to WhatsApp. cmd/umkmbot keeps it in a Redis list.
+type Relay interface {
+	Push(ctx context.Context, item []byte) error
+	// Pop takes the oldest item, waiting up to wait; nil when none came.
+	Pop(ctx context.Context, wait time.Duration) ([]byte, error)
+}
+
+// relayed is one reply on the relay.
+type relayed struct {
+	To    string    `json:"to"` // conversation user
+	Reply bot.Reply `json:"reply"`
+	At    time.Time `json:"at"`
+}
+
+// relaySend hands a reply to the process holding the connection.
+func (a *Adapter) relaySend(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+	b, err := json.Marshal(relayed{To: to.User, Reply: r, At: a.clock.Now()})
+	if err != nil {
+		return fmt.Errorf("encode relayed whatsapp reply: %w", err)
+	}
+	if err := a.relay.Push(ctx, b); err != nil {
+		a.Stats.SendFailed.Add(1)
+		a.log.Error("relay whatsapp reply to the connection holder", "user", maskUser(to.User), "err", err)
+		return fmt.Errorf("relay whatsapp reply to %s: %w", maskUser(to.User), err)
+	}
+	a.Stats.Relayed.Add(1)
+	return nil
+}
+
+// drainRelay sends what other processes relayed, until ctx ends. A reply
+// taken off the relay is sent even while shutting down (bounded by
+// SendWait), so it is not lost between the relay and WhatsApp.
+func (a *Adapter) drainRelay(ctx context.Context) {
+	for ctx.Err() == nil {
+		b, err := a.relay.Pop(ctx, 5*time.Second)
+		if err != nil {
+			if ctx.Err() == nil {
+				a.log.Warn("read whatsapp relay", "err", err)
+				_ = sleep(ctx, a.clock, time.Second)
+			}
+			continue
+		}
+		if b == nil {
+			continue
+		}
+		var it relayed
+		if err := json.Unmarshal(b, &it); err != nil {
+			a.log.Error("drop unreadable relayed whatsapp reply", "err", err)
+			continue
+		}
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.SendWait)
+		_ = a.sendDirect(sctx, bot.Conversation{Channel: bot.WhatsApp, User: it.To}, it.Reply) // logged and counted there
+		cancel()
+	}
+}
+
+// startRelay runs drainRelay while the connection is held; the returned
+// stop ends it and waits for it.
+func (a *Adapter) startRelay(ctx context.Context) (stop func()) {
+	a.holding.Store(true)
+	if a.relay == nil {
+		return func() { a.holding.Store(false) }
+	}
+	dctx, cancel := context.WithCancel(ctx)
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		a.drainRelay(dctx)
+	}()
+	return func() {
+		cancel()
+		wg.Wait()
+		a.holding.Store(false)
+	}
+}

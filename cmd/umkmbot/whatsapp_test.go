@@ -1,0 +1,160 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"strings"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+
+	"github.com/umkmbot/umkmbot/bot/whatsapp"
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+func TestLoadWhatsAppConfig(t *testing.T) {
+	env := func(kv map[string]string) func(string) string { return func(k string) string { return kv[k] } }
+	cfg := Config{Instance: "serve-1"}
+
+	w, err := loadWhatsAppConfig(env(nil), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := whatsapp.DefaultConfig()
+	def.Owner = "serve-1"
+	if w.Enabled || w.DSN != "" || w.Adapter != def {
+		t.Errorf("defaults: %+v", w)
+	}
+
+	w, err = loadWhatsAppConfig(env(map[string]string{
+		"WHATSAPP_DB_DSN": "postgres://wa@db/wa", "WHATSAPP_MAX_AGE": "0", "WHATSAPP_RATE_PER_MINUTE": "12",
+		"WHATSAPP_BURST": "1", "WHATSAPP_CHAT_GAP": "2s", "WHATSAPP_JITTER": "0", "WHATSAPP_MARK_READ": "false",
+		"WHATSAPP_TYPING": "off", "WHATSAPP_SEND_WAIT": "30s",
+	}), cfg)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := w.Adapter
+	if !w.Enabled || a.MaxAge != 0 || a.RatePerMinute != 12 || a.Burst != 1 || a.ChatGap != 2*time.Second ||
+		a.Jitter != 0 || a.MarkRead || a.Typing != 0 || a.SendWait != 30*time.Second {
+		t.Errorf("overrides: enabled %v, %+v", w.Enabled, a)
+	}
+	if w, _ := loadWhatsAppConfig(env(map[string]string{"WHATSAPP_TYPING": "2500ms", "WHATSAPP_DB_DSN": "x", "WHATSAPP_ENABLED": "false"}), cfg); w.Adapter.Typing != 2500*time.Millisecond || w.Enabled {
+		t.Errorf("typing %v, enabled %v", w.Adapter.Typing, w.Enabled)
+	}
+
+	_, err = loadWhatsAppConfig(env(map[string]string{"WHATSAPP_ENABLED": "ya", "WHATSAPP_RATE_PER_MINUTE": "0",
+		"WHATSAPP_JITTER": "sebentar", "WHATSAPP_BURST": "0"}), cfg)
+	if err == nil {
+		t.Fatal("bad settings accepted")
+	}
+	for _, name := range []string{"WHATSAPP_ENABLED", "WHATSAPP_RATE_PER_MINUTE", "WHATSAPP_JITTER", "WHATSAPP_BURST"} {
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("error does not name %s:\n%v", name, err)
+		}
+	}
+}
+
+func TestPairLoop(t *testing.T) {
+	ctx := context.Background()
+	items := func(it ...whatsmeow.QRChannelItem) <-chan whatsmeow.QRChannelItem {
+		ch := make(chan whatsmeow.QRChannelItem, len(it))
+		for _, i := range it {
+			ch <- i
+		}
+		close(ch)
+		return ch
+	}
+	code := func(c string) whatsmeow.QRChannelItem {
+		return whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: c, Timeout: 20 * time.Second}
+	}
+	noPhone := func(context.Context, string, bool, whatsmeow.PairClientType, string) (string, error) {
+		t.Error("PairPhone called when pairing by QR")
+		return "", nil
+	}
+
+	var out bytes.Buffer
+	if err := pairLoop(ctx, &out, items(code("2@abc"), code("2@def"), whatsmeow.QRChannelSuccess), "", noPhone); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(out.String(), "Linked devices"); n != 2 || !strings.ContainsAny(out.String(), "▀▄█") {
+		t.Errorf("want two QR codes with instructions, got:\n%s", out.String())
+	}
+
+	out.Reset()
+	calls := 0
+	pair := func(_ context.Context, phone string, _ bool, _ whatsmeow.PairClientType, name string) (string, error) {
+		calls++
+		if phone != "6281234567890" || name != "Chrome (Linux)" {
+			t.Errorf("PairPhone(%q, %q)", phone, name)
+		}
+		return "ABCD-EFGH", nil
+	}
+	if err := pairLoop(ctx, &out, items(code("2@abc"), code("2@def"), whatsmeow.QRChannelSuccess), "6281234567890", pair); err != nil {
+		t.Fatal(err)
+	}
+	if calls != 1 || !strings.Contains(out.String(), "ABCD-EFGH") || strings.Contains(out.String(), "81234567890") {
+		t.Errorf("PairPhone called %d times; output:\n%s", calls, out.String())
+	}
+
+	if err := pairLoop(ctx, &out, items(code("2@abc"), whatsmeow.QRChannelTimeout), "", noPhone); err == nil || !strings.Contains(err.Error(), "again") {
+		t.Errorf("timeout: %v", err)
+	}
+	boom := errors.New("boom")
+	if err := pairLoop(ctx, &out, items(whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventError, Error: boom}), "", noPhone); !errors.Is(err, boom) {
+		t.Errorf("error event: %v", err)
+	}
+	if err := pairLoop(ctx, &out, items(), "", noPhone); err == nil {
+		t.Error("a closed channel must be an error")
+	}
+}
+
+// whatsapp status reads the pairing from the device store and the
+// connection, ban and lease from Redis.
+func TestWhatsAppStatusCommand(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "DATA_DIR": t.TempDir(), "WHATSAPP_ENABLED": "true"}
+	out := umkmbot(t, env, "", "whatsapp", "status")
+	for _, want := range []string{"enabled:     true", "paired:      no", "not held", "restriction: none"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	ctx := context.Background()
+	until := time.Now().Add(3 * time.Hour)
+	if err := newRedisStatus(st).SaveStatus(ctx, whatsapp.Status{Owner: "serve-2", Connected: false, Since: time.Now(),
+		Restriction: whatsapp.RestrictionTempBan, RestrictedUntil: until, RestrictionCode: 101, Updated: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	if err := rdb.Set(ctx, waLeaseKey(st), "serve-2", time.Minute).Err(); err != nil {
+		t.Fatal(err)
+	}
+	out = umkmbot(t, env, "", "whatsapp", "status")
+	for _, want := range []string{"held by serve-2, not connected", "temporary ban until", "broadcasts are stopped"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestRedisRelay(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	r := redisRelay{rdb: rdb, key: store.New(rdb, store.Options{Prefix: prefix}).Key("wa", "relay")}
+	ctx := context.Background()
+	for _, s := range []string{"a", "b"} {
+		if err := r.Push(ctx, []byte(s)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, want := range []string{"a", "b", ""} {
+		got, err := r.Pop(ctx, time.Second)
+		if err != nil || string(got) != want {
+			t.Errorf("Pop = %q, %v; want %q", got, err, want)
+		}
+	}
+}
