@@ -23,16 +23,15 @@ type Inbox interface {
 	// Put appends msg to its conversation's queue unless a message with the
 	// same id was put within the dedupe window; dup reports a repeat.
 	Put(ctx context.Context, msg Message) (dup bool, err error)
-	// Head returns the oldest message of c not yet done.
-	Head(ctx context.Context, c Conversation) (msg Message, ok bool, err error)
-	// Done removes message id from the head of c's queue.
-	Done(ctx context.Context, c Conversation, id string) error
-	// Claim takes (or extends) the lease to process c's queue for owner.
-	// Only the holder processes, so a conversation is handled in order
-	// even with several processes.
-	Claim(ctx context.Context, c Conversation, owner string, ttl time.Duration) (bool, error)
-	// Release gives the lease up if owner holds it.
-	Release(ctx context.Context, c Conversation, owner string) error
+	// Next removes message done ("" for none) from the head of c's queue
+	// and returns the new head, taking or extending the lease that lets only
+	// owner process c (so a conversation is handled in order even with
+	// several processes). ok is false when the queue is empty (the lease is
+	// then given up) or another owner holds the lease.
+	Next(ctx context.Context, c Conversation, owner, done string, ttl time.Duration) (msg Message, ok bool, err error)
+	// Release removes message done ("" for none) and gives the lease up, at
+	// shutdown.
+	Release(ctx context.Context, c Conversation, owner, done string) error
 	// Pending lists conversations with queued messages, for recovery.
 	Pending(ctx context.Context) ([]Conversation, error)
 }
@@ -235,59 +234,33 @@ func (d *Dispatcher) worker(c Conversation) {
 func (d *Dispatcher) drain(c Conversation) {
 	ctx := d.work
 	log := d.log.With("channel", c.Channel, "user", maskID(c.User))
-	for attempt := 0; ; attempt++ {
-		ok, err := d.inbox.Claim(ctx, c, d.cfg.Owner, d.cfg.LeaseTTL)
-		if err == nil && !ok {
-			return // another process is on it
+	done := "" // the message handled last, removed by the next call
+	for attempt := 0; ; {
+		if d.stopped.Load() {
+			if done != "" {
+				if err := d.inbox.Release(context.WithoutCancel(ctx), c, d.cfg.Owner, done); err != nil {
+					log.Warn("release conversation", "err", err)
+				}
+			}
+			return
 		}
+		msg, ok, err := d.inbox.Next(ctx, c, d.cfg.Owner, done, d.cfg.LeaseTTL)
 		if err != nil {
-			log.Warn("claim conversation", "err", err)
+			log.Warn("read queue", "err", err)
 			if !d.wait(ctx, attempt) {
 				return
 			}
+			attempt++
 			continue
 		}
 		attempt = 0
-		for !d.stopped.Load() {
-			msg, ok, err := d.inbox.Head(ctx, c)
-			if err != nil {
-				log.Warn("read queue", "err", err)
-				if !d.wait(ctx, attempt) {
-					return
-				}
-				attempt++
-				continue
-			}
-			if !ok {
-				break
-			}
-			if !d.process(ctx, log, msg) {
-				return // shutting down: the message stays queued
-			}
-			for i := 0; ; i++ {
-				if err := d.inbox.Done(ctx, c, msg.ID); err == nil {
-					break
-				} else if !d.wait(ctx, i) {
-					return
-				} else {
-					log.Warn("mark message done", "err", err)
-				}
-			}
-			if _, err := d.inbox.Claim(ctx, c, d.cfg.Owner, d.cfg.LeaseTTL); err != nil {
-				log.Warn("renew conversation lease", "err", err)
-			}
+		if !ok {
+			return // empty, or another process is on it
 		}
-		if err := d.inbox.Release(ctx, c, d.cfg.Owner); err != nil {
-			log.Warn("release conversation", "err", err)
+		if !d.process(ctx, log, msg) {
+			return // shutting down: the message stays queued
 		}
-		if d.stopped.Load() {
-			return
-		}
-		// A message another process queued between our last look and the
-		// release found the lease taken and left it to us.
-		if _, more, err := d.inbox.Head(ctx, c); err != nil || !more {
-			return
-		}
+		done = msg.ID
 	}
 }
 

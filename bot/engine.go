@@ -67,9 +67,9 @@ const maxAttempts = 8
 // change forces the turn to run again those writes run again too, so the
 // stores make them idempotent.
 func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
-	prof, err := e.profiles.Profile(ctx, msg.Conv)
+	prof, first, err := e.loadTurn(ctx, msg.Conv)
 	if err != nil {
-		return nil, fmt.Errorf("load profile %s: %w", msg.Conv.Masked(), err)
+		return nil, err
 	}
 	if msg.Phone != "" && prof.Phone != msg.Phone {
 		if err := e.profiles.SetProfile(ctx, msg.Conv, FieldPhone, msg.Phone); err != nil {
@@ -82,9 +82,11 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		lang = e.cfg.DefaultLang
 	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		st, err := e.states.LoadState(ctx, msg.Conv)
-		if err != nil {
-			return nil, fmt.Errorf("load conversation %s: %w", msg.Conv.Masked(), err)
+		st := first
+		if attempt > 0 {
+			if st, err = e.states.LoadState(ctx, msg.Conv); err != nil {
+				return nil, fmt.Errorf("load conversation %s: %w", msg.Conv.Masked(), err)
+			}
 		}
 		if msg.ID != "" && st.LastMsg == msg.ID {
 			// Applied before a crash or by another process: send its
@@ -115,6 +117,27 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		return replies, nil
 	}
 	return nil, fmt.Errorf("conversation %s: %w after %d attempts", msg.Conv.Masked(), ErrConflict, maxAttempts)
+}
+
+// loadTurn reads the profile and the state, in one round trip when the
+// store can.
+func (e *Engine) loadTurn(ctx context.Context, c Conversation) (Profile, State, error) {
+	if tl, ok := e.states.(TurnLoader); ok && any(e.states) == any(e.profiles) {
+		p, st, err := tl.LoadTurn(ctx, c)
+		if err != nil {
+			return Profile{}, State{}, fmt.Errorf("load conversation %s: %w", c.Masked(), err)
+		}
+		return p, st, nil
+	}
+	p, err := e.profiles.Profile(ctx, c)
+	if err != nil {
+		return Profile{}, State{}, fmt.Errorf("load profile %s: %w", c.Masked(), err)
+	}
+	st, err := e.states.LoadState(ctx, c)
+	if err != nil {
+		return Profile{}, State{}, fmt.Errorf("load conversation %s: %w", c.Masked(), err)
+	}
+	return p, st, nil
 }
 
 // global words work at any step.

@@ -109,8 +109,27 @@ type Turn struct {
 	State   *State
 	Flow    *Flow
 
-	err error
+	err   error
+	cache map[string]any
 }
+
+// Cached returns the value load gives for key, loading it once per turn:
+// several flows asking "is this person registered?" to build one menu make
+// one round trip to Redis, not one each.
+func (t *Turn) Cached(key string, load func() any) any {
+	if v, ok := t.cache[key]; ok {
+		return v
+	}
+	v := load()
+	if t.cache == nil {
+		t.cache = map[string]any{}
+	}
+	t.cache[key] = v
+	return v
+}
+
+// Forget drops a cached value after the turn changed what it reflects.
+func (t *Turn) Forget(key string) { delete(t.cache, key) }
 
 // Fail records that the turn could not be done (a store error). The engine
 // does not save the state, the dispatcher tells the person and retries.

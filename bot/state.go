@@ -77,3 +77,10 @@ type ProfileStore interface {
 	Profile(ctx context.Context, c Conversation) (Profile, error)
 	SetProfile(ctx context.Context, c Conversation, field, value string) error
 }
+
+// TurnLoader is an optional capability of a store that is both the
+// StateStore and the ProfileStore: it reads a person's profile and
+// conversation state in one round trip.
+type TurnLoader interface {
+	LoadTurn(ctx context.Context, c Conversation) (Profile, State, error)
+}

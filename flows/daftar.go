@@ -494,6 +494,7 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		return bot.Result{}
 	}
 	err := d.Registrations.CreateRegistration(ctx, r, d.MaxPerNIK)
+	t.Forget(registrationKey)
 	var dup *bot.DuplicateNIKError
 	if errors.As(err, &dup) {
 		t.ReturnTo("ringkasan")

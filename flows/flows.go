@@ -86,17 +86,23 @@ func Registry(d Deps) *bot.Registry {
 
 // registration returns the person's registration, nil if none. A store
 // error fails the turn.
+// registrationKey caches the person's registration for one turn.
+const registrationKey = "registration"
+
 func (d Deps) registration(ctx context.Context, t *bot.Turn) *bot.Registration {
 	if d.Registrations == nil {
 		return nil
 	}
-	r, err := d.Registrations.RegistrationFor(ctx, d.Region.Code, t.Conv)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
-	if err != nil {
-		t.Fail(err)
-		return nil
-	}
+	r, _ := t.Cached(registrationKey, func() any {
+		r, err := d.Registrations.RegistrationFor(ctx, d.Region.Code, t.Conv)
+		if errors.Is(err, bot.ErrNotFound) {
+			return (*bot.Registration)(nil)
+		}
+		if err != nil {
+			t.Fail(err)
+			return (*bot.Registration)(nil)
+		}
+		return r
+	}).(*bot.Registration)
 	return r
 }

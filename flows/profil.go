@@ -86,6 +86,7 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 		updated.ID, updated.RegisteredAt, updated.ConsentAt = r.ID, r.RegisteredAt, r.ConsentAt
 		updated.ConsentVersion, updated.ConsentReply, updated.UpdatedAt = r.ConsentVersion, r.ConsentReply, d.now()
 		err := d.Registrations.UpdateRegistration(ctx, updated)
+		t.Forget(registrationKey)
 		var dup *bot.DuplicateNIKError
 		if errors.As(err, &dup) {
 			return bot.Retry(bot.T("daftar.nik.registered", "ID", dup.Existing, "NIK", bot.MaskNIK(updated.NIK)))

@@ -16,6 +16,10 @@ func (s *Store) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, e
 	if err != nil {
 		return bot.Profile{}, fmt.Errorf("load profile: %w", err)
 	}
+	return decodeProfile(m), nil
+}
+
+func decodeProfile(m map[string]string) bot.Profile {
 	p := bot.Profile{
 		Lang:        m[bot.FieldLang],
 		OptOut:      m[bot.FieldOptOut] == "1",
@@ -26,7 +30,7 @@ func (s *Store) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, e
 	if t, err := time.Parse(time.RFC3339, m["seen"]); err == nil {
 		p.Seen = t
 	}
-	return p, nil
+	return p
 }
 
 // SetProfile sets one field; "" deletes it.

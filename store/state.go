@@ -23,6 +23,31 @@ func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, e
 	if err != nil {
 		return bot.State{}, fmt.Errorf("load state: %w", err)
 	}
+	return decodeState(vals)
+}
+
+var _ bot.TurnLoader = (*Store)(nil)
+
+// LoadTurn reads the profile and the state in one round trip.
+func (s *Store) LoadTurn(ctx context.Context, c bot.Conversation) (bot.Profile, bot.State, error) {
+	var prof *redis.MapStringStringCmd
+	var state *redis.SliceCmd
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		prof = p.HGetAll(ctx, s.convKey(c, "profile"))
+		state = p.HMGet(ctx, s.convKey(c, "state"), "v", "d")
+		return nil
+	})
+	if err != nil {
+		return bot.Profile{}, bot.State{}, fmt.Errorf("load turn: %w", err)
+	}
+	st, err := decodeState(state.Val())
+	if err != nil {
+		return bot.Profile{}, bot.State{}, err
+	}
+	return decodeProfile(prof.Val()), st, nil
+}
+
+func decodeState(vals []any) (bot.State, error) {
 	var st bot.State
 	v, _ := vals[0].(string)
 	d, _ := vals[1].(string)
@@ -32,6 +57,7 @@ func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, e
 	if err := json.Unmarshal([]byte(d), &st); err != nil {
 		return bot.State{}, fmt.Errorf("decode state: %w", err)
 	}
+	var err error
 	st.Version, err = strconv.ParseInt(v, 10, 64)
 	if err != nil {
 		return bot.State{}, fmt.Errorf("decode state version %q: %w", v, err)

@@ -114,44 +114,46 @@ func TestInbox(t *testing.T) {
 	if err != nil || len(pending) != 1 || pending[0] != conv {
 		t.Fatalf("pending = %v, %v", pending, err)
 	}
-	if ok, _ := s.Claim(ctx, conv, "p1", time.Second); !ok {
-		t.Fatal("first claim failed")
+	// p1 takes the queue; p2 finds it busy.
+	m, ok, err := s.Next(ctx, conv, "p1", "", time.Second)
+	if err != nil || !ok || m.ID != "1" || m.Text != "pesan 1" {
+		t.Fatalf("first Next = %+v, %v, %v", m, ok, err)
 	}
-	if ok, _ := other.Claim(ctx, conv, "p2", time.Second); ok {
-		t.Fatal("second process claimed a held lease")
+	if _, ok, _ := other.Next(ctx, conv, "p2", "", time.Second); ok {
+		t.Fatal("a second process got a message while the lease is held")
 	}
-	if ok, _ := s.Claim(ctx, conv, "p1", time.Second); !ok {
-		t.Fatal("holder could not extend its lease")
+	// Settling a message that is not the head removes nothing.
+	if m, ok, _ := s.Next(ctx, conv, "p1", "not-the-head", time.Second); !ok || m.ID != "1" {
+		t.Fatalf("Next after a wrong done id = %+v, %v", m, ok)
 	}
-	for i := 1; i <= 3; i++ {
-		m, ok, err := s.Head(ctx, conv)
+	for i := 2; i <= 3; i++ {
+		m, ok, err = s.Next(ctx, conv, "p1", fmt.Sprint(i-1), time.Second)
 		if err != nil || !ok || m.ID != fmt.Sprint(i) || m.Text != fmt.Sprint("pesan ", i) {
-			t.Fatalf("head %d = %+v, %v, %v", i, m, ok, err)
-		}
-		if err := s.Done(ctx, conv, "not-the-head"); err != nil {
-			t.Fatal(err)
-		}
-		if err := s.Done(ctx, conv, m.ID); err != nil {
-			t.Fatal(err)
+			t.Fatalf("Next %d = %+v, %v, %v", i, m, ok, err)
 		}
 	}
-	if _, ok, _ := s.Head(ctx, conv); ok {
-		t.Fatal("inbox not empty after all done")
+	if _, ok, _ := s.Next(ctx, conv, "p1", "3", time.Second); ok {
+		t.Fatal("queue not empty after all done")
 	}
 	if pending, _ := s.Pending(ctx); len(pending) != 0 {
 		t.Fatalf("pending after drain = %v", pending)
 	}
-	if err := other.Release(ctx, conv, "p2"); err != nil {
+	// The empty queue gave the lease up: p2 may take the next message.
+	if _, err := s.Put(ctx, bot.Message{ID: "4", Conv: conv, Text: "pesan 4"}); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := other.Claim(ctx, conv, "p2", time.Second); ok {
-		t.Fatal("a non-holder's release freed the lease")
+	if m, ok, _ := other.Next(ctx, conv, "p2", "", time.Second); !ok || m.ID != "4" {
+		t.Fatalf("p2 after the lease was given up = %+v, %v", m, ok)
 	}
-	if err := s.Release(ctx, conv, "p1"); err != nil {
+	// Release settles and frees: p1 may go on.
+	if err := other.Release(ctx, conv, "p2", "4"); err != nil {
 		t.Fatal(err)
 	}
-	if ok, _ := other.Claim(ctx, conv, "p2", time.Second); !ok {
-		t.Fatal("lease not free after release")
+	if _, ok, _ := s.Next(ctx, conv, "p1", "", time.Second); ok {
+		t.Fatal("released message still queued")
+	}
+	if pending, _ := s.Pending(ctx); len(pending) != 0 {
+		t.Fatalf("pending after release = %v", pending)
 	}
 }
 
