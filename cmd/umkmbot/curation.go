@@ -152,8 +152,10 @@ func runCurationNotices(ctx context.Context, a *App) error {
 	} else if n > 0 {
 		log.Info("requeued curation notices left unsent", "count", n)
 	}
+	// Block a second at a time: go-redis does not abort a blocking BLMOVE
+	// when ctx is cancelled, and serve should stop promptly.
 	for ctx.Err() == nil {
-		if _, err := drainCurationNotices(ctx, a.Store, a.Region.Code, a.Outbox, 5*time.Second, log); err != nil {
+		if _, err := drainCurationNotices(ctx, a.Store, a.Region.Code, a.Outbox, time.Second, log); err != nil {
 			if ctx.Err() != nil {
 				break
 			}
