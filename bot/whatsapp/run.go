@@ -31,7 +31,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 	if !ok {
 		return errors.New("whatsapp client cannot connect")
 	}
-	a.loadStatus(ctx)
 	failures := 0
 	for {
 		if !a.acquire(ctx) {
@@ -80,6 +79,7 @@ func (a *Adapter) loadStatus(ctx context.Context) {
 func (a *Adapter) acquire(ctx context.Context) bool {
 	standing := false
 	for {
+		a.loadStatus(ctx) // a ban or time lock another process recorded
 		if s := a.Status(); s.Restriction == RestrictionTempBan && a.clock.Now().Before(s.RestrictedUntil) {
 			a.log.Warn("whatsapp: waiting for the temporary ban to end before connecting", "until", s.RestrictedUntil)
 			if sleep(ctx, a.clock, min(s.RestrictedUntil.Sub(a.clock.Now()), 5*time.Minute)) != nil {
@@ -101,8 +101,6 @@ func (a *Adapter) acquire(ctx context.Context) bool {
 		case !standing:
 			a.log.Info("whatsapp: another process holds the device connection; standing by to take over")
 			standing = true
-		default:
-			a.loadStatus(ctx) // restrictions the holder recorded, for BulkAllowed here
 		}
 		if sleep(ctx, a.clock, a.cfg.LeaseTTL/3) != nil {
 			return false

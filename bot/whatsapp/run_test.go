@@ -296,3 +296,20 @@ func TestRelayToTheConnectionHolder(t *testing.T) {
 		t.Errorf("holder relayed %d, sent %d; want 0, 2", holder.Stats.Relayed.Load(), holder.Stats.Sent.Load())
 	}
 }
+
+// A process learns a ban another process recorded: it does not connect
+// before the ban ends, and its broadcasts wait.
+func TestRunHonoursRecordedBan(t *testing.T) {
+	statuses := &memStatus{s: Status{Restriction: RestrictionTempBan, RestrictedUntil: time.Now().Add(1500 * time.Millisecond), RestrictionCode: 101}}
+	client := &connClient{}
+	a := New(Config{LeaseTTL: time.Second}, client, nil, Options{Status: statuses})
+	if ok, _ := a.BulkAllowed(); !ok {
+		t.Fatal("nothing loaded yet: bulk should be allowed")
+	}
+	run(t, a)
+	eventually(t, "the recorded ban is known", func() bool { ok, _ := a.BulkAllowed(); return !ok })
+	if client.connects.Load() != 0 {
+		t.Error("connected during a recorded ban")
+	}
+	eventually(t, "connected after the ban", client.IsConnected)
+}
