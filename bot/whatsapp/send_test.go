@@ -15,6 +15,7 @@ import (
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -415,3 +416,31 @@ var (
 	eventsConnected    = events.Connected{}
 	eventsDisconnected = events.Disconnected{}
 )
+
+// dlClient can download media.
+type dlClient struct {
+	fakeClient
+	got whatsmeow.DownloadableMessage
+}
+
+func (d *dlClient) Download(ctx context.Context, m whatsmeow.DownloadableMessage) ([]byte, error) {
+	d.got = m
+	return []byte("jpeg bytes"), nil
+}
+
+func TestFetchPhoto(t *testing.T) {
+	client := &dlClient{}
+	a := New(Config{MaxMediaBytes: 1000}, client, nil, Options{})
+	small := &waE2E.ImageMessage{DirectPath: proto.String("/v/small"), MediaKey: []byte("k"), FileLength: proto.Uint64(999)}
+	b, err := a.Fetch(context.Background(), imageRef(small))
+	if err != nil || string(b) != "jpeg bytes" || client.got.GetDirectPath() != "/v/small" {
+		t.Fatalf("Fetch = %q, %v (asked for %v)", b, err, client.got)
+	}
+	big := &waE2E.ImageMessage{DirectPath: proto.String("/v/big"), MediaKey: []byte("k"), FileLength: proto.Uint64(1001)}
+	if _, err := a.Fetch(context.Background(), imageRef(big)); !errors.Is(err, ErrTooLarge) {
+		t.Errorf("Fetch of a too large photo: %v", err)
+	}
+	if _, err := a.Fetch(context.Background(), "AgACAgIAAxkBAAI"); err == nil {
+		t.Error("Fetch of a foreign reference succeeded")
+	}
+}
