@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -157,4 +158,51 @@ func TestRedisRelay(t *testing.T) {
 			t.Errorf("Pop = %q, %v; want %q", got, err, want)
 		}
 	}
+}
+
+// serve with WhatsApp enabled but no number paired says how to pair and
+// keeps serving (here: until it is stopped).
+func TestServeWithUnpairedWhatsApp(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "DATA_DIR": t.TempDir(), "WHATSAPP_ENABLED": "true"}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var stderr waLogBuffer
+	done := make(chan error, 1)
+	go func() {
+		done <- run(ctx, []string{"serve"}, func(k string) string { return env[k] }, strings.NewReader(""), &bytes.Buffer{}, &stderr)
+	}()
+	deadline := time.Now().Add(20 * time.Second)
+	for !strings.Contains(stderr.String(), "umkmbot whatsapp pair") {
+		if time.Now().After(deadline) {
+			t.Fatalf("serve did not explain how to pair:\n%s", stderr.String())
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	select {
+	case err := <-done:
+		t.Fatalf("serve stopped by itself: %v", err)
+	default:
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("serve: %v", err)
+	}
+}
+
+type waLogBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (s *waLogBuffer) Write(p []byte) (int, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.Write(p)
+}
+
+func (s *waLogBuffer) String() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.b.String()
 }
