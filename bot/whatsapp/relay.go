@@ -42,11 +42,17 @@ func (a *Adapter) relaySend(ctx context.Context, to bot.Conversation, r bot.Repl
 	return nil
 }
 
-// drainRelay sends what other processes relayed, until ctx ends. A reply
-// taken off the relay is sent even while shutting down (bounded by
-// SendWait), so it is not lost between the relay and WhatsApp.
+// drainRelay sends what other processes relayed, until ctx ends. It takes
+// replies off the relay only while connected, and a reply taken is sent
+// even while shutting down (bounded by SendWait), so it is not lost
+// between the relay and WhatsApp.
 func (a *Adapter) drainRelay(ctx context.Context) {
 	for ctx.Err() == nil {
+		if !a.client.IsConnected() {
+			// Take nothing off the relay while it could not be sent.
+			_ = a.clock.Wait(ctx, time.Second, a.connectedCh())
+			continue
+		}
 		b, err := a.relay.Pop(ctx, 5*time.Second)
 		if err != nil {
 			if ctx.Err() == nil {

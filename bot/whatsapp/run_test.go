@@ -313,3 +313,39 @@ func TestRunHonoursRecordedBan(t *testing.T) {
 	}
 	eventually(t, "connected after the ban", client.IsConnected)
 }
+
+// countingClock is the real clock, counting waits.
+type countingClock struct {
+	realClock
+	waits atomic.Int64
+}
+
+func (c *countingClock) Wait(ctx context.Context, d time.Duration, wake <-chan struct{}) error {
+	c.waits.Add(1)
+	return c.realClock.Wait(ctx, d, wake)
+}
+
+// slowConn connects only when the test says so.
+type slowConn struct{ connClient }
+
+func (c *slowConn) Connect() error { c.connects.Add(1); return nil }
+
+// While the holder is not connected, relayed replies stay on the relay.
+func TestRelayWaitsForTheConnection(t *testing.T) {
+	relay := &memRelay{ch: make(chan []byte, 10)}
+	clock := &countingClock{}
+	client := &slowConn{}
+	holder := New(Config{SendWait: 5 * time.Second}, client, nil, Options{Relay: relay, Clock: clock})
+	standby := New(Config{}, &connClient{}, nil, Options{Relay: relay})
+	if err := standby.Send(context.Background(), sitiConv, bot.Reply{Text: "halo"}); err != nil {
+		t.Fatal(err)
+	}
+	run(t, holder)
+	eventually(t, "the holder waits a few times", func() bool { return clock.waits.Load() >= 3 })
+	if len(relay.ch) != 1 || len(client.Sends()) != 0 {
+		t.Fatalf("relay holds %d, sent %d while disconnected; want 1, 0", len(relay.ch), len(client.Sends()))
+	}
+	client.setConnected(true)
+	holder.HandleEvent(&events.Connected{})
+	eventually(t, "sent once connected", func() bool { return len(client.Sends()) == 1 })
+}
