@@ -119,6 +119,8 @@ func (c Converter) sender(ctx context.Context, src types.MessageSource) Sender {
 	s := Sender{Chat: src.Chat, From: src.Sender}
 	var pn types.JID
 	switch {
+	case from == types.PSAJID || from == types.LegacyPSAJID || from == types.OfficialBusinessJID || from == types.MetaAIJID:
+		return s // WhatsApp's own accounts: nobody to answer
 	case isPhoneServer(from.Server):
 		pn, s.Resolved = from, "pn"
 	case from.Server != types.HiddenUserServer:

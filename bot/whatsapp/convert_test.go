@@ -124,6 +124,7 @@ func TestConvert(t *testing.T) {
 		{"foreign number: no phone", foreign, bot.Message{ID: "M1", Time: t0, Kind: bot.KindText, Text: "hi", Name: "Siti",
 			Conv: bot.Conversation{Channel: bot.WhatsApp, User: "14155550100"}}, Take, "pn"},
 		{"broadcast list message answers the sender", broadcastList, with(base(bot.KindText), func(m *bot.Message) { m.Text = "info" }), Take, "pn"},
+		{"WhatsApp's announcements", dm("M1", types.PSAJID, text("Pembaruan keamanan")), bot.Message{ID: "M1", Time: t0, Conv: bot.Conversation{Channel: bot.WhatsApp}}, SkipServer, ""},
 		{"group", group, bot.Message{ID: "M1", Time: t0, Conv: bot.Conversation{Channel: bot.WhatsApp}}, SkipGroup, ""},
 		{"status broadcast", status, bot.Message{ID: "M1", Time: t0, Conv: bot.Conversation{Channel: bot.WhatsApp}}, SkipStatus, ""},
 		{"newsletter", newsletter, bot.Message{ID: "M1", Time: t0, Conv: bot.Conversation{Channel: bot.WhatsApp}}, SkipNewsletter, ""},
