@@ -743,3 +743,33 @@ func TestBroadcastGroupLost(t *testing.T) {
 		t.Fatalf("%s %+v", done.Status, done.Counts)
 	}
 }
+
+type banned struct{ until time.Time }
+
+func (b banned) BulkAllowed() (bool, time.Time) { return !time.Now().Before(b.until), b.until }
+
+// TestBroadcastWaitsOutWhatsAppBan: while the WhatsApp channel says bulk
+// sending is not allowed (a temporary ban), nothing goes out on it;
+// Telegram carries on; afterwards WhatsApp is served.
+func TestBroadcastWaitsOutWhatsAppBan(t *testing.T) {
+	w, _ := newBCWorld(t)
+	population(t, w.s, 20, 0)
+	b := w.create(t, bot.Audience{})
+	ban := banned{until: time.Now().Add(400 * time.Millisecond)}
+	f := w.newFanout(t, w.s, "W", nil, time.Minute)
+	f.SetBulkChecker(bot.WhatsApp, ban)
+	ctx, cancel := context.WithCancel(context.Background())
+	fdone := make(chan struct{})
+	go func() { defer close(fdone); f.Run(ctx) }()
+	w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	cancel()
+	<-fdone
+	for _, ts := range w.channel.times[bot.WhatsApp] {
+		if ts.Before(ban.until) {
+			t.Fatalf("a WhatsApp message went out at %s, during the ban (until %s)", ts, ban.until)
+		}
+	}
+	if len(w.channel.times[bot.WhatsApp]) != 10 || len(w.channel.times[bot.Telegram]) != 10 {
+		t.Fatalf("sent %d on WhatsApp, %d on Telegram; want 10 each", len(w.channel.times[bot.WhatsApp]), len(w.channel.times[bot.Telegram]))
+	}
+}
