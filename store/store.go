@@ -95,5 +95,40 @@ func Connect(ctx context.Context, url string) (redis.UniversalClient, error) {
 	return rdb, nil
 }
 
+// Endpoint says where Redis is: a single node (URL), a Cluster (its seed
+// addresses) or a Sentinel-managed primary (its sentinels and name).
+type Endpoint struct {
+	URL            string   // redis://[user:pass@]host:port/db or rediss://
+	ClusterAddrs   []string // host:port of some Cluster nodes
+	SentinelAddrs  []string // host:port of the sentinels
+	SentinelMaster string   // the primary's name in Sentinel
+	Username       string   // for Cluster and Sentinel (a URL carries its own)
+	Password       string
+}
+
+// Open connects to the Redis the endpoint names and checks it answers.
+func Open(ctx context.Context, e Endpoint) (redis.UniversalClient, error) {
+	var rdb redis.UniversalClient
+	var where string
+	switch {
+	case len(e.ClusterAddrs) > 0:
+		rdb = redis.NewClusterClient(&redis.ClusterOptions{Addrs: e.ClusterAddrs, Username: e.Username, Password: e.Password})
+		where = "cluster " + strings.Join(e.ClusterAddrs, ",")
+	case e.SentinelMaster != "":
+		rdb = redis.NewFailoverClient(&redis.FailoverOptions{MasterName: e.SentinelMaster, SentinelAddrs: e.SentinelAddrs,
+			Username: e.Username, Password: e.Password})
+		where = "sentinel " + e.SentinelMaster
+	default:
+		return Connect(ctx, e.URL)
+	}
+	pctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	if err := rdb.Ping(pctx).Err(); err != nil {
+		rdb.Close()
+		return nil, fmt.Errorf("connect to redis %s: %w", where, err)
+	}
+	return rdb, nil
+}
+
 // isNil reports a go-redis "no such key".
 func isNil(err error) bool { return errors.Is(err, redis.Nil) }

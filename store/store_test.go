@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -21,6 +23,13 @@ func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
 // twoStores returns two stores on two clients with one prefix: two
 // processes sharing a Redis.
 func twoStores(t *testing.T) (*store.Store, *store.Store) {
+	if clusterAddrs != nil { // running under TestCluster
+		prefix := fmt.Sprintf("cl%d", time.Now().UnixNano())
+		a := redis.NewClusterClient(&redis.ClusterOptions{Addrs: clusterAddrs})
+		b := redis.NewClusterClient(&redis.ClusterOptions{Addrs: clusterAddrs})
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return store.New(a, store.Options{Prefix: prefix}), store.New(b, store.Options{Prefix: prefix})
+	}
 	rdb, prefix := redistest.Client(t)
 	other := redistest.ClientWithPrefix(t, prefix)
 	return store.New(rdb, store.Options{Prefix: prefix}), store.New(other, store.Options{Prefix: prefix})

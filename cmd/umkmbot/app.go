@@ -45,16 +45,16 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	url := cfg.RedisURL
-	if url == "" {
+	endpoint := cfg.Redis
+	if !cfg.UsesRedis() {
 		emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: cfg.DataDir, Logger: log})
 		if err != nil {
 			return nil, fmt.Errorf("open embedded store in %s: %w", cfg.DataDir, err)
 		}
 		a.Embedded = emb
-		url = emb.URL()
+		endpoint = store.Endpoint{URL: emb.URL()}
 	}
-	a.Redis, err = store.Connect(ctx, url)
+	a.Redis, err = store.Open(ctx, endpoint)
 	if err != nil {
 		a.Close()
 		return nil, err

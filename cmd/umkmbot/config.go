@@ -8,22 +8,25 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/umkmbot/umkmbot/store"
 )
 
 // Config is the whole configuration, from environment variables (secrets
 // also from NAME_FILE) and flags, validated before anything starts.
 type Config struct {
-	RedisURL    string        // REDIS_URL; empty: the embedded store
-	RedisPrefix string        // REDIS_PREFIX
-	DataDir     string        // DATA_DIR
-	Region      string        // REGION: embedded region name or code, or a .toml path
-	MarketFile  string        // MARKETPLACE_FILE: marketplace rules and permit facts; empty: the embedded ones
-	DefaultLang string        // DEFAULT_LANG
-	StateTTL    time.Duration // STATE_TTL
-	ResumeAfter time.Duration // RESUME_AFTER
-	MaxPerNIK   int           // MAX_REGISTRATIONS_PER_NIK
-	LogLevel    slog.Level    // LOG_LEVEL
-	Instance    string        // INSTANCE_ID: this process's name in leases
+	RedisURL    string         // REDIS_URL; empty (and no cluster/sentinel): the embedded store
+	Redis       store.Endpoint // REDIS_URL, or REDIS_CLUSTER_ADDRS, or REDIS_SENTINEL_MASTER + REDIS_SENTINEL_ADDRS
+	RedisPrefix string         // REDIS_PREFIX
+	DataDir     string         // DATA_DIR
+	Region      string         // REGION: embedded region name or code, or a .toml path
+	MarketFile  string         // MARKETPLACE_FILE: marketplace rules and permit facts; empty: the embedded ones
+	DefaultLang string         // DEFAULT_LANG
+	StateTTL    time.Duration  // STATE_TTL
+	ResumeAfter time.Duration  // RESUME_AFTER
+	MaxPerNIK   int            // MAX_REGISTRATIONS_PER_NIK
+	LogLevel    slog.Level     // LOG_LEVEL
+	Instance    string         // INSTANCE_ID: this process's name in leases
 
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
@@ -43,6 +46,26 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Instance:    or(getenv("INSTANCE_ID"), fmt.Sprintf("%s-%d", host, os.Getpid())),
 	}
 	var errs []string
+	c.Redis = store.Endpoint{
+		URL:            c.RedisURL,
+		ClusterAddrs:   list(getenv("REDIS_CLUSTER_ADDRS")),
+		SentinelAddrs:  list(getenv("REDIS_SENTINEL_ADDRS")),
+		SentinelMaster: getenv("REDIS_SENTINEL_MASTER"),
+		Username:       getenv("REDIS_USERNAME"),
+		Password:       secret(getenv, "REDIS_PASSWORD"),
+	}
+	kinds := 0
+	for _, set := range []bool{c.RedisURL != "", len(c.Redis.ClusterAddrs) > 0, c.Redis.SentinelMaster != ""} {
+		if set {
+			kinds++
+		}
+	}
+	if kinds > 1 {
+		errs = append(errs, "set only one of REDIS_URL, REDIS_CLUSTER_ADDRS and REDIS_SENTINEL_MASTER")
+	}
+	if c.Redis.SentinelMaster != "" && len(c.Redis.SentinelAddrs) == 0 {
+		errs = append(errs, "REDIS_SENTINEL_MASTER needs REDIS_SENTINEL_ADDRS (host:port,host:port)")
+	}
 	dur := func(name string, def time.Duration) time.Duration {
 		v := getenv(name)
 		if v == "" {
@@ -93,6 +116,22 @@ func secret(getenv func(string) string, name string) string {
 		}
 	}
 	return ""
+}
+
+// UsesRedis reports whether a real Redis is configured (else the embedded store).
+func (c Config) UsesRedis() bool {
+	return c.RedisURL != "" || len(c.Redis.ClusterAddrs) > 0 || c.Redis.SentinelMaster != ""
+}
+
+// list splits "a, b,c" into its non-empty parts.
+func list(v string) []string {
+	var out []string
+	for _, p := range strings.Split(v, ",") {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
 }
 
 func or(v, def string) string {

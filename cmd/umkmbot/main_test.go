@@ -134,3 +134,33 @@ func TestConfigValidation(t *testing.T) {
 		t.Fatalf("REDIS_URL_FILE: %q, %v", cfg.RedisURL, err)
 	}
 }
+
+func TestRedisEndpoints(t *testing.T) {
+	get := func(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
+	cfg, err := loadConfig(get(map[string]string{"REDIS_CLUSTER_ADDRS": "10.0.0.1:6379, 10.0.0.2:6379", "REDIS_PASSWORD": "s"}))
+	if err != nil || !cfg.UsesRedis() || len(cfg.Redis.ClusterAddrs) != 2 || cfg.Redis.Password != "s" {
+		t.Fatalf("cluster config = %+v, %v", cfg.Redis, err)
+	}
+	if _, err := loadConfig(get(map[string]string{"REDIS_URL": "redis://x:6379", "REDIS_CLUSTER_ADDRS": "y:6379"})); err == nil {
+		t.Fatal("two Redis endpoints accepted")
+	}
+	if _, err := loadConfig(get(map[string]string{"REDIS_SENTINEL_MASTER": "mymaster"})); err == nil {
+		t.Fatal("a sentinel master without sentinels accepted")
+	}
+	if cfg, _ := loadConfig(get(nil)); cfg.UsesRedis() {
+		t.Fatal("no Redis configured, yet not the embedded store")
+	}
+}
+
+// TestExportOnCluster registers and exports on a Redis Cluster: the whole program works
+// against Cluster, not only the store's scripts.
+func TestExportOnCluster(t *testing.T) {
+	c := redistest.NewCluster(t, 3)
+	env := map[string]string{"REDIS_CLUSTER_ADDRS": strings.Join(c.Options().Addrs, ",")}
+	if chat := umkmbot(t, env, registration, "chat"); !strings.Contains(chat, "UMKM-3214-000001") {
+		t.Fatalf("chat on the cluster did not register:\n%s", chat)
+	}
+	if rows := readCSV(t, umkmbot(t, env, "", "export", "registrations", "--format", "csv")); len(rows) != 2 {
+		t.Fatalf("export on the cluster has %d rows", len(rows))
+	}
+}

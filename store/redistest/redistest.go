@@ -310,7 +310,7 @@ type proc struct {
 
 // start runs redis-server on 127.0.0.1:port without persistence and waits
 // until it answers PING.
-func start(port int, dir string) (*proc, error) {
+func start(port int, dir string, extra ...string) (*proc, error) {
 	p := &proc{
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
 		out:  &syncBuffer{},
@@ -320,6 +320,7 @@ func start(port int, dir string) (*proc, error) {
 		"--port", strconv.Itoa(port), "--bind", "127.0.0.1",
 		"--save", "", "--appendonly", "no", "--protected-mode", "no",
 		"--dir", dir)
+	p.cmd.Args = append(p.cmd.Args, extra...)
 	p.cmd.Stdout, p.cmd.Stderr = p.out, p.out
 	p.cmd.SysProcAttr = sysProcAttr()
 	p.cmd.WaitDelay = 2 * time.Second

@@ -1,0 +1,39 @@
+package store_test
+
+import (
+	"testing"
+
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+// clusterAddrs, while set, makes twoStores build its stores on a Redis
+// Cluster (tests in this package do not run in parallel).
+var clusterAddrs []string
+
+// TestCluster runs the store's tests against a three-master Redis Cluster
+// on loopback: every script and transaction must touch one slot, which the
+// {hash tags} in the keys promise. A key a script touches in another slot
+// fails with CROSSSLOT here, while a single node would hide it.
+func TestCluster(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a three-node cluster")
+	}
+	c := redistest.NewCluster(t, 3)
+	clusterAddrs = c.Options().Addrs
+	defer func() { clusterAddrs = nil }()
+	for name, test := range map[string]func(*testing.T){
+		"StateCompareAndSet":         TestStateCompareAndSet,
+		"StateNoLostUpdate":          TestStateNoLostUpdate,
+		"Inbox":                      TestInbox,
+		"RegistrationNumbersAndNIK":  TestRegistrationNumbersAndNIK,
+		"RegistrationConcurrent":     TestRegistrationConcurrent,
+		"ProductsCRUD":               TestProductsCRUD,
+		"ProductsConcurrentCreate":   TestProductsConcurrentCreate,
+		"NearestOutlets":             TestNearestOutlets,
+		"CurationLifecycle":          TestCurationLifecycle,
+		"CurationConcurrentDecision": TestCurationConcurrentDecision,
+		"CurationConcurrentSubmit":   TestCurationConcurrentSubmit,
+	} {
+		t.Run(name, test)
+	}
+}
