@@ -9,6 +9,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -20,9 +22,16 @@ var trainingNow = time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
 // trainingStores returns two stores (two clients, one prefix) on a fixed clock.
 func trainingStores(t *testing.T, now *time.Time) (*store.Store, *store.Store) {
 	t.Helper()
+	clock := func() time.Time { return *now }
+	if clusterAddrs != nil { // running under TestTrainingsCluster
+		prefix := fmt.Sprintf("tcl%d", time.Now().UnixNano())
+		a := redis.NewClusterClient(&redis.ClusterOptions{Addrs: clusterAddrs})
+		b := redis.NewClusterClient(&redis.ClusterOptions{Addrs: clusterAddrs})
+		t.Cleanup(func() { a.Close(); b.Close() })
+		return store.New(a, store.Options{Prefix: prefix, Now: clock}), store.New(b, store.Options{Prefix: prefix, Now: clock})
+	}
 	rdb, prefix := redistest.Client(t)
 	other := redistest.ClientWithPrefix(t, prefix)
-	clock := func() time.Time { return *now }
 	return store.New(rdb, store.Options{Prefix: prefix, Now: clock}), store.New(other, store.Options{Prefix: prefix, Now: clock})
 }
 
