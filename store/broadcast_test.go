@@ -13,7 +13,6 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/store"
-	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
 const bcRegion = "32.14"
@@ -127,8 +126,7 @@ func (w *bcWorld) newFanout(t testing.TB, s *store.Store, owner string, rates ma
 
 func newBCWorld(t testing.TB) (*bcWorld, *store.Store) {
 	t.Helper()
-	rdb, prefix := redistest.Client(t)
-	other := redistest.ClientWithPrefix(t, prefix)
+	rdb, other, prefix := clientPair(t)
 	w := &bcWorld{s: store.New(rdb, store.Options{Prefix: prefix}), channel: newFakeChannel()}
 	cat, err := bot.NewCatalog(locales.FS, nil)
 	if err != nil {

@@ -10,8 +10,9 @@ import (
 // Cluster (tests in this package do not run in parallel).
 var clusterAddrs []string
 
-// TestCluster runs the store's tests against a three-master Redis Cluster
-// on loopback: every script and transaction must touch one slot, which the
+// TestCluster runs the store's tests (state, inbox, registrations,
+// products, outlets, curation, trainings, reminders, broadcasts) against a
+// three-master Redis Cluster on loopback: every script and transaction must touch one slot, which the
 // {hash tags} in the keys promise. A key a script touches in another slot
 // fails with CROSSSLOT here, while a single node would hide it.
 func TestCluster(t *testing.T) {
@@ -22,17 +23,41 @@ func TestCluster(t *testing.T) {
 	clusterAddrs = c.Options().Addrs
 	defer func() { clusterAddrs = nil }()
 	for name, test := range map[string]func(*testing.T){
-		"StateCompareAndSet":         TestStateCompareAndSet,
-		"StateNoLostUpdate":          TestStateNoLostUpdate,
-		"Inbox":                      TestInbox,
-		"RegistrationNumbersAndNIK":  TestRegistrationNumbersAndNIK,
-		"RegistrationConcurrent":     TestRegistrationConcurrent,
-		"ProductsCRUD":               TestProductsCRUD,
-		"ProductsConcurrentCreate":   TestProductsConcurrentCreate,
-		"NearestOutlets":             TestNearestOutlets,
-		"CurationLifecycle":          TestCurationLifecycle,
-		"CurationConcurrentDecision": TestCurationConcurrentDecision,
-		"CurationConcurrentSubmit":   TestCurationConcurrentSubmit,
+		"StateCompareAndSet":               TestStateCompareAndSet,
+		"StateNoLostUpdate":                TestStateNoLostUpdate,
+		"Inbox":                            TestInbox,
+		"RegistrationNumbersAndNIK":        TestRegistrationNumbersAndNIK,
+		"RegistrationConcurrent":           TestRegistrationConcurrent,
+		"ProductsCRUD":                     TestProductsCRUD,
+		"ProductsConcurrentCreate":         TestProductsConcurrentCreate,
+		"NearestOutlets":                   TestNearestOutlets,
+		"CurationLifecycle":                TestCurationLifecycle,
+		"CurationConcurrentDecision":       TestCurationConcurrentDecision,
+		"CurationConcurrentSubmit":         TestCurationConcurrentSubmit,
+		"EnrolConcurrent":                  TestEnrolConcurrent,
+		"EnrolFullWithoutWaitlist":         TestEnrolFullWithoutWaitlistStoresNothing,
+		"EnrolClosed":                      TestEnrolClosed,
+		"CancelPromotes":                   TestCancelPromotes,
+		"CancelRace":                       TestCancelRace,
+		"CapacityEdit":                     TestCapacityEdit,
+		"CheckIn":                          TestCheckIn,
+		"EnrolmentsOfAndTrainings":         TestEnrolmentsOfAndTrainings,
+		"SeatInvariant":                    TestSeatInvariant,
+		"RemindersOncePerParticipant":      TestRemindersOncePerParticipant,
+		"RemindersAfterRestart":            TestRemindersAfterRestart,
+		"RemindersTooLate":                 TestRemindersTooLate,
+		"RemindersRun":                     TestRemindersRun,
+		"NoticesQueue":                     TestNoticesQueue,
+		"BroadcastTwoProcessesTenThousand": TestBroadcastTwoProcessesTenThousand,
+		"BroadcastWorkerCrash":             TestBroadcastWorkerCrash,
+		"BroadcastSegments":                TestBroadcastSegments,
+		"BroadcastControl":                 TestBroadcastControl,
+		"BroadcastCancelStops":             TestBroadcastCancelStops,
+		"RateLimiterSlowDown":              TestRateLimiterSlowDown,
+		"DeliveryRecords":                  TestDeliveryRecords,
+		"BroadcastSendOutcomes":            TestBroadcastSendOutcomes,
+		"BroadcastTrainingAudience":        TestBroadcastTrainingAudience,
+		"BroadcastWaitsOutWhatsAppBan":     TestBroadcastWaitsOutWhatsAppBan,
 	} {
 		t.Run(name, test)
 	}

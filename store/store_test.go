@@ -23,16 +23,22 @@ func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
 // twoStores returns two stores on two clients with one prefix: two
 // processes sharing a Redis.
 func twoStores(t *testing.T) (*store.Store, *store.Store) {
-	if clusterAddrs != nil { // running under TestCluster
+	a, b, prefix := clientPair(t)
+	return store.New(a, store.Options{Prefix: prefix}), store.New(b, store.Options{Prefix: prefix})
+}
+
+// clientPair returns two Redis clients and a fresh key prefix: the
+// package's redis-server, or the cluster while TestCluster runs.
+func clientPair(t testing.TB) (redis.UniversalClient, redis.UniversalClient, string) {
+	if clusterAddrs != nil {
 		prefix := fmt.Sprintf("cl%d", time.Now().UnixNano())
 		a := redis.NewClusterClient(&redis.ClusterOptions{Addrs: clusterAddrs})
 		b := redis.NewClusterClient(&redis.ClusterOptions{Addrs: clusterAddrs})
 		t.Cleanup(func() { a.Close(); b.Close() })
-		return store.New(a, store.Options{Prefix: prefix}), store.New(b, store.Options{Prefix: prefix})
+		return a, b, prefix
 	}
 	rdb, prefix := redistest.Client(t)
-	other := redistest.ClientWithPrefix(t, prefix)
-	return store.New(rdb, store.Options{Prefix: prefix}), store.New(other, store.Options{Prefix: prefix})
+	return rdb, redistest.ClientWithPrefix(t, prefix), prefix
 }
 
 var conv = bot.Conversation{Channel: bot.Telegram, User: "42"}
