@@ -73,7 +73,8 @@ type Submitter interface {
 // Config tunes the adapter. Zero values switch a feature off, except where
 // a default is named; DefaultConfig has the recommended settings.
 type Config struct {
-	MaxAge time.Duration // messages older than this (offline queue after downtime) are logged, not answered; 0: answer all
+	MaxAge      time.Duration // messages older than this (offline queue after downtime) are logged, not answered; 0: answer all
+	AllowGroups bool          // also serve group chats: each group is one conversation
 
 	RatePerMinute int           // messages per minute over all chats; 0: no global limit
 	Burst         int           // how many may go out back to back before the per-minute pace applies (default 1)
@@ -206,7 +207,7 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 	a := &Adapter{
 		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay,
 		log:     o.Log.With("channel", bot.WhatsApp),
-		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs},
+		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs, AllowGroups: cfg.AllowGroups},
 		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst, cfg.ChatGap, cfg.Jitter),
 		signals: make(chan any, 16),
 		up:      make(chan struct{}),

@@ -45,6 +45,9 @@ type Converter struct {
 	MaxAge time.Duration    // older messages are skipped (SkipOld); 0: no limit
 	Now    func() time.Time // default time.Now
 	LIDs   LIDResolver      // optional: whatsmeow's LID store
+	// AllowGroups takes group chats too: the group is one conversation
+	// (as on Telegram), answered in the group, with no phone of its own.
+	AllowGroups bool
 }
 
 // Sender says how the sender of a converted message was identified, for logs.
@@ -69,8 +72,10 @@ func (c Converter) Convert(ctx context.Context, evt *events.Message) (bot.Messag
 		return msg, who, SkipStatus
 	case info.Chat.Server == types.NewsletterServer || evt.NewsletterMeta != nil:
 		return msg, who, SkipNewsletter
-	case info.IsGroup && !info.Chat.IsBroadcastList(), info.Chat.Server == types.GroupServer:
+	case (info.IsGroup && !info.Chat.IsBroadcastList() || info.Chat.Server == types.GroupServer) && !c.AllowGroups:
 		return msg, who, SkipGroup
+	case info.Chat.Server == types.GroupServer:
+		return c.group(evt, msg)
 	case info.Chat.Server != types.BroadcastServer && !isPersonServer(info.Chat.Server):
 		return msg, who, SkipServer
 	}
@@ -93,6 +98,22 @@ func (c Converter) Convert(ctx context.Context, evt *events.Message) (bot.Messag
 		if p, err := bot.NormalizePhone(msg.Contact.Phone); err == nil && p == msg.Phone {
 			msg.Contact.Self = true
 		}
+	}
+	return msg, who, Take
+}
+
+// group converts a message of an allowed group chat: the conversation is
+// the group ("<id>@g.us"), so the bot answers there; it has no phone.
+func (c Converter) group(evt *events.Message, msg bot.Message) (bot.Message, Sender, Skip) {
+	info := evt.Info
+	who := Sender{User: info.Chat.User + groupSuffix, Chat: info.Chat, From: info.Sender, Resolved: "group"}
+	msg.Conv.User = who.User
+	msg.Name = strings.TrimSpace(info.PushName)
+	if c.MaxAge > 0 && !info.Timestamp.IsZero() && c.now().Sub(info.Timestamp) > c.MaxAge {
+		return msg, who, SkipOld
+	}
+	if evt.IsEdit || evt.Message == nil || !fillContent(&msg, evt.Message) {
+		return msg, who, SkipNoContent
 	}
 	return msg, who, Take
 }

@@ -190,3 +190,22 @@ func TestImageRefRoundTrip(t *testing.T) {
 		}
 	}
 }
+
+// With AllowGroups a group chat is one conversation, answered in the group,
+// with no phone (so registration asks for one); without it groups are skipped.
+func TestConvertAllowedGroup(t *testing.T) {
+	g := dm("G1", pnJID(siti), text("halo"))
+	g.Info.Chat, g.Info.IsGroup = types.NewJID("120363025246125888", types.GroupServer), true
+	if _, _, skip := (Converter{}).Convert(context.Background(), g); skip != SkipGroup {
+		t.Fatalf("group without AllowGroups: skip = %q", skip)
+	}
+	got, who, skip := (Converter{AllowGroups: true}).Convert(context.Background(), g)
+	want := bot.Conversation{Channel: bot.WhatsApp, User: "120363025246125888@g.us"}
+	if skip != Take || got.Conv != want || got.Phone != "" || got.Text != "halo" || who.Resolved != "group" {
+		t.Fatalf("allowed group = %+v, %+v, %q", got, who, skip)
+	}
+	jid, err := ChatJID(got.Conv.User)
+	if err != nil || jid != g.Info.Chat {
+		t.Fatalf("replies go to %v, %v; want the group %v", jid, err, g.Info.Chat)
+	}
+}

@@ -13,6 +13,9 @@ import (
 // than phone digits (see ConvUser).
 const lidSuffix = "@" + types.HiddenUserServer
 
+// groupSuffix marks a group conversation: "<group id>@g.us".
+const groupSuffix = "@" + types.GroupServer
+
 // PhoneJID returns the WhatsApp user id of an Indonesian mobile number
 // written any way people write it: 0812…, +62 812-…, 62812…, 0062…, or a
 // whole id 62812…@s.whatsapp.net (a :device part is dropped). Anything
@@ -70,6 +73,9 @@ func ConvUser(jid types.JID) (string, error) {
 func ChatJID(user string) (types.JID, error) {
 	if lid, ok := strings.CutSuffix(user, lidSuffix); ok && isDigits(lid) {
 		return types.NewJID(lid, types.HiddenUserServer), nil
+	}
+	if g, ok := strings.CutSuffix(user, groupSuffix); ok && g != "" && !strings.ContainsAny(g, "@:") {
+		return types.NewJID(g, types.GroupServer), nil
 	}
 	if isDigits(user) {
 		return types.NewJID(user, types.DefaultUserServer), nil

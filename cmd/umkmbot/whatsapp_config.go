@@ -61,6 +61,7 @@ func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error
 	w.Enabled = boolean("WHATSAPP_ENABLED", w.DSN != "")
 	a := &w.Adapter
 	a.MaxAge = dur("WHATSAPP_MAX_AGE", a.MaxAge)
+	a.AllowGroups = boolean("WHATSAPP_ALLOW_GROUPS", false)
 	a.RatePerMinute = integer("WHATSAPP_RATE_PER_MINUTE", a.RatePerMinute, 0)
 	a.Burst = integer("WHATSAPP_BURST", a.Burst, 1)
 	a.ChatGap = dur("WHATSAPP_CHAT_GAP", a.ChatGap)
