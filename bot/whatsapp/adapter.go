@@ -224,8 +224,15 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 // Attach configures a whatsmeow client for the adapter: acknowledgements
 // only after the handler returned success (synchronous ack), automatic
 // reconnects, and the adapter's event handler.
+//
+// The synchronous ack needs the decrypted-event buffer: whatsmeow keeps
+// the plaintext of each message in the device store until the handler
+// succeeded. Without it a message whose queueing failed is lost all the
+// same: its redelivery cannot be decrypted a second time (the Signal
+// counter has moved on), and whatsmeow skips and acknowledges it.
 func (a *Adapter) Attach(cli *whatsmeow.Client) {
 	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
 	cli.EnableAutoReconnect = true
 	cli.InitialAutoReconnect = true
 	cli.AddEventHandlerWithSuccessStatus(a.HandleEvent)
