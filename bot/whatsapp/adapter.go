@@ -65,10 +65,10 @@ type (
 
 var _ Client = (*whatsmeow.Client)(nil)
 var (
-	_ connector      = (*whatsmeow.Client)(nil)
-	_ readMarker     = (*whatsmeow.Client)(nil)
-	_ presenceSender = (*whatsmeow.Client)(nil)
-	_ idMaker        = (*whatsmeow.Client)(nil)
+	_ connector         = (*whatsmeow.Client)(nil)
+	_ readMarker        = (*whatsmeow.Client)(nil)
+	_ presenceSender    = (*whatsmeow.Client)(nil)
+	_ idMaker           = (*whatsmeow.Client)(nil)
 	_ fileDownloader    = (*whatsmeow.Client)(nil)
 	_ presenceAnnouncer = (*whatsmeow.Client)(nil)
 	_ numberChecker     = (*whatsmeow.Client)(nil)
