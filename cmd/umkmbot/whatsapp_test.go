@@ -148,11 +148,29 @@ func TestRedisRelay(t *testing.T) {
 	r := redisRelay{rdb: rdb, key: store.New(rdb, store.Options{Prefix: prefix}).Key("wa", "relay")}
 	ctx := context.Background()
 	for _, s := range []string{"a", "b"} {
-		if err := r.Push(ctx, []byte(s)); err != nil {
-			t.Fatal(err)
+		if dropped, err := r.Push(ctx, []byte(s), 3); err != nil || dropped != 0 {
+			t.Fatalf("Push = %d, %v", dropped, err)
 		}
 	}
 	for _, want := range []string{"a", "b", ""} {
+		got, err := r.Pop(ctx, time.Second)
+		if err != nil || string(got) != want {
+			t.Errorf("Pop = %q, %v; want %q", got, err, want)
+		}
+	}
+	// Bounded: the oldest items go when it overflows, and are counted.
+	var dropped int64
+	for _, s := range []string{"1", "2", "3", "4", "5"} {
+		n, err := r.Push(ctx, []byte(s), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dropped += n
+	}
+	if n, _ := rdb.LLen(ctx, r.key).Result(); n != 3 || dropped != 2 {
+		t.Errorf("relay holds %d, dropped %d; want 3, 2", n, dropped)
+	}
+	for _, want := range []string{"3", "4", "5", ""} {
 		got, err := r.Pop(ctx, time.Second)
 		if err != nil || string(got) != want {
 			t.Errorf("Pop = %q, %v; want %q", got, err, want)
