@@ -16,7 +16,7 @@ type waConfig struct {
 	// DeviceName (WHATSAPP_DEVICE_NAME) is how the bot's phone lists the
 	// linked device; WhatsApp takes it at pairing.
 	DeviceName string
-	Adapter whatsapp.Config
+	Adapter    whatsapp.Config
 }
 
 // loadWhatsAppConfig reads the WhatsApp settings over the recommended
