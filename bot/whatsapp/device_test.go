@@ -42,8 +42,13 @@ func TestDeviceStoreOpensAndUpgrades(t *testing.T) {
 			cli := whatsmeow.NewClient(dev, nil)
 			a := New(Config{}, cli, nil, Options{})
 			a.Attach(cli)
-			if !cli.SynchronousAck || !cli.EnableAutoReconnect || !cli.InitialAutoReconnect {
-				t.Errorf("client: synchronous ack %v, auto reconnect %v/%v", cli.SynchronousAck, cli.EnableAutoReconnect, cli.InitialAutoReconnect)
+			if !cli.SynchronousAck || !cli.EnableDecryptedEventBuffer || !cli.EnableAutoReconnect || !cli.InitialAutoReconnect {
+				t.Errorf("client: synchronous ack %v, decrypted-event buffer %v, auto reconnect %v/%v",
+					cli.SynchronousAck, cli.EnableDecryptedEventBuffer, cli.EnableAutoReconnect, cli.InitialAutoReconnect)
+			}
+			var n int // the buffer's table, in the schema whatsmeow's upgrade created
+			if err := ds.db.QueryRowContext(ctx, "SELECT count(*) FROM whatsmeow_event_buffer").Scan(&n); err != nil {
+				t.Errorf("decrypted-event buffer table: %v", err)
 			}
 		}
 		if err := ds.Close(); err != nil {
