@@ -80,3 +80,32 @@ func TestFetchCapsDownloadedBytes(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkFetchOversized: memory per Fetch of a 4 MB photo declared as
+// 100 bytes under a 64 kB cap. The download stops at the cap, so B/op
+// stays near the cap, not the file.
+func BenchmarkFetchOversized(b *testing.B) {
+	big := make([]byte, 4<<20)
+	rand.Read(big)
+	t := &testing.T{}
+	var body []byte
+	var im *waE2E.ImageMessage
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) { w.Write(body) }))
+	defer srv.Close()
+	body, im = encryptImage(t, srv.URL+"/big", big, 100)
+	ds, err := OpenDeviceStore(context.Background(), SQLitePath(b.TempDir()), nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer ds.Close()
+	cli := whatsmeow.NewClient(ds.NewDevice(), nil)
+	cli.SetMediaHTTPClient(srv.Client())
+	a := New(Config{MaxMediaBytes: 64 << 10}, cli, nil, Options{})
+	ref := imageRef(im)
+	b.ReportAllocs()
+	for b.Loop() {
+		if _, err := a.Fetch(context.Background(), ref); !errors.Is(err, ErrTooLarge) {
+			b.Fatal(err)
+		}
+	}
+}
