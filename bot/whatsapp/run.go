@@ -84,7 +84,7 @@ func (a *Adapter) loadStatus(ctx context.Context) {
 // says how long no process may connect: Config.ReplacedWait, doubled for
 // each replacement in a row up to 6 hours. A connection that lasted an
 // hour ends the row.
-func (a *Adapter) replaced() time.Time {
+func (a *Adapter) replaced() {
 	now := a.clock.Now()
 	a.mu.Lock()
 	n := a.status.Replaced
@@ -100,7 +100,6 @@ func (a *Adapter) replaced() time.Time {
 		"No serve process connects again before the pause ends, so the two do not replace each other forever. "+
 		"Stop the other client; if it must stay, unlink one of them on the phone (WhatsApp → Linked devices).",
 		"times_in_a_row", n, "until", until.In(bot.Jakarta).Format(time.RFC3339))
-	return until
 }
 
 // acquire waits for the end of a temporary ban and for the lease; false
