@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/appstate"
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
@@ -51,18 +52,26 @@ type (
 	idMaker interface {
 		GenerateMessageID() types.MessageID
 	}
-	downloader interface {
-		Download(ctx context.Context, msg whatsmeow.DownloadableMessage) ([]byte, error)
+	fileDownloader interface {
+		DownloadToFile(ctx context.Context, msg whatsmeow.DownloadableMessage, file whatsmeow.File) error
+	}
+	presenceAnnouncer interface {
+		SendPresence(ctx context.Context, state types.Presence) error
+	}
+	numberChecker interface {
+		IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	}
 )
 
 var _ Client = (*whatsmeow.Client)(nil)
 var (
-	_ connector      = (*whatsmeow.Client)(nil)
-	_ readMarker     = (*whatsmeow.Client)(nil)
-	_ presenceSender = (*whatsmeow.Client)(nil)
-	_ idMaker        = (*whatsmeow.Client)(nil)
-	_ downloader     = (*whatsmeow.Client)(nil)
+	_ connector         = (*whatsmeow.Client)(nil)
+	_ readMarker        = (*whatsmeow.Client)(nil)
+	_ presenceSender    = (*whatsmeow.Client)(nil)
+	_ idMaker           = (*whatsmeow.Client)(nil)
+	_ fileDownloader    = (*whatsmeow.Client)(nil)
+	_ presenceAnnouncer = (*whatsmeow.Client)(nil)
+	_ numberChecker     = (*whatsmeow.Client)(nil)
 )
 
 // Submitter takes a converted message durably: the dispatcher.
@@ -88,7 +97,13 @@ type Config struct {
 	TimelockPause time.Duration // how long bulk sending stops after a reach-out time lock (default 24h)
 	SubmitTimeout time.Duration // how long the event handler waits for the dispatcher (default 10s)
 	MaxChunk      int           // longest piece of text sent (default MaxChunk)
-	MaxMediaBytes int64         // largest media Fetch downloads (default 5 MB)
+	MaxMediaBytes int64         // largest media Fetch downloads, counted on the bytes received (default 5 MB)
+
+	BanWait      time.Duration // wait after a temporary ban that names no end (default 1h)
+	ReplacedWait time.Duration // first wait after another client replaced the connection; doubles while it repeats, up to 6h (default 10m)
+
+	RelayMaxAge time.Duration // relayed replies older than this when the holder takes them are dropped, counted and logged (default 15m)
+	RelayMax    int           // most replies kept on the relay; older ones are dropped when it overflows (default 10000)
 
 	LeaseKey string        // Redis key of the connection lease
 	LeaseTTL time.Duration // lifetime of the lease without renewal (default 30s)
@@ -113,6 +128,10 @@ func DefaultConfig() Config {
 		SubmitTimeout: 10 * time.Second,
 		MaxChunk:      MaxChunk,
 		MaxMediaBytes: 5 << 20,
+		BanWait:       time.Hour,
+		ReplacedWait:  10 * time.Minute,
+		RelayMaxAge:   15 * time.Minute,
+		RelayMax:      10000,
 		LeaseTTL:      30 * time.Second,
 	}
 }
@@ -137,6 +156,18 @@ func (c *Config) fill() {
 	if c.LeaseTTL <= 0 {
 		c.LeaseTTL = d.LeaseTTL
 	}
+	if c.BanWait <= 0 {
+		c.BanWait = d.BanWait
+	}
+	if c.ReplacedWait <= 0 {
+		c.ReplacedWait = d.ReplacedWait
+	}
+	if c.RelayMaxAge <= 0 {
+		c.RelayMaxAge = d.RelayMaxAge
+	}
+	if c.RelayMax <= 0 {
+		c.RelayMax = d.RelayMax
+	}
 	if c.LeaseKey == "" {
 		c.LeaseKey = "whatsapp:connection"
 	}
@@ -149,6 +180,7 @@ func (c *Config) fill() {
 type Stats struct {
 	Received, Skipped, Old, Submitted, SubmitFailed atomic.Int64
 	Sent, SendFailed, Retried, Relayed              atomic.Int64
+	RelayStale, RelayDropped                        atomic.Int64 // relayed replies dropped as too old, or when the relay overflowed
 }
 
 // Options are the adapter's collaborators besides the client.
@@ -159,6 +191,9 @@ type Options struct {
 	Relay  Relay       // replies from processes without the connection; nil: a single process
 	Clock  Clock       // default the real clock
 	Log    *slog.Logger
+	// Observer receives send results and connection events for metrics;
+	// default bot.NopObserver.
+	Observer bot.Observer
 }
 
 // Adapter is the WhatsApp channel: it receives through HandleEvent, sends
@@ -174,6 +209,7 @@ type Adapter struct {
 	log     *slog.Logger
 	limiter *limiter
 	relay   Relay
+	obs     bot.Observer
 	holding atomic.Bool // this process holds the connection (Run)
 	Stats   Stats
 
@@ -183,6 +219,8 @@ type Adapter struct {
 	up     chan struct{}         // closed while connected
 	unread map[string]unreadMsgs // per conversation user: messages to mark read with the next reply
 	status Status
+	shared Status    // the status as the holder recorded it, read while standing by
+	upAt   time.Time // when the connection last came up
 }
 
 type unreadMsgs struct {
@@ -204,8 +242,11 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 	if o.Log == nil {
 		o.Log = slog.Default()
 	}
+	if o.Observer == nil {
+		o.Observer = bot.NopObserver{}
+	}
 	a := &Adapter{
-		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay,
+		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer,
 		log:     o.Log.With("channel", bot.WhatsApp),
 		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs, AllowGroups: cfg.AllowGroups},
 		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst, cfg.ChatGap, cfg.Jitter),
@@ -224,8 +265,15 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 // Attach configures a whatsmeow client for the adapter: acknowledgements
 // only after the handler returned success (synchronous ack), automatic
 // reconnects, and the adapter's event handler.
+//
+// The synchronous ack needs the decrypted-event buffer: whatsmeow keeps
+// the plaintext of each message in the device store until the handler
+// succeeded. Without it a message whose queueing failed is lost all the
+// same: its redelivery cannot be decrypted a second time (the Signal
+// counter has moved on), and whatsmeow skips and acknowledges it.
 func (a *Adapter) Attach(cli *whatsmeow.Client) {
 	cli.SynchronousAck = true
+	cli.EnableDecryptedEventBuffer = true
 	cli.EnableAutoReconnect = true
 	cli.InitialAutoReconnect = true
 	cli.AddEventHandlerWithSuccessStatus(a.HandleEvent)
@@ -243,6 +291,13 @@ func (a *Adapter) HandleEvent(evt any) bool {
 	case *events.Connected:
 		a.setConnected(true)
 		a.log.Info("whatsapp connected")
+		a.announce("connected")
+	case *events.PushNameSetting:
+		a.announce("push name changed") // the presence carries the name
+	case *events.AppStateSyncComplete:
+		if e.Name == appstate.WAPatchCriticalBlock {
+			a.announce("push name synced") // the first sync after pairing brings the name
+		}
 	case *events.Disconnected:
 		a.setConnected(false)
 		a.log.Warn("whatsapp disconnected; reconnecting automatically")
@@ -263,20 +318,19 @@ func (a *Adapter) HandleEvent(evt any) bool {
 	case *events.TemporaryBan:
 		a.onTempBan(e)
 	case *events.LoggedOut:
-		a.setConnected(false)
-		a.log.Error("WHATSAPP LOGGED OUT: the phone removed this linked device (or WhatsApp did). "+
-			"The WhatsApp channel stops; the rest of the service keeps running. "+
-			"Pair again with `umkmbot whatsapp pair` (or `umkmbot whatsapp pair --phone 62812…`) and restart serve.",
-			"reason", e.Reason.String(), "on_connect", e.OnConnect)
-		a.update(func(s *Status) { s.LoggedOut, s.Connected = true, false })
-		a.signal(e)
+		a.onLoggedOut(e)
 	case *events.StreamReplaced:
+		// Run records it and waits before connecting again (see replaced).
 		a.setConnected(false)
-		a.log.Error("whatsapp: another client connected with this device and replaced our connection; " +
-			"is a second umkmbot (or `whatsapp pair`) running without the shared Redis?")
+		a.obs.Event("whatsapp_replaced")
 		a.signal(e)
 	case *events.ConnectFailure:
-		a.log.Error("whatsapp connect failure", "reason", e.Reason.String(), "message", e.Message)
+		// whatsmeow does not reconnect after these: Run lets the lease go
+		// (a standby may take over) and connects again after a backoff.
+		a.log.Error("whatsapp connect failure; connecting again after a pause", "reason", e.Reason.String(), "code", int(e.Reason), "message", e.Message)
+		a.setConnected(false)
+		a.obs.Event("whatsapp_connect_failure")
+		a.signal(e)
 	case *events.ClientOutdated:
 		a.log.Error("whatsapp says this client version is outdated: update umkmbot (whatsmeow)")
 		a.signal(e)
@@ -347,14 +401,76 @@ func (a *Adapter) takeUnread(user string) (unreadMsgs, bool) {
 }
 
 func (a *Adapter) onTempBan(e *events.TemporaryBan) {
-	until := a.clock.Now().Add(e.Expire)
+	wait, known := e.Expire, true
+	if wait <= 0 { // WhatsApp did not say: connecting again at once would only meet the ban again
+		wait, known = a.cfg.BanWait, false
+	}
+	until := a.clock.Now().Add(wait)
 	a.log.Error("WHATSAPP TEMPORARY BAN: WhatsApp refuses this number until the ban ends. "+
 		"Broadcasts stay stopped until then; the connection is retried after it. "+
 		"Send fewer messages nobody asked for (see the README on ban risk).",
-		"reason", e.Code.String(), "until", until.In(bot.Jakarta).Format(time.RFC3339))
+		"reason", e.Code.String(), "until", until.In(bot.Jakarta).Format(time.RFC3339), "end_known", known)
 	a.restrict(RestrictionTempBan, until, int(e.Code))
 	a.setConnected(false)
+	a.obs.Event("whatsapp_ban")
 	a.signal(e)
+}
+
+// onLoggedOut handles the end of the pairing: the phone removed the
+// device, or WhatsApp banned the number (connect failure 403 "locked" or
+// 406 "banned"), where pairing again does not help.
+func (a *Adapter) onLoggedOut(e *events.LoggedOut) {
+	a.setConnected(false)
+	if isPermanentBan(e.Reason) {
+		a.log.Error("WHATSAPP NUMBER BANNED: WhatsApp refused this number for good and removed the linked device "+
+			"(code "+e.Reason.NumberString()+"). Pairing again does not help while the ban lasts. "+
+			"Open WhatsApp on the bot's phone: it shows the ban and lets you request a review. "+
+			"Until WhatsApp lifts it, use another number (and fewer messages nobody asked for) or Telegram; "+
+			"the rest of the service keeps running.",
+			"reason", e.Reason.String(), "code", int(e.Reason))
+		a.update(func(s *Status) {
+			s.LoggedOut, s.Connected = true, false
+			s.Restriction, s.RestrictedUntil, s.RestrictionCode = RestrictionBanned, time.Time{}, int(e.Reason)
+		})
+		a.obs.Event("whatsapp_permanent_ban")
+		a.signal(e)
+		return
+	}
+	a.log.Error("WHATSAPP LOGGED OUT: the phone removed this linked device (or WhatsApp did). "+
+		"The WhatsApp channel stops; the rest of the service keeps running. "+
+		"Pair again with `umkmbot whatsapp pair` (or `umkmbot whatsapp pair --phone 62812…`) and restart serve.",
+		"reason", e.Reason.String(), "on_connect", e.OnConnect)
+	a.update(func(s *Status) { s.LoggedOut, s.Connected = true, false })
+	a.obs.Event("whatsapp_logged_out")
+	a.signal(e)
+}
+
+// isPermanentBan reports the connect failures by which WhatsApp bans a
+// number: 403 (LOCKED in WhatsApp Web's code) and 406 (BANNED).
+func isPermanentBan(r events.ConnectFailureReason) bool {
+	return r == events.ConnectFailureMainDeviceGone || r == events.ConnectFailureUnknownLogout
+}
+
+// announce sends the 'available' presence, as WhatsApp's own clients do
+// when they come online. It publishes the account's push name and makes
+// whatsmeow send ordinary delivery receipts instead of 'inactive' ones.
+// Before the first app state sync after pairing the name is not known yet;
+// the sync (AppStateSyncComplete, PushNameSetting) calls it again.
+func (a *Adapter) announce(why string) {
+	p, ok := a.client.(presenceAnnouncer)
+	if !ok {
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	switch err := p.SendPresence(ctx, types.PresenceAvailable); {
+	case errors.Is(err, whatsmeow.ErrNoPushName):
+		a.log.Info("whatsapp: the account's name is not known yet; presence follows after the sync", "when", why)
+	case err != nil:
+		a.log.Warn("whatsapp: send presence", "when", why, "err", err)
+	default:
+		a.log.Debug("whatsapp presence sent: available", "when", why)
+	}
 }
 
 // restrict records a restriction WhatsApp announced.
@@ -402,13 +518,44 @@ func (a *Adapter) setConnected(up bool) {
 	changed := a.status.Connected != up
 	if up && changed {
 		close(a.up)
+		a.upAt = a.clock.Now()
 	} else if !up && changed {
 		a.up = make(chan struct{})
 	}
 	a.mu.Unlock()
-	if changed {
-		a.update(func(s *Status) { s.Connected, s.Since = up, a.clock.Now() })
+	if !changed {
+		return
 	}
+	a.update(func(s *Status) {
+		s.Connected, s.Since = up, a.clock.Now()
+		if up && s.Restriction == RestrictionBanned {
+			s.Restriction, s.RestrictionCode = "", 0 // paired again and let in: the ban is over
+		}
+	})
+	if up {
+		a.obs.Event("whatsapp_connected")
+	} else {
+		a.obs.Event("whatsapp_disconnected")
+	}
+}
+
+// Connection reports, for readiness checks and metrics, whether the
+// device is connected and which restriction WhatsApp has put on the
+// number ("" for none, else a Restriction… constant). In a process that
+// stands by for the lease it reports the holder's connection as last
+// recorded (read every LeaseTTL/3).
+func (a *Adapter) Connection() (connected bool, ban string) {
+	now := a.clock.Now()
+	a.mu.Lock()
+	s := a.status
+	if !a.holding.Load() && a.store != nil {
+		s.Connected = a.shared.Connected
+	}
+	a.mu.Unlock()
+	if s.Restriction == RestrictionBanned || s.Restriction != "" && now.Before(s.RestrictedUntil) {
+		ban = s.Restriction
+	}
+	return s.Connected, ban
 }
 
 // connectedCh returns a channel closed once the Connected event comes, or
@@ -432,7 +579,9 @@ func (a *Adapter) signal(e any) {
 }
 
 // Fetch downloads a photo the user sent, by the Media.Ref of its message,
-// refusing files larger than Config.MaxMediaBytes.
+// refusing files larger than Config.MaxMediaBytes: at once when the sender
+// declares a larger size, else as soon as more bytes arrive than the cap
+// allows (the declared size is the sender's word, not a fact).
 func (a *Adapter) Fetch(ctx context.Context, ref string) ([]byte, error) {
 	im, err := parseRef(ref)
 	if err != nil {
@@ -441,13 +590,21 @@ func (a *Adapter) Fetch(ctx context.Context, ref string) ([]byte, error) {
 	if im.GetFileLength() > uint64(a.cfg.MaxMediaBytes) {
 		return nil, fmt.Errorf("whatsapp media of %d bytes: %w", im.GetFileLength(), ErrTooLarge)
 	}
-	d, ok := a.client.(downloader)
+	d, ok := a.client.(fileDownloader)
 	if !ok {
 		return nil, errors.New("whatsapp client cannot download media")
 	}
-	b, err := d.Download(ctx, im)
-	if err != nil {
+	// The download is encrypted: up to 16 bytes of padding and a 10-byte MAC
+	// more than the picture.
+	f := &cappedFile{max: a.cfg.MaxMediaBytes + 26}
+	if err := d.DownloadToFile(ctx, im, f); err != nil {
+		if f.over {
+			return nil, fmt.Errorf("whatsapp media larger than %d bytes: %w", a.cfg.MaxMediaBytes, ErrTooLarge)
+		}
 		return nil, fmt.Errorf("download whatsapp media: %w", err)
 	}
-	return b, nil
+	if int64(len(f.b)) > a.cfg.MaxMediaBytes {
+		return nil, fmt.Errorf("whatsapp media of %d bytes: %w", len(f.b), ErrTooLarge)
+	}
+	return f.b, nil
 }

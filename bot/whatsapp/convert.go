@@ -227,14 +227,16 @@ func contactOf(cm *waE2E.ContactMessage) *bot.Contact {
 // refPrefix starts a media reference made by imageRef.
 const refPrefix = "wa1:"
 
-// imageRef keeps what is needed to download an image later (Fetch), without
-// its thumbnail: a few hundred bytes instead of the picture.
+// imageRef keeps what is needed to download an image later (Fetch), as
+// whatsmeow would download it from the message (its URL while that is
+// valid, else the direct path), without its thumbnail: a few hundred bytes
+// instead of the picture.
 func imageRef(im *waE2E.ImageMessage) string {
 	if im.GetDirectPath() == "" || len(im.GetMediaKey()) == 0 {
 		return ""
 	}
 	keep := &waE2E.ImageMessage{
-		DirectPath: im.DirectPath, MediaKey: im.MediaKey, FileSHA256: im.FileSHA256,
+		URL: im.URL, DirectPath: im.DirectPath, MediaKey: im.MediaKey, FileSHA256: im.FileSHA256,
 		FileEncSHA256: im.FileEncSHA256, FileLength: im.FileLength, Mimetype: im.Mimetype,
 	}
 	b, err := proto.Marshal(keep)

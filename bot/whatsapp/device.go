@@ -10,10 +10,27 @@ import (
 	"strings"
 
 	_ "github.com/lib/pq" // the "postgres" driver (WHATSAPP_DB_DSN=postgres://…)
+	"go.mau.fi/whatsmeow/store"
 	"go.mau.fi/whatsmeow/store/sqlstore"
 	waLog "go.mau.fi/whatsmeow/util/log"
+	"google.golang.org/protobuf/proto"
 	_ "modernc.org/sqlite" // the "sqlite" driver: pure Go, no cgo
 )
+
+// DefaultDeviceName is how the bot's phone lists this linked device
+// (WhatsApp → Linked devices) unless WHATSAPP_DEVICE_NAME says otherwise.
+const DefaultDeviceName = "UMKM Dinas"
+
+// SetDeviceName sets the name the bot's phone shows for this linked
+// device, instead of whatsmeow's "whatsmeow". WhatsApp takes it when the
+// device is paired: a device paired before keeps its old name until it is
+// paired again. It sets whatsmeow's process-wide store.DeviceProps, so call
+// it before pairing or connecting.
+func SetDeviceName(name string) {
+	if name = strings.TrimSpace(name); name != "" {
+		store.DeviceProps.Os = proto.String(name)
+	}
+}
 
 // DeviceStore is whatsmeow's device store (keys, sessions, contacts, LID
 // map) with the database it lives in.

@@ -7,6 +7,9 @@ import (
 	"testing"
 
 	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waCompanionReg"
+	"go.mau.fi/whatsmeow/store"
+	"google.golang.org/protobuf/proto"
 )
 
 // The device store opens on a fresh SQLite file, creates its schema, opens
@@ -39,8 +42,13 @@ func TestDeviceStoreOpensAndUpgrades(t *testing.T) {
 			cli := whatsmeow.NewClient(dev, nil)
 			a := New(Config{}, cli, nil, Options{})
 			a.Attach(cli)
-			if !cli.SynchronousAck || !cli.EnableAutoReconnect || !cli.InitialAutoReconnect {
-				t.Errorf("client: synchronous ack %v, auto reconnect %v/%v", cli.SynchronousAck, cli.EnableAutoReconnect, cli.InitialAutoReconnect)
+			if !cli.SynchronousAck || !cli.EnableDecryptedEventBuffer || !cli.EnableAutoReconnect || !cli.InitialAutoReconnect {
+				t.Errorf("client: synchronous ack %v, decrypted-event buffer %v, auto reconnect %v/%v",
+					cli.SynchronousAck, cli.EnableDecryptedEventBuffer, cli.EnableAutoReconnect, cli.InitialAutoReconnect)
+			}
+			var n int // the buffer's table, in the schema whatsmeow's upgrade created
+			if err := ds.db.QueryRowContext(ctx, "SELECT count(*) FROM whatsmeow_event_buffer").Scan(&n); err != nil {
+				t.Errorf("decrypted-event buffer table: %v", err)
 			}
 		}
 		if err := ds.Close(); err != nil {
@@ -68,5 +76,30 @@ func TestSQLiteDSN(t *testing.T) {
 	}
 	if !IsPostgres("postgres://u@db/wa") || IsPostgres(filepath.Join("data", "whatsapp.db")) {
 		t.Error("IsPostgres")
+	}
+}
+
+// W7: the phone lists the linked device by the name WhatsApp receives at
+// pairing, in the device props of whatsmeow's registration payload.
+func TestDeviceNameAtPairing(t *testing.T) {
+	old := store.DeviceProps.GetOs()
+	t.Cleanup(func() { store.DeviceProps.Os = proto.String(old) })
+	ds, err := OpenDeviceStore(context.Background(), SQLitePath(t.TempDir()), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ds.Close()
+	SetDeviceName("  ")
+	if store.DeviceProps.GetOs() != old {
+		t.Fatalf("an empty name changed the device name to %q", store.DeviceProps.GetOs())
+	}
+	SetDeviceName(DefaultDeviceName)
+	payload := ds.NewDevice().GetClientPayload() // unpaired: the registration payload
+	var props waCompanionReg.DeviceProps
+	if err := proto.Unmarshal(payload.GetDevicePairingData().GetDeviceProps(), &props); err != nil {
+		t.Fatal(err)
+	}
+	if props.GetOs() != "UMKM Dinas" {
+		t.Errorf("the phone would list the device as %q", props.GetOs())
 	}
 }

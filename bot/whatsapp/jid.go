@@ -1,6 +1,7 @@
 package whatsapp
 
 import (
+	"errors"
 	"fmt"
 	"strings"
 
@@ -33,6 +34,72 @@ func PhoneJID(s string) (types.JID, error) {
 		return types.JID{}, err
 	}
 	return types.NewJID(e164[1:], types.DefaultUserServer), nil
+}
+
+// PairJID returns the WhatsApp id of the bot's own number, for pairing
+// with a code: an Indonesian mobile number as PhoneJID reads it, or a
+// landline with its area code, since WhatsApp Business also runs on
+// landlines: 0264 201234, (021) 1234-5678, +62 21 12345678, 6221….
+// A landline's national number is the area code without its 0 (21 for
+// Jakarta, 264 for Purwakarta, 328 for Sumenep; it starts with 2–7 or 9)
+// and the subscriber number, 7 to 11 digits in all.
+func PairJID(s string) (types.JID, error) {
+	jid, err := PhoneJID(s)
+	if err == nil {
+		return jid, nil
+	}
+	var pe *bot.PhoneError
+	if !errors.As(err, &pe) || pe.Reason != bot.PhoneNotMobile {
+		return types.JID{}, err
+	}
+	national, ok := landline(s)
+	if !ok {
+		return types.JID{}, err
+	}
+	return types.NewJID("62"+national, types.DefaultUserServer), nil
+}
+
+// landline reads an Indonesian landline number and returns its national
+// number (area code without the trunk 0, then the subscriber number).
+func landline(s string) (string, bool) {
+	s = strings.TrimSpace(s)
+	plus := strings.HasPrefix(s, "+")
+	digits := make([]byte, 0, 16)
+	for i, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			digits = append(digits, byte(r))
+		case r == '+' && i == 0, r == ' ', r == '-', r == '.', r == '(', r == ')':
+		default:
+			return "", false
+		}
+	}
+	d := string(digits)
+	switch {
+	case strings.HasPrefix(d, "62"):
+		d = strings.TrimPrefix(d[2:], "0")
+	case plus:
+		return "", false // another country
+	case strings.HasPrefix(d, "0062"):
+		d = strings.TrimPrefix(d[4:], "0")
+	case strings.HasPrefix(d, "0") && !strings.HasPrefix(d, "00"):
+		d = d[1:]
+	default:
+		return "", false // without its area code's 0 a landline cannot be told apart
+	}
+	if len(d) < 7 || len(d) > 11 || !strings.ContainsRune("2345679", rune(d[0])) {
+		return "", false
+	}
+	return d, true
+}
+
+// AccountOf is the bot's own number in E.164 (+62…), mobile or landline;
+// "" for an id that is not a phone number.
+func AccountOf(jid types.JID) string {
+	if !isPhoneServer(jid.Server) || !isDigits(jid.User) {
+		return ""
+	}
+	return "+" + jid.User
 }
 
 // PhoneOf returns the E.164 number of a phone-number id (s.whatsapp.net or

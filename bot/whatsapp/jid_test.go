@@ -117,3 +117,32 @@ func FuzzPhoneJID(f *testing.F) {
 		}
 	})
 }
+
+// W10: the bot's own number may be a WhatsApp Business landline; pairing
+// by code takes it with its area code, as well as every mobile form.
+func TestPairJID(t *testing.T) {
+	ok := map[string]string{
+		"081234567890":      siti,
+		"+62 812-3456-7890": siti,
+		"0264 201234":       "62264201234",
+		"(0264) 20-1234":    "62264201234",
+		"(021) 1234-5678":   "622112345678",
+		"+62 21 12345678":   "622112345678",
+		"62 0328 662345":    "62328662345",
+		"0062 901 123456":   "62901123456",
+	}
+	for in, want := range ok {
+		jid, err := PairJID(in)
+		if err != nil || jid.User != want || jid.Server != types.DefaultUserServer {
+			t.Errorf("PairJID(%q) = %v, %v; want %s", in, jid, err, want)
+		}
+		if AccountOf(jid) != "+"+want {
+			t.Errorf("AccountOf(%v) = %q", jid, AccountOf(jid))
+		}
+	}
+	for _, in := range []string{"", "123", "264201234", "0123 456789", "0812", "+1 415 555 0100", "0021 1234567", "0264 2012345678", "telp 0264x"} {
+		if jid, err := PairJID(in); err == nil {
+			t.Errorf("PairJID(%q) = %v, want an error", in, jid)
+		}
+	}
+}

@@ -15,7 +15,9 @@ import (
 // may run a conversation's turn (or a broadcast), but only the holder can
 // talk to WhatsApp. cmd/umkmbot keeps it in a Redis list.
 type Relay interface {
-	Push(ctx context.Context, item []byte) error
+	// Push appends item and keeps at most limit items, dropping the
+	// oldest; it returns how many it dropped.
+	Push(ctx context.Context, item []byte, limit int) (dropped int64, err error)
 	// Pop takes the oldest item, waiting up to wait; nil when none came.
 	Pop(ctx context.Context, wait time.Duration) ([]byte, error)
 }
@@ -33,12 +35,22 @@ func (a *Adapter) relaySend(ctx context.Context, to bot.Conversation, r bot.Repl
 	if err != nil {
 		return fmt.Errorf("encode relayed whatsapp reply: %w", err)
 	}
-	if err := a.relay.Push(ctx, b); err != nil {
-		a.Stats.SendFailed.Add(1)
+	dropped, err := a.relay.Push(ctx, b, a.cfg.RelayMax)
+	if err != nil {
+		a.obs.Event("whatsapp_relay_error")
 		a.log.Error("relay whatsapp reply to the connection holder", "user", maskUser(to.User), "err", err)
 		return fmt.Errorf("relay whatsapp reply to %s: %w", maskUser(to.User), err)
 	}
+	if dropped > 0 {
+		a.Stats.RelayDropped.Add(dropped)
+		for range min(dropped, 1000) {
+			a.obs.Event("whatsapp_relay_dropped")
+		}
+		a.log.Error("whatsapp relay full: the oldest replies were dropped unsent; is the process holding the connection stuck?",
+			"dropped", dropped, "max", a.cfg.RelayMax)
+	}
 	a.Stats.Relayed.Add(1)
+	a.obs.Event("whatsapp_relayed")
 	return nil
 }
 
@@ -67,6 +79,16 @@ func (a *Adapter) drainRelay(ctx context.Context) {
 		var it relayed
 		if err := json.Unmarshal(b, &it); err != nil {
 			a.log.Error("drop unreadable relayed whatsapp reply", "err", err)
+			continue
+		}
+		if age := a.clock.Now().Sub(it.At); age > a.cfg.RelayMaxAge {
+			// After an outage, a menu or a "please wait" from long ago only
+			// confuses: the conversation has moved on (or will on the
+			// person's next message).
+			a.Stats.RelayStale.Add(1)
+			a.obs.Event("whatsapp_relay_stale")
+			a.log.Warn("dropped a relayed whatsapp reply: too old to send", "user", maskUser(it.To),
+				"age", age.Round(time.Second), "max_age", a.cfg.RelayMaxAge)
 			continue
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.SendWait)

@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Why holding the connection ended.
@@ -23,9 +25,13 @@ const (
 // (another serve process may hold the connection; it takes over when that
 // one dies), connects, renews the lease, and disconnects cleanly at the
 // end. After a temporary ban it waits for the ban to end before
-// connecting again. When the device is logged out (or the client is too
-// old) it logs how to recover and returns nil, so the rest of serve keeps
-// running without WhatsApp.
+// connecting again; after a connect failure it lets the lease go (a
+// standby may take over) and tries again with a growing pause; after
+// another client replaced the connection it waits Config.ReplacedWait,
+// doubling while it repeats, so two clients do not replace each other
+// forever. When the device is logged out or banned for good (or the
+// client is too old) it logs how to recover and returns nil, so the rest
+// of serve keeps running without WhatsApp.
 func (a *Adapter) Run(ctx context.Context) error {
 	conn, ok := a.client.(connector)
 	if !ok {
@@ -44,10 +50,6 @@ func (a *Adapter) Run(ctx context.Context) error {
 		case endStopped, endLoggedOut, endOutdated:
 			a.log.Info("whatsapp channel stopped", "why", why)
 			return nil
-		case endReplaced:
-			if sleep(ctx, a.clock, a.cfg.LeaseTTL) != nil {
-				return nil
-			}
 		case endFailed:
 			failures++
 			if sleep(ctx, a.clock, min(5*time.Second<<min(failures-1, 5), 2*time.Minute)) != nil {
@@ -69,9 +71,35 @@ func (a *Adapter) loadStatus(ctx context.Context) {
 	}
 	a.mu.Lock()
 	defer a.mu.Unlock()
+	a.shared = s
 	if s.Restriction != "" && s.RestrictedUntil.After(a.status.RestrictedUntil) {
 		a.status.Restriction, a.status.RestrictedUntil, a.status.RestrictionCode = s.Restriction, s.RestrictedUntil, s.RestrictionCode
 	}
+	if s.ReplacedUntil.After(a.status.ReplacedUntil) {
+		a.status.Replaced, a.status.ReplacedUntil = s.Replaced, s.ReplacedUntil
+	}
+}
+
+// replaced records that another client took the device connection and
+// says how long no process may connect: Config.ReplacedWait, doubled for
+// each replacement in a row up to 6 hours. A connection that lasted an
+// hour ends the row.
+func (a *Adapter) replaced() {
+	now := a.clock.Now()
+	a.mu.Lock()
+	n := a.status.Replaced
+	if !a.upAt.IsZero() && now.Sub(a.upAt) >= time.Hour {
+		n = 0
+	}
+	a.mu.Unlock()
+	n++
+	until := now.Add(min(a.cfg.ReplacedWait<<min(n-1, 10), 6*time.Hour))
+	a.update(func(s *Status) { s.Replaced, s.ReplacedUntil = n, until })
+	a.log.Error("WHATSAPP CONNECTION REPLACED: another client is using this number's linked device "+
+		"(another umkmbot without the shared Redis, a copy of the device store, or `whatsapp pair` on another machine). "+
+		"No serve process connects again before the pause ends, so the two do not replace each other forever. "+
+		"Stop the other client; if it must stay, unlink one of them on the phone (WhatsApp → Linked devices).",
+		"times_in_a_row", n, "until", until.In(bot.Jakarta).Format(time.RFC3339))
 }
 
 // acquire waits for the end of a temporary ban and for the lease; false
@@ -79,10 +107,19 @@ func (a *Adapter) loadStatus(ctx context.Context) {
 func (a *Adapter) acquire(ctx context.Context) bool {
 	standing := false
 	for {
-		a.loadStatus(ctx) // a ban or time lock another process recorded
-		if s := a.Status(); s.Restriction == RestrictionTempBan && a.clock.Now().Before(s.RestrictedUntil) {
-			a.log.Warn("whatsapp: waiting for the temporary ban to end before connecting", "until", s.RestrictedUntil)
-			if sleep(ctx, a.clock, min(s.RestrictedUntil.Sub(a.clock.Now()), 5*time.Minute)) != nil {
+		a.loadStatus(ctx) // a ban, time lock or replacement another process recorded
+		s, now := a.Status(), a.clock.Now()
+		var until time.Time
+		switch {
+		case s.Restriction == RestrictionTempBan && now.Before(s.RestrictedUntil):
+			until = s.RestrictedUntil
+			a.log.Warn("whatsapp: waiting for the temporary ban to end before connecting", "until", until)
+		case now.Before(s.ReplacedUntil):
+			until = s.ReplacedUntil
+			a.log.Warn("whatsapp: another client replaced the connection; waiting before connecting again", "until", until)
+		}
+		if !until.IsZero() {
+			if sleep(ctx, a.clock, min(until.Sub(now), 5*time.Minute)) != nil {
 				return false
 			}
 			continue
@@ -147,9 +184,12 @@ func (a *Adapter) hold(ctx context.Context, conn connector) string {
 			case *events.ClientOutdated:
 				return endOutdated
 			case *events.StreamReplaced:
+				a.replaced()
 				return endReplaced
 			case *events.TemporaryBan:
 				return endBanned
+			case *events.ConnectFailure:
+				return endFailed
 			}
 		case <-tick.C:
 			if a.lease == nil {

@@ -246,12 +246,17 @@ func TestHandleEventAck(t *testing.T) {
 // memRelay is an in-memory Relay.
 type memRelay struct{ ch chan []byte }
 
-func (m *memRelay) Push(ctx context.Context, item []byte) error {
+func (m *memRelay) Push(ctx context.Context, item []byte, limit int) (int64, error) {
+	var dropped int64
+	for len(m.ch) >= limit {
+		<-m.ch
+		dropped++
+	}
 	select {
 	case m.ch <- item:
-		return nil
+		return dropped, nil
 	case <-ctx.Done():
-		return ctx.Err()
+		return dropped, ctx.Err()
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 
@@ -23,8 +24,16 @@ import (
 // connection and is retried; a piece that cannot be sent is an error,
 // counted and logged with the number masked, never dropped silently.
 //
+// Errors tell the outbox what to do: wrapping bot.ErrUnreachable when the
+// person is no longer on WhatsApp, bot.ErrRejected when WhatsApp refused
+// the message for good (a malformed recipient, a 4xx answer, a reach-out
+// time lock: retrying would only add refusals that raise the ban risk);
+// anything else (disconnected past SendWait, timeouts, 5xx) is plain and
+// may be retried.
+//
 // In a process that does not hold the connection, with a Relay configured,
-// the reply is handed to the holder instead.
+// the reply is handed to the holder instead: nil then means handed over,
+// and only the holder counts it as sent.
 func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
 	if a.relay != nil && !a.holding.Load() {
 		return a.relaySend(ctx, to, r)
@@ -37,8 +46,9 @@ func (a *Adapter) sendDirect(ctx context.Context, to bot.Conversation, r bot.Rep
 	jid, err := ChatJID(to.User)
 	if err != nil {
 		a.Stats.SendFailed.Add(1)
+		a.obs.Send(bot.WhatsApp, "rejected")
 		log.Error("send whatsapp message", "err", err)
-		return err
+		return fmt.Errorf("%w: %w", bot.ErrRejected, err)
 	}
 	pieces := Split(r.PlainText(), a.cfg.MaxChunk)
 	deadline := a.clock.Now().Add(a.cfg.SendWait)
@@ -94,27 +104,35 @@ func (a *Adapter) sendText(ctx context.Context, jid types.JID, text string, dead
 		extra = append(extra, whatsmeow.SendRequestExtra{ID: g.GenerateMessageID()})
 	}
 	if err := a.waitConnected(ctx, deadline); err != nil {
+		a.obs.Send(bot.WhatsApp, "error")
 		return err
 	}
 	if err := sleep(ctx, a.clock, a.limiter.reserve(a.clock.Now(), jid.User).Sub(a.clock.Now())); err != nil {
+		a.obs.Send(bot.WhatsApp, "error")
 		return err
 	}
 	for attempt := 0; ; attempt++ {
 		_, err := a.client.SendMessage(ctx, jid, msg, extra...)
 		switch {
 		case err == nil:
+			a.obs.Send(bot.WhatsApp, "ok")
 			return nil
-		case isTimelock(err):
+		case serverCode(err) == 463:
 			until := a.clock.Now().Add(a.cfg.TimelockPause)
 			a.log.Error("WHATSAPP REACH-OUT TIME LOCK: WhatsApp refused a message to someone who did not write first (error 463). "+
-				"Broadcasts stop until the lock ends; replies to people who write still go out.",
+				"Broadcasts stop until the lock ends; replies to people who write still go out. The refused message is dropped.",
 				"pause_until", until.In(bot.Jakarta).Format(time.RFC3339))
 			a.restrict(RestrictionTimelock, until, 463)
-			return fmt.Errorf("%w: reach-out time lock: %w", ErrRestricted, err)
+			a.obs.Send(bot.WhatsApp, "rejected")
+			a.obs.Event("whatsapp_timelock")
+			return fmt.Errorf("%w: %w: reach-out time lock: %w", bot.ErrRejected, ErrRestricted, err)
 		case !retryable(err) || ctx.Err() != nil:
+			err, result := a.classify(ctx, jid, err)
+			a.obs.Send(bot.WhatsApp, result)
 			return err
 		}
 		a.Stats.Retried.Add(1)
+		a.obs.Send(bot.WhatsApp, "retry")
 		a.log.Warn("whatsapp send failed, retrying", "attempt", attempt+1, "err", err)
 		wait := min(time.Second<<min(attempt, 4), 10*time.Second)
 		if !a.clock.Now().Add(wait).Before(deadline) {
@@ -127,6 +145,42 @@ func (a *Adapter) sendText(ctx context.Context, jid types.JID, text string, dead
 			return err
 		}
 	}
+}
+
+// classify reads a send error retrying here cannot cure, for the outbox
+// and the metrics: a 4xx answer from WhatsApp is a refusal for good
+// (bot.ErrUnreachable when the number is no longer on WhatsApp, else
+// bot.ErrRejected), as is a recipient whatsmeow cannot address; anything
+// else stays a plain error the outbox may retry.
+func (a *Adapter) classify(ctx context.Context, jid types.JID, err error) (error, string) {
+	if errors.Is(err, whatsmeow.ErrRecipientADJID) || errors.Is(err, whatsmeow.ErrUnknownServer) || errors.Is(err, whatsmeow.ErrBroadcastListUnsupported) {
+		return fmt.Errorf("%w: %w", bot.ErrRejected, err), "rejected"
+	}
+	code := serverCode(err)
+	if code < 400 || code >= 500 || code == 408 || code == 429 {
+		return err, "error"
+	}
+	if a.notOnWhatsApp(ctx, jid) {
+		return fmt.Errorf("%w: not on whatsapp: %w", bot.ErrUnreachable, err), "unreachable"
+	}
+	return fmt.Errorf("%w: %w", bot.ErrRejected, err), "rejected"
+}
+
+// notOnWhatsApp asks WhatsApp whether a phone number has left it. Only
+// after a refusal: looking up many numbers is itself a ban risk.
+func (a *Adapter) notOnWhatsApp(ctx context.Context, jid types.JID) bool {
+	c, ok := a.client.(numberChecker)
+	if !ok || jid.Server != types.DefaultUserServer {
+		return false
+	}
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	res, err := c.IsOnWhatsApp(ctx, []string{"+" + jid.User})
+	if err != nil {
+		a.log.Debug("whatsapp: check whether a number is on whatsapp", "err", err)
+		return false
+	}
+	return len(res) == 1 && !res[0].IsIn
 }
 
 // waitConnected returns once the client is connected, or ErrDisconnected
@@ -152,7 +206,17 @@ func retryable(err error) bool {
 		errors.Is(err, whatsmeow.ErrMessageTimedOut) || errors.Is(err, whatsmeow.ErrIQTimedOut)
 }
 
-// isTimelock reports WhatsApp's error 463 (NackCallerReachoutTimelocked).
-func isTimelock(err error) bool {
-	return errors.Is(err, whatsmeow.ErrServerReturnedError) && strings.HasSuffix(err.Error(), " 463")
+// serverCode is the error code of a whatsmeow ErrServerReturnedError
+// ("server returned error 463": 463 is a reach-out time lock), 0 for
+// other errors.
+func serverCode(err error) int {
+	if !errors.Is(err, whatsmeow.ErrServerReturnedError) {
+		return 0
+	}
+	msg := err.Error()
+	code, cerr := strconv.Atoi(msg[strings.LastIndexByte(msg, ' ')+1:])
+	if cerr != nil {
+		return 0
+	}
+	return code
 }

@@ -423,9 +423,10 @@ type dlClient struct {
 	got whatsmeow.DownloadableMessage
 }
 
-func (d *dlClient) Download(ctx context.Context, m whatsmeow.DownloadableMessage) ([]byte, error) {
+func (d *dlClient) DownloadToFile(ctx context.Context, m whatsmeow.DownloadableMessage, f whatsmeow.File) error {
 	d.got = m
-	return []byte("jpeg bytes"), nil
+	_, err := f.Write([]byte("jpeg bytes"))
+	return err
 }
 
 func TestFetchPhoto(t *testing.T) {

@@ -14,6 +14,10 @@ const (
 	// time lock (no messages to people who did not write first). WhatsApp
 	// does not say when it ends; the adapter assumes Config.TimelockPause.
 	RestrictionTimelock = "reachout_timelock"
+	// RestrictionBanned: WhatsApp banned the number for good (connect
+	// failure 403 or 406) and removed the linked device; it has no end
+	// until WhatsApp lifts it on review and the number is paired again.
+	RestrictionBanned = "permanent_ban"
 )
 
 // Status is what `umkmbot whatsapp status` shows: the state of the device
@@ -29,13 +33,22 @@ type Status struct {
 	RestrictedUntil time.Time `json:"restricted_until,omitzero"`
 	RestrictionCode int       `json:"restriction_code,omitempty"` // WhatsApp's ban reason code
 
+	// Another client took the device connection (StreamReplaced) Replaced
+	// times in a row; no process connects before ReplacedUntil.
+	Replaced      int       `json:"replaced,omitempty"`
+	ReplacedUntil time.Time `json:"replaced_until,omitzero"`
+
 	Updated time.Time `json:"updated"`
 }
 
 // BulkAllowed reports whether messages nobody asked for (broadcasts,
 // reminders to many people) may go out at now, and if not, until when they
-// must wait. Replies to people who wrote are not affected by a time lock.
+// must wait (the zero time after a permanent ban: no end known). Replies
+// to people who wrote are not affected by a time lock.
 func (s Status) BulkAllowed(now time.Time) (bool, time.Time) {
+	if s.Restriction == RestrictionBanned {
+		return false, time.Time{}
+	}
 	if s.Restriction != "" && now.Before(s.RestrictedUntil) {
 		return false, s.RestrictedUntil
 	}

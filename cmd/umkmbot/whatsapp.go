@@ -65,8 +65,9 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 			return nil
 		}, true, nil
 	}
+	whatsapp.SetDeviceName(wc.DeviceName)
 	cli := whatsmeow.NewClient(dev, whatsapp.Logger(log.With("module", "whatsmeow")))
-	wc.Adapter.Account = whatsapp.PhoneOf(*dev.ID)
+	wc.Adapter.Account = whatsapp.AccountOf(*dev.ID)
 	wc.Adapter.LeaseKey = waLeaseKey(a.Store)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
 		LIDs: dev.LIDs, Lease: a.Store, Status: newRedisStatus(a.Store), Log: a.Log,
@@ -98,7 +99,7 @@ func runWhatsApp(ctx context.Context, env *Env, args []string) error {
 // runWhatsAppPair links this program to a WhatsApp number as a device.
 func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("whatsapp pair", env)
-	phone := fs.String("phone", "", "pair with a code typed on the phone instead of a QR code: the bot's number, e.g. 6281234567890")
+	phone := fs.String("phone", "", "pair with a code typed on the phone instead of a QR code: the bot's number, e.g. 6281234567890 (a landline with its area code too, e.g. 0264 201234)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -112,9 +113,9 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	}
 	var pairJID string
 	if *phone != "" {
-		jid, err := whatsapp.PhoneJID(*phone)
+		jid, err := whatsapp.PairJID(*phone)
 		if err != nil {
-			return fmt.Errorf("--phone %q: %w (write it like 6281234567890)", *phone, err)
+			return fmt.Errorf("--phone %q: %w (write it like 6281234567890, or a landline with its area code like 0264 201234)", *phone, err)
 		}
 		pairJID = jid.User
 	}
@@ -127,9 +128,10 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	if dev.ID != nil {
 		fmt.Fprintf(env.Stdout, "Already paired with %s. To pair another number, remove this linked device on the phone "+
 			"(WhatsApp → Linked devices); serve then logs out and the next `umkmbot whatsapp pair` starts afresh.\n",
-			bot.MaskPhone(whatsapp.PhoneOf(*dev.ID)))
+			bot.MaskPhone(whatsapp.AccountOf(*dev.ID)))
 		return nil
 	}
+	whatsapp.SetDeviceName(wc.DeviceName) // the name the phone lists; taken now, at pairing
 	cli := whatsmeow.NewClient(dev, whatsapp.Logger(log.With("module", "whatsmeow")))
 	connected := make(chan struct{}, 1)
 	cli.AddEventHandler(func(evt any) {
@@ -158,7 +160,7 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(env.Stdout, "Paired with %s. Start (or restart) `umkmbot serve` with WHATSAPP_ENABLED=true.\n",
-		bot.MaskPhone(whatsapp.PhoneOf(cli.Store.GetJID())))
+		bot.MaskPhone(whatsapp.AccountOf(cli.Store.GetJID())))
 	return nil
 }
 
@@ -229,7 +231,7 @@ func runWhatsAppStatus(ctx context.Context, env *Env, args []string) error {
 	paired := dev.ID != nil
 	account := ""
 	if paired {
-		account = bot.MaskPhone(whatsapp.PhoneOf(*dev.ID))
+		account = bot.MaskPhone(whatsapp.AccountOf(*dev.ID))
 	}
 	ds.Close()
 	app, err := openApp(ctx, cfg, env.Stderr)
@@ -255,6 +257,8 @@ func writeWhatsAppStatus(w io.Writer, now time.Time, enabled, paired bool, accou
 	switch {
 	case paired:
 		fmt.Fprintf(w, "paired:      yes, %s\n", account)
+	case st.Restriction == whatsapp.RestrictionBanned:
+		fmt.Fprintf(w, "paired:      no — WhatsApp banned the number (code %d) and removed the device; pairing again does not help until WhatsApp lifts the ban\n", st.RestrictionCode)
 	case st.LoggedOut:
 		fmt.Fprintln(w, "paired:      no — the device was logged out; run `umkmbot whatsapp pair`")
 	default:
@@ -268,7 +272,12 @@ func writeWhatsAppStatus(w io.Writer, now time.Time, enabled, paired bool, accou
 	default:
 		fmt.Fprintf(w, "connection:  held by %s, not connected (reconnecting)\n", holder)
 	}
-	if ok, until := st.BulkAllowed(now); !ok {
+	if now.Before(st.ReplacedUntil) {
+		fmt.Fprintf(w, "replaced:    another client took the connection (%d times in a row); no serve process connects before %s — stop the other client\n", st.Replaced, when(st.ReplacedUntil))
+	}
+	if st.Restriction == whatsapp.RestrictionBanned {
+		fmt.Fprintf(w, "restriction: PERMANENT BAN (code %d) — open WhatsApp on the bot's phone to request a review; broadcasts and replies are stopped\n", st.RestrictionCode)
+	} else if ok, until := st.BulkAllowed(now); !ok {
 		what := "temporary ban"
 		if st.Restriction == whatsapp.RestrictionTimelock {
 			what = "reach-out time lock (error 463)"

@@ -13,13 +13,16 @@ import (
 type waConfig struct {
 	Enabled bool   // WHATSAPP_ENABLED=true, or WHATSAPP_DB_DSN set
 	DSN     string // WHATSAPP_DB_DSN (or _FILE): postgres://… or a SQLite path; default $DATA_DIR/whatsapp.db
-	Adapter whatsapp.Config
+	// DeviceName (WHATSAPP_DEVICE_NAME) is how the bot's phone lists the
+	// linked device; WhatsApp takes it at pairing.
+	DeviceName string
+	Adapter    whatsapp.Config
 }
 
 // loadWhatsAppConfig reads the WhatsApp settings over the recommended
 // defaults (whatsapp.DefaultConfig) and validates them.
 func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error) {
-	w := waConfig{DSN: secret(getenv, "WHATSAPP_DB_DSN"), Adapter: whatsapp.DefaultConfig()}
+	w := waConfig{DSN: secret(getenv, "WHATSAPP_DB_DSN"), DeviceName: whatsapp.DefaultDeviceName, Adapter: whatsapp.DefaultConfig()}
 	var errs []string
 	boolean := func(name string, def bool) bool {
 		v := strings.ToLower(strings.TrimSpace(getenv(name)))
@@ -77,9 +80,19 @@ func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error
 	a.SendWait = dur("WHATSAPP_SEND_WAIT", a.SendWait)
 	a.TimelockPause = dur("WHATSAPP_TIMELOCK_PAUSE", a.TimelockPause)
 	a.MaxMediaBytes = int64(integer("WHATSAPP_MAX_MEDIA_BYTES", int(a.MaxMediaBytes), 1))
+	a.RelayMaxAge = dur("WHATSAPP_RELAY_MAX_AGE", a.RelayMaxAge)
+	if v := getenv("WHATSAPP_DEVICE_NAME"); v != "" {
+		w.DeviceName = strings.TrimSpace(v)
+		if w.DeviceName == "" || len(w.DeviceName) > 50 {
+			errs = append(errs, fmt.Sprintf("WHATSAPP_DEVICE_NAME=%q: give a name of 1 to 50 characters, e.g. %q", v, whatsapp.DefaultDeviceName))
+		}
+	}
 	a.Owner = cfg.Instance
 	if a.RatePerMinute == 0 {
 		errs = append(errs, "WHATSAPP_RATE_PER_MINUTE=0 would send without any limit and get the number banned; use e.g. 20")
+	}
+	if a.RelayMaxAge == 0 {
+		errs = append(errs, "WHATSAPP_RELAY_MAX_AGE must be more than 0 (e.g. 15m): relayed replies older than this are dropped")
 	}
 	if a.SendWait == 0 {
 		errs = append(errs, "WHATSAPP_SEND_WAIT must be more than 0 (e.g. 60s)")

@@ -22,7 +22,8 @@ func waLeaseKey(s *store.Store) string  { return s.Key("wa", "connection") }
 func waStatusKey(s *store.Store) string { return s.Key("wa", "status") }
 func waRelayKey(s *store.Store) string  { return s.Key("wa", "relay") }
 
-// redisRelay is the WhatsApp relay as a Redis list (RPUSH, BLPOP).
+// redisRelay is the WhatsApp relay as a Redis list (RPUSH, BLPOP), trimmed
+// to its newest items in the same transaction (LTRIM).
 type redisRelay struct {
 	rdb redis.UniversalClient
 	key string
@@ -30,11 +31,17 @@ type redisRelay struct {
 
 var _ whatsapp.Relay = redisRelay{}
 
-func (r redisRelay) Push(ctx context.Context, item []byte) error {
-	if err := r.rdb.RPush(ctx, r.key, item).Err(); err != nil {
-		return fmt.Errorf("push whatsapp relay: %w", err)
+func (r redisRelay) Push(ctx context.Context, item []byte, limit int) (int64, error) {
+	var push *redis.IntCmd
+	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
+		push = p.RPush(ctx, r.key, item)
+		p.LTrim(ctx, r.key, -int64(limit), -1)
+		return nil
+	})
+	if err != nil {
+		return 0, fmt.Errorf("push whatsapp relay: %w", err)
 	}
-	return nil
+	return max(push.Val()-int64(limit), 0), nil
 }
 
 func (r redisRelay) Pop(ctx context.Context, wait time.Duration) ([]byte, error) {

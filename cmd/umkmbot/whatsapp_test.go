@@ -26,8 +26,17 @@ func TestLoadWhatsAppConfig(t *testing.T) {
 	}
 	def := whatsapp.DefaultConfig()
 	def.Owner = "serve-1"
-	if w.Enabled || w.DSN != "" || w.Adapter != def {
+	if w.Enabled || w.DSN != "" || w.Adapter != def || w.DeviceName != "UMKM Dinas" {
 		t.Errorf("defaults: %+v", w)
+	}
+	w, err = loadWhatsAppConfig(env(map[string]string{"WHATSAPP_DEVICE_NAME": " Dinas KUKM Purwakarta ", "WHATSAPP_RELAY_MAX_AGE": "5m"}), cfg)
+	if err != nil || w.DeviceName != "Dinas KUKM Purwakarta" || w.Adapter.RelayMaxAge != 5*time.Minute {
+		t.Errorf("device name %q, relay max age %v, %v", w.DeviceName, w.Adapter.RelayMaxAge, err)
+	}
+	for _, bad := range []map[string]string{{"WHATSAPP_DEVICE_NAME": "   "}, {"WHATSAPP_DEVICE_NAME": strings.Repeat("x", 51)}, {"WHATSAPP_RELAY_MAX_AGE": "0"}} {
+		if _, err := loadWhatsAppConfig(env(bad), cfg); err == nil {
+			t.Errorf("%v accepted", bad)
+		}
 	}
 
 	w, err = loadWhatsAppConfig(env(map[string]string{
@@ -141,6 +150,22 @@ func TestWhatsAppStatusCommand(t *testing.T) {
 			t.Errorf("status lacks %q:\n%s", want, out)
 		}
 	}
+
+	// W9: a permanent ban says so, and that pairing again does not help;
+	// W3: a replacement pause is shown.
+	if err := newRedisStatus(st).SaveStatus(ctx, whatsapp.Status{LoggedOut: true, Restriction: whatsapp.RestrictionBanned,
+		RestrictionCode: 406, Replaced: 2, ReplacedUntil: time.Now().Add(20 * time.Minute), Updated: time.Now()}); err != nil {
+		t.Fatal(err)
+	}
+	out = umkmbot(t, env, "", "whatsapp", "status")
+	for _, want := range []string{"banned the number (code 406)", "pairing again does not help", "PERMANENT BAN", "request a review", "another client took the connection (2 times"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("status lacks %q:\n%s", want, out)
+		}
+	}
+	if strings.Contains(out, "run `umkmbot whatsapp pair`") {
+		t.Errorf("status advises pairing again after a permanent ban:\n%s", out)
+	}
 }
 
 func TestRedisRelay(t *testing.T) {
@@ -148,11 +173,29 @@ func TestRedisRelay(t *testing.T) {
 	r := redisRelay{rdb: rdb, key: store.New(rdb, store.Options{Prefix: prefix}).Key("wa", "relay")}
 	ctx := context.Background()
 	for _, s := range []string{"a", "b"} {
-		if err := r.Push(ctx, []byte(s)); err != nil {
-			t.Fatal(err)
+		if dropped, err := r.Push(ctx, []byte(s), 3); err != nil || dropped != 0 {
+			t.Fatalf("Push = %d, %v", dropped, err)
 		}
 	}
 	for _, want := range []string{"a", "b", ""} {
+		got, err := r.Pop(ctx, time.Second)
+		if err != nil || string(got) != want {
+			t.Errorf("Pop = %q, %v; want %q", got, err, want)
+		}
+	}
+	// Bounded: the oldest items go when it overflows, and are counted.
+	var dropped int64
+	for _, s := range []string{"1", "2", "3", "4", "5"} {
+		n, err := r.Push(ctx, []byte(s), 3)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dropped += n
+	}
+	if n, _ := rdb.LLen(ctx, r.key).Result(); n != 3 || dropped != 2 {
+		t.Errorf("relay holds %d, dropped %d; want 3, 2", n, dropped)
+	}
+	for _, want := range []string{"3", "4", "5", ""} {
 		got, err := r.Pop(ctx, time.Second)
 		if err != nil || string(got) != want {
 			t.Errorf("Pop = %q, %v; want %q", got, err, want)
