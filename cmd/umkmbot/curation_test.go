@@ -100,10 +100,30 @@ func TestMarketplaceFileConfig(t *testing.T) {
 	}
 }
 
-func TestSplitArgs(t *testing.T) {
-	pos, flags := splitArgs([]string{"KUR-1", "--note", "kurang label", "ditolak", "-x"}, map[string]bool{"note": true})
-	if strings.Join(pos, "|") != "KUR-1|ditolak" || strings.Join(flags, "|") != "--note|kurang label|-x" {
-		t.Fatalf("pos %q flags %q", pos, flags)
+// TestParseArgs: flags may stand before, between or after the positional
+// arguments; everything after -- is positional; a wrong count is a usage
+// error (exit status 2).
+func TestParseArgs(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		pos, note string
+		x         bool
+	}{
+		{[]string{"KUR-1", "--note", "kurang label", "ditolak", "-x"}, "KUR-1|ditolak", "kurang label", true},
+		{[]string{"--note=a", "KUR-1", "ditolak"}, "KUR-1|ditolak", "a", false},
+		{[]string{"KUR-1", "--", "-x"}, "KUR-1|-x", "", false},
+	} {
+		env := &Env{Stdout: io.Discard, Stderr: io.Discard}
+		fs := flagSet("curation set-status", env)
+		note, x := fs.String("note", "", ""), fs.Bool("x", false, "")
+		pos, err := parseArgs(fs, tc.args, 2, 2)
+		if err != nil || strings.Join(pos, "|") != tc.pos || *note != tc.note || *x != tc.x {
+			t.Errorf("parseArgs(%q) = %q note %q x %v, %v", tc.args, pos, *note, *x, err)
+		}
+	}
+	_, err := parseArgs(flagSet("curation set-status", &Env{Stdout: io.Discard, Stderr: io.Discard}), []string{"1"}, 2, 2)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "ID ditinjau|diterima|ditolak") {
+		t.Fatalf("one argument of two: %v (exit %d)", err, exitCode(err))
 	}
 }
 
