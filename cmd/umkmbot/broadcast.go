@@ -199,8 +199,7 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *textFile == "" {
-		fs.Usage()
-		return usagef("broadcast create: --text-file is required")
+		return usageFor(fs, "broadcast create: --text-file is required")
 	}
 	text, err := readText(env.Stdin, *textFile)
 	if err != nil {

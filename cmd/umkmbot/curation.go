@@ -53,7 +53,7 @@ func curationList(ctx context.Context, env *Env, args []string) error {
 	if *status != "" {
 		var ok bool
 		if st, ok = bot.ParseStatus(*status); !ok {
-			return usagef("--status %q: use diajukan, ditinjau, diterima or ditolak", *status)
+			return usageFor(fs, "--status %q: use diajukan, ditinjau, diterima or ditolak", *status)
 		}
 	}
 	return withApp(ctx, env, false, func(app *App) error {
@@ -72,11 +72,12 @@ func curationList(ctx context.Context, env *Env, args []string) error {
 }
 
 // applicationID is the full id of an application given as listed
-// (KUR-3214-000001, any case) or by its number in the region (1).
+// (KUR-3214-000001, any case) or by its number in the region (1); region
+// is the region's code (32.14).
 func applicationID(s, region string) string {
 	s = strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(s), "#"))
 	if n, err := strconv.Atoi(s); err == nil && n > 0 {
-		return fmt.Sprintf("KUR-%s-%06d", region, n)
+		return fmt.Sprintf("KUR-%s-%06d", strings.ReplaceAll(region, ".", ""), n)
 	}
 	return s
 }
@@ -90,7 +91,7 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 	}
 	st, ok := bot.ParseStatus(pos[1])
 	if !ok || st == bot.StatusSubmitted {
-		return usagef("status %q: use ditinjau, diterima or ditolak", pos[1])
+		return usageFor(fs, "status %q: use ditinjau, diterima or ditolak", pos[1])
 	}
 	*note = strings.TrimSpace(*note)
 	return withApp(ctx, env, true, func(app *App) error {

@@ -29,7 +29,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *format != "csv" {
-		return usagef("unknown format %q: only csv", *format)
+		return usageFor(fs, "unknown format %q: only csv", *format)
 	}
 	return withApp(ctx, env, false, func(app *App) error { return exportRegistrations(ctx, env, app, *withNIK, *withPhone) })
 }

@@ -77,6 +77,13 @@ func (e *usageError) Unwrap() error { return e.err }
 
 func usagef(format string, args ...any) error { return &usageError{fmt.Errorf(format, args...)} }
 
+// usageFor is usagef for a flag or argument value fs's command refuses: it
+// prints the command's usage first.
+func usageFor(fs *flag.FlagSet, format string, args ...any) error {
+	fs.Usage()
+	return usagef(format, args...)
+}
+
 // exitCode is the exit status for err: 2 for a bad command line, 1 for
 // any other failure.
 func exitCode(err error) int {
@@ -289,13 +296,11 @@ func parseArgs(fs *flag.FlagSet, args []string, least, most int) ([]string, erro
 		pos, args = append(pos, rest[0]), rest[1:]
 	}
 	if len(pos) < least || (most >= 0 && len(pos) > most) {
-		fs.Usage()
-		c := root.lookup(fs.Name())
 		want := "no arguments"
-		if c != nil && c.args != "" {
+		if c := root.lookup(fs.Name()); c != nil && c.args != "" {
 			want = c.args
 		}
-		return nil, usagef("%s takes %s, got %q", fs.Name(), want, pos)
+		return nil, usageFor(fs, "%s takes %s, got %q", fs.Name(), want, pos)
 	}
 	return pos, nil
 }

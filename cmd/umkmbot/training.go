@@ -322,7 +322,7 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	if *format != "csv" {
-		return usagef("unknown format %q: only csv", *format)
+		return usageFor(fs, "unknown format %q: only csv", *format)
 	}
 	id := pos[0]
 	return withApp(ctx, env, false, func(app *App) error {
