@@ -7,10 +7,13 @@ import (
 	"flag"
 	"io"
 	"log/slog"
+	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -395,3 +398,56 @@ func TestHeldEmbeddedStore(t *testing.T) {
 }
 
 func discardLogger() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestRedisPasswordWithURL: REDIS_PASSWORD (from a secret file, as the
+// compose file does) goes into a REDIS_URL without credentials; both
+// places at once is refused.
+func TestRedisPasswordWithURL(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	os.WriteFile(pw, []byte("p@ss word\n"), 0o600)
+	get := func(env map[string]string) func(string) string { return func(k string) string { return env[k] } }
+	cfg, err := loadConfig(get(map[string]string{"REDIS_URL": "redis://redis:6379/0", "REDIS_PASSWORD_FILE": pw}))
+	if err != nil || cfg.Redis.URL != "redis://:p%40ss%20word@redis:6379/0" {
+		t.Fatalf("URL = %q, %v", cfg.Redis.URL, err)
+	}
+	if _, err := loadConfig(get(map[string]string{"REDIS_URL": "redis://:a@redis:6379/0", "REDIS_PASSWORD": "b"})); err == nil {
+		t.Fatal("a password in the URL and in REDIS_PASSWORD accepted")
+	}
+	// The URL with the password reaches a real Redis that requires it.
+	bin, err := exec.LookPath("redis-server")
+	if err != nil {
+		t.Skip("no redis-server on PATH")
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	port := strconv.Itoa(l.Addr().(*net.TCPAddr).Port)
+	l.Close()
+	srv := exec.Command(bin, "--port", port, "--bind", "127.0.0.1", "--requirepass", "p@ss word", "--save", "", "--appendonly", "no")
+	if err := srv.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { srv.Process.Kill(); srv.Wait() }()
+	for i := 0; i < 100; i++ {
+		if c, err := net.Dial("tcp", "127.0.0.1:"+port); err == nil {
+			c.Close()
+			break
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	ctx := context.Background()
+	url := "redis://127.0.0.1:" + port + "/0"
+	if _, err := store.Connect(ctx, url); err == nil {
+		t.Fatal("the test Redis takes clients without the password")
+	}
+	cfg, err = loadConfig(get(map[string]string{"REDIS_URL": url, "REDIS_PASSWORD_FILE": pw}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := store.Open(ctx, cfg.Redis)
+	if err != nil {
+		t.Fatalf("connect with REDIS_PASSWORD_FILE: %v", err)
+	}
+	c.Close()
+}

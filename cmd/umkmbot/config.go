@@ -75,6 +75,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Username:       getenv("REDIS_USERNAME"),
 		Password:       secret(getenv, "REDIS_PASSWORD"),
 	}
+	if c.RedisURL != "" && (c.Redis.Username != "" || c.Redis.Password != "") {
+		u, err := withCredentials(c.RedisURL, c.Redis.Username, c.Redis.Password)
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+		c.Redis.URL = u
+	}
 	kinds := 0
 	for _, set := range []bool{c.RedisURL != "", len(c.Redis.ClusterAddrs) > 0, c.Redis.SentinelMaster != ""} {
 		if set {
@@ -161,6 +168,25 @@ func secret(getenv func(string) string, name string) string {
 	return v
 }
 
+// withCredentials puts REDIS_USERNAME and REDIS_PASSWORD into a REDIS_URL
+// that has none, so that the password can come from a secret file while
+// the address stays in plain configuration.
+func withCredentials(raw, user, pass string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw, fmt.Errorf("REDIS_URL is not a URL (redis://host:6379/0)")
+	}
+	if u.User != nil {
+		return raw, fmt.Errorf("REDIS_URL has credentials and REDIS_USERNAME or REDIS_PASSWORD is set too: give them in one place")
+	}
+	if pass == "" {
+		u.User = url.User(user)
+	} else {
+		u.User = url.UserPassword(user, pass)
+	}
+	return u.String(), nil
+}
+
 // UsesRedis reports whether a real Redis is configured (else the embedded store).
 func (c Config) UsesRedis() bool {
 	return c.RedisURL != "" || len(c.Redis.ClusterAddrs) > 0 || c.Redis.SentinelMaster != ""
@@ -245,7 +271,7 @@ func (c Config) effective(getenv func(string) string) [][2]string {
 	}
 	return [][2]string{
 		{"store", backend},
-		{"REDIS_URL", redactURL(c.RedisURL, "(not set)")},
+		{"REDIS_URL", redactURL(c.Redis.URL, "(not set)")},
 		{"REDIS_CLUSTER_ADDRS", val(strings.Join(c.Redis.ClusterAddrs, ","), "(not set)")},
 		{"REDIS_SENTINEL_MASTER", val(c.Redis.SentinelMaster, "(not set)")},
 		{"REDIS_SENTINEL_ADDRS", val(strings.Join(c.Redis.SentinelAddrs, ","), "(not set)")},
