@@ -388,6 +388,7 @@ func TestHeldEmbeddedStore(t *testing.T) {
 	for _, args := range [][]string{
 		{"training", "add", "--title", "K", "--topic", "kemasan", "--capacity", "1", "--place", "A", "--start", day + " 09:00", "--end", day + " 12:00"},
 		{"chat"},
+		{"serve"},
 		{"curation", "set-status", "1", "ditinjau"},
 	} {
 		err, _, _ := runArgs(env, "", args...)
