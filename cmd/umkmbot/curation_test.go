@@ -182,3 +182,27 @@ ya
 		}
 	}
 }
+
+// TestCurationNoticesStoppedAtOnce: a serve stopped before the notices
+// job has started stops cleanly (it returned "requeue curation notices:
+// context canceled", failing serve; seen under load in
+// TestServeWithUnpairedWhatsApp).
+func TestCurationNoticesStoppedAtOnce(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := runCurationNotices(ctx, a); err != nil {
+		t.Fatalf("notices job stopped before it started: %v", err)
+	}
+}
