@@ -18,7 +18,7 @@ import (
 
 func init() {
 	addGroup("training", "manage the Dinas's trainings (times are WIB, \"2006-01-02 15:04\")",
-		leaf("add", "", "add a training, open for sign-up", trainingAdd),
+		leaf("add", "", "add a training, open for sign-up (needs --title, --topic, --start, --end, --capacity and --place or --online)", trainingAdd),
 		leaf("edit", "ID", "change a training: any add flag; a capacity below the seats taken is refused, above promotes from the waitlist", trainingEdit),
 		leaf("open", "ID", "open a training for sign-up", trainingStatus(bot.TrainingOpen)),
 		leaf("close", "ID", "close a training's sign-up", trainingStatus(bot.TrainingClosed)),
