@@ -7,6 +7,7 @@ import (
 	"io"
 	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -17,7 +18,13 @@ import (
 )
 
 func init() {
-	addCommand("broadcast", "Dinas broadcasts: broadcast create|list|status|pause|resume|cancel (run broadcast -h)", runBroadcast)
+	addGroup("broadcast", "Dinas broadcasts to segments of registered owners; they go out while `umkmbot serve` runs",
+		leaf("create", "", "create a broadcast: preview, recipient counts, schedule", broadcastCreate),
+		leaf("list", "", "list broadcasts with their audience and progress", broadcastListCmd),
+		leaf("status", "ID", "progress of one broadcast: sent/failed/skipped/unknown/remaining, rate, ETA", broadcastStatus),
+		leaf(bot.BroadcastPause, "ID", "pause a broadcast", broadcastControl(bot.BroadcastPause)),
+		leaf(bot.BroadcastResume, "ID", "resume a paused broadcast", broadcastControl(bot.BroadcastResume)),
+		leaf(bot.BroadcastCancel, "ID", "cancel a broadcast for good", broadcastControl(bot.BroadcastCancel)))
 	addService("broadcasts", runBroadcasts)
 }
 
@@ -28,6 +35,7 @@ type BroadcastConfig struct {
 	RateTelegram  store.Rate      // BROADCAST_RATE_TELEGRAM (default 25/s)
 	RateWhatsApp  store.Rate      // BROADCAST_RATE_WHATSAPP (default 6/m, spread with jitter)
 	Workers       int             // BROADCAST_WORKERS: Telegram senders per process (default 4)
+	ConsoleOwner  bool            // chat --as-owner: the terminal chat is an owner, not an admin
 }
 
 // loadBroadcastConfig reads the broadcast settings; problems are appended
@@ -83,11 +91,12 @@ func allDigits(s string) bool {
 
 // IsAdmin reports whether c may compose and control broadcasts: the
 // configured Telegram ids and WhatsApp numbers, and the terminal chat on
-// the server (whoever runs it already holds the server).
+// the server (whoever runs it already holds the server) unless it runs
+// as an owner.
 func (c BroadcastConfig) IsAdmin(conv bot.Conversation) bool {
 	switch conv.Channel {
 	case bot.Console:
-		return true
+		return !c.ConsoleOwner
 	case bot.Telegram:
 		return c.AdminTelegram[conv.User]
 	case bot.WhatsApp:
@@ -131,65 +140,49 @@ func newFanout(a *App) *bot.Fanout {
 // runBroadcasts is serve's broadcast delivery.
 func runBroadcasts(ctx context.Context, a *App) error { return newFanout(a).Run(ctx) }
 
-const broadcastUsage = `usage:
-  umkmbot broadcast create --text-file F [--kecamatan A,B] [--sector kuliner,...] [--size mikro,...]
-                           [--training 12,...] [--channel telegram,whatsapp] [--at '2026-12-01 09:00'] [--dry-run]
-  umkmbot broadcast list
-  umkmbot broadcast status ID
-  umkmbot broadcast pause|resume|cancel ID`
-
-func runBroadcast(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return errors.New(broadcastUsage)
+func broadcastListCmd(ctx context.Context, env *Env, args []string) error {
+	if _, err := parseArgs(flagSet("broadcast list", env), args, 0, 0); err != nil {
+		return err
 	}
-	switch args[0] {
-	case "create":
-		return broadcastCreate(ctx, env, args[1:])
-	case "list":
-		return withApp(ctx, env, func(a *App) error { return broadcastList(ctx, env.Stdout, a) })
-	case "status", bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel:
-		if len(args) != 2 {
-			return errors.New(broadcastUsage)
+	return withApp(ctx, env, false, func(a *App) error { return broadcastList(ctx, env.Stdout, a) })
+}
+
+func broadcastStatus(ctx context.Context, env *Env, args []string) error {
+	pos, err := parseArgs(flagSet("broadcast status", env), args, 1, 1)
+	if err != nil {
+		return err
+	}
+	return withApp(ctx, env, false, func(a *App) error {
+		b, err := a.Store.Broadcast(ctx, strings.TrimPrefix(pos[0], "#"))
+		if err != nil {
+			return err
 		}
-		id := strings.TrimPrefix(args[1], "#")
-		return withApp(ctx, env, func(a *App) error {
-			if args[0] == "status" {
-				b, err := a.Store.Broadcast(ctx, id)
-				if err != nil {
-					return err
-				}
-				fmt.Fprintln(env.Stdout, broadcastProgress(b, time.Now()))
-				return nil
-			}
-			st, err := a.Store.ControlBroadcast(ctx, id, args[0])
+		fmt.Fprintln(env.Stdout, broadcastProgress(b, time.Now()))
+		return nil
+	})
+}
+
+// broadcastControl pauses, resumes or cancels a broadcast.
+func broadcastControl(action string) func(context.Context, *Env, []string) error {
+	return func(ctx context.Context, env *Env, args []string) error {
+		pos, err := parseArgs(flagSet("broadcast "+action, env), args, 1, 1)
+		if err != nil {
+			return err
+		}
+		id := strings.TrimPrefix(pos[0], "#")
+		return withApp(ctx, env, true, func(a *App) error {
+			st, err := a.Store.ControlBroadcast(ctx, id, action)
 			if errors.Is(err, bot.ErrBroadcastState) {
-				return fmt.Errorf("broadcast %s is %s: cannot %s it", id, st, args[0])
+				return fmt.Errorf("broadcast %s is %s: cannot %s it", id, st, action)
 			}
 			if err != nil {
 				return err
 			}
-			a.Log.Info("broadcast controlled from the CLI", "broadcast", id, "action", args[0])
+			a.Log.Info("broadcast controlled from the CLI", "broadcast", id, "action", action)
 			fmt.Fprintf(env.Stdout, "broadcast %s is now %s\n", id, st)
 			return nil
 		})
-	case "-h", "--help", "help":
-		fmt.Fprintln(env.Stdout, broadcastUsage)
-		return nil
 	}
-	return fmt.Errorf("unknown broadcast command %q\n%s", args[0], broadcastUsage)
-}
-
-func withApp(ctx context.Context, env *Env, fn func(a *App) error) error {
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return err
-	}
-	a, err := openApp(ctx, cfg, env.Stderr)
-	if err != nil {
-		return err
-	}
-	defer a.Close()
-	return fn(a)
 }
 
 func broadcastCreate(ctx context.Context, env *Env, args []string) error {
@@ -202,11 +195,11 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 	channel := fs.String("channel", "", "telegram, whatsapp")
 	at := fs.String("at", "", "start time in WIB, e.g. '2026-12-01 09:00' (default now)")
 	dry := fs.Bool("dry-run", false, "show the preview and the recipient counts, create nothing")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *textFile == "" {
-		return errors.New("--text-file is required\n" + broadcastUsage)
+		return usageFor(fs, "broadcast create: --text-file is required")
 	}
 	text, err := readText(env.Stdin, *textFile)
 	if err != nil {
@@ -220,7 +213,7 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 	if start.IsZero() {
 		start = now
 	}
-	return withApp(ctx, env, func(a *App) error {
+	return withApp(ctx, env, !*dry, func(a *App) error {
 		aud, err := audienceFlags(a.Region, *kec, *sector, *size, *training, *channel)
 		if err != nil {
 			return err
@@ -298,6 +291,10 @@ func audienceFlags(region bot.Region, kec, sector, size, training, channel strin
 	return a, errors.Join(errs...)
 }
 
+// broadcastList lists the broadcasts. The store counts a broadcast's
+// audience when delivery starts (serve expands it then), so for one that
+// has not started the audience is counted now, as create's preview does,
+// and marked with * (it may still change until the start).
 func broadcastList(ctx context.Context, w io.Writer, a *App) error {
 	list, err := a.Store.Broadcasts(ctx)
 	if err != nil {
@@ -307,14 +304,28 @@ func broadcastList(ctx context.Context, w io.Writer, a *App) error {
 		fmt.Fprintln(w, "no broadcasts")
 		return nil
 	}
+	src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+	estimated := false
 	fmt.Fprintf(w, "%-5s %-10s %-20s %-9s %-9s %s\n", "ID", "STATUS", "START (WIB)", "AUDIENCE", "DONE", "TEXT")
 	for _, b := range list {
 		text := strings.Join(strings.Fields(b.Text), " ")
 		if utf8.RuneCountInString(text) > 40 {
 			text = string([]rune(text)[:39]) + "…"
 		}
-		fmt.Fprintf(w, "%-5s %-10s %-20s %-9d %-9d %s\n", b.ID, b.Status, b.At.In(bot.Jakarta).Format("2006-01-02 15:04"),
-			b.Counts.Audience, b.Counts.Done(), text)
+		audience := strconv.FormatInt(b.Counts.Audience, 10)
+		if b.Counts.Started.IsZero() && (b.Status == bot.BroadcastScheduled || b.Status == bot.BroadcastPaused || b.Status == bot.BroadcastDraft) {
+			counts, err := src.Count(ctx, b.Audience)
+			if err != nil {
+				return fmt.Errorf("count the audience of broadcast %s: %w", b.ID, err)
+			}
+			audience = strconv.Itoa(counts[bot.Telegram]+counts[bot.WhatsApp]+counts[bot.Console]) + "*"
+			estimated = true
+		}
+		fmt.Fprintf(w, "%-5s %-10s %-20s %-9s %-9d %s\n", b.ID, b.Status, b.At.In(bot.Jakarta).Format("2006-01-02 15:04"),
+			audience, b.Counts.Done(), text)
+	}
+	if estimated {
+		fmt.Fprintln(w, "* not started: the owners who match now; the audience is fixed when delivery starts")
 	}
 	return nil
 }

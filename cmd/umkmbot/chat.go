@@ -20,13 +20,15 @@ func init() {
 func runChat(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("chat", env)
 	user := fs.String("user", "demo", "who is chatting: each id is a separate person")
-	if err := fs.Parse(args); err != nil {
+	asOwner := fs.Bool("as-owner", false, "chat as a business owner, not as an admin: the terminal is an admin (it may broadcast with siaran) unless this is given")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
 	cfg, err := loadConfig(env.Getenv)
 	if err != nil {
 		return err
 	}
+	cfg.Broadcast.ConsoleOwner = *asOwner
 	if env.Getenv("LOG_LEVEL") == "" {
 		cfg.LogLevel = slog.LevelWarn // keep the chat readable
 	}
@@ -41,9 +43,9 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	}
 	if app.Embedded != nil {
 		fmt.Fprintf(env.Stderr, "umkmbot: using the embedded store in %s (for trying out and small single-process use; set REDIS_URL for production)\n", cfg.DataDir)
-		if app.Embedded.ReadOnly() {
-			return fmt.Errorf("another umkmbot process is using %s: stop it, or set DATA_DIR to another directory", cfg.DataDir)
-		}
+	}
+	if err := app.writable(); err != nil {
+		return err
 	}
 	if interactive {
 		fmt.Fprintln(env.Stderr, "umkmbot: type halo to start, menu for the menu, Ctrl-D to quit.")

@@ -1,14 +1,18 @@
 package main
 
 import (
-	"flag"
+	"context"
 	"fmt"
 	"log/slog"
+	"net/url"
 	"os"
+	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
 
+	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -31,9 +35,21 @@ type Config struct {
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
 	Broadcast BroadcastConfig
+
+	Telegram telegramConfig // TELEGRAM_* (telegram.go)
+	WhatsApp waConfig       // WHATSAPP_* (whatsapp_config.go)
 }
 
-// loadConfig reads the configuration from getenv.
+// secretNames are the settings that may also come from a file named by
+// NAME_FILE (Docker and Kubernetes secrets). A test keeps every secret()
+// call in this list, so that loadConfig checks each file.
+var secretNames = []string{"REDIS_URL", "REDIS_PASSWORD", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_DB_DSN"}
+
+// loadConfig reads the whole configuration from getenv and validates it in
+// one place: every problem is reported at once, each naming its variable.
+// A NAME_FILE that is set must be readable and not empty: a secret that
+// silently went missing would, for REDIS_URL, put production data in the
+// embedded store.
 func loadConfig(getenv func(string) string) (Config, error) {
 	host, _ := os.Hostname()
 	c := Config{
@@ -46,6 +62,11 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Instance:    or(getenv("INSTANCE_ID"), fmt.Sprintf("%s-%d", host, os.Getpid())),
 	}
 	var errs []string
+	for _, name := range secretNames {
+		if _, err := readSecret(getenv, name); err != nil {
+			errs = append(errs, err.Error())
+		}
+	}
 	c.Redis = store.Endpoint{
 		URL:            c.RedisURL,
 		ClusterAddrs:   list(getenv("REDIS_CLUSTER_ADDRS")),
@@ -53,6 +74,13 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		SentinelMaster: getenv("REDIS_SENTINEL_MASTER"),
 		Username:       getenv("REDIS_USERNAME"),
 		Password:       secret(getenv, "REDIS_PASSWORD"),
+	}
+	if c.RedisURL != "" && (c.Redis.Username != "" || c.Redis.Password != "") {
+		u, err := withCredentials(c.RedisURL, c.Redis.Username, c.Redis.Password)
+		if err != nil {
+			errs = append(errs, err.Error())
+		}
+		c.Redis.URL = u
 	}
 	kinds := 0
 	for _, set := range []bool{c.RedisURL != "", len(c.Redis.ClusterAddrs) > 0, c.Redis.SentinelMaster != ""} {
@@ -98,24 +126,65 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}
+	var err error
+	if c.Telegram, err = loadTelegramConfig(getenv); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.WhatsApp, err = loadWhatsAppConfig(getenv, c); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return c, nil
 }
 
-// secret reads NAME, or the contents of the file NAME_FILE names.
+// readSecret reads NAME, or the contents of the file NAME_FILE names. A
+// file that is set but cannot be read or is empty, or both NAME and
+// NAME_FILE set, is an error naming the variable.
+func readSecret(getenv func(string) string, name string) (string, error) {
+	v, path := getenv(name), getenv(name+"_FILE")
+	switch {
+	case path == "":
+		return v, nil
+	case v != "":
+		return "", fmt.Errorf("%s and %s_FILE are both set: set only one", name, name)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return "", fmt.Errorf("%s_FILE=%s cannot be read: %w", name, path, err)
+	}
+	v = strings.TrimSpace(string(b))
+	if v == "" {
+		return "", fmt.Errorf("%s_FILE=%s is empty: put the %s in it", name, path, name)
+	}
+	return v, nil
+}
+
+// secret is readSecret for code that runs after loadConfig, which has
+// already reported a bad NAME_FILE (NAME must be in secretNames).
 func secret(getenv func(string) string, name string) string {
-	if v := getenv(name); v != "" {
-		return v
+	v, _ := readSecret(getenv, name)
+	return v
+}
+
+// withCredentials puts REDIS_USERNAME and REDIS_PASSWORD into a REDIS_URL
+// that has none, so that the password can come from a secret file while
+// the address stays in plain configuration.
+func withCredentials(raw, user, pass string) (string, error) {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return raw, fmt.Errorf("REDIS_URL is not a URL (redis://host:6379/0)")
 	}
-	if path := getenv(name + "_FILE"); path != "" {
-		b, err := os.ReadFile(path)
-		if err == nil {
-			return strings.TrimSpace(string(b))
-		}
+	if u.User != nil {
+		return raw, fmt.Errorf("REDIS_URL has credentials and REDIS_USERNAME or REDIS_PASSWORD is set too: give them in one place")
 	}
-	return ""
+	if pass == "" {
+		u.User = url.User(user)
+	} else {
+		u.User = url.UserPassword(user, pass)
+	}
+	return u.String(), nil
 }
 
 // UsesRedis reports whether a real Redis is configured (else the embedded store).
@@ -141,9 +210,140 @@ func or(v, def string) string {
 	return v
 }
 
-// flagSet is a FlagSet that reports errors instead of exiting.
-func flagSet(name string, env *Env) *flag.FlagSet {
-	fs := flag.NewFlagSet(name, flag.ContinueOnError)
-	fs.SetOutput(env.Stderr)
-	return fs
+func init() {
+	addGroup("config", "the configuration: check it and print the effective values",
+		leaf("check", "", "validate the configuration and print the effective values, secrets redacted; exit 1 naming every problem", runConfigCheck))
+}
+
+func runConfigCheck(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet("config check", env)
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	cfg, err := loadConfig(env.Getenv)
+	if err != nil {
+		return err
+	}
+	for _, kv := range cfg.effective(env.Getenv) {
+		fmt.Fprintf(env.Stdout, "%-28s %s\n", kv[0], kv[1])
+	}
+	return nil
+}
+
+// effective lists every setting with the value in use, secrets redacted:
+// a secret shows only whether it is set and where it came from.
+func (c Config) effective(getenv func(string) string) [][2]string {
+	hidden := func(name, v string) string {
+		if v == "" {
+			return "(not set)"
+		}
+		from := ""
+		if p := getenv(name + "_FILE"); p != "" {
+			from = ", from " + p
+		}
+		return fmt.Sprintf("(redacted, %d characters%s)", len(v), from)
+	}
+	val := func(v, unset string) string {
+		if v == "" {
+			return unset
+		}
+		return v
+	}
+	var admins []string
+	for id := range c.Broadcast.AdminTelegram {
+		admins = append(admins, id)
+	}
+	var waAdmins []string
+	for n := range c.Broadcast.AdminWhatsApp {
+		waAdmins = append(waAdmins, bot.MaskPhone("+"+n))
+	}
+	backend := "embedded, snapshot in " + c.DataDir
+	if c.UsesRedis() {
+		backend = "redis"
+	}
+	t, w := c.Telegram, c.WhatsApp
+	telegram := "off (no TELEGRAM_BOT_TOKEN)"
+	if t.Token != "" {
+		telegram = "on, long polling"
+		if t.WebhookURL != "" {
+			telegram = "on, webhook"
+		}
+	}
+	return [][2]string{
+		{"store", backend},
+		{"REDIS_URL", redactURL(c.Redis.URL, "(not set)")},
+		{"REDIS_CLUSTER_ADDRS", val(strings.Join(c.Redis.ClusterAddrs, ","), "(not set)")},
+		{"REDIS_SENTINEL_MASTER", val(c.Redis.SentinelMaster, "(not set)")},
+		{"REDIS_SENTINEL_ADDRS", val(strings.Join(c.Redis.SentinelAddrs, ","), "(not set)")},
+		{"REDIS_USERNAME", val(c.Redis.Username, "(not set)")},
+		{"REDIS_PASSWORD", hidden("REDIS_PASSWORD", c.Redis.Password)},
+		{"REDIS_PREFIX", c.RedisPrefix},
+		{"DATA_DIR", c.DataDir},
+		{"REGION", c.Region},
+		{"MARKETPLACE_FILE", val(c.MarketFile, "(embedded flows/data/marketplaces.toml)")},
+		{"DEFAULT_LANG", c.DefaultLang},
+		{"STATE_TTL", c.StateTTL.String()},
+		{"RESUME_AFTER", c.ResumeAfter.String()},
+		{"MAX_REGISTRATIONS_PER_NIK", strconv.Itoa(c.MaxPerNIK)},
+		{"LOG_LEVEL", strings.ToLower(c.LogLevel.String())},
+		{"INSTANCE_ID", c.Instance},
+		{"ADMIN_TELEGRAM_IDS", val(strings.Join(sorted(admins), ","), "(none)")},
+		{"ADMIN_WHATSAPP_NUMBERS", val(strings.Join(sorted(waAdmins), ","), "(none)")},
+		{"BROADCAST_RATE_TELEGRAM", c.Broadcast.RateTelegram.String()},
+		{"BROADCAST_RATE_WHATSAPP", c.Broadcast.RateWhatsApp.String()},
+		{"BROADCAST_WORKERS", strconv.Itoa(c.Broadcast.Workers)},
+		{"telegram", telegram},
+		{"TELEGRAM_BOT_TOKEN", hidden("TELEGRAM_BOT_TOKEN", t.Token)},
+		{"TELEGRAM_API_URL", t.APIURL},
+		{"TELEGRAM_WEBHOOK_URL", val(t.WebhookURL, "(not set: long polling)")},
+		{"TELEGRAM_WEBHOOK_LISTEN", t.WebhookListen},
+		{"TELEGRAM_WEBHOOK_SECRET", hidden("TELEGRAM_WEBHOOK_SECRET", t.WebhookSecret)},
+		{"TELEGRAM_KEYBOARD", t.Keyboard},
+		{"TELEGRAM_ALLOW_GROUPS", strconv.FormatBool(t.AllowGroups)},
+		{"TELEGRAM_RATE_PER_SECOND", strconv.FormatFloat(t.RatePerSecond, 'g', -1, 64)},
+		{"TELEGRAM_RATE_PER_CHAT", strconv.FormatFloat(t.RatePerChat, 'g', -1, 64)},
+		{"WHATSAPP_ENABLED", strconv.FormatBool(w.Enabled)},
+		{"WHATSAPP_DB_DSN", redactDSN(w.DSN, "(default: $DATA_DIR/whatsapp.db)")},
+		{"WHATSAPP_ALLOW_GROUPS", strconv.FormatBool(w.Adapter.AllowGroups)},
+		{"WHATSAPP_RATE_PER_MINUTE", strconv.Itoa(w.Adapter.RatePerMinute)},
+		{"WHATSAPP_BURST", strconv.Itoa(w.Adapter.Burst)},
+		{"WHATSAPP_CHAT_GAP", w.Adapter.ChatGap.String()},
+		{"WHATSAPP_JITTER", w.Adapter.Jitter.String()},
+		{"WHATSAPP_MAX_AGE", w.Adapter.MaxAge.String()},
+		{"WHATSAPP_MARK_READ", strconv.FormatBool(w.Adapter.MarkRead)},
+		{"WHATSAPP_TYPING", w.Adapter.Typing.String()},
+		{"WHATSAPP_SEND_WAIT", w.Adapter.SendWait.String()},
+		{"WHATSAPP_TIMELOCK_PAUSE", w.Adapter.TimelockPause.String()},
+		{"WHATSAPP_MAX_MEDIA_BYTES", strconv.FormatInt(w.Adapter.MaxMediaBytes, 10)},
+	}
+}
+
+func sorted(s []string) []string {
+	slices.Sort(s)
+	return s
+}
+
+// redactURL hides the password of a URL (redis://user:xxxxx@host).
+func redactURL(v, unset string) string {
+	if v == "" {
+		return unset
+	}
+	u, err := url.Parse(v)
+	if err != nil {
+		return "(redacted: not a URL)"
+	}
+	return u.Redacted()
+}
+
+var dsnPassword = regexp.MustCompile(`(?i)(password=)(\S+)`)
+
+// redactDSN hides the password of a postgres URL or key=value DSN.
+func redactDSN(v, unset string) string {
+	if strings.Contains(v, "://") {
+		return redactURL(v, unset)
+	}
+	if v == "" {
+		return unset
+	}
+	return dsnPassword.ReplaceAllString(v, "${1}xxxxx")
 }

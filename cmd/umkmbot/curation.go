@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,25 +16,26 @@ import (
 )
 
 func init() {
-	addCommand("curation", "review curation applications: curation list [--status S] | set-status ID STATUS [--note TEXT]", runCuration)
+	addGroup("curation", "review curation applications: diajukan → ditinjau → diterima/ditolak; serve tells the owner of each change",
+		leaf("list", "", "list applications, oldest first", curationList),
+		&command{name: "set-status", args: "ID ditinjau|diterima|ditolak", run: curationSetStatus,
+			summary: "move an application on (ID as listed, KUR-3214-000001, or just its number 1)",
+			more:    "A decision (diterima, ditolak) is final; ditolak needs --note telling the owner what to improve."})
 	addService("notices", runCurationNotices)
 }
 
-const curationUsage = `usage:
-  umkmbot curation list [--status diajukan|ditinjau|diterima|ditolak]
-  umkmbot curation set-status ID ditinjau|diterima|ditolak [--note "…"]
-The order is diajukan → ditinjau → diterima/ditolak; a decision is final and
-ditolak needs a --note telling the owner what to improve. Each change is
-sent to the owner on their channel by the running serve.`
-
 // loadOutlets puts the region's galeri outlets into Redis for the galeri
 // flow (GEO search). Bad outlet data stops the program; a store that takes
-// no writes (a second process on the embedded store) keeps what it has.
+// no writes (a second process on the embedded store) keeps what it has,
+// without trying.
 func loadOutlets(ctx context.Context, a *App) error {
 	for _, o := range a.Region.Outlets {
 		if err := bot.ValidateOutlet(o); err != nil {
 			return fmt.Errorf("region %s: %w", a.Region.Code, err)
 		}
+	}
+	if a.Embedded != nil && a.Embedded.ReadOnly() {
+		return nil // another process holds the store and has loaded them
 	}
 	if err := a.Store.LoadOutlets(ctx, a.Region); err != nil {
 		a.Log.Warn("galeri outlets not reloaded", "err", err)
@@ -41,106 +43,74 @@ func loadOutlets(ctx context.Context, a *App) error {
 	return nil
 }
 
-func runCuration(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return errors.New(curationUsage)
-	}
-	switch args[0] {
-	case "list":
-		return curationList(ctx, env, args[1:])
-	case "set-status":
-		return curationSetStatus(ctx, env, args[1:])
-	}
-	return fmt.Errorf("unknown curation command %q\n%s", args[0], curationUsage)
-}
-
-// splitArgs separates positional arguments from flags, so flags may come
-// after the positionals ("set-status ID ditolak --note …").
-func splitArgs(args []string, valued map[string]bool) (pos, flags []string) {
-	for i := 0; i < len(args); i++ {
-		a := args[i]
-		if !strings.HasPrefix(a, "-") || a == "-" {
-			pos = append(pos, a)
-			continue
-		}
-		flags = append(flags, a)
-		name := strings.TrimLeft(a, "-")
-		if valued[name] && !strings.Contains(name, "=") && i+1 < len(args) {
-			i++
-			flags = append(flags, args[i])
-		}
-	}
-	return pos, flags
-}
-
-func openCurationApp(ctx context.Context, env *Env) (*App, error) {
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return openApp(ctx, cfg, env.Stderr)
-}
-
 func curationList(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("curation list", env)
-	status := fs.String("status", "", "only applications with this status")
-	if err := fs.Parse(args); err != nil {
+	status := fs.String("status", "", "only applications with this status: diajukan, ditinjau, diterima, ditolak")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
 	var st bot.ApplicationStatus
 	if *status != "" {
 		var ok bool
 		if st, ok = bot.ParseStatus(*status); !ok {
-			return fmt.Errorf("unknown status %q\n%s", *status, curationUsage)
+			return usageFor(fs, "--status %q: use diajukan, ditinjau, diterima or ditolak", *status)
 		}
 	}
-	app, err := openCurationApp(ctx, env)
-	if err != nil {
-		return err
+	return withApp(ctx, env, false, func(app *App) error {
+		apps, err := app.Store.Applications(ctx, app.Region.Code, st)
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tSUBMITTED (WIB)\tSTATUS\tREGISTRATION\tBUSINESS\tTARGET\tPRODUCTS\tNOTE")
+		for _, a := range apps {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.CreatedAt.In(bot.Jakarta).Format("2006-01-02 15:04"),
+				a.Status, a.RegistrationID, a.Business, a.TargetName, strings.Join(a.Products, "; "), a.Note)
+		}
+		return w.Flush()
+	})
+}
+
+// applicationID is the full id of an application given as listed
+// (KUR-3214-000001, any case) or by its number in the region (1); region
+// is the region's code (32.14).
+func applicationID(s, region string) string {
+	s = strings.ToUpper(strings.TrimPrefix(strings.TrimSpace(s), "#"))
+	if n, err := strconv.Atoi(s); err == nil && n > 0 {
+		return fmt.Sprintf("KUR-%s-%06d", strings.ReplaceAll(region, ".", ""), n)
 	}
-	defer app.Close()
-	apps, err := app.Store.Applications(ctx, app.Region.Code, st)
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tSUBMITTED (WIB)\tSTATUS\tREGISTRATION\tBUSINESS\tTARGET\tPRODUCTS\tNOTE")
-	for _, a := range apps {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", a.ID, a.CreatedAt.In(bot.Jakarta).Format("2006-01-02 15:04"),
-			a.Status, a.RegistrationID, a.Business, a.TargetName, strings.Join(a.Products, "; "), a.Note)
-	}
-	return w.Flush()
+	return s
 }
 
 func curationSetStatus(ctx context.Context, env *Env, args []string) error {
-	pos, flags := splitArgs(args, map[string]bool{"note": true})
 	fs := flagSet("curation set-status", env)
 	note := fs.String("note", "", "the Dinas's note to the owner (required for ditolak)")
-	if err := fs.Parse(flags); err != nil {
+	pos, err := parseArgs(fs, args, 2, 2)
+	if err != nil {
 		return err
-	}
-	if len(pos) != 2 {
-		return errors.New(curationUsage)
 	}
 	st, ok := bot.ParseStatus(pos[1])
 	if !ok || st == bot.StatusSubmitted {
-		return fmt.Errorf("status %q: use ditinjau, diterima or ditolak\n%s", pos[1], curationUsage)
+		return usageFor(fs, "status %q: use ditinjau, diterima or ditolak", pos[1])
 	}
 	*note = strings.TrimSpace(*note)
-	if st == bot.StatusRejected && *note == "" {
-		return errors.New("ditolak needs --note telling the owner what to improve")
-	}
-	app, err := openCurationApp(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	a, err := app.Store.SetApplicationStatus(ctx, pos[0], st, *note, time.Now())
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(env.Stdout, "%s: %s; the owner (%s) will be told by the running serve\n", a.ID, a.Status, a.Conv.Channel)
-	return nil
+	return withApp(ctx, env, true, func(app *App) error {
+		id := applicationID(pos[0], app.Region.Code)
+		if _, err := app.Store.Application(ctx, id); errors.Is(err, bot.ErrNotFound) {
+			return fmt.Errorf("curation application %s not found (`umkmbot curation list` shows them)", id)
+		} else if err != nil {
+			return err
+		}
+		if st == bot.StatusRejected && *note == "" {
+			return usagef("ditolak needs --note telling the owner what to improve")
+		}
+		a, err := app.Store.SetApplicationStatus(ctx, id, st, *note, time.Now())
+		if err != nil {
+			return err
+		}
+		fmt.Fprintf(env.Stdout, "%s: %s; the owner (%s) will be told by the running serve\n", a.ID, a.Status, a.Conv.Channel)
+		return nil
+	})
 }
 
 // runCurationNotices sends queued curation status changes to the owners
@@ -148,6 +118,9 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 func runCurationNotices(ctx context.Context, a *App) error {
 	log := a.Log.With("service", "notices")
 	if n, err := a.Store.RequeueCurationNotices(ctx, a.Region.Code); err != nil {
+		if ctx.Err() != nil { // serve stopped before the job started: not a failure
+			return nil
+		}
 		return err
 	} else if n > 0 {
 		log.Info("requeued curation notices left unsent", "count", n)

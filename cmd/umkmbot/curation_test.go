@@ -100,10 +100,30 @@ func TestMarketplaceFileConfig(t *testing.T) {
 	}
 }
 
-func TestSplitArgs(t *testing.T) {
-	pos, flags := splitArgs([]string{"KUR-1", "--note", "kurang label", "ditolak", "-x"}, map[string]bool{"note": true})
-	if strings.Join(pos, "|") != "KUR-1|ditolak" || strings.Join(flags, "|") != "--note|kurang label|-x" {
-		t.Fatalf("pos %q flags %q", pos, flags)
+// TestParseArgs: flags may stand before, between or after the positional
+// arguments; everything after -- is positional; a wrong count is a usage
+// error (exit status 2).
+func TestParseArgs(t *testing.T) {
+	for _, tc := range []struct {
+		args      []string
+		pos, note string
+		x         bool
+	}{
+		{[]string{"KUR-1", "--note", "kurang label", "ditolak", "-x"}, "KUR-1|ditolak", "kurang label", true},
+		{[]string{"--note=a", "KUR-1", "ditolak"}, "KUR-1|ditolak", "a", false},
+		{[]string{"KUR-1", "--", "-x"}, "KUR-1|-x", "", false},
+	} {
+		env := &Env{Stdout: io.Discard, Stderr: io.Discard}
+		fs := flagSet("curation set-status", env)
+		note, x := fs.String("note", "", ""), fs.Bool("x", false, "")
+		pos, err := parseArgs(fs, tc.args, 2, 2)
+		if err != nil || strings.Join(pos, "|") != tc.pos || *note != tc.note || *x != tc.x {
+			t.Errorf("parseArgs(%q) = %q note %q x %v, %v", tc.args, pos, *note, *x, err)
+		}
+	}
+	_, err := parseArgs(flagSet("curation set-status", &Env{Stdout: io.Discard, Stderr: io.Discard}), []string{"1"}, 2, 2)
+	if exitCode(err) != 2 || !strings.Contains(err.Error(), "ID ditinjau|diterima|ditolak") {
+		t.Fatalf("one argument of two: %v (exit %d)", err, exitCode(err))
 	}
 }
 
@@ -160,5 +180,29 @@ ya
 		if !strings.Contains(again, want) {
 			t.Fatalf("second chat lacks %q:\n%s", want, again)
 		}
+	}
+}
+
+// TestCurationNoticesStoppedAtOnce: a serve stopped before the notices
+// job has started stops cleanly (it returned "requeue curation notices:
+// context canceled", failing serve; seen under load in
+// TestServeWithUnpairedWhatsApp).
+func TestCurationNoticesStoppedAtOnce(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if err := runCurationNotices(ctx, a); err != nil {
+		t.Fatalf("notices job stopped before it started: %v", err)
 	}
 }

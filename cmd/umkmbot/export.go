@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"encoding/csv"
-	"fmt"
 	"strconv"
 	"strings"
 	"time"
@@ -12,7 +11,8 @@ import (
 )
 
 func init() {
-	addCommand("export", "export data for the Dinas: export registrations --format csv [--include-nik] [--include-phone]", runExport)
+	addGroup("export", "export data for the Dinas",
+		leaf("registrations", "", "registrations as CSV on standard output; NIK and phone masked unless asked", runExport))
 }
 
 // registrationColumns is the CSV header, in order.
@@ -21,40 +21,32 @@ var registrationColumns = []string{"registration_id", "registered_at", "channel"
 	"annual_sales_bracket", "size_class", "workers", "nib", "marketplaces", "consent_at"}
 
 func runExport(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 || args[0] != "registrations" {
-		return fmt.Errorf("usage: umkmbot export registrations --format csv [--include-nik] [--include-phone]")
-	}
 	fs := flagSet("export registrations", env)
 	format := fs.String("format", "csv", "output format (csv)")
 	withNIK := fs.Bool("include-nik", false, "add the full NIK in a nik column (authorised use only)")
 	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only)")
-	if err := fs.Parse(args[1:]); err != nil {
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
 	if *format != "csv" {
-		return fmt.Errorf("unknown format %q: only csv", *format)
+		return usageFor(fs, "unknown format %q: only csv", *format)
 	}
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return err
-	}
-	app, err := openApp(ctx, cfg, env.Stderr)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
+	return withApp(ctx, env, false, func(app *App) error { return exportRegistrations(ctx, env, app, *withNIK, *withPhone) })
+}
+
+func exportRegistrations(ctx context.Context, env *Env, app *App, withNIK, withPhone bool) error {
 	w := csv.NewWriter(env.Stdout)
 	header := registrationColumns
-	if *withNIK {
+	if withNIK {
 		header = append(append([]string(nil), header...), "nik")
 	}
 	if err := w.Write(header); err != nil {
 		return err
 	}
 	n := 0
-	err = app.Store.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
+	err := app.Store.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
 		n++
-		return w.Write(registrationRow(r, *withNIK, *withPhone))
+		return w.Write(registrationRow(r, withNIK, withPhone))
 	})
 	if err != nil {
 		return err
@@ -63,7 +55,7 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 	if err := w.Error(); err != nil {
 		return err
 	}
-	app.Log.Info("exported registrations", "count", n, "nik", *withNIK, "phone", *withPhone)
+	app.Log.Info("exported registrations", "count", n, "nik", withNIK, "phone", withPhone)
 	return nil
 }
 

@@ -54,6 +54,9 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	defer app.Close()
+	if err := app.writable(); err != nil {
+		return err
+	}
 	if app.Embedded != nil {
 		app.Log.Warn("using the embedded store: for trying out and small single-process use; set REDIS_URL for production", "dir", cfg.DataDir)
 	}

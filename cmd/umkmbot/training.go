@@ -17,7 +17,14 @@ import (
 )
 
 func init() {
-	addCommand("training", "manage trainings: training add|edit|open|close|list|participants|checkin (-h for flags)", runTraining)
+	addGroup("training", "manage the Dinas's trainings (times are WIB, \"2006-01-02 15:04\")",
+		leaf("add", "", "add a training, open for sign-up (needs --title, --topic, --start, --end, --capacity and --place or --online)", trainingAdd),
+		leaf("edit", "ID", "change a training: any add flag; a capacity below the seats taken is refused, above promotes from the waitlist", trainingEdit),
+		leaf("open", "ID", "open a training for sign-up", trainingStatus(bot.TrainingOpen)),
+		leaf("close", "ID", "close a training's sign-up", trainingStatus(bot.TrainingClosed)),
+		leaf("list", "", "list trainings that have not ended", trainingList),
+		leaf("participants", "ID", "participants as CSV: confirmed, waitlisted and attended; phone masked", trainingParticipants),
+		leaf("checkin", "ID CODE", "check an owner in by the attendance code they were given", trainingCheckIn))
 	addService("reminders", runReminders)
 }
 
@@ -29,32 +36,6 @@ func runReminders(ctx context.Context, a *App) error {
 	return r.Run(ctx)
 }
 
-const trainingUsage = `usage:
-  umkmbot training add --title T --topic C --start "2026-12-01 09:00" --end "2026-12-01 12:00" --capacity N
-                       (--place ADDRESS | --online LINK) [--organiser O] [--deadline "…"] [--description D]
-                       [--requirements R] [--kecamatan A,B] [--sectors A,B] [--sizes mikro,kecil]
-  umkmbot training edit ID [any add flag; --capacity below the seats taken is refused, above promotes]
-  umkmbot training open|close ID
-  umkmbot training list [--all]
-  umkmbot training participants ID --format csv [--include-phone]
-  umkmbot training checkin ID CODE
-Times are WIB ("2006-01-02 15:04"). Topics: ` + "%s" + `.`
-
-func runTraining(ctx context.Context, env *Env, args []string) error {
-	if len(args) == 0 {
-		return fmt.Errorf(trainingUsage, strings.Join(bot.TrainingTopics, ", "))
-	}
-	verb, args := args[0], args[1:]
-	run := map[string]func(context.Context, *Env, []string) error{
-		"add": trainingAdd, "edit": trainingEdit, "open": trainingStatus(bot.TrainingOpen), "close": trainingStatus(bot.TrainingClosed),
-		"list": trainingList, "participants": trainingParticipants, "checkin": trainingCheckIn,
-	}[verb]
-	if run == nil {
-		return fmt.Errorf("unknown training command %q\n"+trainingUsage, verb, strings.Join(bot.TrainingTopics, ", "))
-	}
-	return run(ctx, env, args)
-}
-
 // trainingFlags are the flags of add and edit.
 type trainingFlags struct {
 	fs                                                 *flag.FlagSet
@@ -62,6 +43,7 @@ type trainingFlags struct {
 	start, end, deadline                               *string
 	kecamatan, sectors, sizes                          *string
 	capacity                                           *int
+	adding                                             bool // add: --start and --end are required
 }
 
 func newTrainingFlags(name string, env *Env) *trainingFlags {
@@ -119,6 +101,9 @@ func (f *trainingFlags) apply(t *bot.Training, region bot.Region) error {
 	when("start", *f.start, &t.Start)
 	when("end", *f.end, &t.End)
 	when("deadline", *f.deadline, &t.Deadline)
+	if len(errs) == 0 {
+		errs = append(errs, checkSchedule(t, set, f.adding, time.Now()))
+	}
 	if set["capacity"] {
 		t.Capacity = *f.capacity
 	}
@@ -137,6 +122,35 @@ func (f *trainingFlags) apply(t *bot.Training, region bot.Region) error {
 	}
 	if set["sizes"] {
 		t.SizeClasses = codeList(*f.sizes)
+	}
+	return errors.Join(errs...)
+}
+
+// checkSchedule says which of the times given (set) is wrong and why: a
+// training needs a start and an end after it, and owners need time to sign
+// up, so a start or deadline that has passed is refused, as is a deadline
+// after the start.
+func checkSchedule(t *bot.Training, set map[string]bool, adding bool, now time.Time) error {
+	wib := func(tm time.Time) string { return tm.In(bot.Jakarta).Format("2006-01-02 15:04") }
+	var errs []error
+	if adding && t.Start.IsZero() {
+		errs = append(errs, errors.New(`--start is required: when the training begins, WIB, e.g. "2026-12-01 09:00"`))
+	}
+	if adding && t.End.IsZero() {
+		errs = append(errs, errors.New(`--end is required: when the training ends, WIB, e.g. "2026-12-01 12:00"`))
+	}
+	if (set["start"] || set["end"]) && !t.Start.IsZero() && !t.End.IsZero() && !t.End.After(t.Start) {
+		errs = append(errs, fmt.Errorf("--end %s is not after the start %s: a training must end after it begins", wib(t.End), wib(t.Start)))
+	}
+	if set["start"] && !t.Start.IsZero() && t.Start.Before(now) {
+		errs = append(errs, fmt.Errorf("--start %s has already passed (now %s WIB): give a future time", wib(t.Start), wib(now)))
+	}
+	if set["deadline"] && !t.Deadline.IsZero() && t.Deadline.Before(now) {
+		errs = append(errs, fmt.Errorf("--deadline %s has already passed (now %s WIB): owners could not sign up; "+
+			"give a future time, or leave it out to take sign-ups until the start", wib(t.Deadline), wib(now)))
+	}
+	if (set["deadline"] || set["start"]) && !t.Deadline.IsZero() && !t.Start.IsZero() && t.Deadline.After(t.Start) {
+		errs = append(errs, fmt.Errorf("--deadline %s is after the start %s: sign-up must close by the start", wib(t.Deadline), wib(t.Start)))
 	}
 	return errors.Join(errs...)
 }
@@ -182,73 +196,47 @@ func kecamatanList(region bot.Region, s string) ([]string, error) {
 	return out, errors.Join(errs...)
 }
 
-// openTrainingApp loads the configuration and opens the app for a
-// training command.
-func openTrainingApp(ctx context.Context, env *Env) (*App, error) {
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return openApp(ctx, cfg, env.Stderr)
-}
-
 func trainingAdd(ctx context.Context, env *Env, args []string) error {
 	f := newTrainingFlags("add", env)
-	if err := f.fs.Parse(args); err != nil {
+	f.adding = true
+	if _, err := parseArgs(f.fs, args, 0, 0); err != nil {
 		return err
 	}
-	app, err := openTrainingApp(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	t := &bot.Training{Status: bot.TrainingOpen, Organiser: app.Region.Office}
-	if err := f.apply(t, app.Region); err != nil {
-		return err
-	}
-	if err := app.Store.CreateTraining(ctx, t); err != nil {
-		return fmt.Errorf("add training: %w", err)
-	}
-	fmt.Fprintf(env.Stdout, "training %s added: %s, %s, %d seats; deep link payload pelatihan_%s\n",
-		t.ID, t.Title, t.Start.In(bot.Jakarta).Format("2006-01-02 15:04 WIB"), t.Capacity, t.ID)
-	return nil
-}
-
-// idArg takes the training id that comes first ("edit 12 --capacity 80").
-func idArg(args []string, verb string) (string, []string, error) {
-	if len(args) == 0 || strings.HasPrefix(args[0], "-") {
-		return "", nil, fmt.Errorf("usage: umkmbot training %s ID …", verb)
-	}
-	return args[0], args[1:], nil
+	return withApp(ctx, env, true, func(app *App) error {
+		t := &bot.Training{Status: bot.TrainingOpen, Organiser: app.Region.Office}
+		if err := f.apply(t, app.Region); err != nil {
+			return err
+		}
+		if err := app.Store.CreateTraining(ctx, t); err != nil {
+			return fmt.Errorf("add training: %w", err)
+		}
+		fmt.Fprintf(env.Stdout, "training %s added: %s, %s, %d seats; deep link payload pelatihan_%s\n",
+			t.ID, t.Title, t.Start.In(bot.Jakarta).Format("2006-01-02 15:04 WIB"), t.Capacity, t.ID)
+		return nil
+	})
 }
 
 func trainingEdit(ctx context.Context, env *Env, args []string) error {
-	id, args, err := idArg(args, "edit")
+	f := newTrainingFlags("edit", env)
+	pos, err := parseArgs(f.fs, args, 1, 1)
 	if err != nil {
 		return err
 	}
-	f := newTrainingFlags("edit", env)
-	if err := f.fs.Parse(args); err != nil {
-		return err
-	}
-	return changeTraining(ctx, env, id, f.apply)
+	return changeTraining(ctx, env, pos[0], f.apply)
 }
 
 // changeTraining loads training id, lets change edit it and saves it.
 func changeTraining(ctx context.Context, env *Env, id string, change func(*bot.Training, bot.Region) error) error {
-	app, err := openTrainingApp(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	t, err := app.Store.Training(ctx, id)
-	if err != nil {
-		return err
-	}
-	if err := change(t, app.Region); err != nil {
-		return err
-	}
-	return saveTraining(ctx, env, app, t)
+	return withApp(ctx, env, true, func(app *App) error {
+		t, err := app.Store.Training(ctx, id)
+		if err != nil {
+			return err
+		}
+		if err := change(t, app.Region); err != nil {
+			return err
+		}
+		return saveTraining(ctx, env, app, t)
+	})
 }
 
 // saveTraining writes t and queues the promoted owners' notices for serve.
@@ -277,12 +265,16 @@ func saveTraining(ctx context.Context, env *Env, app *App, t *bot.Training) erro
 }
 
 func trainingStatus(status bot.TrainingStatus) func(context.Context, *Env, []string) error {
+	name := "open"
+	if status == bot.TrainingClosed {
+		name = "close"
+	}
 	return func(ctx context.Context, env *Env, args []string) error {
-		id, _, err := idArg(args, string(status))
+		pos, err := parseArgs(flagSet("training "+name, env), args, 1, 1)
 		if err != nil {
 			return err
 		}
-		return changeTraining(ctx, env, id, func(t *bot.Training, _ bot.Region) error {
+		return changeTraining(ctx, env, pos[0], func(t *bot.Training, _ bot.Region) error {
 			t.Status = status
 			return nil
 		})
@@ -292,30 +284,28 @@ func trainingStatus(status bot.TrainingStatus) func(context.Context, *Env, []str
 func trainingList(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("training list", env)
 	all := fs.Bool("all", false, "include trainings that have ended")
-	if err := fs.Parse(args); err != nil {
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
-	app, err := openTrainingApp(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	var ts []*bot.Training
-	if *all {
-		ts, err = app.Store.AllTrainings(ctx)
-	} else {
-		ts, err = app.Store.Trainings(ctx, time.Now())
-	}
-	if err != nil {
-		return err
-	}
-	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
-	fmt.Fprintln(w, "ID\tSTART (WIB)\tSTATUS\tSEATS\tWAITLIST\tTOPIC\tTITLE")
-	for _, t := range ts {
-		fmt.Fprintf(w, "%s\t%s\t%s\t%d/%d\t%d\t%s\t%s\n", t.ID, t.Start.In(bot.Jakarta).Format("2006-01-02 15:04"),
-			t.Status, t.Confirmed, t.Capacity, t.Waitlisted, t.Topic, t.Title)
-	}
-	return w.Flush()
+	return withApp(ctx, env, false, func(app *App) error {
+		var ts []*bot.Training
+		var err error
+		if *all {
+			ts, err = app.Store.AllTrainings(ctx)
+		} else {
+			ts, err = app.Store.Trainings(ctx, time.Now())
+		}
+		if err != nil {
+			return err
+		}
+		w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+		fmt.Fprintln(w, "ID\tSTART (WIB)\tSTATUS\tSEATS\tWAITLIST\tTOPIC\tTITLE")
+		for _, t := range ts {
+			fmt.Fprintf(w, "%s\t%s\t%s\t%d/%d\t%d\t%s\t%s\n", t.ID, t.Start.In(bot.Jakarta).Format("2006-01-02 15:04"),
+				t.Status, t.Confirmed, t.Capacity, t.Waitlisted, t.Topic, t.Title)
+		}
+		return w.Flush()
+	})
 }
 
 // participantColumns is the participants CSV header, in order.
@@ -323,58 +313,53 @@ var participantColumns = []string{"training_id", "status", "waitlist_position", 
 	"business_name", "kecamatan", "channel", "phone", "attendance_code", "updated_at"}
 
 func trainingParticipants(ctx context.Context, env *Env, args []string) error {
-	id, args, err := idArg(args, "participants")
-	if err != nil {
-		return err
-	}
 	fs := flagSet("training participants", env)
 	format := fs.String("format", "csv", "output format (csv)")
 	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only)")
 	withCancelled := fs.Bool("include-cancelled", false, "also list cancelled sign-ups")
-	if err := fs.Parse(args); err != nil {
+	pos, err := parseArgs(fs, args, 1, 1)
+	if err != nil {
 		return err
 	}
 	if *format != "csv" {
-		return fmt.Errorf("unknown format %q: only csv", *format)
+		return usageFor(fs, "unknown format %q: only csv", *format)
 	}
-	app, err := openTrainingApp(ctx, env)
-	if err != nil {
-		return err
-	}
-	defer app.Close()
-	if _, err := app.Store.Training(ctx, id); err != nil {
-		return err
-	}
-	ps, err := app.Store.Participants(ctx, id)
-	if err != nil {
-		return err
-	}
-	w := csv.NewWriter(env.Stdout)
-	if err := w.Write(participantColumns); err != nil {
-		return err
-	}
-	n := 0
-	for _, p := range ps {
-		if p.Status == bot.StatusCancelled && !*withCancelled {
-			continue
-		}
-		var r *bot.Registration
-		if p.Registration != "" {
-			if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
-				return err
-			}
-		}
-		if err := w.Write(participantRow(p, r, *withPhone)); err != nil {
+	id := pos[0]
+	return withApp(ctx, env, false, func(app *App) error {
+		if _, err := app.Store.Training(ctx, id); err != nil {
 			return err
 		}
-		n++
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	app.Log.Info("exported participants", "training", id, "count", n, "phone", *withPhone)
-	return nil
+		ps, err := app.Store.Participants(ctx, id)
+		if err != nil {
+			return err
+		}
+		w := csv.NewWriter(env.Stdout)
+		if err := w.Write(participantColumns); err != nil {
+			return err
+		}
+		n := 0
+		for _, p := range ps {
+			if p.Status == bot.StatusCancelled && !*withCancelled {
+				continue
+			}
+			var r *bot.Registration
+			if p.Registration != "" {
+				if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
+					return err
+				}
+			}
+			if err := w.Write(participantRow(p, r, *withPhone)); err != nil {
+				return err
+			}
+			n++
+		}
+		w.Flush()
+		if err := w.Error(); err != nil {
+			return err
+		}
+		app.Log.Info("exported participants", "training", id, "count", n, "phone", *withPhone)
+		return nil
+	})
 }
 
 func participantRow(p bot.Enrolment, r *bot.Registration, withPhone bool) []string {
@@ -394,22 +379,52 @@ func participantRow(p bot.Enrolment, r *bot.Registration, withPhone bool) []stri
 }
 
 func trainingCheckIn(ctx context.Context, env *Env, args []string) error {
-	if len(args) != 2 {
-		return fmt.Errorf("usage: umkmbot training checkin ID CODE")
-	}
-	code, ok := bot.ParseAttendanceCode(args[1])
-	if !ok {
-		return fmt.Errorf("%q is not an attendance code (6 letters/digits)", args[1])
-	}
-	app, err := openTrainingApp(ctx, env)
+	pos, err := parseArgs(flagSet("training checkin", env), args, 2, 2)
 	if err != nil {
 		return err
 	}
-	defer app.Close()
-	e, err := app.Store.CheckIn(ctx, args[0], code, bot.Conversation{})
-	if err != nil {
-		return fmt.Errorf("check in %s: %w", code, err)
+	id, given := pos[0], pos[1]
+	code, ok := bot.ParseAttendanceCode(given)
+	if !ok {
+		return fmt.Errorf("%q is not a valid attendance code: %s", given, codeProblem(given))
 	}
-	fmt.Fprintf(env.Stdout, "checked in: %s (%s)\n", e.Registration, e.Conv.Channel)
-	return nil
+	return withApp(ctx, env, true, func(app *App) error {
+		if _, err := app.Store.Training(ctx, id); err != nil {
+			return err
+		}
+		e, err := app.Store.CheckIn(ctx, id, code, bot.Conversation{})
+		if errors.Is(err, bot.ErrNotFound) {
+			return fmt.Errorf("code %s is not an attendance code of training %s: check the training number and the code the owner was given", code, id)
+		}
+		if err != nil {
+			return fmt.Errorf("check in %s: %w", code, err)
+		}
+		fmt.Fprintf(env.Stdout, "checked in: %s (%s)\n", e.Registration, e.Conv.Channel)
+		return nil
+	})
+}
+
+// codeProblem says why s cannot be an attendance code: its length, or the
+// characters codes never contain (look-alikes such as 0/O and 2/Z are
+// left out so that codes can be read aloud and typed from paper).
+func codeProblem(s string) string {
+	var bad []string
+	n := 0
+	for _, r := range strings.ToUpper(s) {
+		switch {
+		case strings.ContainsRune(" -:#.\t", r):
+		case strings.ContainsRune(bot.AttendanceAlphabet, r):
+			n++
+		default:
+			n++
+			if q := strconv.QuoteRune(r); !slices.Contains(bad, q) {
+				bad = append(bad, q)
+			}
+		}
+	}
+	if len(bad) > 0 {
+		return fmt.Sprintf("codes never contain %s (they use only %s, without look-alikes such as 0/O/D, 1/I/L, 2/Z, 5/S, 8/B)",
+			strings.Join(bad, ", "), bot.AttendanceAlphabet)
+	}
+	return fmt.Sprintf("it has %d characters; a code has %d", n, bot.AttendanceCodeLen)
 }
