@@ -74,6 +74,7 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	})
 	ad.Attach(cli)
 	a.Outbox.Register(bot.WhatsApp, ad)
+	a.observeChannel(bot.WhatsApp, ad)
 	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks
 	return func(ctx context.Context) error {
 		defer ds.Close()

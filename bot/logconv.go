@@ -1,0 +1,21 @@
+package bot
+
+import "log/slog"
+
+// ConvArgs are the log attributes of a line about one person's message:
+// "user", the user id masked (a WhatsApp id is a phone number), and
+// "msg", the message id (left out when msgID is ""). Use it on a logger
+// that already carries the channel (a channel adapter's).
+func ConvArgs(c Conversation, msgID string) []any {
+	if msgID == "" {
+		return []any{"user", maskID(c.User)}
+	}
+	return []any{"user", maskID(c.User), "msg", msgID}
+}
+
+// ConvLogger scopes log to one conversation and message: every line then
+// carries "channel", the masked "user" and "msg" (see ConvArgs), so the
+// lines of one message can be found together without logging who it was.
+func ConvLogger(log *slog.Logger, c Conversation, msgID string) *slog.Logger {
+	return log.With(append([]any{"channel", c.Channel}, ConvArgs(c, msgID)...)...)
+}
