@@ -35,7 +35,6 @@ type Metrics struct {
 	takeovers prometheus.Counter
 	events    *prometheus.CounterVec
 	redisErrs *prometheus.CounterVec
-	scrapeErr *prometheus.CounterVec
 	timeout   time.Duration
 
 	mu     sync.Mutex
@@ -87,14 +86,10 @@ func New(o Options) *Metrics {
 		Namespace: Namespace, Name: "redis_errors_total",
 		Help: "Redis commands that failed, by command and kind (connection, timeout, server). Expected answers (nil, NOSCRIPT, BUSYGROUP, a lost WATCH) are not errors.",
 	}, []string{"command", "kind"})
-	m.scrapeErr = prometheus.NewCounterVec(prometheus.CounterOpts{
-		Namespace: Namespace, Name: "scrape_errors_total",
-		Help: "Sources that could not be read during a scrape (queues, broadcasts); their series are missing from that scrape.",
-	}, []string{"source"})
 	m.reg.MustRegister(
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
-		m.turns, m.turnTime, m.ingest, m.sends, m.takeovers, m.events, m.redisErrs, m.scrapeErr,
+		m.turns, m.turnTime, m.ingest, m.sends, m.takeovers, m.events, m.redisErrs,
 	)
 	return m
 }

@@ -20,6 +20,7 @@ func (h redisHook) DialHook(next redis.DialHook) redis.DialHook {
 	return func(ctx context.Context, network, addr string) (net.Conn, error) {
 		c, err := next(ctx, network, addr)
 		h.count("dial", err)
+
 		return c, err
 	}
 }
@@ -27,7 +28,11 @@ func (h redisHook) DialHook(next redis.DialHook) redis.DialHook {
 func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		err := next(ctx, cmd)
-		h.count(cmd.Name(), cmd.Err())
+		if err == nil {
+			h.count(cmd.Name(), cmd.Err())
+		} else {
+			h.count(cmd.Name(), err)
+		}
 		return err
 	}
 }
@@ -35,18 +40,34 @@ func (h redisHook) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 func (h redisHook) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		err := next(ctx, cmds)
+		failed := false
 		for _, c := range cmds {
-			h.count(c.Name(), c.Err())
+			if c.Err() != nil {
+				failed = true
+				h.count(c.Name(), c.Err())
+			}
+		}
+		if !failed {
+			h.count("pipeline", err) // failed as a whole, if at all
 		}
 		return err
 	}
 }
 
+// count counts err if it is an error.
 func (h redisHook) count(command string, err error) {
-	if kind := redisErrorKind(err); kind != "" {
-		h.m.redisErrs.WithLabelValues(word(strings.ToLower(command)), kind).Inc()
+	command = strings.ToLower(command)
+	kind := redisErrorKind(err)
+	if kind == "" || (kind == "server" && handshake[command]) {
+		return
 	}
+	h.m.redisErrs.WithLabelValues(word(command), kind).Inc()
 }
+
+// handshake commands go-redis sends on a new connection; it ignores a
+// server that does not know them (CLIENT SETINFO before Redis 7.2, HELLO
+// before 6), so their refusals are no errors.
+var handshake = map[string]bool{"client": true, "hello": true}
 
 // redisErrorKind classifies err: "" for success and for answers the store
 // expects (no such key, a script not cached yet, a consumer group that

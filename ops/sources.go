@@ -96,6 +96,10 @@ func flag(b bool) float64 {
 	return 0
 }
 
+// sourceUp says whether a source read at scrape time answered (1) or not
+// (0: its series are missing from that scrape).
+var sourceUp = desc("source_up", "1 when the source (queues, broadcasts) could be read for this scrape, else 0 and its series are missing.", "source")
+
 func (m *Metrics) register(what string, c prometheus.Collector) error {
 	if err := m.reg.Register(c); err != nil {
 		return fmt.Errorf("register %s metrics: %w", what, err)
@@ -110,11 +114,11 @@ func (m *Metrics) WatchQueues(q bot.QueueStatser) error {
 	inAge := desc("inbox_oldest_seconds", "Age of the oldest message waiting in the inbox (0 when none).")
 	outDepth := desc("outbox_depth", "Replies committed and not yet delivered.")
 	outAge := desc("outbox_oldest_seconds", "Age of the oldest reply waiting in the outbox (0 when none).")
-	return m.register("queue", collector{descs: []*prometheus.Desc{inDepth, inAge, outDepth, outAge}, timeout: m.timeout,
+	return m.register("queue", collector{descs: []*prometheus.Desc{inDepth, inAge, outDepth, outAge, sourceUp}, timeout: m.timeout,
 		collect: func(ctx context.Context, ch chan<- prometheus.Metric) {
 			s, err := q.QueueStats(ctx)
+			ch <- gauge(sourceUp, flag(err == nil), "queues")
 			if err != nil {
-				m.scrapeErr.WithLabelValues("queues").Inc()
 				return
 			}
 			ch <- gauge(inDepth, float64(s.InboxDepth))
@@ -130,17 +134,15 @@ func (m *Metrics) WatchQueues(q bot.QueueStatser) error {
 func (m *Metrics) WatchBroadcasts(b Broadcasts) error {
 	rcpt := desc("broadcast_recipients", "Recipients of a running broadcast by state: sent, failed, skipped, unknown, remaining.", "broadcast", "state")
 	aud := desc("broadcast_audience", "Recipients a running broadcast was queued for.", "broadcast")
-	return m.register("broadcast", collector{descs: []*prometheus.Desc{rcpt, aud}, timeout: m.timeout,
+	return m.register("broadcast", collector{descs: []*prometheus.Desc{rcpt, aud, sourceUp}, timeout: m.timeout,
 		collect: func(ctx context.Context, ch chan<- prometheus.Metric) {
 			_, running, err := b.DueBroadcasts(ctx, time.Time{})
-			if err != nil {
-				m.scrapeErr.WithLabelValues("broadcasts").Inc()
-				return
-			}
+			up := err == nil
+			defer func() { ch <- gauge(sourceUp, flag(up), "broadcasts") }()
 			for _, id := range running {
 				bc, err := b.Broadcast(ctx, id)
 				if err != nil {
-					m.scrapeErr.WithLabelValues("broadcasts").Inc()
+					up = false
 					continue
 				}
 				if bc.Status != bot.BroadcastRunning {
