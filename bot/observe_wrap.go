@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"log/slog"
 	"sync"
 	"time"
 )
@@ -55,16 +56,22 @@ func noteLoaded(ctx context.Context, flow string) {
 // its flow (see NoteFlow), how long Handle took (from loading the
 // conversation to the state with its replies being committed) and its
 // outcome, "ok", "failed" or "panic" (the panic goes on to the caller).
-func ObserveTurns(h Handler, o Observer) Handler {
-	if o == nil {
+// With log, each turn is also a debug line with the masked user and the
+// message id.
+func ObserveTurns(h Handler, o Observer, log *slog.Logger) Handler {
+	if o == nil && log == nil {
 		return h
 	}
-	return observedHandler{h: h, o: o}
+	if o == nil {
+		o = NopObserver{}
+	}
+	return observedHandler{h: h, o: o, log: log}
 }
 
 type observedHandler struct {
-	h Handler
-	o Observer
+	h   Handler
+	o   Observer
+	log *slog.Logger
 }
 
 func (oh observedHandler) Handle(ctx context.Context, msg Message) (replies []Reply, err error) {
@@ -72,7 +79,13 @@ func (oh observedHandler) Handle(ctx context.Context, msg Message) (replies []Re
 	ctx = context.WithValue(ctx, turnNoteKey{}, n)
 	start := time.Now()
 	outcome := "panic"
-	defer func() { oh.o.Turn(msg.Conv.Channel, n.flow(), time.Since(start), outcome) }()
+	defer func() {
+		took, flow := time.Since(start), n.flow()
+		oh.o.Turn(msg.Conv.Channel, flow, took, outcome)
+		if oh.log != nil && oh.log.Enabled(ctx, slog.LevelDebug) {
+			ConvLogger(oh.log, msg.Conv, msg.ID).Debug("turn", "flow", flow, "outcome", outcome, "took", took)
+		}
+	}()
 	replies, err = oh.h.Handle(ctx, msg)
 	outcome = "ok"
 	if err != nil {

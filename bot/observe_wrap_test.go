@@ -83,7 +83,7 @@ func TestObserveWrappers(t *testing.T) {
 		return nil
 	}))
 	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p1", Backoff: time.Millisecond}, bot.ObserveInbox(st, obs),
-		bot.ObserveTurns(eng, obs), out, cat, "id", slog.New(slog.DiscardHandler))
+		bot.ObserveTurns(eng, obs, nil), out, cat, "id", slog.New(slog.DiscardHandler))
 	defer d.Close()
 	ctx := context.Background()
 	c := bot.Conversation{Channel: bot.Console, User: "obs"}
@@ -108,8 +108,8 @@ func TestObserveWrappers(t *testing.T) {
 	if !slices.Equal(gotIngest, wantIngest) {
 		t.Errorf("ingest:\n got %q\nwant %q", gotIngest, wantIngest)
 	}
-	if bot.ObserveTurns(eng, nil) != bot.Handler(eng) {
-		t.Error("ObserveTurns without an observer wraps")
+	if bot.ObserveTurns(eng, nil, nil) != bot.Handler(eng) {
+		t.Error("ObserveTurns without an observer or a logger wraps")
 	}
 }
 

@@ -143,7 +143,7 @@ func TestQueueGauges(t *testing.T) {
 	}
 	body := scrape(t, m)
 	for series, want := range map[string]float64{
-		"umkmbot_inbox_depth": 7, "umkmbot_inbox_oldest_seconds": 90, `umkmbot_source_up{source="queues"}`: 1, "umkmbot_outbox_depth": 2, "umkmbot_outbox_oldest_seconds": 1.5,
+		"umkmbot_inbox_depth": 7, "umkmbot_inbox_oldest_seconds": 90, `umkmbot_queues_up`: 1, "umkmbot_outbox_depth": 2, "umkmbot_outbox_oldest_seconds": 1.5,
 	} {
 		if got := value(t, body, series); got != want {
 			t.Errorf("%s = %v, want %v", series, got, want)
@@ -167,7 +167,7 @@ func TestQueueSourceDown(t *testing.T) {
 			if strings.Contains(body, "umkmbot_inbox_depth ") {
 				t.Error("inbox depth shown although the source failed")
 			}
-			if got := value(t, body, `umkmbot_source_up{source="queues"}`); got != 0 {
+			if got := value(t, body, `umkmbot_queues_up`); got != 0 {
 				t.Errorf("source up = %v, want 0", got)
 			}
 		})

@@ -96,9 +96,11 @@ func flag(b bool) float64 {
 	return 0
 }
 
-// sourceUp says whether a source read at scrape time answered (1) or not
-// (0: its series are missing from that scrape).
-var sourceUp = desc("source_up", "1 when the source (queues, broadcasts) could be read for this scrape, else 0 and its series are missing.", "source")
+// upDesc describes a source read at scrape time: 1 when it answered, 0
+// when not (its series are then missing from that scrape).
+func upDesc(source string) *prometheus.Desc {
+	return desc(source+"_up", "1 when the "+source+" could be read for this scrape, else 0 and their series are missing.")
+}
 
 func (m *Metrics) register(what string, c prometheus.Collector) error {
 	if err := m.reg.Register(c); err != nil {
@@ -114,10 +116,11 @@ func (m *Metrics) WatchQueues(q bot.QueueStatser) error {
 	inAge := desc("inbox_oldest_seconds", "Age of the oldest message waiting in the inbox (0 when none).")
 	outDepth := desc("outbox_depth", "Replies committed and not yet delivered.")
 	outAge := desc("outbox_oldest_seconds", "Age of the oldest reply waiting in the outbox (0 when none).")
-	return m.register("queue", collector{descs: []*prometheus.Desc{inDepth, inAge, outDepth, outAge, sourceUp}, timeout: m.timeout,
+	up := upDesc("queues")
+	return m.register("queue", collector{descs: []*prometheus.Desc{inDepth, inAge, outDepth, outAge, up}, timeout: m.timeout,
 		collect: func(ctx context.Context, ch chan<- prometheus.Metric) {
 			s, err := q.QueueStats(ctx)
-			ch <- gauge(sourceUp, flag(err == nil), "queues")
+			ch <- gauge(up, flag(err == nil))
 			if err != nil {
 				return
 			}
@@ -134,15 +137,16 @@ func (m *Metrics) WatchQueues(q bot.QueueStatser) error {
 func (m *Metrics) WatchBroadcasts(b Broadcasts) error {
 	rcpt := desc("broadcast_recipients", "Recipients of a running broadcast by state: sent, failed, skipped, unknown, remaining.", "broadcast", "state")
 	aud := desc("broadcast_audience", "Recipients a running broadcast was queued for.", "broadcast")
-	return m.register("broadcast", collector{descs: []*prometheus.Desc{rcpt, aud, sourceUp}, timeout: m.timeout,
+	up := upDesc("broadcasts")
+	return m.register("broadcast", collector{descs: []*prometheus.Desc{rcpt, aud, up}, timeout: m.timeout,
 		collect: func(ctx context.Context, ch chan<- prometheus.Metric) {
 			_, running, err := b.DueBroadcasts(ctx, time.Time{})
-			up := err == nil
-			defer func() { ch <- gauge(sourceUp, flag(up), "broadcasts") }()
+			ok := err == nil
+			defer func() { ch <- gauge(up, flag(ok)) }()
 			for _, id := range running {
 				bc, err := b.Broadcast(ctx, id)
 				if err != nil {
-					up = false
+					ok = false
 					continue
 				}
 				if bc.Status != bot.BroadcastRunning {

@@ -97,7 +97,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, turns, turns, a.Catalog, log)
 	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance}, bot.ObserveInbox(a.Store, a.Observer),
-		bot.ObserveTurns(a.Engine, a.Observer), a.Outbox, a.Catalog, cfg.DefaultLang, log)
+		bot.ObserveTurns(a.Engine, a.Observer, log), a.Outbox, a.Catalog, cfg.DefaultLang, log)
 	return a, nil
 }
 
