@@ -35,7 +35,7 @@ func (a *Adapter) relaySend(ctx context.Context, to bot.Conversation, r bot.Repl
 	}
 	if err := a.relay.Push(ctx, b); err != nil {
 		a.Stats.SendFailed.Add(1)
-		a.log.Error("relay whatsapp reply to the connection holder", "user", maskUser(to.User), "err", err)
+		a.log.With(bot.ConvArgs(to, "")...).Error("relay whatsapp reply to the connection holder", "err", err)
 		return fmt.Errorf("relay whatsapp reply to %s: %w", maskUser(to.User), err)
 	}
 	a.Stats.Relayed.Add(1)
