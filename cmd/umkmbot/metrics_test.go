@@ -8,6 +8,7 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -17,7 +18,14 @@ import (
 	"testing"
 	"time"
 
+	"go.mau.fi/whatsmeow"
+	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
+	"go.mau.fi/whatsmeow/types/events"
+
+	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram/telegramtest"
+	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
@@ -305,5 +313,78 @@ func TestOpsConfig(t *testing.T) {
 		if (tc.bad == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.bad)) {
 			t.Errorf("%v: %v, want an error about %q", tc.env, err, tc.bad)
 		}
+	}
+}
+
+// waOffline is a whatsmeow client that never connected.
+type waOffline struct{}
+
+func (waOffline) SendMessage(context.Context, types.JID, *waE2E.Message, ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
+	return whatsmeow.SendResponse{}, errors.New("offline")
+}
+func (waOffline) IsConnected() bool { return false }
+
+// TestWhatsAppReadiness follows the real adapter through whatsmeow's
+// events: not ready until connected, ready while another process holds
+// the connection, not ready during a temporary ban or once logged out;
+// the gauges follow.
+func TestWhatsAppReadiness(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "METRICS_LISTEN": "127.0.0.1:0", "INSTANCE_ID": "p1"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	a, err := openApp(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	shared := newRedisStatus(a.Store)
+	ad := whatsapp.New(whatsapp.Config{Owner: "p1"}, waOffline{}, a.Dispatcher, whatsapp.Options{Status: shared, Log: a.Log})
+	a.observeChannel(bot.WhatsApp, ad)
+	ready := func() string {
+		t.Helper()
+		res, _ := a.Metrics.Ready(ctx)
+		for _, r := range res {
+			if r.Name == "whatsapp" {
+				if r.Err == nil {
+					return "ok"
+				}
+				return r.Err.Error()
+			}
+		}
+		t.Fatal("no whatsapp check")
+		return ""
+	}
+	scrape := func() string {
+		rec := httptest.NewRecorder()
+		a.Metrics.Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+		return rec.Body.String()
+	}
+	if got := ready(); got != "not connected" {
+		t.Fatalf("before connecting: %q", got)
+	}
+	if err := shared.SaveStatus(ctx, whatsapp.Status{Owner: "p2", Connected: true}); err != nil {
+		t.Fatal(err)
+	}
+	if got := ready(); got != "ok" {
+		t.Fatalf("standing by while p2 holds the connection: %q", got)
+	}
+	ad.HandleEvent(&events.Connected{})
+	if got := ready(); got != "ok" || !strings.Contains(scrape(), "umkmbot_whatsapp_connected 1\n") {
+		t.Fatalf("connected: %q\n%s", got, grep(scrape(), "whatsapp"))
+	}
+	ad.HandleEvent(&events.TemporaryBan{Code: events.TempBanSentToTooManyPeople, Expire: time.Hour})
+	body := scrape()
+	if got := ready(); !strings.HasPrefix(got, "temporary ban until") || !strings.Contains(body, `umkmbot_whatsapp_restricted{restriction="temporary_ban"} 1`) ||
+		!strings.Contains(body, "umkmbot_whatsapp_connected 0\n") {
+		t.Fatalf("banned: %q\n%s", got, grep(body, "whatsapp"))
+	}
+	ad.HandleEvent(&events.LoggedOut{})
+	if got := ready(); !strings.HasPrefix(got, "logged out") || !strings.Contains(scrape(), "umkmbot_whatsapp_logged_out 1\n") {
+		t.Fatalf("logged out: %q", got)
 	}
 }
