@@ -143,3 +143,19 @@ func TestConvLogger(t *testing.T) {
 		t.Errorf("the user id in clear:\n%s", buf.String())
 	}
 }
+
+type noopHandler struct{}
+
+func (noopHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { return nil, nil }
+
+// BenchmarkObserveTurns is the decorator's own cost per turn (the flow
+// note in the context, the clock, the observer call).
+func BenchmarkObserveTurns(b *testing.B) {
+	h := bot.ObserveTurns(noopHandler{}, bot.NopObserver{}, nil)
+	msg := bot.Message{ID: "1", Conv: bot.Conversation{Channel: bot.Telegram, User: "42"}}
+	ctx := context.Background()
+	b.ReportAllocs()
+	for b.Loop() {
+		h.Handle(ctx, msg)
+	}
+}

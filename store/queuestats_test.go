@@ -66,3 +66,21 @@ func TestQueueStats(t *testing.T) {
 		t.Fatalf("1200 conversations: %+v, %v", st, err)
 	}
 }
+
+// BenchmarkQueueStats reads the queues with 1,000 conversations waiting
+// (a backlog; a healthy service has a handful).
+func BenchmarkQueueStats(b *testing.B) {
+	ctx := context.Background()
+	rdb, _, prefix := clientPair(b)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	for i := range 1000 {
+		if _, err := s.Put(ctx, bot.Message{ID: "x", Conv: bot.Conversation{Channel: bot.Telegram, User: strconv.Itoa(i)}}); err != nil {
+			b.Fatal(err)
+		}
+	}
+	for b.Loop() {
+		if _, err := s.QueueStats(ctx); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
