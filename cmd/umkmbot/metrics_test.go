@@ -14,7 +14,6 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -37,24 +36,6 @@ func init() {
 		main()
 		os.Exit(0)
 	}
-}
-
-// lockedBuffer is an io.Writer safe for the logger and the test at once.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }
 
 // exitCode runs the program (the test binary as main) and returns its exit
@@ -95,7 +76,7 @@ func TestServeMetrics(t *testing.T) {
 		"TELEGRAM_API_URL": tg.URL, "TELEGRAM_RATE_PER_CHAT": "100", "METRICS_LISTEN": "127.0.0.1:0",
 		"LOG_FORMAT": "json", "LOG_LEVEL": "debug", "INSTANCE_ID": "metrics-test"}
 	getenv := func(k string) string { return env[k] }
-	logs := &lockedBuffer{}
+	logs := &waLogBuffer{} // whatsapp_test.go: safe for the logger and the test at once
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	done := make(chan error, 1)
