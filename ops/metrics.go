@@ -99,9 +99,9 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Turn counts a turn and its duration.
 func (m *Metrics) Turn(ch bot.ChannelID, flow string, took time.Duration, outcome string) {
-	flow = word(flow)
-	m.turns.WithLabelValues(string(ch), flow, word(outcome)).Inc()
-	m.turnTime.WithLabelValues(string(ch), flow).Observe(took.Seconds())
+	c, flow := word(string(ch)), word(flow)
+	m.turns.WithLabelValues(c, flow, word(outcome)).Inc()
+	m.turnTime.WithLabelValues(c, flow).Observe(took.Seconds())
 }
 
 // Ingest counts a delivery from a channel.

@@ -132,8 +132,9 @@ func (m *Metrics) WatchQueues(q bot.QueueStatser) error {
 }
 
 // WatchBroadcasts shows the progress of every running broadcast, by its
-// id, read from b at each scrape. Finished, paused and cancelled
-// broadcasts have no series.
+// id, read from b at each scrape (DueBroadcasts also drops ended
+// broadcasts from the active set, as the fan-out does every second).
+// Finished, paused and cancelled broadcasts have no series.
 func (m *Metrics) WatchBroadcasts(b Broadcasts) error {
 	rcpt := desc("broadcast_recipients", "Recipients of a running broadcast by state: sent, failed, skipped, unknown, remaining.", "broadcast", "state")
 	aud := desc("broadcast_audience", "Recipients a running broadcast was queued for.", "broadcast")

@@ -13,10 +13,11 @@ import (
 var _ bot.QueueStatser = (*Store)(nil)
 
 // QueueStats reads the depth of the inbox (the queued messages of every
-// conversation in the pending index) and the age of its oldest entry (the
-// conversation indexed first: its score is when its queue stopped being
-// empty). Replies are sent at once, without a durable outbox, so the
-// outbox is always empty here.
+// conversation in the pending index) and the age of its oldest entry: the
+// conversation indexed first, whose score is when its queue stopped being
+// empty (an upper bound when a conversation's queue never runs dry).
+// Replies are sent at once, without a durable outbox, so the outbox is
+// always empty here.
 //
 // One ZRANGE, then one pipelined LLEN per 500 queued conversations: cheap
 // while queues drain, as they should; a long backlog makes it slower but
