@@ -21,10 +21,14 @@ COPY --from=build /out/umkmbot /usr/local/bin/umkmbot
 COPY --from=build --chown=65532:65532 /out/data /data
 # Asia/Jakarta comes from the Go binary's embedded tzdata fallback (bot.Jakarta).
 ENV DATA_DIR=/data
+# Metrics, /healthz and /readyz inside the container (not published by
+# default); `umkmbot healthcheck` asks /healthz there.
+ENV METRICS_LISTEN=0.0.0.0:9090
 VOLUME ["/data"]
 USER 65532:65532
-# `umkmbot healthcheck` asks the running serve's /readyz (Redis reachable,
-# channels connected); distroless has no shell or curl.
+# `umkmbot healthcheck` asks the running serve's /healthz (the process is up;
+# `--ready` would also require Redis and the channels, which a restart does not
+# fix); distroless has no shell or curl.
 HEALTHCHECK --interval=30s --timeout=5s --start-period=30s --retries=3 \
   CMD ["/usr/local/bin/umkmbot", "healthcheck"]
 ENTRYPOINT ["/usr/local/bin/umkmbot"]

@@ -230,7 +230,7 @@ func (f *Fanout) Deliver(ctx context.Context, d Delivery) Outcome {
 		f.log.Warn("load broadcast", "broadcast", d.Broadcast, "err", err)
 		return OutcomeHold
 	}
-	log := f.log.With("broadcast", d.Broadcast, "channel", d.To.Channel, "user", maskID(d.To.User))
+	log := ConvLogger(f.log, d.To, "").With("broadcast", d.Broadcast)
 	if o, done := f.screen(ctx, d, log); done {
 		return o
 	}

@@ -176,7 +176,7 @@ func (r *Reminders) remind(ctx context.Context, rem Reminder, now time.Time) (in
 			continue
 		}
 		if err := r.Notifier.Notify(ctx, p.Conv, r.Compose(rem.Kind, t, p)); err != nil {
-			r.log().Warn("send training reminder", "training", t.ID, "kind", rem.Kind, "channel", p.Conv.Channel, "err", err)
+			ConvLogger(r.log(), p.Conv, "").Warn("send training reminder", "training", t.ID, "kind", rem.Kind, "err", err)
 			continue
 		}
 		sent++
@@ -197,7 +197,7 @@ func (r *Reminders) drainNotices(ctx context.Context) (int, error) {
 			return sent, fmt.Errorf("notice of training %s: %w", n.Enrolment.Training, err)
 		}
 		if err := r.Notifier.Notify(ctx, n.Enrolment.Conv, r.Compose(n.Kind, t, n.Enrolment)); err != nil {
-			r.log().Warn("send training notice", "training", t.ID, "kind", n.Kind, "channel", n.Enrolment.Conv.Channel, "err", err)
+			ConvLogger(r.log(), n.Enrolment.Conv, "").Warn("send training notice", "training", t.ID, "kind", n.Kind, "err", err)
 			continue
 		}
 		sent++

@@ -301,7 +301,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 	for _, m := range Render(chat, r, a.cfg.Keyboard, a.cfg.Labels) {
 		if err := a.send(ctx, chat, m); err != nil {
 			a.Stats.SendFailed.Add(1)
-			a.log.Error("send message", "chat", mask(to.User), "err", err)
+			a.log.With(bot.ConvArgs(to, "")...).Error("send message", "err", err)
 			return err
 		}
 		a.Stats.Sent.Add(1)
@@ -422,7 +422,7 @@ func (a *Adapter) take(ctx context.Context, sub Submitter, u tgbotapi.Update) bo
 	}
 	if err := sub.Submit(ctx, msg); err != nil {
 		a.Stats.SubmitFailed.Add(1)
-		a.log.Warn("update not taken, it will be offered again", "update", u.UpdateID, "err", err)
+		a.log.With(bot.ConvArgs(msg.Conv, msg.ID)...).Warn("update not taken, it will be offered again", "update", u.UpdateID, "err", err)
 		return false
 	}
 	return true
@@ -456,12 +456,4 @@ func backoff(base time.Duration, n int) time.Duration {
 		d = 30 * time.Second
 	}
 	return d
-}
-
-// mask hides most of a chat id in logs.
-func mask(s string) string {
-	if len(s) <= 4 {
-		return "****"
-	}
-	return "****" + s[len(s)-4:]
 }

@@ -337,7 +337,7 @@ func (a *Adapter) HandleEvent(evt any) bool {
 	case *events.StreamError:
 		a.log.Warn("whatsapp stream error", "code", e.Code)
 	case *events.UndecryptableMessage:
-		a.log.Warn("whatsapp message could not be decrypted; WhatsApp will retry", "msg", e.Info.ID)
+		a.log.Warn("whatsapp message could not be decrypted; WhatsApp will retry", "msg_id", e.Info.ID)
 	}
 	return true
 }
@@ -347,7 +347,7 @@ func (a *Adapter) onMessage(e *events.Message) bool {
 	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.SubmitTimeout)
 	defer cancel()
 	msg, who, skip := a.conv.Convert(ctx, e)
-	log := a.log.With("msg", msg.ID, "user", maskUser(msg.Conv.User))
+	log := a.log.With(bot.ConvArgs(msg.Conv, msg.ID)...)
 	switch skip {
 	case Take:
 	case SkipOld:

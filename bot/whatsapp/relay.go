@@ -38,7 +38,7 @@ func (a *Adapter) relaySend(ctx context.Context, to bot.Conversation, r bot.Repl
 	dropped, err := a.relay.Push(ctx, b, a.cfg.RelayMax)
 	if err != nil {
 		a.obs.Event("whatsapp_relay_error")
-		a.log.Error("relay whatsapp reply to the connection holder", "user", maskUser(to.User), "err", err)
+		a.log.With(bot.ConvArgs(to, "")...).Error("relay whatsapp reply to the connection holder", "err", err)
 		return fmt.Errorf("relay whatsapp reply to %s: %w", maskUser(to.User), err)
 	}
 	if dropped > 0 {

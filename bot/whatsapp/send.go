@@ -42,7 +42,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 }
 
 func (a *Adapter) sendDirect(ctx context.Context, to bot.Conversation, r bot.Reply) error {
-	log := a.log.With("user", maskUser(to.User))
+	log := a.log.With(bot.ConvArgs(to, "")...)
 	jid, err := ChatJID(to.User)
 	if err != nil {
 		a.Stats.SendFailed.Add(1)

@@ -12,6 +12,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
+	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -30,11 +31,14 @@ type App struct {
 	Engine     *bot.Engine
 	Outbox     *bot.Outbox
 	Dispatcher *bot.Dispatcher
+
+	Metrics  *ops.Metrics // nil unless METRICS_LISTEN is set
+	Observer bot.Observer // the metrics, or bot.NopObserver; never nil
 }
 
 // openApp connects the store and builds the engine.
 func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
-	log := slog.New(slog.NewTextHandler(logOut, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	log := newLogger(cfg, logOut)
 	a := &App{Cfg: cfg, Log: log}
 	region, err := flows.LoadRegion(cfg.Region)
 	if err != nil {
@@ -60,6 +64,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
+	if err := a.openMetrics(); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := loadOutlets(ctx, a); err != nil {
 		a.Close()
 		return nil, err
@@ -85,10 +93,11 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Profiles:      a.Store,
 		Log:           log,
 	})
+	turns := bot.NoteFlows(a.Store) // tells the turn metrics each turn's flow
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
-		a.Flows, a.Store, a.Store, a.Catalog, log)
-	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance}, a.Store, a.Engine, a.Outbox,
-		a.Catalog, cfg.DefaultLang, log)
+		a.Flows, turns, turns, a.Catalog, log)
+	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance}, bot.ObserveInbox(a.Store, a.Observer),
+		bot.ObserveTurns(a.Engine, a.Observer, log), a.Outbox, a.Catalog, cfg.DefaultLang, log)
 	return a, nil
 }
 

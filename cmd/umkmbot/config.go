@@ -38,6 +38,8 @@ type Config struct {
 
 	Telegram telegramConfig // TELEGRAM_* (telegram.go)
 	WhatsApp waConfig       // WHATSAPP_* (whatsapp_config.go)
+	// Observability: METRICS_LISTEN, LOG_FORMAT (metrics.go).
+	Ops opsConfig
 }
 
 // secretNames are the settings that may also come from a file named by
@@ -123,6 +125,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
+	c.Ops = loadOpsConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

@@ -162,7 +162,7 @@ func drainCurationNotices(ctx context.Context, s *store.Store, region string, n 
 		}
 		switch {
 		case !valid, errors.Is(err, bot.ErrNoChannel), errors.Is(err, bot.ErrUnreachable):
-			log.Warn("curation notice dropped", "app", notice.App, "channel", to.Channel, "err", err)
+			bot.ConvLogger(log, to, "").Warn("curation notice dropped", "app", notice.App, "err", err)
 		case err != nil:
 			return sent, fmt.Errorf("notify %s of %s: %w", to.Channel, notice.App, err)
 		default:

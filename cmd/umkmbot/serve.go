@@ -61,6 +61,11 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		app.Log.Warn("using the embedded store: for trying out and small single-process use; set REDIS_URL for production", "dir", cfg.DataDir)
 	}
 
+	serveMetrics, err := listenMetrics(app) // METRICS_LISTEN: fails here when the port is taken
+	if err != nil {
+		return err
+	}
+
 	g, gctx := errgroup.WithContext(ctx)
 	names := make([]string, 0, len(channelStarters))
 	for n := range channelStarters {
@@ -83,6 +88,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("no channel is enabled: set TELEGRAM_BOT_TOKEN or WHATSAPP_ENABLED=true (or try `umkmbot chat`)")
 	}
 	g.Go(func() error { return app.Dispatcher.Run(gctx) })
+	g.Go(func() error { return serveMetrics(gctx) })
 	g.Go(func() error { return app.runStore(gctx) })
 	for n, s := range services {
 		g.Go(func() error {

@@ -164,6 +164,7 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 		return nil, false, err
 	}
 	a.Outbox.Register(bot.Telegram, adapter)
+	a.observeChannel(bot.Telegram, adapter)
 	mode := "long polling"
 	if c.WebhookURL != "" {
 		mode = "webhook on " + c.WebhookListen

@@ -17,6 +17,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
+	"github.com/umkmbot/umkmbot/ops"
 )
 
 func init() {
@@ -59,6 +60,7 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	}
 	if dev.ID == nil {
 		ds.Close()
+		a.observeChannel(bot.WhatsApp, ops.CheckFunc(func(context.Context) error { return errors.New("no number paired: run `umkmbot whatsapp pair`") }))
 		return func(context.Context) error {
 			log.Error("WhatsApp is enabled but no number is paired: run `umkmbot whatsapp pair` (QR code) " +
 				"or `umkmbot whatsapp pair --phone 62812…` (pairing code), then restart serve. Serving the other channels without WhatsApp.")
@@ -75,6 +77,7 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	})
 	ad.Attach(cli)
 	a.Outbox.Register(bot.WhatsApp, ad)
+	a.observeChannel(bot.WhatsApp, ad)
 	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks
 	return func(ctx context.Context) error {
 		defer ds.Close()
