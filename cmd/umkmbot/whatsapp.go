@@ -73,7 +73,7 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	wc.Adapter.LeaseKey = waLeaseKey(a.Store)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
 		LIDs: dev.LIDs, Lease: a.Store, Status: newRedisStatus(a.Store), Log: a.Log,
-		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)},
+		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer,
 	})
 	ad.Attach(cli)
 	a.Outbox.Register(bot.WhatsApp, ad)
