@@ -60,9 +60,13 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
-	if err := loadOutlets(ctx, a); err != nil {
-		a.Close()
-		return nil, err
+	// A read-only embedded store (another process holds DATA_DIR) refuses
+	// writes; that process has loaded the outlets already.
+	if a.Embedded == nil || !a.Embedded.ReadOnly() {
+		if err := loadOutlets(ctx, a); err != nil {
+			a.Close()
+			return nil, err
+		}
 	}
 	a.Catalog, err = bot.NewCatalog(locales.FS, log)
 	if err != nil {
