@@ -251,10 +251,11 @@ func (d *DB) loadOnce() (next uint64, replayed int, files []uint64, err error) {
 	d.srv = d.m.Server()
 
 	now := time.Now()
-	f := embFile{Clock: now}
+	var f embFile
 	data, err := os.ReadFile(d.path)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
+		// No snapshot: the clock starts at the first record's.
 	case err != nil:
 		return 0, 0, nil, fmt.Errorf("load snapshot %s: %w", d.path, err)
 	default:
@@ -264,7 +265,9 @@ func (d *DB) loadOnce() (next uint64, replayed int, files []uint64, err error) {
 		}
 		d.log.Info("snapshot loaded", "file", d.path, "keys", n)
 	}
-	d.clock = f.Clock.UnixNano()
+	if !f.Clock.IsZero() {
+		d.clock = f.Clock.UnixNano()
+	}
 	next = max(f.Journal, 1)
 
 	if files, err = journalFiles(d.dir); err != nil {
@@ -282,6 +285,9 @@ func (d *DB) loadOnce() (next uint64, replayed int, files []uint64, err error) {
 		name := journalName(d.dir, n)
 		torn, err := readJournal(name, func(r record) {
 			replayed++
+			if d.clock == 0 {
+				d.clock = r.V
+			}
 			if r.V > d.clock {
 				d.m.FastForward(time.Duration(r.V - d.clock))
 				d.clock = r.V

@@ -169,7 +169,7 @@ type conn struct {
 	nreply int    // replies in out
 
 	multi bool
-	dirty bool // a command was refused while queueing: EXEC aborts
+	dirty string // why a command was refused while queueing: EXEC aborts
 	queue [][]string
 }
 
@@ -282,7 +282,7 @@ func (c *conn) handle(args []string) {
 			c.writeError("ERR MULTI calls can not be nested")
 			return
 		}
-		c.multi, c.dirty, c.queue = true, false, nil
+		c.multi, c.dirty, c.queue = true, "", nil
 		c.writeRaw([]byte("+OK\r\n"))
 		return
 	case cmd == "EXEC" && c.multi:
@@ -297,19 +297,22 @@ func (c *conn) handle(args []string) {
 		c.writeError("ERR WATCH inside MULTI is not allowed")
 		return
 	case c.multi:
+		var refused string
 		switch cl := d.classify(cmd, args[1:]); {
 		case !d.srv.IsRegisteredCommand(cmd):
-			c.dirty = true
-			c.writeError(fmt.Sprintf("ERR unknown command '%s'", args[0]))
+			refused = fmt.Sprintf("ERR unknown command '%s'", args[0])
 		case cl == cRefuse:
-			c.dirty = true
-			c.writeError(refuseMsg(cmd))
-		case cl == cWrite && d.readOnly:
-			c.dirty = true
-			c.writeError(d.roMsg)
+			refused = refuseMsg(cmd)
+		case (cl == cWrite || cl == cBlock) && d.readOnly:
+			refused = d.roMsg
 		default:
 			c.queue = append(c.queue, args)
 			c.writeRaw([]byte("+QUEUED\r\n"))
+			return
+		}
+		c.writeError(refused)
+		if c.dirty == "" {
+			c.dirty = refused
 		}
 		return
 	}
@@ -407,10 +410,10 @@ func (d *DB) commitLocked(c *conn, now time.Time, cur *writeCtx) {
 func (c *conn) exec() {
 	d := c.d
 	queue, dirty := c.queue, c.dirty
-	c.multi, c.queue, c.dirty = false, nil, false
-	if dirty {
+	c.multi, c.queue, c.dirty = false, nil, ""
+	if dirty != "" {
 		c.call([]string{"UNWATCH"})
-		c.writeError("EXECABORT Transaction discarded because of previous errors.")
+		c.writeError("EXECABORT Transaction discarded because of previous errors: " + strings.TrimPrefix(dirty, "ERR "))
 		return
 	}
 	d.wmu.Lock()
