@@ -172,15 +172,16 @@ return {v, id}`)
 	if v, err := rdb.BLMove(ctx, "list", "moved", "RIGHT", "LEFT", time.Second).Result(); err != nil || v != "c" {
 		t.Fatalf("BLMOVE = %q, %v", v, err)
 	}
-	if _, err := rdb.BLPop(ctx, 200*time.Millisecond, "empty").Result(); !errors.Is(err, redis.Nil) {
+	if _, err := rdb.BLPop(ctx, time.Second, "empty").Result(); !errors.Is(err, redis.Nil) {
 		t.Fatalf("BLPOP on an empty list: err = %v, want redis.Nil", err)
 	}
 
 	// Expiry decides SET NX: after the first key expired (wall clock), the
 	// second SET NX succeeds; before, it fails.
-	must(t, rdb.Set(ctx, "lease", "first", 150*time.Millisecond).Err())
-	must(t, rdb.Set(ctx, "held", "first", 400*time.Millisecond).Err())
-	time.Sleep(300 * time.Millisecond)
+	must(t, rdb.Set(ctx, "lease", "first", 100*time.Millisecond).Err())
+	must(t, rdb.Set(ctx, "held", "first", 1500*time.Millisecond).Err())
+	heldUntil := time.Now().Add(1500 * time.Millisecond)
+	time.Sleep(400 * time.Millisecond)
 	if ok, _ := rdb.SetNX(ctx, "lease", "second", time.Minute).Result(); !ok {
 		t.Fatal("SET NX over an expired key failed")
 	}
@@ -193,7 +194,7 @@ return {v, id}`)
 	}
 	before := dump(t, d, time.Time{})
 	d.crash()
-	time.Sleep(200 * time.Millisecond) // "held" expires while the program is down
+	time.Sleep(time.Until(heldUntil) + 200*time.Millisecond) // "held" expires while the program is down
 
 	d2 := open(t, dir)
 	rdb2 := client(t, d2)
@@ -243,7 +244,7 @@ func TestTornTailIsIgnored(t *testing.T) {
 	dir := t.TempDir()
 	d := open(t, dir)
 	rdb := client(t, d)
-	const n = 40
+	const n = 12
 	for i := range n {
 		must(t, rdb.RPush(ctx, "l", strconv.Itoa(i)).Err())
 	}
@@ -275,7 +276,7 @@ func TestTornTailIsIgnored(t *testing.T) {
 	for _, e := range ends {
 		cuts = append(cuts, e-1, e, e+1, e+5)
 	}
-	for range 60 {
+	for range 30 {
 		cuts = append(cuts, rng.IntN(len(full)+1))
 	}
 	check := func(t *testing.T, files map[string][]byte, want int) {
@@ -318,6 +319,7 @@ func TestTornTailIsIgnored(t *testing.T) {
 			continue
 		}
 		t.Run(fmt.Sprintf("cut at %d", cut), func(t *testing.T) {
+			t.Parallel()
 			check(t, map[string][]byte{base: full[:cut]}, whole(cut))
 		})
 	}
@@ -512,8 +514,10 @@ func BenchmarkJournaledWrite(b *testing.B) {
 	for _, conc := range []int{1, 16, 64} {
 		b.Run(fmt.Sprintf("writers=%d", conc), func(b *testing.B) {
 			d := open(b, b.TempDir())
-			rdb := client(b, d)
-			rdb.Options().PoolSize = 64
+			opt, _ := redis.ParseURL(d.URL())
+			opt.PoolSize = 64
+			rdb := redis.NewClient(opt)
+			defer rdb.Close()
 			ctx := context.Background()
 			before := d.JournalStats()
 			var next atomic.Int64
