@@ -124,6 +124,8 @@ func setup() (stop func(), err error) {
 	}
 	fmt.Fprintf(os.Stderr, "redistest: %s: using the embedded store (miniredis, journaled in %s) at %s\n", why, dir, db.Addr())
 	return func() {
+		s := db.JournalStats()
+		fmt.Fprintf(os.Stderr, "redistest: embedded store journal: %d records, %d fsyncs, %d bytes\n", s.Records, s.Syncs, s.Bytes)
 		db.Close()
 		os.RemoveAll(dir)
 	}, nil
