@@ -8,6 +8,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -23,10 +24,7 @@ func TestEmbeddedKill9AfterRegistration(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds and runs the binary")
 	}
-	bin := filepath.Join(t.TempDir(), "umkmbot")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
+	bin := buildUmkmbot(t)
 	data := filepath.Join(t.TempDir(), "data")
 	env := append(os.Environ(), "DATA_DIR="+data, "REDIS_URL=", "LOG_LEVEL=warn")
 
@@ -62,6 +60,89 @@ func TestEmbeddedKill9AfterRegistration(t *testing.T) {
 	want := map[string]string{first: "Siti Aminah", string(m[1]): "Budi Santoso"}
 	if len(got) != 2 || got[first] != want[first] || got[string(m[1])] != want[string(m[1])] {
 		t.Fatalf("export after kill -9 = %v, want %v", got, want)
+	}
+}
+
+func buildUmkmbot(t *testing.T) string {
+	t.Helper()
+	bin := filepath.Join(t.TempDir(), "umkmbot")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("go build: %v\n%s", err, out)
+	}
+	return bin
+}
+
+// TestEmbeddedSecondProcessNextToChat is issue 15's "a second
+// chat/export/training add next to a running chat": export reads the
+// running chat's confirmed registration without trying to write (no galeri
+// reload), and training add fails naming the chat process, not with a
+// timeout.
+func TestEmbeddedSecondProcessNextToChat(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds and runs the binary")
+	}
+	bin := buildUmkmbot(t)
+	data := filepath.Join(t.TempDir(), "data")
+	env := append(os.Environ(), "DATA_DIR="+data, "REDIS_URL=", "LOG_LEVEL=info")
+
+	chat := exec.Command(bin, "chat", "--user", "siti")
+	chat.Env = env
+	stdin, err := chat.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stdout, err := chat.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := chat.Start(); err != nil {
+		t.Fatal(err)
+	}
+	defer chat.Process.Kill()
+	io.WriteString(stdin, registration)
+	sc := bufio.NewScanner(stdout)
+	number := ""
+	for number == "" && sc.Scan() {
+		if m := regexp.MustCompile(`nomor (UMKM-\d{4}-\d{6})`).FindStringSubmatch(sc.Text()); m != nil {
+			number = m[1]
+		}
+	}
+	if number == "" {
+		t.Fatal("chat did not register")
+	}
+	go io.Copy(io.Discard, stdout)
+
+	second := func(args ...string) (string, string, error) {
+		cmd := exec.Command(bin, args...)
+		cmd.Env = env
+		var out, errs strings.Builder
+		cmd.Stdout, cmd.Stderr = &out, &errs
+		err := cmd.Run()
+		return out.String(), errs.String(), err
+	}
+	out, errs, err := second("export", "registrations", "--format", "csv")
+	if err != nil || !strings.Contains(out, number) {
+		t.Fatalf("export next to chat: %v, output:\n%s\nstderr:\n%s", err, out, errs)
+	}
+	if strings.Contains(errs, "not reloaded") || strings.Contains(errs, "timeout") {
+		t.Errorf("export next to chat tried to write:\n%s", errs)
+	}
+	holder := "umkmbot chat (pid " + strconv.Itoa(chat.Process.Pid) + ")"
+	_, errs, err = second("training", "add", "--title", "Jualan online", "--topic", "ecommerce",
+		"--start", "2030-12-01 09:00", "--end", "2030-12-01 12:00", "--capacity", "10",
+		"--place", "Aula DKUPP", "--deadline", "2030-11-30 17:00")
+	if err == nil || !strings.Contains(errs, holder) || strings.Contains(errs, "timeout") {
+		t.Errorf("training add next to chat: err = %v, want a failure naming %q; stderr:\n%s", err, holder, errs)
+	}
+
+	stdin.Close() // the chat ends normally and lets go of the directory
+	if err := chat.Wait(); err != nil {
+		t.Fatalf("chat: %v", err)
+	}
+	if _, errs, err := second("training", "add", "--title", "Jualan online", "--topic", "ecommerce",
+		"--start", "2030-12-01 09:00", "--end", "2030-12-01 12:00", "--capacity", "10",
+		"--place", "Aula DKUPP", "--deadline", "2030-11-30 17:00"); err != nil {
+		t.Fatalf("training add after chat ended: %v\n%s", err, errs)
 	}
 }
 
