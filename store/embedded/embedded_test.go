@@ -566,3 +566,34 @@ func benchWrites(b *testing.B, conc int, plain bool) {
 	b.ReportMetric(float64(s.Syncs-before.Syncs)/float64(b.N), "fsyncs/op")
 	b.ReportMetric(float64(s.Bytes-before.Bytes)/float64(b.N), "journal-B/op")
 }
+
+// TestOnlyDataChangesAreJournaled: commands that change no data (or only
+// consumer groups) cost no fsync; a write does, and replays.
+func TestOnlyDataChangesAreJournaled(t *testing.T) {
+	ctx := context.Background()
+	dir := t.TempDir()
+	d := open(t, dir)
+	rdb := client(t, d)
+	must(t, rdb.RPush(ctx, "l", "3", "1", "2").Err())
+	must(t, rdb.XGroupCreateMkStream(ctx, "s", "g", "0").Err())
+	before := d.JournalStats().Records
+	rdb.Ping(ctx)
+	rdb.Get(ctx, "l")
+	rdb.LRange(ctx, "l", 0, -1)
+	rdb.Do(ctx, "EXEC") // without MULTI: an error
+	rdb.XInfoStream(ctx, "s")
+	rdb.XReadGroup(ctx, &redis.XReadGroupArgs{Group: "g", Consumer: "c", Streams: []string{"s", ">"}, Block: -1})
+	must(t, rdb.Watch(ctx, func(*redis.Tx) error { return nil }, "l"))
+	rdb.Eval(ctx, "return redis.call('GET', 'x')", nil) // a script that only reads
+	if got := d.JournalStats().Records; got != before {
+		t.Fatalf("%d records for commands that change no data", got-before)
+	}
+	must(t, rdb.LMove(ctx, "l", "moved", "LEFT", "RIGHT").Err())
+	if got := d.JournalStats().Records; got != before+1 {
+		t.Fatalf("LMOVE: %d records, want 1", got-before)
+	}
+	d.crash()
+	if got := client(t, open(t, dir)).LRange(ctx, "moved", 0, -1).Val(); !cmp.Equal(got, []string{"3"}) {
+		t.Fatalf("moved after replay = %v", got)
+	}
+}

@@ -64,7 +64,10 @@ var classes = map[string]class{
 	"AUTH": cFree, "CLIENT": cFree, "CLUSTER": cFree, "COMMAND": cFree, "ECHO": cFree,
 	"HELLO": cFree, "INFO": cFree, "MEMORY": cFree, "OBJECT": cFree, "PING": cFree,
 	"QUIT": cFree, "SCRIPT": cFree, "SELECT": cFree, "TIME": cFree, "WAIT": cFree,
-	"UNWATCH": cFree, "CONFIG": cFree, "PUBLISH": cFree, "PUBSUB": cFree,
+	"UNWATCH": cFree, "CONFIG": cFree, "PUBLISH": cFree, "PUBSUB": cFree, "XINFO": cRead,
+	// Outside a MULTI (which the connection loop runs) these only set WATCH
+	// state or answer an error.
+	"WATCH": cFree, "MULTI": cFree, "EXEC": cFree, "DISCARD": cFree,
 	// Consumer groups: not kept (see above).
 	"XGROUP": cFree, "XREADGROUP": cFree, "XACK": cFree, "XCLAIM": cFree, "XAUTOCLAIM": cFree,
 	"EVAL": cScript, "EVALSHA": cScript,
