@@ -290,7 +290,7 @@ func TestEmbeddedSecondOpenIsReadOnly(t *testing.T) {
 func TestEmbeddedRunSnapshotsUntilCancelled(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	e, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: dir, Every: 10 * time.Millisecond})
+	e, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: dir, Every: 10 * time.Millisecond, CompactAfter: 10 * time.Millisecond})
 	if err != nil {
 		t.Fatal(err)
 	}

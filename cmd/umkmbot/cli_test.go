@@ -392,7 +392,7 @@ func TestHeldEmbeddedStore(t *testing.T) {
 		{"curation", "set-status", "1", "ditinjau"},
 	} {
 		err, _, _ := runArgs(env, "", args...)
-		if err == nil || !strings.Contains(err.Error(), "another umkmbot process (chat or serve) is using the embedded store in "+dir) {
+		if err == nil || !strings.Contains(err.Error(), "is using the embedded store in "+dir) {
 			t.Errorf("umkmbot %s next to a holder: %v", strings.Join(args, " "), err)
 		}
 	}

@@ -332,8 +332,12 @@ func withApp(ctx context.Context, env *Env, write bool, fn func(*App) error) err
 // others only read its last snapshot).
 func (a *App) writable() error {
 	if a.Embedded != nil && a.Embedded.ReadOnly() {
-		return fmt.Errorf("another umkmbot process (chat or serve) is using the embedded store in %s, and this command changes data: "+
-			"stop that process first, or set REDIS_URL so that several processes share one Redis", a.Cfg.DataDir)
+		holder := a.Embedded.Holder()
+		if holder == "" {
+			holder = "another umkmbot process (chat or serve)"
+		}
+		return fmt.Errorf("%s is using the embedded store in %s, and this command changes data: "+
+			"stop it first, or set REDIS_URL so that several processes share one Redis", holder, a.Cfg.DataDir)
 	}
 	return nil
 }

@@ -6,15 +6,19 @@
 // server the embedded store runs, and says so on stderr. Under CI=true the
 // fallback is refused: CI must test against Redis itself.
 //
+// REDISTEST_EMBEDDED=1 uses the embedded store even when redis-server is on
+// PATH (and under CI=true), to run a package's tests on it:
+//
+//	REDISTEST_EMBEDDED=1 go test ./store/
+//
 //	func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
 //
 // Each test takes its own key prefix from Client, so tests may run in
 // parallel on one server. Fault tests that stop Redis and start it again use
 // a dedicated Server.
 //
-// The fallback uses miniredis directly rather than store.OpenEmbedded: this
-// package must not import store, or store's own tests (package store) could
-// not import it.
+// The fallback is the embedded store itself (store/embedded: miniredis behind
+// the journaling server), in a temporary data directory.
 package redistest
 
 import (
@@ -38,8 +42,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/store/embedded"
 )
 
 // What Kind reports.
@@ -76,14 +81,15 @@ func Run(m *testing.M) int {
 }
 
 func setup() (stop func(), err error) {
-	if u := os.Getenv("REDIS_URL"); u != "" {
+	forced := os.Getenv("REDISTEST_EMBEDDED") == "1"
+	if u := os.Getenv("REDIS_URL"); u != "" && !forced {
 		if err := ping(u); err != nil {
 			return nil, err
 		}
 		pkgURL, pkgKind, pkgRunID = u, KindRedisURL, randomID()
 		return func() {}, nil
 	}
-	if _, err := exec.LookPath("redis-server"); err == nil {
+	if _, err := exec.LookPath("redis-server"); err == nil && !forced {
 		dir, err := os.MkdirTemp("", "redistest-")
 		if err != nil {
 			return nil, err
@@ -99,17 +105,30 @@ func setup() (stop func(), err error) {
 			os.RemoveAll(dir)
 		}, nil
 	}
-	if os.Getenv("CI") == "true" {
+	if os.Getenv("CI") == "true" && !forced {
 		return nil, errors.New("CI=true needs a real Redis, but redis-server is not on PATH and REDIS_URL is not set")
 	}
-	mr := miniredis.NewMiniRedis()
-	mr.ClockTTL(true) // TTLs follow the wall clock, as in Redis and the embedded store
-	if err := mr.StartAddr("127.0.0.1:0"); err != nil {
+	dir, err := os.MkdirTemp("", "redistest-embedded-")
+	if err != nil {
+		return nil, err
+	}
+	db, err := embedded.Open(embedded.Options{Dir: dir})
+	if err != nil {
+		os.RemoveAll(dir)
 		return nil, fmt.Errorf("start the embedded fallback: %w", err)
 	}
-	pkgURL, pkgKind = "redis://"+mr.Addr()+"/0", KindEmbedded
-	fmt.Fprintf(os.Stderr, "redistest: redis-server is not on PATH and REDIS_URL is not set: using the embedded store (miniredis) at %s\n", mr.Addr())
-	return mr.Close, nil
+	pkgURL, pkgKind = db.URL(), KindEmbedded
+	why := "redis-server is not on PATH and REDIS_URL is not set"
+	if forced {
+		why = "REDISTEST_EMBEDDED=1"
+	}
+	fmt.Fprintf(os.Stderr, "redistest: %s: using the embedded store (miniredis, journaled in %s) at %s\n", why, dir, db.Addr())
+	return func() {
+		s := db.JournalStats()
+		fmt.Fprintf(os.Stderr, "redistest: embedded store journal: %d records, %d fsyncs, %d bytes\n", s.Records, s.Syncs, s.Bytes)
+		db.Close()
+		os.RemoveAll(dir)
+	}, nil
 }
 
 // ping checks that the Redis at url answers. Errors name the address only:

@@ -145,7 +145,7 @@ func cleanEnv() []string {
 	var env []string
 	for _, kv := range os.Environ() {
 		k, _, _ := strings.Cut(kv, "=")
-		if k != "PATH" && k != "CI" && k != "REDIS_URL" && k != "GORACE" {
+		if k != "PATH" && k != "CI" && k != "REDIS_URL" && k != "GORACE" && k != "REDISTEST_EMBEDDED" {
 			env = append(env, kv)
 		}
 	}

@@ -1,0 +1,568 @@
+// Package embedded is umkmbot's zero-setup store: miniredis, a
+// Redis-compatible server written in Go, run inside the process and reached
+// with the ordinary go-redis client over a loopback socket. One code path
+// (the same commands, Lua scripts, streams and geo) serves both modes; this
+// package adds what miniredis lacks for that job: data that is on disk before
+// a command's reply goes out, and survives kill -9.
+//
+// Files in the data directory:
+//
+//   - redis-journal.<n>: every command that changed data, fsync'd before its
+//     reply is sent (see journal.go and server.go). Concurrent writers share
+//     an fsync (group commit).
+//   - redis-snapshot.json: all data as of the start of journal <n>, written
+//     atomically (temp file, fsync, rename, fsync of the directory) when the
+//     journal grows past Options.CompactBytes or holds writes older than
+//     Options.CompactAfter, and at Close; older journals are then removed.
+//   - LOCK: held (flock) by the one process that writes; it names that
+//     process.
+//
+// Opening loads the snapshot and replays the journals after it; a torn last
+// record (a crash mid-write) is detected by its length and checksum and
+// ignored. Then the state is compacted into a new snapshot.
+//
+// What the snapshot keeps, and what not:
+//
+//   - Database 0 only, the one the URL points to.
+//   - Strings, hashes, lists, sets, sorted sets (geo indexes are sorted sets)
+//     and streams, each with its absolute expiry time: a key that expired
+//     while the program was stopped is not loaded.
+//   - Stream entries are kept; consumer groups, pending entries and the
+//     stream's last generated id are not (neither does the journal replay
+//     them). Code that reads streams with XREADGROUP must create its group at
+//     start (XGROUP CREATE ... MKSTREAM, ignoring BUSYGROUP), as it must
+//     against a fresh Redis. A stream that has no entries left is not kept.
+//   - Hash field TTLs (HEXPIRE) and HyperLogLogs are not kept; a key of a type
+//     the snapshot cannot keep is skipped with a warning.
+//   - The values are stored as they are: a personal-data policy that wants no
+//     clear NIK on disk must encrypt them before they reach the store (this
+//     applies to the journal as much as to the snapshot).
+//   - TTLs run on the wall clock in steps of 100ms (see runClock).
+//
+// A second process (say `umkmbot export` while `umkmbot chat` runs) opens the
+// store read-only: it loads the snapshot and the journal as they are on disk
+// (the writer's last acknowledged write included), never writes, and its
+// server refuses write commands at once with an error naming the process that
+// holds the directory.
+package embedded
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"syscall"
+	"time"
+
+	"github.com/alicebob/miniredis/v2"
+	"github.com/alicebob/miniredis/v2/server"
+	"github.com/redis/go-redis/v9"
+)
+
+const (
+	// SnapshotFile is the name of the snapshot file in the data directory.
+	SnapshotFile = "redis-snapshot.json"
+	// LockFile is the name of the lock file in the data directory.
+	LockFile = "LOCK"
+
+	embSnapshotVersion  = 2
+	defaultEvery        = 2 * time.Second
+	defaultCompactBytes = 16 << 20
+	defaultCompactAfter = time.Minute
+	snapshotTimeout     = time.Minute
+	clockStep           = 100 * time.Millisecond
+)
+
+// ErrClosed is returned by Snapshot after Close.
+var ErrClosed = errors.New("embedded store is closed")
+
+// Options configures Open.
+type Options struct {
+	Dir          string        // data directory, created if missing
+	Every        time.Duration // how often Run checks whether to compact (default 2s)
+	CompactBytes int64         // journal size that starts a compaction (default 16 MiB)
+	CompactAfter time.Duration // age of the oldest write not in the snapshot that starts one (default 1 min)
+	Logger       *slog.Logger
+}
+
+// DB is an in-process Redis-compatible server whose data is kept in a
+// directory.
+type DB struct {
+	m        *miniredis.Miniredis
+	srv      *server.Server
+	rdb      *redis.Client // reads snapshots over an in-memory connection
+	l        net.Listener
+	addr     string
+	dir      string
+	path     string
+	opts     Options
+	log      *slog.Logger
+	lock     *os.File // holds the flock; nil when read-only
+	readOnly bool
+	holder   string // the process that holds the lock, as it wrote itself in
+	roMsg    string // the error a read-only store answers writes with
+
+	wmu     sync.RWMutex // write lock: writes, clock ticks, snapshot reads; read lock: reads
+	cur     atomic.Pointer[writeCtx]
+	clock   int64         // TTL clock, Unix ns; under wmu
+	changed chan struct{} // closed and replaced at each journaled write; under wmu
+	j       *journal      // nil when read-only
+
+	stop   chan struct{} // closed by Close
+	wg     sync.WaitGroup
+	connMu sync.Mutex
+	conns  map[net.Conn]struct{} // nil once closing
+
+	mu      sync.Mutex // serialises compactions and Close
+	closed  bool
+	snapSeq uint64    // last journal record in the snapshot
+	snapAt  time.Time // when the snapshot was written (or the store opened)
+}
+
+// Open starts the store on 127.0.0.1:0 with the data of Dir. Data it cannot
+// read (a snapshot, a journal that is not one) fails Open: the store never
+// starts empty over data it could not load. If another process holds
+// Dir/LOCK the store is read-only (see ReadOnly).
+func Open(opts Options) (*DB, error) {
+	if opts.Dir == "" {
+		return nil, errors.New("open embedded store: no data directory")
+	}
+	if opts.Every <= 0 {
+		opts.Every = defaultEvery
+	}
+	if opts.CompactBytes <= 0 {
+		opts.CompactBytes = defaultCompactBytes
+	}
+	if opts.CompactAfter <= 0 {
+		opts.CompactAfter = defaultCompactAfter
+	}
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.DiscardHandler)
+	}
+	d := &DB{
+		dir:     opts.Dir,
+		path:    filepath.Join(opts.Dir, SnapshotFile),
+		opts:    opts,
+		log:     opts.Logger.With("component", "embedded-redis", "dir", opts.Dir),
+		changed: make(chan struct{}),
+		stop:    make(chan struct{}),
+		conns:   map[net.Conn]struct{}{},
+		snapAt:  time.Now(),
+	}
+	if err := os.MkdirAll(opts.Dir, 0o700); err != nil {
+		return nil, fmt.Errorf("open embedded store: create data directory: %w", err)
+	}
+	if err := d.takeLock(); err != nil {
+		return nil, err
+	}
+	if err := d.start(); err != nil {
+		if d.j != nil {
+			d.j.close()
+		}
+		if d.m != nil {
+			d.m.Close()
+		}
+		d.releaseLock()
+		return nil, err
+	}
+	return d, nil
+}
+
+func (d *DB) start() error {
+	next, replayed, old, err := d.load()
+	if err != nil {
+		return err
+	}
+	d.srv.SetPreHook(d.hook)
+	d.rdb = redis.NewClient(&redis.Options{
+		Addr:            "miniredis",
+		Dialer:          func(context.Context, string, string) (net.Conn, error) { return d.m.Dial() },
+		Protocol:        2,
+		DisableIdentity: true,
+		PoolSize:        1,
+		MaxRetries:      -1,
+		ReadTimeout:     snapshotTimeout,
+		WriteTimeout:    snapshotTimeout,
+	})
+	if !d.readOnly {
+		if d.j, err = createJournal(d.dir, next); err != nil {
+			return fmt.Errorf("open embedded store: %w", err)
+		}
+		if replayed > 0 {
+			// Fold what was replayed into a snapshot: the next start is
+			// quick, and a torn tail is gone for good.
+			d.j.appended = 1 // something to snapshot
+			if err := d.compactLocked(); err != nil {
+				return fmt.Errorf("open embedded store: %w", err)
+			}
+		}
+		for _, n := range old {
+			if n < next {
+				os.Remove(journalName(d.dir, n))
+			}
+		}
+	}
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return fmt.Errorf("open embedded store: listen: %w", err)
+	}
+	d.l, d.addr = l, l.Addr().String()
+	d.wg.Add(2)
+	go d.serve(l)
+	go d.runClock()
+	if d.readOnly {
+		d.log.Warn("another process holds the data directory: the embedded store is read-only",
+			"lock", filepath.Join(d.dir, LockFile), "holder", d.holder)
+	}
+	d.log.Info("embedded redis started", "addr", d.addr, "read_only", d.readOnly)
+	return nil
+}
+
+// load builds the server from the snapshot and the journals after it. It
+// returns the number for a new journal file, how many records it replayed
+// and the journal files found. A read-only store may find a journal gone,
+// compacted away by the writer meanwhile: it loads again.
+func (d *DB) load() (next uint64, replayed int, files []uint64, err error) {
+	for attempt := 1; ; attempt++ {
+		next, replayed, files, err = d.loadOnce()
+		if err == nil || !d.readOnly || !errors.Is(err, fs.ErrNotExist) || attempt == 5 {
+			return next, replayed, files, err
+		}
+		d.m.Close()
+	}
+}
+
+func (d *DB) loadOnce() (next uint64, replayed int, files []uint64, err error) {
+	d.m = miniredis.NewMiniRedis()
+	c, err := d.m.Dial() // starts the server without a listener: clients come through ours
+	if err != nil {
+		return 0, 0, nil, fmt.Errorf("open embedded store: start server: %w", err)
+	}
+	c.Close()
+	d.srv = d.m.Server()
+
+	now := time.Now()
+	var f embFile
+	data, err := os.ReadFile(d.path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		// No snapshot: the clock starts at the first record's.
+	case err != nil:
+		return 0, 0, nil, fmt.Errorf("load snapshot %s: %w", d.path, err)
+	default:
+		var n int
+		if f, n, err = embLoad(d.m, data, now); err != nil {
+			return 0, 0, nil, fmt.Errorf("load snapshot %s: %w (the store will not start over data it cannot read: repair the file or move it away)", d.path, err)
+		}
+		d.log.Info("snapshot loaded", "file", d.path, "keys", n)
+	}
+	if !f.Clock.IsZero() {
+		d.clock = f.Clock.UnixNano()
+	}
+	next = max(f.Journal, 1)
+
+	if files, err = journalFiles(d.dir); err != nil {
+		return 0, 0, nil, fmt.Errorf("open embedded store: list journals: %w", err)
+	}
+	var buf bytes.Buffer
+	w := bufio.NewWriter(&buf)
+	peer := server.NewPeer(w)
+	failed := 0
+	for _, n := range files {
+		next = max(next, n+1)
+		if n < f.Journal {
+			continue // already in the snapshot; removed after a crash during compaction
+		}
+		name := journalName(d.dir, n)
+		torn, err := readJournal(name, func(r record) {
+			replayed++
+			if d.clock == 0 {
+				d.clock = r.V
+			}
+			if r.V > d.clock {
+				d.m.FastForward(time.Duration(r.V - d.clock))
+				d.clock = r.V
+			}
+			d.m.SetTime(time.Unix(0, r.T))
+			for _, c := range r.Cmds {
+				d.srv.Dispatch(peer, c)
+				w.Flush()
+				if buf.Len() > 0 && buf.Bytes()[0] == '-' {
+					failed++ // as it failed when it ran (a script's call that raised)
+				}
+				buf.Reset()
+			}
+		})
+		if err != nil {
+			return 0, 0, nil, fmt.Errorf("open embedded store: replay %s: %w", name, err)
+		}
+		if torn > 0 {
+			d.log.Warn("journal ends in an incomplete record (a crash while writing it); it is ignored",
+				"file", name, "bytes", torn)
+		}
+	}
+	d.m.SetTime(time.Time{})
+	if t := time.Now().UnixNano(); t > d.clock {
+		d.m.FastForward(time.Duration(t - d.clock))
+		d.clock = t
+	}
+	if replayed > 0 {
+		d.log.Info("journal replayed", "records", replayed, "failed_commands", failed)
+	}
+	return next, replayed, files, nil
+}
+
+// runClock makes TTLs run on the wall clock, in steps of clockStep: a key
+// lives up to one step more or less than its TTL. The clock moves under the
+// write lock and each journal record carries it, so a replay expires keys
+// at the same point between writes. (miniredis's ClockTTL mode would be
+// exact, but it sorts every key before each command.)
+func (d *DB) runClock() {
+	defer d.wg.Done()
+	t := time.NewTicker(clockStep)
+	defer t.Stop()
+	for {
+		select {
+		case <-d.stop:
+			return
+		case <-t.C:
+			d.wmu.Lock()
+			if now := time.Now().UnixNano(); now > d.clock { // not back when the wall clock is set back
+				d.m.FastForward(time.Duration(now - d.clock))
+				d.clock = now
+			}
+			d.wmu.Unlock()
+		}
+	}
+}
+
+// Addr returns the server's host:port.
+func (d *DB) Addr() string { return d.addr }
+
+// URL returns redis://host:port/0, for store.Connect.
+func (d *DB) URL() string { return "redis://" + d.addr + "/0" }
+
+// ReadOnly reports whether another process holds the data directory. A
+// read-only store serves the data on disk at open (the writer's journal
+// included), answers write commands with an error at once and never writes;
+// a program that must write (chat) should refuse to run.
+func (d *DB) ReadOnly() bool { return d.readOnly }
+
+// Holder names the process that holds the data directory ("umkmbot chat,
+// pid 1234") when the store is read-only.
+func (d *DB) Holder() string { return d.holder }
+
+// JournalStats returns the journal's counters (zero when read-only).
+func (d *DB) JournalStats() JournalStats {
+	if d.j == nil {
+		return JournalStats{}
+	}
+	_, _, s := d.j.state()
+	return s
+}
+
+// FastForward moves every TTL forward by dt, for tests.
+func (d *DB) FastForward(dt time.Duration) {
+	d.wmu.Lock()
+	defer d.wmu.Unlock()
+	d.m.FastForward(dt)
+	d.clock += int64(dt)
+}
+
+// Snapshot compacts now if anything was written since the last snapshot:
+// writes the snapshot (temp file, fsync, rename, fsync of the directory) and
+// removes the journals it covers. It does nothing when the store is read-only.
+func (d *DB) Snapshot() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return ErrClosed
+	}
+	return d.compactLocked()
+}
+
+// Run compacts whenever the journal is large or old enough, until ctx is
+// done, then once more. A failed compaction is logged and retried at the
+// next check (the journal keeps everything meanwhile); Run returns nil on
+// cancellation, or the error of the final compaction.
+func (d *DB) Run(ctx context.Context) error {
+	if d.readOnly {
+		<-ctx.Done()
+		return nil
+	}
+	t := time.NewTicker(d.opts.Every)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			if err := d.Snapshot(); err != nil && !errors.Is(err, ErrClosed) {
+				return fmt.Errorf("final snapshot: %w", err)
+			}
+			return nil
+		case <-t.C:
+			if !d.due() {
+				continue
+			}
+			if err := d.Snapshot(); err != nil {
+				if errors.Is(err, ErrClosed) {
+					return nil
+				}
+				d.log.Error("compaction failed; will retry", "file", d.path, "err", err)
+			}
+		}
+	}
+}
+
+func (d *DB) due() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	_, size, _ := d.j.state()
+	return size >= d.opts.CompactBytes || (d.j.last() > d.snapSeq && time.Since(d.snapAt) >= d.opts.CompactAfter)
+}
+
+// compactLocked reads the data under the write lock, continues the journal
+// in a new file, and writes the snapshot that replaces the older files.
+func (d *DB) compactLocked() error {
+	if d.readOnly {
+		return nil
+	}
+	d.wmu.Lock()
+	seq := d.j.last()
+	if seq == d.snapSeq {
+		d.wmu.Unlock()
+		return nil
+	}
+	clock := time.Unix(0, d.clock).UTC()
+	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
+	res, err := d.rdb.Eval(ctx, embSnapshotScript, nil).Slice()
+	cancel()
+	var keys []embKey
+	var skipped map[string]int
+	if err == nil {
+		keys, skipped, err = embDecode(res, clock, d.m.TTL)
+	}
+	num, _, _ := d.j.state()
+	num++
+	if err == nil {
+		err = d.j.rotate(num)
+	}
+	d.wmu.Unlock()
+	if err != nil {
+		return fmt.Errorf("snapshot: %w", err)
+	}
+	data, err := embEncode(embFile{Version: embSnapshotVersion, SavedAt: time.Now().UTC(), Clock: clock, Journal: num, Keys: keys})
+	if err != nil {
+		return fmt.Errorf("encode snapshot: %w", err)
+	}
+	if err := embWriteFile(d.path, data); err != nil {
+		return err
+	}
+	d.snapSeq, d.snapAt = seq, time.Now()
+	if files, err := journalFiles(d.dir); err == nil {
+		for _, n := range files {
+			if n < num {
+				os.Remove(journalName(d.dir, n))
+			}
+		}
+	}
+	if len(skipped) > 0 {
+		d.log.Warn("snapshot left out keys it cannot keep", "types", skipped)
+	}
+	return nil
+}
+
+// Close compacts, stops the server and releases the lock. The server is
+// stopped even when the compaction fails (the journal still holds every
+// write); that error is returned. Calling Close again does nothing.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	err := d.compactLocked()
+	d.closed = true
+	close(d.stop)
+	d.l.Close()
+	d.connMu.Lock()
+	for c := range d.conns {
+		c.Close()
+	}
+	d.conns = nil
+	d.connMu.Unlock()
+	d.wg.Wait()
+	if d.j != nil {
+		empty := d.j.last() == d.snapSeq
+		num, _, _ := d.j.state()
+		if jerr := d.j.close(); err == nil {
+			err = jerr
+		}
+		if err == nil && empty && d.snapSeq > 0 {
+			os.Remove(journalName(d.dir, num)) // nothing in it: the snapshot is all
+		}
+	}
+	d.rdb.Close()
+	d.m.Close()
+	d.releaseLock()
+	if err != nil {
+		return fmt.Errorf("close embedded store: %w", err)
+	}
+	return nil
+}
+
+func (d *DB) takeLock() error {
+	name := filepath.Join(d.dir, LockFile)
+	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open embedded store: lock %s: %w", name, err)
+	}
+	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
+		f.Close()
+		if errors.Is(err, syscall.EWOULDBLOCK) {
+			d.readOnly = true
+			d.holder = "another process"
+			if b, err := os.ReadFile(name); err == nil && len(bytes.TrimSpace(b)) > 0 {
+				d.holder = strings.TrimSpace(string(b))
+			}
+			d.roMsg = fmt.Sprintf("ERR read-only: the embedded store in %s is in use by %s; stop it to run commands that change data (or use REDIS_URL)", d.dir, d.holder)
+			return nil
+		}
+		return fmt.Errorf("open embedded store: lock %s: %w", name, err)
+	}
+	d.lock = f
+	f.Truncate(0)
+	f.WriteAt([]byte(holderName()+"\n"), 0)
+	// Temp files of a snapshot interrupted by a crash; the lock makes them ours.
+	stale, _ := filepath.Glob(filepath.Join(d.dir, SnapshotFile+".*.tmp"))
+	for _, s := range stale {
+		os.Remove(s)
+	}
+	return nil
+}
+
+// holderName is how this process names itself in the lock file: the
+// program and its command, not its other arguments.
+func holderName() string {
+	name := filepath.Base(os.Args[0])
+	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
+		name += " " + os.Args[1]
+	}
+	return fmt.Sprintf("%s (pid %d)", name, os.Getpid())
+}
+
+func (d *DB) releaseLock() {
+	if d.lock != nil {
+		d.lock.Truncate(0)
+		d.lock.Close() // closing the descriptor drops the flock
+		d.lock = nil
+	}
+}
