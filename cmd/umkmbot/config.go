@@ -31,6 +31,9 @@ type Config struct {
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
 	Broadcast BroadcastConfig
+
+	// Personal data: DATA_KEY(_FILE), AUDIT_TTL, BROADCAST_RECORD_TTL (privacy.go).
+	Privacy PrivacyConfig
 }
 
 // loadConfig reads the configuration from getenv.
@@ -95,6 +98,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
+	c.Privacy = loadPrivacyConfig(getenv, dur)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

@@ -73,14 +73,6 @@ func splitArgs(args []string, valued map[string]bool) (pos, flags []string) {
 	return pos, flags
 }
 
-func openCurationApp(ctx context.Context, env *Env) (*App, error) {
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return openApp(ctx, cfg, env.Stderr)
-}
-
 func curationList(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("curation list", env)
 	status := fs.String("status", "", "only applications with this status")
@@ -94,7 +86,7 @@ func curationList(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("unknown status %q\n%s", *status, curationUsage)
 		}
 	}
-	app, err := openCurationApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -130,7 +122,7 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 	if st == bot.StatusRejected && *note == "" {
 		return errors.New("ditolak needs --note telling the owner what to improve")
 	}
-	app, err := openCurationApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -140,7 +132,7 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "%s: %s; the owner (%s) will be told by the running serve\n", a.ID, a.Status, a.Conv.Channel)
-	return nil
+	return audit(ctx, app, env, bot.AuditStatusChange, a.ID, 1, statusChangeDetail(a))
 }
 
 // runCurationNotices sends queued curation status changes to the owners
@@ -199,4 +191,12 @@ func drainCurationNotices(ctx context.Context, s *store.Store, region string, n 
 			return sent, err
 		}
 	}
+}
+
+// statusChangeDetail is "diajukan→ditinjau", from the application's history.
+func statusChangeDetail(a *bot.Application) string {
+	if n := len(a.History); n >= 2 {
+		return string(a.History[n-2].Status) + "→" + string(a.History[n-1].Status)
+	}
+	return string(a.Status)
 }

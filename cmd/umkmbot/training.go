@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/export"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -36,7 +36,7 @@ const trainingUsage = `usage:
   umkmbot training edit ID [any add flag; --capacity below the seats taken is refused, above promotes]
   umkmbot training open|close ID
   umkmbot training list [--all]
-  umkmbot training participants ID --format csv [--include-phone]
+  umkmbot training participants ID [--format csv|xlsx] [--excel] [--include-phone]
   umkmbot training checkin ID CODE
 Times are WIB ("2006-01-02 15:04"). Topics: ` + "%s" + `.`
 
@@ -182,22 +182,12 @@ func kecamatanList(region bot.Region, s string) ([]string, error) {
 	return out, errors.Join(errs...)
 }
 
-// openTrainingApp loads the configuration and opens the app for a
-// training command.
-func openTrainingApp(ctx context.Context, env *Env) (*App, error) {
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return nil, err
-	}
-	return openApp(ctx, cfg, env.Stderr)
-}
-
 func trainingAdd(ctx context.Context, env *Env, args []string) error {
 	f := newTrainingFlags("add", env)
 	if err := f.fs.Parse(args); err != nil {
 		return err
 	}
-	app, err := openTrainingApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -236,7 +226,7 @@ func trainingEdit(ctx context.Context, env *Env, args []string) error {
 
 // changeTraining loads training id, lets change edit it and saves it.
 func changeTraining(ctx context.Context, env *Env, id string, change func(*bot.Training, bot.Region) error) error {
-	app, err := openTrainingApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -295,7 +285,7 @@ func trainingList(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	app, err := openTrainingApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -328,16 +318,16 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	fs := flagSet("training participants", env)
-	format := fs.String("format", "csv", "output format (csv)")
-	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only)")
+	ef := addExportFlags(fs)
+	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only; audited)")
 	withCancelled := fs.Bool("include-cancelled", false, "also list cancelled sign-ups")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *format != "csv" {
-		return fmt.Errorf("unknown format %q: only csv", *format)
+	if _, err := export.ParseFormat(*ef.format); err != nil {
+		return err
 	}
-	app, err := openTrainingApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -349,32 +339,28 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	w := csv.NewWriter(env.Stdout)
-	if err := w.Write(participantColumns); err != nil {
-		return err
+	spec := exportSpec{subject: "training " + id + " participants", sheet: "Peserta pelatihan " + id, header: participantColumns}
+	if *withPhone {
+		spec.detail = append(spec.detail, "phone=full")
+		spec.reveals = append(spec.reveals, bot.AuditRevealPhone)
 	}
-	n := 0
-	for _, p := range ps {
-		if p.Status == bot.StatusCancelled && !*withCancelled {
-			continue
-		}
-		var r *bot.Registration
-		if p.Registration != "" {
-			if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
+	return writeExport(ctx, app, env, ef, spec, func(_ func(string) string, emit func([]string) error) error {
+		for _, p := range ps {
+			if p.Status == bot.StatusCancelled && !*withCancelled {
+				continue
+			}
+			var r *bot.Registration
+			if p.Registration != "" {
+				if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
+					return err
+				}
+			}
+			if err := emit(participantRow(p, r, *withPhone)); err != nil {
 				return err
 			}
 		}
-		if err := w.Write(participantRow(p, r, *withPhone)); err != nil {
-			return err
-		}
-		n++
-	}
-	w.Flush()
-	if err := w.Error(); err != nil {
-		return err
-	}
-	app.Log.Info("exported participants", "training", id, "count", n, "phone", *withPhone)
-	return nil
+		return nil
+	})
 }
 
 func participantRow(p bot.Enrolment, r *bot.Registration, withPhone bool) []string {
@@ -401,7 +387,7 @@ func trainingCheckIn(ctx context.Context, env *Env, args []string) error {
 	if !ok {
 		return fmt.Errorf("%q is not an attendance code (6 letters/digits)", args[1])
 	}
-	app, err := openTrainingApp(ctx, env)
+	app, err := openCLIApp(ctx, env)
 	if err != nil {
 		return err
 	}
@@ -411,5 +397,5 @@ func trainingCheckIn(ctx context.Context, env *Env, args []string) error {
 		return fmt.Errorf("check in %s: %w", code, err)
 	}
 	fmt.Fprintf(env.Stdout, "checked in: %s (%s)\n", e.Registration, e.Conv.Channel)
-	return nil
+	return audit(ctx, app, env, bot.AuditCheckIn, "training "+args[0], 1, e.Registration)
 }

@@ -1,0 +1,92 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"text/tabwriter"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/store"
+)
+
+func init() {
+	addCommand("audit", "the audit log of personal data: audit list [--since 2026-12-01|72h]", runAudit)
+}
+
+// PrivacyConfig is how personal data is kept: retention of the audit log
+// and of per-recipient broadcast records.
+type PrivacyConfig struct {
+	AuditTTL           time.Duration // AUDIT_TTL (default 2 years)
+	BroadcastRecordTTL time.Duration // BROADCAST_RECORD_TTL (default 90 days after a broadcast ends)
+}
+
+// loadPrivacyConfig reads the personal-data settings; dur reports bad
+// durations into the configuration's errors.
+func loadPrivacyConfig(getenv func(string) string, dur func(string, time.Duration) time.Duration) PrivacyConfig {
+	return PrivacyConfig{
+		AuditTTL:           dur("AUDIT_TTL", store.DefaultAuditTTL),
+		BroadcastRecordTTL: dur("BROADCAST_RECORD_TTL", 90*24*time.Hour),
+	}
+}
+
+// Audit is the app's audit log.
+func (a *App) Audit() *store.AuditLog { return a.Store.AuditLog(a.Cfg.Privacy.AuditTTL) }
+
+// audit records what a CLI command did; a failure is an error of the
+// command, since the change it records already happened.
+func audit(ctx context.Context, a *App, env *Env, action, subject string, count int, detail string) error {
+	err := a.Audit().Audit(ctx, bot.AuditEntry{Actor: cliActor(env), Action: action, Subject: subject, Count: count, Detail: detail})
+	if err != nil {
+		return fmt.Errorf("done, but not recorded in the audit log: %w", err)
+	}
+	return nil
+}
+
+func runAudit(ctx context.Context, env *Env, args []string) error {
+	if len(args) == 0 || args[0] != "list" {
+		return fmt.Errorf("usage: umkmbot audit list [--since 2026-12-01|\"2026-12-01 09:00\"|72h]")
+	}
+	fs := flagSet("audit list", env)
+	since := fs.String("since", "", `only entries from then on: a WIB date ("2026-12-01", "2026-12-01 09:00") or a duration back from now ("72h")`)
+	if err := fs.Parse(args[1:]); err != nil {
+		return err
+	}
+	from, err := parseSince(*since, time.Now())
+	if err != nil {
+		return err
+	}
+	app, err := openCLIApp(ctx, env)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(w, "TIME (WIB)\tACTOR\tACTION\tSUBJECT\tCOUNT\tDETAIL")
+	err = app.Audit().List(ctx, from, func(e bot.AuditEntry) error {
+		_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", e.At.In(bot.Jakarta).Format("2006-01-02 15:04:05"),
+			e.Actor, e.Action, e.Subject, e.Count, e.Detail)
+		return err
+	})
+	if err != nil {
+		return err
+	}
+	return w.Flush()
+}
+
+// parseSince reads --since: empty (everything), a duration back from now,
+// or a WIB date or date and time.
+func parseSince(s string, now time.Time) (time.Time, error) {
+	if s == "" {
+		return time.Time{}, nil
+	}
+	if d, err := time.ParseDuration(s); err == nil && d > 0 {
+		return now.Add(-d), nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04", "2006-01-02"} {
+		if t, err := time.ParseInLocation(layout, s, bot.Jakarta); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("--since %q: use a date (2026-12-01), a WIB time (\"2026-12-01 09:00\") or a duration (72h)", s)
+}
