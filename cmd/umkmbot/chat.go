@@ -45,6 +45,10 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("another umkmbot process is using %s: stop it, or set DATA_DIR to another directory", cfg.DataDir)
 		}
 	}
+	keyNotice(env.Stderr, app.KeyMade)
+	if err := checkSealed(ctx, app, env, app.Embedded != nil); err != nil {
+		return err
+	}
 	if interactive {
 		fmt.Fprintln(env.Stderr, "umkmbot: type halo to start, menu for the menu, Ctrl-D to quit.")
 	}

@@ -98,7 +98,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
-	c.Privacy = loadPrivacyConfig(getenv, dur)
+	c.Privacy = loadPrivacyConfig(getenv, dur, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

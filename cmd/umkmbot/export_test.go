@@ -11,6 +11,7 @@ import (
 	"github.com/xuri/excelize/v2"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/pii"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -105,7 +106,7 @@ func readXLSX(t *testing.T, data string) [][]string {
 // cell of any export starts with a character a spreadsheet evaluates.
 func TestExportInjection(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	s := store.New(rdb, store.Options{Prefix: prefix})
+	s := store.New(rdb, store.Options{Prefix: prefix, Cipher: testKeys(t)})
 	seedInjection(t, s)
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
 	exports := []struct {
@@ -164,7 +165,7 @@ func TestExportInjection(t *testing.T) {
 // shows instead of codes, and a full NIK and phone as text.
 func TestExportXLSXLabelsAndText(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	s := store.New(rdb, store.Options{Prefix: prefix})
+	s := store.New(rdb, store.Options{Prefix: prefix, Cipher: testKeys(t)})
 	seedInjection(t, s)
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
 	rows := readXLSX(t, umkmbot(t, env, "", "export", "registrations", "--format", "xlsx", "--include-nik", "--include-phone"))
@@ -199,7 +200,7 @@ func TestExportXLSXLabelsAndText(t *testing.T) {
 // audit log with who, what and how many; the NIK never is.
 func TestExportAudited(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
-	s := store.New(rdb, store.Options{Prefix: prefix})
+	s := store.New(rdb, store.Options{Prefix: prefix, Cipher: testKeys(t)})
 	seedInjection(t, s)
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "USER": "budi"}
 	umkmbot(t, env, "", "export", "registrations", "--format", "xlsx", "--include-nik")
@@ -237,4 +238,14 @@ func TestExportAudited(t *testing.T) {
 	if strings.Contains(list, "3214015503900001") {
 		t.Error("the audit log holds a NIK")
 	}
+}
+
+// testKeys are the data keys the program uses in these tests.
+func testKeys(t *testing.T) *pii.Keyring {
+	t.Helper()
+	k, err := pii.Parse(testDataKey)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return k
 }

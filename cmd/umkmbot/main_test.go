@@ -9,10 +9,20 @@ import (
 	"testing"
 	"time"
 
+	"github.com/umkmbot/umkmbot/bot/pii"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
-func TestMain(m *testing.M) { os.Exit(redistest.Run(m)) }
+func TestMain(m *testing.M) {
+	// Every test runs with a data key unless it sets its own (keys_test.go
+	// clears this one to see what happens without).
+	k, err := pii.NewKey(time.Now(), nil)
+	if err != nil {
+		panic(err)
+	}
+	testDataKey = k
+	os.Exit(redistest.Run(m))
+}
 
 // registration is what an owner types to register, one message a line.
 const registration = `halo

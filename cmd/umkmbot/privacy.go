@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/pii"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -17,17 +18,26 @@ func init() {
 // PrivacyConfig is how personal data is kept: retention of the audit log
 // and of per-recipient broadcast records.
 type PrivacyConfig struct {
+	Keys               *pii.Keyring  // DATA_KEY or DATA_KEY_FILE: data keys, the newest first; nil: none configured
 	AuditTTL           time.Duration // AUDIT_TTL (default 2 years)
 	BroadcastRecordTTL time.Duration // BROADCAST_RECORD_TTL (default 90 days after a broadcast ends)
 }
 
 // loadPrivacyConfig reads the personal-data settings; dur reports bad
 // durations into the configuration's errors.
-func loadPrivacyConfig(getenv func(string) string, dur func(string, time.Duration) time.Duration) PrivacyConfig {
-	return PrivacyConfig{
+func loadPrivacyConfig(getenv func(string) string, dur func(string, time.Duration) time.Duration, errs *[]string) PrivacyConfig {
+	c := PrivacyConfig{
 		AuditTTL:           dur("AUDIT_TTL", store.DefaultAuditTTL),
 		BroadcastRecordTTL: dur("BROADCAST_RECORD_TTL", 90*24*time.Hour),
 	}
+	if k := loadDataKey(getenv, errs); k != "" {
+		kr, err := pii.Parse(k)
+		if err != nil {
+			*errs = append(*errs, fmt.Sprintf("DATA_KEY: %v", err))
+		}
+		c.Keys = kr
+	}
+	return c
 }
 
 // Audit is the app's audit log.

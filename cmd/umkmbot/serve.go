@@ -49,11 +49,17 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Privacy.Keys == nil {
+		return errNoDataKey
+	}
 	app, err := openApp(ctx, cfg, env.Stderr)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
+	if err := checkSealed(ctx, app, env, false); err != nil {
+		return err
+	}
 	if app.Embedded != nil {
 		app.Log.Warn("using the embedded store: for trying out and small single-process use; set REDIS_URL for production", "dir", cfg.DataDir)
 	}
