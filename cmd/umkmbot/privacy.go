@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"text/tabwriter"
 	"time"
 
@@ -13,6 +14,49 @@ import (
 
 func init() {
 	addCommand("audit", "the audit log of personal data: audit list [--since 2026-12-01|72h]", runAudit)
+	addService("retention", runRetention)
+}
+
+// retentionEvery is how often serve enforces retention.
+const retentionEvery = time.Hour
+
+// runRetention enforces what Redis expiries alone cannot: per-recipient
+// broadcast records BROADCAST_RECORD_TTL after the broadcast ended, audit
+// entries older than AUDIT_TTL in a quiet log. A pass runs at start and
+// then hourly; every process may run it (each step is idempotent).
+func runRetention(ctx context.Context, a *App) error {
+	log := a.Log.With("service", "retention")
+	for {
+		if err := retentionPass(ctx, a, log); err != nil && ctx.Err() == nil {
+			log.Warn("retention pass", "err", err)
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-time.After(retentionEvery):
+		}
+	}
+}
+
+// retentionPass runs the retention once, logs the counts and records
+// removals in the audit log.
+func retentionPass(ctx context.Context, a *App, log *slog.Logger) error {
+	c, err := a.Store.ExpireBroadcastRecords(ctx, a.Cfg.Privacy.BroadcastRecordTTL)
+	if err != nil {
+		return err
+	}
+	trimmed, err := a.Audit().Trim(ctx)
+	if err != nil {
+		return err
+	}
+	log.Info("retention", "ended_broadcasts", c.Broadcasts, "records_scheduled", c.Scheduled,
+		"records_removed", c.Removed, "audit_entries_dropped", trimmed)
+	if c.Removed > 0 {
+		return a.Audit().Audit(ctx, bot.AuditEntry{Actor: "serve:" + a.Cfg.Instance, Action: bot.AuditRetention,
+			Subject: "broadcast recipient records", Count: c.Removed,
+			Detail: "broadcasts whose records passed BROADCAST_RECORD_TTL=" + a.Cfg.Privacy.BroadcastRecordTTL.String()})
+	}
+	return nil
 }
 
 // PrivacyConfig is how personal data is kept: retention of the audit log
@@ -28,7 +72,7 @@ type PrivacyConfig struct {
 func loadPrivacyConfig(getenv func(string) string, dur func(string, time.Duration) time.Duration, errs *[]string) PrivacyConfig {
 	c := PrivacyConfig{
 		AuditTTL:           dur("AUDIT_TTL", store.DefaultAuditTTL),
-		BroadcastRecordTTL: dur("BROADCAST_RECORD_TTL", 90*24*time.Hour),
+		BroadcastRecordTTL: dur("BROADCAST_RECORD_TTL", store.DefaultBroadcastRecordTTL),
 	}
 	if k := loadDataKey(getenv, errs); k != "" {
 		kr, err := pii.Parse(k)
