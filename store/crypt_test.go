@@ -255,3 +255,55 @@ func TestRotateWhileServing(t *testing.T) {
 	}
 	t.Logf("%d turns during the rotation of %d records", turns.Load(), c.Seen)
 }
+
+// BenchmarkCreateRegistration: a registration with NIK and phone in clear
+// and sealed, on the package's Redis (the Lua script and the round trip
+// dominate).
+func BenchmarkCreateRegistration(b *testing.B) {
+	for _, sealed := range []bool{false, true} {
+		name := "clear"
+		var c bot.Cipher
+		if sealed {
+			name, c = "sealed", keyring(b, newKey(b))
+		}
+		b.Run(name, func(b *testing.B) {
+			rdb, _, prefix := clientPair(b)
+			s := store.New(rdb, store.Options{Prefix: prefix, Cipher: c})
+			i := 0
+			for b.Loop() {
+				i++
+				r := reg(fmt.Sprint("u", i), fmt.Sprintf("3214%012d", i))
+				r.Phone = "+6281234567890"
+				if err := s.CreateRegistration(context.Background(), r, 1); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}
+
+// BenchmarkRotate: re-encrypting registrations under a new key, per record.
+func BenchmarkRotate(b *testing.B) {
+	ctx := context.Background()
+	rdb, _, prefix := clientPair(b)
+	oldKey := newKey(b)
+	s := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(b, oldKey)})
+	const n = 2000
+	for i := 1; i <= n; i++ {
+		r := reg(fmt.Sprint("u", i), fmt.Sprintf("3214%012d", i))
+		r.Phone = "+6281234567890"
+		if err := s.CreateRegistration(ctx, r, 1); err != nil {
+			b.Fatal(err)
+		}
+	}
+	keys := []string{oldKey}
+	b.ResetTimer()
+	for b.Loop() {
+		keys = append([]string{newKey(b)}, keys...)
+		rot := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(b, keys...)})
+		if c, err := rot.SealRegistrations(ctx, "32.14", nil); err != nil || c.Sealed != n {
+			b.Fatalf("%+v, %v", c, err)
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/record")
+}

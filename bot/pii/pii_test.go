@@ -79,3 +79,25 @@ func TestParseRejects(t *testing.T) {
 		}
 	}
 }
+
+func BenchmarkSeal(b *testing.B) {
+	k, _ := Parse(mustKey(&testing.T{}))
+	for b.Loop() {
+		k.Seal("nik", "3214015503900001")
+	}
+}
+
+func BenchmarkOpen(b *testing.B) {
+	k, _ := Parse(mustKey(&testing.T{}))
+	v, _ := k.Seal("nik", "3214015503900001")
+	for b.Loop() {
+		k.Open("nik", v)
+	}
+}
+
+func BenchmarkIndexTwoKeys(b *testing.B) {
+	k, _ := Parse(mustKey(&testing.T{}) + "," + mustKey(&testing.T{}))
+	for b.Loop() {
+		k.Index("nik", "3214015503900001")
+	}
+}
