@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"flag"
 	"fmt"
 	"os"
 	"os/user"
@@ -61,14 +62,23 @@ type exportFlags struct {
 	excel  *bool
 }
 
-func addExportFlags(fs interface {
-	String(string, string, string) *string
-	Bool(string, bool, string) *bool
-}) exportFlags {
+func addExportFlags(fs *flag.FlagSet) exportFlags {
 	return exportFlags{
 		format: fs.String("format", "csv", "csv, or xlsx (an Excel workbook: text cells, labels instead of codes)"),
 		excel:  fs.Bool("excel", false, "CSV: start with a UTF-8 byte order mark so Excel shows accents right"),
 	}
+}
+
+// startExport parses an export's flags, checks the format and opens the
+// app.
+func startExport(ctx context.Context, env *Env, fs *flag.FlagSet, ef exportFlags, args []string) (*App, error) {
+	if err := fs.Parse(args); err != nil {
+		return nil, err
+	}
+	if _, err := export.ParseFormat(*ef.format); err != nil {
+		return nil, err
+	}
+	return openCLIApp(ctx, env)
 }
 
 // exportSpec is one export: its name in the audit log, its sheet, header
@@ -148,13 +158,7 @@ func exportRegistrations(ctx context.Context, env *Env, args []string) error {
 	ef := addExportFlags(fs)
 	withNIK := fs.Bool("include-nik", false, "add the full NIK in a nik column (authorised use only; audited)")
 	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only; audited)")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if _, err := export.ParseFormat(*ef.format); err != nil {
-		return err
-	}
-	app, err := openCLIApp(ctx, env)
+	app, err := startExport(ctx, env, fs, ef, args)
 	if err != nil {
 		return err
 	}
@@ -222,13 +226,7 @@ func registrationRow(r *bot.Registration, withNIK, withPhone bool, label func(st
 func exportCuration(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("export curation", env)
 	ef := addExportFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if _, err := export.ParseFormat(*ef.format); err != nil {
-		return err
-	}
-	app, err := openCLIApp(ctx, env)
+	app, err := startExport(ctx, env, fs, ef, args)
 	if err != nil {
 		return err
 	}
@@ -253,13 +251,7 @@ func exportCuration(ctx context.Context, env *Env, args []string) error {
 func exportBroadcasts(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("export broadcasts", env)
 	ef := addExportFlags(fs)
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if _, err := export.ParseFormat(*ef.format); err != nil {
-		return err
-	}
-	app, err := openCLIApp(ctx, env)
+	app, err := startExport(ctx, env, fs, ef, args)
 	if err != nil {
 		return err
 	}

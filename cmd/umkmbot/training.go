@@ -12,7 +12,6 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
-	"github.com/umkmbot/umkmbot/export"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -321,13 +320,7 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 	ef := addExportFlags(fs)
 	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only; audited)")
 	withCancelled := fs.Bool("include-cancelled", false, "also list cancelled sign-ups")
-	if err := fs.Parse(args); err != nil {
-		return err
-	}
-	if _, err := export.ParseFormat(*ef.format); err != nil {
-		return err
-	}
-	app, err := openCLIApp(ctx, env)
+	app, err := startExport(ctx, env, fs, ef, args)
 	if err != nil {
 		return err
 	}
