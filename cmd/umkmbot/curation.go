@@ -140,6 +140,9 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 func runCurationNotices(ctx context.Context, a *App) error {
 	log := a.Log.With("service", "notices")
 	if n, err := a.Store.RequeueCurationNotices(ctx, a.Region.Code); err != nil {
+		if ctx.Err() != nil {
+			return nil // serve stopped while starting
+		}
 		return err
 	} else if n > 0 {
 		log.Info("requeued curation notices left unsent", "count", n)
