@@ -104,3 +104,21 @@ func TestXLSXTextFrozenFiltered(t *testing.T) {
 		t.Errorf("no filter on A1:C2; defined names %+v", filters)
 	}
 }
+
+// FuzzNeutralise: no neutralised cell starts with a character a
+// spreadsheet evaluates, and removing the added apostrophe gives the
+// value back.
+func FuzzNeutralise(f *testing.F) {
+	for _, s := range []string{"", "=1+1", "+62812", "-", "@x", "\t=1", "\r=1", "Warung", "'=1"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		got := Neutralise(s)
+		if got != "" && strings.ContainsRune("=+-@\t\r", rune(got[0])) {
+			t.Fatalf("Neutralise(%q) = %q starts with a formula character", s, got)
+		}
+		if got != s && got != "'"+s {
+			t.Fatalf("Neutralise(%q) = %q changed more than a leading apostrophe", s, got)
+		}
+	})
+}
