@@ -66,6 +66,7 @@ type Region struct {
 	Code      string      `toml:"code"` // Kemendagri code, "32.14"
 	Name      string      `toml:"name"` // "Kabupaten Purwakarta"
 	Office    string      `toml:"office"`
+	Contact   string      `toml:"contact"` // how owners reach the Dinas (phone, WhatsApp, address); empty until confirmed
 	Kecamatan []Kecamatan `toml:"kecamatan"`
 	Outlets   []Outlet    `toml:"outlet"` // galeri outlets (bot/outlet.go)
 }

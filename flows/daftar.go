@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,7 +164,7 @@ func registrationFields(d Deps) []*bot.Step {
 						return "", bot.Text{}
 					}
 					if len(ids) >= max(d.MaxPerNIK, 1) {
-						return "", bot.T("daftar.nik.registered", "ID", ids[0], "NIK", bot.MaskNIK(nik))
+						return "", nikTaken(ctx, d, t, ids, nik)
 					}
 				}
 				return nik, bot.Text{}
@@ -498,11 +499,22 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 	var dup *bot.DuplicateNIKError
 	if errors.As(err, &dup) {
 		t.ReturnTo("ringkasan")
-		return bot.Goto("nik", bot.Say(bot.T("daftar.nik.registered", "ID", dup.Existing, "NIK", bot.MaskNIK(r.NIK))))
+		return bot.Goto("nik", bot.Say(nikTaken(ctx, d, t, []string{dup.Existing}, r.NIK)))
 	}
 	if err != nil {
 		t.Fail(err)
 		return bot.Result{}
 	}
 	return bot.Finish(bot.Say(bot.T("daftar.done", "ID", r.ID, "Name", r.OwnerName)))
+}
+
+// nikTaken answers someone whose NIK already has its registrations. The
+// owner's own conversation hears its number; anyone else only hears that
+// the NIK is taken and whom to ask, so typing a NIK does not tell whether
+// its owner is registered under which number.
+func nikTaken(ctx context.Context, d Deps, t *bot.Turn, ids []string, nik string) bot.Text {
+	if r := d.registration(ctx, t); r != nil && slices.Contains(ids, r.ID) {
+		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", bot.MaskNIK(nik))
+	}
+	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.Region.Contact)
 }

@@ -89,7 +89,7 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 		t.Forget(registrationKey)
 		var dup *bot.DuplicateNIKError
 		if errors.As(err, &dup) {
-			return bot.Retry(bot.T("daftar.nik.registered", "ID", dup.Existing, "NIK", bot.MaskNIK(updated.NIK)))
+			return bot.Retry(nikTaken(ctx, d, t, []string{dup.Existing}, updated.NIK))
 		}
 		if err != nil {
 			t.Fail(err)

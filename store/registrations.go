@@ -3,6 +3,7 @@ package store
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -15,12 +16,18 @@ var _ bot.RegistrationStore = (*Store)(nil)
 
 // A region's registrations share the hash tag {r:<code digits>}:
 //   seq         INCR counter for registration numbers
-//   nik         hash NIK → ids joined by ","
+//   nik         hash NIK blind index → ids joined by ","
 //   conv        hash conversation → id
 //   all         sorted set id → registration time (ms)
-//   reg:<id>    the record (JSON)
+//   reg:<id>    the record (JSON; NIK and phone sealed by the store's Cipher)
 // Keeping them in one slot lets one script check the NIK, take a number
 // and write the record atomically, on a single node or on Cluster.
+//
+// With a Cipher the NIK index is keyed by the NIK's blind index (an HMAC),
+// one per configured key: a look-up asks for all of them, so entries made
+// before a key rotation are still found, and every write moves the entry
+// to the newest key's index. Without a Cipher (tests of other features)
+// the index and the record hold the NIK in clear.
 
 func regionTag(region string) string { return "r:" + strings.ReplaceAll(region, ".", "") }
 
@@ -35,23 +42,108 @@ type regRecord struct {
 	Conv string `json:"conv"`
 }
 
-// createReg: KEYS seq, nik, conv, all; ARGV nik, conv, max, record, key
-// prefix of records, region digits, time ms. Returns {status, id}.
+// Sealed fields of a registration.
+const (
+	fieldNIK   = "nik"
+	fieldPhone = "phone"
+)
+
+// nikIndex returns the index fields of nik, the newest key's first.
+func (s *Store) nikIndex(nik string) []string {
+	if s.cipher == nil {
+		return []string{nik}
+	}
+	return s.cipher.Index(fieldNIK, nik)
+}
+
+// encodeReg returns the stored form of r: without its id (the key names
+// it), NIK and phone sealed.
+func (s *Store) encodeReg(r *bot.Registration) (string, error) {
+	c := *r
+	c.ID = ""
+	if s.cipher != nil {
+		var err error
+		if c.NIK, err = s.seal(fieldNIK, c.NIK); err != nil {
+			return "", err
+		}
+		if c.Phone, err = s.seal(fieldPhone, c.Phone); err != nil {
+			return "", err
+		}
+	}
+	body, err := json.Marshal(regRecord{Registration: &c, Conv: c.Conv.String()})
+	if err != nil {
+		return "", fmt.Errorf("encode registration: %w", err)
+	}
+	return string(body), nil
+}
+
+func (s *Store) seal(field, v string) (string, error) {
+	if v == "" {
+		return "", nil
+	}
+	return s.cipher.Seal(field, v)
+}
+
+// regCrypto says how a stored record's personal fields are kept.
+type regCrypto struct {
+	clearNIK bool // the NIK is stored in clear (before `migrate encrypt`)
+	current  bool // NIK and phone are sealed under the newest key (or empty)
+}
+
+// decodeReg reads a stored record and opens its sealed fields.
+func (s *Store) decodeReg(id string, body []byte) (*bot.Registration, regCrypto, error) {
+	rec := regRecord{Registration: &bot.Registration{}}
+	if err := json.Unmarshal(body, &rec); err != nil {
+		return nil, regCrypto{}, fmt.Errorf("decode registration %s: %w", id, err)
+	}
+	r := rec.Registration
+	r.ID = id
+	r.Conv, _ = bot.ParseConversation(rec.Conv)
+	cr := regCrypto{current: true}
+	if s.cipher == nil {
+		return r, cr, nil
+	}
+	for _, f := range []struct {
+		name string
+		v    *string
+	}{{fieldNIK, &r.NIK}, {fieldPhone, &r.Phone}} {
+		if *f.v == "" {
+			continue
+		}
+		if !s.cipher.Current(*f.v) {
+			cr.current = false
+		}
+		plain, sealed, err := s.cipher.Open(f.name, *f.v)
+		if err != nil {
+			return nil, cr, fmt.Errorf("registration %s: %w", id, err)
+		}
+		if !sealed && f.name == fieldNIK {
+			cr.clearNIK = true
+		}
+		*f.v = plain
+	}
+	return r, cr, nil
+}
+
+// createReg: KEYS seq, nik, conv, all; ARGV conv, max, record, key prefix
+// of records, region digits, time ms, then the NIK's index fields, the
+// newest key's first. Returns {status, id}.
 var createReg = redis.NewScript(`
-local mine = redis.call('HGET', KEYS[3], ARGV[2])
+local mine = redis.call('HGET', KEYS[3], ARGV[1])
 if mine then return {'exists', mine} end
-local ids = redis.call('HGET', KEYS[2], ARGV[1])
-if ids then
-  local n, first = 0, nil
-  for id in string.gmatch(ids, '[^,]+') do n = n + 1; first = first or id end
-  if n >= tonumber(ARGV[3]) then return {'dup', first} end
+local n, first = 0, nil
+for i = 7, #ARGV do
+  local ids = redis.call('HGET', KEYS[2], ARGV[i])
+  if ids then for id in string.gmatch(ids, '[^,]+') do n = n + 1; first = first or id end end
 end
+if n >= tonumber(ARGV[2]) then return {'dup', first} end
 local seq = redis.call('INCR', KEYS[1])
-local id = string.format('UMKM-%s-%06d', ARGV[6], seq)
-redis.call('SET', ARGV[5] .. id, ARGV[4])
-if ids then redis.call('HSET', KEYS[2], ARGV[1], ids .. ',' .. id) else redis.call('HSET', KEYS[2], ARGV[1], id) end
-redis.call('HSET', KEYS[3], ARGV[2], id)
-redis.call('ZADD', KEYS[4], ARGV[7], id)
+local id = string.format('UMKM-%s-%06d', ARGV[5], seq)
+redis.call('SET', ARGV[4] .. id, ARGV[3])
+local cur = redis.call('HGET', KEYS[2], ARGV[7])
+if cur then redis.call('HSET', KEYS[2], ARGV[7], cur .. ',' .. id) else redis.call('HSET', KEYS[2], ARGV[7], id) end
+redis.call('HSET', KEYS[3], ARGV[1], id)
+redis.call('ZADD', KEYS[4], ARGV[6], id)
 return {'new', id}
 `)
 
@@ -60,17 +152,16 @@ func (s *Store) CreateRegistration(ctx context.Context, r *bot.Registration, max
 	if maxPerNIK < 1 {
 		maxPerNIK = 1
 	}
-	rec := regRecord{Registration: r, Conv: r.Conv.String()}
-	saved := r.ID
-	r.ID = ""
-	body, err := json.Marshal(rec)
-	r.ID = saved
+	body, err := s.encodeReg(r)
 	if err != nil {
-		return fmt.Errorf("encode registration: %w", err)
+		return err
 	}
 	region := strings.ReplaceAll(r.Region, ".", "")
-	res, err := createReg.Run(ctx, s.rdb, s.regKeys(r.Region),
-		r.NIK, r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli()).StringSlice()
+	args := []any{r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli()}
+	for _, f := range s.nikIndex(r.NIK) {
+		args = append(args, f)
+	}
+	res, err := createReg.Run(ctx, s.rdb, s.regKeys(r.Region), args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
 	}
@@ -104,71 +195,105 @@ func regionOfID(id string) (string, bool) {
 
 // Registration returns one registration by id.
 func (s *Store) Registration(ctx context.Context, id string) (*bot.Registration, error) {
+	r, _, _, err := s.loadReg(ctx, id)
+	return r, err
+}
+
+// loadReg returns a registration, its stored body and how it is kept.
+func (s *Store) loadReg(ctx context.Context, id string) (*bot.Registration, string, regCrypto, error) {
 	region, ok := regionOfID(id)
 	if !ok {
-		return nil, fmt.Errorf("registration %q: %w", id, bot.ErrNotFound)
+		return nil, "", regCrypto{}, fmt.Errorf("registration %q: %w", id, bot.ErrNotFound)
 	}
-	body, err := s.rdb.Get(ctx, s.Key("r:"+region, "reg:"+id)).Bytes()
+	body, err := s.rdb.Get(ctx, s.Key("r:"+region, "reg:"+id)).Result()
 	if isNil(err) {
-		return nil, fmt.Errorf("registration %s: %w", id, bot.ErrNotFound)
+		return nil, "", regCrypto{}, fmt.Errorf("registration %s: %w", id, bot.ErrNotFound)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("load registration %s: %w", id, err)
+		return nil, "", regCrypto{}, fmt.Errorf("load registration %s: %w", id, err)
 	}
-	return decodeReg(id, body)
+	r, cr, err := s.decodeReg(id, []byte(body))
+	return r, body, cr, err
 }
 
-func decodeReg(id string, body []byte) (*bot.Registration, error) {
-	rec := regRecord{Registration: &bot.Registration{}}
-	if err := json.Unmarshal(body, &rec); err != nil {
-		return nil, fmt.Errorf("decode registration %s: %w", id, err)
-	}
-	rec.Registration.ID = id
-	rec.Registration.Conv, _ = bot.ParseConversation(rec.Conv)
-	return rec.Registration, nil
-}
-
-// updateReg: KEYS nik, record; ARGV id, old nik, new nik, record, max.
+// updateReg: KEYS nik, record; ARGV id, record, max (0: no check), the stored body
+// expected ("" for any), the number of old index fields, the old index
+// fields, then the new ones (the newest key's first). The id leaves every
+// old and new index field and joins the newest one; a NIK another
+// registration holds (as many times as max) is refused.
 var updateReg = redis.NewScript(`
-if redis.call('EXISTS', KEYS[2]) == 0 then return 'missing' end
-if ARGV[2] ~= ARGV[3] then
-  local ids = redis.call('HGET', KEYS[1], ARGV[3])
-  local n = 0
-  if ids then for _ in string.gmatch(ids, '[^,]+') do n = n + 1 end end
-  if n >= tonumber(ARGV[5]) then return 'dup:' .. string.match(ids, '[^,]+') end
-  local old = redis.call('HGET', KEYS[1], ARGV[2])
-  if old then
-    local keep = {}
-    for id in string.gmatch(old, '[^,]+') do if id ~= ARGV[1] then table.insert(keep, id) end end
-    if #keep == 0 then redis.call('HDEL', KEYS[1], ARGV[2]) else redis.call('HSET', KEYS[1], ARGV[2], table.concat(keep, ',')) end
-  end
-  if ids then redis.call('HSET', KEYS[1], ARGV[3], ids .. ',' .. ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[3], ARGV[1]) end
+local body = redis.call('GET', KEYS[2])
+if not body then return 'missing' end
+if ARGV[4] ~= '' and body ~= ARGV[4] then return 'changed' end
+local first_new = 6 + tonumber(ARGV[5])
+local mine, n, first = false, 0, nil
+for i = first_new, #ARGV do
+  local ids = redis.call('HGET', KEYS[1], ARGV[i])
+  if ids then for x in string.gmatch(ids, '[^,]+') do
+    if x == ARGV[1] then mine = true else n = n + 1; first = first or x end
+  end end
 end
-redis.call('SET', KEYS[2], ARGV[4])
+if tonumber(ARGV[3]) > 0 and not mine and n >= tonumber(ARGV[3]) then return 'dup:' .. first end
+for i = 6, #ARGV do
+  local ids = redis.call('HGET', KEYS[1], ARGV[i])
+  if ids then
+    local keep = {}
+    for x in string.gmatch(ids, '[^,]+') do if x ~= ARGV[1] then table.insert(keep, x) end end
+    if #keep == 0 then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], table.concat(keep, ',')) end
+  end
+end
+local cur = redis.call('HGET', KEYS[1], ARGV[first_new])
+if cur then redis.call('HSET', KEYS[1], ARGV[first_new], cur .. ',' .. ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[first_new], ARGV[1]) end
+redis.call('SET', KEYS[2], ARGV[2])
 return 'ok'
 `)
+
+// errRegChanged says a record changed between reading and rewriting it.
+var errRegChanged = errors.New("registration changed meanwhile")
 
 // UpdateRegistration rewrites r. A changed NIK moves its index entry,
 // unless the new NIK is already registered (one business per NIK).
 func (s *Store) UpdateRegistration(ctx context.Context, r *bot.Registration) error {
-	old, err := s.Registration(ctx, r.ID)
+	old, _, cr, err := s.loadReg(ctx, r.ID)
 	if err != nil {
 		return err
 	}
-	rec := regRecord{Registration: r, Conv: r.Conv.String()}
-	body, err := json.Marshal(rec)
+	return s.rewriteReg(ctx, old, cr, r, "")
+}
+
+// rewriteReg stores r over old (whose body must still be expect, unless
+// expect is empty), moving the NIK index entry to r's NIK under the
+// newest key.
+func (s *Store) rewriteReg(ctx context.Context, old *bot.Registration, cr regCrypto, r *bot.Registration, expect string) error {
+	body, err := s.encodeReg(r)
 	if err != nil {
-		return fmt.Errorf("encode registration: %w", err)
+		return err
+	}
+	oldIndex := s.nikIndex(old.NIK)
+	if cr.clearNIK {
+		oldIndex = append(oldIndex, old.NIK) // entry made before encryption: the clear NIK leaves the index
+	}
+	max := 1 // one business per NIK when the NIK changes (the profile editor)
+	if old.NIK == r.NIK {
+		max = 0 // same NIK: no check
+	}
+	args := []any{r.ID, body, max, expect, len(oldIndex)}
+	for _, f := range oldIndex {
+		args = append(args, f)
+	}
+	for _, f := range s.nikIndex(r.NIK) {
+		args = append(args, f)
 	}
 	tag := regionTag(old.Region)
-	res, err := updateReg.Run(ctx, s.rdb, []string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)},
-		r.ID, old.NIK, r.NIK, body, 1).Text()
+	res, err := updateReg.Run(ctx, s.rdb, []string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)}, args...).Text()
 	if err != nil {
 		return fmt.Errorf("update registration %s: %w", r.ID, err)
 	}
 	switch {
 	case res == "ok":
 		return nil
+	case res == "changed":
+		return errRegChanged
 	case strings.HasPrefix(res, "dup:"):
 		return &bot.DuplicateNIKError{Existing: strings.TrimPrefix(res, "dup:")}
 	default:
@@ -190,18 +315,28 @@ func (s *Store) RegistrationFor(ctx context.Context, region string, c bot.Conver
 
 // RegistrationsByNIK returns the ids registered with nik in region.
 func (s *Store) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
-	ids, err := s.rdb.HGet(ctx, s.regKeys(region)[1], nik).Result()
-	if isNil(err) {
-		return nil, nil
-	}
+	fields := s.nikIndex(nik)
+	vals, err := s.rdb.HMGet(ctx, s.regKeys(region)[1], fields...).Result()
 	if err != nil {
 		return nil, fmt.Errorf("find registrations by NIK: %w", err)
 	}
-	return strings.Split(ids, ","), nil
+	var out []string
+	for _, v := range vals {
+		if ids, ok := v.(string); ok && ids != "" {
+			out = append(out, strings.Split(ids, ",")...)
+		}
+	}
+	return out, nil
 }
 
 // EachRegistration calls fn for every registration of region, oldest first.
 func (s *Store) EachRegistration(ctx context.Context, region string, fn func(*bot.Registration) error) error {
+	return s.eachStoredReg(ctx, region, func(r *bot.Registration, _ string, _ regCrypto) error { return fn(r) })
+}
+
+// eachStoredReg calls fn for every registration of region with its stored
+// body and how it is kept, oldest first.
+func (s *Store) eachStoredReg(ctx context.Context, region string, fn func(*bot.Registration, string, regCrypto) error) error {
 	const page = 500
 	all := s.regKeys(region)[3]
 	tag := regionTag(region)
@@ -226,11 +361,11 @@ func (s *Store) EachRegistration(ctx context.Context, region string, fn func(*bo
 			if !ok {
 				continue // deleted between the two reads
 			}
-			r, err := decodeReg(ids[i], []byte(str))
+			r, cr, err := s.decodeReg(ids[i], []byte(str))
 			if err != nil {
 				return err
 			}
-			if err := fn(r); err != nil {
+			if err := fn(r, str, cr); err != nil {
 				return err
 			}
 		}
@@ -238,4 +373,68 @@ func (s *Store) EachRegistration(ctx context.Context, region string, fn func(*bo
 			return nil
 		}
 	}
+}
+
+// SealCounts is what SealRegistrations did.
+type SealCounts struct {
+	Seen      int // registrations looked at
+	Sealed    int // rewritten: encrypted for the first time or re-encrypted under the newest key
+	Unchanged int // already under the newest key
+}
+
+// SealRegistrations brings every registration of region under the
+// newest key: clear NIKs and phones are encrypted (`migrate encrypt`),
+// values under older keys re-encrypted (`keys rotate`), and index
+// entries moved to the newest key's blind index. It may run while the
+// service serves: each record is rewritten only if it did not change
+// since it was read (else it is read again). Running it again skips what
+// is done, so an interrupted run resumes where it stopped. progress, if
+// not nil, is called after each page.
+func (s *Store) SealRegistrations(ctx context.Context, region string, progress func(SealCounts)) (SealCounts, error) {
+	var c SealCounts
+	if s.cipher == nil {
+		return c, errors.New("no data key configured")
+	}
+	err := s.eachStoredReg(ctx, region, func(r *bot.Registration, body string, cr regCrypto) error {
+		c.Seen++
+		for attempt := 0; ; attempt++ {
+			if cr.current && !cr.clearNIK {
+				c.Unchanged++
+				break
+			}
+			err := s.rewriteReg(ctx, r, cr, r, body)
+			if err == nil {
+				c.Sealed++
+				break
+			}
+			if !errors.Is(err, errRegChanged) || attempt >= 10 {
+				return err
+			}
+			if r, body, cr, err = s.loadReg(ctx, r.ID); err != nil {
+				return err
+			}
+		}
+		if progress != nil && c.Seen%500 == 0 {
+			progress(c)
+		}
+		return nil
+	})
+	return c, err
+}
+
+// HasClearRegistrations reports whether region has registrations stored
+// before encryption was configured (their NIK index entries are the clear
+// NIK): they are not found by blind index until SealRegistrations ran.
+func (s *Store) HasClearRegistrations(ctx context.Context, region string) (bool, error) {
+	if s.cipher == nil {
+		return false, nil
+	}
+	it := s.rdb.HScan(ctx, s.regKeys(region)[1], 0, "[0-9]*", 1000).Iterator()
+	if it.Next(ctx) {
+		return true, nil
+	}
+	if err := it.Err(); err != nil {
+		return false, fmt.Errorf("look for registrations in clear: %w", err)
+	}
+	return false, nil
 }

@@ -17,6 +17,8 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Options tunes the store.
@@ -28,6 +30,9 @@ type Options struct {
 	// Rand draws attendance codes (default crypto/rand); tests give a
 	// seeded source so transcripts are stable.
 	Rand io.Reader
+	// Cipher encrypts NIK and phone in registrations (registrations.go);
+	// nil keeps them in clear (tests of other features).
+	Cipher bot.Cipher
 }
 
 // Store is the Redis store. It is safe for concurrent use.
@@ -38,6 +43,7 @@ type Store struct {
 	dedupeTTL time.Duration
 	now       func() time.Time
 	codes     codeSource
+	cipher    bot.Cipher
 }
 
 // New returns a store on rdb.
@@ -54,7 +60,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, now: o.Now, codes: codeSource{r: o.Rand}}
+	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, now: o.Now, codes: codeSource{r: o.Rand}, cipher: o.Cipher}
 }
 
 // Client returns the underlying Redis client.

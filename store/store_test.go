@@ -178,8 +178,13 @@ func reg(user, nik string) *bot.Registration {
 }
 
 func TestRegistrationNumbersAndNIK(t *testing.T) {
-	ctx := context.Background()
 	s, _ := twoStores(t)
+	testRegistrationNumbersAndNIK(t, s)
+}
+
+// testRegistrationNumbersAndNIK also runs with NIKs encrypted (crypt_test.go).
+func testRegistrationNumbersAndNIK(t *testing.T, s *store.Store) {
+	ctx := context.Background()
 	r1 := reg("a", "3214015503900001")
 	if err := s.CreateRegistration(ctx, r1, 1); err != nil {
 		t.Fatal(err)
@@ -226,8 +231,13 @@ func TestRegistrationNumbersAndNIK(t *testing.T) {
 // TestRegistrationConcurrent registers from two clients at once: numbers
 // are unique and gapless, and a NIK raced by many people registers once.
 func TestRegistrationConcurrent(t *testing.T) {
-	ctx := context.Background()
 	a, b := twoStores(t)
+	testRegistrationConcurrent(t, a, b)
+}
+
+// testRegistrationConcurrent also runs with NIKs encrypted (crypt_test.go).
+func testRegistrationConcurrent(t *testing.T, a, b *store.Store) {
+	ctx := context.Background()
 	const n = 60
 	var wg sync.WaitGroup
 	var mu sync.Mutex

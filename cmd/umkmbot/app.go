@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/pii"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/ops"
@@ -27,6 +28,8 @@ type App struct {
 	Store      *store.Store
 	Catalog    *bot.Catalog
 	Region     bot.Region
+	Keys       *pii.Keyring // data keys for NIK and phone (keys.go)
+	KeyMade    string       // path of the local key file made at this start, if one was
 	Flows      *bot.Registry
 	Engine     *bot.Engine
 	Outbox     *bot.Outbox
@@ -63,7 +66,11 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
+	if a.Keys, a.KeyMade, err = openKeys(cfg); err != nil {
+		a.Close()
+		return nil, err
+	}
+	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, Cipher: a.Keys})
 	if err := a.openMetrics(); err != nil {
 		a.Close()
 		return nil, err

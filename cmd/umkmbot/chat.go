@@ -47,6 +47,10 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	if err := app.writable(); err != nil {
 		return err
 	}
+	keyNotice(env.Stderr, app.KeyMade)
+	if err := checkSealed(ctx, app, env, app.Embedded != nil); err != nil {
+		return err
+	}
 	if interactive {
 		fmt.Fprintln(env.Stderr, "umkmbot: type halo to start, menu for the menu, Ctrl-D to quit.")
 	}

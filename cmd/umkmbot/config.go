@@ -40,12 +40,14 @@ type Config struct {
 	WhatsApp waConfig       // WHATSAPP_* (whatsapp_config.go)
 	// Observability: METRICS_LISTEN, LOG_FORMAT (metrics.go).
 	Ops opsConfig
+	// Personal data: DATA_KEY(_FILE), AUDIT_TTL, BROADCAST_RECORD_TTL (privacy.go).
+	Privacy PrivacyConfig
 }
 
 // secretNames are the settings that may also come from a file named by
 // NAME_FILE (Docker and Kubernetes secrets). A test keeps every secret()
 // call in this list, so that loadConfig checks each file.
-var secretNames = []string{"REDIS_URL", "REDIS_PASSWORD", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_DB_DSN"}
+var secretNames = []string{"REDIS_URL", "REDIS_PASSWORD", "TELEGRAM_BOT_TOKEN", "TELEGRAM_WEBHOOK_SECRET", "WHATSAPP_DB_DSN", "DATA_KEY"}
 
 // loadConfig reads the whole configuration from getenv and validates it in
 // one place: every problem is reported at once, each naming its variable.
@@ -126,6 +128,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	}
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
 	c.Ops = loadOpsConfig(getenv, &errs)
+	c.Privacy = loadPrivacyConfig(getenv, dur, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

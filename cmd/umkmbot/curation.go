@@ -109,7 +109,7 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s; the owner (%s) will be told by the running serve\n", a.ID, a.Status, a.Conv.Channel)
-		return nil
+		return audit(ctx, app, env, bot.AuditStatusChange, a.ID, 1, statusChangeDetail(a))
 	})
 }
 
@@ -172,4 +172,12 @@ func drainCurationNotices(ctx context.Context, s *store.Store, region string, n 
 			return sent, err
 		}
 	}
+}
+
+// statusChangeDetail is "diajukan→ditinjau", from the application's history.
+func statusChangeDetail(a *bot.Application) string {
+	if n := len(a.History); n >= 2 {
+		return string(a.History[n-2].Status) + "→" + string(a.History[n-1].Status)
+	}
+	return string(a.Status)
 }

@@ -49,12 +49,18 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	if cfg.Privacy.Keys == nil {
+		return errNoDataKey
+	}
 	app, err := openApp(ctx, cfg, env.Stderr)
 	if err != nil {
 		return err
 	}
 	defer app.Close()
 	if err := app.writable(); err != nil {
+		return err
+	}
+	if err := checkSealed(ctx, app, env, false); err != nil {
 		return err
 	}
 	if app.Embedded != nil {

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
 	"flag"
 	"fmt"
@@ -314,15 +313,12 @@ var participantColumns = []string{"training_id", "status", "waitlist_position", 
 
 func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("training participants", env)
-	format := fs.String("format", "csv", "output format (csv)")
-	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only)")
+	ef := addExportFlags(fs)
+	withPhone := fs.Bool("include-phone", false, "write phone numbers in full instead of masked (authorised use only; audited)")
 	withCancelled := fs.Bool("include-cancelled", false, "also list cancelled sign-ups")
-	pos, err := parseArgs(fs, args, 1, 1)
+	pos, err := parseExportArgs(fs, ef, args, 1)
 	if err != nil {
 		return err
-	}
-	if *format != "csv" {
-		return usageFor(fs, "unknown format %q: only csv", *format)
 	}
 	id := pos[0]
 	return withApp(ctx, env, false, func(app *App) error {
@@ -333,32 +329,28 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		w := csv.NewWriter(env.Stdout)
-		if err := w.Write(participantColumns); err != nil {
-			return err
+		spec := exportSpec{subject: "training " + id + " participants", sheet: "Peserta pelatihan " + id, header: participantColumns}
+		if *withPhone {
+			spec.detail = append(spec.detail, "phone=full")
+			spec.reveals = append(spec.reveals, bot.AuditRevealPhone)
 		}
-		n := 0
-		for _, p := range ps {
-			if p.Status == bot.StatusCancelled && !*withCancelled {
-				continue
-			}
-			var r *bot.Registration
-			if p.Registration != "" {
-				if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
+		return writeExport(ctx, app, env, ef, spec, func(_ func(string) string, emit func([]string) error) error {
+			for _, p := range ps {
+				if p.Status == bot.StatusCancelled && !*withCancelled {
+					continue
+				}
+				var r *bot.Registration
+				if p.Registration != "" {
+					if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
+						return err
+					}
+				}
+				if err := emit(participantRow(p, r, *withPhone)); err != nil {
 					return err
 				}
 			}
-			if err := w.Write(participantRow(p, r, *withPhone)); err != nil {
-				return err
-			}
-			n++
-		}
-		w.Flush()
-		if err := w.Error(); err != nil {
-			return err
-		}
-		app.Log.Info("exported participants", "training", id, "count", n, "phone", *withPhone)
-		return nil
+			return nil
+		})
 	})
 }
 
@@ -400,7 +392,7 @@ func trainingCheckIn(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("check in %s: %w", code, err)
 		}
 		fmt.Fprintf(env.Stdout, "checked in: %s (%s)\n", e.Registration, e.Conv.Channel)
-		return nil
+		return audit(ctx, app, env, bot.AuditCheckIn, "training "+id, 1, e.Registration)
 	})
 }
 

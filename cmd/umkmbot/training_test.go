@@ -53,14 +53,14 @@ func TestTrainingCLI(t *testing.T) {
 	if len(rows) != 4 || strings.Join(rows[0], ",") != strings.Join(participantColumns, ",") {
 		t.Fatalf("participants = %q", rows)
 	}
-	if got := strings.Join(rows[1], ","); !strings.HasPrefix(got, "1,terdaftar,,UMKM-3214-000001,Siti Aminah,Keripik Bu Siti,Plered,console,+62812****7890,"+code[1]) {
+	if got := strings.Join(rows[1], ","); !strings.HasPrefix(got, "1,terdaftar,,UMKM-3214-000001,Siti Aminah,Keripik Bu Siti,Plered,console,'+62812****7890,"+code[1]) {
 		t.Errorf("seat row = %s", got)
 	}
 	if got := strings.Join(rows[3][:4], ","); got != "1,daftar_tunggu,1," || rows[3][7] != "telegram" {
 		t.Errorf("waitlist row = %q", rows[3])
 	}
 	full := readCSV(t, umkmbot(t, env, "", "training", "participants", "1", "--include-phone"))
-	if full[1][8] != "+6281234567890" {
+	if full[1][8] != "'+6281234567890" {
 		t.Errorf("--include-phone: phone = %q", full[1][8])
 	}
 
