@@ -107,7 +107,7 @@ func TestUsageErrors(t *testing.T) {
 		{"broadcast", "status"},
 		{"broadcast", "create"},
 		{"export"},
-		{"export", "registrations", "--format", "xlsx"},
+		{"export", "registrations", "--format", "pdf"},
 		{"chat", "--bogus"},
 		{"serve", "--bogus"},
 		{"version", "extra"},
