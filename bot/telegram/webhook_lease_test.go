@@ -74,8 +74,13 @@ func TestWebhookSecretChecked(t *testing.T) {
 	if n := len(r.tg.Sent(siti.ID)); n != 1 || p.disp.Stats.Duplicates.Load() != 1 {
 		t.Fatalf("%d replies and %d duplicates after a resent update, want 1 and 1", n, p.disp.Stats.Duplicates.Load())
 	}
-	if resp := post(t, srv.URL, "s3cret_from-env", "{not json"); resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("bad body: status %d", resp.StatusCode)
+	// A body that does not decode is answered 200 (Telegram would resend
+	// it forever), counted, and not processed.
+	if resp := post(t, srv.URL, "s3cret_from-env", "{not json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("bad body: status %d, want 200", resp.StatusCode)
+	}
+	if n := p.a.Stats.Undecodable.Load(); n != 1 {
+		t.Fatalf("%d undecodable updates counted, want 1", n)
 	}
 }
 
@@ -92,7 +97,10 @@ func TestWebhookNotTakenAnswers500(t *testing.T) {
 	}
 }
 
-func TestWebhookModeRegistersAndDeletes(t *testing.T) {
+// TestWebhookModeRegistersAndDeletesWhenConfigured: with
+// DeleteWebhookOnStop the webhook is deleted at stop (see
+// TestWebhookKeptWhenOneProcessStops for the default).
+func TestWebhookModeRegistersAndDeletesWhenConfigured(t *testing.T) {
 	r := newRig(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,6 +112,7 @@ func TestWebhookModeRegistersAndDeletes(t *testing.T) {
 		c.WebhookURL = "https://umkm.example.id/tg"
 		c.WebhookListen = addr
 		c.WebhookSecret = "abc"
+		c.DeleteWebhookOnStop = true
 	}, nil)
 	eventually(t, "setWebhook", func() bool { u, _ := r.tg.Webhook(); return u != "" })
 	if u, s := r.tg.Webhook(); u != "https://umkm.example.id/tg" || s != "abc" {
