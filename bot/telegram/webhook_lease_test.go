@@ -147,6 +147,57 @@ func TestWebhookModeRegistersAndDeletesWhenConfigured(t *testing.T) {
 	}
 }
 
+// TestWebhookKeptWhenOneProcessStops: two processes take webhook requests;
+// one stops (a restart, a scale-down): the webhook stays registered and the
+// other keeps answering. Deleting it is an explicit command.
+func TestWebhookKeptWhenOneProcessStops(t *testing.T) {
+	r := newRig(t)
+	var addrs []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, ln.Addr().String())
+		ln.Close()
+	}
+	webhook := func(addr string) func(*telegram.Config) {
+		return func(c *telegram.Config) {
+			c.WebhookURL = "https://umkm.example.id/tg"
+			c.WebhookListen = addr
+		}
+	}
+	p1 := r.start("p1", webhook(addrs[0]), nil)
+	r.start("p2", webhook(addrs[1]), nil)
+	eventually(t, "both registered", func() bool { return r.tg.Calls("setWebhook") == 2 })
+	p1.stop()
+	if n := r.tg.Calls("deleteWebhook"); n != 0 {
+		t.Fatalf("%d deleteWebhook calls when one of two processes stopped, want 0", n)
+	}
+	if u, _ := r.tg.Webhook(); u == "" {
+		t.Fatal("webhook gone after one process stopped")
+	}
+	var resp *http.Response
+	eventually(t, "p2 answering", func() bool {
+		req, _ := http.NewRequest(http.MethodPost, "http://"+addrs[1]+"/tg", strings.NewReader(updateJSON))
+		req.Header.Set(telegram.SecretHeader, telegram.DeriveSecret(token))
+		var err error
+		if resp, err = http.DefaultClient.Do(req); err != nil {
+			return false
+		}
+		resp.Body.Close()
+		return true
+	})
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("p2: status %d", resp.StatusCode)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	defer cancel()
+	if _, err := r.tg.WaitSent(ctx, siti.ID, 1); err != nil {
+		t.Fatal(err)
+	}
+}
+
 // crashy is a lease holder that dies without releasing its lease.
 type crashy struct{ telegram.Leaser }
 
