@@ -185,8 +185,13 @@ func Test429SlowsEveryProcess(t *testing.T) {
 	defer cancel()
 	aDone := make(chan error, 1)
 	go func() { aDone <- a.a.Send(ctx, conv(siti), bot.Reply{Text: "Halo"}) }()
-	if after := <-slowed; after != 2*time.Second {
-		t.Fatalf("shared limiter told to wait %v, want 2s", after)
+	select {
+	case after := <-slowed:
+		if after != 2*time.Second {
+			t.Fatalf("shared limiter told to wait %v, want 2s", after)
+		}
+	case <-ctx.Done():
+		t.Fatal("the shared limiter was not told about the 429")
 	}
 	limited := r.tg.Requests("sendMessage")[0].At // the request answered 429
 	if err := b.a.Send(ctx, conv(budi), bot.Reply{Text: "Halo"}); err != nil {
