@@ -118,7 +118,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 	if a.cfg.Journal != nil && !a.replay(ctx, sub) {
 		return nil
 	}
-	var inflight chan struct{} // closed when the batch being submitted is done
+	var inflight chan bool // the batch being submitted: true when all of it was taken
 	defer func() {
 		if inflight != nil {
 			<-inflight // finish submitting before the offset is confirmed
@@ -180,12 +180,18 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		failures = 0
 		a.offset = max(a.offset, last+1)
 		if inflight != nil {
-			<-inflight // the batch before first: a chat's updates stay in order
+			// The batch before first: a chat's updates stay in order. If
+			// polling stopped with some of it not taken, this one stays in
+			// the journal behind it, for the next poller.
+			all := <-inflight
+			inflight = nil
+			if !all {
+				return nil
+			}
 		}
-		done := make(chan struct{})
+		done := make(chan bool, 1)
 		go func() { // owned: waited for above or by the deferred wait
-			defer close(done)
-			a.submitKept(ctx, sub, id, ups)
+			done <- a.submitKept(ctx, sub, id, ups)
 		}()
 		inflight = done
 	}
@@ -248,8 +254,7 @@ func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
 			continue
 		}
 		a.log.Info("submitting updates a poller left in the journal", "updates", len(ups))
-		a.submitKept(ctx, sub, ups[0].u.UpdateID, ups)
-		if ctx.Err() != nil {
+		if !a.submitKept(ctx, sub, ups[0].u.UpdateID, ups) {
 			return false
 		}
 		a.offset = max(a.offset, last+1)
@@ -258,9 +263,9 @@ func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
 }
 
 // submitKept submits a kept batch until every update of it was taken,
-// then drops it from the journal. When ctx ends first, the batch stays in
-// the journal for the next poller.
-func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []fetched) {
+// then drops it from the journal and returns true. When ctx ends first,
+// the batch stays in the journal for the next poller.
+func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []fetched) bool {
 	left := updatesOf(ups)
 	for n := 0; ; n++ {
 		taken := a.submitBatch(ctx, sub, left)
@@ -274,7 +279,7 @@ func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []f
 			break
 		}
 		if !sleep(ctx, backoff(a.cfg.Backoff, n)) {
-			return
+			return false
 		}
 	}
 	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
@@ -282,6 +287,7 @@ func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []f
 	if err := a.cfg.Journal.Drop(dctx, id); err != nil {
 		a.log.Warn("drop submitted updates from the journal (they will be submitted again, as duplicates)", "err", err)
 	}
+	return true
 }
 
 // joinBatch is a batch as the journal keeps it: a JSON array of the
