@@ -35,7 +35,7 @@ const waitFor = 20 * time.Second
 
 // rig is one test's world: the fake Telegram and a Redis key space.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	tg     *telegramtest.Server
 	prefix string
 	store  *store.Store // a client of its own, for assertions
@@ -49,7 +49,7 @@ type rig struct {
 	journal *memJournal
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	tg := telegramtest.New(token)
 	t.Cleanup(tg.Close)
@@ -244,7 +244,7 @@ func expect(t *testing.T, got []telegramtest.Sent, want string) telegramtest.Sen
 }
 
 // eventually polls cond until it holds or the wait ends.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for !cond() {

@@ -63,6 +63,7 @@ type Server struct {
 	fails     []failure // answers for the next sendMessage calls, in order
 	hang      int       // next sendMessage calls taken, then never answered
 	blocked   map[int64]failure
+	latency   time.Duration
 	log       []Request
 	logged    chan struct{} // closed and replaced when a request is logged
 	closed    chan struct{}
@@ -285,6 +286,14 @@ func (s *Server) FailChat(chat int64, code int, desc string) {
 	s.blocked[chat] = failure{code: code, desc: desc}
 }
 
+// SetLatency delays every answer by d, as the network to Telegram does
+// (tens of milliseconds from Indonesia).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
 // Requests returns the requests made to method (all when ""), in order.
 func (s *Server) Requests(method string) []Request {
 	s.mu.Lock()
@@ -462,7 +471,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[rest]++
+	latency := s.latency
 	s.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
 	req := Request{Method: rest, Client: r.Header.Get(ClientHeader), At: time.Now(), Offset: formInt(r, "offset")}
 	req.Chat, _ = strconv.ParseInt(r.Form.Get("chat_id"), 10, 64)
 	rw := &statusWriter{ResponseWriter: w}
