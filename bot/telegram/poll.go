@@ -136,12 +136,14 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		}
 		if err != nil {
 			a.Stats.PollErrors.Add(1)
+			a.obs.Event("telegram_poll_error")
 			if pe, ok := apiError(err); ok {
 				switch pe.Code {
 				case http.StatusUnauthorized, http.StatusNotFound:
 					return fmt.Errorf("telegram: the bot token was refused (%d %s): %w", pe.Code, pe.Message, err)
 				case http.StatusConflict:
 					a.Stats.Conflicts.Add(1)
+					a.obs.Event("telegram_conflict")
 					a.log.Warn("another process or a webhook takes this bot's updates (409)", "err", err)
 				case http.StatusTooManyRequests:
 					if !sleep(ctx, time.Duration(max(pe.RetryAfter, 1))*time.Second) {

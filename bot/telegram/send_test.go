@@ -115,7 +115,7 @@ func TestSendErrorClassification(t *testing.T) {
 				c.Observer = obs
 				c.Shared = nil // a 429 here would hold the next cases (Test429SlowsEveryProcess)
 				c.HTTPClient = refusingClient(t, &refuse)
-				c.RequestTimeout = 300 * time.Millisecond
+				c.RequestTimeout = time.Second // long enough that only Hang times out on a loaded machine
 			}, nil)
 			tc.setup(r.tg, chat, &refuse)
 			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
@@ -253,7 +253,7 @@ func TestSharedLimitAcrossProcesses(t *testing.T) {
 		most = max(most, n)
 	}
 	t.Logf("%d messages in %v, at most %d in one second", len(at), at[len(at)-1].Sub(at[0]), most)
-	if len(at) != 40 || most > 13 {
+	if len(at) != 40 || most > 15 { // unshared: 20 at once, then 20 a second
 		t.Fatalf("%d messages, %d in one second: the limit of 10/s is not shared", len(at), most)
 	}
 }

@@ -79,8 +79,14 @@ func TestWebhookSecretChecked(t *testing.T) {
 	if resp := post(t, srv.URL, "s3cret_from-env", "{not json"); resp.StatusCode != http.StatusOK {
 		t.Fatalf("bad body: status %d, want 200", resp.StatusCode)
 	}
-	if n := p.a.Stats.Undecodable.Load(); n != 1 {
-		t.Fatalf("%d undecodable updates counted, want 1", n)
+	if resp := post(t, srv.URL, "s3cret_from-env", `{"update_id":901,"message":{"message_id":"not-a-number"}}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("undecodable update: status %d, want 200", resp.StatusCode)
+	}
+	if n := p.a.Stats.Undecodable.Load(); n != 2 {
+		t.Fatalf("%d undecodable updates counted, want 2", n)
+	}
+	if !strings.Contains(r.logs.String(), "update=901") {
+		t.Fatal("the undecodable update's id is not logged")
 	}
 }
 
