@@ -145,26 +145,44 @@ func TestPhotoArrivesAsMediaAndDownloads(t *testing.T) {
 }
 
 func TestKilledBeforeSubmitRedeliversAfterRestart(t *testing.T) {
-	r := newRig(t)
-	// The first process fetches the update but dies before the
-	// dispatcher takes it: every Submit fails.
-	p1 := r.start("p1", nil, func(telegram.Submitter) telegram.Submitter {
-		return submitFunc(func(ctx context.Context, msg bot.Message) error { return errors.New("redis down") })
-	})
-	r.tg.Text(siti, "/daftar")
-	eventually(t, "the update fetched and refused", func() bool { return p1.a.Stats.SubmitFailed.Load() > 0 })
-	p1.stop()
-	if n := r.tg.Unconfirmed(); n != 1 {
-		t.Fatalf("%d unconfirmed updates after the crash, want 1 (the offset moved past a message nobody took)", n)
+	for _, tc := range []struct {
+		name      string
+		pipelined bool // with the poll journal
+	}{{"one batch at a time", false}, {"pipelined", true}} {
+		t.Run(tc.name, func(t *testing.T) {
+			r := newRig(t)
+			mode := func(c *telegram.Config) {
+				if !tc.pipelined {
+					c.Journal = nil
+				}
+			}
+			// The first process fetches the update but dies before the
+			// dispatcher takes it: every Submit fails.
+			p1 := r.start("p1", mode, func(telegram.Submitter) telegram.Submitter {
+				return submitFunc(func(ctx context.Context, msg bot.Message) error { return errors.New("redis down") })
+			})
+			r.tg.Text(siti, "/daftar")
+			eventually(t, "the update fetched and refused", func() bool { return p1.a.Stats.SubmitFailed.Load() > 0 })
+			p1.stop()
+			if tc.pipelined {
+				// Telegram may have been told it was taken: the journal has it.
+				if n := r.journal.len(); n != 1 {
+					t.Fatalf("%d batches in the journal after the crash, want 1", n)
+				}
+			} else if n := r.tg.Unconfirmed(); n != 1 {
+				t.Fatalf("%d unconfirmed updates after the crash, want 1 (the offset moved past a message nobody took)", n)
+			}
+			r.start("p2", mode, nil)
+			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+			defer cancel()
+			got, err := r.tg.WaitSent(ctx, siti.ID, 1)
+			if err != nil {
+				t.Fatal(err)
+			}
+			expect(t, got, "setuju")
+			eventually(t, "the journal emptied", func() bool { return r.journal.len() == 0 })
+		})
 	}
-	r.start("p2", nil, nil)
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	defer cancel()
-	got, err := r.tg.WaitSent(ctx, siti.ID, 1)
-	if err != nil {
-		t.Fatal(err)
-	}
-	expect(t, got, "setuju")
 }
 
 func TestSameUpdateTwiceProcessedOnce(t *testing.T) {

@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"os"
+	"sort"
 	"strings"
 	"sync"
 	"testing"
@@ -34,7 +35,7 @@ const waitFor = 20 * time.Second
 
 // rig is one test's world: the fake Telegram and a Redis key space.
 type rig struct {
-	t      *testing.T
+	t      testing.TB
 	tg     *telegramtest.Server
 	prefix string
 	store  *store.Store // a client of its own, for assertions
@@ -43,9 +44,12 @@ type rig struct {
 	logs   *syncBuffer
 	procs  []*proc
 	seen   map[int64]int // messages of each chat already returned by turn
+	// journal is the poll journal every process shares, as they share
+	// Redis in production (cmd/umkmbot keeps it there).
+	journal *memJournal
 }
 
-func newRig(t *testing.T) *rig {
+func newRig(t testing.TB) *rig {
 	t.Helper()
 	tg := telegramtest.New(token)
 	t.Cleanup(tg.Close)
@@ -59,7 +63,7 @@ func newRig(t *testing.T) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, tg: tg, prefix: prefix, store: store.New(rdb, store.Options{Prefix: prefix}),
-		cat: cat, region: region, logs: &syncBuffer{}, seen: map[int64]int{}}
+		cat: cat, region: region, logs: &syncBuffer{}, seen: map[int64]int{}, journal: &memJournal{kept: map[int][]byte{}}}
 	t.Cleanup(func() {
 		for _, p := range r.procs {
 			p.stop()
@@ -107,6 +111,8 @@ func (r *rig) config(name string) telegram.Config {
 		Owner:       name,
 		Backoff:     50 * time.Millisecond,
 		RatePerChat: 100, // the limiter has its own tests; here it would only slow the conversations
+		Shared:      r.store.Limiter(map[bot.ChannelID]store.Rate{telegram.LimitKey(token): {N: 30, Per: time.Second}}),
+		Journal:     r.journal,
 		HTTPClient:  &http.Client{Transport: headerClient{name: name, rt: http.DefaultTransport}},
 		Log:         slog.New(slog.NewTextHandler(r.logs, &slog.HandlerOptions{Level: slog.LevelDebug})).With("proc", name),
 	}
@@ -238,7 +244,7 @@ func expect(t *testing.T, got []telegramtest.Sent, want string) telegramtest.Sen
 }
 
 // eventually polls cond until it holds or the wait ends.
-func eventually(t *testing.T, what string, cond func() bool) {
+func eventually(t testing.TB, what string, cond func() bool) {
 	t.Helper()
 	deadline := time.Now().Add(waitFor)
 	for !cond() {
@@ -270,3 +276,79 @@ func (b *syncBuffer) String() string {
 type submitFunc func(ctx context.Context, msg bot.Message) error
 
 func (f submitFunc) Submit(ctx context.Context, msg bot.Message) error { return f(ctx, msg) }
+
+// memJournal is the poll journal in memory, shared by a rig's processes.
+type memJournal struct {
+	mu   sync.Mutex
+	kept map[int][]byte
+}
+
+func (j *memJournal) Keep(_ context.Context, id int, batch []byte) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	j.kept[id] = append([]byte(nil), batch...)
+	return nil
+}
+
+func (j *memJournal) Drop(_ context.Context, id int) error {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	delete(j.kept, id)
+	return nil
+}
+
+func (j *memJournal) Kept(context.Context) ([][]byte, error) {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	ids := make([]int, 0, len(j.kept))
+	for id := range j.kept {
+		ids = append(ids, id)
+	}
+	sort.Ints(ids)
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = j.kept[id]
+	}
+	return out, nil
+}
+
+func (j *memJournal) len() int {
+	j.mu.Lock()
+	defer j.mu.Unlock()
+	return len(j.kept)
+}
+
+// observed records what an adapter reports to its bot.Observer.
+type observed struct {
+	bot.NopObserver
+	mu     sync.Mutex
+	sends  []string
+	events map[string]int
+}
+
+func (o *observed) Send(_ bot.ChannelID, result string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	o.sends = append(o.sends, result)
+}
+
+func (o *observed) Event(name string) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.events == nil {
+		o.events = map[string]int{}
+	}
+	o.events[name]++
+}
+
+func (o *observed) results() []string {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return append([]string(nil), o.sends...)
+}
+
+func (o *observed) count(event string) int {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	return o.events[event]
+}

@@ -6,25 +6,29 @@ import (
 	"time"
 )
 
-// limiter keeps sending within Telegram's limits: token buckets, one for
-// all chats and one per chat. A request reserves a token from both (a
-// bucket may go below zero) and waits until both would have had it, so
-// waiting requests keep their order and bursts are allowed up to the
-// bucket size.
+// limiter keeps this process's sending within Telegram's limits: token
+// buckets, one for all chats and one per chat (slower for a group chat:
+// 20 a minute). A request reserves a token from both (a bucket may go below
+// zero) and waits until both would have had it, so waiting requests keep
+// their order and bursts are allowed up to the bucket size. The limit of
+// all processes together is the shared limiter's (SharedLimiter).
 type limiter struct {
 	now func() time.Time
 
-	mu        sync.Mutex
-	rate      float64 // tokens per second for all chats; <= 0 unlimited
-	perChat   float64 // tokens per second for one chat; <= 0 unlimited
-	chatBurst float64
-	all       bucket
-	chats     map[int64]*bucket
+	mu         sync.Mutex
+	rate       float64 // tokens per second for all chats; <= 0 unlimited
+	perChat    float64 // tokens per second for one chat; <= 0 unlimited
+	chatBurst  float64
+	group      float64 // tokens per second for a group chat; <= 0: as perChat
+	groupBurst float64
+	all        bucket
+	chats      map[int64]*bucket
 }
 
 type bucket struct {
-	tokens float64
-	last   time.Time
+	tokens      float64
+	last        time.Time
+	rate, burst float64
 }
 
 // maxChats is how many chat buckets are kept before full ones are dropped.
@@ -34,6 +38,22 @@ func newLimiter(rate, perChat float64, chatBurst int, now func() time.Time) *lim
 	l := &limiter{now: now, rate: rate, perChat: perChat, chatBurst: float64(chatBurst), chats: map[int64]*bucket{}}
 	l.all = bucket{tokens: max(rate, 1), last: now()}
 	return l
+}
+
+// limitGroups limits each group chat (a negative chat id) to perMinute
+// messages in any minute: a burst of up to the chat burst (a fifth of
+// perMinute at most), then the rest spread over the minute, so that burst
+// plus refill never exceeds perMinute in 60 s.
+func (l *limiter) limitGroups(perMinute int) {
+	if perMinute <= 0 {
+		return
+	}
+	burst := min(l.chatBurst, max(1, float64(perMinute/5)))
+	rate := float64(perMinute) - burst
+	if rate <= 0 {
+		burst, rate = 1, 0.5
+	}
+	l.group, l.groupBurst = rate/60, burst
 }
 
 // take refills b at rate up to burst, removes one token and returns how
@@ -65,10 +85,14 @@ func (l *limiter) reserve(chat int64) time.Duration {
 			if len(l.chats) >= maxChats {
 				l.prune(now)
 			}
-			b = &bucket{tokens: l.chatBurst, last: now}
+			b = &bucket{last: now, rate: l.perChat, burst: l.chatBurst}
+			if chat < 0 && l.group > 0 { // a group chat
+				b.rate, b.burst = min(l.perChat, l.group), min(l.chatBurst, l.groupBurst)
+			}
+			b.tokens = b.burst
 			l.chats[chat] = b
 		}
-		wait = max(wait, b.take(now, l.perChat, l.chatBurst))
+		wait = max(wait, b.take(now, b.rate, b.burst))
 	}
 	return wait
 }
@@ -76,7 +100,7 @@ func (l *limiter) reserve(chat int64) time.Duration {
 // prune drops the buckets that have refilled: they equal a new one.
 func (l *limiter) prune(now time.Time) {
 	for id, b := range l.chats {
-		if b.tokens+now.Sub(b.last).Seconds()*l.perChat >= l.chatBurst {
+		if b.tokens+now.Sub(b.last).Seconds()*b.rate >= b.burst {
 			delete(l.chats, id)
 		}
 	}

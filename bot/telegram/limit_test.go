@@ -91,3 +91,29 @@ func BenchmarkLimiterReserve(b *testing.B) {
 		l.reserve(int64(i % 1000))
 	}
 }
+
+// TestLimiterGroupTwentyPerMinute: a group chat (negative id) gets at most
+// 20 messages in any 60 s, a private chat still 1 a second after its burst.
+func TestLimiterGroupTwentyPerMinute(t *testing.T) {
+	c := &fakeClock{t: time.Unix(1_760_000_000, 0)}
+	l := newLimiter(30, 1, 3, c.now)
+	l.limitGroups(20)
+	ws := waits(l, -100123, 60) // all asked for at once: each waits its turn
+	for i, w := range ws {
+		n := 0
+		for _, v := range ws[i:] {
+			if v < w+time.Minute {
+				n++
+			}
+		}
+		if n > 20 {
+			t.Fatalf("%d messages to the group within 60 s of message %d (waits %v)", n, i, ws)
+		}
+	}
+	if ws[19] > time.Minute || ws[0] != 0 {
+		t.Fatalf("waits %v: the group is held back more than 20/min needs", ws)
+	}
+	if got := waits(l, 5001, 5); got[4] != 2*time.Second {
+		t.Fatalf("a private chat waits %v, want its own 1/s", got)
+	}
+}

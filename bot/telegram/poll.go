@@ -101,32 +101,49 @@ func (a *Adapter) confirm(ctx context.Context) {
 	}
 }
 
-// poll runs getUpdates until ctx ends. The offset moves past an update only
-// after Submit took it; a failed Submit ends the batch and the same update
-// is asked for again after a pause.
+// poll runs getUpdates until ctx ends.
+//
+// Without a journal the offset moves past an update only after Submit took
+// it; a failed Submit ends the batch and the same update is asked for
+// again after a pause.
+//
+// With a journal the loop is pipelined: a fetched batch is kept in the
+// journal, the offset moves past it, and it is submitted while the next
+// getUpdates is in flight (that call confirms the batch to Telegram: the
+// journal, not Telegram, now holds what is not yet taken). Batches are
+// submitted one after the other, so a chat's updates keep their order; a
+// batch whose updates were all taken is dropped from the journal. What a
+// crash leaves in the journal is submitted first by the next poller.
 func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
+	if a.cfg.Journal != nil && !a.replay(ctx, sub) {
+		return nil
+	}
+	var inflight chan bool // the batch being submitted: true when all of it was taken
+	defer func() {
+		if inflight != nil {
+			<-inflight // finish submitting before the offset is confirmed
+		}
+	}()
 	failures := 0
 	timeout := int(a.cfg.PollTimeout / time.Second)
 	if timeout < 1 {
 		timeout = 1
 	}
 	for ctx.Err() == nil {
-		cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates}
-		rctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+15*time.Second)
-		ups, err := a.call(rctx).GetUpdates(cfg)
-		cancel()
+		ups, last, err := a.fetch(ctx, timeout)
 		if ctx.Err() != nil {
 			return nil
 		}
 		if err != nil {
-			err = a.redact(err)
 			a.Stats.PollErrors.Add(1)
+			a.obs.Event("telegram_poll_error")
 			if pe, ok := apiError(err); ok {
 				switch pe.Code {
 				case http.StatusUnauthorized, http.StatusNotFound:
 					return fmt.Errorf("telegram: the bot token was refused (%d %s): %w", pe.Code, pe.Message, err)
 				case http.StatusConflict:
 					a.Stats.Conflicts.Add(1)
+					a.obs.Event("telegram_conflict")
 					a.log.Warn("another process or a webhook takes this bot's updates (409)", "err", err)
 				case http.StatusTooManyRequests:
 					if !sleep(ctx, time.Duration(max(pe.RetryAfter, 1))*time.Second) {
@@ -143,12 +160,157 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 			failures++
 			continue
 		}
-		failures = 0
-		if !a.takeBatch(ctx, sub, ups) && !sleep(ctx, a.cfg.Backoff) {
-			return nil
+		if a.cfg.Journal == nil || len(ups) == 0 {
+			failures = 0
+			if a.takeBatch(ctx, sub, updatesOf(ups)) {
+				a.offset = max(a.offset, last+1) // past undecodable updates too
+			} else if !sleep(ctx, a.cfg.Backoff) {
+				return nil
+			}
+			continue
 		}
+		id := ups[0].u.UpdateID
+		if err := a.cfg.Journal.Keep(ctx, id, joinBatch(ups)); err != nil {
+			// Not kept: the offset stays, the batch is asked for again.
+			a.log.Warn("keep fetched updates in the journal", "err", err)
+			if !sleep(ctx, backoff(a.cfg.Backoff, failures)) {
+				return nil
+			}
+			failures++
+			continue
+		}
+		failures = 0
+		a.offset = max(a.offset, last+1)
+		if inflight != nil {
+			// The batch before first: a chat's updates stay in order. If
+			// polling stopped with some of it not taken, this one stays in
+			// the journal behind it, for the next poller.
+			all := <-inflight
+			inflight = nil
+			if !all {
+				return nil
+			}
+		}
+		done := make(chan bool, 1)
+		go func() { // owned: waited for above or by the deferred wait
+			done <- a.submitKept(ctx, sub, id, ups)
+		}()
+		inflight = done
 	}
 	return nil
+}
+
+// fetch asks for the updates from the offset on, decoded one by one: an
+// update that cannot be decoded is logged (its id and the kind of error),
+// counted and skipped. last is the highest update id in the answer,
+// undecodable ones included.
+func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last int, err error) {
+	cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates}
+	rctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+15*time.Second)
+	defer cancel()
+	resp, err := a.call(rctx).Request(cfg)
+	if err != nil {
+		return nil, 0, a.redact(err)
+	}
+	all, bad, last, err := decodeUpdates(resp.Result, a.offset)
+	if err != nil {
+		return nil, 0, fmt.Errorf("telegram: get updates: %w", err)
+	}
+	a.skipUndecodable(bad)
+	for _, f := range all {
+		if f.u.UpdateID >= a.offset { // else already taken (a server that resends)
+			ups = append(ups, f)
+		}
+	}
+	return ups, last, nil
+}
+
+// skipUndecodable logs and counts updates that cannot be decoded.
+func (a *Adapter) skipUndecodable(bad []undecodable) {
+	for _, b := range bad {
+		a.Stats.Undecodable.Add(1)
+		a.obs.Event("telegram_undecodable")
+		a.log.Warn("update skipped: it cannot be decoded", "update", b.id, "error", b.kind)
+	}
+}
+
+// replay submits the batches a poller left in the journal (a crash, or a
+// stop before they were all taken), oldest first, before anything new is
+// fetched. False when ctx ended first.
+func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
+	var kept [][]byte
+	for n := 0; ; n++ {
+		var err error
+		if kept, err = a.cfg.Journal.Kept(ctx); err == nil {
+			break
+		}
+		a.log.Warn("read the poll journal", "err", err)
+		if !sleep(ctx, backoff(a.cfg.Backoff, n)) {
+			return false
+		}
+	}
+	for _, b := range kept {
+		ups, _, last, err := decodeUpdates(b, 0)
+		if err != nil || len(ups) == 0 {
+			a.log.Warn("poll journal entry dropped: it cannot be read", "err", err)
+			continue
+		}
+		a.log.Info("submitting updates a poller left in the journal", "updates", len(ups))
+		if !a.submitKept(ctx, sub, ups[0].u.UpdateID, ups) {
+			return false
+		}
+		a.offset = max(a.offset, last+1)
+	}
+	return true
+}
+
+// submitKept submits a kept batch until every update of it was taken,
+// then drops it from the journal and returns true. When ctx ends first,
+// the batch stays in the journal for the next poller.
+func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []fetched) bool {
+	left := updatesOf(ups)
+	for n := 0; ; n++ {
+		taken := a.submitBatch(ctx, sub, left)
+		rest := left[:0:0]
+		for i, u := range left {
+			if !taken[i] {
+				rest = append(rest, u)
+			}
+		}
+		if left = rest; len(left) == 0 {
+			break
+		}
+		if !sleep(ctx, backoff(a.cfg.Backoff, n)) {
+			return false
+		}
+	}
+	dctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+	defer cancel()
+	if err := a.cfg.Journal.Drop(dctx, id); err != nil {
+		a.log.Warn("drop submitted updates from the journal (they will be submitted again, as duplicates)", "err", err)
+	}
+	return true
+}
+
+// joinBatch is a batch as the journal keeps it: a JSON array of the
+// updates as Telegram sent them.
+func joinBatch(ups []fetched) []byte {
+	b := []byte{'['}
+	for i, f := range ups {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, f.raw...)
+	}
+	return append(b, ']')
+}
+
+func updatesOf(fs []fetched) []tgbotapi.Update {
+	ups := make([]tgbotapi.Update, len(fs))
+	for i, f := range fs {
+		ups[i] = f.u
+	}
+	return ups
 }
 
 // submitTimeout bounds the submission of one fetched batch.
@@ -157,11 +319,10 @@ const submitTimeout = 15 * time.Second
 // submitWorkers bounds how many chats of one batch are submitted at once.
 const submitWorkers = 16
 
-// takeBatch submits a batch: the updates of one chat in order, different
-// chats in parallel. The offset moves past the longest run of updates that
-// were all taken; false when one was not (it and the rest of its chat are
-// offered again; updates of other chats after it come again too and are
-// dropped as duplicates by the dispatcher).
+// takeBatch submits a batch and moves the offset past the longest run of
+// updates that were all taken; false when one was not (it and the rest of
+// its chat are offered again; updates of other chats after it come again
+// too and are dropped as duplicates by the dispatcher).
 func (a *Adapter) takeBatch(ctx context.Context, sub Submitter, ups []tgbotapi.Update) bool {
 	var fresh []tgbotapi.Update
 	for _, u := range ups {
@@ -169,10 +330,24 @@ func (a *Adapter) takeBatch(ctx context.Context, sub Submitter, ups []tgbotapi.U
 			fresh = append(fresh, u)
 		}
 	}
-	taken := make([]bool, len(fresh))
+	taken := a.submitBatch(ctx, sub, fresh)
+	for i, u := range fresh {
+		if !taken[i] {
+			return false
+		}
+		a.offset = u.UpdateID + 1
+	}
+	return true
+}
+
+// submitBatch submits updates: the updates of one chat in order, different
+// chats in parallel; a chat stops at its first update not taken. taken
+// says which were.
+func (a *Adapter) submitBatch(ctx context.Context, sub Submitter, ups []tgbotapi.Update) (taken []bool) {
+	taken = make([]bool, len(ups))
 	groups := map[int64][]int{}
 	var order []int64
-	for i, u := range fresh {
+	for i, u := range ups {
 		k := chatOf(u)
 		if groups[k] == nil {
 			order = append(order, k)
@@ -193,24 +368,18 @@ func (a *Adapter) takeBatch(ctx context.Context, sub Submitter, ups []tgbotapi.U
 			defer wg.Done()
 			defer func() { <-sem }()
 			for _, i := range idx {
-				if !a.take(ctx, sub, fresh[i]) {
+				if !a.take(ctx, sub, ups[i]) {
 					return // the chat's later updates wait, to keep its order
 				}
 				taken[i] = true
-				if cb := fresh[i].CallbackQuery; cb != nil {
+				if cb := ups[i].CallbackQuery; cb != nil {
 					a.answerCallback(ctx, cb.ID)
 				}
 			}
 		}()
 	}
 	wg.Wait()
-	for i, u := range fresh {
-		if !taken[i] {
-			return false
-		}
-		a.offset = u.UpdateID + 1
-	}
-	return true
+	return taken
 }
 
 // chatOf returns the chat an update belongs to (0 when it has none).

@@ -10,7 +10,22 @@
 // losing, and the core's duplicate check makes redelivery harmless.
 //
 // Only one process may long-poll a token, so polling is guarded by a lease
-// (Leaser) that another process takes over when the holder dies.
+// (Leaser) that another process takes over when the holder dies. With a
+// Journal the poll loop is pipelined: a fetched batch is kept in the
+// journal (one write), the next getUpdates (which confirms the batch to
+// Telegram) goes out while the batch is submitted, and the journal entry is
+// dropped once every update of it was taken; the next poller submits what
+// a crashed one left in the journal before it polls.
+//
+// An update the library cannot decode is logged (its id and the kind of
+// error only), counted and skipped, so it cannot stop the intake.
+//
+// Sending keeps to Telegram's limits (per chat, per group chat, and for all
+// chats of the bot across processes through a SharedLimiter), tells the
+// shared limiter when Telegram answers 429, and classifies what it cannot
+// deliver: bot.ErrUnreachable (blocked, chat gone), bot.ErrRejected (a
+// request Telegram will never accept), a plain error for anything worth
+// retrying later. It does not log the errors it returns: the caller does.
 //
 // The library's calls take no context; the adapter binds each call to a
 // context through the HTTP client, and redacts the bot token (which the
@@ -28,7 +43,6 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
-	"strconv"
 	"strings"
 	"sync/atomic"
 	"time"
@@ -53,6 +67,25 @@ type Leaser interface {
 	ReleaseLease(ctx context.Context, key, owner string) error
 }
 
+// SharedLimiter paces the sends of every process of the bot together
+// (*store.Limiter, in Redis): Reserve takes a slot or says how long to
+// wait, SlowDown makes every process wait after Telegram answered 429.
+type SharedLimiter interface {
+	Reserve(ctx context.Context, key bot.ChannelID) (time.Duration, error)
+	SlowDown(ctx context.Context, key bot.ChannelID, after time.Duration) error
+}
+
+// Journal keeps fetched updates durable from getUpdates until the
+// dispatcher took them all, so the poll loop may confirm a batch to
+// Telegram (by asking for the next) while it is still being submitted.
+// Batches are keyed by their first update id.
+type Journal interface {
+	Keep(ctx context.Context, id int, batch []byte) error
+	Drop(ctx context.Context, id int) error
+	// Kept returns the batches kept, by increasing id.
+	Kept(ctx context.Context) ([][]byte, error)
+}
+
 // Command is one entry of the bot's command menu.
 type Command struct {
 	Name        string // without the slash: "daftar"
@@ -74,40 +107,57 @@ type Config struct {
 	LeaseKey    string        // Redis key of the lease
 	Owner       string        // this process's name in the lease
 	LeaseTTL    time.Duration // default 15s; renewed every TTL/3
+	Journal     Journal       // nil: the next getUpdates waits until a batch is submitted
 
 	// Webhook mode, when WebhookURL is set.
 	WebhookURL    string
 	WebhookListen string // default ":8443"
 	WebhookSecret string // default: derived from the token (DeriveSecret)
+	// DeleteWebhookOnStop deletes the webhook when Run ends. Off by
+	// default: every process takes webhook requests, so one stopping must
+	// not stop the updates of the others (see DeleteWebhook).
+	DeleteWebhookOnStop bool
 
 	// Sending.
-	RatePerSecond float64       // all chats together (default 30; negative: unlimited)
-	RatePerChat   float64       // one chat (default 1; negative: unlimited)
-	ChatBurst     int           // messages one chat may get at once (default 3)
-	MaxAttempts   int           // tries for a 5xx or network error (default 5)
-	Backoff       time.Duration // first retry wait, doubling (default 500ms)
+	RatePerSecond  float64       // all chats together (default 30; negative: unlimited), in this process and, with Shared, in all
+	RatePerChat    float64       // one chat (default 1; negative: unlimited)
+	RatePerGroup   int           // one group chat, messages a minute (default 20; negative: as RatePerChat)
+	ChatBurst      int           // messages one chat may get at once (default 3)
+	Shared         SharedLimiter // nil: the limit of all chats is per process
+	MaxAttempts    int           // tries for a 5xx or network error (default 3)
+	Backoff        time.Duration // first retry wait, doubling (default 500ms)
+	MaxRetryAfter  time.Duration // longest 429 wait within a send (default 5s); longer: a *bot.RetryAfterError
+	RequestTimeout time.Duration // one sendMessage call (default 10s)
 
 	HTTPClient *http.Client // default: one keeping up to 128 idle connections (calls are bounded by their context)
 	Log        *slog.Logger
+	Observer   bot.Observer // default bot.NopObserver
 }
 
 // Stats counts what the adapter did; read them with Load.
 type Stats struct {
 	Updates, Ignored, SubmitFailed    atomic.Int64 // updates received, not served, not taken
-	Sent, SendFailed, Retried, Waited atomic.Int64 // messages sent, given up, retried, 429 waits
-	Unreachable                       atomic.Int64 // 403: the person blocked the bot
-	PollErrors, Conflicts             atomic.Int64 // getUpdates failures, 409 answers
+	Undecodable                       atomic.Int64 // updates the library could not decode (skipped)
+	Sent, SendFailed, Retried, Waited atomic.Int64 // messages sent, given up, retried, 429 answers
+	Unreachable, Rejected             atomic.Int64 // blocked or chat gone; refused for good
+	// MaybeDoubled counts retries after an attempt whose request was sent
+	// and never answered (a timeout, a cut connection): Telegram may have
+	// delivered it, so the person may get the message twice.
+	MaybeDoubled          atomic.Int64
+	PollErrors, Conflicts atomic.Int64 // getUpdates failures, 409 answers
 }
 
 // Adapter is the Telegram channel. It implements bot.Sender.
 type Adapter struct {
-	cfg    Config
-	api    *tgbotapi.BotAPI // never called directly: see call
-	http   *http.Client
-	log    *slog.Logger
-	limit  *limiter
-	offset int // next update id to ask for (poll loop only)
-	Stats  Stats
+	cfg      Config
+	api      *tgbotapi.BotAPI // never called directly: see call
+	http     *http.Client
+	log      *slog.Logger
+	obs      bot.Observer
+	limit    *limiter
+	limitKey bot.ChannelID // this bot's key in the shared limiter
+	offset   int           // next update id to ask for (poll loop only)
+	Stats    Stats
 }
 
 var _ bot.Sender = (*Adapter)(nil)
@@ -132,7 +182,13 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		a.log = slog.Default()
 	}
 	a.log = a.log.With("channel", bot.Telegram)
+	a.obs = cfg.Observer
+	if a.obs == nil {
+		a.obs = bot.NopObserver{}
+	}
 	a.limit = newLimiter(cfg.RatePerSecond, cfg.RatePerChat, cfg.ChatBurst, time.Now)
+	a.limit.limitGroups(cfg.RatePerGroup)
+	a.limitKey = LimitKey(cfg.Token)
 	cctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	api, err := tgbotapi.NewBotAPIWithClient(cfg.Token, cfg.APIURL+"/bot%s/%s", ctxClient{cctx, a.http})
@@ -189,16 +245,33 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.RatePerChat == 0 {
 		cfg.RatePerChat = 1
 	}
+	if cfg.RatePerGroup == 0 {
+		cfg.RatePerGroup = 20
+	}
 	if cfg.ChatBurst <= 0 {
 		cfg.ChatBurst = 3
 	}
 	if cfg.MaxAttempts <= 0 {
-		cfg.MaxAttempts = 5
+		cfg.MaxAttempts = 3
 	}
 	if cfg.Backoff <= 0 {
 		cfg.Backoff = 500 * time.Millisecond
 	}
+	if cfg.MaxRetryAfter <= 0 {
+		cfg.MaxRetryAfter = 5 * time.Second
+	}
+	if cfg.RequestTimeout <= 0 {
+		cfg.RequestTimeout = 10 * time.Second
+	}
 	return cfg, nil
+}
+
+// LimitKey is the key of a bot's sends in the shared limiter: the bot's
+// id (the public part of the token), so that every process of the bot
+// shares it and broadcasts (keyed by channel) are not counted twice.
+func LimitKey(token string) bot.ChannelID {
+	id, _, _ := strings.Cut(token, ":")
+	return bot.ChannelID("telegram-bot-" + id)
 }
 
 // Username is the bot's @name, as getMe said.
@@ -289,76 +362,6 @@ func apiError(err error) (*tgbotapi.Error, bool) {
 	return nil, false
 }
 
-// Send delivers a reply: split, with its keyboard, within the rate limits.
-// 429 answers are waited out, 5xx and network errors retried with backoff;
-// a 403 (blocked) returns an error wrapping bot.ErrUnreachable.
-func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
-	chat, err := strconv.ParseInt(to.User, 10, 64)
-	if err != nil || to.Channel != bot.Telegram {
-		a.Stats.SendFailed.Add(1)
-		return fmt.Errorf("telegram: cannot send to %s", to.Channel)
-	}
-	for _, m := range Render(chat, r, a.cfg.Keyboard, a.cfg.Labels) {
-		if err := a.send(ctx, chat, m); err != nil {
-			a.Stats.SendFailed.Add(1)
-			a.log.With(bot.ConvArgs(to, "")...).Error("send message", "err", err)
-			return err
-		}
-		a.Stats.Sent.Add(1)
-	}
-	return nil
-}
-
-// send makes one request with the limits, waits and retries.
-func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) error {
-	failures := 0
-	for waits := 0; ; {
-		if err := a.limit.wait(ctx, chat); err != nil {
-			return err
-		}
-		rctx, cancel := context.WithTimeout(ctx, requestTimeout)
-		_, err := a.call(rctx).Request(c)
-		cancel()
-		if err == nil {
-			return nil
-		}
-		err = a.redact(err)
-		if ctx.Err() != nil {
-			return fmt.Errorf("telegram: send: %w", ctx.Err())
-		}
-		pe, isAPI := apiError(err)
-		switch {
-		case isAPI && pe.Code == http.StatusTooManyRequests && waits < 10:
-			waits++
-			a.Stats.Waited.Add(1)
-			d := time.Duration(max(pe.RetryAfter, 1)) * time.Second
-			a.log.Warn("rate limited by Telegram, waiting", "retry_after", d)
-			if !sleep(ctx, d) {
-				return fmt.Errorf("telegram: send: %w", ctx.Err())
-			}
-		case isAPI && pe.Code == http.StatusForbidden:
-			a.Stats.Unreachable.Add(1)
-			return fmt.Errorf("telegram: %s: %w", err, bot.ErrUnreachable)
-		case isAPI && pe.Code < 500 && pe.Code != 0:
-			return fmt.Errorf("telegram: send: %w", err)
-		default: // 5xx, network, undecodable answer
-			failures++
-			if failures >= a.cfg.MaxAttempts {
-				return fmt.Errorf("telegram: send failed after %d attempts: %w", failures, err)
-			}
-			a.Stats.Retried.Add(1)
-			a.log.Warn("send failed, retrying", "attempt", failures, "err", err)
-			if !sleep(ctx, backoff(a.cfg.Backoff, failures-1)) {
-				return fmt.Errorf("telegram: send: %w", ctx.Err())
-			}
-		}
-	}
-}
-
-// requestTimeout bounds one sendMessage call, so a hung connection is
-// retried instead of holding the conversation.
-const requestTimeout = 30 * time.Second
-
 // Download opens a file the user sent (Media.Ref) through the configured
 // API server. The caller closes it.
 func (a *Adapter) Download(ctx context.Context, fileID string) (io.ReadCloser, error) {
@@ -430,7 +433,7 @@ func (a *Adapter) take(ctx context.Context, sub Submitter, u tgbotapi.Update) bo
 
 // answerCallback stops the button's spinner, best effort.
 func (a *Adapter) answerCallback(ctx context.Context, id string) {
-	ctx, cancel := context.WithTimeout(ctx, requestTimeout)
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
 	defer cancel()
 	if _, err := a.call(ctx).Request(tgbotapi.NewCallback(id, "")); err != nil {
 		a.log.Warn("answer callback query", "err", a.redact(err))

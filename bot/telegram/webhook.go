@@ -24,7 +24,9 @@ const maxUpdateBody = 1 << 20
 // WebhookHandler returns the handler for Telegram's webhook requests: it
 // rejects a request without the right secret (401, nothing processed),
 // answers 200 once sub took the update and 500 when it could not (Telegram
-// retries). A callback query is answered in the 200 response itself.
+// retries). An update that cannot be decoded is logged (its id and the kind
+// of error), counted and answered 200: Telegram would resend it forever.
+// A callback query is answered in the 200 response itself.
 func (a *Adapter) WebhookHandler(sub Submitter) http.Handler {
 	secret := []byte(a.cfg.WebhookSecret)
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -38,9 +40,16 @@ func (a *Adapter) WebhookHandler(sub Submitter) http.Handler {
 			http.Error(w, "unauthorized", http.StatusUnauthorized)
 			return
 		}
-		var u tgbotapi.Update
-		if err := json.NewDecoder(io.LimitReader(r.Body, maxUpdateBody)).Decode(&u); err != nil {
-			http.Error(w, "bad update", http.StatusBadRequest)
+		body, err := io.ReadAll(io.LimitReader(r.Body, maxUpdateBody))
+		if err != nil {
+			http.Error(w, "body not read, retry", http.StatusBadRequest)
+			return
+		}
+		u, id, err := decodeUpdate(body)
+		if err != nil {
+			a.skipUndecodable([]undecodable{{id: id, kind: errorKind(err)}})
+			w.Header().Set("Content-Type", "application/json")
+			io.WriteString(w, "{}")
 			return
 		}
 		if !a.take(r.Context(), sub, u) {
@@ -57,8 +66,10 @@ func (a *Adapter) WebhookHandler(sub Submitter) http.Handler {
 	})
 }
 
-// runWebhook registers the webhook, serves it until ctx ends, then shuts
-// the server down and deletes the webhook.
+// runWebhook registers the webhook (setWebhook is idempotent: every
+// process does it), serves it until ctx ends, then shuts the server down.
+// It deletes the webhook only when DeleteWebhookOnStop says so: the other
+// processes still take requests.
 func (a *Adapter) runWebhook(ctx context.Context, sub Submitter) error {
 	ln, err := net.Listen("tcp", a.cfg.WebhookListen)
 	if err != nil {
@@ -92,10 +103,45 @@ func (a *Adapter) runWebhook(ctx context.Context, sub Submitter) error {
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		a.log.Warn("webhook server", "err", err)
 	}
-	if _, err := a.call(sctx).Request(tgbotapi.DeleteWebhookConfig{}); err != nil {
-		a.log.Warn("delete webhook", "err", a.redact(err))
+	if a.cfg.DeleteWebhookOnStop {
+		if err := a.DeleteWebhook(sctx, false); err != nil {
+			a.log.Warn("delete webhook at stop", "err", err)
+		}
 	}
 	return nil
+}
+
+// DeleteWebhook removes the webhook, so Telegram keeps updates for
+// getUpdates; dropPending also discards the updates waiting.
+func (a *Adapter) DeleteWebhook(ctx context.Context, dropPending bool) error {
+	if _, err := a.call(ctx).Request(tgbotapi.DeleteWebhookConfig{DropPendingUpdates: dropPending}); err != nil {
+		return fmt.Errorf("telegram: delete webhook: %w", a.redact(err))
+	}
+	return nil
+}
+
+// WebhookStatus is Telegram's view of the webhook (getWebhookInfo).
+type WebhookStatus struct {
+	URL            string // "" when none: updates wait for getUpdates
+	Pending        int    // updates not yet delivered
+	LastError      string // the last delivery error, if any
+	LastErrorAt    time.Time
+	MaxConnections int
+	AllowedUpdates []string
+}
+
+// WebhookInfo asks Telegram about the webhook.
+func (a *Adapter) WebhookInfo(ctx context.Context) (WebhookStatus, error) {
+	info, err := a.call(ctx).GetWebhookInfo()
+	if err != nil {
+		return WebhookStatus{}, fmt.Errorf("telegram: get webhook info: %w", a.redact(err))
+	}
+	st := WebhookStatus{URL: info.URL, Pending: info.PendingUpdateCount, LastError: info.LastErrorMessage,
+		MaxConnections: info.MaxConnections, AllowedUpdates: info.AllowedUpdates}
+	if info.LastErrorDate > 0 {
+		st.LastErrorAt = time.Unix(int64(info.LastErrorDate), 0)
+	}
+	return st, nil
 }
 
 // SetWebhook registers the webhook URL with the secret. The library's

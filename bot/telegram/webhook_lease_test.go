@@ -74,8 +74,19 @@ func TestWebhookSecretChecked(t *testing.T) {
 	if n := len(r.tg.Sent(siti.ID)); n != 1 || p.disp.Stats.Duplicates.Load() != 1 {
 		t.Fatalf("%d replies and %d duplicates after a resent update, want 1 and 1", n, p.disp.Stats.Duplicates.Load())
 	}
-	if resp := post(t, srv.URL, "s3cret_from-env", "{not json"); resp.StatusCode != http.StatusBadRequest {
-		t.Fatalf("bad body: status %d", resp.StatusCode)
+	// A body that does not decode is answered 200 (Telegram would resend
+	// it forever), counted, and not processed.
+	if resp := post(t, srv.URL, "s3cret_from-env", "{not json"); resp.StatusCode != http.StatusOK {
+		t.Fatalf("bad body: status %d, want 200", resp.StatusCode)
+	}
+	if resp := post(t, srv.URL, "s3cret_from-env", `{"update_id":901,"message":{"message_id":"not-a-number"}}`); resp.StatusCode != http.StatusOK {
+		t.Fatalf("undecodable update: status %d, want 200", resp.StatusCode)
+	}
+	if n := p.a.Stats.Undecodable.Load(); n != 2 {
+		t.Fatalf("%d undecodable updates counted, want 2", n)
+	}
+	if !strings.Contains(r.logs.String(), "update=901") {
+		t.Fatal("the undecodable update's id is not logged")
 	}
 }
 
@@ -92,7 +103,10 @@ func TestWebhookNotTakenAnswers500(t *testing.T) {
 	}
 }
 
-func TestWebhookModeRegistersAndDeletes(t *testing.T) {
+// TestWebhookModeRegistersAndDeletesWhenConfigured: with
+// DeleteWebhookOnStop the webhook is deleted at stop (see
+// TestWebhookKeptWhenOneProcessStops for the default).
+func TestWebhookModeRegistersAndDeletesWhenConfigured(t *testing.T) {
 	r := newRig(t)
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -104,18 +118,67 @@ func TestWebhookModeRegistersAndDeletes(t *testing.T) {
 		c.WebhookURL = "https://umkm.example.id/tg"
 		c.WebhookListen = addr
 		c.WebhookSecret = "abc"
+		c.DeleteWebhookOnStop = true
 	}, nil)
 	eventually(t, "setWebhook", func() bool { u, _ := r.tg.Webhook(); return u != "" })
 	if u, s := r.tg.Webhook(); u != "https://umkm.example.id/tg" || s != "abc" {
 		t.Fatalf("webhook = %q secret %q", u, s)
 	}
 	// The handler is served on the configured address and path.
+	r.hookTurn("http://"+addr+"/tg", "abc")
+	if r.tg.Calls("getUpdates") != 0 {
+		t.Fatal("webhook mode polled")
+	}
+	p.stop()
+	if u, _ := r.tg.Webhook(); u != "" {
+		t.Fatal("webhook not deleted at stop")
+	}
+}
+
+// TestWebhookKeptWhenOneProcessStops: two processes take webhook requests;
+// one stops (a restart, a scale-down): the webhook stays registered and the
+// other keeps answering. Deleting it is an explicit command.
+func TestWebhookKeptWhenOneProcessStops(t *testing.T) {
+	r := newRig(t)
+	var addrs []string
+	for range 2 {
+		ln, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		addrs = append(addrs, ln.Addr().String())
+		ln.Close()
+	}
+	webhook := func(addr string) func(*telegram.Config) {
+		return func(c *telegram.Config) {
+			c.WebhookURL = "https://umkm.example.id/tg"
+			c.WebhookListen = addr
+		}
+	}
+	p1 := r.start("p1", webhook(addrs[0]), nil)
+	r.start("p2", webhook(addrs[1]), nil)
+	eventually(t, "both registered", func() bool { return r.tg.Calls("setWebhook") == 2 })
+	p1.stop()
+	if n := r.tg.Calls("deleteWebhook"); n != 0 {
+		t.Fatalf("%d deleteWebhook calls when one of two processes stopped, want 0", n)
+	}
+	if u, _ := r.tg.Webhook(); u == "" {
+		t.Fatal("webhook gone after one process stopped")
+	}
+	r.hookTurn("http://"+addrs[1]+"/tg", telegram.DeriveSecret(token))
+}
+
+// hookTurn posts Siti's /daftar to a webhook once it listens, and waits
+// for the bot's answer.
+func (r *rig) hookTurn(url, secret string) {
+	t := r.t
+	t.Helper()
 	var resp *http.Response
 	eventually(t, "the webhook listening", func() bool {
-		req, _ := http.NewRequest(http.MethodPost, "http://"+addr+"/tg", strings.NewReader(updateJSON))
-		req.Header.Set(telegram.SecretHeader, "abc")
-		resp, err = http.DefaultClient.Do(req)
-		if err != nil {
+		req, _ := http.NewRequest(http.MethodPost, url, strings.NewReader(updateJSON))
+		req.Header.Set(telegram.SecretHeader, secret)
+		var err error
+		if resp, err = http.DefaultClient.Do(req); err != nil {
 			return false
 		}
 		resp.Body.Close()
@@ -128,13 +191,6 @@ func TestWebhookModeRegistersAndDeletes(t *testing.T) {
 	defer cancel()
 	if _, err := r.tg.WaitSent(ctx, siti.ID, 1); err != nil {
 		t.Fatal(err)
-	}
-	if r.tg.Calls("getUpdates") != 0 {
-		t.Fatal("webhook mode polled")
-	}
-	p.stop()
-	if u, _ := r.tg.Webhook(); u != "" {
-		t.Fatal("webhook not deleted at stop")
 	}
 }
 

@@ -2,17 +2,31 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"io"
+	"log/slog"
 	"net/url"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
+	"time"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram"
+	"github.com/umkmbot/umkmbot/store"
 )
 
-func init() { addChannel("telegram", startTelegram) }
+func init() {
+	addChannel("telegram", startTelegram)
+	wh := root.add(&command{name: "telegram", summary: "the Telegram bot's webhook"}).
+		add(&command{name: "webhook", summary: "what Telegram knows of the webhook, and removing it (e.g. before going back to long polling)"})
+	wh.add(leaf("info", "", "the webhook URL, updates waiting, the last error", telegramWebhookInfo))
+	wh.add(leaf("delete", "", "delete the webhook (every serve process takes webhook requests, so stopping one keeps it)", telegramWebhookDelete))
+}
 
 // telegramConfig is the Telegram channel's part of the configuration.
 type telegramConfig struct {
@@ -23,8 +37,13 @@ type telegramConfig struct {
 	WebhookSecret string  // TELEGRAM_WEBHOOK_SECRET (or _FILE); default derived from the token
 	AllowGroups   bool    // TELEGRAM_ALLOW_GROUPS
 	Keyboard      string  // TELEGRAM_KEYBOARD: reply (default) or inline
-	RatePerSecond float64 // TELEGRAM_RATE_PER_SECOND (default 30)
+	RatePerSecond float64 // TELEGRAM_RATE_PER_SECOND (default 30): all processes of the bot together
 	RatePerChat   float64 // TELEGRAM_RATE_PER_CHAT (default 1)
+	RatePerGroup  int     // TELEGRAM_RATE_PER_GROUP (default 20): messages a minute to one group chat
+	// DeleteWebhookOnStop is TELEGRAM_WEBHOOK_DELETE_ON_STOP (default
+	// false): every process takes webhook requests, so one stopping must
+	// not remove the webhook of all (`umkmbot telegram webhook delete`).
+	DeleteWebhookOnStop bool
 }
 
 var (
@@ -43,6 +62,7 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 		Keyboard:      or(getenv("TELEGRAM_KEYBOARD"), string(telegram.ReplyKeyboard)),
 		RatePerSecond: 30,
 		RatePerChat:   1,
+		RatePerGroup:  20,
 	}
 	var errs []string
 	if c.Token != "" && !tokenRE.MatchString(c.Token) {
@@ -61,13 +81,19 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 	if s := c.WebhookSecret; s != "" && !secretRE.MatchString(s) {
 		errs = append(errs, "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
 	}
-	if v := getenv("TELEGRAM_ALLOW_GROUPS"); v != "" {
+	boolean := func(name string) bool {
+		v := getenv(name)
+		if v == "" {
+			return false
+		}
 		b, err := strconv.ParseBool(v)
 		if err != nil {
-			errs = append(errs, fmt.Sprintf("TELEGRAM_ALLOW_GROUPS=%q: use true or false", v))
+			errs = append(errs, fmt.Sprintf("%s=%q: use true or false", name, v))
 		}
-		c.AllowGroups = b
+		return b
 	}
+	c.AllowGroups = boolean("TELEGRAM_ALLOW_GROUPS")
+	c.DeleteWebhookOnStop = boolean("TELEGRAM_WEBHOOK_DELETE_ON_STOP")
 	if c.Keyboard != string(telegram.ReplyKeyboard) && c.Keyboard != string(telegram.InlineKeyboard) {
 		errs = append(errs, fmt.Sprintf("TELEGRAM_KEYBOARD=%q: use reply or inline", c.Keyboard))
 	}
@@ -85,6 +111,14 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 	}
 	c.RatePerSecond = rate("TELEGRAM_RATE_PER_SECOND", 30)
 	c.RatePerChat = rate("TELEGRAM_RATE_PER_CHAT", 1)
+	if v := getenv("TELEGRAM_RATE_PER_GROUP"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 2 || n > 1000 {
+			errs = append(errs, fmt.Sprintf("TELEGRAM_RATE_PER_GROUP=%q must be a whole number of messages a minute, 2 to 1000 (Telegram allows 20)", v))
+		} else {
+			c.RatePerGroup = n
+		}
+	}
 	if len(errs) > 0 {
 		return c, fmt.Errorf("telegram configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
@@ -140,6 +174,10 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 	}
 	botID, _, _ := strings.Cut(c.Token, ":") // the public part of the token
 	lang := a.Cfg.DefaultLang
+	// The bot's limit of all chats holds for all processes together: a
+	// sliding window in Redis (the broadcasts' limiter, under this bot's
+	// own key), which Telegram's 429 answers also slow down.
+	shared := a.Store.Limiter(map[bot.ChannelID]store.Rate{telegram.LimitKey(c.Token): perSecond(c.RatePerSecond)})
 	adapter, err := telegram.New(ctx, telegram.Config{
 		Token:       c.Token,
 		APIURL:      c.APIURL,
@@ -153,12 +191,18 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 		Leaser:        a.Store,
 		LeaseKey:      a.Store.Key("tg:"+botID, "poll-lease"),
 		Owner:         a.Cfg.Instance,
+		Journal:       redisJournal{rdb: a.Store.Client(), key: a.Store.Key("tg:"+botID, "poll-journal")},
 		WebhookURL:    c.WebhookURL,
 		WebhookListen: c.WebhookListen,
 		WebhookSecret: c.WebhookSecret,
 		RatePerSecond: c.RatePerSecond,
 		RatePerChat:   c.RatePerChat,
+		RatePerGroup:  c.RatePerGroup,
+		Shared:        shared,
+		Observer:      a.Observer,
 		Log:           a.Log,
+
+		DeleteWebhookOnStop: c.DeleteWebhookOnStop,
 	})
 	if err != nil {
 		return nil, false, err
@@ -174,8 +218,124 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 		err := adapter.Run(ctx, a.Dispatcher)
 		s := &adapter.Stats
 		a.Log.Info("telegram channel stopped", "updates", s.Updates.Load(), "not_taken", s.SubmitFailed.Load(),
-			"sent", s.Sent.Load(), "send_failed", s.SendFailed.Load(), "unreachable", s.Unreachable.Load(),
-			"retried", s.Retried.Load(), "rate_limited", s.Waited.Load(), "poll_errors", s.PollErrors.Load(), "conflicts", s.Conflicts.Load())
+			"undecodable", s.Undecodable.Load(), "sent", s.Sent.Load(), "send_failed", s.SendFailed.Load(),
+			"unreachable", s.Unreachable.Load(), "rejected", s.Rejected.Load(), "retried", s.Retried.Load(),
+			"maybe_doubled", s.MaybeDoubled.Load(), "rate_limited", s.Waited.Load(),
+			"poll_errors", s.PollErrors.Load(), "conflicts", s.Conflicts.Load())
 		return err
 	}, true, nil
+}
+
+// perSecond is a messages-per-second limit as a shared limiter rate.
+func perSecond(r float64) store.Rate {
+	if r >= 1 {
+		return store.Rate{N: int(r), Per: time.Second}
+	}
+	return store.Rate{N: 1, Per: time.Duration(float64(time.Second) / r)}
+}
+
+// redisJournal is the Telegram poll journal: a hash of fetched batches by
+// their first update id, at <prefix>:{tg:<bot id>}:poll-journal (the
+// poll lease's hash slot).
+type redisJournal struct {
+	rdb redis.UniversalClient
+	key string
+}
+
+var _ telegram.Journal = redisJournal{}
+
+func (j redisJournal) Keep(ctx context.Context, id int, batch []byte) error {
+	if err := j.rdb.HSet(ctx, j.key, strconv.Itoa(id), batch).Err(); err != nil {
+		return fmt.Errorf("keep telegram updates: %w", err)
+	}
+	return nil
+}
+
+func (j redisJournal) Drop(ctx context.Context, id int) error {
+	if err := j.rdb.HDel(ctx, j.key, strconv.Itoa(id)).Err(); err != nil {
+		return fmt.Errorf("drop telegram updates: %w", err)
+	}
+	return nil
+}
+
+func (j redisJournal) Kept(ctx context.Context) ([][]byte, error) {
+	m, err := j.rdb.HGetAll(ctx, j.key).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read telegram poll journal: %w", err)
+	}
+	ids := make([]int, 0, len(m))
+	for f := range m {
+		if id, err := strconv.Atoi(f); err == nil {
+			ids = append(ids, id)
+		}
+	}
+	sort.Ints(ids)
+	out := make([][]byte, len(ids))
+	for i, id := range ids {
+		out[i] = []byte(m[strconv.Itoa(id)])
+	}
+	return out, nil
+}
+
+func telegramWebhookInfo(ctx context.Context, env *Env, args []string) error {
+	if _, err := parseArgs(flagSet("telegram webhook info", env), args, 0, 0); err != nil {
+		return err
+	}
+	adapter, err := webhookAdapter(ctx, env)
+	if err != nil {
+		return err
+	}
+	info, err := adapter.WebhookInfo(ctx)
+	if err != nil {
+		return err
+	}
+	writeWebhookInfo(env.Stdout, adapter.Username(), info)
+	return nil
+}
+
+func telegramWebhookDelete(ctx context.Context, env *Env, args []string) error {
+	fs := flagSet("telegram webhook delete", env)
+	drop := fs.Bool("drop-pending", false, "also discard the updates waiting for the bot")
+	if _, err := parseArgs(fs, args, 0, 0); err != nil {
+		return err
+	}
+	adapter, err := webhookAdapter(ctx, env)
+	if err != nil {
+		return err
+	}
+	if err := adapter.DeleteWebhook(ctx, *drop); err != nil {
+		return err
+	}
+	waiting := "kept for long polling"
+	if *drop {
+		waiting = "discarded"
+	}
+	fmt.Fprintf(env.Stdout, "webhook of @%s deleted; updates waiting: %s\n", adapter.Username(), waiting)
+	return nil
+}
+
+// webhookAdapter is a Telegram adapter for one Bot API call from the CLI.
+func webhookAdapter(ctx context.Context, env *Env) (*telegram.Adapter, error) {
+	c, err := loadTelegramConfig(env.Getenv)
+	if err != nil {
+		return nil, err
+	}
+	if c.Token == "" {
+		return nil, errors.New("TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) is not set")
+	}
+	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	return telegram.New(ctx, telegram.Config{Token: c.Token, APIURL: c.APIURL, Log: log})
+}
+
+func writeWebhookInfo(w io.Writer, username string, info telegram.WebhookStatus) {
+	fmt.Fprintf(w, "bot:         @%s\n", username)
+	if info.URL == "" {
+		fmt.Fprintf(w, "webhook:     none (updates wait for long polling)\n")
+	} else {
+		fmt.Fprintf(w, "webhook:     %s\n", info.URL)
+	}
+	fmt.Fprintf(w, "pending:     %d updates\n", info.Pending)
+	if info.LastError != "" {
+		fmt.Fprintf(w, "last error:  %s (%s)\n", info.LastError, info.LastErrorAt.Format(time.RFC3339))
+	}
 }

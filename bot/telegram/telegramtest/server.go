@@ -1,8 +1,11 @@
 // Package telegramtest is a Bot API server on loopback for tests and load
 // runs: it speaks the real HTTP shapes the adapter uses (getMe, getUpdates
 // with offset/limit/timeout, sendMessage, answerCallbackQuery, getFile and
-// file downloads, setWebhook, deleteWebhook, setMyCommands) and can answer
-// 429 with retry_after, 403 for a blocked chat and 409 to a second poller.
+// file downloads, setWebhook, deleteWebhook, getWebhookInfo,
+// setMyCommands) and can answer 429 with retry_after, 403 for a blocked
+// chat, 409 to a second poller, any error for the next sends (FailNext),
+// hang a send after taking it (Hang), and deliver an update that does not
+// decode (PushRaw). Every request is logged with its time (Requests).
 package telegramtest
 
 import (
@@ -47,7 +50,7 @@ type Server struct {
 
 	mu        sync.Mutex
 	changed   chan struct{} // closed and replaced when an update is pushed
-	updates   []tgbotapi.Update
+	updates   []queued
 	nextID    int
 	nextMsg   int
 	polling   bool
@@ -57,10 +60,13 @@ type Server struct {
 	sent      map[int64][]Sent
 	sentWake  map[int64]chan struct{}
 	total     int
-	fail429   int
-	retry     int
-	fail500   int
-	blocked   map[int64]bool
+	fails     []failure // answers for the next sendMessage calls, in order
+	hang      int       // next sendMessage calls taken, then never answered
+	blocked   map[int64]failure
+	latency   time.Duration
+	log       []Request
+	logged    chan struct{} // closed and replaced when a request is logged
+	closed    chan struct{}
 	files     map[string]fileEntry
 	answered  []string
 	webhook   hook
@@ -68,6 +74,29 @@ type Server struct {
 }
 
 type hook struct{ URL, Secret string }
+
+// queued is an update waiting for getUpdates, as the JSON Telegram sends.
+type queued struct {
+	id  int
+	raw json.RawMessage
+}
+
+// failure is an error answer: its code, description and retry_after.
+type failure struct {
+	code       int
+	desc       string
+	retryAfter int
+}
+
+// Request is one request the server got.
+type Request struct {
+	Method string
+	Client string    // the ClientHeader value
+	At     time.Time // when it arrived
+	Chat   int64     // sendMessage: the chat
+	Offset int       // getUpdates: the offset asked for
+	Status int       // the HTTP status answered (0 when never answered)
+}
 
 type fileEntry struct {
 	path string
@@ -78,7 +107,8 @@ type fileEntry struct {
 func New(token string) *Server {
 	s := &Server{Token: token, changed: make(chan struct{}), nextID: 1, nextMsg: 1,
 		polls: map[string]int{}, calls: map[string]int{}, sent: map[int64][]Sent{},
-		sentWake: map[int64]chan struct{}{}, blocked: map[int64]bool{}, files: map[string]fileEntry{}}
+		sentWake: map[int64]chan struct{}{}, blocked: map[int64]failure{}, files: map[string]fileEntry{},
+		logged: make(chan struct{}), closed: make(chan struct{})}
 	s.srv = httptest.NewServer(http.HandlerFunc(s.serve))
 	s.URL = s.srv.URL
 	return s
@@ -86,6 +116,13 @@ func New(token string) *Server {
 
 // Close stops the server.
 func (s *Server) Close() {
+	s.mu.Lock()
+	select {
+	case <-s.closed:
+	default:
+		close(s.closed)
+	}
+	s.mu.Unlock()
 	s.srv.CloseClientConnections()
 	s.srv.Close()
 }
@@ -121,10 +158,30 @@ func (s *Server) pushLocked(u tgbotapi.Update) int {
 		u.UpdateID = s.nextID
 		s.nextID++
 	}
-	s.updates = append(s.updates, u)
+	raw, err := json.Marshal(u)
+	if err != nil {
+		panic("telegramtest: marshal update: " + err.Error())
+	}
+	s.queue(u.UpdateID, raw)
+	return u.UpdateID
+}
+
+func (s *Server) queue(id int, raw json.RawMessage) {
+	s.updates = append(s.updates, queued{id: id, raw: raw})
 	close(s.changed)
 	s.changed = make(chan struct{})
-	return u.UpdateID
+}
+
+// PushRaw queues an update given as the JSON of its fields after
+// update_id (e.g. `"message":{"message_id":"not-a-number"}`), with the
+// next update id, and returns the id: an update the library may not decode.
+func (s *Server) PushRaw(fields string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	id := s.nextID
+	s.nextID++
+	s.queue(id, json.RawMessage(fmt.Sprintf(`{"update_id":%d,%s}`, id, fields)))
+	return id
 }
 
 // build makes an update from a private message of u and queues it.
@@ -190,23 +247,101 @@ func (s *Server) AddFile(fileID string, data []byte) {
 
 // Fail429 makes the next n sendMessage calls answer 429 with retry_after.
 func (s *Server) Fail429(n, retryAfter int) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	s.fail429, s.retry = n, retryAfter
+	s.FailNext(n, 429, fmt.Sprintf("Too Many Requests: retry after %d", retryAfter), retryAfter)
 }
 
 // Fail500 makes the next n sendMessage calls answer 500.
-func (s *Server) Fail500(n int) {
+func (s *Server) Fail500(n int) { s.FailNext(n, 500, "Internal Server Error", 0) }
+
+// FailNext makes the next n sendMessage calls (after those already set to
+// fail) answer code with the description desc, and retry_after when it is
+// positive.
+func (s *Server) FailNext(n, code int, desc string, retryAfter int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.fail500 = n
+	for range n {
+		s.fails = append(s.fails, failure{code, desc, retryAfter})
+	}
+}
+
+// Hang makes the next n sendMessage calls deliver their message and then
+// never answer (until the client gives up or the server closes): a reply
+// that arrived although the bot saw a timeout.
+func (s *Server) Hang(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.hang += n
 }
 
 // Block makes sendMessage to chat answer 403 (the user blocked the bot).
 func (s *Server) Block(chat int64) {
+	s.FailChat(chat, 403, "Forbidden: bot was blocked by the user")
+}
+
+// FailChat makes every sendMessage to chat answer code with desc, e.g. 400
+// "Bad Request: chat not found".
+func (s *Server) FailChat(chat int64, code int, desc string) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.blocked[chat] = true
+	s.blocked[chat] = failure{code: code, desc: desc}
+}
+
+// SetLatency delays every answer by d, as the network to Telegram does
+// (tens of milliseconds from Indonesia).
+func (s *Server) SetLatency(d time.Duration) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.latency = d
+}
+
+// Requests returns the requests made to method (all when ""), in order.
+func (s *Server) Requests(method string) []Request {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var out []Request
+	for _, r := range s.log {
+		if method == "" || r.Method == method {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// WaitRequest waits until a request to method satisfies match (nil: any)
+// and returns it.
+func (s *Server) WaitRequest(ctx context.Context, method string, match func(Request) bool) (Request, error) {
+	for seen := 0; ; {
+		s.mu.Lock()
+		for ; seen < len(s.log); seen++ {
+			if r := s.log[seen]; r.Method == method && (match == nil || match(r)) {
+				s.mu.Unlock()
+				return r, nil
+			}
+		}
+		wake := s.logged
+		s.mu.Unlock()
+		select {
+		case <-ctx.Done():
+			return Request{}, fmt.Errorf("no matching %s request: %w", method, ctx.Err())
+		case <-wake:
+		}
+	}
+}
+
+// logRequest records a request and returns its index for setStatus.
+func (s *Server) logRequest(r Request) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log = append(s.log, r)
+	close(s.logged)
+	s.logged = make(chan struct{})
+	return len(s.log) - 1
+}
+
+func (s *Server) setStatus(i, code int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.log[i].Status = code
 }
 
 // Sent returns what the bot sent to chat so far.
@@ -336,7 +471,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	s.mu.Lock()
 	s.calls[rest]++
+	latency := s.latency
 	s.mu.Unlock()
+	if latency > 0 {
+		time.Sleep(latency)
+	}
+	req := Request{Method: rest, Client: r.Header.Get(ClientHeader), At: time.Now(), Offset: formInt(r, "offset")}
+	req.Chat, _ = strconv.ParseInt(r.Form.Get("chat_id"), 10, 64)
+	rw := &statusWriter{ResponseWriter: w}
+	w = rw
+	defer func(i int) { s.setStatus(i, rw.code) }(s.logRequest(req))
 	switch rest {
 	case "getMe":
 		ok(w, tgbotapi.User{ID: BotID, IsBot: true, FirstName: "UMKM", UserName: "umkm_test_bot"})
@@ -366,8 +510,19 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	case "deleteWebhook":
 		s.mu.Lock()
 		s.webhook = hook{}
+		if drop, _ := strconv.ParseBool(r.Form.Get("drop_pending_updates")); drop {
+			s.updates = nil
+		}
 		s.mu.Unlock()
 		ok(w, true)
+	case "getWebhookInfo":
+		s.mu.Lock()
+		info := tgbotapi.WebhookInfo{URL: s.webhook.URL, PendingUpdateCount: len(s.updates)}
+		if info.URL != "" {
+			info.AllowedUpdates = []string{"message", "callback_query"}
+		}
+		s.mu.Unlock()
+		ok(w, info)
 	case "setMyCommands":
 		var cmds []tgbotapi.BotCommand
 		if err := json.Unmarshal([]byte(r.Form.Get("commands")), &cmds); err != nil {
@@ -381,6 +536,24 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(w, 404, "Not Found")
 	}
+}
+
+// statusWriter remembers the status code written.
+type statusWriter struct {
+	http.ResponseWriter
+	code int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	w.code = code
+	w.ResponseWriter.WriteHeader(code)
+}
+
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.code == 0 {
+		w.code = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
 }
 
 func (s *Server) download(w http.ResponseWriter, path string) {
@@ -429,7 +602,7 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request) {
 	if offset > 0 { // confirms everything before offset
 		kept := s.updates[:0]
 		for _, u := range s.updates {
-			if u.UpdateID >= offset {
+			if u.id >= offset {
 				kept = append(kept, u)
 			}
 		}
@@ -438,17 +611,14 @@ func (s *Server) getUpdates(w http.ResponseWriter, r *http.Request) {
 	deadline := time.NewTimer(time.Duration(timeout) * time.Second)
 	defer deadline.Stop()
 	for {
-		var out []tgbotapi.Update
+		out := []json.RawMessage{}
 		for _, u := range s.updates {
-			if u.UpdateID >= offset && len(out) < limit {
-				out = append(out, u)
+			if u.id >= offset && len(out) < limit {
+				out = append(out, u.raw)
 			}
 		}
 		if len(out) > 0 || timeout == 0 {
 			s.mu.Unlock()
-			if out == nil {
-				out = []tgbotapi.Update{}
-			}
 			ok(w, out)
 			return
 		}
@@ -478,23 +648,23 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.mu.Lock()
-	switch {
-	case s.fail429 > 0:
-		s.fail429--
-		retry := s.retry
+	f, blocked := s.blocked[chat]
+	if !blocked && len(s.fails) > 0 {
+		f, s.fails = s.fails[0], s.fails[1:]
+		blocked = true
+	}
+	if blocked {
 		s.mu.Unlock()
-		reply(w, 429, apiResp{ErrorCode: 429, Description: fmt.Sprintf("Too Many Requests: retry after %d", retry),
-			Parameters: &tgbotapi.ResponseParameters{RetryAfter: retry}})
+		r := apiResp{ErrorCode: f.code, Description: f.desc}
+		if f.retryAfter > 0 {
+			r.Parameters = &tgbotapi.ResponseParameters{RetryAfter: f.retryAfter}
+		}
+		reply(w, f.code, r)
 		return
-	case s.fail500 > 0:
-		s.fail500--
-		s.mu.Unlock()
-		fail(w, 500, "Internal Server Error")
-		return
-	case s.blocked[chat]:
-		s.mu.Unlock()
-		fail(w, 403, "Forbidden: bot was blocked by the user")
-		return
+	}
+	hang := s.hang > 0
+	if hang {
+		s.hang--
 	}
 	m := Sent{Chat: chat, Text: text, At: time.Now()}
 	if mk := r.Form.Get("reply_markup"); mk != "" {
@@ -511,6 +681,13 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 	s.mu.Unlock()
 	if s.OnSend != nil {
 		s.OnSend(m)
+	}
+	if hang {
+		select {
+		case <-r.Context().Done():
+		case <-s.closed:
+		}
+		return
 	}
 	ok(w, tgbotapi.Message{MessageID: id, Date: int(m.At.Unix()), Chat: &tgbotapi.Chat{ID: chat, Type: "private"}, Text: text})
 }

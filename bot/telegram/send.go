@@ -1,0 +1,217 @@
+package telegram
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"net/http/httptrace"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// Send delivers a reply: split, with its keyboard, within the rate limits.
+// It returns an error wrapping bot.ErrUnreachable when the person blocked
+// the bot or the chat is gone, one wrapping bot.ErrRejected when Telegram
+// refused the request for good, a *bot.RetryAfterError when Telegram asks
+// to wait longer than MaxRetryAfter, and a plain error for anything else
+// worth retrying later (5xx, network, timeouts). A few short retries are
+// made here; the caller (the outbox) retries longer, and logs the error:
+// Send does not.
+func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+	chat, err := strconv.ParseInt(to.User, 10, 64)
+	if err != nil || to.Channel != bot.Telegram {
+		a.Stats.SendFailed.Add(1)
+		a.Stats.Rejected.Add(1)
+		a.obs.Send(bot.Telegram, "rejected")
+		return fmt.Errorf("telegram: cannot send to a %s conversation: %w", to.Channel, bot.ErrRejected)
+	}
+	for _, m := range Render(chat, r, a.cfg.Keyboard, a.cfg.Labels) {
+		if err := a.send(ctx, chat, m); err != nil {
+			a.Stats.SendFailed.Add(1)
+			return err
+		}
+		a.Stats.Sent.Add(1)
+	}
+	return nil
+}
+
+// maxWaits bounds the 429 answers waited out within one send.
+const maxWaits = 3
+
+// send makes one request within the limits, waiting out short 429s and
+// retrying 5xx and network errors a few times.
+func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) error {
+	failures, waits := 0, 0
+	for {
+		if err := a.wait(ctx, chat); err != nil {
+			a.obs.Send(bot.Telegram, "error")
+			return fmt.Errorf("telegram: send: %w", err)
+		}
+		sent, err := a.attempt(ctx, c)
+		if err == nil {
+			a.obs.Send(bot.Telegram, "ok")
+			return nil
+		}
+		if ctx.Err() != nil {
+			a.obs.Send(bot.Telegram, "error")
+			return fmt.Errorf("telegram: send: %w", ctx.Err())
+		}
+		pe, isAPI := apiError(err)
+		switch kind := classify(pe, isAPI); kind {
+		case sendWait:
+			a.Stats.Waited.Add(1)
+			a.obs.Event("telegram_429")
+			d := time.Duration(max(pe.RetryAfter, 1)) * time.Second
+			a.slowDown(ctx, d)
+			if d > a.cfg.MaxRetryAfter || waits >= maxWaits {
+				a.obs.Send(bot.Telegram, "error")
+				return &bot.RetryAfterError{After: d, Err: fmt.Errorf("telegram: send: %w", err)}
+			}
+			waits++
+			a.obs.Send(bot.Telegram, "retry")
+			a.log.Warn("rate limited by Telegram, waiting", "retry_after", d)
+			if !sleep(ctx, d) {
+				return fmt.Errorf("telegram: send: %w", ctx.Err())
+			}
+		case sendUnreachable:
+			a.Stats.Unreachable.Add(1)
+			a.obs.Send(bot.Telegram, "unreachable")
+			return fmt.Errorf("telegram: %w: %w", err, bot.ErrUnreachable)
+		case sendRejected:
+			a.Stats.Rejected.Add(1)
+			a.obs.Send(bot.Telegram, "rejected")
+			return fmt.Errorf("telegram: send refused: %w: %w", err, bot.ErrRejected)
+		default: // sendRetry: 5xx, network, timeout, an answer that is not the Bot API's
+			// Telegram answered an error, or the request never left: not
+			// delivered. Sent and no answer: it may have been.
+			maybe := sent && !isAPI
+			failures++
+			if failures >= a.cfg.MaxAttempts {
+				a.obs.Send(bot.Telegram, "error")
+				if maybe {
+					return fmt.Errorf("telegram: send failed after %d attempts (the last may have been delivered): %w", failures, err)
+				}
+				return fmt.Errorf("telegram: send failed after %d attempts: %w", failures, err)
+			}
+			a.Stats.Retried.Add(1)
+			a.obs.Send(bot.Telegram, "retry")
+			if maybe {
+				a.Stats.MaybeDoubled.Add(1)
+				a.obs.Event("telegram_send_maybe_doubled")
+			}
+			a.log.Debug("send failed, retrying", "attempt", failures, "maybe_delivered", maybe, "err", err)
+			if !sleep(ctx, backoff(a.cfg.Backoff, failures-1)) {
+				return fmt.Errorf("telegram: send: %w", ctx.Err())
+			}
+		}
+	}
+}
+
+// attempt makes one request. sent reports whether the request was written
+// to the connection in full: an error after that (a timeout, a cut
+// connection) leaves unknown whether Telegram delivered the message, one
+// before it (connection refused, DNS, TLS) means it did not.
+func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (sent bool, err error) {
+	var wrote atomic.Bool
+	rctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
+	defer cancel()
+	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
+		WroteRequest: func(i httptrace.WroteRequestInfo) {
+			if i.Err == nil {
+				wrote.Store(true)
+			}
+		},
+	})
+	_, err = a.call(rctx).Request(c)
+	return wrote.Load(), a.redact(err)
+}
+
+// sendKind is what to do about a failed send.
+type sendKind int
+
+const (
+	sendRetry       sendKind = iota // worth trying again
+	sendWait                        // Telegram asks to wait retry_after
+	sendUnreachable                 // the person blocked the bot, the chat is gone
+	sendRejected                    // a request Telegram will never accept
+)
+
+// goneChat are the 400 descriptions that mean the chat cannot be reached
+// any more (lower case).
+var goneChat = []string{"chat not found", "user not found", "peer_id_invalid", "user is deactivated",
+	"bot was kicked", "bot was blocked", "group chat was upgraded", "chat_write_forbidden", "have no rights to send"}
+
+// classify sorts a failed request by the Bot API's answer (pe, when isAPI).
+func classify(pe *tgbotapi.Error, isAPI bool) sendKind {
+	switch {
+	case !isAPI:
+		return sendRetry // network, timeout, an answer that is not JSON
+	case pe.Code == http.StatusTooManyRequests || pe.RetryAfter > 0:
+		return sendWait
+	case pe.Code == http.StatusForbidden:
+		return sendUnreachable
+	case pe.Code == http.StatusBadRequest && containsAny(strings.ToLower(pe.Message), goneChat):
+		return sendUnreachable
+	case pe.Code == http.StatusUnauthorized || pe.Code == http.StatusNotFound:
+		// The token was revoked or mistyped: no message is at fault, and
+		// they go out once an operator fixes it.
+		return sendRetry
+	case pe.Code >= 400 && pe.Code < 500:
+		return sendRejected
+	}
+	return sendRetry
+}
+
+func containsAny(s string, subs []string) bool {
+	for _, sub := range subs {
+		if strings.Contains(s, sub) {
+			return true
+		}
+	}
+	return false
+}
+
+// wait blocks until chat may get a message: this process's limits, then
+// the limit of all processes (when shared). If the shared limiter fails
+// (Redis down), this process's limit alone holds.
+func (a *Adapter) wait(ctx context.Context, chat int64) error {
+	if err := a.limit.wait(ctx, chat); err != nil {
+		return err
+	}
+	if a.cfg.Shared == nil || a.cfg.RatePerSecond < 0 {
+		return nil
+	}
+	for {
+		d, err := a.cfg.Shared.Reserve(ctx, a.limitKey)
+		if err != nil {
+			if ctx.Err() != nil {
+				return ctx.Err()
+			}
+			a.obs.Event("telegram_shared_limit_error")
+			a.log.Warn("shared send limit unavailable, keeping this process's", "err", err)
+			return nil
+		}
+		if d <= 0 {
+			return nil
+		}
+		if !sleep(ctx, d) {
+			return ctx.Err()
+		}
+	}
+}
+
+// slowDown tells every process to wait d (Telegram's retry_after).
+func (a *Adapter) slowDown(ctx context.Context, d time.Duration) {
+	if a.cfg.Shared == nil {
+		return
+	}
+	if err := a.cfg.Shared.SlowDown(ctx, a.limitKey, d); err != nil {
+		a.log.Warn("tell the shared send limit to slow down", "err", err)
+	}
+}
