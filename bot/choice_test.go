@@ -653,3 +653,25 @@ func FuzzParseCount(f *testing.F) {
 		}
 	})
 }
+
+func TestRankOptions(t *testing.T) {
+	opts := []Option{{Label: Raw("Bojongsari")}, {Label: Raw("Cipare")}, {Label: Raw("Sukasari")}, {Label: Raw("Bojong")}, {Label: Raw("Kasemen")}}
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"bojongsri", []string{"Bojongsari"}},
+		{"cipre", []string{"Cipare"}},
+		{"desa bojong", []string{"Bojong"}}, {"kasmen", []string{"Kasemen"}},
+		{"zzzzzz", nil},
+		{"", nil},
+	} {
+		var got []string
+		for _, o := range RankOptions(c.text, opts, 3) {
+			got = append(got, o.Label.Raw)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("RankOptions(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}

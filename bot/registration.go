@@ -7,29 +7,34 @@ import (
 
 // Registration is a business registered with the Dinas.
 type Registration struct {
-	ID             string       `json:"id"`     // UMKM-3214-000123
-	Region         string       `json:"region"` // Kemendagri code of the kabupaten/kota, "32.14"
-	RegisteredAt   time.Time    `json:"registered_at"`
-	Conv           Conversation `json:"-"`
-	OwnerName      string       `json:"owner_name"`
-	NIK            string       `json:"nik"`
-	Phone          string       `json:"phone"` // E.164
-	BusinessName   string       `json:"business_name"`
-	Sector         string       `json:"sector"`    // sector code, e.g. "kuliner"
-	Kecamatan      string       `json:"kecamatan"` // name as in the region file
-	Desa           string       `json:"desa"`
-	Address        string       `json:"address"`
-	MainProducts   string       `json:"main_products"`
-	CapitalBracket string       `json:"capital_bracket"` // bracket code, e.g. "le1m"
-	SalesBracket   string       `json:"annual_sales_bracket"`
-	SizeClass      string       `json:"size_class"` // mikro, kecil, menengah
-	Workers        int          `json:"workers"`
-	NIB            string       `json:"nib,omitempty"`
-	Marketplaces   []string     `json:"marketplaces,omitempty"`
-	ConsentAt      time.Time    `json:"consent_at"`
-	ConsentVersion string       `json:"consent_version"`
-	ConsentReply   string       `json:"consent_reply"`
-	UpdatedAt      time.Time    `json:"updated_at"`
+	ID           string       `json:"id"`     // UMKM-3214-000123
+	Region       string       `json:"region"` // Kemendagri code of the kabupaten/kota, "32.14"
+	RegisteredAt time.Time    `json:"registered_at"`
+	Conv         Conversation `json:"-"`
+	OwnerName    string       `json:"owner_name"`
+	NIK          string       `json:"nik"`
+	Phone        string       `json:"phone"` // E.164
+	BusinessName string       `json:"business_name"`
+	Sector       string       `json:"sector"`    // sector code, e.g. "kuliner"
+	Kecamatan    string       `json:"kecamatan"` // name as in the region file
+	Desa         string       `json:"desa"`
+	// DesaCode is the Kemendagri code of the desa/kelurahan picked from the
+	// list ("32.14.04.2009"), DesaUnlisted when the owner wrote a place the
+	// list does not have; both empty for registrations made before the list.
+	DesaCode       string    `json:"desa_code,omitempty"`
+	DesaUnlisted   bool      `json:"desa_unlisted,omitempty"`
+	Address        string    `json:"address"`
+	MainProducts   string    `json:"main_products"`
+	CapitalBracket string    `json:"capital_bracket"` // bracket code, e.g. "le1m"
+	SalesBracket   string    `json:"annual_sales_bracket"`
+	SizeClass      string    `json:"size_class"` // mikro, kecil, menengah
+	Workers        int       `json:"workers"`
+	NIB            string    `json:"nib,omitempty"`
+	Marketplaces   []string  `json:"marketplaces,omitempty"`
+	ConsentAt      time.Time `json:"consent_at"`
+	ConsentVersion string    `json:"consent_version"`
+	ConsentReply   string    `json:"consent_reply"`
+	UpdatedAt      time.Time `json:"updated_at"`
 }
 
 // DuplicateNIKError says a NIK already has as many registrations in the
@@ -61,13 +66,21 @@ type RegistrationStore interface {
 	EachRegistration(ctx context.Context, region string, fn func(*Registration) error) error
 }
 
-// Region is the kabupaten/kota a deployment serves, loaded from its data file.
+// Region is what a deployment serves: one kabupaten/kota, or several
+// (a province, or a list), each then one of Units. Its kecamatan and desa
+// come from the Kemendagri code list; the rest from its data file.
 type Region struct {
-	Code      string      `toml:"code"` // Kemendagri code, "32.14"
+	Code      string      `toml:"code"` // Kemendagri code, "32.14"; a province's "36"
 	Name      string      `toml:"name"` // "Kabupaten Purwakarta"
 	Office    string      `toml:"office"`
+	Contact   string      `toml:"contact"` // the Dinas's contact block; empty: not known
 	Kecamatan []Kecamatan `toml:"kecamatan"`
 	Outlets   []Outlet    `toml:"outlet"` // galeri outlets (bot/outlet.go)
+	// Units are the kabupaten/kota of a deployment that serves several, in
+	// code order; empty when it serves one (then the Region is that one).
+	// In a data file, [[kabupaten_kota]] tables give one its own office,
+	// contact or outlets.
+	Units []Region `toml:"kabupaten_kota"`
 }
 
 // Kecamatan is one district of a region.
@@ -75,6 +88,47 @@ type Kecamatan struct {
 	Code    string   `toml:"code"` // "32.14.04"
 	Name    string   `toml:"name"`
 	Aliases []string `toml:"aliases"` // other spellings: "Babakan Cikao"
+	Desa    []Desa   `toml:"-"`       // from the code list, in code order
+}
+
+// Desa is a desa (code .2xxx) or kelurahan (.1xxx) of a kecamatan.
+type Desa struct {
+	Code string // "32.14.04.2009"
+	Name string // "Anjun"
+}
+
+// Multi reports whether the deployment serves several kabupaten/kota.
+func (r Region) Multi() bool { return len(r.Units) > 0 }
+
+// Served returns the kabupaten/kota the deployment serves: its Units, or
+// the region itself.
+func (r Region) Served() []Region {
+	if r.Multi() {
+		return r.Units
+	}
+	return []Region{r}
+}
+
+// Unit returns the served kabupaten/kota with code; ok is false when the
+// deployment does not serve it.
+func (r Region) Unit(code string) (Region, bool) {
+	for _, u := range r.Served() {
+		if u.Code == code {
+			return u, true
+		}
+	}
+	return Region{}, false
+}
+
+// FindKecamatan returns the kecamatan named name (as stored in answers and
+// registrations).
+func (r Region) FindKecamatan(name string) (Kecamatan, bool) {
+	for _, k := range r.Kecamatan {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kecamatan{}, false
 }
 
 // CodeDigits returns the code without dots ("3214"), as used in
