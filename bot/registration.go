@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -141,4 +142,63 @@ func (r Region) CodeDigits() string {
 		}
 	}
 	return string(b)
+}
+
+// ServedRegistrations returns s for a deployment that serves region: asked
+// about region's own code, a deployment of several kabupaten/kota looks in
+// each of them (registrations, numbers and NIK checks stay per
+// kabupaten/kota). One kabupaten/kota gets s itself.
+func ServedRegistrations(region Region, s RegistrationStore) RegistrationStore {
+	if !region.Multi() || s == nil {
+		return s
+	}
+	if sr, ok := s.(servedRegistrations); ok {
+		s = sr.RegistrationStore
+	}
+	return servedRegistrations{s, region}
+}
+
+type servedRegistrations struct {
+	RegistrationStore
+	region Region
+}
+
+func (s servedRegistrations) RegistrationFor(ctx context.Context, region string, c Conversation) (*Registration, error) {
+	if region != s.region.Code {
+		return s.RegistrationStore.RegistrationFor(ctx, region, c)
+	}
+	for _, u := range s.region.Units {
+		r, err := s.RegistrationStore.RegistrationFor(ctx, u.Code, c)
+		if !errors.Is(err, ErrNotFound) {
+			return r, err
+		}
+	}
+	return nil, ErrNotFound
+}
+
+func (s servedRegistrations) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
+	if region != s.region.Code {
+		return s.RegistrationStore.RegistrationsByNIK(ctx, region, nik)
+	}
+	var all []string
+	for _, u := range s.region.Units {
+		ids, err := s.RegistrationStore.RegistrationsByNIK(ctx, u.Code, nik)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ids...)
+	}
+	return all, nil
+}
+
+func (s servedRegistrations) EachRegistration(ctx context.Context, region string, fn func(*Registration) error) error {
+	if region != s.region.Code {
+		return s.RegistrationStore.EachRegistration(ctx, region, fn)
+	}
+	for _, u := range s.region.Units {
+		if err := s.RegistrationStore.EachRegistration(ctx, u.Code, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }

@@ -116,7 +116,7 @@ func addBulkChecker(ch bot.ChannelID, c bot.BulkChecker) {
 func newFanout(a *App) *bot.Fanout {
 	bc := a.Cfg.Broadcast
 	limiter := a.Store.Limiter(map[bot.ChannelID]store.Rate{bot.Telegram: bc.RateTelegram, bot.WhatsApp: bc.RateWhatsApp})
-	src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+	src := bot.AudienceSource{Region: a.Region.Code, Registrations: bot.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
 	f := bot.NewFanout(bot.FanoutConfig{Owner: a.Cfg.Instance,
 		Workers: map[bot.ChannelID]int{bot.Telegram: max(bc.Workers, 1), bot.WhatsApp: 1, bot.Console: 1}},
 		a.Store, a.Store, src, a.Store, a.Outbox, limiter, a.Log)
@@ -225,7 +225,7 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+		src := bot.AudienceSource{Region: a.Region.Code, Registrations: bot.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
 		counts, err := src.Count(ctx, aud)
 		if err != nil {
 			return err

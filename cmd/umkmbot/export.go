@@ -18,7 +18,9 @@ func init() {
 // registrationColumns is the CSV header, in order.
 var registrationColumns = []string{"registration_id", "registered_at", "channel", "owner_name", "nik_masked", "phone",
 	"business_name", "sector", "kecamatan", "desa", "address", "main_products", "capital_bracket",
-	"annual_sales_bracket", "size_class", "workers", "nib", "marketplaces", "consent_at"}
+	"annual_sales_bracket", "size_class", "workers", "nib", "marketplaces", "consent_at",
+	// added with the Kemendagri list, at the end so existing readers keep working
+	"kabupaten_kota", "desa_code"}
 
 func runExport(ctx context.Context, env *Env, args []string) error {
 	if len(args) == 0 || args[0] != "registrations" {
@@ -52,9 +54,12 @@ func runExport(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	n := 0
-	err = app.Store.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
+	// A deployment of several kabupaten/kota exports them all, one after
+	// the other, streaming page by page.
+	regs := bot.ServedRegistrations(app.Region, app.Store)
+	err = regs.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
 		n++
-		return w.Write(registrationRow(r, *withNIK, *withPhone))
+		return w.Write(registrationRow(app.Region, r, *withNIK, *withPhone))
 	})
 	if err != nil {
 		return err
@@ -74,7 +79,10 @@ func rfc3339WIB(t time.Time) string {
 	return t.In(bot.Jakarta).Format(time.RFC3339)
 }
 
-func registrationRow(r *bot.Registration, withNIK, withPhone bool) []string {
+// registrationRow is one registration's CSV row. desa_code is the desa's
+// Kemendagri code, "lainnya" for a place the list does not have (kept as
+// the owner typed it), empty for registrations made before the list.
+func registrationRow(region bot.Region, r *bot.Registration, withNIK, withPhone bool) []string {
 	phone := bot.MaskPhone(r.Phone)
 	if withPhone {
 		phone = r.Phone
@@ -82,6 +90,12 @@ func registrationRow(r *bot.Registration, withNIK, withPhone bool) []string {
 	row := []string{r.ID, rfc3339WIB(r.RegisteredAt), string(r.Conv.Channel), r.OwnerName, bot.MaskNIK(r.NIK), phone,
 		r.BusinessName, r.Sector, r.Kecamatan, r.Desa, r.Address, r.MainProducts, r.CapitalBracket,
 		r.SalesBracket, r.SizeClass, strconv.Itoa(r.Workers), r.NIB, strings.Join(r.Marketplaces, ";"), rfc3339WIB(r.ConsentAt)}
+	unit, _ := region.Unit(r.Region)
+	desaCode := r.DesaCode
+	if r.DesaUnlisted {
+		desaCode = "lainnya"
+	}
+	row = append(row, unit.Name, desaCode)
 	if withNIK {
 		row = append(row, r.NIK)
 	}
