@@ -62,22 +62,26 @@ func (c BroadcastCounts) Remaining() int64 { return max(c.Audience-c.Done(), 0) 
 // non-empty list narrows the audience (AND across lists, OR within one);
 // an empty Audience is everyone registered.
 type Audience struct {
-	Kecamatan []string    `json:"kecamatan,omitempty"` // names as in the region file
-	Sectors   []string    `json:"sectors,omitempty"`   // sector codes ("kuliner")
-	Sizes     []string    `json:"sizes,omitempty"`     // mikro, kecil, menengah
-	Trainings []string    `json:"trainings,omitempty"` // training ids: confirmed or attended participants
+	KabKota   []string    `json:"kabupaten_kota,omitempty"` // Kemendagri codes ("36.73"), in a deployment of several
+	Kecamatan []string    `json:"kecamatan,omitempty"`      // names as in the region file
+	Sectors   []string    `json:"sectors,omitempty"`        // sector codes ("kuliner")
+	Sizes     []string    `json:"sizes,omitempty"`          // mikro, kecil, menengah
+	Trainings []string    `json:"trainings,omitempty"`      // training ids: confirmed or attended participants
 	Channels  []ChannelID `json:"channels,omitempty"`
 }
 
 // IsZero reports whether a selects everyone.
 func (a Audience) IsZero() bool {
-	return len(a.Kecamatan)+len(a.Sectors)+len(a.Sizes)+len(a.Trainings)+len(a.Channels) == 0
+	return len(a.KabKota)+len(a.Kecamatan)+len(a.Sectors)+len(a.Sizes)+len(a.Trainings)+len(a.Channels) == 0
 }
 
 // Match reports whether r belongs to the audience by kecamatan, sector,
 // size class and channel. Training participation is checked separately
 // (Participates), because it needs the training store.
 func (a Audience) Match(r *Registration) bool {
+	if len(a.KabKota) > 0 && !slices.Contains(a.KabKota, r.Region) {
+		return false
+	}
 	if len(a.Kecamatan) > 0 && !slices.ContainsFunc(a.Kecamatan, func(k string) bool { return sameName(k, r.Kecamatan) }) {
 		return false
 	}

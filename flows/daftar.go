@@ -380,10 +380,18 @@ func bracketOptions(brackets []struct{ code, class string }) func(context.Contex
 	}
 }
 
+// kecamatanOptions are the kecamatan of a region; a deployment of several
+// kabupaten/kota lists them all, each labelled with its kabupaten/kota.
 func kecamatanOptions(r bot.Region) []bot.Option {
-	opts := make([]bot.Option, len(r.Kecamatan))
-	for i, k := range r.Kecamatan {
-		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: k.Name, Label: bot.Raw(k.Name), Alias: k.Aliases}
+	var opts []bot.Option
+	for _, u := range r.Served() {
+		for _, k := range u.Kecamatan {
+			o := bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: k.Name, Label: bot.Raw(k.Name), Alias: k.Aliases}
+			if r.Multi() {
+				o.Label, o.Alias = bot.Raw(k.Name+" ("+u.Name+")"), append([]string{k.Name}, k.Aliases...)
+			}
+			opts = append(opts, o)
+		}
 	}
 	return opts
 }

@@ -235,6 +235,7 @@ func withUnits(facts bot.Region, codes []string) (bot.Region, error) {
 			return bot.Region{}, err
 		}
 		r.Units = append(r.Units, u)
+		r.Outlets = append(r.Outlets, u.Outlets...) // the galeri serves the whole deployment
 	}
 	return r, nil
 }

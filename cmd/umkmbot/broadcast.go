@@ -195,6 +195,7 @@ func withApp(ctx context.Context, env *Env, fn func(a *App) error) error {
 func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("broadcast create", env)
 	textFile := fs.String("text-file", "", "file with the broadcast text (- for standard input)")
+	kab := fs.String("kabupaten-kota", "", "kabupaten/kota codes or names, comma-separated (a deployment of several)")
 	kec := fs.String("kecamatan", "", "kecamatan names, comma-separated")
 	sector := fs.String("sector", "", "sector codes (kuliner, fesyen, kriya, pertanian, jasa, perdagangan, lainnya)")
 	size := fs.String("size", "", "size classes (mikro, kecil, menengah)")
@@ -221,7 +222,7 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 		start = now
 	}
 	return withApp(ctx, env, func(a *App) error {
-		aud, err := audienceFlags(a.Region, *kec, *sector, *size, *training, *channel)
+		aud, err := audienceFlags(a.Region, *kab, *kec, *sector, *size, *training, *channel)
 		if err != nil {
 			return err
 		}
@@ -274,10 +275,13 @@ var sectorCodes = []string{"kuliner", "fesyen", "kriya", "pertanian", "jasa", "p
 
 // audienceFlags validates the audience flags against the region and the
 // known codes.
-func audienceFlags(region bot.Region, kec, sector, size, training, channel string) (bot.Audience, error) {
+func audienceFlags(region bot.Region, kab, kec, sector, size, training, channel string) (bot.Audience, error) {
 	var a bot.Audience
 	var errs []error
 	var err error
+	if a.KabKota, err = kabKotaList(region, kab); err != nil {
+		errs = append(errs, err)
+	}
 	if a.Kecamatan, err = kecamatanList(region, kec); err != nil {
 		errs = append(errs, err)
 	}
