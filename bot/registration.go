@@ -158,6 +158,13 @@ func ServedRegistrations(region Region, s RegistrationStore) RegistrationStore {
 	return servedRegistrations{s, region}
 }
 
+// RegistrationFinder is an optional capability of a RegistrationStore:
+// the registration of conversation c in any of several regions in one
+// round trip (a deployment of several kabupaten/kota asks on every turn).
+type RegistrationFinder interface {
+	RegistrationForAny(ctx context.Context, regions []string, c Conversation) (*Registration, error)
+}
+
 type servedRegistrations struct {
 	RegistrationStore
 	region Region
@@ -166,6 +173,13 @@ type servedRegistrations struct {
 func (s servedRegistrations) RegistrationFor(ctx context.Context, region string, c Conversation) (*Registration, error) {
 	if region != s.region.Code {
 		return s.RegistrationStore.RegistrationFor(ctx, region, c)
+	}
+	if f, ok := s.RegistrationStore.(RegistrationFinder); ok {
+		codes := make([]string, len(s.region.Units))
+		for i, u := range s.region.Units {
+			codes[i] = u.Code
+		}
+		return f.RegistrationForAny(ctx, codes, c)
 	}
 	for _, u := range s.region.Units {
 		r, err := s.RegistrationStore.RegistrationFor(ctx, u.Code, c)

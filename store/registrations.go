@@ -188,6 +188,30 @@ func (s *Store) RegistrationFor(ctx context.Context, region string, c bot.Conver
 	return s.Registration(ctx, id)
 }
 
+var _ bot.RegistrationFinder = (*Store)(nil)
+
+// RegistrationForAny returns the registration made from conversation c in
+// the first of regions that has one: the lookups go in one pipeline (on
+// Cluster, one per node), then the record is read.
+func (s *Store) RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*bot.Registration, error) {
+	cmds := make([]*redis.StringCmd, len(regions))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, r := range regions {
+			cmds[i] = p.HGet(ctx, s.regKeys(r)[2], c.String())
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return nil, fmt.Errorf("find registration of %s: %w", c.Channel, err)
+	}
+	for _, cmd := range cmds {
+		if id, err := cmd.Result(); err == nil {
+			return s.Registration(ctx, id)
+		}
+	}
+	return nil, bot.ErrNotFound
+}
+
 // RegistrationsByNIK returns the ids registered with nik in region.
 func (s *Store) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
 	ids, err := s.rdb.HGet(ctx, s.regKeys(region)[1], nik).Result()

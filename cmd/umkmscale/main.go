@@ -188,11 +188,9 @@ func (g *generator) make() *bot.Registration {
 	g.mu.Unlock()
 
 	i := g.next.Add(1)
-	serial := i % 10000
-	if serial == 0 {
-		serial = 1
-	}
-	nik := fmt.Sprintf("%s%s%02d%02d%02d%04d", strings.ReplaceAll(u.Code, ".", ""), k.Code[6:8], 1+i%28, 1+i%12, 60+i%40, serial)
+	// a NIK unique for every i (birth date and serial from i), valid in form
+	serial, rest := 1+i%9999, i/9999
+	nik := fmt.Sprintf("%s%s%02d%02d%02d%04d", strings.ReplaceAll(u.Code, ".", ""), k.Code[6:8], 1+rest%28, 1+(rest/28)%12, 60+(rest/336)%40, serial)
 	conv := bot.Conversation{Channel: bot.Telegram, User: strconv.FormatInt(5000000000+i, 10)}
 	if whatsapp {
 		conv = bot.Conversation{Channel: bot.WhatsApp, User: fmt.Sprintf("628%010d", i)}
