@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -674,4 +675,29 @@ func TestRankOptions(t *testing.T) {
 			t.Errorf("RankOptions(%q) = %v, want %v", c.text, got, c.want)
 		}
 	}
+}
+
+func FuzzRankOptions(f *testing.F) {
+	for _, s := range []string{"bojongsri", "desa anjun", "sala", "1", "", "ga tau", "kel. cipare", "🙏"} {
+		f.Add(s)
+	}
+	sets := [][]Option{sectors, bekasi, places, markets}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, opts := range sets {
+			got := RankOptions(s, opts, 3)
+			if len(got) > 3 {
+				t.Fatalf("RankOptions(%q) gave %d options, want at most 3", s, len(got))
+			}
+			seen := map[string]bool{}
+			for _, o := range got {
+				if seen[o.Value] || !slices.ContainsFunc(opts, func(x Option) bool { return cmp.Equal(x, o) }) {
+					t.Fatalf("RankOptions(%q) = %+v: a repeat or not one of the options", s, got)
+				}
+				seen[o.Value] = true
+			}
+			if o, ok := MatchOption(s, opts); ok && len(got) > 0 && Normalize(s) != "" && !seen[o.Value] {
+				t.Fatalf("RankOptions(%q) = %v leaves out %q, which MatchOption picks", s, got, o.Value)
+			}
+		}
+	})
 }
