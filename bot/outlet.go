@@ -13,12 +13,15 @@ import (
 // Dinas has not confirmed stay empty or are flagged, and the bot says so
 // instead of guessing.
 type Outlet struct {
-	ID        string  `toml:"id" json:"id"`
-	Name      string  `toml:"name" json:"name"`
-	Address   string  `toml:"address" json:"address"`
-	Kecamatan string  `toml:"kecamatan" json:"kecamatan"`
-	Lat       float64 `toml:"lat" json:"lat"`
-	Lon       float64 `toml:"lon" json:"lon"`
+	ID        string `toml:"id" json:"id"`
+	Name      string `toml:"name" json:"name"`
+	Address   string `toml:"address" json:"address"`
+	Kecamatan string `toml:"kecamatan" json:"kecamatan"`
+	// KabKota is the Kemendagri code of its kabupaten/kota in a deployment
+	// of several (set from the [[kabupaten_kota]] table it is listed in).
+	KabKota string  `toml:"kabupaten_kota" json:"kabupaten_kota,omitempty"`
+	Lat     float64 `toml:"lat" json:"lat"`
+	Lon     float64 `toml:"lon" json:"lon"`
 	// LocationConfirmed is false while Lat/Lon are placeholders: distances
 	// are then shown as approximate.
 	LocationConfirmed bool `toml:"location_confirmed" json:"location_confirmed"`

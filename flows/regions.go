@@ -234,6 +234,11 @@ func withUnits(facts bot.Region, codes []string) (bot.Region, error) {
 		if err != nil {
 			return bot.Region{}, err
 		}
+		for i := range u.Outlets {
+			if u.Outlets[i].KabKota == "" {
+				u.Outlets[i].KabKota = c
+			}
+		}
 		r.Units = append(r.Units, u)
 		r.Outlets = append(r.Outlets, u.Outlets...) // the galeri serves the whole deployment
 	}

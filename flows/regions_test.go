@@ -198,3 +198,37 @@ func TestLoadRegionFile(t *testing.T) {
 		t.Fatal("a kecamatan name that disagrees with the list was accepted")
 	}
 }
+
+// TestProvinceFileGivesAKabupatenItsOwnDinas: a [[kabupaten_kota]] table
+// of a province's file gives that one its office, contact and outlets; the
+// others keep the province's.
+func TestProvinceFileGivesAKabupatenItsOwnDinas(t *testing.T) {
+	file := t.TempDir() + "/banten.toml"
+	os.WriteFile(file, []byte(`code = "36"
+name = "Provinsi Banten"
+office = "Dinas Provinsi"
+[[kabupaten_kota]]
+code = "36.73"
+office = "Dinas Kota"
+contact = "Jl. Contoh 1"
+[[kabupaten_kota.outlet]]
+id = "galeri-contoh"
+name = "Galeri Contoh"
+address = "Jl. Contoh 2"
+kecamatan = "Serang"
+lat = -6.12
+lon = 106.15
+`), 0o644)
+	r, err := flows.LoadRegion(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kota, _ := r.Unit("36.73")
+	kab, _ := r.Unit("36.04")
+	if kota.Office != "Dinas Kota" || kota.Contact != "Jl. Contoh 1" || kab.Office != "Dinas Provinsi" {
+		t.Errorf("offices: Kota Serang %q (%q), Kabupaten Serang %q", kota.Office, kota.Contact, kab.Office)
+	}
+	if len(r.Outlets) != 1 || r.Outlets[0].KabKota != "36.73" || len(kota.Outlets) != 1 {
+		t.Errorf("outlets = %+v; want the one of Kota Serang, tagged 36.73, served province-wide", r.Outlets)
+	}
+}
