@@ -39,6 +39,9 @@ func (d Deps) unit(t *bot.Turn) bot.Region {
 func (d Deps) followUp(t *bot.Turn, id, old, value string) string {
 	switch id {
 	case "kabkota":
+		if value != old { // a kecamatan of the same name elsewhere still asks its desa
+			t.Del("kecamatan")
+		}
 		return "kecamatan"
 	case "kecamatan":
 		if value != old || t.Get("desa_code") == "" && t.Get("desa") == "" {
