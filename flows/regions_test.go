@@ -146,6 +146,8 @@ func TestLoadRegionSpecs(t *testing.T) {
 		{"purwakrta", "32.14", nil},
 		{"Kota Tangerang Selatan", "36.74", nil},
 		{"3673", "36.73", nil},
+		{"bekasi", "32.16", nil}, // the embedded file's name, as before the list
+		{"Kota Bekasi", "32.75", nil},
 		{" Banten ", "36", []string{"36.01", "36.02", "36.03", "36.04", "36.71", "36.72", "36.73", "36.74"}},
 		{"Provinsi Banten", "36", []string{"36.01", "36.02", "36.03", "36.04", "36.71", "36.72", "36.73", "36.74"}},
 		{"36.73, kab serang", "36", []string{"36.04", "36.73"}},
