@@ -13,15 +13,12 @@ import (
 // Dinas has not confirmed stay empty or are flagged, and the bot says so
 // instead of guessing.
 type Outlet struct {
-	ID        string `toml:"id" json:"id"`
-	Name      string `toml:"name" json:"name"`
-	Address   string `toml:"address" json:"address"`
-	Kecamatan string `toml:"kecamatan" json:"kecamatan"`
-	// KabKota is the Kemendagri code of its kabupaten/kota in a deployment
-	// of several (set from the [[kabupaten_kota]] table it is listed in).
-	KabKota string  `toml:"kabupaten_kota" json:"kabupaten_kota,omitempty"`
-	Lat     float64 `toml:"lat" json:"lat"`
-	Lon     float64 `toml:"lon" json:"lon"`
+	ID        string  `toml:"id" json:"id"`
+	Name      string  `toml:"name" json:"name"`
+	Address   string  `toml:"address" json:"address"`
+	Kecamatan string  `toml:"kecamatan" json:"kecamatan"`
+	Lat       float64 `toml:"lat" json:"lat"`
+	Lon       float64 `toml:"lon" json:"lon"`
 	// LocationConfirmed is false while Lat/Lon are placeholders: distances
 	// are then shown as approximate.
 	LocationConfirmed bool `toml:"location_confirmed" json:"location_confirmed"`
@@ -37,6 +34,9 @@ type Outlet struct {
 	Requirements []string `toml:"requirements" json:"requirements,omitempty"`
 	HowToApply   []string `toml:"how_to_apply" json:"how_to_apply,omitempty"`
 	Note         string   `toml:"note" json:"note,omitempty"`
+	// KabKota is the Kemendagri code of its kabupaten/kota in a deployment
+	// of several (set from the [[kabupaten_kota]] table it is listed in).
+	KabKota string `toml:"kabupaten_kota" json:"kabupaten_kota,omitempty"`
 }
 
 // OutletDistance is an outlet found near a point.
