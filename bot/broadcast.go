@@ -62,12 +62,13 @@ func (c BroadcastCounts) Remaining() int64 { return max(c.Audience-c.Done(), 0) 
 // non-empty list narrows the audience (AND across lists, OR within one);
 // an empty Audience is everyone registered.
 type Audience struct {
-	KabKota   []string    `json:"kabupaten_kota,omitempty"` // Kemendagri codes ("36.73"), in a deployment of several
-	Kecamatan []string    `json:"kecamatan,omitempty"`      // names as in the region file
-	Sectors   []string    `json:"sectors,omitempty"`        // sector codes ("kuliner")
-	Sizes     []string    `json:"sizes,omitempty"`          // mikro, kecil, menengah
-	Trainings []string    `json:"trainings,omitempty"`      // training ids: confirmed or attended participants
+	Kecamatan []string    `json:"kecamatan,omitempty"` // names as in the region file
+	Sectors   []string    `json:"sectors,omitempty"`   // sector codes ("kuliner")
+	Sizes     []string    `json:"sizes,omitempty"`     // mikro, kecil, menengah
+	Trainings []string    `json:"trainings,omitempty"` // training ids: confirmed or attended participants
 	Channels  []ChannelID `json:"channels,omitempty"`
+	// KabKota: Kemendagri codes ("36.73"), in a deployment of several kabupaten/kota.
+	KabKota []string `json:"kabupaten_kota,omitempty"`
 }
 
 // IsZero reports whether a selects everyone.

@@ -8,34 +8,35 @@ import (
 
 // Registration is a business registered with the Dinas.
 type Registration struct {
-	ID           string       `json:"id"`     // UMKM-3214-000123
-	Region       string       `json:"region"` // Kemendagri code of the kabupaten/kota, "32.14"
-	RegisteredAt time.Time    `json:"registered_at"`
-	Conv         Conversation `json:"-"`
-	OwnerName    string       `json:"owner_name"`
-	NIK          string       `json:"nik"`
-	Phone        string       `json:"phone"` // E.164
-	BusinessName string       `json:"business_name"`
-	Sector       string       `json:"sector"`    // sector code, e.g. "kuliner"
-	Kecamatan    string       `json:"kecamatan"` // name as in the region file
-	Desa         string       `json:"desa"`
+	ID             string       `json:"id"`     // UMKM-3214-000123
+	Region         string       `json:"region"` // Kemendagri code of the kabupaten/kota, "32.14"
+	RegisteredAt   time.Time    `json:"registered_at"`
+	Conv           Conversation `json:"-"`
+	OwnerName      string       `json:"owner_name"`
+	NIK            string       `json:"nik"`
+	Phone          string       `json:"phone"` // E.164
+	BusinessName   string       `json:"business_name"`
+	Sector         string       `json:"sector"`    // sector code, e.g. "kuliner"
+	Kecamatan      string       `json:"kecamatan"` // name as in the region file
+	Desa           string       `json:"desa"`
+	Address        string       `json:"address"`
+	MainProducts   string       `json:"main_products"`
+	CapitalBracket string       `json:"capital_bracket"` // bracket code, e.g. "le1m"
+	SalesBracket   string       `json:"annual_sales_bracket"`
+	SizeClass      string       `json:"size_class"` // mikro, kecil, menengah
+	Workers        int          `json:"workers"`
+	NIB            string       `json:"nib,omitempty"`
+	Marketplaces   []string     `json:"marketplaces,omitempty"`
+	ConsentAt      time.Time    `json:"consent_at"`
+	ConsentVersion string       `json:"consent_version"`
+	ConsentReply   string       `json:"consent_reply"`
+	UpdatedAt      time.Time    `json:"updated_at"`
 	// DesaCode is the Kemendagri code of the desa/kelurahan picked from the
 	// list ("32.14.04.2009"), DesaUnlisted when the owner wrote a place the
-	// list does not have; both empty for registrations made before the list.
-	DesaCode       string    `json:"desa_code,omitempty"`
-	DesaUnlisted   bool      `json:"desa_unlisted,omitempty"`
-	Address        string    `json:"address"`
-	MainProducts   string    `json:"main_products"`
-	CapitalBracket string    `json:"capital_bracket"` // bracket code, e.g. "le1m"
-	SalesBracket   string    `json:"annual_sales_bracket"`
-	SizeClass      string    `json:"size_class"` // mikro, kecil, menengah
-	Workers        int       `json:"workers"`
-	NIB            string    `json:"nib,omitempty"`
-	Marketplaces   []string  `json:"marketplaces,omitempty"`
-	ConsentAt      time.Time `json:"consent_at"`
-	ConsentVersion string    `json:"consent_version"`
-	ConsentReply   string    `json:"consent_reply"`
-	UpdatedAt      time.Time `json:"updated_at"`
+	// list does not have (kept as typed in Desa); both empty for
+	// registrations made before the list.
+	DesaCode     string `json:"desa_code,omitempty"`
+	DesaUnlisted bool   `json:"desa_unlisted,omitempty"`
 }
 
 // DuplicateNIKError says a NIK already has as many registrations in the

@@ -25,11 +25,12 @@ type Training struct {
 	Link         string    `json:"link,omitempty"` // meeting link when Online
 	Capacity     int       `json:"capacity"`
 	Deadline     time.Time `json:"deadline"` // sign-up closes here (and at Start at the latest)
+	// KabKota limits sign-up to these kabupaten/kota (Kemendagri codes, "36.73") in a deployment of several.
+	KabKota []string `json:"kabupaten_kota,omitempty"`
 	// Eligibility; an empty list admits everyone.
-	KabKota     []string       `json:"kabupaten_kota,omitempty"` // Kemendagri codes ("36.73"), in a deployment of several
-	Kecamatan   []string       `json:"kecamatan,omitempty"`      // names as in the region file
-	Sectors     []string       `json:"sectors,omitempty"`        // sector codes ("kuliner")
-	SizeClasses []string       `json:"size_classes,omitempty"`   // mikro, kecil, menengah
+	Kecamatan   []string       `json:"kecamatan,omitempty"`    // names as in the region file
+	Sectors     []string       `json:"sectors,omitempty"`      // sector codes ("kuliner")
+	SizeClasses []string       `json:"size_classes,omitempty"` // mikro, kecil, menengah
 	Status      TrainingStatus `json:"-"`
 	CreatedAt   time.Time      `json:"created_at"`
 
