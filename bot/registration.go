@@ -206,6 +206,27 @@ func (s servedRegistrations) RegistrationsByNIK(ctx context.Context, region, nik
 	return all, nil
 }
 
+func (s servedRegistrations) CountAudience(ctx context.Context, region string, a Audience) (map[ChannelID]int, error) {
+	c, ok := s.RegistrationStore.(AudienceCounter)
+	if !ok {
+		return nil, ErrNoIndex
+	}
+	if region != s.region.Code {
+		return c.CountAudience(ctx, region, a)
+	}
+	total := map[ChannelID]int{}
+	for _, u := range s.region.Units {
+		n, err := c.CountAudience(ctx, u.Code, a)
+		if err != nil {
+			return nil, err
+		}
+		for ch, k := range n {
+			total[ch] += k
+		}
+	}
+	return total, nil
+}
+
 func (s servedRegistrations) EachRegistration(ctx context.Context, region string, fn func(*Registration) error) error {
 	if region != s.region.Code {
 		return s.RegistrationStore.EachRegistration(ctx, region, fn)

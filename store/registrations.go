@@ -19,6 +19,7 @@ var _ bot.RegistrationStore = (*Store)(nil)
 //   conv        hash conversation → id
 //   all         sorted set id → registration time (ms)
 //   reg:<id>    the record (JSON)
+//   ix:…        audience index sets of ids (audience_index.go)
 // Keeping them in one slot lets one script check the NIK, take a number
 // and write the record atomically, on a single node or on Cluster.
 
@@ -35,8 +36,9 @@ type regRecord struct {
 	Conv string `json:"conv"`
 }
 
-// createReg: KEYS seq, nik, conv, all; ARGV nik, conv, max, record, key
-// prefix of records, region digits, time ms. Returns {status, id}.
+// createReg: KEYS seq, nik, conv, all, then the audience index sets the
+// registration joins; ARGV nik, conv, max, record, key prefix of records,
+// region digits, time ms. Returns {status, id}.
 var createReg = redis.NewScript(`
 local mine = redis.call('HGET', KEYS[3], ARGV[2])
 if mine then return {'exists', mine} end
@@ -52,6 +54,7 @@ redis.call('SET', ARGV[5] .. id, ARGV[4])
 if ids then redis.call('HSET', KEYS[2], ARGV[1], ids .. ',' .. id) else redis.call('HSET', KEYS[2], ARGV[1], id) end
 redis.call('HSET', KEYS[3], ARGV[2], id)
 redis.call('ZADD', KEYS[4], ARGV[7], id)
+for i = 5, #KEYS do redis.call('SADD', KEYS[i], id) end
 return {'new', id}
 `)
 
@@ -69,7 +72,7 @@ func (s *Store) CreateRegistration(ctx context.Context, r *bot.Registration, max
 		return fmt.Errorf("encode registration: %w", err)
 	}
 	region := strings.ReplaceAll(r.Region, ".", "")
-	res, err := createReg.Run(ctx, s.rdb, s.regKeys(r.Region),
+	res, err := createReg.Run(ctx, s.rdb, append(s.regKeys(r.Region), s.ixKeys(r)...),
 		r.NIK, r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli()).StringSlice()
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
@@ -128,7 +131,9 @@ func decodeReg(id string, body []byte) (*bot.Registration, error) {
 	return rec.Registration, nil
 }
 
-// updateReg: KEYS nik, record; ARGV id, old nik, new nik, record, max.
+// updateReg: KEYS nik, record, then the audience index sets to leave and
+// those to join; ARGV id, old nik, new nik, record, max, number of sets
+// to leave.
 var updateReg = redis.NewScript(`
 if redis.call('EXISTS', KEYS[2]) == 0 then return 'missing' end
 if ARGV[2] ~= ARGV[3] then
@@ -145,6 +150,9 @@ if ARGV[2] ~= ARGV[3] then
   if ids then redis.call('HSET', KEYS[1], ARGV[3], ids .. ',' .. ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[3], ARGV[1]) end
 end
 redis.call('SET', KEYS[2], ARGV[4])
+local leave = tonumber(ARGV[6])
+for i = 3, 2 + leave do redis.call('SREM', KEYS[i], ARGV[1]) end
+for i = 3 + leave, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return 'ok'
 `)
 
@@ -161,8 +169,11 @@ func (s *Store) UpdateRegistration(ctx context.Context, r *bot.Registration) err
 		return fmt.Errorf("encode registration: %w", err)
 	}
 	tag := regionTag(old.Region)
-	res, err := updateReg.Run(ctx, s.rdb, []string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)},
-		r.ID, old.NIK, r.NIK, body, 1).Text()
+	moved := *r
+	moved.Region = old.Region // the record stays in its kabupaten/kota's slot
+	leave, join := s.ixKeys(old), s.ixKeys(&moved)
+	keys := append(append([]string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)}, leave...), join...)
+	res, err := updateReg.Run(ctx, s.rdb, keys, r.ID, old.NIK, r.NIK, body, 1, len(leave)).Text()
 	if err != nil {
 		return fmt.Errorf("update registration %s: %w", r.ID, err)
 	}
