@@ -67,17 +67,22 @@ type Audience struct {
 	Sizes     []string    `json:"sizes,omitempty"`     // mikro, kecil, menengah
 	Trainings []string    `json:"trainings,omitempty"` // training ids: confirmed or attended participants
 	Channels  []ChannelID `json:"channels,omitempty"`
+	// KabKota: Kemendagri codes ("36.73"), in a deployment of several kabupaten/kota.
+	KabKota []string `json:"kabupaten_kota,omitempty"`
 }
 
 // IsZero reports whether a selects everyone.
 func (a Audience) IsZero() bool {
-	return len(a.Kecamatan)+len(a.Sectors)+len(a.Sizes)+len(a.Trainings)+len(a.Channels) == 0
+	return len(a.KabKota)+len(a.Kecamatan)+len(a.Sectors)+len(a.Sizes)+len(a.Trainings)+len(a.Channels) == 0
 }
 
 // Match reports whether r belongs to the audience by kecamatan, sector,
 // size class and channel. Training participation is checked separately
 // (Participates), because it needs the training store.
 func (a Audience) Match(r *Registration) bool {
+	if len(a.KabKota) > 0 && !slices.Contains(a.KabKota, r.Region) {
+		return false
+	}
 	if len(a.Kecamatan) > 0 && !slices.ContainsFunc(a.Kecamatan, func(k string) bool { return sameName(k, r.Kecamatan) }) {
 		return false
 	}
@@ -148,8 +153,26 @@ func (s AudienceSource) Each(ctx context.Context, a Audience, fn func(Conversati
 	})
 }
 
+// AudienceCounter is an optional capability of a RegistrationStore: the
+// size of an audience per channel from indexes, without reading every
+// registration (a province's 800,000 take seconds to read). It returns
+// ErrNoIndex when it cannot answer (no index yet, an audience by
+// training); the caller then reads them all.
+type AudienceCounter interface {
+	CountAudience(ctx context.Context, region string, a Audience) (map[ChannelID]int, error)
+}
+
+// ErrNoIndex says an AudienceCounter cannot count this audience.
+var ErrNoIndex = errors.New("no audience index")
+
 // Count returns the audience size per channel.
 func (s AudienceSource) Count(ctx context.Context, a Audience) (map[ChannelID]int, error) {
+	if c, ok := s.Registrations.(AudienceCounter); ok {
+		n, err := c.CountAudience(ctx, s.Region, a)
+		if !errors.Is(err, ErrNoIndex) {
+			return n, err
+		}
+	}
 	n := map[ChannelID]int{}
 	err := s.Each(ctx, a, func(c Conversation) error { n[c.Channel]++; return nil })
 	return n, err

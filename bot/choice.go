@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -905,4 +906,50 @@ func trailingOK(ws []string) bool {
 		}
 	}
 	return true
+}
+
+// RankOptions returns up to n options whose label or aliases come closest
+// to text, best first: the ways MatchOption matches (ties included), then
+// names within a third of their length in edits ("bojongsri" → Bojongsari,
+// "cipre" → Cipare). It suggests what the person may have meant when
+// MatchOption found no single answer.
+func RankOptions(text string, opts []Option, n int) []Option {
+	in := newMatchInput(Normalize(text))
+	typed := strings.Join(in.core, "")
+	if typed == "" || n <= 0 {
+		return nil
+	}
+	type ranked struct{ i, score, dist int }
+	var rs []ranked
+	for i := range opts {
+		o := &opts[i]
+		r := ranked{i: i, score: in.score(o, i == len(opts)-1), dist: -1}
+		for _, name := range append([]string{o.Label.Raw}, o.Alias...) {
+			nw := strings.Join(words(Normalize(name)), "")
+			if nw == "" {
+				continue
+			}
+			d := Levenshtein(typed, nw)
+			if d*3 <= max(utf8.RuneCountInString(nw), 3) && (r.dist < 0 || d < r.dist) {
+				r.dist = d
+			}
+		}
+		if r.score > 0 || r.dist >= 0 {
+			if r.dist < 0 {
+				r.dist = 1 << 20
+			}
+			rs = append(rs, r)
+		}
+	}
+	sort.SliceStable(rs, func(a, b int) bool {
+		if rs[a].score != rs[b].score {
+			return rs[a].score > rs[b].score
+		}
+		return rs[a].dist < rs[b].dist
+	})
+	out := make([]Option, 0, min(n, len(rs)))
+	for _, r := range rs[:min(n, len(rs))] {
+		out = append(out, opts[r.i])
+	}
+	return out
 }

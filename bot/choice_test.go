@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -650,6 +651,53 @@ func FuzzParseCount(f *testing.F) {
 		}
 		if again, ok := ParseCount(Normalize(s)); !ok || again != n {
 			t.Fatalf("ParseCount(%q) = %d but ParseCount(Normalize) = %d, %v", s, n, again, ok)
+		}
+	})
+}
+
+func TestRankOptions(t *testing.T) {
+	opts := []Option{{Label: Raw("Bojongsari")}, {Label: Raw("Cipare")}, {Label: Raw("Sukasari")}, {Label: Raw("Bojong")}, {Label: Raw("Kasemen")}}
+	for _, c := range []struct {
+		text string
+		want []string
+	}{
+		{"bojongsri", []string{"Bojongsari"}},
+		{"cipre", []string{"Cipare"}},
+		{"desa bojong", []string{"Bojong"}}, {"kasmen", []string{"Kasemen"}},
+		{"zzzzzz", nil},
+		{"", nil},
+	} {
+		var got []string
+		for _, o := range RankOptions(c.text, opts, 3) {
+			got = append(got, o.Label.Raw)
+		}
+		if strings.Join(got, ",") != strings.Join(c.want, ",") {
+			t.Errorf("RankOptions(%q) = %v, want %v", c.text, got, c.want)
+		}
+	}
+}
+
+func FuzzRankOptions(f *testing.F) {
+	for _, s := range []string{"bojongsri", "desa anjun", "sala", "1", "", "ga tau", "kel. cipare", "🙏"} {
+		f.Add(s)
+	}
+	sets := [][]Option{sectors, bekasi, places, markets}
+	f.Fuzz(func(t *testing.T, s string) {
+		for _, opts := range sets {
+			got := RankOptions(s, opts, 3)
+			if len(got) > 3 {
+				t.Fatalf("RankOptions(%q) gave %d options, want at most 3", s, len(got))
+			}
+			seen := map[string]bool{}
+			for _, o := range got {
+				if seen[o.Value] || !slices.ContainsFunc(opts, func(x Option) bool { return cmp.Equal(x, o) }) {
+					t.Fatalf("RankOptions(%q) = %+v: a repeat or not one of the options", s, got)
+				}
+				seen[o.Value] = true
+			}
+			if o, ok := MatchOption(s, opts); ok && len(got) > 0 && Normalize(s) != "" && !seen[o.Value] {
+				t.Fatalf("RankOptions(%q) = %v leaves out %q, which MatchOption picks", s, got, o.Value)
+			}
 		}
 	})
 }

@@ -157,6 +157,15 @@ func (t *Turn) Set(key, value string) {
 // Del forgets an answer.
 func (t *Turn) Del(key string) { delete(t.State.Answers, key) }
 
+// EndEdit forgets the summary an edit would return to and returns its id
+// ("" when not editing), so a step can ask further questions first (a new
+// kecamatan asks its desa) and return there itself.
+func (t *Turn) EndEdit() string {
+	ret := t.Get(returnKey)
+	t.Del(returnKey)
+	return ret
+}
+
 // ReturnTo makes the next completed step continue at step id instead of its
 // own Next: a summary's "ubah 3" edits one answer and comes back.
 func (t *Turn) ReturnTo(id string) { t.Set(returnKey, id) }

@@ -34,6 +34,9 @@ type Outlet struct {
 	Requirements []string `toml:"requirements" json:"requirements,omitempty"`
 	HowToApply   []string `toml:"how_to_apply" json:"how_to_apply,omitempty"`
 	Note         string   `toml:"note" json:"note,omitempty"`
+	// KabKota is the Kemendagri code of its kabupaten/kota in a deployment
+	// of several (set from the [[kabupaten_kota]] table it is listed in).
+	KabKota string `toml:"kabupaten_kota" json:"kabupaten_kota,omitempty"`
 }
 
 // OutletDistance is an outlet found near a point.

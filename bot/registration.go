@@ -2,6 +2,7 @@ package bot
 
 import (
 	"context"
+	"errors"
 	"time"
 )
 
@@ -30,6 +31,12 @@ type Registration struct {
 	ConsentVersion string       `json:"consent_version"`
 	ConsentReply   string       `json:"consent_reply"`
 	UpdatedAt      time.Time    `json:"updated_at"`
+	// DesaCode is the Kemendagri code of the desa/kelurahan picked from the
+	// list ("32.14.04.2009"), DesaUnlisted when the owner wrote a place the
+	// list does not have (kept as typed in Desa); both empty for
+	// registrations made before the list.
+	DesaCode     string `json:"desa_code,omitempty"`
+	DesaUnlisted bool   `json:"desa_unlisted,omitempty"`
 }
 
 // DuplicateNIKError says a NIK already has as many registrations in the
@@ -61,14 +68,21 @@ type RegistrationStore interface {
 	EachRegistration(ctx context.Context, region string, fn func(*Registration) error) error
 }
 
-// Region is the kabupaten/kota a deployment serves, loaded from its data file.
+// Region is what a deployment serves: one kabupaten/kota, or several
+// (a province, or a list), each then one of Units. Its kecamatan and desa
+// come from the Kemendagri code list; the rest from its data file.
 type Region struct {
-	Code      string      `toml:"code"` // Kemendagri code, "32.14"
+	Code      string      `toml:"code"` // Kemendagri code, "32.14"; a province's "36"
 	Name      string      `toml:"name"` // "Kabupaten Purwakarta"
 	Office    string      `toml:"office"`
 	Contact   string      `toml:"contact"` // how owners reach the Dinas (phone, WhatsApp, address); empty until confirmed
 	Kecamatan []Kecamatan `toml:"kecamatan"`
 	Outlets   []Outlet    `toml:"outlet"` // galeri outlets (bot/outlet.go)
+	// Units are the kabupaten/kota of a deployment that serves several, in
+	// code order; empty when it serves one (then the Region is that one).
+	// In a data file, [[kabupaten_kota]] tables give one its own office,
+	// contact or outlets.
+	Units []Region `toml:"kabupaten_kota"`
 }
 
 // Kecamatan is one district of a region.
@@ -76,6 +90,47 @@ type Kecamatan struct {
 	Code    string   `toml:"code"` // "32.14.04"
 	Name    string   `toml:"name"`
 	Aliases []string `toml:"aliases"` // other spellings: "Babakan Cikao"
+	Desa    []Desa   `toml:"-"`       // from the code list, in code order
+}
+
+// Desa is a desa (code .2xxx) or kelurahan (.1xxx) of a kecamatan.
+type Desa struct {
+	Code string // "32.14.04.2009"
+	Name string // "Anjun"
+}
+
+// Multi reports whether the deployment serves several kabupaten/kota.
+func (r Region) Multi() bool { return len(r.Units) > 0 }
+
+// Served returns the kabupaten/kota the deployment serves: its Units, or
+// the region itself.
+func (r Region) Served() []Region {
+	if r.Multi() {
+		return r.Units
+	}
+	return []Region{r}
+}
+
+// Unit returns the served kabupaten/kota with code; ok is false when the
+// deployment does not serve it.
+func (r Region) Unit(code string) (Region, bool) {
+	for _, u := range r.Served() {
+		if u.Code == code {
+			return u, true
+		}
+	}
+	return Region{}, false
+}
+
+// FindKecamatan returns the kecamatan named name (as stored in answers and
+// registrations).
+func (r Region) FindKecamatan(name string) (Kecamatan, bool) {
+	for _, k := range r.Kecamatan {
+		if k.Name == name {
+			return k, true
+		}
+	}
+	return Kecamatan{}, false
 }
 
 // CodeDigits returns the code without dots ("3214"), as used in
@@ -88,4 +143,98 @@ func (r Region) CodeDigits() string {
 		}
 	}
 	return string(b)
+}
+
+// ServedRegistrations returns s for a deployment that serves region: asked
+// about region's own code, a deployment of several kabupaten/kota looks in
+// each of them (registrations, numbers and NIK checks stay per
+// kabupaten/kota). One kabupaten/kota gets s itself.
+func ServedRegistrations(region Region, s RegistrationStore) RegistrationStore {
+	if !region.Multi() || s == nil {
+		return s
+	}
+	if sr, ok := s.(servedRegistrations); ok {
+		s = sr.RegistrationStore
+	}
+	return servedRegistrations{s, region}
+}
+
+// RegistrationFinder is an optional capability of a RegistrationStore:
+// the registration of conversation c in any of several regions in one
+// round trip (a deployment of several kabupaten/kota asks on every turn).
+type RegistrationFinder interface {
+	RegistrationForAny(ctx context.Context, regions []string, c Conversation) (*Registration, error)
+}
+
+type servedRegistrations struct {
+	RegistrationStore
+	region Region
+}
+
+func (s servedRegistrations) RegistrationFor(ctx context.Context, region string, c Conversation) (*Registration, error) {
+	if region != s.region.Code {
+		return s.RegistrationStore.RegistrationFor(ctx, region, c)
+	}
+	if f, ok := s.RegistrationStore.(RegistrationFinder); ok {
+		codes := make([]string, len(s.region.Units))
+		for i, u := range s.region.Units {
+			codes[i] = u.Code
+		}
+		return f.RegistrationForAny(ctx, codes, c)
+	}
+	for _, u := range s.region.Units {
+		r, err := s.RegistrationStore.RegistrationFor(ctx, u.Code, c)
+		if !errors.Is(err, ErrNotFound) {
+			return r, err
+		}
+	}
+	return nil, ErrNotFound
+}
+
+func (s servedRegistrations) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
+	if region != s.region.Code {
+		return s.RegistrationStore.RegistrationsByNIK(ctx, region, nik)
+	}
+	var all []string
+	for _, u := range s.region.Units {
+		ids, err := s.RegistrationStore.RegistrationsByNIK(ctx, u.Code, nik)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, ids...)
+	}
+	return all, nil
+}
+
+func (s servedRegistrations) CountAudience(ctx context.Context, region string, a Audience) (map[ChannelID]int, error) {
+	c, ok := s.RegistrationStore.(AudienceCounter)
+	if !ok {
+		return nil, ErrNoIndex
+	}
+	if region != s.region.Code {
+		return c.CountAudience(ctx, region, a)
+	}
+	total := map[ChannelID]int{}
+	for _, u := range s.region.Units {
+		n, err := c.CountAudience(ctx, u.Code, a)
+		if err != nil {
+			return nil, err
+		}
+		for ch, k := range n {
+			total[ch] += k
+		}
+	}
+	return total, nil
+}
+
+func (s servedRegistrations) EachRegistration(ctx context.Context, region string, fn func(*Registration) error) error {
+	if region != s.region.Code {
+		return s.RegistrationStore.EachRegistration(ctx, region, fn)
+	}
+	for _, u := range s.region.Units {
+		if err := s.RegistrationStore.EachRegistration(ctx, u.Code, fn); err != nil {
+			return err
+		}
+	}
+	return nil
 }

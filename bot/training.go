@@ -25,6 +25,8 @@ type Training struct {
 	Link         string    `json:"link,omitempty"` // meeting link when Online
 	Capacity     int       `json:"capacity"`
 	Deadline     time.Time `json:"deadline"` // sign-up closes here (and at Start at the latest)
+	// KabKota limits sign-up to these kabupaten/kota (Kemendagri codes, "36.73") in a deployment of several.
+	KabKota []string `json:"kabupaten_kota,omitempty"`
 	// Eligibility; an empty list admits everyone.
 	Kecamatan   []string       `json:"kecamatan,omitempty"`    // names as in the region file
 	Sectors     []string       `json:"sectors,omitempty"`      // sector codes ("kuliner")
@@ -81,15 +83,20 @@ func (t *Training) Closed(now time.Time) string {
 
 // Why an owner may not join, from Ineligible.
 const (
+	IneligibleKabKota   = "kabkota"
 	IneligibleKecamatan = "kecamatan"
 	IneligibleSector    = "sector"
 	IneligibleSize      = "size"
 )
 
-// Ineligible returns why the business r may not join t ("kecamatan",
-// "sector", "size"), or "" when it may. Kecamatan names compare without
-// regard to case or spaces ("Babakan Cikao" is "Babakancikao").
+// Ineligible returns why the business r may not join t ("kabkota",
+// "kecamatan", "sector", "size"), or "" when it may. Kecamatan names
+// compare without regard to case or spaces ("Babakan Cikao" is
+// "Babakancikao").
 func (t *Training) Ineligible(r *Registration) string {
+	if len(t.KabKota) > 0 && !slices.Contains(t.KabKota, r.Region) {
+		return IneligibleKabKota
+	}
 	if len(t.Kecamatan) > 0 && !slices.ContainsFunc(t.Kecamatan, func(k string) bool { return sameName(k, r.Kecamatan) }) {
 		return IneligibleKecamatan
 	}

@@ -131,3 +131,21 @@ func TestTrainingValidate(t *testing.T) {
 		}
 	}
 }
+
+func TestIneligibleAndMatchByKabKota(t *testing.T) {
+	serang := &Registration{Region: "36.73", Kecamatan: "Taktakan", Sector: "kuliner", SizeClass: "mikro"}
+	tr := &Training{KabKota: []string{"36.04"}, Kecamatan: []string{"Taktakan"}}
+	if got := tr.Ineligible(serang); got != IneligibleKabKota {
+		t.Errorf("training for 36.04, owner in 36.73: %q, want %q", got, IneligibleKabKota)
+	}
+	tr.KabKota = []string{"36.04", "36.73"}
+	if got := tr.Ineligible(serang); got != "" {
+		t.Errorf("training for 36.04 and 36.73, owner in 36.73: %q, want eligible", got)
+	}
+	if (Audience{KabKota: []string{"36.04"}}).Match(serang) || !(Audience{KabKota: []string{"36.73"}}).Match(serang) {
+		t.Error("Audience.Match ignores the kabupaten/kota")
+	}
+	if (Audience{KabKota: []string{"36.73"}}).IsZero() {
+		t.Error("an audience of one kabupaten/kota is not everyone")
+	}
+}

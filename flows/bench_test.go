@@ -15,7 +15,7 @@ import (
 // person can go round it forever: every turn does real work (validation,
 // state write, reply).
 var loop = []string{"daftar", "1", "Siti Aminah", "3214015503900001", "081234567890", "Warung Siti", "1", "1",
-	"Anjun", "Jl. Raya Anjun 5", "keripik", "1", "1", "3", "lewati", "1", "batal"}
+	"Ciseureuh", "Jl. Raya Anjun 5", "keripik", "1", "1", "3", "lewati", "1", "batal"}
 
 // waiter is a Sender that wakes the person waiting for a reply.
 type waiter struct {

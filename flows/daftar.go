@@ -110,11 +110,11 @@ func newDaftar(d Deps) *bot.Flow {
 		ID:     "ringkasan",
 		Prompt: "daftar.summary",
 		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return summaryData(answersToRegistration(d, t))
+			return d.summary(answersToRegistration(d, t))
 		},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			if n, ok := editNumber(in.Norm); ok {
-				return editField(t, n, "ringkasan")
+				return editField(t, d.editStep(n), "ringkasan")
 			}
 			if yes, ok := bot.YesNo(in.Text); !ok || !yes {
 				return bot.Retry(bot.T("daftar.summary.unclear"))
@@ -146,7 +146,7 @@ var fieldOrder = []string{"nama", "nik", "hp", "usaha", "sektor", "kecamatan", "
 // registrationFields are the questions of registration, shared by the
 // registration flow and the profile editor.
 func registrationFields(d Deps) []*bot.Step {
-	return []*bot.Step{
+	return withLocation(d, []*bot.Step{
 		{ID: "nama", Prompt: "daftar.nama", Numbered: true, Parse: parsePersonName},
 		{ID: "nik", Prompt: "daftar.nik", Help: "daftar.nik.help", Numbered: true,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
@@ -182,12 +182,6 @@ func registrationFields(d Deps) []*bot.Step {
 			Parse: parsePhoneAnswer},
 		{ID: "usaha", Prompt: "daftar.usaha", Numbered: true, Parse: textBetween(2, 100, "daftar.usaha.invalid")},
 		{ID: "sektor", Prompt: "daftar.sektor", Numbered: true, Options: sectorOptions},
-		{ID: "kecamatan", Prompt: "daftar.kecamatan", Numbered: true,
-			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-				return map[string]any{"Region": d.Region.Name}
-			},
-			Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return kecamatanOptions(d.Region) }},
-		{ID: "desa", Prompt: "daftar.desa", Numbered: true, Parse: textBetween(2, 60, "daftar.desa.invalid")},
 		{ID: "alamat", Prompt: "daftar.alamat", Numbered: true, Parse: textBetween(5, 200, "daftar.alamat.invalid")},
 		{ID: "produk", Prompt: "daftar.produk", Numbered: true, Parse: textBetween(2, 200, "daftar.produk.invalid")},
 		{ID: "modal", Prompt: "daftar.modal", Help: "daftar.modal.help", Numbered: true,
@@ -236,7 +230,14 @@ func registrationFields(d Deps) []*bot.Step {
 				}
 				return strings.Join(vals, ","), bot.Text{}
 			}},
-	}
+	})
+}
+
+// withLocation puts the questions of where the business is (daftar_wilayah.go)
+// after the sector.
+func withLocation(d Deps, steps []*bot.Step) []*bot.Step {
+	i := slices.IndexFunc(steps, func(s *bot.Step) bool { return s.ID == "sektor" }) + 1
+	return slices.Concat(steps[:i], locationFields(d), steps[i:])
 }
 
 var noneWords = map[string]bool{"0": true, "belum": true, "belum ada": true, "tidak ada": true, "gak ada": true, "ga ada": true,
@@ -379,10 +380,18 @@ func bracketOptions(brackets []struct{ code, class string }) func(context.Contex
 	}
 }
 
+// kecamatanOptions are the kecamatan of a region; a deployment of several
+// kabupaten/kota lists them all, each labelled with its kabupaten/kota.
 func kecamatanOptions(r bot.Region) []bot.Option {
-	opts := make([]bot.Option, len(r.Kecamatan))
-	for i, k := range r.Kecamatan {
-		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: k.Name, Label: bot.Raw(k.Name), Alias: k.Aliases}
+	var opts []bot.Option
+	for _, u := range r.Served() {
+		for _, k := range u.Kecamatan {
+			o := bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: k.Name, Label: bot.Raw(k.Name), Alias: k.Aliases}
+			if r.Multi() {
+				o.Label, o.Alias = bot.Raw(k.Name+" ("+u.Name+")"), append([]string{k.Name}, k.Aliases...)
+			}
+			opts = append(opts, o)
+		}
 	}
 	return opts
 }
@@ -403,24 +412,21 @@ func editNumber(norm string) (int, bool) {
 	return 0, false
 }
 
-// editField jumps to field n of the summary and comes back to ret.
-func editField(t *bot.Turn, n int, ret string) bot.Result {
+// editField jumps to the question id of the summary and comes back to ret.
+func editField(t *bot.Turn, id string, ret string) bot.Result {
 	t.ReturnTo(ret)
-	return bot.Goto(fieldOrder[n-1])
+	return bot.Goto(id)
 }
 
 // answersToRegistration builds a registration from the flow's answers.
 func answersToRegistration(d Deps, t *bot.Turn) *bot.Registration {
 	r := &bot.Registration{
-		Region:         d.Region.Code,
 		Conv:           t.Conv,
 		OwnerName:      t.Get("nama"),
 		NIK:            t.Get("nik"),
 		Phone:          t.Get("hp"),
 		BusinessName:   t.Get("usaha"),
 		Sector:         t.Get("sektor"),
-		Kecamatan:      t.Get("kecamatan"),
-		Desa:           t.Get("desa"),
 		Address:        t.Get("alamat"),
 		MainProducts:   t.Get("produk"),
 		CapitalBracket: t.Get("modal"),
@@ -429,6 +435,7 @@ func answersToRegistration(d Deps, t *bot.Turn) *bot.Registration {
 		ConsentVersion: t.Get("consent_version"),
 		ConsentReply:   t.Get("consent_reply"),
 	}
+	d.setLocation(t, r)
 	r.SizeClass = sizeClass(r.CapitalBracket, r.SalesBracket)
 	r.Workers, _ = strconv.Atoi(t.Get("pekerja"))
 	if m := t.Get("marketplace"); m != "" && m != "none" {
@@ -457,6 +464,7 @@ func registrationToAnswers(r *bot.Registration, t *bot.Turn) {
 	if len(r.Marketplaces) > 0 {
 		t.Set("marketplace", strings.Join(r.Marketplaces, ","))
 	}
+	locationAnswers(r, t)
 }
 
 // summaryData is the template data of a registration's summary, with the

@@ -68,6 +68,7 @@ func Registry(d Deps) *bot.Registry {
 	if d.MaxPerNIK < 1 {
 		d.MaxPerNIK = 1
 	}
+	d.Registrations = bot.ServedRegistrations(d.Region, d.Registrations)
 	ids := make([]string, 0, len(builders))
 	for id := range builders {
 		ids = append(ids, id)

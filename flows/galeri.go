@@ -78,6 +78,9 @@ func newGaleri(d Deps) *bot.Flow {
 		ID:     "kecamatan",
 		Prompt: "galeri.kecamatan",
 		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+			if d.Region.Multi() {
+				return outletKecamatanOptions(d.Region, d.outlets(ctx, t))
+			}
 			return kecamatanOptions(d.Region)
 		},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
@@ -86,7 +89,7 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			var found []bot.Outlet
 			for _, o := range d.outlets(ctx, t) {
-				if strings.EqualFold(o.Kecamatan, in.Choice.Value) {
+				if strings.EqualFold(o.Kecamatan, in.Choice.Value) || strings.EqualFold(o.KabKota+"|"+o.Kecamatan, in.Choice.Value) {
 					found = append(found, o)
 				}
 			}
@@ -282,6 +285,27 @@ func (d Deps) outlets(ctx context.Context, t *bot.Turn) []bot.Outlet {
 		return nil
 	}
 	return os
+}
+
+// outletKecamatanOptions are, in a deployment of several kabupaten/kota,
+// the kecamatan that have an outlet, labelled with their kabupaten/kota
+// (all of a province's kecamatan would be too long a list for a phone).
+func outletKecamatanOptions(r bot.Region, outlets []bot.Outlet) []bot.Option {
+	var opts []bot.Option
+	seen := map[string]bool{}
+	for _, o := range outlets {
+		v := o.KabKota + "|" + o.Kecamatan
+		if seen[v] {
+			continue
+		}
+		seen[v] = true
+		label := o.Kecamatan
+		if u, ok := r.Unit(o.KabKota); ok {
+			label += " (" + u.Name + ")"
+		}
+		opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: v, Label: bot.Raw(label), Alias: []string{o.Kecamatan}})
+	}
+	return opts
 }
 
 // unknown is what the bot says for a fact the Dinas has not confirmed.

@@ -71,6 +71,17 @@ func newWorld(t testing.TB) *world {
 
 func (w *world) clock() time.Time { return w.now }
 
+// useRegion rebuilds the bot for a deployment serving spec ("banten").
+func (w *world) useRegion(spec string) {
+	w.t.Helper()
+	region, err := flows.LoadRegion(spec)
+	if err != nil {
+		w.t.Fatal(err)
+	}
+	w.deps.Region = region
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+}
+
 // say sends one message and returns the rendered replies.
 func (w *world) say(conv bot.Conversation, msg bot.Message) []bot.Reply {
 	w.t.Helper()
@@ -165,6 +176,8 @@ func replay(t *testing.T, w *world, script string) string {
 				conv.Channel = bot.ChannelID(f[1])
 			case "phone":
 				phone = f[1]
+			case "region": // the deployment serves REGION=f[1] from here on
+				w.useRegion(f[1])
 			case "wait":
 				d, err := time.ParseDuration(f[1])
 				if err != nil {

@@ -372,6 +372,16 @@ func detailData(tr *bot.Training, t *bot.Turn) map[string]any {
 // eligibility describes who may join.
 func eligibility(tr *bot.Training) bot.Text {
 	var parts []bot.Text
+	if len(tr.KabKota) > 0 {
+		names := make([]string, len(tr.KabKota))
+		for i, c := range tr.KabKota {
+			names[i] = c
+			if n, ok := indexName(c); ok {
+				names[i] = n
+			}
+		}
+		parts = append(parts, bot.T("pelatihan.eligible.kabkota", "List", strings.Join(names, ", ")))
+	}
 	if len(tr.Kecamatan) > 0 {
 		parts = append(parts, bot.T("pelatihan.eligible.kecamatan", "List", strings.Join(tr.Kecamatan, ", ")))
 	}
@@ -411,7 +421,9 @@ func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result
 		return bot.Result{Say: []bot.Out{bot.Say(bot.T("pelatihan.need_registration", "Title", tr.Title))}, Call: "daftar", Next: "lanjut"}
 	}
 	if why := tr.Ineligible(reg); why != "" {
+		unit, _ := d.Region.Unit(reg.Region)
 		mine := map[string]bot.Text{
+			bot.IneligibleKabKota:   bot.Raw(unit.Name),
 			bot.IneligibleKecamatan: bot.Raw(reg.Kecamatan),
 			bot.IneligibleSector:    bot.T("sector." + reg.Sector),
 			bot.IneligibleSize:      bot.T("class." + reg.SizeClass),

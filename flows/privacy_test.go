@@ -71,7 +71,7 @@ func TestLogsHideNIKAndPhone(t *testing.T) {
 	defer d.Close()
 	conv := bot.Conversation{Channel: bot.WhatsApp, User: "6281298765432"}
 	ctx := context.Background()
-	for i, text := range []string{"daftar", "1", "Siti Aminah", "3214 0155 0390 0001", "Warung", "1", "1", "Anjun",
+	for i, text := range []string{"daftar", "1", "Siti Aminah", "3214 0155 0390 0001", "Warung", "1", "1", "Ciseureuh",
 		"Jl. Raya 5", "keripik", "1", "1", "2", "lewati", "belum", "ya"} {
 		msg := bot.Message{ID: "w" + string(rune('a'+i)), Conv: conv, Kind: bot.KindText, Text: text, Phone: "+6281298765432"}
 		if err := d.Submit(ctx, msg); err != nil {

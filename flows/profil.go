@@ -20,7 +20,7 @@ func newProfil(d Deps) *bot.Flow {
 			if r == nil {
 				return nil
 			}
-			return summaryData(r)
+			return d.summary(r)
 		},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			if n, ok := editNumber(in.Norm); ok {
@@ -70,11 +70,16 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 	edit.Skip = nil
 	edit.Numbered = false
 	edit.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		old := t.Get(s.ID)
 		value, problem := stepValue(ctx, t, s, in)
 		if !problem.IsZero() {
 			return bot.Retry(problem)
 		}
-		if t.Get(s.ID) == value {
+		if next := d.followUp(t, s.ID, old, value); next != "" {
+			t.Set(s.ID, value) // saved with the answer to next (a new kecamatan's desa)
+			return bot.Goto(next)
+		}
+		if old == value && s.ID != "desa_lain" {
 			return bot.Goto("lihat", bot.Say(bot.T("profil.unchanged")))
 		}
 		t.Set(s.ID, value)

@@ -41,9 +41,9 @@ func writeNotified(w *world, out *strings.Builder) {
 //
 //	# training add title="…" topic=ecommerce capacity=2 start=2026-12-01T09:00 [end=…]
 //	    [deadline=…] [place="…" | online=https://…] [organiser="…"] [description="…"]
-//	    [requirements="…"] [kecamatan=Plered,Campaka] [sectors=kuliner] [sizes=mikro]
+//	    [requirements="…"] [kabkota=36.73,36.04] [kecamatan=Plered,Campaka] [sectors=kuliner] [sizes=mikro]
 //	# training close ID
-//	# training register USER [kecamatan=Plered] [sector=kuliner] [size=mikro]
+//	# training register USER [kabkota=36.73] [kecamatan=Plered] [sector=kuliner] [size=mikro]
 //	# training fill ID N          N other owners sign up (taking seats, then the waitlist)
 //	# training remind             the reminder runner does one round now
 //	# training notices            print the notifications sent since the last time
@@ -70,6 +70,7 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 			tr.Online, tr.Link = true, args["online"]
 		}
 		tr.Kecamatan, tr.Sectors, tr.SizeClasses = seedList(args["kecamatan"]), seedList(args["sectors"]), seedList(args["sizes"])
+		tr.KabKota = seedList(args["kabkota"])
 		if err := w.store.CreateTraining(ctx, tr); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
@@ -84,7 +85,7 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 		}
 	case "register":
 		user := args["_1"]
-		r := &bot.Registration{Region: w.deps.Region.Code, Conv: bot.Conversation{Channel: bot.Console, User: user},
+		r := &bot.Registration{Region: seedOr(args["kabkota"], w.deps.Region.Code), Conv: bot.Conversation{Channel: bot.Console, User: user},
 			OwnerName: "Pemilik " + user, NIK: fmt.Sprintf("321401550390%04d", len(user)+int(user[0])), Phone: "+6281234567890",
 			BusinessName: "Usaha " + user, Sector: seedOr(args["sector"], "kuliner"), Kecamatan: seedOr(args["kecamatan"], "Plered"),
 			SizeClass: seedOr(args["size"], "mikro"), RegisteredAt: w.now}

@@ -22,7 +22,7 @@ const (
 )
 
 // The audience filters, in the order they are asked.
-var siaranFilters = []string{"kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
+var siaranFilters = []string{"kabkota", "kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
 
 // admin reports whether c may compose and control broadcasts.
 func (d Deps) admin(c bot.Conversation) bool { return d.Admins != nil && d.Admins(c) }
@@ -146,6 +146,7 @@ func newSiaran(d Deps) *bot.Flow {
 					t.Set("filters", strings.Join(picked, ","))
 					return bot.Goto(nextFilter(t, ""))
 				}},
+			filterStep("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) []bot.Option { return unitOptions(d.Region) }),
 			filterStep("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) []bot.Option { return kecamatanOptions(d.Region) }),
 			filterStep("sektor", "siaran.sector", sectorOptions),
 			filterStep("kelas", "siaran.size", sizeOptions),
@@ -275,16 +276,22 @@ func setPhoto(t *bot.Turn, m *bot.Message) {
 }
 
 func audienceOptions(d Deps) []bot.Option {
-	opts := []bot.Option{
-		{Key: "1", Value: "semua", Label: bot.T("siaran.audience.all"), Alias: []string{"semua", "all", "semua terdaftar"}},
-		{Key: "2", Value: "kecamatan", Label: bot.T("siaran.audience.kecamatan"), Alias: []string{"kecamatan", "wilayah"}},
-		{Key: "3", Value: "sektor", Label: bot.T("siaran.audience.sector"), Alias: []string{"sektor", "bidang", "sector"}},
-		{Key: "4", Value: "kelas", Label: bot.T("siaran.audience.size"), Alias: []string{"kelas", "skala", "size"}},
+	opts := []bot.Option{{Value: "semua", Label: bot.T("siaran.audience.all"), Alias: []string{"semua", "all", "semua terdaftar"}}}
+	if d.Region.Multi() {
+		opts = append(opts, bot.Option{Value: "kabkota", Label: bot.T("siaran.audience.kabkota"), Alias: []string{"kabupaten/kota", "kabupaten", "kota", "kab"}})
 	}
+	opts = append(opts,
+		bot.Option{Value: "kecamatan", Label: bot.T("siaran.audience.kecamatan"), Alias: []string{"kecamatan", "wilayah"}},
+		bot.Option{Value: "sektor", Label: bot.T("siaran.audience.sector"), Alias: []string{"sektor", "bidang", "sector"}},
+		bot.Option{Value: "kelas", Label: bot.T("siaran.audience.size"), Alias: []string{"kelas", "skala", "size"}})
 	if d.Trainings != nil {
-		opts = append(opts, bot.Option{Key: "5", Value: "pelatihan", Label: bot.T("siaran.audience.training"), Alias: []string{"pelatihan", "peserta", "training"}})
+		opts = append(opts, bot.Option{Value: "pelatihan", Label: bot.T("siaran.audience.training"), Alias: []string{"pelatihan", "peserta", "training"}})
 	}
-	return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: "kanal", Label: bot.T("siaran.audience.channel"), Alias: []string{"kanal", "channel", "aplikasi"}})
+	opts = append(opts, bot.Option{Value: "kanal", Label: bot.T("siaran.audience.channel"), Alias: []string{"kanal", "channel", "aplikasi"}})
+	for i := range opts {
+		opts[i].Key = strconv.Itoa(i + 1)
+	}
+	return opts
 }
 
 func sizeOptions(context.Context, *bot.Turn) []bot.Option {
@@ -310,7 +317,7 @@ func audienceOf(t *bot.Turn) bot.Audience {
 		}
 		return nil
 	}
-	a := bot.Audience{Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
+	a := bot.Audience{KabKota: split("kabkota"), Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
 	for _, c := range split("kanal") {
 		a.Channels = append(a.Channels, bot.ChannelID(c))
 	}
@@ -330,8 +337,13 @@ func audienceData(a bot.Audience) map[string]any {
 	for i, c := range a.Channels {
 		chans[i] = map[bot.ChannelID]string{bot.Telegram: "Telegram", bot.WhatsApp: "WhatsApp"}[c]
 	}
+	kab := make([]string, len(a.KabKota))
+	for i, c := range a.KabKota {
+		kab[i], _ = indexName(c)
+	}
 	return map[string]any{
 		"All":       a.IsZero(),
+		"KabKota":   strings.Join(kab, ", "),
 		"Kecamatan": strings.Join(a.Kecamatan, ", "),
 		"Sectors":   texts("sector.", a.Sectors),
 		"Sizes":     texts("class.", a.Sizes),

@@ -20,6 +20,7 @@ var _ bot.RegistrationStore = (*Store)(nil)
 //   conv        hash conversation → id
 //   all         sorted set id → registration time (ms)
 //   reg:<id>    the record (JSON; NIK and phone sealed by the store's Cipher)
+//   ix:…        audience index sets of ids (audience_index.go)
 // Keeping them in one slot lets one script check the NIK, take a number
 // and write the record atomically, on a single node or on Cluster.
 //
@@ -125,9 +126,10 @@ func (s *Store) decodeReg(id string, body []byte) (*bot.Registration, regCrypto,
 	return r, cr, nil
 }
 
-// createReg: KEYS seq, nik, conv, all; ARGV conv, max, record, key prefix
-// of records, region digits, time ms, then the NIK's index fields, the
-// newest key's first. Returns {status, id}.
+// createReg: KEYS seq, nik, conv, all, then the audience index sets the
+// registration joins; ARGV conv, max, record, key prefix of records,
+// region digits, time ms, then the NIK's index fields, the newest key's
+// first. Returns {status, id}.
 var createReg = redis.NewScript(`
 local mine = redis.call('HGET', KEYS[3], ARGV[1])
 if mine then return {'exists', mine} end
@@ -144,6 +146,7 @@ local cur = redis.call('HGET', KEYS[2], ARGV[7])
 if cur then redis.call('HSET', KEYS[2], ARGV[7], cur .. ',' .. id) else redis.call('HSET', KEYS[2], ARGV[7], id) end
 redis.call('HSET', KEYS[3], ARGV[1], id)
 redis.call('ZADD', KEYS[4], ARGV[6], id)
+for i = 5, #KEYS do redis.call('SADD', KEYS[i], id) end
 return {'new', id}
 `)
 
@@ -161,7 +164,7 @@ func (s *Store) CreateRegistration(ctx context.Context, r *bot.Registration, max
 	for _, f := range s.nikIndex(r.NIK) {
 		args = append(args, f)
 	}
-	res, err := createReg.Run(ctx, s.rdb, s.regKeys(r.Region), args...).StringSlice()
+	res, err := createReg.Run(ctx, s.rdb, append(s.regKeys(r.Region), s.ixKeys(r)...), args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
 	}
@@ -216,25 +219,28 @@ func (s *Store) loadReg(ctx context.Context, id string) (*bot.Registration, stri
 	return r, body, cr, err
 }
 
-// updateReg: KEYS nik, record; ARGV id, record, max (0: no check), the stored body
+// updateReg: KEYS nik, record, then the audience index sets to leave and
+// those to join; ARGV id, record, max (0: no check), the stored body
 // expected ("" for any), the number of old index fields, the old index
-// fields, then the new ones (the newest key's first). The id leaves every
-// old and new index field and joins the newest one; a NIK another
-// registration holds (as many times as max) is refused.
+// fields, then the new ones (the newest key's first), and last the number
+// of audience sets to leave. The id leaves every old and new index field
+// and joins the newest one; a NIK another registration holds (as many
+// times as max) is refused.
 var updateReg = redis.NewScript(`
 local body = redis.call('GET', KEYS[2])
 if not body then return 'missing' end
 if ARGV[4] ~= '' and body ~= ARGV[4] then return 'changed' end
+local last = #ARGV - 1
 local first_new = 6 + tonumber(ARGV[5])
 local mine, n, first = false, 0, nil
-for i = first_new, #ARGV do
+for i = first_new, last do
   local ids = redis.call('HGET', KEYS[1], ARGV[i])
   if ids then for x in string.gmatch(ids, '[^,]+') do
     if x == ARGV[1] then mine = true else n = n + 1; first = first or x end
   end end
 end
 if tonumber(ARGV[3]) > 0 and not mine and n >= tonumber(ARGV[3]) then return 'dup:' .. first end
-for i = 6, #ARGV do
+for i = 6, last do
   local ids = redis.call('HGET', KEYS[1], ARGV[i])
   if ids then
     local keep = {}
@@ -245,6 +251,9 @@ end
 local cur = redis.call('HGET', KEYS[1], ARGV[first_new])
 if cur then redis.call('HSET', KEYS[1], ARGV[first_new], cur .. ',' .. ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[first_new], ARGV[1]) end
 redis.call('SET', KEYS[2], ARGV[2])
+local leave = tonumber(ARGV[#ARGV])
+for i = 3, 2 + leave do redis.call('SREM', KEYS[i], ARGV[1]) end
+for i = 3 + leave, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
 return 'ok'
 `)
 
@@ -284,8 +293,13 @@ func (s *Store) rewriteReg(ctx context.Context, old *bot.Registration, cr regCry
 	for _, f := range s.nikIndex(r.NIK) {
 		args = append(args, f)
 	}
+	moved := *r
+	moved.Region = old.Region // the record stays in its kabupaten/kota's slot
+	leave, join := s.ixKeys(old), s.ixKeys(&moved)
+	args = append(args, len(leave))
 	tag := regionTag(old.Region)
-	res, err := updateReg.Run(ctx, s.rdb, []string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)}, args...).Text()
+	keys := append(append([]string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)}, leave...), join...)
+	res, err := updateReg.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("update registration %s: %w", r.ID, err)
 	}
@@ -437,4 +451,28 @@ func (s *Store) HasClearRegistrations(ctx context.Context, region string) (bool,
 		return false, fmt.Errorf("look for registrations in clear: %w", err)
 	}
 	return false, nil
+}
+
+var _ bot.RegistrationFinder = (*Store)(nil)
+
+// RegistrationForAny returns the registration made from conversation c in
+// the first of regions that has one: the lookups go in one pipeline (on
+// Cluster, one per node), then the record is read.
+func (s *Store) RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*bot.Registration, error) {
+	cmds := make([]*redis.StringCmd, len(regions))
+	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for i, r := range regions {
+			cmds[i] = p.HGet(ctx, s.regKeys(r)[2], c.String())
+		}
+		return nil
+	})
+	if err != nil && !isNil(err) {
+		return nil, fmt.Errorf("find registration of %s: %w", c.Channel, err)
+	}
+	for _, cmd := range cmds {
+		if id, err := cmd.Result(); err == nil {
+			return s.Registration(ctx, id)
+		}
+	}
+	return nil, bot.ErrNotFound
 }

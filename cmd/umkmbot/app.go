@@ -79,6 +79,12 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Close()
 		return nil, err
 	}
+	for _, u := range region.Served() { // once per kabupaten/kota: index older registrations for broadcast counts
+		if err := a.Store.EnsureAudienceIndex(ctx, u.Code); err != nil {
+			a.Close()
+			return nil, err
+		}
+	}
 	a.Catalog, err = bot.NewCatalog(locales.FS, log)
 	if err != nil {
 		a.Close()

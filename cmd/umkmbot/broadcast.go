@@ -125,7 +125,7 @@ func addBulkChecker(ch bot.ChannelID, c bot.BulkChecker) {
 func newFanout(a *App) *bot.Fanout {
 	bc := a.Cfg.Broadcast
 	limiter := a.Store.Limiter(map[bot.ChannelID]store.Rate{bot.Telegram: bc.RateTelegram, bot.WhatsApp: bc.RateWhatsApp})
-	src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+	src := bot.AudienceSource{Region: a.Region.Code, Registrations: bot.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
 	f := bot.NewFanout(bot.FanoutConfig{Owner: a.Cfg.Instance,
 		Workers: map[bot.ChannelID]int{bot.Telegram: max(bc.Workers, 1), bot.WhatsApp: 1, bot.Console: 1}},
 		a.Store, a.Store, src, a.Store, a.Outbox, limiter, a.Log)
@@ -188,6 +188,7 @@ func broadcastControl(action string) func(context.Context, *Env, []string) error
 func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("broadcast create", env)
 	textFile := fs.String("text-file", "", "file with the broadcast text (- for standard input)")
+	kab := fs.String("kabupaten-kota", "", "kabupaten/kota codes or names, comma-separated (a deployment of several)")
 	kec := fs.String("kecamatan", "", "kecamatan names, comma-separated")
 	sector := fs.String("sector", "", "sector codes (kuliner, fesyen, kriya, pertanian, jasa, perdagangan, lainnya)")
 	size := fs.String("size", "", "size classes (mikro, kecil, menengah)")
@@ -214,11 +215,11 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 		start = now
 	}
 	return withApp(ctx, env, !*dry, func(a *App) error {
-		aud, err := audienceFlags(a.Region, *kec, *sector, *size, *training, *channel)
+		aud, err := audienceFlags(a.Region, *kab, *kec, *sector, *size, *training, *channel)
 		if err != nil {
 			return err
 		}
-		src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+		src := bot.AudienceSource{Region: a.Region.Code, Registrations: bot.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
 		counts, err := src.Count(ctx, aud)
 		if err != nil {
 			return err
@@ -267,10 +268,13 @@ var sectorCodes = []string{"kuliner", "fesyen", "kriya", "pertanian", "jasa", "p
 
 // audienceFlags validates the audience flags against the region and the
 // known codes.
-func audienceFlags(region bot.Region, kec, sector, size, training, channel string) (bot.Audience, error) {
+func audienceFlags(region bot.Region, kab, kec, sector, size, training, channel string) (bot.Audience, error) {
 	var a bot.Audience
 	var errs []error
 	var err error
+	if a.KabKota, err = kabKotaList(region, kab); err != nil {
+		errs = append(errs, err)
+	}
 	if a.Kecamatan, err = kecamatanList(region, kec); err != nil {
 		errs = append(errs, err)
 	}

@@ -25,7 +25,9 @@ func init() {
 // registrationColumns is the registrations header, in order.
 var registrationColumns = []string{"registration_id", "registered_at", "channel", "owner_name", "nik_masked", "phone",
 	"business_name", "sector", "kecamatan", "desa", "address", "main_products", "capital_bracket",
-	"annual_sales_bracket", "size_class", "workers", "nib", "marketplaces", "consent_at"}
+	"annual_sales_bracket", "size_class", "workers", "nib", "marketplaces", "consent_at",
+	// added with the Kemendagri list, at the end so existing readers keep working
+	"kabupaten_kota", "desa_code"}
 
 // curationColumns is the curation applications header, in order.
 var curationColumns = []string{"application_id", "submitted_at", "status", "registration_id", "business_name",
@@ -160,8 +162,11 @@ func exportRegistrations(ctx context.Context, env *Env, args []string) error {
 			spec.reveals = append(spec.reveals, bot.AuditRevealPhone)
 		}
 		return writeExport(ctx, app, env, ef, spec, func(label func(string) string, emit func([]string) error) error {
-			return app.Store.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
-				return emit(registrationRow(r, *withNIK, *withPhone, label))
+			// A deployment of several kabupaten/kota exports them all, one
+			// after the other, streaming page by page.
+			regs := bot.ServedRegistrations(app.Region, app.Store)
+			return regs.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
+				return emit(registrationRow(app.Region, r, *withNIK, *withPhone, label))
 			})
 		})
 	})
@@ -182,7 +187,10 @@ func codeLabel(label func(string) string, prefix, code string) string {
 	return label(prefix + code)
 }
 
-func registrationRow(r *bot.Registration, withNIK, withPhone bool, label func(string) string) []string {
+// registrationRow is one registration's row. desa_code is the desa's
+// Kemendagri code, "lainnya" for a place the list does not have (kept as
+// the owner typed it), empty for registrations made before the list.
+func registrationRow(region bot.Region, r *bot.Registration, withNIK, withPhone bool, label func(string) string) []string {
 	phone := bot.MaskPhone(r.Phone)
 	if withPhone {
 		phone = r.Phone
@@ -195,6 +203,12 @@ func registrationRow(r *bot.Registration, withNIK, withPhone bool, label func(st
 		r.BusinessName, codeLabel(label, "sector.", r.Sector), r.Kecamatan, r.Desa, r.Address, r.MainProducts,
 		codeLabel(label, "bracket.", r.CapitalBracket), codeLabel(label, "bracket.", r.SalesBracket),
 		codeLabel(label, "class.", r.SizeClass), strconv.Itoa(r.Workers), r.NIB, strings.Join(markets, ";"), rfc3339WIB(r.ConsentAt)}
+	unit, _ := region.Unit(r.Region)
+	desaCode := r.DesaCode
+	if r.DesaUnlisted {
+		desaCode = "lainnya"
+	}
+	row = append(row, unit.Name, desaCode)
 	if withNIK {
 		row = append(row, r.NIK)
 	}

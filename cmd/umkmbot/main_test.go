@@ -92,6 +92,7 @@ func TestChatExportChat(t *testing.T) {
 				"nik_masked": "3214********0001", "phone": "'+62812****7890", // neutralised: a leading + is a formula to Excel "business_name": "Keripik Bu Siti",
 				"sector": "kuliner", "kecamatan": "Plered", "desa": "Anjun", "size_class": "mikro", "workers": "3",
 				"nib": "", "marketplaces": "shopee;tokopedia", "capital_bracket": "modal_le1m",
+				"kabupaten_kota": "Kabupaten Purwakarta", "desa_code": "32.14.04.2009",
 			} {
 				if row[col] != want {
 					t.Errorf("column %s = %q, want %q", col, row[col], want)

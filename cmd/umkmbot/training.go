@@ -40,7 +40,7 @@ type trainingFlags struct {
 	fs                                                 *flag.FlagSet
 	title, topic, organiser, place, online, desc, reqs *string
 	start, end, deadline                               *string
-	kecamatan, sectors, sizes                          *string
+	kabkota, kecamatan, sectors, sizes                 *string
 	capacity                                           *int
 	adding                                             bool // add: --start and --end are required
 }
@@ -59,6 +59,7 @@ func newTrainingFlags(name string, env *Env) *trainingFlags {
 		start:     fs.String("start", "", `start, WIB: "2026-12-01 09:00"`),
 		end:       fs.String("end", "", `end, WIB: "2026-12-01 12:00"`),
 		deadline:  fs.String("deadline", "", `sign-up deadline, WIB (default: the start)`),
+		kabkota:   fs.String("kabupaten-kota", "", "only businesses in these kabupaten/kota, codes or names (a deployment of several; - to clear)"),
 		kecamatan: fs.String("kecamatan", "", "only businesses in these kecamatan (comma-separated; empty: all; - to clear)"),
 		sectors:   fs.String("sectors", "", "only these sector codes: "+strings.Join(flows.SectorCodes(), ", ")+" (- to clear)"),
 		sizes:     fs.String("sizes", "", "only these size classes: mikro, kecil, menengah (- to clear)"),
@@ -105,6 +106,11 @@ func (f *trainingFlags) apply(t *bot.Training, region bot.Region) error {
 	}
 	if set["capacity"] {
 		t.Capacity = *f.capacity
+	}
+	if set["kabupaten-kota"] {
+		ks, err := kabKotaList(region, *f.kabkota)
+		errs = append(errs, err)
+		t.KabKota = ks
 	}
 	if set["kecamatan"] {
 		ks, err := kecamatanList(region, *f.kecamatan)
@@ -178,19 +184,42 @@ func codeList(s string) []string {
 	return out
 }
 
-// kecamatanList resolves names (or aliases, any case) to the region's names.
+// kecamatanList resolves names (or aliases, any case) to the region's
+// names, in any kabupaten/kota it serves.
 func kecamatanList(region bot.Region, s string) ([]string, error) {
+	var all []bot.Kecamatan
+	for _, u := range region.Served() {
+		all = append(all, u.Kecamatan...)
+	}
 	var out []string
 	var errs []error
 	for _, p := range codeList(s) {
-		i := slices.IndexFunc(region.Kecamatan, func(k bot.Kecamatan) bool {
+		i := slices.IndexFunc(all, func(k bot.Kecamatan) bool {
 			return bot.Normalize(k.Name) == bot.Normalize(p) || slices.ContainsFunc(k.Aliases, func(a string) bool { return bot.Normalize(a) == bot.Normalize(p) })
 		})
 		if i < 0 {
 			errs = append(errs, fmt.Errorf("--kecamatan: %q is not a kecamatan of %s", p, region.Name))
 			continue
 		}
-		out = append(out, region.Kecamatan[i].Name)
+		out = append(out, all[i].Name)
+	}
+	return out, errors.Join(errs...)
+}
+
+// kabKotaList resolves kabupaten/kota codes or names ("36.73", "Kota
+// Serang") to the codes of those the region serves.
+func kabKotaList(region bot.Region, s string) ([]string, error) {
+	var out []string
+	var errs []error
+	for _, p := range codeList(s) {
+		i := slices.IndexFunc(region.Served(), func(u bot.Region) bool {
+			return u.Code == p || bot.Normalize(u.Name) == bot.Normalize(p)
+		})
+		if i < 0 {
+			errs = append(errs, fmt.Errorf("--kabupaten-kota: %q is not a kabupaten/kota served here (%s)", p, region.Name))
+			continue
+		}
+		out = append(out, region.Served()[i].Code)
 	}
 	return out, errors.Join(errs...)
 }

@@ -1,0 +1,288 @@
+package flows
+
+import (
+	"context"
+	"strconv"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// Where the business is: the kabupaten/kota (asked only in a deployment
+// that serves several), the kecamatan of it, and the desa/kelurahan of
+// that kecamatan from the Kemendagri list, or one the list does not have
+// ("lainnya", then typed). Answers: kabkota (code), kecamatan (name), desa
+// (name), desa_code (code, or "lainnya"), desa_lain (the name as typed).
+
+// desaListMax is the most desa offered as a numbered list; more are typed.
+const desaListMax = 10
+
+// desaOther marks a desa the list does not have, in the answer desa_code.
+const desaOther = "lainnya"
+
+// chainReturn keeps the summary an edit returns to while the questions
+// after a changed answer are asked (a new kecamatan asks its desa).
+const chainReturn = "_chain_return"
+
+// unit returns the kabupaten/kota the person's answers are about: the one
+// chosen, or the deployment's only one.
+func (d Deps) unit(t *bot.Turn) bot.Region {
+	if !d.Region.Multi() {
+		return d.Region
+	}
+	u, _ := d.Region.Unit(t.Get("kabkota"))
+	return u
+}
+
+// followUp names the question a changed answer makes necessary before
+// the person returns to a summary or profile, or "".
+func (d Deps) followUp(t *bot.Turn, id, old, value string) string {
+	switch id {
+	case "kabkota":
+		if value != old { // a kecamatan of the same name elsewhere still asks its desa
+			t.Del("kecamatan")
+		}
+		return "kecamatan"
+	case "kecamatan":
+		if value != old || t.Get("desa_code") == "" && t.Get("desa") == "" {
+			for _, k := range []string{"desa", "desa_code", "desa_lain", "desa_suggest"} {
+				t.Del(k)
+			}
+			return "desa"
+		}
+	case "desa":
+		if t.Get("desa_code") == desaOther {
+			return "desa_lain"
+		}
+	}
+	return ""
+}
+
+// chained gives a Parse step a Handle that goes on to then, and, when the
+// answer changed something during an edit from the summary, asks the
+// follow-up questions before returning there.
+func (d Deps) chained(s *bot.Step, then string) *bot.Step {
+	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		old := t.Get(s.ID)
+		value, problem := stepValue(ctx, t, s, in)
+		if !problem.IsZero() {
+			if quietProblems[problem.ID] { // it says what to type: no need to ask again
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}
+			}
+			return bot.Retry(problem)
+		}
+		t.Set(s.ID, value)
+		if t.Editing() {
+			t.Set(chainReturn, t.EndEdit())
+		}
+		ret := t.Get(chainReturn)
+		if ret == "" {
+			return bot.Goto(then)
+		}
+		if next := d.followUp(t, s.ID, old, value); next != "" {
+			return bot.Goto(next)
+		}
+		t.Del(chainReturn)
+		return bot.Goto(ret)
+	}
+	return s
+}
+
+// quietProblems are replies to a desa answer that ask the question again
+// themselves.
+var quietProblems = map[string]bool{"daftar.desa.unknown": true, "daftar.desa.suggest": true, "daftar.desa.elsewhere": true}
+
+// locationFields are the questions of where the business is.
+func locationFields(d Deps) []*bot.Step {
+	return []*bot.Step{
+		d.chained(&bot.Step{ID: "kabkota", Prompt: "daftar.kabkota",
+			Skip:    func(ctx context.Context, t *bot.Turn) bool { return !d.Region.Multi() },
+			Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return map[string]any{"Region": d.Region.Name} },
+			Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return unitOptions(d.Region) },
+		}, "kecamatan"),
+		d.chained(&bot.Step{ID: "kecamatan", Prompt: "daftar.kecamatan", Numbered: true,
+			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+				return map[string]any{"Region": d.unit(t).Name}
+			},
+			Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return kecamatanOptions(d.unit(t)) },
+		}, "desa"),
+		d.chained(&bot.Step{ID: "desa", Prompt: "daftar.desa", Numbered: true,
+			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+				k, _ := d.unit(t).FindKecamatan(t.Get("kecamatan"))
+				return map[string]any{"Kecamatan": k.Name, "Listed": len(k.Desa) > 0 && len(k.Desa) <= desaListMax}
+			},
+			Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+				k, _ := d.unit(t).FindKecamatan(t.Get("kecamatan"))
+				if len(k.Desa) == 0 || len(k.Desa) > desaListMax {
+					return nil
+				}
+				return desaOptions(k, true)
+			},
+			Parse: d.parseDesa,
+		}, "desa_lain"),
+		d.chained(&bot.Step{ID: "desa_lain", Prompt: "daftar.desa.lain",
+			Skip: func(ctx context.Context, t *bot.Turn) bool { return t.Get("desa_code") != desaOther },
+			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+				return map[string]any{"Kecamatan": t.Get("kecamatan")}
+			},
+			Parse: textBetween(2, 60, "daftar.desa.invalid"),
+		}, "alamat"),
+	}
+}
+
+// unitOptions are the kabupaten/kota of a deployment, by number or name
+// ("kota serang", "kab serang", "serang" when only one is called so).
+func unitOptions(r bot.Region) []bot.Option {
+	opts := make([]bot.Option, len(r.Units))
+	for i, u := range r.Units {
+		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: u.Code, Label: bot.Raw(u.Name),
+			Alias: placeAliases(wilayahEntry{u.Code, u.Name})}
+	}
+	return opts
+}
+
+// desaOptions are the desa/kelurahan of k, numbered when keyed, and
+// "lainnya" last.
+func desaOptions(k bot.Kecamatan, keyed bool) []bot.Option {
+	opts := make([]bot.Option, 0, len(k.Desa)+1)
+	for i, ds := range k.Desa {
+		o := bot.Option{Value: ds.Code, Label: bot.Raw(ds.Name)}
+		if keyed {
+			o.Key = strconv.Itoa(i + 1)
+		}
+		opts = append(opts, o)
+	}
+	other := bot.Option{Value: desaOther, Label: bot.T("daftar.desa.other")}
+	if keyed {
+		other.Key = strconv.Itoa(len(k.Desa) + 1)
+	}
+	return append(opts, other)
+}
+
+var otherWords = map[string]bool{"lainnya": true, "lain": true, "lain lain": true, "lain-lain": true, "yang lain": true,
+	"yg lain": true, "other": true, "others": true, "tidak ada di daftar": true, "gak ada di daftar": true,
+	"ga ada di daftar": true, "tidak ada": true, "gak ada": true, "ga ada": true, "nggak ada": true, "tdk ada": true}
+
+// desaPrefixes are words people put before a desa's name.
+var desaPrefixes = []string{"desa", "ds", "kelurahan", "kel", "kelurahan/desa", "desa/kelurahan"}
+
+// parseDesa reads the desa/kelurahan: a number of the list, a name with
+// typos tolerated, a number of the suggestions made after an unclear name,
+// or "lainnya". It sets desa_code.
+func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	k, ok := d.unit(t).FindKecamatan(t.Get("kecamatan"))
+	if !ok || len(k.Desa) == 0 { // a kecamatan of a region file without the list
+		v, problem := textBetween(2, 60, "daftar.desa.invalid")(ctx, t, in)
+		if problem.IsZero() {
+			t.Set("desa_code", "")
+		}
+		return v, problem
+	}
+	listed := len(k.Desa) <= desaListMax
+	pick := func(o bot.Option) (string, bot.Text) {
+		t.Del("desa_suggest")
+		if o.Value == desaOther {
+			t.Set("desa_code", desaOther)
+			return "", bot.Text{}
+		}
+		t.Set("desa_code", o.Value)
+		t.Del("desa_lain")
+		return o.Label.Raw, bot.Text{}
+	}
+	if otherWords[in.Norm] {
+		return pick(bot.Option{Value: desaOther})
+	}
+	opts := desaOptions(k, listed)
+	if sug := t.Get("desa_suggest"); sug != "" && !listed {
+		// the numbers of the "did you mean" list just shown
+		codes := strings.Split(sug, ",")
+		for i, code := range codes {
+			for j := range opts {
+				if opts[j].Value == code {
+					opts[j].Key = strconv.Itoa(i + 1)
+				}
+			}
+		}
+	}
+	text := in.Text
+	norm := in.Norm
+	for _, p := range desaPrefixes {
+		if rest, ok := strings.CutPrefix(norm, p+" "); ok {
+			text = rest
+		} else if rest, ok := strings.CutPrefix(norm, p+". "); ok {
+			text = rest
+		}
+	}
+	if o, ok := bot.MatchOption(text, opts); ok {
+		return pick(o)
+	}
+	for _, other := range d.unit(t).Kecamatan { // a desa of another kecamatan
+		if other.Code == k.Code {
+			continue
+		}
+		for _, ds := range other.Desa {
+			if bot.Normalize(ds.Name) == bot.Normalize(text) {
+				return "", bot.T("daftar.desa.elsewhere", "Desa", ds.Name, "Kecamatan", k.Name, "Other", other.Name)
+			}
+		}
+	}
+	if listed {
+		return "", bot.T("daftar.desa.unknown_listed", "Kecamatan", k.Name)
+	}
+	near := bot.RankOptions(text, opts[:len(opts)-1], 3)
+	if len(near) == 0 {
+		t.Del("desa_suggest")
+		return "", bot.T("daftar.desa.unknown", "Kecamatan", k.Name)
+	}
+	codes := make([]string, len(near))
+	lines := make([]string, len(near))
+	for i, o := range near {
+		codes[i] = o.Value
+		lines[i] = strconv.Itoa(i+1) + ". " + o.Label.Raw
+	}
+	t.Set("desa_suggest", strings.Join(codes, ","))
+	return "", bot.T("daftar.desa.suggest", "Kecamatan", k.Name, "List", strings.Join(lines, "\n"), "Count", len(near))
+}
+
+// setLocation fills the registration's place from the answers.
+func (d Deps) setLocation(t *bot.Turn, r *bot.Registration) {
+	r.Region = d.unit(t).Code
+	r.Kecamatan = t.Get("kecamatan")
+	r.Desa, r.DesaCode = t.Get("desa"), t.Get("desa_code")
+	if r.DesaCode == desaOther {
+		r.Desa, r.DesaCode, r.DesaUnlisted = t.Get("desa_lain"), "", true
+	}
+}
+
+// locationAnswers is the inverse, for editing a stored registration.
+func locationAnswers(r *bot.Registration, t *bot.Turn) {
+	t.Set("kabkota", r.Region)
+	t.Set("desa_code", r.DesaCode)
+	if r.DesaUnlisted {
+		t.Set("desa_code", desaOther)
+		t.Set("desa_lain", r.Desa)
+		t.Set("desa", "")
+	}
+}
+
+// summary is the template data of a registration's summary or profile:
+// summaryData plus, in a deployment of several, the kabupaten/kota.
+func (d Deps) summary(r *bot.Registration) map[string]any {
+	data := summaryData(r)
+	data["KabKota"] = ""
+	if d.Region.Multi() {
+		u, _ := d.Region.Unit(r.Region)
+		data["KabKota"] = u.Name
+	}
+	return data
+}
+
+// editStep is the question "ubah n" asks: in a deployment of several, the
+// kecamatan's line asks the kabupaten/kota first.
+func (d Deps) editStep(n int) string {
+	id := fieldOrder[n-1]
+	if id == "kecamatan" && d.Region.Multi() {
+		return "kabkota"
+	}
+	return id
+}

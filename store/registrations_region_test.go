@@ -1,0 +1,125 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// TestRegistrationForAnyAndServed: in a deployment of several kabupaten/kota
+// each keeps its own numbers, and a conversation or a NIK is found in
+// whichever it registered in.
+func TestRegistrationForAnyAndServed(t *testing.T) {
+	st, _ := twoStores(t)
+	ctx := context.Background()
+	region := bot.Region{Code: "36", Units: []bot.Region{{Code: "36.04"}, {Code: "36.73"}}}
+	regs := bot.ServedRegistrations(region, st)
+	rina := &bot.Registration{Region: "36.73", Conv: bot.Conversation{Channel: bot.Telegram, User: "1"}, NIK: "3673014505880002", RegisteredAt: time.Now()}
+	budi := &bot.Registration{Region: "36.04", Conv: bot.Conversation{Channel: bot.Telegram, User: "2"}, NIK: "3604011203800003", RegisteredAt: time.Now()}
+	for _, r := range []*bot.Registration{rina, budi} {
+		if err := regs.CreateRegistration(ctx, r, 1); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if rina.ID != "UMKM-3673-000001" || budi.ID != "UMKM-3604-000001" {
+		t.Fatalf("numbers %s, %s; want one sequence per kabupaten/kota", rina.ID, budi.ID)
+	}
+	got, err := st.RegistrationForAny(ctx, []string{"36.04", "36.73"}, rina.Conv)
+	if err != nil || got.ID != rina.ID {
+		t.Fatalf("RegistrationForAny = %v, %v; want %s", got, err, rina.ID)
+	}
+	if got, err := regs.RegistrationFor(ctx, "36", budi.Conv); err != nil || got.ID != budi.ID {
+		t.Fatalf("served RegistrationFor = %v, %v; want %s", got, err, budi.ID)
+	}
+	if _, err := regs.RegistrationFor(ctx, "36", bot.Conversation{Channel: bot.Telegram, User: "3"}); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("a stranger: %v, want ErrNotFound", err)
+	}
+	if ids, err := regs.RegistrationsByNIK(ctx, "36", rina.NIK); err != nil || len(ids) != 1 || ids[0] != rina.ID {
+		t.Fatalf("NIK across the province = %v, %v", ids, err)
+	}
+	n := 0
+	if err := regs.EachRegistration(ctx, "36", func(*bot.Registration) error { n++; return nil }); err != nil || n != 2 {
+		t.Fatalf("EachRegistration over the province = %d, %v; want 2", n, err)
+	}
+}
+
+// scanOnly hides the store's AudienceCounter, so Count reads every
+// registration: the reference the index must agree with.
+type scanOnly struct{ bot.RegistrationStore }
+
+// TestAudienceIndexAgreesWithScan: registrations made before and after the
+// index is built, then changed in the profile (kecamatan, sector, size),
+// are counted by the index exactly as by reading them all, for audiences
+// of every kind, in a deployment of two kabupaten/kota.
+func TestAudienceIndexAgreesWithScan(t *testing.T) {
+	st, _ := twoStores(t)
+	ctx := context.Background()
+	region := bot.Region{Code: "36", Units: []bot.Region{{Code: "36.04"}, {Code: "36.73"}}}
+	regs := bot.ServedRegistrations(region, st)
+	kec := map[string][]string{"36.04": {"Kramatwatu", "Ciruas"}, "36.73": {"Serang", "Cipocok Jaya", "Curug"}}
+	sectors, sizes := []string{"kuliner", "fesyen", "jasa"}, []string{"mikro", "kecil"}
+	chans := []bot.ChannelID{bot.Telegram, bot.WhatsApp}
+	var made []*bot.Registration
+	create := func(i int) {
+		unit := region.Units[i%2].Code
+		r := &bot.Registration{Region: unit, Conv: bot.Conversation{Channel: chans[i%3%2], User: fmt.Sprint(i)},
+			NIK: fmt.Sprintf("3673014505880%03d", i+1), Kecamatan: kec[unit][i%len(kec[unit])], Sector: sectors[i%3],
+			SizeClass: sizes[i%5%2], RegisteredAt: time.Now()}
+		if err := regs.CreateRegistration(ctx, r, 1); err != nil {
+			t.Fatal(err)
+		}
+		made = append(made, r)
+	}
+	for i := 0; i < 30; i++ {
+		create(i)
+	}
+	audiences := []bot.Audience{{}, {KabKota: []string{"36.73"}}, {Kecamatan: []string{"cipocok jaya"}},
+		{Kecamatan: []string{"Serang", "Kramatwatu"}, Sectors: []string{"kuliner"}}, {Sectors: []string{"fesyen", "jasa"}, Sizes: []string{"kecil"}},
+		{KabKota: []string{"36.04"}, Channels: []bot.ChannelID{bot.WhatsApp}}, {Sectors: []string{"pertanian"}}}
+	check := func(when string, indexed bool) {
+		t.Helper()
+		for _, a := range audiences {
+			want, err := bot.AudienceSource{Region: "36", Registrations: scanOnly{regs}}.Count(ctx, a)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := regs.(bot.AudienceCounter).CountAudience(ctx, "36", a)
+			if !indexed {
+				if !errors.Is(err, bot.ErrNoIndex) {
+					t.Fatalf("%s: before the index is built: %v, want ErrNoIndex", when, err)
+				}
+				continue
+			}
+			if err != nil || !cmp.Equal(got, want) {
+				t.Errorf("%s: %+v: index %v (%v), scan %v", when, a, got, err, want)
+			}
+		}
+	}
+	check("not indexed", false)
+	for _, u := range region.Units {
+		if err := st.EnsureAudienceIndex(ctx, u.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("backfilled", true)
+	for i := 30; i < 45; i++ {
+		create(i)
+	}
+	for i, r := range made[:20] {
+		c := *r
+		c.Kecamatan, c.Sector, c.SizeClass = kec[r.Region][(i+1)%len(kec[r.Region])], sectors[(i+1)%3], sizes[(i+1)%2]
+		if err := regs.UpdateRegistration(ctx, &c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	check("after creates and profile changes", true)
+	if _, err := regs.(bot.AudienceCounter).CountAudience(ctx, "36", bot.Audience{Trainings: []string{"1"}}); !errors.Is(err, bot.ErrNoIndex) {
+		t.Errorf("an audience by training: %v, want ErrNoIndex (the caller reads them all)", err)
+	}
+}
