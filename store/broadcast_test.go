@@ -177,6 +177,19 @@ func (w *bcWorld) waitStatus(t testing.TB, id string, want bot.BroadcastStatus, 
 	}
 }
 
+// waitOfficer waits until the composing officer was told n things.
+func (w *bcWorld) waitOfficer(t testing.TB, n int, limit time.Duration) {
+	t.Helper()
+	for deadline := time.Now().Add(limit); ; time.Sleep(20 * time.Millisecond) {
+		w.mu.Lock()
+		got := len(w.officer)
+		w.mu.Unlock()
+		if got >= n || time.Now().After(deadline) {
+			return
+		}
+	}
+}
+
 func checkCounts(t *testing.T, b *bot.Broadcast) {
 	t.Helper()
 	c := b.Counts
@@ -221,6 +234,9 @@ func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
 		go func() { defer wg.Done(); f.Run(ctx) }()
 	}
 	done := w.waitStatus(t, b.ID, bot.BroadcastDone, 2*time.Minute)
+	// The 100 % notice follows the status change; wait for it before the
+	// processes stop (a slow fsync on the embedded store widens that gap).
+	w.waitOfficer(t, 4, 30*time.Second)
 	cancel()
 	wg.Wait()
 	t.Logf("delivered %d in %s", n, time.Since(start).Round(time.Millisecond))
@@ -250,6 +266,8 @@ func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
 			t.Logf("%s: at most %d sends in any one-second window (limit %d)", ch, m, r.N)
 		}
 	}
+	w.mu.Lock()
+	defer w.mu.Unlock()
 	if len(w.officer) != 4 {
 		t.Fatalf("officer told %d times, want 4 (25/50/75/100 %%): %q", len(w.officer), w.officer)
 	}
