@@ -22,6 +22,7 @@ func (a *Adapter) runPoll(ctx context.Context, sub Submitter) error {
 		a.log.Warn("delete webhook before polling", "err", a.redact(err))
 	}
 	if a.cfg.Leaser == nil {
+		a.startPolling()
 		err := a.poll(ctx, sub)
 		a.confirm(ctx)
 		return err
@@ -33,15 +34,26 @@ func (a *Adapter) runPoll(ctx context.Context, sub Submitter) error {
 			a.log.Warn("claim polling lease", "err", err)
 		}
 		if err != nil || !ok {
+			if err == nil {
+				a.role.Store(roleStandby) // another process polls
+			}
 			sleep(ctx, retry)
 			continue
 		}
 		a.log.Info("polling lease taken", "owner", a.cfg.Owner)
+		a.startPolling()
 		if err := a.pollHeld(ctx, sub); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// startPolling marks this process as the poller; it counts as answered
+// from now until the first getUpdates says otherwise.
+func (a *Adapter) startPolling() {
+	a.lastOK.Store(time.Now().UnixNano())
+	a.role.Store(rolePolling)
 }
 
 // pollHeld polls until ctx ends or the lease is lost, renewing it every
@@ -133,6 +145,9 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		ups, last, err := a.fetch(ctx, timeout)
 		if ctx.Err() != nil {
 			return nil
+		}
+		if err == nil {
+			a.lastOK.Store(time.Now().UnixNano())
 		}
 		if err != nil {
 			a.Stats.PollErrors.Add(1)

@@ -158,6 +158,39 @@ type Adapter struct {
 	limitKey bot.ChannelID // this bot's key in the shared limiter
 	offset   int           // next update id to ask for (poll loop only)
 	Stats    Stats
+
+	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
+	lastOK atomic.Int64 // unix nanoseconds of the last getUpdates that answered
+}
+
+// What Run is doing, for Ready.
+const (
+	roleStarting int32 = iota
+	rolePolling
+	roleStandby
+	roleWebhook
+)
+
+// ErrNotReady is wrapped by Ready's answer when updates are not being
+// taken.
+var ErrNotReady = errors.New("telegram: not taking updates")
+
+// Ready reports whether this process takes the bot's updates, or stands by
+// while another process polls: nil when the webhook is being served, when
+// this process polls and getUpdates answered within two poll timeouts, or
+// when another process holds the polling lease.
+func (a *Adapter) Ready(context.Context) error {
+	switch a.role.Load() {
+	case roleWebhook, roleStandby:
+		return nil
+	case rolePolling:
+		last := time.Unix(0, a.lastOK.Load())
+		if since := time.Since(last); since > 2*a.cfg.PollTimeout+15*time.Second {
+			return fmt.Errorf("%w: no answer from getUpdates for %s", ErrNotReady, since.Round(time.Second))
+		}
+		return nil
+	}
+	return fmt.Errorf("%w: starting", ErrNotReady)
 }
 
 var _ bot.Sender = (*Adapter)(nil)

@@ -90,6 +90,8 @@ func (a *Adapter) runWebhook(ctx context.Context, sub Submitter) error {
 		return err
 	}
 	a.log.Info("webhook serving", "listen", ln.Addr().String())
+	a.role.Store(roleWebhook)
+	defer a.role.Store(roleStarting)
 	select {
 	case <-ctx.Done():
 	case err = <-errc:
