@@ -27,11 +27,11 @@ type State struct {
 	Pending string            `json:"pending,omitempty"` // a question of the engine's own: "resume", "lang"
 	Updated time.Time         `json:"updated"`
 
-	// The last message applied and the replies it produced, so a message
-	// redelivered after a crash is not applied twice and its replies can be
-	// sent again.
-	LastMsg     string  `json:"last_msg,omitempty"`
-	LastReplies []Reply `json:"last_replies,omitempty"`
+	// The last message applied. The dispatcher's turn store takes a
+	// message off its queue in the same step that commits its turn, so it
+	// never applies one twice; Engine.Handle, which has no queue, checks
+	// this instead. Its replies wait in the store's outbox.
+	LastMsg string `json:"last_msg,omitempty"`
 }
 
 // Frame is a flow waiting for another one to finish (a training sign-up

@@ -60,6 +60,12 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
+	if n, err := a.Store.MigrateTurnKeys(ctx); err != nil {
+		a.Close()
+		return nil, err
+	} else if n > 0 {
+		log.Info("moved conversations to the sharded key layout", "keys", n)
+	}
 	if err := loadOutlets(ctx, a); err != nil {
 		a.Close()
 		return nil, err
