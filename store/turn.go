@@ -81,12 +81,6 @@ func (s *Store) StateKey(c bot.Conversation) string { return s.stateKey(c) }
 var ingestScript = redis.NewScript(`
 local now = tonumber(ARGV[3])
 if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {0} end
-redis.call('ZADD', KEYS[2], now, ARGV[1])
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
-if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[10]) then
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[10]) - 1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
 local burst = tonumber(ARGV[8])
 if burst > 0 then
   local f = redis.call('HMGET', KEYS[7], 't', 'at', 'n')
@@ -96,6 +90,7 @@ if burst > 0 then
   if tokens < 1 then
     redis.call('HSET', KEYS[7], 't', string.format('%.4f', tokens), 'at', now, 'n', '1')
     redis.call('PEXPIRE', KEYS[7], 3600000)
+    redis.call('ZADD', KEYS[2], now, ARGV[1])
     if f[3] then return {4} end
     return {3, redis.call('HGET', KEYS[6], 'lang') or ''}
   end
@@ -103,8 +98,22 @@ if burst > 0 then
   if f[3] then redis.call('HDEL', KEYS[7], 'n') end
   redis.call('PEXPIRE', KEYS[7], 3600000)
 end
-local n = redis.call('RPUSH', KEYS[1], ARGV[2])
+-- The writes that must go together come in an order that leaves nothing
+-- half done when one is refused (ACL, out of memory): the pending mark
+-- first (a mark without a queue is harmless), then the queue, then the id;
+-- if recording the id fails the message is taken back.
 redis.call('ZADD', KEYS[3], 'NX', now, ARGV[7])
+local n = redis.call('RPUSH', KEYS[1], ARGV[2])
+local ok = redis.pcall('ZADD', KEYS[2], now, ARGV[1])
+if type(ok) == 'table' and ok.err then
+  redis.call('RPOP', KEYS[1])
+  return ok
+end
+redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
+if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[10]) then
+  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[10]) - 1)
+end
+redis.call('PEXPIRE', KEYS[2], ARGV[4])
 local l = redis.call('GET', KEYS[4])
 if l then
   if l == ARGV[5] then return {5} end
@@ -168,7 +177,14 @@ if cur ~= ARGV[2] then
 end
 local now = tonumber(ARGV[6])
 local nv = tonumber(cur) + 1
-redis.call('HSET', KEYS[1], 'v', nv, 'd', ARGV[3])
+-- Taking the message off and writing the state go together: the message
+-- first, put back if the state write is refused.
+local taken = redis.call('LPOP', KEYS[3])
+local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3])
+if type(ok) == 'table' and ok.err then
+  redis.call('LPUSH', KEYS[3], taken)
+  return ok
+end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
 local i = 13
 for j = 1, np do
@@ -185,7 +201,6 @@ if nr > 0 then
 elseif na > 0 and backlog == 0 then
   redis.call('ZREM', KEYS[7], ARGV[8])
 end
-redis.call('LPOP', KEYS[3])
 local nh = redis.call('LINDEX', KEYS[3], 0)
 if not nh then
   redis.call('DEL', KEYS[4])
