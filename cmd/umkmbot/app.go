@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -30,6 +31,8 @@ type App struct {
 	Engine     *bot.Engine
 	Outbox     *bot.Outbox
 	Dispatcher *bot.Dispatcher
+
+	instance *instanceLock // held while the default INSTANCE_ID is ours
 }
 
 // openApp connects the store and builds the engine.
@@ -93,8 +96,16 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)
-	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance}, a.Store, a.Engine, a.Outbox,
-		a.Catalog, cfg.DefaultLang, log)
+	if cfg.Instance == "" {
+		if cfg.Instance, a.instance, err = defaultInstance(cfg.DataDir); err != nil {
+			host, _ := os.Hostname()
+			cfg.Instance = fmt.Sprintf("%s-pid%d", host, os.Getpid())
+			log.Warn("no stable instance id; leases of a crashed run wait out their expiry", "err", err, "instance", cfg.Instance)
+		}
+		a.Cfg.Instance = cfg.Instance
+	}
+	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance, Flood: cfg.Turn.Flood, SendRetryMax: cfg.Turn.SendRetryMax},
+		a.Store, a.Engine, a.Outbox, a.Catalog, cfg.DefaultLang, log)
 	return a, nil
 }
 
@@ -110,6 +121,7 @@ func (a *App) runStore(ctx context.Context) error {
 
 // Close releases everything; it is safe on a half-built App.
 func (a *App) Close() error {
+	defer a.instance.Close()
 	if a.Redis != nil {
 		a.Redis.Close()
 	}

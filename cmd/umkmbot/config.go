@@ -26,7 +26,8 @@ type Config struct {
 	ResumeAfter time.Duration  // RESUME_AFTER
 	MaxPerNIK   int            // MAX_REGISTRATIONS_PER_NIK
 	LogLevel    slog.Level     // LOG_LEVEL
-	Instance    string         // INSTANCE_ID: this process's name in leases
+	Instance    string         // INSTANCE_ID: this process's name in leases; empty: <host>-<N> (turnconfig.go)
+	Turn        TurnConfig     // FLOOD_BURST, FLOOD_PER_MINUTE, OUTBOX_RETRY_MAX (turnconfig.go)
 
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
@@ -35,7 +36,6 @@ type Config struct {
 
 // loadConfig reads the configuration from getenv.
 func loadConfig(getenv func(string) string) (Config, error) {
-	host, _ := os.Hostname()
 	c := Config{
 		RedisURL:    secret(getenv, "REDIS_URL"),
 		RedisPrefix: or(getenv("REDIS_PREFIX"), "umkm"),
@@ -43,7 +43,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Region:      or(getenv("REGION"), "purwakarta"),
 		MarketFile:  getenv("MARKETPLACE_FILE"),
 		DefaultLang: or(getenv("DEFAULT_LANG"), "id"),
-		Instance:    or(getenv("INSTANCE_ID"), fmt.Sprintf("%s-%d", host, os.Getpid())),
+		Instance:    getenv("INSTANCE_ID"),
 	}
 	var errs []string
 	c.Redis = store.Endpoint{
@@ -95,6 +95,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
+	c.Turn = loadTurnConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

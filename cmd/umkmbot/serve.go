@@ -89,6 +89,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return nil
 		})
 	}
-	app.Log.Info("serving", "channels", strings.Join(enabled, ","), "region", app.Region.Name, "instance", cfg.Instance)
+	app.Log.Info("serving", "channels", strings.Join(enabled, ","), "region", app.Region.Name, "instance", app.Cfg.Instance)
 	return g.Wait()
 }
