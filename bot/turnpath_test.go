@@ -328,3 +328,92 @@ func bilingualCatalog(t testing.TB) *bot.Catalog {
 	}
 	return cat
 }
+
+// platform is a fake channel that can be down (answering as an adapter
+// does after its own retries ran out) and records what each chat got.
+type platform struct {
+	mu    sync.Mutex
+	down  bool
+	tries int
+	got   map[string][]string
+}
+
+func (p *platform) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.tries++
+	if p.down {
+		return errors.New("telegram: send failed after 5 attempts: Internal Server Error")
+	}
+	p.got[to.User] = append(p.got[to.User], r.Text)
+	return nil
+}
+
+func (p *platform) setDown(v bool) {
+	p.mu.Lock()
+	p.down = v
+	p.mu.Unlock()
+}
+
+func (p *platform) replies(user string) []string {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return append([]string(nil), p.got[user]...)
+}
+
+// TestTurnPathPlatformOutage: the platform is down far longer than the
+// adapter's own retries (here 1.5 s against a retry cap of 50 ms, as 2
+// minutes against the default 5 minutes would be too slow for a test)
+// while 20 people each send six messages to two processes. Their turns
+// are applied meanwhile; every reply arrives afterwards, once, in order.
+func TestTurnPathPlatformOutage(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	plat := &platform{got: map[string][]string{}, down: true}
+	cfg := bot.DispatcherConfig{SendRetryMax: 50 * time.Millisecond, SendPoll: 10 * time.Millisecond}
+	a := newTurnProc(t, prefix, "a", nil, cfg, plat)
+	b := newTurnProc(t, prefix, "b", nil, cfg, plat)
+	a.run(t)
+	b.run(t)
+	const users = 20
+	var want []string
+	want = append(want, "catat.ask")
+	var wg sync.WaitGroup
+	for u := 0; u < users; u++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			c := bot.Conversation{Channel: bot.Console, User: fmt.Sprint("u", u)}
+			for i, s := range []string{"catat", "a0", "a1", "a2", "a3", "a4"} {
+				p := a
+				if (u+i)%2 == 1 {
+					p = b
+				}
+				submit(t, p.disp, bot.Message{ID: fmt.Sprint(u, "-", i), Conv: c, Kind: bot.KindText, Text: s})
+			}
+		}()
+	}
+	for i := 0; i < 5; i++ {
+		want = append(want, fmt.Sprint("ok a", i))
+	}
+	wg.Wait()
+	waitFor(t, "the turns to be applied", func() bool { return a.w.turns.Load()+b.w.turns.Load() >= users*6 })
+	time.Sleep(1500 * time.Millisecond)
+	plat.mu.Lock()
+	tries := plat.tries
+	plat.mu.Unlock()
+	if tries < users {
+		t.Fatalf("%d sends tried during the outage; the test proves nothing", tries)
+	}
+	plat.setDown(false)
+	for u := 0; u < users; u++ {
+		user := fmt.Sprint("u", u)
+		waitFor(t, "replies of "+user, func() bool { return len(plat.replies(user)) >= len(want) })
+	}
+	time.Sleep(200 * time.Millisecond) // room for a double to show up
+	for u := 0; u < users; u++ {
+		user := fmt.Sprint("u", u)
+		if got := plat.replies(user); strings.Join(got, "|") != strings.Join(want, "|") {
+			t.Fatalf("%s got %q, want %q (each once, in order)", user, got, want)
+		}
+	}
+}
