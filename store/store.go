@@ -43,6 +43,7 @@ type Store struct {
 	sendDeadline time.Duration
 	now          func() time.Time
 	codes        codeSource
+	batch        *batcher // the turn scripts of concurrent conversations, pipelined together
 }
 
 // New returns a store on rdb.
@@ -63,7 +64,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 		o.SendDeadline = 15 * time.Second
 	}
 	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, sendDeadline: o.SendDeadline,
-		now: o.Now, codes: codeSource{r: o.Rand}}
+		now: o.Now, codes: codeSource{r: o.Rand}, batch: &batcher{rdb: rdb}}
 }
 
 // Client returns the underlying Redis client.

@@ -221,7 +221,7 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 		return bot.Ingest{}, err
 	}
 	k := s.turnKeys(msg.Conv)
-	res, err := ingestScript.Run(ctx, s.rdb,
+	res, err := s.batch.run(ctx, ingestScript,
 		[]string{k.inbox, k.seen, k.pending, k.lease, k.state, k.profile, k.flood},
 		msg.ID, entry, s.now().UnixMilli(), s.dedupeTTL.Milliseconds(), lease.Owner, lease.TTL.Milliseconds(),
 		msg.Conv.String(), lim.Burst, lim.PerMinute, seenCap).Slice()
@@ -254,7 +254,7 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 // Acquire takes c for lease.Owner if it is free or already theirs.
 func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
 	k := s.turnKeys(c)
-	res, err := takeScript.Run(ctx, s.rdb, []string{k.inbox, k.lease, k.state, k.profile, k.pending},
+	res, err := s.batch.run(ctx, takeScript, []string{k.inbox, k.lease, k.state, k.profile, k.pending},
 		lease.Owner, lease.TTL.Milliseconds(), c.String()).Slice()
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
@@ -299,7 +299,7 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 		}
 		args = append(args, e)
 	}
-	res, err := commitScript.Run(ctx, s.rdb, []string{k.state, k.profile, k.inbox, k.lease, k.pending, k.out, k.outq}, args...).Slice()
+	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.profile, k.inbox, k.lease, k.pending, k.out, k.outq}, args...).Slice()
 	if err != nil {
 		return bot.Committed{}, fmt.Errorf("commit turn: %w", err)
 	}
