@@ -66,10 +66,10 @@ type Dispatcher struct {
 	cancel  context.CancelFunc
 	stopped atomic.Bool
 
-	mu      sync.Mutex
-	active  map[Conversation]bool    // a worker runs for the conversation
-	handoff map[Conversation]*Loaded // taken for a conversation whose worker is finishing
-	wg      sync.WaitGroup
+	mu     sync.Mutex
+	active map[Conversation]bool // a worker runs for the conversation
+	again  map[Conversation]bool // taken by a Submit while its worker was finishing: look again
+	wg     sync.WaitGroup
 
 	acks    acker
 	courier courier
@@ -122,7 +122,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 	}
 	work, cancel := context.WithCancel(context.Background())
 	d := &Dispatcher{cfg: cfg, inbox: inbox, handler: h, out: out, cat: cat, lang: lang, log: log, obs: cfg.Observer,
-		work: work, cancel: cancel, active: map[Conversation]bool{}, handoff: map[Conversation]*Loaded{},
+		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{},
 		told: map[Conversation]bool{}, langs: map[Conversation]string{}}
 	ob, _ := inbox.(Outbound)
 	d.acks = acker{store: ob, pending: map[Conversation][]string{}}
@@ -262,13 +262,15 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 	}
 }
 
-// start runs a worker on c beginning with l, or hands l to the worker that
-// is finishing c.
+// start runs a worker on c beginning with l. When a worker is already on c
+// (finishing, or it found the message in the queue first) it is told to
+// look at the queue again instead: l may be stale by the time it gets
+// there.
 func (d *Dispatcher) start(c Conversation, l *Loaded) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.active[c] {
-		d.handoff[c] = l
+		d.again[c] = true
 		return
 	}
 	if d.stopped.Load() {
@@ -306,36 +308,29 @@ func (d *Dispatcher) worker(c Conversation, l *Loaded) {
 	defer d.wg.Done()
 	log := d.log.With("channel", c.Channel, "user", maskID(c.User))
 	var acked []string // replies sent and not yet acknowledged in the store
-	last := ""         // the message committed last
 	if l == nil {
 		l = d.take(c, log)
 	}
 	for {
-		if l != nil && l.Msg.ID == last {
-			// Handed over by a Submit that took c while this worker was
-			// already on it: that message is done, look at the queue.
-			last = ""
-			l = d.take(c, log)
-			continue
-		}
 		if l != nil && d.stopped.Load() {
 			d.release(c) // the message stays queued for the next start
 			l = nil
 		}
 		if l != nil {
 			acked = append(acked, d.acks.take(c)...)
-			last = l.Msg.ID
 			l, acked = d.turn(c, l, acked, log)
 			continue
 		}
 		d.mu.Lock()
-		if h := d.handoff[c]; h != nil {
-			delete(d.handoff, c)
+		if d.again[c] && !d.stopped.Load() {
+			delete(d.again, c)
 			d.mu.Unlock()
-			l = h
+			l = d.take(c, log)
 			continue
 		}
+		delete(d.again, c)
 		d.acks.add(c, acked) // before c is free, so the next worker finds them
+		acked = nil
 		delete(d.active, c)
 		d.mu.Unlock()
 		return

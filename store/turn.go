@@ -14,28 +14,32 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
-// The turn path. A conversation's turn keys (state, profile, inbox, dedupe
-// set, lease, outbox) and its shard's pending and outbox-due sets share one
-// hash tag, "{q:<shard>}", so each step of a turn is one script in one
-// Redis Cluster slot:
+// The turn path. A conversation's turn keys and its shard's pending and
+// outbox-due sets share one hash tag, "{q:<shard>}", so each step of a
+// turn is one script in one Redis Cluster slot:
 //
-//	<prefix>:{q:17}:c:telegram:42:state    hash v (version), d (JSON)
-//	<prefix>:{q:17}:c:telegram:42:profile  hash of profile fields
+//	<prefix>:{q:17}:c:telegram:42:state    hash: v (version), d (state JSON), and the turn's
+//	                                       bookkeeping: seen (recent message ids, dedupe),
+//	                                       ft/fat/fn (flood limit bucket), lo/le (lease owner
+//	                                       and expiry), out (replies not yet delivered)
+//	<prefix>:{q:17}:c:telegram:42:profile  hash of profile fields (no expiry)
 //	<prefix>:{q:17}:c:telegram:42:inbox    list of "<id>\n<message JSON>"
-//	<prefix>:{q:17}:c:telegram:42:seen     sorted set of recent message ids by time (dedupe)
-//	<prefix>:{q:17}:c:telegram:42:flood    hash: the flood limit's token bucket
-//	<prefix>:{q:17}:c:telegram:42:lease    the process handling the conversation
-//	<prefix>:{q:17}:c:telegram:42:out      list of "<id>\n<reply JSON>" not yet delivered
 //	<prefix>:{q:17}:pending                conversations with queued messages
 //	<prefix>:{q:17}:outq                   conversations with undelivered replies, by due time
 //
-// shard = fnv32a("telegram:42") % Shards.
+// shard = fnv32a("telegram:42") % Shards. Keeping the bookkeeping in the
+// state hash makes a turn two scripts of about six commands each.
+//
+// The outbox field is a run of entries "<id>\x1f<reply JSON>\x1e"
+// (encoding/json escapes control characters, so neither byte occurs in a
+// reply).
 
 // Shards is the number of partitions of the conversations.
 const Shards = 256
 
-// seenCap bounds the dedupe set of one conversation.
-const seenCap = 500
+// seenBytes bounds the recent message ids kept per conversation for
+// dedupe (some 200 ids; the oldest go first). They expire with the state.
+const seenBytes = 4096
 
 func shardOf(c bot.Conversation) int {
 	h := fnv.New32a()
@@ -49,15 +53,14 @@ func shardTag(n int) string { return "q:" + strconv.Itoa(n) }
 
 // turnKeys are the keys of one conversation's turn path.
 type turnKeys struct {
-	state, profile, inbox, seen, flood, lease, out, pending, outq string
+	state, profile, inbox, pending, outq string
 }
 
 func (s *Store) turnKeys(c bot.Conversation) turnKeys {
 	base := s.Key(shardTag(shardOf(c)))
 	conv := base + ":c:" + c.String() + ":"
 	return turnKeys{
-		state: conv + "state", profile: conv + "profile", inbox: conv + "inbox", seen: conv + "seen",
-		flood: conv + "flood", lease: conv + "lease", out: conv + "out",
+		state: conv + "state", profile: conv + "profile", inbox: conv + "inbox",
 		pending: base + ":pending", outq: base + ":outq",
 	}
 }
@@ -68,84 +71,112 @@ func (s *Store) profileKey(c bot.Conversation) string { return s.turnKeys(c).pro
 // StateKey is the key of c's state (for tests and tools).
 func (s *Store) StateKey(c bot.Conversation) string { return s.stateKey(c) }
 
+// luaLib: helpers shared by the scripts.
+//
+// held(lo, le, now): the lease is someone's and not expired.
+// dropAcked(out, ids, from, to): out without its leading entries whose
+// ids are ARGV[from..to] (in order).
+const luaLib = `
+local function held(lo, le, now)
+  return lo and lo ~= '' and tonumber(le or '0') > now
+end
+local function dropAcked(out, from, to)
+  local j = from
+  while out ~= '' and j <= to do
+    local sep = string.find(out, '\31', 1, true)
+    if not sep then return out end
+    local id = string.sub(out, 1, sep - 1)
+    while j <= to and ARGV[j] ~= id do j = j + 1 end
+    if j > to then return out end
+    local e = string.find(out, '\30', sep, true)
+    if not e then return '' end
+    out = string.sub(out, e + 1)
+    j = j + 1
+  end
+  return out
+end
+`
+
 // ingestScript: dedupe, flood limit, queue, pending mark and, when the
 // conversation is free, the lease with state and profile: one atomic step.
 //
-// KEYS inbox seen pending lease state profile flood
-// ARGV 1 id, 2 entry, 3 now ms, 4 dedupe ms, 5 owner, 6 lease ms, 7 conv,
-// 8 burst, 9 per minute, 10 seen cap
+// KEYS state inbox pending profile
+// ARGV 1 id, 2 entry, 3 now ms, 4 state ttl ms, 5 owner, 6 lease ms, 7 conv,
+// 8 burst, 9 per minute, 10 seen bytes
 //
 // Returns {0} duplicate, {1} queued behind another owner, {5} queued under
 // our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
 // {2, head, v, d, profile...} taken (head "" = this message).
-var ingestScript = redis.NewScript(`
+var ingestScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[3])
-if redis.call('ZSCORE', KEYS[2], ARGV[1]) then return {0} end
+local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'ft', 'fat', 'fn', 'v', 'd')
+local seen = f[1] or '|'
+if string.find(seen, '|' .. ARGV[1] .. '|', 1, true) then return {0} end
+seen = seen .. ARGV[1] .. '|'
+if #seen > tonumber(ARGV[10]) then
+  local cut = string.find(seen, '|', math.floor(#seen - tonumber(ARGV[10]) * 3 / 4), true)
+  seen = string.sub(seen, cut)
+end
+local fields = {'seen', seen}
 local burst = tonumber(ARGV[8])
 if burst > 0 then
-  local f = redis.call('HMGET', KEYS[7], 't', 'at', 'n')
-  local tokens = tonumber(f[1]) or burst
-  local at = tonumber(f[2]) or now
+  local tokens = tonumber(f[4]) or burst
+  local at = tonumber(f[5]) or now
   tokens = math.min(burst, tokens + (now - at) * tonumber(ARGV[9]) / 60000)
   if tokens < 1 then
-    redis.call('HSET', KEYS[7], 't', string.format('%.4f', tokens), 'at', now, 'n', '1')
-    redis.call('PEXPIRE', KEYS[7], 3600000)
-    redis.call('ZADD', KEYS[2], now, ARGV[1])
-    if f[3] then return {4} end
-    return {3, redis.call('HGET', KEYS[6], 'lang') or ''}
+    redis.call('HSET', KEYS[1], 'seen', seen, 'ft', string.format('%.4f', tokens), 'fat', now, 'fn', '1')
+    if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+    if f[6] == '1' then return {4} end
+    return {3, redis.call('HGET', KEYS[4], 'lang') or ''}
   end
-  redis.call('HSET', KEYS[7], 't', string.format('%.4f', tokens - 1), 'at', now)
-  if f[3] then redis.call('HDEL', KEYS[7], 'n') end
-  redis.call('PEXPIRE', KEYS[7], 3600000)
+  fields = {'seen', seen, 'ft', string.format('%.4f', tokens - 1), 'fat', now, 'fn', '0'}
 end
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
--- first (a mark without a queue is harmless), then the queue, then the id;
--- if recording the id fails the message is taken back.
+-- first (a mark without a queue is harmless), then the queue, then the id
+-- with the lease; if that is refused the message is taken back.
 redis.call('ZADD', KEYS[3], 'NX', now, ARGV[7])
-local n = redis.call('RPUSH', KEYS[1], ARGV[2])
-local ok = redis.pcall('ZADD', KEYS[2], now, ARGV[1])
+local n = redis.call('RPUSH', KEYS[2], ARGV[2])
+local code = 2
+if held(f[2], f[3], now) then
+  if f[2] == ARGV[5] then code = 5 else code = 1 end
+else
+  table.insert(fields, 'lo') table.insert(fields, ARGV[5])
+  table.insert(fields, 'le') table.insert(fields, now + tonumber(ARGV[6]))
+end
+local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
 if type(ok) == 'table' and ok.err then
-  redis.call('RPOP', KEYS[1])
+  redis.call('RPOP', KEYS[2])
   return ok
 end
-redis.call('ZREMRANGEBYSCORE', KEYS[2], '-inf', now - tonumber(ARGV[4]))
-if redis.call('ZCARD', KEYS[2]) > tonumber(ARGV[10]) then
-  redis.call('ZREMRANGEBYRANK', KEYS[2], 0, -tonumber(ARGV[10]) - 1)
-end
-redis.call('PEXPIRE', KEYS[2], ARGV[4])
-local l = redis.call('GET', KEYS[4])
-if l then
-  if l == ARGV[5] then return {5} end
-  return {1}
-end
-redis.call('SET', KEYS[4], ARGV[5], 'PX', ARGV[6])
+if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+if code ~= 2 then return {code} end
 local head = ''
-if n > 1 then head = redis.call('LINDEX', KEYS[1], 0) end
-local st = redis.call('HMGET', KEYS[5], 'v', 'd')
-return {2, head, st[1] or '', st[2] or '', redis.call('HGETALL', KEYS[6])}
+if n > 1 then head = redis.call('LINDEX', KEYS[2], 0) end
+return {2, head, f[7] or '', f[8] or '', redis.call('HGETALL', KEYS[4])}
 `)
 
-// takeScript: KEYS inbox lease state profile pending; ARGV owner, lease
-// ms, conv. {0} held by another, {1} empty (lease and mark dropped),
+// takeScript: KEYS state inbox pending profile; ARGV owner, lease ms,
+// conv, now ms. {0} held by another, {1} empty (lease and mark dropped),
 // {2, head, v, d, profile...}.
-var takeScript = redis.NewScript(`
-local l = redis.call('GET', KEYS[2])
-if l and l ~= ARGV[1] then return {0} end
-local h = redis.call('LINDEX', KEYS[1], 0)
-if not h then
-  if l then redis.call('DEL', KEYS[2]) end
-  redis.call('ZREM', KEYS[5], ARGV[3])
+var takeScript = redis.NewScript(luaLib + `
+local now = tonumber(ARGV[4])
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'd')
+local h = held(f[1], f[2], now)
+if h and f[1] ~= ARGV[1] then return {0} end
+local head = redis.call('LINDEX', KEYS[2], 0)
+if not head then
+  if h then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
+  redis.call('ZREM', KEYS[3], ARGV[3])
   return {1}
 end
-redis.call('SET', KEYS[2], ARGV[1], 'PX', ARGV[2])
-local st = redis.call('HMGET', KEYS[3], 'v', 'd')
-return {2, h, st[1] or '', st[2] or '', redis.call('HGETALL', KEYS[4])}
+redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', now + tonumber(ARGV[2]))
+return {2, head, f[3] or '', f[4] or '', redis.call('HGETALL', KEYS[4])}
 `)
 
 // commitScript: the whole end of a turn in one step.
 //
-// KEYS state profile inbox lease pending out outq
+// KEYS state profile inbox pending outq
 // ARGV 1 owner, 2 version, 3 state JSON, 4 state ttl ms, 5 message id,
 // 6 now ms, 7 lease ms, 8 conv, 9 send deadline ms, 10 profile pairs,
 // 11 acks, 12 replies; then the profile field/value pairs, the acked ids,
@@ -155,64 +186,67 @@ return {2, h, st[1] or '', st[2] or '', redis.call('HGETALL', KEYS[4])}
 // Returns {-2} lost the lease, {-3} message gone, {-1, ”, v, d,
 // profile...} conflict, {1, version, backlog} done and released, {2,
 // version, backlog, head} done with the next message.
-var commitScript = redis.NewScript(`
-local np = tonumber(ARGV[10])
-local na = tonumber(ARGV[11])
-local ai = 13 + 2 * np
-for j = 1, na do
-  local p = ARGV[ai] .. '\n'
-  local e = redis.call('LINDEX', KEYS[6], 0)
-  if e and string.sub(e, 1, #p) == p then redis.call('LPOP', KEYS[6]) end
-  ai = ai + 1
-end
-local l = redis.call('GET', KEYS[4])
-if l and l ~= ARGV[1] then return {-2} end
-local idp = ARGV[5] .. '\n'
-local h = redis.call('LINDEX', KEYS[3], 0)
-if not h or string.sub(h, 1, #idp) ~= idp then return {-3} end
-local cur = redis.call('HGET', KEYS[1], 'v') or '0'
-if cur ~= ARGV[2] then
-  local st = redis.call('HMGET', KEYS[1], 'v', 'd')
-  return {-1, '', st[1] or '', st[2] or '', redis.call('HGETALL', KEYS[2])}
-end
+var commitScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[6])
-local nv = tonumber(cur) + 1
--- Taking the message off and writing the state go together: the message
--- first, put back if the state write is refused.
+local np, na, nr = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
+local ai = 13 + 2 * np
+local ri = ai + na
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'd', 'out')
+local had = f[5] or ''
+local out = dropAcked(had, ai, ri - 1)
+local function keepOut()
+  if out ~= had then
+    redis.call('HSET', KEYS[1], 'out', out)
+    if out == '' then redis.call('ZREM', KEYS[5], ARGV[8]) end
+  end
+end
+if held(f[1], f[2], now) and f[1] ~= ARGV[1] then keepOut() return {-2} end
 local taken = redis.call('LPOP', KEYS[3])
-local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3])
+local idp = ARGV[5] .. '\n'
+if not taken or string.sub(taken, 1, #idp) ~= idp then
+  if taken then redis.call('LPUSH', KEYS[3], taken) end
+  keepOut()
+  return {-3}
+end
+local cur = f[3] or '0'
+if cur ~= ARGV[2] then
+  redis.call('LPUSH', KEYS[3], taken)
+  keepOut()
+  return {-1, '', f[3] or '', f[4] or '', redis.call('HGETALL', KEYS[2])}
+end
+local backlog = 0
+if out ~= '' then backlog = 1 end
+if nr > 0 then out = out .. table.concat(ARGV, '', ri, ri + nr - 1) end
+local nv = tonumber(cur) + 1
+local nh = redis.call('LINDEX', KEYS[3], 0)
+local lo, le = '', '0'
+if nh then lo, le = ARGV[1], now + tonumber(ARGV[7]) end
+local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le)
 if type(ok) == 'table' and ok.err then
   redis.call('LPUSH', KEYS[3], taken)
   return ok
 end
 redis.call('PEXPIRE', KEYS[1], ARGV[4])
-local i = 13
-for j = 1, np do
+for i = 13, ai - 1, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
-  i = i + 2
 end
-i = ai
-local nr = tonumber(ARGV[12])
-local backlog = 0
-if nr > 0 or na > 0 then backlog = redis.call('LLEN', KEYS[6]) end
-if nr > 0 then
-  redis.call('RPUSH', KEYS[6], unpack(ARGV, i, i + nr - 1))
-  if backlog == 0 then redis.call('ZADD', KEYS[7], now + tonumber(ARGV[9]), ARGV[8]) end
-elseif na > 0 and backlog == 0 then
-  redis.call('ZREM', KEYS[7], ARGV[8])
-end
-local nh = redis.call('LINDEX', KEYS[3], 0)
-if not nh then
-  redis.call('DEL', KEYS[4])
+if nr > 0 and backlog == 0 then
+  redis.call('ZADD', KEYS[5], now + tonumber(ARGV[9]), ARGV[8])
+elseif out == '' and had ~= '' then
   redis.call('ZREM', KEYS[5], ARGV[8])
+end
+if not nh then
+  redis.call('ZREM', KEYS[4], ARGV[8])
   return {1, nv, backlog}
 end
-redis.call('SET', KEYS[4], ARGV[1], 'PX', ARGV[7])
 return {2, nv, backlog, nh}
 `)
 
-// releaseScript: KEYS lease; ARGV owner.
-var releaseScript = releaseLease
+// releaseScript: KEYS state; ARGV owner.
+var releaseScript = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'lo') == ARGV[1] then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
+return 1
+`)
 
 // Ingest queues msg (see bot.Inbox).
 func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
@@ -221,10 +255,9 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 		return bot.Ingest{}, err
 	}
 	k := s.turnKeys(msg.Conv)
-	res, err := s.batch.run(ctx, ingestScript,
-		[]string{k.inbox, k.seen, k.pending, k.lease, k.state, k.profile, k.flood},
-		msg.ID, entry, s.now().UnixMilli(), s.dedupeTTL.Milliseconds(), lease.Owner, lease.TTL.Milliseconds(),
-		msg.Conv.String(), lim.Burst, lim.PerMinute, seenCap).Slice()
+	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.inbox, k.pending, k.profile},
+		msg.ID, entry, s.now().UnixMilli(), s.stateTTL.Milliseconds(), lease.Owner, lease.TTL.Milliseconds(),
+		msg.Conv.String(), lim.Burst, lim.PerMinute, seenBytes).Slice()
 	if err != nil {
 		return bot.Ingest{}, fmt.Errorf("queue message: %w", err)
 	}
@@ -254,8 +287,8 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 // Acquire takes c for lease.Owner if it is free or already theirs.
 func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
 	k := s.turnKeys(c)
-	res, err := s.batch.run(ctx, takeScript, []string{k.inbox, k.lease, k.state, k.profile, k.pending},
-		lease.Owner, lease.TTL.Milliseconds(), c.String()).Slice()
+	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.inbox, k.pending, k.profile},
+		lease.Owner, lease.TTL.Milliseconds(), c.String(), s.now().UnixMilli()).Slice()
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
 	}
@@ -299,7 +332,7 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 		}
 		args = append(args, e)
 	}
-	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.profile, k.inbox, k.lease, k.pending, k.out, k.outq}, args...).Slice()
+	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.profile, k.inbox, k.pending, k.outq}, args...).Slice()
 	if err != nil {
 		return bot.Committed{}, fmt.Errorf("commit turn: %w", err)
 	}
@@ -329,7 +362,7 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 
 // Release gives c's lease up if owner holds it.
 func (s *Store) Release(ctx context.Context, c bot.Conversation, owner string) error {
-	if err := releaseScript.Run(ctx, s.rdb, []string{s.turnKeys(c).lease}, owner).Err(); err != nil {
+	if err := releaseScript.Run(ctx, s.rdb, []string{s.turnKeys(c).state}, owner).Err(); err != nil {
 		return fmt.Errorf("release conversation: %w", err)
 	}
 	return nil
@@ -391,7 +424,23 @@ func encodeOut(id string, r bot.Reply) (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("encode reply: %w", err)
 	}
-	return id + "\n" + string(b), nil
+	return id + "\x1f" + string(b) + "\x1e", nil
+}
+
+// decodeOut splits an outbox field into its entries.
+func decodeOut(out string) []bot.OutEntry {
+	var es []bot.OutEntry
+	for out != "" {
+		e, rest, _ := strings.Cut(out, "\x1e")
+		out = rest
+		id, body, _ := strings.Cut(e, "\x1f")
+		var r bot.Reply
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			r = bot.Reply{} // undecodable: delivered as nothing rather than blocking the rest
+		}
+		es = append(es, bot.OutEntry{ID: id, Reply: r})
+	}
+	return es
 }
 
 // decodeLoaded reads {head, v, d, {profile pairs}}.
@@ -418,28 +467,28 @@ func decodeLoaded(c bot.Conversation, res []any) (bot.Loaded, error) {
 
 // The outbox.
 
-// dueScript claims c's outbox for a sender: KEYS outq out; ARGV conv, now
-// ms, claim ms, max. {} when not due or empty, else the entries.
+// dueScript claims c's outbox for a sender: KEYS outq state; ARGV conv,
+// now ms, claim ms. "" when not due or empty, else the outbox field.
 var dueScript = redis.NewScript(`
 local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
-if not due or tonumber(due) > tonumber(ARGV[2]) then return {} end
-local e = redis.call('LRANGE', KEYS[2], 0, tonumber(ARGV[4]) - 1)
-if #e == 0 then redis.call('ZREM', KEYS[1], ARGV[1]) return {} end
+if not due or tonumber(due) > tonumber(ARGV[2]) then return '' end
+local out = redis.call('HGET', KEYS[2], 'out') or ''
+if out == '' then redis.call('ZREM', KEYS[1], ARGV[1]) return '' end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
-return e
+return out
 `)
 
-// ackScript: KEYS out outq; ARGV conv, now ms, then ids in order. Pops
-// the acked entries off the head; an empty outbox leaves the due set, and
-// entries left behind (committed while earlier ones were being sent) are
-// due at once.
-var ackScript = redis.NewScript(`
-for i = 3, #ARGV do
-  local p = ARGV[i] .. '\n'
-  local e = redis.call('LINDEX', KEYS[1], 0)
-  if e and string.sub(e, 1, #p) == p then redis.call('LPOP', KEYS[1]) end
-end
-if redis.call('LLEN', KEYS[1]) == 0 then redis.call('ZREM', KEYS[2], ARGV[1])
+// ackScript: KEYS state outq; ARGV conv, now ms, then ids in order. Drops
+// the acked entries off the head of the outbox; an empty outbox leaves the
+// due set, and entries left behind (committed while earlier ones were
+// being sent) are due at once.
+var ackScript = redis.NewScript(luaLib + `
+local had = redis.call('HGET', KEYS[1], 'out') or ''
+local out = dropAcked(had, 3, #ARGV)
+if out == had then return 0 end
+redis.call('HSET', KEYS[1], 'out', out)
+if out == '' then
+  redis.call('ZREM', KEYS[2], ARGV[1])
 else
   local due = redis.call('ZSCORE', KEYS[2], ARGV[1])
   if not due or tonumber(due) > tonumber(ARGV[2]) then redis.call('ZADD', KEYS[2], ARGV[2], ARGV[1]) end
@@ -477,7 +526,7 @@ func (s *Store) Due(ctx context.Context, claim time.Duration, max int) (map[bot.
 	err = s.scriptPipeline(ctx, dueScript, func(p redis.Pipeliner) {
 		for i, c := range convs {
 			k := s.turnKeys(c)
-			claims[i] = dueScript.EvalSha(ctx, p, []string{k.outq, k.out}, c.String(), now, claim.Milliseconds(), 50)
+			claims[i] = dueScript.EvalSha(ctx, p, []string{k.outq, k.state}, c.String(), now, claim.Milliseconds())
 		}
 	})
 	if err != nil {
@@ -485,14 +534,8 @@ func (s *Store) Due(ctx context.Context, claim time.Duration, max int) (map[bot.
 	}
 	out := map[bot.Conversation][]bot.OutEntry{}
 	for i, cmd := range claims {
-		vals, _ := cmd.StringSlice()
-		for _, v := range vals {
-			id, body, _ := strings.Cut(v, "\n")
-			var r bot.Reply
-			if err := json.Unmarshal([]byte(body), &r); err != nil {
-				r = bot.Reply{} // undecodable: delivered as nothing, acked below by the sender
-			}
-			out[convs[i]] = append(out[convs[i]], bot.OutEntry{ID: id, Reply: r})
+		if v, _ := cmd.Text(); v != "" {
+			out[convs[i]] = decodeOut(v)
 		}
 	}
 	return out, nil
@@ -512,7 +555,7 @@ func (s *Store) Ack(ctx context.Context, acks map[bot.Conversation][]string) err
 			for _, id := range ids {
 				args = append(args, id)
 			}
-			ackScript.EvalSha(ctx, p, []string{k.out, k.outq}, args...)
+			ackScript.EvalSha(ctx, p, []string{k.state, k.outq}, args...)
 		}
 	})
 	if err != nil {
