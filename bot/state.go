@@ -84,3 +84,30 @@ type ProfileStore interface {
 type TurnLoader interface {
 	LoadTurn(ctx context.Context, c Conversation) (Profile, State, error)
 }
+
+// Clone returns a copy of s that shares no maps or slices with it.
+func (s State) Clone() State {
+	s.Answers = cloneMap(s.Answers)
+	s.History = append([]string(nil), s.History...)
+	if s.Stack != nil {
+		st := make([]Frame, len(s.Stack))
+		for i, f := range s.Stack {
+			f.Answers = cloneMap(f.Answers)
+			f.History = append([]string(nil), f.History...)
+			st[i] = f
+		}
+		s.Stack = st
+	}
+	return s
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
+}

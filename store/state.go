@@ -83,6 +83,7 @@ func (s *Store) SaveState(ctx context.Context, c bot.Conversation, st bot.State)
 	if err != nil {
 		return 0, fmt.Errorf("encode state: %w", err)
 	}
+	s.states.drop(c)
 	nv, err := casState.Run(ctx, s.rdb, []string{s.stateKey(c)},
 		strconv.FormatInt(st.Version, 10), d, s.stateTTL.Milliseconds()).Int64()
 	if err != nil {

@@ -43,7 +43,8 @@ type Store struct {
 	sendDeadline time.Duration
 	now          func() time.Time
 	codes        codeSource
-	batch        *batcher // the turn scripts of concurrent conversations, pipelined together
+	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
+	states       stateCache // states this process committed, decoded
 }
 
 // New returns a store on rdb.

@@ -102,7 +102,8 @@ end
 //
 // KEYS state inbox pending profile
 // ARGV 1 id, 2 entry, 3 now ms, 4 state ttl ms, 5 owner, 6 lease ms, 7 conv,
-// 8 burst, 9 per minute, 10 seen bytes
+// 8 burst, 9 per minute, 10 seen bytes, 11 the version of the state the
+// caller has cached ("" none: then d is left out when it matches)
 //
 // Returns {0} duplicate, {1} queued behind another owner, {5} queued under
 // our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
@@ -153,11 +154,13 @@ if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if code ~= 2 then return {code} end
 local head = ''
 if n > 1 then head = redis.call('LINDEX', KEYS[2], 0) end
-return {2, head, f[7] or '', f[8] or '', redis.call('HGETALL', KEYS[4])}
+local d = f[8] or ''
+if f[7] and f[7] == ARGV[11] then d = '' end
+return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
 `)
 
 // takeScript: KEYS state inbox pending profile; ARGV owner, lease ms,
-// conv, now ms. {0} held by another, {1} empty (lease and mark dropped),
+// conv, now ms, cached version. {0} held by another, {1} empty (lease and mark dropped),
 // {2, head, v, d, profile...}.
 var takeScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[4])
@@ -171,7 +174,9 @@ if not head then
   return {1}
 end
 redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', now + tonumber(ARGV[2]))
-return {2, head, f[3] or '', f[4] or '', redis.call('HGETALL', KEYS[4])}
+local d = f[4] or ''
+if f[3] and f[3] == ARGV[5] then d = '' end
+return {2, head, f[3] or '', d, redis.call('HGETALL', KEYS[4])}
 `)
 
 // commitScript: the whole end of a turn in one step.
@@ -257,7 +262,7 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 	k := s.turnKeys(msg.Conv)
 	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.inbox, k.pending, k.profile},
 		msg.ID, entry, s.now().UnixMilli(), s.stateTTL.Milliseconds(), lease.Owner, lease.TTL.Milliseconds(),
-		msg.Conv.String(), lim.Burst, lim.PerMinute, seenBytes).Slice()
+		msg.Conv.String(), lim.Burst, lim.PerMinute, seenBytes, s.states.version(msg.Conv)).Slice()
 	if err != nil {
 		return bot.Ingest{}, fmt.Errorf("queue message: %w", err)
 	}
@@ -274,7 +279,7 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 	case 4:
 		return bot.Ingest{Result: bot.Flooded}, nil
 	}
-	l, err := decodeLoaded(msg.Conv, res[1:])
+	l, err := s.decodeLoaded(ctx, msg.Conv, res[1:])
 	if err != nil {
 		return bot.Ingest{}, err
 	}
@@ -288,14 +293,14 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
 	k := s.turnKeys(c)
 	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.inbox, k.pending, k.profile},
-		lease.Owner, lease.TTL.Milliseconds(), c.String(), s.now().UnixMilli()).Slice()
+		lease.Owner, lease.TTL.Milliseconds(), c.String(), s.now().UnixMilli(), s.states.version(c)).Slice()
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
 	}
 	if code, _ := res[0].(int64); code != 2 {
 		return bot.Loaded{}, false, nil
 	}
-	l, err := decodeLoaded(c, res[1:])
+	l, err := s.decodeLoaded(ctx, c, res[1:])
 	return l, err == nil, err
 }
 
@@ -343,7 +348,8 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 	case -3:
 		return bot.Committed{Gone: true}, nil
 	case -1:
-		l, err := decodeLoaded(c, res[1:])
+		s.states.drop(c)
+		l, err := s.decodeLoaded(ctx, c, res[1:])
 		if err != nil {
 			return bot.Committed{}, err
 		}
@@ -351,6 +357,9 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 	}
 	nv, _ := res[1].(int64)
 	backlog, _ := res[2].(int64)
+	st := o.State
+	st.Version = nv
+	s.states.put(c, st)
 	out := bot.Committed{Version: nv, Backlog: backlog > 0, OutIDs: ids, At: now}
 	if code == 2 {
 		head, _ := res[3].(string)
@@ -443,17 +452,32 @@ func decodeOut(out string) []bot.OutEntry {
 	return es
 }
 
-// decodeLoaded reads {head, v, d, {profile pairs}}.
-func decodeLoaded(c bot.Conversation, res []any) (bot.Loaded, error) {
+// decodeLoaded reads {head, v, d, {profile pairs}}; d is "" when the
+// state at version v is the one cached.
+func (s *Store) decodeLoaded(ctx context.Context, c bot.Conversation, res []any) (bot.Loaded, error) {
 	var l bot.Loaded
 	if head, _ := res[0].(string); head != "" {
 		l.Msg = decodeEntry(c, head)
 	}
-	st, err := decodeState([]any{res[1], res[2]})
-	if err != nil {
-		return bot.Loaded{}, err
+	v, _ := res[1].(string)
+	d, _ := res[2].(string)
+	if v != "" && d == "" {
+		n, _ := strconv.ParseInt(v, 10, 64)
+		st, ok := s.states.get(c, n)
+		if !ok { // dropped from the cache meanwhile: read it
+			var err error
+			if st, err = s.LoadState(ctx, c); err != nil {
+				return bot.Loaded{}, err
+			}
+		}
+		l.State = st
+	} else {
+		st, err := decodeState([]any{res[1], res[2]})
+		if err != nil {
+			return bot.Loaded{}, err
+		}
+		l.State = st
 	}
-	l.State = st
 	pairs, _ := res[3].([]any)
 	m := make(map[string]string, len(pairs)/2)
 	for i := 0; i+1 < len(pairs); i += 2 {
