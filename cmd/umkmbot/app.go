@@ -62,7 +62,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL})
+	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter})
 	if n, err := a.Store.MigrateTurnKeys(ctx); err != nil {
 		a.Close()
 		return nil, err

@@ -11,14 +11,15 @@ import (
 )
 
 // TurnConfig tunes the turn path: FLOOD_BURST, FLOOD_PER_MINUTE,
-// OUTBOX_RETRY_MAX.
+// OUTBOX_RETRY_MAX, OUTBOX_RESEND_AFTER.
 type TurnConfig struct {
 	Flood        bot.FloodLimit
-	SendRetryMax time.Duration
+	SendRetryMax time.Duration // longest wait between attempts while a platform is down
+	ResendAfter  time.Duration // how long a committed reply may go unacknowledged before any process resends it
 }
 
 func loadTurnConfig(getenv func(string) string, errs *[]string) TurnConfig {
-	c := TurnConfig{Flood: bot.FloodLimit{Burst: 30, PerMinute: 60}, SendRetryMax: 5 * time.Minute}
+	c := TurnConfig{Flood: bot.FloodLimit{Burst: 30, PerMinute: 60}, SendRetryMax: 5 * time.Minute, ResendAfter: 15 * time.Second}
 	num := func(name string, def int) int {
 		v := getenv(name)
 		if v == "" {
@@ -36,12 +37,13 @@ func loadTurnConfig(getenv func(string) string, errs *[]string) TurnConfig {
 	if c.Flood.Burst > 0 && c.Flood.PerMinute == 0 {
 		*errs = append(*errs, "FLOOD_PER_MINUTE must be at least 1 when FLOOD_BURST is set")
 	}
-	if v := getenv("OUTBOX_RETRY_MAX"); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			*errs = append(*errs, fmt.Sprintf("OUTBOX_RETRY_MAX=%q is not a positive duration (e.g. 5m)", v))
-		} else {
-			c.SendRetryMax = d
+	for name, d := range map[string]*time.Duration{"OUTBOX_RETRY_MAX": &c.SendRetryMax, "OUTBOX_RESEND_AFTER": &c.ResendAfter} {
+		if v := getenv(name); v != "" {
+			if p, err := time.ParseDuration(v); err != nil || p <= 0 {
+				*errs = append(*errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 5m, 15s)", name, v))
+			} else {
+				*d = p
+			}
 		}
 	}
 	return c
