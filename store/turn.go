@@ -196,7 +196,7 @@ local now = tonumber(ARGV[6])
 local np, na, nr = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local ai = 13 + 2 * np
 local ri = ai + na
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'd', 'out')
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'd', 'out', 'ex')
 local had = f[5] or ''
 local out = dropAcked(had, ai, ri - 1)
 local function keepOut()
@@ -226,12 +226,15 @@ local nv = tonumber(cur) + 1
 local nh = redis.call('LINDEX', KEYS[3], 0)
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], now + tonumber(ARGV[7]) end
-local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le)
+-- The idle expiry is pushed back at most once a minute ('ex': when).
+local ex = tonumber(f[6] or '0')
+if now - ex >= 60000 then ex = now end
+local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex)
 if type(ok) == 'table' and ok.err then
   redis.call('LPUSH', KEYS[3], taken)
   return ok
 end
-redis.call('PEXPIRE', KEYS[1], ARGV[4])
+if ex == now then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 for i = 13, ai - 1, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
