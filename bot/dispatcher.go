@@ -32,7 +32,7 @@ type DispatcherConfig struct {
 	SendPoll     time.Duration // how often due replies are looked for (default 500ms)
 	SendClaim    time.Duration // how long a sender owns a conversation's due replies (default 2m)
 	SendRetryMax time.Duration // longest wait between attempts while a platform is down (default 5m)
-	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 100ms; a turn of the same conversation meanwhile carries them in its commit)
+	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 1s; a turn of the same conversation meanwhile carries them in its commit)
 
 	Observer Observer // metrics (default NopObserver)
 }
@@ -109,7 +109,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 		cfg.SendRetryMax = 5 * time.Minute
 	}
 	if cfg.AckEvery == 0 {
-		cfg.AckEvery = 100 * time.Millisecond
+		cfg.AckEvery = time.Second
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = NopObserver{}

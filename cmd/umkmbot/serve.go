@@ -49,6 +49,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
+	tuneGC(env.Getenv)
 	app, err := openApp(ctx, cfg, env.Stderr)
 	if err != nil {
 		return err
