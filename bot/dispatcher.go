@@ -32,7 +32,7 @@ type DispatcherConfig struct {
 	SendPoll     time.Duration // how often due replies are looked for (default 500ms)
 	SendClaim    time.Duration // how long a sender owns a conversation's due replies (default 2m)
 	SendRetryMax time.Duration // longest wait between attempts while a platform is down (default 5m)
-	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 1s; a turn of the same conversation meanwhile carries them in its commit)
+	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 50ms; a turn of the same conversation meanwhile carries them in its commit)
 
 	Observer Observer // metrics (default NopObserver)
 }
@@ -109,7 +109,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 		cfg.SendRetryMax = 5 * time.Minute
 	}
 	if cfg.AckEvery == 0 {
-		cfg.AckEvery = time.Second
+		cfg.AckEvery = 50 * time.Millisecond
 	}
 	if cfg.Observer == nil {
 		cfg.Observer = NopObserver{}
@@ -126,7 +126,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 		told: map[Conversation]bool{}, langs: map[Conversation]string{}}
 	ob, _ := inbox.(Outbound)
 	d.acks = acker{store: ob, pending: map[Conversation][]string{}}
-	d.courier = courier{d: d, store: ob, attempts: map[Conversation]int{}}
+	d.courier = courier{d: d, store: ob, attempts: map[Conversation]int{}, poke: make(chan struct{}, 1)}
 	return d
 }
 
@@ -408,6 +408,11 @@ func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *slog.L
 		d.remember(c, prof.Lang)
 		if !cm.Backlog {
 			acked = d.sendNow(ctx, c, res.Replies, cm.OutIDs, log)
+		} else {
+			// Behind replies not yet acknowledged (another process's, or
+			// waiting out a platform failure): they are due once their
+			// sender acknowledges, so look soon rather than at the next poll.
+			d.courier.soon()
 		}
 		if cm.Next == nil {
 			return nil, acked

@@ -107,6 +107,15 @@ type courier struct {
 	mu       sync.Mutex
 	attempts map[Conversation]int
 	busy     atomic.Int32
+	poke     chan struct{} // a round soon, please
+}
+
+// soon asks for a round after the other processes' acks are in.
+func (k *courier) soon() {
+	select {
+	case k.poke <- struct{}{}:
+	default:
+	}
 }
 
 func (k *courier) run(ctx context.Context) {
@@ -117,8 +126,14 @@ func (k *courier) run(ctx context.Context) {
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			k.round(ctx)
+		case <-k.poke:
+			select { // let the acks of a batch land first
+			case <-ctx.Done():
+				return
+			case <-time.After(3 * k.d.cfg.AckEvery):
+			}
 		}
+		k.round(ctx)
 	}
 }
 
