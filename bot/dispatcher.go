@@ -204,6 +204,9 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			stop()
 			bg.Wait()
 			d.acks.flush(context.Background(), d.log) // the last acks, after the workers stopped
+			d.log.Info("dispatcher stopped", "turns", d.Stats.Turns.Load(), "taken", d.Stats.Taken.Load(),
+				"duplicates", d.Stats.Duplicates.Load(), "flooded", d.Stats.Flooded.Load(), "sent", d.Stats.Sent.Load(),
+				"send_failed", d.Stats.SendFailed.Load(), "rejected", d.Stats.Rejected.Load())
 			return err
 		case <-tick.C:
 			d.sweep(ctx)
