@@ -16,7 +16,7 @@ type stateCache struct {
 	m  map[bot.Conversation]bot.State
 }
 
-const maxStates = 20_000
+const maxStates = 5_000
 
 func (c *stateCache) version(k bot.Conversation) string {
 	c.mu.Lock()

@@ -9,15 +9,15 @@ import (
 )
 
 // tuneGC trades memory the service does not use for less garbage
-// collection (a sixth of serve's CPU at load with the default): GOGC 400,
-// bounded by a soft memory limit of 80 MiB so serve stays well under
-// 100 MB. GOGC or GOMEMLIMIT in the environment win.
+// collection (a sixth of serve's CPU at load with the default): GOGC 200,
+// bounded by a soft memory limit of 64 MiB so serve stays under 100 MB.
+// GOGC or GOMEMLIMIT in the environment win.
 func tuneGC(getenv func(string) string) {
 	if getenv("GOGC") == "" {
-		debug.SetGCPercent(400)
+		debug.SetGCPercent(200)
 	}
 	if getenv("GOMEMLIMIT") == "" {
-		debug.SetMemoryLimit(80 << 20)
+		debug.SetMemoryLimit(64 << 20)
 	}
 }
 
