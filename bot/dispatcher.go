@@ -472,7 +472,7 @@ func (d *Dispatcher) compute(ctx context.Context, l *Loaded, log *slog.Logger) (
 func (d *Dispatcher) sendNow(ctx context.Context, c Conversation, replies []Reply, ids []string, log *slog.Logger) []string {
 	var sent []string
 	for i, r := range replies {
-		switch d.deliver(ctx, c, r, log) {
+		switch d.deliver(ctx, c, r, log, true) {
 		case sendOK, sendDropped:
 			sent = append(sent, ids[i])
 		case sendGone:
@@ -493,9 +493,11 @@ const (
 	sendRetry
 )
 
-// deliver sends one reply and classifies the outcome; it logs a failure
-// once.
-func (d *Dispatcher) deliver(ctx context.Context, c Conversation, r Reply, log *slog.Logger) sendResult {
+// deliver sends one reply and classifies the outcome. A failure worth a
+// retry is logged only when first is set (the first attempt for the
+// conversation in this outage), so an outage of minutes is not a log line
+// per attempt.
+func (d *Dispatcher) deliver(ctx context.Context, c Conversation, r Reply, log *slog.Logger, first bool) sendResult {
 	err := d.out.Send(ctx, c, r)
 	switch {
 	case err == nil:
@@ -515,7 +517,9 @@ func (d *Dispatcher) deliver(ctx context.Context, c Conversation, r Reply, log *
 	}
 	d.Stats.SendFailed.Add(1)
 	d.obs.Send(c.Channel, "retry")
-	log.Warn("send reply, will retry", "err", err)
+	if first {
+		log.Warn("send reply, will retry", "err", err)
+	}
 	return sendRetry
 }
 

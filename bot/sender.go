@@ -163,10 +163,13 @@ func (k *courier) round(ctx context.Context) {
 
 func (k *courier) deliver(ctx context.Context, c Conversation, entries []OutEntry) {
 	log := k.d.log.With("channel", c.Channel, "user", maskID(c.User))
+	k.mu.Lock()
+	_, retrying := k.attempts[c]
+	k.mu.Unlock()
 	var done []string
 	failed := false
 	for i, e := range entries {
-		r := k.d.deliver(ctx, c, e.Reply, log)
+		r := k.d.deliver(ctx, c, e.Reply, log, !retrying)
 		if r == sendRetry {
 			failed = true
 			break

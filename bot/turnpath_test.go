@@ -417,3 +417,46 @@ func TestTurnPathPlatformOutage(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnPathFlood: a person who floods gets a burst answered, one
+// notice in their language, and the rest dropped and counted.
+func TestTurnPathFlood(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	rdb := redistest.ClientWithPrefix(t, prefix)
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	cat := bilingualCatalog(t)
+	eng := bot.NewEngine(bot.EngineConfig{}, catatFlow(), st, st, cat, nil)
+	plat := &platform{got: map[string][]string{}}
+	ob := bot.NewOutbox(cat, st, "id", nil)
+	ob.Register(bot.Console, plat)
+	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Flood: bot.FloodLimit{Burst: 5, PerMinute: 1}}, st, eng, ob, cat, "id", nil)
+	defer d.Close()
+	ctx := context.Background()
+	if err := st.SetProfile(ctx, demo, bot.FieldLang, "en"); err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < 30; i++ {
+		if err := d.Submit(ctx, text(fmt.Sprint("f", i), "halo")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	d.Idle(ctx)
+	got := plat.replies(demo.User)
+	notices, answers := 0, 0
+	for _, r := range got {
+		switch r {
+		case "[en] core.flood":
+			notices++
+		case "[en] core.welcome":
+			answers++
+		default:
+			t.Errorf("unexpected reply %q", r)
+		}
+	}
+	if answers != 5 || notices != 1 {
+		t.Fatalf("%d answers and %d flood notices (%q); want the burst of 5 answered and one notice in English", answers, notices, got)
+	}
+	if n := d.Stats.Flooded.Load(); n != 25 {
+		t.Fatalf("flooded counted %d, want 25", n)
+	}
+}
