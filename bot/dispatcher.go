@@ -11,29 +11,10 @@ import (
 	"time"
 )
 
-// Handler runs one turn. *Engine implements it.
+// Handler computes one turn from what the turn store loaded. *Engine
+// implements it; the dispatcher commits the result.
 type Handler interface {
-	Handle(ctx context.Context, msg Message) ([]Reply, error)
-}
-
-// Inbox is the durable queue in front of the engine: a channel adapter
-// acknowledges a delivery to its platform only once the message is in the
-// inbox, so a crash redelivers or recovers instead of losing it.
-type Inbox interface {
-	// Put appends msg to its conversation's queue unless a message with the
-	// same id was put within the dedupe window; dup reports a repeat.
-	Put(ctx context.Context, msg Message) (dup bool, err error)
-	// Next removes message done ("" for none) from the head of c's queue
-	// and returns the new head, taking or extending the lease that lets only
-	// owner process c (so a conversation is handled in order even with
-	// several processes). ok is false when the queue is empty (the lease is
-	// then given up) or another owner holds the lease.
-	Next(ctx context.Context, c Conversation, owner, done string, ttl time.Duration) (msg Message, ok bool, err error)
-	// Release removes message done ("" for none) and gives the lease up, at
-	// shutdown.
-	Release(ctx context.Context, c Conversation, owner, done string) error
-	// Pending lists conversations with queued messages, for recovery.
-	Pending(ctx context.Context) ([]Conversation, error)
+	Turn(ctx context.Context, l *Loaded) (TurnResult, error)
 }
 
 // ErrStopped is returned by Submit once the dispatcher is shutting down.
@@ -46,17 +27,30 @@ type DispatcherConfig struct {
 	Sweep    time.Duration // how often queues left by crashed processes are looked for (default 5s)
 	Backoff  time.Duration // first wait after a store error (default 250ms, doubling to 30s)
 	Grace    time.Duration // how long shutdown waits for turns in flight (default 10s)
+	Flood    FloodLimit    // per-person flood limit (zero: none)
+
+	SendPoll     time.Duration // how often due replies are looked for (default 500ms)
+	SendClaim    time.Duration // how long a sender owns a conversation's due replies (default 2m)
+	SendRetryMax time.Duration // longest wait between attempts while a platform is down (default 5m)
+	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 50ms; a turn of the same conversation meanwhile carries them in its commit)
+
+	Observer Observer // metrics (default NopObserver)
 }
 
 // Stats counts what the dispatcher did.
 type Stats struct {
-	Taken, Duplicates, Turns, Failed, Panics, Sent, SendFailed atomic.Int64
+	Taken, Duplicates, Flooded, Turns, Failed, Panics, Sent, SendFailed, Rejected, FaultNotices atomic.Int64
 }
 
-// Dispatcher takes messages from channels, drops repeats, queues them
-// durably, and runs the turns of one conversation strictly one at a time
-// and in order while different conversations run in parallel. A panic in a
-// turn becomes a polite error reply and a log line.
+// Dispatcher takes messages from channels, drops repeats and floods, queues
+// them durably, and runs the turns of one conversation strictly one at a
+// time and in order while different conversations run in parallel. A turn
+// is two store round trips: Ingest (queue, and take the conversation with
+// its state and profile when it was free) and Commit (state, profile,
+// replies into the durable outbox, message off the queue, and the next
+// message or the lease given up). Replies are then sent at once by the
+// conversation's worker; replies left undelivered by a crash or a platform
+// outage are resent, in order, by the sender loop of any process.
 type Dispatcher struct {
 	cfg     DispatcherConfig
 	inbox   Inbox
@@ -65,6 +59,7 @@ type Dispatcher struct {
 	cat     *Catalog
 	lang    string
 	log     *slog.Logger
+	obs     Observer
 	Stats   Stats
 
 	work    context.Context // turns run under it; cancelled when the grace period ends
@@ -73,12 +68,21 @@ type Dispatcher struct {
 
 	mu     sync.Mutex
 	active map[Conversation]bool // a worker runs for the conversation
-	again  map[Conversation]bool // more was queued while it ran
+	again  map[Conversation]bool // taken by a Submit while its worker was finishing: look again
 	wg     sync.WaitGroup
+
+	acks    acker
+	courier courier
+
+	fmu   sync.Mutex
+	told  map[Conversation]bool   // told about the current outage
+	langs map[Conversation]string // languages of people seen lately, for notices when the store is down
 }
 
-// NewDispatcher builds a dispatcher. Replies go out through out; fault
-// messages are rendered from cat in lang.
+// NewDispatcher builds a dispatcher. inbox is the turn store (it also
+// serves as the durable outbox when it implements Outbound); replies go out
+// through out; notices are rendered from cat in the person's language,
+// else lang.
 func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, cat *Catalog, lang string, log *slog.Logger) *Dispatcher {
 	if cfg.Owner == "" {
 		cfg.Owner = "local"
@@ -95,6 +99,21 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 	if cfg.Grace == 0 {
 		cfg.Grace = 10 * time.Second
 	}
+	if cfg.SendPoll == 0 {
+		cfg.SendPoll = 500 * time.Millisecond
+	}
+	if cfg.SendClaim == 0 {
+		cfg.SendClaim = 2 * time.Minute
+	}
+	if cfg.SendRetryMax == 0 {
+		cfg.SendRetryMax = 5 * time.Minute
+	}
+	if cfg.AckEvery == 0 {
+		cfg.AckEvery = 50 * time.Millisecond
+	}
+	if cfg.Observer == nil {
+		cfg.Observer = NopObserver{}
+	}
 	if log == nil {
 		log = slog.Default()
 	}
@@ -102,15 +121,24 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 		lang = DefaultLang
 	}
 	work, cancel := context.WithCancel(context.Background())
-	return &Dispatcher{cfg: cfg, inbox: inbox, handler: h, out: out, cat: cat, lang: lang, log: log,
-		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{}}
+	d := &Dispatcher{cfg: cfg, inbox: inbox, handler: h, out: out, cat: cat, lang: lang, log: log, obs: cfg.Observer,
+		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{},
+		told: map[Conversation]bool{}, langs: map[Conversation]string{}}
+	ob, _ := inbox.(Outbound)
+	d.acks = acker{store: ob, pending: map[Conversation][]string{}}
+	d.courier = courier{d: d, store: ob, attempts: map[Conversation]int{}, poke: make(chan struct{}, 1)}
+	return d
 }
+
+func (d *Dispatcher) lease() Lease { return Lease{Owner: d.cfg.Owner, TTL: d.cfg.LeaseTTL} }
 
 // Submit durably queues msg and returns. The channel acknowledges the
 // delivery only after Submit returned nil. A repeated message id returns nil
-// and is dropped. When the queue cannot be written (Redis down) the person
-// is told to try again shortly and the error is returned, so the channel
-// does not acknowledge and its platform redelivers.
+// and is dropped, as does a message over the person's flood limit (the
+// first of a flood gets a notice). When the queue cannot be written (Redis
+// down) the person is told, once per outage, to try again shortly and the
+// error is returned, so the channel does not acknowledge and its platform
+// redelivers.
 func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	if d.stopped.Load() {
 		return ErrStopped
@@ -118,33 +146,68 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	if msg.ID == "" {
 		msg.ID = fmt.Sprintf("local-%d", time.Now().UnixNano())
 	}
-	dup, err := d.inbox.Put(ctx, msg)
+	c := msg.Conv
+	in, err := d.inbox.Ingest(ctx, msg, d.lease(), d.cfg.Flood)
 	if err != nil {
-		d.log.Error("queue message", "channel", msg.Conv.Channel, "user", maskID(msg.Conv.User), "err", err)
-		d.fault(msg.Conv, "core.unavailable")
+		d.obs.Ingest(c.Channel, "error")
+		d.obs.Event("redis_error")
+		d.log.Error("queue message", "channel", c.Channel, "user", maskID(c.User), "err", err)
+		d.fault(c, "core.unavailable", "")
 		return fmt.Errorf("queue message %s: %w", msg.ID, err)
 	}
-	if dup {
+	d.recovered(c)
+	switch in.Result {
+	case Duplicate:
 		d.Stats.Duplicates.Add(1)
-		d.log.Debug("duplicate delivery dropped", "channel", msg.Conv.Channel, "msg", msg.ID)
+		d.obs.Ingest(c.Channel, "duplicate")
+		d.log.Debug("duplicate delivery dropped", "channel", c.Channel, "msg", msg.ID)
+		return nil
+	case Flooded:
+		d.Stats.Flooded.Add(1)
+		d.obs.Ingest(c.Channel, "flood")
+		if in.Notice {
+			d.log.Warn("flood limit reached, dropping messages", "channel", c.Channel, "user", maskID(c.User))
+			d.notice(c, "core.flood", in.Lang)
+		}
 		return nil
 	}
 	d.Stats.Taken.Add(1)
-	d.kick(msg.Conv)
+	d.obs.Ingest(c.Channel, "queued")
+	switch in.Result {
+	case Taken:
+		l := in.Loaded
+		d.start(c, &l)
+	case Ours:
+		d.kick(c) // our lease, from before a restart, or our worker is on it
+	}
 	return nil
 }
 
 // Run recovers queues left by a crash or by other processes, sweeps for
-// them periodically, and on ctx's end stops taking messages and waits (up to
-// Grace) for turns in flight.
+// them periodically, acknowledges and resends replies, and on ctx's end
+// stops taking messages and waits (up to Grace) for turns in flight.
 func (d *Dispatcher) Run(ctx context.Context) error {
+	var bg sync.WaitGroup
+	bctx, stop := context.WithCancel(context.Background())
+	if d.acks.store != nil {
+		bg.Add(2)
+		go func() { defer bg.Done(); d.acks.run(bctx, d.cfg.AckEvery, d.log) }()
+		go func() { defer bg.Done(); d.courier.run(bctx) }()
+	}
 	d.sweep(ctx)
 	tick := time.NewTicker(d.cfg.Sweep)
 	defer tick.Stop()
 	for {
 		select {
 		case <-ctx.Done():
-			return d.shutdown()
+			err := d.shutdown()
+			stop()
+			bg.Wait()
+			d.acks.flush(context.Background(), d.log) // the last acks, after the workers stopped
+			d.log.Info("dispatcher stopped", "turns", d.Stats.Turns.Load(), "taken", d.Stats.Taken.Load(),
+				"duplicates", d.Stats.Duplicates.Load(), "flooded", d.Stats.Flooded.Load(), "sent", d.Stats.Sent.Load(),
+				"send_failed", d.Stats.SendFailed.Load(), "rejected", d.Stats.Rejected.Load())
+			return err
 		case <-tick.C:
 			d.sweep(ctx)
 		}
@@ -152,7 +215,11 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 }
 
 // Close stops the dispatcher without Run (tests, one-shot commands).
-func (d *Dispatcher) Close() error { return d.shutdown() }
+func (d *Dispatcher) Close() error {
+	err := d.shutdown()
+	d.acks.flush(context.Background(), d.log)
+	return err
+}
 
 func (d *Dispatcher) shutdown() error {
 	d.stopped.Store(true)
@@ -169,13 +236,14 @@ func (d *Dispatcher) shutdown() error {
 	return nil
 }
 
-// Idle waits until no conversation is being worked on (tests, console).
+// Idle waits until no conversation is being worked on and every reply
+// handed to the dispatcher was sent or queued for a retry (tests, console).
 func (d *Dispatcher) Idle(ctx context.Context) error {
 	for {
 		d.mu.Lock()
 		n := len(d.active)
 		d.mu.Unlock()
-		if n == 0 {
+		if n == 0 && d.courier.busy.Load() == 0 {
 			return nil
 		}
 		select {
@@ -197,109 +265,263 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 	}
 }
 
-// kick makes sure a worker drains c's queue.
-func (d *Dispatcher) kick(c Conversation) {
+// start runs a worker on c beginning with l. When a worker is already on c
+// (finishing, or it found the message in the queue first) it is told to
+// look at the queue again instead: l may be stale by the time it gets
+// there.
+func (d *Dispatcher) start(c Conversation, l *Loaded) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	if d.stopped.Load() {
-		return
-	}
 	if d.active[c] {
 		d.again[c] = true
 		return
 	}
+	if d.stopped.Load() {
+		go d.release(c)
+		return
+	}
 	d.active[c] = true
 	d.wg.Add(1)
-	go d.worker(c)
+	go d.worker(c, l)
 }
 
-func (d *Dispatcher) worker(c Conversation) {
+// kick makes sure a worker drains c's queue if this process can take it.
+func (d *Dispatcher) kick(c Conversation) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.stopped.Load() || d.active[c] {
+		return
+	}
+	d.active[c] = true
+	d.wg.Add(1)
+	go d.worker(c, nil)
+}
+
+func (d *Dispatcher) release(c Conversation) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	if err := d.inbox.Release(ctx, c, d.cfg.Owner); err != nil {
+		d.log.Warn("release conversation", "channel", c.Channel, "err", err)
+	}
+}
+
+// worker runs c's turns while this process holds c, starting with l (nil:
+// take c first).
+func (d *Dispatcher) worker(c Conversation, l *Loaded) {
 	defer d.wg.Done()
+	log := d.log.With("channel", c.Channel, "user", maskID(c.User))
+	var acked []string // replies sent and not yet acknowledged in the store
+	if l == nil {
+		l = d.take(c, log)
+	}
 	for {
-		d.drain(c)
+		if l != nil && d.stopped.Load() {
+			d.release(c) // the message stays queued for the next start
+			l = nil
+		}
+		if l != nil {
+			acked = append(acked, d.acks.take(c)...)
+			l, acked = d.turn(c, l, acked, log)
+			continue
+		}
 		d.mu.Lock()
 		if d.again[c] && !d.stopped.Load() {
 			delete(d.again, c)
 			d.mu.Unlock()
+			l = d.take(c, log)
 			continue
 		}
 		delete(d.again, c)
+		d.acks.add(c, acked) // before c is free, so the next worker finds them
+		acked = nil
 		delete(d.active, c)
 		d.mu.Unlock()
 		return
 	}
 }
 
-// drain processes c's queue while this process holds its lease.
-func (d *Dispatcher) drain(c Conversation) {
-	ctx := d.work
-	log := d.log.With("channel", c.Channel, "user", maskID(c.User))
-	done := "" // the message handled last, removed by the next call
-	for attempt := 0; ; {
-		if d.stopped.Load() {
-			if done != "" {
-				if err := d.inbox.Release(context.WithoutCancel(ctx), c, d.cfg.Owner, done); err != nil {
-					log.Warn("release conversation", "err", err)
-				}
+// take takes c with its head message, retrying store errors; nil when c is
+// empty, held elsewhere, or the dispatcher stops.
+func (d *Dispatcher) take(c Conversation, log *slog.Logger) *Loaded {
+	for attempt := 0; ; attempt++ {
+		l, ok, err := d.inbox.Acquire(d.work, c, d.lease())
+		if err == nil {
+			if !ok {
+				return nil
 			}
-			return
+			return &l
 		}
-		msg, ok, err := d.inbox.Next(ctx, c, d.cfg.Owner, done, d.cfg.LeaseTTL)
+		d.obs.Event("redis_error")
+		log.Warn("take conversation", "err", err)
+		if !d.wait(d.work, attempt) {
+			return nil
+		}
+	}
+}
+
+// turn runs l's turn, commits it, sends its replies and returns the next
+// message to handle (nil: none, or c is no longer ours) with the ids of the
+// replies sent and not yet acknowledged.
+func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *slog.Logger) (*Loaded, []string) {
+	ctx := d.work
+	began := time.Now()
+	msg := l.Msg
+	res, outcome := d.compute(ctx, l, log)
+	if outcome == "" {
+		return nil, acked // stopping: the message stays queued
+	}
+	for attempt := 0; ; {
+		cm, err := d.inbox.Commit(ctx, c, msg.ID, d.lease(), res, acked)
 		if err != nil {
-			log.Warn("read queue", "err", err)
+			d.obs.Event("redis_error")
+			log.Warn("commit turn, will retry", "msg", msg.ID, "attempt", attempt+1, "err", err)
 			if !d.wait(ctx, attempt) {
-				return
+				return nil, acked
 			}
 			attempt++
 			continue
 		}
-		attempt = 0
-		if !ok {
-			return // empty, or another process is on it
+		acked = nil // folded into the commit
+		switch {
+		case cm.Lost:
+			d.obs.Event("lease_lost")
+			return nil, nil
+		case cm.Gone: // handled by another process after our lease expired
+			d.obs.Event("lease_takeover")
+			return d.take(c, log), nil
+		case cm.Conflict:
+			d.log.Debug("turn raced, running again", "msg", msg.ID)
+			next := cm.Next
+			next.Msg = msg
+			if res, outcome = d.compute(ctx, next, log); outcome == "" {
+				return nil, nil
+			}
+			attempt = 0
+			continue
 		}
-		if !d.process(ctx, log, msg) {
-			return // shutting down: the message stays queued
+		d.Stats.Turns.Add(1)
+		flow := res.State.Flow // the flow the turn ran in: the one it left the person in,
+		if flow == "" {        // or the one it ended
+			flow = l.State.Flow
 		}
-		done = msg.ID
+		d.obs.Turn(c.Channel, flow, time.Since(began), outcome)
+		prof := l.Profile
+		if res.Lang != "" {
+			prof.Lang = res.Lang
+		}
+		if res.Phone != "" {
+			prof.Phone = res.Phone
+		}
+		d.remember(c, prof.Lang)
+		if !cm.Backlog {
+			acked = d.sendNow(ctx, c, res.Replies, cm.OutIDs, log)
+		} else {
+			// Behind replies not yet acknowledged (another process's, or
+			// waiting out a platform failure): they are due once their
+			// sender acknowledges, so look soon rather than at the next poll.
+			d.courier.soon()
+		}
+		if cm.Next == nil {
+			return nil, acked
+		}
+		st := res.State
+		st.Version = cm.Version
+		cm.Next.State, cm.Next.Profile = st, prof
+		return cm.Next, acked
 	}
 }
 
-// process runs one turn and sends its replies. It returns false when the
-// dispatcher stops before the turn could complete (the message stays queued).
-func (d *Dispatcher) process(ctx context.Context, log *slog.Logger, msg Message) (done bool) {
+// compute runs the handler, retrying failures (store trouble in a step)
+// with backoff and telling the person once. A panic becomes a polite error
+// reply committed with the unchanged state, so the message is taken off.
+// outcome is "" when the dispatcher stopped first.
+func (d *Dispatcher) compute(ctx context.Context, l *Loaded, log *slog.Logger) (res TurnResult, outcome string) {
+	lang := l.Profile.Lang
+	if lang == "" {
+		lang = d.lang
+	}
 	defer func() {
 		if r := recover(); r != nil {
 			d.Stats.Panics.Add(1)
-			log.Error("turn panicked", "msg", msg.ID, "panic", r, "stack", string(debug.Stack()))
-			d.fault(msg.Conv, "core.error")
-			done = true
+			log.Error("turn panicked", "msg", l.Msg.ID, "panic", r, "stack", string(debug.Stack()))
+			st := l.State
+			st.LastMsg = l.Msg.ID
+			res, outcome = TurnResult{State: st, Replies: []Reply{d.cat.Out(lang, Say(T("core.error")))}}, "panic"
 		}
 	}()
 	told := false
 	for attempt := 0; ; attempt++ {
-		replies, err := d.handler.Handle(ctx, msg)
+		res, err := d.handler.Turn(ctx, l)
 		if err == nil {
-			d.Stats.Turns.Add(1)
-			for _, r := range replies {
-				if err := d.out.Send(ctx, msg.Conv, r); err != nil {
-					d.Stats.SendFailed.Add(1)
-					log.Error("send reply", "msg", msg.ID, "err", err)
-				} else {
-					d.Stats.Sent.Add(1)
-				}
+			if attempt > 0 {
+				return res, "failed"
 			}
-			return true
+			return res, "ok"
 		}
 		d.Stats.Failed.Add(1)
-		log.Error("turn failed, will retry", "msg", msg.ID, "attempt", attempt+1, "err", err)
+		log.Error("turn failed, will retry", "msg", l.Msg.ID, "attempt", attempt+1, "err", err)
 		if !told {
-			d.fault(msg.Conv, "core.unavailable")
+			d.fault(l.Msg.Conv, "core.unavailable", l.Profile.Lang)
 			told = true
 		}
 		if !d.wait(ctx, attempt) {
-			return false
+			return TurnResult{}, ""
 		}
 	}
+}
+
+// sendNow delivers a turn's replies right after their commit, in order,
+// and returns the ids delivered; the rest stay in the outbox for the sender
+// loop.
+func (d *Dispatcher) sendNow(ctx context.Context, c Conversation, replies []Reply, ids []string, log *slog.Logger) []string {
+	var sent []string
+	for i, r := range replies {
+		switch d.deliver(ctx, c, r, log, true) {
+		case sendOK, sendDropped:
+			sent = append(sent, ids[i])
+		case sendGone:
+			return ids // the person is unreachable: drop them all
+		case sendRetry:
+			return sent
+		}
+	}
+	return sent
+}
+
+type sendResult int
+
+const (
+	sendOK sendResult = iota
+	sendDropped
+	sendGone
+	sendRetry
+)
+
+// deliver sends one reply and classifies the outcome (the channel reports
+// each attempt to the metrics itself). A failure worth a
+// retry is logged only when first is set (the first attempt for the
+// conversation in this outage), so an outage of minutes is not a log line
+// per attempt.
+func (d *Dispatcher) deliver(ctx context.Context, c Conversation, r Reply, log *slog.Logger, first bool) sendResult {
+	err := d.out.Send(ctx, c, r)
+	switch {
+	case err == nil:
+		d.Stats.Sent.Add(1)
+		return sendOK
+	case errors.Is(err, ErrUnreachable):
+		d.Stats.SendFailed.Add(1)
+		log.Info("person unreachable, replies dropped")
+		return sendGone
+	case errors.Is(err, ErrRejected), errors.Is(err, ErrNoChannel):
+		d.Stats.Rejected.Add(1)
+		log.Error("reply refused by the platform, dropped", "err", err)
+		return sendDropped
+	}
+	d.Stats.SendFailed.Add(1)
+	if first {
+		log.Warn("send reply, will retry", "err", err)
+	}
+	return sendRetry
 }
 
 // wait sleeps the attempt'th backoff; false when the dispatcher stops.
@@ -318,12 +540,69 @@ func (d *Dispatcher) wait(ctx context.Context, attempt int) bool {
 	}
 }
 
-// fault tells a person, best effort, that something went wrong on our side.
-func (d *Dispatcher) fault(c Conversation, id string) {
+// fault tells a person, once per outage and best effort, that something
+// went wrong on our side, in their language when known.
+func (d *Dispatcher) fault(c Conversation, id, lang string) {
+	if id == "core.unavailable" {
+		d.fmu.Lock()
+		if d.told[c] {
+			d.fmu.Unlock()
+			return
+		}
+		if len(d.told) > 100_000 {
+			clear(d.told)
+		}
+		d.told[c] = true
+		d.fmu.Unlock()
+	}
+	d.notice(c, id, lang)
+}
+
+// recovered ends c's outage: the next one gets a notice again.
+func (d *Dispatcher) recovered(c Conversation) {
+	d.fmu.Lock()
+	if len(d.told) > 0 {
+		delete(d.told, c)
+	}
+	d.fmu.Unlock()
+}
+
+// remember keeps the languages of people seen lately, so a notice while
+// the store is down speaks their language.
+func (d *Dispatcher) remember(c Conversation, lang string) {
+	d.fmu.Lock()
+	defer d.fmu.Unlock()
+	if lang == "" {
+		if _, ok := d.langs[c]; ok {
+			delete(d.langs, c)
+		}
+		return
+	}
+	if d.langs[c] == lang {
+		return
+	}
+	if len(d.langs) > 100_000 {
+		clear(d.langs)
+	}
+	d.langs[c] = lang
+}
+
+// notice sends a message of the bot's own (not a turn's reply), best effort.
+func (d *Dispatcher) notice(c Conversation, id, lang string) {
+	if lang == "" {
+		d.fmu.Lock()
+		lang = d.langs[c]
+		d.fmu.Unlock()
+	}
+	if lang == "" {
+		lang = d.lang
+	}
+	d.Stats.FaultNotices.Add(1)
+	d.obs.Event("fault_notice")
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(d.work), 5*time.Second)
 	defer cancel()
-	if err := d.out.Send(ctx, c, d.cat.Out(d.lang, Say(T(id)))); err != nil {
-		d.log.Warn("send fault notice", "channel", c.Channel, "err", err)
+	if err := d.out.Send(ctx, c, d.cat.Out(lang, Say(T(id)))); err != nil {
+		d.log.Warn("send notice", "channel", c.Channel, "notice", id, "err", err)
 	}
 }
 

@@ -61,62 +61,79 @@ func (e *Engine) DefaultLang() string { return e.cfg.DefaultLang }
 // serialises a conversation), so a handful is plenty.
 const maxAttempts = 8
 
-// Handle runs the turn for msg and returns the replies to send.
+// Handle runs the turn for msg on the engine's own stores and returns the
+// replies to send: load, Turn, compare-and-set (golden transcripts and
+// one-off callers; the dispatcher uses Turn with its turn store).
 //
 // Steps may write to stores (a registration, a seat); when a concurrent
 // change forces the turn to run again those writes run again too, so the
 // stores make them idempotent.
 func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
-	prof, first, err := e.loadTurn(ctx, msg.Conv)
+	prof, st, err := e.loadTurn(ctx, msg.Conv)
 	if err != nil {
 		return nil, err
 	}
-	if msg.Phone != "" && prof.Phone != msg.Phone {
-		if err := e.profiles.SetProfile(ctx, msg.Conv, FieldPhone, msg.Phone); err != nil {
-			return nil, fmt.Errorf("save phone %s: %w", msg.Conv.Masked(), err)
-		}
-		prof.Phone = msg.Phone
-	}
-	lang := prof.Lang
-	if lang == "" {
-		lang = e.cfg.DefaultLang
-	}
 	for attempt := 0; attempt < maxAttempts; attempt++ {
-		st := first
 		if attempt > 0 {
 			if st, err = e.states.LoadState(ctx, msg.Conv); err != nil {
 				return nil, fmt.Errorf("load conversation %s: %w", msg.Conv.Masked(), err)
 			}
 		}
 		if msg.ID != "" && st.LastMsg == msg.ID {
-			// Applied before a crash or by another process: send its
-			// replies again rather than apply it twice.
-			return st.LastReplies, nil
+			return nil, nil // applied before
 		}
-		t := &Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: &st}
-		outs := e.run(ctx, t)
-		if t.err != nil {
-			return nil, fmt.Errorf("turn of %s: %w", msg.Conv.Channel, t.err)
+		res, err := e.Turn(ctx, &Loaded{Msg: msg, State: st, Profile: prof})
+		if err != nil {
+			return nil, err
 		}
-		replies := make([]Reply, 0, len(outs))
-		for _, o := range outs {
-			replies = append(replies, e.cat.Out(t.Lang, o))
-		}
-		st.LastMsg, st.LastReplies, st.Updated = msg.ID, replies, t.Now
-		if _, err := e.states.SaveState(ctx, msg.Conv, st); errors.Is(err, ErrConflict) {
+		if _, err := e.states.SaveState(ctx, msg.Conv, res.State); errors.Is(err, ErrConflict) {
 			e.log.Debug("turn raced, running again", "conv", msg.Conv.Channel, "attempt", attempt+1)
 			continue
 		} else if err != nil {
 			return nil, fmt.Errorf("save conversation %s: %w", msg.Conv.Masked(), err)
 		}
-		if t.Lang != prof.Lang && (prof.Lang != "" || t.Lang != e.cfg.DefaultLang) {
-			if err := e.profiles.SetProfile(ctx, msg.Conv, FieldLang, t.Lang); err != nil {
-				return nil, fmt.Errorf("save language %s: %w", msg.Conv.Masked(), err)
+		for _, f := range [][2]string{{FieldPhone, res.Phone}, {FieldLang, res.Lang}} {
+			if f[1] == "" {
+				continue
+			}
+			if err := e.profiles.SetProfile(ctx, msg.Conv, f[0], f[1]); err != nil {
+				return nil, fmt.Errorf("save %s %s: %w", f[0], msg.Conv.Masked(), err)
 			}
 		}
-		return replies, nil
+		return res.Replies, nil
 	}
 	return nil, fmt.Errorf("conversation %s: %w after %d attempts", msg.Conv.Masked(), ErrConflict, maxAttempts)
+}
+
+// Turn applies l.Msg to l.State and returns the new state, the rendered
+// replies and the profile changes, without writing anything of its own
+// (steps may write their domain data). The caller commits the result.
+func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
+	msg, prof := l.Msg, l.Profile
+	var res TurnResult
+	if msg.Phone != "" && prof.Phone != msg.Phone {
+		res.Phone, prof.Phone = msg.Phone, msg.Phone
+	}
+	lang := prof.Lang
+	if lang == "" {
+		lang = e.cfg.DefaultLang
+	}
+	st := l.State
+	t := &Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: &st}
+	outs := e.run(ctx, t)
+	if t.err != nil {
+		return TurnResult{}, fmt.Errorf("turn of %s: %w", msg.Conv.Channel, t.err)
+	}
+	res.Replies = make([]Reply, 0, len(outs))
+	for _, o := range outs {
+		res.Replies = append(res.Replies, e.cat.Out(t.Lang, o))
+	}
+	st.LastMsg, st.Updated = msg.ID, t.Now
+	res.State = st
+	if t.Lang != prof.Lang && (prof.Lang != "" || t.Lang != e.cfg.DefaultLang) {
+		res.Lang = t.Lang
+	}
+	return res, nil
 }
 
 // loadTurn reads the profile and the state, in one round trip when the

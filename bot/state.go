@@ -27,11 +27,11 @@ type State struct {
 	Pending string            `json:"pending,omitempty"` // a question of the engine's own: "resume", "lang"
 	Updated time.Time         `json:"updated"`
 
-	// The last message applied and the replies it produced, so a message
-	// redelivered after a crash is not applied twice and its replies can be
-	// sent again.
-	LastMsg     string  `json:"last_msg,omitempty"`
-	LastReplies []Reply `json:"last_replies,omitempty"`
+	// The last message applied. The dispatcher's turn store takes a
+	// message off its queue in the same step that commits its turn, so it
+	// never applies one twice; Engine.Handle, which has no queue, checks
+	// this instead. Its replies wait in the store's outbox.
+	LastMsg string `json:"last_msg,omitempty"`
 }
 
 // Frame is a flow waiting for another one to finish (a training sign-up
@@ -83,4 +83,31 @@ type ProfileStore interface {
 // conversation state in one round trip.
 type TurnLoader interface {
 	LoadTurn(ctx context.Context, c Conversation) (Profile, State, error)
+}
+
+// Clone returns a copy of s that shares no maps or slices with it.
+func (s State) Clone() State {
+	s.Answers = cloneMap(s.Answers)
+	s.History = append([]string(nil), s.History...)
+	if s.Stack != nil {
+		st := make([]Frame, len(s.Stack))
+		for i, f := range s.Stack {
+			f.Answers = cloneMap(f.Answers)
+			f.History = append([]string(nil), f.History...)
+			st[i] = f
+		}
+		s.Stack = st
+	}
+	return s
+}
+
+func cloneMap(m map[string]string) map[string]string {
+	if m == nil {
+		return nil
+	}
+	c := make(map[string]string, len(m))
+	for k, v := range m {
+		c[k] = v
+	}
+	return c
 }

@@ -12,25 +12,27 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/flows"
+	"github.com/umkmbot/umkmbot/store"
 )
 
-// flaky is a profile store that fails every other read, as a Redis hiccup
-// would, so the engine's errors (which name the conversation) get logged.
+// flaky is a turn store whose every other commit fails, as a Redis hiccup
+// would, so the dispatcher's errors (which name the conversation) get
+// logged.
 type flaky struct {
-	bot.ProfileStore
+	*store.Store
 	mu sync.Mutex
 	n  int
 }
 
-func (f *flaky) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, error) {
+func (f *flaky) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
 	f.mu.Lock()
 	f.n++
 	fail := f.n%2 == 1
 	f.mu.Unlock()
 	if fail {
-		return bot.Profile{}, errors.New("connection reset")
+		return bot.Committed{}, errors.New("connection reset")
 	}
-	return f.ProfileStore.Profile(ctx, c)
+	return f.Store.Commit(ctx, c, msgID, lease, o, acked)
 }
 
 // syncBuffer is a log sink safe for the dispatcher's goroutines.
@@ -66,8 +68,8 @@ func TestLogsHideNIKAndPhone(t *testing.T) {
 		replies++
 		return nil
 	}))
-	eng := bot.NewEngine(bot.EngineConfig{}, flows.Registry(w.deps), w.store, &flaky{ProfileStore: w.store}, w.catalog, log)
-	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Backoff: time.Millisecond}, w.store, eng, w.outbox, w.catalog, "id", log)
+	eng := bot.NewEngine(bot.EngineConfig{}, flows.Registry(w.deps), w.store, w.store, w.catalog, log)
+	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Backoff: time.Millisecond}, &flaky{Store: w.store}, eng, w.outbox, w.catalog, "id", log)
 	defer d.Close()
 	conv := bot.Conversation{Channel: bot.WhatsApp, User: "6281298765432"}
 	ctx := context.Background()
@@ -85,7 +87,7 @@ func TestLogsHideNIKAndPhone(t *testing.T) {
 		t.Fatalf("registration = %+v, %v", r, err)
 	}
 	out := logs.String()
-	if !strings.Contains(out, "load profile whatsapp:") {
+	if !strings.Contains(out, "commit turn, will retry") || !strings.Contains(out, "user=****5432") {
 		t.Fatalf("the failing turns were not logged; the test proves nothing:\n%s", out)
 	}
 	for _, secret := range []string{"3214015503900001", "3214 0155 0390 0001", "81298765432", "Siti Aminah"} {

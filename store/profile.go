@@ -12,7 +12,7 @@ var _ bot.ProfileStore = (*Store)(nil)
 
 // Profile returns what is remembered about a person (zero if nothing).
 func (s *Store) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, error) {
-	m, err := s.rdb.HGetAll(ctx, s.convKey(c, "profile")).Result()
+	m, err := s.rdb.HGetAll(ctx, s.profileKey(c)).Result()
 	if err != nil {
 		return bot.Profile{}, fmt.Errorf("load profile: %w", err)
 	}
@@ -35,7 +35,7 @@ func decodeProfile(m map[string]string) bot.Profile {
 
 // SetProfile sets one field; "" deletes it.
 func (s *Store) SetProfile(ctx context.Context, c bot.Conversation, field, value string) error {
-	k := s.convKey(c, "profile")
+	k := s.profileKey(c)
 	var err error
 	if value == "" {
 		err = s.rdb.HDel(ctx, k, field).Err()

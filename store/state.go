@@ -19,7 +19,7 @@ func (s *Store) convKey(c bot.Conversation, part string) string {
 
 // LoadState returns the conversation state, or a zero State.
 func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, error) {
-	vals, err := s.rdb.HMGet(ctx, s.convKey(c, "state"), "v", "d").Result()
+	vals, err := s.rdb.HMGet(ctx, s.stateKey(c), "v", "d").Result()
 	if err != nil {
 		return bot.State{}, fmt.Errorf("load state: %w", err)
 	}
@@ -33,8 +33,8 @@ func (s *Store) LoadTurn(ctx context.Context, c bot.Conversation) (bot.Profile, 
 	var prof *redis.MapStringStringCmd
 	var state *redis.SliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		prof = p.HGetAll(ctx, s.convKey(c, "profile"))
-		state = p.HMGet(ctx, s.convKey(c, "state"), "v", "d")
+		prof = p.HGetAll(ctx, s.profileKey(c))
+		state = p.HMGet(ctx, s.stateKey(c), "v", "d")
 		return nil
 	})
 	if err != nil {
@@ -83,7 +83,8 @@ func (s *Store) SaveState(ctx context.Context, c bot.Conversation, st bot.State)
 	if err != nil {
 		return 0, fmt.Errorf("encode state: %w", err)
 	}
-	nv, err := casState.Run(ctx, s.rdb, []string{s.convKey(c, "state")},
+	s.states.drop(c)
+	nv, err := casState.Run(ctx, s.rdb, []string{s.stateKey(c)},
 		strconv.FormatInt(st.Version, 10), d, s.stateTTL.Milliseconds()).Int64()
 	if err != nil {
 		return 0, fmt.Errorf("save state: %w", err)

@@ -3,9 +3,10 @@
 // registrations and the domain data of the other flows.
 //
 // Every key is "<prefix>:{<tag>}:<rest>". The hash tag groups the keys that
-// one Lua script or transaction touches into one Redis Cluster slot: all the
-// keys of a conversation share "{c:<channel>:<user>}", all the registrations
-// of a region share "{r:<region>}".
+// one Lua script or transaction touches into one Redis Cluster slot: the
+// turn keys of a conversation (state, profile, inbox, outbox) share its
+// shard's "{q:<shard>}" (turn.go), its products and trainings
+// "{c:<channel>:<user>}", all the registrations of a region "{r:<region>}".
 package store
 
 import (
@@ -26,7 +27,10 @@ type Options struct {
 	Prefix    string        // key prefix (default "umkm"); tests use one per test
 	StateTTL  time.Duration // idle lifetime of conversation state (default 7 days)
 	DedupeTTL time.Duration // how long a message id is remembered (default 24h)
-	Now       func() time.Time
+	// SendDeadline is how long a committed reply may stay unacknowledged
+	// before any process's recovery sender resends it (default 15s).
+	SendDeadline time.Duration
+	Now          func() time.Time
 	// Rand draws attendance codes (default crypto/rand); tests give a
 	// seeded source so transcripts are stable.
 	Rand io.Reader
@@ -37,13 +41,16 @@ type Options struct {
 
 // Store is the Redis store. It is safe for concurrent use.
 type Store struct {
-	rdb       redis.UniversalClient
-	prefix    string
-	stateTTL  time.Duration
-	dedupeTTL time.Duration
-	now       func() time.Time
-	codes     codeSource
-	cipher    bot.Cipher
+	rdb          redis.UniversalClient
+	prefix       string
+	stateTTL     time.Duration
+	dedupeTTL    time.Duration
+	sendDeadline time.Duration
+	now          func() time.Time
+	codes        codeSource
+	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
+	states       stateCache // states this process committed, decoded
+	cipher       bot.Cipher
 }
 
 // New returns a store on rdb.
@@ -60,7 +67,11 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	if o.Now == nil {
 		o.Now = time.Now
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, now: o.Now, codes: codeSource{r: o.Rand}, cipher: o.Cipher}
+	if o.SendDeadline == 0 {
+		o.SendDeadline = 15 * time.Second
+	}
+	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, sendDeadline: o.SendDeadline,
+		now: o.Now, codes: codeSource{r: o.Rand}, batch: &batcher{rdb: rdb}, cipher: o.Cipher}
 }
 
 // Client returns the underlying Redis client.

@@ -62,7 +62,7 @@ func TestStateCompareAndSet(t *testing.T) {
 	if err != nil || got.Version != 1 || got.Step != "nama" {
 		t.Fatalf("reload = %+v, %v", got, err)
 	}
-	ttl := s.Client().PTTL(ctx, s.Key("c:"+conv.String(), "state")).Val()
+	ttl := s.Client().PTTL(ctx, s.StateKey(conv)).Val()
 	if ttl < 6*24*time.Hour || ttl > 7*24*time.Hour {
 		t.Fatalf("state TTL = %v, want about 7 days", ttl)
 	}
@@ -110,65 +110,6 @@ func TestStateNoLostUpdate(t *testing.T) {
 	st, _ := a.LoadState(ctx, conv)
 	if st.Answers["n"] != strconv.Itoa(workers*each) {
 		t.Fatalf("counter = %s, want %d: an update was lost", st.Answers["n"], workers*each)
-	}
-}
-
-func TestInbox(t *testing.T) {
-	ctx := context.Background()
-	s, other := twoStores(t)
-	for i := 1; i <= 3; i++ {
-		dup, err := s.Put(ctx, bot.Message{ID: fmt.Sprint(i), Conv: conv, Kind: bot.KindText, Text: fmt.Sprint("pesan ", i)})
-		if err != nil || dup {
-			t.Fatalf("put %d: dup=%v err=%v", i, dup, err)
-		}
-	}
-	if dup, err := other.Put(ctx, bot.Message{ID: "2", Conv: conv, Text: "again"}); err != nil || !dup {
-		t.Fatalf("put of a seen id: dup=%v err=%v, want dup", dup, err)
-	}
-	pending, err := s.Pending(ctx)
-	if err != nil || len(pending) != 1 || pending[0] != conv {
-		t.Fatalf("pending = %v, %v", pending, err)
-	}
-	// p1 takes the queue; p2 finds it busy.
-	m, ok, err := s.Next(ctx, conv, "p1", "", time.Second)
-	if err != nil || !ok || m.ID != "1" || m.Text != "pesan 1" {
-		t.Fatalf("first Next = %+v, %v, %v", m, ok, err)
-	}
-	if _, ok, _ := other.Next(ctx, conv, "p2", "", time.Second); ok {
-		t.Fatal("a second process got a message while the lease is held")
-	}
-	// Settling a message that is not the head removes nothing.
-	if m, ok, _ := s.Next(ctx, conv, "p1", "not-the-head", time.Second); !ok || m.ID != "1" {
-		t.Fatalf("Next after a wrong done id = %+v, %v", m, ok)
-	}
-	for i := 2; i <= 3; i++ {
-		m, ok, err = s.Next(ctx, conv, "p1", fmt.Sprint(i-1), time.Second)
-		if err != nil || !ok || m.ID != fmt.Sprint(i) || m.Text != fmt.Sprint("pesan ", i) {
-			t.Fatalf("Next %d = %+v, %v, %v", i, m, ok, err)
-		}
-	}
-	if _, ok, _ := s.Next(ctx, conv, "p1", "3", time.Second); ok {
-		t.Fatal("queue not empty after all done")
-	}
-	if pending, _ := s.Pending(ctx); len(pending) != 0 {
-		t.Fatalf("pending after drain = %v", pending)
-	}
-	// The empty queue gave the lease up: p2 may take the next message.
-	if _, err := s.Put(ctx, bot.Message{ID: "4", Conv: conv, Text: "pesan 4"}); err != nil {
-		t.Fatal(err)
-	}
-	if m, ok, _ := other.Next(ctx, conv, "p2", "", time.Second); !ok || m.ID != "4" {
-		t.Fatalf("p2 after the lease was given up = %+v, %v", m, ok)
-	}
-	// Release settles and frees: p1 may go on.
-	if err := other.Release(ctx, conv, "p2", "4"); err != nil {
-		t.Fatal(err)
-	}
-	if _, ok, _ := s.Next(ctx, conv, "p1", "", time.Second); ok {
-		t.Fatal("released message still queued")
-	}
-	if pending, _ := s.Pending(ctx); len(pending) != 0 {
-		t.Fatalf("pending after release = %v", pending)
 	}
 }
 

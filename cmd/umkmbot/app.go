@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/redis/go-redis/v9"
@@ -37,6 +38,7 @@ type App struct {
 
 	Metrics  *ops.Metrics // nil unless METRICS_LISTEN is set
 	Observer bot.Observer // the metrics, or bot.NopObserver; never nil
+	instance *instanceLock // held while the default INSTANCE_ID is ours
 }
 
 // openApp connects the store and builds the engine.
@@ -70,16 +72,27 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, Cipher: a.Keys})
+	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter, Cipher: a.Keys})
 	if err := a.openMetrics(); err != nil {
 		a.Close()
 		return nil, err
+	}
+	if a.writable() == nil { // a read-only open finds the writer's work done
+		if n, err := a.Store.MigrateTurnKeys(ctx); err != nil {
+			a.Close()
+			return nil, err
+		} else if n > 0 {
+			log.Info("moved conversations to the sharded key layout", "keys", n)
+		}
 	}
 	if err := loadOutlets(ctx, a); err != nil {
 		a.Close()
 		return nil, err
 	}
 	for _, u := range region.Served() { // once per kabupaten/kota: index older registrations for broadcast counts
+		if a.writable() != nil {
+			break // read-only: the writer indexes them
+		}
 		if err := a.Store.EnsureAudienceIndex(ctx, u.Code); err != nil {
 			a.Close()
 			return nil, err
@@ -106,11 +119,19 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Profiles:      a.Store,
 		Log:           log,
 	})
-	turns := bot.NoteFlows(a.Store) // tells the turn metrics each turn's flow
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
-		a.Flows, turns, turns, a.Catalog, log)
-	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance}, bot.ObserveInbox(a.Store, a.Observer),
-		bot.ObserveTurns(a.Engine, a.Observer, log), a.Outbox, a.Catalog, cfg.DefaultLang, log)
+		a.Flows, a.Store, a.Store, a.Catalog, log)
+	if cfg.Instance == "" {
+		if cfg.Instance, a.instance, err = defaultInstance(cfg.DataDir); err != nil {
+			host, _ := os.Hostname()
+			cfg.Instance = fmt.Sprintf("%s-pid%d", host, os.Getpid())
+			log.Warn("no stable instance id; leases of a crashed run wait out their expiry", "err", err, "instance", cfg.Instance)
+		}
+		a.Cfg.Instance = cfg.Instance
+	}
+	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance, Flood: cfg.Turn.Flood, SendRetryMax: cfg.Turn.SendRetryMax,
+		Observer: a.Observer},
+		a.Store, a.Engine, a.Outbox, a.Catalog, cfg.DefaultLang, log)
 	return a, nil
 }
 
@@ -126,6 +147,7 @@ func (a *App) runStore(ctx context.Context) error {
 
 // Close releases everything; it is safe on a half-built App.
 func (a *App) Close() error {
+	defer a.instance.Close()
 	if a.Redis != nil {
 		a.Redis.Close()
 	}

@@ -32,6 +32,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 	if env.Getenv("LOG_LEVEL") == "" {
 		cfg.LogLevel = slog.LevelWarn // keep the chat readable
 	}
+	cfg.Turn.Flood = bot.FloodLimit{} // one local person, often a script: no flood limit
 	app, err := openApp(ctx, cfg, env.Stderr)
 	if err != nil {
 		return err

@@ -30,7 +30,8 @@ type Config struct {
 	ResumeAfter time.Duration  // RESUME_AFTER
 	MaxPerNIK   int            // MAX_REGISTRATIONS_PER_NIK
 	LogLevel    slog.Level     // LOG_LEVEL
-	Instance    string         // INSTANCE_ID: this process's name in leases
+	Instance    string         // INSTANCE_ID: this process's name in leases; empty: <host>-<N> (turnconfig.go)
+	Turn        TurnConfig     // FLOOD_BURST, FLOOD_PER_MINUTE, OUTBOX_RETRY_MAX (turnconfig.go)
 
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
@@ -55,7 +56,6 @@ var secretNames = []string{"REDIS_URL", "REDIS_PASSWORD", "TELEGRAM_BOT_TOKEN", 
 // silently went missing would, for REDIS_URL, put production data in the
 // embedded store.
 func loadConfig(getenv func(string) string) (Config, error) {
-	host, _ := os.Hostname()
 	c := Config{
 		RedisURL:    secret(getenv, "REDIS_URL"),
 		RedisPrefix: or(getenv("REDIS_PREFIX"), "umkm"),
@@ -63,7 +63,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		Region:      or(getenv("REGION"), "purwakarta"),
 		MarketFile:  getenv("MARKETPLACE_FILE"),
 		DefaultLang: or(getenv("DEFAULT_LANG"), "id"),
-		Instance:    or(getenv("INSTANCE_ID"), fmt.Sprintf("%s-%d", host, os.Getpid())),
+		Instance:    getenv("INSTANCE_ID"),
 	}
 	var errs []string
 	for _, name := range secretNames {
@@ -129,6 +129,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
 	c.Ops = loadOpsConfig(getenv, &errs)
 	c.Privacy = loadPrivacyConfig(getenv, dur, &errs)
+	c.Turn = loadTurnConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

@@ -52,6 +52,7 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	if cfg.Privacy.Keys == nil {
 		return errNoDataKey
 	}
+	tuneGC(env.Getenv)
 	app, err := openApp(ctx, cfg, env.Stderr)
 	if err != nil {
 		return err
@@ -104,6 +105,6 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 			return nil
 		})
 	}
-	app.Log.Info("serving", "channels", strings.Join(enabled, ","), "region", app.Region.Name, "instance", cfg.Instance)
+	app.Log.Info("serving", "channels", strings.Join(enabled, ","), "region", app.Region.Name, "instance", app.Cfg.Instance)
 	return g.Wait()
 }

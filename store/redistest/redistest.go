@@ -225,9 +225,10 @@ func randomID() string {
 // Server is a dedicated redis-server for fault tests: Redis going down and
 // coming back on the same port. It keeps no data across Stop and Start.
 type Server struct {
-	t    testing.TB
-	port int
-	dir  string
+	t     testing.TB
+	port  int
+	dir   string
+	extra []string // more redis-server arguments
 
 	mu   sync.Mutex
 	proc *proc // nil while stopped
@@ -236,7 +237,17 @@ type Server struct {
 // NewServer starts a redis-server on a free 127.0.0.1 port, stopped at
 // t.Cleanup. Without redis-server on PATH it skips the test, or fails it
 // under CI=true.
-func NewServer(t testing.TB) *Server {
+func NewServer(t testing.TB) *Server { t.Helper(); return newServer(t) }
+
+// NewDurableServer is a Server that keeps its data across Stop (SIGKILL)
+// and Start: an append-only file synced at every write, as a production
+// Redis with AOF.
+func NewDurableServer(t testing.TB) *Server {
+	t.Helper()
+	return newServer(t, "--appendonly", "yes", "--appendfsync", "always")
+}
+
+func newServer(t testing.TB, extra ...string) *Server {
 	t.Helper()
 	if _, err := exec.LookPath("redis-server"); err != nil {
 		if os.Getenv("CI") == "true" {
@@ -248,7 +259,7 @@ func NewServer(t testing.TB) *Server {
 	if err != nil {
 		t.Fatalf("redistest: %v", err)
 	}
-	s := &Server{t: t, port: port, dir: t.TempDir()}
+	s := &Server{t: t, port: port, dir: t.TempDir(), extra: extra}
 	s.Start()
 	t.Cleanup(s.Stop) // runs before the TempDir is removed
 	return s
@@ -282,7 +293,7 @@ func (s *Server) Start() {
 	if s.proc != nil {
 		return
 	}
-	p, err := start(s.port, s.dir)
+	p, err := start(s.port, s.dir, s.extra...)
 	if err != nil {
 		s.t.Fatalf("redistest: %v", err)
 	}

@@ -49,11 +49,11 @@ func (o *observed) got() ([]string, []string) {
 	return slices.Clone(o.turns), slices.Clone(o.ingest)
 }
 
-// TestObserveWrappers runs the real dispatcher and engine with the
-// decorators cmd/umkmbot installs: each turn is reported once with the
-// flow it ran in (the flow it started, the flow it ended), its outcome
-// (a panic too), and each delivery as queued or duplicate.
-func TestObserveWrappers(t *testing.T) {
+// TestDispatcherObserver runs the real dispatcher and engine with an
+// observer: each turn is reported once with the flow it ran in (the flow
+// it started, the flow it ended), its outcome (a panic too), and each
+// delivery as queued or duplicate.
+func TestDispatcherObserver(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	st := store.New(rdb, store.Options{Prefix: prefix})
 	cat, err := bot.NewCatalog(locales.FS, nil)
@@ -71,8 +71,7 @@ func TestObserveWrappers(t *testing.T) {
 		},
 	}}})
 	obs := &observed{}
-	turns := bot.NoteFlows(st)
-	eng := bot.NewEngine(bot.EngineConfig{}, flows, turns, turns, cat, nil)
+	eng := bot.NewEngine(bot.EngineConfig{}, flows, st, st, cat, nil)
 	out := bot.NewOutbox(cat, st, "id", nil)
 	var sent []string
 	var mu sync.Mutex
@@ -82,8 +81,8 @@ func TestObserveWrappers(t *testing.T) {
 		sent = append(sent, r.Text)
 		return nil
 	}))
-	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p1", Backoff: time.Millisecond}, bot.ObserveInbox(st, obs),
-		bot.ObserveTurns(eng, obs, nil), out, cat, "id", slog.New(slog.DiscardHandler))
+	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p1", Backoff: time.Millisecond, Observer: obs}, st,
+		eng, out, cat, "id", slog.New(slog.DiscardHandler))
 	defer d.Close()
 	ctx := context.Background()
 	c := bot.Conversation{Channel: bot.Console, User: "obs"}
@@ -107,9 +106,6 @@ func TestObserveWrappers(t *testing.T) {
 	wantIngest := []string{"console queued", "console queued", "console queued", "console duplicate", "console queued", "console queued"}
 	if !slices.Equal(gotIngest, wantIngest) {
 		t.Errorf("ingest:\n got %q\nwant %q", gotIngest, wantIngest)
-	}
-	if bot.ObserveTurns(eng, nil, nil) != bot.Handler(eng) {
-		t.Error("ObserveTurns without an observer or a logger wraps")
 	}
 }
 
@@ -141,21 +137,5 @@ func TestConvLogger(t *testing.T) {
 	}
 	if strings.Contains(buf.String(), "81234567890") {
 		t.Errorf("the user id in clear:\n%s", buf.String())
-	}
-}
-
-type noopHandler struct{}
-
-func (noopHandler) Handle(context.Context, bot.Message) ([]bot.Reply, error) { return nil, nil }
-
-// BenchmarkObserveTurns is the decorator's own cost per turn (the flow
-// note in the context, the clock, the observer call).
-func BenchmarkObserveTurns(b *testing.B) {
-	h := bot.ObserveTurns(noopHandler{}, bot.NopObserver{}, nil)
-	msg := bot.Message{ID: "1", Conv: bot.Conversation{Channel: bot.Telegram, User: "42"}}
-	ctx := context.Background()
-	b.ReportAllocs()
-	for b.Loop() {
-		h.Handle(ctx, msg)
 	}
 }

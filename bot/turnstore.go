@@ -1,0 +1,112 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Loaded is a conversation's next message with what its turn needs, read in
+// the same round trip that took the conversation.
+type Loaded struct {
+	Msg     Message
+	State   State
+	Profile Profile
+}
+
+// Lease names the process working on a conversation and how long its claim
+// lasts without renewal.
+type Lease struct {
+	Owner string
+	TTL   time.Duration
+}
+
+// FloodLimit bounds how many messages one person may queue: a burst of
+// Burst messages, refilled at PerMinute a minute. Zero Burst: no limit.
+type FloodLimit struct {
+	Burst     int
+	PerMinute int
+}
+
+// IngestResult says what became of a delivery.
+type IngestResult int
+
+// Ingest results.
+const (
+	Queued    IngestResult = iota // queued; the process holding the conversation will handle it
+	Taken                         // queued, and this process took the conversation: Ingest.Loaded is its head
+	Duplicate                     // seen before: dropped
+	Flooded                       // over the person's flood limit: dropped
+	Ours                          // queued; the lease was already this process's
+)
+
+// Ingest is the outcome of queueing one delivery.
+type Ingest struct {
+	Result IngestResult
+	Loaded Loaded // when Taken
+	Notice bool   // when Flooded: the first drop of this flood, tell the person
+	Lang   string // when Flooded: the person's language, if known
+}
+
+// TurnResult is what a turn computed, for the store to commit.
+type TurnResult struct {
+	State   State   // the new state; Version is the one it was computed from
+	Replies []Reply // what to say
+	Lang    string  // the person's language changed to this ("" no change)
+	Phone   string  // the channel told us this phone number ("" no change)
+}
+
+// Committed is what the store did with an Outcome.
+type Committed struct {
+	Conflict bool      // the state changed since it was read: Next holds the fresh one, run again
+	Gone     bool      // the message was no longer at the head of the queue (handled elsewhere)
+	Lost     bool      // another process holds the conversation now: stop
+	Backlog  bool      // earlier replies are still unsent: these wait behind them
+	OutIDs   []string  // outbox ids of the replies, in order
+	Next     *Loaded   // the next queued message (lease kept), or nil (lease and pending mark released)
+	Version  int64     // the state's new version
+	At       time.Time // commit time
+}
+
+// Inbox is the durable turn store in front of the engine. Every method that
+// changes a conversation is one atomic step in the store: queueing a message
+// records its id for dedupe, queues it and marks the conversation as having
+// work together; a commit writes the state, the profile changes and the
+// replies (to a durable outbox) and takes the message off together.
+type Inbox interface {
+	// Ingest queues msg unless its id was seen recently or the person is
+	// flooding; when no process holds the conversation it also takes it for
+	// lease.Owner and returns its head with state and profile.
+	Ingest(ctx context.Context, msg Message, lease Lease, lim FloodLimit) (Ingest, error)
+	// Acquire takes conversation c (free, or already lease.Owner's) and
+	// returns its head; ok is false when its queue is empty or another
+	// process holds it.
+	Acquire(ctx context.Context, c Conversation, lease Lease) (l Loaded, ok bool, err error)
+	// Commit applies the outcome of the turn of message msgID under lease,
+	// after removing the outbox entries acked (sent) from the head of c's
+	// outbox.
+	Commit(ctx context.Context, c Conversation, msgID string, lease Lease, o TurnResult, acked []string) (Committed, error)
+	// Release gives c's lease up (at shutdown); queued messages stay.
+	Release(ctx context.Context, c Conversation, owner string) error
+	// Pending lists conversations with queued messages, for recovery.
+	Pending(ctx context.Context) ([]Conversation, error)
+}
+
+// OutEntry is one committed reply waiting to be delivered.
+type OutEntry struct {
+	ID    string
+	Reply Reply
+}
+
+// Outbound is the durable outbox: replies committed with their turn stay
+// until they are delivered or refused for good.
+type Outbound interface {
+	// Due claims, for claim, conversations whose unsent replies are due
+	// (their sender died or a send failed and its retry time came) and
+	// returns them with their entries in order.
+	Due(ctx context.Context, claim time.Duration, max int) (map[Conversation][]OutEntry, error)
+	// Ack removes delivered (or dropped) entries from the head of each
+	// conversation's outbox.
+	Ack(ctx context.Context, acks map[Conversation][]string) error
+	// Retry sets when c's remaining replies are due again.
+	Retry(ctx context.Context, c Conversation, at time.Time) error
+}

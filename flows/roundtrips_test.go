@@ -1,0 +1,152 @@
+package flows_test
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// tripCounter is a go-redis hook that counts round trips (a command, or a
+// pipeline) and commands.
+type tripCounter struct{ trips, cmds atomic.Int64 }
+
+func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.trips.Add(1)
+		c.cmds.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.trips.Add(1)
+		c.cmds.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// quietDispatcher runs the turns of w with the background work (sweeps,
+// resends, batched acks) out of the way, so the Redis calls counted are
+// the turns'.
+func quietDispatcher(w *world, send bot.Sender) *bot.Dispatcher {
+	w.outbox.Register(bot.Console, send)
+	return bot.NewDispatcher(bot.DispatcherConfig{Owner: "rt", Sweep: time.Hour, SendPoll: time.Hour, AckEvery: time.Hour},
+		w.store, w.engine, w.outbox, w.catalog, "id", nil)
+}
+
+// TestTurnRoundTrips walks a whole registration one message at a time and
+// counts the Redis round trips of each turn: a step that needs no look-up
+// of its own takes two (the ingest that takes the conversation with its
+// state and profile, and the commit), and none takes more than three.
+func TestTurnRoundTrips(t *testing.T) {
+	w := newWorld(t)
+	var n tripCounter
+	w.store.Client().AddHook(&n)
+	got := make(chan struct{}, 16)
+	d := quietDispatcher(w, bot.SenderFunc(func(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+		got <- struct{}{}
+		return nil
+	}))
+	defer d.Close()
+	ctx := context.Background()
+	conv := bot.Conversation{Channel: bot.Console, User: "rt"}
+	// Once, so the scripts are loaded and the first turn's extra calls
+	// (NOSCRIPT, then EVAL) are not counted.
+	say := func(i int, text string) int64 {
+		before := n.trips.Load()
+		if err := d.Submit(ctx, bot.Message{ID: fmt.Sprint("rt", i), Conv: conv, Kind: bot.KindText, Text: text}); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Idle(ctx); err != nil {
+			t.Fatal(err)
+		}
+		for len(got) > 0 {
+			<-got
+		}
+		return n.trips.Load() - before
+	}
+	say(-1, "halo")
+	plain := 0
+	for i, text := range loop[:len(loop)-1] {
+		trips := say(i, text)
+		t.Logf("%-22q %d round trips", text, trips)
+		if trips > 3 {
+			t.Errorf("turn %q took %d round trips, want at most 3", text, trips)
+		}
+		if trips <= 2 {
+			plain++
+		}
+		if text == "Siti Aminah" && trips != 2 {
+			t.Errorf("the name step (no look-up) took %d round trips, want 2", trips)
+		}
+	}
+	if plain < len(loop)/2 {
+		t.Errorf("only %d of %d turns took two round trips", plain, len(loop)-1)
+	}
+}
+
+// BenchmarkTurnRedis measures a turn of the registration on real Redis
+// through the dispatcher, reporting Redis commands and round trips per
+// turn (under concurrency the turns of different people share pipelines,
+// so round trips per turn fall below two). Run: go test ./flows -run XXX
+// -bench TurnRedis
+func BenchmarkTurnRedis(b *testing.B) {
+	for _, users := range []int{1, 32} {
+		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+			w := newWorld(b)
+			var n tripCounter
+			w.store.Client().AddHook(&n)
+			wt := &waiter{waiting: map[string]chan struct{}{}}
+			d := quietDispatcher(w, wt)
+			defer d.Close()
+			ctx := context.Background()
+			var seq, next atomic.Int64
+			var wg sync.WaitGroup
+			chans := make([]chan struct{}, users)
+			for u := range chans {
+				chans[u] = make(chan struct{}, 64)
+				wt.mu.Lock()
+				wt.waiting[fmt.Sprint("bench", u)] = chans[u]
+				wt.mu.Unlock()
+			}
+			b.ResetTimer()
+			n.trips.Store(0)
+			n.cmds.Store(0)
+			for u := 0; u < users; u++ {
+				user, ch := fmt.Sprint("bench", u), chans[u]
+				wg.Add(1)
+				go func() {
+					defer wg.Done()
+					for i := 0; next.Add(1) <= int64(b.N); i++ {
+						msg := bot.Message{ID: fmt.Sprint(seq.Add(1)), Conv: bot.Conversation{Channel: bot.Console, User: user},
+							Kind: bot.KindText, Text: loop[i%len(loop)]}
+						if err := d.Submit(ctx, msg); err != nil {
+							b.Error(err)
+							return
+						}
+						select {
+						case <-ch:
+						case <-time.After(10 * time.Second):
+							b.Error("no reply")
+							return
+						}
+						for len(ch) > 0 { // a turn may send two replies
+							<-ch
+						}
+					}
+				}()
+			}
+			wg.Wait()
+			b.ReportMetric(float64(n.trips.Load())/float64(b.N), "trips/turn")
+			b.ReportMetric(float64(n.cmds.Load())/float64(b.N), "cmds/turn")
+		})
+	}
+}

@@ -1,0 +1,280 @@
+package store_test
+
+import (
+	"context"
+	"fmt"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/store"
+)
+
+var noFlood = bot.FloodLimit{}
+
+func lease(owner string) bot.Lease { return bot.Lease{Owner: owner, TTL: time.Minute} }
+
+func msg(id, text string) bot.Message {
+	return bot.Message{ID: id, Conv: conv, Kind: bot.KindText, Text: text}
+}
+
+// TestInbox: ingest dedupes, queues and takes a free conversation with its
+// state and profile; commit writes state, profile and outbox, takes the
+// message off and hands on the next one or gives the conversation up.
+func TestInbox(t *testing.T) {
+	ctx := context.Background()
+	s, other := twoStores(t)
+	if err := s.SetProfile(ctx, conv, bot.FieldLang, "en"); err != nil {
+		t.Fatal(err)
+	}
+	in, err := s.Ingest(ctx, msg("1", "pesan 1"), lease("p1"), noFlood)
+	if err != nil || in.Result != bot.Taken || in.Loaded.Msg.Text != "pesan 1" || in.Loaded.Profile.Lang != "en" || in.Loaded.State.Version != 0 {
+		t.Fatalf("first ingest = %+v, %v; want taken with the profile", in, err)
+	}
+	for i := 2; i <= 3; i++ {
+		in, err := other.Ingest(ctx, msg(fmt.Sprint(i), fmt.Sprint("pesan ", i)), lease("p2"), noFlood)
+		if err != nil || in.Result != bot.Queued {
+			t.Fatalf("ingest %d while p1 holds it = %+v, %v", i, in.Result, err)
+		}
+	}
+	if in, _ := other.Ingest(ctx, msg("2", "again"), lease("p2"), noFlood); in.Result != bot.Duplicate {
+		t.Fatalf("a seen id: %v, want duplicate", in.Result)
+	}
+	if in, _ := s.Ingest(ctx, msg("4", "pesan 4"), lease("p1"), noFlood); in.Result != bot.Ours {
+		t.Fatalf("ingest under our own lease: %v", in.Result)
+	}
+	if pending, err := s.Pending(ctx); err != nil || len(pending) != 1 || pending[0] != conv {
+		t.Fatalf("pending = %v, %v", pending, err)
+	}
+	if _, ok, _ := other.Acquire(ctx, conv, lease("p2")); ok {
+		t.Fatal("a second process took a held conversation")
+	}
+	st := bot.State{Flow: "catat", Answers: map[string]string{"n": "1"}}
+	// A commit of a message that is not the head is refused.
+	if cm, err := s.Commit(ctx, conv, "2", lease("p1"), bot.TurnResult{State: st}, nil); err != nil || !cm.Gone {
+		t.Fatalf("commit of a message not at the head = %+v, %v", cm, err)
+	}
+	cm, err := s.Commit(ctx, conv, "1", lease("p1"), bot.TurnResult{State: st, Lang: "id",
+		Replies: []bot.Reply{{Text: "satu"}, {Text: "dua"}}}, nil)
+	if err != nil || cm.Version != 1 || cm.Next == nil || cm.Next.Msg.ID != "2" || cm.Next.Msg.Text != "pesan 2" || cm.Backlog {
+		t.Fatalf("commit 1 = %+v, %v", cm, err)
+	}
+	if p, _ := s.Profile(ctx, conv); p.Lang != "id" {
+		t.Fatalf("profile lang after commit = %q", p.Lang)
+	}
+	// A stale version conflicts and returns the current state.
+	if cm, err := other.Commit(ctx, conv, "2", lease("p1"), bot.TurnResult{State: st}, nil); err != nil || !cm.Conflict || cm.Next.State.Version != 1 {
+		t.Fatalf("stale commit = %+v, %v", cm, err)
+	}
+	// Another owner's commit is refused.
+	st.Version = 1
+	if cm, _ := other.Commit(ctx, conv, "2", lease("p2"), bot.TurnResult{State: st}, nil); !cm.Lost {
+		t.Fatalf("commit under another's lease = %+v", cm)
+	}
+	// The replies wait in the outbox; a commit that folds their ack in
+	// finds no backlog.
+	cm, err = s.Commit(ctx, conv, "2", lease("p1"), bot.TurnResult{State: st, Replies: []bot.Reply{{Text: "tiga"}}}, []string{"1.0", "1.1"})
+	if err != nil || cm.Backlog || cm.Version != 2 || cm.Next.Msg.ID != "3" {
+		t.Fatalf("commit 2 = %+v, %v", cm, err)
+	}
+	st.Version = 2
+	// Unacked, the next replies queue behind it.
+	cm, err = s.Commit(ctx, conv, "3", lease("p1"), bot.TurnResult{State: st, Replies: []bot.Reply{{Text: "empat"}}}, nil)
+	if err != nil || !cm.Backlog || cm.Next.Msg.ID != "4" {
+		t.Fatalf("commit 3 = %+v, %v", cm, err)
+	}
+	st.Version = 3
+	cm, err = s.Commit(ctx, conv, "4", lease("p1"), bot.TurnResult{State: st}, nil)
+	if err != nil || cm.Next != nil {
+		t.Fatalf("last commit = %+v, %v; want the conversation given up", cm, err)
+	}
+	if pending, _ := s.Pending(ctx); len(pending) != 0 {
+		t.Fatalf("pending after drain = %v", pending)
+	}
+	got, _ := s.LoadState(ctx, conv)
+	if got.Version != 4 || got.Flow != "catat" {
+		t.Fatalf("state = %+v", got)
+	}
+	// The free conversation goes to whoever ingests next.
+	if in, _ := other.Ingest(ctx, msg("5", "pesan 5"), lease("p2"), noFlood); in.Result != bot.Taken || in.Loaded.State.Version != 4 {
+		t.Fatalf("ingest after release = %+v", in)
+	}
+	if err := other.Release(ctx, conv, "p2"); err != nil {
+		t.Fatal(err)
+	}
+	if l, ok, err := s.Acquire(ctx, conv, lease("p1")); err != nil || !ok || l.Msg.ID != "5" {
+		t.Fatalf("acquire after release = %+v, %v, %v", l, ok, err)
+	}
+}
+
+// TestOutbox: unacknowledged replies become due after the deadline, are
+// claimed by one sender at a time, and leave with their ack.
+func TestOutbox(t *testing.T) {
+	ctx := context.Background()
+	a, b, prefix := clientPair(t)
+	now := time.Now()
+	clock := func() time.Time { return now }
+	s := store.New(a, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	s2 := store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	if _, err := s.Ingest(ctx, msg("1", "x"), lease("p"), noFlood); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.Commit(ctx, conv, "1", lease("p"), bot.TurnResult{Replies: []bot.Reply{{Text: "a"}, {Text: "b"}}}, nil); err != nil {
+		t.Fatal(err)
+	}
+	if due, err := s.Due(ctx, time.Minute, 10); err != nil || len(due) != 0 {
+		t.Fatalf("due before the deadline = %v, %v", due, err)
+	}
+	if qs, err := s.QueueStats(ctx); err != nil || qs.OutboxDepth != 1 {
+		t.Fatalf("queue stats = %+v, %v", qs, err)
+	}
+	now = now.Add(11 * time.Second)
+	due, err := s.Due(ctx, time.Minute, 10)
+	if err != nil || len(due[conv]) != 2 || due[conv][0].Reply.Text != "a" || due[conv][1].ID != "1.1" {
+		t.Fatalf("due after the deadline = %+v, %v", due, err)
+	}
+	if again, _ := s2.Due(ctx, time.Minute, 10); len(again) != 0 {
+		t.Fatalf("claimed twice: %v", again)
+	}
+	if err := s.Ack(ctx, map[bot.Conversation][]string{conv: {"1.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	// What is left is due again at once.
+	if due, _ := s2.Due(ctx, time.Minute, 10); len(due[conv]) != 1 || due[conv][0].ID != "1.1" {
+		t.Fatalf("after a partial ack: %+v", due)
+	}
+	if err := s2.Retry(ctx, conv, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if due, _ := s.Due(ctx, time.Minute, 10); len(due) != 0 {
+		t.Fatalf("due before the retry time: %+v", due)
+	}
+	if err := s.Ack(ctx, map[bot.Conversation][]string{conv: {"1.1"}}); err != nil {
+		t.Fatal(err)
+	}
+	now = now.Add(2 * time.Hour)
+	if due, _ := s.Due(ctx, time.Minute, 10); len(due) != 0 {
+		t.Fatalf("due after everything was acked: %+v", due)
+	}
+}
+
+// TestFloodLimit: a burst is taken, the flood beyond it dropped with one
+// notice, and the bucket refills with time.
+func TestFloodLimit(t *testing.T) {
+	ctx := context.Background()
+	a, _, prefix := clientPair(t)
+	now := time.Now()
+	s := store.New(a, store.Options{Prefix: prefix, Now: func() time.Time { return now }})
+	lim := bot.FloodLimit{Burst: 5, PerMinute: 6}
+	var taken, notices, dropped int
+	for i := 0; i < 20; i++ {
+		in, err := s.Ingest(ctx, msg(fmt.Sprint(i), "x"), lease("p"), lim)
+		if err != nil {
+			t.Fatal(err)
+		}
+		switch {
+		case in.Result == bot.Flooded && in.Notice:
+			notices++
+		case in.Result == bot.Flooded:
+			dropped++
+		default:
+			taken++
+		}
+	}
+	if taken != 5 || notices != 1 || dropped != 14 {
+		t.Fatalf("taken %d, notices %d, dropped %d; want 5, 1, 14", taken, notices, dropped)
+	}
+	now = now.Add(10 * time.Second) // one token back
+	if in, _ := s.Ingest(ctx, msg("late", "x"), lease("p"), lim); in.Result == bot.Flooded {
+		t.Fatal("refilled bucket still floods")
+	}
+	if in, _ := s.Ingest(ctx, msg("late2", "x"), lease("p"), lim); in.Result != bot.Flooded || !in.Notice {
+		t.Fatalf("a new flood after a refill = %+v; want a new notice", in)
+	}
+}
+
+// counter is a go-redis hook counting round trips and commands.
+type counter struct{ trips, cmds atomic.Int64 }
+
+func (c *counter) DialHook(next redis.DialHook) redis.DialHook { return next }
+func (c *counter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
+	return func(ctx context.Context, cmd redis.Cmder) error {
+		c.trips.Add(1)
+		c.cmds.Add(1)
+		return next(ctx, cmd)
+	}
+}
+func (c *counter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
+	return func(ctx context.Context, cmds []redis.Cmder) error {
+		c.trips.Add(1)
+		c.cmds.Add(int64(len(cmds)))
+		return next(ctx, cmds)
+	}
+}
+
+// TestTurnTwoRoundTrips: a turn whose step needs no look-up is two round
+// trips on the store (ingest-and-take, commit), scripts loaded.
+func TestTurnTwoRoundTrips(t *testing.T) {
+	ctx := context.Background()
+	a, _, prefix := clientPair(t)
+	s := store.New(a, store.Options{Prefix: prefix})
+	var c counter
+	a.AddHook(&c)
+	st := bot.State{}
+	for i := 0; i < 10; i++ {
+		before := c.trips.Load()
+		in, err := s.Ingest(ctx, msg(fmt.Sprint(i), "x"), lease("p"), bot.FloodLimit{Burst: 100, PerMinute: 100})
+		if err != nil || in.Result != bot.Taken {
+			t.Fatalf("ingest %d: %+v %v", i, in, err)
+		}
+		st = in.Loaded.State
+		st.Flow = "catat"
+		cm, err := s.Commit(ctx, conv, fmt.Sprint(i), lease("p"), bot.TurnResult{State: st, Replies: []bot.Reply{{Text: "ok"}}}, []string{fmt.Sprint(i-1, ".0")})
+		if err != nil || cm.Next != nil || cm.Backlog {
+			t.Fatalf("commit %d: %+v %v", i, cm, err)
+		}
+		// The first turn loads the scripts (EVALSHA, NOSCRIPT, EVAL).
+		if n := c.trips.Load() - before; i > 0 && n > 2 {
+			t.Fatalf("turn %d took %d round trips, want 2", i, n)
+		}
+	}
+}
+
+// TestMigrateTurnKeys: state, profile and queued messages written under
+// the layout before shards are found at the new keys after the migration,
+// which runs once.
+func TestMigrateTurnKeys(t *testing.T) {
+	ctx := context.Background()
+	a, _, prefix := clientPair(t)
+	s := store.New(a, store.Options{Prefix: prefix})
+	old := func(part string) string { return s.Key("c:"+conv.String(), part) }
+	a.HSet(ctx, old("state"), "v", "3", "d", `{"flow":"daftar","step":"nama","updated":"2026-11-25T09:00:00Z"}`)
+	a.PExpire(ctx, old("state"), time.Hour)
+	a.HSet(ctx, old("profile"), "lang", "en")
+	a.RPush(ctx, old("inbox"), "m1\n"+`{"ID":"m1","Kind":"text","Text":"halo"}`)
+	a.ZAdd(ctx, s.Key("inbox", "pending"), redis.Z{Score: 1, Member: conv.String()})
+	a.HSet(ctx, s.Key("c:"+conv.String(), "products"), "1", "x") // stays
+	n, err := s.MigrateTurnKeys(ctx)
+	if err != nil || n != 3 {
+		t.Fatalf("migrate = %d, %v; want 3 keys", n, err)
+	}
+	if n, err := s.MigrateTurnKeys(ctx); err != nil || n != 0 {
+		t.Fatalf("second migrate = %d, %v; want nothing", n, err)
+	}
+	if p, _ := s.Pending(ctx); len(p) != 1 || p[0] != conv {
+		t.Fatalf("pending after migration = %v", p)
+	}
+	l, ok, err := s.Acquire(ctx, conv, lease("p"))
+	if err != nil || !ok || l.Msg.Text != "halo" || l.State.Version != 3 || l.State.Step != "nama" || l.Profile.Lang != "en" {
+		t.Fatalf("acquire after migration = %+v, %v, %v", l, ok, err)
+	}
+	if ttl := a.PTTL(ctx, s.StateKey(conv)).Val(); ttl <= 0 || ttl > time.Hour {
+		t.Fatalf("state TTL after migration = %v", ttl)
+	}
+	if a.Exists(ctx, old("state"), old("profile"), old("inbox")).Val() != 0 || a.Exists(ctx, s.Key("c:"+conv.String(), "products")).Val() != 1 {
+		t.Fatal("old keys left, or products moved")
+	}
+}
