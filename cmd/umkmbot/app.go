@@ -36,8 +36,8 @@ type App struct {
 	Outbox     *bot.Outbox
 	Dispatcher *bot.Dispatcher
 
-	Metrics  *ops.Metrics // nil unless METRICS_LISTEN is set
-	Observer bot.Observer // the metrics, or bot.NopObserver; never nil
+	Metrics  *ops.Metrics  // nil unless METRICS_LISTEN is set
+	Observer bot.Observer  // the metrics, or bot.NopObserver; never nil
 	instance *instanceLock // held while the default INSTANCE_ID is ours
 }
 
