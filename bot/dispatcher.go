@@ -160,7 +160,7 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	case Duplicate:
 		d.Stats.Duplicates.Add(1)
 		d.obs.Ingest(c.Channel, "duplicate")
-		d.log.Debug("duplicate delivery dropped", "channel", c.Channel, "msg", msg.ID)
+		d.log.Debug("duplicate delivery dropped", "channel", c.Channel, "user", maskID(c.User), "msg_id", msg.ID)
 		return nil
 	case Flooded:
 		d.Stats.Flooded.Add(1)
@@ -374,7 +374,7 @@ func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *slog.L
 		cm, err := d.inbox.Commit(ctx, c, msg.ID, d.lease(), res, acked)
 		if err != nil {
 			d.obs.Event("redis_error")
-			log.Warn("commit turn, will retry", "msg", msg.ID, "attempt", attempt+1, "err", err)
+			log.Warn("commit turn, will retry", "msg_id", msg.ID, "attempt", attempt+1, "err", err)
 			if !d.wait(ctx, attempt) {
 				return nil, acked
 			}
@@ -390,7 +390,7 @@ func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *slog.L
 			d.obs.Event("lease_takeover")
 			return d.take(c, log), nil
 		case cm.Conflict:
-			d.log.Debug("turn raced, running again", "msg", msg.ID)
+			log.Debug("turn raced, running again", "msg_id", msg.ID)
 			next := cm.Next
 			next.Msg = msg
 			if res, outcome = d.compute(ctx, next, log); outcome == "" {
@@ -404,7 +404,9 @@ func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *slog.L
 		if flow == "" {        // or the one it ended
 			flow = l.State.Flow
 		}
-		d.obs.Turn(c.Channel, flow, time.Since(began), outcome)
+		took := time.Since(began)
+		d.obs.Turn(c.Channel, flow, took, outcome)
+		log.Debug("turn", "msg_id", msg.ID, "flow", flow, "outcome", outcome, "took", took)
 		prof := l.Profile
 		if res.Lang != "" {
 			prof.Lang = res.Lang
@@ -443,7 +445,7 @@ func (d *Dispatcher) compute(ctx context.Context, l *Loaded, log *slog.Logger) (
 	defer func() {
 		if r := recover(); r != nil {
 			d.Stats.Panics.Add(1)
-			log.Error("turn panicked", "msg", l.Msg.ID, "panic", r, "stack", string(debug.Stack()))
+			log.Error("turn panicked", "msg_id", l.Msg.ID, "panic", r, "stack", string(debug.Stack()))
 			st := l.State
 			st.LastMsg = l.Msg.ID
 			res, outcome = TurnResult{State: st, Replies: []Reply{d.cat.Out(lang, Say(T("core.error")))}}, "panic"
@@ -459,7 +461,7 @@ func (d *Dispatcher) compute(ctx context.Context, l *Loaded, log *slog.Logger) (
 			return res, "ok"
 		}
 		d.Stats.Failed.Add(1)
-		log.Error("turn failed, will retry", "msg", l.Msg.ID, "attempt", attempt+1, "err", err)
+		log.Error("turn failed, will retry", "msg_id", l.Msg.ID, "attempt", attempt+1, "err", err)
 		if !told {
 			d.fault(l.Msg.Conv, "core.unavailable", l.Profile.Lang)
 			told = true
