@@ -31,6 +31,9 @@ type Config struct {
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
 	Broadcast BroadcastConfig
+
+	// The web console: ADMIN_LISTEN, ADMIN_SECURE_COOKIES, ADMIN_TRUST_PROXY (admin.go).
+	Admin AdminConfig
 }
 
 // loadConfig reads the configuration from getenv.
@@ -95,6 +98,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		}
 	}
 	c.Broadcast = loadBroadcastConfig(getenv, &errs)
+	c.Admin = loadAdminConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

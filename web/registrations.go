@@ -1,0 +1,259 @@
+package web
+
+import (
+	"encoding/csv"
+	"errors"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// filter is the registrations search, from the query string.
+type filter struct {
+	Q         string // name, business, registration number, kecamatan, last digits of the phone
+	Kecamatan string
+	Sector    string
+	Size      string
+	Page      int
+}
+
+func readFilter(r *http.Request) filter {
+	q := r.URL.Query()
+	f := filter{
+		Q:         strings.TrimSpace(q.Get("q")),
+		Kecamatan: q.Get("kecamatan"),
+		Sector:    q.Get("sector"),
+		Size:      q.Get("size"),
+	}
+	if len(f.Q) > 100 {
+		f.Q = f.Q[:100]
+	}
+	f.Page, _ = strconv.Atoi(q.Get("page"))
+	if f.Page < 1 {
+		f.Page = 1
+	}
+	return f
+}
+
+// Query writes f as a query string, on page n (0: no page).
+func (f filter) Query(n int) string {
+	v := url.Values{}
+	for k, s := range map[string]string{"q": f.Q, "kecamatan": f.Kecamatan, "sector": f.Sector, "size": f.Size} {
+		if s != "" {
+			v.Set(k, s)
+		}
+	}
+	if n > 1 {
+		v.Set("page", strconv.Itoa(n))
+	}
+	return v.Encode()
+}
+
+// digitsOnly returns s without spaces, dots and dashes if what is left
+// is all digits, else "".
+func digitsOnly(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch {
+		case r >= '0' && r <= '9':
+			b.WriteRune(r)
+		case r == ' ' || r == '-' || r == '.' || r == '+':
+		default:
+			return ""
+		}
+	}
+	return b.String()
+}
+
+// match reports whether r passes the filter.
+func (f filter) match(r *bot.Registration) bool {
+	if f.Kecamatan != "" && !strings.EqualFold(r.Kecamatan, f.Kecamatan) {
+		return false
+	}
+	if f.Sector != "" && r.Sector != f.Sector {
+		return false
+	}
+	if f.Size != "" && r.SizeClass != f.Size {
+		return false
+	}
+	if f.Q == "" {
+		return true
+	}
+	if d := digitsOnly(f.Q); len(d) >= 3 && strings.HasSuffix(r.Phone, d) {
+		return true
+	}
+	q := strings.ToLower(f.Q)
+	for _, field := range []string{r.OwnerName, r.BusinessName, r.ID, r.Kecamatan, r.Desa} {
+		if strings.Contains(strings.ToLower(field), q) {
+			return true
+		}
+	}
+	return false
+}
+
+// matching returns the region's registrations that pass f, newest first.
+func (s *Server) matching(r *http.Request, f filter) ([]*bot.Registration, error) {
+	var out []*bot.Registration
+	err := s.deps.Registrations.EachRegistration(r.Context(), s.cfg.Region.Code, func(reg *bot.Registration) error {
+		if f.match(reg) {
+			out = append(out, reg)
+		}
+		return nil
+	})
+	slices.Reverse(out)
+	return out, err
+}
+
+// row is one registration as a list shows it.
+type row struct {
+	ID, Owner, Business, Kecamatan, Sector, Size, Phone string
+	At                                                  time.Time
+}
+
+type listView struct {
+	Filter     filter
+	Rows       []row
+	Total      int
+	Page       int
+	Pages      int
+	Prev, Next string // query strings, "" when there is none
+	Kecamatan  []string
+	Sectors    []string
+	Sizes      []string
+	CanExport  bool
+}
+
+// maskName keeps each word's first letter: "Siti Aminah" → "S*** A***".
+func maskName(s string) string {
+	words := strings.Fields(s)
+	for i, w := range words {
+		r := []rune(w)
+		words[i] = string(r[0]) + "***"
+	}
+	return strings.Join(words, " ")
+}
+
+func (s *Server) registrationList(w http.ResponseWriter, r *http.Request) {
+	f := readFilter(r)
+	all, err := s.matching(r, f)
+	if err != nil {
+		s.cfg.Log.Error("web: list registrations", "err", err)
+		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		return
+	}
+	full := officerOf(r).officer.Role.CanChange()
+	v := listView{Filter: f, Total: len(all), Sectors: s.sectors, Sizes: bot.SizeClasses, CanExport: full}
+	for _, k := range s.cfg.Region.Kecamatan {
+		v.Kecamatan = append(v.Kecamatan, k.Name)
+	}
+	size := s.cfg.PageSize
+	v.Pages = max(1, (len(all)+size-1)/size)
+	v.Page = min(f.Page, v.Pages)
+	if v.Page > 1 {
+		v.Prev = f.Query(v.Page - 1)
+		if v.Prev == "" {
+			v.Prev = "page=1"
+		}
+	}
+	if v.Page < v.Pages {
+		v.Next = f.Query(v.Page + 1)
+	}
+	for _, reg := range all[(v.Page-1)*size : min(len(all), v.Page*size)] {
+		owner := reg.OwnerName
+		if !full {
+			owner = maskName(owner)
+		}
+		v.Rows = append(v.Rows, row{ID: reg.ID, Owner: owner, Business: reg.BusinessName, Kecamatan: reg.Kecamatan,
+			Sector: reg.Sector, Size: reg.SizeClass, Phone: bot.MaskPhone(reg.Phone), At: reg.RegisteredAt})
+	}
+	s.render(w, r, http.StatusOK, "registrations", "web.registrations.title", v)
+}
+
+type detailView struct {
+	Reg       *bot.Registration
+	Owner     string
+	NIK       string
+	Phone     string
+	Address   string
+	Masked    bool
+	Channel   string
+	Capital   string
+	Sales     string
+	Markets   []string
+	NoAddress bool
+}
+
+func (s *Server) registrationDetail(w http.ResponseWriter, r *http.Request) {
+	reg, err := s.deps.Registrations.Registration(r.Context(), r.PathValue("id"))
+	if errors.Is(err, bot.ErrNotFound) || (err == nil && reg.Region != s.cfg.Region.Code) {
+		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
+		return
+	}
+	if err != nil {
+		s.cfg.Log.Error("web: load registration", "err", err)
+		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		return
+	}
+	full := officerOf(r).officer.Role.CanChange()
+	v := detailView{Reg: reg, Owner: reg.OwnerName, NIK: bot.MaskNIK(reg.NIK), Phone: reg.Phone, Address: reg.Address,
+		Channel: string(reg.Conv.Channel), Markets: reg.Marketplaces}
+	if !full {
+		v.Masked = true
+		v.Owner = maskName(reg.OwnerName)
+		v.Phone = bot.MaskPhone(reg.Phone)
+		v.Address = ""
+	}
+	s.render(w, r, http.StatusOK, "registration", "web.registration.title", v)
+}
+
+// formulaStart are the first characters that make a spreadsheet read a
+// cell as a formula (CSV injection); such cells get a leading apostrophe.
+const formulaStart = "=+-@\t\r"
+
+// neutralise keeps a spreadsheet from running a cell as a formula.
+func neutralise(cell string) string {
+	if cell != "" && strings.ContainsRune(formulaStart, rune(cell[0])) {
+		return "'" + cell
+	}
+	return cell
+}
+
+// registrationExport writes the filtered registrations as CSV, in the
+// columns of `umkmbot export registrations` (phone masked, no full NIK),
+// oldest first like the CLI.
+func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
+	f := readFilter(r)
+	all, err := s.matching(r, f)
+	if err != nil {
+		s.cfg.Log.Error("web: export registrations", "err", err)
+		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		return
+	}
+	slices.Reverse(all)
+	name := "registrasi-umkm-" + s.cfg.Now().In(bot.Jakarta).Format("2006-01-02") + ".csv"
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	cw := csv.NewWriter(w)
+	write := func(cells []string) {
+		out := make([]string, len(cells))
+		for i, c := range cells {
+			out[i] = neutralise(c)
+		}
+		cw.Write(out)
+	}
+	write(s.deps.Rows.Header())
+	for _, reg := range all {
+		write(s.deps.Rows.Row(reg))
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		s.cfg.Log.Warn("web: export cut off", "err", err)
+	}
+	s.cfg.Log.Info("web: exported registrations", "account", officerOf(r).officer.Name, "count", len(all),
+		"kecamatan", f.Kecamatan, "sector", f.Sector, "size", f.Size, "search", f.Q != "")
+}

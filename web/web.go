@@ -1,0 +1,322 @@
+// Package web is the Dinas web console: officers sign in with a browser
+// (office PC or phone) to see and export registrations, follow the
+// programme on a dashboard and run trainings, instead of running commands
+// on the server.
+//
+// Pages are server-rendered html/template files embedded in the binary,
+// with one small stylesheet and no JavaScript: every page works on a cheap
+// phone and on a server without internet. Every text comes from the
+// go-i18n catalog (locales/web.*.toml), Indonesian first, English too.
+//
+// The package declares the small interfaces it needs (Officers, Sessions,
+// Registrations, …); *store.Store implements them and only cmd/umkmbot
+// wires the two together.
+package web
+
+import (
+	"context"
+	"embed"
+	"errors"
+	"fmt"
+	"html/template"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/http"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+//go:embed templates/*.html
+var templateFS embed.FS
+
+//go:embed static
+var staticFS embed.FS
+
+// Officers keeps the console's accounts.
+type Officers interface {
+	// Officer returns one account; bot.ErrNotFound if there is none.
+	Officer(ctx context.Context, name string) (*bot.Officer, error)
+}
+
+// Sessions keeps signed-in browsers. Ids are hashes of the cookie tokens.
+type Sessions interface {
+	CreateSession(ctx context.Context, id string, s bot.OfficerSession, ttl time.Duration) error
+	// Session returns a live session and extends it to ttl; bot.ErrNotFound.
+	Session(ctx context.Context, id string, ttl time.Duration) (bot.OfficerSession, error)
+	DeleteSession(ctx context.Context, id string) error
+}
+
+// LoginCounter counts sign-in attempts per account and per address.
+type LoginCounter interface {
+	// LoginAttempt counts one attempt against each key within window and
+	// returns the counts including it.
+	LoginAttempt(ctx context.Context, window time.Duration, keys ...string) ([]int64, error)
+	ClearLoginAttempts(ctx context.Context, keys ...string) error
+}
+
+// Registrations reads the region's registrations.
+type Registrations interface {
+	Registration(ctx context.Context, id string) (*bot.Registration, error)
+	EachRegistration(ctx context.Context, region string, fn func(*bot.Registration) error) error
+}
+
+// Applications reads curation applications.
+type Applications interface {
+	Applications(ctx context.Context, region string, status bot.ApplicationStatus) ([]bot.Application, error)
+}
+
+// Trainings reads and changes trainings (the same store calls as
+// `umkmbot training`).
+type Trainings interface {
+	AllTrainings(ctx context.Context) ([]*bot.Training, error)
+	Training(ctx context.Context, id string) (*bot.Training, error)
+	CreateTraining(ctx context.Context, t *bot.Training) error
+}
+
+// TrainingSaver saves a changed training and queues the notices of owners
+// moved from the waitlist to a seat (cmd/umkmbot's saveTraining does both,
+// as the CLI does).
+type TrainingSaver interface {
+	SaveTraining(ctx context.Context, t *bot.Training) (promoted int, err error)
+}
+
+// ExportRows gives the columns and rows of a registrations export, the
+// same as `umkmbot export registrations` writes (cmd/umkmbot wires its
+// own). The console writes them as CSV and neutralises formula cells.
+type ExportRows interface {
+	Header() []string
+	Row(r *bot.Registration) []string
+}
+
+// Deps is what the console reads and changes. *store.Store implements all
+// but Rows and TrainingSaver, which cmd/umkmbot provides.
+type Deps struct {
+	Officers      Officers
+	Sessions      Sessions
+	Logins        LoginCounter
+	Registrations Registrations
+	Applications  Applications
+	Trainings     Trainings
+	TrainingSaver TrainingSaver
+	Rows          ExportRows
+}
+
+// Config tunes the console.
+type Config struct {
+	Region      bot.Region
+	Catalog     *bot.Catalog
+	DefaultLang string   // "id" or "en"
+	Sectors     []string // sector codes (flows.SectorCodes()); empty: those the catalog has labels for
+	// SecureCookies marks the session cookie Secure always (the console is
+	// behind TLS). Without it the cookie is Secure when the request came
+	// over TLS, or, with TrustProxy, when X-Forwarded-Proto says https.
+	SecureCookies bool
+	// TrustProxy believes X-Forwarded-Proto and X-Forwarded-For (set it
+	// only behind a reverse proxy that sets them).
+	TrustProxy  bool
+	SessionIdle time.Duration // a session unused this long ends (default 8h)
+	SessionMax  time.Duration // a session ends this long after sign-in at the latest (default 7 days)
+	// Sign-in attempts allowed per account and per address within
+	// LoginWindow (defaults 5, 30 and 15 minutes).
+	LoginPerAccount int
+	LoginPerAddress int
+	LoginWindow     time.Duration
+	PageSize        int // registrations per page (default 25)
+	Now             func() time.Time
+	Log             *slog.Logger
+}
+
+func (c *Config) defaults() error {
+	if c.Catalog == nil {
+		return errors.New("web: a catalog is required")
+	}
+	if c.DefaultLang == "" {
+		c.DefaultLang = bot.DefaultLang
+	}
+	if c.SessionIdle <= 0 {
+		c.SessionIdle = 8 * time.Hour
+	}
+	if c.SessionMax <= 0 {
+		c.SessionMax = 7 * 24 * time.Hour
+	}
+	if c.LoginPerAccount <= 0 {
+		c.LoginPerAccount = 5
+	}
+	if c.LoginPerAddress <= 0 {
+		c.LoginPerAddress = 30
+	}
+	if c.LoginWindow <= 0 {
+		c.LoginWindow = 15 * time.Minute
+	}
+	if c.PageSize <= 0 {
+		c.PageSize = 25
+	}
+	if c.Now == nil {
+		c.Now = time.Now
+	}
+	if c.Log == nil {
+		c.Log = slog.Default()
+	}
+	return nil
+}
+
+// Server is the console's HTTP handler.
+type Server struct {
+	cfg     Config
+	deps    Deps
+	pages   map[string]*template.Template
+	sectors []string
+	handler http.Handler
+}
+
+// New builds the console. Every Deps field is required.
+func New(cfg Config, d Deps) (*Server, error) {
+	if err := cfg.defaults(); err != nil {
+		return nil, err
+	}
+	if d.Officers == nil || d.Sessions == nil || d.Logins == nil || d.Registrations == nil ||
+		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil {
+		return nil, errors.New("web: every dependency is required")
+	}
+	s := &Server{cfg: cfg, deps: d, pages: map[string]*template.Template{}}
+	if err := s.parse(); err != nil {
+		return nil, err
+	}
+	s.sectors = cfg.Sectors
+	if len(s.sectors) == 0 {
+		s.sectors = sectorCodes(cfg.Catalog)
+	}
+	s.handler = s.routes()
+	return s, nil
+}
+
+// funcs are the template helpers; translation is the page's T method.
+var funcs = template.FuncMap{
+	// args passes several values to a sub-template: {{template "bars" (args $ .Data.Weeks)}}.
+	"args": func(v ...any) []any { return v },
+}
+
+// parse reads every page template with the layout.
+func (s *Server) parse() error {
+	names, err := fs.Glob(templateFS, "templates/*.html")
+	if err != nil {
+		return err
+	}
+	for _, n := range names {
+		base := strings.TrimSuffix(strings.TrimPrefix(n, "templates/"), ".html")
+		if base == "layout" {
+			continue
+		}
+		t, err := template.New(base).Funcs(funcs).ParseFS(templateFS, "templates/layout.html", n)
+		if err != nil {
+			return fmt.Errorf("web: parse %s: %w", n, err)
+		}
+		s.pages[base] = t
+	}
+	return nil
+}
+
+func (s *Server) routes() http.Handler {
+	mux := http.NewServeMux()
+	static, _ := fs.Sub(staticFS, "static")
+	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	})
+	mux.HandleFunc("GET /lang", s.setLang)
+	mux.HandleFunc("GET /login", s.loginPage)
+	mux.HandleFunc("POST /login", s.login)
+	mux.HandleFunc("POST /logout", s.signedIn(s.logout))
+
+	mux.HandleFunc("GET /{$}", s.signedIn(s.dashboard))
+	mux.HandleFunc("GET /registrations", s.signedIn(s.registrationList))
+	mux.HandleFunc("GET /registrations/{id}", s.signedIn(s.registrationDetail))
+	mux.HandleFunc("GET /export/registrations.csv", s.mayChange(s.registrationExport))
+
+	mux.HandleFunc("GET /trainings", s.signedIn(s.trainingList))
+	mux.HandleFunc("GET /trainings/new", s.mayChange(s.trainingForm))
+	mux.HandleFunc("POST /trainings", s.mayChange(s.trainingCreate))
+	mux.HandleFunc("GET /trainings/{id}/edit", s.mayChange(s.trainingForm))
+	mux.HandleFunc("POST /trainings/{id}", s.mayChange(s.trainingUpdate))
+	mux.HandleFunc("POST /trainings/{id}/open", s.mayChange(s.trainingSetStatus(bot.TrainingOpen)))
+	mux.HandleFunc("POST /trainings/{id}/close", s.mayChange(s.trainingSetStatus(bot.TrainingClosed)))
+
+	// Cross-site requests that change anything are refused (Sec-Fetch-Site
+	// and Origin checked against Host), login included; SameSite cookies
+	// are the second line.
+	cop := http.NewCrossOriginProtection()
+	cop.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.cfg.Log.Warn("web: cross-origin request refused", "method", r.Method, "path", r.URL.Path, "origin", r.Header.Get("Origin"))
+		s.fail(w, r, http.StatusForbidden, "web.error.cross_origin")
+	}))
+	return securityHeaders(cop.Handler(mux))
+}
+
+// ServeHTTP serves the console.
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+// Run serves on addr until ctx ends, then shuts down within 10 seconds.
+func (s *Server) Run(ctx context.Context, addr string) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("web console: listen on %s: %w", addr, err)
+	}
+	return s.Serve(ctx, ln)
+}
+
+// Serve serves on ln until ctx ends.
+func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
+	srv := &http.Server{Handler: s, ReadHeaderTimeout: 10 * time.Second, ReadTimeout: time.Minute,
+		WriteTimeout: 5 * time.Minute, IdleTimeout: 2 * time.Minute,
+		ErrorLog: slog.NewLogLogger(s.cfg.Log.Handler(), slog.LevelWarn)}
+	s.cfg.Log.Info("web console listening", "addr", ln.Addr().String())
+	done := make(chan error, 1)
+	go func() { done <- srv.Serve(ln) }()
+	select {
+	case err := <-done:
+		return fmt.Errorf("web console: %w", err)
+	case <-ctx.Done():
+	}
+	sctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	err := srv.Shutdown(sctx)
+	<-done
+	return err
+}
+
+// securityHeaders keeps pages out of frames and caches and limits what a
+// page may load to this server.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("Content-Security-Policy", "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; form-action 'self'; frame-ancestors 'none'; base-uri 'none'")
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("X-Frame-Options", "DENY")
+		h.Set("Referrer-Policy", "same-origin")
+		if !strings.HasPrefix(r.URL.Path, "/static/") {
+			h.Set("Cache-Control", "no-store")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
+// sectorCodes lists the sector codes the catalog has labels for
+// ("sector.kuliner"), "lainnya" last.
+func sectorCodes(c *bot.Catalog) []string {
+	var out []string
+	for id := range c.IDs(bot.DefaultLang) {
+		if code, ok := strings.CutPrefix(id, "sector."); ok && code != "lainnya" {
+			out = append(out, code)
+		}
+	}
+	slices.Sort(out)
+	if c.Has(bot.DefaultLang, "sector.lainnya") {
+		out = append(out, "lainnya")
+	}
+	return out
+}
