@@ -1,6 +1,7 @@
 package web
 
 import (
+	"html/template"
 	"net/http"
 	"slices"
 	"time"
@@ -15,7 +16,7 @@ type bar struct {
 	ID    string // message id for the label when Label is empty
 	N     int
 	Max   int
-	Link  string // query string of the registrations list it opens
+	Link  template.URL // query string of the registrations list it opens
 }
 
 type dashboardView struct {
@@ -86,16 +87,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	v.Weeks = withMax(v.Weeks)
 	for _, k := range s.cfg.Region.Kecamatan {
-		v.Kecamatan = append(v.Kecamatan, bar{Label: k.Name, N: byKec[k.Name], Link: filter{Kecamatan: k.Name}.Query(0)})
+		v.Kecamatan = append(v.Kecamatan, bar{Label: k.Name, N: byKec[k.Name], Link: template.URL(filter{Kecamatan: k.Name}.Query(0))})
 	}
 	slices.SortStableFunc(v.Kecamatan, func(a, b bar) int { return b.N - a.N })
 	v.Kecamatan = withMax(v.Kecamatan)
 	for _, code := range s.sectors {
-		v.Sectors = append(v.Sectors, bar{ID: "sector." + code, N: bySector[code], Link: filter{Sector: code}.Query(0)})
+		v.Sectors = append(v.Sectors, bar{ID: "sector." + code, N: bySector[code], Link: template.URL(filter{Sector: code}.Query(0))})
 	}
 	v.Sectors = withMax(v.Sectors)
 	for _, c := range bot.SizeClasses {
-		v.Sizes = append(v.Sizes, bar{ID: "class." + c, N: bySize[c], Link: filter{Size: c}.Query(0)})
+		v.Sizes = append(v.Sizes, bar{ID: "class." + c, N: bySize[c], Link: template.URL(filter{Size: c}.Query(0))})
 	}
 	v.Sizes = withMax(v.Sizes)
 

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"errors"
+	"html/template"
 	"net/http"
 	"net/url"
 	"slices"
@@ -40,7 +41,8 @@ func readFilter(r *http.Request) filter {
 	return f
 }
 
-// Query writes f as a query string, on page n (0: no page).
+// Query writes f as a query string, on page n (0: no page). Links take it
+// as a template.URL: url.Values.Encode has already escaped it.
 func (f filter) Query(n int) string {
 	v := url.Values{}
 	for k, s := range map[string]string{"q": f.Q, "kecamatan": f.Kecamatan, "sector": f.Sector, "size": f.Size} {
@@ -121,7 +123,8 @@ type listView struct {
 	Total      int
 	Page       int
 	Pages      int
-	Prev, Next string // query strings, "" when there is none
+	Prev, Next template.URL // query strings, "" when there is none
+	Export     template.URL // query string of the export link
 	Kecamatan  []string
 	Sectors    []string
 	Sizes      []string
@@ -147,7 +150,8 @@ func (s *Server) registrationList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
-	v := listView{Filter: f, Total: len(all), Sectors: s.sectors, Sizes: bot.SizeClasses, CanExport: full}
+	v := listView{Filter: f, Total: len(all), Sectors: s.sectors, Sizes: bot.SizeClasses, CanExport: full,
+		Export: template.URL(f.Query(0))}
 	for _, k := range s.cfg.Region.Kecamatan {
 		v.Kecamatan = append(v.Kecamatan, k.Name)
 	}
@@ -155,13 +159,13 @@ func (s *Server) registrationList(w http.ResponseWriter, r *http.Request) {
 	v.Pages = max(1, (len(all)+size-1)/size)
 	v.Page = min(f.Page, v.Pages)
 	if v.Page > 1 {
-		v.Prev = f.Query(v.Page - 1)
+		v.Prev = template.URL(f.Query(v.Page - 1))
 		if v.Prev == "" {
 			v.Prev = "page=1"
 		}
 	}
 	if v.Page < v.Pages {
-		v.Next = f.Query(v.Page + 1)
+		v.Next = template.URL(f.Query(v.Page + 1))
 	}
 	for _, reg := range all[(v.Page-1)*size : min(len(all), v.Page*size)] {
 		owner := reg.OwnerName

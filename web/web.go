@@ -220,31 +220,64 @@ func (s *Server) parse() error {
 	return nil
 }
 
+// Who may use a route.
+type access int
+
+const (
+	public    access = iota // anyone (sign-in page, health, static files)
+	signedIn                // any signed-in officer
+	mayChange               // admin and petugas: changes and unmasked data
+)
+
+// route is one page or action of the console.
+type route struct {
+	method, pattern string
+	access          access
+	handle          http.HandlerFunc
+}
+
+// routeTable lists every page and action; the security tests walk it.
+func (s *Server) routeTable() []route {
+	health := func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Write([]byte("ok\n"))
+	}
+	return []route{
+		{"GET", "/healthz", public, health},
+		{"GET", "/lang", public, s.setLang},
+		{"GET", "/login", public, s.loginPage},
+		{"POST", "/login", public, s.login},
+		{"POST", "/logout", signedIn, s.logout},
+
+		{"GET", "/{$}", signedIn, s.dashboard},
+		{"GET", "/registrations", signedIn, s.registrationList},
+		{"GET", "/registrations/{id}", signedIn, s.registrationDetail},
+		{"GET", "/export/registrations.csv", mayChange, s.registrationExport},
+
+		{"GET", "/trainings", signedIn, s.trainingList},
+		{"GET", "/trainings/new", mayChange, s.trainingForm},
+		{"POST", "/trainings", mayChange, s.trainingCreate},
+		{"GET", "/trainings/{id}/edit", mayChange, s.trainingForm},
+		{"POST", "/trainings/{id}", mayChange, s.trainingUpdate},
+		{"POST", "/trainings/{id}/open", mayChange, s.trainingSetStatus(bot.TrainingOpen)},
+		{"POST", "/trainings/{id}/close", mayChange, s.trainingSetStatus(bot.TrainingClosed)},
+	}
+}
+
 func (s *Server) routes() http.Handler {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
-	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-		w.Write([]byte("ok\n"))
-	})
-	mux.HandleFunc("GET /lang", s.setLang)
-	mux.HandleFunc("GET /login", s.loginPage)
-	mux.HandleFunc("POST /login", s.login)
-	mux.HandleFunc("POST /logout", s.signedIn(s.logout))
-
-	mux.HandleFunc("GET /{$}", s.signedIn(s.dashboard))
-	mux.HandleFunc("GET /registrations", s.signedIn(s.registrationList))
-	mux.HandleFunc("GET /registrations/{id}", s.signedIn(s.registrationDetail))
-	mux.HandleFunc("GET /export/registrations.csv", s.mayChange(s.registrationExport))
-
-	mux.HandleFunc("GET /trainings", s.signedIn(s.trainingList))
-	mux.HandleFunc("GET /trainings/new", s.mayChange(s.trainingForm))
-	mux.HandleFunc("POST /trainings", s.mayChange(s.trainingCreate))
-	mux.HandleFunc("GET /trainings/{id}/edit", s.mayChange(s.trainingForm))
-	mux.HandleFunc("POST /trainings/{id}", s.mayChange(s.trainingUpdate))
-	mux.HandleFunc("POST /trainings/{id}/open", s.mayChange(s.trainingSetStatus(bot.TrainingOpen)))
-	mux.HandleFunc("POST /trainings/{id}/close", s.mayChange(s.trainingSetStatus(bot.TrainingClosed)))
+	for _, rt := range s.routeTable() {
+		h := rt.handle
+		switch rt.access {
+		case signedIn:
+			h = s.signedIn(h)
+		case mayChange:
+			h = s.mayChange(h)
+		}
+		mux.HandleFunc(rt.method+" "+rt.pattern, h)
+	}
 
 	// Cross-site requests that change anything are refused (Sec-Fetch-Site
 	// and Origin checked against Host), login included; SameSite cookies

@@ -1,0 +1,374 @@
+package web
+
+import (
+	"context"
+	"encoding/csv"
+	"io/fs"
+	"net/http"
+	"net/url"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"golang.org/x/net/html"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// ids returns the registration numbers a list page links to, in order.
+func ids(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`href="/registrations/(UMKM-[0-9-]+)"`).FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+// TestRegistrationSearch: each kind of search and filter finds what an
+// officer would expect, newest first.
+func TestRegistrationSearch(t *testing.T) {
+	w := newWorld(t)
+	siti := w.register("Siti Aminah", "Keripik Bu Siti", "Plered", "kuliner", "mikro", "+6281234567890")
+	budi := w.register("Budi Santoso", "Bengkel Budi", "Campaka", "jasa", "kecil", "+6285711112222")
+	ani := w.register("Ani Rahayu", "Batik Ani", "Plered", "fesyen", "mikro", "+6289933334444")
+	c := w.login("petugas")
+	for query, want := range map[string][]string{
+		"":                                    {ani.ID, budi.ID, siti.ID},
+		"q=siti":                              {siti.ID},
+		"q=BENGKEL":                           {budi.ID},
+		"q=" + ani.ID:                         {ani.ID},
+		"q=campaka":                           {budi.ID},
+		"q=7890":                              {siti.ID},
+		"q=" + url.QueryEscape("2222"):        {budi.ID},
+		"kecamatan=Plered":                    {ani.ID, siti.ID},
+		"sector=fesyen":                       {ani.ID},
+		"size=kecil":                          {budi.ID},
+		"kecamatan=Plered&size=mikro&q=batik": {ani.ID},
+		"q=tidak-ada":                         nil,
+	} {
+		res := c.get("/registrations?" + query)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", query, res.StatusCode)
+		}
+		if got := ids(res.body); !slices.Equal(got, want) {
+			t.Errorf("%q found %v, want %v", query, got, want)
+		}
+	}
+}
+
+// TestRegistrationPaging: pages of PageSize, links keep the filter.
+func TestRegistrationPaging(t *testing.T) {
+	w := newWorld(t, func(c *Config) { c.PageSize = 2 })
+	var all []string
+	for i := range 5 {
+		r := w.register("Pemilik "+itoa(i), "Usaha "+itoa(i), "Plered", "kuliner", "mikro", "+628123456700"+itoa(i))
+		all = append([]string{r.ID}, all...)
+	}
+	w.register("Lain", "Di Campaka", "Campaka", "kuliner", "mikro", "+6281234567999")
+	c := w.login("petugas")
+	first := c.get("/registrations?kecamatan=Plered")
+	if got := ids(first.body); !slices.Equal(got, all[:2]) {
+		t.Fatalf("page 1: %v, want %v", got, all[:2])
+	}
+	if !strings.Contains(first.body, `href="/registrations?kecamatan=Plered&amp;page=2"`) {
+		t.Fatalf("page 1 has no link to page 2 keeping the filter")
+	}
+	if got := ids(c.get("/registrations?kecamatan=Plered&page=3").body); !slices.Equal(got, all[4:]) {
+		t.Fatalf("page 3: %v, want %v", got, all[4:])
+	}
+	if got := ids(c.get("/registrations?kecamatan=Plered&page=99").body); !slices.Equal(got, all[4:]) {
+		t.Fatalf("a page past the end shows %v, want the last page", got)
+	}
+}
+
+// TestExportCSV: the export follows the filter, oldest first, phone
+// masked, and formula cells are neutralised.
+func TestExportCSV(t *testing.T) {
+	w := newWorld(t)
+	a := w.register("Siti", "=HYPERLINK(\"http://x\",\"klik\")", "Plered", "kuliner", "mikro", "+6281234567890")
+	b := w.register("Budi", "@SUM(A1)", "Plered", "kuliner", "mikro", "+6281234567891")
+	w.register("Ani", "Batik Ani", "Campaka", "fesyen", "mikro", "+6281234567892")
+	res := w.login("petugas").get("/export/registrations.csv?kecamatan=Plered")
+	if res.StatusCode != http.StatusOK || !strings.HasPrefix(res.Header.Get("Content-Type"), "text/csv") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), "attachment") {
+		t.Fatalf("export: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
+	}
+	rows, err := csv.NewReader(strings.NewReader(res.body)).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := [][]string{
+		{"registration_id", "business_name", "phone"},
+		{a.ID, `'=HYPERLINK("http://x","klik")`, "'+62812****7890"},
+		{b.ID, "'@SUM(A1)", "'+62812****7891"},
+	}
+	if !slices.EqualFunc(rows, want, slices.Equal) {
+		t.Fatalf("export rows:\n%v\nwant\n%v", rows, want)
+	}
+}
+
+func TestNeutralise(t *testing.T) {
+	for in, want := range map[string]string{
+		"=1+1": "'=1+1", "+62812": "'+62812", "-5": "'-5", "@x": "'@x", "\tx": "'\tx", "\rx": "'\rx",
+		"Keripik": "Keripik", "": "", "'=x": "'=x", "1=1": "1=1",
+	} {
+		if got := neutralise(in); got != want {
+			t.Errorf("neutralise(%q) = %q, want %q", in, got, want)
+		}
+	}
+}
+
+// TestTrainingForms: a petugas creates a training from the form, a bad
+// form comes back with its errors and values, an edit below the seats
+// taken is refused, open and close work.
+func TestTrainingForms(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	c := w.login("petugas")
+	form := validTrainingForm("Foto produk dengan HP")
+	form["kecamatan"] = []string{"Plered", "Bukan Kecamatan"}
+	form["sectors"] = []string{"kuliner"}
+	form["sizes"] = []string{"mikro"}
+	res := c.post("/trainings", form)
+	if res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("create: %d\n%s", res.StatusCode, res.body)
+	}
+	all, _ := w.store.AllTrainings(ctx)
+	if len(all) != 1 {
+		t.Fatalf("%d trainings", len(all))
+	}
+	tr := all[0]
+	if tr.Title != "Foto produk dengan HP" || tr.Capacity != 20 || tr.Status != bot.TrainingOpen ||
+		!slices.Equal(tr.Kecamatan, []string{"Plered"}) || !slices.Equal(tr.Sectors, []string{"kuliner"}) ||
+		tr.Start.In(bot.Jakarta).Format(formTime) != form.Get("start") {
+		t.Fatalf("stored %+v", tr)
+	}
+	if res := c.get(res.Header.Get("Location")); !strings.Contains(res.body, "Foto produk dengan HP") {
+		t.Fatalf("the list does not show the new training")
+	}
+
+	bad := validTrainingForm("")
+	bad.Set("end", bad.Get("start"))
+	bad.Set("capacity", "nol")
+	bad.Set("place", "Aula <b>Desa</b>")
+	res = c.post("/trainings", bad)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad form: %d", res.StatusCode)
+	}
+	for _, id := range []string{"web.training.error.title", "web.training.error.end", "web.training.error.capacity"} {
+		if !strings.Contains(res.text, w.cfg.Catalog.Render("id", bot.T(id))) {
+			t.Errorf("bad form lacks %s", id)
+		}
+	}
+	if !strings.Contains(res.body, `value="Aula &lt;b&gt;Desa&lt;/b&gt;"`) {
+		t.Errorf("bad form does not keep the place as typed")
+	}
+	if all, _ := w.store.AllTrainings(ctx); len(all) != 1 {
+		t.Fatalf("a bad form stored a training")
+	}
+
+	// Fill 2 seats, then try to lower the capacity to 1.
+	for i := range 2 {
+		e := bot.Enrolment{Training: tr.ID, Conv: bot.Conversation{Channel: bot.Telegram, User: "p" + itoa(i)}, Registration: "UMKM-3214-00000" + itoa(i), At: time.Now()}
+		if _, err := w.store.Enrol(ctx, e, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edit := validTrainingForm("Foto produk dengan HP")
+	edit.Set("capacity", "1")
+	if res := c.post("/trainings/"+tr.ID, edit); res.StatusCode != http.StatusUnprocessableEntity ||
+		!strings.Contains(res.text, w.cfg.Catalog.Render("id", bot.T("web.training.error.below_taken"))) {
+		t.Fatalf("capacity below the seats taken: %d", res.StatusCode)
+	}
+	edit.Set("capacity", "40")
+	if res := c.post("/trainings/"+tr.ID, edit); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("edit: %d %s", res.StatusCode, res.body)
+	}
+	if got, _ := w.store.Training(ctx, tr.ID); got.Capacity != 40 || got.Confirmed != 2 || len(got.Kecamatan) != 0 {
+		t.Fatalf("after edit: capacity %d, confirmed %d, kecamatan %v", got.Capacity, got.Confirmed, got.Kecamatan)
+	}
+	for _, step := range []struct {
+		action string
+		want   bot.TrainingStatus
+	}{{"close", bot.TrainingClosed}, {"open", bot.TrainingOpen}} {
+		c.post("/trainings/"+tr.ID+"/"+step.action, nil)
+		if got, _ := w.store.Training(ctx, tr.ID); got.Status != step.want {
+			t.Fatalf("%s: status %s", step.action, got.Status)
+		}
+	}
+	if res := c.get("/trainings/999/edit"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown training: %d", res.StatusCode)
+	}
+}
+
+// TestDashboard: the counts per kecamatan, sector and size and the week
+// chart add up to the registrations; trainings and curation show.
+func TestDashboard(t *testing.T) {
+	w := newWorld(t)
+	w.register("Siti", "Keripik", "Plered", "kuliner", "mikro", "+6281234567890")
+	w.register("Budi", "Bengkel", "Plered", "jasa", "kecil", "+6281234567891")
+	w.training("Kemasan menarik", 30)
+	app := &bot.Application{Region: w.cfg.Region.Code, Conv: bot.Conversation{Channel: bot.Telegram, User: "u1"},
+		RegistrationID: "UMKM-3214-000001", Business: "Keripik <i>", Target: "menong", TargetName: "Galeri Menong", Products: []string{"keripik"}}
+	if err := w.store.SubmitApplication(context.Background(), app); err != nil {
+		t.Fatal(err)
+	}
+	res := w.login("pengamat").get("/")
+	if res.StatusCode != http.StatusOK {
+		t.Fatalf("dashboard: %d", res.StatusCode)
+	}
+	for _, want := range []string{
+		`href="/registrations?kecamatan=Plered"`, `value="2"`, `href="/registrations?sector=jasa"`, "Kemasan menarik",
+		"Galeri Menong", "Keripik &lt;i&gt;", "1 diajukan, 0 ditinjau", "2 usaha terdaftar",
+	} {
+		if !strings.Contains(res.body, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+}
+
+// TestFormFieldsLabelled: every input, select and textarea of every page
+// with a form has a <label for> (or sits inside one), and ids are unique.
+func TestFormFieldsLabelled(t *testing.T) {
+	w := newWorld(t)
+	w.register("Siti", "Keripik", "Plered", "kuliner", "mikro", "+6281234567890")
+	tr := w.training("Kemasan", 30)
+	c := w.login("admin")
+	pages := map[string]string{"/login (signed out)": w.client().get("/login").body}
+	for _, p := range []string{"/", "/registrations", "/trainings", "/trainings/new", "/trainings/" + tr.ID + "/edit"} {
+		res := c.get(p)
+		if res.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", p, res.StatusCode)
+		}
+		pages[p] = res.body
+	}
+	for p, body := range pages {
+		doc, err := html.Parse(strings.NewReader(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		labelled := map[string]bool{}
+		ids := map[string]int{}
+		type field struct {
+			id, name string
+			inLabel  bool
+		}
+		var fields []field
+		var walk func(n *html.Node, inLabel bool)
+		walk = func(n *html.Node, inLabel bool) {
+			if n.Type == html.ElementNode {
+				a := map[string]string{}
+				for _, at := range n.Attr {
+					a[at.Key] = at.Val
+				}
+				if a["id"] != "" {
+					ids[a["id"]]++
+				}
+				switch n.Data {
+				case "label":
+					labelled[a["for"]] = true
+					inLabel = true
+				case "input", "select", "textarea":
+					if a["type"] != "hidden" && a["type"] != "submit" {
+						fields = append(fields, field{a["id"], a["name"], inLabel || a["aria-label"] != ""})
+					}
+				}
+			}
+			for ch := n.FirstChild; ch != nil; ch = ch.NextSibling {
+				walk(ch, inLabel)
+			}
+		}
+		walk(doc, false)
+		for _, f := range fields {
+			if !f.inLabel && (f.id == "" || !labelled[f.id]) {
+				t.Errorf("%s: field %q (id %q) has no label", p, f.name, f.id)
+			}
+		}
+		for id, n := range ids {
+			if n > 1 {
+				t.Errorf("%s: id %q used %d times", p, id, n)
+			}
+		}
+		if strings.Contains(p, "trainings/") && len(fields) < 10 {
+			t.Errorf("%s: only %d fields found", p, len(fields))
+		}
+	}
+}
+
+// TestMessagesExist: every web.* message id the templates and the code
+// name, and every one built from a code, exists in every language.
+func TestMessagesExist(t *testing.T) {
+	w := newWorld(t)
+	cat := w.cfg.Catalog
+	need := map[string]bool{}
+	lit := regexp.MustCompile(`"(web\.[a-z_.]+[a-z_])"`)
+	for _, dir := range []fs.FS{templateFS} {
+		fs.WalkDir(dir, ".", func(path string, d fs.DirEntry, err error) error {
+			if err != nil || d.IsDir() {
+				return err
+			}
+			b, _ := fs.ReadFile(dir, path)
+			for _, m := range lit.FindAllStringSubmatch(string(b), -1) {
+				need[m[1]] = true
+			}
+			return nil
+		})
+	}
+	for _, r := range []bot.Role{bot.RoleAdmin, bot.RolePetugas, bot.RolePengamat} {
+		need["web.role."+string(r)] = true
+	}
+	for _, st := range []bot.TrainingStatus{bot.TrainingOpen, bot.TrainingClosed} {
+		need["web.trainings.status."+string(st)] = true
+	}
+	for _, st := range []bot.ApplicationStatus{bot.StatusSubmitted, bot.StatusReviewing} {
+		need["web.curation.status."+string(st)] = true
+	}
+	for _, f := range []string{"title", "organiser", "start", "end", "deadline", "capacity", "place", "link"} {
+		need["web.training."+f] = true
+	}
+	for _, c := range w.srv.sectors {
+		need["sector."+c] = true
+	}
+	for _, c := range bot.TrainingTopics {
+		need["pelatihan.topic."+c] = true
+	}
+	if len(need) < 60 {
+		t.Fatalf("only %d message ids found: the scan is broken", len(need))
+	}
+	for id := range need {
+		for _, lang := range cat.Langs() {
+			if !cat.Has(lang, id) {
+				t.Errorf("%s lacks %s", lang, id)
+			}
+		}
+	}
+}
+
+// TestEnglishPages: the language link switches the pages to English.
+func TestEnglishPages(t *testing.T) {
+	w := newWorld(t)
+	c := w.login("petugas")
+	res := c.get("/lang?to=en&back=%2Fregistrations")
+	if res.StatusCode != http.StatusSeeOther || res.Header.Get("Location") != "/registrations" {
+		t.Fatalf("lang: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if body := c.get("/registrations").body; !strings.Contains(body, `<html lang="en">`) || !strings.Contains(body, "UMKM registrations") {
+		t.Fatalf("not English after choosing it")
+	}
+	if res := c.get("/lang?to=en&back=https://evil.example"); res.Header.Get("Location") != "/" {
+		t.Fatalf("lang back to another site: %q", res.Header.Get("Location"))
+	}
+}
+
+func TestHealthz(t *testing.T) {
+	w := newWorld(t)
+	res := w.client().get("/healthz")
+	if res.StatusCode != http.StatusOK || res.body != "ok\n" {
+		t.Fatalf("healthz: %d %q", res.StatusCode, res.body)
+	}
+	if css := w.client().get("/static/style.css"); css.StatusCode != http.StatusOK || !strings.Contains(css.body, "@media") {
+		t.Fatalf("stylesheet: %d", css.StatusCode)
+	}
+}
