@@ -1,0 +1,230 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/chromedp"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+// chromium returns the path of an installed Chromium or Chrome. Without
+// one the browser tests skip, except under CI=true, where .ci/run installs
+// Debian's chromium and its absence is a failure.
+func chromium(t *testing.T) string {
+	t.Helper()
+	for _, name := range []string{"chromium", "chromium-browser", "google-chrome", "google-chrome-stable"} {
+		if p, err := exec.LookPath(name); err == nil {
+			return p
+		}
+	}
+	if os.Getenv("CI") == "true" {
+		t.Fatal("CI=true but no Chromium is installed: .ci/run must install Debian's chromium package")
+	}
+	t.Skip("browser test skipped: no Chromium installed (apt-get install chromium)")
+	return ""
+}
+
+// browser starts a headless Chromium for the test and returns its context.
+// Timeouts are generous: the machine may be busy.
+func browser(t *testing.T) context.Context {
+	t.Helper()
+	opts := append(chromedp.DefaultExecAllocatorOptions[:],
+		chromedp.ExecPath(chromium(t)),
+		chromedp.NoSandbox, // tests may run as root, where Chromium's sandbox refuses to start
+		chromedp.DisableGPU,
+		chromedp.WindowSize(1280, 900),
+	)
+	actx, cancelAlloc := chromedp.NewExecAllocator(context.Background(), opts...)
+	ctx, cancel := chromedp.NewContext(actx)
+	ctx, cancelTimeout := context.WithTimeout(ctx, 4*time.Minute)
+	t.Cleanup(func() { cancelTimeout(); cancel(); cancelAlloc() })
+	if err := chromedp.Do(ctx); err != nil {
+		t.Fatalf("start Chromium: %v", err)
+	}
+	return ctx
+}
+
+// shot saves a full-page screenshot as PNG under dir.
+func shot(dir, name string) chromedp.Action[chromedp.Void] {
+	return chromedp.Func(func(ctx context.Context, t *chromedp.Target) error {
+		png, err := chromedp.FullScreenshot(100)(ctx, t)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(filepath.Join(dir, name+".png"), png, 0o644)
+	})
+}
+
+// text returns the visible text of the first element sel matches.
+func text(t *testing.T, ctx context.Context, sel string) string {
+	t.Helper()
+	s, err := chromedp.Run(ctx, chromedp.Text(chromedp.CSS(sel)))
+	if err != nil {
+		t.Fatalf("text of %s: %v", sel, err)
+	}
+	return s
+}
+
+// TestConsoleInBrowser drives the web console in a real headless Chromium:
+// an owner registers through the chat, an officer created with `umkmbot
+// admin user add` signs in, finds the registration in the list and its
+// detail (NIK masked), creates a training, which the chat then offers;
+// every page is photographed at 1280 and at 360 pixels wide (kept with
+// go test -artifacts -outputdir DIR).
+func TestConsoleInBrowser(t *testing.T) {
+	ctx := browser(t)
+	_, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+	if chat := umkmbot(t, env, registration, "chat"); !strings.Contains(chat, "UMKM-3214-000001") {
+		t.Fatalf("chat did not register:\n%s", chat)
+	}
+	const password = "sandi-petugas-2026"
+	umkmbot(t, env, password+"\n", "admin", "user", "add", "budi", "--role", "petugas", "--full-name", "Budi Petugas")
+
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := openApp(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	con, err := newConsole(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(con)
+	t.Cleanup(ts.Close)
+	dir := t.ArtifactDir()
+	t.Logf("screenshots in %s", dir)
+	type css = chromedp.CSS
+
+	// Signed out: the console sends the browser to the sign-in page, and
+	// after signing in back to the page asked for. Indonesian is chosen
+	// with the link in the header (headless Chromium asks for English).
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/lang?to=id&back=%2Fregistrations"),
+		chromedp.WaitVisible(css(`#password`)),
+		shot(dir, "01-login"),
+		chromedp.SendKeys(css(`#name`), "budi"),
+		chromedp.SendKeys(css(`#password`), password),
+		chromedp.Submit(css(`#password`)),
+		chromedp.WaitVisible(css(`table.list`)),
+		shot(dir, "02-registrations"),
+	)
+	if err != nil {
+		t.Fatalf("sign in: %v", err)
+	}
+	url, _ := chromedp.Run(ctx, chromedp.Location())
+	if list := text(t, ctx, "main"); !strings.HasSuffix(url, "/registrations") || !strings.Contains(list, "Keripik Bu Siti") || !strings.Contains(list, "UMKM-3214-000001") {
+		t.Fatalf("after sign-in at %s the list shows:\n%s", url, list)
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`a[href="/registrations/UMKM-3214-000001"]`)),
+		chromedp.WaitVisible(css(`dl.facts`)),
+		shot(dir, "03-registration"),
+	)
+	if err != nil {
+		t.Fatalf("detail: %v", err)
+	}
+	detail := text(t, ctx, "main")
+	for _, want := range []string{"Keripik Bu Siti", "Siti Aminah", "3214********0001", "Plered", "Shopee"} {
+		if !strings.Contains(detail, want) {
+			t.Errorf("detail lacks %q:\n%s", want, detail)
+		}
+	}
+	if strings.Contains(detail, "3214015503900001") {
+		t.Fatal("the detail shows the full NIK")
+	}
+
+	const title = "Foto produk pakai HP"
+	start := time.Now().In(bot.Jakarta).AddDate(0, 0, 7).Truncate(time.Hour)
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/trainings/new"),
+		chromedp.WaitVisible(css(`#title`)),
+		chromedp.SendKeys(css(`#title`), title),
+		chromedp.SetValue(css(`#topic`), "konten"),
+		chromedp.SetValue(css(`#start`), start.Format("2006-01-02T15:04")),
+		chromedp.SetValue(css(`#end`), start.Add(3*time.Hour).Format("2006-01-02T15:04")),
+		chromedp.SetValue(css(`#capacity`), "25"),
+		chromedp.SendKeys(css(`#place`), "Aula DKUPP Purwakarta"),
+		chromedp.Click(css(`label[for="kec-0"]`)),
+		shot(dir, "04-training-form"),
+		chromedp.Submit(css(`#title`)),
+		chromedp.WaitVisible(css(`.notice.ok`)),
+		shot(dir, "05-trainings"),
+	)
+	if err != nil {
+		t.Fatalf("create training: %v", err)
+	}
+	if list := text(t, ctx, "main"); !strings.Contains(list, title) || !strings.Contains(list, "0 dari 25 kursi") {
+		t.Fatalf("the trainings page lacks the new training:\n%s", list)
+	}
+	// The training is offered in the chat.
+	if chat := umkmbot(t, env, "pelatihan\n", "chat", "--user", "calon-peserta"); !strings.Contains(chat, title) {
+		t.Fatalf("the chat does not offer the training made in the console:\n%s", chat)
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(css(`ul.bars`)),
+		shot(dir, "06-dashboard"),
+	)
+	if err != nil {
+		t.Fatalf("dashboard: %v", err)
+	}
+	if dash := text(t, ctx, "main"); !strings.Contains(dash, "1 usaha terdaftar") || !strings.Contains(dash, title) {
+		t.Fatalf("dashboard:\n%s", dash)
+	}
+
+	// A phone: 360 pixels wide. The list becomes one card per row and no
+	// page may scroll sideways.
+	for _, p := range []struct{ path, wait, name string }{
+		{"/", "ul.bars", "dashboard"},
+		{"/registrations", "table.list", "registrations"},
+		{"/registrations/UMKM-3214-000001", "dl.facts", "registration"},
+		{"/trainings", "ul.cards", "trainings"},
+		{"/trainings/new", "#title", "training-form"},
+	} {
+		err = chromedp.Do(ctx,
+			chromedp.EmulateViewport(360, 740),
+			chromedp.Navigate(ts.URL+p.path),
+			chromedp.WaitVisible(css(p.wait)),
+			shot(dir, "360-"+p.name),
+		)
+		if err != nil {
+			t.Fatalf("360 px %s: %v", p.path, err)
+		}
+		width, err := chromedp.Run(ctx, chromedp.Evaluate[int](`document.documentElement.scrollWidth`))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if width > 360 {
+			t.Errorf("at 360 px %s is %d px wide: it scrolls sideways", p.path, width)
+		}
+	}
+
+	// Signing out ends the session: the list sends the browser back to sign in.
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`form.who button`)),
+		chromedp.WaitVisible(css(`#password`)),
+		shot(dir, "360-login"),
+		chromedp.Navigate(ts.URL+"/registrations"),
+		chromedp.WaitVisible(css(`#password`)),
+	)
+	if err != nil {
+		t.Fatalf("sign out: %v", err)
+	}
+}
