@@ -1,0 +1,185 @@
+package main
+
+import (
+	"context"
+	"io"
+	"net"
+	"net/http"
+	"net/http/cookiejar"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/umkmbot/umkmbot/store/redistest"
+)
+
+// umkmbotStdinErr runs the program with stdin and returns its error.
+func umkmbotStdinErr(env map[string]string, stdin string, args ...string) error {
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	return run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(stdin), io.Discard, io.Discard)
+}
+
+// consoleFor starts the console of env on a test server.
+func consoleFor(t *testing.T, env map[string]string) *httptest.Server {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	app, err := openApp(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { app.Close() })
+	con, err := newConsole(app)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(con)
+	t.Cleanup(ts.Close)
+	return ts
+}
+
+// signIn posts the sign-in form like a browser and returns the client (with
+// its cookie) and the status.
+func signIn(t *testing.T, ts *httptest.Server, name, password string) (*http.Client, int) {
+	t.Helper()
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	req, _ := http.NewRequest(http.MethodPost, ts.URL+"/login", strings.NewReader(url.Values{"name": {name}, "password": {password}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Origin", ts.URL)
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return c, res.StatusCode
+}
+
+func status(t *testing.T, c *http.Client, u string) int {
+	t.Helper()
+	res, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	res.Body.Close()
+	return res.StatusCode
+}
+
+// TestAdminUserCommands: accounts are managed on the server with the
+// password on stdin; a new password or disabling ends open sessions.
+func TestAdminUserCommands(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
+	out := umkmbot(t, env, "sandi-pertama-1\n", "admin", "user", "add", "Rina", "--role", "pengamat", "--full-name", "Rina W")
+	if !strings.Contains(out, "account rina added (pengamat)") {
+		t.Fatalf("add: %q", out)
+	}
+	for _, bad := range []struct {
+		stdin string
+		args  []string
+	}{
+		{"sandi-kedua-22\n", []string{"admin", "user", "add", "rina", "--role", "petugas"}}, // taken
+		{"pendek\n", []string{"admin", "user", "add", "dodi", "--role", "petugas"}},         // too short
+		{"sandi-kedua-22\n", []string{"admin", "user", "add", "dodi", "--role", "raja"}},    // no such role
+		{"sandi-kedua-22\n", []string{"admin", "user", "add", "a b", "--role", "petugas"}},  // bad name
+		{"sandi-kedua-22\n", []string{"admin", "user", "passwd", "siapa"}},                  // no such account
+		{"", []string{"admin", "user", "add", "dodi", "--role", "petugas"}},                 // no password
+	} {
+		if err := umkmbotStdinErr(env, bad.stdin, bad.args...); err == nil {
+			t.Errorf("%v accepted", bad.args)
+		}
+	}
+	list := umkmbot(t, env, "", "admin", "user", "list")
+	if !strings.Contains(list, "rina") || !strings.Contains(list, "pengamat") || strings.Contains(list, "dodi") || strings.Contains(list, "argon2") {
+		t.Fatalf("list:\n%s", list)
+	}
+
+	ts := consoleFor(t, env)
+	c, code := signIn(t, ts, "rina", "sandi-pertama-1")
+	if code != http.StatusSeeOther || status(t, c, ts.URL+"/") != http.StatusOK {
+		t.Fatalf("sign in with the password given on stdin: %d", code)
+	}
+	umkmbot(t, env, "sandi-kedua-22\n", "admin", "user", "passwd", "rina")
+	if got := status(t, c, ts.URL+"/"); got != http.StatusSeeOther {
+		t.Fatalf("the session outlived a new password: %d", got)
+	}
+	if _, code := signIn(t, ts, "rina", "sandi-pertama-1"); code != http.StatusUnauthorized {
+		t.Fatalf("old password: %d", code)
+	}
+	c, code = signIn(t, ts, "rina", "sandi-kedua-22")
+	if code != http.StatusSeeOther {
+		t.Fatalf("new password: %d", code)
+	}
+	umkmbot(t, env, "", "admin", "user", "disable", "rina")
+	if got := status(t, c, ts.URL+"/"); got != http.StatusSeeOther {
+		t.Fatalf("the session outlived disabling: %d", got)
+	}
+	if _, code := signIn(t, ts, "rina", "sandi-kedua-22"); code != http.StatusUnauthorized {
+		t.Fatalf("a disabled account signs in: %d", code)
+	}
+	if list := umkmbot(t, env, "", "admin", "user", "list"); !strings.Contains(list, "disabled") {
+		t.Fatalf("list does not show the account disabled:\n%s", list)
+	}
+	umkmbot(t, env, "", "admin", "user", "enable", "rina", "--role", "petugas")
+	if c, code := signIn(t, ts, "rina", "sandi-kedua-22"); code != http.StatusSeeOther || status(t, c, ts.URL+"/trainings/new") != http.StatusOK {
+		t.Fatalf("enabled as petugas: %d", code)
+	}
+}
+
+// TestConsoleInServe: serve's console job listens on ADMIN_LISTEN and
+// stops with the context; ADMIN_LISTEN=off keeps it quiet.
+func TestConsoleInServe(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	for _, listen := range []string{addr, "off"} {
+		env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "ADMIN_LISTEN": listen}
+		cfg, err := loadConfig(func(k string) string { return env[k] })
+		if err != nil {
+			t.Fatal(err)
+		}
+		app, err := openApp(context.Background(), cfg, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- runConsoleService(ctx, app) }()
+		if listen != "off" {
+			var res *http.Response
+			for i := 0; i < 100; i++ {
+				if res, err = http.Get("http://" + addr + "/healthz"); err == nil {
+					break
+				}
+				time.Sleep(50 * time.Millisecond)
+			}
+			if err != nil || res.StatusCode != http.StatusOK {
+				t.Fatalf("healthz on ADMIN_LISTEN: %v", err)
+			}
+			res.Body.Close()
+		}
+		cancel()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("console job with ADMIN_LISTEN=%s: %v", listen, err)
+			}
+		case <-time.After(20 * time.Second):
+			t.Fatalf("console job with ADMIN_LISTEN=%s did not stop", listen)
+		}
+		app.Close()
+	}
+	if _, err := loadConfig(func(k string) string { return map[string]string{"ADMIN_SECURE_COOKIES": "ja"}[k] }); err == nil ||
+		!strings.Contains(err.Error(), "ADMIN_SECURE_COOKIES") {
+		t.Fatalf("a bad ADMIN_SECURE_COOKIES: %v", err)
+	}
+}
