@@ -58,6 +58,9 @@ func TestCluster(t *testing.T) {
 		"BroadcastSendOutcomes":            TestBroadcastSendOutcomes,
 		"BroadcastTrainingAudience":        TestBroadcastTrainingAudience,
 		"BroadcastWaitsOutWhatsAppBan":     TestBroadcastWaitsOutWhatsAppBan,
+		"Officers":                         TestOfficers,
+		"OfficerSessions":                  TestOfficerSessions,
+		"LoginAttempts":                    TestLoginAttempts,
 	} {
 		t.Run(name, test)
 	}
