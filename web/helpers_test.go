@@ -37,7 +37,7 @@ var testHash = sync.OnceValue(func() string {
 // world is a console on a real Redis with three accounts and a few
 // registrations.
 type world struct {
-	t     *testing.T
+	t     testing.TB
 	store *store.Store
 	srv   *Server
 	ts    *httptest.Server
@@ -46,7 +46,7 @@ type world struct {
 
 type tweak func(*Config)
 
-func newWorld(t *testing.T, tweaks ...tweak) *world {
+func newWorld(t testing.TB, tweaks ...tweak) *world {
 	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	st := store.New(rdb, store.Options{Prefix: prefix})
