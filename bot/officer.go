@@ -50,3 +50,13 @@ var ErrOfficerExists = errors.New("an account with this name exists")
 
 // OfficerName is how account names are compared: trimmed, lower case.
 func OfficerName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// AuditEntry is one line of the console's audit log: who did what to
+// which record. Detail never holds a NIK or a phone number.
+type AuditEntry struct {
+	At      time.Time `json:"at"`
+	Officer string    `json:"officer"`
+	Action  string    `json:"action"` // "nik.reveal", "export", "training.create", …
+	Target  string    `json:"target,omitempty"`
+	Detail  string    `json:"detail,omitempty"`
+}

@@ -61,6 +61,7 @@ func TestCluster(t *testing.T) {
 		"Officers":                         TestOfficers,
 		"OfficerSessions":                  TestOfficerSessions,
 		"LoginAttempts":                    TestLoginAttempts,
+		"AuditLog":                         TestAuditLog,
 	} {
 		t.Run(name, test)
 	}

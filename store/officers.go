@@ -195,3 +195,38 @@ func (s *Store) ClearLoginAttempts(ctx context.Context, keys ...string) error {
 	}
 	return nil
 }
+
+// auditMax is about how many entries the audit log keeps (the oldest go).
+const auditMax = 1_000_000
+
+// Audit appends e to the console's audit log (a stream under {adm}).
+func (s *Store) Audit(ctx context.Context, e bot.AuditEntry) error {
+	body, err := json.Marshal(e)
+	if err != nil {
+		return fmt.Errorf("encode audit entry: %w", err)
+	}
+	err = s.rdb.XAdd(ctx, &redis.XAddArgs{Stream: s.admKey("audit"), MaxLen: auditMax, Approx: true,
+		Values: []any{"e", body}}).Err()
+	if err != nil {
+		return fmt.Errorf("write audit log: %w", err)
+	}
+	return nil
+}
+
+// AuditLog returns the last n entries of the audit log, newest first.
+func (s *Store) AuditLog(ctx context.Context, n int) ([]bot.AuditEntry, error) {
+	msgs, err := s.rdb.XRevRangeN(ctx, s.admKey("audit"), "+", "-", int64(n)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	out := make([]bot.AuditEntry, 0, len(msgs))
+	for _, m := range msgs {
+		body, _ := m.Values["e"].(string)
+		var e bot.AuditEntry
+		if err := json.Unmarshal([]byte(body), &e); err != nil {
+			return nil, fmt.Errorf("decode audit entry %s: %w", m.ID, err)
+		}
+		out = append(out, e)
+	}
+	return out, nil
+}

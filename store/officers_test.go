@@ -120,3 +120,23 @@ func TestLoginAttempts(t *testing.T) {
 		t.Fatalf("the window did not end: %v", n)
 	}
 }
+
+// TestAuditLog: entries come back newest first, as many as asked.
+func TestAuditLog(t *testing.T) {
+	ctx := context.Background()
+	s, other := twoStores(t)
+	if got, err := s.AuditLog(ctx, 10); err != nil || len(got) != 0 {
+		t.Fatalf("empty log = %v, %v", got, err)
+	}
+	at := time.Now().Truncate(time.Millisecond)
+	for i, action := range []string{"signin", "nik.reveal", "export.registrations"} {
+		if err := other.Audit(ctx, bot.AuditEntry{At: at.Add(time.Duration(i) * time.Second), Officer: "rina", Action: action, Target: "UMKM-3214-000001"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := s.AuditLog(ctx, 2)
+	if err != nil || len(got) != 2 || got[0].Action != "export.registrations" || got[1].Action != "nik.reveal" ||
+		got[1].Officer != "rina" || !got[1].At.Equal(at.Add(time.Second)) {
+		t.Fatalf("last two = %+v, %v", got, err)
+	}
+}

@@ -141,6 +141,17 @@ func (s *Server) mayChange(h http.HandlerFunc) http.HandlerFunc {
 	})
 }
 
+// adminOnly lets through admins only; others get 403.
+func (s *Server) adminOnly(h http.HandlerFunc) http.HandlerFunc {
+	return s.signedIn(func(w http.ResponseWriter, r *http.Request) {
+		if officerOf(r).officer.Role != bot.RoleAdmin {
+			s.fail(w, r, http.StatusForbidden, "web.error.admin_only")
+			return
+		}
+		h(w, r)
+	})
+}
+
 // localPath keeps a "next" target on this site: a path, never a
 // scheme-relative or absolute URL.
 func localPath(next string) string {
@@ -221,7 +232,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r), Value: tok, Path: "/", HttpOnly: true,
 		Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: int(s.cfg.SessionMax.Seconds())})
-	s.cfg.Log.Info("web: signed in", "account", o.Name, "role", o.Role, "addr", addr)
+	s.auditAs(ctx, o.Name, "signin", "", "from "+addr)
 	http.Redirect(w, r, view.Next, http.StatusSeeOther)
 }
 
@@ -232,7 +243,7 @@ func (s *Server) logout(w http.ResponseWriter, r *http.Request) {
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r), Value: "", Path: "/", HttpOnly: true,
 		Secure: s.secure(r), SameSite: http.SameSiteLaxMode, MaxAge: -1})
-	s.cfg.Log.Info("web: signed out", "account", u.officer.Name)
+	s.audit(r, "signout", "", "")
 	http.Redirect(w, r, "/login", http.StatusSeeOther)
 }
 

@@ -48,6 +48,13 @@ type tweak func(*Config)
 
 func newWorld(t testing.TB, tweaks ...tweak) *world {
 	t.Helper()
+	return newWorldDeps(t, nil, tweaks...)
+}
+
+// newWorldDeps is newWorld with a change to the dependencies (a failing
+// audit log, say).
+func newWorldDeps(t testing.TB, change func(*Deps), tweaks ...tweak) *world {
+	t.Helper()
 	rdb, prefix := redistest.Client(t)
 	st := store.New(rdb, store.Options{Prefix: prefix})
 	cat, err := bot.NewCatalog(locales.FS, nil)
@@ -63,8 +70,12 @@ func newWorld(t testing.TB, tweaks ...tweak) *world {
 	for _, f := range tweaks {
 		f(&cfg)
 	}
-	srv, err := New(cfg, Deps{Officers: st, Sessions: st, Logins: st, Registrations: st, Applications: st,
-		Trainings: st, TrainingSaver: storeSaver{st}, Rows: testRows{}})
+	deps := Deps{Officers: st, Sessions: st, Logins: st, Registrations: st, Applications: st,
+		Trainings: st, TrainingSaver: storeSaver{st}, Rows: testRows{}, Audit: st}
+	if change != nil {
+		change(&deps)
+	}
+	srv, err := New(cfg, deps)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,6 +3,7 @@ package web
 import (
 	"encoding/csv"
 	"errors"
+	"fmt"
 	"html/template"
 	"net/http"
 	"net/url"
@@ -189,10 +190,22 @@ type detailView struct {
 	Capital   string
 	Sales     string
 	Markets   []string
-	NoAddress bool
+	CanReveal bool // the officer may reveal the full NIK
+	Revealed  bool // the NIK shown is the full one
 }
 
 func (s *Server) registrationDetail(w http.ResponseWriter, r *http.Request) {
+	s.showRegistration(w, r, false)
+}
+
+// registrationRevealNIK shows the detail with the full NIK: a deliberate
+// click (a POST, so it is never a link, a bookmark or a cached page),
+// written to the audit log before the NIK is shown.
+func (s *Server) registrationRevealNIK(w http.ResponseWriter, r *http.Request) {
+	s.showRegistration(w, r, true)
+}
+
+func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, reveal bool) {
 	reg, err := s.deps.Registrations.Registration(r.Context(), r.PathValue("id"))
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && reg.Region != s.cfg.Region.Code) {
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
@@ -205,12 +218,20 @@ func (s *Server) registrationDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	full := officerOf(r).officer.Role.CanChange()
 	v := detailView{Reg: reg, Owner: reg.OwnerName, NIK: bot.MaskNIK(reg.NIK), Phone: reg.Phone, Address: reg.Address,
-		Channel: string(reg.Conv.Channel), Markets: reg.Marketplaces}
+		Channel: string(reg.Conv.Channel), Markets: reg.Marketplaces, CanReveal: full}
 	if !full {
 		v.Masked = true
 		v.Owner = maskName(reg.OwnerName)
 		v.Phone = bot.MaskPhone(reg.Phone)
 		v.Address = ""
+	}
+	if reveal {
+		// No audit entry, no NIK.
+		if err := s.audit(r, "nik.reveal", reg.ID, ""); err != nil {
+			s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+			return
+		}
+		v.NIK, v.Revealed, v.CanReveal = reg.NIK, true, false
 	}
 	s.render(w, r, http.StatusOK, "registration", "web.registration.title", v)
 }
@@ -258,6 +279,6 @@ func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
 	if err := cw.Error(); err != nil {
 		s.cfg.Log.Warn("web: export cut off", "err", err)
 	}
-	s.cfg.Log.Info("web: exported registrations", "account", officerOf(r).officer.Name, "count", len(all),
-		"kecamatan", f.Kecamatan, "sector", f.Sector, "size", f.Size, "search", f.Q != "")
+	s.audit(r, "export.registrations", "", fmt.Sprintf("%d rows; kecamatan=%q sector=%q size=%q search=%v",
+		len(all), f.Kecamatan, f.Sector, f.Size, f.Q != ""))
 }

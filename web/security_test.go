@@ -2,6 +2,7 @@ package web
 
 import (
 	"context"
+	"errors"
 	"net/http"
 	"net/url"
 	"strings"
@@ -100,7 +101,7 @@ func TestPengamatCannotChange(t *testing.T) {
 	obs := w.login("pengamat")
 	tried := 0
 	for _, rt := range w.srv.routeTable() {
-		if rt.access != mayChange {
+		if rt.access != mayChange && rt.access != adminOnly {
 			continue
 		}
 		tried++
@@ -115,7 +116,7 @@ func TestPengamatCannotChange(t *testing.T) {
 			t.Errorf("pengamat %s %s: %d, want 403", rt.method, path, res.StatusCode)
 		}
 	}
-	if tried < 6 {
+	if tried < 8 {
 		t.Fatalf("only %d guarded routes tried", tried)
 	}
 	all, _ := w.store.AllTrainings(context.Background())
@@ -130,7 +131,14 @@ func TestPengamatCannotChange(t *testing.T) {
 		t.Errorf("the pengamat's list offers the export")
 	}
 
+	if entries, _ := w.store.AuditLog(context.Background(), 10); len(entries) != 1 || entries[0].Action != "signin" {
+		t.Fatalf("the pengamat's refused attempts left audit entries: %+v", entries)
+	}
+
 	off := w.login("petugas")
+	if res := off.get("/audit"); res.StatusCode != http.StatusForbidden {
+		t.Fatalf("petugas on the audit log: %d, want 403", res.StatusCode)
+	}
 	if res := off.post("/trainings/"+tr.ID+"/close", nil); res.StatusCode != http.StatusSeeOther {
 		t.Fatalf("petugas close: %d %s", res.StatusCode, res.body)
 	}
@@ -388,5 +396,58 @@ func TestPasswordHash(t *testing.T) {
 		if ok, err := CheckPassword(bad, "x"); ok || err == nil {
 			t.Errorf("CheckPassword(%q) = %v, %v", bad, ok, err)
 		}
+	}
+}
+
+// failingAudit refuses every audit entry, as a Redis that is down would.
+type failingAudit struct{ Auditor }
+
+func (failingAudit) Audit(context.Context, bot.AuditEntry) error { return errors.New("redis down") }
+
+// TestRevealNIKIsAudited: the full NIK appears only after a deliberate
+// post, which is in the audit log before the NIK is shown; when the log
+// cannot be written the NIK stays hidden. The admin reads the log.
+func TestRevealNIKIsAudited(t *testing.T) {
+	w := newWorld(t)
+	reg := w.register("Siti Aminah", "Keripik Bu Siti", "Plered", "kuliner", "mikro", "+6281234567890")
+	off := w.login("petugas")
+	if res := off.get("/registrations/" + reg.ID); strings.Contains(res.text, reg.NIK) || !strings.Contains(res.body, "/nik") {
+		t.Fatalf("detail before the click: NIK shown or no reveal button")
+	}
+	res := off.post("/registrations/"+reg.ID+"/nik", nil)
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.text, reg.NIK) {
+		t.Fatalf("reveal: %d, NIK shown %v", res.StatusCode, strings.Contains(res.text, reg.NIK))
+	}
+	if res.Header.Get("Cache-Control") != "no-store" {
+		t.Errorf("the page with the NIK may be cached: %q", res.Header.Get("Cache-Control"))
+	}
+	off.get("/export/registrations.csv?kecamatan=Plered")
+	entries, err := w.store.AuditLog(context.Background(), 10)
+	if err != nil || len(entries) != 3 {
+		t.Fatalf("audit log = %+v, %v", entries, err)
+	}
+	if e := entries[1]; e.Action != "nik.reveal" || e.Officer != "petugas" || e.Target != reg.ID {
+		t.Fatalf("reveal entry = %+v", e)
+	}
+	if e := entries[0]; e.Action != "export.registrations" || !strings.Contains(e.Detail, "1 rows") || !strings.Contains(e.Detail, "Plered") {
+		t.Fatalf("export entry = %+v", e)
+	}
+	for _, e := range entries {
+		if strings.Contains(e.Detail+e.Target, reg.NIK) || strings.Contains(e.Detail, "6281234567890") {
+			t.Fatalf("the audit log holds personal data: %+v", e)
+		}
+	}
+	page := w.login("admin").get("/audit")
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.text, "nik.reveal") || !strings.Contains(page.text, reg.ID) {
+		t.Fatalf("audit page: %d", page.StatusCode)
+	}
+
+	broken := newWorldDeps(t, func(d *Deps) { d.Audit = failingAudit{d.Audit} })
+	reg = broken.register("Budi", "Bengkel", "Plered", "jasa", "mikro", "+6281234567891")
+	c := broken.client()
+	res = c.post("/login", url.Values{"name": {"petugas"}, "password": {testPassword}})
+	res = c.post("/registrations/"+reg.ID+"/nik", nil)
+	if res.StatusCode != http.StatusServiceUnavailable || strings.Contains(res.text, reg.NIK) {
+		t.Fatalf("reveal without an audit log: %d, NIK shown %v", res.StatusCode, strings.Contains(res.text, reg.NIK))
 	}
 }

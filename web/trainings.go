@@ -2,6 +2,7 @@ package web
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"slices"
 	"strconv"
@@ -192,7 +193,7 @@ func (s *Server) trainingCreate(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
 		return
 	}
-	s.cfg.Log.Info("web: training created", "account", officerOf(r).officer.Name, "training", t.ID)
+	s.audit(r, "training.create", t.ID, t.Title)
 	http.Redirect(w, r, "/trainings?saved="+t.ID, http.StatusSeeOther)
 }
 
@@ -229,8 +230,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, t *bot.Training, f
 		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
 		return false
 	}
-	s.cfg.Log.Info("web: training saved", "account", officerOf(r).officer.Name, "training", t.ID,
-		"status", t.Status, "promoted", promoted)
+	s.audit(r, "training.save", t.ID, fmt.Sprintf("status=%s capacity=%d promoted=%d", t.Status, t.Capacity, promoted))
 	return true
 }
 

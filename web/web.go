@@ -92,6 +92,13 @@ type ExportRows interface {
 	Row(r *bot.Registration) []string
 }
 
+// Auditor keeps the audit log: who revealed a NIK, exported, changed what.
+type Auditor interface {
+	Audit(ctx context.Context, e bot.AuditEntry) error
+	// AuditLog returns the last n entries, newest first.
+	AuditLog(ctx context.Context, n int) ([]bot.AuditEntry, error)
+}
+
 // Deps is what the console reads and changes. *store.Store implements all
 // but Rows and TrainingSaver, which cmd/umkmbot provides.
 type Deps struct {
@@ -103,6 +110,7 @@ type Deps struct {
 	Trainings     Trainings
 	TrainingSaver TrainingSaver
 	Rows          ExportRows
+	Audit         Auditor
 }
 
 // Config tunes the console.
@@ -179,7 +187,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	if d.Officers == nil || d.Sessions == nil || d.Logins == nil || d.Registrations == nil ||
-		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil {
+		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil || d.Audit == nil {
 		return nil, errors.New("web: every dependency is required")
 	}
 	s := &Server{cfg: cfg, deps: d, pages: map[string]*template.Template{}}
@@ -227,6 +235,7 @@ const (
 	public    access = iota // anyone (sign-in page, health, static files)
 	signedIn                // any signed-in officer
 	mayChange               // admin and petugas: changes and unmasked data
+	adminOnly               // admin: the audit log
 )
 
 // route is one page or action of the console.
@@ -252,6 +261,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/{$}", signedIn, s.dashboard},
 		{"GET", "/registrations", signedIn, s.registrationList},
 		{"GET", "/registrations/{id}", signedIn, s.registrationDetail},
+		{"POST", "/registrations/{id}/nik", mayChange, s.registrationRevealNIK},
 		{"GET", "/export/registrations.csv", mayChange, s.registrationExport},
 
 		{"GET", "/trainings", signedIn, s.trainingList},
@@ -261,6 +271,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/trainings/{id}", mayChange, s.trainingUpdate},
 		{"POST", "/trainings/{id}/open", mayChange, s.trainingSetStatus(bot.TrainingOpen)},
 		{"POST", "/trainings/{id}/close", mayChange, s.trainingSetStatus(bot.TrainingClosed)},
+
+		{"GET", "/audit", adminOnly, s.auditPage},
 	}
 }
 
@@ -275,6 +287,8 @@ func (s *Server) routes() http.Handler {
 			h = s.signedIn(h)
 		case mayChange:
 			h = s.mayChange(h)
+		case adminOnly:
+			h = s.adminOnly(h)
 		}
 		mux.HandleFunc(rt.method+" "+rt.pattern, h)
 	}

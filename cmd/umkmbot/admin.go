@@ -75,6 +75,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Trainings:     a.Store,
 		TrainingSaver: trainingSaver{a.Store},
 		Rows:          exportRows{},
+		Audit:         a.Store,
 	})
 }
 

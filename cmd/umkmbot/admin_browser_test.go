@@ -148,6 +148,18 @@ func TestConsoleInBrowser(t *testing.T) {
 	if strings.Contains(detail, "3214015503900001") {
 		t.Fatal("the detail shows the full NIK")
 	}
+	// Revealing the NIK is a deliberate click.
+	err = chromedp.Do(ctx,
+		chromedp.Click(css(`form.inline button`)),
+		chromedp.WaitVisible(css(`dd .notice`)),
+		shot(dir, "03b-registration-nik"),
+	)
+	if err != nil {
+		t.Fatalf("reveal NIK: %v", err)
+	}
+	if detail := text(t, ctx, "main"); !strings.Contains(detail, "3214015503900001") {
+		t.Fatalf("the full NIK is not shown after the click:\n%s", detail)
+	}
 
 	const title = "Foto produk pakai HP"
 	start := time.Now().In(bot.Jakarta).AddDate(0, 0, 7).Truncate(time.Hour)
