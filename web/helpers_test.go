@@ -71,7 +71,8 @@ func newWorldDeps(t testing.TB, change func(*Deps), tweaks ...tweak) *world {
 		f(&cfg)
 	}
 	deps := Deps{Officers: st, Sessions: st, Logins: st, Registrations: st, Applications: st,
-		Trainings: st, TrainingSaver: storeSaver{st}, Rows: testRows{}, Audit: st}
+		Trainings: st, TrainingSaver: storeSaver{st}, Rows: testRows{}, Audit: st,
+		Participants: st, PartRows: testRows{}}
 	if change != nil {
 		change(&deps)
 	}
@@ -105,6 +106,11 @@ func (ss storeSaver) SaveTraining(ctx context.Context, t *bot.Training) (int, er
 
 // testRows is a small export: id, business, phone masked.
 type testRows struct{}
+
+func (testRows) ParticipantHeader() []string { return []string{"registration_id", "status", "code"} }
+func (testRows) ParticipantRow(e bot.Enrolment, r *bot.Registration) []string {
+	return []string{e.Registration, string(e.Status), e.Code}
+}
 
 func (testRows) Header() []string { return []string{"registration_id", "business_name", "phone"} }
 func (testRows) Row(r *bot.Registration) []string {

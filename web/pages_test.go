@@ -319,6 +319,9 @@ func TestMessagesExist(t *testing.T) {
 	for _, r := range []bot.Role{bot.RoleAdmin, bot.RolePetugas, bot.RolePengamat} {
 		need["web.role."+string(r)] = true
 	}
+	for _, st := range []bot.EnrolStatus{bot.StatusConfirmed, bot.StatusWaitlisted, bot.StatusAttended} {
+		need["web.participants.status."+string(st)] = true
+	}
 	for _, st := range []bot.TrainingStatus{bot.TrainingOpen, bot.TrainingClosed} {
 		need["web.trainings.status."+string(st)] = true
 	}
@@ -370,5 +373,77 @@ func TestHealthz(t *testing.T) {
 	}
 	if css := w.client().get("/static/style.css"); css.StatusCode != http.StatusOK || !strings.Contains(css.body, "@media") {
 		t.Fatalf("stylesheet: %d", css.StatusCode)
+	}
+}
+
+// TestTrainingParticipants: the training page lists seats then the
+// waitlist, a petugas checks an owner in by code (bad and unknown codes
+// are told), exports the list; a pengamat sees names masked and no codes.
+func TestTrainingParticipants(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	tr := w.training("Kemasan menarik", 2)
+	var codes []string
+	for i, name := range []string{"Siti Aminah", "Budi Santoso", "Ani Rahayu"} {
+		reg := w.register(name, "Usaha "+itoa(i), "Plered", "kuliner", "mikro", "+62812345678"+itoa(10+i))
+		e, err := w.store.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: reg.Conv, Registration: reg.ID, At: time.Now()}, true)
+		if err != nil {
+			t.Fatal(err)
+		}
+		codes = append(codes, e.Code)
+	}
+	off := w.login("petugas")
+	page := off.get("/trainings/" + tr.ID)
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("training page: %d", page.StatusCode)
+	}
+	for _, want := range []string{"Siti Aminah", "Budi Santoso", "Ani Rahayu", "daftar tunggu #1", codes[0], "2 dari 2 kursi terisi, 1 daftar tunggu"} {
+		if !strings.Contains(page.text, want) {
+			t.Errorf("training page lacks %q", want)
+		}
+	}
+	if strings.Index(page.text, "Ani Rahayu") < strings.Index(page.text, "Budi Santoso") {
+		t.Errorf("the waitlisted owner is listed before a seat")
+	}
+
+	for code, want := range map[string]string{"12": "?checkin=bad", "ACEFGH": "?checkin=unknown", strings.ToLower(codes[2]): "?checkin=notseated"} {
+		res := off.post("/trainings/"+tr.ID+"/checkin", url.Values{"code": {code}})
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), want) {
+			t.Errorf("code %q: %d %q, want %s", code, res.StatusCode, res.Header.Get("Location"), want)
+		}
+	}
+	if res := off.get("/trainings/" + tr.ID + "?checkin=unknown"); !strings.Contains(res.text, "tidak dimiliki peserta") {
+		t.Errorf("an unknown code is not told")
+	}
+	res := off.post("/trainings/"+tr.ID+"/checkin", url.Values{"code": {strings.ToLower(codes[1])}})
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "checked=UMKM-") {
+		t.Fatalf("check in: %d %q", res.StatusCode, res.Header.Get("Location"))
+	}
+	if page := off.get(res.Header.Get("Location")); !strings.Contains(page.text, "Tercatat hadir") || !strings.Contains(page.text, "1 sudah hadir") {
+		t.Errorf("after check-in the page does not say so")
+	}
+	ps, _ := w.store.Participants(ctx, tr.ID)
+	attended := 0
+	for _, p := range ps {
+		if p.Status == bot.StatusAttended {
+			attended++
+		}
+	}
+	if attended != 1 {
+		t.Fatalf("%d attended after one check-in", attended)
+	}
+
+	csvRes := off.get("/export/trainings/" + tr.ID + "/participants.csv")
+	rows, err := csv.NewReader(strings.NewReader(csvRes.body)).ReadAll()
+	if err != nil || len(rows) != 4 || rows[0][0] != "registration_id" {
+		t.Fatalf("participants export: %v, %v", rows, err)
+	}
+
+	obs := w.login("pengamat").get("/trainings/" + tr.ID)
+	if strings.Contains(obs.text, "Siti Aminah") || !strings.Contains(obs.text, "S*** A***") {
+		t.Errorf("the pengamat sees owners' names unmasked")
+	}
+	if strings.Contains(obs.text, codes[0]) || strings.Contains(obs.body, `id="code"`) {
+		t.Errorf("the pengamat sees attendance codes or the check-in form")
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
+	"log/slog"
 	"net/http"
 	"net/url"
 	"slices"
@@ -248,6 +249,27 @@ func neutralise(cell string) string {
 	return cell
 }
 
+// writeCSV sends a CSV download named name: the header, then the rows
+// each calls row with, every cell neutralised.
+func writeCSV(w http.ResponseWriter, name string, header []string, rows func(row func([]string)), log *slog.Logger) {
+	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	cw := csv.NewWriter(w)
+	write := func(cells []string) {
+		out := make([]string, len(cells))
+		for i, c := range cells {
+			out[i] = neutralise(c)
+		}
+		cw.Write(out)
+	}
+	write(header)
+	rows(write)
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		log.Warn("web: download cut off", "file", name, "err", err)
+	}
+}
+
 // registrationExport writes the filtered registrations as CSV, in the
 // columns of `umkmbot export registrations` (phone masked, no full NIK),
 // oldest first like the CLI.
@@ -261,24 +283,11 @@ func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
 	}
 	slices.Reverse(all)
 	name := "registrasi-umkm-" + s.cfg.Now().In(bot.Jakarta).Format("2006-01-02") + ".csv"
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
-	cw := csv.NewWriter(w)
-	write := func(cells []string) {
-		out := make([]string, len(cells))
-		for i, c := range cells {
-			out[i] = neutralise(c)
+	writeCSV(w, name, s.deps.Rows.Header(), func(row func([]string)) {
+		for _, reg := range all {
+			row(s.deps.Rows.Row(reg))
 		}
-		cw.Write(out)
-	}
-	write(s.deps.Rows.Header())
-	for _, reg := range all {
-		write(s.deps.Rows.Row(reg))
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		s.cfg.Log.Warn("web: export cut off", "err", err)
-	}
+	}, s.cfg.Log)
 	s.audit(r, "export.registrations", "", fmt.Sprintf("%d rows; kecamatan=%q sector=%q size=%q search=%v",
 		len(all), f.Kecamatan, f.Sector, f.Size, f.Q != ""))
 }

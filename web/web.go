@@ -92,6 +92,21 @@ type ExportRows interface {
 	Row(r *bot.Registration) []string
 }
 
+// Participants reads a training's sign-ups and checks owners in.
+type Participants interface {
+	Participants(ctx context.Context, training string) ([]bot.Enrolment, error)
+	// CheckIn marks the confirmed participant holding code attended
+	// (bot.ErrNotFound when nobody holds it); c is zero from the console.
+	CheckIn(ctx context.Context, training, code string, c bot.Conversation) (bot.Enrolment, error)
+}
+
+// ParticipantRows gives the columns and rows of a participants export,
+// the same as `umkmbot training participants` writes.
+type ParticipantRows interface {
+	ParticipantHeader() []string
+	ParticipantRow(e bot.Enrolment, r *bot.Registration) []string
+}
+
 // Auditor keeps the audit log: who revealed a NIK, exported, changed what.
 type Auditor interface {
 	Audit(ctx context.Context, e bot.AuditEntry) error
@@ -100,7 +115,7 @@ type Auditor interface {
 }
 
 // Deps is what the console reads and changes. *store.Store implements all
-// but Rows and TrainingSaver, which cmd/umkmbot provides.
+// but Rows, PartRows and TrainingSaver, which cmd/umkmbot provides.
 type Deps struct {
 	Officers      Officers
 	Sessions      Sessions
@@ -111,6 +126,8 @@ type Deps struct {
 	TrainingSaver TrainingSaver
 	Rows          ExportRows
 	Audit         Auditor
+	Participants  Participants
+	PartRows      ParticipantRows
 }
 
 // Config tunes the console.
@@ -187,7 +204,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 		return nil, err
 	}
 	if d.Officers == nil || d.Sessions == nil || d.Logins == nil || d.Registrations == nil ||
-		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil || d.Audit == nil {
+		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil || d.Audit == nil ||
+		d.Participants == nil || d.PartRows == nil {
 		return nil, errors.New("web: every dependency is required")
 	}
 	s := &Server{cfg: cfg, deps: d, pages: map[string]*template.Template{}}
@@ -267,6 +285,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/trainings", signedIn, s.trainingList},
 		{"GET", "/trainings/new", mayChange, s.trainingForm},
 		{"POST", "/trainings", mayChange, s.trainingCreate},
+		{"GET", "/trainings/{id}", signedIn, s.trainingDetail},
+		{"POST", "/trainings/{id}/checkin", mayChange, s.trainingCheckIn},
+		{"GET", "/export/trainings/{id}/participants.csv", mayChange, s.participantExport},
 		{"GET", "/trainings/{id}/edit", mayChange, s.trainingForm},
 		{"POST", "/trainings/{id}", mayChange, s.trainingUpdate},
 		{"POST", "/trainings/{id}/open", mayChange, s.trainingSetStatus(bot.TrainingOpen)},

@@ -49,12 +49,18 @@ func loadAdminConfig(getenv func(string) string, errs *[]string) AdminConfig {
 	return c
 }
 
-// exportRows gives the console the CLI export's columns and rows (phone
+// exportRows gives the console the CLI exports' columns and rows (phone
 // masked, no NIK column), so both export the same thing.
 type exportRows struct{}
 
 func (exportRows) Header() []string                 { return registrationColumns }
 func (exportRows) Row(r *bot.Registration) []string { return registrationRow(r, false, false) }
+
+// The participants export, as `training participants` writes it (phone masked).
+func (exportRows) ParticipantHeader() []string { return participantColumns }
+func (exportRows) ParticipantRow(e bot.Enrolment, r *bot.Registration) []string {
+	return participantRow(e, r, false)
+}
 
 // newConsole builds the web console on the app's store and catalog.
 func newConsole(a *App) (*web.Server, error) {
@@ -76,6 +82,8 @@ func newConsole(a *App) (*web.Server, error) {
 		TrainingSaver: trainingSaver{a.Store},
 		Rows:          exportRows{},
 		Audit:         a.Store,
+		Participants:  a.Store,
+		PartRows:      exportRows{},
 	})
 }
 

@@ -209,6 +209,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/registrations/UMKM-3214-000001", "dl.facts", "registration"},
 		{"/trainings", "ul.cards", "trainings"},
 		{"/trainings/new", "#title", "training-form"},
+		{"/trainings/1", "#checkin", "training"},
 	} {
 		err = chromedp.Do(ctx,
 			chromedp.EmulateViewport(360, 740),
