@@ -64,9 +64,12 @@ type Registrations interface {
 	EachRegistration(ctx context.Context, region string, fn func(*bot.Registration) error) error
 }
 
-// Applications reads curation applications.
+// Applications reads curation applications and records the Dinas's
+// decisions (the store queues the owner's notice with the change).
 type Applications interface {
 	Applications(ctx context.Context, region string, status bot.ApplicationStatus) ([]bot.Application, error)
+	Application(ctx context.Context, id string) (*bot.Application, error)
+	SetApplicationStatus(ctx context.Context, id string, status bot.ApplicationStatus, note string, at time.Time) (*bot.Application, error)
 }
 
 // Trainings reads and changes trainings (the same store calls as
@@ -292,6 +295,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/trainings/{id}", mayChange, s.trainingUpdate},
 		{"POST", "/trainings/{id}/open", mayChange, s.trainingSetStatus(bot.TrainingOpen)},
 		{"POST", "/trainings/{id}/close", mayChange, s.trainingSetStatus(bot.TrainingClosed)},
+
+		{"GET", "/curation", signedIn, s.curationList},
+		{"GET", "/curation/{id}", signedIn, s.curationDetail},
+		{"POST", "/curation/{id}", mayChange, s.curationDecide},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 	}

@@ -78,7 +78,8 @@ func text(t *testing.T, ctx context.Context, sel string) string {
 // TestConsoleInBrowser drives the web console in a real headless Chromium:
 // an owner registers through the chat, an officer created with `umkmbot
 // admin user add` signs in, finds the registration in the list and its
-// detail (NIK masked), creates a training, which the chat then offers;
+// detail (NIK masked, then revealed), creates a training, which the chat
+// then offers, accepts a curation application, which the owner is told;
 // every page is photographed at 1280 and at 360 pixels wide (kept with
 // go test -artifacts -outputdir DIR).
 func TestConsoleInBrowser(t *testing.T) {
@@ -189,6 +190,46 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the chat does not offer the training made in the console:\n%s", chat)
 	}
 
+	// The owner applied for curation (as the galeri flow stores it); an
+	// officer accepts it in the console and the owner is told in the chat.
+	owner := bot.Conversation{Channel: bot.Console, User: "demo"}
+	application := &bot.Application{Region: app.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000001",
+		Business: "Keripik Bu Siti", Target: "menong", TargetName: "Galeri Menong", Products: []string{"Keripik singkong"},
+		CreatedAt: time.Now()}
+	if err := app.Store.SubmitApplication(context.Background(), application); err != nil {
+		t.Fatal(err)
+	}
+	const note = "Silakan antar 10 bungkus ke galeri hari Senin."
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/curation"),
+		chromedp.WaitVisible(css(`ul.cards`)),
+		shot(dir, "07-curation"),
+		chromedp.Click(css(`a[href="/curation/`+application.ID+`"]`)),
+		chromedp.WaitVisible(css(`#note`)),
+		chromedp.Click(css(`label[for="status-diterima"]`)),
+		chromedp.SendKeys(css(`#note`), note),
+		shot(dir, "08-application"),
+		chromedp.Submit(css(`#note`)),
+		chromedp.WaitVisible(css(`.notice.ok`)),
+		shot(dir, "09-application-accepted"),
+	)
+	if err != nil {
+		t.Fatalf("curation review: %v", err)
+	}
+	var told []bot.Reply
+	app.Outbox.Register(bot.Console, bot.SenderFunc(func(_ context.Context, to bot.Conversation, r bot.Reply) error {
+		if to == owner {
+			told = append(told, r)
+		}
+		return nil
+	}))
+	if _, err := drainCurationNotices(context.Background(), app.Store, app.Region.Code, app.Outbox, 200*time.Millisecond, app.Log); err != nil {
+		t.Fatal(err)
+	}
+	if len(told) != 1 || !strings.Contains(told[0].Text, note) || !strings.Contains(told[0].Text, "Galeri Menong") {
+		t.Fatalf("the owner was told %+v", told)
+	}
+
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/"),
 		chromedp.WaitVisible(css(`ul.bars`)),
@@ -210,6 +251,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/trainings", "ul.cards", "trainings"},
 		{"/trainings/new", "#title", "training-form"},
 		{"/trainings/1", "#checkin", "training"},
+		{"/curation?status=diterima", "ul.cards", "curation"},
+		{"/curation/" + application.ID, "ul.plain", "application"},
 	} {
 		err = chromedp.Do(ctx,
 			chromedp.EmulateViewport(360, 740),
