@@ -29,8 +29,7 @@ const auditShown = 200
 func (s *Server) auditPage(w http.ResponseWriter, r *http.Request) {
 	entries, err := s.deps.Audit.AuditLog(r.Context(), auditShown)
 	if err != nil {
-		s.cfg.Log.Error("web: read audit log", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "read audit log", err)
 		return
 	}
 	s.render(w, r, http.StatusOK, "audit", "web.audit.title", entries)

@@ -113,8 +113,7 @@ func (s *Server) signedIn(h http.HandlerFunc) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		u, err := s.authenticate(r)
 		if err != nil {
-			s.cfg.Log.Error("web: check session", "err", err)
-			s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+			s.unavailable(w, r, "check session", err)
 			return
 		}
 		if u == nil {
@@ -188,8 +187,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	addr := s.clientAddr(r)
 	counts, err := s.deps.Logins.LoginAttempt(ctx, s.cfg.LoginWindow, "u:"+name, "a:"+addr)
 	if err != nil {
-		s.cfg.Log.Error("web: count sign-in attempt", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "count sign-in attempt", err)
 		return
 	}
 	if counts[0] > int64(s.cfg.LoginPerAccount) || counts[1] > int64(s.cfg.LoginPerAddress) {
@@ -201,8 +199,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	}
 	o, err := s.deps.Officers.Officer(ctx, name)
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
-		s.cfg.Log.Error("web: load account", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "load account", err)
 		return
 	}
 	hash := dummyHash
@@ -226,8 +223,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	rand.Read(token)
 	tok := base64.RawURLEncoding.EncodeToString(token)
 	if err := s.deps.Sessions.CreateSession(ctx, sessionID(tok), bot.OfficerSession{Officer: o.Name, CreatedAt: s.cfg.Now()}, s.cfg.SessionIdle); err != nil {
-		s.cfg.Log.Error("web: create session", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "create session", err)
 		return
 	}
 	http.SetCookie(w, &http.Cookie{Name: s.cookieName(r), Value: tok, Path: "/", HttpOnly: true,

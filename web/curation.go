@@ -28,8 +28,7 @@ func (s *Server) curationList(w http.ResponseWriter, r *http.Request) {
 	}
 	apps, err := s.deps.Applications.Applications(r.Context(), s.cfg.Region.Code, filter)
 	if err != nil {
-		s.cfg.Log.Error("web: list applications", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "list applications", err)
 		return
 	}
 	for _, a := range apps {
@@ -67,8 +66,7 @@ func (s *Server) loadApplication(w http.ResponseWriter, r *http.Request) (*bot.A
 		return nil, false
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: load application", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "load application", err)
 		return nil, false
 	}
 	return a, true
@@ -126,8 +124,7 @@ func (s *Server) curationDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: set application status", "app", a.ID, "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "set application status", err, "app", a.ID)
 		return
 	}
 	s.audit(r, "curation.status", a.ID, string(a.Status)+" → "+string(to))

@@ -77,8 +77,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		return nil
 	})
 	if err != nil {
-		s.cfg.Log.Error("web: dashboard registrations", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "dashboard registrations", err)
 		return
 	}
 	for i, n := range weeks {
@@ -102,8 +101,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 
 	trainings, err := s.deps.Trainings.AllTrainings(ctx)
 	if err != nil {
-		s.cfg.Log.Error("web: dashboard trainings", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "dashboard trainings", err)
 		return
 	}
 	for _, t := range trainings {
@@ -115,8 +113,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 
 	apps, err := s.deps.Applications.Applications(ctx, s.cfg.Region.Code, "")
 	if err != nil {
-		s.cfg.Log.Error("web: dashboard curation", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "dashboard curation", err)
 		return
 	}
 	for _, a := range apps {

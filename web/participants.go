@@ -72,8 +72,7 @@ func (s *Server) trainingDetail(w http.ResponseWriter, r *http.Request) {
 	}
 	ps, regs, cancelled, err := s.participants(r, t.ID)
 	if err != nil {
-		s.cfg.Log.Error("web: participants", "training", t.ID, "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "participants", err, "training", t.ID)
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
@@ -138,8 +137,7 @@ func (s *Server) trainingCheckIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: check in", "training", t.ID, "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "check in", err, "training", t.ID)
 		return
 	}
 	s.audit(r, "training.checkin", t.ID, e.Registration)
@@ -156,8 +154,7 @@ func (s *Server) participantExport(w http.ResponseWriter, r *http.Request) {
 	}
 	ps, regs, _, err := s.participants(r, t.ID)
 	if err != nil {
-		s.cfg.Log.Error("web: export participants", "training", t.ID, "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "export participants", err, "training", t.ID)
 		return
 	}
 	writeCSV(w, "peserta-pelatihan-"+t.ID+".csv", s.deps.PartRows.ParticipantHeader(), func(row func([]string)) {

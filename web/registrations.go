@@ -147,8 +147,7 @@ func (s *Server) registrationList(w http.ResponseWriter, r *http.Request) {
 	f := readFilter(r)
 	all, err := s.matching(r, f)
 	if err != nil {
-		s.cfg.Log.Error("web: list registrations", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "list registrations", err)
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
@@ -213,8 +212,7 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, reveal
 		return
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: load registration", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "load registration", err)
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
@@ -277,8 +275,7 @@ func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
 	f := readFilter(r)
 	all, err := s.matching(r, f)
 	if err != nil {
-		s.cfg.Log.Error("web: export registrations", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "export registrations", err)
 		return
 	}
 	slices.Reverse(all)

@@ -87,3 +87,10 @@ type errorView struct {
 func (s *Server) fail(w http.ResponseWriter, r *http.Request, status int, msg string) {
 	s.render(w, r, status, "error", "web.error.title", errorView{Message: msg, Status: status})
 }
+
+// unavailable logs why a page could not be made (Redis down, mostly) and
+// tells the officer to try again.
+func (s *Server) unavailable(w http.ResponseWriter, r *http.Request, what string, err error, attrs ...any) {
+	s.cfg.Log.Error("web: "+what, append(attrs, "err", err)...)
+	s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+}

@@ -22,8 +22,7 @@ type trainingListView struct {
 func (s *Server) trainingList(w http.ResponseWriter, r *http.Request) {
 	all, err := s.deps.Trainings.AllTrainings(r.Context())
 	if err != nil {
-		s.cfg.Log.Error("web: list trainings", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "list trainings", err)
 		return
 	}
 	now := s.cfg.Now()
@@ -108,8 +107,7 @@ func (s *Server) loadTraining(w http.ResponseWriter, r *http.Request, id string)
 		return nil, false
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: load training", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "load training", err)
 		return nil, false
 	}
 	return t, true
@@ -189,8 +187,7 @@ func (s *Server) trainingCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if err := s.deps.Trainings.CreateTraining(r.Context(), t); err != nil {
-		s.cfg.Log.Error("web: create training", "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "create training", err)
 		return
 	}
 	s.audit(r, "training.create", t.ID, t.Title)
@@ -226,8 +223,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, t *bot.Training, f
 		return true
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: save training", "training", t.ID, "err", err)
-		s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
+		s.unavailable(w, r, "save training", err, "training", t.ID)
 		return false
 	}
 	s.audit(r, "training.save", t.ID, fmt.Sprintf("status=%s capacity=%d promoted=%d", t.Status, t.Capacity, promoted))

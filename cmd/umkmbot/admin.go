@@ -173,11 +173,7 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	cfg, err := loadConfig(env.Getenv)
-	if err != nil {
-		return err
-	}
-	app, err := openApp(ctx, cfg, env.Stderr)
+	app, err := openTrainingApp(ctx, env) // loadConfig + openApp
 	if err != nil {
 		return err
 	}

@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"io"
-	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -92,21 +90,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	const password = "sandi-petugas-2026"
 	umkmbot(t, env, password+"\n", "admin", "user", "add", "budi", "--role", "petugas", "--full-name", "Budi Petugas")
 
-	cfg, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := openApp(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
-	con, err := newConsole(app)
-	if err != nil {
-		t.Fatal(err)
-	}
-	ts := httptest.NewServer(con)
-	t.Cleanup(ts.Close)
+	app, ts := consoleFor(t, env)
 	dir := t.ArtifactDir()
 	t.Logf("screenshots in %s", dir)
 	type css = chromedp.CSS
@@ -114,7 +98,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	// Signed out: the console sends the browser to the sign-in page, and
 	// after signing in back to the page asked for. Indonesian is chosen
 	// with the link in the header (headless Chromium asks for English).
-	err = chromedp.Do(ctx,
+	err := chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/lang?to=id&back=%2Fregistrations"),
 		chromedp.WaitVisible(css(`#password`)),
 		shot(dir, "01-login"),

@@ -23,7 +23,7 @@ func umkmbotStdinErr(env map[string]string, stdin string, args ...string) error 
 }
 
 // consoleFor starts the console of env on a test server.
-func consoleFor(t *testing.T, env map[string]string) *httptest.Server {
+func consoleFor(t *testing.T, env map[string]string) (*App, *httptest.Server) {
 	t.Helper()
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
@@ -40,7 +40,7 @@ func consoleFor(t *testing.T, env map[string]string) *httptest.Server {
 	}
 	ts := httptest.NewServer(con)
 	t.Cleanup(ts.Close)
-	return ts
+	return app, ts
 }
 
 // signIn posts the sign-in form like a browser and returns the client (with
@@ -99,7 +99,7 @@ func TestAdminUserCommands(t *testing.T) {
 		t.Fatalf("list:\n%s", list)
 	}
 
-	ts := consoleFor(t, env)
+	_, ts := consoleFor(t, env)
 	c, code := signIn(t, ts, "rina", "sandi-pertama-1")
 	if code != http.StatusSeeOther || status(t, c, ts.URL+"/") != http.StatusOK {
 		t.Fatalf("sign in with the password given on stdin: %d", code)
