@@ -238,7 +238,9 @@ func TestFormFieldsLabelled(t *testing.T) {
 	tr := w.training("Kemasan", 30)
 	c := w.login("admin")
 	pages := map[string]string{"/login (signed out)": w.client().get("/login").body}
-	for _, p := range []string{"/", "/registrations", "/trainings", "/trainings/new", "/trainings/" + tr.ID + "/edit"} {
+	reg := w.register("Budi", "Bengkel", "Plered", "jasa", "mikro", "+6281234567891")
+	for _, p := range []string{"/", "/registrations", "/registrations/" + reg.ID, "/registrations/" + reg.ID + "/edit",
+		"/trainings", "/trainings/new", "/trainings/" + tr.ID + "/edit", "/trainings/" + tr.ID, "/curation"} {
 		res := c.get(p)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d", p, res.StatusCode)
@@ -292,7 +294,7 @@ func TestFormFieldsLabelled(t *testing.T) {
 				t.Errorf("%s: id %q used %d times", p, id, n)
 			}
 		}
-		if strings.Contains(p, "trainings/") && len(fields) < 10 {
+		if (strings.HasSuffix(p, "/edit") || strings.HasSuffix(p, "/new")) && len(fields) < 9 {
 			t.Errorf("%s: only %d fields found", p, len(fields))
 		}
 	}
@@ -522,4 +524,112 @@ func TestCurationReview(t *testing.T) {
 	if res := off.get("/curation/KUR-9999-000001"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("unknown application: %d", res.StatusCode)
 	}
+}
+
+// TestRegistrationCorrect: a petugas corrects fields; bad values come back
+// with their messages and change nothing; a form older than the record is
+// refused; the audit log names the fields, not their values.
+func TestRegistrationCorrect(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	reg := w.register("Siti Aminah", "Keripik Bu Siti", "Plered", "kuliner", "mikro", "+6281234567890")
+	off := w.login("petugas")
+	form := func(page response) url.Values {
+		doc, err := html.Parse(strings.NewReader(page.body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := url.Values{}
+		var walk func(n *html.Node)
+		walk = func(n *html.Node) {
+			if n.Type == html.ElementNode {
+				a := map[string]string{}
+				for _, at := range n.Attr {
+					a[at.Key] = at.Val
+				}
+				switch {
+				case n.Data == "input" && a["name"] != "":
+					v.Set(a["name"], a["value"])
+				case n.Data == "option":
+					if _, selected := a["selected"]; selected || v.Get(attr(n.Parent, "name")) == "" {
+						v.Set(attr(n.Parent, "name"), a["value"])
+					}
+				}
+			}
+			for c := n.FirstChild; c != nil; c = c.NextSibling {
+				walk(c)
+			}
+		}
+		walk(doc)
+		return v
+	}
+	page := off.get("/registrations/" + reg.ID + "/edit")
+	if page.StatusCode != http.StatusOK {
+		t.Fatalf("form: %d", page.StatusCode)
+	}
+	v := form(page)
+	if v.Get("owner") != "Siti Aminah" || v.Get("kecamatan") != "Plered" || v.Get("sector") != "kuliner" || v.Get("version") == "" {
+		t.Fatalf("form values %v", v)
+	}
+
+	bad := url.Values{}
+	for k := range v {
+		bad.Set(k, v.Get(k))
+	}
+	bad.Set("owner", "")
+	bad.Set("phone", "12345")
+	bad.Set("nib", "123")
+	bad.Set("kecamatan", "Atlantis")
+	res := off.post("/registrations/"+reg.ID, bad)
+	if res.StatusCode != http.StatusUnprocessableEntity {
+		t.Fatalf("bad form: %d", res.StatusCode)
+	}
+	for _, id := range []string{"web.correct.error.text", "web.correct.error.phone", "web.correct.error.nib", "web.correct.error.choose"} {
+		if !strings.Contains(res.text, w.cfg.Catalog.Render("id", bot.T(id))) {
+			t.Errorf("bad form lacks %s", id)
+		}
+	}
+	if got, _ := w.store.Registration(ctx, reg.ID); got.OwnerName != "Siti Aminah" || got.Phone != reg.Phone {
+		t.Fatalf("a refused form changed the record: %+v", got)
+	}
+
+	v.Set("phone", "0857 1111 2222")
+	v.Set("kecamatan", "Campaka")
+	v.Set("nib", "1234 5678 90123")
+	res = off.post("/registrations/"+reg.ID, v)
+	if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "corrected=") {
+		t.Fatalf("correct: %d %q\n%s", res.StatusCode, res.Header.Get("Location"), res.text)
+	}
+	got, _ := w.store.Registration(ctx, reg.ID)
+	if got.Phone != "+6285711112222" || got.Kecamatan != "Campaka" || got.NIB != "1234567890123" || got.NIK != reg.NIK || got.OwnerName != "Siti Aminah" {
+		t.Fatalf("after correction: %+v", got)
+	}
+	if ids, _ := w.store.RegistrationsByNIK(ctx, w.cfg.Region.Code, reg.NIK); len(ids) != 1 || ids[0] != reg.ID {
+		t.Fatalf("NIK index after correction: %v", ids)
+	}
+	if page := off.get(res.Header.Get("Location")); !strings.Contains(page.text, "Perbaikan tersimpan") {
+		t.Errorf("the detail does not confirm the correction")
+	}
+	entries, _ := w.store.AuditLog(ctx, 1)
+	if len(entries) != 1 || entries[0].Action != "registration.correct" || entries[0].Detail != "phone,kecamatan,nib" {
+		t.Fatalf("audit entry %+v", entries)
+	}
+
+	// The same (now stale) form again: refused, nothing changed.
+	v.Set("owner", "Siti A.")
+	if res := off.post("/registrations/"+reg.ID, v); res.StatusCode != http.StatusConflict {
+		t.Fatalf("stale form: %d", res.StatusCode)
+	}
+	if got, _ := w.store.Registration(ctx, reg.ID); got.OwnerName != "Siti Aminah" {
+		t.Fatalf("a stale form changed the record")
+	}
+}
+
+func attr(n *html.Node, key string) string {
+	for _, a := range n.Attr {
+		if a.Key == key {
+			return a.Val
+		}
+	}
+	return ""
 }

@@ -2,7 +2,6 @@ package web
 
 import (
 	"encoding/csv"
-	"errors"
 	"fmt"
 	"html/template"
 	"log/slog"
@@ -190,8 +189,9 @@ type detailView struct {
 	Capital   string
 	Sales     string
 	Markets   []string
-	CanReveal bool // the officer may reveal the full NIK
-	Revealed  bool // the NIK shown is the full one
+	CanReveal bool   // the officer may reveal the full NIK
+	Revealed  bool   // the NIK shown is the full one
+	Corrected string // fields just corrected, for the notice
 }
 
 func (s *Server) registrationDetail(w http.ResponseWriter, r *http.Request) {
@@ -206,17 +206,12 @@ func (s *Server) registrationRevealNIK(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, reveal bool) {
-	reg, err := s.deps.Registrations.Registration(r.Context(), r.PathValue("id"))
-	if errors.Is(err, bot.ErrNotFound) || (err == nil && reg.Region != s.cfg.Region.Code) {
-		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
-		return
-	}
-	if err != nil {
-		s.unavailable(w, r, "load registration", err)
+	reg, ok := s.loadRegistration(w, r)
+	if !ok {
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
-	v := detailView{Reg: reg, Owner: reg.OwnerName, NIK: bot.MaskNIK(reg.NIK), Phone: reg.Phone, Address: reg.Address,
+	v := detailView{Corrected: r.URL.Query().Get("corrected"), Reg: reg, Owner: reg.OwnerName, NIK: bot.MaskNIK(reg.NIK), Phone: reg.Phone, Address: reg.Address,
 		Channel: string(reg.Conv.Channel), Markets: reg.Marketplaces, CanReveal: full}
 	if !full {
 		v.Masked = true

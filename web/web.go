@@ -58,10 +58,11 @@ type LoginCounter interface {
 	ClearLoginAttempts(ctx context.Context, keys ...string) error
 }
 
-// Registrations reads the region's registrations.
+// Registrations reads the region's registrations and corrects one.
 type Registrations interface {
 	Registration(ctx context.Context, id string) (*bot.Registration, error)
 	EachRegistration(ctx context.Context, region string, fn func(*bot.Registration) error) error
+	UpdateRegistration(ctx context.Context, r *bot.Registration) error
 }
 
 // Applications reads curation applications and records the Dinas's
@@ -283,6 +284,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/registrations", signedIn, s.registrationList},
 		{"GET", "/registrations/{id}", signedIn, s.registrationDetail},
 		{"POST", "/registrations/{id}/nik", mayChange, s.registrationRevealNIK},
+		{"GET", "/registrations/{id}/edit", mayChange, s.registrationForm},
+		{"POST", "/registrations/{id}", mayChange, s.registrationCorrect},
 		{"GET", "/export/registrations.csv", mayChange, s.registrationExport},
 
 		{"GET", "/trainings", signedIn, s.trainingList},
