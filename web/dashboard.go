@@ -27,6 +27,7 @@ type dashboardView struct {
 	Sizes       []bar
 	Trainings   []*bot.Training
 	Open        []bot.Application
+	Running     []progress // broadcasts running, paused or scheduled
 	Submitted   int
 	Reviewing   int
 	WeeksShown  int
@@ -127,6 +128,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		}
 		if len(v.Open) < 10 {
 			v.Open = append(v.Open, a)
+		}
+	}
+	broadcasts, err := s.deps.Broadcasts.Broadcasts(ctx)
+	if err != nil {
+		s.unavailable(w, r, "dashboard broadcasts", err)
+		return
+	}
+	for _, b := range broadcasts {
+		switch b.Status {
+		case bot.BroadcastRunning, bot.BroadcastPaused, bot.BroadcastScheduled:
+			if b.Region == "" || b.Region == s.cfg.Region.Code {
+				v.Running = append(v.Running, progressOf(b, now))
+			}
 		}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", "web.dashboard.title", v)

@@ -325,6 +325,13 @@ func TestMessagesExist(t *testing.T) {
 	for _, st := range []bot.EnrolStatus{bot.StatusConfirmed, bot.StatusWaitlisted, bot.StatusAttended} {
 		need["web.participants.status."+string(st)] = true
 	}
+	for _, st := range []bot.BroadcastStatus{bot.BroadcastDraft, bot.BroadcastScheduled, bot.BroadcastRunning,
+		bot.BroadcastPaused, bot.BroadcastCancelled, bot.BroadcastDone} {
+		need["web.broadcasts.status."+string(st)] = true
+	}
+	for _, a := range []string{bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel} {
+		need["web.broadcasts."+a] = true
+	}
 	for _, st := range []bot.TrainingStatus{bot.TrainingOpen, bot.TrainingClosed} {
 		need["web.trainings.status."+string(st)] = true
 	}
@@ -632,4 +639,72 @@ func attr(n *html.Node, key string) string {
 		}
 	}
 	return ""
+}
+
+// TestBroadcastsPage: progress with counts, rate and percent; pause,
+// resume and cancel from the page; an action the status no longer allows
+// is told, not applied; the dashboard shows what runs.
+func TestBroadcastsPage(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	b := &bot.Broadcast{Region: w.cfg.Region.Code, Text: "Pelatihan <b>kemasan</b> Senin", CreatedAt: time.Now(), At: time.Now()}
+	if err := w.store.CreateBroadcast(ctx, b); err != nil {
+		t.Fatal(err)
+	}
+	var to []bot.Conversation
+	for i := range 4 {
+		to = append(to, bot.Conversation{Channel: bot.Telegram, User: "r" + itoa(i)})
+	}
+	if err := w.store.Enqueue(ctx, b.ID, to); err != nil {
+		t.Fatal(err)
+	}
+	if err := w.store.StartBroadcast(ctx, b.ID, 4, time.Now().Add(-10*time.Second)); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := w.store.Take(ctx, b.ID, bot.Telegram, "test", 1, time.Minute)
+	if err != nil || len(ds) != 1 {
+		t.Fatalf("take: %v, %v", ds, err)
+	}
+	if o, _, err := w.store.Begin(ctx, ds[0]); err != nil || o != bot.OutcomeGo {
+		t.Fatalf("begin: %s, %v", o, err)
+	}
+	if _, err := w.store.Settle(ctx, ds[0], bot.OutcomeSent, ""); err != nil {
+		t.Fatal(err)
+	}
+	off := w.login("petugas")
+	page := off.get("/broadcasts")
+	for _, want := range []string{"1 dari 4 penerima (25%)", "terkirim 1 · gagal 0 · dilewati 0 · tidak pasti 0 · sisa 3", "pesan/detik",
+		"Pelatihan &lt;b&gt;kemasan&lt;/b&gt;", `http-equiv="refresh"`, `action="/broadcasts/` + b.ID + `/pause"`} {
+		if !strings.Contains(page.body, want) && !strings.Contains(page.text, want) {
+			t.Errorf("broadcasts page lacks %q", want)
+		}
+	}
+	if dash := off.get("/"); !strings.Contains(dash.text, "1 dari 4 penerima") {
+		t.Errorf("the dashboard does not show the running broadcast")
+	}
+	for _, step := range []struct {
+		action string
+		want   bot.BroadcastStatus
+	}{{"pause", bot.BroadcastPaused}, {"resume", bot.BroadcastRunning}, {"cancel", bot.BroadcastCancelled}} {
+		res := off.post("/broadcasts/"+b.ID+"/"+step.action, nil)
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "changed=") {
+			t.Fatalf("%s: %d %q", step.action, res.StatusCode, res.Header.Get("Location"))
+		}
+		if got, _ := w.store.Broadcast(ctx, b.ID); got.Status != step.want {
+			t.Fatalf("after %s: %s", step.action, got.Status)
+		}
+	}
+	res := off.post("/broadcasts/"+b.ID+"/resume", nil)
+	if !strings.Contains(res.Header.Get("Location"), "refused=") {
+		t.Fatalf("resuming a cancelled broadcast: %q", res.Header.Get("Location"))
+	}
+	if page := off.get(res.Header.Get("Location")); !strings.Contains(page.text, "Tidak bisa") || strings.Contains(page.body, `/resume"`) {
+		t.Errorf("the refusal is not told, or a cancelled broadcast offers resume")
+	}
+	if res := off.post("/broadcasts/"+b.ID+"/explode", nil); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("unknown action: %d", res.StatusCode)
+	}
+	if entries, _ := w.store.AuditLog(ctx, 5); entries[0].Action != "broadcast.cancel" || entries[0].Target != b.ID {
+		t.Fatalf("audit: %+v", entries[0])
+	}
 }

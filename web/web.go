@@ -96,6 +96,13 @@ type ExportRows interface {
 	Row(r *bot.Registration) []string
 }
 
+// Broadcasts lists broadcasts with their progress and pauses, resumes or
+// cancels one (bot.BroadcastPause, …), as `umkmbot broadcast` does.
+type Broadcasts interface {
+	Broadcasts(ctx context.Context) ([]*bot.Broadcast, error)
+	ControlBroadcast(ctx context.Context, id, action string) (bot.BroadcastStatus, error)
+}
+
 // Participants reads a training's sign-ups and checks owners in.
 type Participants interface {
 	Participants(ctx context.Context, training string) ([]bot.Enrolment, error)
@@ -132,6 +139,7 @@ type Deps struct {
 	Audit         Auditor
 	Participants  Participants
 	PartRows      ParticipantRows
+	Broadcasts    Broadcasts
 }
 
 // Config tunes the console.
@@ -209,7 +217,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if d.Officers == nil || d.Sessions == nil || d.Logins == nil || d.Registrations == nil ||
 		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil || d.Audit == nil ||
-		d.Participants == nil || d.PartRows == nil {
+		d.Participants == nil || d.PartRows == nil || d.Broadcasts == nil {
 		return nil, errors.New("web: every dependency is required")
 	}
 	s := &Server{cfg: cfg, deps: d, pages: map[string]*template.Template{}}
@@ -302,6 +310,9 @@ func (s *Server) routeTable() []route {
 		{"GET", "/curation", signedIn, s.curationList},
 		{"GET", "/curation/{id}", signedIn, s.curationDetail},
 		{"POST", "/curation/{id}", mayChange, s.curationDecide},
+
+		{"GET", "/broadcasts", signedIn, s.broadcastList},
+		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 	}

@@ -84,6 +84,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Audit:         a.Store,
 		Participants:  a.Store,
 		PartRows:      exportRows{},
+		Broadcasts:    a.Store,
 	})
 }
 
