@@ -26,6 +26,7 @@ type broadcastView struct {
 	Items   []progress
 	Live    bool // something runs: the page refreshes itself
 	Changed string
+	Created string
 	Error   string // message id
 }
 
@@ -79,7 +80,7 @@ func (s *Server) broadcastList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	v := broadcastView{Changed: r.URL.Query().Get("changed")}
+	v := broadcastView{Changed: r.URL.Query().Get("changed"), Created: r.URL.Query().Get("created")}
 	if r.URL.Query().Get("refused") != "" {
 		v.Error = "web.broadcasts.refused"
 	}

@@ -240,7 +240,8 @@ func TestFormFieldsLabelled(t *testing.T) {
 	pages := map[string]string{"/login (signed out)": w.client().get("/login").body}
 	reg := w.register("Budi", "Bengkel", "Plered", "jasa", "mikro", "+6281234567891")
 	for _, p := range []string{"/", "/registrations", "/registrations/" + reg.ID, "/registrations/" + reg.ID + "/edit",
-		"/trainings", "/trainings/new", "/trainings/" + tr.ID + "/edit", "/trainings/" + tr.ID, "/curation"} {
+		"/trainings", "/trainings/new", "/trainings/" + tr.ID + "/edit", "/trainings/" + tr.ID, "/curation",
+		"/broadcasts", "/broadcasts/new", "/audit"} {
 		res := c.get(p)
 		if res.StatusCode != http.StatusOK {
 			t.Fatalf("%s: %d", p, res.StatusCode)
@@ -706,5 +707,87 @@ func TestBroadcastsPage(t *testing.T) {
 	}
 	if entries, _ := w.store.AuditLog(ctx, 5); entries[0].Action != "broadcast.cancel" || entries[0].Target != b.ID {
 		t.Fatalf("audit: %+v", entries[0])
+	}
+}
+
+// TestBroadcastCompose: an officer writes a broadcast, sees it as owners
+// will with the recipients per channel, and schedules it once even when
+// the form is sent twice; bad text, a past time and an empty audience are
+// refused.
+func TestBroadcastCompose(t *testing.T) {
+	w := newWorld(t)
+	ctx := context.Background()
+	siti := w.register("Siti", "Keripik", "Plered", "kuliner", "mikro", "+6281234567890")
+	w.register("Budi", "Bengkel", "Plered", "jasa", "mikro", "+6281234567891")
+	wa := w.register("Ani", "Batik", "Campaka", "fesyen", "kecil", "+6281234567892")
+	wa.Conv = bot.Conversation{Channel: bot.WhatsApp, User: "6281234567892"}
+	if err := w.store.UpdateRegistration(ctx, wa); err != nil {
+		t.Fatal(err)
+	}
+	tr := w.training("Kemasan", 10)
+	if _, err := w.store.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: siti.Conv, Registration: siti.ID, At: time.Now()}, false); err != nil {
+		t.Fatal(err)
+	}
+	off := w.login("petugas")
+	page := off.get("/broadcasts/new")
+	token := regexp.MustCompile(`name="token" value="([0-9a-f]{32})"`).FindStringSubmatch(page.body)
+	if page.StatusCode != http.StatusOK || token == nil {
+		t.Fatalf("compose page: %d, token %v", page.StatusCode, token)
+	}
+	form := url.Values{"token": {token[1]}, "text": {"Pelatihan kemasan <gratis> Senin 09.00 di aula DKUPP."}, "kecamatan": {"Plered"}}
+	res := off.post("/broadcasts/preview", form)
+	footer := w.cfg.Catalog.Render("id", bot.T("broadcast.footer"))
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.text, "2 penerima") || !strings.Contains(res.text, "Telegram: 2") || !strings.Contains(res.text, "WhatsApp: 0") ||
+		!strings.Contains(res.text, footer) || !strings.Contains(res.body, "Pelatihan kemasan &lt;gratis&gt;") {
+		t.Fatalf("preview: %d\n%s", res.StatusCode, res.text)
+	}
+	for name, tc := range map[string]struct {
+		change url.Values
+		want   int
+		text   string
+	}{
+		"everyone":           {url.Values{"kecamatan": nil}, http.StatusOK, "3 penerima|Telegram: 2|WhatsApp: 1"},
+		"whatsapp only":      {url.Values{"kecamatan": nil, "channels": {"whatsapp"}}, http.StatusOK, "1 penerima|Telegram: 0|WhatsApp: 1"},
+		"training":           {url.Values{"trainings": {tr.ID}}, http.StatusOK, "1 penerima|Telegram: 1"},
+		"mikro in campaka":   {url.Values{"kecamatan": {"Campaka"}, "sizes": {"mikro"}}, http.StatusOK, "0 penerima"},
+		"too short":          {url.Values{"text": {"hai"}}, http.StatusUnprocessableEntity, "5 sampai 3.500 huruf"},
+		"in the past":        {url.Values{"at": {"2020-01-01T09:00"}}, http.StatusUnprocessableEntity, "sudah lewat"},
+		"unknown kecamatan ": {url.Values{"kecamatan": {"Atlantis"}}, http.StatusOK, "3 penerima"},
+	} {
+		f := url.Values{}
+		for k, v := range form {
+			f[k] = v
+		}
+		for k, v := range tc.change {
+			f[k] = v
+		}
+		res := off.post("/broadcasts/preview", f)
+		if res.StatusCode != tc.want {
+			t.Errorf("%s: %d, want %d", name, res.StatusCode, tc.want)
+		}
+		for _, part := range strings.Split(tc.text, "|") {
+			if !strings.Contains(res.text, part) {
+				t.Errorf("%s: the page lacks %q", name, part)
+			}
+		}
+	}
+
+	nobody := url.Values{"token": {newToken()}, "text": form["text"], "sectors": {"kriya"}}
+	if res := off.post("/broadcasts", nobody); res.StatusCode != http.StatusUnprocessableEntity || !strings.Contains(res.text, "Tidak ada usaha yang cocok") {
+		t.Fatalf("empty audience: %d", res.StatusCode)
+	}
+	for range 2 { // a double click
+		res = off.post("/broadcasts", form)
+		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "created=") {
+			t.Fatalf("create: %d %q", res.StatusCode, res.Header.Get("Location"))
+		}
+	}
+	all, _ := w.store.Broadcasts(ctx)
+	if len(all) != 1 || all[0].Status != bot.BroadcastScheduled || !slices.Equal(all[0].Audience.Kecamatan, []string{"Plered"}) ||
+		all[0].Region != w.cfg.Region.Code {
+		t.Fatalf("broadcasts after two sends of one form: %+v", all)
+	}
+	if page := off.get(res.Header.Get("Location")); !strings.Contains(page.text, "dijadwalkan") {
+		t.Errorf("the list does not confirm the new broadcast")
 	}
 }

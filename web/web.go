@@ -101,6 +101,8 @@ type ExportRows interface {
 type Broadcasts interface {
 	Broadcasts(ctx context.Context) ([]*bot.Broadcast, error)
 	ControlBroadcast(ctx context.Context, id, action string) (bot.BroadcastStatus, error)
+	// CreateBroadcast schedules b; the same Token creates it once.
+	CreateBroadcast(ctx context.Context, b *bot.Broadcast) error
 }
 
 // Participants reads a training's sign-ups and checks owners in.
@@ -312,6 +314,9 @@ func (s *Server) routeTable() []route {
 		{"POST", "/curation/{id}", mayChange, s.curationDecide},
 
 		{"GET", "/broadcasts", signedIn, s.broadcastList},
+		{"GET", "/broadcasts/new", mayChange, s.broadcastCompose},
+		{"POST", "/broadcasts/preview", mayChange, s.broadcastPreview},
+		{"POST", "/broadcasts", mayChange, s.broadcastCreate},
 		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
 
 		{"GET", "/audit", adminOnly, s.auditPage},

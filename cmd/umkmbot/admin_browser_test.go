@@ -214,6 +214,48 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the owner was told %+v", told)
 	}
 
+	// A broadcast to everyone, composed, previewed and scheduled in the
+	// console, goes out through serve's fan-out to the owner's chat while
+	// the page shows its progress reach 100 %.
+	const news = "Pameran produk UMKM di alun-alun, Sabtu pukul 08.00."
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/broadcasts/new"),
+		chromedp.WaitVisible(css(`#text`)),
+		chromedp.SendKeys(css(`#text`), news),
+		chromedp.Submit(css(`#text`)),
+		chromedp.WaitVisible(css(`.bubble`)),
+		shot(dir, "10-broadcast-preview"),
+		chromedp.Click(css(`button[formaction="/broadcasts"]`)),
+		chromedp.WaitVisible(css(`.notice.ok`)),
+	)
+	if err != nil {
+		t.Fatalf("compose broadcast: %v", err)
+	}
+	fctx, stopFanout := context.WithCancel(context.Background())
+	fanoutDone := make(chan error, 1)
+	go func() { fanoutDone <- newFanout(app).Run(fctx) }()
+	deadline := time.Now().Add(90 * time.Second)
+	for {
+		if err := chromedp.Do(ctx, chromedp.Navigate(ts.URL+"/broadcasts"), chromedp.WaitVisible(css(`ul.cards`))); err != nil {
+			t.Fatal(err)
+		}
+		if strings.Contains(text(t, ctx, "ul.cards"), "(100%)") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the broadcast did not reach 100 %%:\n%s", text(t, ctx, "main"))
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if err := chromedp.Do(ctx, shot(dir, "11-broadcast-done")); err != nil {
+		t.Fatal(err)
+	}
+	stopFanout()
+	<-fanoutDone
+	if got := len(told); got != 2 || !strings.Contains(told[1].Text, news) {
+		t.Fatalf("the owner got %d messages; last %+v", got, told[got-1])
+	}
+
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/"),
 		chromedp.WaitVisible(css(`ul.bars`)),
@@ -236,6 +278,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/trainings/new", "#title", "training-form"},
 		{"/trainings/1", "#checkin", "training"},
 		{"/curation?status=diterima", "ul.cards", "curation"},
+		{"/broadcasts", "ul.cards", "broadcasts"},
+		{"/broadcasts/new", "#text", "compose"},
 		{"/curation/" + application.ID, "ul.plain", "application"},
 	} {
 		err = chromedp.Do(ctx,
