@@ -51,6 +51,20 @@ var ErrOfficerExists = errors.New("an account with this name exists")
 // OfficerName is how account names are compared: trimmed, lower case.
 func OfficerName(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
 
+// ValidOfficerName reports whether s (already OfficerName'd) may name an
+// account: 2 to 32 of a-z, 0-9, dot, dash, underscore.
+func ValidOfficerName(s string) bool {
+	if len(s) < 2 || len(s) > 32 {
+		return false
+	}
+	for _, r := range s {
+		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
+			return false
+		}
+	}
+	return true
+}
+
 // AuditEntry is one line of the console's audit log: who did what to
 // which record. Detail never holds a NIK or a phone number.
 type AuditEntry struct {

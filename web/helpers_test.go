@@ -72,7 +72,8 @@ func newWorldDeps(t testing.TB, change func(*Deps), tweaks ...tweak) *world {
 	}
 	deps := Deps{Officers: st, Sessions: st, Logins: st, Registrations: st, Applications: st,
 		Trainings: st, TrainingSaver: storeSaver{st}, Rows: testRows{}, Audit: st,
-		Participants: st, PartRows: testRows{}, Broadcasts: st}
+		Participants: st, PartRows: testRows{}, Broadcasts: st,
+		Accounts: st, EndSessions: st}
 	if change != nil {
 		change(&deps)
 	}

@@ -15,7 +15,7 @@ import (
 
 // concrete turns a route pattern into a path that reaches its handler.
 func concrete(pattern, trainingID, regID string) string {
-	p := strings.ReplaceAll(strings.ReplaceAll(pattern, "{$}", ""), "{action}", "pause")
+	p := strings.NewReplacer("{$}", "", "{action}", "pause", "{name}", "petugas").Replace(pattern)
 	if strings.HasPrefix(p, "/registrations/") {
 		return strings.ReplaceAll(p, "{id}", regID)
 	}

@@ -42,6 +42,19 @@ type Officers interface {
 	Officer(ctx context.Context, name string) (*bot.Officer, error)
 }
 
+// Accounts lists, creates and changes accounts (admins, on /accounts).
+type Accounts interface {
+	Officers(ctx context.Context) ([]*bot.Officer, error)
+	CreateOfficer(ctx context.Context, o *bot.Officer) error // bot.ErrOfficerExists
+	SaveOfficer(ctx context.Context, o *bot.Officer) error
+}
+
+// SessionEnder ends every session of an account (new password, disabled,
+// role changed).
+type SessionEnder interface {
+	DeleteOfficerSessions(ctx context.Context, name string) error
+}
+
 // Sessions keeps signed-in browsers. Ids are hashes of the cookie tokens.
 type Sessions interface {
 	CreateSession(ctx context.Context, id string, s bot.OfficerSession, ttl time.Duration) error
@@ -142,6 +155,8 @@ type Deps struct {
 	Participants  Participants
 	PartRows      ParticipantRows
 	Broadcasts    Broadcasts
+	Accounts      Accounts
+	EndSessions   SessionEnder
 }
 
 // Config tunes the console.
@@ -219,7 +234,8 @@ func New(cfg Config, d Deps) (*Server, error) {
 	}
 	if d.Officers == nil || d.Sessions == nil || d.Logins == nil || d.Registrations == nil ||
 		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil || d.Audit == nil ||
-		d.Participants == nil || d.PartRows == nil || d.Broadcasts == nil {
+		d.Participants == nil || d.PartRows == nil || d.Broadcasts == nil ||
+		d.Accounts == nil || d.EndSessions == nil {
 		return nil, errors.New("web: every dependency is required")
 	}
 	s := &Server{cfg: cfg, deps: d, pages: map[string]*template.Template{}}
@@ -320,6 +336,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
+		{"GET", "/accounts", adminOnly, s.accountList},
+		{"GET", "/accounts/new", adminOnly, s.accountForm},
+		{"POST", "/accounts", adminOnly, s.accountCreate},
+		{"GET", "/accounts/{name}", adminOnly, s.accountForm},
+		{"POST", "/accounts/{name}", adminOnly, s.accountUpdate},
 	}
 }
 

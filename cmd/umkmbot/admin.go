@@ -85,6 +85,8 @@ func newConsole(a *App) (*web.Server, error) {
 		Participants:  a.Store,
 		PartRows:      exportRows{},
 		Broadcasts:    a.Store,
+		Accounts:      a.Store,
+		EndSessions:   a.Store,
 	})
 }
 
@@ -164,7 +166,7 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 			return errors.New(adminUserUsage)
 		}
 		name, args = bot.OfficerName(args[0]), args[1:]
-		if !validOfficerName(name) {
+		if !bot.ValidOfficerName(name) {
 			return fmt.Errorf("account name %q: use 2 to 32 letters, digits, dots, dashes or underscores", name)
 		}
 	}
@@ -254,18 +256,6 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 		return errors.New(adminUserUsage)
 	}
 	return nil
-}
-
-func validOfficerName(s string) bool {
-	if len(s) < 2 || len(s) > 32 {
-		return false
-	}
-	for _, r := range s {
-		if !(r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' || r == '_') {
-			return false
-		}
-	}
-	return true
 }
 
 // readNewPassword asks for a password twice on a terminal, or reads one
