@@ -1,9 +1,11 @@
 package web
 
 import (
+	"encoding/json"
 	"errors"
 	"net/http"
 	"net/url"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -89,11 +91,62 @@ func (s *Server) broadcastList(w http.ResponseWriter, r *http.Request) {
 			continue
 		}
 		v.Items = append(v.Items, progressOf(b, now))
-		if b.Status == bot.BroadcastRunning {
+		if live(b.Status) {
 			v.Live = true
 		}
 	}
 	s.render(w, r, http.StatusOK, "broadcasts", "web.broadcasts.title", v)
+}
+
+// live reports whether a broadcast in st may still change by itself.
+func live(st bot.BroadcastStatus) bool {
+	return st == bot.BroadcastRunning || st == bot.BroadcastScheduled || st == bot.BroadcastPaused
+}
+
+// liveItem is one broadcast's progress for live.js, its texts rendered in
+// the officer's language.
+type liveItem struct {
+	ID       string `json:"id"`
+	Status   string `json:"status"`
+	Progress string `json:"progress,omitempty"`
+	Counts   string `json:"counts,omitempty"`
+	Rate     string `json:"rate,omitempty"`
+	Done     int64  `json:"done"`
+	Audience int64  `json:"audience"`
+	Live     bool   `json:"live"`
+}
+
+// broadcastProgress answers live.js with the progress of every broadcast.
+func (s *Server) broadcastProgress(w http.ResponseWriter, r *http.Request) {
+	all, err := s.deps.Broadcasts.Broadcasts(r.Context())
+	if err != nil {
+		http.Error(w, "unavailable", http.StatusServiceUnavailable)
+		return
+	}
+	lang, now := s.lang(r), s.cfg.Now()
+	t := func(id string, kv ...any) string { return s.cfg.Catalog.Render(lang, bot.T(id, kv...)) }
+	items := []liveItem{}
+	for _, b := range all {
+		if b.Region != "" && b.Region != s.cfg.Region.Code {
+			continue
+		}
+		p := progressOf(b, now)
+		c := b.Counts
+		it := liveItem{ID: b.ID, Status: t("web.broadcasts.status." + string(b.Status)), Done: p.Done, Audience: c.Audience, Live: live(b.Status)}
+		if c.Audience > 0 {
+			it.Progress = t("web.broadcasts.progress", "Done", p.Done, "Audience", c.Audience, "Percent", p.Percent)
+			it.Counts = t("web.broadcasts.counts", "Sent", c.Sent, "Failed", c.Failed, "Skipped", c.Skipped, "Unknown", c.Unknown, "Left", p.Left)
+		}
+		if p.Rate > 0 {
+			it.Rate = t("web.broadcasts.rate", "Rate", strconv.FormatFloat(p.Rate, 'f', 1, 64))
+			if p.ETA > 0 {
+				it.Rate += " · " + t("web.broadcasts.eta", "ETA", p.ETA.String())
+			}
+		}
+		items = append(items, it)
+	}
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	json.NewEncoder(w).Encode(items)
 }
 
 // broadcastControl pauses, resumes or cancels a broadcast.

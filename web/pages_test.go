@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"encoding/csv"
+	"encoding/json"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -679,6 +680,11 @@ func TestBroadcastsPage(t *testing.T) {
 		if !strings.Contains(page.body, want) && !strings.Contains(page.text, want) {
 			t.Errorf("broadcasts page lacks %q", want)
 		}
+	}
+	var live []liveItem
+	if res := off.get("/broadcasts/progress.json"); res.StatusCode != http.StatusOK || json.Unmarshal([]byte(res.body), &live) != nil ||
+		len(live) != 1 || live[0].Done != 1 || live[0].Audience != 4 || !live[0].Live || live[0].Progress != "1 dari 4 penerima (25%)" {
+		t.Fatalf("progress.json: %d %s", res.StatusCode, res.body)
 	}
 	if dash := off.get("/"); !strings.Contains(dash.text, "1 dari 4 penerima") {
 		t.Errorf("the dashboard does not show the running broadcast")

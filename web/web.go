@@ -330,6 +330,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/curation/{id}", mayChange, s.curationDecide},
 
 		{"GET", "/broadcasts", signedIn, s.broadcastList},
+		{"GET", "/broadcasts/progress.json", signedIn, s.broadcastProgress},
 		{"GET", "/broadcasts/new", mayChange, s.broadcastCompose},
 		{"POST", "/broadcasts/preview", mayChange, s.broadcastPreview},
 		{"POST", "/broadcasts", mayChange, s.broadcastCreate},
