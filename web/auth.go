@@ -219,6 +219,11 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	if err := s.deps.Logins.ClearLoginAttempts(ctx, "u:"+name); err != nil {
 		s.cfg.Log.Warn("web: clear sign-in attempts", "err", err)
 	}
+	// A session this browser had before ends: a fresh one is made for
+	// every sign-in (no fixation, no forgotten sessions).
+	if old, _ := s.authenticate(r); old != nil {
+		s.deps.Sessions.DeleteSession(ctx, old.session)
+	}
 	token := make([]byte, 32)
 	rand.Read(token)
 	tok := base64.RawURLEncoding.EncodeToString(token)

@@ -451,3 +451,25 @@ func TestRevealNIKIsAudited(t *testing.T) {
 		t.Fatalf("reveal without an audit log: %d, NIK shown %v", res.StatusCode, strings.Contains(res.text, reg.NIK))
 	}
 }
+
+// TestSignInAgainEndsOldSession: signing in again in the same browser
+// ends the session it had; an oversized form is refused, not read.
+func TestSignInAgainEndsOldSession(t *testing.T) {
+	w := newWorld(t)
+	c := w.login("petugas")
+	old := c.http.Jar.Cookies(mustURL(w.ts.URL))
+	w.login("petugas") // another browser: unaffected
+	c.post("/login", url.Values{"name": {"petugas"}, "password": {testPassword}})
+	replay := w.client()
+	replay.http.Jar.SetCookies(mustURL(w.ts.URL), old)
+	if res := replay.get("/"); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("the session before signing in again still works: %d", res.StatusCode)
+	}
+	if res := c.get("/"); res.StatusCode != http.StatusOK {
+		t.Fatalf("the new session does not work: %d", res.StatusCode)
+	}
+	big := url.Values{"name": {"petugas"}, "password": {testPassword}, "pad": {strings.Repeat("x", 200<<10)}}
+	if res := w.client().post("/login", big); res.StatusCode != http.StatusBadRequest || res.Header.Get("Set-Cookie") != "" {
+		t.Fatalf("a 200 KiB sign-in form: %d", res.StatusCode)
+	}
+}

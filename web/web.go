@@ -405,6 +405,10 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	return err
 }
 
+// maxBody is the largest request body read (a broadcast text is 3,500
+// characters at most).
+const maxBody = 64 << 10
+
 // securityHeaders keeps pages out of frames and caches and limits what a
 // page may load to this server.
 func securityHeaders(next http.Handler) http.Handler {
@@ -417,6 +421,9 @@ func securityHeaders(next http.Handler) http.Handler {
 		if !strings.HasPrefix(r.URL.Path, "/static/") {
 			h.Set("Cache-Control", "no-store")
 		}
+		// Forms are small: a larger body is cut off (the form then fails
+		// to parse and is refused).
+		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"strings"
 	"text/tabwriter"
@@ -102,7 +103,15 @@ func runConsoleService(ctx context.Context, a *App) error {
 	if err != nil {
 		return err
 	}
-	return con.Run(ctx, a.Cfg.Admin.Listen)
+	ln, err := net.Listen("tcp", a.Cfg.Admin.Listen)
+	if err != nil {
+		// The chat channels matter more than the console: a second serve
+		// on the same host keeps serving chats (set ADMIN_LISTEN=off there).
+		a.Log.Error("web console not served", "addr", a.Cfg.Admin.Listen, "err", err)
+		<-ctx.Done()
+		return nil
+	}
+	return con.Serve(ctx, ln)
 }
 
 func runAdmin(ctx context.Context, env *Env, args []string) error {

@@ -178,6 +178,32 @@ func TestConsoleInServe(t *testing.T) {
 		}
 		app.Close()
 	}
+	// The port is taken (another serve on this host): chats go on, the
+	// console is not served, the job ends with the context.
+	busy, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer busy.Close()
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "ADMIN_LISTEN": busy.Addr().String()}
+	cfg, _ := loadConfig(func(k string) string { return env[k] })
+	app, err := openApp(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer app.Close()
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- runConsoleService(ctx, app) }()
+	select {
+	case err := <-done:
+		t.Fatalf("the console job ended serve on a taken port: %v", err)
+	case <-time.After(300 * time.Millisecond):
+	}
+	cancel()
+	if err := <-done; err != nil {
+		t.Fatalf("console job on a taken port: %v", err)
+	}
 	if _, err := loadConfig(func(k string) string { return map[string]string{"ADMIN_SECURE_COOKIES": "ja"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ADMIN_SECURE_COOKIES") {
 		t.Fatalf("a bad ADMIN_SECURE_COOKIES: %v", err)
