@@ -1,9 +1,13 @@
 package web
 
 import (
+	"archive/zip"
+	"bytes"
 	"context"
 	"encoding/csv"
 	"encoding/json"
+	"encoding/xml"
+	"io"
 	"io/fs"
 	"net/http"
 	"net/url"
@@ -877,5 +881,90 @@ func TestAccounts(t *testing.T) {
 	want := []string{"account.change rina role=pengamat,password", "account.change rina full_name", "account.create rina role=petugas"}
 	if !slices.Equal(actions, want) {
 		t.Fatalf("audit: %q, want %q", actions, want)
+	}
+}
+
+// TestExportXLSX: the Excel download holds the same rows as the CSV, every
+// part is well-formed XML, every cell is an inline string (a spreadsheet
+// never evaluates it), so formula text and "+62…" arrive as typed.
+func TestExportXLSX(t *testing.T) {
+	w := newWorld(t)
+	a := w.register("Siti", "=HYPERLINK(\"http://x\",\"klik\")", "Plered", "kuliner", "mikro", "+6281234567890")
+	w.register("Budi", "Bengkel & Las <Budi>", "Plered", "jasa", "mikro", "+6281234567891")
+	res := w.login("petugas").get("/export/registrations.xlsx?kecamatan=Plered")
+	if res.StatusCode != http.StatusOK || !strings.Contains(res.Header.Get("Content-Type"), "spreadsheetml") ||
+		!strings.Contains(res.Header.Get("Content-Disposition"), ".xlsx") {
+		t.Fatalf("xlsx: %d %q %q", res.StatusCode, res.Header.Get("Content-Type"), res.Header.Get("Content-Disposition"))
+	}
+	z, err := zip.NewReader(strings.NewReader(res.body), int64(len(res.body)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	var sheet []byte
+	for _, f := range z.File {
+		names = append(names, f.Name)
+		rc, _ := f.Open()
+		body, _ := io.ReadAll(rc)
+		rc.Close()
+		d := xml.NewDecoder(bytes.NewReader(body))
+		for {
+			if _, err := d.Token(); err == io.EOF {
+				break
+			} else if err != nil {
+				t.Fatalf("%s is not well-formed XML: %v", f.Name, err)
+			}
+		}
+		if f.Name == "xl/worksheets/sheet1.xml" {
+			sheet = body
+		}
+	}
+	slices.Sort(names)
+	if want := []string{"[Content_Types].xml", "_rels/.rels", "xl/_rels/workbook.xml.rels", "xl/workbook.xml", "xl/worksheets/sheet1.xml"}; !slices.Equal(names, want) {
+		t.Fatalf("parts %v", names)
+	}
+	var ws struct {
+		Rows []struct {
+			R     string `xml:"r,attr"`
+			Cells []struct {
+				R    string    `xml:"r,attr"`
+				T    string    `xml:"t,attr"`
+				Text string    `xml:"is>t"`
+				F    *struct{} `xml:"f"`
+			} `xml:"c"`
+		} `xml:"sheetData>row"`
+	}
+	if err := xml.Unmarshal(sheet, &ws); err != nil {
+		t.Fatal(err)
+	}
+	var got [][]string
+	for _, r := range ws.Rows {
+		var cells []string
+		for _, c := range r.Cells {
+			if c.T != "inlineStr" || c.F != nil {
+				t.Fatalf("cell %s is %q with formula %v", c.R, c.T, c.F != nil)
+			}
+			cells = append(cells, c.Text)
+		}
+		got = append(got, cells)
+	}
+	want := [][]string{{"registration_id", "business_name", "phone"},
+		{a.ID, `=HYPERLINK("http://x","klik")`, "+62812****7890"}}
+	if len(got) != 3 || !slices.Equal(got[0], want[0]) || !slices.Equal(got[1], want[1]) || got[2][1] != "Bengkel & Las <Budi>" {
+		t.Fatalf("sheet rows %q", got)
+	}
+	if ws.Rows[1].Cells[2].R != "C2" {
+		t.Fatalf("cell reference %q, want C2", ws.Rows[1].Cells[2].R)
+	}
+	if res := w.login("petugas").get("/export/registrations.pdf"); res.StatusCode != http.StatusNotFound {
+		t.Fatalf("an unknown format: %d", res.StatusCode)
+	}
+}
+
+func TestColumn(t *testing.T) {
+	for i, want := range map[int]string{0: "A", 25: "Z", 26: "AA", 27: "AB", 51: "AZ", 52: "BA", 701: "ZZ", 702: "AAA"} {
+		if got := column(i); got != want {
+			t.Errorf("column(%d) = %s, want %s", i, got, want)
+		}
 	}
 }

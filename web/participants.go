@@ -148,6 +148,11 @@ func (s *Server) trainingCheckIn(w http.ResponseWriter, r *http.Request) {
 // columns of `umkmbot training participants` (phone masked, cancelled
 // left out).
 func (s *Server) participantExport(w http.ResponseWriter, r *http.Request) {
+	format := exportFormat(r, "participants")
+	if format == "" {
+		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
+		return
+	}
 	t, ok := s.loadTraining(w, r, r.PathValue("id"))
 	if !ok {
 		return
@@ -157,10 +162,10 @@ func (s *Server) participantExport(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, "export participants", err, "training", t.ID)
 		return
 	}
-	writeCSV(w, "peserta-pelatihan-"+t.ID+".csv", s.deps.PartRows.ParticipantHeader(), func(row func([]string)) {
+	writeTable(w, format, "peserta-pelatihan-"+t.ID, s.deps.PartRows.ParticipantHeader(), func(row func([]string)) {
 		for i, p := range ps {
 			row(s.deps.PartRows.ParticipantRow(p, regs[i]))
 		}
 	}, s.cfg.Log)
-	s.audit(r, "export.participants", t.ID, strconv.Itoa(len(ps))+" rows")
+	s.audit(r, "export.participants", t.ID, format+", "+strconv.Itoa(len(ps))+" rows")
 }

@@ -242,11 +242,32 @@ func neutralise(cell string) string {
 	return cell
 }
 
-// writeCSV sends a CSV download named name: the header, then the rows
-// each calls row with, every cell neutralised.
-func writeCSV(w http.ResponseWriter, name string, header []string, rows func(row func([]string)), log *slog.Logger) {
+// exportFormat reads the format of a download from its file name
+// ("registrations.xlsx"): csv or xlsx, or "" for another name.
+func exportFormat(r *http.Request, base string) string {
+	switch r.PathValue("file") {
+	case base + ".csv":
+		return "csv"
+	case base + ".xlsx":
+		return "xlsx"
+	}
+	return ""
+}
+
+// writeTable sends a download of header and rows: CSV (every cell
+// neutralised) or, with format "xlsx", an Excel workbook (text cells).
+// name has no extension.
+func writeTable(w http.ResponseWriter, format, name string, header []string, rows func(row func([]string)), log *slog.Logger) {
+	if format == "xlsx" {
+		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+		w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.xlsx"`)
+		if err := writeXLSX(w, "Data", header, rows); err != nil {
+			log.Warn("web: download cut off", "file", name, "err", err)
+		}
+		return
+	}
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`"`)
+	w.Header().Set("Content-Disposition", `attachment; filename="`+name+`.csv"`)
 	cw := csv.NewWriter(w)
 	write := func(cells []string) {
 		out := make([]string, len(cells))
@@ -267,6 +288,11 @@ func writeCSV(w http.ResponseWriter, name string, header []string, rows func(row
 // columns of `umkmbot export registrations` (phone masked, no full NIK),
 // oldest first like the CLI.
 func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
+	format := exportFormat(r, "registrations")
+	if format == "" {
+		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
+		return
+	}
 	f := readFilter(r)
 	all, err := s.matching(r, f)
 	if err != nil {
@@ -274,12 +300,12 @@ func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	slices.Reverse(all)
-	name := "registrasi-umkm-" + s.cfg.Now().In(bot.Jakarta).Format("2006-01-02") + ".csv"
-	writeCSV(w, name, s.deps.Rows.Header(), func(row func([]string)) {
+	name := "registrasi-umkm-" + s.cfg.Now().In(bot.Jakarta).Format("2006-01-02")
+	writeTable(w, format, name, s.deps.Rows.Header(), func(row func([]string)) {
 		for _, reg := range all {
 			row(s.deps.Rows.Row(reg))
 		}
 	}, s.cfg.Log)
-	s.audit(r, "export.registrations", "", fmt.Sprintf("%d rows; kecamatan=%q sector=%q size=%q search=%v",
-		len(all), f.Kecamatan, f.Sector, f.Size, f.Q != ""))
+	s.audit(r, "export.registrations", "", fmt.Sprintf("%s, %d rows; kecamatan=%q sector=%q size=%q search=%v",
+		format, len(all), f.Kecamatan, f.Sector, f.Size, f.Q != ""))
 }

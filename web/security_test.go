@@ -16,6 +16,10 @@ import (
 // concrete turns a route pattern into a path that reaches its handler.
 func concrete(pattern, trainingID, regID string) string {
 	p := strings.NewReplacer("{$}", "", "{action}", "pause", "{name}", "petugas").Replace(pattern)
+	if strings.HasPrefix(p, "/export/trainings/") {
+		p = strings.ReplaceAll(p, "{file}", "participants.csv")
+	}
+	p = strings.ReplaceAll(p, "{file}", "registrations.csv")
 	if strings.HasPrefix(p, "/registrations/") {
 		return strings.ReplaceAll(p, "{id}", regID)
 	}
