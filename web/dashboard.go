@@ -28,6 +28,7 @@ type dashboardView struct {
 	Trainings   []*bot.Training
 	Open        []bot.Application
 	Running     []progress // broadcasts running, paused or scheduled
+	WhatsApp    *WhatsAppState
 	Submitted   int
 	Reviewing   int
 	WeeksShown  int
@@ -141,6 +142,16 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			if b.Region == "" || b.Region == s.cfg.Region.Code {
 				v.Running = append(v.Running, progressOf(b, now))
 			}
+		}
+	}
+	if s.deps.WhatsApp != nil {
+		st, err := s.deps.WhatsApp.WhatsAppState(ctx)
+		if err != nil {
+			s.unavailable(w, r, "dashboard whatsapp", err)
+			return
+		}
+		if st.Used {
+			v.WhatsApp = &st
 		}
 	}
 	s.render(w, r, http.StatusOK, "dashboard", "web.dashboard.title", v)

@@ -338,6 +338,9 @@ func TestMessagesExist(t *testing.T) {
 	for _, a := range []string{bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel} {
 		need["web.broadcasts."+a] = true
 	}
+	for _, p := range []string{"banned", "tempban", "timelock", "logged_out", "replaced"} {
+		need["web.whatsapp.problem."+p] = true
+	}
 	for _, st := range []bot.TrainingStatus{bot.TrainingOpen, bot.TrainingClosed} {
 		need["web.trainings.status."+string(st)] = true
 	}
@@ -966,5 +969,30 @@ func TestColumn(t *testing.T) {
 		if got := column(i); got != want {
 			t.Errorf("column(%d) = %s, want %s", i, got, want)
 		}
+	}
+}
+
+// fixedWhatsApp is a WhatsApp state for the dashboard.
+type fixedWhatsApp WhatsAppState
+
+func (f fixedWhatsApp) WhatsAppState(context.Context) (WhatsAppState, error) {
+	return WhatsAppState(f), nil
+}
+
+// TestDashboardWhatsApp: the dashboard tells the number's state and a
+// restriction with its end; without WhatsApp it says nothing.
+func TestDashboardWhatsApp(t *testing.T) {
+	until := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	w := newWorldDeps(t, func(d *Deps) {
+		d.WhatsApp = fixedWhatsApp{Used: true, Account: "+62812****7890", Holder: "srv-1", Problem: "tempban", Until: until}
+	})
+	res := w.login("pengamat").get("/")
+	for _, want := range []string{"Nomor WhatsApp", "+62812****7890", "tidak tersambung", "diblokir sementara", "Rabu, 2 Desember 2026 pukul 09.00 WIB"} {
+		if !strings.Contains(res.text, want) {
+			t.Errorf("dashboard lacks %q", want)
+		}
+	}
+	if res := newWorld(t).login("pengamat").get("/"); strings.Contains(res.text, "Nomor WhatsApp") {
+		t.Errorf("a console without WhatsApp shows a WhatsApp card")
 	}
 }

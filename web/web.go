@@ -118,6 +118,26 @@ type Broadcasts interface {
 	CreateBroadcast(ctx context.Context, b *bot.Broadcast) error
 }
 
+// WhatsAppState is the Dinas's WhatsApp number as the dashboard shows it.
+type WhatsAppState struct {
+	Used      bool   // WhatsApp has run at least once (else there is nothing to show)
+	Account   string // the paired number, masked
+	Connected bool
+	Holder    string // the serve process holding the connection; "" for none
+	Since     time.Time
+	// Problem is "", "banned", "tempban", "timelock", "logged_out" or
+	// "replaced" (message web.whatsapp.problem.<Problem>); Until is when it
+	// ends, zero when unknown.
+	Problem string
+	Until   time.Time
+}
+
+// WhatsAppStatus reads the WhatsApp number's state (cmd/umkmbot reads
+// what serve's WhatsApp channel records in Redis).
+type WhatsAppStatus interface {
+	WhatsAppState(ctx context.Context) (WhatsAppState, error)
+}
+
 // Participants reads a training's sign-ups and checks owners in.
 type Participants interface {
 	Participants(ctx context.Context, training string) ([]bot.Enrolment, error)
@@ -157,6 +177,7 @@ type Deps struct {
 	Broadcasts    Broadcasts
 	Accounts      Accounts
 	EndSessions   SessionEnder
+	WhatsApp      WhatsAppStatus // optional: nil leaves the dashboard without it
 }
 
 // Config tunes the console.

@@ -12,9 +12,11 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/redis/go-redis/v9"
 	"golang.org/x/term"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/web"
 )
@@ -88,6 +90,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Broadcasts:    a.Store,
 		Accounts:      a.Store,
 		EndSessions:   a.Store,
+		WhatsApp:      consoleWhatsApp{a},
 	})
 }
 
@@ -297,4 +300,37 @@ func readNewPassword(env *Env) (string, error) {
 		pw = strings.TrimRight(line, "\r\n")
 	}
 	return web.HashPassword(pw)
+}
+
+// consoleWhatsApp gives the console's dashboard the WhatsApp number's
+// state as serve's WhatsApp channel records it in Redis (what `umkmbot
+// whatsapp status` shows, without opening the device store).
+type consoleWhatsApp struct{ a *App }
+
+func (c consoleWhatsApp) WhatsAppState(ctx context.Context) (web.WhatsAppState, error) {
+	st, err := newRedisStatus(c.a.Store).LoadStatus(ctx)
+	if err != nil {
+		return web.WhatsAppState{}, err
+	}
+	holder, err := c.a.Redis.Get(ctx, waLeaseKey(c.a.Store)).Result()
+	if err != nil && !errors.Is(err, redis.Nil) {
+		return web.WhatsAppState{}, fmt.Errorf("read whatsapp lease: %w", err)
+	}
+	now := time.Now()
+	out := web.WhatsAppState{Used: !st.Updated.IsZero() || holder != "", Account: st.Account,
+		Connected: st.Connected && holder != "" && st.Owner == holder, Holder: holder, Since: st.Since}
+	ok, until := st.BulkAllowed(now)
+	switch {
+	case st.Restriction == whatsapp.RestrictionBanned:
+		out.Problem = "banned"
+	case !ok && st.Restriction == whatsapp.RestrictionTimelock:
+		out.Problem, out.Until = "timelock", until
+	case !ok:
+		out.Problem, out.Until = "tempban", until
+	case st.LoggedOut:
+		out.Problem = "logged_out"
+	case now.Before(st.ReplacedUntil):
+		out.Problem, out.Until = "replaced", st.ReplacedUntil
+	}
+	return out, nil
 }

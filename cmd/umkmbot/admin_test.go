@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
@@ -207,5 +208,46 @@ func TestConsoleInServe(t *testing.T) {
 	if _, err := loadConfig(func(k string) string { return map[string]string{"ADMIN_SECURE_COOKIES": "ja"}[k] }); err == nil ||
 		!strings.Contains(err.Error(), "ADMIN_SECURE_COOKIES") {
 		t.Fatalf("a bad ADMIN_SECURE_COOKIES: %v", err)
+	}
+}
+
+// TestConsoleWhatsAppState: the dashboard reads what serve's WhatsApp
+// channel records: nothing before WhatsApp ran, the connection and its
+// holder, and each restriction with its end.
+func TestConsoleWhatsAppState(t *testing.T) {
+	_, prefix := redistest.Client(t)
+	app, _ := consoleFor(t, map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix})
+	ctx := context.Background()
+	wa := consoleWhatsApp{app}
+	if st, err := wa.WhatsAppState(ctx); err != nil || st.Used {
+		t.Fatalf("before WhatsApp ran: %+v, %v", st, err)
+	}
+	now := time.Now()
+	for _, tc := range []struct {
+		status  whatsapp.Status
+		holder  string
+		problem string
+		conn    bool
+	}{
+		{whatsapp.Status{Owner: "srv-1", Account: "+62812****7890", Connected: true, Since: now, Updated: now}, "srv-1", "", true},
+		{whatsapp.Status{Owner: "srv-1", Connected: true, Updated: now}, "srv-2", "", false},
+		{whatsapp.Status{Restriction: whatsapp.RestrictionBanned, Updated: now}, "", "banned", false},
+		{whatsapp.Status{Restriction: whatsapp.RestrictionTempBan, RestrictedUntil: now.Add(time.Hour), Updated: now}, "", "tempban", false},
+		{whatsapp.Status{Restriction: whatsapp.RestrictionTimelock, RestrictedUntil: now.Add(time.Hour), Updated: now}, "", "timelock", false},
+		{whatsapp.Status{Restriction: whatsapp.RestrictionTempBan, RestrictedUntil: now.Add(-time.Hour), Updated: now}, "", "", false},
+		{whatsapp.Status{LoggedOut: true, Updated: now}, "", "logged_out", false},
+		{whatsapp.Status{Replaced: 3, ReplacedUntil: now.Add(time.Minute), Updated: now}, "", "replaced", false},
+	} {
+		if err := newRedisStatus(app.Store).SaveStatus(ctx, tc.status); err != nil {
+			t.Fatal(err)
+		}
+		app.Redis.Set(ctx, waLeaseKey(app.Store), tc.holder, 0)
+		if tc.holder == "" {
+			app.Redis.Del(ctx, waLeaseKey(app.Store))
+		}
+		st, err := wa.WhatsAppState(ctx)
+		if err != nil || !st.Used || st.Problem != tc.problem || st.Connected != tc.conn {
+			t.Errorf("status %+v holder %q: got %+v, %v; want problem %q connected %v", tc.status, tc.holder, st, err, tc.problem, tc.conn)
+		}
 	}
 }
