@@ -1,10 +1,12 @@
 // Package web is the Dinas web console: officers sign in with a browser
-// (office PC or phone) to see and export registrations, follow the
-// programme on a dashboard and run trainings, instead of running commands
-// on the server.
+// (office PC or phone) to follow the programme on a dashboard, find,
+// correct and export registrations, run trainings and check-ins, review
+// curation applications, send broadcasts and manage accounts, instead of
+// running commands on the server.
 //
 // Pages are server-rendered html/template files embedded in the binary,
-// with one small stylesheet and no JavaScript: every page works on a cheap
+// with one small stylesheet; the only script (static/live.js) moves the
+// broadcast progress bars, and every page works without it, on a cheap
 // phone and on a server without internet. Every text comes from the
 // go-i18n catalog (locales/web.*.toml), Indonesian first, English too.
 //
