@@ -32,8 +32,8 @@ func readFilter(r *http.Request) filter {
 		Sector:    q.Get("sector"),
 		Size:      q.Get("size"),
 	}
-	if len(f.Q) > 100 {
-		f.Q = f.Q[:100]
+	if r := []rune(f.Q); len(r) > 100 {
+		f.Q = strings.TrimSpace(string(r[:100]))
 	}
 	f.Page, _ = strconv.Atoi(q.Get("page"))
 	if f.Page < 1 {
