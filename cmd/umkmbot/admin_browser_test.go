@@ -298,6 +298,22 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 	}
 
+	// English, with the link in the header.
+	err = chromedp.Do(ctx,
+		chromedp.EmulateViewport(1280, 900),
+		chromedp.Navigate(ts.URL+"/"),
+		chromedp.WaitVisible(css(`ul.bars`)),
+		chromedp.Click(css(`a[hreflang="en"]`)),
+		chromedp.WaitVisible(css(`html[lang="en"] ul.bars`)),
+		shot(dir, "12-dashboard-en"),
+	)
+	if err != nil {
+		t.Fatalf("English: %v", err)
+	}
+	if dash := text(t, ctx, "main"); !strings.Contains(dash, "1 business registered") || !strings.Contains(dash, "Upcoming trainings") {
+		t.Fatalf("English dashboard:\n%s", dash)
+	}
+
 	// Signing out ends the session: the list sends the browser back to sign in.
 	err = chromedp.Do(ctx,
 		chromedp.Click(css(`form.who button`)),
