@@ -142,6 +142,10 @@ type Enrolment struct {
 // Dinas, the deadline or the start).
 var ErrTrainingClosed = errors.New("training sign-up closed")
 
+// ErrNotSeated is returned by CheckIn for a code whose holder has no seat
+// (waitlisted or cancelled).
+var ErrNotSeated = errors.New("attendance code holder has no seat")
+
 // CapacityError refuses a capacity below the seats already confirmed.
 type CapacityError struct{ Confirmed int }
 

@@ -80,6 +80,19 @@ func (l *AuditLog) List(ctx context.Context, since time.Time, fn func(bot.AuditE
 	}
 }
 
+// Recent returns the last n entries, newest first (the console's page).
+func (l *AuditLog) Recent(ctx context.Context, n int) ([]bot.AuditEntry, error) {
+	msgs, err := l.s.rdb.XRevRangeN(ctx, l.key(), "+", "-", int64(n)).Result()
+	if err != nil {
+		return nil, fmt.Errorf("read audit log: %w", err)
+	}
+	out := make([]bot.AuditEntry, len(msgs))
+	for i, m := range msgs {
+		out[i] = auditEntry(m)
+	}
+	return out, nil
+}
+
 func auditEntry(m redis.XMessage) bot.AuditEntry {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
 	e := bot.AuditEntry{ID: m.ID, Actor: str("actor"), Action: str("action"), Subject: str("subject"), Detail: str("detail")}

@@ -62,6 +62,10 @@ func TestCluster(t *testing.T) {
 		"BroadcastSendOutcomes":            TestBroadcastSendOutcomes,
 		"BroadcastTrainingAudience":        TestBroadcastTrainingAudience,
 		"BroadcastWaitsOutWhatsAppBan":     TestBroadcastWaitsOutWhatsAppBan,
+		"Officers":                         TestOfficers,
+		"OfficerSessions":                  TestOfficerSessions,
+		"LoginAttempts":                    TestLoginAttempts,
+		"AuditRecent":                      TestAuditRecent,
 	} {
 		t.Run(name, test)
 	}

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -168,8 +167,8 @@ return {'ok', conv}
 `)
 
 // ErrNotSeated is returned by CheckIn for a code whose holder has no seat
-// (waitlisted or cancelled).
-var ErrNotSeated = errors.New("attendance code holder has no seat")
+// (waitlisted or cancelled); it is bot.ErrNotSeated.
+var ErrNotSeated = bot.ErrNotSeated
 
 func ms(t time.Time) string {
 	if t.IsZero() {

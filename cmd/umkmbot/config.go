@@ -43,6 +43,8 @@ type Config struct {
 	Ops opsConfig
 	// Personal data: DATA_KEY(_FILE), AUDIT_TTL, BROADCAST_RECORD_TTL (privacy.go).
 	Privacy PrivacyConfig
+	// The web console: ADMIN_LISTEN, ADMIN_SECURE_COOKIES, ADMIN_TRUST_PROXY (admin.go).
+	Admin AdminConfig
 }
 
 // secretNames are the settings that may also come from a file named by
@@ -130,6 +132,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.Ops = loadOpsConfig(getenv, &errs)
 	c.Privacy = loadPrivacyConfig(getenv, dur, &errs)
 	c.Turn = loadTurnConfig(getenv, &errs)
+	c.Admin = loadAdminConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}

@@ -84,7 +84,7 @@ func writeExport(ctx context.Context, app *App, env *Env, f exportFlags, spec ex
 	}
 	// CSV keeps the codes (stable for scripts); the workbook is for people,
 	// so it shows the labels the chat shows, in Indonesian.
-	label := func(id string) string { _, code, _ := strings.Cut(id, "."); return code }
+	label := csvLabel
 	if format == export.XLSX {
 		label = func(id string) string { return app.Catalog.Render("id", bot.T(id)) }
 	}
@@ -178,6 +178,10 @@ func rfc3339WIB(t time.Time) string {
 	}
 	return t.In(bot.Jakarta).Format(time.RFC3339)
 }
+
+// csvLabel is a field's code from its catalog id ("sector.kuliner" →
+// "kuliner"): CSV keeps the codes, stable for scripts.
+func csvLabel(id string) string { _, code, _ := strings.Cut(id, "."); return code }
 
 // codeLabel is the catalog id of a registration field's code.
 func codeLabel(label func(string) string, prefix, code string) string {

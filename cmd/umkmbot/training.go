@@ -13,6 +13,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/flows"
+	"github.com/umkmbot/umkmbot/store"
 )
 
 func init() {
@@ -269,7 +270,7 @@ func changeTraining(ctx context.Context, env *Env, id string, change func(*bot.T
 
 // saveTraining writes t and queues the promoted owners' notices for serve.
 func saveTraining(ctx context.Context, env *Env, app *App, t *bot.Training) error {
-	promoted, err := app.Store.UpdateTraining(ctx, t)
+	promoted, err := trainingSaver{app.Store}.SaveTraining(ctx, t)
 	var ce *bot.CapacityError
 	if errors.As(err, &ce) {
 		return fmt.Errorf("training %s: capacity %d refused: %d seats are already taken (cancel participants first)", t.ID, t.Capacity, ce.Confirmed)
@@ -278,18 +279,30 @@ func saveTraining(ctx context.Context, env *Env, app *App, t *bot.Training) erro
 		return err
 	}
 	fmt.Fprintf(env.Stdout, "training %s saved (%s, %d seats)\n", t.ID, t.Status, t.Capacity)
-	if len(promoted) == 0 {
-		return nil
+	if promoted > 0 {
+		fmt.Fprintf(env.Stdout, "%d owners moved from the waitlist to a seat; `umkmbot serve` tells them\n", promoted)
+	}
+	return nil
+}
+
+// trainingSaver saves a training for the CLI and the web console alike:
+// the store write, then the notices of owners promoted from the waitlist,
+// which serve's reminders job sends.
+type trainingSaver struct{ s *store.Store }
+
+func (ts trainingSaver) SaveTraining(ctx context.Context, t *bot.Training) (int, error) {
+	promoted, err := ts.s.UpdateTraining(ctx, t)
+	if err != nil || len(promoted) == 0 {
+		return 0, err
 	}
 	notices := make([]bot.TrainingNotice, len(promoted))
 	for i, e := range promoted {
 		notices[i] = bot.TrainingNotice{Kind: bot.NoticePromoted, Enrolment: e}
 	}
-	if err := app.Store.PushNotices(ctx, notices...); err != nil {
-		return fmt.Errorf("%d owners got a seat but their notices were not queued: %w", len(promoted), err)
+	if err := ts.s.PushNotices(ctx, notices...); err != nil {
+		return len(promoted), fmt.Errorf("%d owners got a seat but their notices were not queued: %w", len(promoted), err)
 	}
-	fmt.Fprintf(env.Stdout, "%d owners moved from the waitlist to a seat; `umkmbot serve` tells them\n", len(promoted))
-	return nil
+	return len(promoted), nil
 }
 
 func trainingStatus(status bot.TrainingStatus) func(context.Context, *Env, []string) error {

@@ -1,0 +1,158 @@
+package web
+
+import (
+	"html/template"
+	"net/http"
+	"slices"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// bar is one labelled count of a chart; the template draws it as a
+// <meter> (no script, no inline style: the CSP forbids both).
+type bar struct {
+	Label string // raw text
+	ID    string // message id for the label when Label is empty
+	N     int
+	Max   int
+	Link  template.URL // query string of the registrations list it opens
+}
+
+type dashboardView struct {
+	Total       int
+	Weeks       []bar
+	Kecamatan   []bar
+	Sectors     []bar
+	Sizes       []bar
+	Trainings   []*bot.Training
+	Open        []bot.Application
+	Running     []progress // broadcasts running, paused or scheduled
+	WhatsApp    *WhatsAppState
+	Submitted   int
+	Reviewing   int
+	WeeksShown  int
+	GeneratedAt time.Time
+}
+
+// weeksShown is how many weeks the registrations chart covers.
+const weeksShown = 12
+
+// weekStart returns the Monday 00:00 WIB of t's week.
+func weekStart(t time.Time) time.Time {
+	t = t.In(bot.Jakarta)
+	d := (int(t.Weekday()) + 6) % 7
+	return time.Date(t.Year(), t.Month(), t.Day()-d, 0, 0, 0, 0, bot.Jakarta)
+}
+
+// withMax sets every bar's Max to the largest count (at least 1).
+func withMax(bars []bar) []bar {
+	m := 1
+	for _, b := range bars {
+		m = max(m, b.N)
+	}
+	for i := range bars {
+		bars[i].Max = m
+	}
+	return bars
+}
+
+func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
+	ctx := r.Context()
+	now := s.cfg.Now()
+	v := dashboardView{WeeksShown: weeksShown, GeneratedAt: now}
+	first := weekStart(now).AddDate(0, 0, -7*(weeksShown-1))
+	weeks := make([]int, weeksShown)
+	byKec := map[string]int{}
+	bySector := map[string]int{}
+	bySize := map[string]int{}
+	err := s.deps.Registrations.EachRegistration(ctx, s.cfg.Region.Code, func(reg *bot.Registration) error {
+		v.Total++
+		if !reg.RegisteredAt.Before(first) {
+			if i := int(weekStart(reg.RegisteredAt).Sub(first).Hours() / (24 * 7)); i >= 0 && i < weeksShown {
+				weeks[i]++
+			}
+		}
+		byKec[reg.Kecamatan]++
+		bySector[reg.Sector]++
+		bySize[reg.SizeClass]++
+		return nil
+	})
+	if err != nil {
+		s.unavailable(w, r, "dashboard registrations", err)
+		return
+	}
+	for i, n := range weeks {
+		start := first.AddDate(0, 0, 7*i)
+		v.Weeks = append(v.Weeks, bar{Label: start.Format("02/01"), N: n})
+	}
+	v.Weeks = withMax(v.Weeks)
+	for _, k := range s.cfg.Region.Kecamatan {
+		v.Kecamatan = append(v.Kecamatan, bar{Label: k.Name, N: byKec[k.Name], Link: template.URL(filter{Kecamatan: k.Name}.Query(0))})
+	}
+	slices.SortStableFunc(v.Kecamatan, func(a, b bar) int { return b.N - a.N })
+	v.Kecamatan = withMax(v.Kecamatan)
+	for _, code := range s.sectors {
+		v.Sectors = append(v.Sectors, bar{ID: "sector." + code, N: bySector[code], Link: template.URL(filter{Sector: code}.Query(0))})
+	}
+	v.Sectors = withMax(v.Sectors)
+	for _, c := range bot.SizeClasses {
+		v.Sizes = append(v.Sizes, bar{ID: "class." + c, N: bySize[c], Link: template.URL(filter{Size: c}.Query(0))})
+	}
+	v.Sizes = withMax(v.Sizes)
+
+	trainings, err := s.deps.Trainings.AllTrainings(ctx)
+	if err != nil {
+		s.unavailable(w, r, "dashboard trainings", err)
+		return
+	}
+	for _, t := range trainings {
+		if t.End.After(now) {
+			v.Trainings = append(v.Trainings, t)
+		}
+	}
+	slices.SortStableFunc(v.Trainings, func(a, b *bot.Training) int { return a.Start.Compare(b.Start) })
+
+	apps, err := s.deps.Applications.Applications(ctx, s.cfg.Region.Code, "")
+	if err != nil {
+		s.unavailable(w, r, "dashboard curation", err)
+		return
+	}
+	for _, a := range apps {
+		switch a.Status {
+		case bot.StatusSubmitted:
+			v.Submitted++
+		case bot.StatusReviewing:
+			v.Reviewing++
+		default:
+			continue
+		}
+		if len(v.Open) < 10 {
+			v.Open = append(v.Open, a)
+		}
+	}
+	broadcasts, err := s.deps.Broadcasts.Broadcasts(ctx)
+	if err != nil {
+		s.unavailable(w, r, "dashboard broadcasts", err)
+		return
+	}
+	for _, b := range broadcasts {
+		switch b.Status {
+		case bot.BroadcastRunning, bot.BroadcastPaused, bot.BroadcastScheduled:
+			if b.Region == "" || b.Region == s.cfg.Region.Code {
+				v.Running = append(v.Running, progressOf(b, now))
+			}
+		}
+	}
+	if s.deps.WhatsApp != nil {
+		st, err := s.deps.WhatsApp.WhatsAppState(ctx)
+		if err != nil {
+			s.unavailable(w, r, "dashboard whatsapp", err)
+			return
+		}
+		if st.Used {
+			v.WhatsApp = &st
+		}
+	}
+	s.render(w, r, http.StatusOK, "dashboard", "web.dashboard.title", v)
+}
