@@ -14,9 +14,8 @@ import (
 	"testing"
 	"time"
 
-	"golang.org/x/net/html"
-
 	"github.com/xuri/excelize/v2"
+	"golang.org/x/net/html"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
