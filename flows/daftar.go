@@ -116,17 +116,22 @@ func newDaftar(d Deps) *bot.Flow {
 			if n, ok := editNumber(in.Norm); ok {
 				return editField(t, d.editStep(n), "ringkasan")
 			}
+			if editWords[in.Norm] {
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}
+			}
 			if yes, ok := bot.YesNo(in.Text); !ok || !yes {
 				return bot.Retry(bot.T("daftar.summary.unclear"))
 			}
 			return confirmRegistration(ctx, d, t)
 		},
 	})
+	withHelp(steps)
 	return &bot.Flow{
 		ID:       "daftar",
 		Title:    "daftar.title",
 		Triggers: []string{"daftar", "registrasi", "register", "pendaftaran", "daftar umkm"},
 		Menu:     10,
+		Draft:    true,
 		Visible: func(ctx context.Context, t *bot.Turn) bool {
 			return d.registration(ctx, t) == nil
 		},
@@ -137,6 +142,16 @@ func newDaftar(d Deps) *bot.Flow {
 			return bot.Goto("persetujuan")
 		},
 		Steps: steps,
+	}
+}
+
+// withHelp gives every registration question its own help text,
+// daftar.<step>.help, where it has none yet.
+func withHelp(steps []*bot.Step) {
+	for _, s := range steps {
+		if s.Help == "" {
+			s.Help = "daftar." + s.ID + ".help"
+		}
 	}
 }
 
@@ -214,7 +229,7 @@ func registrationFields(d Deps) []*bot.Step {
 				}
 				return strconv.Itoa(n), bot.Text{}
 			}},
-		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Parse: parseNIB},
+		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Optional: true, Parse: parseNIB},
 		{ID: "marketplace", Prompt: "daftar.marketplace", Numbered: true, Multi: true,
 			Options: marketplaceOptions,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
@@ -396,8 +411,12 @@ func kecamatanOptions(r bot.Region) []bot.Option {
 	return opts
 }
 
-// editNumber reads "ubah 3" / "ganti 3" / "edit 3".
+// editNumber reads "ubah 3" / "ganti 3" / "edit 3", or a bare "3" (after
+// "ubah" asked which).
 func editNumber(norm string) (int, bool) {
+	if n, err := strconv.Atoi(strings.Trim(norm, ". ")); err == nil {
+		return n, n >= 1 && n <= len(fieldOrder)
+	}
 	for _, verb := range []string{"ubah", "ganti", "edit", "koreksi", "perbaiki", "change"} {
 		if rest, ok := strings.CutPrefix(norm, verb); ok {
 			rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), "no"))
@@ -411,6 +430,8 @@ func editNumber(norm string) (int, bool) {
 	}
 	return 0, false
 }
+
+var editWords = map[string]bool{"ubah": true, "ubah data": true, "edit": true, "ganti": true, "koreksi": true, "perbaiki": true}
 
 // editField jumps to the question id of the summary and comes back to ret.
 func editField(t *bot.Turn, id string, ret string) bot.Result {

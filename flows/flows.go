@@ -39,6 +39,10 @@ type Deps struct {
 	Broadcasts bot.BroadcastStore
 	Profiles   bot.ProfileStore
 	Log        *slog.Logger // nil: slog.Default()
+
+	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
+	// one of the region.
+	FAQ map[string]*bot.FAQ
 }
 
 func (d Deps) now() time.Time {
@@ -82,6 +86,7 @@ func Registry(d Deps) *bot.Registry {
 		}
 		r.Add(f)
 	}
+	r.SetTalk(d.talk())
 	return r
 }
 

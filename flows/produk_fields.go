@@ -35,7 +35,7 @@ func productFields() []productField {
 			func(p *bot.Product, v string) { p.Weight, _ = strconv.Atoi(v) }},
 		{&bot.Step{ID: "stok", Prompt: "jualan.stok", Numbered: true, Parse: parseStockAnswer},
 			func(p *bot.Product, v string) { p.Stock, _ = strconv.Atoi(v) }},
-		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true,
+		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true, Optional: true, Verbatim: true,
 			Parse: parseDescription},
 			func(p *bot.Product, v string) { p.Description = v }},
 		{&bot.Step{ID: "izin", Prompt: "jualan.izin", Help: "jualan.izin.help", Numbered: true, Multi: true,
