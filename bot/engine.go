@@ -294,6 +294,9 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		return []Out{m}
 	case TalkGreeting:
 		m.Texts = []Text{T("core.welcome")}
+		if said := spokenPartOfDay(norm); said != "" { // "selamat pagi bu"
+			m.Texts = []Text{T("core.talk.greeting." + said), T("core.welcome")}
+		}
 		return []Out{m}
 	case TalkThanks:
 		m.Texts = []Text{T("core.talk.thanks"), T("core.talk.menu")}
@@ -619,6 +622,14 @@ func (e *Engine) help(ctx context.Context, t *Turn) []Out {
 	return append([]Out{Say(texts...)}, e.again(ctx, t)...)
 }
 
+// stepHelp is the help of step s: its own text, else the general one.
+func (e *Engine) stepHelp(s *Step) Text {
+	if s.Help != "" {
+		return T(s.Help)
+	}
+	return T("core.help.flow")
+}
+
 // again repeats the current question (or the menu).
 func (e *Engine) again(ctx context.Context, t *Turn) []Out {
 	switch t.State.Pending {
@@ -829,11 +840,11 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 		}
 	case TalkConfused:
 		if s != nil {
-			return e.help(ctx, t), true
+			return say(e.stepHelp(s))
 		}
 	case TalkSkip:
 		if s != nil && !s.Optional {
-			return append([]Out{Say(T("core.talk.no_skip"))}, e.help(ctx, t)...), true
+			return say(T("core.talk.no_skip"), e.stepHelp(s))
 		}
 	}
 	return nil, false
@@ -847,16 +858,28 @@ func (e *Engine) talkData(ctx context.Context, t *Turn) map[string]any {
 	return nil
 }
 
-// partOfDay answers a greeting with the person's own time of day, else the
-// one of now in WIB.
-func partOfDay(norm string, now time.Time) string {
+// spokenPartOfDay is the time of day a greeting names ("selamat pagi"), or "".
+func spokenPartOfDay(norm string) string {
 	for _, w := range words(norm) {
 		switch w = squeeze(w); w {
 		case "pagi", "siang", "sore":
 			return w
-		case "malam", "malem":
+		case "morning":
+			return "pagi"
+		case "malam", "malem", "evening", "night":
 			return "malam"
+		case "afternoon":
+			return "siang"
 		}
+	}
+	return ""
+}
+
+// partOfDay answers a greeting with the person's own time of day, else the
+// one of now in WIB.
+func partOfDay(norm string, now time.Time) string {
+	if said := spokenPartOfDay(norm); said != "" {
+		return said
 	}
 	switch h := now.In(Jakarta).Hour(); {
 	case h >= 4 && h < 11:

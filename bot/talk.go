@@ -196,7 +196,9 @@ var (
 	ackEmoji    = []rune{'👍', '👌', '🆗', '✅', '💪', '😁', '😀', '🙂', '👋'}
 )
 
-func isEmoji(r rune) bool { return unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f' }
+func isEmoji(r rune) bool {
+	return unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r) || r == '\ufe0f'
+}
 
 // FAQ is a region's frequently asked questions in one language, read from
 // a data file: each entry is matched by key phrases and answered with a

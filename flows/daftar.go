@@ -14,10 +14,11 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
-// ConsentVersion identifies the consent text (locale id daftar.consent) an
+// ConsentVersion identifies the consent text (locale ids daftar.consent and
+// daftar.consent.full, the short form and the full one behind "info") an
 // owner agreed to; change it whenever that text changes. The stored proof
 // adds the language it was shown in: "consent-2026-11/id".
-const ConsentVersion = "consent-2026-11"
+const ConsentVersion = "consent-2026-12"
 
 // Sectors offered at registration (code, then words that pick it).
 var sectors = []struct {
@@ -91,6 +92,11 @@ func newDaftar(d Deps) *bot.Flow {
 		},
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if infoWords[in.Norm] {
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
+					Texts:   []bot.Text{{ID: "daftar.consent.full", Data: map[string]any{"Office": d.Region.Office}}},
+					Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
+			}
 			yes, ok := answerYes(in)
 			if !ok { // a short re-ask: the consent text is long for a small screen
 				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
@@ -254,6 +260,10 @@ func withLocation(d Deps, steps []*bot.Step) []*bot.Step {
 	i := slices.IndexFunc(steps, func(s *bot.Step) bool { return s.ID == "sektor" }) + 1
 	return slices.Concat(steps[:i], locationFields(d), steps[i:])
 }
+
+// infoWords ask for the full consent text.
+var infoWords = map[string]bool{"info": true, "informasi": true, "keterangan": true, "selengkapnya": true,
+	"lengkap": true, "baca": true, "detail": true, "more": true, "full": true}
 
 var noneWords = map[string]bool{"0": true, "belum": true, "belum ada": true, "tidak ada": true, "gak ada": true, "ga ada": true,
 	"nggak ada": true, "tdk ada": true, "blm": true, "blm ada": true, "none": true, "-": true, "kosong": true}
