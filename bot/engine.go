@@ -152,6 +152,7 @@ const (
 	gBack
 	gHelp
 	gLang
+	gAgain
 )
 
 var globals = map[string]global{
@@ -161,6 +162,8 @@ var globals = map[string]global{
 	"bantuan": gHelp, "/bantuan": gHelp, "help": gHelp, "/help": gHelp, "tolong": gHelp, "?": gHelp,
 	"gmn": gHelp, "gimana": gHelp, "bagaimana": gHelp, "caranya": gHelp, "bingung": gHelp,
 	"bahasa": gLang, "/bahasa": gLang, "language": gLang, "/language": gLang,
+	"pilihan": gAgain, "lihat pilihan": gAgain, "pilihannya": gAgain, "list": gAgain, "options": gAgain,
+	"ulangi pertanyaan": gAgain, "pertanyaannya apa": gAgain, "apa pertanyaannya": gAgain,
 }
 
 // Pending questions of the engine's own.
@@ -213,6 +216,8 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		case gLang:
 			st.Pending = pendingLang
 			return []Out{e.langQuestion()}
+		case gAgain:
+			return e.again(ctx, t)
 		}
 		switch norm {
 		case "english", "inggris", "bahasa inggris":
@@ -438,6 +443,18 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 	switch res.Next {
 	case Stay:
 		if !res.Quiet && s != nil {
+			if len(res.Say) > 0 && s.Options != nil {
+				// A wrong answer at a list: the reason and one line, not
+				// the list again ("pilihan" shows it).
+				if n := len(s.Options(ctx, t)); n > 0 {
+					line := T("core.reask.choice", "Max", n)
+					if last := &outs[len(outs)-1]; len(last.Options) == 0 && last.Ask == "" {
+						last.Texts = append(slices.Clip(last.Texts), line)
+						return outs
+					}
+					return append(outs, Say(line))
+				}
+			}
 			outs = append(outs, e.prompt(ctx, t, s))
 		}
 		return outs

@@ -126,7 +126,7 @@ func newDaftar(d Deps) *bot.Flow {
 				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}
 			}
 			if yes, ok := bot.YesNo(in.Text); !ok || !yes {
-				return bot.Retry(bot.T("daftar.summary.unclear"))
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("daftar.summary.unclear"))}}
 			}
 			return confirmRegistration(ctx, d, t)
 		},
@@ -206,26 +206,22 @@ func registrationFields(d Deps) []*bot.Step {
 		{ID: "alamat", Prompt: "daftar.alamat", Numbered: true, Parse: textBetween(5, 200, "daftar.alamat.invalid")},
 		{ID: "produk", Prompt: "daftar.produk", Numbered: true, Parse: textBetween(2, 200, "daftar.produk.invalid")},
 		{ID: "modal", Prompt: "daftar.modal", Help: "daftar.modal.help", Numbered: true,
-			Options: bracketOptions(capitalBrackets),
+			Options: bracketOptions(capitalBrackets, "modal_unknown"),
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-				if in.Choice == nil {
-					return "", bot.T("core.choice.invalid")
-				}
-				if sizeClass(in.Choice.Value, "") == "besar" {
+				v, problem := bracketAnswer(in, capitalBrackets, capitalTops)
+				if problem.IsZero() && sizeClass(v, "") == "besar" {
 					return "", bot.T("daftar.not_umkm")
 				}
-				return in.Choice.Value, bot.Text{}
+				return v, problem
 			}},
 		{ID: "omzet", Prompt: "daftar.omzet", Help: "daftar.omzet.help", Numbered: true,
-			Options: bracketOptions(salesBrackets),
+			Options: bracketOptions(salesBrackets, "omzet_unknown"),
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-				if in.Choice == nil {
-					return "", bot.T("core.choice.invalid")
-				}
-				if sizeClass(t.Get("modal"), in.Choice.Value) == "besar" {
+				v, problem := bracketAnswer(in, salesBrackets, salesTops)
+				if problem.IsZero() && sizeClass(t.Get("modal"), v) == "besar" {
 					return "", bot.T("daftar.not_umkm")
 				}
-				return in.Choice.Value, bot.Text{}
+				return v, problem
 			}},
 		{ID: "pekerja", Prompt: "daftar.pekerja", Numbered: true,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
@@ -395,14 +391,31 @@ func marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
 	return opts
 }
 
-func bracketOptions(brackets []struct{ code, class string }) func(context.Context, *bot.Turn) []bot.Option {
+// bracketOptions lists the brackets and, last, "tidak tahu" (value
+// unknown): the size class then comes from the other figure alone.
+func bracketOptions(brackets []struct{ code, class string }, unknown string) func(context.Context, *bot.Turn) []bot.Option {
 	return func(context.Context, *bot.Turn) []bot.Option {
-		opts := make([]bot.Option, len(brackets))
+		opts := make([]bot.Option, len(brackets), len(brackets)+1)
 		for i, b := range brackets {
 			opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: b.code, Label: bot.T("bracket." + b.code)}
 		}
-		return opts
+		return append(opts, bot.Option{Key: strconv.Itoa(len(brackets) + 1), Value: unknown, Label: bot.T("bracket." + unknown),
+			Alias: []string{"tidak tahu", "tidak tau", "ga tau", "gak tau", "gatau", "tdk tau", "nggak tau", "ngga tau",
+				"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}})
 	}
+}
+
+// bracketAnswer reads a bracket question's answer: a choice, or an amount
+// ("5 juta", "dibawah 1 milyar") put in its bracket.
+func bracketAnswer(in bot.In, brackets []struct{ code, class string }, tops []int64) (string, bot.Text) {
+	// An amount first: "5 juta" is not choice 5. A bare small number is.
+	if v, rel, ok := ParseAmount(in.Text); ok && v > int64(len(brackets)+1) {
+		return bracketOf(v, rel, tops, brackets), bot.Text{}
+	}
+	if in.Choice != nil {
+		return in.Choice.Value, bot.Text{}
+	}
+	return "", bot.T("daftar.bracket.invalid")
 }
 
 // kecamatanOptions are the kecamatan of a region; a deployment of several

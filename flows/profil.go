@@ -39,7 +39,7 @@ func newProfil(d Deps) *bot.Flow {
 			if yes, ok := bot.YesNo(in.Text); ok && yes || doneWords[in.Norm] {
 				return bot.Finish()
 			}
-			return bot.Retry(bot.T("profil.unclear"))
+			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.unclear"))}}
 		},
 	}}
 	fields := registrationFields(d)
