@@ -16,7 +16,7 @@ const (
 var (
 	amountBelowWords = []string{"di bawah", "dibawah", "dbawah", "kurang dari", "krg dari", "kurang dr", "tidak sampai",
 		"gak sampai", "ga sampai", "nggak sampai", "belum sampai", "blm sampai", "below", "under", "less than", "<"}
-	amountUpToWords = []string{"sampai", "sampe", "max", "maks", "maksimal", "paling banyak", "tidak lebih dari", "up to", "<="}
+	amountUpToWords  = []string{"sampai", "sampe", "max", "maks", "maksimal", "paling banyak", "tidak lebih dari", "up to", "<="}
 	amountAboveWords = []string{"di atas", "diatas", "datas", "lebih dari", "lbh dari", "lebih dr", "over", "more than",
 		"above", ">"}
 	amountAboutWords = []string{"sekitar", "sktr", "kira kira", "kira-kira", "kira2", "kurang lebih", "kurleb", "±",
