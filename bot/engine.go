@@ -183,7 +183,10 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 			e.clear(t)
 		}
 	}
-	text := strings.TrimSpace(msg.Text)
+	// Control and bidi-override characters never reach a step, so none is
+	// stored ("\u202e" would show a name backwards in the Dinas export).
+	t.Msg.Text = CleanText(msg.Text)
+	text := strings.TrimSpace(t.Msg.Text)
 	norm := Normalize(text)
 
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {

@@ -331,3 +331,27 @@ func (k *Talk) faq(lang string) *FAQ {
 	}
 	return k.FAQ[DefaultLang]
 }
+
+// CleanText removes control characters (line breaks kept; tabs become
+// spaces) and the invisible marks that reorder or hide text: bidi
+// embeddings, overrides and isolates, directional marks, and the Unicode
+// tag block.
+func CleanText(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\n':
+			return r
+		case r == '\t':
+			return ' '
+		case r == '\r':
+			return -1
+		case unicode.IsControl(r):
+			return -1
+		case r >= 0x202A && r <= 0x202E, r >= 0x2066 && r <= 0x2069, r == 0x200E, r == 0x200F, r == 0x061C:
+			return -1
+		case r >= 0xE0000 && r <= 0xE007F: // tags
+			return -1
+		}
+		return r
+	}, s)
+}

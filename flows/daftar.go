@@ -229,6 +229,9 @@ func registrationFields(d Deps) []*bot.Step {
 				if !ok || n > 100000 {
 					return "", bot.T("daftar.pekerja.invalid")
 				}
+				if n == 0 {
+					return "", bot.T("daftar.pekerja.min")
+				}
 				return strconv.Itoa(n), bot.Text{}
 			}},
 		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Optional: true, Parse: parseNIB},
@@ -331,14 +334,34 @@ func parsePersonName(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.T
 	return name, bot.Text{}
 }
 
+// titleCase capitalises each word and each part after '-' or '.' as names
+// and titles are written ("al-fatih" → "Al-Fatih", "s.pd" → "S.Pd"), leaving
+// letters after an apostrophe ("Ma'ruf") and the particles bin/binti small.
 func titleCase(s string) string {
 	words := strings.Fields(strings.ToLower(s))
 	for i, w := range words {
-		r, n := utf8.DecodeRuneInString(w)
-		words[i] = string(unicode.ToUpper(r)) + w[n:]
+		if i > 0 && lowerParticles[w] {
+			continue
+		}
+		var b strings.Builder
+		up := true
+		for _, r := range w {
+			if up && unicode.IsLetter(r) {
+				r, up = unicode.ToUpper(r), false
+			}
+			if r == '-' || r == '.' {
+				up = true
+			} else if unicode.IsLetter(r) || r == '\'' {
+				up = false
+			}
+			b.WriteRune(r)
+		}
+		words[i] = b.String()
 	}
 	return strings.Join(words, " ")
 }
+
+var lowerParticles = map[string]bool{"bin": true, "binti": true}
 
 // textBetween accepts free text of min to max characters.
 func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, bot.In) (string, bot.Text) {

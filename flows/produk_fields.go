@@ -118,7 +118,10 @@ func parseWeightAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot
 const maxStock = 1_000_000
 
 func parseStockAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-	n, ok := bot.ParseCount(in.Text)
+	n, unit, ok := ParseQuantity(in.Text)
+	if unit != "" {
+		return "", bot.T("jualan.stok.unit." + unit)
+	}
 	if !ok || n > maxStock {
 		return "", bot.T("jualan.stok.invalid")
 	}
