@@ -855,7 +855,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 	case TalkThanks:
 		return say(T("core.talk.thanks"))
 	case TalkAck:
-		if s == nil || (s.Options == nil && s.Handle == nil) {
+		if s == nil || (s.Options == nil && s.Parse != nil) {
 			return say(T("core.talk.ack"))
 		}
 	case TalkConfused:

@@ -42,9 +42,9 @@ var (
 		"assalamu", "assalamualaikom", "salamualaikum", "samlekom", "ass", "aslm", "askum", "good", "selamat", "met", "slmt",
 		"tanya", "nanya", "bertanya")
 	greetFill = squeezedSet("selamat", "slmt", "met", "good", "wr", "wb", "warahmatullahi", "wabarakatuh",
-		"warahmatullah", "wa", "alaikum", "alaikom", "mau", "ingin", "pengen", "tanya", "nanya", "bertanya", "numpang",
+		"warahmatullah", "wa", "alaikum", "alaikom", "mau", "ingin", "pengen", "numpang",
 		"sejahtera", "bagi", "kita", "kalian", "sekalian", "day", "to", "you", "gimana", "kabar", "apa", "how", "are",
-		"dan", "and", "sehat", "selalu", "kenal", "hari", "ini", "sy", "saya", "aku", "ijin", "izin")
+		"dan", "and", "sehat", "selalu", "kenal", "hari", "ini", "sy", "saya", "aku", "ijin", "izin", "slamat", "selamt", "slmat", "salamat")
 	// greetOwn are the greeting words that make a greeting on their own
 	// ("selamat" or "mau tanya" alone do not).
 	greetOwn = func() map[string]bool {
@@ -62,7 +62,7 @@ var (
 		"tq", "ty", "thx", "thanks", "thank", "nuhun", "suwun", "sakalangkong", "kasih", "tengkyu", "thankyou")
 	thanksFill = squeezedSet("kasih", "banyak", "byk", "bnyk", "ya", "atas", "infonya", "informasinya", "bantuannya",
 		"you", "very", "much", "so", "hatur", "matur", "sanget", "sangat", "sekali", "lot", "a", "info", "nya",
-		"sudah", "udah", "udh", "membantu", "dibantu", "ok", "oke", "sip", "baik")
+		"sudah", "udah", "udh", "membantu", "dibantu", "ok", "oke", "sip", "baik", "siap", "kak", "mantap")
 	ackCore = squeezedSet("ok", "oke", "okey", "okay", "okee", "okeh", "oc", "sip", "siap", "siip", "noted",
 		"baik", "baiklah", "mantap", "mantab", "mantul", "good", "nice", "alright", "fine", "paham", "mengerti",
 		"ngerti", "faham", "oh", "o", "owh", "oalah", "ooh", "hmm", "hm", "sipp", "cool", "wokey", "okok")
@@ -87,6 +87,7 @@ var (
 	}
 	skipMeta = squeezedSet("lewati", "lewat", "skip", "next", "lanjut", "lanjutkan", "nanti", "nanti saja",
 		"nanti aja", "besok", "besok aja", "pass", "kosongkan", "kosongin")
+	skipFill = squeezedSet("aja", "saja", "dulu", "deh", "ya", "yg", "ini", "pertanyaan")
 )
 
 // ClassifyTalk says what a message is besides an answer. raw is the text
@@ -121,7 +122,7 @@ func ClassifyTalk(raw, norm string) TalkKind {
 	if allOf(ws, ackCore, ackFill, talkAddress) && anyOf(ws, ackCore) {
 		return TalkAck
 	}
-	if skipMeta[strings.Join(ws, " ")] || (len(ws) <= 3 && skipMeta[ws[0]] && allOf(ws[1:], talkAddress, skipMeta, nil)) {
+	if skipMeta[strings.Join(ws, " ")] || (len(ws) <= 3 && skipMeta[ws[0]] && allOf(ws[1:], talkAddress, skipMeta, skipFill)) {
 		return TalkSkip
 	}
 	if laughs(ws) {

@@ -229,6 +229,9 @@ func registrationFields(d Deps) []*bot.Step {
 				if !ok || n > 100000 {
 					return "", bot.T("daftar.pekerja.invalid")
 				}
+				if v, _, money := ParseAmount(in.Text); money && v != int64(n) { // "1 miliar", "500rb"
+					return "", bot.T("daftar.pekerja.invalid")
+				}
 				if n == 0 {
 					return "", bot.T("daftar.pekerja.min")
 				}
@@ -375,6 +378,9 @@ func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, 
 			}
 		}
 		if n < min || n > max || letters == 0 {
+			return "", bot.T(problem, "Min", min, "Max", max)
+		}
+		if _, _, amount := ParseAmount(s); amount { // "5 juta" is no name or address
 			return "", bot.T(problem, "Min", min, "Max", max)
 		}
 		return s, bot.Text{}

@@ -84,6 +84,7 @@ func Registry(d Deps) *bot.Registry {
 		if f.ID != id {
 			panic(fmt.Sprintf("flows: builder %q built flow %q", id, f.ID))
 		}
+		withStepHelp(f)
 		r.Add(f)
 	}
 	r.SetTalk(d.talk())
@@ -111,4 +112,15 @@ func (d Deps) registration(ctx context.Context, t *bot.Turn) *bot.Registration {
 		return r
 	}).(*bot.Registration)
 	return r
+}
+
+// withStepHelp names the help text of every step that has none yet
+// <flow>.<step>.help; TestEveryStepHasHelp checks that each exists in every
+// language.
+func withStepHelp(f *bot.Flow) {
+	for _, s := range f.Steps {
+		if s.Help == "" {
+			s.Help = f.ID + "." + s.ID + ".help"
+		}
+	}
 }
