@@ -255,6 +255,8 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
+	} else if f := e.leaving(ctx, t, text, norm); f != nil {
+		return e.start(ctx, t, f, "")
 	}
 
 	if t.Flow == nil {
@@ -262,6 +264,11 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	}
 
 	if st.Updated.IsZero() || t.Now.Sub(st.Updated) > e.cfg.ResumeAfter {
+		// Back after a while: a valid answer to the question left is taken
+		// as it is; anything else hears the resume question.
+		if outs, ok := e.answerIfValid(ctx, t, text, norm); ok {
+			return outs
+		}
 		st.Pending = pendingResume
 		return []Out{e.resumeQuestion(t)}
 	}
@@ -312,6 +319,12 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	case TalkAck:
 		m.Texts = []Text{T("core.talk.menu")}
 		return []Out{m}
+	}
+	if _, ok := YesNo(text); ok { // a stray "ya" or "tidak" at the menu
+		m.Texts = []Text{T("core.talk.menu")}
+		return []Out{m}
+	}
+	switch ClassifyTalk(text, norm) {
 	case TalkConfused, TalkSkip:
 		if f == nil {
 			m.Texts = []Text{T("core.help.menu")}
@@ -327,6 +340,53 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	}
 	m.Texts = []Text{T("core.unknown")}
 	return []Out{m}
+}
+
+// leaving returns the flow a person asks for by its word alone ("pelatihan")
+// in the middle of another flow, where that word is no answer: the running
+// flow's answers are kept as a draft (Flow.Draft). nil when the message is
+// for the current question.
+func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow {
+	if t.Flow == nil || t.State.Pending != "" || t.Msg.Kind != KindText {
+		return nil
+	}
+	f, arg := e.trigger(norm)
+	if f == nil || arg != "" || f == t.Flow || !e.startable(ctx, t, f) {
+		return nil
+	}
+	s := t.Flow.Step(t.State.Step)
+	if s == nil || s.Verbatim {
+		return nil
+	}
+	if s.Options != nil {
+		if _, ok := MatchOption(text, e.labelled(t.Lang, s.Options(ctx, t))); ok {
+			return nil
+		}
+	}
+	return f
+}
+
+// answerIfValid applies the message to a step that parses its answer when
+// the step takes it, and reports false (leaving the state as it was) when
+// the step would ask again.
+func (e *Engine) answerIfValid(ctx context.Context, t *Turn, text, norm string) ([]Out, bool) {
+	s := t.Flow.Step(t.State.Step)
+	if s == nil || s.Parse == nil || t.Msg.Kind != KindText || norm == "" {
+		return nil, false
+	}
+	if _, talk := e.converse(ctx, t, text, norm); talk {
+		return nil, false // a greeting after a long pause hears the resume question
+	}
+	saved := *t.State
+	saved.Answers = maps.Clone(t.State.Answers)
+	saved.History = slices.Clone(t.State.History)
+	outs := e.answer(ctx, t, text, norm)
+	st := t.State
+	if t.err == nil && (st.Flow != saved.Flow || st.Step != saved.Step || len(st.History) != len(saved.History)) {
+		return outs, true
+	}
+	*t.State = saved
+	return nil, false
 }
 
 // yields reports whether the current step lets trigger words through.
