@@ -351,8 +351,8 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	f, arg := e.trigger(norm)
-	if f == nil || arg != "" || f == t.Flow || !e.startable(ctx, t, f) {
-		return nil
+	if f == nil || arg != "" || f == t.Flow || f.Menu == 0 || !e.startable(ctx, t, f) {
+		return nil // only the main menu's flows: "stop" mid-flow is no unsubscribe
 	}
 	s := t.Flow.Step(t.State.Step)
 	if s == nil || s.Verbatim {
