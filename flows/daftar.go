@@ -53,7 +53,7 @@ var marketplaces = []struct {
 	{"lazada", []string{"lazada"}},
 	{"tiktok", []string{"tiktok", "tiktok shop", "tik tok"}},
 	{"bukalapak", []string{"bukalapak", "bl"}},
-	{"daerah", []string{"marketplace daerah", "plaza banten"}},
+	{"daerah", []string{"marketplace daerah", "marketplace pemda"}},
 	{"ekatalog", []string{"e-katalog", "ekatalog", "katalog", "lkpp"}},
 	{"lainnya", []string{"lainnya", "lain"}},
 }
@@ -239,7 +239,7 @@ func registrationFields(d Deps) []*bot.Step {
 			}},
 		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Optional: true, Parse: parseNIB},
 		{ID: "marketplace", Prompt: "daftar.marketplace", Numbered: true, Multi: true,
-			Options: marketplaceOptions,
+			Options: d.marketplaceOptions,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
 				if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
 					return "none", bot.Text{}
@@ -412,10 +412,23 @@ func sectorOptions(context.Context, *bot.Turn) []bot.Option {
 	return opts
 }
 
-func marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
+// marketplaceOptions are the marketplaces an owner may use; the regional
+// one is named after the region's own (Plaza Banten in Banten) and
+// unnamed where the region has none.
+func (d Deps) marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
+	local := ""
+	if r := d.market().regional(d.Region.Code); r != nil {
+		local = r.Name
+	}
 	opts := make([]bot.Option, len(marketplaces))
 	for i, m := range marketplaces {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: m.code, Label: bot.T("marketplace." + m.code), Alias: m.alias}
+		if m.code == "daerah" {
+			opts[i].Label = bot.T("marketplace.daerah", "Example", local)
+			if local != "" {
+				opts[i].Alias = append(slices.Clip(m.alias), local)
+			}
+		}
 	}
 	return opts
 }
