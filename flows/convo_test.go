@@ -235,3 +235,26 @@ func joined(rs []bot.Reply) string {
 	}
 	return b.String()
 }
+
+// TestConsentShort: the consent text a person must read before agreeing
+// fits a small screen (about 400 characters) in every region and
+// language; the full text is one word away.
+func TestConsentShort(t *testing.T) {
+	w := newWorld(t)
+	for _, name := range flows.Regions() {
+		region, err := flows.LoadRegion(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, lang := range w.catalog.Langs() {
+			short := w.catalog.Render(lang, bot.T("daftar.consent", "Office", region.Office))
+			full := w.catalog.Render(lang, bot.T("daftar.consent.full", "Office", region.Office))
+			if n := utf8.RuneCountInString(short); n > 420 {
+				t.Errorf("%s %s: consent is %d characters:\n%s", name, lang, n, short)
+			}
+			if !strings.Contains(short, "info") || utf8.RuneCountInString(full) <= utf8.RuneCountInString(short) {
+				t.Errorf("%s %s: the short consent does not lead to a fuller text", name, lang)
+			}
+		}
+	}
+}
