@@ -303,7 +303,8 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	if o, ok := MatchOption(text, e.labelled(t.Lang, m.Options)); ok {
 		return e.start(ctx, t, e.flows.Flow(o.Value), "")
 	}
-	switch ClassifyTalk(text, norm) {
+	kind := ClassifyTalk(text, norm)
+	switch kind {
 	case TalkSalam:
 		m.Texts = []Text{T("core.talk.salam"), T("core.welcome")}
 		return []Out{m}
@@ -324,12 +325,9 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		m.Texts = []Text{T("core.talk.menu")}
 		return []Out{m}
 	}
-	switch ClassifyTalk(text, norm) {
-	case TalkConfused, TalkSkip:
-		if f == nil {
-			m.Texts = []Text{T("core.help.menu")}
-			return []Out{m}
-		}
+	if (kind == TalkConfused || kind == TalkSkip) && f == nil {
+		m.Texts = []Text{T("core.help.menu")}
+		return []Out{m}
 	}
 	if norm == "" {
 		m.Texts = []Text{T("core.welcome")}
