@@ -4,7 +4,9 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"io/fs"
 	"os"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -12,6 +14,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/console"
 	"github.com/umkmbot/umkmbot/flows"
+	"github.com/umkmbot/umkmbot/locales"
 )
 
 // corpus reads testdata/corpus/messages.tsv: kind and message per line.
@@ -254,6 +257,30 @@ func TestConsentShort(t *testing.T) {
 			}
 			if !strings.Contains(short, "info") || utf8.RuneCountInString(full) <= utf8.RuneCountInString(short) {
 				t.Errorf("%s %s: the short consent does not lead to a fuller text", name, lang)
+			}
+		}
+	}
+}
+
+// TestOneFormOfAddress: Indonesian messages address people as Bapak/Ibu,
+// never "Anda", so the bot does not switch between the two.
+func TestOneFormOfAddress(t *testing.T) {
+	files, err := fs.Glob(locales.FS, "*.id.toml")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no locale files: %v", err)
+	}
+	anda := regexp.MustCompile(`(?i)\banda\b`)
+	for _, f := range files {
+		data, err := fs.ReadFile(locales.FS, f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for i, line := range strings.Split(string(data), "\n") {
+			if strings.HasPrefix(line, "description") || strings.HasPrefix(line, "#") {
+				continue
+			}
+			if anda.MatchString(line) {
+				t.Errorf("%s:%d says Anda: %s", f, i+1, line)
 			}
 		}
 	}
