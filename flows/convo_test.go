@@ -81,9 +81,11 @@ var freeTextSteps = []string{"nama", "nik", "hp", "usaha", "desa_lain", "alamat"
 
 // TestCorpus sends at least 300 messages real owners write that are not
 // answers (greetings, thanks, ok, questions, confusion, slang, typos, emoji,
-// amounts, FAQ questions) at every free-text registration question: none is
-// stored, the question stays and is asked again, and greetings, thanks and
-// FAQ questions are answered as such.
+// amounts, FAQ questions) at every free-text registration question and at
+// the product listing's (name, price, weight, stock): none is stored, the
+// question stays and is asked again, and greetings, thanks and FAQ
+// questions are answered as such; at the menu none of the greetings,
+// thanks and FAQ questions gets "belum mengerti".
 func TestCorpus(t *testing.T) {
 	msgs := corpus(t)
 	if len(msgs) < 300 {
@@ -134,6 +136,43 @@ func TestCorpus(t *testing.T) {
 			}
 		}
 	}
+	// The same at the free-text questions of a product listing (jualan):
+	// amounts are left out at the price and the stock, where a number is
+	// the answer.
+	seed(t, w, "# market setup", &strings.Builder{})
+	product := []struct{ step, text string }{
+		{"target", "2"}, {"lanjut", "1"}, {"nama", "Keramik Plered Vas Bunga"}, {"kategori", "kriya"},
+		{"harga", "120rb"}, {"berat", "1,8 kg"}, {"stok", "6"},
+	}
+	for _, step := range []string{"nama", "harga", "berat", "stok"} {
+		conv := bot.Conversation{Channel: bot.Console, User: "corpus-jualan-" + step}
+		replies := w.say(conv, console.Parse("jualan"))
+		for _, a := range product {
+			if st := w.state(conv); st.Step != a.step {
+				t.Fatalf("jualan at %q, expected %q", st.Step, a.step)
+			}
+			if a.step == step {
+				break
+			}
+			replies = w.say(conv, console.Parse(a.text))
+		}
+		question := replies[len(replies)-1].PlainText()
+		for _, m := range msgs {
+			kind, text := m[0], m[1]
+			if kind == "amount" && (step == "harga" || step == "stok") {
+				continue
+			}
+			replies := w.say(conv, console.Parse(text))
+			st := w.state(conv)
+			if st.Flow != "jualan" || st.Step != step || st.Answers[step] != "" {
+				t.Fatalf("at jualan %s, %s %q moved to %s/%s or was stored: %q", step, kind, text, st.Flow, st.Step, st.Answers[step])
+			}
+			if last := replies[len(replies)-1].PlainText(); last != question {
+				t.Fatalf("at jualan %s, %s %q: the question was not asked again", step, kind, text)
+			}
+		}
+	}
+
 	// At the menu, greetings, thanks, ok and FAQ questions are answered,
 	// never "belum mengerti".
 	conv := bot.Conversation{Channel: bot.Console, User: "corpus-menu"}
