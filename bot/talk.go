@@ -85,6 +85,14 @@ var (
 		{"dont", "know"}, {"don", "t", "know"}, {"not", "sure"}, {"no", "idea"}, {"what", "is", "this"},
 		{"how"}, {"confused"}, {"mohon", "dibantu"}, {"bisa", "dibantu"}, {"minta", "tolong"},
 	}
+	// squeezedPhrases are confusedPhrases as ClassifyTalk compares them.
+	squeezedPhrases = func() [][]string {
+		out := make([][]string, len(confusedPhrases))
+		for i, p := range confusedPhrases {
+			out[i] = squeezeAll(p)
+		}
+		return out
+	}()
 	skipMeta = squeezedSet("lewati", "lewat", "skip", "next", "lanjut", "lanjutkan", "nanti", "nanti saja",
 		"nanti aja", "besok", "besok aja", "pass", "kosongkan", "kosongin")
 	skipFill = squeezedSet("aja", "saja", "dulu", "deh", "ya", "yg", "ini", "pertanyaan")
@@ -129,8 +137,8 @@ func ClassifyTalk(raw, norm string) TalkKind {
 		return TalkConfused
 	}
 	if len(ws) <= 8 {
-		for _, p := range confusedPhrases {
-			if containsWords(ws, squeezeAll(p)) {
+		for _, p := range squeezedPhrases {
+			if containsWords(ws, p) {
 				return TalkConfused
 			}
 		}
@@ -294,7 +302,11 @@ func hasAllWords(ws, key []string) bool {
 	for _, k := range key {
 		found := false
 		for _, w := range ws {
-			if w == k || (typoLimit(min(len(w), len(k))) > 0 && Levenshtein(w, k) <= typoLimit(min(len(w), len(k)))) {
+			if w == k {
+				found = true
+				break
+			}
+			if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && Levenshtein(w, k) <= lim {
 				found = true
 				break
 			}

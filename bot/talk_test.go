@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"strconv"
 	"strings"
 	"testing"
 	"unicode"
@@ -124,4 +125,42 @@ func FuzzClassifyTalk(f *testing.F) {
 		}
 		_ = strings.TrimSpace(c)
 	})
+}
+
+var talkBenchInputs = []string{"halo kak", "Assalamualaikum wr wb", "terima kasih", "ok", "caranya gimana kak",
+	"Siti Aminah", "Jl. Veteran No. 12 RT 02/RW 05", "berapa biaya daftar?", "keripik singkong pedas", "3214014505880001"}
+
+// BenchmarkClassifyTalk: what the conversation layer adds to each message.
+func BenchmarkClassifyTalk(b *testing.B) {
+	norms := make([]string, len(talkBenchInputs))
+	for i, s := range talkBenchInputs {
+		norms[i] = Normalize(s)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		j := i % len(talkBenchInputs)
+		_ = ClassifyTalk(talkBenchInputs[j], norms[j])
+	}
+}
+
+// BenchmarkFAQMatch: matching a message against an FAQ of 60 entries (ten
+// times the embedded one).
+func BenchmarkFAQMatch(b *testing.B) {
+	f := &FAQ{}
+	for i := 0; i < 60; i++ {
+		f.Entries = append(f.Entries, FAQEntry{ID: strconv.Itoa(i), Answer: "x",
+			Keys: []string{"biaya daftar", "nomor dinas", "kantor dinas", "hapus data", "lupa nomor", "mikro", "nib", "oss"}})
+	}
+	if err := f.Compile(); err != nil {
+		b.Fatal(err)
+	}
+	norms := make([]string, len(talkBenchInputs))
+	for i, s := range talkBenchInputs {
+		norms[i] = Normalize(s)
+	}
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		j := i % len(talkBenchInputs)
+		_ = f.Match(talkBenchInputs[j], norms[j], true)
+	}
 }
