@@ -268,8 +268,10 @@ var questionWords = squeezedSet("apa", "apakah", "berapa", "brp", "bagaimana", "
 	"ingin", "cara", "caranya", "info", "what", "how", "where", "when", "who", "is", "does", "do", "can",
 	"itu", "maksud", "arti", "artinya", "perlu", "harus", "wajib", "bayar", "lupa", "hapus", "kok", "ya")
 
-// Match returns the entry the message asks about, or nil. strict asks for
-// a question word or "?" with one-word keys (a flow is running).
+// Match returns the entry the message asks about, or nil. strict (a flow
+// is running) asks for a question word or "?" with one-word keys and with
+// messages of more than three words, so an answer that contains a key
+// ("dekat kantor dinas pendidikan") is not taken for a question.
 func (f *FAQ) Match(raw, norm string, strict bool) *FAQEntry {
 	if f == nil {
 		return nil
@@ -279,6 +281,9 @@ func (f *FAQ) Match(raw, norm string, strict bool) *FAQEntry {
 		return nil
 	}
 	asked := strings.Contains(raw, "?") || anyOf(ws, questionWords)
+	if strict && !asked && len(ws) > 3 {
+		return nil // "dekat kantor dinas pendidikan" is an address, not a question
+	}
 	best, bestLen := -1, 0
 	for i := range f.Entries {
 		for _, k := range f.Entries[i].keys {

@@ -58,6 +58,8 @@ func TestFAQMatch(t *testing.T) {
 		{"kantor dinas dimana", false, "kontak"},
 		{"lupa nomer umkm saya", true, "nomor"},
 		{"Usaha Mikro Jaya", true, ""},
+		{"dekat kantor dinas pendidikan", true, ""}, // an address
+		{"dekat kantor dinas pendidikan", false, "kontak"},
 		{"", false, ""},
 	} {
 		got := ""
