@@ -136,7 +136,8 @@ func ClassifyTalk(raw, norm string) TalkKind {
 	if laughs(ws) {
 		return TalkConfused
 	}
-	if len(ws) <= 8 {
+	// A message with digits is data ("Jl. Bantu No. 5"), unless it asks.
+	if len(ws) <= 8 && !strings.ContainsAny(norm, "0123456789") {
 		for _, p := range squeezedPhrases {
 			if containsWords(ws, p) {
 				return TalkConfused

@@ -26,7 +26,7 @@ func TestClassifyTalk(t *testing.T) {
 		// Answers: none is small talk.
 		"Siti Aminah": TalkNone, "Warung Bu Siti": TalkNone, "ya": TalkNone, "1": TalkNone, "tidak": TalkNone,
 		"Jl. Veteran No. 12": TalkNone, "keripik singkong": TalkNone, "selamat": TalkNone, "Salamah": TalkNone,
-		"kakek": TalkNone, "3214014505880001": TalkNone, "Hasan": TalkNone, "Pagiyanto": TalkNone,
+		"kakek": TalkNone, "Jl. Bantu No. 5": TalkNone, "Kampung Contoh RT 02": TalkNone, "3214014505880001": TalkNone, "Hasan": TalkNone, "Pagiyanto": TalkNone,
 	}
 	for in, want := range cases {
 		if got := ClassifyTalk(in, Normalize(in)); got != want {
