@@ -121,7 +121,9 @@ func newProduk(d Deps) *bot.Flow {
 		ID:       "produk",
 		Title:    "produk.title",
 		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
-		Menu:     35,
+		// Last in the menu: it appears once a product is saved, and the
+		// numbers people learnt for the others stay as they were.
+		Menu: 50,
 		Visible: func(ctx context.Context, t *bot.Turn) bool {
 			return len(d.products(ctx, t)) > 0
 		},
