@@ -230,10 +230,11 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		}
 	}
 
-	if msg.Kind == KindText && !msg.Command && t.Flow != nil && st.Pending == "" {
-		// "hadir K7M3QX" in the middle of a registration: check in, then
-		// carry on where the person was.
+	if msg.Kind == KindText && !msg.Command && t.Flow != nil && st.Pending != pendingLang {
+		// "hadir K7M3QX" in the middle of a registration (or at its resume
+		// question): check in, then carry on where the person was.
 		if f, arg := e.trigger(norm); f != nil && f.Anywhere && arg != "" && f.ID != st.Flow {
+			st.Pending = ""
 			st.Stack = append(st.Stack, Frame{Flow: st.Flow, Step: st.Step, Answers: st.Answers, History: st.History})
 			return e.begin(ctx, t, f, arg)
 		}

@@ -188,4 +188,13 @@ func TestAnywhere(t *testing.T) {
 	if st := w.state(); st.Flow != "isi" || st.Step != "b" || st.Answers["a"] != "Siti Aminah" {
 		t.Fatalf("after absen: %+v", st)
 	}
+	// At the resume question too, and nothing is taken as the answer.
+	w.now = w.now.Add(3 * time.Hour)
+	w.say("halo")
+	if got := w.say("absen ABC123"); got != "checked in abc123 | isi.b" {
+		t.Fatalf("absen at the resume question said %q", got)
+	}
+	if st := w.state(); st.Step != "b" || st.Answers["b"] != "" || st.Pending != "" {
+		t.Fatalf("after absen at the resume question: %+v", st)
+	}
 }
