@@ -386,6 +386,39 @@ var (
 	}
 )
 
+// englishWords are English number words as Indonesian ones.
+var englishWords = map[string][]string{
+	"one": {"satu"}, "two": {"dua"}, "three": {"tiga"}, "four": {"empat"}, "five": {"lima"}, "six": {"enam"},
+	"seven": {"tujuh"}, "eight": {"delapan"}, "nine": {"sembilan"}, "ten": {"sepuluh"}, "eleven": {"sebelas"},
+	"twelve": {"dua", "belas"}, "thirteen": {"tiga", "belas"}, "fourteen": {"empat", "belas"},
+	"fifteen": {"lima", "belas"}, "sixteen": {"enam", "belas"}, "seventeen": {"tujuh", "belas"},
+	"eighteen": {"delapan", "belas"}, "nineteen": {"sembilan", "belas"}, "twenty": {"dua", "puluh"},
+	"thirty": {"tiga", "puluh"}, "forty": {"empat", "puluh"}, "fifty": {"lima", "puluh"}, "sixty": {"enam", "puluh"},
+	"seventy": {"tujuh", "puluh"}, "eighty": {"delapan", "puluh"}, "ninety": {"sembilan", "puluh"},
+	"hundred": {"ratus"}, "thousand": {"ribu"}, "million": {"juta"}, "zero": {"nol"},
+}
+
+// englishNumbers rewrites the leading English number words of ws in
+// Indonesian ("one hundred and five" → satu ratus lima); other words stay.
+func englishNumbers(ws []string) []string {
+	var out []string
+	i := 0
+	for ; i < len(ws); i++ {
+		if id, ok := englishWords[ws[i]]; ok {
+			out = append(out, id...)
+			continue
+		}
+		if ws[i] == "and" && i > 0 && i+1 < len(ws) && englishWords[ws[i+1]] != nil {
+			continue
+		}
+		break
+	}
+	if len(out) == 0 {
+		return ws
+	}
+	return append(out, ws[i:]...)
+}
+
 // maxCount bounds the numbers read from user text, so nothing overflows.
 const maxCount = 1_000_000_000
 
@@ -822,7 +855,9 @@ func ParseCount(s string) (int, bool) {
 		}
 		return counted(v, rest)
 	}
-	// Words: the longest run that makes a number.
+	// Words: the longest run that makes a number. English number words
+	// are read as their Indonesian ones ("twenty five" = "dua puluh lima").
+	ws = englishNumbers(ws)
 	for n := min(len(ws), 8); n > 0; n-- {
 		if v, ok := numberWords(ws[:n]); ok {
 			return counted(v, ws[n:])

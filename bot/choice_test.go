@@ -447,6 +447,13 @@ func TestParseCount(t *testing.T) {
 		{"0", 0},
 		{"5", 5},
 		{"05", 5},
+		// English number words where Indonesian ones work.
+		{"three", 3},
+		{"twenty five", 25},
+		{"one hundred and five", 105},
+		{"ten people", 10},
+		{"two thousand", 2000},
+		{"and", -1},
 		{" 12 ", 12},
 		{"5 orang", 5},
 		{"5orang", 5},

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -167,6 +169,7 @@ const (
 	gBack
 	gHelp
 	gLang
+	gAgain
 )
 
 var globals = map[string]global{
@@ -176,13 +179,8 @@ var globals = map[string]global{
 	"bantuan": gHelp, "/bantuan": gHelp, "help": gHelp, "/help": gHelp, "tolong": gHelp, "?": gHelp,
 	"gmn": gHelp, "gimana": gHelp, "bagaimana": gHelp, "caranya": gHelp, "bingung": gHelp,
 	"bahasa": gLang, "/bahasa": gLang, "language": gLang, "/language": gLang,
-}
-
-var greetings = map[string]bool{
-	"halo": true, "hallo": true, "hai": true, "hi": true, "hello": true, "p": true, "ping": true, "tes": true, "test": true,
-	"assalamualaikum": true, "assalamu'alaikum": true, "asalamualaikum": true, "salam": true, "permisi": true,
-	"pagi": true, "selamat pagi": true, "siang": true, "selamat siang": true, "sore": true, "selamat sore": true,
-	"malam": true, "selamat malam": true, "punten": true, "sampurasun": true, "start": true, "mulai": true,
+	"pilihan": gAgain, "lihat pilihan": gAgain, "pilihannya": gAgain, "list": gAgain, "options": gAgain,
+	"ulangi pertanyaan": gAgain, "pertanyaannya apa": gAgain, "apa pertanyaannya": gAgain,
 }
 
 // Pending questions of the engine's own.
@@ -202,7 +200,10 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 			e.clear(t)
 		}
 	}
-	text := strings.TrimSpace(msg.Text)
+	// Control and bidi-override characters never reach a step, so none is
+	// stored ("\u202e" would show a name backwards in the Dinas export).
+	t.Msg.Text = CleanText(msg.Text)
+	text := strings.TrimSpace(t.Msg.Text)
 	norm := Normalize(text)
 
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {
@@ -216,7 +217,11 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	if msg.Kind == KindText {
 		switch globals[norm] {
 		case gMenu:
+			saved := e.park(t)
 			e.clear(t)
+			if !saved.IsZero() {
+				return []Out{Say(saved), e.menu(ctx, t, T("core.menu.title"))}
+			}
 			return []Out{e.menu(ctx, t, T("core.menu.title"))}
 		case gCancel:
 			if st.Flow == "" && st.Pending == "" {
@@ -231,12 +236,24 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		case gLang:
 			st.Pending = pendingLang
 			return []Out{e.langQuestion()}
+		case gAgain:
+			return e.again(ctx, t)
 		}
 		switch norm {
 		case "english", "inggris", "bahasa inggris":
 			return e.setLang(ctx, t, "en")
 		case "indonesia", "bahasa indonesia", "indonesian":
 			return e.setLang(ctx, t, "id")
+		}
+	}
+
+	if msg.Kind == KindText && !msg.Command && t.Flow != nil && st.Pending != pendingLang {
+		// "hadir K7M3QX" in the middle of a registration (or at its resume
+		// question): check in, then carry on where the person was.
+		if f, arg := e.trigger(norm); f != nil && f.Anywhere && arg != "" && f.ID != st.Flow {
+			st.Pending = ""
+			st.Stack = append(st.Stack, Frame{Flow: st.Flow, Step: st.Step, Answers: st.Answers, History: st.History})
+			return e.begin(ctx, t, f, arg)
 		}
 	}
 
@@ -249,13 +266,15 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		st.Pending = ""
 		return e.setLang(ctx, t, o.Value)
 	case pendingResume:
-		return e.resume(ctx, t, text)
+		return e.resume(ctx, t, text, norm)
 	}
 
 	if msg.Command || (msg.Kind == KindText && (st.Flow == "" || e.yields(t))) {
 		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
+	} else if f := e.leaving(ctx, t, text, norm); f != nil {
+		return e.start(ctx, t, f, "")
 	}
 
 	if t.Flow == nil {
@@ -263,8 +282,16 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	}
 
 	if st.Updated.IsZero() || t.Now.Sub(st.Updated) > e.cfg.ResumeAfter {
+		// Back after a while: a valid answer to the question left is taken
+		// as it is; anything else hears the resume question.
+		if outs, ok := e.answerIfValid(ctx, t, text, norm); ok {
+			return outs
+		}
 		st.Pending = pendingResume
 		return []Out{e.resumeQuestion(t)}
+	}
+	if outs, ok := e.converse(ctx, t, text, norm); ok {
+		return outs
 	}
 	return e.answer(ctx, t, text, norm)
 }
@@ -286,10 +313,41 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	if f != nil && arg != "" {
 		return e.start(ctx, t, f, arg)
 	}
+	// A question ("berapa biaya daftar?") is answered before a menu word
+	// inside it could start that flow.
+	if en := e.flows.talk.faq(t.Lang).Match(text, norm, false); en != nil {
+		return []Out{Say(Raw(en.Render(e.talkData(ctx, t)))), m}
+	}
 	if o, ok := MatchOption(text, e.labelled(t.Lang, m.Options)); ok {
 		return e.start(ctx, t, e.flows.Flow(o.Value), "")
 	}
-	if greetings[norm] || norm == "" {
+	kind := ClassifyTalk(text, norm)
+	switch kind {
+	case TalkSalam:
+		m.Texts = []Text{T("core.talk.salam"), T("core.welcome")}
+		return []Out{m}
+	case TalkGreeting:
+		m.Texts = []Text{T("core.welcome")}
+		if said := spokenPartOfDay(norm); said != "" { // "selamat pagi bu"
+			m.Texts = []Text{T("core.talk.greeting." + said), T("core.welcome")}
+		}
+		return []Out{m}
+	case TalkThanks:
+		m.Texts = []Text{T("core.talk.thanks"), T("core.talk.menu")}
+		return []Out{m}
+	case TalkAck:
+		m.Texts = []Text{T("core.talk.menu")}
+		return []Out{m}
+	}
+	if _, ok := YesNo(text); ok { // a stray "ya" or "tidak" at the menu
+		m.Texts = []Text{T("core.talk.menu")}
+		return []Out{m}
+	}
+	if (kind == TalkConfused || kind == TalkSkip) && f == nil {
+		m.Texts = []Text{T("core.help.menu")}
+		return []Out{m}
+	}
+	if norm == "" {
 		m.Texts = []Text{T("core.welcome")}
 		return []Out{m}
 	}
@@ -298,6 +356,53 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	}
 	m.Texts = []Text{T("core.unknown")}
 	return []Out{m}
+}
+
+// leaving returns the flow a person asks for by its word alone ("pelatihan")
+// in the middle of another flow, where that word is no answer: the running
+// flow's answers are kept as a draft (Flow.Draft). nil when the message is
+// for the current question.
+func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow {
+	if t.Flow == nil || t.State.Pending != "" || t.Msg.Kind != KindText {
+		return nil
+	}
+	f, arg := e.trigger(norm)
+	if f == nil || arg != "" || f == t.Flow || f.Menu == 0 || !e.startable(ctx, t, f) {
+		return nil // only the main menu's flows: "stop" mid-flow is no unsubscribe
+	}
+	s := t.Flow.Step(t.State.Step)
+	if s == nil || s.Verbatim {
+		return nil
+	}
+	if s.Options != nil {
+		if _, ok := MatchOption(text, e.labelled(t.Lang, s.Options(ctx, t))); ok {
+			return nil
+		}
+	}
+	return f
+}
+
+// answerIfValid applies the message to a step that parses its answer when
+// the step takes it, and reports false (leaving the state as it was) when
+// the step would ask again.
+func (e *Engine) answerIfValid(ctx context.Context, t *Turn, text, norm string) ([]Out, bool) {
+	s := t.Flow.Step(t.State.Step)
+	if s == nil || s.Parse == nil || t.Msg.Kind != KindText || norm == "" {
+		return nil, false
+	}
+	if _, talk := e.converse(ctx, t, text, norm); talk {
+		return nil, false // a greeting after a long pause hears the resume question
+	}
+	saved := *t.State
+	saved.Answers = maps.Clone(t.State.Answers)
+	saved.History = slices.Clone(t.State.History)
+	outs := e.answer(ctx, t, text, norm)
+	st := t.State
+	if t.err == nil && (st.Flow != saved.Flow || st.Step != saved.Step || len(st.History) != len(saved.History)) {
+		return outs, true
+	}
+	*t.State = saved
+	return nil, false
 }
 
 // yields reports whether the current step lets trigger words through.
@@ -417,6 +522,18 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 	switch res.Next {
 	case Stay:
 		if !res.Quiet && s != nil {
+			if len(res.Say) > 0 && s.Options != nil {
+				// A wrong answer at a list: the reason and one line, not
+				// the list again ("pilihan" shows it).
+				if n := len(s.Options(ctx, t)); n > 0 {
+					line := T("core.reask.choice", "Max", n)
+					if last := &outs[len(outs)-1]; len(last.Options) == 0 && last.Ask == "" {
+						last.Texts = append(slices.Clip(last.Texts), line)
+						return outs
+					}
+					return append(outs, Say(line))
+				}
+			}
 			outs = append(outs, e.prompt(ctx, t, s))
 		}
 		return outs
@@ -472,7 +589,7 @@ func (e *Engine) advance(ctx context.Context, t *Turn, id string, outs []Out) []
 // to the main menu.
 func (e *Engine) finish(ctx context.Context, t *Turn, outs []Out, quiet bool) []Out {
 	st := t.State
-	if n := len(st.Stack); n > 0 {
+	if n := len(st.Stack); n > 0 && !isDraft(st.Stack[n-1]) {
 		fr := st.Stack[n-1]
 		st.Stack = st.Stack[:n-1]
 		if f := e.flows.Flow(fr.Flow); f != nil {
@@ -499,16 +616,75 @@ func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 	return e.advance(ctx, t, f.Steps[0].ID, nil)
 }
 
-// start enters flow f afresh, abandoning whatever ran.
+// start enters flow f afresh, keeping what ran as a draft when it is one
+// (Flow.Draft); a draft of f itself is offered to continue.
 func (e *Engine) start(ctx context.Context, t *Turn, f *Flow, arg string) []Out {
-	t.State.Stack = nil
-	return e.begin(ctx, t, f, arg)
+	var say []Out
+	if t.Flow != f {
+		if saved := e.park(t); !saved.IsZero() {
+			say = append(say, Say(saved))
+		}
+	}
+	t.State.Stack = drafts(t.State.Stack)
+	if arg == "" && e.visible(ctx, t, f) {
+		if i := slices.IndexFunc(t.State.Stack, func(fr Frame) bool { return fr.Flow == f.ID }); i >= 0 && f.Step(t.State.Stack[i].Step) != nil {
+			fr := t.State.Stack[i]
+			st := t.State
+			st.Stack = slices.Delete(st.Stack, i, i+1)
+			delete(fr.Answers, draftKey)
+			st.Flow, st.Step, st.Answers, st.History, st.Pending = f.ID, fr.Step, fr.Answers, fr.History, pendingResume
+			t.Flow = f
+			return append(say, e.resumeQuestion(t))
+		}
+	}
+	return append(say, e.begin(ctx, t, f, arg)...)
 }
 
 func (e *Engine) clear(t *Turn) {
 	st := t.State
-	st.Flow, st.Step, st.Answers, st.History, st.Stack, st.Pending = "", "", nil, nil, nil, ""
+	st.Flow, st.Step, st.Answers, st.History, st.Pending = "", "", nil, nil, ""
+	st.Stack = drafts(st.Stack)
 	t.Flow = nil
+}
+
+// draftKey marks a Frame of State.Stack that is a draft kept aside, not a
+// flow waiting for the one running. Drafts sit below the waiting flows.
+const draftKey = "_draft"
+
+func isDraft(fr Frame) bool { return fr.Answers[draftKey] != "" }
+
+// drafts returns the drafts of a stack.
+func drafts(stack []Frame) []Frame {
+	var out []Frame
+	for _, fr := range stack {
+		if isDraft(fr) {
+			out = append(out, fr)
+		}
+	}
+	return out
+}
+
+// park keeps the running flow's answers as a draft when it keeps drafts and
+// something was answered, and returns the message saying so (zero when
+// nothing was kept).
+func (e *Engine) park(t *Turn) Text {
+	st := t.State
+	if t.Flow == nil || !t.Flow.Draft || len(st.History) == 0 || st.Step == "" {
+		return Text{}
+	}
+	answers := maps.Clone(st.Answers)
+	if answers == nil {
+		answers = map[string]string{}
+	}
+	answers[draftKey] = "1"
+	id := st.Flow
+	st.Stack = slices.DeleteFunc(st.Stack, func(fr Frame) bool { return isDraft(fr) && fr.Flow == id })
+	st.Stack = append([]Frame{{Flow: id, Step: st.Step, Answers: answers, History: st.History}}, st.Stack...)
+	word := id
+	if len(t.Flow.Triggers) > 0 {
+		word = t.Flow.Triggers[0]
+	}
+	return T("core.draft.saved", "Flow", e.cat.Render(t.Lang, T(t.Flow.Title)), "Word", word)
 }
 
 // back returns to the previous question of the flow.
@@ -540,6 +716,14 @@ func (e *Engine) help(ctx context.Context, t *Turn) []Out {
 	}
 	texts = append(texts, T("core.help.flow"))
 	return append([]Out{Say(texts...)}, e.again(ctx, t)...)
+}
+
+// stepHelp is the help of step s: its own text, else the general one.
+func (e *Engine) stepHelp(s *Step) Text {
+	if s.Help != "" {
+		return T(s.Help)
+	}
+	return T("core.help.flow")
 }
 
 // again repeats the current question (or the menu).
@@ -644,13 +828,16 @@ func (e *Engine) resumeQuestion(t *Turn) Out {
 	return Out{
 		Texts: []Text{T(id, "Flow", e.cat.Render(t.Lang, T(t.Flow.Title)), "Step", n, "Total", total)},
 		Options: []Option{
-			{Key: "1", Value: "continue", Label: T("core.resume.continue"), Alias: []string{"lanjut", "lanjutkan", "continue", "ya"}},
+			{Key: "1", Value: "continue", Label: T("core.resume.continue"),
+				Alias: append([]string{"lanjut", "lanjutkan", "continue", "ya", "iya", "yes", "terus", "teruskan"}, t.Flow.Triggers...)},
 			{Key: "2", Value: "restart", Label: T("core.resume.restart"), Alias: []string{"ulang", "mulai ulang", "restart", "dari awal"}},
 		},
 	}
 }
 
-func (e *Engine) resume(ctx context.Context, t *Turn, text string) []Out {
+// resume takes the answer to the resume question; anything else that is
+// not small talk is taken as the answer to the question the person left.
+func (e *Engine) resume(ctx context.Context, t *Turn, text, norm string) []Out {
 	q := e.resumeQuestion(t)
 	o, ok := MatchOption(text, e.labelled(t.Lang, q.Options))
 	if !ok {
@@ -659,7 +846,14 @@ func (e *Engine) resume(ctx context.Context, t *Turn, text string) []Out {
 		}
 	}
 	if !ok {
-		return []Out{Say(T("core.choice.invalid")), q}
+		t.State.Pending = ""
+		if outs, talked := e.converse(ctx, t, text, norm); talked {
+			return outs
+		}
+		if t.Msg.Kind != KindText || norm == "" {
+			return e.again(ctx, t)
+		}
+		return e.answer(ctx, t, text, norm)
 	}
 	t.State.Pending = ""
 	if o.Value == "restart" {
@@ -694,4 +888,102 @@ func accepts(s *Step, k Kind) bool {
 		}
 	}
 	return false
+}
+
+// converse answers what is not an answer to the current question: a
+// greeting, thanks, "ok", a question of the FAQ, confusion (bot/talk.go).
+// Each is answered and the question asked again, so the step is never lost
+// and none of it is stored. ok is false when the message is for the step.
+func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Out, bool) {
+	if t.Msg.Kind != KindText || norm == "" {
+		return nil, false
+	}
+	var s *Step
+	if t.Flow != nil && t.State.Pending == "" {
+		if s = t.Flow.Step(t.State.Step); s == nil {
+			return nil, false
+		}
+		if s.Verbatim {
+			return nil, false
+		}
+		if s.Options != nil {
+			opts := e.labelled(t.Lang, s.Options(ctx, t))
+			if _, ok := MatchOption(text, opts); ok {
+				return nil, false
+			}
+			if _, ok := MatchOptions(text, opts); ok && s.Multi {
+				return nil, false
+			}
+		}
+	}
+	kind := ClassifyTalk(text, norm)
+	say := func(texts ...Text) ([]Out, bool) { return append([]Out{Say(texts...)}, e.again(ctx, t)...), true }
+	if kind != TalkGreeting && kind != TalkSalam && kind != TalkThanks && kind != TalkAck {
+		if en := e.flows.talk.faq(t.Lang).Match(text, norm, true); en != nil {
+			return say(Raw(en.Render(e.talkData(ctx, t))))
+		}
+	}
+	switch kind {
+	case TalkSalam:
+		return say(T("core.talk.salam"))
+	case TalkGreeting:
+		return say(T("core.talk.greeting." + partOfDay(norm, t.Now)))
+	case TalkThanks:
+		return say(T("core.talk.thanks"))
+	case TalkAck:
+		if s == nil || (s.Options == nil && s.Parse != nil) {
+			return say(T("core.talk.ack"))
+		}
+	case TalkConfused:
+		if s != nil {
+			return say(e.stepHelp(s))
+		}
+	case TalkSkip:
+		if s != nil && !s.Optional {
+			return say(T("core.talk.no_skip"), e.stepHelp(s))
+		}
+	}
+	return nil, false
+}
+
+// talkData fills in FAQ answers.
+func (e *Engine) talkData(ctx context.Context, t *Turn) map[string]any {
+	if k := e.flows.talk; k != nil && k.Data != nil {
+		return k.Data(ctx, t)
+	}
+	return nil
+}
+
+// spokenPartOfDay is the time of day a greeting names ("selamat pagi"), or "".
+func spokenPartOfDay(norm string) string {
+	for _, w := range words(norm) {
+		switch w = squeeze(w); w {
+		case "pagi", "siang", "sore":
+			return w
+		case "morning":
+			return "pagi"
+		case "malam", "malem", "evening", "night":
+			return "malam"
+		case "afternoon":
+			return "siang"
+		}
+	}
+	return ""
+}
+
+// partOfDay answers a greeting with the person's own time of day, else the
+// one of now in WIB.
+func partOfDay(norm string, now time.Time) string {
+	if said := spokenPartOfDay(norm); said != "" {
+		return said
+	}
+	switch h := now.In(Jakarta).Hour(); {
+	case h >= 4 && h < 11:
+		return "pagi"
+	case h >= 11 && h < 15:
+		return "siang"
+	case h >= 15 && h < 18:
+		return "sore"
+	}
+	return "malam"
 }

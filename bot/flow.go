@@ -31,7 +31,14 @@ type Flow struct {
 	// starts the flow with arg passed to Begin. Flows are asked in menu
 	// order; keep intents to a few clear keywords.
 	Intent func(norm string) (arg string, ok bool)
-	Steps  []*Step // the first is where the flow starts
+	// Draft keeps the answers typed so far when the person leaves the flow
+	// for the menu or another flow; starting the flow again offers to
+	// continue them.
+	Draft bool
+	// Anywhere lets a trigger with its argument ("hadir K7M3QX") start the
+	// flow in the middle of another one, which continues when it is done.
+	Anywhere bool
+	Steps    []*Step // the first is where the flow starts
 }
 
 // Step is one question of a flow.
@@ -52,6 +59,13 @@ type Step struct {
 	// there, a trigger word of any flow ("produk saya") starts that flow
 	// as it would with no flow running.
 	Yield bool
+	// Optional marks a step that offers skipping: "lewati", "skip" are
+	// answers there, not words the conversation layer explains.
+	Optional bool
+	// Verbatim marks a step whose answer is prose taken as written (a
+	// broadcast text): greetings, questions and FAQ words in it are left
+	// to the step.
+	Verbatim bool
 
 	// Skip, if it returns true, passes this step by (a phone number the
 	// channel already knows).
@@ -176,7 +190,11 @@ const returnKey = "_return"
 type Registry struct {
 	byID  map[string]*Flow
 	order []*Flow
+	talk  *Talk
 }
+
+// SetTalk gives the conversation layer its FAQ (bot/talk.go).
+func (r *Registry) SetTalk(k *Talk) { r.talk = k }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry { return &Registry{byID: map[string]*Flow{}} }

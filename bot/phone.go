@@ -9,7 +9,9 @@ import (
 const (
 	PhoneEmpty     = "empty"      // no digits at all, only spaces, separators or a '+'
 	PhoneNotDigits = "digits"     // letters or other characters besides digits, a leading '+' and separators
-	PhoneNotMobile = "not_mobile" // a landline, another country, or no Indonesian mobile prefix (8[1-35-9])
+	PhoneNotMobile = "not_mobile" // another country, or no Indonesian mobile prefix (8[1-35-9])
+	PhoneLandline  = "landline"   // an Indonesian landline: an area code (021, 0264) instead of 08
+	PhoneTwo       = "two"        // two numbers in one answer ("0812… / 0813…")
 	PhoneLength    = "length"     // an Indonesian mobile prefix but too few or too many digits
 )
 
@@ -41,6 +43,9 @@ const (
 // foreign numbers are refused with PhoneNotMobile. Errors are *PhoneError.
 func NormalizePhone(s string) (string, error) {
 	s = stripPrefixWords(s, phonePrefixWords)
+	if twoNumbers(s) {
+		return "", &PhoneError{Reason: PhoneTwo}
+	}
 	digits := make([]byte, 0, 16)
 	plus := false
 	for _, r := range s {
@@ -83,6 +88,8 @@ func NormalizePhone(s string) (string, error) {
 	switch {
 	case national == "":
 		return "", &PhoneError{Reason: PhoneLength}
+	case national[0] >= '2' && national[0] <= '7' && len(national) >= 8 && len(national) <= 11:
+		return "", &PhoneError{Reason: PhoneLandline} // 021-5551234, (0264) 200123
 	case national[0] != '8':
 		return "", &PhoneError{Reason: PhoneNotMobile}
 	case len(national) < 2:
@@ -93,6 +100,36 @@ func NormalizePhone(s string) (string, error) {
 		return "", &PhoneError{Reason: PhoneLength}
 	}
 	return "+62" + national, nil
+}
+
+// twoNumbers reports an answer holding two phone numbers: two parts of at
+// least 9 digits each, apart by "/", ",", ";", "&", "atau", "dan", "or" or
+// a space ("08123456789 08134567890").
+func twoNumbers(s string) bool {
+	s = strings.ToLower(s)
+	bySign := strings.FieldsFunc(s, func(r rune) bool { return strings.ContainsRune("/,;&|", r) })
+	var byWord []string
+	for _, part := range strings.Split(strings.NewReplacer(" atau ", "|", " dan ", "|", " or ", "|", " and ", "|").Replace(s), "|") {
+		byWord = append(byWord, part)
+	}
+	for _, parts := range [][]string{bySign, byWord, strings.Fields(s)} {
+		long := 0
+		for _, p := range parts {
+			n := 0
+			for _, r := range p {
+				if r >= '0' && r <= '9' {
+					n++
+				}
+			}
+			if n >= 9 {
+				long++
+			}
+		}
+		if long >= 2 {
+			return true
+		}
+	}
+	return false
 }
 
 // trunk drops one trunk 0 kept by mistake after the country code.

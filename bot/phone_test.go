@@ -52,9 +52,12 @@ func TestNormalizePhone(t *testing.T) {
 		{"slash", "0812/3456/789", "", PhoneNotDigits},
 		{"trailing word", "08123456789 wa", "", PhoneNotDigits},
 
-		{"Jakarta landline", "021-5551234", "", PhoneNotMobile},
-		{"Purwakarta landline", "(0264) 200123", "", PhoneNotMobile},
-		{"landline +62", "+62 21 5551234", "", PhoneNotMobile},
+		{"Jakarta landline", "021-5551234", "", PhoneLandline},
+		{"Purwakarta landline", "(0264) 200123", "", PhoneLandline},
+		{"landline +62", "+62 21 5551234", "", PhoneLandline},
+		{"two with slash", "08123456789 / 08134567890", "", PhoneTwo},
+		{"two with atau", "0812 3456 789 atau 0813 4567 890", "", PhoneTwo},
+		{"two with comma", "08123456789,08134567890", "", PhoneTwo},
 		{"US", "+1 415 555 2671", "", PhoneNotMobile},
 		{"Malaysia 00", "0060123456789", "", PhoneNotMobile},
 		{"Malaysia +60", "+60123456789", "", PhoneNotMobile},
@@ -71,7 +74,7 @@ func TestNormalizePhone(t *testing.T) {
 		{"just 0", "0", "", PhoneLength},
 		{"just 8", "8", "", PhoneLength},
 		{"08", "08", "", PhoneLength},
-		{"two numbers", "08123456789 08123456780", "", PhoneLength},
+		{"two numbers", "08123456789 08123456780", "", PhoneTwo},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -145,7 +148,7 @@ func TestPhoneFromDigits(t *testing.T) {
 		{"120363025246125486@g.us", "", PhoneNotMobile},
 		{"14155552671", "", PhoneNotMobile},
 		{"819012345678", "", PhoneNotMobile}, // Japan, not a bare Indonesian 8…
-		{"6221555123", "", PhoneNotMobile},
+		{"6221555123", "", PhoneLandline},
 		{"62812", "", PhoneLength},
 	}
 	for _, tt := range tests {
@@ -181,7 +184,7 @@ func FuzzNormalizePhone(f *testing.F) {
 				t.Fatalf("NormalizePhone(%q) error %v is no *PhoneError", s, err)
 			}
 			switch pe.Reason {
-			case PhoneEmpty, PhoneNotDigits, PhoneNotMobile, PhoneLength:
+			case PhoneEmpty, PhoneNotDigits, PhoneNotMobile, PhoneLength, PhoneLandline, PhoneTwo:
 			default:
 				t.Fatalf("NormalizePhone(%q) unknown reason %q", s, pe.Reason)
 			}

@@ -14,10 +14,11 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
-// ConsentVersion identifies the consent text (locale id daftar.consent) an
+// ConsentVersion identifies the consent text (locale ids daftar.consent and
+// daftar.consent.full, the short form and the full one behind "info") an
 // owner agreed to; change it whenever that text changes. The stored proof
 // adds the language it was shown in: "consent-2026-11/id".
-const ConsentVersion = "consent-2026-11"
+const ConsentVersion = "consent-2026-12"
 
 // Sectors offered at registration (code, then words that pick it).
 var sectors = []struct {
@@ -52,7 +53,7 @@ var marketplaces = []struct {
 	{"lazada", []string{"lazada"}},
 	{"tiktok", []string{"tiktok", "tiktok shop", "tik tok"}},
 	{"bukalapak", []string{"bukalapak", "bl"}},
-	{"daerah", []string{"marketplace daerah", "plaza banten"}},
+	{"daerah", []string{"marketplace daerah", "marketplace pemda"}},
 	{"ekatalog", []string{"e-katalog", "ekatalog", "katalog", "lkpp"}},
 	{"lainnya", []string{"lainnya", "lain"}},
 }
@@ -91,6 +92,11 @@ func newDaftar(d Deps) *bot.Flow {
 		},
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			if infoWords[in.Norm] {
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
+					Texts:   []bot.Text{{ID: "daftar.consent.full", Data: map[string]any{"Office": d.Region.Office}}},
+					Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
+			}
 			yes, ok := answerYes(in)
 			if !ok { // a short re-ask: the consent text is long for a small screen
 				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
@@ -116,17 +122,22 @@ func newDaftar(d Deps) *bot.Flow {
 			if n, ok := editNumber(in.Norm); ok {
 				return editField(t, d.editStep(n), "ringkasan")
 			}
+			if editWords[in.Norm] {
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}
+			}
 			if yes, ok := bot.YesNo(in.Text); !ok || !yes {
-				return bot.Retry(bot.T("daftar.summary.unclear"))
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("daftar.summary.unclear"))}}
 			}
 			return confirmRegistration(ctx, d, t)
 		},
 	})
+	withHelp(steps)
 	return &bot.Flow{
 		ID:       "daftar",
 		Title:    "daftar.title",
 		Triggers: []string{"daftar", "registrasi", "register", "pendaftaran", "daftar umkm"},
 		Menu:     10,
+		Draft:    true,
 		Visible: func(ctx context.Context, t *bot.Turn) bool {
 			return d.registration(ctx, t) == nil
 		},
@@ -137,6 +148,16 @@ func newDaftar(d Deps) *bot.Flow {
 			return bot.Goto("persetujuan")
 		},
 		Steps: steps,
+	}
+}
+
+// withHelp gives every registration question its own help text,
+// daftar.<step>.help, where it has none yet.
+func withHelp(steps []*bot.Step) {
+	for _, s := range steps {
+		if s.Help == "" {
+			s.Help = "daftar." + s.ID + ".help"
+		}
 	}
 }
 
@@ -185,26 +206,22 @@ func registrationFields(d Deps) []*bot.Step {
 		{ID: "alamat", Prompt: "daftar.alamat", Numbered: true, Parse: textBetween(5, 200, "daftar.alamat.invalid")},
 		{ID: "produk", Prompt: "daftar.produk", Numbered: true, Parse: textBetween(2, 200, "daftar.produk.invalid")},
 		{ID: "modal", Prompt: "daftar.modal", Help: "daftar.modal.help", Numbered: true,
-			Options: bracketOptions(capitalBrackets),
+			Options: bracketOptions(capitalBrackets, "modal_unknown"),
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-				if in.Choice == nil {
-					return "", bot.T("core.choice.invalid")
-				}
-				if sizeClass(in.Choice.Value, "") == "besar" {
+				v, problem := bracketAnswer(in, capitalBrackets, capitalTops)
+				if problem.IsZero() && sizeClass(v, "") == "besar" {
 					return "", bot.T("daftar.not_umkm")
 				}
-				return in.Choice.Value, bot.Text{}
+				return v, problem
 			}},
 		{ID: "omzet", Prompt: "daftar.omzet", Help: "daftar.omzet.help", Numbered: true,
-			Options: bracketOptions(salesBrackets),
+			Options: bracketOptions(salesBrackets, "omzet_unknown"),
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-				if in.Choice == nil {
-					return "", bot.T("core.choice.invalid")
-				}
-				if sizeClass(t.Get("modal"), in.Choice.Value) == "besar" {
+				v, problem := bracketAnswer(in, salesBrackets, salesTops)
+				if problem.IsZero() && sizeClass(t.Get("modal"), v) == "besar" {
 					return "", bot.T("daftar.not_umkm")
 				}
-				return in.Choice.Value, bot.Text{}
+				return v, problem
 			}},
 		{ID: "pekerja", Prompt: "daftar.pekerja", Numbered: true,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
@@ -212,11 +229,17 @@ func registrationFields(d Deps) []*bot.Step {
 				if !ok || n > 100000 {
 					return "", bot.T("daftar.pekerja.invalid")
 				}
+				if v, _, money := ParseAmount(in.Text); money && v != int64(n) { // "1 miliar", "500rb"
+					return "", bot.T("daftar.pekerja.invalid")
+				}
+				if n == 0 {
+					return "", bot.T("daftar.pekerja.min")
+				}
 				return strconv.Itoa(n), bot.Text{}
 			}},
-		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Parse: parseNIB},
+		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Optional: true, Parse: parseNIB},
 		{ID: "marketplace", Prompt: "daftar.marketplace", Numbered: true, Multi: true,
-			Options: marketplaceOptions,
+			Options: d.marketplaceOptions,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
 				if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
 					return "none", bot.Text{}
@@ -239,6 +262,10 @@ func withLocation(d Deps, steps []*bot.Step) []*bot.Step {
 	i := slices.IndexFunc(steps, func(s *bot.Step) bool { return s.ID == "sektor" }) + 1
 	return slices.Concat(steps[:i], locationFields(d), steps[i:])
 }
+
+// infoWords ask for the full consent text.
+var infoWords = map[string]bool{"info": true, "informasi": true, "keterangan": true, "selengkapnya": true,
+	"lengkap": true, "baca": true, "detail": true, "more": true, "full": true}
 
 var noneWords = map[string]bool{"0": true, "belum": true, "belum ada": true, "tidak ada": true, "gak ada": true, "ga ada": true,
 	"nggak ada": true, "tdk ada": true, "blm": true, "blm ada": true, "none": true, "-": true, "kosong": true}
@@ -310,14 +337,34 @@ func parsePersonName(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.T
 	return name, bot.Text{}
 }
 
+// titleCase capitalises each word and each part after '-' or '.' as names
+// and titles are written ("al-fatih" → "Al-Fatih", "s.pd" → "S.Pd"), leaving
+// letters after an apostrophe ("Ma'ruf") and the particles bin/binti small.
 func titleCase(s string) string {
 	words := strings.Fields(strings.ToLower(s))
 	for i, w := range words {
-		r, n := utf8.DecodeRuneInString(w)
-		words[i] = string(unicode.ToUpper(r)) + w[n:]
+		if i > 0 && lowerParticles[w] {
+			continue
+		}
+		var b strings.Builder
+		up := true
+		for _, r := range w {
+			if up && unicode.IsLetter(r) {
+				r, up = unicode.ToUpper(r), false
+			}
+			if r == '-' || r == '.' {
+				up = true
+			} else if unicode.IsLetter(r) || r == '\'' {
+				up = false
+			}
+			b.WriteRune(r)
+		}
+		words[i] = b.String()
 	}
 	return strings.Join(words, " ")
 }
+
+var lowerParticles = map[string]bool{"bin": true, "binti": true}
 
 // textBetween accepts free text of min to max characters.
 func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, bot.In) (string, bot.Text) {
@@ -331,6 +378,9 @@ func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, 
 			}
 		}
 		if n < min || n > max || letters == 0 {
+			return "", bot.T(problem, "Min", min, "Max", max)
+		}
+		if _, _, amount := ParseAmount(s); amount { // "5 juta" is no name or address
 			return "", bot.T(problem, "Min", min, "Max", max)
 		}
 		return s, bot.Text{}
@@ -362,22 +412,52 @@ func sectorOptions(context.Context, *bot.Turn) []bot.Option {
 	return opts
 }
 
-func marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
+// marketplaceOptions are the marketplaces an owner may use; the regional
+// one is named after the region's own (Plaza Banten in Banten) and
+// unnamed where the region has none.
+func (d Deps) marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
+	local := ""
+	if r := d.market().regional(d.Region.Code); r != nil {
+		local = r.Name
+	}
 	opts := make([]bot.Option, len(marketplaces))
 	for i, m := range marketplaces {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: m.code, Label: bot.T("marketplace." + m.code), Alias: m.alias}
+		if m.code == "daerah" {
+			opts[i].Label = bot.T("marketplace.daerah", "Example", local)
+			if local != "" {
+				opts[i].Alias = append(slices.Clip(m.alias), local)
+			}
+		}
 	}
 	return opts
 }
 
-func bracketOptions(brackets []struct{ code, class string }) func(context.Context, *bot.Turn) []bot.Option {
+// bracketOptions lists the brackets and, last, "tidak tahu" (value
+// unknown): the size class then comes from the other figure alone.
+func bracketOptions(brackets []struct{ code, class string }, unknown string) func(context.Context, *bot.Turn) []bot.Option {
 	return func(context.Context, *bot.Turn) []bot.Option {
-		opts := make([]bot.Option, len(brackets))
+		opts := make([]bot.Option, len(brackets), len(brackets)+1)
 		for i, b := range brackets {
 			opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: b.code, Label: bot.T("bracket." + b.code)}
 		}
-		return opts
+		return append(opts, bot.Option{Key: strconv.Itoa(len(brackets) + 1), Value: unknown, Label: bot.T("bracket." + unknown),
+			Alias: []string{"tidak tahu", "tidak tau", "ga tau", "gak tau", "gatau", "tdk tau", "nggak tau", "ngga tau",
+				"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}})
 	}
+}
+
+// bracketAnswer reads a bracket question's answer: a choice, or an amount
+// ("5 juta", "dibawah 1 milyar") put in its bracket.
+func bracketAnswer(in bot.In, brackets []struct{ code, class string }, tops []int64) (string, bot.Text) {
+	// An amount first: "5 juta" is not choice 5. A bare small number is.
+	if v, rel, ok := ParseAmount(in.Text); ok && v > int64(len(brackets)+1) {
+		return bracketOf(v, rel, tops, brackets), bot.Text{}
+	}
+	if in.Choice != nil {
+		return in.Choice.Value, bot.Text{}
+	}
+	return "", bot.T("daftar.bracket.invalid")
 }
 
 // kecamatanOptions are the kecamatan of a region; a deployment of several
@@ -396,8 +476,12 @@ func kecamatanOptions(r bot.Region) []bot.Option {
 	return opts
 }
 
-// editNumber reads "ubah 3" / "ganti 3" / "edit 3".
+// editNumber reads "ubah 3" / "ganti 3" / "edit 3", or a bare "3" (after
+// "ubah" asked which).
 func editNumber(norm string) (int, bool) {
+	if n, err := strconv.Atoi(strings.Trim(norm, ". ")); err == nil {
+		return n, n >= 1 && n <= len(fieldOrder)
+	}
 	for _, verb := range []string{"ubah", "ganti", "edit", "koreksi", "perbaiki", "change"} {
 		if rest, ok := strings.CutPrefix(norm, verb); ok {
 			rest = strings.TrimSpace(strings.TrimPrefix(strings.TrimSpace(rest), "no"))
@@ -411,6 +495,8 @@ func editNumber(norm string) (int, bool) {
 	}
 	return 0, false
 }
+
+var editWords = map[string]bool{"ubah": true, "ubah data": true, "edit": true, "ganti": true, "koreksi": true, "perbaiki": true}
 
 // editField jumps to the question id of the summary and comes back to ret.
 func editField(t *bot.Turn, id string, ret string) bot.Result {

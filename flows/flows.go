@@ -39,6 +39,10 @@ type Deps struct {
 	Broadcasts bot.BroadcastStore
 	Profiles   bot.ProfileStore
 	Log        *slog.Logger // nil: slog.Default()
+
+	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
+	// one of the region.
+	FAQ map[string]*bot.FAQ
 }
 
 func (d Deps) now() time.Time {
@@ -80,8 +84,10 @@ func Registry(d Deps) *bot.Registry {
 		if f.ID != id {
 			panic(fmt.Sprintf("flows: builder %q built flow %q", id, f.ID))
 		}
+		withStepHelp(f)
 		r.Add(f)
 	}
+	r.SetTalk(d.talk())
 	return r
 }
 
@@ -106,4 +112,15 @@ func (d Deps) registration(ctx context.Context, t *bot.Turn) *bot.Registration {
 		return r
 	}).(*bot.Registration)
 	return r
+}
+
+// withStepHelp names the help text of every step that has none yet
+// <flow>.<step>.help; TestEveryStepHasHelp checks that each exists in every
+// language.
+func withStepHelp(f *bot.Flow) {
+	for _, s := range f.Steps {
+		if s.Help == "" {
+			s.Help = f.ID + "." + s.ID + ".help"
+		}
+	}
 }

@@ -78,7 +78,7 @@ func newJualan(d Deps) *bot.Flow {
 		steps = append(steps, f.step)
 	}
 	steps = append(steps, &bot.Step{
-		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true,
+		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true, Optional: true,
 		Accept: []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument},
 		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
 			return map[string]any{"Max": photoLimit(m, t)}

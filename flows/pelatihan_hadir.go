@@ -3,7 +3,9 @@ package flows
 import (
 	"context"
 	"errors"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -20,6 +22,7 @@ func newHadir(d Deps) *bot.Flow {
 		ID:       "hadir",
 		Title:    "hadir.title",
 		Triggers: []string{"hadir", "check in", "checkin", "absen", "presensi"},
+		Anywhere: true,
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
 			if arg == "" {
 				return bot.Goto("kode")
@@ -41,9 +44,17 @@ func newHadir(d Deps) *bot.Flow {
 func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result {
 	code, ok := bot.ParseAttendanceCode(typed)
 	if !ok {
-		return bot.Goto("kode", bot.Say(bot.T("hadir.invalid")))
+		// Six letters/digits with one the codes never use ("ABCDEF"): the
+		// real reason is that no seat holds it, not its form.
+		if code = sixAlnum(typed); code == "" {
+			return bot.Goto("kode", bot.Say(bot.T("hadir.invalid")))
+		}
 	}
-	for _, m := range d.mine(ctx, t) {
+	mine := d.mine(ctx, t)
+	if len(mine) == 0 {
+		return bot.Finish(bot.Say(bot.T("hadir.no_seats")))
+	}
+	for _, m := range mine {
 		if m.e.Code != code {
 			continue
 		}
@@ -68,4 +79,21 @@ func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result
 		return bot.Finish(bot.Say(bot.T("hadir.done", "Title", m.tr.Title, "Place", place(m.tr))))
 	}
 	return bot.Goto("kode", bot.Say(bot.T("hadir.wrong", "Code", code)))
+}
+
+// sixAlnum returns text that is six ASCII letters or digits (spaces and
+// dashes aside, "kode" in front allowed) in upper case, else "".
+func sixAlnum(s string) string {
+	s = strings.ToUpper(strings.TrimSpace(s))
+	s = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(s, "KODE"), "CODE"))
+	s = strings.Map(func(r rune) rune {
+		if r == ' ' || r == '-' {
+			return -1
+		}
+		return r
+	}, s)
+	if len(s) != 6 || strings.IndexFunc(s, func(r rune) bool { return r > unicode.MaxASCII || !(unicode.IsLetter(r) || unicode.IsDigit(r)) }) >= 0 {
+		return ""
+	}
+	return s
 }

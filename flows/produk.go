@@ -5,6 +5,7 @@ import (
 	"errors"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -29,6 +30,14 @@ func newProduk(d Deps) *bot.Flow {
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			verb, n := productCommand(in.Norm)
 			ps := d.products(ctx, t)
+			if asked := t.Get("_verb"); asked != "" && n > 0 && !strings.ContainsFunc(in.Norm, unicode.IsLetter) {
+				verb = asked // "hapus", then "2"
+			}
+			t.Del("_verb")
+			if verb != "" && n == 0 && !strings.Contains(in.Norm, " ") {
+				t.Set("_verb", verb) // "ubah" alone: which one?
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("produk.which"))}}
+			}
 			if verb == "" {
 				if yes, ok := bot.YesNo(in.Text); (ok && yes) || photoDoneWords[in.Norm] {
 					return bot.Finish()
@@ -112,7 +121,9 @@ func newProduk(d Deps) *bot.Flow {
 		ID:       "produk",
 		Title:    "produk.title",
 		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
-		Menu:     35,
+		// Last in the menu: it appears once a product is saved, and the
+		// numbers people learnt for the others stay as they were.
+		Menu: 50,
 		Visible: func(ctx context.Context, t *bot.Turn) bool {
 			return len(d.products(ctx, t)) > 0
 		},

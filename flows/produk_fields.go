@@ -35,7 +35,7 @@ func productFields() []productField {
 			func(p *bot.Product, v string) { p.Weight, _ = strconv.Atoi(v) }},
 		{&bot.Step{ID: "stok", Prompt: "jualan.stok", Numbered: true, Parse: parseStockAnswer},
 			func(p *bot.Product, v string) { p.Stock, _ = strconv.Atoi(v) }},
-		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true,
+		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true, Optional: true, Verbatim: true,
 			Parse: parseDescription},
 			func(p *bot.Product, v string) { p.Description = v }},
 		{&bot.Step{ID: "izin", Prompt: "jualan.izin", Help: "jualan.izin.help", Numbered: true, Multi: true,
@@ -118,7 +118,10 @@ func parseWeightAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot
 const maxStock = 1_000_000
 
 func parseStockAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-	n, ok := bot.ParseCount(in.Text)
+	n, unit, ok := ParseQuantity(in.Text)
+	if unit != "" {
+		return "", bot.T("jualan.stok.unit." + unit)
+	}
 	if !ok || n > maxStock {
 		return "", bot.T("jualan.stok.invalid")
 	}

@@ -15,6 +15,8 @@ func newProfil(d Deps) *bot.Flow {
 	steps := []*bot.Step{{
 		ID:     "lihat",
 		Prompt: "profil.show",
+		Help:   "profil.show.help",
+		Yield:  true, // a view: "pelatihan" or "jualan" goes there
 		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
 			r := d.registration(ctx, t)
 			if r == nil {
@@ -31,16 +33,18 @@ func newProfil(d Deps) *bot.Flow {
 				registrationToAnswers(r, t)
 				return bot.Goto(fieldOrder[n-1])
 			}
-			if in.Norm == "ubah" || in.Norm == "ubah data" || in.Norm == "edit" {
-				return bot.Retry(bot.T("profil.which"))
+			if editWords[in.Norm] {
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}
 			}
 			if yes, ok := bot.YesNo(in.Text); ok && yes || doneWords[in.Norm] {
 				return bot.Finish()
 			}
-			return bot.Retry(bot.T("profil.unclear"))
+			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.unclear"))}}
 		},
 	}}
-	for _, s := range registrationFields(d) {
+	fields := registrationFields(d)
+	withHelp(fields)
+	for _, s := range fields {
 		steps = append(steps, saveOnAnswer(d, s))
 	}
 	return &bot.Flow{

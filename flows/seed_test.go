@@ -88,7 +88,7 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 		r := &bot.Registration{Region: seedOr(args["kabkota"], w.deps.Region.Code), Conv: bot.Conversation{Channel: bot.Console, User: user},
 			OwnerName: "Pemilik " + user, NIK: fmt.Sprintf("321401550390%04d", len(user)+int(user[0])), Phone: "+6281234567890",
 			BusinessName: "Usaha " + user, Sector: seedOr(args["sector"], "kuliner"), Kecamatan: seedOr(args["kecamatan"], "Plered"),
-			SizeClass: seedOr(args["size"], "mikro"), RegisteredAt: w.now}
+			SizeClass: seedOr(args["size"], "mikro"), CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", RegisteredAt: w.now}
 		if err := w.store.CreateRegistration(ctx, r, 5); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}

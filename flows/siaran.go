@@ -93,7 +93,7 @@ func newSiaran(d Deps) *bot.Flow {
 			return bot.Goto("teks")
 		},
 		Steps: []*bot.Step{
-			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
+			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 					text := strings.TrimSpace(in.Text)
 					if in.Msg.Kind == bot.KindPhoto {

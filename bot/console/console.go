@@ -45,11 +45,18 @@ func New(in io.Reader, out io.Writer, user string, interactive bool, idle func(c
 	return &Console{in: in, out: out, user: user, interactive: interactive, idle: idle}
 }
 
-// Send prints a reply with its options as a numbered list.
+// Send prints a reply with its options as a numbered list. A reply to
+// someone else (a notification to another owner, sent while this person
+// chats: a waitlist seat, a broadcast) is printed with that person's id in
+// front, so it is never read as meant for the one typing.
 func (c *Console) Send(ctx context.Context, to bot.Conversation, r bot.Reply) error {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	text := r.PlainText()
+	if to.User != "" && to.User != c.user {
+		pre := "[→ " + to.User + "] " // an id, not a sentence: no translation needed
+		text = pre + strings.ReplaceAll(text, "\n", "\n"+pre)
+	}
 	if c.interactive {
 		text = "\n" + indent(text, "  ") + "\n"
 	}

@@ -1,6 +1,8 @@
 package console
 
 import (
+	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -26,5 +28,23 @@ func TestParse(t *testing.T) {
 		if diff := cmp.Diff(tt.want, Parse(tt.line)); diff != "" {
 			t.Errorf("Parse(%q) (-want +got):\n%s", tt.line, diff)
 		}
+	}
+}
+
+// TestSendToOtherUser: a notification for another person carries that
+// person's id on every line; one for the person typing does not.
+func TestSendToOtherUser(t *testing.T) {
+	var out strings.Builder
+	c := New(strings.NewReader(""), &out, "demo", false, nil)
+	ctx := context.Background()
+	if err := c.Send(ctx, bot.Conversation{Channel: bot.Console, User: "demo"}, bot.Reply{Text: "Halo"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := c.Send(ctx, bot.Conversation{Channel: bot.Console, User: "budi"}, bot.Reply{Text: "Kursi tersedia\nKetik ya"}); err != nil {
+		t.Fatal(err)
+	}
+	want := "Halo\n\n[→ budi] Kursi tersedia\n[→ budi] Ketik ya\n\n"
+	if out.String() != want {
+		t.Errorf("printed %q, want %q", out.String(), want)
 	}
 }

@@ -49,7 +49,7 @@ func PairJID(s string) (types.JID, error) {
 		return jid, nil
 	}
 	var pe *bot.PhoneError
-	if !errors.As(err, &pe) || pe.Reason != bot.PhoneNotMobile {
+	if !errors.As(err, &pe) || (pe.Reason != bot.PhoneNotMobile && pe.Reason != bot.PhoneLandline) {
 		return types.JID{}, err
 	}
 	national, ok := landline(s)

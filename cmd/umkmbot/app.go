@@ -54,6 +54,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
+	faq, err := flows.LoadFAQ(cfg.FAQFile, region)
+	if err != nil {
+		return nil, err
+	}
 	endpoint := cfg.Redis
 	if !cfg.UsesRedis() {
 		emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: cfg.DataDir, Logger: log})
@@ -118,6 +122,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Broadcasts:    a.Store,
 		Profiles:      a.Store,
 		Log:           log,
+		FAQ:           faq,
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)

@@ -25,6 +25,7 @@ type Config struct {
 	DataDir     string         // DATA_DIR
 	Region      string         // REGION: embedded region name or code, or a .toml path
 	MarketFile  string         // MARKETPLACE_FILE: marketplace rules and permit facts; empty: the embedded ones
+	FAQFile     string         // FAQ_FILE: the FAQ, a path with {lang} (faq.{lang}.toml); empty: the region's embedded one
 	DefaultLang string         // DEFAULT_LANG
 	StateTTL    time.Duration  // STATE_TTL
 	ResumeAfter time.Duration  // RESUME_AFTER
@@ -64,6 +65,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		DataDir:     or(getenv("DATA_DIR"), "./data"),
 		Region:      or(getenv("REGION"), "purwakarta"),
 		MarketFile:  getenv("MARKETPLACE_FILE"),
+		FAQFile:     getenv("FAQ_FILE"),
 		DefaultLang: or(getenv("DEFAULT_LANG"), "id"),
 		Instance:    getenv("INSTANCE_ID"),
 	}
@@ -291,6 +293,7 @@ func (c Config) effective(getenv func(string) string) [][2]string {
 		{"DATA_DIR", c.DataDir},
 		{"REGION", c.Region},
 		{"MARKETPLACE_FILE", val(c.MarketFile, "(embedded flows/data/marketplaces.toml)")},
+		{"FAQ_FILE", val(c.FAQFile, "(embedded flows/data/faq)")},
 		{"DEFAULT_LANG", c.DefaultLang},
 		{"STATE_TTL", c.StateTTL.String()},
 		{"RESUME_AFTER", c.ResumeAfter.String()},
