@@ -33,7 +33,7 @@ type DispatcherConfig struct {
 	SendClaim    time.Duration // how long a sender owns a conversation's due replies (default 2m)
 	SendRetryMax time.Duration // longest wait between attempts while a platform is down (default 5m)
 	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 50ms)
-	AckHold      time.Duration // how long a delivered reply's ack waits for the conversation's next turn to carry it in its commit (default 500ms; negative: none)
+	AckHold      time.Duration // how long a delivered reply's ack waits for the conversation's next turn to carry it in its commit (default 1s; negative: none)
 
 	Observer Observer // metrics (default NopObserver)
 }
@@ -113,7 +113,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 		cfg.AckEvery = 50 * time.Millisecond
 	}
 	if cfg.AckHold == 0 {
-		cfg.AckHold = 500 * time.Millisecond
+		cfg.AckHold = time.Second
 	}
 	if cfg.AckHold < 0 {
 		cfg.AckHold = 0

@@ -845,7 +845,7 @@ func TestRateLimiterLeased(t *testing.T) {
 	if err := l2.SlowDown(ctx, bot.Telegram, 5*time.Second); err != nil {
 		t.Fatal(err)
 	}
-	time.Sleep(150 * time.Millisecond) // l1's lease lapses
+	time.Sleep(50 * time.Millisecond) // l1's lease lapses
 	if wait, _ := l1.Reserve(ctx, bot.Telegram); wait < 4*time.Second {
 		t.Fatalf("after slow down: wait %s, want about 5s", wait)
 	}

@@ -76,14 +76,14 @@ func ParseRate(s string) (Rate, error) {
 // optional minimum gap for spread sending, and a pause with halved rate
 // after the platform asked to slow down.
 //
-// At high rates (Rate.N of 100 or more, not spread) a process leases its
-// grants in chunks and spends them locally for at most leaseLife: one
+// At high rates (Rate.N of 200 or more, not spread) a process leases its
+// grants in chunks and spends them locally for a short while (leaseLife): one
 // round trip per chunk instead of per send. The chunk grows while a lease
 // is used up before it lapses and shrinks when grants lapse unused; a
 // leased grant counts in the window from when it was leased, and the
-// window is leaseLife longer, so all processes together still send at most
+// window is that much longer, so all processes together still send at most
 // N in any Per. A slow-down reaches a process that holds a lease when its
-// lease ends (leaseLife at most).
+// lease ends.
 type Limiter struct {
 	s     *Store
 	rates map[bot.ChannelID]Rate
@@ -100,11 +100,13 @@ type grantLease struct {
 	chunk  int        // how many to ask for next
 }
 
-// leaseLife is how long leased grants may be spent; leaseMin is the
-// lowest rate whose grants are leased in chunks (below it every send asks
-// Redis, as a 30/s Telegram bot's sends are few anyway).
+// leaseLife is how long leased grants may be spent (at most a fiftieth of
+// the period: the window grows by it, which costs a rate of 1,000/s some
+// 2 % of its sustained sends); leaseMin is the lowest rate whose grants
+// are leased in chunks (below it every send asks Redis, as a 30/s
+// Telegram bot's sends are few anyway).
 const (
-	leaseLife = 100 * time.Millisecond
+	leaseLife = 20 * time.Millisecond
 	leaseMin  = 100
 )
 
@@ -163,7 +165,8 @@ func (l *Limiter) Reserve(ctx context.Context, ch bot.ChannelID) (time.Duration,
 		gap += time.Duration(float64(gap) * r.Jitter * rand.Float64())
 	}
 	if maxChunk := min(r.N/leaseMin, 1024); !r.Spread && maxChunk >= 2 {
-		return l.reserveLeased(ctx, ch, r.N, window+leaseLife, maxChunk)
+		life := min(leaseLife, r.Per/50)
+		return l.reserveLeased(ctx, ch, r.N, window+life, life, maxChunk)
 	}
 	us, err := reserve.Run(ctx, l.s.rdb, l.keys(ch), r.N, window.Microseconds(), gap.Microseconds()).Int64()
 	if err != nil {
@@ -183,7 +186,7 @@ func (l *Limiter) spend(g *grantLease) bool {
 	return false
 }
 
-func (l *Limiter) reserveLeased(ctx context.Context, ch bot.ChannelID, limit int, window time.Duration, maxChunk int) (time.Duration, error) {
+func (l *Limiter) reserveLeased(ctx context.Context, ch bot.ChannelID, limit int, window, life time.Duration, maxChunk int) (time.Duration, error) {
 	l.mu.Lock()
 	g := l.leases[ch]
 	if g == nil {
@@ -215,7 +218,7 @@ func (l *Limiter) reserveLeased(ctx context.Context, ch bot.ChannelID, limit int
 		return time.Duration(res[1]) * time.Microsecond, nil
 	}
 	l.mu.Lock()
-	g.left, g.until = int(res[0])-1, time.Now().Add(leaseLife)
+	g.left, g.until = int(res[0])-1, time.Now().Add(life)
 	l.mu.Unlock()
 	return 0, nil
 }
