@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"strconv"
@@ -92,12 +93,22 @@ type Limiter struct {
 	leases map[bot.ChannelID]*grantLease
 }
 
-// grantLease is a process's local share of a channel's rate.
+// grantLease is a process's local share of a channel's rate (guarded by
+// Limiter.mu).
 type grantLease struct {
-	refill sync.Mutex // one lease request at a time
-	left   int        // grants not yet spent (guarded by Limiter.mu)
-	until  time.Time  // when the unspent ones lapse
-	chunk  int        // how many to ask for next
+	left     int           // grants not yet spent
+	until    time.Time     // when the unspent ones lapse
+	chunk    int           // how many to ask for next
+	inflight *leaseRequest // the request out to Redis, if any
+}
+
+// leaseRequest is one request for grants; the senders that find it out
+// wait for it instead of asking too, and share its failure or wait (so
+// that while Redis is down they fail together, not one after another).
+type leaseRequest struct {
+	done chan struct{}
+	wait time.Duration
+	err  error
 }
 
 // leaseLife is how long leased grants may be spent (at most a fiftieth of
@@ -175,52 +186,67 @@ func (l *Limiter) Reserve(ctx context.Context, ch bot.ChannelID) (time.Duration,
 	return time.Duration(us) * time.Microsecond, nil
 }
 
-// spend takes one grant from ch's lease if it has one.
-func (l *Limiter) spend(g *grantLease) bool {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	if g.left > 0 && time.Now().Before(g.until) {
-		g.left--
-		return true
-	}
-	return false
-}
-
 func (l *Limiter) reserveLeased(ctx context.Context, ch bot.ChannelID, limit int, window, life time.Duration, maxChunk int) (time.Duration, error) {
-	l.mu.Lock()
-	g := l.leases[ch]
-	if g == nil {
-		g = &grantLease{chunk: 1}
-		l.leases[ch] = g
-	}
-	l.mu.Unlock()
-	if l.spend(g) {
+	for {
+		l.mu.Lock()
+		g := l.leases[ch]
+		if g == nil {
+			g = &grantLease{chunk: 1}
+			l.leases[ch] = g
+		}
+		if g.left > 0 && time.Now().Before(g.until) {
+			g.left--
+			l.mu.Unlock()
+			return 0, nil
+		}
+		if r := g.inflight; r != nil {
+			l.mu.Unlock()
+			select {
+			case <-ctx.Done():
+				return 0, ctx.Err()
+			case <-r.done:
+			}
+			if r.err != nil && ctx.Err() == nil && (errors.Is(r.err, context.Canceled) || errors.Is(r.err, context.DeadlineExceeded)) {
+				continue // the asker gave up, not Redis: ask again
+			}
+			if r.err != nil || r.wait > 0 {
+				return r.wait, r.err
+			}
+			continue // granted: take one of them
+		}
+		if g.left > 0 { // lapsed unused: ask for less
+			g.chunk = max(1, g.chunk/2)
+		} else if !g.until.IsZero() {
+			g.chunk = min(maxChunk, g.chunk*2)
+		}
+		r := &leaseRequest{done: make(chan struct{})}
+		g.inflight = r
+		want := g.chunk
+		l.mu.Unlock()
+
+		res, err := reserveN.Run(ctx, l.s.rdb, l.leaseKeys(ch), limit, window.Microseconds(), want).Int64Slice()
+		if err == nil && len(res) != 2 {
+			err = fmt.Errorf("unexpected answer %v", res)
+		}
+		l.mu.Lock()
+		switch {
+		case err != nil:
+			r.err = fmt.Errorf("rate limit %s: %w", ch, err)
+		case res[0] <= 0:
+			r.wait = max(time.Microsecond, time.Duration(res[1])*time.Microsecond)
+		default:
+			g.left, g.until = int(res[0]), time.Now().Add(life)
+		}
+		g.inflight = nil
+		close(r.done)
+		if r.err != nil || r.wait > 0 {
+			l.mu.Unlock()
+			return r.wait, r.err
+		}
+		g.left-- // ours
+		l.mu.Unlock()
 		return 0, nil
 	}
-	g.refill.Lock()
-	defer g.refill.Unlock()
-	if l.spend(g) { // another sender refilled it meanwhile
-		return 0, nil
-	}
-	l.mu.Lock()
-	if g.left > 0 { // lapsed unused: ask for less
-		g.chunk = max(1, g.chunk/2)
-	} else if !g.until.IsZero() {
-		g.chunk = min(maxChunk, g.chunk*2)
-	}
-	want := g.chunk
-	l.mu.Unlock()
-	res, err := reserveN.Run(ctx, l.s.rdb, l.leaseKeys(ch), limit, window.Microseconds(), want).Int64Slice()
-	if err != nil || len(res) != 2 {
-		return 0, fmt.Errorf("rate limit %s: %w", ch, err)
-	}
-	if res[0] <= 0 {
-		return time.Duration(res[1]) * time.Microsecond, nil
-	}
-	l.mu.Lock()
-	g.left, g.until = int(res[0])-1, time.Now().Add(life)
-	l.mu.Unlock()
-	return 0, nil
 }
 
 // leaseKeys: the chunked log (members "<seq>:<count>") and the state hash
