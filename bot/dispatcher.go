@@ -32,7 +32,8 @@ type DispatcherConfig struct {
 	SendPoll     time.Duration // how often due replies are looked for (default 500ms)
 	SendClaim    time.Duration // how long a sender owns a conversation's due replies (default 2m)
 	SendRetryMax time.Duration // longest wait between attempts while a platform is down (default 5m)
-	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 50ms; a turn of the same conversation meanwhile carries them in its commit)
+	AckEvery     time.Duration // how often delivered replies are acknowledged in one batch (default 50ms)
+	AckHold      time.Duration // how long a delivered reply's ack waits for the conversation's next turn to carry it in its commit (default 1s; negative: none)
 
 	Observer Observer // metrics (default NopObserver)
 }
@@ -111,6 +112,12 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 	if cfg.AckEvery == 0 {
 		cfg.AckEvery = 50 * time.Millisecond
 	}
+	if cfg.AckHold == 0 {
+		cfg.AckHold = time.Second
+	}
+	if cfg.AckHold < 0 {
+		cfg.AckHold = 0
+	}
 	if cfg.Observer == nil {
 		cfg.Observer = NopObserver{}
 	}
@@ -125,7 +132,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{},
 		told: map[Conversation]bool{}, langs: map[Conversation]string{}}
 	ob, _ := inbox.(Outbound)
-	d.acks = acker{store: ob, pending: map[Conversation][]string{}}
+	d.acks = acker{store: ob, hold: cfg.AckHold, pending: map[Conversation]pendingAcks{}}
 	d.courier = courier{d: d, store: ob, attempts: map[Conversation]int{}, poke: make(chan struct{}, 1)}
 	return d
 }
@@ -203,7 +210,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 			err := d.shutdown()
 			stop()
 			bg.Wait()
-			d.acks.flush(context.Background(), d.log) // the last acks, after the workers stopped
+			d.acks.flush(context.Background(), d.log, 0) // the last acks, after the workers stopped
 			d.log.Info("dispatcher stopped", "turns", d.Stats.Turns.Load(), "taken", d.Stats.Taken.Load(),
 				"duplicates", d.Stats.Duplicates.Load(), "flooded", d.Stats.Flooded.Load(), "sent", d.Stats.Sent.Load(),
 				"send_failed", d.Stats.SendFailed.Load(), "rejected", d.Stats.Rejected.Load())
@@ -217,7 +224,7 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 // Close stops the dispatcher without Run (tests, one-shot commands).
 func (d *Dispatcher) Close() error {
 	err := d.shutdown()
-	d.acks.flush(context.Background(), d.log)
+	d.acks.flush(context.Background(), d.log, 0)
 	return err
 }
 

@@ -8,17 +8,24 @@ import (
 	"time"
 )
 
-// acker acknowledges delivered replies in batches: the ids of one idle
-// conversation wait a few milliseconds and go with every other
-// conversation's in one pipeline. A worker that starts on the conversation
-// meanwhile takes them back and folds them into its commit.
+// acker acknowledges delivered replies in batches. The ids of an idle
+// conversation wait up to hold: most people answer within it, and the
+// worker of their next turn takes the ids back and folds them into its
+// commit, which costs nothing more; the rest go with every other
+// conversation's in one pipeline.
 type acker struct {
 	store    Outbound
+	hold     time.Duration
 	mu       sync.Mutex
-	pending  map[Conversation][]string
+	pending  map[Conversation]pendingAcks
 	inflight map[Conversation][]string // the batch being written
 	landed   chan struct{}             // closed when it is
 	flushing sync.Mutex
+}
+
+type pendingAcks struct {
+	ids []string
+	at  time.Time // when the first of them was delivered
 }
 
 func (a *acker) add(c Conversation, ids []string) {
@@ -26,7 +33,12 @@ func (a *acker) add(c Conversation, ids []string) {
 		return
 	}
 	a.mu.Lock()
-	a.pending[c] = append(a.pending[c], ids...)
+	p := a.pending[c]
+	if p.ids == nil {
+		p.at = time.Now()
+	}
+	p.ids = append(p.ids, ids...)
+	a.pending[c] = p
 	a.mu.Unlock()
 }
 
@@ -35,7 +47,7 @@ func (a *acker) add(c Conversation, ids []string) {
 // mistake them for a backlog.
 func (a *acker) take(c Conversation) []string {
 	a.mu.Lock()
-	ids := a.pending[c]
+	ids := a.pending[c].ids
 	if ids != nil {
 		delete(a.pending, c)
 	}
@@ -58,12 +70,13 @@ func (a *acker) run(ctx context.Context, every time.Duration, log *slog.Logger) 
 		case <-ctx.Done():
 			return
 		case <-t.C:
-			a.flush(ctx, log)
+			a.flush(ctx, log, a.hold)
 		}
 	}
 }
 
-func (a *acker) flush(ctx context.Context, log *slog.Logger) {
+// flush writes the ids that waited at least hold (all of them: 0).
+func (a *acker) flush(ctx context.Context, log *slog.Logger, hold time.Duration) {
 	if a.store == nil {
 		return
 	}
@@ -74,8 +87,18 @@ func (a *acker) flush(ctx context.Context, log *slog.Logger) {
 		a.mu.Unlock()
 		return
 	}
-	batch := a.pending
-	a.pending = make(map[Conversation][]string, len(batch))
+	batch := map[Conversation][]string{}
+	before := time.Now().Add(-hold)
+	for c, p := range a.pending {
+		if hold <= 0 || !p.at.After(before) {
+			batch[c] = p.ids
+			delete(a.pending, c)
+		}
+	}
+	if len(batch) == 0 {
+		a.mu.Unlock()
+		return
+	}
 	a.inflight, a.landed = batch, make(chan struct{})
 	a.mu.Unlock()
 	err := a.store.Ack(context.WithoutCancel(ctx), batch)
@@ -89,7 +112,8 @@ func (a *acker) flush(ctx context.Context, log *slog.Logger) {
 		log.Warn("acknowledge sent replies", "err", err)
 		a.mu.Lock()
 		for c, ids := range batch {
-			a.pending[c] = append(ids, a.pending[c]...)
+			p := a.pending[c]
+			a.pending[c] = pendingAcks{ids: append(ids, p.ids...), at: time.Time{}}
 		}
 		a.mu.Unlock()
 	}
@@ -130,7 +154,7 @@ func (k *courier) run(ctx context.Context) {
 			select { // let the acks of a batch land first
 			case <-ctx.Done():
 				return
-			case <-time.After(3 * k.d.cfg.AckEvery):
+			case <-time.After(k.d.cfg.AckHold + 2*k.d.cfg.AckEvery):
 			}
 		}
 		k.round(ctx)

@@ -150,3 +150,46 @@ func BenchmarkTurnRedis(b *testing.B) {
 		})
 	}
 }
+
+// TestAckRidesNextTurn: a delivered reply's ack waits (AckHold) for the
+// person's next turn, whose commit carries it, instead of a round trip of
+// its own; without the hold the acker writes each alone.
+func TestAckRidesNextTurn(t *testing.T) {
+	texts := []string{"halo", "daftar", "1", "Siti Aminah"}
+	trips := func(hold time.Duration) []int64 {
+		w := newWorld(t)
+		var n tripCounter
+		w.store.Client().AddHook(&n)
+		w.outbox.Register(bot.Console, bot.SenderFunc(func(ctx context.Context, to bot.Conversation, r bot.Reply) error { return nil }))
+		d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "ack", Sweep: time.Hour, SendPoll: time.Hour, AckEvery: 5 * time.Millisecond, AckHold: hold},
+			w.store, w.engine, w.outbox, w.catalog, "id", nil)
+		ctx, cancel := context.WithCancel(context.Background())
+		done := make(chan error, 1)
+		go func() { done <- d.Run(ctx) }()
+		conv := bot.Conversation{Channel: bot.Console, User: "ack"}
+		var out []int64
+		for i, text := range texts {
+			before := n.trips.Load()
+			if err := d.Submit(ctx, bot.Message{ID: fmt.Sprint("ack", i), Conv: conv, Kind: bot.KindText, Text: text}); err != nil {
+				t.Fatal(err)
+			}
+			if err := d.Idle(ctx); err != nil {
+				t.Fatal(err)
+			}
+			time.Sleep(60 * time.Millisecond) // a dozen acker rounds while the person thinks
+			out = append(out, n.trips.Load()-before)
+		}
+		cancel()
+		if err := <-done; err != nil {
+			t.Fatal(err)
+		}
+		return out
+	}
+	held, alone := trips(time.Hour), trips(-1)
+	t.Logf("round trips per turn: held %v, alone %v", held, alone)
+	for i := 1; i < len(texts); i++ { // the first loads the scripts
+		if held[i] > 3 || alone[i] != held[i]+1 {
+			t.Errorf("turn %q: %d round trips with the ack held, %d without; want at most 3, and one more without", texts[i], held[i], alone[i])
+		}
+	}
+}

@@ -798,3 +798,55 @@ func TestBroadcastWaitsOutWhatsAppBan(t *testing.T) {
 		t.Fatalf("sent %d on WhatsApp, %d on Telegram; want 10 each", len(w.channel.times[bot.WhatsApp]), len(w.channel.times[bot.Telegram]))
 	}
 }
+
+// TestRateLimiterLeased: at a high rate two processes lease grants in
+// chunks; together they never get more than N in a window, a slow-down
+// from one stops the other once its lease ends, and after a window the
+// full rate is there again.
+func TestRateLimiterLeased(t *testing.T) {
+	w, s2 := newBCWorld(t)
+	ctx := context.Background()
+	rates := map[bot.ChannelID]store.Rate{bot.Telegram: {N: 1000, Per: time.Second}}
+	l1, l2 := w.s.Limiter(rates), s2.Limiter(rates)
+	burst := func() int {
+		granted := 0
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		for _, l := range []*store.Limiter{l1, l2, l1, l2} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for range 1000 {
+					wait, err := l.Reserve(ctx, bot.Telegram)
+					if err != nil {
+						t.Error(err)
+						return
+					}
+					if wait == 0 {
+						mu.Lock()
+						granted++
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		return granted
+	}
+	start := time.Now()
+	got := burst()
+	if time.Since(start) < time.Second && (got > 1000 || got == 0) {
+		t.Fatalf("granted %d of 4000 within a window, want 1 to 1000", got)
+	}
+	time.Sleep(1300 * time.Millisecond)
+	if got := burst(); got == 0 {
+		t.Fatal("nothing granted a window later")
+	}
+	if err := l2.SlowDown(ctx, bot.Telegram, 5*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(50 * time.Millisecond) // l1's lease lapses
+	if wait, _ := l1.Reserve(ctx, bot.Telegram); wait < 4*time.Second {
+		t.Fatalf("after slow down: wait %s, want about 5s", wait)
+	}
+}

@@ -110,7 +110,7 @@ end
 // {2, head, v, d, profile...} taken (head "" = this message).
 var ingestScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[3])
-local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'ft', 'fat', 'fn', 'v', 'd')
+local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'ft', 'fat', 'fn', 'v')
 local seen = f[1] or '|'
 if string.find(seen, '|' .. ARGV[1] .. '|', 1, true) then return {0} end
 seen = seen .. ARGV[1] .. '|'
@@ -154,8 +154,8 @@ if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if code ~= 2 then return {code} end
 local head = ''
 if n > 1 then head = redis.call('LINDEX', KEYS[2], 0) end
-local d = f[8] or ''
-if f[7] and f[7] == ARGV[11] then d = '' end
+local d = ''
+if f[7] and f[7] ~= ARGV[11] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
 `)
 
@@ -164,7 +164,7 @@ return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
 // {2, head, v, d, profile...}.
 var takeScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[4])
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'd')
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v')
 local h = held(f[1], f[2], now)
 if h and f[1] ~= ARGV[1] then return {0} end
 local head = redis.call('LINDEX', KEYS[2], 0)
@@ -174,8 +174,8 @@ if not head then
   return {1}
 end
 redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', now + tonumber(ARGV[2]))
-local d = f[4] or ''
-if f[3] and f[3] == ARGV[5] then d = '' end
+local d = ''
+if f[3] and f[3] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 return {2, head, f[3] or '', d, redis.call('HGETALL', KEYS[4])}
 `)
 
@@ -196,7 +196,7 @@ local now = tonumber(ARGV[6])
 local np, na, nr = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local ai = 13 + 2 * np
 local ri = ai + na
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'd', 'out', 'ex')
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'out')
 local had = f[5] or ''
 local out = dropAcked(had, ai, ri - 1)
 local function keepOut()
@@ -217,7 +217,7 @@ local cur = f[3] or '0'
 if cur ~= ARGV[2] then
   redis.call('LPUSH', KEYS[3], taken)
   keepOut()
-  return {-1, '', f[3] or '', f[4] or '', redis.call('HGETALL', KEYS[2])}
+  return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', redis.call('HGETALL', KEYS[2])}
 end
 local backlog = 0
 if out ~= '' then backlog = 1 end
@@ -227,7 +227,7 @@ local nh = redis.call('LINDEX', KEYS[3], 0)
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], now + tonumber(ARGV[7]) end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
-local ex = tonumber(f[6] or '0')
+local ex = tonumber(f[4] or '0')
 if now - ex >= 60000 then ex = now end
 local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex)
 if type(ok) == 'table' and ok.err then

@@ -1,8 +1,10 @@
 package telegram
 
 import (
+	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptrace"
 	"strconv"
@@ -128,8 +130,47 @@ func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (sent bool,
 			}
 		},
 	})
-	_, err = a.call(rctx).Request(c)
+	b := *a.api
+	b.Client = okClient{ctx: rctx, c: a.http}
+	_, err = b.Request(c)
 	return wrote.Load(), a.redact(err)
+}
+
+// okClient is ctxClient for sends, whose results nobody reads: a 200
+// answer that starts with {"ok":true is drained and handed to the library
+// as a two-field body, which spares decoding the sent message back (a
+// sixth of the adapter's CPU). Anything else goes through untouched.
+type okClient struct {
+	ctx context.Context
+	c   *http.Client
+}
+
+var okPrefix = []byte(`{"ok":true,`)
+
+const okBody = `{"ok":true,"result":true}`
+
+func (c okClient) Do(req *http.Request) (*http.Response, error) {
+	res, err := c.c.Do(req.WithContext(c.ctx))
+	if err != nil || res.StatusCode != http.StatusOK {
+		return res, err
+	}
+	var head [len(`{"ok":true,`)]byte
+	n, rerr := io.ReadFull(res.Body, head[:])
+	if rerr == nil && bytes.Equal(head[:], okPrefix) {
+		_, rerr = io.Copy(io.Discard, res.Body)
+		res.Body.Close()
+		if rerr != nil { // cut off mid-answer: as if unreadable
+			return nil, rerr
+		}
+		res.Body = io.NopCloser(strings.NewReader(okBody))
+		res.ContentLength = int64(len(okBody))
+		return res, nil
+	}
+	res.Body = struct {
+		io.Reader
+		io.Closer
+	}{io.MultiReader(bytes.NewReader(head[:n]), res.Body), res.Body}
+	return res, nil
 }
 
 // sendKind is what to do about a failed send.

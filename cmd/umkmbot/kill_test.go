@@ -69,8 +69,9 @@ func TestServeKilled(t *testing.T) {
 	defer tg.Close()
 	dataDir := t.TempDir()
 	env := append(os.Environ(), serveChildEnv+"=1", "TELEGRAM_BOT_TOKEN="+token, "TELEGRAM_API_URL="+tg.URL,
-		"REDIS_URL="+srv.URL(), "DATA_KEY="+testDataKey, "REDIS_PREFIX="+prefix, "DATA_DIR="+dataDir, "LOG_LEVEL=error",
-		"TELEGRAM_RATE_PER_SECOND=100000", "TELEGRAM_RATE_PER_CHAT=100000", "OUTBOX_RESEND_AFTER=300ms")
+		"REDIS_URL="+srv.URL(), "REDIS_PREFIX="+prefix, "DATA_DIR="+dataDir, "LOG_LEVEL=error",
+		"TELEGRAM_RATE_PER_SECOND=100000", "TELEGRAM_RATE_PER_CHAT=100000", "OUTBOX_RESEND_AFTER=300ms",
+		"DATA_KEY="+testDataKey) // the child runs serve from init, before TestMain sets testDataKey
 
 	var mu sync.Mutex
 	var child *exec.Cmd
