@@ -200,7 +200,11 @@ func TestSameUpdateTwiceProcessedOnce(t *testing.T) {
 	// lost) to a new process.
 	r.tg.Push(up)
 	p2 := r.start("p2", nil, nil)
-	eventually(t, "the repeated update fetched", func() bool { return p2.a.Stats.Updates.Load() == 1 })
+	// Wait until the dispatcher decided about it (taken or dropped): the
+	// adapter counts an update before it submits it.
+	eventually(t, "the repeated update submitted", func() bool {
+		return p2.disp.Stats.Taken.Load()+p2.disp.Stats.Duplicates.Load() == 1
+	})
 	r.idle()
 	if n := len(r.tg.Sent(siti.ID)); n != 1 {
 		t.Fatalf("%d replies, want 1: the repeat was processed again", n)
