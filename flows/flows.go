@@ -39,6 +39,11 @@ type Deps struct {
 	Broadcasts bot.BroadcastStore
 	Profiles   bot.ProfileStore
 	Log        *slog.Logger // nil: slog.Default()
+
+	// The owner's rights (flows datasaya, hapus): Eraser erases a person,
+	// Audit records it (nil: not recorded).
+	Eraser bot.PersonEraser
+	Audit  bot.Auditor
 }
 
 func (d Deps) now() time.Time {
