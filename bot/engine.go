@@ -252,6 +252,13 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		return e.resume(ctx, t, text)
 	}
 
+	if st.Flow == "" {
+		for _, f := range e.flows.Flows() {
+			if f.Gate != nil && f.Gate(ctx, t) {
+				return e.start(ctx, t, f, "")
+			}
+		}
+	}
 	if msg.Command || (msg.Kind == KindText && (st.Flow == "" || e.yields(t))) {
 		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)

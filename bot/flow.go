@@ -31,7 +31,11 @@ type Flow struct {
 	// starts the flow with arg passed to Begin. Flows are asked in menu
 	// order; keep intents to a few clear keywords.
 	Intent func(norm string) (arg string, ok bool)
-	Steps  []*Step // the first is where the flow starts
+	// Gate, if set, is asked on each message while no flow runs: true
+	// starts this flow before anything else (consent asked again after
+	// the consent text changed).
+	Gate  func(ctx context.Context, t *Turn) bool
+	Steps []*Step // the first is where the flow starts
 }
 
 // Step is one question of a flow.
