@@ -17,8 +17,12 @@ func init() { register("persetujuan", newPersetujuan) }
 // is recorded with its version, time and reply.
 func newPersetujuan(d Deps) *bot.Flow {
 	return &bot.Flow{
-		ID:    "persetujuan",
-		Title: "persetujuan.title",
+		ID:       "persetujuan",
+		Title:    "persetujuan.title",
+		Triggers: []string{"persetujuan", "consent"}, // a registered owner reads and renews it
+		Visible: func(ctx context.Context, t *bot.Turn) bool {
+			return d.registration(ctx, t) != nil
+		},
 		Gate: func(ctx context.Context, t *bot.Turn) bool {
 			r := d.registration(ctx, t)
 			if r == nil || r.ConsentVersion == "" || strings.HasPrefix(r.ConsentVersion, ConsentVersion+"/") {
