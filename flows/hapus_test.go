@@ -2,6 +2,7 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
 	"math/rand/v2"
 	"strings"
 	"testing"
@@ -164,4 +165,46 @@ func TestEraseEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestDispatcherPathSealedAndErased walks a registration through the
+// dispatcher (the path of the console and Telegram: ingest, commit with
+// the replies in the outbox) with a data key: no key holds the NIK or a
+// phone in clear at any point; then "hapus data" on the same path leaves
+// nothing that identified the owner, replies included.
+func TestDispatcherPathSealedAndErased(t *testing.T) {
+	w := rightsWorld(t, true)
+	var replies []string
+	d := quietDispatcher(w, bot.SenderFunc(func(ctx context.Context, to bot.Conversation, r bot.Reply) error {
+		replies = append(replies, r.PlainText())
+		return nil
+	}))
+	defer d.Close()
+	ctx := context.Background()
+	conv := bot.Conversation{Channel: bot.Console, User: "path"}
+	say := func(i int, text string) {
+		t.Helper()
+		w.now = w.now.Add(time.Minute)
+		m := console.Parse(text)
+		m.ID, m.Conv, m.Phone = fmt.Sprint("p", i), conv, "+6281299990000"
+		if err := d.Submit(ctx, m); err != nil {
+			t.Fatal(err)
+		}
+		if err := d.Idle(ctx); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, in := range registrationInputs {
+		say(i, in)
+		noneIn(t, w, "registering: after "+in, "3214015503900001", "81299990000")
+	}
+	if _, err := w.store.RegistrationFor(ctx, w.deps.Region.Code, conv); err != nil {
+		t.Fatalf("not registered over the dispatcher path: %v\n%s", err, strings.Join(replies, "\n---\n"))
+	}
+	say(100, "hapus data")
+	say(101, "HAPUS")
+	if last := replies[len(replies)-1]; !strings.Contains(replies[len(replies)-2]+last, "UMKM-") {
+		t.Fatalf("erasure not confirmed:\n%s", strings.Join(replies[len(replies)-3:], "\n---\n"))
+	}
+	noneIn(t, w, "after erasure", personal...)
 }
