@@ -170,6 +170,9 @@ func (c *Catalog) RenderAll(lang string, ts []Text) string {
 // Out renders an outgoing message.
 func (c *Catalog) Out(lang string, o Out) Reply {
 	r := Reply{Text: c.RenderAll(lang, o.Texts), Ask: o.Ask}
+	if o.FileName != "" {
+		r.File = &ReplyFile{Name: o.FileName, Text: r.Text}
+	}
 	for _, opt := range o.Options {
 		r.Options = append(r.Options, ReplyOption{Key: opt.Key, Label: c.Render(lang, opt.Label)})
 	}

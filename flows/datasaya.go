@@ -26,7 +26,11 @@ func newDataSaya(d Deps) *bot.Flow {
 			if texts == nil {
 				return bot.Result{}
 			}
-			return bot.Finish(bot.Say(texts...))
+			// The same, masked, also as a file the person can keep (channels
+			// that cannot send files send the text only).
+			copy := bot.Say(texts...)
+			copy.FileName = "data-saya-" + t.Now.In(bot.Jakarta).Format("2006-01-02") + ".txt"
+			return bot.Finish(copy)
 		},
 		// Begin always finishes; the step only satisfies the registry.
 		Steps: []*bot.Step{{ID: "lihat", Prompt: "datasaya.title", Handle: func(context.Context, *bot.Turn, bot.In) bot.Result { return bot.Finish() }}},

@@ -116,7 +116,13 @@ func TestEraseEndToEnd(t *testing.T) {
 				t.Fatal(err)
 			}
 
-			if got := say("data saya"); !strings.Contains(got, "Warung Siti") || !strings.Contains(got, "Foto Produk") ||
+			m := console.Parse("data saya")
+			m.Phone = "+6281299990000"
+			if rs := w.say(owner, m); len(rs) == 0 || rs[0].File == nil || rs[0].File.Text != rs[0].Text ||
+				!strings.HasPrefix(rs[0].File.Name, "data-saya-") {
+				t.Fatalf("data saya sends no copy as a file: %+v", rs)
+			}
+			if got := say("lihat data"); !strings.Contains(got, "Warung Siti") || !strings.Contains(got, "Foto Produk") ||
 				!strings.Contains(got, "KUR-") || !strings.Contains(got, "Nasi Warung Siti") || strings.Contains(got, "3214015503900001") {
 				t.Fatalf("data saya shows:\n%s", got)
 			}
