@@ -129,6 +129,12 @@ func (c *Catalog) Render(lang string, t Text) string {
 					parts[i] = c.Render(lang, x)
 				}
 				data[k] = strings.Join(parts, ", ")
+			case Lines:
+				parts := make([]string, len(v))
+				for i, x := range v {
+					parts[i] = c.Render(lang, x)
+				}
+				data[k] = strings.Join(parts, "\n")
 			default:
 				data[k] = v
 			}
@@ -149,7 +155,7 @@ func (c *Catalog) Render(lang string, t Text) string {
 func hasTexts(data map[string]any) bool {
 	for _, v := range data {
 		switch v.(type) {
-		case Text, []Text:
+		case Text, []Text, Lines:
 			return true
 		}
 	}

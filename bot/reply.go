@@ -31,6 +31,10 @@ func N(id string, count int, kv ...any) Text {
 	return t
 }
 
+// Lines is template data rendered one Text a line (a list in a message);
+// a []Text renders as a comma-separated run.
+type Lines []Text
+
 // Raw makes a Text that is shown as it is.
 func Raw(s string) Text { return Text{Raw: s} }
 

@@ -2,7 +2,6 @@ package flows
 
 import (
 	"context"
-	"strings"
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
@@ -57,11 +56,11 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 			t.Fail(err)
 			return nil
 		}
-		lines := make([]string, len(ps))
+		lines := make(bot.Lines, len(ps))
 		for i, p := range ps {
-			lines[i] = "- " + p.Name + ", " + bot.Rupiah(p.Price)
+			lines[i] = bot.Raw("- " + p.Name + ", " + bot.Rupiah(p.Price))
 		}
-		out = append(out, bot.N("datasaya.products", len(ps), "List", strings.Join(lines, "\n")))
+		out = append(out, bot.N("datasaya.products", len(ps), "List", lines))
 	}
 	if d.Trainings != nil {
 		es, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
@@ -69,7 +68,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 			t.Fail(err)
 			return nil
 		}
-		var items []bot.Text
+		var items bot.Lines
 		for _, e := range es {
 			title := e.Training
 			if tr, err := d.Trainings.Training(ctx, e.Training); err == nil {
@@ -77,8 +76,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 			}
 			items = append(items, bot.T("datasaya.training.item", "Title", title, "Status", bot.T("datasaya.enrol."+string(e.Status))))
 		}
-		out = append(out, bot.N("datasaya.trainings", len(items)))
-		out = append(out, items...)
+		out = append(out, bot.N("datasaya.trainings", len(items), "List", items))
 	}
 	if d.Curation != nil && r != nil {
 		as, err := d.Curation.ApplicationsFor(ctx, r.Region, t.Conv)
@@ -86,12 +84,11 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 			t.Fail(err)
 			return nil
 		}
-		var items []bot.Text
+		var items bot.Lines
 		for _, a := range as {
 			items = append(items, bot.T("datasaya.application.item", "ID", a.ID, "Target", a.TargetName, "Status", bot.T("datasaya.app."+string(a.Status))))
 		}
-		out = append(out, bot.N("datasaya.applications", len(items)))
-		out = append(out, items...)
+		out = append(out, bot.N("datasaya.applications", len(items), "List", items))
 	}
 	if t.Profile.OptOut {
 		out = append(out, bot.T("datasaya.broadcast.off"))

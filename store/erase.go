@@ -27,7 +27,7 @@ var _ bot.PersonEraser = (*Store)(nil)
 //	{k:<region>}       the curation applications (records, indexes, open)
 //	{b:<broadcast>}    the per-recipient record
 //	{c:<conversation>} products (with their photo references), trainings
-//	{q:<shard>}        the profile, the queue, the recent message ids and
+//	{q:<shard>}        the profile, the recent message ids and the
 //	                   undelivered replies of the state hash
 //
 // The conversation state itself is rewritten by the turn that erases (its
@@ -162,11 +162,14 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 		return e, fmt.Errorf("erase: products: %w", err)
 	}
 	// The turn keys share a slot of their own. The queue and the state
-	// hash are the running turn's: only the profile and the recent ids
-	// go here; the turn commits a state without answers.
+	// hash are the running turn's: the profile, the recent ids and the
+	// replies not yet delivered (or not yet acknowledged: they may show
+	// a name) go here; the turn commits a state without answers and its
+	// own reply.
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, k.profile)
-		p.HDel(ctx, k.state, "seen")
+		p.HDel(ctx, k.state, "seen", "out")
+		p.ZRem(ctx, k.outq, conv)
 		return nil
 	})
 	if err != nil {
