@@ -1,8 +1,13 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
+	"sync"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -107,4 +112,90 @@ func (s *Store) decodeProfile(m map[string]string) bot.Profile {
 		p.Phone = plain
 	}
 	return p
+}
+
+// scanKeys returns every key matching match (a SCAN pattern), on each
+// primary of a Cluster.
+func (s *Store) scanKeys(ctx context.Context, match string) ([]string, error) {
+	var (
+		mu   sync.Mutex
+		keys []string
+	)
+	scan := func(ctx context.Context, c *redis.Client) error {
+		var local []string
+		it := c.Scan(ctx, 0, match, 1000).Iterator()
+		for it.Next(ctx) {
+			local = append(local, it.Val())
+		}
+		mu.Lock()
+		keys = append(keys, local...)
+		mu.Unlock()
+		return it.Err()
+	}
+	var err error
+	switch c := s.rdb.(type) {
+	case *redis.ClusterClient:
+		err = c.ForEachMaster(ctx, scan)
+	case *redis.Client:
+		err = scan(ctx, c)
+	default:
+		return nil, fmt.Errorf("scan keys: unsupported client %T", s.rdb)
+	}
+	return keys, err
+}
+
+// resealPhone: KEYS profile; ARGV the stored phone read, its new form.
+// Rewrites only if nothing changed it meanwhile.
+var resealPhone = redis.NewScript(`
+if redis.call('HGET', KEYS[1], 'phone') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'phone', ARGV[2])
+return 1
+`)
+
+// SealProfiles brings the phone numbers of every conversation's profile
+// under the newest key (clear ones stored before encryption too), like
+// SealRegistrations: safe beside serving (a phone changed meanwhile is
+// left to the turn that changed it, which sealed it under the newest key)
+// and resumable. A phone sealed under a key no longer configured is
+// removed: the channel reports it again.
+func (s *Store) SealProfiles(ctx context.Context) (SealCounts, error) {
+	var c SealCounts
+	if s.cipher == nil {
+		return c, errors.New("no data key configured")
+	}
+	keys, err := s.scanKeys(ctx, s.prefix+":{q:*}:c:*:profile")
+	if err != nil {
+		return c, fmt.Errorf("seal profiles: %w", err)
+	}
+	for _, k := range keys {
+		v, err := s.rdb.HGet(ctx, k, bot.FieldPhone).Result()
+		if isNil(err) || v == "" {
+			continue
+		}
+		if err != nil {
+			return c, fmt.Errorf("seal profiles: %w", err)
+		}
+		c.Seen++
+		if s.cipher.Current(v) {
+			c.Unchanged++
+			continue
+		}
+		next := ""
+		if plain, _, err := s.cipher.Open(fieldPhone, v); err == nil {
+			if next, err = s.cipher.Seal(fieldPhone, plain); err != nil {
+				return c, err
+			}
+		}
+		if next == "" {
+			if err := s.rdb.HDel(ctx, k, bot.FieldPhone).Err(); err != nil {
+				return c, fmt.Errorf("seal profiles: %w", err)
+			}
+			continue
+		}
+		if err := resealPhone.Run(ctx, s.rdb, []string{k}, v, next).Err(); err != nil {
+			return c, fmt.Errorf("seal profiles: %w", err)
+		}
+		c.Sealed++
+	}
+	return c, nil
 }
