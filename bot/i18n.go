@@ -124,17 +124,9 @@ func (c *Catalog) Render(lang string, t Text) string {
 			case Text:
 				data[k] = c.Render(lang, v)
 			case []Text:
-				parts := make([]string, len(v))
-				for i, x := range v {
-					parts[i] = c.Render(lang, x)
-				}
-				data[k] = strings.Join(parts, ", ")
+				data[k] = c.renderJoined(lang, v, ", ")
 			case Lines:
-				parts := make([]string, len(v))
-				for i, x := range v {
-					parts[i] = c.Render(lang, x)
-				}
-				data[k] = strings.Join(parts, "\n")
+				data[k] = c.renderJoined(lang, v, "\n")
 			default:
 				data[k] = v
 			}
@@ -149,6 +141,15 @@ func (c *Catalog) Render(lang string, t Text) string {
 		return t.ID
 	}
 	return s
+}
+
+// renderJoined renders ts and joins them with sep.
+func (c *Catalog) renderJoined(lang string, ts []Text, sep string) string {
+	parts := make([]string, len(ts))
+	for i, x := range ts {
+		parts[i] = c.Render(lang, x)
+	}
+	return strings.Join(parts, sep)
 }
 
 // hasTexts reports whether template data holds Texts to render first.
