@@ -213,4 +213,7 @@ func TestDispatcherPathSealedAndErased(t *testing.T) {
 		t.Fatalf("erasure not confirmed:\n%s", strings.Join(replies[len(replies)-3:], "\n---\n"))
 	}
 	noneIn(t, w, "after erasure", personal...)
+	if ttl := w.store.Client().PTTL(ctx, w.store.StateKey(conv)).Val(); ttl <= 0 || ttl > time.Hour {
+		t.Fatalf("state of the erased conversation expires in %s, want within an hour", ttl)
+	}
 }

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -31,7 +32,7 @@ var _ bot.PersonEraser = (*Store)(nil)
 //	                   undelivered replies of the state hash
 //
 // The conversation state itself is rewritten by the turn that erases (its
-// flow ends, so no answers are kept); it expires after STATE_TTL.
+// flow ends, so no answers are kept); it expires an hour later.
 
 // eraseReg: KEYS nik, conv, all, record, erased, then the audience sets;
 // ARGV id, conversation, tombstone JSON, then the NIK's index fields.
@@ -85,6 +86,10 @@ end
 for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
 `)
+
+// erasedStateTTL is how long the conversation state of an erased person
+// is kept (it holds no answers: the turn that erased ends its flow).
+const erasedStateTTL = time.Hour
 
 // nikErasedField binds the tombstone's hash to its purpose, apart from
 // the NIK index's.
@@ -166,9 +171,17 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 	// replies not yet delivered (or not yet acknowledged: they may show
 	// a name) go here; the turn commits a state without answers and its
 	// own reply.
+	// The state hash (its key names the conversation: on WhatsApp, the
+	// number) then expires within erasedStateTTL instead of STATE_TTL,
+	// unless the person writes again: 'ex', a moment ahead of this turn's
+	// time, tells its commit that the expiry was just set (turn.go
+	// refreshes it when a minute has passed since 'ex', and at 'ex' itself).
+	now := s.now().UnixMilli() + 1
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, k.profile)
 		p.HDel(ctx, k.state, "seen", "out")
+		p.HSet(ctx, k.state, "ex", now)
+		p.PExpire(ctx, k.state, min(erasedStateTTL, s.stateTTL))
 		p.ZRem(ctx, k.outq, conv)
 		return nil
 	})
