@@ -16,8 +16,11 @@ import (
 
 // ConsentVersion identifies the consent text (locale id daftar.consent) an
 // owner agreed to; change it whenever that text changes. The stored proof
-// adds the language it was shown in: "consent-2026-11/id".
-const ConsentVersion = "consent-2026-11"
+// adds the language it was shown in: "consent-2026-12/id". Changing the
+// consent text means a new version: registered owners are asked again
+// (flow persetujuan). 2026-12: the rights over chat (data saya, ubah
+// data, hapus data).
+const ConsentVersion = "consent-2026-12"
 
 // Sectors offered at registration (code, then words that pick it).
 var sectors = []struct {
