@@ -31,21 +31,27 @@ var personal = []string{"Siti Aminah", "3214015503900001", "81299990000", "Warun
 func rightsWorld(t *testing.T, sealed bool) *world {
 	w := newWorld(t)
 	if sealed {
-		k, err := pii.NewKey(time.Now(), nil)
-		if err != nil {
-			t.Fatal(err)
-		}
-		kr, err := pii.Parse(k)
-		if err != nil {
-			t.Fatal(err)
-		}
-		w.store = store.New(w.store.Client(), store.Options{Prefix: w.store.Prefix(), Now: w.clock,
-			Rand: rand.NewChaCha8([32]byte{}), Cipher: kr})
-		w.deps.Registrations, w.deps.Trainings, w.deps.Broadcasts, w.deps.Profiles = w.store, w.store, w.store, w.store
+		seal(t, w)
 	}
 	w.deps.Products, w.deps.Curation, w.deps.Eraser, w.deps.Audit = w.store, w.store, w.store, w.store.AuditLog(0)
 	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
 	return w
+}
+
+// seal gives w's store a data key, as serve has.
+func seal(t testing.TB, w *world) {
+	k, err := pii.NewKey(time.Now(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, err := pii.Parse(k)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w.store = store.New(w.store.Client(), store.Options{Prefix: w.store.Prefix(), Now: w.clock,
+		Rand: rand.NewChaCha8([32]byte{}), Cipher: kr})
+	w.deps.Registrations, w.deps.Trainings, w.deps.Broadcasts, w.deps.Profiles = w.store, w.store, w.store, w.store
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
 }
 
 func noneIn(t *testing.T, w *world, when string, values ...string) {
