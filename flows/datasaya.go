@@ -25,6 +25,18 @@ func newDataSaya(d Deps) *bot.Flow {
 			if texts == nil {
 				return bot.Result{}
 			}
+			// The Dinas can show that access requests were answered, and when.
+			if d.Audit != nil {
+				subject := "conversation " + t.Conv.Masked()
+				if r := d.registration(ctx, t); r != nil {
+					subject = r.ID
+				}
+				if err := d.Audit.Audit(ctx, bot.AuditEntry{Actor: "owner:" + t.Conv.Masked(), Action: bot.AuditAccess,
+					Subject: subject, Count: 1, Detail: "copy given in chat"}); err != nil {
+					t.Fail(err)
+					return bot.Result{}
+				}
+			}
 			// The same, masked, also as a file the person can keep (channels
 			// that cannot send files send the text only).
 			copy := bot.Say(texts...)

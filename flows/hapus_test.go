@@ -156,15 +156,20 @@ func TestEraseEndToEnd(t *testing.T) {
 			if err != nil || len(tombs) != 1 || tombs[0].Registration != r.ID || tombs[0].NIKHash != w.store.NIKHash(r.NIK) {
 				t.Fatalf("tombstones %+v, %v", tombs, err)
 			}
-			var audited []bot.AuditEntry
+			var deleted, accessed []bot.AuditEntry
 			if err := w.store.AuditLog(0).List(ctx, time.Time{}, func(e bot.AuditEntry) error {
-				audited = append(audited, e)
+				switch e.Action {
+				case bot.AuditDeletion:
+					deleted = append(deleted, e)
+				case bot.AuditAccess:
+					accessed = append(accessed, e)
+				}
 				return nil
 			}); err != nil {
 				t.Fatal(err)
 			}
-			if len(audited) != 1 || audited[0].Action != bot.AuditDeletion || audited[0].Subject != r.ID {
-				t.Fatalf("audit log %+v, want one deletion of %s", audited, r.ID)
+			if len(deleted) != 1 || deleted[0].Subject != r.ID || len(accessed) != 2 {
+				t.Fatalf("audit log: deletions %+v, accesses %+v; want one deletion of %s after two copies", deleted, accessed, r.ID)
 			}
 
 			// The same NIK registers again, from the same conversation.
