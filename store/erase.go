@@ -26,6 +26,7 @@ var _ bot.PersonEraser = (*Store)(nil)
 //	                   waitlist), then the person's status, code, time,
 //	                   registration id and reminder markers
 //	{k:<region>}       the curation applications (records, indexes, open)
+//	                   and their notices not yet sent
 //	{b:<broadcast>}    the per-recipient record
 //	{c:<conversation>} products (with their photo references), trainings
 //	{q:<shard>}        the profile, the recent message ids and the
@@ -74,16 +75,20 @@ end
 return 1
 `)
 
-// eraseApps: KEYS all, conv, open, then the records; ARGV conversation,
-// then the ids.
+// eraseApps: KEYS all, conv, open, notices, then the records; ARGV
+// conversation, how its notices say it (`"conv":"telegram:42"`), then
+// the ids. Notices of status changes not yet sent go too.
 var eraseApps = redis.NewScript(`
-for i = 2, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+for i = 3, #ARGV do redis.call('ZREM', KEYS[1], ARGV[i]) end
+for _, n in ipairs(redis.call('LRANGE', KEYS[4], 0, -1)) do
+  if string.find(n, ARGV[2], 1, true) then redis.call('LREM', KEYS[4], 0, n) end
+end
 redis.call('HDEL', KEYS[2], ARGV[1])
 local open = redis.call('HGETALL', KEYS[3])
 for i = 1, #open, 2 do
   if string.sub(open[i], 1, #ARGV[1] + 1) == ARGV[1] .. '|' then redis.call('HDEL', KEYS[3], open[i]) end
 end
-for i = 4, #KEYS do redis.call('DEL', KEYS[i]) end
+for i = 5, #KEYS do redis.call('DEL', KEYS[i]) end
 return 1
 `)
 
@@ -230,8 +235,9 @@ func (s *Store) eraseApplications(ctx context.Context, region string, c bot.Conv
 		return fmt.Errorf("erase: find applications: %w", err)
 	}
 	list := strings.Split(ids, ",")
-	keys := []string{s.Key(tag, "all"), s.Key(tag, "conv"), s.Key(tag, "open")}
-	args := []any{c.String()}
+	keys := []string{s.Key(tag, "all"), s.Key(tag, "conv"), s.Key(tag, "open"), s.Key(tag, "notices")}
+	quoted, _ := json.Marshal(c.String())
+	args := []any{c.String(), `"conv":` + string(quoted)}
 	for _, id := range list {
 		keys = append(keys, s.Key(tag, "app:"+id))
 		args = append(args, id)

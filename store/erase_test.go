@@ -2,8 +2,10 @@ package store_test
 
 import (
 	"context"
+	"errors"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -56,5 +58,42 @@ func TestErasePersonIdempotentAndConcurrent(t *testing.T) {
 	}
 	if n, err := a.CountAudience(ctx, "32.14", bot.Audience{}); err != nil || n[bot.Console] != 1 {
 		t.Fatalf("audience after erasure: %v, %v; want only budi", n, err)
+	}
+}
+
+// TestEraseDropsUnsentCurationNotices: a status change the owner was not
+// yet told of is not sent after erasure; another owner's still is.
+func TestEraseDropsUnsentCurationNotices(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	at := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
+	var ids []string
+	for _, user := range []string{"siti", "budi"} {
+		a := &bot.Application{Region: "32.14", Conv: bot.Conversation{Channel: bot.Console, User: user}, Business: "Usaha " + user,
+			Target: "menong", TargetName: "Galeri Menong", CreatedAt: at}
+		if err := s.SubmitApplication(ctx, a); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusReviewing, "foto produk kurang jelas", at); err != nil {
+			t.Fatal(err)
+		}
+		ids = append(ids, a.ID)
+	}
+	e, err := s.ErasePerson(ctx, []string{"32.14"}, bot.Conversation{Channel: bot.Console, User: "siti"})
+	if err != nil || e.Applications != 1 {
+		t.Fatalf("erase: %+v, %v", e, err)
+	}
+	n, done, ok, err := s.NextCurationNotice(ctx, "32.14", 0)
+	if err != nil || !ok || n.App != ids[1] {
+		t.Fatalf("next notice: %+v, %v, %v; want budi's", n, ok, err)
+	}
+	if err := done(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n, _, ok, err := s.NextCurationNotice(ctx, "32.14", 0); err != nil || ok {
+		t.Fatalf("a notice left after erasure: %+v, %v", n, err)
+	}
+	if _, err := s.Application(ctx, ids[0]); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("erased application still there: %v", err)
 	}
 }
