@@ -37,15 +37,8 @@ var _ bot.PersonEraser = (*Store)(nil)
 
 // eraseReg: KEYS nik, conv, all, record, erased, then the audience sets;
 // ARGV id, conversation, tombstone JSON, then the NIK's index fields.
-var eraseReg = redis.NewScript(`
-for i = 4, #ARGV do
-  local ids = redis.call('HGET', KEYS[1], ARGV[i])
-  if ids then
-    local keep = {}
-    for x in string.gmatch(ids, '[^,]+') do if x ~= ARGV[1] then table.insert(keep, x) end end
-    if #keep == 0 then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], table.concat(keep, ',')) end
-  end
-end
+var eraseReg = redis.NewScript(luaLeaveNIK + `
+for i = 4, #ARGV do leaveNIK(KEYS[1], ARGV[i], ARGV[1]) end
 if redis.call('HGET', KEYS[2], ARGV[2]) == ARGV[1] then redis.call('HDEL', KEYS[2], ARGV[2]) end
 redis.call('ZREM', KEYS[3], ARGV[1])
 redis.call('DEL', KEYS[4])
