@@ -26,6 +26,7 @@ const (
 	AuditStatusChange = "status_change" // a curation application's status changed
 	AuditCheckIn      = "checkin"       // a training check-in by the Dinas
 	AuditDeletion     = "deletion"      // personal data erased
+	AuditAccess       = "access"        // an owner was given a copy of their data (data saya)
 	AuditKeys         = "keys"          // data encrypted or re-encrypted under a key
 	AuditRetention    = "retention"     // records removed by the retention job
 )

@@ -269,6 +269,13 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		return e.resume(ctx, t, text, norm)
 	}
 
+	if st.Flow == "" {
+		for _, f := range e.flows.Flows() {
+			if f.Gate != nil && f.Gate(ctx, t) {
+				return e.start(ctx, t, f, "")
+			}
+		}
+	}
 	if msg.Command || (msg.Kind == KindText && (st.Flow == "" || e.yields(t))) {
 		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
@@ -367,8 +374,8 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	f, arg := e.trigger(norm)
-	if f == nil || arg != "" || f == t.Flow || f.Menu == 0 || !e.startable(ctx, t, f) {
-		return nil // only the main menu's flows: "stop" mid-flow is no unsubscribe
+	if f == nil || arg != "" || f == t.Flow || (f.Menu == 0 && !f.Leave) || !e.startable(ctx, t, f) {
+		return nil // only the main menu's flows and those marked Leave: "stop" mid-flow is no unsubscribe
 	}
 	s := t.Flow.Step(t.State.Step)
 	if s == nil || s.Verbatim {

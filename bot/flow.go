@@ -38,7 +38,15 @@ type Flow struct {
 	// Anywhere lets a trigger with its argument ("hadir K7M3QX") start the
 	// flow in the middle of another one, which continues when it is done.
 	Anywhere bool
-	Steps    []*Step // the first is where the flow starts
+	// Leave lets the flow's exact trigger words leave any other flow for
+	// it, as the main menu's flows do (the draft is kept): "data saya" or
+	// "hapus data" in the middle of a registration.
+	Leave bool
+	// Gate, if set, is asked on each message while no flow runs: true
+	// starts this flow before anything else (consent asked again after
+	// the consent text changed).
+	Gate  func(ctx context.Context, t *Turn) bool
+	Steps []*Step // the first is where the flow starts
 }
 
 // Step is one question of a flow.

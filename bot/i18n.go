@@ -124,11 +124,9 @@ func (c *Catalog) Render(lang string, t Text) string {
 			case Text:
 				data[k] = c.Render(lang, v)
 			case []Text:
-				parts := make([]string, len(v))
-				for i, x := range v {
-					parts[i] = c.Render(lang, x)
-				}
-				data[k] = strings.Join(parts, ", ")
+				data[k] = c.renderJoined(lang, v, ", ")
+			case Lines:
+				data[k] = c.renderJoined(lang, v, "\n")
 			default:
 				data[k] = v
 			}
@@ -145,11 +143,20 @@ func (c *Catalog) Render(lang string, t Text) string {
 	return s
 }
 
+// renderJoined renders ts and joins them with sep.
+func (c *Catalog) renderJoined(lang string, ts []Text, sep string) string {
+	parts := make([]string, len(ts))
+	for i, x := range ts {
+		parts[i] = c.Render(lang, x)
+	}
+	return strings.Join(parts, sep)
+}
+
 // hasTexts reports whether template data holds Texts to render first.
 func hasTexts(data map[string]any) bool {
 	for _, v := range data {
 		switch v.(type) {
-		case Text, []Text:
+		case Text, []Text, Lines:
 			return true
 		}
 	}
@@ -170,6 +177,9 @@ func (c *Catalog) RenderAll(lang string, ts []Text) string {
 // Out renders an outgoing message.
 func (c *Catalog) Out(lang string, o Out) Reply {
 	r := Reply{Text: c.RenderAll(lang, o.Texts), Ask: o.Ask}
+	if o.FileName != "" {
+		r.File = &ReplyFile{Name: o.FileName, Text: r.Text}
+	}
 	for _, opt := range o.Options {
 		r.Options = append(r.Options, ReplyOption{Key: opt.Key, Label: c.Render(lang, opt.Label)})
 	}

@@ -31,6 +31,10 @@ func N(id string, count int, kv ...any) Text {
 	return t
 }
 
+// Lines is template data rendered one Text a line (a list in a message);
+// a []Text renders as a comma-separated run.
+type Lines []Text
+
 // Raw makes a Text that is shown as it is.
 func Raw(s string) Text { return Text{Raw: s} }
 
@@ -62,6 +66,10 @@ type Out struct {
 	Texts   []Text // rendered one per paragraph
 	Options []Option
 	Ask     Ask
+	// FileName, if set, asks channels that can send files to send the
+	// rendered text also as a plain-text file of that name (a copy the
+	// person can keep: "data saya").
+	FileName string
 }
 
 // Say makes an Out of some texts.
@@ -74,6 +82,15 @@ type Reply struct {
 	Text    string
 	Options []ReplyOption
 	Ask     Ask
+	File    *ReplyFile `json:",omitempty"` // a copy as a file, for channels that send files
+}
+
+// ReplyFile is a plain-text (UTF-8) file sent with a reply. Channels that
+// can send files send it as a document (Telegram); the others send the
+// reply's text only, and the terminal prints it.
+type ReplyFile struct {
+	Name string
+	Text string
 }
 
 // ReplyOption is a rendered Option.

@@ -17,7 +17,10 @@ import (
 // ConsentVersion identifies the consent text (locale ids daftar.consent and
 // daftar.consent.full, the short form and the full one behind "info") an
 // owner agreed to; change it whenever that text changes. The stored proof
-// adds the language it was shown in: "consent-2026-11/id".
+// adds the language it was shown in: "consent-2026-12/id". Changing the
+// consent text means a new version: registered owners are asked again
+// (flow persetujuan). 2026-12: the short text with the full one behind
+// info, and the rights over chat (data saya, ubah data, hapus data).
 const ConsentVersion = "consent-2026-12"
 
 // Sectors offered at registration (code, then words that pick it).
@@ -93,9 +96,7 @@ func newDaftar(d Deps) *bot.Flow {
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 			if infoWords[in.Norm] {
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
-					Texts:   []bot.Text{{ID: "daftar.consent.full", Data: map[string]any{"Office": d.Region.Office}}},
-					Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
+				return fullConsent(ctx, t, d)
 			}
 			yes, ok := answerYes(in)
 			if !ok { // a short re-ask: the consent text is long for a small screen
@@ -261,6 +262,14 @@ func registrationFields(d Deps) []*bot.Step {
 func withLocation(d Deps, steps []*bot.Step) []*bot.Step {
 	i := slices.IndexFunc(steps, func(s *bot.Step) bool { return s.ID == "sektor" }) + 1
 	return slices.Concat(steps[:i], locationFields(d), steps[i:])
+}
+
+// fullConsent shows the full consent text (asked for with info) and keeps
+// the yes/no question.
+func fullConsent(ctx context.Context, t *bot.Turn, d Deps) bot.Result {
+	return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
+		Texts:   []bot.Text{{ID: "daftar.consent.full", Data: map[string]any{"Office": d.Region.Office}}},
+		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
 }
 
 // infoWords ask for the full consent text.

@@ -43,6 +43,10 @@ type Deps struct {
 	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
 	// one of the region.
 	FAQ map[string]*bot.FAQ
+	// The owner's rights (flows datasaya, hapus): Eraser erases a person,
+	// Audit records it (nil: not recorded).
+	Eraser bot.PersonEraser
+	Audit  bot.Auditor
 }
 
 func (d Deps) now() time.Time {

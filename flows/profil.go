@@ -50,7 +50,7 @@ func newProfil(d Deps) *bot.Flow {
 	return &bot.Flow{
 		ID:       "profil",
 		Title:    "profil.title",
-		Triggers: []string{"profil", "profile", "data saya", "ubah data", "cek data"},
+		Triggers: []string{"profil", "profile", "ubah data", "ubah profil", "cek data"},
 		Menu:     10,
 		Visible: func(ctx context.Context, t *bot.Turn) bool {
 			return d.registration(ctx, t) != nil

@@ -47,7 +47,17 @@ func quietDispatcher(w *world, send bot.Sender) *bot.Dispatcher {
 // of its own takes two (the ingest that takes the conversation with its
 // state and profile, and the commit), and none takes more than three.
 func TestTurnRoundTrips(t *testing.T) {
-	w := newWorld(t)
+	t.Run("clear", func(t *testing.T) { testTurnRoundTrips(t, newWorld(t)) })
+	// With a data key the NIK and phone answers are sealed where the
+	// state is encoded: no round trip more.
+	t.Run("sealed", func(t *testing.T) {
+		w := newWorld(t)
+		seal(t, w)
+		testTurnRoundTrips(t, w)
+	})
+}
+
+func testTurnRoundTrips(t *testing.T, w *world) {
 	var n tripCounter
 	w.store.Client().AddHook(&n)
 	got := make(chan struct{}, 16)

@@ -23,33 +23,7 @@ func (s *Store) MigrateTurnKeys(ctx context.Context) (moved int, err error) {
 	} else if n == 1 {
 		return 0, nil
 	}
-	var keys []string
-	scan := func(ctx context.Context, c *redis.Client) error {
-		it := c.Scan(ctx, 0, s.prefix+":{c:*", 1000).Iterator()
-		for it.Next(ctx) {
-			keys = append(keys, it.Val())
-		}
-		return it.Err()
-	}
-	switch c := s.rdb.(type) {
-	case *redis.ClusterClient:
-		var mu = make(chan struct{}, 1)
-		err = c.ForEachMaster(ctx, func(ctx context.Context, n *redis.Client) error {
-			var local []string
-			it := n.Scan(ctx, 0, s.prefix+":{c:*", 1000).Iterator()
-			for it.Next(ctx) {
-				local = append(local, it.Val())
-			}
-			mu <- struct{}{}
-			keys = append(keys, local...)
-			<-mu
-			return it.Err()
-		})
-	case *redis.Client:
-		err = scan(ctx, c)
-	default:
-		return 0, fmt.Errorf("migrate turn keys: unsupported client %T", s.rdb)
-	}
+	keys, err := s.scanKeys(ctx, s.prefix+":{c:*")
 	if err != nil {
 		return 0, fmt.Errorf("migrate turn keys: scan: %w", err)
 	}

@@ -16,7 +16,7 @@ func (s *Store) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, e
 	if err != nil {
 		return bot.Profile{}, fmt.Errorf("load profile: %w", err)
 	}
-	return decodeProfile(m), nil
+	return s.decodeProfile(m), nil
 }
 
 func decodeProfile(m map[string]string) bot.Profile {
@@ -36,7 +36,10 @@ func decodeProfile(m map[string]string) bot.Profile {
 // SetProfile sets one field; "" deletes it.
 func (s *Store) SetProfile(ctx context.Context, c bot.Conversation, field, value string) error {
 	k := s.profileKey(c)
-	var err error
+	value, err := s.profileValue(field, value)
+	if err != nil {
+		return fmt.Errorf("set profile %s: %w", field, err)
+	}
 	if value == "" {
 		err = s.rdb.HDel(ctx, k, field).Err()
 	} else {

@@ -219,6 +219,18 @@ func (s *Store) loadReg(ctx context.Context, id string) (*bot.Registration, stri
 	return r, body, cr, err
 }
 
+// luaLeaveNIK: leaveNIK(key, field, id) takes id out of the NIK index
+// entry field of hash key, removing the entry when it is left empty.
+const luaLeaveNIK = `
+local function leaveNIK(key, field, id)
+  local ids = redis.call('HGET', key, field)
+  if not ids then return end
+  local keep = {}
+  for x in string.gmatch(ids, '[^,]+') do if x ~= id then table.insert(keep, x) end end
+  if #keep == 0 then redis.call('HDEL', key, field) else redis.call('HSET', key, field, table.concat(keep, ',')) end
+end
+`
+
 // updateReg: KEYS nik, record, then the audience index sets to leave and
 // those to join; ARGV id, record, max (0: no check), the stored body
 // expected ("" for any), the number of old index fields, the old index
@@ -226,7 +238,7 @@ func (s *Store) loadReg(ctx context.Context, id string) (*bot.Registration, stri
 // of audience sets to leave. The id leaves every old and new index field
 // and joins the newest one; a NIK another registration holds (as many
 // times as max) is refused.
-var updateReg = redis.NewScript(`
+var updateReg = redis.NewScript(luaLeaveNIK + `
 local body = redis.call('GET', KEYS[2])
 if not body then return 'missing' end
 if ARGV[4] ~= '' and body ~= ARGV[4] then return 'changed' end
@@ -240,14 +252,7 @@ for i = first_new, last do
   end end
 end
 if tonumber(ARGV[3]) > 0 and not mine and n >= tonumber(ARGV[3]) then return 'dup:' .. first end
-for i = 6, last do
-  local ids = redis.call('HGET', KEYS[1], ARGV[i])
-  if ids then
-    local keep = {}
-    for x in string.gmatch(ids, '[^,]+') do if x ~= ARGV[1] then table.insert(keep, x) end end
-    if #keep == 0 then redis.call('HDEL', KEYS[1], ARGV[i]) else redis.call('HSET', KEYS[1], ARGV[i], table.concat(keep, ',')) end
-  end
-end
+for i = 6, last do leaveNIK(KEYS[1], ARGV[i], ARGV[1]) end
 local cur = redis.call('HGET', KEYS[1], ARGV[first_new])
 if cur then redis.call('HSET', KEYS[1], ARGV[first_new], cur .. ',' .. ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[first_new], ARGV[1]) end
 redis.call('SET', KEYS[2], ARGV[2])

@@ -23,7 +23,7 @@ func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, e
 	if err != nil {
 		return bot.State{}, fmt.Errorf("load state: %w", err)
 	}
-	return decodeState(vals)
+	return s.decodeState(vals)
 }
 
 var _ bot.TurnLoader = (*Store)(nil)
@@ -40,14 +40,14 @@ func (s *Store) LoadTurn(ctx context.Context, c bot.Conversation) (bot.Profile, 
 	if err != nil {
 		return bot.Profile{}, bot.State{}, fmt.Errorf("load turn: %w", err)
 	}
-	st, err := decodeState(state.Val())
+	st, err := s.decodeState(state.Val())
 	if err != nil {
 		return bot.Profile{}, bot.State{}, err
 	}
-	return decodeProfile(prof.Val()), st, nil
+	return s.decodeProfile(prof.Val()), st, nil
 }
 
-func decodeState(vals []any) (bot.State, error) {
+func (s *Store) decodeState(vals []any) (bot.State, error) {
 	var st bot.State
 	v, _ := vals[0].(string)
 	d, _ := vals[1].(string)
@@ -57,6 +57,7 @@ func decodeState(vals []any) (bot.State, error) {
 	if err := json.Unmarshal([]byte(d), &st); err != nil {
 		return bot.State{}, fmt.Errorf("decode state: %w", err)
 	}
+	s.openState(&st)
 	var err error
 	st.Version, err = strconv.ParseInt(v, 10, 64)
 	if err != nil {
@@ -79,9 +80,9 @@ return nv
 // SaveState writes st with compare-and-set on st.Version and refreshes the
 // idle TTL.
 func (s *Store) SaveState(ctx context.Context, c bot.Conversation, st bot.State) (int64, error) {
-	d, err := json.Marshal(st)
+	d, err := s.encodeState(st)
 	if err != nil {
-		return 0, fmt.Errorf("encode state: %w", err)
+		return 0, err
 	}
 	s.states.drop(c)
 	nv, err := casState.Run(ctx, s.rdb, []string{s.stateKey(c)},

@@ -309,9 +309,9 @@ func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease
 
 // Commit writes a turn's outcome (see bot.Inbox).
 func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
-	d, err := json.Marshal(o.State)
+	d, err := s.encodeState(o.State)
 	if err != nil {
-		return bot.Committed{}, fmt.Errorf("encode state: %w", err)
+		return bot.Committed{}, err
 	}
 	now := s.now()
 	k := s.turnKeys(c)
@@ -320,7 +320,11 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 		prof = append(prof, bot.FieldLang, o.Lang)
 	}
 	if o.Phone != "" {
-		prof = append(prof, bot.FieldPhone, o.Phone)
+		phone, err := s.profileValue(bot.FieldPhone, o.Phone)
+		if err != nil {
+			return bot.Committed{}, fmt.Errorf("seal phone: %w", err)
+		}
+		prof = append(prof, bot.FieldPhone, phone)
 	}
 	args := make([]any, 0, 12+len(prof)+len(acked)+len(o.Replies))
 	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, now.UnixMilli(),
@@ -475,7 +479,7 @@ func (s *Store) decodeLoaded(ctx context.Context, c bot.Conversation, res []any)
 		}
 		l.State = st
 	} else {
-		st, err := decodeState([]any{res[1], res[2]})
+		st, err := s.decodeState([]any{res[1], res[2]})
 		if err != nil {
 			return bot.Loaded{}, err
 		}
@@ -488,7 +492,7 @@ func (s *Store) decodeLoaded(ctx context.Context, c bot.Conversation, res []any)
 		v, _ := pairs[i+1].(string)
 		m[k] = v
 	}
-	l.Profile = decodeProfile(m)
+	l.Profile = s.decodeProfile(m)
 	return l, nil
 }
 

@@ -60,6 +60,12 @@ func (c *Console) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 	if c.interactive {
 		text = "\n" + indent(text, "  ") + "\n"
 	}
+	if r.File != nil { // the terminal prints the file's copy under its name
+		text += "\n\n=== " + r.File.Name + " ===\n" + r.File.Text + "\n=== /" + r.File.Name + " ==="
+		if c.interactive {
+			text = indent(text, "  ")
+		}
+	}
 	_, err := fmt.Fprintln(c.out, text+"\n")
 	if err == nil && c.interactive {
 		_, err = fmt.Fprint(c.out, "> ")

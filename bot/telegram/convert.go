@@ -223,6 +223,19 @@ func Render(chat int64, r bot.Reply, kb Keyboard, labels Labels) []tgbotapi.Mess
 	return out
 }
 
+// RenderFile returns the document a reply's file is sent as, ok false
+// when it has none.
+func RenderFile(chat int64, r bot.Reply) (doc tgbotapi.DocumentConfig, ok bool) {
+	if r.File == nil || r.File.Text == "" {
+		return doc, false
+	}
+	name := r.File.Name
+	if name == "" {
+		name = "salinan.txt"
+	}
+	return tgbotapi.NewDocument(chat, tgbotapi.FileBytes{Name: name, Bytes: []byte(r.File.Text)}), true
+}
+
 func markup(r bot.Reply, kb Keyboard, labels Labels) any {
 	var ask *tgbotapi.KeyboardButton
 	switch r.Ask {

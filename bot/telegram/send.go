@@ -40,6 +40,13 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 		}
 		a.Stats.Sent.Add(1)
 	}
+	if doc, ok := RenderFile(chat, r); ok {
+		if err := a.send(ctx, chat, doc); err != nil {
+			a.Stats.SendFailed.Add(1)
+			return err
+		}
+		a.Stats.Sent.Add(1)
+	}
 	return nil
 }
 

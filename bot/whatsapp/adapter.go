@@ -61,6 +61,9 @@ type (
 	numberChecker interface {
 		IsOnWhatsApp(ctx context.Context, phones []string) ([]types.IsOnWhatsAppResponse, error)
 	}
+	uploader interface {
+		Upload(ctx context.Context, plaintext []byte, appInfo whatsmeow.MediaType) (whatsmeow.UploadResponse, error)
+	}
 )
 
 var _ Client = (*whatsmeow.Client)(nil)
@@ -72,6 +75,7 @@ var (
 	_ fileDownloader    = (*whatsmeow.Client)(nil)
 	_ presenceAnnouncer = (*whatsmeow.Client)(nil)
 	_ numberChecker     = (*whatsmeow.Client)(nil)
+	_ uploader          = (*whatsmeow.Client)(nil)
 )
 
 // Submitter takes a converted message durably: the dispatcher.

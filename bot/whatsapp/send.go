@@ -63,6 +63,11 @@ func (a *Adapter) sendDirect(ctx context.Context, to bot.Conversation, r bot.Rep
 		}
 		a.Stats.Sent.Add(1)
 	}
+	if err := a.sendFile(ctx, jid, r.File, deadline); err != nil {
+		a.Stats.SendFailed.Add(1)
+		log.Error("send whatsapp document", "err", err)
+		return fmt.Errorf("send whatsapp document to %s: %w", maskUser(to.User), err)
+	}
 	if p, ok := a.client.(presenceSender); ok && a.cfg.Typing > 0 && len(pieces) > 0 {
 		if err := p.SendChatPresence(ctx, jid, types.ChatPresencePaused, types.ChatPresenceMediaText); err != nil {
 			log.Debug("whatsapp typing off", "err", err)
@@ -98,7 +103,36 @@ func (a *Adapter) beforeReply(ctx context.Context, user string, jid types.JID, d
 // and retrying under the same message id (so a send that went through
 // but whose answer was lost is not shown twice) until deadline.
 func (a *Adapter) sendText(ctx context.Context, jid types.JID, text string, deadline time.Time) error {
-	msg := &waE2E.Message{Conversation: proto.String(text)}
+	return a.sendMessage(ctx, jid, &waE2E.Message{Conversation: proto.String(text)}, deadline)
+}
+
+// sendFile uploads a reply's file and sends it as a document, when the
+// client can upload (whatsmeow can); without, the text already sent is
+// the copy.
+func (a *Adapter) sendFile(ctx context.Context, jid types.JID, f *bot.ReplyFile, deadline time.Time) error {
+	up, ok := a.client.(uploader)
+	if f == nil || f.Text == "" || !ok {
+		return nil
+	}
+	if err := a.waitConnected(ctx, deadline); err != nil {
+		return err
+	}
+	data := []byte(f.Text)
+	res, err := up.Upload(ctx, data, whatsmeow.MediaDocument)
+	if err != nil {
+		return fmt.Errorf("upload document: %w", err)
+	}
+	msg := &waE2E.Message{DocumentMessage: &waE2E.DocumentMessage{
+		URL: proto.String(res.URL), DirectPath: proto.String(res.DirectPath), MediaKey: res.MediaKey,
+		FileEncSHA256: res.FileEncSHA256, FileSHA256: res.FileSHA256, FileLength: proto.Uint64(uint64(len(data))),
+		Mimetype: proto.String("text/plain"), FileName: proto.String(f.Name), Title: proto.String(f.Name),
+	}}
+	return a.sendMessage(ctx, jid, msg, deadline)
+}
+
+// sendMessage sends one message within the pace, retrying what may be
+// retried until deadline.
+func (a *Adapter) sendMessage(ctx context.Context, jid types.JID, msg *waE2E.Message, deadline time.Time) error {
 	var extra []whatsmeow.SendRequestExtra
 	if g, ok := a.client.(idMaker); ok {
 		extra = append(extra, whatsmeow.SendRequestExtra{ID: g.GenerateMessageID()})

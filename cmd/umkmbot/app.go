@@ -123,6 +123,8 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Profiles:      a.Store,
 		Log:           log,
 		FAQ:           faq,
+		Eraser:        a.Store,
+		Audit:         a.Store.AuditLog(cfg.Privacy.AuditTTL),
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)

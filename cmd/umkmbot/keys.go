@@ -155,7 +155,20 @@ func seal(ctx context.Context, env *Env, app *App, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
 	}
-	return audit(ctx, app, env, bot.AuditKeys, "registrations", c.Sealed, what+" key="+app.Keys.IDs()[0])
+	if err := audit(ctx, app, env, bot.AuditKeys, "registrations", c.Sealed, what+" key="+app.Keys.IDs()[0]); err != nil {
+		return err
+	}
+	// The phone numbers channels reported (conversation profiles).
+	p, err := app.Store.SealProfiles(ctx)
+	fmt.Fprintf(env.Stdout, "%s: %d profile phone numbers, %d encrypted under key %s, %d already were\n",
+		what, p.Seen, p.Sealed, app.Keys.IDs()[0], p.Unchanged)
+	if err != nil {
+		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
+	}
+	if p.Sealed == 0 {
+		return nil
+	}
+	return audit(ctx, app, env, bot.AuditKeys, "profiles", p.Sealed, what+" key="+app.Keys.IDs()[0])
 }
 
 // keyNotice tells the person at the terminal that a local key was made.

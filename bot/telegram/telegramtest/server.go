@@ -12,6 +12,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http"
 	"net/http/httptest"
 	"strconv"
@@ -58,6 +59,7 @@ type Server struct {
 	conflicts int
 	calls     map[string]int
 	sent      map[int64][]Sent
+	docs      []Document
 	sentWake  map[int64]chan struct{}
 	total     int
 	fails     []failure // answers for the next sendMessage calls, in order
@@ -488,6 +490,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.getUpdates(w, r)
 	case "sendMessage":
 		s.sendMessage(w, r)
+	case "sendDocument":
+		s.sendDocument(w, r)
 	case "answerCallbackQuery":
 		s.mu.Lock()
 		s.answered = append(s.answered, r.Form.Get("callback_query_id"))
@@ -690,4 +694,44 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	ok(w, tgbotapi.Message{MessageID: id, Date: int(m.At.Unix()), Chat: &tgbotapi.Chat{ID: chat, Type: "private"}, Text: text})
+}
+
+// Document is a file the bot sent with sendDocument.
+type Document struct {
+	Chat int64
+	Name string
+	Data []byte
+}
+
+func (s *Server) sendDocument(w http.ResponseWriter, r *http.Request) {
+	if err := r.ParseMultipartForm(8 << 20); err != nil {
+		fail(w, 400, "Bad Request: "+err.Error())
+		return
+	}
+	chat, _ := strconv.ParseInt(r.FormValue("chat_id"), 10, 64)
+	f, h, err := r.FormFile("document")
+	if err != nil {
+		fail(w, 400, "Bad Request: there is no document in the request")
+		return
+	}
+	defer f.Close()
+	data, err := io.ReadAll(f)
+	if err != nil {
+		fail(w, 400, "Bad Request: "+err.Error())
+		return
+	}
+	s.mu.Lock()
+	s.docs = append(s.docs, Document{Chat: chat, Name: h.Filename, Data: data})
+	s.nextMsg++
+	id := s.nextMsg
+	s.mu.Unlock()
+	ok(w, tgbotapi.Message{MessageID: id, Chat: &tgbotapi.Chat{ID: chat}, Date: int(time.Now().Unix()),
+		Document: &tgbotapi.Document{FileName: h.Filename}})
+}
+
+// Documents returns the files the bot sent, in order.
+func (s *Server) Documents() []Document {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return append([]Document(nil), s.docs...)
 }

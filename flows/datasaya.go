@@ -1,0 +1,130 @@
+package flows
+
+import (
+	"context"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("datasaya", newDataSaya) }
+
+// dataWords open the owner's copy of their data (UU 27/2022 art. 7: the
+// right to access and obtain a copy).
+var dataWords = []string{"data saya", "lihat data", "minta salinan data", "salinan data", "my data"}
+
+// newDataSaya shows everything the service holds about the person,
+// grouped, with NIK and phone masked, and answers at once.
+func newDataSaya(d Deps) *bot.Flow {
+	return &bot.Flow{
+		ID:       "datasaya",
+		Title:    "datasaya.title",
+		Triggers: dataWords,
+		Leave:    true,
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			texts := d.personalData(ctx, t)
+			if texts == nil {
+				return bot.Result{}
+			}
+			// The Dinas can show that access requests were answered, and when.
+			if d.Audit != nil {
+				subject := "conversation " + t.Conv.Masked()
+				if r := d.registration(ctx, t); r != nil {
+					subject = r.ID
+				}
+				if err := d.Audit.Audit(ctx, bot.AuditEntry{Actor: "owner:" + t.Conv.Masked(), Action: bot.AuditAccess,
+					Subject: subject, Count: 1, Detail: "copy given in chat"}); err != nil {
+					t.Fail(err)
+					return bot.Result{}
+				}
+			}
+			// The same, masked, also as a file the person can keep (channels
+			// that cannot send files send the text only).
+			copy := bot.Say(texts...)
+			copy.FileName = "data-saya-" + t.Now.In(bot.Jakarta).Format("2006-01-02") + ".txt"
+			return bot.Finish(copy)
+		},
+		// Begin always finishes; the step only satisfies the registry.
+		Steps: []*bot.Step{{ID: "lihat", Prompt: "datasaya.title", Handle: func(context.Context, *bot.Turn, bot.In) bot.Result { return bot.Finish() }}},
+	}
+}
+
+// personalData lists what the service holds about t's person as
+// paragraphs; nil when a store failed (the turn fails).
+func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
+	out := []bot.Text{bot.T("datasaya.intro")}
+	r := d.registration(ctx, t)
+	if r != nil {
+		out = append(out, bot.T("datasaya.registration", summaryWith(d, r)...))
+		out = append(out, bot.T("datasaya.consent", "At", wib(r.ConsentAt), "Version", r.ConsentVersion, "Reply", r.ConsentReply))
+	} else {
+		out = append(out, bot.T("datasaya.registration.none"))
+	}
+	if t.Profile.Phone != "" {
+		out = append(out, bot.T("datasaya.channel_phone", "Phone", bot.MaskPhone(t.Profile.Phone)))
+	}
+	if d.Products != nil {
+		ps, err := d.Products.Products(ctx, t.Conv)
+		if err != nil {
+			t.Fail(err)
+			return nil
+		}
+		lines := make(bot.Lines, len(ps))
+		for i, p := range ps {
+			lines[i] = bot.Raw("- " + p.Name + ", " + bot.Rupiah(p.Price))
+		}
+		out = append(out, bot.N("datasaya.products", len(ps), "List", lines))
+	}
+	if d.Trainings != nil {
+		es, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
+		if err != nil {
+			t.Fail(err)
+			return nil
+		}
+		var items bot.Lines
+		for _, e := range es {
+			title := e.Training
+			if tr, err := d.Trainings.Training(ctx, e.Training); err == nil {
+				title = tr.Title
+			}
+			items = append(items, bot.T("datasaya.training.item", "Title", title, "Status", bot.T("datasaya.enrol."+string(e.Status))))
+		}
+		out = append(out, bot.N("datasaya.trainings", len(items), "List", items))
+	}
+	if d.Curation != nil && r != nil {
+		as, err := d.Curation.ApplicationsFor(ctx, r.Region, t.Conv)
+		if err != nil {
+			t.Fail(err)
+			return nil
+		}
+		var items bot.Lines
+		for _, a := range as {
+			items = append(items, bot.T("datasaya.application.item", "ID", a.ID, "Target", a.TargetName, "Status", bot.T("datasaya.app."+string(a.Status))))
+		}
+		out = append(out, bot.N("datasaya.applications", len(items), "List", items))
+	}
+	if t.Profile.OptOut {
+		out = append(out, bot.T("datasaya.broadcast.off"))
+	} else {
+		out = append(out, bot.T("datasaya.broadcast.on"))
+	}
+	return append(out, bot.T("datasaya.rights"))
+}
+
+// summaryWith returns the registration's masked summary as key/value pairs.
+func summaryWith(d Deps, r *bot.Registration) []any {
+	m := d.summary(r)
+	kv := make([]any, 0, 2*len(m))
+	for k, v := range m {
+		kv = append(kv, k, v)
+	}
+	return kv
+}
+
+// wib formats a time in Jakarta time, the same in every language.
+func wib(at time.Time) string {
+	if at.IsZero() {
+		return "-"
+	}
+	return at.In(bot.Jakarta).Format("2006-01-02 15:04") + " WIB"
+}

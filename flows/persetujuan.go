@@ -1,0 +1,73 @@
+package flows
+
+import (
+	"context"
+	"slices"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func init() { register("persetujuan", newPersetujuan) }
+
+// newPersetujuan asks a registered owner for consent again when the
+// consent text (ConsentVersion) changed since they gave it: at their next
+// message, before anything else, except the words of their rights (they
+// may see or erase their data without consenting first). The new consent
+// is recorded with its version, time and reply.
+func newPersetujuan(d Deps) *bot.Flow {
+	return &bot.Flow{
+		ID:       "persetujuan",
+		Title:    "persetujuan.title",
+		Triggers: []string{"persetujuan", "consent"}, // a registered owner reads and renews it
+		Visible: func(ctx context.Context, t *bot.Turn) bool {
+			return d.registration(ctx, t) != nil
+		},
+		Gate: func(ctx context.Context, t *bot.Turn) bool {
+			r := d.registration(ctx, t)
+			if r == nil || r.ConsentVersion == "" || strings.HasPrefix(r.ConsentVersion, ConsentVersion+"/") {
+				return false // registrations older than versioned consent are not asked here
+			}
+			norm := strings.TrimPrefix(bot.Normalize(t.Msg.Text), "/")
+			return !slices.Contains(eraseWords, norm) && !slices.Contains(dataWords, norm)
+		},
+		Steps: []*bot.Step{{
+			ID:     "tanya",
+			Prompt: "persetujuan.ask",
+			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+				return map[string]any{"Office": d.Region.Office, "Consent": bot.T("daftar.consent", "Office", d.Region.Office)}
+			},
+			Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				switch norm := strings.TrimPrefix(in.Norm, "/"); {
+				case slices.Contains(dataWords, norm):
+					return bot.Finish(bot.Say(d.personalData(ctx, t)...))
+				case slices.Contains(eraseWords, norm):
+					return bot.Result{Call: "hapus", Next: bot.Done}
+				case infoWords[in.Norm]:
+					return fullConsent(ctx, t, d)
+				}
+				yes, ok := answerYes(in)
+				if !ok {
+					return bot.Retry(bot.T("daftar.consent.unclear"))
+				}
+				if !yes {
+					return bot.Finish(bot.Say(bot.T("persetujuan.declined")))
+				}
+				r := d.registration(ctx, t)
+				if r == nil {
+					return bot.Finish()
+				}
+				updated := *r
+				updated.ConsentAt, updated.ConsentReply, updated.ConsentVersion = t.Now.UTC(), in.Text, ConsentVersion+"/"+t.Lang
+				updated.UpdatedAt = d.now()
+				if err := d.Registrations.UpdateRegistration(ctx, &updated); err != nil {
+					t.Fail(err)
+					return bot.Result{}
+				}
+				t.Forget(registrationKey)
+				return bot.Finish(bot.Say(bot.T("persetujuan.thanks")))
+			},
+		}},
+	}
+}
