@@ -180,6 +180,10 @@ type Deps struct {
 	Accounts      Accounts
 	EndSessions   SessionEnder
 	WhatsApp      WhatsAppStatus // optional: nil leaves the dashboard without it
+
+	// Pairing links the WhatsApp number from /whatsapp (admins); optional:
+	// nil leaves the page with the number's state only.
+	Pairing WhatsAppPairing
 }
 
 // Config tunes the console.
@@ -358,6 +362,10 @@ func (s *Server) routeTable() []route {
 		{"POST", "/broadcasts/preview", mayChange, s.broadcastPreview},
 		{"POST", "/broadcasts", mayChange, s.broadcastCreate},
 		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
+
+		{"GET", "/whatsapp", adminOnly, s.whatsAppPage},
+		{"POST", "/whatsapp/pair", adminOnly, s.whatsAppPair},
+		{"POST", "/whatsapp/logout", adminOnly, s.whatsAppLogout},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 		{"GET", "/accounts", adminOnly, s.accountList},
