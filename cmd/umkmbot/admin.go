@@ -93,6 +93,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Accounts:      a.Store,
 		EndSessions:   a.Store,
 		WhatsApp:      consoleWhatsApp{a},
+		Pairing:       a.pairing,
 	})
 }
 

@@ -16,6 +16,7 @@ import (
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/web"
 )
 
 // App is the program's parts, built from a Config. Commands build one,
@@ -39,6 +40,10 @@ type App struct {
 	Metrics  *ops.Metrics  // nil unless METRICS_LISTEN is set
 	Observer bot.Observer  // the metrics, or bot.NopObserver; never nil
 	instance *instanceLock // held while the default INSTANCE_ID is ours
+
+	// pairing links the WhatsApp number from the console's /whatsapp
+	// page; set by serve's WhatsApp channel, nil without it.
+	pairing web.WhatsAppPairing
 }
 
 // openApp connects the store and builds the engine.
