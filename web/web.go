@@ -184,6 +184,11 @@ type Deps struct {
 	// Pairing links the WhatsApp number from /whatsapp (admins); optional:
 	// nil leaves the page with the number's state only.
 	Pairing WhatsAppPairing
+
+	// Products and Media show the products' photos on the curation
+	// review; optional: without either the review lists names only.
+	Products Products
+	Media    MediaFetcher
 }
 
 // Config tunes the console.
@@ -355,6 +360,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/curation", signedIn, s.curationList},
 		{"GET", "/curation/{id}", signedIn, s.curationDetail},
 		{"POST", "/curation/{id}", mayChange, s.curationDecide},
+		{"GET", "/curation/{id}/photos/{n}", signedIn, s.curationPhoto},
 
 		{"GET", "/broadcasts", signedIn, s.broadcastList},
 		{"GET", "/broadcasts/progress.json", signedIn, s.broadcastProgress},

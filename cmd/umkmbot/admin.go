@@ -94,6 +94,8 @@ func newConsole(a *App) (*web.Server, error) {
 		EndSessions:   a.Store,
 		WhatsApp:      consoleWhatsApp{a},
 		Pairing:       a.pairing,
+		Products:      a.Store,
+		Media:         &a.media,
 	})
 }
 

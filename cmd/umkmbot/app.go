@@ -44,6 +44,9 @@ type App struct {
 	// pairing links the WhatsApp number from the console's /whatsapp
 	// page; set by serve's WhatsApp channel, nil without it.
 	pairing web.WhatsAppPairing
+	// media downloads what users sent, per channel (product photos on the
+	// console's curation review); serve's channels add theirs.
+	media channelMedia
 }
 
 // openApp connects the store and builds the engine.

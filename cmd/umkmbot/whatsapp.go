@@ -81,6 +81,7 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer,
 	})
 	ad.Attach(cli)
+	a.media.add(bot.WhatsApp, ad.Fetch) // product photos on the console
 	a.Outbox.Register(bot.WhatsApp, ad)
 	a.observeChannel(bot.WhatsApp, ad)
 	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks
