@@ -201,6 +201,7 @@ type Options struct {
 type Adapter struct {
 	cfg     Config
 	client  Client
+	photo   uploadedPhoto // the last picture uploaded (photo.go)
 	sub     Submitter
 	conv    Converter
 	lease   Leaser

@@ -98,7 +98,11 @@ func (a *Adapter) beforeReply(ctx context.Context, user string, jid types.JID, d
 // and retrying under the same message id (so a send that went through
 // but whose answer was lost is not shown twice) until deadline.
 func (a *Adapter) sendText(ctx context.Context, jid types.JID, text string, deadline time.Time) error {
-	msg := &waE2E.Message{Conversation: proto.String(text)}
+	return a.sendMsg(ctx, jid, &waE2E.Message{Conversation: proto.String(text)}, deadline)
+}
+
+// sendMsg is sendText for any message (a picture, photo.go).
+func (a *Adapter) sendMsg(ctx context.Context, jid types.JID, msg *waE2E.Message, deadline time.Time) error {
 	var extra []whatsmeow.SendRequestExtra
 	if g, ok := a.client.(idMaker); ok {
 		extra = append(extra, whatsmeow.SendRequestExtra{ID: g.GenerateMessageID()})
