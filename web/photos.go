@@ -100,17 +100,5 @@ func (s *Server) curationPhoto(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, http.StatusText(http.StatusBadGateway), http.StatusBadGateway)
 		return
 	}
-	ct := http.DetectContentType(b)
-	if len(b) > maxPhoto || !photoTypes[ct] {
-		s.cfg.Log.Warn("web: product photo refused", "app", a.ID, "type", ct, "bytes", len(b))
-		http.Error(w, http.StatusText(http.StatusUnsupportedMediaType), http.StatusUnsupportedMediaType)
-		return
-	}
-	h := w.Header()
-	h.Set("Content-Type", ct)
-	h.Set("Cache-Control", "private, no-store")
-	h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
-	h.Set("Content-Disposition", "inline")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.Write(b)
+	s.servePicture(w, r, b, maxPhoto)
 }

@@ -70,7 +70,7 @@ func TestCurationShowsProductPhotos(t *testing.T) {
 	}
 	for _, want := range []string{
 		`<img src="/curation/` + app.ID + `/photos/0"`, `src="/curation/` + app.ID + `/photos/1"`,
-		w.cfg.Catalog.Render("id", bot.T("web.curation.no_photos")),     // Rengginang
+		w.cfg.Catalog.Render("id", bot.T("web.curation.no_photos")),    // Rengginang
 		w.cfg.Catalog.Render("id", bot.T("web.curation.product_gone")), // Dodol
 	} {
 		if !strings.Contains(res.text, want) {

@@ -189,6 +189,9 @@ type Deps struct {
 	// review; optional: without either the review lists names only.
 	Products Products
 	Media    MediaFetcher
+	// Images keeps broadcast pictures; optional: without it broadcasts
+	// are text only.
+	Images Images
 }
 
 // Config tunes the console.
@@ -368,6 +371,7 @@ func (s *Server) routeTable() []route {
 		{"POST", "/broadcasts/preview", mayChange, s.broadcastPreview},
 		{"POST", "/broadcasts", mayChange, s.broadcastCreate},
 		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
+		{"GET", "/broadcasts/images/{ref}", signedIn, s.broadcastImage},
 
 		{"GET", "/whatsapp", adminOnly, s.whatsAppPage},
 		{"POST", "/whatsapp/pair", adminOnly, s.whatsAppPair},
@@ -459,8 +463,12 @@ func securityHeaders(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		}
 		// Forms are small: a larger body is cut off (the form then fails
-		// to parse and is refused).
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		// to parse and is refused). The broadcast form may carry a picture.
+		limit := int64(maxBody)
+		if r.Method == http.MethodPost && (r.URL.Path == "/broadcasts" || r.URL.Path == "/broadcasts/preview") {
+			limit += maxImage + 64<<10
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

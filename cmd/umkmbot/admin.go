@@ -96,6 +96,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Pairing:       a.pairing,
 		Products:      a.Store,
 		Media:         &a.media,
+		Images:        a.Store,
 	})
 }
 

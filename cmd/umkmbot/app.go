@@ -116,6 +116,8 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Outbox = bot.NewOutbox(a.Catalog, a.Store, cfg.DefaultLang, log)
+	a.media.add(bot.Uploaded, a.Store.Image) // broadcast pictures uploaded on the console
+	a.Outbox.SetMediaSource(&a.media)        // pictures go out as pictures across channels
 	a.Flows = flows.Registry(flows.Deps{
 		Region:        region,
 		Registrations: a.Store,
