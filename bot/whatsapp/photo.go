@@ -35,17 +35,47 @@ type uploadedPhoto struct {
 	im  *waE2E.ImageMessage
 }
 
+// has reports whether the picture of key was uploaded last.
+func (u *uploadedPhoto) has(key string) bool {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.key == key && u.im != nil
+}
+
 // SendPhoto sends a picture with caption's text under it: a picture a
 // WhatsApp user sent is sent on as it is (its Media.Ref holds the media
 // keys), any other is uploaded from p.Data once. Errors are those of Send.
-// A process that does not hold the connection hands the caption to the
-// holder as text (the relay carries no pictures) and logs it.
+// A process that does not hold the connection relays the picture's
+// reference to the holder, which reads the bytes from Options.Media.
 func (a *Adapter) SendPhoto(ctx context.Context, to bot.Conversation, p bot.Photo, caption bot.Reply) error {
-	text := caption.PlainText()
 	if a.relay != nil && !a.holding.Load() {
-		a.log.Warn("whatsapp picture sent as text: this process does not hold the connection")
-		return a.relaySend(ctx, to, caption)
+		return a.relayItem(ctx, to, relayed{To: to.User, Reply: caption, At: a.clock.Now(),
+			Photo: &relayedPhoto{Media: p.Media, From: p.From}})
 	}
+	return a.sendPhotoDirect(ctx, to, p, caption)
+}
+
+// sendRelayedPhoto sends a picture another process relayed, reading its
+// bytes unless they were uploaded already; without a media source the
+// caption goes out as text.
+func (a *Adapter) sendRelayedPhoto(ctx context.Context, to bot.Conversation, it relayed) error {
+	p := bot.Photo{Media: it.Photo.Media, From: it.Photo.From}
+	if p.From != bot.WhatsApp && !a.photo.has(string(p.From)+"|"+p.Ref) {
+		if a.media == nil {
+			a.log.Warn("whatsapp picture sent as text: no media source to read it")
+			return a.sendDirect(ctx, to, it.Reply)
+		}
+		b, err := a.media.FetchMedia(ctx, p.From, p.Ref)
+		if err != nil {
+			return fmt.Errorf("read relayed picture: %w", err)
+		}
+		p.Data = b
+	}
+	return a.sendPhotoDirect(ctx, to, p, it.Reply)
+}
+
+func (a *Adapter) sendPhotoDirect(ctx context.Context, to bot.Conversation, p bot.Photo, caption bot.Reply) error {
+	text := caption.PlainText()
 	jid, err := ChatJID(to.User)
 	if err != nil {
 		a.Stats.SendFailed.Add(1)
@@ -84,14 +114,14 @@ func (a *Adapter) photoMessage(ctx context.Context, p bot.Photo) (*waE2E.ImageMe
 		im.Caption = nil
 		return im, nil
 	}
-	if len(p.Data) == 0 {
-		return nil, fmt.Errorf("%w: a picture without bytes", bot.ErrRejected)
-	}
 	key := string(p.From) + "|" + p.Ref
 	a.photo.mu.Lock()
 	defer a.photo.mu.Unlock()
 	if a.photo.key == key && a.photo.im != nil {
 		return a.photo.im, nil
+	}
+	if len(p.Data) == 0 {
+		return nil, fmt.Errorf("%w: a picture without bytes", bot.ErrRejected)
 	}
 	up, ok := a.client.(uploader)
 	if !ok {

@@ -3,9 +3,12 @@ package whatsapp
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"errors"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	"go.mau.fi/whatsmeow/proto/waE2E"
 	"google.golang.org/protobuf/proto"
@@ -75,5 +78,65 @@ func TestSendPhotoBadRef(t *testing.T) {
 	err := a.SendPhoto(context.Background(), sitiConv, bot.Photo{Media: bot.Media{Ref: "nonsense"}, From: bot.WhatsApp}, bot.Reply{Text: "x"})
 	if !errors.Is(err, bot.ErrRejected) {
 		t.Fatalf("err = %v, want rejected", err)
+	}
+}
+
+// mediaSource serves one uploaded picture and counts reads.
+type mediaSource struct {
+	mu    sync.Mutex
+	reads int
+}
+
+func (m *mediaSource) FetchMedia(_ context.Context, from bot.ChannelID, ref string) ([]byte, error) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	m.reads++
+	if from != bot.Uploaded || ref != "img-1" {
+		return nil, bot.ErrNotFound
+	}
+	return jpegBytes, nil
+}
+
+// A process without the connection relays the picture's reference, not
+// its bytes; the holder reads the picture once, uploads it once and sends
+// it to each recipient as an image.
+func TestSendPhotoRelayed(t *testing.T) {
+	relay := &memRelay{ch: make(chan []byte, 10)}
+	standby := New(Config{}, &connClient{}, nil, Options{Relay: relay, Clock: newFakeClock()})
+	p := bot.Photo{Media: bot.Media{Type: "photo", Ref: "img-1"}, From: bot.Uploaded, Data: jpegBytes}
+	other := bot.Conversation{Channel: bot.WhatsApp, User: "6281298765432"}
+	for _, to := range []bot.Conversation{sitiConv, other} {
+		if err := standby.SendPhoto(context.Background(), to, p, bot.Reply{Text: "Pelatihan kemasan"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(relay.ch) != 2 {
+		t.Fatalf("relayed %d items, want 2", len(relay.ch))
+	}
+	item := <-relay.ch
+	if bytes.Contains(item, []byte("a jpeg")) || bytes.Contains(item, []byte(base64.StdEncoding.EncodeToString(jpegBytes))) {
+		t.Fatal("the relay carries the picture's bytes")
+	}
+	relay.ch <- item
+
+	src := &mediaSource{}
+	holderClient := &connClient{}
+	holder := New(Config{SendWait: 5 * time.Second, RelayMaxAge: time.Hour}, holderClient, nil,
+		Options{Relay: relay, Clock: newFakeClock(), Media: src})
+	run(t, holder)
+	eventually(t, "both pictures are sent", func() bool { return len(holderClient.Sends()) == 2 })
+	for _, s := range holderClient.Sends() {
+		if s.Image == nil || s.Image.GetCaption() != "Pelatihan kemasan" {
+			t.Fatalf("holder sent %+v, want a captioned image", s)
+		}
+	}
+	holderClient.mu.Lock()
+	uploads := len(holderClient.uploads)
+	holderClient.mu.Unlock()
+	src.mu.Lock()
+	reads := src.reads
+	src.mu.Unlock()
+	if uploads != 1 || reads != 1 {
+		t.Errorf("uploads %d, reads %d; want 1, 1", uploads, reads)
 	}
 }
