@@ -51,7 +51,8 @@ func (o *Outbox) SetMediaSource(m MediaSource) {
 }
 
 // NotifyPhoto sends photo with caption rendered in the recipient's
-// language. A channel that cannot send pictures gets the caption as text.
+// language. A channel that cannot send pictures, or a picture that is no
+// longer kept, gets the caption as text.
 // The bytes of the last picture are kept, so a broadcast to thousands
 // reads them once.
 func (o *Outbox) NotifyPhoto(ctx context.Context, to Conversation, photo Media, from ChannelID, caption Out) error {
@@ -68,6 +69,11 @@ func (o *Outbox) NotifyPhoto(ctx context.Context, to Conversation, photo Media, 
 			return fmt.Errorf("send photo to %s: %w", to.Channel, ErrNoMediaSource)
 		}
 		b, err := o.photos.get(ctx, media, from, photo.Ref)
+		if errors.Is(err, ErrNotFound) {
+			// Gone (expired, deleted): the message still goes out.
+			o.log.Warn("picture not found; sending the text alone", "from", from)
+			return o.Notify(ctx, to, caption)
+		}
 		if err != nil {
 			return fmt.Errorf("send photo to %s: read the picture: %w", to.Channel, err)
 		}
