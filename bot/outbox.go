@@ -44,6 +44,8 @@ type Outbox struct {
 
 	mu      sync.RWMutex
 	senders map[ChannelID]Sender
+	media   MediaSource // pictures' bytes for NotifyPhoto; nil: none
+	photos  photoCache
 }
 
 var _ Notifier = (*Outbox)(nil)

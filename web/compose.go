@@ -31,6 +31,8 @@ type composeForm struct {
 	Trainings []string
 	Channels  []string
 	Token     string // idempotency key: sending the same form twice creates one broadcast
+	Image     string // the picture's Images reference; "" for none
+	CanImage  bool   // pictures can be attached (Deps.Images is set)
 	Errors    map[string]string
 
 	AllKecamatan, AllSectors, AllSizes, AllChannels []string
@@ -99,7 +101,7 @@ func newToken() string {
 }
 
 func (s *Server) broadcastCompose(w http.ResponseWriter, r *http.Request) {
-	f := &composeForm{Token: newToken()}
+	f := &composeForm{Token: newToken(), CanImage: s.deps.Images != nil}
 	if err := s.composeChoices(r, f); err != nil {
 		s.unavailable(w, r, "compose choices", err)
 		return
@@ -109,8 +111,12 @@ func (s *Server) broadcastCompose(w http.ResponseWriter, r *http.Request) {
 
 // readCompose reads the posted form into f and the broadcast it describes.
 func (s *Server) readCompose(r *http.Request) (*composeForm, *bot.Broadcast, error) {
-	r.ParseForm()
-	f := &composeForm{Text: strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("text"), "\r\n", "\n")),
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		r.ParseMultipartForm(maxImage + 64<<10) // in memory: the body is capped (securityHeaders)
+	} else {
+		r.ParseForm()
+	}
+	f := &composeForm{CanImage: s.deps.Images != nil, Text: strings.TrimSpace(strings.ReplaceAll(r.PostForm.Get("text"), "\r\n", "\n")),
 		At: strings.TrimSpace(r.PostForm.Get("at")), Token: r.PostForm.Get("token"), Errors: map[string]string{}}
 	if err := s.composeChoices(r, f); err != nil {
 		return nil, nil, err
@@ -154,6 +160,13 @@ func (s *Server) readCompose(r *http.Request) (*composeForm, *bot.Broadcast, err
 	}
 	b := &bot.Broadcast{Token: f.Token, Region: s.cfg.Region.Code, Text: f.Text, CreatedAt: now, At: at,
 		Audience: bot.Audience{Kecamatan: f.Kecamatan, Sectors: f.Sectors, Sizes: f.Sizes, Trainings: f.Trainings}}
+	var problem string
+	if f.Image, problem = s.readImage(r); problem != "" {
+		f.Errors["image"] = problem
+	}
+	if f.Image != "" {
+		b.Image, b.ImageFrom = &bot.Media{Type: "photo", Ref: f.Image}, bot.Uploaded
+	}
 	for _, c := range f.Channels {
 		b.Audience.Channels = append(b.Audience.Channels, bot.ChannelID(c))
 	}

@@ -1,6 +1,7 @@
 package web
 
 import (
+	"context"
 	"errors"
 	"net/http"
 	"net/url"
@@ -41,11 +42,12 @@ func (s *Server) curationList(w http.ResponseWriter, r *http.Request) {
 }
 
 type curationView struct {
-	App     *bot.Application
-	Next    []bot.ApplicationStatus // statuses it may move to
-	Error   string                  // message id
-	Note    string                  // as typed, when refused
-	Changed bool
+	App      *bot.Application
+	Products []appProduct            // the products named, with their photos
+	Next     []bot.ApplicationStatus // statuses it may move to
+	Error    string                  // message id
+	Note     string                  // as typed, when refused
+	Changed  bool
 }
 
 // nextStatuses lists where an application may go from its status.
@@ -77,8 +79,19 @@ func (s *Server) curationDetail(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		return
 	}
-	s.render(w, r, http.StatusOK, "application", "web.curation.application",
-		curationView{App: a, Next: nextStatuses(a.Status), Changed: r.URL.Query().Get("changed") != ""})
+	v := curationView{App: a, Next: nextStatuses(a.Status), Changed: r.URL.Query().Get("changed") != ""}
+	v.Products = s.productsOf(r.Context(), a)
+	s.render(w, r, http.StatusOK, "application", "web.curation.application", v)
+}
+
+// productsOf lists an application's products with their photos; names
+// only when the owner's products cannot be read (the review goes on).
+func (s *Server) productsOf(ctx context.Context, a *bot.Application) []appProduct {
+	ps, _, err := s.applicationPhotos(ctx, a)
+	if err != nil {
+		s.cfg.Log.Warn("web: load products of application", "app", a.ID, "err", err)
+	}
+	return ps
 }
 
 // maxNote is the longest note sent to an owner.
@@ -92,7 +105,7 @@ func (s *Server) curationDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	note := strings.TrimSpace(r.PostFormValue("note"))
-	v := curationView{App: a, Next: nextStatuses(a.Status), Note: note}
+	v := curationView{App: a, Products: s.productsOf(r.Context(), a), Next: nextStatuses(a.Status), Note: note}
 	// The form carries the status it was shown with: a change made by
 	// someone else since then is told, not silently built on.
 	if from := r.PostFormValue("from"); from != "" && from != string(a.Status) {

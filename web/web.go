@@ -180,6 +180,18 @@ type Deps struct {
 	Accounts      Accounts
 	EndSessions   SessionEnder
 	WhatsApp      WhatsAppStatus // optional: nil leaves the dashboard without it
+
+	// Pairing links the WhatsApp number from /whatsapp (admins); optional:
+	// nil leaves the page with the number's state only.
+	Pairing WhatsAppPairing
+
+	// Products and Media show the products' photos on the curation
+	// review; optional: without either the review lists names only.
+	Products Products
+	Media    MediaFetcher
+	// Images keeps broadcast pictures; optional: without it broadcasts
+	// are text only.
+	Images Images
 }
 
 // Config tunes the console.
@@ -351,6 +363,7 @@ func (s *Server) routeTable() []route {
 		{"GET", "/curation", signedIn, s.curationList},
 		{"GET", "/curation/{id}", signedIn, s.curationDetail},
 		{"POST", "/curation/{id}", mayChange, s.curationDecide},
+		{"GET", "/curation/{id}/photos/{n}", signedIn, s.curationPhoto},
 
 		{"GET", "/broadcasts", signedIn, s.broadcastList},
 		{"GET", "/broadcasts/progress.json", signedIn, s.broadcastProgress},
@@ -358,6 +371,11 @@ func (s *Server) routeTable() []route {
 		{"POST", "/broadcasts/preview", mayChange, s.broadcastPreview},
 		{"POST", "/broadcasts", mayChange, s.broadcastCreate},
 		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
+		{"GET", "/broadcasts/images/{ref}", signedIn, s.broadcastImage},
+
+		{"GET", "/whatsapp", adminOnly, s.whatsAppPage},
+		{"POST", "/whatsapp/pair", adminOnly, s.whatsAppPair},
+		{"POST", "/whatsapp/logout", adminOnly, s.whatsAppLogout},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 		{"GET", "/accounts", adminOnly, s.accountList},
@@ -445,8 +463,12 @@ func securityHeaders(next http.Handler) http.Handler {
 			h.Set("Cache-Control", "no-store")
 		}
 		// Forms are small: a larger body is cut off (the form then fails
-		// to parse and is refused).
-		r.Body = http.MaxBytesReader(w, r.Body, maxBody)
+		// to parse and is refused). The broadcast form may carry a picture.
+		limit := int64(maxBody)
+		if r.Method == http.MethodPost && (r.URL.Path == "/broadcasts" || r.URL.Path == "/broadcasts/preview") {
+			limit += maxImage + 64<<10
+		}
+		r.Body = http.MaxBytesReader(w, r.Body, limit)
 		next.ServeHTTP(w, r)
 	})
 }

@@ -56,20 +56,26 @@ const maxWaits = 3
 // send makes one request within the limits, waiting out short 429s and
 // retrying 5xx and network errors a few times.
 func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) error {
+	_, err := a.request(ctx, chat, c)
+	return err
+}
+
+// request is send, returning the Bot API's answer.
+func (a *Adapter) request(ctx context.Context, chat int64, c tgbotapi.Chattable) (*tgbotapi.APIResponse, error) {
 	failures, waits := 0, 0
 	for {
 		if err := a.wait(ctx, chat); err != nil {
 			a.obs.Send(bot.Telegram, "error")
-			return fmt.Errorf("telegram: send: %w", err)
+			return nil, fmt.Errorf("telegram: send: %w", err)
 		}
-		sent, err := a.attempt(ctx, c)
+		resp, sent, err := a.attempt(ctx, c)
 		if err == nil {
 			a.obs.Send(bot.Telegram, "ok")
-			return nil
+			return resp, nil
 		}
 		if ctx.Err() != nil {
 			a.obs.Send(bot.Telegram, "error")
-			return fmt.Errorf("telegram: send: %w", ctx.Err())
+			return nil, fmt.Errorf("telegram: send: %w", ctx.Err())
 		}
 		pe, isAPI := apiError(err)
 		switch kind := classify(pe, isAPI); kind {
@@ -80,22 +86,22 @@ func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) er
 			a.slowDown(ctx, d)
 			if d > a.cfg.MaxRetryAfter || waits >= maxWaits {
 				a.obs.Send(bot.Telegram, "error")
-				return &bot.RetryAfterError{After: d, Err: fmt.Errorf("telegram: send: %w", err)}
+				return nil, &bot.RetryAfterError{After: d, Err: fmt.Errorf("telegram: send: %w", err)}
 			}
 			waits++
 			a.obs.Send(bot.Telegram, "retry")
 			a.log.Warn("rate limited by Telegram, waiting", "retry_after", d)
 			if !sleep(ctx, d) {
-				return fmt.Errorf("telegram: send: %w", ctx.Err())
+				return nil, fmt.Errorf("telegram: send: %w", ctx.Err())
 			}
 		case sendUnreachable:
 			a.Stats.Unreachable.Add(1)
 			a.obs.Send(bot.Telegram, "unreachable")
-			return fmt.Errorf("telegram: %w: %w", err, bot.ErrUnreachable)
+			return nil, fmt.Errorf("telegram: %w: %w", err, bot.ErrUnreachable)
 		case sendRejected:
 			a.Stats.Rejected.Add(1)
 			a.obs.Send(bot.Telegram, "rejected")
-			return fmt.Errorf("telegram: send refused: %w: %w", err, bot.ErrRejected)
+			return nil, fmt.Errorf("telegram: send refused: %w: %w", err, bot.ErrRejected)
 		default: // sendRetry: 5xx, network, timeout, an answer that is not the Bot API's
 			// Telegram answered an error, or the request never left: not
 			// delivered. Sent and no answer: it may have been.
@@ -104,9 +110,9 @@ func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) er
 			if failures >= a.cfg.MaxAttempts {
 				a.obs.Send(bot.Telegram, "error")
 				if maybe {
-					return fmt.Errorf("telegram: send failed after %d attempts (the last may have been delivered): %w", failures, err)
+					return nil, fmt.Errorf("telegram: send failed after %d attempts (the last may have been delivered): %w", failures, err)
 				}
-				return fmt.Errorf("telegram: send failed after %d attempts: %w", failures, err)
+				return nil, fmt.Errorf("telegram: send failed after %d attempts: %w", failures, err)
 			}
 			a.Stats.Retried.Add(1)
 			a.obs.Send(bot.Telegram, "retry")
@@ -116,7 +122,7 @@ func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) er
 			}
 			a.log.Debug("send failed, retrying", "attempt", failures, "maybe_delivered", maybe, "err", err)
 			if !sleep(ctx, backoff(a.cfg.Backoff, failures-1)) {
-				return fmt.Errorf("telegram: send: %w", ctx.Err())
+				return nil, fmt.Errorf("telegram: send: %w", ctx.Err())
 			}
 		}
 	}
@@ -126,7 +132,7 @@ func (a *Adapter) send(ctx context.Context, chat int64, c tgbotapi.Chattable) er
 // to the connection in full: an error after that (a timeout, a cut
 // connection) leaves unknown whether Telegram delivered the message, one
 // before it (connection refused, DNS, TLS) means it did not.
-func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (sent bool, err error) {
+func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (resp *tgbotapi.APIResponse, sent bool, err error) {
 	var wrote atomic.Bool
 	rctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
 	defer cancel()
@@ -137,10 +143,15 @@ func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (sent bool,
 			}
 		},
 	})
+	if _, photo := c.(tgbotapi.PhotoConfig); photo {
+		// The answer names the photo's file_id, kept for the next recipients.
+		resp, err = a.call(rctx).Request(c)
+		return resp, wrote.Load(), a.redact(err)
+	}
 	b := *a.api
 	b.Client = okClient{ctx: rctx, c: a.http}
-	_, err = b.Request(c)
-	return wrote.Load(), a.redact(err)
+	resp, err = b.Request(c)
+	return resp, wrote.Load(), a.redact(err)
 }
 
 // okClient is ctxClient for sends, whose results nobody reads: a 200

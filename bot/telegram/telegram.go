@@ -158,6 +158,7 @@ type Adapter struct {
 	limitKey bot.ChannelID // this bot's key in the shared limiter
 	offset   int           // next update id to ask for (poll loop only)
 	Stats    Stats
+	photo    sentPhoto // the last picture uploaded (photo.go)
 
 	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
 	lastOK atomic.Int64 // unix nanoseconds of the last getUpdates that answered

@@ -198,6 +198,9 @@ type Options struct {
 	// Observer receives send results and connection events for metrics;
 	// default bot.NopObserver.
 	Observer bot.Observer
+	// Media gives the bytes of pictures other processes relay (they relay
+	// the reference, not the picture); nil: those go out as text.
+	Media bot.MediaSource
 }
 
 // Adapter is the WhatsApp channel: it receives through HandleEvent, sends
@@ -205,6 +208,8 @@ type Options struct {
 type Adapter struct {
 	cfg     Config
 	client  Client
+	photo   uploadedPhoto // the last picture uploaded (photo.go)
+	media   bot.MediaSource
 	sub     Submitter
 	conv    Converter
 	lease   Leaser
@@ -250,7 +255,7 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 		o.Observer = bot.NopObserver{}
 	}
 	a := &Adapter{
-		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer,
+		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer, media: o.Media,
 		log:     o.Log.With("channel", bot.WhatsApp),
 		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs, AllowGroups: cfg.AllowGroups},
 		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst, cfg.ChatGap, cfg.Jitter),

@@ -27,11 +27,24 @@ type relayed struct {
 	To    string    `json:"to"` // conversation user
 	Reply bot.Reply `json:"reply"`
 	At    time.Time `json:"at"`
+	// Photo is a picture sent with Reply as its caption: its reference
+	// only (the holder reads the bytes from Options.Media).
+	Photo *relayedPhoto `json:"photo,omitempty"`
+}
+
+type relayedPhoto struct {
+	Media bot.Media     `json:"media"`
+	From  bot.ChannelID `json:"from"`
 }
 
 // relaySend hands a reply to the process holding the connection.
 func (a *Adapter) relaySend(ctx context.Context, to bot.Conversation, r bot.Reply) error {
-	b, err := json.Marshal(relayed{To: to.User, Reply: r, At: a.clock.Now()})
+	return a.relayItem(ctx, to, relayed{To: to.User, Reply: r, At: a.clock.Now()})
+}
+
+// relayItem hands a reply or picture to the process holding the connection.
+func (a *Adapter) relayItem(ctx context.Context, to bot.Conversation, it relayed) error {
+	b, err := json.Marshal(it)
 	if err != nil {
 		return fmt.Errorf("encode relayed whatsapp reply: %w", err)
 	}
@@ -92,7 +105,14 @@ func (a *Adapter) drainRelay(ctx context.Context) {
 			continue
 		}
 		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), a.cfg.SendWait)
-		_ = a.sendDirect(sctx, bot.Conversation{Channel: bot.WhatsApp, User: it.To}, it.Reply) // logged and counted there
+		to := bot.Conversation{Channel: bot.WhatsApp, User: it.To}
+		if it.Photo != nil {
+			if err := a.sendRelayedPhoto(sctx, to, it); err != nil {
+				a.log.Warn("send relayed whatsapp picture", "user", maskUser(it.To), "err", err)
+			}
+		} else {
+			_ = a.sendDirect(sctx, to, it.Reply) // logged and counted there
+		}
 		cancel()
 	}
 }

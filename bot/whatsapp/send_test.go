@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 	"sync"
 	"testing"
@@ -64,6 +65,8 @@ type sent struct {
 	To   string
 	Text string
 	ID   types.MessageID
+	// Image is a picture sent (its caption is not in Text).
+	Image *waE2E.ImageMessage
 }
 
 // fakeClient records what the adapter does with a connection.
@@ -75,6 +78,15 @@ type fakeClient struct {
 	calls     []string // "read …", "typing composing", …
 	failNext  []error  // errors for the next SendMessage calls
 	nextID    int
+	uploads   [][]byte // pictures uploaded
+}
+
+func (f *fakeClient) Upload(ctx context.Context, b []byte, _ whatsmeow.MediaType) (whatsmeow.UploadResponse, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.uploads = append(f.uploads, b)
+	return whatsmeow.UploadResponse{URL: "https://mmg.whatsapp.net/up" + strconv.Itoa(len(f.uploads)), DirectPath: "/v/up",
+		MediaKey: []byte("key"), FileEncSHA256: []byte("enc"), FileSHA256: []byte("sha"), FileLength: uint64(len(b))}, nil
 }
 
 func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, msg *waE2E.Message, extra ...whatsmeow.SendRequestExtra) (whatsmeow.SendResponse, error) {
@@ -99,7 +111,7 @@ func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, msg *waE2E.M
 	if f.clock != nil {
 		now = f.clock.Now()
 	}
-	f.sends = append(f.sends, sent{At: now, To: to.String(), Text: msg.GetConversation(), ID: id})
+	f.sends = append(f.sends, sent{At: now, To: to.String(), Text: msg.GetConversation(), ID: id, Image: msg.GetImageMessage()})
 	return whatsmeow.SendResponse{ID: id, Timestamp: now}, nil
 }
 

@@ -93,6 +93,10 @@ func newConsole(a *App) (*web.Server, error) {
 		Accounts:      a.Store,
 		EndSessions:   a.Store,
 		WhatsApp:      consoleWhatsApp{a},
+		Pairing:       a.pairing,
+		Products:      a.Store,
+		Media:         &a.media,
+		Images:        a.Store,
 	})
 }
 

@@ -23,8 +23,9 @@ func umkmbotStdinErr(env map[string]string, stdin string, args ...string) error 
 	return run(ctx, args, func(k string) string { return env[k] }, strings.NewReader(stdin), io.Discard, io.Discard)
 }
 
-// consoleFor starts the console of env on a test server.
-func consoleFor(t *testing.T, env map[string]string) (*App, *httptest.Server) {
+// consoleFor starts the console of env on a test server; setup changes
+// the app first (a fake WhatsApp pairing source, say).
+func consoleFor(t *testing.T, env map[string]string, setup ...func(*App)) (*App, *httptest.Server) {
 	t.Helper()
 	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
@@ -35,6 +36,9 @@ func consoleFor(t *testing.T, env map[string]string) (*App, *httptest.Server) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { app.Close() })
+	for _, f := range setup {
+		f(app)
+	}
 	con, err := newConsole(app)
 	if err != nil {
 		t.Fatal(err)

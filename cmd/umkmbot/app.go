@@ -16,6 +16,7 @@ import (
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/web"
 )
 
 // App is the program's parts, built from a Config. Commands build one,
@@ -39,6 +40,13 @@ type App struct {
 	Metrics  *ops.Metrics  // nil unless METRICS_LISTEN is set
 	Observer bot.Observer  // the metrics, or bot.NopObserver; never nil
 	instance *instanceLock // held while the default INSTANCE_ID is ours
+
+	// pairing links the WhatsApp number from the console's /whatsapp
+	// page; set by serve's WhatsApp channel, nil without it.
+	pairing web.WhatsAppPairing
+	// media downloads what users sent, per channel (product photos on the
+	// console's curation review); serve's channels add theirs.
+	media channelMedia
 }
 
 // openApp connects the store and builds the engine.
@@ -108,6 +116,8 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		return nil, err
 	}
 	a.Outbox = bot.NewOutbox(a.Catalog, a.Store, cfg.DefaultLang, log)
+	a.media.add(bot.Uploaded, a.Store.Image) // broadcast pictures uploaded on the console
+	a.Outbox.SetMediaSource(&a.media)        // pictures go out as pictures across channels
 	a.Flows = flows.Registry(flows.Deps{
 		Region:        region,
 		Registrations: a.Store,

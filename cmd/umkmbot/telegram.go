@@ -208,6 +208,7 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 		return nil, false, err
 	}
 	a.Outbox.Register(bot.Telegram, adapter)
+	a.media.add(bot.Telegram, readCapped(adapter.Download, maxFetchedMedia)) // product photos on the console
 	a.observeChannel(bot.Telegram, adapter)
 	mode := "long polling"
 	if c.WebhookURL != "" {

@@ -58,24 +58,30 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	if err != nil {
 		return nil, false, err
 	}
+	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log}
+	a.pairing = pairer // the console's /whatsapp page
 	if dev.ID == nil {
 		ds.Close()
 		a.observeChannel(bot.WhatsApp, ops.CheckFunc(func(context.Context) error { return errors.New("no number paired: run `umkmbot whatsapp pair`") }))
-		return func(context.Context) error {
-			log.Error("WhatsApp is enabled but no number is paired: run `umkmbot whatsapp pair` (QR code) " +
+		return func(ctx context.Context) error {
+			log.Error("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page, or run `umkmbot whatsapp pair` (QR code) " +
 				"or `umkmbot whatsapp pair --phone 62812…` (pairing code), then restart serve. Serving the other channels without WhatsApp.")
+			<-ctx.Done()
+			pairer.Wait()
 			return nil
 		}, true, nil
 	}
 	whatsapp.SetDeviceName(wc.DeviceName)
 	cli := whatsmeow.NewClient(dev, whatsapp.Logger(log.With("module", "whatsmeow")))
+	pairer.live = cli
 	wc.Adapter.Account = whatsapp.AccountOf(*dev.ID)
 	wc.Adapter.LeaseKey = waLeaseKey(a.Store)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
 		LIDs: dev.LIDs, Lease: a.Store, Status: newRedisStatus(a.Store), Log: a.Log,
-		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer,
+		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer, Media: &a.media,
 	})
 	ad.Attach(cli)
+	a.media.add(bot.WhatsApp, ad.Fetch) // product photos on the console
 	a.Outbox.Register(bot.WhatsApp, ad)
 	a.observeChannel(bot.WhatsApp, ad)
 	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks

@@ -1,6 +1,7 @@
 // Package telegramtest is a Bot API server on loopback for tests and load
 // runs: it speaks the real HTTP shapes the adapter uses (getMe, getUpdates
-// with offset/limit/timeout, sendMessage, answerCallbackQuery, getFile and
+// with offset/limit/timeout, sendMessage, sendPhoto (by file_id or upload),
+// answerCallbackQuery, getFile and
 // file downloads, setWebhook, deleteWebhook, getWebhookInfo,
 // setMyCommands) and can answer 429 with retry_after, 403 for a blocked
 // chat, 409 to a second poller, any error for the next sends (FailNext),
@@ -33,10 +34,14 @@ const BotID = 777000
 
 // Sent is one message the bot sent.
 type Sent struct {
-	Chat   int64
-	Text   string
-	Markup json.RawMessage // reply_markup as sent, nil if none
-	At     time.Time
+	Chat int64
+	Text string // a photo's caption
+	// A photo (sendPhoto): the file_id sent, and the bytes when uploaded
+	// (the server then gives them a new file_id).
+	PhotoID string
+	Photo   []byte
+	Markup  json.RawMessage // reply_markup as sent, nil if none
+	At      time.Time
 }
 
 // Server is the fake Bot API server.
@@ -467,7 +472,11 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		fail(w, 401, "Unauthorized")
 		return
 	}
-	if err := r.ParseForm(); err != nil {
+	parse := r.ParseForm
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		parse = func() error { return r.ParseMultipartForm(32 << 20) } // uploads (sendPhoto)
+	}
+	if err := parse(); err != nil {
 		fail(w, 400, "Bad Request: "+err.Error())
 		return
 	}
@@ -492,6 +501,8 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.sendMessage(w, r)
 	case "sendDocument":
 		s.sendDocument(w, r)
+	case "sendPhoto":
+		s.sendPhoto(w, r)
 	case "answerCallbackQuery":
 		s.mu.Lock()
 		s.answered = append(s.answered, r.Form.Get("callback_query_id"))
@@ -734,4 +745,60 @@ func (s *Server) Documents() []Document {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return append([]Document(nil), s.docs...)
+}
+
+// sendPhoto takes a photo by file_id or uploaded (a new file_id is given,
+// downloadable with getFile), with an optional caption.
+func (s *Server) sendPhoto(w http.ResponseWriter, r *http.Request) {
+	chat, err := strconv.ParseInt(r.Form.Get("chat_id"), 10, 64)
+	if err != nil {
+		fail(w, 400, "Bad Request: chat_id is required")
+		return
+	}
+	caption := r.Form.Get("caption")
+	if n := len(utf16.Encode([]rune(caption))); n > 1024 {
+		fail(w, 400, "Bad Request: message caption is too long")
+		return
+	}
+	m := Sent{Chat: chat, Text: caption, At: time.Now(), PhotoID: r.Form.Get("photo")}
+	if f, _, err := r.FormFile("photo"); err == nil {
+		m.Photo, err = io.ReadAll(f)
+		f.Close()
+		if err != nil || len(m.Photo) == 0 {
+			fail(w, 400, "Bad Request: empty photo")
+			return
+		}
+	}
+	s.mu.Lock()
+	if m.Photo == nil {
+		if _, has := s.files[m.PhotoID]; !has {
+			s.mu.Unlock()
+			fail(w, 400, "Bad Request: wrong file identifier/HTTP URL specified")
+			return
+		}
+	}
+	if f, blocked := s.blocked[chat]; blocked {
+		s.mu.Unlock()
+		reply(w, f.code, apiResp{ErrorCode: f.code, Description: f.desc})
+		return
+	}
+	s.nextMsg++
+	id := s.nextMsg
+	fileID := m.PhotoID
+	if m.Photo != nil {
+		fileID = "photo-" + strconv.Itoa(id)
+		s.files[fileID] = fileEntry{path: "photos/" + fileID + ".jpg", data: m.Photo}
+	}
+	s.sent[chat] = append(s.sent[chat], m)
+	s.total++
+	if wake := s.sentWake[chat]; wake != nil {
+		close(wake)
+		delete(s.sentWake, chat)
+	}
+	s.mu.Unlock()
+	if s.OnSend != nil {
+		s.OnSend(m)
+	}
+	ok(w, tgbotapi.Message{MessageID: id, Date: int(m.At.Unix()), Chat: &tgbotapi.Chat{ID: chat, Type: "private"}, Caption: caption,
+		Photo: []tgbotapi.PhotoSize{{FileID: fileID, FileUniqueID: "u" + fileID, Width: 800, Height: 800}}})
 }

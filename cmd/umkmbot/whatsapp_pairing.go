@@ -1,0 +1,182 @@
+package main
+
+import (
+	"cmp"
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+
+	"github.com/umkmbot/umkmbot/bot/whatsapp"
+	"github.com/umkmbot/umkmbot/web"
+)
+
+// waPairer links the WhatsApp number from the web console, as `umkmbot
+// whatsapp pair` does in a terminal: serve's WhatsApp channel makes one
+// (see startWhatsApp) and the console's /whatsapp page drives it. A number
+// paired here is used after serve restarts, as after the terminal command.
+type waPairer struct {
+	base context.Context // serve's: a pairing ends with it
+	cfg  Config
+	wc   waConfig
+	log  *slog.Logger
+
+	mu    sync.Mutex
+	state web.Pairing
+	live  *whatsmeow.Client // serve's connected client, when a number is paired
+	wg    sync.WaitGroup    // the pairing in progress
+	// settle is how long the new device stays connected after the phone
+	// accepted, so the phone finishes setting it up (default 20 s).
+	settle time.Duration
+}
+
+var _ web.WhatsAppPairing = (*waPairer)(nil)
+
+// pairingTimeout bounds one pairing: whatsmeow's QR codes run out after
+// about 2.5 minutes, a pairing code after a few.
+const pairingTimeout = 4 * time.Minute
+
+func (p *waPairer) Pairing(context.Context) (web.Pairing, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.state, nil
+}
+
+func (p *waPairer) set(f func(*web.Pairing)) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	f(&p.state)
+}
+
+// StartPairing opens the device store and, when no number is paired,
+// connects a new device and follows its QR channel in the background.
+// A pairing already running is left as it is.
+func (p *waPairer) StartPairing(ctx context.Context, phone string) error {
+	var pairUser string
+	if phone != "" {
+		jid, err := whatsapp.PairJID(phone)
+		if err != nil {
+			return fmt.Errorf("%w: %v", web.ErrBadPhone, err)
+		}
+		pairUser = jid.User
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.state.Active {
+		return nil
+	}
+	if p.live != nil && p.live.Store.ID != nil {
+		return web.ErrPaired
+	}
+	// The pairing outlives the request that started it, up to its bound
+	// or serve's end.
+	bg, cancel := context.WithTimeout(p.base, pairingTimeout)
+	ds, dev, err := openWhatsAppDevice(bg, p.cfg, p.wc, p.log)
+	if err != nil {
+		cancel()
+		return err
+	}
+	if dev.ID != nil {
+		ds.Close()
+		cancel()
+		return web.ErrPaired
+	}
+	whatsapp.SetDeviceName(p.wc.DeviceName)
+	cli := whatsmeow.NewClient(dev, whatsapp.Logger(p.log.With("module", "whatsmeow")))
+	qr, err := cli.GetQRChannel(bg)
+	if err == nil {
+		err = cli.Connect()
+	}
+	if err != nil {
+		ds.Close()
+		cancel()
+		return fmt.Errorf("start whatsapp pairing: %w", err)
+	}
+	p.state = web.Pairing{Active: true}
+	p.wg.Add(1)
+	go func() {
+		defer p.wg.Done()
+		defer cancel()
+		defer ds.Close()
+		defer cli.Disconnect()
+		p.follow(bg, qr, pairUser, cli.PairPhone)
+	}()
+	return nil
+}
+
+// follow keeps the page's state in step with the QR channel until the
+// phone accepts, the codes run out or ctx ends.
+func (p *waPairer) follow(ctx context.Context, qr <-chan whatsmeow.QRChannelItem, phone string, pairPhone pairPhoneFunc) {
+	asked := false
+	for {
+		var item whatsmeow.QRChannelItem
+		var ok bool
+		select {
+		case <-ctx.Done():
+			p.set(func(s *web.Pairing) { *s = web.Pairing{Failed: "timeout"} })
+			return
+		case item, ok = <-qr:
+		}
+		switch {
+		case !ok:
+			p.set(func(s *web.Pairing) {
+				if !s.Paired && s.Failed == "" {
+					*s = web.Pairing{Failed: "error"}
+				}
+			})
+			return
+		case item.Event == whatsmeow.QRChannelEventCode && phone != "":
+			if asked {
+				continue // the code typed on the phone stays valid; QR codes rotating do not matter
+			}
+			asked = true
+			code, err := pairPhone(ctx, phone, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+			if err != nil {
+				p.log.Warn("whatsapp pairing: get a pairing code", "err", err)
+				p.set(func(s *web.Pairing) { *s = web.Pairing{Failed: "error"} })
+				return
+			}
+			p.set(func(s *web.Pairing) { s.PhoneCode = code })
+		case item.Event == whatsmeow.QRChannelEventCode:
+			p.set(func(s *web.Pairing) { s.QR = item.Code })
+		case item == whatsmeow.QRChannelSuccess:
+			p.log.Info("whatsapp paired from the web console; restart serve to use the number")
+			p.set(func(s *web.Pairing) { *s = web.Pairing{Paired: true} })
+			// Stay a moment so the phone finishes setting the device up.
+			select {
+			case <-ctx.Done():
+			case <-time.After(cmp.Or(p.settle, 20*time.Second)):
+			}
+			return
+		case item == whatsmeow.QRChannelTimeout:
+			p.set(func(s *web.Pairing) { *s = web.Pairing{Failed: "timeout"} })
+			return
+		default:
+			p.log.Warn("whatsapp pairing failed", "event", item.Event, "err", item.Error)
+			p.set(func(s *web.Pairing) { *s = web.Pairing{Failed: "error"} })
+			return
+		}
+	}
+}
+
+// LogOut unlinks the number through serve's connected client (the device
+// is removed on the phone and from the device store).
+func (p *waPairer) LogOut(ctx context.Context) error {
+	p.mu.Lock()
+	cli := p.live
+	p.mu.Unlock()
+	if cli == nil || cli.Store.ID == nil {
+		return errors.New("no WhatsApp number is connected in this process")
+	}
+	if err := cli.Logout(ctx); err != nil {
+		return fmt.Errorf("whatsapp log out: %w", err)
+	}
+	return nil
+}
+
+// Wait waits for a pairing in progress to end (after serve's context ended).
+func (p *waPairer) Wait() { p.wg.Wait() }

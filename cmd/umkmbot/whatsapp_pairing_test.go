@@ -1,0 +1,89 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"go.mau.fi/whatsmeow"
+
+	"github.com/umkmbot/umkmbot/web"
+)
+
+func code(c string) whatsmeow.QRChannelItem {
+	return whatsmeow.QRChannelItem{Event: whatsmeow.QRChannelEventCode, Code: c}
+}
+
+// followPairer runs follow on an unbuffered channel: after each send the
+// item before it has been handled, so the state can be checked between.
+func followPairer(t *testing.T, phone string, pairPhone pairPhoneFunc) (*waPairer, chan<- whatsmeow.QRChannelItem, <-chan struct{}) {
+	t.Helper()
+	p := &waPairer{log: slog.New(slog.DiscardHandler), state: web.Pairing{Active: true}, settle: time.Millisecond}
+	qr := make(chan whatsmeow.QRChannelItem)
+	done := make(chan struct{})
+	go func() { defer close(done); p.follow(t.Context(), qr, phone, pairPhone) }()
+	return p, qr, done
+}
+
+func (p *waPairer) now(t *testing.T) web.Pairing {
+	st, err := p.Pairing(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	return st
+}
+
+// The page follows the QR codes as they rotate, then the success.
+func TestPairerFollowsQRCodes(t *testing.T) {
+	p, qr, done := followPairer(t, "", nil)
+	qr <- code("2@a")
+	qr <- code("2@b")
+	if st := p.now(t); !st.Active || st.QR != "2@a" {
+		t.Fatalf("after the first code: %+v", st)
+	}
+	qr <- whatsmeow.QRChannelSuccess
+	if st := p.now(t); st.QR != "2@b" && !st.Paired {
+		t.Fatalf("after the second code: %+v", st)
+	}
+	<-done
+	if st := p.now(t); !st.Paired || st.Active || st.QR != "" {
+		t.Fatalf("after success: %+v", st)
+	}
+}
+
+// With a phone number one pairing code is asked for and shown, however
+// often the QR codes rotate behind it.
+func TestPairerAsksOnePhoneCode(t *testing.T) {
+	var calls atomic.Int32
+	p, qr, done := followPairer(t, "6281234567890", func(_ context.Context, phone string, _ bool, _ whatsmeow.PairClientType, _ string) (string, error) {
+		calls.Add(1)
+		if phone != "6281234567890" {
+			t.Errorf("pairing code asked for %q", phone)
+		}
+		return "ABCD-EFGH", nil
+	})
+	qr <- code("2@a")
+	qr <- code("2@b")
+	qr <- code("2@c")
+	if st := p.now(t); st.PhoneCode != "ABCD-EFGH" || st.QR != "" || calls.Load() != 1 {
+		t.Fatalf("after three codes: %+v, %d calls", st, calls.Load())
+	}
+	qr <- whatsmeow.QRChannelTimeout
+	<-done
+	if st := p.now(t); st.Active || st.Failed != "timeout" {
+		t.Fatalf("after the timeout: %+v", st)
+	}
+}
+
+// A channel that ends without success leaves a failure to show.
+func TestPairerChannelClosed(t *testing.T) {
+	p, qr, done := followPairer(t, "", nil)
+	qr <- code("2@a")
+	close(qr)
+	<-done
+	if st := p.now(t); st.Active || st.Failed != "error" {
+		t.Fatalf("closed channel: %+v", st)
+	}
+}
