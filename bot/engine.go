@@ -200,6 +200,10 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 			e.clear(t)
 		}
 	}
+	if msg.Kind == KindOfficer || msg.Kind == KindTicketClosed {
+		return e.fromOfficer(ctx, t) // bot/handover.go
+	}
+	t.misses, st.Misses = st.Misses, 0
 	// Control and bidi-override characters never reach a step, so none is
 	// stored ("\u202e" would show a name backwards in the Dinas export).
 	t.Msg.Text = CleanText(msg.Text)
@@ -208,6 +212,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {
 		return append([]Out{Say(T("core.too_long", "Max", e.cfg.MaxText))}, e.again(ctx, t)...)
+	}
+	if t.Flow != nil && t.Flow.Quiet {
+		return e.quiet(ctx, t, text, norm) // bot/handover.go
 	}
 	if msg.StartArg != "" {
 		if f, arg := e.deepLink(msg.StartArg); f != nil && e.startable(ctx, t, f) {
@@ -355,6 +362,9 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		return e.start(ctx, t, f, arg)
 	}
 	m.Texts = []Text{T("core.unknown")}
+	if e.missedTwice(t) { // bot/handover.go
+		m.Texts = []Text{T("petugas.offer_unknown")}
+	}
 	return []Out{m}
 }
 
@@ -367,7 +377,7 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	f, arg := e.trigger(norm)
-	if f == nil || arg != "" || f == t.Flow || f.Menu == 0 || !e.startable(ctx, t, f) {
+	if f == nil || arg != "" || f == t.Flow || (f.Menu == 0 && !f.Interrupt) || !e.startable(ctx, t, f) {
 		return nil // only the main menu's flows: "stop" mid-flow is no unsubscribe
 	}
 	s := t.Flow.Step(t.State.Step)

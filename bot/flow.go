@@ -38,7 +38,14 @@ type Flow struct {
 	// Anywhere lets a trigger with its argument ("hadir K7M3QX") start the
 	// flow in the middle of another one, which continues when it is done.
 	Anywhere bool
-	Steps    []*Step // the first is where the flow starts
+	// Interrupt lets the flow's trigger word alone start it in the middle
+	// of another flow, as main-menu flows do (the hand-over: "petugas").
+	Interrupt bool
+	// Quiet flows take every message at their step: only menu and batal
+	// reach the engine, which calls Leave (if set) and shows the menu.
+	Quiet bool
+	Leave func(ctx context.Context, t *Turn) []Out
+	Steps []*Step // the first is where the flow starts
 }
 
 // Step is one question of a flow.
@@ -123,8 +130,9 @@ type Turn struct {
 	State   *State
 	Flow    *Flow
 
-	err   error
-	cache map[string]any
+	err    error
+	cache  map[string]any
+	misses int // messages in a row not understood before this one
 }
 
 // Cached returns the value load gives for key, loading it once per turn:

@@ -43,6 +43,10 @@ type Deps struct {
 	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
 	// one of the region.
 	FAQ map[string]*bot.FAQ
+
+	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
+	// says it is not available.
+	Tickets bot.TicketStore
 }
 
 func (d Deps) now() time.Time {
