@@ -34,6 +34,11 @@ var (
 
 const ticketKey = "ticket"
 
+// phraseArg is the argument Intent gives, so that the engine starts the
+// flow before answering the words of the phrase from the FAQ; it is no
+// question.
+const phraseArg = "\x00"
+
 func petugasFlow(d Deps) *bot.Flow {
 	hours := bot.DefaultOfficeHours()
 	if d.Region.Hours != nil {
@@ -47,7 +52,7 @@ func petugasFlow(d Deps) *bot.Flow {
 		Interrupt: true,
 		Quiet:     true,
 		Intent: func(norm string) (string, bool) {
-			return "", slices.ContainsFunc(petugasPhrases, func(p string) bool { return strings.Contains(norm, p) })
+			return phraseArg, slices.ContainsFunc(petugasPhrases, func(p string) bool { return strings.Contains(norm, p) })
 		},
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
 			if d.Tickets == nil {
@@ -62,7 +67,7 @@ func petugasFlow(d Deps) *bot.Flow {
 				t.Set(ticketKey, id)
 				return bot.Result{Say: []bot.Out{bot.Say(bot.T("petugas.already_open"))}, Next: "open", Quiet: true}
 			}
-			if arg != "" {
+			if arg != "" && arg != phraseArg {
 				return d.openTicket(ctx, t, hours)
 			}
 			return bot.Goto("question")

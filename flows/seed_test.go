@@ -23,6 +23,8 @@ func seed(t *testing.T, w *world, line string, out *strings.Builder) {
 		seedTraining(t, w, line, out)
 	case "market":
 		seedMarket(t, w, line, out)
+	default:
+		seedHandover(t, w, f, out) // petugas_test.go
 	}
 }
 
