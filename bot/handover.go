@@ -139,14 +139,14 @@ type TicketStore interface {
 	CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error
 }
 
-// maskRun is the length from which a run of digits is taken for a NIK or
+// maskRun is the number of digits from which a run is taken for a NIK or
 // a phone number.
-const maskRun = 8
+const maskRun = 9
 
-// MaskNumbers hides every run of 8 or more digits (spaces, dots and
+// MaskNumbers hides every run of 9 or more digits (spaces, dots and
 // dashes between them allowed, a leading + kept) but its last two:
 // "NIK saya 3214015503900001" → "NIK saya **************01". Shorter
-// numbers (prices, house numbers, dates) stay.
+// numbers (prices, house numbers, dates like 12-12-2026) stay.
 func MaskNumbers(s string) string {
 	r := []rune(s)
 	var b strings.Builder
