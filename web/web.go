@@ -180,6 +180,10 @@ type Deps struct {
 	Accounts      Accounts
 	EndSessions   SessionEnder
 	WhatsApp      WhatsAppStatus // optional: nil leaves the dashboard without it
+	// Tickets and Poster serve the officers' inbox of hand-over tickets
+	// (web/tickets.go); optional: without both there is no inbox.
+	Tickets TicketDesk
+	Poster  ConversationPoster
 }
 
 // Config tunes the console.
@@ -358,6 +362,12 @@ func (s *Server) routeTable() []route {
 		{"POST", "/broadcasts/preview", mayChange, s.broadcastPreview},
 		{"POST", "/broadcasts", mayChange, s.broadcastCreate},
 		{"POST", "/broadcasts/{id}/{action}", mayChange, s.broadcastControl},
+
+		{"GET", "/tickets", signedIn, s.ticketList},
+		{"GET", "/tickets/{id}", signedIn, s.ticketDetail},
+		{"POST", "/tickets/{id}/claim", mayChange, s.ticketClaim},
+		{"POST", "/tickets/{id}/reply", mayChange, s.ticketReply},
+		{"POST", "/tickets/{id}/close", mayChange, s.ticketClose},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 		{"GET", "/accounts", adminOnly, s.accountList},
