@@ -93,6 +93,8 @@ func newConsole(a *App) (*web.Server, error) {
 		Accounts:      a.Store,
 		EndSessions:   a.Store,
 		WhatsApp:      consoleWhatsApp{a},
+		Tickets:       observedTickets{a.Store, a.Observer},
+		Poster:        a.Dispatcher,
 	})
 }
 

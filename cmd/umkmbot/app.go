@@ -76,7 +76,8 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter, Cipher: a.Keys})
+	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter, Cipher: a.Keys,
+		TicketTTL: cfg.Tickets.TTL})
 	if err := a.openMetrics(); err != nil {
 		a.Close()
 		return nil, err
@@ -123,6 +124,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Profiles:      a.Store,
 		Log:           log,
 		FAQ:           faq,
+		Tickets:       observedTickets{a.Store, a.Observer},
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)
