@@ -136,6 +136,12 @@ func TestTicketLifecycle(t *testing.T) {
 	if got, _ := s.OpenTicketOf(ctx, c); got != "" {
 		t.Fatalf("still open after closing: %q", got)
 	}
+	// Kept for TicketTTL after closing (default 90 days), then gone.
+	for _, k := range []string{s.Key("tk:"+id, "t"), s.Key("tk:"+id, "m")} {
+		if ttl := s.Client().TTL(ctx, k).Val(); ttl < 89*24*time.Hour || ttl > 90*24*time.Hour {
+			t.Fatalf("%s expires in %v, want TicketTTL", k, ttl)
+		}
+	}
 	closed, err := s.Tickets(ctx, true, 10)
 	if err != nil || len(closed) != 1 || closed[0].Outcome != "dijawab" {
 		t.Fatalf("closed list %v, %v", closed, err)
