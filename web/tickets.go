@@ -2,13 +2,17 @@ package web
 
 import (
 	"context"
+	_ "embed"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"strconv"
 	"strings"
 	"time"
 	"unicode/utf8"
+
+	"github.com/BurntSushi/toml"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -115,7 +119,8 @@ type ticketView struct {
 	Error    string // message id
 	ErrorArg string
 	Done     string // "claimed", "sent", "closed"
-	Reply    string // as typed, when refused
+	Reply    string // as typed, when refused, or a canned reply picked
+	Canned   []CannedReply
 	Now      time.Time
 }
 
@@ -138,7 +143,11 @@ func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (*bot.Ticket
 func (s *Server) ticketViewOf(r *http.Request, t *bot.Ticket) ticketView {
 	now := s.cfg.Now()
 	me := officerOf(r).officer
-	v := ticketView{Ticket: t, HeldBy: t.HeldBy(now), Now: now, Done: r.URL.Query().Get("done")}
+	v := ticketView{Ticket: t, HeldBy: t.HeldBy(now), Now: now, Done: r.URL.Query().Get("done"), Canned: s.cfg.Canned}
+	// ?canned=N puts canned reply N into the box (a link: no script needed).
+	if n, err := strconv.Atoi(r.URL.Query().Get("canned")); err == nil && n >= 1 && n <= len(v.Canned) {
+		v.Reply = v.Canned[n-1].Text
+	}
 	v.Mine = v.HeldBy == me.Name
 	if t.RegID != "" {
 		if reg, err := s.deps.Registrations.Registration(r.Context(), t.RegID); err == nil {
@@ -273,4 +282,33 @@ func (s *Server) ticketClose(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "ticket_close", t.ID, "")
 	s.ticketDone(w, r, t.ID, "closed")
+}
+
+// CannedReply is a ready answer the officer puts into the reply box.
+type CannedReply struct {
+	Title string `toml:"title"`
+	Text  string `toml:"text"`
+}
+
+//go:embed canned.toml
+var defaultCanned []byte
+
+// ParseCanned reads canned replies ([[reply]] tables with title and text);
+// empty data gives the built-in ones.
+func ParseCanned(data []byte) ([]CannedReply, error) {
+	if len(data) == 0 {
+		data = defaultCanned
+	}
+	var f struct {
+		Reply []CannedReply `toml:"reply"`
+	}
+	if err := toml.Unmarshal(data, &f); err != nil {
+		return nil, fmt.Errorf("canned replies: %w", err)
+	}
+	for i, c := range f.Reply {
+		if strings.TrimSpace(c.Title) == "" || strings.TrimSpace(c.Text) == "" || utf8.RuneCountInString(c.Text) > maxTicketReply {
+			return nil, fmt.Errorf("canned reply %d: a title and a text of at most %d characters are needed", i+1, maxTicketReply)
+		}
+	}
+	return f.Reply, nil
 }

@@ -206,7 +206,8 @@ type Config struct {
 	LoginPerAccount int
 	LoginPerAddress int
 	LoginWindow     time.Duration
-	PageSize        int // registrations per page (default 25)
+	PageSize        int           // registrations per page (default 25)
+	Canned          []CannedReply // ready answers of the ticket inbox (ParseCanned); nil: the built-in ones
 	Now             func() time.Time
 	Log             *slog.Logger
 }
@@ -232,6 +233,12 @@ func (c *Config) defaults() error {
 	}
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
+	}
+	if c.Canned == nil {
+		var err error
+		if c.Canned, err = ParseCanned(nil); err != nil {
+			return err
+		}
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = 25
@@ -281,6 +288,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 var funcs = template.FuncMap{
 	// args passes several values to a sub-template: {{template "bars" (args $ .Data.Weeks)}}.
 	"args": func(v ...any) []any { return v },
+	"add":  func(a, b int) int { return a + b },
 }
 
 // parse reads every page template with the layout.

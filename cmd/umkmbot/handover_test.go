@@ -198,6 +198,10 @@ func TestHandoverTelegramConsole(t *testing.T) {
 	if !strings.Contains(page, "Foto") || !strings.Contains(page, "ini produk saya") || !strings.Contains(page, "Bagaimana cara ikut pameran UMKM?") {
 		t.Fatalf("ticket page lacks the owner's messages:\n%s", page)
 	}
+	// A ready reply goes into the box by a link.
+	if page := w.get(w.officer, "/tickets/"+tk.ID+"?canned=1"); !strings.Contains(page, "terima kasih sudah menghubungi Dinas. Kami bantu cek dulu ya.</textarea>") {
+		t.Fatalf("canned reply not in the reply box")
+	}
 	if code, _ := w.post(w.officer, "/tickets/"+tk.ID+"/reply", url.Values{"text": {"Pameran berikutnya tanggal 10 Desember di alun-alun."}}); code != http.StatusSeeOther {
 		t.Fatalf("reply: %d", code)
 	}

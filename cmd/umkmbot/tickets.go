@@ -5,10 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"os"
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/web"
 )
 
 // Hand-over tickets (issue 14): TICKET_TTL, TICKET_REMIND_AFTER, the
@@ -19,6 +21,9 @@ type TicketConfig struct {
 	TTL         time.Duration // TICKET_TTL: how long a closed ticket is kept (default 90 days)
 	RemindAfter time.Duration // TICKET_REMIND_AFTER: a ticket nobody took this long reminds the officers, once (default 30m)
 	RemindEvery time.Duration // how often waiting tickets are looked for (1 minute)
+	// TICKET_CANNED: a TOML file of the inbox's ready replies ([[reply]]
+	// title, text); empty: the built-in ones (web/canned.toml).
+	Canned []web.CannedReply
 }
 
 func loadTicketConfig(getenv func(string) string, errs *[]string) TicketConfig {
@@ -32,6 +37,18 @@ func loadTicketConfig(getenv func(string) string, errs *[]string) TicketConfig {
 			}
 		}
 	}
+	var data []byte
+	if path := getenv("TICKET_CANNED"); path != "" {
+		var err error
+		if data, err = os.ReadFile(path); err != nil {
+			*errs = append(*errs, fmt.Sprintf("TICKET_CANNED: %v", err))
+		}
+	}
+	canned, err := web.ParseCanned(data)
+	if err != nil {
+		*errs = append(*errs, fmt.Sprintf("TICKET_CANNED: %v", err))
+	}
+	c.Canned = canned
 	return c
 }
 

@@ -4,6 +4,8 @@ import (
 	"context"
 	"io"
 	"log/slog"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -84,9 +86,25 @@ func TestTicketConfig(t *testing.T) {
 	if len(errs) > 0 || c.TTL != 720*time.Hour || c.RemindAfter != 10*time.Minute {
 		t.Fatalf("%+v %v", c, errs)
 	}
+	if len(c.Canned) == 0 {
+		t.Fatal("no built-in canned replies")
+	}
 	loadTicketConfig(func(k string) string { return map[string]string{"TICKET_TTL": "lama"}[k] }, &errs)
 	if len(errs) != 1 || !strings.Contains(errs[0], "TICKET_TTL") {
 		t.Fatalf("bad TICKET_TTL: %v", errs)
+	}
+	bad := filepath.Join(t.TempDir(), "canned.toml")
+	os.WriteFile(bad, []byte("[[reply]]\ntitle = \"kosong\"\n"), 0o644)
+	own := filepath.Join(t.TempDir(), "own.toml")
+	os.WriteFile(own, []byte("[[reply]]\ntitle = \"Halo\"\ntext = \"Halo Bapak/Ibu.\"\n"), 0o644)
+	errs = nil
+	loadTicketConfig(func(k string) string { return map[string]string{"TICKET_CANNED": bad}[k] }, &errs)
+	if len(errs) != 1 || !strings.Contains(errs[0], "TICKET_CANNED") {
+		t.Fatalf("a canned reply without text: %v", errs)
+	}
+	errs = nil
+	if c := loadTicketConfig(func(k string) string { return map[string]string{"TICKET_CANNED": own}[k] }, &errs); len(errs) > 0 || len(c.Canned) != 1 || c.Canned[0].Title != "Halo" {
+		t.Fatalf("own canned replies: %+v %v", c.Canned, errs)
 	}
 }
 
