@@ -204,6 +204,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		return e.fromOfficer(ctx, t) // bot/handover.go
 	}
 	t.misses, st.Misses = st.Misses, 0
+	t.missed, st.Missed = st.Missed, nil
 	// Control and bidi-override characters never reach a step, so none is
 	// stored ("\u202e" would show a name backwards in the Dinas export).
 	t.Msg.Text = CleanText(msg.Text)

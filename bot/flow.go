@@ -132,7 +132,8 @@ type Turn struct {
 
 	err    error
 	cache  map[string]any
-	misses int // messages in a row not understood before this one
+	misses int      // messages in a row not understood before this one
+	missed []string // and their texts, masked
 }
 
 // Cached returns the value load gives for key, loading it once per turn:
@@ -281,3 +282,7 @@ func (f *Flow) progress(id string) (n, total int) {
 	}
 	return n, total
 }
+
+// Missed returns the messages the bot did not understand just before this
+// one (numbers masked), for a hand-over to an officer.
+func (t *Turn) Missed() []string { return t.missed }

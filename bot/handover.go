@@ -96,6 +96,9 @@ type TicketMsg struct {
 	Text     string    `json:"text,omitempty"`
 	Media    *Media    `json:"media,omitempty"`
 	Location *Location `json:"location,omitempty"`
+	// BeforeHandover marks what the owner wrote to the bot (not understood)
+	// before asking for an officer.
+	BeforeHandover bool `json:"before,omitempty"`
 }
 
 // TicketMsgOf converts an owner's message for a ticket, masking NIK and
@@ -319,9 +322,13 @@ func (e *Engine) quiet(ctx context.Context, t *Turn, text, norm string) []Out {
 // whether it is the second in a row, when the hand-over is to be offered.
 func (e *Engine) missedTwice(t *Turn) bool {
 	t.State.Misses = t.misses + 1
+	t.State.Missed = append(t.missed, MaskNumbers(t.Msg.Text))
+	if n := len(t.State.Missed); n > 2 {
+		t.State.Missed = t.State.Missed[n-2:]
+	}
 	if t.State.Misses < 2 || e.flows.Flow(HandoverFlow) == nil {
 		return false
 	}
-	t.State.Misses = 0
+	t.State.Misses = 0 // the next miss counts anew; Missed stays for "petugas"
 	return true
 }

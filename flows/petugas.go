@@ -32,7 +32,10 @@ var (
 	endWords = []string{"selesai", "sudah selesai", "udah selesai", "sudah", "cukup", "done", "finish", "finished"}
 )
 
-const ticketKey = "ticket"
+const (
+	ticketKey = "ticket"
+	missedKey = "missed"
+)
 
 // phraseArg is the argument Intent gives, so that the engine starts the
 // flow before answering the words of the phrase from the FAQ; it is no
@@ -57,6 +60,9 @@ func petugasFlow(d Deps) *bot.Flow {
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
 			if d.Tickets == nil {
 				return bot.Finish(bot.Say(bot.T("petugas.unavailable")))
+			}
+			if m := t.Missed(); len(m) > 0 { // what the bot did not understand goes to the officer too
+				t.Set(missedKey, strings.Join(m, "\n"))
 			}
 			id, err := d.Tickets.OpenTicketOf(ctx, t.Conv)
 			if err != nil {
@@ -132,17 +138,31 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours bot.OfficeHours
 			break
 		}
 	}
+	var earlier []bot.TicketMsg // the messages the bot did not understand before
+	if m := t.Get(missedKey); m != "" {
+		for _, text := range strings.Split(m, "\n") {
+			earlier = append(earlier, bot.TicketMsg{At: t.Now, From: bot.FromOwner, Kind: bot.KindText, Text: text, BeforeHandover: true})
+		}
+		t.Del(missedKey)
+	}
 	first := bot.TicketMsgOf(t.Msg, t.Now)
 	if t.Get(ticketKey) == "" && t.Msg.Kind == bot.KindText && t.State.Step == "" {
 		// "petugas <question>": the question without the word
 		first.Text = bot.MaskNumbers(questionOf(t.Msg.Text))
 	}
-	id, pos, err := d.Tickets.OpenTicket(ctx, tk, first)
+	msgs := append(earlier, first)
+	id, pos, err := d.Tickets.OpenTicket(ctx, tk, msgs[0])
 	if err != nil {
 		t.Fail(err)
 		return bot.Result{Next: bot.Stay}
 	}
 	t.Set(ticketKey, id)
+	for _, m := range msgs[1:] {
+		if err := d.Tickets.AddTicketMsg(ctx, id, m); err != nil {
+			t.Fail(err)
+			return bot.Result{Next: bot.Stay}
+		}
+	}
 	var say []bot.Text
 	switch {
 	case hours.IsOpen(t.Now):

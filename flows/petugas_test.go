@@ -60,7 +60,11 @@ func seedHandover(t *testing.T, w *world, f []string, out *strings.Builder) {
 				if m.Location != nil {
 					media = fmt.Sprintf(" [lokasi %.4f,%.4f]", m.Location.Lat, m.Location.Lon)
 				}
-				fmt.Fprintf(out, "<=   %s %s%s: %s\n", m.From, m.Kind, media, m.Text)
+				before := ""
+				if m.BeforeHandover {
+					before = " (before)"
+				}
+				fmt.Fprintf(out, "<=   %s%s %s%s: %s\n", m.From, before, m.Kind, media, m.Text)
 			}
 		}
 	case "office-hours":

@@ -174,31 +174,14 @@ func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time
 
 // Ticket reads one ticket, with its messages when msgs; bot.ErrNotFound.
 func (s *Store) Ticket(ctx context.Context, id string, msgs bool) (*bot.Ticket, error) {
-	var h *redis.MapStringStringCmd
-	var m *redis.StringSliceCmd
-	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		h = p.HGetAll(ctx, s.ticketKey(id))
-		if msgs {
-			m = p.LRange(ctx, s.ticketMsgs(id), 0, -1)
-		}
-		return nil
-	})
+	ts, err := s.loadTickets(ctx, []string{id}, msgs)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %s: %w", id, err)
 	}
-	if len(h.Val()) == 0 {
+	if len(ts) == 0 {
 		return nil, fmt.Errorf("ticket %s: %w", id, bot.ErrNotFound)
 	}
-	t := decodeTicket(id, h.Val())
-	if m != nil {
-		for _, raw := range m.Val() {
-			var tm bot.TicketMsg
-			if json.Unmarshal([]byte(raw), &tm) == nil {
-				t.Messages = append(t.Messages, tm)
-			}
-		}
-	}
-	return t, nil
+	return ts[0], nil
 }
 
 func decodeTicket(id string, f map[string]string) *bot.Ticket {
