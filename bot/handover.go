@@ -89,6 +89,7 @@ const (
 // (MaskNumbers): a ticket is read by officers, who see the registration's
 // data on its own page.
 type TicketMsg struct {
+	ID       string    `json:"id,omitempty"` // the chat message's id: a turn run again adds it once
 	At       time.Time `json:"at"`
 	From     string    `json:"from"`              // FromOwner or FromOfficer
 	Officer  string    `json:"officer,omitempty"` // the officer's account, for FromOfficer
@@ -104,7 +105,7 @@ type TicketMsg struct {
 // TicketMsgOf converts an owner's message for a ticket, masking NIK and
 // phone numbers in its text.
 func TicketMsgOf(m Message, at time.Time) TicketMsg {
-	tm := TicketMsg{At: at, From: FromOwner, Kind: m.Kind, Text: MaskNumbers(m.Text), Media: m.Media, Location: m.Location}
+	tm := TicketMsg{ID: m.ID, At: at, From: FromOwner, Kind: m.Kind, Text: MaskNumbers(m.Text), Media: m.Media, Location: m.Location}
 	if m.Kind == KindContact && m.Contact != nil {
 		tm.Text = strings.TrimSpace(m.Contact.Name + " " + MaskPhone(m.Contact.Phone))
 	}

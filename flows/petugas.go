@@ -3,6 +3,7 @@ package flows
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -140,8 +141,9 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours bot.OfficeHours
 	}
 	var earlier []bot.TicketMsg // the messages the bot did not understand before
 	if m := t.Get(missedKey); m != "" {
-		for _, text := range strings.Split(m, "\n") {
-			earlier = append(earlier, bot.TicketMsg{At: t.Now, From: bot.FromOwner, Kind: bot.KindText, Text: text, BeforeHandover: true})
+		for i, text := range strings.Split(m, "\n") {
+			earlier = append(earlier, bot.TicketMsg{ID: fmt.Sprintf("%s.before%d", t.Msg.ID, i), At: t.Now, From: bot.FromOwner,
+				Kind: bot.KindText, Text: text, BeforeHandover: true})
 		}
 		t.Del(missedKey)
 	}

@@ -19,6 +19,7 @@ import (
 // single-key transaction:
 //   {tk:<id>}:t        hash: the ticket's fields
 //   {tk:<id>}:m        list: its messages (JSON), oldest first
+//   {tk:<id>}:seen     set: the chat message ids added, so a turn run again adds none twice
 // The index shares the tag {tki}:
 //   open               zset id → opened (ms), oldest first
 //   closed             zset id → closed (ms)
@@ -34,6 +35,7 @@ var _ bot.TicketStore = (*Store)(nil)
 
 func (s *Store) ticketKey(id string) string  { return s.Key("tk:"+id, "t") }
 func (s *Store) ticketMsgs(id string) string { return s.Key("tk:"+id, "m") }
+func (s *Store) ticketSeen(id string) string { return s.Key("tk:"+id, "seen") }
 func (s *Store) tkIndex(parts ...string) string {
 	return s.Key(ticketIndexTag, parts...)
 }
@@ -78,6 +80,9 @@ func (s *Store) OpenTicket(ctx context.Context, t *bot.Ticket, first bot.TicketM
 			"lang": t.Lang, "status": string(bot.TicketOpen), "opened": opened.UnixMilli(),
 		})
 		p.RPush(ctx, s.ticketMsgs(id), msg)
+		if first.ID != "" {
+			p.SAdd(ctx, s.ticketSeen(id), first.ID)
+		}
 		p.ZAdd(ctx, s.tkIndex("open"), redis.Z{Score: float64(opened.UnixMilli()), Member: id})
 		p.SAdd(ctx, s.tkIndex("byconv", t.Conv.String()), id)
 		return nil
@@ -130,6 +135,15 @@ func (s *Store) AddTicketMsg(ctx context.Context, id string, m bot.TicketMsg) er
 	if err != nil {
 		return fmt.Errorf("encode ticket message: %w", err)
 	}
+	if m.ID != "" {
+		n, err := s.rdb.SAdd(ctx, s.ticketSeen(id), m.ID).Result()
+		if err != nil {
+			return fmt.Errorf("ticket %s: add message: %w", id, err)
+		}
+		if n == 0 {
+			return nil // added by an earlier run of the same turn
+		}
+	}
 	if err := s.rdb.RPush(ctx, s.ticketMsgs(id), b).Err(); err != nil {
 		return fmt.Errorf("ticket %s: add message: %w", id, err)
 	}
@@ -162,6 +176,7 @@ func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time
 		p.HSet(ctx, s.ticketKey(id), "status", string(bot.TicketClosed), "closed", at.UnixMilli(), "closed_by", by, "outcome", outcome)
 		p.Expire(ctx, s.ticketKey(id), s.ticketTTL)
 		p.Expire(ctx, s.ticketMsgs(id), s.ticketTTL)
+		p.Expire(ctx, s.ticketSeen(id), s.ticketTTL)
 		p.ZRem(ctx, s.tkIndex("open"), id)
 		p.ZAdd(ctx, s.tkIndex("closed"), redis.Z{Score: float64(at.UnixMilli()), Member: id})
 		return nil
@@ -370,6 +385,7 @@ func (s *Store) EraseTickets(ctx context.Context, c bot.Conversation) (int, erro
 		for _, id := range ids {
 			p.Del(ctx, s.ticketKey(id))
 			p.Del(ctx, s.ticketMsgs(id))
+			p.Del(ctx, s.ticketSeen(id))
 			p.ZRem(ctx, s.tkIndex("open"), id)
 			p.ZRem(ctx, s.tkIndex("closed"), id)
 		}

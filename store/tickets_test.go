@@ -96,8 +96,11 @@ func TestTicketLifecycle(t *testing.T) {
 	if _, pos, _ := s.OpenTicket(ctx, &bot.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: "43"}}, bot.TicketMsg{}); pos != 2 {
 		t.Fatalf("queue position of the second ticket = %d, want 2", pos)
 	}
-	if err := s.AddTicketMsg(ctx, id, bot.TicketMsg{At: now, From: bot.FromOwner, Kind: bot.KindPhoto, Media: &bot.Media{Type: "photo", Ref: "f1"}}); err != nil {
-		t.Fatal(err)
+	// The same chat message twice (its turn ran again after a conflict): added once.
+	for range 2 {
+		if err := s.AddTicketMsg(ctx, id, bot.TicketMsg{ID: "tg-77", At: now, From: bot.FromOwner, Kind: bot.KindPhoto, Media: &bot.Media{Type: "photo", Ref: "f1"}}); err != nil {
+			t.Fatal(err)
+		}
 	}
 	if got, _ := s.OpenTicketOf(ctx, c); got != id {
 		t.Fatalf("OpenTicketOf = %q", got)
