@@ -200,6 +200,11 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 			e.clear(t)
 		}
 	}
+	if msg.Kind == KindOfficer || msg.Kind == KindTicketClosed {
+		return e.fromOfficer(ctx, t) // bot/handover.go
+	}
+	t.misses, st.Misses = st.Misses, 0
+	t.missed, st.Missed = st.Missed, nil
 	// Control and bidi-override characters never reach a step, so none is
 	// stored ("\u202e" would show a name backwards in the Dinas export).
 	t.Msg.Text = CleanText(msg.Text)
@@ -208,6 +213,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {
 		return append([]Out{Say(T("core.too_long", "Max", e.cfg.MaxText))}, e.again(ctx, t)...)
+	}
+	if t.Flow != nil && t.Flow.Quiet {
+		return e.quiet(ctx, t, text, norm) // bot/handover.go
 	}
 	if msg.StartArg != "" {
 		if f, arg := e.deepLink(msg.StartArg); f != nil && e.startable(ctx, t, f) {
@@ -362,6 +370,9 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		return e.start(ctx, t, f, arg)
 	}
 	m.Texts = []Text{T("core.unknown")}
+	if e.missedTwice(t) { // bot/handover.go
+		m.Texts = []Text{T("petugas.offer_unknown")}
+	}
 	return []Out{m}
 }
 
@@ -374,8 +385,8 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	f, arg := e.trigger(norm)
-	if f == nil || arg != "" || f == t.Flow || (f.Menu == 0 && !f.Leave) || !e.startable(ctx, t, f) {
-		return nil // only the main menu's flows and those marked Leave: "stop" mid-flow is no unsubscribe
+	if f == nil || arg != "" || f == t.Flow || (f.Menu == 0 && !f.Interrupt) || !e.startable(ctx, t, f) {
+		return nil // only the main menu's flows and those marked Interrupt: "stop" mid-flow is no unsubscribe
 	}
 	s := t.Flow.Step(t.State.Step)
 	if s == nil || s.Verbatim {

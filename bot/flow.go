@@ -38,10 +38,14 @@ type Flow struct {
 	// Anywhere lets a trigger with its argument ("hadir K7M3QX") start the
 	// flow in the middle of another one, which continues when it is done.
 	Anywhere bool
-	// Leave lets the flow's exact trigger words leave any other flow for
-	// it, as the main menu's flows do (the draft is kept): "data saya" or
-	// "hapus data" in the middle of a registration.
-	Leave bool
+	// Interrupt lets the flow's trigger word alone start it in the middle
+	// of another flow, as main-menu flows do (the draft is kept): the
+	// hand-over ("petugas"), "data saya", "hapus data".
+	Interrupt bool
+	// Quiet flows take every message at their step: only menu and batal
+	// reach the engine, which calls Leave (if set) and shows the menu.
+	Quiet bool
+	Leave func(ctx context.Context, t *Turn) []Out
 	// Gate, if set, is asked on each message while no flow runs: true
 	// starts this flow before anything else (consent asked again after
 	// the consent text changed).
@@ -131,8 +135,10 @@ type Turn struct {
 	State   *State
 	Flow    *Flow
 
-	err   error
-	cache map[string]any
+	err    error
+	cache  map[string]any
+	misses int      // messages in a row not understood before this one
+	missed []string // and their texts, masked
 }
 
 // Cached returns the value load gives for key, loading it once per turn:
@@ -281,3 +287,7 @@ func (f *Flow) progress(id string) (n, total int) {
 	}
 	return n, total
 }
+
+// Missed returns the messages the bot did not understand just before this
+// one (numbers masked), for a hand-over to an officer.
+func (t *Turn) Missed() []string { return t.missed }

@@ -26,6 +26,8 @@ type State struct {
 	Stack   []Frame           `json:"stack,omitempty"`   // flows to return to when this one is done
 	Pending string            `json:"pending,omitempty"` // a question of the engine's own: "resume", "lang"
 	Updated time.Time         `json:"updated"`
+	Misses  int               `json:"misses,omitempty"` // messages in a row the bot did not understand
+	Missed  []string          `json:"missed,omitempty"` // those messages, numbers masked, for a hand-over to an officer
 
 	// The last message applied. The dispatcher's turn store takes a
 	// message off its queue in the same step that commits its turn, so it

@@ -17,10 +17,10 @@ var dataWords = []string{"data saya", "lihat data", "minta salinan data", "salin
 // grouped, with NIK and phone masked, and answers at once.
 func newDataSaya(d Deps) *bot.Flow {
 	return &bot.Flow{
-		ID:       "datasaya",
-		Title:    "datasaya.title",
-		Triggers: dataWords,
-		Leave:    true,
+		ID:        "datasaya",
+		Title:     "datasaya.title",
+		Triggers:  dataWords,
+		Interrupt: true,
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
 			texts := d.personalData(ctx, t)
 			if texts == nil {

@@ -47,6 +47,10 @@ type Deps struct {
 	// Audit records it (nil: not recorded).
 	Eraser bot.PersonEraser
 	Audit  bot.Auditor
+
+	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
+	// says it is not available.
+	Tickets bot.TicketStore
 }
 
 func (d Deps) now() time.Time {

@@ -36,6 +36,7 @@ type world struct {
 	notified []string // notifications sent, rendered
 	now      time.Time
 	deps     flows.Deps
+	lastConv bot.Conversation // who spoke last (hand-over directives)
 }
 
 func newWorld(t testing.TB) *world {
@@ -64,7 +65,8 @@ func newWorld(t testing.TB) *world {
 	w.deps = flows.Deps{Region: region, Registrations: w.store, Notifier: w.outbox, MaxPerNIK: 1, Now: w.clock,
 		Trainings: w.store,
 		// Transcripts speak as user "admin" to act as a Dinas officer.
-		Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store}
+		Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store,
+		Tickets: w.store}
 	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, cat, nil)
 	return w
 }
@@ -86,7 +88,7 @@ func (w *world) useRegion(spec string) {
 func (w *world) say(conv bot.Conversation, msg bot.Message) []bot.Reply {
 	w.t.Helper()
 	w.now = w.now.Add(time.Minute)
-	msg.Conv = conv
+	msg.Conv, w.lastConv = conv, conv
 	if msg.ID == "" {
 		msg.ID = fmt.Sprintf("m%d", w.now.UnixNano())
 	}

@@ -23,10 +23,10 @@ const confirmWord = "hapus"
 // the waitlist) and says what is kept and why.
 func newHapus(d Deps) *bot.Flow {
 	return &bot.Flow{
-		ID:       "hapus",
-		Title:    "hapus.title",
-		Triggers: eraseWords,
-		Leave:    true,
+		ID:        "hapus",
+		Title:     "hapus.title",
+		Triggers:  eraseWords,
+		Interrupt: true,
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
 			if d.Eraser == nil {
 				return bot.Finish(bot.Say(bot.T("hapus.unavailable")))

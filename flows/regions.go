@@ -193,7 +193,12 @@ func withList(facts bot.Region, code string) (bot.Region, error) {
 	if err != nil {
 		return bot.Region{}, err
 	}
-	r.Office, r.Contact, r.Outlets = facts.Office, facts.Contact, facts.Outlets
+	r.Office, r.Contact, r.Outlets, r.Hours = facts.Office, facts.Contact, facts.Outlets, facts.Hours
+	if r.Hours != nil {
+		if err := r.Hours.Validate(); err != nil {
+			return bot.Region{}, fmt.Errorf("region %s: %w", code, err)
+		}
+	}
 	for _, fk := range facts.Kecamatan {
 		i := slices.IndexFunc(r.Kecamatan, func(k bot.Kecamatan) bool { return k.Code == fk.Code })
 		if i < 0 {

@@ -25,6 +25,8 @@ func seed(t *testing.T, w *world, line string, out *strings.Builder) {
 		seedMarket(t, w, line, out)
 	case "rights":
 		seedRights(t, w, line, out)
+	default:
+		seedHandover(t, w, f, out) // petugas_test.go
 	}
 }
 

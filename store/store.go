@@ -37,6 +37,8 @@ type Options struct {
 	// Cipher encrypts NIK and phone in registrations (registrations.go);
 	// nil keeps them in clear (tests of other features).
 	Cipher bot.Cipher
+	// TicketTTL is how long a closed hand-over ticket is kept (default 90 days).
+	TicketTTL time.Duration
 }
 
 // Store is the Redis store. It is safe for concurrent use.
@@ -51,6 +53,7 @@ type Store struct {
 	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
 	states       stateCache // states this process committed, decoded
 	cipher       bot.Cipher
+	ticketTTL    time.Duration
 }
 
 // New returns a store on rdb.
@@ -70,7 +73,10 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	if o.SendDeadline == 0 {
 		o.SendDeadline = 15 * time.Second
 	}
-	return &Store{rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, sendDeadline: o.SendDeadline,
+	if o.TicketTTL == 0 {
+		o.TicketTTL = 90 * 24 * time.Hour
+	}
+	return &Store{ticketTTL: o.TicketTTL, rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, sendDeadline: o.SendDeadline,
 		now: o.Now, codes: codeSource{r: o.Rand}, batch: &batcher{rdb: rdb}, cipher: o.Cipher}
 }
 

@@ -192,6 +192,11 @@ type Deps struct {
 	// Images keeps broadcast pictures; optional: without it broadcasts
 	// are text only.
 	Images Images
+
+	// Tickets and Poster serve the officers' inbox of hand-over tickets
+	// (web/tickets.go); optional: without both there is no inbox.
+	Tickets TicketDesk
+	Poster  ConversationPoster
 }
 
 // Config tunes the console.
@@ -214,7 +219,8 @@ type Config struct {
 	LoginPerAccount int
 	LoginPerAddress int
 	LoginWindow     time.Duration
-	PageSize        int // registrations per page (default 25)
+	PageSize        int           // registrations per page (default 25)
+	Canned          []CannedReply // ready answers of the ticket inbox (ParseCanned); nil: the built-in ones
 	Now             func() time.Time
 	Log             *slog.Logger
 }
@@ -240,6 +246,12 @@ func (c *Config) defaults() error {
 	}
 	if c.LoginWindow <= 0 {
 		c.LoginWindow = 15 * time.Minute
+	}
+	if c.Canned == nil {
+		var err error
+		if c.Canned, err = ParseCanned(nil); err != nil {
+			return err
+		}
 	}
 	if c.PageSize <= 0 {
 		c.PageSize = 25
@@ -289,6 +301,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 var funcs = template.FuncMap{
 	// args passes several values to a sub-template: {{template "bars" (args $ .Data.Weeks)}}.
 	"args": func(v ...any) []any { return v },
+	"add":  func(a, b int) int { return a + b },
 }
 
 // parse reads every page template with the layout.
@@ -376,6 +389,12 @@ func (s *Server) routeTable() []route {
 		{"GET", "/whatsapp", adminOnly, s.whatsAppPage},
 		{"POST", "/whatsapp/pair", adminOnly, s.whatsAppPair},
 		{"POST", "/whatsapp/logout", adminOnly, s.whatsAppLogout},
+
+		{"GET", "/tickets", signedIn, s.ticketList},
+		{"GET", "/tickets/{id}", signedIn, s.ticketDetail},
+		{"POST", "/tickets/{id}/claim", mayChange, s.ticketClaim},
+		{"POST", "/tickets/{id}/reply", mayChange, s.ticketReply},
+		{"POST", "/tickets/{id}/close", mayChange, s.ticketClose},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 		{"GET", "/accounts", adminOnly, s.accountList},

@@ -76,6 +76,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Sectors:       flows.SectorCodes(),
 		SecureCookies: a.Cfg.Admin.SecureCookies,
 		TrustProxy:    a.Cfg.Admin.TrustProxy,
+		Canned:        a.Cfg.Tickets.Canned,
 		Log:           a.Log.With("component", "console"),
 	}, web.Deps{
 		Officers:      a.Store,
@@ -97,6 +98,8 @@ func newConsole(a *App) (*web.Server, error) {
 		Products:      a.Store,
 		Media:         &a.media,
 		Images:        a.Store,
+		Tickets:       observedTickets{a.Store, a.Observer},
+		Poster:        a.Dispatcher,
 	})
 }
 

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -254,6 +255,60 @@ func TestConsoleInBrowser(t *testing.T) {
 		t.Fatalf("the owner got %d messages; last %+v", got, told[got-1])
 	}
 
+	// The owner asks for an officer in the chat; the officer finds the
+	// question in the inbox, takes it and answers; the answer reaches the
+	// owner's chat through the dispatcher.
+	var mu sync.Mutex
+	var answers []string
+	app.Outbox.Register(bot.Console, bot.SenderFunc(func(_ context.Context, to bot.Conversation, r bot.Reply) error {
+		mu.Lock()
+		defer mu.Unlock()
+		if to == owner {
+			answers = append(answers, r.Text)
+		}
+		return nil
+	}))
+	if _, err := app.Engine.Handle(context.Background(), bot.Message{ID: "ask-1", Conv: owner, Kind: bot.KindText,
+		Text: "petugas Bagaimana cara mendapatkan sertifikat halal gratis?"}); err != nil {
+		t.Fatal(err)
+	}
+	ticket, err := app.Store.OpenTicketOf(context.Background(), owner)
+	if err != nil || ticket == "" {
+		t.Fatalf("no ticket opened: %v", err)
+	}
+	const answer = "Daftar SEHATI lewat ptsp.halal.go.id; kami bantu di kantor Dinas."
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/tickets"),
+		chromedp.WaitVisible(css(`a[href="/tickets/`+ticket+`"]`)),
+		shot(dir, "13-tickets"),
+		chromedp.Click(css(`a[href="/tickets/`+ticket+`"]`)),
+		chromedp.WaitVisible(css(`#claim`)),
+		chromedp.Submit(css(`#claim`)),
+		chromedp.WaitVisible(css(`#done-claimed`)),
+		chromedp.SendKeys(css(`#text`), answer),
+		shot(dir, "14-ticket-reply"),
+		chromedp.Submit(css(`#text`)),
+		chromedp.WaitVisible(css(`#done-sent`)),
+		shot(dir, "15-ticket-answered"),
+	)
+	if err != nil {
+		t.Fatalf("answer a ticket: %v", err)
+	}
+	if page := text(t, ctx, "main"); !strings.Contains(page, "sertifikat halal") || !strings.Contains(page, answer) || !strings.Contains(page, "Keripik Bu Siti") {
+		t.Fatalf("ticket page:\n%s", page)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		mu.Lock()
+		got := strings.Join(answers, "\n")
+		mu.Unlock()
+		if strings.Contains(got, answer) && strings.Contains(got, "Budi Petugas") {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("the owner did not get the answer; got %q", got)
+		}
+	}
+
 	err = chromedp.Do(ctx,
 		chromedp.Navigate(ts.URL+"/"),
 		chromedp.WaitVisible(css(`ul.bars`)),
@@ -279,6 +334,8 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/broadcasts", "ul.cards", "broadcasts"},
 		{"/broadcasts/new", "#text", "compose"},
 		{"/curation/" + application.ID, "ul.plain", "application"},
+		{"/tickets?view=mine", "ul.cards", "tickets"},
+		{"/tickets/" + ticket, "#messages", "ticket"},
 	} {
 		err = chromedp.Do(ctx,
 			chromedp.EmulateViewport(360, 740),

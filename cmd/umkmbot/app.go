@@ -84,7 +84,8 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Close()
 		return nil, err
 	}
-	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter, Cipher: a.Keys})
+	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter, Cipher: a.Keys,
+		TicketTTL: cfg.Tickets.TTL})
 	if err := a.openMetrics(); err != nil {
 		a.Close()
 		return nil, err
@@ -135,6 +136,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		FAQ:           faq,
 		Eraser:        a.Store,
 		Audit:         a.Store.AuditLog(cfg.Privacy.AuditTTL),
+		Tickets:       observedTickets{a.Store, a.Observer},
 	})
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)

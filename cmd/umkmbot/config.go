@@ -33,6 +33,7 @@ type Config struct {
 	LogLevel    slog.Level     // LOG_LEVEL
 	Instance    string         // INSTANCE_ID: this process's name in leases; empty: <host>-<N> (turnconfig.go)
 	Turn        TurnConfig     // FLOOD_BURST, FLOOD_PER_MINUTE, OUTBOX_RETRY_MAX (turnconfig.go)
+	Tickets     TicketConfig   // TICKET_TTL, TICKET_REMIND_AFTER (tickets.go)
 
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,
 	// ADMIN_WHATSAPP_NUMBERS, BROADCAST_* (broadcast.go).
@@ -134,6 +135,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	c.Ops = loadOpsConfig(getenv, &errs)
 	c.Privacy = loadPrivacyConfig(getenv, dur, &errs)
 	c.Turn = loadTurnConfig(getenv, &errs)
+	c.Tickets = loadTicketConfig(getenv, &errs)
 	c.Admin = loadAdminConfig(getenv, &errs)
 	if c.DefaultLang != "id" && c.DefaultLang != "en" {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))

@@ -1,0 +1,196 @@
+package flows
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// Flow petugas: the hand-over to a Dinas officer (issue 14). The owner asks
+// for a person ("petugas", "admin", "cs", "bicara dengan petugas", or the
+// bot failed to understand them twice in a row), writes the question, and a
+// ticket opens. While it is open the bot stays quiet: every message, photo,
+// location and document goes to the ticket; officers answer from the web
+// console. "selesai", "menu" or "batal" end the hand-over and the bot is
+// back.
+
+func init() { register(bot.HandoverFlow, petugasFlow) }
+
+var (
+	petugasWords = []string{"petugas", "admin", "cs", "bicara dengan petugas", "mau tanya langsung",
+		"tanya langsung", "hubungi petugas", "minta petugas", "customer service", "operator", "officer",
+		"talk to an officer"}
+	// petugasPhrases start the hand-over from anywhere in a message when
+	// no flow runs ("saya mau bicara dengan petugas dinas").
+	petugasPhrases = []string{"bicara dengan petugas", "bicara sama petugas", "bicara dgn petugas", "tanya langsung",
+		"ngobrol dengan petugas", "hubungi petugas", "sambungkan ke petugas", "minta petugas", "talk to an officer",
+		"speak to an officer", "talk to a person", "speak to a person", "talk to a human"}
+	// endWords end the hand-over and return to the bot.
+	endWords = []string{"selesai", "sudah selesai", "udah selesai", "sudah", "cukup", "done", "finish", "finished"}
+)
+
+const (
+	ticketKey = "ticket"
+	missedKey = "missed"
+)
+
+// phraseArg is the argument Intent gives, so that the engine starts the
+// flow before answering the words of the phrase from the FAQ; it is no
+// question.
+const phraseArg = "\x00"
+
+func petugasFlow(d Deps) *bot.Flow {
+	hours := bot.DefaultOfficeHours()
+	if d.Region.Hours != nil {
+		hours = *d.Region.Hours
+	}
+	every := []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument, bot.KindLocation, bot.KindContact, bot.KindUnsupported}
+	f := &bot.Flow{
+		ID:        bot.HandoverFlow,
+		Title:     "petugas.title",
+		Triggers:  petugasWords,
+		Interrupt: true,
+		Quiet:     true,
+		Intent: func(norm string) (string, bool) {
+			return phraseArg, slices.ContainsFunc(petugasPhrases, func(p string) bool { return strings.Contains(norm, p) })
+		},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+			if d.Tickets == nil {
+				return bot.Finish(bot.Say(bot.T("petugas.unavailable")))
+			}
+			if m := t.Missed(); len(m) > 0 { // what the bot did not understand goes to the officer too
+				t.Set(missedKey, strings.Join(m, "\n"))
+			}
+			id, err := d.Tickets.OpenTicketOf(ctx, t.Conv)
+			if err != nil {
+				t.Fail(err)
+				return bot.Result{Next: bot.Stay}
+			}
+			if id != "" { // asked again while a ticket is open
+				t.Set(ticketKey, id)
+				return bot.Result{Say: []bot.Out{bot.Say(bot.T("petugas.already_open"))}, Next: "open", Quiet: true}
+			}
+			if arg != "" && arg != phraseArg {
+				return d.openTicket(ctx, t, hours)
+			}
+			return bot.Goto("question")
+		},
+		Leave: func(ctx context.Context, t *bot.Turn) []bot.Out {
+			if id := t.Get(ticketKey); id != "" && d.Tickets != nil {
+				if err := d.Tickets.CloseTicket(ctx, id, bot.FromOwner, "", t.Now); err != nil {
+					d.logger().Warn("close ticket", "ticket", id, "err", err)
+				}
+				return []bot.Out{bot.Say(bot.T("petugas.ended"))}
+			}
+			return nil
+		},
+		Steps: []*bot.Step{
+			{
+				ID: "question", Prompt: "petugas.question", Accept: every, Verbatim: true,
+				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+					return map[string]any{"Contact": d.Region.Contact}
+				},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					if slices.Contains(endWords, in.Norm) {
+						return bot.Finish(bot.Say(bot.T("petugas.not_opened")))
+					}
+					return d.openTicket(ctx, t, hours)
+				},
+			},
+			{
+				ID: "open", Prompt: "petugas.open", Accept: every, Verbatim: true,
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+					id := t.Get(ticketKey)
+					if slices.Contains(endWords, in.Norm) {
+						if err := d.Tickets.CloseTicket(ctx, id, bot.FromOwner, "", t.Now); err != nil {
+							t.Fail(err)
+						}
+						return bot.Finish(bot.Say(bot.T("petugas.ended")))
+					}
+					if err := d.Tickets.AddTicketMsg(ctx, id, bot.TicketMsgOf(t.Msg, t.Now)); err != nil {
+						if !isClosed(err) {
+							t.Fail(err)
+							return bot.Result{Next: bot.Stay}
+						}
+						return bot.Finish(bot.Say(bot.T("petugas.closed_by_officer")))
+					}
+					return bot.Result{Next: bot.Stay, Quiet: true} // the officer answers
+				},
+			},
+		},
+	}
+	return f
+}
+
+// openTicket opens a ticket with the message of this turn and tells the
+// owner when an officer answers.
+func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours bot.OfficeHours) bot.Result {
+	tk := &bot.Ticket{Conv: t.Conv, Region: d.Region.Code, Lang: t.Lang, Status: bot.TicketOpen, Opened: t.Now}
+	if r := d.registration(ctx, t); r != nil {
+		tk.RegID, tk.Business, tk.Region = r.ID, r.BusinessName, r.Region
+	}
+	for _, fr := range t.State.Stack { // the flow the owner left to ask
+		if fr.Flow != bot.HandoverFlow {
+			tk.Flow = fr.Flow
+			break
+		}
+	}
+	var earlier []bot.TicketMsg // the messages the bot did not understand before
+	if m := t.Get(missedKey); m != "" {
+		for i, text := range strings.Split(m, "\n") {
+			earlier = append(earlier, bot.TicketMsg{ID: fmt.Sprintf("%s.before%d", t.Msg.ID, i), At: t.Now, From: bot.FromOwner,
+				Kind: bot.KindText, Text: text, BeforeHandover: true})
+		}
+		t.Del(missedKey)
+	}
+	first := bot.TicketMsgOf(t.Msg, t.Now)
+	if t.Get(ticketKey) == "" && t.Msg.Kind == bot.KindText && t.State.Step == "" {
+		// "petugas <question>": the question without the word
+		first.Text = bot.MaskNumbers(questionOf(t.Msg.Text))
+	}
+	msgs := append(earlier, first)
+	id, pos, err := d.Tickets.OpenTicket(ctx, tk, msgs[0])
+	if err != nil {
+		t.Fail(err)
+		return bot.Result{Next: bot.Stay}
+	}
+	t.Set(ticketKey, id)
+	for _, m := range msgs[1:] {
+		if err := d.Tickets.AddTicketMsg(ctx, id, m); err != nil {
+			t.Fail(err)
+			return bot.Result{Next: bot.Stay}
+		}
+	}
+	var say []bot.Text
+	switch {
+	case hours.IsOpen(t.Now):
+		say = append(say, bot.N("petugas.opened.inside", pos))
+	case hours.Holiday(t.Now):
+		say = append(say, bot.T("petugas.opened.holiday", "When", when(hours.NextOpen(t.Now))))
+	default:
+		say = append(say, bot.T("petugas.opened.outside", "When", when(hours.NextOpen(t.Now))))
+	}
+	if hours.Default {
+		say = append(say, bot.T("petugas.hours_unconfirmed"))
+	}
+	say = append(say, bot.T("petugas.opened.how"))
+	return bot.Result{Say: []bot.Out{bot.Say(say...)}, Next: "open", Quiet: true}
+}
+
+// questionOf drops the trigger word from "petugas saya mau tanya pinjaman".
+func questionOf(text string) string {
+	norm := bot.Normalize(text)
+	for _, w := range petugasWords {
+		if strings.HasPrefix(norm, w+" ") {
+			fields := strings.Fields(text)
+			return strings.Join(fields[len(strings.Fields(w)):], " ")
+		}
+	}
+	return text
+}
+
+func isClosed(err error) bool { return errors.Is(err, bot.ErrTicketClosed) }

@@ -1,0 +1,176 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+func openTestTicket(t *testing.T, s interface {
+	OpenTicket(context.Context, *bot.Ticket, bot.TicketMsg) (string, int, error)
+}, user string, at time.Time) string {
+	t.Helper()
+	c := bot.Conversation{Channel: bot.Telegram, User: user}
+	id, _, err := s.OpenTicket(context.Background(), &bot.Ticket{Conv: c, Region: "32.14", Opened: at, Status: bot.TicketOpen},
+		bot.TicketMsg{At: at, From: bot.FromOwner, Kind: bot.KindText, Text: "pinjaman modal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return id
+}
+
+// TestTicketClaimRace: two officers (two processes) claim the same ticket
+// at once, many times over: exactly one wins each time and the other is
+// told who holds it; the holder renews, a lapsed lease may be taken.
+func TestTicketClaimRace(t *testing.T) {
+	ctx := context.Background()
+	a, b := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	for i := 0; i < 20; i++ {
+		id := openTestTicket(t, a, "u"+string(rune('a'+i)), now)
+		var wg sync.WaitGroup
+		errs := make([]error, 2)
+		names := []string{"rina", "budi"}
+		for k, s := range []interface {
+			ClaimTicket(context.Context, string, string, time.Duration, time.Time) (*bot.Ticket, error)
+		}{a, b} {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				_, errs[k] = s.ClaimTicket(ctx, id, names[k], 10*time.Minute, now)
+			}()
+		}
+		wg.Wait()
+		won := -1
+		for k, err := range errs {
+			if err == nil {
+				if won >= 0 {
+					t.Fatalf("ticket %s: both officers won the claim", id)
+				}
+				won = k
+				continue
+			}
+			var held *bot.HeldError
+			if !errors.As(err, &held) {
+				t.Fatalf("ticket %s, %s: %v", id, names[k], err)
+			}
+			if held.Officer != names[1-k] {
+				t.Fatalf("%s was told %q holds it, want %q", names[k], held.Officer, names[1-k])
+			}
+		}
+		if won < 0 {
+			t.Fatalf("ticket %s: nobody won the claim", id)
+		}
+		winner, loser := names[won], names[1-won]
+		if _, err := a.ClaimTicket(ctx, id, winner, 10*time.Minute, now.Add(time.Minute)); err != nil {
+			t.Fatalf("holder renews: %v", err)
+		}
+		if _, err := a.AnswerTicket(ctx, id, loser, "jawaban", 10*time.Minute, now.Add(2*time.Minute)); !errors.Is(err, bot.ErrTicketHeld) {
+			t.Fatalf("the other officer answered a held ticket: %v", err)
+		}
+		tk, err := b.ClaimTicket(ctx, id, loser, 10*time.Minute, now.Add(12*time.Minute))
+		if err != nil || tk.Officer != loser {
+			t.Fatalf("claim after the lease lapsed: %+v, %v", tk, err)
+		}
+	}
+}
+
+// TestTicketLifecycle: one open ticket per conversation, messages kept in
+// order, answers numbered, the reminder fires once, closing frees the
+// conversation, and data saya / hapus data see and erase everything.
+func TestTicketLifecycle(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	c := bot.Conversation{Channel: bot.Telegram, User: "42"}
+	id := openTestTicket(t, s, "42", now)
+	again := openTestTicket(t, s, "42", now.Add(time.Minute))
+	if again != id {
+		t.Fatalf("second open gave %s, want the open %s", again, id)
+	}
+	other := openTestTicket(t, s, "43", now.Add(time.Minute))
+	if _, pos, _ := s.OpenTicket(ctx, &bot.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: "43"}}, bot.TicketMsg{}); pos != 2 {
+		t.Fatalf("queue position of the second ticket = %d, want 2", pos)
+	}
+	// The same chat message twice (its turn ran again after a conflict): added once.
+	for range 2 {
+		if err := s.AddTicketMsg(ctx, id, bot.TicketMsg{ID: "tg-77", At: now, From: bot.FromOwner, Kind: bot.KindPhoto, Media: &bot.Media{Type: "photo", Ref: "f1"}}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got, _ := s.OpenTicketOf(ctx, c); got != id {
+		t.Fatalf("OpenTicketOf = %q", got)
+	}
+	// Reminder: only tickets waiting longer than 30 minutes, once.
+	if r, err := s.RemindTickets(ctx, 30*time.Minute, now.Add(10*time.Minute)); err != nil || len(r) != 0 {
+		t.Fatalf("early reminder: %v, %v", r, err)
+	}
+	r, err := s.RemindTickets(ctx, 30*time.Minute, now.Add(40*time.Minute))
+	if err != nil || len(r) != 2 {
+		t.Fatalf("reminder: %d tickets, %v", len(r), err)
+	}
+	if r, _ := s.RemindTickets(ctx, 30*time.Minute, now.Add(50*time.Minute)); len(r) != 0 {
+		t.Fatalf("reminder fired twice: %v", r)
+	}
+	n, err := s.AnswerTicket(ctx, id, "rina", "Silakan datang ke kantor.", 10*time.Minute, now.Add(time.Hour))
+	if err != nil || n != 3 {
+		t.Fatalf("answer number %d, %v", n, err)
+	}
+	tk, err := s.Ticket(ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(tk.Messages) != 3 || tk.Messages[1].Media == nil || tk.Messages[2].From != bot.FromOfficer || tk.FirstAnswer.IsZero() || tk.Officer != "rina" {
+		t.Fatalf("ticket = %+v", tk)
+	}
+	if err := s.CloseTicket(ctx, id, "rina", "dijawab", now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.AddTicketMsg(ctx, id, bot.TicketMsg{Text: "x"}); !errors.Is(err, bot.ErrTicketClosed) {
+		t.Fatalf("message to a closed ticket: %v", err)
+	}
+	if _, err := s.ClaimTicket(ctx, id, "budi", time.Minute, now.Add(3*time.Hour)); !errors.Is(err, bot.ErrTicketClosed) {
+		t.Fatalf("claim of a closed ticket: %v", err)
+	}
+	if got, _ := s.OpenTicketOf(ctx, c); got != "" {
+		t.Fatalf("still open after closing: %q", got)
+	}
+	// Kept for TicketTTL after closing (default 90 days), then gone.
+	for _, k := range []string{s.Key("tk:"+id, "t"), s.Key("tk:"+id, "m")} {
+		if ttl := s.Client().TTL(ctx, k).Val(); ttl < 89*24*time.Hour || ttl > 90*24*time.Hour {
+			t.Fatalf("%s expires in %v, want TicketTTL", k, ttl)
+		}
+	}
+	closed, err := s.Tickets(ctx, true, 10)
+	if err != nil || len(closed) != 1 || closed[0].Outcome != "dijawab" {
+		t.Fatalf("closed list %v, %v", closed, err)
+	}
+	open, _ := s.Tickets(ctx, false, 10)
+	if len(open) != 1 || open[0].ID != other {
+		t.Fatalf("open list %v", open)
+	}
+	id2 := openTestTicket(t, s, "42", now.Add(4*time.Hour))
+	if id2 == id {
+		t.Fatal("a new question reused the closed ticket")
+	}
+	mine, err := s.TicketsOf(ctx, c)
+	if err != nil || len(mine) != 2 || len(mine[0].Messages) != 3 {
+		t.Fatalf("TicketsOf = %v, %v", mine, err)
+	}
+	if n, err := s.EraseTickets(ctx, c); err != nil || n != 2 {
+		t.Fatalf("erase: %d, %v", n, err)
+	}
+	if mine, _ := s.TicketsOf(ctx, c); len(mine) != 0 {
+		t.Fatalf("tickets left after erase: %v", mine)
+	}
+	if _, err := s.Ticket(ctx, id, true); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("erased ticket still readable: %v", err)
+	}
+	if got, _ := s.OpenTicketOf(ctx, c); got != "" {
+		t.Fatalf("open pointer left after erase: %q", got)
+	}
+}
