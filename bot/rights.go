@@ -15,6 +15,7 @@ type Erasure struct {
 	Applications int       // curation applications withdrawn
 	Products     int       // products deleted
 	Broadcasts   int       // per-recipient broadcast records removed
+	Tickets      int       // hand-over tickets (the owner's messages to officers) removed
 	// Promoted are the waitlisted owners who got a seat the person held:
 	// the caller tells them.
 	Promoted []Enrolment

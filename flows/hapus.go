@@ -85,9 +85,9 @@ func erase(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 			subject = "conversation " + t.Conv.Masked()
 		}
 		err := d.Audit.Audit(ctx, bot.AuditEntry{At: e.At, Actor: "owner:" + t.Conv.Masked(), Action: bot.AuditDeletion,
-			Subject: subject, Count: boolInt(e.Registration != "") + e.Trainings + e.Applications + e.Products + e.Broadcasts,
-			Detail: fmt.Sprintf("by owner in chat; trainings=%d applications=%d products=%d broadcast_records=%d",
-				e.Trainings, e.Applications, e.Products, e.Broadcasts)})
+			Subject: subject, Count: boolInt(e.Registration != "") + e.Trainings + e.Applications + e.Products + e.Broadcasts + e.Tickets,
+			Detail: fmt.Sprintf("by owner in chat; trainings=%d applications=%d products=%d broadcast_records=%d tickets=%d",
+				e.Trainings, e.Applications, e.Products, e.Broadcasts, e.Tickets)})
 		if err != nil {
 			t.Fail(err)
 			return bot.Result{}

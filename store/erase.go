@@ -150,6 +150,11 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 		e.Broadcasts += int(n)
 	}
 
+	// Hand-over tickets with the owner's messages (issue 14).
+	if e.Tickets, err = s.EraseTickets(ctx, c); err != nil {
+		return e, fmt.Errorf("erase: %w", err)
+	}
+
 	n, err := s.rdb.HLen(ctx, s.convKey(c, "products")).Result()
 	if err != nil {
 		return e, fmt.Errorf("erase: count products: %w", err)

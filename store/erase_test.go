@@ -97,3 +97,29 @@ func TestEraseDropsUnsentCurationNotices(t *testing.T) {
 		t.Fatalf("erased application still there: %v", err)
 	}
 }
+
+// TestEraseRemovesTickets: an owner's hand-over tickets (their messages
+// to officers) go with the rest of their data.
+func TestEraseRemovesTickets(t *testing.T) {
+	ctx := context.Background()
+	a, _, _, _ := sealedStores(t, keyring(t, newKey(t)))
+	siti := reg("siti", "3214015503900001")
+	if err := a.CreateRegistration(ctx, siti, 1); err != nil {
+		t.Fatal(err)
+	}
+	id, _, err := a.OpenTicket(ctx, &bot.Ticket{Conv: siti.Conv, Region: "32.14", Opened: time.Now(), Status: bot.TicketOpen},
+		bot.TicketMsg{At: time.Now(), Text: "pinjaman modal bagaimana?"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e, err := a.ErasePerson(ctx, []string{"32.14"}, siti.Conv)
+	if err != nil || e.Tickets != 1 {
+		t.Fatalf("erasure = %+v, %v; want 1 ticket", e, err)
+	}
+	if ts, err := a.TicketsOf(ctx, siti.Conv); err != nil || len(ts) != 0 {
+		t.Fatalf("tickets after erasure = %d, %v", len(ts), err)
+	}
+	if _, err := a.Ticket(ctx, id, true); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("ticket %s after erasure: %v, want not found", id, err)
+	}
+}
