@@ -68,24 +68,32 @@ func benchTurns(b *testing.B, users int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			for i := 0; next.Add(1) <= int64(b.N); i++ {
-				msg := bot.Message{ID: fmt.Sprint(seq.Add(1)), Conv: bot.Conversation{Channel: bot.Console, User: user},
-					Kind: bot.KindText, Text: loop[i%len(loop)]}
-				if err := d.Submit(ctx, msg); err != nil {
-					b.Error(err)
-					return
-				}
-				select {
-				case <-ch:
-				case <-time.After(10 * time.Second):
-					b.Error("no reply")
-					return
-				}
-				for len(ch) > 0 { // a turn may send two replies
-					<-ch
-				}
-			}
+			chatLoop(ctx, b, d, user, ch, loop, &next, &seq)
 		}()
 	}
 	wg.Wait()
+}
+
+// chatLoop is one simulated person of a turn benchmark: it sends the
+// lines of loop in turn, each after the reply to the one before, until
+// the benchmark's b.N turns are taken (next counts them, seq numbers the
+// messages).
+func chatLoop(ctx context.Context, b *testing.B, d *bot.Dispatcher, user string, replies chan struct{}, loop []string, next, seq *atomic.Int64) {
+	for i := 0; next.Add(1) <= int64(b.N); i++ {
+		msg := bot.Message{ID: fmt.Sprint(seq.Add(1)), Conv: bot.Conversation{Channel: bot.Console, User: user},
+			Kind: bot.KindText, Text: loop[i%len(loop)]}
+		if err := d.Submit(ctx, msg); err != nil {
+			b.Error(err)
+			return
+		}
+		select {
+		case <-replies:
+		case <-time.After(10 * time.Second):
+			b.Error("no reply")
+			return
+		}
+		for len(replies) > 0 { // a turn may send two replies
+			<-replies
+		}
+	}
 }

@@ -135,23 +135,7 @@ func BenchmarkTurnRedis(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					for i := 0; next.Add(1) <= int64(b.N); i++ {
-						msg := bot.Message{ID: fmt.Sprint(seq.Add(1)), Conv: bot.Conversation{Channel: bot.Console, User: user},
-							Kind: bot.KindText, Text: loop[i%len(loop)]}
-						if err := d.Submit(ctx, msg); err != nil {
-							b.Error(err)
-							return
-						}
-						select {
-						case <-ch:
-						case <-time.After(10 * time.Second):
-							b.Error("no reply")
-							return
-						}
-						for len(ch) > 0 { // a turn may send two replies
-							<-ch
-						}
-					}
+					chatLoop(ctx, b, d, user, ch, loop, &next, &seq)
 				}()
 			}
 			wg.Wait()
