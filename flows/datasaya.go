@@ -91,6 +91,19 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 		}
 		out = append(out, bot.N("datasaya.trainings", len(items), "List", items))
 	}
+	if tl, ok := d.Tickets.(ticketLister); ok {
+		ts, err := tl.TicketsOf(ctx, t.Conv)
+		if err != nil {
+			t.Fail(err)
+			return nil
+		}
+		var items bot.Lines
+		for _, tk := range ts {
+			items = append(items, bot.T("datasaya.ticket.item", "ID", tk.ID, "At", wib(tk.Opened),
+				"Messages", len(tk.Messages), "Status", bot.T("datasaya.ticket."+string(tk.Status))))
+		}
+		out = append(out, bot.N("datasaya.tickets", len(items), "List", items))
+	}
 	if d.Curation != nil && r != nil {
 		as, err := d.Curation.ApplicationsFor(ctx, r.Region, t.Conv)
 		if err != nil {
@@ -127,4 +140,10 @@ func wib(at time.Time) string {
 		return "-"
 	}
 	return at.In(bot.Jakarta).Format("2006-01-02 15:04") + " WIB"
+}
+
+// ticketLister reads a person's hand-over tickets with their messages
+// (the store has it; data saya lists them).
+type ticketLister interface {
+	TicketsOf(ctx context.Context, c bot.Conversation) ([]*bot.Ticket, error)
 }
