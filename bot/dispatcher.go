@@ -162,7 +162,7 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	if err != nil {
 		d.obs.Ingest(c.Channel, "error")
 		d.obs.Event("redis_error")
-		d.log.Error("queue message", "channel", c.Channel, "user", maskID(c.User), "err", err)
+		d.log.Error("queue message", "channel", c.Channel, "user", MaskUser(c.User), "err", err)
 		d.fault(c, "core.unavailable", "")
 		return fmt.Errorf("queue message %s: %w", msg.ID, err)
 	}
@@ -171,13 +171,13 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	case Duplicate:
 		d.Stats.Duplicates.Add(1)
 		d.obs.Ingest(c.Channel, "duplicate")
-		d.log.Debug("duplicate delivery dropped", "channel", c.Channel, "user", maskID(c.User), "msg_id", msg.ID)
+		d.log.Debug("duplicate delivery dropped", "channel", c.Channel, "user", MaskUser(c.User), "msg_id", msg.ID)
 		return nil
 	case Flooded:
 		d.Stats.Flooded.Add(1)
 		d.obs.Ingest(c.Channel, "flood")
 		if in.Notice {
-			d.log.Warn("flood limit reached, dropping messages", "channel", c.Channel, "user", maskID(c.User))
+			d.log.Warn("flood limit reached, dropping messages", "channel", c.Channel, "user", MaskUser(c.User))
 			d.notice(c, "core.flood", in.Lang)
 		}
 		return nil
@@ -320,7 +320,7 @@ func (d *Dispatcher) release(c Conversation) {
 // take c first).
 func (d *Dispatcher) worker(c Conversation, l *Loaded) {
 	defer d.wg.Done()
-	log := d.log.With("channel", c.Channel, "user", maskID(c.User))
+	log := d.log.With("channel", c.Channel, "user", MaskUser(c.User))
 	var acked []string // replies sent and not yet acknowledged in the store
 	if l == nil {
 		l = d.take(c, log)
@@ -619,8 +619,9 @@ func (d *Dispatcher) notice(c Conversation, id, lang string) {
 	}
 }
 
-// maskID hides most of a user id in logs (a WhatsApp id is a phone number).
-func maskID(s string) string {
+// MaskUser hides all but the last 4 characters of a user id in logs (a
+// WhatsApp id is a phone number): "****7890".
+func MaskUser(s string) string {
 	if len(s) <= 4 {
 		return "****"
 	}

@@ -9,9 +9,9 @@ import "log/slog"
 // Use it on a logger that already carries the channel (an adapter's).
 func ConvArgs(c Conversation, msgID string) []any {
 	if msgID == "" {
-		return []any{"user", maskID(c.User)}
+		return []any{"user", MaskUser(c.User)}
 	}
-	return []any{"user", maskID(c.User), "msg_id", msgID}
+	return []any{"user", MaskUser(c.User), "msg_id", msgID}
 }
 
 // ConvLogger scopes log to one conversation and message: every line then

@@ -32,7 +32,7 @@ func (c Conversation) String() string { return string(c.Channel) + ":" + c.User 
 
 // Masked is the form for logs and errors: a WhatsApp user id is a phone
 // number, so all but its last four characters are hidden.
-func (c Conversation) Masked() string { return string(c.Channel) + ":" + maskID(c.User) }
+func (c Conversation) Masked() string { return string(c.Channel) + ":" + MaskUser(c.User) }
 
 // ParseConversation is the inverse of Conversation.String.
 func ParseConversation(s string) (Conversation, bool) {

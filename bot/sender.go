@@ -186,7 +186,7 @@ func (k *courier) round(ctx context.Context) {
 }
 
 func (k *courier) deliver(ctx context.Context, c Conversation, entries []OutEntry) {
-	log := k.d.log.With("channel", c.Channel, "user", maskID(c.User))
+	log := k.d.log.With("channel", c.Channel, "user", MaskUser(c.User))
 	k.mu.Lock()
 	_, retrying := k.attempts[c]
 	k.mu.Unlock()

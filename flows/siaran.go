@@ -37,16 +37,7 @@ func (d Deps) logger() *slog.Logger {
 // refuse logs a non-admin's attempt at the broadcast features (user id
 // masked); the engine then shows them the normal menu.
 func (d Deps) refuse(t *bot.Turn) {
-	d.logger().Warn("broadcast feature asked for by a non-admin", "channel", t.Conv.Channel, "user", maskUser(t.Conv.User))
-}
-
-// maskUser hides all but the last 4 characters of a user id (a WhatsApp id
-// is a phone number).
-func maskUser(u string) string {
-	if len(u) <= 4 {
-		return "****"
-	}
-	return "****" + u[len(u)-4:]
+	d.logger().Warn("broadcast feature asked for by a non-admin", "channel", t.Conv.Channel, "user", bot.MaskUser(t.Conv.User))
 }
 
 // newSiaran lets a Dinas officer compose a broadcast in chat: text, an
@@ -419,7 +410,7 @@ func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		t.Fail(err)
 		return bot.Result{}
 	}
-	d.logger().Info("broadcast created in chat", "broadcast", b.ID, "channel", t.Conv.Channel, "user", maskUser(t.Conv.User))
+	d.logger().Info("broadcast created in chat", "broadcast", b.ID, "channel", t.Conv.Channel, "user", bot.MaskUser(t.Conv.User))
 	n, _ := strconv.Atoi(t.Get("total"))
 	return bot.Finish(bot.Say(bot.N("siaran.created", n, "ID", b.ID, "When", whenText(t), "Total", n)))
 }
@@ -480,7 +471,7 @@ func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Res
 			t.Fail(err)
 			return bot.Result{}
 		}
-		d.logger().Info("broadcast controlled in chat", "broadcast", id, "action", actions[verb], "user", maskUser(t.Conv.User))
+		d.logger().Info("broadcast controlled in chat", "broadcast", id, "action", actions[verb], "user", bot.MaskUser(t.Conv.User))
 		return answer(bot.T("siaran.control.done", "ID", id, "Status", bot.T("siaran.status."+string(st))))
 	}
 	return answer(bot.T("siaran.command.usage"))

@@ -167,10 +167,7 @@ func maskUser(u string) string {
 	if p, err := bot.PhoneFromDigits(u); err == nil {
 		return bot.MaskPhone(p)
 	}
-	if len(u) <= 4 {
-		return "****"
-	}
-	return "****" + u[len(u)-4:]
+	return bot.MaskUser(u)
 }
 
 // maskAccount hides the bot's own number in the status.
