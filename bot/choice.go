@@ -332,15 +332,15 @@ func ordinal(ws []string) int {
 			return v
 		}
 		for _, suf := range []string{"st", "nd", "rd", "th"} {
-			if d, ok := strings.CutSuffix(w, suf); ok && allDigits(d) {
+			if d, ok := strings.CutSuffix(w, suf); ok && AllDigits(d) {
 				w = d
 				break
 			}
 		}
-		if d, ok := strings.CutPrefix(w, "ke"); ok && allDigits(d) {
+		if d, ok := strings.CutPrefix(w, "ke"); ok && AllDigits(d) {
 			w = d
 		}
-		if allDigits(w) {
+		if AllDigits(w) {
 			if len(w) > 6 {
 				return -1
 			}
@@ -362,7 +362,8 @@ func ordinal(ws []string) int {
 	return -1
 }
 
-func allDigits(s string) bool {
+// AllDigits reports whether s is one or more ASCII digits.
+func AllDigits(s string) bool {
 	if s == "" {
 		return false
 	}
@@ -900,7 +901,7 @@ func parseDigits(w string) (int, bool) {
 		}
 		num = strings.Join(groups, "")
 	}
-	if !allDigits(num) {
+	if !AllDigits(num) {
 		return 0, false
 	}
 	num = strings.TrimLeft(num, "0")

@@ -618,12 +618,3 @@ func (d *Dispatcher) notice(c Conversation, id, lang string) {
 		d.log.Warn("send notice", "channel", c.Channel, "notice", id, "err", err)
 	}
 }
-
-// MaskUser hides all but the last 4 characters of a user id in logs (a
-// WhatsApp id is a phone number): "****7890".
-func MaskUser(s string) string {
-	if len(s) <= 4 {
-		return "****"
-	}
-	return "****" + s[len(s)-4:]
-}

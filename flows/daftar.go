@@ -12,6 +12,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // ConsentVersion identifies the consent text (locale ids daftar.consent and
@@ -172,8 +174,8 @@ func registrationFields(d Deps) []*bot.Step {
 		{ID: "nama", Prompt: "daftar.nama", Numbered: true, Parse: parsePersonName},
 		{ID: "nik", Prompt: "daftar.nik", Help: "daftar.nik.help", Numbered: true,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-				nik, err := bot.ParseNIK(in.Text)
-				var ne *bot.NIKError
+				nik, err := umkm.ParseNIK(in.Text)
+				var ne *umkm.NIKError
 				if errors.As(err, &ne) {
 					return "", bot.T("daftar.nik." + ne.Reason)
 				} else if err != nil {
@@ -191,7 +193,7 @@ func registrationFields(d Deps) []*bot.Step {
 				}
 				return nik, bot.Text{}
 			},
-			Confirm: func(t *bot.Turn, nik string) bot.Text { return bot.T("daftar.nik.ok", "NIK", bot.MaskNIK(nik)) }},
+			Confirm: func(t *bot.Turn, nik string) bot.Text { return bot.T("daftar.nik.ok", "NIK", umkm.MaskNIK(nik)) }},
 		{ID: "hp", Prompt: "daftar.hp", Ask: bot.AskContact, Numbered: true,
 			Accept: []bot.Kind{bot.KindText, bot.KindContact},
 			Skip: func(ctx context.Context, t *bot.Turn) bool {
@@ -312,8 +314,8 @@ func parsePhoneAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.
 		}
 		raw = c.Phone
 	}
-	p, err := bot.NormalizePhone(raw)
-	var pe *bot.PhoneError
+	p, err := phone.Normalize(raw)
+	var pe *phone.Error
 	if errors.As(err, &pe) {
 		return "", bot.T("daftar.hp." + pe.Reason)
 	} else if err != nil {
@@ -471,7 +473,7 @@ func bracketAnswer(in bot.In, brackets []struct{ code, class string }, tops []in
 
 // kecamatanOptions are the kecamatan of a region; a deployment of several
 // kabupaten/kota lists them all, each labelled with its kabupaten/kota.
-func kecamatanOptions(r bot.Region) []bot.Option {
+func kecamatanOptions(r umkm.Region) []bot.Option {
 	var opts []bot.Option
 	for _, u := range r.Served() {
 		for _, k := range u.Kecamatan {
@@ -514,8 +516,8 @@ func editField(t *bot.Turn, id string, ret string) bot.Result {
 }
 
 // answersToRegistration builds a registration from the flow's answers.
-func answersToRegistration(d Deps, t *bot.Turn) *bot.Registration {
-	r := &bot.Registration{
+func answersToRegistration(d Deps, t *bot.Turn) *umkm.Registration {
+	r := &umkm.Registration{
 		Conv:           t.Conv,
 		OwnerName:      t.Get("nama"),
 		NIK:            t.Get("nik"),
@@ -543,7 +545,7 @@ func answersToRegistration(d Deps, t *bot.Turn) *bot.Registration {
 }
 
 // registrationToAnswers is the inverse, for editing a stored registration.
-func registrationToAnswers(r *bot.Registration, t *bot.Turn) {
+func registrationToAnswers(r *umkm.Registration, t *bot.Turn) {
 	for k, v := range map[string]string{
 		"nama": r.OwnerName, "nik": r.NIK, "hp": r.Phone, "usaha": r.BusinessName, "sektor": r.Sector,
 		"kecamatan": r.Kecamatan, "desa": r.Desa, "alamat": r.Address, "produk": r.MainProducts,
@@ -564,7 +566,7 @@ func registrationToAnswers(r *bot.Registration, t *bot.Turn) {
 
 // summaryData is the template data of a registration's summary, with the
 // NIK and phone masked.
-func summaryData(r *bot.Registration) map[string]any {
+func summaryData(r *umkm.Registration) map[string]any {
 	var mps []bot.Text
 	for _, m := range r.Marketplaces {
 		mps = append(mps, bot.T("marketplace."+m))
@@ -577,7 +579,7 @@ func summaryData(r *bot.Registration) map[string]any {
 		nib = bot.T("daftar.summary.none")
 	}
 	data := map[string]any{
-		"ID": r.ID, "Name": r.OwnerName, "NIK": bot.MaskNIK(r.NIK), "Phone": bot.MaskPhone(r.Phone),
+		"ID": r.ID, "Name": r.OwnerName, "NIK": umkm.MaskNIK(r.NIK), "Phone": phone.Mask(r.Phone),
 		"Business": r.BusinessName, "Kecamatan": r.Kecamatan, "Desa": r.Desa, "Address": r.Address,
 		"Products": r.MainProducts, "Workers": r.Workers, "NIB": nib, "Marketplaces": mps,
 		"Sector": bot.T("sector." + r.Sector), "Capital": bot.T("bracket." + r.CapitalBracket),
@@ -599,7 +601,7 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 	}
 	err := d.Registrations.CreateRegistration(ctx, r, d.MaxPerNIK)
 	t.Forget(registrationKey)
-	var dup *bot.DuplicateNIKError
+	var dup *umkm.DuplicateNIKError
 	if errors.As(err, &dup) {
 		t.ReturnTo("ringkasan")
 		return bot.Goto("nik", bot.Say(nikTaken(ctx, d, t, []string{dup.Existing}, r.NIK)))
@@ -617,7 +619,7 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 // its owner is registered under which number.
 func nikTaken(ctx context.Context, d Deps, t *bot.Turn, ids []string, nik string) bot.Text {
 	if r := d.registration(ctx, t); r != nil && slices.Contains(ids, r.ID) {
-		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", bot.MaskNIK(nik))
+		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik))
 	}
 	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.Region.Contact)
 }

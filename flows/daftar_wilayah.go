@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Where the business is: the kabupaten/kota (asked only in a deployment
@@ -26,7 +27,7 @@ const chainReturn = "_chain_return"
 
 // unit returns the kabupaten/kota the person's answers are about: the one
 // chosen, or the deployment's only one.
-func (d Deps) unit(t *bot.Turn) bot.Region {
+func (d Deps) unit(t *bot.Turn) umkm.Region {
 	if !d.Region.Multi() {
 		return d.Region
 	}
@@ -132,7 +133,7 @@ func locationFields(d Deps) []*bot.Step {
 
 // unitOptions are the kabupaten/kota of a deployment, by number or name
 // ("kota serang", "kab serang", "serang" when only one is called so).
-func unitOptions(r bot.Region) []bot.Option {
+func unitOptions(r umkm.Region) []bot.Option {
 	opts := make([]bot.Option, len(r.Units))
 	for i, u := range r.Units {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: u.Code, Label: bot.Raw(u.Name),
@@ -143,7 +144,7 @@ func unitOptions(r bot.Region) []bot.Option {
 
 // desaOptions are the desa/kelurahan of k, numbered when keyed, and
 // "lainnya" last.
-func desaOptions(k bot.Kecamatan, keyed bool) []bot.Option {
+func desaOptions(k umkm.Kecamatan, keyed bool) []bot.Option {
 	opts := make([]bot.Option, 0, len(k.Desa)+1)
 	for i, ds := range k.Desa {
 		o := bot.Option{Value: ds.Code, Label: bot.Raw(ds.Name)}
@@ -245,7 +246,7 @@ func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bo
 }
 
 // setLocation fills the registration's place from the answers.
-func (d Deps) setLocation(t *bot.Turn, r *bot.Registration) {
+func (d Deps) setLocation(t *bot.Turn, r *umkm.Registration) {
 	r.Region = d.unit(t).Code
 	r.Kecamatan = t.Get("kecamatan")
 	r.Desa, r.DesaCode = t.Get("desa"), t.Get("desa_code")
@@ -255,7 +256,7 @@ func (d Deps) setLocation(t *bot.Turn, r *bot.Registration) {
 }
 
 // locationAnswers is the inverse, for editing a stored registration.
-func locationAnswers(r *bot.Registration, t *bot.Turn) {
+func locationAnswers(r *umkm.Registration, t *bot.Turn) {
 	t.Set("kabkota", r.Region)
 	t.Set("desa_code", r.DesaCode)
 	if r.DesaUnlisted {
@@ -267,7 +268,7 @@ func locationAnswers(r *bot.Registration, t *bot.Turn) {
 
 // summary is the template data of a registration's summary or profile:
 // summaryData plus, in a deployment of several, the kabupaten/kota.
-func (d Deps) summary(r *bot.Registration) map[string]any {
+func (d Deps) summary(r *umkm.Registration) map[string]any {
 	data := summaryData(r)
 	data["KabKota"] = ""
 	if d.Region.Multi() {

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // FuzzParseDesa: whatever is typed, the desa answer is a desa of the chosen
@@ -36,7 +37,7 @@ func FuzzParseDesa(f *testing.F) {
 				t.Fatalf("%q: lainnya with value %q", s, value)
 			}
 		default:
-			if !slices.Contains(plered.Desa, bot.Desa{Code: code, Name: value}) {
+			if !slices.Contains(plered.Desa, umkm.Desa{Code: code, Name: value}) {
 				t.Fatalf("%q: desa %q (%s) is not a desa of Plered", s, value, code)
 			}
 		}

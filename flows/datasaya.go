@@ -5,6 +5,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("datasaya", newDataSaya) }
@@ -32,7 +34,7 @@ func newDataSaya(d Deps) *bot.Flow {
 				if r := d.registration(ctx, t); r != nil {
 					subject = r.ID
 				}
-				if err := d.Audit.Audit(ctx, bot.AuditEntry{Actor: "owner:" + t.Conv.Masked(), Action: bot.AuditAccess,
+				if err := d.Audit.Audit(ctx, umkm.AuditEntry{Actor: "owner:" + t.Conv.Masked(), Action: umkm.AuditAccess,
 					Subject: subject, Count: 1, Detail: "copy given in chat"}); err != nil {
 					t.Fail(err)
 					return bot.Result{}
@@ -61,7 +63,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 		out = append(out, bot.T("datasaya.registration.none"))
 	}
 	if t.Profile.Phone != "" {
-		out = append(out, bot.T("datasaya.channel_phone", "Phone", bot.MaskPhone(t.Profile.Phone)))
+		out = append(out, bot.T("datasaya.channel_phone", "Phone", phone.Mask(t.Profile.Phone)))
 	}
 	if d.Products != nil {
 		ps, err := d.Products.Products(ctx, t.Conv)
@@ -125,7 +127,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 }
 
 // summaryWith returns the registration's masked summary as key/value pairs.
-func summaryWith(d Deps, r *bot.Registration) []any {
+func summaryWith(d Deps, r *umkm.Registration) []any {
 	m := d.summary(r)
 	kv := make([]any, 0, 2*len(m))
 	for k, v := range m {
@@ -145,5 +147,5 @@ func wib(at time.Time) string {
 // ticketLister reads a person's hand-over tickets with their messages
 // (the store has it; data saya lists them).
 type ticketLister interface {
-	TicketsOf(ctx context.Context, c bot.Conversation) ([]*bot.Ticket, error)
+	TicketsOf(ctx context.Context, c bot.Conversation) ([]*umkm.Ticket, error)
 }

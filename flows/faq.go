@@ -10,6 +10,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // FAQ files (bot/talk.go): data/faq/<region code>.<lang>.toml, else
@@ -25,7 +26,7 @@ var FAQLangs = []string{"id", "en"}
 // {lang} in it ("/etc/umkmbot/faq.{lang}.toml"); without {lang} one file
 // serves every language. Empty pattern: the embedded file of the region's
 // code, else the embedded default.
-func LoadFAQ(pattern string, region bot.Region) (map[string]*bot.FAQ, error) {
+func LoadFAQ(pattern string, region umkm.Region) (map[string]*bot.FAQ, error) {
 	out := map[string]*bot.FAQ{}
 	for _, lang := range FAQLangs {
 		var data []byte

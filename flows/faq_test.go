@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // TestFAQFiles: the embedded FAQ loads for every embedded region, each
@@ -73,19 +74,19 @@ func TestLoadFAQFile(t *testing.T) {
 	}
 	write("faq.id.toml", "[[faq]]\nid = \"parkir\"\nkeys = [\"parkir\"]\nanswer = \"Parkir di depan.\"\n")
 	write("faq.en.toml", "[[faq]]\nid = \"parkir\"\nkeys = [\"parking\"]\nanswer = \"Parking in front.\"\n")
-	faq, err := LoadFAQ(filepath.Join(dir, "faq.{lang}.toml"), bot.Region{})
+	faq, err := LoadFAQ(filepath.Join(dir, "faq.{lang}.toml"), umkm.Region{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e := faq["en"].Match("where is parking?", "where is parking", true); e == nil || e.Render(nil) != "Parking in front." {
 		t.Errorf("English FAQ not read: %v", e)
 	}
-	if _, err := LoadFAQ(filepath.Join(dir, "none.{lang}.toml"), bot.Region{}); err == nil {
+	if _, err := LoadFAQ(filepath.Join(dir, "none.{lang}.toml"), umkm.Region{}); err == nil {
 		t.Error("a missing FAQ_FILE loaded")
 	}
 	write("bad.id.toml", "[[faq]]\nid = \"x\"\nkeys = [\"x\"]\nanswer = \"{{.Office\"\n")
 	write("bad.en.toml", "[[faq]]\nid = \"x\"\nkeys = [\"x\"]\nanswer = \"ok\"\n")
-	if _, err := LoadFAQ(filepath.Join(dir, "bad.{lang}.toml"), bot.Region{}); err == nil {
+	if _, err := LoadFAQ(filepath.Join(dir, "bad.{lang}.toml"), umkm.Region{}); err == nil {
 		t.Error("a broken template loaded")
 	}
 }

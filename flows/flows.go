@@ -13,14 +13,15 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Deps is what flows need from the rest of the program.
 type Deps struct {
-	Region        bot.Region
-	Registrations bot.RegistrationStore
+	Region        umkm.Region
+	Registrations umkm.RegistrationStore
 	Notifier      bot.Notifier
-	Trainings     bot.TrainingStore // trainings and seats (flow pelatihan)
+	Trainings     umkm.TrainingStore // trainings and seats (flow pelatihan)
 	// MaxPerNIK is how many businesses one NIK may register in the region
 	// (1 unless the Dinas allows more).
 	MaxPerNIK int
@@ -29,14 +30,14 @@ type Deps struct {
 	// Marketplace listing help, products and galeri (flows jualan, produk,
 	// galeri). Market nil means the embedded data/marketplaces.toml.
 	Market   *Market
-	Products bot.ProductStore
-	Outlets  bot.OutletStore
-	Curation bot.CurationStore
+	Products umkm.ProductStore
+	Outlets  umkm.OutletStore
+	Curation umkm.CurationStore
 
 	// Broadcasts (flows siaran, langganan). Admins says who may compose
 	// and control broadcasts (nil: nobody); Profiles keeps the opt-out.
 	Admins     func(bot.Conversation) bool
-	Broadcasts bot.BroadcastStore
+	Broadcasts umkm.BroadcastStore
 	Profiles   bot.ProfileStore
 	Log        *slog.Logger // nil: slog.Default()
 
@@ -45,12 +46,12 @@ type Deps struct {
 	FAQ map[string]*bot.FAQ
 	// The owner's rights (flows datasaya, hapus): Eraser erases a person,
 	// Audit records it (nil: not recorded).
-	Eraser bot.PersonEraser
-	Audit  bot.Auditor
+	Eraser umkm.PersonEraser
+	Audit  umkm.Auditor
 
 	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
 	// says it is not available.
-	Tickets bot.TicketStore
+	Tickets umkm.TicketStore
 }
 
 func (d Deps) now() time.Time {
@@ -80,7 +81,7 @@ func Registry(d Deps) *bot.Registry {
 	if d.MaxPerNIK < 1 {
 		d.MaxPerNIK = 1
 	}
-	d.Registrations = bot.ServedRegistrations(d.Region, d.Registrations)
+	d.Registrations = umkm.ServedRegistrations(d.Region, d.Registrations)
 	ids := make([]string, 0, len(builders))
 	for id := range builders {
 		ids = append(ids, id)
@@ -104,21 +105,21 @@ func Registry(d Deps) *bot.Registry {
 // registrationKey caches the person's registration for one turn.
 const registrationKey = "registration"
 
-func (d Deps) registration(ctx context.Context, t *bot.Turn) *bot.Registration {
+func (d Deps) registration(ctx context.Context, t *bot.Turn) *umkm.Registration {
 	if d.Registrations == nil {
 		return nil
 	}
 	r, _ := t.Cached(registrationKey, func() any {
 		r, err := d.Registrations.RegistrationFor(ctx, d.Region.Code, t.Conv)
 		if errors.Is(err, bot.ErrNotFound) {
-			return (*bot.Registration)(nil)
+			return (*umkm.Registration)(nil)
 		}
 		if err != nil {
 			t.Fail(err)
-			return (*bot.Registration)(nil)
+			return (*umkm.Registration)(nil)
 		}
 		return r
-	}).(*bot.Registration)
+	}).(*umkm.Registration)
 	return r
 }
 

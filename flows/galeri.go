@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("galeri", newGaleri) }
@@ -87,7 +88,7 @@ func newGaleri(d Deps) *bot.Flow {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid"))
 			}
-			var found []bot.Outlet
+			var found []umkm.Outlet
 			for _, o := range d.outlets(ctx, t) {
 				if strings.EqualFold(o.Kecamatan, in.Choice.Value) || strings.EqualFold(o.KabKota+"|"+o.Kecamatan, in.Choice.Value) {
 					found = append(found, o)
@@ -275,7 +276,7 @@ func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) bot.R
 }
 
 // outlets returns the region's outlets; a store error fails the turn.
-func (d Deps) outlets(ctx context.Context, t *bot.Turn) []bot.Outlet {
+func (d Deps) outlets(ctx context.Context, t *bot.Turn) []umkm.Outlet {
 	if d.Outlets == nil {
 		return nil
 	}
@@ -290,7 +291,7 @@ func (d Deps) outlets(ctx context.Context, t *bot.Turn) []bot.Outlet {
 // outletKecamatanOptions are, in a deployment of several kabupaten/kota,
 // the kecamatan that have an outlet, labelled with their kabupaten/kota
 // (all of a province's kecamatan would be too long a list for a phone).
-func outletKecamatanOptions(r bot.Region, outlets []bot.Outlet) []bot.Option {
+func outletKecamatanOptions(r umkm.Region, outlets []umkm.Outlet) []bot.Option {
 	var opts []bot.Option
 	seen := map[string]bool{}
 	for _, o := range outlets {
@@ -318,14 +319,14 @@ func orUnknown(s string) bot.Text {
 	return bot.Raw(s)
 }
 
-func hoursText(o bot.Outlet) bot.Text {
+func hoursText(o umkm.Outlet) bot.Text {
 	if len(o.Hours) == 0 {
 		return unknown()
 	}
 	var days []bot.Text
 	for i := 1; i <= 7; i++ { // Senin first
 		wd := i % 7
-		h, ok := o.Hours[bot.Weekdays[wd]]
+		h, ok := o.Hours[umkm.Weekdays[wd]]
 		if !ok {
 			h = ""
 		}
@@ -334,7 +335,7 @@ func hoursText(o bot.Outlet) bot.Text {
 	return bot.T("galeri.hours.list", "Days", days)
 }
 
-func outletList(outlets []bot.Outlet) bot.Out {
+func outletList(outlets []umkm.Outlet) bot.Out {
 	texts := []bot.Text{bot.N("galeri.list", len(outlets))}
 	for _, o := range outlets {
 		cats := make([]bot.Text, len(o.Categories))
@@ -352,13 +353,13 @@ func outletList(outlets []bot.Outlet) bot.Out {
 	return bot.Say(texts...)
 }
 
-func openNowOut(outlets []bot.Outlet, t *bot.Turn) bot.Out {
+func openNowOut(outlets []umkm.Outlet, t *bot.Turn) bot.Out {
 	texts := []bot.Text{bot.T("galeri.open.head", "Now", when(t.Now))}
 	for _, o := range outlets {
 		st := o.OpenAt(t.Now)
-		id := map[bot.OpenState]string{bot.HoursUnknown: "unknown", bot.OpenNow: "open", bot.ClosingSoon: "closing",
-			bot.ClosedToday: "closed_day", bot.ClosedNow: "closed"}[st.State]
-		if st.State == bot.ClosedNow && st.Opens != "" {
+		id := map[umkm.OpenState]string{umkm.HoursUnknown: "unknown", umkm.OpenNow: "open", umkm.ClosingSoon: "closing",
+			umkm.ClosedToday: "closed_day", umkm.ClosedNow: "closed"}[st.State]
+		if st.State == umkm.ClosedNow && st.Opens != "" {
 			id = "not_yet"
 		}
 		texts = append(texts, bot.T("galeri.open."+id, "Name", o.Name, "Close", st.Close, "Opens", st.Opens, "Today", st.Today))
@@ -366,7 +367,7 @@ func openNowOut(outlets []bot.Outlet, t *bot.Turn) bot.Out {
 	return bot.Say(texts...)
 }
 
-func howToApplyOut(outlets []bot.Outlet, office string) bot.Out {
+func howToApplyOut(outlets []umkm.Outlet, office string) bot.Out {
 	texts := []bot.Text{bot.T("galeri.syarat.head")}
 	for _, o := range outlets {
 		texts = append(texts, bot.T("galeri.syarat", "Name", o.Name,
@@ -388,7 +389,7 @@ func listOrUnknown(items []string) any {
 	return out
 }
 
-func nearestOut(near []bot.OutletDistance) bot.Out {
+func nearestOut(near []umkm.OutletDistance) bot.Out {
 	if len(near) == 0 {
 		return bot.Say(bot.T("galeri.nearest.none"))
 	}
@@ -431,10 +432,10 @@ func submitCuration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		t.Fail(errors.New("no curation store"))
 		return bot.Result{}
 	}
-	a := &bot.Application{Region: d.Region.Code, Conv: t.Conv, RegistrationID: reg.ID, Business: reg.BusinessName,
+	a := &umkm.Application{Region: d.Region.Code, Conv: t.Conv, RegistrationID: reg.ID, Business: reg.BusinessName,
 		Target: t.Get("ktarget"), TargetName: t.Get("ktname"), Products: strings.Split(t.Get("kprod"), "\n"), CreatedAt: d.now()}
 	err := d.Curation.SubmitApplication(ctx, a)
-	var dup *bot.AlreadyAppliedError
+	var dup *umkm.AlreadyAppliedError
 	if errors.As(err, &dup) {
 		return bot.Finish(bot.Say(bot.T("galeri.kurasi.already", "ID", dup.ID, "Target", a.TargetName)))
 	}

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("hapus", newHapus) }
@@ -75,7 +76,7 @@ func erase(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		}
 		if tr, err := d.Trainings.Training(ctx, p.Training); err == nil {
 			// The seat is theirs whether or not the message arrives.
-			_ = d.Notifier.Notify(ctx, p.Conv, TrainingNotice(bot.NoticePromoted, tr, p))
+			_ = d.Notifier.Notify(ctx, p.Conv, TrainingNotice(umkm.NoticePromoted, tr, p))
 		}
 	}
 	id := t.Get("reg")
@@ -84,7 +85,7 @@ func erase(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		if subject == "" {
 			subject = "conversation " + t.Conv.Masked()
 		}
-		err := d.Audit.Audit(ctx, bot.AuditEntry{At: e.At, Actor: "owner:" + t.Conv.Masked(), Action: bot.AuditDeletion,
+		err := d.Audit.Audit(ctx, umkm.AuditEntry{At: e.At, Actor: "owner:" + t.Conv.Masked(), Action: umkm.AuditDeletion,
 			Subject: subject, Count: boolInt(e.Registration != "") + e.Trainings + e.Applications + e.Products + e.Broadcasts + e.Tickets,
 			Detail: fmt.Sprintf("by owner in chat; trainings=%d applications=%d products=%d broadcast_records=%d tickets=%d",
 				e.Trainings, e.Applications, e.Products, e.Broadcasts, e.Tickets)})

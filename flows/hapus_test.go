@@ -11,6 +11,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/console"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -102,22 +103,22 @@ func TestEraseEndToEnd(t *testing.T) {
 				noneIn(t, w, "after registration", "3214015503900001", "81299990000")
 			}
 
-			tr := &bot.Training{Title: "Foto Produk", Topic: "ecommerce", Organiser: "DKUPP", Place: "Aula",
+			tr := &umkm.Training{Title: "Foto Produk", Topic: "ecommerce", Organiser: "DKUPP", Place: "Aula",
 				Start: w.now.Add(72 * time.Hour), End: w.now.Add(75 * time.Hour), Capacity: 1}
 			if err := w.store.CreateTraining(ctx, tr); err != nil {
 				t.Fatal(err)
 			}
 			waiting := bot.Conversation{Channel: bot.WhatsApp, User: "6281100000001"}
 			for _, c := range []bot.Conversation{owner, waiting} {
-				if _, err := w.store.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: c, Registration: r.ID}, true); err != nil {
+				if _, err := w.store.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: c, Registration: r.ID}, true); err != nil {
 					t.Fatal(err)
 				}
 			}
-			if err := w.store.SaveProduct(ctx, owner, &bot.Product{Name: "Nasi Warung Siti", Price: 15000,
+			if err := w.store.SaveProduct(ctx, owner, &umkm.Product{Name: "Nasi Warung Siti", Price: 15000,
 				Photos: []bot.Media{{Type: "photo", Ref: "photo-of-siti"}}}); err != nil {
 				t.Fatal(err)
 			}
-			if err := w.store.SubmitApplication(ctx, &bot.Application{Region: r.Region, Conv: owner, RegistrationID: r.ID,
+			if err := w.store.SubmitApplication(ctx, &umkm.Application{Region: r.Region, Conv: owner, RegistrationID: r.ID,
 				Business: r.BusinessName, Target: "menong", TargetName: "Galeri Menong", CreatedAt: w.now}); err != nil {
 				t.Fatal(err)
 			}
@@ -139,13 +140,13 @@ func TestEraseEndToEnd(t *testing.T) {
 
 			noneIn(t, w, "after erasure", append(personal, "photo-of-siti")...)
 			e, err := w.store.Enrolment(ctx, tr.ID, waiting)
-			if err != nil || e.Status != bot.StatusConfirmed {
+			if err != nil || e.Status != umkm.StatusConfirmed {
 				t.Fatalf("waitlisted owner: %+v, %v; want the freed seat", e, err)
 			}
 			if len(w.notified) != 1 || !strings.HasPrefix(w.notified[0], waiting.String()) {
 				t.Fatalf("notified %q, want the promoted owner told", w.notified)
 			}
-			err = w.store.EachRegistration(ctx, w.deps.Region.Code, func(x *bot.Registration) error {
+			err = w.store.EachRegistration(ctx, w.deps.Region.Code, func(x *umkm.Registration) error {
 				t.Fatalf("export still lists %s", x.ID)
 				return nil
 			})
@@ -156,12 +157,12 @@ func TestEraseEndToEnd(t *testing.T) {
 			if err != nil || len(tombs) != 1 || tombs[0].Registration != r.ID || tombs[0].NIKHash != w.store.NIKHash(r.NIK) {
 				t.Fatalf("tombstones %+v, %v", tombs, err)
 			}
-			var deleted, accessed []bot.AuditEntry
-			if err := w.store.AuditLog(0).List(ctx, time.Time{}, func(e bot.AuditEntry) error {
+			var deleted, accessed []umkm.AuditEntry
+			if err := w.store.AuditLog(0).List(ctx, time.Time{}, func(e umkm.AuditEntry) error {
 				switch e.Action {
-				case bot.AuditDeletion:
+				case umkm.AuditDeletion:
 					deleted = append(deleted, e)
-				case bot.AuditAccess:
+				case umkm.AuditAccess:
 					accessed = append(accessed, e)
 				}
 				return nil

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("jualan", newJualan) }
@@ -130,7 +131,7 @@ func (d Deps) market() *Market {
 }
 
 // products returns the owner's saved products; a store error fails the turn.
-func (d Deps) products(ctx context.Context, t *bot.Turn) []bot.Product {
+func (d Deps) products(ctx context.Context, t *bot.Turn) []umkm.Product {
 	if d.Products == nil {
 		return nil
 	}
@@ -237,7 +238,7 @@ func photoLimit(m *Market, t *bot.Turn) int {
 	return maxPhotos
 }
 
-func productOptions(ps []bot.Product) []bot.Option {
+func productOptions(ps []umkm.Product) []bot.Option {
 	opts := make([]bot.Option, len(ps))
 	for i, p := range ps {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: p.ID, Label: bot.T("jualan.pilih.item", "Name", p.Name, "Price", money(p.Price)), Alias: []string{p.Name}}
@@ -255,8 +256,8 @@ func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 	if d.Products != nil {
 		err := d.Products.SaveProduct(ctx, t.Conv, &p)
 		switch {
-		case errors.Is(err, bot.ErrTooManyProducts):
-			saved = bot.T("jualan.not_saved_full", "Max", bot.MaxProducts)
+		case errors.Is(err, umkm.ErrTooManyProducts):
+			saved = bot.T("jualan.not_saved_full", "Max", umkm.MaxProducts)
 		case err != nil:
 			t.Fail(err)
 			return bot.Result{}
@@ -266,7 +267,7 @@ func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 }
 
 // finishDraft ends the flow with the listing draft and its checklist.
-func finishDraft(d Deps, t *bot.Turn, p bot.Product, intro bot.Text) bot.Result {
+func finishDraft(d Deps, t *bot.Turn, p umkm.Product, intro bot.Text) bot.Result {
 	m := d.market()
 	tg := m.target(t.Get("target"))
 	if tg == nil || !tg.Listing {

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Contacts and links that marketplaces do not allow in a listing.
@@ -133,7 +134,7 @@ func (m *Market) limitsOf(tg *Target) Limits {
 // the readiness checklist with concrete fixes. The product's own words are
 // shown as they are (bot.Raw) after removing what the marketplace forbids;
 // every label comes from the locale files.
-func (m *Market) draft(tg *Target, p bot.Product, lang string, now time.Time) (bot.Out, bot.Out) {
+func (m *Market) draft(tg *Target, p umkm.Product, lang string, now time.Time) (bot.Out, bot.Out) {
 	lim := m.limitsOf(tg)
 	var fixes, notes []bot.Text
 	fix := func(id string, kv ...any) { fixes = append(fixes, bot.T("jualan.check."+id, kv...)) }
@@ -257,7 +258,7 @@ func mb(n int64) string {
 
 // permitChecks lists the food permits the product lacks, each with how to
 // get it; permits of one group are alternatives.
-func (m *Market) permitChecks(p bot.Product, lang string, now time.Time) []bot.Text {
+func (m *Market) permitChecks(p umkm.Product, lang string, now time.Time) []bot.Text {
 	held := map[string]bool{}
 	for _, pm := range m.Permits {
 		if p.HasPermit(pm.ID) && pm.Group != "" {

@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/locales"
 )
 
@@ -42,26 +43,26 @@ func TestListingDrafts(t *testing.T) {
 		market *Market
 		lang   string
 		now    time.Time
-		p      bot.Product
+		p      umkm.Product
 	}{
-		{"food_ready", embeddedMarket, "id", after, bot.Product{Name: "Keripik Singkong Bu Siti Pedas", Category: "kuliner",
+		{"food_ready", embeddedMarket, "id", after, umkm.Product{Name: "Keripik Singkong Bu Siti Pedas", Category: "kuliner",
 			Price: 15000, Weight: 250, Stock: 20, Description: "Keripik singkong renyah, pedas gurih. Tahan 3 bulan.",
 			Permits: []string{"pirt", "halal"}, Photos: good}},
-		{"food_no_permits_before_halal_date", embeddedMarket, "id", before, bot.Product{Name: "Dodol Durian Wanayasa", Category: "kuliner",
+		{"food_no_permits_before_halal_date", embeddedMarket, "id", before, umkm.Product{Name: "Dodol Durian Wanayasa", Category: "kuliner",
 			Price: 25000, Weight: 500, Stock: 5, Description: "Dodol durian asli.", Photos: good[:1]}},
-		{"messy_text", embeddedMarket, "id", after, bot.Product{Name: "KERIPIK PEDAS MURAH tokopedia 08123456789", Category: "kuliner",
+		{"messy_text", embeddedMarket, "id", after, umkm.Product{Name: "KERIPIK PEDAS MURAH tokopedia 08123456789", Category: "kuliner",
 			Price: 10000, Weight: 1500, Stock: 3, Permits: []string{"bpom", "halal"}, Photos: good,
 			Description: "Pesan via WA 0812-3456-7890 atau www.tokoku.com, juga ada di Lazada. Renyah!"}},
-		{"craft_missing_everything", embeddedMarket, "id", after, bot.Product{Name: "Guci", Category: "kriya", Price: 150000, Weight: 2000}},
-		{"bad_photos", embeddedMarket, "id", after, bot.Product{Name: "Batik Tulis Purwakarta Motif Menong", Category: "fesyen",
+		{"craft_missing_everything", embeddedMarket, "id", after, umkm.Product{Name: "Guci", Category: "kriya", Price: 150000, Weight: 2000}},
+		{"bad_photos", embeddedMarket, "id", after, umkm.Product{Name: "Batik Tulis Purwakarta Motif Menong", Category: "fesyen",
 			Price: 350000, Weight: 300, Stock: 4, Description: "Kain batik tulis 2 x 1,15 m.",
 			Photos: []bot.Media{photo(1200, 800, 900_000, "image/jpeg"), photo(400, 400, 80_000, "image/png"),
 				photo(3000, 3000, 4_500_000, "image/jpeg"), photo(800, 800, 200_000, "image/gif"),
 				photo(800, 800, 1, ""), photo(800, 800, 1, ""), photo(800, 800, 1, ""), photo(800, 800, 1, ""), photo(800, 800, 1, "")}}},
-		{"known_limits", &known, "id", after, bot.Product{Name: "Keramik Plered Vas Bunga Motif Daun Ukuran Besar", Category: "kriya",
+		{"known_limits", &known, "id", after, umkm.Product{Name: "Keramik Plered Vas Bunga Motif Daun Ukuran Besar", Category: "kriya",
 			Price: 120000, Weight: 1800, Stock: 6, Photos: good,
 			Description: "Vas bunga keramik asli Plered, dibuat tangan oleh pengrajin lokal, glasir biru, tinggi 40 cm."}},
-		{"english", embeddedMarket, "en", after, bot.Product{Name: "Simping Kencur Purwakarta", Category: "kuliner",
+		{"english", embeddedMarket, "en", after, umkm.Product{Name: "Simping Kencur Purwakarta", Category: "kuliner",
 			Price: 12500, Weight: 200, Stock: 0, Description: "Crispy rice crackers with kencur.", Permits: []string{"pirt"}, Photos: good}},
 	}
 	for _, c := range cases {
@@ -148,7 +149,7 @@ func TestProdukEditorSteps(t *testing.T) {
 // rendering).
 func BenchmarkListingDraft(b *testing.B) {
 	tg := embeddedMarket.target("shopee")
-	p := bot.Product{Name: "KERIPIK PEDAS MURAH tokopedia 08123456789", Category: "kuliner", Price: 10000, Weight: 1500,
+	p := umkm.Product{Name: "KERIPIK PEDAS MURAH tokopedia 08123456789", Category: "kuliner", Price: 10000, Weight: 1500,
 		Description: "Pesan via WA 0812-3456-7890 atau www.tokoku.com, juga ada di Lazada. Renyah!",
 		Photos:      []bot.Media{photo(1200, 800, 900_000, "image/jpeg"), photo(800, 800, 200_000, "image/jpeg")}}
 	now := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)

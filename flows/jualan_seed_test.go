@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -43,7 +44,7 @@ func seedMarket(t *testing.T, w *world, line string, out *strings.Builder) {
 		if len(f) < 3 {
 			t.Fatalf("%s: want ID STATUS [note]", line)
 		}
-		st, ok := bot.ParseStatus(f[2])
+		st, ok := umkm.ParseStatus(f[2])
 		if !ok {
 			t.Fatalf("%s: unknown status", line)
 		}

@@ -3,6 +3,8 @@ package flows
 import (
 	"strconv"
 	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // decimal is a non-negative number read from user text, kept exact: the
@@ -63,7 +65,7 @@ func parseDecimal(s string, preferDecimal bool) (decimal, bool) {
 			intPart, frac = a, b
 		}
 	}
-	if intPart == "" || len(strings.TrimLeft(intPart, "0")) > maxIntDigits || !allDigits(intPart) || !allDigits(frac) || len(frac) > 6 {
+	if intPart == "" || len(strings.TrimLeft(intPart, "0")) > maxIntDigits || !bot.AllDigits(intPart) || (frac != "" && !bot.AllDigits(frac)) || len(frac) > 6 {
 		return decimal{}, false
 	}
 	n, err := strconv.ParseInt(intPart, 10, 64)
@@ -81,15 +83,6 @@ func grouped(s, sep string) bool {
 	}
 	for _, p := range parts[1:] {
 		if len(p) != 3 {
-			return false
-		}
-	}
-	return true
-}
-
-func allDigits(s string) bool {
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
 			return false
 		}
 	}

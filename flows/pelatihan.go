@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("pelatihan", newPelatihan) }
@@ -159,7 +160,7 @@ func newPelatihan(d Deps) *bot.Flow {
 				Prompt: "pelatihan.topic",
 				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
 					opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
-					for _, tp := range bot.TrainingTopics {
+					for _, tp := range umkm.TrainingTopics {
 						opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
 							Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
 					}
@@ -186,7 +187,7 @@ func newPelatihan(d Deps) *bot.Flow {
 				},
 				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
 					back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
-					if tr := d.training(ctx, t); tr != nil && tr.Closed(t.Now) != bot.ClosedNotClosed {
+					if tr := d.training(ctx, t); tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
 						back.Key = "1"
 						return []bot.Option{back}
 					}
@@ -266,7 +267,7 @@ func trainingID(s string) (string, bool) {
 }
 
 func matchTopic(norm string) (string, bool) {
-	if slices.Contains(bot.TrainingTopics, norm) {
+	if slices.Contains(umkm.TrainingTopics, norm) {
 		return norm, true
 	}
 	for tp, aliases := range topicAliases {
@@ -286,7 +287,7 @@ func pageOf(t *bot.Turn, n int) (page, pages int) {
 
 // openTrainings lists the trainings open for sign-up now, of the chosen
 // topic if any.
-func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*bot.Training {
+func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*umkm.Training {
 	all, err := d.Trainings.Trainings(ctx, t.Now)
 	if err != nil {
 		t.Fail(err)
@@ -295,7 +296,7 @@ func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*bot.Training {
 	topic := t.Get("topic")
 	out := all[:0]
 	for _, tr := range all {
-		if tr.Closed(t.Now) == bot.ClosedNotClosed && (topic == "" || tr.Topic == topic) {
+		if tr.Closed(t.Now) == umkm.ClosedNotClosed && (topic == "" || tr.Topic == topic) {
 			out = append(out, tr)
 		}
 	}
@@ -303,7 +304,7 @@ func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*bot.Training {
 }
 
 // training loads the chosen training (answer "id"); nil when it is gone.
-func (d Deps) training(ctx context.Context, t *bot.Turn) *bot.Training {
+func (d Deps) training(ctx context.Context, t *bot.Turn) *umkm.Training {
 	tr, err := d.Trainings.Training(ctx, t.Get("id"))
 	if err != nil && !errors.Is(err, bot.ErrNotFound) {
 		t.Fail(err)
@@ -320,7 +321,7 @@ func (d Deps) titleData(ctx context.Context, t *bot.Turn) map[string]any {
 }
 
 // place says where a training is: its address, or online with the link.
-func place(tr *bot.Training) bot.Text {
+func place(tr *umkm.Training) bot.Text {
 	if tr.Online {
 		return bot.T("pelatihan.place.online", "Link", tr.Link)
 	}
@@ -328,19 +329,19 @@ func place(tr *bot.Training) bot.Text {
 }
 
 // seats says how many seats are left, or that the training is full.
-func seats(tr *bot.Training) bot.Text {
+func seats(tr *umkm.Training) bot.Text {
 	if left := tr.SeatsLeft(); left > 0 && tr.Waitlisted == 0 {
 		return bot.N("pelatihan.seats.left", left, "Capacity", tr.Capacity)
 	}
 	return bot.N("pelatihan.seats.full", tr.Waitlisted)
 }
 
-func listLabel(tr *bot.Training) bot.Text {
+func listLabel(tr *umkm.Training) bot.Text {
 	return bot.T("pelatihan.list.item", "Title", tr.Title, "When", when(tr.Start), "Place", place(tr), "Seats", seats(tr))
 }
 
 // until is the end of a training: the clock on the same day, else the date.
-func until(tr *bot.Training) bot.Text {
+func until(tr *umkm.Training) bot.Text {
 	s, e := tr.Start.In(bot.Jakarta), tr.End.In(bot.Jakarta)
 	if s.YearDay() == e.YearDay() && s.Year() == e.Year() {
 		return bot.Raw(fmt.Sprintf("%02d.%02d WIB", e.Hour(), e.Minute()))
@@ -356,7 +357,7 @@ func orNone(s string) any {
 }
 
 // detailData is the template data of a training's details.
-func detailData(tr *bot.Training, t *bot.Turn) map[string]any {
+func detailData(tr *umkm.Training, t *bot.Turn) map[string]any {
 	deadline := bot.T("pelatihan.detail.until_start")
 	if !tr.Deadline.IsZero() {
 		deadline = when(tr.Deadline)
@@ -365,12 +366,12 @@ func detailData(tr *bot.Training, t *bot.Turn) map[string]any {
 		"ID": tr.ID, "Title": tr.Title, "Topic": bot.T("pelatihan.topic." + tr.Topic), "Organiser": orNone(tr.Organiser),
 		"Description": strings.TrimSpace(tr.Description), "Requirements": orNone(tr.Requirements),
 		"When": when(tr.Start), "Until": until(tr), "Place": place(tr), "Deadline": deadline,
-		"Seats": seats(tr), "Eligibility": eligibility(tr), "Closed": tr.Closed(t.Now) != bot.ClosedNotClosed,
+		"Seats": seats(tr), "Eligibility": eligibility(tr), "Closed": tr.Closed(t.Now) != umkm.ClosedNotClosed,
 	}
 }
 
 // eligibility describes who may join.
-func eligibility(tr *bot.Training) bot.Text {
+func eligibility(tr *umkm.Training) bot.Text {
 	var parts []bot.Text
 	if len(tr.KabKota) > 0 {
 		names := make([]string, len(tr.KabKota))
@@ -413,7 +414,7 @@ func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result
 	if tr == nil {
 		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", t.Get("id"))))
 	}
-	if why := tr.Closed(t.Now); why != bot.ClosedNotClosed {
+	if why := tr.Closed(t.Now); why != umkm.ClosedNotClosed {
 		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed."+why, "Title", tr.Title)))
 	}
 	reg := d.registration(ctx, t)
@@ -423,10 +424,10 @@ func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result
 	if why := tr.Ineligible(reg); why != "" {
 		unit, _ := d.Region.Unit(reg.Region)
 		mine := map[string]bot.Text{
-			bot.IneligibleKabKota:   bot.Raw(unit.Name),
-			bot.IneligibleKecamatan: bot.Raw(reg.Kecamatan),
-			bot.IneligibleSector:    bot.T("sector." + reg.Sector),
-			bot.IneligibleSize:      bot.T("class." + reg.SizeClass),
+			umkm.IneligibleKabKota:   bot.Raw(unit.Name),
+			umkm.IneligibleKecamatan: bot.Raw(reg.Kecamatan),
+			umkm.IneligibleSector:    bot.T("sector." + reg.Sector),
+			umkm.IneligibleSize:      bot.T("class." + reg.SizeClass),
 		}[why]
 		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.ineligible."+why, "Title", tr.Title, "Mine", mine, "Rule", eligibility(tr))))
 	}
@@ -436,18 +437,18 @@ func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result
 		return bot.Result{}
 	}
 	for _, e := range mine {
-		if e.Training == tr.ID && e.Status != bot.StatusCancelled {
+		if e.Training == tr.ID && e.Status != umkm.StatusCancelled {
 			return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.already.")))
 		}
 	}
-	e, err := d.Trainings.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: t.Conv, Registration: reg.ID, At: t.Now}, waitlist)
+	e, err := d.Trainings.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: t.Conv, Registration: reg.ID, At: t.Now}, waitlist)
 	switch {
-	case errors.Is(err, bot.ErrTrainingClosed):
+	case errors.Is(err, umkm.ErrTrainingClosed):
 		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed.closed", "Title", tr.Title)))
 	case err != nil:
 		t.Fail(err)
 		return bot.Result{}
-	case e.Status == bot.StatusFull:
+	case e.Status == umkm.StatusFull:
 		t.Set("waiting", strconv.Itoa(e.Position))
 		return bot.Goto("tunggu")
 	}
@@ -456,16 +457,16 @@ func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result
 
 // enrolledText tells an owner where they stand: <prefix>terdaftar with the
 // attendance code, prefix.daftar_tunggu with the position, and so on.
-func enrolledText(tr *bot.Training, e bot.Enrolment, prefix string) bot.Text {
+func enrolledText(tr *umkm.Training, e umkm.Enrolment, prefix string) bot.Text {
 	return bot.T(prefix+string(e.Status), "Title", tr.Title, "When", when(tr.Start), "Place", place(tr),
 		"Code", e.Code, "Position", e.Position)
 }
 
 // TrainingNotice is the message for a training notice of kind (a
-// reminder, bot.ReminderDayBefore or bot.ReminderSoon, or a seat freed for
-// a waitlisted owner, bot.NoticePromoted); the reminder runner and the
+// reminder, umkm.ReminderDayBefore or umkm.ReminderSoon, or a seat freed for
+// a waitlisted owner, umkm.NoticePromoted); the reminder runner and the
 // cancel step send it through the Notifier.
-func TrainingNotice(kind string, tr *bot.Training, e bot.Enrolment) bot.Out {
+func TrainingNotice(kind string, tr *umkm.Training, e umkm.Enrolment) bot.Out {
 	return bot.Say(bot.T("pelatihan.notice."+kind, "Title", tr.Title, "When", when(tr.Start), "Place", place(tr),
 		"Code", e.Code, "ID", tr.ID))
 }

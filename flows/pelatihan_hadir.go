@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("hadir", newHadir) }
@@ -42,7 +43,7 @@ func newHadir(d Deps) *bot.Flow {
 // checkIn finds the owner's seat holding the code typed and marks it
 // attended; anything else re-asks with the reason.
 func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result {
-	code, ok := bot.ParseAttendanceCode(typed)
+	code, ok := umkm.ParseAttendanceCode(typed)
 	if !ok {
 		// Six letters/digits with one the codes never use ("ABCDEF"): the
 		// real reason is that no seat holds it, not its form.
@@ -59,9 +60,9 @@ func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result
 			continue
 		}
 		switch {
-		case m.e.Status == bot.StatusAttended:
+		case m.e.Status == umkm.StatusAttended:
 			return bot.Finish(bot.Say(bot.T("hadir.already", "Title", m.tr.Title)))
-		case m.e.Status != bot.StatusConfirmed:
+		case m.e.Status != umkm.StatusConfirmed:
 			return bot.Finish(bot.Say(bot.T("hadir.not_seated", "Title", m.tr.Title)))
 		case t.Now.Before(m.tr.Start.Add(-checkInOpens)):
 			return bot.Finish(bot.Say(bot.T("hadir.too_early", "Title", m.tr.Title, "When", when(m.tr.Start))))

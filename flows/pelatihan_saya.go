@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("pelatihan_saya", newPelatihanSaya) }
@@ -86,7 +87,7 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
 					data := d.titleData(ctx, t)
 					m, ok := d.mineOne(ctx, t)
-					data["Seat"] = ok && m.e.Status == bot.StatusConfirmed
+					data["Seat"] = ok && m.e.Status == umkm.StatusConfirmed
 					return data
 				},
 				Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
@@ -107,8 +108,8 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 
 // enrolled is one of the owner's enrolments with its training.
 type enrolled struct {
-	tr *bot.Training
-	e  bot.Enrolment
+	tr *umkm.Training
+	e  umkm.Enrolment
 }
 
 // mine lists the owner's trainings that have not ended more than
@@ -150,7 +151,7 @@ func (d Deps) mineOne(ctx context.Context, t *bot.Turn) (enrolled, bool) {
 
 // cancellable: a seat or waitlist place of a training not started yet.
 func cancellable(m enrolled, now time.Time) bool {
-	return (m.e.Status == bot.StatusConfirmed || m.e.Status == bot.StatusWaitlisted) && now.Before(m.tr.Start)
+	return (m.e.Status == umkm.StatusConfirmed || m.e.Status == umkm.StatusWaitlisted) && now.Before(m.tr.Start)
 }
 
 // cancel gives up the owner's place and tells whoever got the seat.
@@ -171,7 +172,7 @@ func (d Deps) cancel(ctx context.Context, t *bot.Turn) bot.Result {
 		}
 		// The seat is theirs whether or not the message arrives; a failed
 		// send is not a reason to fail this owner's cancel.
-		_ = d.Notifier.Notify(ctx, p.Conv, TrainingNotice(bot.NoticePromoted, m.tr, p))
+		_ = d.Notifier.Notify(ctx, p.Conv, TrainingNotice(umkm.NoticePromoted, m.tr, p))
 	}
 	return bot.Finish(bot.Say(bot.T("pelatihan_saya.cancelled", "Title", m.tr.Title)))
 }

@@ -7,12 +7,13 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
-func addTraining(t *testing.T, w *world, title string, capacity int) *bot.Training {
+func addTraining(t *testing.T, w *world, title string, capacity int) *umkm.Training {
 	t.Helper()
-	tr := &bot.Training{Title: title, Topic: "kemasan", Organiser: "DKUPP", Place: "Aula DKUPP Purwakarta",
+	tr := &umkm.Training{Title: title, Topic: "kemasan", Organiser: "DKUPP", Place: "Aula DKUPP Purwakarta",
 		Start: w.now.Add(72 * time.Hour), End: w.now.Add(75 * time.Hour), Capacity: capacity}
 	if err := w.store.CreateTraining(context.Background(), tr); err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestPelatihanPromotionOtherChannel(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []bot.Conversation{seated, waiting} {
-		if _, err := w.store.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: c, At: w.now}, true); err != nil {
+		if _, err := w.store.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: c, At: w.now}, true); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -59,7 +60,7 @@ func TestPelatihanPromotionOtherChannel(t *testing.T) {
 	if len(w.notified) != 1 || !strings.HasPrefix(w.notified[0], "whatsapp:6281200000001: Good news! A seat freed up in Desain Kemasan") {
 		t.Fatalf("notifications = %q; want one, in English, on WhatsApp", w.notified)
 	}
-	if e, err := w.store.Enrolment(ctx, tr.ID, waiting); err != nil || e.Status != bot.StatusConfirmed {
+	if e, err := w.store.Enrolment(ctx, tr.ID, waiting); err != nil || e.Status != umkm.StatusConfirmed {
 		t.Fatalf("waitlisted owner after the cancel = %+v, %v", e, err)
 	}
 }
@@ -69,9 +70,9 @@ func TestPelatihanPromotionOtherChannel(t *testing.T) {
 func TestTrainingNoticeKinds(t *testing.T) {
 	w := newWorld(t)
 	tr := addTraining(t, w, "Desain Kemasan", 1)
-	for _, kind := range []string{bot.ReminderDayBefore, bot.ReminderSoon, bot.NoticePromoted} {
+	for _, kind := range []string{umkm.ReminderDayBefore, umkm.ReminderSoon, umkm.NoticePromoted} {
 		for _, lang := range w.catalog.Langs() {
-			r := w.catalog.Out(lang, flows.TrainingNotice(kind, tr, bot.Enrolment{Code: "K7M3QX"}))
+			r := w.catalog.Out(lang, flows.TrainingNotice(kind, tr, umkm.Enrolment{Code: "K7M3QX"}))
 			if !strings.Contains(r.Text, "Desain Kemasan") || !strings.Contains(r.Text, "K7M3QX") {
 				t.Errorf("%s in %s = %q; want the title and the code", kind, lang, r.Text)
 			}
@@ -85,7 +86,7 @@ func TestPelatihanSayaDeepLink(t *testing.T) {
 	w := newWorld(t)
 	tr := addTraining(t, w, "Desain Kemasan", 10)
 	conv := bot.Conversation{Channel: bot.Telegram, User: "78"}
-	if _, err := w.store.Enrol(context.Background(), bot.Enrolment{Training: tr.ID, Conv: conv, At: w.now}, true); err != nil {
+	if _, err := w.store.Enrol(context.Background(), umkm.Enrolment{Training: tr.ID, Conv: conv, At: w.now}, true); err != nil {
 		t.Fatal(err)
 	}
 	replies := w.say(conv, bot.Message{Kind: bot.KindText, Text: "/start pelatihan_saya", StartArg: "pelatihan_saya", Command: true})

@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Flow petugas: the hand-over to a Dinas officer (issue 14). The owner asks
@@ -44,7 +45,7 @@ const (
 const phraseArg = "\x00"
 
 func petugasFlow(d Deps) *bot.Flow {
-	hours := bot.DefaultOfficeHours()
+	hours := umkm.DefaultOfficeHours()
 	if d.Region.Hours != nil {
 		hours = *d.Region.Hours
 	}
@@ -81,7 +82,7 @@ func petugasFlow(d Deps) *bot.Flow {
 		},
 		Leave: func(ctx context.Context, t *bot.Turn) []bot.Out {
 			if id := t.Get(ticketKey); id != "" && d.Tickets != nil {
-				if err := d.Tickets.CloseTicket(ctx, id, bot.FromOwner, "", t.Now); err != nil {
+				if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
 					d.logger().Warn("close ticket", "ticket", id, "err", err)
 				}
 				return []bot.Out{bot.Say(bot.T("petugas.ended"))}
@@ -106,12 +107,12 @@ func petugasFlow(d Deps) *bot.Flow {
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 					id := t.Get(ticketKey)
 					if slices.Contains(endWords, in.Norm) {
-						if err := d.Tickets.CloseTicket(ctx, id, bot.FromOwner, "", t.Now); err != nil {
+						if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
 							t.Fail(err)
 						}
 						return bot.Finish(bot.Say(bot.T("petugas.ended")))
 					}
-					if err := d.Tickets.AddTicketMsg(ctx, id, bot.TicketMsgOf(t.Msg, t.Now)); err != nil {
+					if err := d.Tickets.AddTicketMsg(ctx, id, umkm.TicketMsgOf(t.Msg, t.Now)); err != nil {
 						if !isClosed(err) {
 							t.Fail(err)
 							return bot.Result{Next: bot.Stay}
@@ -128,8 +129,8 @@ func petugasFlow(d Deps) *bot.Flow {
 
 // openTicket opens a ticket with the message of this turn and tells the
 // owner when an officer answers.
-func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours bot.OfficeHours) bot.Result {
-	tk := &bot.Ticket{Conv: t.Conv, Region: d.Region.Code, Lang: t.Lang, Status: bot.TicketOpen, Opened: t.Now}
+func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHours) bot.Result {
+	tk := &umkm.Ticket{Conv: t.Conv, Region: d.Region.Code, Lang: t.Lang, Status: umkm.TicketOpen, Opened: t.Now}
 	if r := d.registration(ctx, t); r != nil {
 		tk.RegID, tk.Business, tk.Region = r.ID, r.BusinessName, r.Region
 	}
@@ -139,15 +140,15 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours bot.OfficeHours
 			break
 		}
 	}
-	var earlier []bot.TicketMsg // the messages the bot did not understand before
+	var earlier []umkm.TicketMsg // the messages the bot did not understand before
 	if m := t.Get(missedKey); m != "" {
 		for i, text := range strings.Split(m, "\n") {
-			earlier = append(earlier, bot.TicketMsg{ID: fmt.Sprintf("%s.before%d", t.Msg.ID, i), At: t.Now, From: bot.FromOwner,
+			earlier = append(earlier, umkm.TicketMsg{ID: fmt.Sprintf("%s.before%d", t.Msg.ID, i), At: t.Now, From: umkm.FromOwner,
 				Kind: bot.KindText, Text: text, BeforeHandover: true})
 		}
 		t.Del(missedKey)
 	}
-	first := bot.TicketMsgOf(t.Msg, t.Now)
+	first := umkm.TicketMsgOf(t.Msg, t.Now)
 	if t.Get(ticketKey) == "" && t.Msg.Kind == bot.KindText && t.State.Step == "" {
 		// "petugas <question>": the question without the word
 		first.Text = bot.MaskNumbers(questionOf(t.Msg.Text))
@@ -193,4 +194,4 @@ func questionOf(text string) string {
 	return text
 }
 
-func isClosed(err error) bool { return errors.Is(err, bot.ErrTicketClosed) }
+func isClosed(err error) bool { return errors.Is(err, umkm.ErrTicketClosed) }

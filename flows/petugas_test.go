@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -72,7 +73,7 @@ func seedHandover(t *testing.T, w *world, f []string, out *strings.Builder) {
 		if _, err := fmt.Sscanf(f[1], "%d-%d", &from, &to); err != nil {
 			t.Fatalf("hours days %q: %v", f[1], err)
 		}
-		h := bot.OfficeHours{Open: f[2], Close: f[3], Source: "transcript"}
+		h := umkm.OfficeHours{Open: f[2], Close: f[3], Source: "transcript"}
 		for d := from; d <= to; d++ {
 			h.Days = append(h.Days, d)
 		}

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("produk", newProduk) }
@@ -189,7 +190,7 @@ func editProductStep(d Deps, f productField) *bot.Step {
 		if !problem.IsZero() {
 			return bot.Retry(problem)
 		}
-		var p *bot.Product
+		var p *umkm.Product
 		for _, x := range d.products(ctx, t) {
 			if x.ID == t.Get("pid") {
 				p = &x

@@ -8,6 +8,7 @@ import (
 	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // productCategories are the categories a product may have: the sectors
@@ -19,35 +20,35 @@ var productCategories = []string{"kuliner", "fesyen", "kriya", "pertanian", "lai
 // parses, apply puts the answer into a product.
 type productField struct {
 	step  *bot.Step
-	apply func(p *bot.Product, v string)
+	apply func(p *umkm.Product, v string)
 }
 
 func productFields() []productField {
 	return []productField{
 		{&bot.Step{ID: "nama", Prompt: "jualan.nama", Help: "jualan.nama.help", Numbered: true,
 			Parse: textBetween(3, 150, "jualan.nama.invalid")},
-			func(p *bot.Product, v string) { p.Name = v }},
+			func(p *umkm.Product, v string) { p.Name = v }},
 		{&bot.Step{ID: "kategori", Prompt: "jualan.kategori", Numbered: true, Options: categoryOptions},
-			func(p *bot.Product, v string) { p.Category = v }},
+			func(p *umkm.Product, v string) { p.Category = v }},
 		{&bot.Step{ID: "harga", Prompt: "jualan.harga", Numbered: true, Parse: parsePriceAnswer},
-			func(p *bot.Product, v string) { p.Price, _ = strconv.ParseInt(v, 10, 64) }},
+			func(p *umkm.Product, v string) { p.Price, _ = strconv.ParseInt(v, 10, 64) }},
 		{&bot.Step{ID: "berat", Prompt: "jualan.berat", Help: "jualan.berat.help", Numbered: true, Parse: parseWeightAnswer},
-			func(p *bot.Product, v string) { p.Weight, _ = strconv.Atoi(v) }},
+			func(p *umkm.Product, v string) { p.Weight, _ = strconv.Atoi(v) }},
 		{&bot.Step{ID: "stok", Prompt: "jualan.stok", Numbered: true, Parse: parseStockAnswer},
-			func(p *bot.Product, v string) { p.Stock, _ = strconv.Atoi(v) }},
+			func(p *umkm.Product, v string) { p.Stock, _ = strconv.Atoi(v) }},
 		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true, Optional: true, Verbatim: true,
 			Parse: parseDescription},
-			func(p *bot.Product, v string) { p.Description = v }},
+			func(p *umkm.Product, v string) { p.Description = v }},
 		{&bot.Step{ID: "izin", Prompt: "jualan.izin", Help: "jualan.izin.help", Numbered: true, Multi: true,
 			Options: permitOptions, Parse: parsePermits,
 			Skip: func(ctx context.Context, t *bot.Turn) bool {
-				food := bot.Product{Category: t.Get("kategori")}.Food()
+				food := umkm.Product{Category: t.Get("kategori")}.Food()
 				if !food {
 					t.Set("izin", "none")
 				}
 				return !food
 			}},
-			func(p *bot.Product, v string) {
+			func(p *umkm.Product, v string) {
 				p.Permits = nil
 				if v != "none" && v != "" {
 					p.Permits = strings.Split(v, ",")
@@ -145,8 +146,8 @@ func parseDescription(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.
 }
 
 // productFromAnswers builds a product from the listing builder's answers.
-func productFromAnswers(t *bot.Turn) bot.Product {
-	var p bot.Product
+func productFromAnswers(t *bot.Turn) umkm.Product {
+	var p umkm.Product
 	for _, f := range productFields() {
 		f.apply(&p, t.Get(f.step.ID))
 	}

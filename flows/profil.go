@@ -5,6 +5,7 @@ import (
 	"errors"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("profil", newProfil) }
@@ -96,7 +97,7 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 		updated.ConsentVersion, updated.ConsentReply, updated.UpdatedAt = r.ConsentVersion, r.ConsentReply, d.now()
 		err := d.Registrations.UpdateRegistration(ctx, updated)
 		t.Forget(registrationKey)
-		var dup *bot.DuplicateNIKError
+		var dup *umkm.DuplicateNIKError
 		if errors.As(err, &dup) {
 			return bot.Retry(nikTaken(ctx, d, t, []string{dup.Existing}, updated.NIK))
 		}

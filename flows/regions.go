@@ -14,6 +14,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Region data files: what the code list does not have (the Dinas, its
@@ -44,7 +45,7 @@ func Regions() []string {
 // embedded data file of a code (purwakarta.toml is 32.14) adds the Dinas,
 // its contact, outlets and kecamatan aliases. A province, or a list of
 // more than one kabupaten/kota, gives a Region with Units.
-func LoadRegion(spec string) (bot.Region, error) {
+func LoadRegion(spec string) (umkm.Region, error) {
 	spec = strings.TrimSpace(spec)
 	if strings.HasSuffix(spec, ".toml") {
 		return loadRegionFile(spec)
@@ -58,7 +59,7 @@ func LoadRegion(spec string) (bot.Region, error) {
 		}
 		code, err := resolvePlace(part)
 		if err != nil {
-			return bot.Region{}, err
+			return umkm.Region{}, err
 		}
 		if isProvince(code) {
 			province = code
@@ -71,23 +72,23 @@ func LoadRegion(spec string) (bot.Region, error) {
 	codes = slices.Compact(codes)
 	switch {
 	case len(codes) == 0:
-		return bot.Region{}, fmt.Errorf("REGION is empty: give a kabupaten/kota or province (32.14, purwakarta, banten)")
+		return umkm.Region{}, fmt.Errorf("REGION is empty: give a kabupaten/kota or province (32.14, purwakarta, banten)")
 	case len(codes) == 1 && province == "":
 		facts, err := embeddedFacts(codes[0])
 		if err != nil {
-			return bot.Region{}, err
+			return umkm.Region{}, err
 		}
 		return withList(facts, codes[0])
 	}
 	pp := codes[0][:2]
 	for _, c := range codes {
 		if c[:2] != pp {
-			return bot.Region{}, fmt.Errorf("REGION %q: the kabupaten/kota of one deployment must be in one province", spec)
+			return umkm.Region{}, fmt.Errorf("REGION %q: the kabupaten/kota of one deployment must be in one province", spec)
 		}
 	}
 	facts, err := embeddedFacts(pp)
 	if err != nil {
-		return bot.Region{}, err
+		return umkm.Region{}, err
 	}
 	if province == "" || len(codes) != len(kabupatenOf(pp)) {
 		// a list: named by its members, facts of the province kept
@@ -144,35 +145,35 @@ func resolvePlace(s string) (string, error) {
 
 // embeddedFacts returns the embedded data file of a code, or a Region with
 // only the code and its listed name when there is none.
-func embeddedFacts(code string) (bot.Region, error) {
+func embeddedFacts(code string) (umkm.Region, error) {
 	for _, n := range Regions() {
 		data, err := regionFiles.ReadFile("data/regions/" + n + ".toml")
 		if err != nil {
-			return bot.Region{}, err
+			return umkm.Region{}, err
 		}
-		var r bot.Region
+		var r umkm.Region
 		if err := toml.Unmarshal(data, &r); err != nil {
-			return bot.Region{}, fmt.Errorf("region %s: %w", n, err)
+			return umkm.Region{}, fmt.Errorf("region %s: %w", n, err)
 		}
 		if r.Code == code {
 			return r, nil
 		}
 	}
 	name, _ := indexName(code)
-	return bot.Region{Code: code, Name: name}, nil
+	return umkm.Region{Code: code, Name: name}, nil
 }
 
 // loadRegionFile reads a deployment's own data file. A code the list knows
 // takes its kecamatan and desa from the list (the file's [[kecamatan]]
 // tables add aliases); otherwise the file's own kecamatan are used.
-func loadRegionFile(file string) (bot.Region, error) {
+func loadRegionFile(file string) (umkm.Region, error) {
 	data, err := os.ReadFile(file)
 	if err != nil {
-		return bot.Region{}, err
+		return umkm.Region{}, err
 	}
-	var r bot.Region
+	var r umkm.Region
 	if err := toml.Unmarshal(data, &r); err != nil {
-		return bot.Region{}, fmt.Errorf("region %s: %w", file, err)
+		return umkm.Region{}, fmt.Errorf("region %s: %w", file, err)
 	}
 	if _, listed := indexName(r.Code); listed {
 		if isProvince(r.Code) {
@@ -181,31 +182,31 @@ func loadRegionFile(file string) (bot.Region, error) {
 		return withList(r, r.Code)
 	}
 	if r.Code == "" || r.Name == "" || len(r.Kecamatan) == 0 {
-		return bot.Region{}, fmt.Errorf("region %s: code, name and kecamatan are required for a region not in the Kemendagri list", file)
+		return umkm.Region{}, fmt.Errorf("region %s: code, name and kecamatan are required for a region not in the Kemendagri list", file)
 	}
 	return r, nil
 }
 
 // withList returns kabupaten/kota code from the list with the facts of its
 // data file: office, contact, outlets and kecamatan aliases (by code).
-func withList(facts bot.Region, code string) (bot.Region, error) {
+func withList(facts umkm.Region, code string) (umkm.Region, error) {
 	r, err := kabupatenRegion(code)
 	if err != nil {
-		return bot.Region{}, err
+		return umkm.Region{}, err
 	}
 	r.Office, r.Contact, r.Outlets, r.Hours = facts.Office, facts.Contact, facts.Outlets, facts.Hours
 	if r.Hours != nil {
 		if err := r.Hours.Validate(); err != nil {
-			return bot.Region{}, fmt.Errorf("region %s: %w", code, err)
+			return umkm.Region{}, fmt.Errorf("region %s: %w", code, err)
 		}
 	}
 	for _, fk := range facts.Kecamatan {
-		i := slices.IndexFunc(r.Kecamatan, func(k bot.Kecamatan) bool { return k.Code == fk.Code })
+		i := slices.IndexFunc(r.Kecamatan, func(k umkm.Kecamatan) bool { return k.Code == fk.Code })
 		if i < 0 {
-			return bot.Region{}, fmt.Errorf("region %s: kecamatan %s %q is not in the Kemendagri list", code, fk.Code, fk.Name)
+			return umkm.Region{}, fmt.Errorf("region %s: kecamatan %s %q is not in the Kemendagri list", code, fk.Code, fk.Name)
 		}
 		if fk.Name != "" && fk.Name != r.Kecamatan[i].Name {
-			return bot.Region{}, fmt.Errorf("region %s: kecamatan %s is %q in the Kemendagri list, not %q", code, fk.Code, r.Kecamatan[i].Name, fk.Name)
+			return umkm.Region{}, fmt.Errorf("region %s: kecamatan %s is %q in the Kemendagri list, not %q", code, fk.Code, r.Kecamatan[i].Name, fk.Name)
 		}
 		r.Kecamatan[i].Aliases = append(r.Kecamatan[i].Aliases, fk.Aliases...)
 	}
@@ -216,7 +217,7 @@ func withList(facts bot.Region, code string) (bot.Region, error) {
 // province's office, contact, outlets) and one unit per code, each with its
 // own data file's facts or the [[kabupaten_kota]] table of facts, else the
 // province's office and contact.
-func withUnits(facts bot.Region, codes []string) (bot.Region, error) {
+func withUnits(facts umkm.Region, codes []string) (umkm.Region, error) {
 	r := facts
 	r.Units = nil
 	if r.Name == "" {
@@ -225,7 +226,7 @@ func withUnits(facts bot.Region, codes []string) (bot.Region, error) {
 	for _, c := range codes {
 		own, err := embeddedFacts(c)
 		if err != nil {
-			return bot.Region{}, err
+			return umkm.Region{}, err
 		}
 		for _, u := range facts.Units {
 			if u.Code == c {
@@ -237,7 +238,7 @@ func withUnits(facts bot.Region, codes []string) (bot.Region, error) {
 		}
 		u, err := withList(own, c)
 		if err != nil {
-			return bot.Region{}, err
+			return umkm.Region{}, err
 		}
 		for i := range u.Outlets {
 			if u.Outlets[i].KabKota == "" {
@@ -251,7 +252,7 @@ func withUnits(facts bot.Region, codes []string) (bot.Region, error) {
 }
 
 // mergeFacts lays the non-empty facts of over onto base.
-func mergeFacts(base, over bot.Region) bot.Region {
+func mergeFacts(base, over umkm.Region) umkm.Region {
 	if over.Office != "" {
 		base.Office = over.Office
 	}

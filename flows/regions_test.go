@@ -7,7 +7,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -34,7 +34,7 @@ func domainFacts(t *testing.T) (kec map[string][]string, banten [][2]string) {
 	return kec, banten
 }
 
-func kecamatanNames(r bot.Region) []string {
+func kecamatanNames(r umkm.Region) []string {
 	var out []string
 	for _, k := range r.Kecamatan {
 		out = append(out, k.Name)
@@ -68,7 +68,7 @@ func TestRegionKecamatanMatchDomainFacts(t *testing.T) {
 		t.Errorf("kecamatan 12 = %+v, want Babakancikao with its alias from the file", k)
 	}
 	plered := r.Kecamatan[3]
-	if len(plered.Desa) != 16 || plered.Desa[8] != (bot.Desa{Code: "32.14.04.2009", Name: "Anjun"}) {
+	if len(plered.Desa) != 16 || plered.Desa[8] != (umkm.Desa{Code: "32.14.04.2009", Name: "Anjun"}) {
 		t.Errorf("Plered desa = %d, [8] = %+v; want 16 with Anjun 32.14.04.2009", len(plered.Desa), plered.Desa[8])
 	}
 }

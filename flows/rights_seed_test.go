@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -30,7 +31,7 @@ func seedRights(t *testing.T, w *world, line string, out *strings.Builder) {
 		w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
 	case "register": // a complete registration, consented under version=V (default the current one)
 		user := args["_1"]
-		r := &bot.Registration{Region: w.deps.Region.Code, Conv: bot.Conversation{Channel: bot.Console, User: user},
+		r := &umkm.Registration{Region: w.deps.Region.Code, Conv: bot.Conversation{Channel: bot.Console, User: user},
 			OwnerName: "Siti Aminah", NIK: seedOr(args["nik"], "3214015503900001"), Phone: "+6281234567890",
 			BusinessName: "Warung Siti", Sector: "kuliner", Kecamatan: "Plered", Desa: "Anjun", Address: "Jl. Anjun 5",
 			MainProducts: "keripik", CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", SizeClass: "mikro", Workers: 2,
@@ -40,7 +41,7 @@ func seedRights(t *testing.T, w *world, line string, out *strings.Builder) {
 		}
 	case "product":
 		c := bot.Conversation{Channel: bot.Console, User: args["_1"]}
-		p := &bot.Product{Name: args["name"], Category: "kuliner", Price: int64(seedAtoi(t, args["price"])), CreatedAt: w.now}
+		p := &umkm.Product{Name: args["name"], Category: "kuliner", Price: int64(seedAtoi(t, args["price"])), CreatedAt: w.now}
 		if err := w.store.SaveProduct(ctx, c, p); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
@@ -50,18 +51,18 @@ func seedRights(t *testing.T, w *world, line string, out *strings.Builder) {
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
-		a := &bot.Application{Region: r.Region, Conv: c, RegistrationID: r.ID, Business: r.BusinessName,
+		a := &umkm.Application{Region: r.Region, Conv: c, RegistrationID: r.ID, Business: r.BusinessName,
 			Target: args["target"], TargetName: args["target_name"], Products: []string{"Keripik"}, CreatedAt: w.now}
 		if err := w.store.SubmitApplication(ctx, a); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
 	case "enrol":
 		c := bot.Conversation{Channel: bot.Console, User: args["_1"]}
-		if _, err := w.store.Enrol(ctx, bot.Enrolment{Training: args["_2"], Conv: c, At: w.now}, true); err != nil {
+		if _, err := w.store.Enrol(ctx, umkm.Enrolment{Training: args["_2"], Conv: c, At: w.now}, true); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
 	case "audit":
-		err := w.store.AuditLog(0).List(ctx, time.Time{}, func(e bot.AuditEntry) error {
+		err := w.store.AuditLog(0).List(ctx, time.Time{}, func(e umkm.AuditEntry) error {
 			fmt.Fprintf(out, "<! %s %s %s count=%d %s\n", e.Action, e.Actor, e.Subject, e.Count, e.Detail)
 			return nil
 		})
@@ -70,7 +71,7 @@ func seedRights(t *testing.T, w *world, line string, out *strings.Builder) {
 		}
 	case "export":
 		var ids []string
-		err := w.store.EachRegistration(ctx, w.deps.Region.Code, func(r *bot.Registration) error {
+		err := w.store.EachRegistration(ctx, w.deps.Region.Code, func(r *umkm.Registration) error {
 			ids = append(ids, r.ID)
 			return nil
 		})

@@ -9,6 +9,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -60,7 +62,7 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 	verb := args["_0"]
 	switch verb {
 	case "add":
-		tr := &bot.Training{Title: args["title"], Topic: seedOr(args["topic"], "ecommerce"), Organiser: seedOr(args["organiser"], "DKUPP Kabupaten Purwakarta"),
+		tr := &umkm.Training{Title: args["title"], Topic: seedOr(args["topic"], "ecommerce"), Organiser: seedOr(args["organiser"], "DKUPP Kabupaten Purwakarta"),
 			Description: args["description"], Requirements: args["requirements"], Place: args["place"],
 			Start: seedWIB(t, args["start"]), Capacity: seedAtoi(t, seedOr(args["capacity"], "75"))}
 		tr.End = tr.Start.Add(3 * time.Hour)
@@ -83,13 +85,13 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 		if err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
-		tr.Status = bot.TrainingClosed
+		tr.Status = umkm.TrainingClosed
 		if _, err := w.store.UpdateTraining(ctx, tr); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}
 	case "register":
 		user := args["_1"]
-		r := &bot.Registration{Region: seedOr(args["kabkota"], w.deps.Region.Code), Conv: bot.Conversation{Channel: bot.Console, User: user},
+		r := &umkm.Registration{Region: seedOr(args["kabkota"], w.deps.Region.Code), Conv: bot.Conversation{Channel: bot.Console, User: user},
 			OwnerName: "Pemilik " + user, NIK: fmt.Sprintf("321401550390%04d", len(user)+int(user[0])), Phone: "+6281234567890",
 			BusinessName: "Usaha " + user, Sector: seedOr(args["sector"], "kuliner"), Kecamatan: seedOr(args["kecamatan"], "Plered"),
 			SizeClass: seedOr(args["size"], "mikro"), CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", RegisteredAt: w.now}
@@ -99,12 +101,12 @@ func seedTraining(t *testing.T, w *world, line string, out *strings.Builder) {
 	case "fill":
 		for i := 0; i < seedAtoi(t, args["_2"]); i++ {
 			c := bot.Conversation{Channel: bot.WhatsApp, User: fmt.Sprintf("6281100000%03d", i)}
-			if _, err := w.store.Enrol(ctx, bot.Enrolment{Training: args["_1"], Conv: c, At: w.now}, true); err != nil {
+			if _, err := w.store.Enrol(ctx, umkm.Enrolment{Training: args["_1"], Conv: c, At: w.now}, true); err != nil {
 				t.Fatalf("%s: %v", line, err)
 			}
 		}
 	case "remind":
-		r := &bot.Reminders{Store: w.store, Notifier: w.outbox, Compose: flows.TrainingNotice, Now: w.clock}
+		r := &jobs.Reminders{Store: w.store, Notifier: w.outbox, Compose: flows.TrainingNotice, Now: w.clock}
 		if _, err := r.Tick(ctx); err != nil {
 			t.Fatalf("%s: %v", line, err)
 		}

@@ -10,6 +10,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func init() { register("siaran", newSiaran) }
@@ -47,7 +48,7 @@ func (d Deps) refuse(t *bot.Turn) {
 // status 3", "siaran jeda 3", "siaran lanjut 3", "siaran batal 3". Only
 // admins see it; everyone else gets the normal menu.
 func newSiaran(d Deps) *bot.Flow {
-	src := bot.AudienceSource{Region: d.Region.Code, Registrations: d.Registrations}
+	src := umkm.AudienceSource{Region: d.Region.Code, Registrations: d.Registrations}
 	if d.Trainings != nil {
 		src.Enrolments = d.Trainings
 	}
@@ -286,8 +287,8 @@ func audienceOptions(d Deps) []bot.Option {
 }
 
 func sizeOptions(context.Context, *bot.Turn) []bot.Option {
-	opts := make([]bot.Option, len(bot.SizeClasses))
-	for i, c := range bot.SizeClasses {
+	opts := make([]bot.Option, len(umkm.SizeClasses))
+	for i, c := range umkm.SizeClasses {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: c, Label: bot.T("class." + c), Alias: []string{c}}
 	}
 	return opts
@@ -301,14 +302,14 @@ func channelOptions(context.Context, *bot.Turn) []bot.Option {
 }
 
 // audienceOf builds the audience from the answers.
-func audienceOf(t *bot.Turn) bot.Audience {
+func audienceOf(t *bot.Turn) umkm.Audience {
 	split := func(k string) []string {
 		if v := t.Get(k); v != "" {
 			return strings.Split(v, "|")
 		}
 		return nil
 	}
-	a := bot.Audience{KabKota: split("kabkota"), Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
+	a := umkm.Audience{KabKota: split("kabkota"), Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
 	for _, c := range split("kanal") {
 		a.Channels = append(a.Channels, bot.ChannelID(c))
 	}
@@ -316,7 +317,7 @@ func audienceOf(t *bot.Turn) bot.Audience {
 }
 
 // audienceData describes an audience for a template.
-func audienceData(a bot.Audience) map[string]any {
+func audienceData(a umkm.Audience) map[string]any {
 	texts := func(prefix string, codes []string) []bot.Text {
 		out := make([]bot.Text, len(codes))
 		for i, c := range codes {
@@ -345,7 +346,7 @@ func audienceData(a bot.Audience) map[string]any {
 
 // previewData is the preview: the message as recipients receive it, the
 // audience and the recipient count per channel.
-func previewData(ctx context.Context, d Deps, src bot.AudienceSource, t *bot.Turn) map[string]any {
+func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) map[string]any {
 	a := audienceOf(t)
 	counts, err := src.Count(ctx, a)
 	if err != nil {
@@ -401,7 +402,7 @@ func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 	if v, err := time.Parse(time.RFC3339, t.Get("at")); err == nil {
 		at = v
 	}
-	b := &bot.Broadcast{Region: d.Region.Code, Text: t.Get("text"), Audience: audienceOf(t),
+	b := &umkm.Broadcast{Region: d.Region.Code, Text: t.Get("text"), Audience: audienceOf(t),
 		CreatedBy: t.Conv, CreatedAt: t.Now, At: at, Token: t.Conv.String() + "/" + t.Msg.ID}
 	if ref := t.Get("photo"); ref != "" {
 		b.Image, b.ImageFrom = &bot.Media{Type: "photo", Ref: ref, Mime: t.Get("photo_mime")}, t.Conv.Channel
@@ -429,9 +430,9 @@ func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Res
 		id = strings.TrimPrefix(f[1], "#")
 	}
 	actions := map[string]string{
-		"jeda": bot.BroadcastPause, "pause": bot.BroadcastPause, "hentikan": bot.BroadcastPause,
-		"lanjut": bot.BroadcastResume, "lanjutkan": bot.BroadcastResume, "resume": bot.BroadcastResume,
-		"batal": bot.BroadcastCancel, "batalkan": bot.BroadcastCancel, "cancel": bot.BroadcastCancel,
+		"jeda": umkm.BroadcastPause, "pause": umkm.BroadcastPause, "hentikan": umkm.BroadcastPause,
+		"lanjut": umkm.BroadcastResume, "lanjutkan": umkm.BroadcastResume, "resume": umkm.BroadcastResume,
+		"batal": umkm.BroadcastCancel, "batalkan": umkm.BroadcastCancel, "cancel": umkm.BroadcastCancel,
 	}
 	switch {
 	case verb == "daftar" || verb == "list":
@@ -465,7 +466,7 @@ func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Res
 		switch {
 		case errors.Is(err, bot.ErrNotFound):
 			return answer(bot.T("siaran.notfound", "ID", id))
-		case errors.Is(err, bot.ErrBroadcastState):
+		case errors.Is(err, umkm.ErrBroadcastState):
 			return answer(bot.T("siaran.control.refused", "ID", id, "Status", bot.T("siaran.status."+string(st))))
 		case err != nil:
 			t.Fail(err)
@@ -478,7 +479,7 @@ func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Res
 }
 
 // statusText is one broadcast's progress line.
-func statusText(b *bot.Broadcast) bot.Text {
+func statusText(b *umkm.Broadcast) bot.Text {
 	c := b.Counts
 	if c.Audience == 0 && c.Done() == 0 {
 		return bot.T("siaran.status.waiting", "ID", b.ID, "Status", bot.T("siaran.status."+string(b.Status)), "When", when(b.At))

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 )
 
@@ -21,7 +22,7 @@ func TestSiaranNonAdminsCannot(t *testing.T) {
 		"siaran lanjut 1", "siaran resume 1", "siaran batal 1", "siaran cancel 1", "broadcast cancel 1", "/siaran batal 1"}
 	w := newWorld(t)
 	ctx := context.Background()
-	b := &bot.Broadcast{Region: w.deps.Region.Code, Text: "Rahasia Dinas: pengumuman belum terbit.", CreatedAt: w.now, At: w.now.Add(24 * time.Hour)}
+	b := &umkm.Broadcast{Region: w.deps.Region.Code, Text: "Rahasia Dinas: pengumuman belum terbit.", CreatedAt: w.now, At: w.now.Add(24 * time.Hour)}
 	if err := w.store.CreateBroadcast(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -50,7 +51,7 @@ func TestSiaranNonAdminsCannot(t *testing.T) {
 		}
 	}
 	got, err := w.store.Broadcast(ctx, b.ID)
-	if err != nil || got.Status != bot.BroadcastScheduled {
+	if err != nil || got.Status != umkm.BroadcastScheduled {
 		t.Fatalf("broadcast after the attempts: %+v, %v; want it untouched", got, err)
 	}
 	if list, _ := w.store.Broadcasts(ctx); len(list) != 1 {
@@ -63,7 +64,7 @@ func TestSiaranNonAdminsCannot(t *testing.T) {
 		t.Fatalf("admin's status: %+v", replies)
 	}
 	replies = w.say(admin, bot.Message{Kind: bot.KindText, Text: "siaran jeda 1"})
-	if got, _ := w.store.Broadcast(ctx, b.ID); got.Status != bot.BroadcastPaused {
+	if got, _ := w.store.Broadcast(ctx, b.ID); got.Status != umkm.BroadcastPaused {
 		t.Fatalf("admin could not pause: %s, %+v", got.Status, replies)
 	}
 }
@@ -74,7 +75,7 @@ func TestSiaranCreatesOnce(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
 	for i := 0; i < 2; i++ {
-		b := &bot.Broadcast{Text: "Pengumuman", CreatedAt: w.now, At: w.now, Token: "telegram:admin/m1"}
+		b := &umkm.Broadcast{Text: "Pengumuman", CreatedAt: w.now, At: w.now, Token: "telegram:admin/m1"}
 		if err := w.store.CreateBroadcast(ctx, b); err != nil || b.ID != "1" {
 			t.Fatalf("create %d: id %q, %v", i, b.ID, err)
 		}

@@ -11,6 +11,7 @@ import (
 	"sync"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The Kemendagri 2025 code list (../shared/wilayah, MIT: data/wilayah/LICENSE),
@@ -109,31 +110,31 @@ func provincePlaces(pp string) ([]wilayahEntry, error) {
 
 // kabupatenRegion returns a kabupaten/kota as the code list has it: code,
 // name, and its kecamatan with their desa/kelurahan, in code order.
-func kabupatenRegion(code string) (bot.Region, error) {
+func kabupatenRegion(code string) (umkm.Region, error) {
 	name, ok := indexName(code)
 	if !ok || !isKabupaten(code) {
-		return bot.Region{}, fmt.Errorf("%q is not a kabupaten/kota code of the Kemendagri list", code)
+		return umkm.Region{}, fmt.Errorf("%q is not a kabupaten/kota code of the Kemendagri list", code)
 	}
 	places, err := provincePlaces(code[:2])
 	if err != nil {
-		return bot.Region{}, err
+		return umkm.Region{}, err
 	}
-	r := bot.Region{Code: code, Name: name}
+	r := umkm.Region{Code: code, Name: name}
 	prefix := code + "."
 	i := sort.Search(len(places), func(i int) bool { return places[i].code >= prefix })
 	for ; i < len(places) && strings.HasPrefix(places[i].code, prefix); i++ {
 		p := places[i]
 		switch len(p.code) {
 		case 8:
-			r.Kecamatan = append(r.Kecamatan, bot.Kecamatan{Code: p.code, Name: p.name})
+			r.Kecamatan = append(r.Kecamatan, umkm.Kecamatan{Code: p.code, Name: p.name})
 		case 13:
 			if n := len(r.Kecamatan); n > 0 && strings.HasPrefix(p.code, r.Kecamatan[n-1].Code+".") {
-				r.Kecamatan[n-1].Desa = append(r.Kecamatan[n-1].Desa, bot.Desa{Code: p.code, Name: p.name})
+				r.Kecamatan[n-1].Desa = append(r.Kecamatan[n-1].Desa, umkm.Desa{Code: p.code, Name: p.name})
 			}
 		}
 	}
 	if len(r.Kecamatan) == 0 {
-		return bot.Region{}, fmt.Errorf("kabupaten/kota %s has no kecamatan in the list", code)
+		return umkm.Region{}, fmt.Errorf("kabupaten/kota %s has no kecamatan in the list", code)
 	}
 	return r, nil
 }

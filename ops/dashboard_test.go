@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/ops"
 )
 
@@ -100,6 +101,6 @@ func (oneRunning) DueBroadcasts(context.Context, time.Time) ([]string, []string,
 	return nil, []string{"1"}, nil
 }
 
-func (oneRunning) Broadcast(context.Context, string) (*bot.Broadcast, error) {
-	return &bot.Broadcast{ID: "1", Status: bot.BroadcastRunning, Counts: bot.BroadcastCounts{Audience: 10, Sent: 4}}, nil
+func (oneRunning) Broadcast(context.Context, string) (*umkm.Broadcast, error) {
+	return &umkm.Broadcast{ID: "1", Status: umkm.BroadcastRunning, Counts: umkm.BroadcastCounts{Audience: 10, Sent: 4}}, nil
 }

@@ -21,6 +21,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
@@ -243,7 +245,7 @@ func TestBroadcastProgress(t *testing.T) {
 		{"Rina Wulandari", "3214016708920003", "+6287798765432", "Batik Rina"},
 	}
 	for i, o := range owners {
-		r := &bot.Registration{Region: "32.14", RegisteredAt: time.Now(), Conv: bot.Conversation{Channel: bot.Telegram, User: strconv.Itoa(7000 + i)},
+		r := &umkm.Registration{Region: "32.14", RegisteredAt: time.Now(), Conv: bot.Conversation{Channel: bot.Telegram, User: strconv.Itoa(7000 + i)},
 			OwnerName: o.name, NIK: o.nik, Phone: o.phone, BusinessName: o.business, Sector: "kuliner", Kecamatan: "Plered", SizeClass: "mikro"}
 		if err := s.CreateRegistration(ctx, r, 1); err != nil {
 			t.Fatal(err)
@@ -257,13 +259,13 @@ func TestBroadcastProgress(t *testing.T) {
 	out := bot.NewOutbox(cat, s, "id", nil)
 	out.Register(bot.Telegram, ch)
 	out.Register(bot.Console, bot.SenderFunc(func(context.Context, bot.Conversation, bot.Reply) error { return nil }))
-	b := &bot.Broadcast{Region: "32.14", Text: "Pelatihan kemasan 1 Desember.", CreatedBy: bot.Conversation{Channel: bot.Console, User: "petugas"},
+	b := &umkm.Broadcast{Region: "32.14", Text: "Pelatihan kemasan 1 Desember.", CreatedBy: bot.Conversation{Channel: bot.Console, User: "petugas"},
 		CreatedAt: time.Now(), At: time.Now().Add(-time.Second)}
 	if err := s.CreateBroadcast(ctx, b); err != nil {
 		t.Fatal(err)
 	}
-	f := bot.NewFanout(bot.FanoutConfig{Owner: "p1", Workers: map[bot.ChannelID]int{bot.Telegram: 1}, Batch: map[bot.ChannelID]int{bot.Telegram: 1},
-		Poll: 20 * time.Millisecond}, s, s, bot.AudienceSource{Region: "32.14", Registrations: s}, s, out,
+	f := jobs.NewFanout(jobs.FanoutConfig{Owner: "p1", Workers: map[bot.ChannelID]int{bot.Telegram: 1}, Batch: map[bot.ChannelID]int{bot.Telegram: 1},
+		Poll: 20 * time.Millisecond}, s, s, umkm.AudienceSource{Region: "32.14", Registrations: s}, s, out,
 		s.Limiter(map[bot.ChannelID]store.Rate{bot.Telegram: {N: 1000, Per: time.Second}}), nil)
 	done := make(chan error, 1)
 	go func() { done <- f.Run(ctx) }()
@@ -301,7 +303,7 @@ func TestBroadcastProgress(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if bc.Status == bot.BroadcastDone {
+		if bc.Status == umkm.BroadcastDone {
 			break
 		}
 		if time.Now().After(deadline) {

@@ -8,6 +8,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Broadcasts is what the broadcast gauges read at scrape time;
@@ -17,7 +18,7 @@ type Broadcasts interface {
 	// running ones; only the running ones are shown.
 	DueBroadcasts(ctx context.Context, now time.Time) (due, running []string, err error)
 	// Broadcast returns one broadcast with its counts.
-	Broadcast(ctx context.Context, id string) (*bot.Broadcast, error)
+	Broadcast(ctx context.Context, id string) (*umkm.Broadcast, error)
 }
 
 // WhatsAppState is the WhatsApp connection as the gauges show it.
@@ -150,7 +151,7 @@ func (m *Metrics) WatchBroadcasts(b Broadcasts) error {
 					ok = false
 					continue
 				}
-				if bc.Status != bot.BroadcastRunning {
+				if bc.Status != umkm.BroadcastRunning {
 					continue
 				}
 				c, id := bc.Counts, word(bc.ID)

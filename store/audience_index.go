@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Audience index: in each kabupaten/kota's slot {r:<code>}, one set of
@@ -21,13 +22,13 @@ import (
 // were indexed too. A broadcast preview then counts an audience with
 // SINTERCARD instead of reading every registration.
 
-var _ bot.AudienceCounter = (*Store)(nil)
+var _ umkm.AudienceCounter = (*Store)(nil)
 
-// ixName folds a kecamatan name as bot.Audience compares them.
+// ixName folds a kecamatan name as umkm.Audience compares them.
 func ixName(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "") }
 
 // ixKeys returns the index sets registration r belongs to.
-func (s *Store) ixKeys(r *bot.Registration) []string {
+func (s *Store) ixKeys(r *umkm.Registration) []string {
 	tag := regionTag(r.Region)
 	return []string{s.Key(tag, "ix:k:"+ixName(r.Kecamatan)), s.Key(tag, "ix:s:"+r.Sector),
 		s.Key(tag, "ix:z:"+r.SizeClass), s.Key(tag, "ix:c:"+string(r.Conv.Channel))}
@@ -51,7 +52,7 @@ func (s *Store) EnsureAudienceIndex(ctx context.Context, region string) error {
 		_, err := p.Exec(ctx)
 		return err
 	}
-	err := s.EachRegistration(ctx, region, func(r *bot.Registration) error {
+	err := s.EachRegistration(ctx, region, func(r *umkm.Registration) error {
 		for _, k := range s.ixKeys(r) {
 			p.SAdd(ctx, k, r.ID)
 		}
@@ -74,11 +75,11 @@ var ixTemp atomic.Int64
 // CountAudience counts audience a among region's registrations per
 // channel from the index: SINTERCARD of one set per condition (a union
 // when the condition lists several) and the channel's set, in one
-// transaction of the region's slot. bot.ErrNoIndex for an audience by
+// transaction of the region's slot. umkm.ErrNoIndex for an audience by
 // training or a region not indexed yet.
-func (s *Store) CountAudience(ctx context.Context, region string, a bot.Audience) (map[bot.ChannelID]int, error) {
+func (s *Store) CountAudience(ctx context.Context, region string, a umkm.Audience) (map[bot.ChannelID]int, error) {
 	if len(a.Trainings) > 0 {
-		return nil, bot.ErrNoIndex
+		return nil, umkm.ErrNoIndex
 	}
 	n := map[bot.ChannelID]int{}
 	if len(a.KabKota) > 0 && !slices.Contains(a.KabKota, region) {
@@ -89,7 +90,7 @@ func (s *Store) CountAudience(ctx context.Context, region string, a bot.Audience
 		if err != nil {
 			return nil, fmt.Errorf("count audience: %w", err)
 		}
-		return nil, bot.ErrNoIndex
+		return nil, umkm.ErrNoIndex
 	}
 	channels := a.Channels
 	if len(channels) == 0 {

@@ -7,8 +7,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The audit log is one stream with its own hash tag, "{audit}:log": the
@@ -21,7 +20,7 @@ type AuditLog struct {
 	ttl time.Duration
 }
 
-var _ bot.Auditor = (*AuditLog)(nil)
+var _ umkm.Auditor = (*AuditLog)(nil)
 
 // DefaultAuditTTL is how long audit entries are kept unless configured.
 const DefaultAuditTTL = 2 * 365 * 24 * time.Hour
@@ -41,7 +40,7 @@ func (l *AuditLog) minID(now time.Time) string {
 }
 
 // Audit appends e, dropping entries older than the retention on the way.
-func (l *AuditLog) Audit(ctx context.Context, e bot.AuditEntry) error {
+func (l *AuditLog) Audit(ctx context.Context, e umkm.AuditEntry) error {
 	now := l.s.now()
 	if e.At.IsZero() {
 		e.At = now
@@ -57,7 +56,7 @@ func (l *AuditLog) Audit(ctx context.Context, e bot.AuditEntry) error {
 }
 
 // List calls fn for each entry at or after since, oldest first.
-func (l *AuditLog) List(ctx context.Context, since time.Time, fn func(bot.AuditEntry) error) error {
+func (l *AuditLog) List(ctx context.Context, since time.Time, fn func(umkm.AuditEntry) error) error {
 	start := "-"
 	if !since.IsZero() {
 		start = strconv.FormatInt(since.UnixMilli(), 10)
@@ -81,21 +80,21 @@ func (l *AuditLog) List(ctx context.Context, since time.Time, fn func(bot.AuditE
 }
 
 // Recent returns the last n entries, newest first (the console's page).
-func (l *AuditLog) Recent(ctx context.Context, n int) ([]bot.AuditEntry, error) {
+func (l *AuditLog) Recent(ctx context.Context, n int) ([]umkm.AuditEntry, error) {
 	msgs, err := l.s.rdb.XRevRangeN(ctx, l.key(), "+", "-", int64(n)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("read audit log: %w", err)
 	}
-	out := make([]bot.AuditEntry, len(msgs))
+	out := make([]umkm.AuditEntry, len(msgs))
 	for i, m := range msgs {
 		out[i] = auditEntry(m)
 	}
 	return out, nil
 }
 
-func auditEntry(m redis.XMessage) bot.AuditEntry {
+func auditEntry(m redis.XMessage) umkm.AuditEntry {
 	str := func(k string) string { v, _ := m.Values[k].(string); return v }
-	e := bot.AuditEntry{ID: m.ID, Actor: str("actor"), Action: str("action"), Subject: str("subject"), Detail: str("detail")}
+	e := umkm.AuditEntry{ID: m.ID, Actor: str("actor"), Action: str("action"), Subject: str("subject"), Detail: str("detail")}
 	e.At, _ = time.Parse(time.RFC3339Nano, str("at"))
 	e.Count, _ = strconv.Atoi(str("count"))
 	return e

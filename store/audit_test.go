@@ -5,7 +5,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -13,20 +13,20 @@ func TestAuditLogAppendListSinceAndTrim(t *testing.T) {
 	ctx := context.Background()
 	s, _ := twoStores(t)
 	log := s.AuditLog(0)
-	for i, a := range []string{bot.AuditExport, bot.AuditRevealNIK, bot.AuditStatusChange} {
-		if err := log.Audit(ctx, bot.AuditEntry{Actor: "cli:budi@host", Action: a, Subject: "registrations", Count: i + 1, Detail: "format=csv"}); err != nil {
+	for i, a := range []string{umkm.AuditExport, umkm.AuditRevealNIK, umkm.AuditStatusChange} {
+		if err := log.Audit(ctx, umkm.AuditEntry{Actor: "cli:budi@host", Action: a, Subject: "registrations", Count: i + 1, Detail: "format=csv"}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	var got []bot.AuditEntry
-	if err := log.List(ctx, time.Time{}, func(e bot.AuditEntry) error { got = append(got, e); return nil }); err != nil {
+	var got []umkm.AuditEntry
+	if err := log.List(ctx, time.Time{}, func(e umkm.AuditEntry) error { got = append(got, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 3 || got[0].Action != bot.AuditExport || got[2].Count != 3 || got[1].Actor != "cli:budi@host" || got[0].At.IsZero() || got[0].ID == "" {
+	if len(got) != 3 || got[0].Action != umkm.AuditExport || got[2].Count != 3 || got[1].Actor != "cli:budi@host" || got[0].At.IsZero() || got[0].ID == "" {
 		t.Fatalf("entries = %+v", got)
 	}
-	var later []bot.AuditEntry
-	if err := log.List(ctx, time.Now().Add(time.Hour), func(e bot.AuditEntry) error { later = append(later, e); return nil }); err != nil {
+	var later []umkm.AuditEntry
+	if err := log.List(ctx, time.Now().Add(time.Hour), func(e umkm.AuditEntry) error { later = append(later, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(later) != 0 {
@@ -40,11 +40,11 @@ func TestAuditLogAppendListSinceAndTrim(t *testing.T) {
 	if n, err := short.Trim(ctx); err != nil || n != 3 {
 		t.Fatalf("trim = %d, %v; want 3 entries older than the retention dropped", n, err)
 	}
-	if err := short.Audit(ctx, bot.AuditEntry{Actor: "x", Action: bot.AuditExport}); err != nil {
+	if err := short.Audit(ctx, umkm.AuditEntry{Actor: "x", Action: umkm.AuditExport}); err != nil {
 		t.Fatal(err)
 	}
 	got = nil
-	if err := log.List(ctx, time.Time{}, func(e bot.AuditEntry) error { got = append(got, e); return nil }); err != nil {
+	if err := log.List(ctx, time.Time{}, func(e umkm.AuditEntry) error { got = append(got, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(got) != 1 || got[0].Actor != "x" {

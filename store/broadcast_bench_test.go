@@ -14,6 +14,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -59,7 +61,7 @@ func redisCPU(b *testing.B, rdb *redis.Client) time.Duration {
 func queued(b *testing.B, s *store.Store, n int) string {
 	b.Helper()
 	ctx := context.Background()
-	bc := &bot.Broadcast{Text: "Pelatihan kemasan 1 Desember pukul 09.00 di aula DKUPP.", CreatedAt: time.Now(), At: time.Now()}
+	bc := &umkm.Broadcast{Text: "Pelatihan kemasan 1 Desember pukul 09.00 di aula DKUPP.", CreatedAt: time.Now(), At: time.Now()}
 	if err := s.CreateBroadcast(ctx, bc); err != nil {
 		b.Fatal(err)
 	}
@@ -96,8 +98,8 @@ func benchFanout(b *testing.B, rate store.Rate, workers int) (perRecipient, cmds
 	if rate.N > 0 {
 		rates = map[bot.ChannelID]store.Rate{bot.Telegram: rate}
 	}
-	f := bot.NewFanout(bot.FanoutConfig{Owner: "bench", Workers: map[bot.ChannelID]int{bot.Telegram: workers}, Poll: 20 * time.Millisecond},
-		w.s, w.s, bot.AudienceSource{}, w.s, w.out, w.s.Limiter(rates), discardLog())
+	f := jobs.NewFanout(jobs.FanoutConfig{Owner: "bench", Workers: map[bot.ChannelID]int{bot.Telegram: workers}, Poll: 20 * time.Millisecond},
+		w.s, w.s, umkm.AudienceSource{}, w.s, w.out, w.s.Limiter(rates), discardLog())
 	ctx, cancel := context.WithCancel(context.Background())
 	c0, r0, cpu0 := hook.n.Load(), redisCPU(b, rdb), cpuTime()
 	start := time.Now()
@@ -109,7 +111,7 @@ func benchFanout(b *testing.B, rate store.Rate, workers int) (perRecipient, cmds
 		if err != nil {
 			b.Fatal(err)
 		}
-		if got.Status == bot.BroadcastDone {
+		if got.Status == umkm.BroadcastDone {
 			break
 		}
 		time.Sleep(5 * time.Millisecond)

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -27,16 +29,16 @@ var (
 // population registers n owners, alternating Telegram and WhatsApp, with
 // kecamatan, sector and size spread deterministically; every optOutEvery-th
 // owner (0: none) opts out. It returns the registrations.
-func population(t testing.TB, s *store.Store, n, optOutEvery int) []*bot.Registration {
+func population(t testing.TB, s *store.Store, n, optOutEvery int) []*umkm.Registration {
 	t.Helper()
 	ctx := context.Background()
-	regs := make([]*bot.Registration, 0, n)
+	regs := make([]*umkm.Registration, 0, n)
 	for i := range n {
 		ch := bot.Telegram
 		if i%2 == 1 {
 			ch = bot.WhatsApp
 		}
-		r := &bot.Registration{
+		r := &umkm.Registration{
 			Region: bcRegion, RegisteredAt: time.Unix(1_700_000_000+int64(i), 0),
 			Conv:      bot.Conversation{Channel: ch, User: strconv.Itoa(100000 + i)},
 			OwnerName: "Owner " + strconv.Itoa(i), NIK: fmt.Sprintf("3214%012d", i), Phone: "+6281200000000",
@@ -116,13 +118,13 @@ type bcWorld struct {
 
 // newFanout builds one "process": a fan-out on its own store client
 // sharing the prefix.
-func (w *bcWorld) newFanout(t testing.TB, s *store.Store, owner string, rates map[bot.ChannelID]store.Rate, idle time.Duration) *bot.Fanout {
+func (w *bcWorld) newFanout(t testing.TB, s *store.Store, owner string, rates map[bot.ChannelID]store.Rate, idle time.Duration) *jobs.Fanout {
 	t.Helper()
-	return bot.NewFanout(bot.FanoutConfig{
+	return jobs.NewFanout(jobs.FanoutConfig{
 		Owner:   owner,
 		Workers: map[bot.ChannelID]int{bot.Telegram: 3, bot.WhatsApp: 2},
 		Batch:   map[bot.ChannelID]int{bot.Telegram: 16, bot.WhatsApp: 16}, Idle: idle, Poll: 20 * time.Millisecond,
-	}, s, s, bot.AudienceSource{Region: bcRegion, Registrations: s}, s, w.out, s.Limiter(rates), nil)
+	}, s, s, umkm.AudienceSource{Region: bcRegion, Registrations: s}, s, w.out, s.Limiter(rates), nil)
 }
 
 func newBCWorld(t testing.TB) (*bcWorld, *store.Store) {
@@ -148,9 +150,9 @@ func newBCWorld(t testing.TB) (*bcWorld, *store.Store) {
 
 var officer = bot.Conversation{Channel: bot.Console, User: "petugas"}
 
-func (w *bcWorld) create(t testing.TB, a bot.Audience) *bot.Broadcast {
+func (w *bcWorld) create(t testing.TB, a umkm.Audience) *umkm.Broadcast {
 	t.Helper()
-	b := &bot.Broadcast{Region: bcRegion, Text: "Pelatihan kemasan 1 Desember di aula Dinas.", Audience: a,
+	b := &umkm.Broadcast{Region: bcRegion, Text: "Pelatihan kemasan 1 Desember di aula Dinas.", Audience: a,
 		CreatedBy: officer, CreatedAt: time.Now(), At: time.Now().Add(-time.Second)}
 	if err := w.s.CreateBroadcast(context.Background(), b); err != nil {
 		t.Fatal(err)
@@ -159,7 +161,7 @@ func (w *bcWorld) create(t testing.TB, a bot.Audience) *bot.Broadcast {
 }
 
 // waitStatus waits until broadcast id reaches status want.
-func (w *bcWorld) waitStatus(t testing.TB, id string, want bot.BroadcastStatus, limit time.Duration) *bot.Broadcast {
+func (w *bcWorld) waitStatus(t testing.TB, id string, want umkm.BroadcastStatus, limit time.Duration) *umkm.Broadcast {
 	t.Helper()
 	deadline := time.Now().Add(limit)
 	for {
@@ -190,7 +192,7 @@ func (w *bcWorld) waitOfficer(t testing.TB, n int, limit time.Duration) {
 	}
 }
 
-func checkCounts(t *testing.T, b *bot.Broadcast) {
+func checkCounts(t *testing.T, b *umkm.Broadcast) {
 	t.Helper()
 	c := b.Counts
 	if c.Sent+c.Failed+c.Skipped+c.Unknown != c.Audience {
@@ -223,7 +225,7 @@ func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
 		bot.Telegram: {N: 2000, Per: time.Second, Guard: 200 * time.Millisecond},
 		bot.WhatsApp: {N: 2000, Per: time.Second, Spread: true, Jitter: 0.3, Guard: 200 * time.Millisecond},
 	}
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	start := time.Now()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -233,7 +235,7 @@ func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
 		wg.Add(1)
 		go func() { defer wg.Done(); f.Run(ctx) }()
 	}
-	done := w.waitStatus(t, b.ID, bot.BroadcastDone, 2*time.Minute)
+	done := w.waitStatus(t, b.ID, umkm.BroadcastDone, 2*time.Minute)
 	// The 100 % notice follows the status change; wait for it before the
 	// processes stop (a slow fsync on the embedded store widens that gap).
 	w.waitOfficer(t, 4, 30*time.Second)
@@ -255,7 +257,7 @@ func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
 		}
 	}
 	checkCounts(t, done)
-	want := bot.BroadcastCounts{Audience: int64(n), Sent: int64(n - optedOut), Skipped: int64(optedOut)}
+	want := umkm.BroadcastCounts{Audience: int64(n), Sent: int64(n - optedOut), Skipped: int64(optedOut)}
 	if c := done.Counts; c.Audience != want.Audience || c.Sent != want.Sent || c.Skipped != want.Skipped || c.Failed != 0 || c.Unknown != 0 {
 		t.Fatalf("counts %+v, want %+v", c, want)
 	}
@@ -283,7 +285,7 @@ func TestBroadcastTwoProcessesTenThousand(t *testing.T) {
 func TestBroadcastWorkerCrash(t *testing.T) {
 	w, s2 := newBCWorld(t)
 	regs := population(t, w.s, 600, 0)
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	rates := map[bot.ChannelID]store.Rate{bot.Telegram: {N: 5000, Per: time.Second}, bot.WhatsApp: {N: 5000, Per: time.Second}}
 
 	ctxA, crash := context.WithCancel(context.Background())
@@ -305,7 +307,7 @@ func TestBroadcastWorkerCrash(t *testing.T) {
 	<-doneA
 	w.channel.hook = nil
 	mid, _ := w.s.Broadcast(context.Background(), b.ID)
-	if mid.Status != bot.BroadcastRunning || mid.Counts.Done() >= 600 {
+	if mid.Status != umkm.BroadcastRunning || mid.Counts.Done() >= 600 {
 		t.Fatalf("after the crash: %s %+v; want running and unfinished", mid.Status, mid.Counts)
 	}
 
@@ -314,7 +316,7 @@ func TestBroadcastWorkerCrash(t *testing.T) {
 	bproc := w.newFanout(t, s2, "B", rates, 300*time.Millisecond)
 	doneB := make(chan struct{})
 	go func() { defer close(doneB); bproc.Run(ctxB) }()
-	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	done := w.waitStatus(t, b.ID, umkm.BroadcastDone, time.Minute)
 	stopB()
 	<-doneB
 
@@ -348,8 +350,8 @@ func TestBroadcastWorkerCrash(t *testing.T) {
 func TestBroadcastSegments(t *testing.T) {
 	w, _ := newBCWorld(t)
 	regs := population(t, w.s, 400, 7)
-	src := bot.AudienceSource{Region: bcRegion, Registrations: w.s}
-	audiences := []bot.Audience{
+	src := umkm.AudienceSource{Region: bcRegion, Registrations: w.s}
+	audiences := []umkm.Audience{
 		{},
 		{Kecamatan: []string{"Plered"}},
 		{Kecamatan: []string{"plered", "Babakan Cikao"}, Sectors: []string{"kuliner"}},
@@ -384,7 +386,7 @@ func TestBroadcastSegments(t *testing.T) {
 	defer cancel()
 	f := w.newFanout(t, w.s, "P", nil, time.Minute)
 	go f.Run(ctx)
-	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	done := w.waitStatus(t, b.ID, umkm.BroadcastDone, time.Minute)
 	delivered := 0
 	for _, n := range w.channel.got {
 		delivered += n
@@ -414,17 +416,17 @@ func TestBroadcastControl(t *testing.T) {
 	w, _ := newBCWorld(t)
 	ctx := context.Background()
 	population(t, w.s, 40, 0)
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	steps := []struct {
 		action string
-		want   bot.BroadcastStatus
+		want   umkm.BroadcastStatus
 		err    error
 	}{
-		{bot.BroadcastResume, "", bot.ErrBroadcastState},
-		{bot.BroadcastPause, bot.BroadcastPaused, nil},
-		{bot.BroadcastPause, "", bot.ErrBroadcastState},
-		{bot.BroadcastResume, bot.BroadcastScheduled, nil},
-		{bot.BroadcastPause, bot.BroadcastPaused, nil},
+		{umkm.BroadcastResume, "", umkm.ErrBroadcastState},
+		{umkm.BroadcastPause, umkm.BroadcastPaused, nil},
+		{umkm.BroadcastPause, "", umkm.ErrBroadcastState},
+		{umkm.BroadcastResume, umkm.BroadcastScheduled, nil},
+		{umkm.BroadcastPause, umkm.BroadcastPaused, nil},
 	}
 	for i, s := range steps {
 		got, err := w.s.ControlBroadcast(ctx, b.ID, s.action)
@@ -432,7 +434,7 @@ func TestBroadcastControl(t *testing.T) {
 			t.Fatalf("step %d %s: %s, %v; want %s, %v", i, s.action, got, err, s.want, s.err)
 		}
 	}
-	if _, err := w.s.ControlBroadcast(ctx, "999", bot.BroadcastPause); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := w.s.ControlBroadcast(ctx, "999", umkm.BroadcastPause); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("pause of a missing broadcast: %v", err)
 	}
 	// Paused before its time: nothing is expanded or sent.
@@ -444,17 +446,17 @@ func TestBroadcastControl(t *testing.T) {
 	if n := len(w.channel.got); n != 0 {
 		t.Fatalf("paused broadcast sent %d", n)
 	}
-	if _, err := w.s.ControlBroadcast(ctx, b.ID, bot.BroadcastResume); err != nil {
+	if _, err := w.s.ControlBroadcast(ctx, b.ID, umkm.BroadcastResume); err != nil {
 		t.Fatal(err)
 	}
-	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	done := w.waitStatus(t, b.ID, umkm.BroadcastDone, time.Minute)
 	cancel()
 	<-fdone
 	checkCounts(t, done)
 	if done.Counts.Sent != 40 {
 		t.Fatalf("counts %+v, want 40 sent", done.Counts)
 	}
-	if _, err := w.s.ControlBroadcast(ctx, b.ID, bot.BroadcastCancel); !errors.Is(err, bot.ErrBroadcastState) {
+	if _, err := w.s.ControlBroadcast(ctx, b.ID, umkm.BroadcastCancel); !errors.Is(err, umkm.ErrBroadcastState) {
 		t.Fatalf("cancel of a done broadcast: %v", err)
 	}
 	list, err := w.s.Broadcasts(ctx)
@@ -468,11 +470,11 @@ func TestBroadcastCancelStops(t *testing.T) {
 	w, _ := newBCWorld(t)
 	ctx := context.Background()
 	population(t, w.s, 200, 0)
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	var once sync.Once
 	w.channel.hook = func(ctx context.Context, to bot.Conversation) (bool, error) {
 		once.Do(func() {
-			if _, err := w.s.ControlBroadcast(ctx, b.ID, bot.BroadcastCancel); err != nil {
+			if _, err := w.s.ControlBroadcast(ctx, b.ID, umkm.BroadcastCancel); err != nil {
 				t.Error(err)
 			}
 		})
@@ -482,7 +484,7 @@ func TestBroadcastCancelStops(t *testing.T) {
 	f := w.newFanout(t, w.s, "X", map[bot.ChannelID]store.Rate{bot.Telegram: {N: 50, Per: time.Second}, bot.WhatsApp: {N: 50, Per: time.Second}}, time.Minute)
 	fdone := make(chan struct{})
 	go func() { defer close(fdone); f.Run(runCtx) }()
-	w.waitStatus(t, b.ID, bot.BroadcastCancelled, time.Minute)
+	w.waitStatus(t, b.ID, umkm.BroadcastCancelled, time.Minute)
 	time.Sleep(200 * time.Millisecond)
 	cancel()
 	<-fdone
@@ -562,7 +564,7 @@ func TestParseRate(t *testing.T) {
 func TestDeliveryRecords(t *testing.T) {
 	w, s2 := newBCWorld(t)
 	ctx := context.Background()
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	alice := bot.Conversation{Channel: bot.Telegram, User: "1"}
 	bob := bot.Conversation{Channel: bot.Telegram, User: "2"}
 	carol := bot.Conversation{Channel: bot.Telegram, User: "3"}
@@ -579,7 +581,7 @@ func TestDeliveryRecords(t *testing.T) {
 	if err != nil || len(ds) != 4 {
 		t.Fatalf("take = %d, %v", len(ds), err)
 	}
-	begin := func(s *store.Store, d bot.Delivery, want bot.Outcome) bot.Progress {
+	begin := func(s *store.Store, d umkm.Delivery, want umkm.Outcome) umkm.Progress {
 		t.Helper()
 		o, p, err := s.Begin(ctx, d)
 		if err != nil || o != want {
@@ -587,13 +589,13 @@ func TestDeliveryRecords(t *testing.T) {
 		}
 		return p
 	}
-	begin(w.s, ds[0], bot.OutcomeGo) // alice: and then the process dies
-	begin(w.s, ds[1], bot.OutcomeGo) // bob
-	if _, err := w.s.Settle(ctx, ds[1], bot.OutcomeSent, ""); err != nil {
+	begin(w.s, ds[0], umkm.OutcomeGo) // alice: and then the process dies
+	begin(w.s, ds[1], umkm.OutcomeGo) // bob
+	if _, err := w.s.Settle(ctx, ds[1], umkm.OutcomeSent, ""); err != nil {
 		t.Fatal(err)
 	}
-	begin(w.s, ds[2], bot.OutcomeDuplicate) // alice's second entry
-	if _, err := w.s.Settle(ctx, ds[3], bot.OutcomeSkipped, bot.ReasonOptOut); err != nil {
+	begin(w.s, ds[2], umkm.OutcomeDuplicate) // alice's second entry
+	if _, err := w.s.Settle(ctx, ds[3], umkm.OutcomeSkipped, umkm.ReasonOptOut); err != nil {
 		t.Fatal(err)
 	}
 	// Another process reclaims alice's abandoned entry.
@@ -601,7 +603,7 @@ func TestDeliveryRecords(t *testing.T) {
 	if err != nil || len(again) != 1 || again[0].Entry != ds[0].Entry {
 		t.Fatalf("reclaimed %+v, %v; want alice's entry", again, err)
 	}
-	p := begin(s2, again[0], bot.OutcomeUnknown)
+	p := begin(s2, again[0], umkm.OutcomeUnknown)
 	if !p.Finished || p.Done != 3 || p.Milestone != 100 {
 		t.Fatalf("progress after unknown: %+v", p)
 	}
@@ -609,12 +611,12 @@ func TestDeliveryRecords(t *testing.T) {
 		t.Fatalf("alice recorded %q", rec)
 	}
 	// The slow first worker finishes after all: its outcome replaces unknown.
-	if _, err := w.s.Settle(ctx, ds[0], bot.OutcomeSent, ""); err != nil {
+	if _, err := w.s.Settle(ctx, ds[0], umkm.OutcomeSent, ""); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := w.s.Broadcast(ctx, b.ID)
-	want := bot.BroadcastCounts{Audience: 3, Sent: 2, Skipped: 1}
-	if c := got.Counts; c.Audience != want.Audience || c.Sent != want.Sent || c.Skipped != want.Skipped || c.Unknown != 0 || c.Failed != 0 || got.Status != bot.BroadcastDone {
+	want := umkm.BroadcastCounts{Audience: 3, Sent: 2, Skipped: 1}
+	if c := got.Counts; c.Audience != want.Audience || c.Sent != want.Sent || c.Skipped != want.Skipped || c.Unknown != 0 || c.Failed != 0 || got.Status != umkm.BroadcastDone {
 		t.Fatalf("%s %+v, want done %+v", got.Status, c, want)
 	}
 	if rec, _ := w.s.DeliveryRecord(ctx, b.ID, carol); rec != "skipped:optout" {
@@ -654,12 +656,12 @@ func TestBroadcastSendOutcomes(t *testing.T) {
 		}
 		return true, nil
 	}
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	runCtx, cancel := context.WithCancel(ctx)
 	f := w.newFanout(t, w.s, "O", map[bot.ChannelID]store.Rate{bot.Telegram: {N: 1000, Per: time.Second}}, time.Minute)
 	fdone := make(chan struct{})
 	go func() { defer close(fdone); f.Run(runCtx) }()
-	done := w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	done := w.waitStatus(t, b.ID, umkm.BroadcastDone, time.Minute)
 	cancel()
 	<-fdone
 	checkCounts(t, done)
@@ -687,34 +689,34 @@ func TestBroadcastTrainingAudience(t *testing.T) {
 	ctx := context.Background()
 	regs := population(t, w.s, 12, 0)
 	now := time.Now()
-	tr := &bot.Training{Title: "Kemasan", Topic: "kemasan", Start: now.Add(72 * time.Hour), End: now.Add(76 * time.Hour),
-		Capacity: 3, Status: bot.TrainingOpen, CreatedAt: now, Place: "Aula DKUPP"}
+	tr := &umkm.Training{Title: "Kemasan", Topic: "kemasan", Start: now.Add(72 * time.Hour), End: now.Add(76 * time.Hour),
+		Capacity: 3, Status: umkm.TrainingOpen, CreatedAt: now, Place: "Aula DKUPP"}
 	if err := w.s.CreateTraining(ctx, tr); err != nil {
 		t.Fatal(err)
 	}
 	want := map[bot.ChannelID]int{}
 	for i, r := range regs[:5] { // three seats, two on the waitlist
-		e, err := w.s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: r.Conv, Registration: r.ID, At: now}, true)
+		e, err := w.s.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: r.Conv, Registration: r.ID, At: now}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if i < 3 && e.Status != bot.StatusConfirmed {
+		if i < 3 && e.Status != umkm.StatusConfirmed {
 			t.Fatalf("enrolment %d: %s", i, e.Status)
 		}
-		if e.Status == bot.StatusConfirmed {
+		if e.Status == umkm.StatusConfirmed {
 			want[r.Conv.Channel]++
 		}
 	}
-	src := bot.AudienceSource{Region: bcRegion, Registrations: w.s, Enrolments: w.s}
-	got, err := src.Count(ctx, bot.Audience{Trainings: []string{tr.ID}})
+	src := umkm.AudienceSource{Region: bcRegion, Registrations: w.s, Enrolments: w.s}
+	got, err := src.Count(ctx, umkm.Audience{Trainings: []string{tr.ID}})
 	if err != nil || fmt.Sprint(got) != fmt.Sprint(want) {
 		t.Fatalf("training audience %v, %v; want %v", got, err, want)
 	}
-	got, _ = src.Count(ctx, bot.Audience{Trainings: []string{tr.ID}, Channels: []bot.ChannelID{bot.WhatsApp}})
+	got, _ = src.Count(ctx, umkm.Audience{Trainings: []string{tr.ID}, Channels: []bot.ChannelID{bot.WhatsApp}})
 	if got[bot.WhatsApp] != want[bot.WhatsApp] || got[bot.Telegram] != 0 {
 		t.Fatalf("training+whatsapp audience %v", got)
 	}
-	if _, err := (bot.AudienceSource{Region: bcRegion, Registrations: w.s}).Count(ctx, bot.Audience{Trainings: []string{tr.ID}}); !errors.Is(err, bot.ErrNoTrainings) {
+	if _, err := (umkm.AudienceSource{Region: bcRegion, Registrations: w.s}).Count(ctx, umkm.Audience{Trainings: []string{tr.ID}}); !errors.Is(err, umkm.ErrNoTrainings) {
 		t.Fatalf("without a training store: %v", err)
 	}
 }
@@ -726,7 +728,7 @@ func TestBroadcastTrainingAudience(t *testing.T) {
 func TestBroadcastGroupLost(t *testing.T) {
 	w, _ := newBCWorld(t)
 	ctx := context.Background()
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	people := []bot.Conversation{{Channel: bot.Telegram, User: "1"}, {Channel: bot.Telegram, User: "2"}, {Channel: bot.Telegram, User: "3"}}
 	if err := w.s.Enqueue(ctx, b.ID, people); err != nil {
 		t.Fatal(err)
@@ -737,13 +739,13 @@ func TestBroadcastGroupLost(t *testing.T) {
 	}
 	ds, _ := w.s.Take(ctx, b.ID, bot.Telegram, "A", 2, time.Minute)
 	w.s.Begin(ctx, ds[0])
-	w.s.Settle(ctx, ds[0], bot.OutcomeSent, "")
+	w.s.Settle(ctx, ds[0], umkm.OutcomeSent, "")
 	w.s.Begin(ctx, ds[1]) // and the process stops here
 	stream := w.s.Key("b:"+b.ID, "q", "telegram")
 	if err := w.s.Client().XGroupDestroy(ctx, stream, "fanout").Err(); err != nil {
 		t.Fatal(err)
 	}
-	var got []bot.Outcome
+	var got []umkm.Outcome
 	for range 3 {
 		again, err := w.s.Take(ctx, b.ID, bot.Telegram, "B", 10, time.Minute)
 		if err != nil {
@@ -754,8 +756,8 @@ func TestBroadcastGroupLost(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if o == bot.OutcomeGo {
-				w.s.Settle(ctx, d, bot.OutcomeSent, "")
+			if o == umkm.OutcomeGo {
+				w.s.Settle(ctx, d, umkm.OutcomeSent, "")
 			}
 			got = append(got, o)
 		}
@@ -764,7 +766,7 @@ func TestBroadcastGroupLost(t *testing.T) {
 		t.Fatalf("after the group was lost: %v; want [unknown go]", got)
 	}
 	done, _ := w.s.Broadcast(ctx, b.ID)
-	if done.Status != bot.BroadcastDone || done.Counts.Sent != 2 || done.Counts.Unknown != 1 {
+	if done.Status != umkm.BroadcastDone || done.Counts.Sent != 2 || done.Counts.Unknown != 1 {
 		t.Fatalf("%s %+v", done.Status, done.Counts)
 	}
 }
@@ -779,14 +781,14 @@ func (b banned) BulkAllowed() (bool, time.Time) { return !time.Now().Before(b.un
 func TestBroadcastWaitsOutWhatsAppBan(t *testing.T) {
 	w, _ := newBCWorld(t)
 	population(t, w.s, 20, 0)
-	b := w.create(t, bot.Audience{})
+	b := w.create(t, umkm.Audience{})
 	ban := banned{until: time.Now().Add(400 * time.Millisecond)}
 	f := w.newFanout(t, w.s, "W", nil, time.Minute)
 	f.SetBulkChecker(bot.WhatsApp, ban)
 	ctx, cancel := context.WithCancel(context.Background())
 	fdone := make(chan struct{})
 	go func() { defer close(fdone); f.Run(ctx) }()
-	w.waitStatus(t, b.ID, bot.BroadcastDone, time.Minute)
+	w.waitStatus(t, b.ID, umkm.BroadcastDone, time.Minute)
 	cancel()
 	<-fdone
 	for _, ts := range w.channel.times[bot.WhatsApp] {

@@ -13,11 +13,12 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 var (
-	_ bot.BroadcastStore = (*Store)(nil)
-	_ bot.BroadcastQueue = (*Store)(nil)
+	_ umkm.BroadcastStore = (*Store)(nil)
+	_ umkm.BroadcastQueue = (*Store)(nil)
 )
 
 // Broadcasts are kept under two hash tags:
@@ -70,12 +71,12 @@ return 1
 
 // CreateBroadcast stores b with the next id. With a Token, creating again
 // (a turn run twice) returns the first broadcast's id.
-func (s *Store) CreateBroadcast(ctx context.Context, b *bot.Broadcast) error {
+func (s *Store) CreateBroadcast(ctx context.Context, b *umkm.Broadcast) error {
 	if b.Status == "" {
-		b.Status = bot.BroadcastScheduled
+		b.Status = umkm.BroadcastScheduled
 	}
-	if b.Status != bot.BroadcastScheduled && b.Status != bot.BroadcastDraft {
-		return fmt.Errorf("create broadcast: status %q: %w", b.Status, bot.ErrBroadcastState)
+	if b.Status != umkm.BroadcastScheduled && b.Status != umkm.BroadcastDraft {
+		return fmt.Errorf("create broadcast: status %q: %w", b.Status, umkm.ErrBroadcastState)
 	}
 	d, err := json.Marshal(b)
 	if err != nil {
@@ -97,7 +98,7 @@ func (s *Store) CreateBroadcast(ctx context.Context, b *bot.Broadcast) error {
 }
 
 // Broadcast returns one broadcast with its counts.
-func (s *Store) Broadcast(ctx context.Context, id string) (*bot.Broadcast, error) {
+func (s *Store) Broadcast(ctx context.Context, id string) (*umkm.Broadcast, error) {
 	m, err := s.rdb.HGetAll(ctx, s.bKey(id, "meta")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load broadcast %s: %w", id, err)
@@ -105,11 +106,11 @@ func (s *Store) Broadcast(ctx context.Context, id string) (*bot.Broadcast, error
 	return decodeBroadcast(id, m)
 }
 
-func decodeBroadcast(id string, m map[string]string) (*bot.Broadcast, error) {
+func decodeBroadcast(id string, m map[string]string) (*umkm.Broadcast, error) {
 	if m["d"] == "" {
 		return nil, fmt.Errorf("broadcast %s: %w", id, bot.ErrNotFound)
 	}
-	b := &bot.Broadcast{}
+	b := &umkm.Broadcast{}
 	if err := json.Unmarshal([]byte(m["d"]), b); err != nil {
 		return nil, fmt.Errorf("decode broadcast %s: %w", id, err)
 	}
@@ -120,14 +121,14 @@ func decodeBroadcast(id string, m map[string]string) (*bot.Broadcast, error) {
 		}
 		return time.Time{}
 	}
-	b.ID, b.Status = id, bot.BroadcastStatus(m["status"])
-	b.Counts = bot.BroadcastCounts{Audience: num("audience"), Sent: num("sent"), Failed: num("failed"),
+	b.ID, b.Status = id, umkm.BroadcastStatus(m["status"])
+	b.Counts = umkm.BroadcastCounts{Audience: num("audience"), Sent: num("sent"), Failed: num("failed"),
 		Skipped: num("skipped"), Unknown: num("unknown"), Started: ms("started"), Finished: ms("finished")}
 	return b, nil
 }
 
 // Broadcasts returns every broadcast, newest first.
-func (s *Store) Broadcasts(ctx context.Context) ([]*bot.Broadcast, error) {
+func (s *Store) Broadcasts(ctx context.Context) ([]*umkm.Broadcast, error) {
 	ids, err := s.rdb.ZRevRange(ctx, s.bcKey("all"), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list broadcasts: %w", err)
@@ -141,7 +142,7 @@ func (s *Store) Broadcasts(ctx context.Context) ([]*bot.Broadcast, error) {
 	}); err != nil {
 		return nil, fmt.Errorf("load broadcasts: %w", err)
 	}
-	out := make([]*bot.Broadcast, 0, len(ids))
+	out := make([]*umkm.Broadcast, 0, len(ids))
 	for i, id := range ids {
 		b, err := decodeBroadcast(id, cmds[i].Val())
 		if errors.Is(err, bot.ErrNotFound) {
@@ -202,9 +203,9 @@ return {'bad', st}
 `)
 
 // ControlBroadcast pauses, resumes or cancels broadcast id.
-func (s *Store) ControlBroadcast(ctx context.Context, id, action string) (bot.BroadcastStatus, error) {
+func (s *Store) ControlBroadcast(ctx context.Context, id, action string) (umkm.BroadcastStatus, error) {
 	switch action {
-	case bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel:
+	case umkm.BroadcastPause, umkm.BroadcastResume, umkm.BroadcastCancel:
 	default:
 		return "", fmt.Errorf("broadcast %s: unknown action %q", id, action)
 	}
@@ -216,14 +217,14 @@ func (s *Store) ControlBroadcast(ctx context.Context, id, action string) (bot.Br
 	case "nf":
 		return "", fmt.Errorf("broadcast %s: %w", id, bot.ErrNotFound)
 	case "bad":
-		return bot.BroadcastStatus(res[1]), fmt.Errorf("%s broadcast %s (%s): %w", action, id, res[1], bot.ErrBroadcastState)
+		return umkm.BroadcastStatus(res[1]), fmt.Errorf("%s broadcast %s (%s): %w", action, id, res[1], umkm.ErrBroadcastState)
 	}
-	if action == bot.BroadcastCancel {
+	if action == umkm.BroadcastCancel {
 		if err := s.rdb.SRem(ctx, s.bcKey("active"), id).Err(); err != nil {
 			return "", fmt.Errorf("unlist broadcast %s: %w", id, err)
 		}
 	}
-	return bot.BroadcastStatus(res[1]), nil
+	return umkm.BroadcastStatus(res[1]), nil
 }
 
 // DueBroadcasts returns scheduled broadcasts whose time has come and
@@ -248,14 +249,14 @@ func (s *Store) DueBroadcasts(ctx context.Context, now time.Time) (due, running 
 		st, _ := v[0].(string)
 		atStr, _ := v[1].(string)
 		at, _ := strconv.ParseInt(atStr, 10, 64)
-		switch bot.BroadcastStatus(st) {
-		case bot.BroadcastScheduled:
+		switch umkm.BroadcastStatus(st) {
+		case umkm.BroadcastScheduled:
 			if at <= now.UnixMilli() {
 				due = append(due, id)
 			}
-		case bot.BroadcastRunning:
+		case umkm.BroadcastRunning:
 			running = append(running, id)
-		case bot.BroadcastDone, bot.BroadcastCancelled, "":
+		case umkm.BroadcastDone, umkm.BroadcastCancelled, "":
 			ended = append(ended, id)
 		}
 	}
@@ -283,7 +284,7 @@ func (s *Store) ClaimExpansion(ctx context.Context, id, owner string, ttl time.D
 	if err != nil {
 		return false, fmt.Errorf("load broadcast %s: %w", id, err)
 	}
-	if st, _ := v[0].(string); st != string(bot.BroadcastScheduled) {
+	if st, _ := v[0].(string); st != string(umkm.BroadcastScheduled) {
 		return false, nil
 	}
 	if ex, _ := v[1].(string); ex == "1" {
@@ -346,7 +347,7 @@ func (s *Store) StartBroadcast(ctx context.Context, id string, audience int64, n
 }
 
 // Take returns up to n deliveries for consumer: abandoned ones first.
-func (s *Store) Take(ctx context.Context, id string, ch bot.ChannelID, consumer string, n int, idle time.Duration) ([]bot.Delivery, error) {
+func (s *Store) Take(ctx context.Context, id string, ch bot.ChannelID, consumer string, n int, idle time.Duration) ([]umkm.Delivery, error) {
 	stream := s.bStream(id, ch)
 	var msgs []redis.XMessage
 	start := "0-0"
@@ -378,7 +379,7 @@ func (s *Store) Take(ctx context.Context, id string, ch bot.ChannelID, consumer 
 			msgs = append(msgs, st.Messages...)
 		}
 	}
-	out := make([]bot.Delivery, 0, len(msgs))
+	out := make([]umkm.Delivery, 0, len(msgs))
 	for _, m := range msgs {
 		cs, _ := m.Values["c"].(string)
 		c, ok := bot.ParseConversation(cs)
@@ -387,7 +388,7 @@ func (s *Store) Take(ctx context.Context, id string, ch bot.ChannelID, consumer 
 			s.rdb.XAck(ctx, stream, fanoutGroup, m.ID)
 			continue
 		}
-		out = append(out, bot.Delivery{Broadcast: id, Entry: m.ID, To: c})
+		out = append(out, umkm.Delivery{Broadcast: id, Entry: m.ID, To: c})
 	}
 	return out, nil
 }
@@ -413,10 +414,10 @@ return {'dup', 0, 0, 0, 0}
 `)
 
 // Begin writes the "sending" record of d before its send.
-func (s *Store) Begin(ctx context.Context, d bot.Delivery) (bot.Outcome, bot.Progress, error) {
+func (s *Store) Begin(ctx context.Context, d umkm.Delivery) (umkm.Outcome, umkm.Progress, error) {
 	res, err := beginDelivery.Run(ctx, s.rdb, s.deliveryKeys(d), d.To.String(), d.Entry, fanoutGroup, s.now().UnixMilli()).Slice()
 	if err != nil {
-		return "", bot.Progress{}, fmt.Errorf("begin delivery of broadcast %s: %w", d.Broadcast, err)
+		return "", umkm.Progress{}, fmt.Errorf("begin delivery of broadcast %s: %w", d.Broadcast, err)
 	}
 	o, p := decodeProgress(res)
 	return o, p, nil
@@ -446,16 +447,16 @@ return progress(ARGV[4], ARGV[6])
 
 // Settle records the outcome of d and acknowledges its entry. A skip may
 // be recorded without Begin; a late outcome replaces "unknown".
-func (s *Store) Settle(ctx context.Context, d bot.Delivery, o bot.Outcome, reason string) (bot.Progress, error) {
+func (s *Store) Settle(ctx context.Context, d umkm.Delivery, o umkm.Outcome, reason string) (umkm.Progress, error) {
 	switch o {
-	case bot.OutcomeSent, bot.OutcomeFailed, bot.OutcomeSkipped:
+	case umkm.OutcomeSent, umkm.OutcomeFailed, umkm.OutcomeSkipped:
 	default:
-		return bot.Progress{}, fmt.Errorf("settle delivery: outcome %q cannot be recorded", o)
+		return umkm.Progress{}, fmt.Errorf("settle delivery: outcome %q cannot be recorded", o)
 	}
 	res, err := settleDelivery.Run(ctx, s.rdb, s.deliveryKeys(d), d.To.String(), d.Entry, fanoutGroup,
 		string(o), reason, s.now().UnixMilli()).Slice()
 	if err != nil {
-		return bot.Progress{}, fmt.Errorf("settle delivery of broadcast %s: %w", d.Broadcast, err)
+		return umkm.Progress{}, fmt.Errorf("settle delivery of broadcast %s: %w", d.Broadcast, err)
 	}
 	_, p := decodeProgress(res)
 	return p, nil
@@ -473,15 +474,15 @@ func (s *Store) DeliveryRecord(ctx context.Context, id string, to bot.Conversati
 	return v, nil
 }
 
-func (s *Store) deliveryKeys(d bot.Delivery) []string {
+func (s *Store) deliveryKeys(d umkm.Delivery) []string {
 	return []string{s.bKey(d.Broadcast, "meta"), s.bKey(d.Broadcast, "rec"), s.bStream(d.Broadcast, d.To.Channel)}
 }
 
-func decodeProgress(res []any) (bot.Outcome, bot.Progress) {
+func decodeProgress(res []any) (umkm.Outcome, umkm.Progress) {
 	if len(res) < 5 {
-		return "", bot.Progress{}
+		return "", umkm.Progress{}
 	}
 	tag, _ := res[0].(string)
 	n := func(i int) int64 { v, _ := res[i].(int64); return v }
-	return bot.Outcome(tag), bot.Progress{Done: n(1), Audience: n(2), Milestone: int(n(3)), Finished: n(4) == 1}
+	return umkm.Outcome(tag), umkm.Progress{Done: n(1), Audience: n(2), Milestone: int(n(3)), Finished: n(4) == 1}
 }

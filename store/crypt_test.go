@@ -14,6 +14,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -43,7 +44,7 @@ func dump(t testing.TB, rdb redis.UniversalClient, prefix string) string {
 }
 
 // sealedStores are two processes sharing a Redis, with the same keys.
-func sealedStores(t *testing.T, kr bot.Cipher) (*store.Store, *store.Store, redis.UniversalClient, string) {
+func sealedStores(t *testing.T, kr umkm.Cipher) (*store.Store, *store.Store, redis.UniversalClient, string) {
 	a, b, prefix := clientPair(t)
 	return store.New(a, store.Options{Prefix: prefix, Cipher: kr}), store.New(b, store.Options{Prefix: prefix, Cipher: kr}), a, prefix
 }
@@ -71,7 +72,7 @@ func TestRegistrationEncryptedAtRest(t *testing.T) {
 	}
 	// Another process with other keys cannot read it.
 	other := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(t, newKey(t))})
-	if _, err := other.Registration(ctx, r.ID); !errors.Is(err, bot.ErrUnknownKey) {
+	if _, err := other.Registration(ctx, r.ID); !errors.Is(err, umkm.ErrUnknownKey) {
 		t.Fatalf("read under foreign keys: err = %v, want ErrUnknownKey", err)
 	}
 }
@@ -118,7 +119,7 @@ func TestMigrateEncrypt(t *testing.T) {
 	if strings.Contains(all, "3214015503900") || strings.Contains(all, "812345600") {
 		t.Fatalf("clear NIK or phone left:\n%s", all)
 	}
-	var dup *bot.DuplicateNIKError
+	var dup *umkm.DuplicateNIKError
 	if err := sealed.CreateRegistration(ctx, reg("x", "3214015503900002"), 1); !errors.As(err, &dup) || dup.Existing != "UMKM-3214-000002" {
 		t.Fatalf("NIK of a migrated registration: err = %v, want a duplicate", err)
 	}
@@ -172,7 +173,7 @@ func TestRotateWhileServing(t *testing.T) {
 				nik := fmt.Sprintf("32140155039%05d", n)
 				switch i % 4 {
 				case 0: // someone else types an existing NIK
-					var dup *bot.DuplicateNIKError
+					var dup *umkm.DuplicateNIKError
 					if err := s.CreateRegistration(ctx, reg(fmt.Sprintf("new%d-%d", w, i), nik), 1); !errors.As(err, &dup) {
 						fail("duplicate of %s not refused: %v", nik, err)
 					}
@@ -214,7 +215,7 @@ func TestRotateWhileServing(t *testing.T) {
 	// Only the new key: every record opens, every NIK is found.
 	after := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(t, newKeyS)})
 	seen := 0
-	err = after.EachRegistration(ctx, "32.14", func(r *bot.Registration) error {
+	err = after.EachRegistration(ctx, "32.14", func(r *umkm.Registration) error {
 		seen++
 		ids, err := after.RegistrationsByNIK(ctx, "32.14", r.NIK)
 		if err != nil || len(ids) != 1 || ids[0] != r.ID {
@@ -234,7 +235,7 @@ func TestRotateWhileServing(t *testing.T) {
 func BenchmarkCreateRegistration(b *testing.B) {
 	for _, sealed := range []bool{false, true} {
 		name := "clear"
-		var c bot.Cipher
+		var c umkm.Cipher
 		if sealed {
 			name, c = "sealed", keyring(b, newKey(b))
 		}

@@ -11,9 +11,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ bot.CurationStore = (*Store)(nil)
+var _ umkm.CurationStore = (*Store)(nil)
 
 // A region's curation applications share the hash tag {k:<code digits>}:
 //   seq          INCR counter for application numbers
@@ -21,7 +22,7 @@ var _ bot.CurationStore = (*Store)(nil)
 //   all          sorted set id → submission time (ms)
 //   conv         hash conversation → ids joined by ","
 //   open         hash "<conversation>|<target>" → id of the undecided application
-//   notices      list of CurationNotice JSON waiting for serve to send
+//   notices      list of umkm.CurationNotice JSON waiting for serve to send
 //   notices:busy list of notices being sent (moved back at start if serve died)
 // One slot, so a status change and its notice are written together.
 
@@ -29,7 +30,7 @@ func curationTag(region string) string { return "k:" + strings.ReplaceAll(region
 
 // appRecord is the stored form: the application plus its conversation.
 type appRecord struct {
-	*bot.Application
+	*umkm.Application
 	Conv string `json:"conv"`
 }
 
@@ -52,11 +53,11 @@ return {'new', id}
 
 // SubmitApplication stores a as diajukan with the next number of its
 // region. An owner has at most one undecided application per target:
-// submitting again (a turn that ran twice) returns a *bot.AlreadyAppliedError.
-func (s *Store) SubmitApplication(ctx context.Context, a *bot.Application) error {
-	a.Status = bot.StatusSubmitted
+// submitting again (a turn that ran twice) returns a *umkm.AlreadyAppliedError.
+func (s *Store) SubmitApplication(ctx context.Context, a *umkm.Application) error {
+	a.Status = umkm.StatusSubmitted
 	a.UpdatedAt = a.CreatedAt
-	a.History = []bot.StatusChange{{Status: bot.StatusSubmitted, At: a.CreatedAt}}
+	a.History = []umkm.StatusChange{{Status: umkm.StatusSubmitted, At: a.CreatedAt}}
 	body, err := json.Marshal(appRecord{Application: a, Conv: a.Conv.String()})
 	if err != nil {
 		return fmt.Errorf("encode application: %w", err)
@@ -70,7 +71,7 @@ func (s *Store) SubmitApplication(ctx context.Context, a *bot.Application) error
 		return fmt.Errorf("submit application: %w", err)
 	}
 	if res[0] == "exists" {
-		return &bot.AlreadyAppliedError{ID: res[1]}
+		return &umkm.AlreadyAppliedError{ID: res[1]}
 	}
 	a.ID = res[1]
 	return nil
@@ -85,7 +86,7 @@ func regionOfApp(id string) (string, bool) {
 }
 
 // Application returns one application by id.
-func (s *Store) Application(ctx context.Context, id string) (*bot.Application, error) {
+func (s *Store) Application(ctx context.Context, id string) (*umkm.Application, error) {
 	region, ok := regionOfApp(id)
 	if !ok {
 		return nil, fmt.Errorf("application %q: %w", id, bot.ErrNotFound)
@@ -100,8 +101,8 @@ func (s *Store) Application(ctx context.Context, id string) (*bot.Application, e
 	return decodeApp(id, body)
 }
 
-func decodeApp(id string, body []byte) (*bot.Application, error) {
-	rec := appRecord{Application: &bot.Application{}}
+func decodeApp(id string, body []byte) (*umkm.Application, error) {
+	rec := appRecord{Application: &umkm.Application{}}
 	if err := json.Unmarshal(body, &rec); err != nil {
 		return nil, fmt.Errorf("decode application %s: %w", id, err)
 	}
@@ -111,7 +112,7 @@ func decodeApp(id string, body []byte) (*bot.Application, error) {
 }
 
 // ApplicationsFor returns the applications made from conversation c.
-func (s *Store) ApplicationsFor(ctx context.Context, region string, c bot.Conversation) ([]bot.Application, error) {
+func (s *Store) ApplicationsFor(ctx context.Context, region string, c bot.Conversation) ([]umkm.Application, error) {
 	ids, err := s.rdb.HGet(ctx, s.Key(curationTag(region), "conv"), c.String()).Result()
 	if isNil(err) {
 		return nil, nil
@@ -124,7 +125,7 @@ func (s *Store) ApplicationsFor(ctx context.Context, region string, c bot.Conver
 
 // Applications returns every application of region, oldest first; status,
 // if not empty, keeps only those with it.
-func (s *Store) Applications(ctx context.Context, region string, status bot.ApplicationStatus) ([]bot.Application, error) {
+func (s *Store) Applications(ctx context.Context, region string, status umkm.ApplicationStatus) ([]umkm.Application, error) {
 	ids, err := s.rdb.ZRange(ctx, s.Key(curationTag(region), "all"), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list applications: %w", err)
@@ -142,8 +143,8 @@ func (s *Store) Applications(ctx context.Context, region string, status bot.Appl
 	return keep, nil
 }
 
-func (s *Store) applications(ctx context.Context, ids []string) ([]bot.Application, error) {
-	out := make([]bot.Application, 0, len(ids))
+func (s *Store) applications(ctx context.Context, ids []string) ([]umkm.Application, error) {
+	out := make([]umkm.Application, 0, len(ids))
 	for _, id := range ids {
 		a, err := s.Application(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
@@ -157,28 +158,19 @@ func (s *Store) applications(ctx context.Context, ids []string) ([]bot.Applicati
 	return out, nil
 }
 
-// CurationNotice is a status change waiting to be sent to the owner.
-type CurationNotice struct {
-	Conv       string                `json:"conv"`
-	App        string                `json:"app"`
-	TargetName string                `json:"target_name"`
-	Status     bot.ApplicationStatus `json:"status"`
-	Note       string                `json:"note,omitempty"`
-}
-
 // SetApplicationStatus moves application id to status with the Dinas's
 // note, and queues a notice for the owner in the same transaction. The
 // order diajukan → ditinjau → diterima/ditolak is enforced
-// (bot.ErrBadTransition). It retries when another reviewer changed the
+// (umkm.ErrBadTransition). It retries when another reviewer changed the
 // application at the same moment.
-func (s *Store) SetApplicationStatus(ctx context.Context, id string, status bot.ApplicationStatus, note string, at time.Time) (*bot.Application, error) {
+func (s *Store) SetApplicationStatus(ctx context.Context, id string, status umkm.ApplicationStatus, note string, at time.Time) (*umkm.Application, error) {
 	region, ok := regionOfApp(id)
 	if !ok {
 		return nil, fmt.Errorf("application %q: %w", id, bot.ErrNotFound)
 	}
 	tag := curationTag(region)
 	key := s.Key(tag, "app:"+id)
-	var result *bot.Application
+	var result *umkm.Application
 	txf := func(tx *redis.Tx) error {
 		body, err := tx.Get(ctx, key).Bytes()
 		if isNil(err) {
@@ -191,16 +183,16 @@ func (s *Store) SetApplicationStatus(ctx context.Context, id string, status bot.
 		if err != nil {
 			return err
 		}
-		if err := bot.CheckTransition(a.Status, status); err != nil {
+		if err := umkm.CheckTransition(a.Status, status); err != nil {
 			return fmt.Errorf("application %s: %w", id, err)
 		}
 		a.Status, a.Note, a.UpdatedAt = status, note, at
-		a.History = append(a.History, bot.StatusChange{Status: status, Note: note, At: at})
+		a.History = append(a.History, umkm.StatusChange{Status: status, Note: note, At: at})
 		nb, err := json.Marshal(appRecord{Application: a, Conv: a.Conv.String()})
 		if err != nil {
 			return err
 		}
-		notice, err := json.Marshal(CurationNotice{Conv: a.Conv.String(), App: id, TargetName: a.TargetName, Status: status, Note: note})
+		notice, err := json.Marshal(umkm.CurationNotice{Conv: a.Conv.String(), App: id, TargetName: a.TargetName, Status: status, Note: note})
 		if err != nil {
 			return err
 		}
@@ -250,7 +242,7 @@ func (s *Store) RequeueCurationNotices(ctx context.Context, region string) (int,
 // NextCurationNotice waits up to wait (at least a second, as Redis counts;
 // 0 = do not wait) for a notice and moves it to the busy list; call the
 // returned done once it is sent. ok is false when none came.
-func (s *Store) NextCurationNotice(ctx context.Context, region string, wait time.Duration) (n CurationNotice, done func(context.Context) error, ok bool, err error) {
+func (s *Store) NextCurationNotice(ctx context.Context, region string, wait time.Duration) (n umkm.CurationNotice, done func(context.Context) error, ok bool, err error) {
 	tag := curationTag(region)
 	busy := s.Key(tag, "notices:busy")
 	var raw string

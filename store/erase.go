@@ -13,9 +13,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ bot.PersonEraser = (*Store)(nil)
+var _ umkm.PersonEraser = (*Store)(nil)
 
 // Erasure (the owner's "hapus data"). What goes, key by key:
 //
@@ -103,9 +104,9 @@ func (s *Store) NIKHash(nik string) string {
 	return s.cipher.Index(nikErasedField, nik)[0]
 }
 
-// ErasePerson erases the person of conversation c (see bot.PersonEraser).
-func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Conversation) (bot.Erasure, error) {
-	e := bot.Erasure{At: s.now()}
+// ErasePerson erases the person of conversation c (see umkm.PersonEraser).
+func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Conversation) (umkm.Erasure, error) {
+	e := umkm.Erasure{At: s.now()}
 	conv := c.String()
 
 	// Trainings first, through the cancel path, so the seats go to the
@@ -195,7 +196,7 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 	return e, nil
 }
 
-func (s *Store) eraseRegistration(ctx context.Context, region string, c bot.Conversation, e *bot.Erasure) error {
+func (s *Store) eraseRegistration(ctx context.Context, region string, c bot.Conversation, e *umkm.Erasure) error {
 	r, err := s.RegistrationFor(ctx, region, c)
 	if err != nil {
 		if errors.Is(err, bot.ErrNotFound) {
@@ -203,7 +204,7 @@ func (s *Store) eraseRegistration(ctx context.Context, region string, c bot.Conv
 		}
 		return fmt.Errorf("erase: %w", err)
 	}
-	tomb, err := json.Marshal(bot.Tombstone{Registration: r.ID, ErasedAt: e.At.UTC(), NIKHash: s.NIKHash(r.NIK)})
+	tomb, err := json.Marshal(umkm.Tombstone{Registration: r.ID, ErasedAt: e.At.UTC(), NIKHash: s.NIKHash(r.NIK)})
 	if err != nil {
 		return fmt.Errorf("erase: encode tombstone: %w", err)
 	}
@@ -223,7 +224,7 @@ func (s *Store) eraseRegistration(ctx context.Context, region string, c bot.Conv
 	return nil
 }
 
-func (s *Store) eraseApplications(ctx context.Context, region string, c bot.Conversation, e *bot.Erasure) error {
+func (s *Store) eraseApplications(ctx context.Context, region string, c bot.Conversation, e *umkm.Erasure) error {
 	tag := curationTag(region)
 	ids, err := s.rdb.HGet(ctx, s.Key(tag, "conv"), c.String()).Result()
 	if isNil(err) || ids == "" {
@@ -248,14 +249,14 @@ func (s *Store) eraseApplications(ctx context.Context, region string, c bot.Conv
 }
 
 // Tombstones returns the tombstones of region's erased registrations.
-func (s *Store) Tombstones(ctx context.Context, region string) ([]bot.Tombstone, error) {
+func (s *Store) Tombstones(ctx context.Context, region string) ([]umkm.Tombstone, error) {
 	m, err := s.rdb.HGetAll(ctx, s.Key(regionTag(region), "erased")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list tombstones: %w", err)
 	}
-	out := make([]bot.Tombstone, 0, len(m))
+	out := make([]umkm.Tombstone, 0, len(m))
 	for _, v := range m {
-		var t bot.Tombstone
+		var t umkm.Tombstone
 		if json.Unmarshal([]byte(v), &t) == nil {
 			out = append(out, t)
 		}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // TestErasePersonIdempotentAndConcurrent: two processes erasing the same
@@ -18,14 +19,14 @@ func TestErasePersonIdempotentAndConcurrent(t *testing.T) {
 	ctx := context.Background()
 	a, b, _, _ := sealedStores(t, keyring(t, newKey(t)))
 	siti, budi := reg("siti", "3214015503900001"), reg("budi", "3214015503900002")
-	for _, r := range []*bot.Registration{siti, budi} {
+	for _, r := range []*umkm.Registration{siti, budi} {
 		if err := a.CreateRegistration(ctx, r, 1); err != nil {
 			t.Fatal(err)
 		}
 	}
 	var wg sync.WaitGroup
 	for _, s := range []interface {
-		ErasePerson(context.Context, []string, bot.Conversation) (bot.Erasure, error)
+		ErasePerson(context.Context, []string, bot.Conversation) (umkm.Erasure, error)
 	}{a, b} {
 		wg.Add(1)
 		go func() {
@@ -56,7 +57,7 @@ func TestErasePersonIdempotentAndConcurrent(t *testing.T) {
 	if err := a.EnsureAudienceIndex(ctx, "32.14"); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := a.CountAudience(ctx, "32.14", bot.Audience{}); err != nil || n[bot.Console] != 1 {
+	if n, err := a.CountAudience(ctx, "32.14", umkm.Audience{}); err != nil || n[bot.Console] != 1 {
 		t.Fatalf("audience after erasure: %v, %v; want only budi", n, err)
 	}
 }
@@ -69,12 +70,12 @@ func TestEraseDropsUnsentCurationNotices(t *testing.T) {
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
 	var ids []string
 	for _, user := range []string{"siti", "budi"} {
-		a := &bot.Application{Region: "32.14", Conv: bot.Conversation{Channel: bot.Console, User: user}, Business: "Usaha " + user,
+		a := &umkm.Application{Region: "32.14", Conv: bot.Conversation{Channel: bot.Console, User: user}, Business: "Usaha " + user,
 			Target: "menong", TargetName: "Galeri Menong", CreatedAt: at}
 		if err := s.SubmitApplication(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusReviewing, "foto produk kurang jelas", at); err != nil {
+		if _, err := s.SetApplicationStatus(ctx, a.ID, umkm.StatusReviewing, "foto produk kurang jelas", at); err != nil {
 			t.Fatal(err)
 		}
 		ids = append(ids, a.ID)
@@ -107,8 +108,8 @@ func TestEraseRemovesTickets(t *testing.T) {
 	if err := a.CreateRegistration(ctx, siti, 1); err != nil {
 		t.Fatal(err)
 	}
-	id, _, err := a.OpenTicket(ctx, &bot.Ticket{Conv: siti.Conv, Region: "32.14", Opened: time.Now(), Status: bot.TicketOpen},
-		bot.TicketMsg{At: time.Now(), Text: "pinjaman modal bagaimana?"})
+	id, _, err := a.OpenTicket(ctx, &umkm.Ticket{Conv: siti.Conv, Region: "32.14", Opened: time.Now(), Status: umkm.TicketOpen},
+		umkm.TicketMsg{At: time.Now(), Text: "pinjaman modal bagaimana?"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -22,18 +23,18 @@ func newStore(t *testing.T) *store.Store {
 func TestProductsCRUD(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
-	p := &bot.Product{Name: "Keripik Singkong", Category: "kuliner", Price: 15000, Weight: 250, Stock: 10,
+	p := &umkm.Product{Name: "Keripik Singkong", Category: "kuliner", Price: 15000, Weight: 250, Stock: 10,
 		Photos: []bot.Media{{Type: "photo", Ref: "f1", W: 800, H: 800, Size: 150000}}}
 	if err := s.SaveProduct(ctx, conv, p); err != nil || p.ID != "P1" {
 		t.Fatalf("create = %q, %v; want P1", p.ID, err)
 	}
-	q := &bot.Product{Name: "Simping", Category: "kuliner", Price: 10000}
+	q := &umkm.Product{Name: "Simping", Category: "kuliner", Price: 10000}
 	if err := s.SaveProduct(ctx, conv, q); err != nil || q.ID != "P2" {
 		t.Fatalf("second create = %q, %v; want P2", q.ID, err)
 	}
 	// The same turn run again (same origin) does not add a product.
-	p1 := &bot.Product{Name: "Keripik Singkong", Origin: "msg-1"}
-	again := &bot.Product{Name: "Keripik Singkong", Origin: "msg-1"}
+	p1 := &umkm.Product{Name: "Keripik Singkong", Origin: "msg-1"}
+	again := &umkm.Product{Name: "Keripik Singkong", Origin: "msg-1"}
 	if err := s.SaveProduct(ctx, bot.Conversation{Channel: bot.Console, User: "o"}, p1); err != nil {
 		t.Fatal(err)
 	}
@@ -59,7 +60,7 @@ func TestProductsCRUD(t *testing.T) {
 	if err := s.DeleteProduct(ctx, conv, "P1"); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("delete twice: %v, want ErrNotFound", err)
 	}
-	ghost := &bot.Product{ID: "P1", Name: "x"}
+	ghost := &umkm.Product{ID: "P1", Name: "x"}
 	if err := s.SaveProduct(ctx, conv, ghost); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("update a deleted product: %v, want ErrNotFound", err)
 	}
@@ -74,13 +75,13 @@ func TestProductsConcurrentCreate(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoStores(t)
 	var wg sync.WaitGroup
-	errs := make(chan error, 2*bot.MaxProducts)
-	for i := 0; i < bot.MaxProducts; i++ {
+	errs := make(chan error, 2*umkm.MaxProducts)
+	for i := 0; i < umkm.MaxProducts; i++ {
 		for _, s := range []*store.Store{a, b} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs <- s.SaveProduct(ctx, conv, &bot.Product{Name: fmt.Sprint("p", i)})
+				errs <- s.SaveProduct(ctx, conv, &umkm.Product{Name: fmt.Sprint("p", i)})
 			}()
 		}
 	}
@@ -88,7 +89,7 @@ func TestProductsConcurrentCreate(t *testing.T) {
 	close(errs)
 	full := 0
 	for err := range errs {
-		if errors.Is(err, bot.ErrTooManyProducts) {
+		if errors.Is(err, umkm.ErrTooManyProducts) {
 			full++
 		} else if err != nil {
 			t.Fatal(err)
@@ -99,13 +100,13 @@ func TestProductsConcurrentCreate(t *testing.T) {
 	for _, p := range got {
 		ids[p.ID] = true
 	}
-	if len(got) != bot.MaxProducts || len(ids) != bot.MaxProducts || full != bot.MaxProducts {
-		t.Fatalf("%d products, %d distinct ids, %d refused; want %d each", len(got), len(ids), full, bot.MaxProducts)
+	if len(got) != umkm.MaxProducts || len(ids) != umkm.MaxProducts || full != umkm.MaxProducts {
+		t.Fatalf("%d products, %d distinct ids, %d refused; want %d each", len(got), len(ids), full, umkm.MaxProducts)
 	}
 }
 
-func testRegion() bot.Region {
-	return bot.Region{Code: "32.14", Name: "Kabupaten Purwakarta", Outlets: []bot.Outlet{
+func testRegion() umkm.Region {
+	return umkm.Region{Code: "32.14", Name: "Kabupaten Purwakarta", Outlets: []umkm.Outlet{
 		{ID: "a", Name: "Galeri A", Lat: -6.5560, Lon: 107.4430},
 		{ID: "b", Name: "Galeri B", Lat: -6.5400, Lon: 107.4460},
 		{ID: "c", Name: "Galeri C", Lat: -6.7000, Lon: 107.5000},
@@ -153,7 +154,7 @@ func TestNearestOutlets(t *testing.T) {
 	if none, err := s.Outlets(ctx, "35.29"); err != nil || len(none) != 0 {
 		t.Fatalf("region without outlets: %+v, %v", none, err)
 	}
-	bad := bot.Region{Code: "32.14", Outlets: []bot.Outlet{{ID: "x", Name: "X"}}}
+	bad := umkm.Region{Code: "32.14", Outlets: []umkm.Outlet{{ID: "x", Name: "X"}}}
 	if err := s.LoadOutlets(ctx, bad); err == nil {
 		t.Fatal("an outlet without coordinates loaded")
 	}
@@ -163,30 +164,30 @@ func TestCurationLifecycle(t *testing.T) {
 	ctx := context.Background()
 	s := newStore(t)
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
-	a := &bot.Application{Region: "32.14", Conv: conv, Target: "menong-veteran", TargetName: "Galeri Menong",
+	a := &umkm.Application{Region: "32.14", Conv: conv, Target: "menong-veteran", TargetName: "Galeri Menong",
 		Products: []string{"Simping"}, CreatedAt: at}
-	if err := s.SubmitApplication(ctx, a); err != nil || a.ID != "KUR-3214-000001" || a.Status != bot.StatusSubmitted {
+	if err := s.SubmitApplication(ctx, a); err != nil || a.ID != "KUR-3214-000001" || a.Status != umkm.StatusSubmitted {
 		t.Fatalf("submit = %+v, %v", a, err)
 	}
-	again := &bot.Application{Region: "32.14", Conv: conv, Target: "menong-veteran", CreatedAt: at}
-	var dup *bot.AlreadyAppliedError
+	again := &umkm.Application{Region: "32.14", Conv: conv, Target: "menong-veteran", CreatedAt: at}
+	var dup *umkm.AlreadyAppliedError
 	if err := s.SubmitApplication(ctx, again); !errors.As(err, &dup) || dup.ID != a.ID {
 		t.Fatalf("second submit for the same target: %v", err)
 	}
-	if _, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusSubmitted, "", at); !errors.Is(err, bot.ErrBadTransition) {
+	if _, err := s.SetApplicationStatus(ctx, a.ID, umkm.StatusSubmitted, "", at); !errors.Is(err, umkm.ErrBadTransition) {
 		t.Fatalf("diajukan → diajukan: %v", err)
 	}
-	if _, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusReviewing, "", at.Add(time.Hour)); err != nil {
+	if _, err := s.SetApplicationStatus(ctx, a.ID, umkm.StatusReviewing, "", at.Add(time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	got, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusRejected, "Kemasan belum berlabel", at.Add(2*time.Hour))
-	if err != nil || got.Status != bot.StatusRejected || got.Note != "Kemasan belum berlabel" || len(got.History) != 3 {
+	got, err := s.SetApplicationStatus(ctx, a.ID, umkm.StatusRejected, "Kemasan belum berlabel", at.Add(2*time.Hour))
+	if err != nil || got.Status != umkm.StatusRejected || got.Note != "Kemasan belum berlabel" || len(got.History) != 3 {
 		t.Fatalf("decide = %+v, %v", got, err)
 	}
-	if _, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusAccepted, "", at); !errors.Is(err, bot.ErrBadTransition) {
+	if _, err := s.SetApplicationStatus(ctx, a.ID, umkm.StatusAccepted, "", at); !errors.Is(err, umkm.ErrBadTransition) {
 		t.Fatalf("change after a decision: %v", err)
 	}
-	if _, err := s.SetApplicationStatus(ctx, "KUR-3214-000099", bot.StatusReviewing, "", at); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.SetApplicationStatus(ctx, "KUR-3214-000099", umkm.StatusReviewing, "", at); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("unknown id: %v", err)
 	}
 	// Decided: the owner may apply to the same galeri again.
@@ -194,31 +195,31 @@ func TestCurationLifecycle(t *testing.T) {
 		t.Fatalf("apply again after a decision: %q, %v", again.ID, err)
 	}
 	mine, err := s.ApplicationsFor(ctx, "32.14", conv)
-	if err != nil || len(mine) != 2 || mine[0].Status != bot.StatusRejected || mine[0].Conv != conv {
+	if err != nil || len(mine) != 2 || mine[0].Status != umkm.StatusRejected || mine[0].Conv != conv {
 		t.Fatalf("applications of the owner = %+v, %v", mine, err)
 	}
-	open, _ := s.Applications(ctx, "32.14", bot.StatusSubmitted)
+	open, _ := s.Applications(ctx, "32.14", umkm.StatusSubmitted)
 	if len(open) != 1 || open[0].ID != again.ID {
 		t.Fatalf("submitted = %+v", open)
 	}
 	// Two notices queued, in order; a notice taken but not finished comes
 	// back after a restart.
 	n, done, ok, err := s.NextCurationNotice(ctx, "32.14", time.Second)
-	if err != nil || !ok || n.Status != bot.StatusReviewing || n.Conv != conv.String() {
+	if err != nil || !ok || n.Status != umkm.StatusReviewing || n.Conv != conv.String() {
 		t.Fatalf("first notice = %+v, %v, %v", n, ok, err)
 	}
 	if err := done(ctx); err != nil {
 		t.Fatal(err)
 	}
 	n, _, ok, _ = s.NextCurationNotice(ctx, "32.14", time.Second)
-	if !ok || n.Status != bot.StatusRejected || n.Note != "Kemasan belum berlabel" {
+	if !ok || n.Status != umkm.StatusRejected || n.Note != "Kemasan belum berlabel" {
 		t.Fatalf("second notice = %+v", n)
 	}
 	if k, err := s.RequeueCurationNotices(ctx, "32.14"); err != nil || k != 1 {
 		t.Fatalf("requeue = %d, %v; want 1", k, err)
 	}
 	n, done, ok, _ = s.NextCurationNotice(ctx, "32.14", time.Second)
-	if !ok || n.Status != bot.StatusRejected {
+	if !ok || n.Status != umkm.StatusRejected {
 		t.Fatalf("requeued notice = %+v", n)
 	}
 	done(ctx)
@@ -233,16 +234,16 @@ func TestCurationConcurrentDecision(t *testing.T) {
 	ctx := context.Background()
 	a, b := twoStores(t)
 	at := time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)
-	app := &bot.Application{Region: "32.14", Conv: conv, Target: "ritel", CreatedAt: at}
+	app := &umkm.Application{Region: "32.14", Conv: conv, Target: "ritel", CreatedAt: at}
 	if err := a.SubmitApplication(ctx, app); err != nil {
 		t.Fatal(err)
 	}
 	var wg sync.WaitGroup
 	results := make([]error, 20)
 	for i := range results {
-		s, st := a, bot.StatusAccepted
+		s, st := a, umkm.StatusAccepted
 		if i%2 == 1 {
-			s, st = b, bot.StatusRejected
+			s, st = b, umkm.StatusRejected
 		}
 		wg.Add(1)
 		go func() {
@@ -255,7 +256,7 @@ func TestCurationConcurrentDecision(t *testing.T) {
 	for _, err := range results {
 		if err == nil {
 			wins++
-		} else if !errors.Is(err, bot.ErrBadTransition) {
+		} else if !errors.Is(err, umkm.ErrBadTransition) {
 			t.Fatal(err)
 		}
 	}
@@ -292,13 +293,13 @@ func TestCurationConcurrentSubmit(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			errs[i] = s.SubmitApplication(ctx, &bot.Application{Region: "32.14", Conv: conv, Target: "ritel", CreatedAt: at})
+			errs[i] = s.SubmitApplication(ctx, &umkm.Application{Region: "32.14", Conv: conv, Target: "ritel", CreatedAt: at})
 		}()
 	}
 	wg.Wait()
 	created := 0
 	for _, err := range errs {
-		var dup *bot.AlreadyAppliedError
+		var dup *umkm.AlreadyAppliedError
 		switch {
 		case err == nil:
 			created++

@@ -10,6 +10,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The web console's accounts, sessions and login counters share the hash
@@ -26,8 +27,8 @@ const admTag = "adm"
 
 func (s *Store) admKey(parts ...string) string { return s.Key(admTag, parts...) }
 
-// CreateOfficer stores a new account; bot.ErrOfficerExists if the name is taken.
-func (s *Store) CreateOfficer(ctx context.Context, o *bot.Officer) error {
+// CreateOfficer stores a new account; umkm.ErrOfficerExists if the name is taken.
+func (s *Store) CreateOfficer(ctx context.Context, o *umkm.Officer) error {
 	body, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode account: %w", err)
@@ -37,7 +38,7 @@ func (s *Store) CreateOfficer(ctx context.Context, o *bot.Officer) error {
 		return fmt.Errorf("create account %s: %w", o.Name, err)
 	}
 	if !ok {
-		return fmt.Errorf("account %s: %w", o.Name, bot.ErrOfficerExists)
+		return fmt.Errorf("account %s: %w", o.Name, umkm.ErrOfficerExists)
 	}
 	if err := s.rdb.SAdd(ctx, s.admKey("officers"), o.Name).Err(); err != nil {
 		return fmt.Errorf("create account %s: %w", o.Name, err)
@@ -46,7 +47,7 @@ func (s *Store) CreateOfficer(ctx context.Context, o *bot.Officer) error {
 }
 
 // SaveOfficer rewrites an existing account; bot.ErrNotFound if there is none.
-func (s *Store) SaveOfficer(ctx context.Context, o *bot.Officer) error {
+func (s *Store) SaveOfficer(ctx context.Context, o *umkm.Officer) error {
 	body, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode account: %w", err)
@@ -62,7 +63,7 @@ func (s *Store) SaveOfficer(ctx context.Context, o *bot.Officer) error {
 }
 
 // Officer returns one account; bot.ErrNotFound if there is none.
-func (s *Store) Officer(ctx context.Context, name string) (*bot.Officer, error) {
+func (s *Store) Officer(ctx context.Context, name string) (*umkm.Officer, error) {
 	body, err := s.rdb.Get(ctx, s.admKey("officer", name)).Bytes()
 	if isNil(err) {
 		return nil, fmt.Errorf("account %s: %w", name, bot.ErrNotFound)
@@ -70,7 +71,7 @@ func (s *Store) Officer(ctx context.Context, name string) (*bot.Officer, error) 
 	if err != nil {
 		return nil, fmt.Errorf("load account %s: %w", name, err)
 	}
-	var o bot.Officer
+	var o umkm.Officer
 	if err := json.Unmarshal(body, &o); err != nil {
 		return nil, fmt.Errorf("decode account %s: %w", name, err)
 	}
@@ -78,13 +79,13 @@ func (s *Store) Officer(ctx context.Context, name string) (*bot.Officer, error) 
 }
 
 // Officers returns every account, by name.
-func (s *Store) Officers(ctx context.Context) ([]*bot.Officer, error) {
+func (s *Store) Officers(ctx context.Context) ([]*umkm.Officer, error) {
 	names, err := s.rdb.SMembers(ctx, s.admKey("officers")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
 	}
 	slices.Sort(names)
-	out := make([]*bot.Officer, 0, len(names))
+	out := make([]*umkm.Officer, 0, len(names))
 	for _, n := range names {
 		o, err := s.Officer(ctx, n)
 		if err != nil {
@@ -96,7 +97,7 @@ func (s *Store) Officers(ctx context.Context) ([]*bot.Officer, error) {
 }
 
 // CreateSession stores a session under id for ttl.
-func (s *Store) CreateSession(ctx context.Context, id string, sess bot.OfficerSession, ttl time.Duration) error {
+func (s *Store) CreateSession(ctx context.Context, id string, sess umkm.OfficerSession, ttl time.Duration) error {
 	body, err := json.Marshal(sess)
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
@@ -114,17 +115,17 @@ func (s *Store) CreateSession(ctx context.Context, id string, sess bot.OfficerSe
 
 // Session returns the session stored under id and extends its life to ttl
 // from now; bot.ErrNotFound when it does not exist or has expired.
-func (s *Store) Session(ctx context.Context, id string, ttl time.Duration) (bot.OfficerSession, error) {
+func (s *Store) Session(ctx context.Context, id string, ttl time.Duration) (umkm.OfficerSession, error) {
 	body, err := s.rdb.GetEx(ctx, s.admKey("sess", id), ttl).Bytes()
 	if isNil(err) {
-		return bot.OfficerSession{}, bot.ErrNotFound
+		return umkm.OfficerSession{}, bot.ErrNotFound
 	}
 	if err != nil {
-		return bot.OfficerSession{}, fmt.Errorf("load session: %w", err)
+		return umkm.OfficerSession{}, fmt.Errorf("load session: %w", err)
 	}
-	var sess bot.OfficerSession
+	var sess umkm.OfficerSession
 	if err := json.Unmarshal(body, &sess); err != nil {
-		return bot.OfficerSession{}, fmt.Errorf("decode session: %w", err)
+		return umkm.OfficerSession{}, fmt.Errorf("decode session: %w", err)
 	}
 	return sess, nil
 }

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // TestOfficers: accounts are created once per name, saved only when they
@@ -19,18 +20,18 @@ func TestOfficers(t *testing.T) {
 		t.Fatalf("missing account: %v", err)
 	}
 	for _, name := range []string{"rina", "budi"} {
-		if err := s.CreateOfficer(ctx, &bot.Officer{Name: name, Role: bot.RolePetugas, PasswordHash: "h-" + name}); err != nil {
+		if err := s.CreateOfficer(ctx, &umkm.Officer{Name: name, Role: umkm.RolePetugas, PasswordHash: "h-" + name}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	if err := s.CreateOfficer(ctx, &bot.Officer{Name: "rina", Role: bot.RoleAdmin}); !errors.Is(err, bot.ErrOfficerExists) {
+	if err := s.CreateOfficer(ctx, &umkm.Officer{Name: "rina", Role: umkm.RoleAdmin}); !errors.Is(err, umkm.ErrOfficerExists) {
 		t.Fatalf("second rina: %v", err)
 	}
-	if err := s.SaveOfficer(ctx, &bot.Officer{Name: "dodi"}); !errors.Is(err, bot.ErrNotFound) {
+	if err := s.SaveOfficer(ctx, &umkm.Officer{Name: "dodi"}); !errors.Is(err, bot.ErrNotFound) {
 		t.Fatalf("saving a missing account: %v", err)
 	}
 	o, err := s.Officer(ctx, "rina")
-	if err != nil || o.Role != bot.RolePetugas || o.PasswordHash != "h-rina" {
+	if err != nil || o.Role != umkm.RolePetugas || o.PasswordHash != "h-rina" {
 		t.Fatalf("rina = %+v, %v", o, err)
 	}
 	o.Disabled = true
@@ -50,11 +51,11 @@ func TestOfficerSessions(t *testing.T) {
 	s, other := twoStores(t)
 	now := time.Now().Truncate(time.Second)
 	for _, id := range []string{"a1", "a2"} {
-		if err := s.CreateSession(ctx, id, bot.OfficerSession{Officer: "rina", CreatedAt: now}, time.Hour); err != nil {
+		if err := s.CreateSession(ctx, id, umkm.OfficerSession{Officer: "rina", CreatedAt: now}, time.Hour); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s.CreateSession(ctx, "b1", bot.OfficerSession{Officer: "budi", CreatedAt: now}, 300*time.Millisecond)
+	s.CreateSession(ctx, "b1", umkm.OfficerSession{Officer: "budi", CreatedAt: now}, 300*time.Millisecond)
 	got, err := other.Session(ctx, "a1", time.Hour)
 	if err != nil || got.Officer != "rina" || !got.CreatedAt.Equal(now) {
 		t.Fatalf("session a1 = %+v, %v", got, err)
@@ -130,13 +131,13 @@ func TestAuditRecent(t *testing.T) {
 		t.Fatalf("empty log = %v, %v", got, err)
 	}
 	at := time.Now().Truncate(time.Millisecond)
-	for i, action := range []string{"signin", bot.AuditRevealNIK, bot.AuditExport} {
-		if err := other.AuditLog(0).Audit(ctx, bot.AuditEntry{At: at.Add(time.Duration(i) * time.Second), Actor: "web:rina", Action: action, Subject: "UMKM-3214-000001"}); err != nil {
+	for i, action := range []string{"signin", umkm.AuditRevealNIK, umkm.AuditExport} {
+		if err := other.AuditLog(0).Audit(ctx, umkm.AuditEntry{At: at.Add(time.Duration(i) * time.Second), Actor: "web:rina", Action: action, Subject: "UMKM-3214-000001"}); err != nil {
 			t.Fatal(err)
 		}
 	}
 	got, err := s.AuditLog(0).Recent(ctx, 2)
-	if err != nil || len(got) != 2 || got[0].Action != bot.AuditExport || got[1].Action != bot.AuditRevealNIK ||
+	if err != nil || len(got) != 2 || got[0].Action != umkm.AuditExport || got[1].Action != umkm.AuditRevealNIK ||
 		got[1].Actor != "web:rina" || !got[1].At.Equal(at.Add(time.Second)) {
 		t.Fatalf("last two = %+v, %v", got, err)
 	}

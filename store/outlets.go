@@ -9,9 +9,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ bot.OutletStore = (*Store)(nil)
+var _ umkm.OutletStore = (*Store)(nil)
 
 // A region's outlets share the hash tag {o:<code digits>}:
 //   all   the outlets as a JSON array, in data-file order
@@ -25,9 +26,9 @@ func (s *Store) outletKeys(region string) (all, geo string) {
 
 // LoadOutlets replaces the region's outlets in Redis with those of its data
 // file. It runs at start, so a changed region file takes effect on restart.
-func (s *Store) LoadOutlets(ctx context.Context, r bot.Region) error {
+func (s *Store) LoadOutlets(ctx context.Context, r umkm.Region) error {
 	for _, o := range r.Outlets {
-		if err := bot.ValidateOutlet(o); err != nil {
+		if err := umkm.ValidateOutlet(o); err != nil {
 			return fmt.Errorf("load outlets of %s: %w", r.Code, err)
 		}
 	}
@@ -51,7 +52,7 @@ func (s *Store) LoadOutlets(ctx context.Context, r bot.Region) error {
 }
 
 // Outlets returns the region's outlets (none when none were loaded).
-func (s *Store) Outlets(ctx context.Context, region string) ([]bot.Outlet, error) {
+func (s *Store) Outlets(ctx context.Context, region string) ([]umkm.Outlet, error) {
 	all, _ := s.outletKeys(region)
 	body, err := s.rdb.Get(ctx, all).Bytes()
 	if isNil(err) {
@@ -60,7 +61,7 @@ func (s *Store) Outlets(ctx context.Context, region string) ([]bot.Outlet, error
 	if err != nil {
 		return nil, fmt.Errorf("load outlets of %s: %w", region, err)
 	}
-	var out []bot.Outlet
+	var out []umkm.Outlet
 	if err := json.Unmarshal(body, &out); err != nil {
 		return nil, fmt.Errorf("decode outlets of %s: %w", region, err)
 	}
@@ -73,7 +74,7 @@ const searchRadiusKM = 6000
 
 // NearestOutlets returns up to n outlets nearest to at (GEOSEARCH), with the
 // distance in km.
-func (s *Store) NearestOutlets(ctx context.Context, region string, at bot.Location, n int) ([]bot.OutletDistance, error) {
+func (s *Store) NearestOutlets(ctx context.Context, region string, at bot.Location, n int) ([]umkm.OutletDistance, error) {
 	_, geo := s.outletKeys(region)
 	locs, err := s.rdb.GeoSearchLocation(ctx, geo, &redis.GeoSearchLocationQuery{
 		GeoSearchQuery: redis.GeoSearchQuery{
@@ -88,14 +89,14 @@ func (s *Store) NearestOutlets(ctx context.Context, region string, at bot.Locati
 	if err != nil {
 		return nil, err
 	}
-	byID := make(map[string]bot.Outlet, len(outlets))
+	byID := make(map[string]umkm.Outlet, len(outlets))
 	for _, o := range outlets {
 		byID[o.ID] = o
 	}
-	res := make([]bot.OutletDistance, 0, len(locs))
+	res := make([]umkm.OutletDistance, 0, len(locs))
 	for _, l := range locs {
 		if o, ok := byID[l.Name]; ok {
-			res = append(res, bot.OutletDistance{Outlet: o, KM: l.Dist})
+			res = append(res, umkm.OutletDistance{Outlet: o, KM: l.Dist})
 		}
 	}
 	return res, nil

@@ -11,9 +11,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ bot.ProductStore = (*Store)(nil)
+var _ umkm.ProductStore = (*Store)(nil)
 
 // An owner's products live with the conversation, tag {c:<channel>:<user>}:
 //   products      hash id → product JSON
@@ -42,7 +43,7 @@ return id
 
 // SaveProduct creates p (p.ID empty: a new id is assigned) or replaces the
 // stored product with p.ID.
-func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Product) error {
+func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *umkm.Product) error {
 	rec := *p
 	rec.ID = ""
 	body, err := json.Marshal(rec)
@@ -51,13 +52,13 @@ func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Prod
 	}
 	res, err := saveProduct.Run(ctx, s.rdb,
 		[]string{s.convKey(c, "products"), s.convKey(c, "products:seq"), s.convKey(c, "products:origin")},
-		p.ID, body, bot.MaxProducts, p.Origin).Text()
+		p.ID, body, umkm.MaxProducts, p.Origin).Text()
 	if err != nil {
 		return fmt.Errorf("save product: %w", err)
 	}
 	switch res {
 	case "full":
-		return fmt.Errorf("save product (at most %d): %w", bot.MaxProducts, bot.ErrTooManyProducts)
+		return fmt.Errorf("save product (at most %d): %w", umkm.MaxProducts, umkm.ErrTooManyProducts)
 	case "missing":
 		return fmt.Errorf("save product %s: %w", p.ID, bot.ErrNotFound)
 	}
@@ -66,14 +67,14 @@ func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *bot.Prod
 }
 
 // Products returns the owner's products, oldest first.
-func (s *Store) Products(ctx context.Context, c bot.Conversation) ([]bot.Product, error) {
+func (s *Store) Products(ctx context.Context, c bot.Conversation) ([]umkm.Product, error) {
 	m, err := s.rdb.HGetAll(ctx, s.convKey(c, "products")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load products: %w", err)
 	}
-	out := make([]bot.Product, 0, len(m))
+	out := make([]umkm.Product, 0, len(m))
 	for id, body := range m {
-		var p bot.Product
+		var p umkm.Product
 		if err := json.Unmarshal([]byte(body), &p); err != nil {
 			return nil, fmt.Errorf("decode product %s: %w", id, err)
 		}

@@ -10,9 +10,10 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ bot.RegistrationStore = (*Store)(nil)
+var _ umkm.RegistrationStore = (*Store)(nil)
 
 // A region's registrations share the hash tag {r:<code digits>}:
 //   seq         INCR counter for registration numbers
@@ -39,7 +40,7 @@ func (s *Store) regKeys(region string) []string {
 
 // regRecord is the stored form: the registration plus its conversation.
 type regRecord struct {
-	*bot.Registration
+	*umkm.Registration
 	Conv string `json:"conv"`
 }
 
@@ -59,7 +60,7 @@ func (s *Store) nikIndex(nik string) []string {
 
 // encodeReg returns the stored form of r: without its id (the key names
 // it), NIK and phone sealed.
-func (s *Store) encodeReg(r *bot.Registration) (string, error) {
+func (s *Store) encodeReg(r *umkm.Registration) (string, error) {
 	c := *r
 	c.ID = ""
 	if s.cipher != nil {
@@ -92,8 +93,8 @@ type regCrypto struct {
 }
 
 // decodeReg reads a stored record and opens its sealed fields.
-func (s *Store) decodeReg(id string, body []byte) (*bot.Registration, regCrypto, error) {
-	rec := regRecord{Registration: &bot.Registration{}}
+func (s *Store) decodeReg(id string, body []byte) (*umkm.Registration, regCrypto, error) {
+	rec := regRecord{Registration: &umkm.Registration{}}
 	if err := json.Unmarshal(body, &rec); err != nil {
 		return nil, regCrypto{}, fmt.Errorf("decode registration %s: %w", id, err)
 	}
@@ -151,7 +152,7 @@ return {'new', id}
 `)
 
 // CreateRegistration stores r with the next number of its region.
-func (s *Store) CreateRegistration(ctx context.Context, r *bot.Registration, maxPerNIK int) error {
+func (s *Store) CreateRegistration(ctx context.Context, r *umkm.Registration, maxPerNIK int) error {
 	if maxPerNIK < 1 {
 		maxPerNIK = 1
 	}
@@ -178,12 +179,12 @@ func (s *Store) CreateRegistration(ctx context.Context, r *bot.Registration, max
 			return err
 		}
 		if got.NIK != r.NIK {
-			return &bot.DuplicateNIKError{Existing: res[1]}
+			return &umkm.DuplicateNIKError{Existing: res[1]}
 		}
 		*r = *got
 		return nil
 	default:
-		return &bot.DuplicateNIKError{Existing: res[1]}
+		return &umkm.DuplicateNIKError{Existing: res[1]}
 	}
 }
 
@@ -197,13 +198,13 @@ func regionOfID(id string) (string, bool) {
 }
 
 // Registration returns one registration by id.
-func (s *Store) Registration(ctx context.Context, id string) (*bot.Registration, error) {
+func (s *Store) Registration(ctx context.Context, id string) (*umkm.Registration, error) {
 	r, _, _, err := s.loadReg(ctx, id)
 	return r, err
 }
 
 // loadReg returns a registration, its stored body and how it is kept.
-func (s *Store) loadReg(ctx context.Context, id string) (*bot.Registration, string, regCrypto, error) {
+func (s *Store) loadReg(ctx context.Context, id string) (*umkm.Registration, string, regCrypto, error) {
 	region, ok := regionOfID(id)
 	if !ok {
 		return nil, "", regCrypto{}, fmt.Errorf("registration %q: %w", id, bot.ErrNotFound)
@@ -267,7 +268,7 @@ var errRegChanged = errors.New("registration changed meanwhile")
 
 // UpdateRegistration rewrites r. A changed NIK moves its index entry,
 // unless the new NIK is already registered (one business per NIK).
-func (s *Store) UpdateRegistration(ctx context.Context, r *bot.Registration) error {
+func (s *Store) UpdateRegistration(ctx context.Context, r *umkm.Registration) error {
 	old, _, cr, err := s.loadReg(ctx, r.ID)
 	if err != nil {
 		return err
@@ -278,7 +279,7 @@ func (s *Store) UpdateRegistration(ctx context.Context, r *bot.Registration) err
 // rewriteReg stores r over old (whose body must still be expect, unless
 // expect is empty), moving the NIK index entry to r's NIK under the
 // newest key.
-func (s *Store) rewriteReg(ctx context.Context, old *bot.Registration, cr regCrypto, r *bot.Registration, expect string) error {
+func (s *Store) rewriteReg(ctx context.Context, old *umkm.Registration, cr regCrypto, r *umkm.Registration, expect string) error {
 	body, err := s.encodeReg(r)
 	if err != nil {
 		return err
@@ -314,14 +315,14 @@ func (s *Store) rewriteReg(ctx context.Context, old *bot.Registration, cr regCry
 	case res == "changed":
 		return errRegChanged
 	case strings.HasPrefix(res, "dup:"):
-		return &bot.DuplicateNIKError{Existing: strings.TrimPrefix(res, "dup:")}
+		return &umkm.DuplicateNIKError{Existing: strings.TrimPrefix(res, "dup:")}
 	default:
 		return fmt.Errorf("update registration %s: %w", r.ID, bot.ErrNotFound)
 	}
 }
 
 // RegistrationFor returns the registration made from conversation c.
-func (s *Store) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*bot.Registration, error) {
+func (s *Store) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
 	id, err := s.rdb.HGet(ctx, s.regKeys(region)[2], c.String()).Result()
 	if isNil(err) {
 		return nil, bot.ErrNotFound
@@ -349,13 +350,13 @@ func (s *Store) RegistrationsByNIK(ctx context.Context, region, nik string) ([]s
 }
 
 // EachRegistration calls fn for every registration of region, oldest first.
-func (s *Store) EachRegistration(ctx context.Context, region string, fn func(*bot.Registration) error) error {
-	return s.eachStoredReg(ctx, region, func(r *bot.Registration, _ string, _ regCrypto) error { return fn(r) })
+func (s *Store) EachRegistration(ctx context.Context, region string, fn func(*umkm.Registration) error) error {
+	return s.eachStoredReg(ctx, region, func(r *umkm.Registration, _ string, _ regCrypto) error { return fn(r) })
 }
 
 // eachStoredReg calls fn for every registration of region with its stored
 // body and how it is kept, oldest first.
-func (s *Store) eachStoredReg(ctx context.Context, region string, fn func(*bot.Registration, string, regCrypto) error) error {
+func (s *Store) eachStoredReg(ctx context.Context, region string, fn func(*umkm.Registration, string, regCrypto) error) error {
 	const page = 500
 	all := s.regKeys(region)[3]
 	tag := regionTag(region)
@@ -414,7 +415,7 @@ func (s *Store) SealRegistrations(ctx context.Context, region string, progress f
 	if s.cipher == nil {
 		return c, errors.New("no data key configured")
 	}
-	err := s.eachStoredReg(ctx, region, func(r *bot.Registration, body string, cr regCrypto) error {
+	err := s.eachStoredReg(ctx, region, func(r *umkm.Registration, body string, cr regCrypto) error {
 		c.Seen++
 		for attempt := 0; ; attempt++ {
 			if cr.current && !cr.clearNIK {
@@ -458,12 +459,12 @@ func (s *Store) HasClearRegistrations(ctx context.Context, region string) (bool,
 	return false, nil
 }
 
-var _ bot.RegistrationFinder = (*Store)(nil)
+var _ umkm.RegistrationFinder = (*Store)(nil)
 
 // RegistrationForAny returns the registration made from conversation c in
 // the first of regions that has one: the lookups go in one pipeline (on
 // Cluster, one per node), then the record is read.
-func (s *Store) RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*bot.Registration, error) {
+func (s *Store) RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*umkm.Registration, error) {
 	cmds := make([]*redis.StringCmd, len(regions))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, r := range regions {

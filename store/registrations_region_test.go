@@ -10,6 +10,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // TestRegistrationForAnyAndServed: in a deployment of several kabupaten/kota
@@ -18,11 +19,11 @@ import (
 func TestRegistrationForAnyAndServed(t *testing.T) {
 	st, _ := twoStores(t)
 	ctx := context.Background()
-	region := bot.Region{Code: "36", Units: []bot.Region{{Code: "36.04"}, {Code: "36.73"}}}
-	regs := bot.ServedRegistrations(region, st)
-	rina := &bot.Registration{Region: "36.73", Conv: bot.Conversation{Channel: bot.Telegram, User: "1"}, NIK: "3673014505880002", RegisteredAt: time.Now()}
-	budi := &bot.Registration{Region: "36.04", Conv: bot.Conversation{Channel: bot.Telegram, User: "2"}, NIK: "3604011203800003", RegisteredAt: time.Now()}
-	for _, r := range []*bot.Registration{rina, budi} {
+	region := umkm.Region{Code: "36", Units: []umkm.Region{{Code: "36.04"}, {Code: "36.73"}}}
+	regs := umkm.ServedRegistrations(region, st)
+	rina := &umkm.Registration{Region: "36.73", Conv: bot.Conversation{Channel: bot.Telegram, User: "1"}, NIK: "3673014505880002", RegisteredAt: time.Now()}
+	budi := &umkm.Registration{Region: "36.04", Conv: bot.Conversation{Channel: bot.Telegram, User: "2"}, NIK: "3604011203800003", RegisteredAt: time.Now()}
+	for _, r := range []*umkm.Registration{rina, budi} {
 		if err := regs.CreateRegistration(ctx, r, 1); err != nil {
 			t.Fatal(err)
 		}
@@ -44,14 +45,14 @@ func TestRegistrationForAnyAndServed(t *testing.T) {
 		t.Fatalf("NIK across the province = %v, %v", ids, err)
 	}
 	n := 0
-	if err := regs.EachRegistration(ctx, "36", func(*bot.Registration) error { n++; return nil }); err != nil || n != 2 {
+	if err := regs.EachRegistration(ctx, "36", func(*umkm.Registration) error { n++; return nil }); err != nil || n != 2 {
 		t.Fatalf("EachRegistration over the province = %d, %v; want 2", n, err)
 	}
 }
 
 // scanOnly hides the store's AudienceCounter, so Count reads every
 // registration: the reference the index must agree with.
-type scanOnly struct{ bot.RegistrationStore }
+type scanOnly struct{ umkm.RegistrationStore }
 
 // TestAudienceIndexAgreesWithScan: registrations made before and after the
 // index is built, then changed in the profile (kecamatan, sector, size),
@@ -60,15 +61,15 @@ type scanOnly struct{ bot.RegistrationStore }
 func TestAudienceIndexAgreesWithScan(t *testing.T) {
 	st, _ := twoStores(t)
 	ctx := context.Background()
-	region := bot.Region{Code: "36", Units: []bot.Region{{Code: "36.04"}, {Code: "36.73"}}}
-	regs := bot.ServedRegistrations(region, st)
+	region := umkm.Region{Code: "36", Units: []umkm.Region{{Code: "36.04"}, {Code: "36.73"}}}
+	regs := umkm.ServedRegistrations(region, st)
 	kec := map[string][]string{"36.04": {"Kramatwatu", "Ciruas"}, "36.73": {"Serang", "Cipocok Jaya", "Curug"}}
 	sectors, sizes := []string{"kuliner", "fesyen", "jasa"}, []string{"mikro", "kecil"}
 	chans := []bot.ChannelID{bot.Telegram, bot.WhatsApp}
-	var made []*bot.Registration
+	var made []*umkm.Registration
 	create := func(i int) {
 		unit := region.Units[i%2].Code
-		r := &bot.Registration{Region: unit, Conv: bot.Conversation{Channel: chans[i%3%2], User: fmt.Sprint(i)},
+		r := &umkm.Registration{Region: unit, Conv: bot.Conversation{Channel: chans[i%3%2], User: fmt.Sprint(i)},
 			NIK: fmt.Sprintf("3673014505880%03d", i+1), Kecamatan: kec[unit][i%len(kec[unit])], Sector: sectors[i%3],
 			SizeClass: sizes[i%5%2], RegisteredAt: time.Now()}
 		if err := regs.CreateRegistration(ctx, r, 1); err != nil {
@@ -79,19 +80,19 @@ func TestAudienceIndexAgreesWithScan(t *testing.T) {
 	for i := 0; i < 30; i++ {
 		create(i)
 	}
-	audiences := []bot.Audience{{}, {KabKota: []string{"36.73"}}, {Kecamatan: []string{"cipocok jaya"}},
+	audiences := []umkm.Audience{{}, {KabKota: []string{"36.73"}}, {Kecamatan: []string{"cipocok jaya"}},
 		{Kecamatan: []string{"Serang", "Kramatwatu"}, Sectors: []string{"kuliner"}}, {Sectors: []string{"fesyen", "jasa"}, Sizes: []string{"kecil"}},
 		{KabKota: []string{"36.04"}, Channels: []bot.ChannelID{bot.WhatsApp}}, {Sectors: []string{"pertanian"}}}
 	check := func(when string, indexed bool) {
 		t.Helper()
 		for _, a := range audiences {
-			want, err := bot.AudienceSource{Region: "36", Registrations: scanOnly{regs}}.Count(ctx, a)
+			want, err := umkm.AudienceSource{Region: "36", Registrations: scanOnly{regs}}.Count(ctx, a)
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := regs.(bot.AudienceCounter).CountAudience(ctx, "36", a)
+			got, err := regs.(umkm.AudienceCounter).CountAudience(ctx, "36", a)
 			if !indexed {
-				if !errors.Is(err, bot.ErrNoIndex) {
+				if !errors.Is(err, umkm.ErrNoIndex) {
 					t.Fatalf("%s: before the index is built: %v, want ErrNoIndex", when, err)
 				}
 				continue
@@ -119,7 +120,7 @@ func TestAudienceIndexAgreesWithScan(t *testing.T) {
 		}
 	}
 	check("after creates and profile changes", true)
-	if _, err := regs.(bot.AudienceCounter).CountAudience(ctx, "36", bot.Audience{Trainings: []string{"1"}}); !errors.Is(err, bot.ErrNoIndex) {
+	if _, err := regs.(umkm.AudienceCounter).CountAudience(ctx, "36", umkm.Audience{Trainings: []string{"1"}}); !errors.Is(err, umkm.ErrNoIndex) {
 		t.Errorf("an audience by training: %v, want ErrNoIndex (the caller reads them all)", err)
 	}
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The reminder schedule is one sorted set {rem}:due of "<training>|<kind>"
@@ -45,9 +46,9 @@ return 0
 // when the start moved. One already past is claimed at once and dropped by
 // the runner when it is too late; one already sent is not sent again (the
 // sent markers, cleared only when the start moves).
-func (s *Store) scheduleReminders(ctx context.Context, t *bot.Training) error {
-	zs := make([]redis.Z, 0, len(bot.ReminderOffsets))
-	for kind, before := range bot.ReminderOffsets {
+func (s *Store) scheduleReminders(ctx context.Context, t *umkm.Training) error {
+	zs := make([]redis.Z, 0, len(umkm.ReminderOffsets))
+	for kind, before := range umkm.ReminderOffsets {
 		zs = append(zs, redis.Z{Score: float64(t.Start.Add(-before).UnixMilli()), Member: t.ID + "|" + kind})
 	}
 	if err := s.rdb.ZAdd(ctx, s.dueKey(), zs...).Err(); err != nil {
@@ -57,25 +58,25 @@ func (s *Store) scheduleReminders(ctx context.Context, t *bot.Training) error {
 }
 
 // ClaimReminders takes up to max items due at now for lease.
-func (s *Store) ClaimReminders(ctx context.Context, now time.Time, lease time.Duration, max int) ([]bot.Reminder, error) {
+func (s *Store) ClaimReminders(ctx context.Context, now time.Time, lease time.Duration, max int) ([]umkm.Reminder, error) {
 	until := now.Add(lease)
 	items, err := claimDue.Run(ctx, s.rdb, []string{s.dueKey()}, ms(now), ms(until), max).StringSlice()
 	if err != nil {
 		return nil, fmt.Errorf("claim reminders: %w", err)
 	}
-	out := make([]bot.Reminder, 0, len(items))
+	out := make([]umkm.Reminder, 0, len(items))
 	for _, m := range items {
 		id, kind, ok := strings.Cut(m, "|")
 		if !ok {
 			continue
 		}
-		out = append(out, bot.Reminder{Training: id, Kind: kind, Lease: time.UnixMilli(until.UnixMilli())})
+		out = append(out, umkm.Reminder{Training: id, Kind: kind, Lease: time.UnixMilli(until.UnixMilli())})
 	}
 	return out, nil
 }
 
 // FinishReminder removes a claimed item unless it was rescheduled.
-func (s *Store) FinishReminder(ctx context.Context, r bot.Reminder) error {
+func (s *Store) FinishReminder(ctx context.Context, r umkm.Reminder) error {
 	if err := finishDue.Run(ctx, s.rdb, []string{s.dueKey()}, r.Training+"|"+r.Kind, ms(r.Lease)).Err(); err != nil && !isNil(err) {
 		return fmt.Errorf("finish reminder %s|%s: %w", r.Training, r.Kind, err)
 	}
@@ -83,7 +84,7 @@ func (s *Store) FinishReminder(ctx context.Context, r bot.Reminder) error {
 }
 
 // MarkReminded records that c got reminder r; first is false if it had.
-func (s *Store) MarkReminded(ctx context.Context, r bot.Reminder, c bot.Conversation) (bool, error) {
+func (s *Store) MarkReminded(ctx context.Context, r umkm.Reminder, c bot.Conversation) (bool, error) {
 	first, err := s.rdb.HSetNX(ctx, s.trainingKeys(r.Training)[kSent], r.Kind+"|"+c.String(), ms(s.now())).Result()
 	if err != nil {
 		return false, fmt.Errorf("mark reminder %s of training %s: %w", r.Kind, r.Training, err)
@@ -92,7 +93,7 @@ func (s *Store) MarkReminded(ctx context.Context, r bot.Reminder, c bot.Conversa
 }
 
 // PushNotices queues notices for serve.
-func (s *Store) PushNotices(ctx context.Context, ns ...bot.TrainingNotice) error {
+func (s *Store) PushNotices(ctx context.Context, ns ...umkm.TrainingNotice) error {
 	if len(ns) == 0 {
 		return nil
 	}
@@ -120,15 +121,15 @@ return items
 
 // PopNotices takes up to max queued notices, oldest first. A notice taken
 // by a process that dies before sending it is lost.
-func (s *Store) PopNotices(ctx context.Context, max int) ([]bot.TrainingNotice, error) {
+func (s *Store) PopNotices(ctx context.Context, max int) ([]umkm.TrainingNotice, error) {
 	items, err := popNotices.Run(ctx, s.rdb, []string{s.noticeKey()}, strconv.Itoa(max)).StringSlice()
 	if err != nil && !isNil(err) {
 		return nil, fmt.Errorf("take notices: %w", err)
 	}
 	slices.Reverse(items)
-	out := make([]bot.TrainingNotice, 0, len(items))
+	out := make([]umkm.TrainingNotice, 0, len(items))
 	for _, it := range items {
-		var n bot.TrainingNotice
+		var n umkm.TrainingNotice
 		if err := json.Unmarshal([]byte(it), &n); err != nil {
 			return out, fmt.Errorf("decode notice: %w", err)
 		}

@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -46,10 +48,10 @@ func (r *recorder) count(kind string) (people, messages int) {
 	return people, messages
 }
 
-func runner(s *store.Store, n bot.Notifier, now *time.Time, mu *sync.Mutex) *bot.Reminders {
-	return &bot.Reminders{Store: s, Notifier: n, Lease: time.Minute,
+func runner(s *store.Store, n bot.Notifier, now *time.Time, mu *sync.Mutex) *jobs.Reminders {
+	return &jobs.Reminders{Store: s, Notifier: n, Lease: time.Minute,
 		Now: func() time.Time { mu.Lock(); defer mu.Unlock(); return *now },
-		Compose: func(kind string, t *bot.Training, e bot.Enrolment) bot.Out {
+		Compose: func(kind string, t *umkm.Training, e umkm.Enrolment) bot.Out {
 			return bot.Say(bot.T(kind, "Training", t.ID))
 		}}
 }
@@ -71,7 +73,7 @@ func TestRemindersOncePerParticipant(t *testing.T) {
 
 	tick := func() {
 		var wg sync.WaitGroup
-		for _, r := range []*bot.Reminders{ra, rb, ra, rb} {
+		for _, r := range []*jobs.Reminders{ra, rb, ra, rb} {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
@@ -83,7 +85,7 @@ func TestRemindersOncePerParticipant(t *testing.T) {
 		wg.Wait()
 	}
 	tick() // nothing due a week before
-	if p, m := rec.count(bot.ReminderDayBefore); p != 0 || m != 0 {
+	if p, m := rec.count(umkm.ReminderDayBefore); p != 0 || m != 0 {
 		t.Fatalf("a week before: %d reminders sent", m)
 	}
 	mu.Lock()
@@ -92,7 +94,7 @@ func TestRemindersOncePerParticipant(t *testing.T) {
 	for range 3 {
 		tick()
 	}
-	if p, m := rec.count(bot.ReminderDayBefore); p != 40 || m != 40 {
+	if p, m := rec.count(umkm.ReminderDayBefore); p != 40 || m != 40 {
 		t.Fatalf("H-1: %d people got %d reminders; want 40 once each", p, m)
 	}
 	mu.Lock()
@@ -101,10 +103,10 @@ func TestRemindersOncePerParticipant(t *testing.T) {
 	for range 3 {
 		tick()
 	}
-	if p, m := rec.count(bot.ReminderSoon); p != 40 || m != 40 {
+	if p, m := rec.count(umkm.ReminderSoon); p != 40 || m != 40 {
 		t.Fatalf("2h before: %d people got %d reminders; want 40 once each", p, m)
 	}
-	if p, _ := rec.count(bot.ReminderDayBefore); p != 40 {
+	if p, _ := rec.count(umkm.ReminderDayBefore); p != 40 {
 		t.Fatalf("the day-before reminder went out again")
 	}
 }
@@ -126,14 +128,14 @@ func TestRemindersAfterRestart(t *testing.T) {
 	rec := &recorder{}
 	// The process that dies: claims, marks and sends to owners 0-3.
 	claimed, err := a.ClaimReminders(ctx, now, time.Minute, 10)
-	if err != nil || len(claimed) != 1 || claimed[0].Kind != bot.ReminderDayBefore {
+	if err != nil || len(claimed) != 1 || claimed[0].Kind != umkm.ReminderDayBefore {
 		t.Fatalf("claim = %+v, %v; want the H-1 reminder", claimed, err)
 	}
 	for i := 0; i < 4; i++ {
 		if first, err := a.MarkReminded(ctx, claimed[0], owner(i)); err != nil || !first {
 			t.Fatalf("mark %d = %v, %v", i, first, err)
 		}
-		rec.Notify(ctx, owner(i), bot.Say(bot.T(bot.ReminderDayBefore)))
+		rec.Notify(ctx, owner(i), bot.Say(bot.T(umkm.ReminderDayBefore)))
 	}
 	// Within the lease nobody else takes it.
 	rb := runner(b, rec, &now, &mu)
@@ -150,7 +152,7 @@ func TestRemindersAfterRestart(t *testing.T) {
 			t.Fatalf("after restart sent %d, %v; want 0", n, err)
 		}
 	}
-	if p, m := rec.count(bot.ReminderDayBefore); p != 10 || m != 10 {
+	if p, m := rec.count(umkm.ReminderDayBefore); p != 10 || m != 10 {
 		t.Fatalf("%d people got %d reminders; want 10 once each", p, m)
 	}
 }
@@ -181,7 +183,7 @@ func TestNoticesQueue(t *testing.T) {
 	s, other := trainingStores(t, &now)
 	tr := newTraining(t, s, 1)
 	e := enrol(t, s, tr.ID, owner(1), true)
-	if err := s.PushNotices(ctx, bot.TrainingNotice{Kind: bot.NoticePromoted, Enrolment: e}); err != nil {
+	if err := s.PushNotices(ctx, umkm.TrainingNotice{Kind: umkm.NoticePromoted, Enrolment: e}); err != nil {
 		t.Fatal(err)
 	}
 	rec := &recorder{}
@@ -191,7 +193,7 @@ func TestNoticesQueue(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	if p, m := rec.count(bot.NoticePromoted); p != 1 || m != 1 {
+	if p, m := rec.count(umkm.NoticePromoted); p != 1 || m != 1 {
 		t.Fatalf("promotion notices: %d people, %d messages; want 1, 1", p, m)
 	}
 }
@@ -212,8 +214,8 @@ func TestRemindersRun(t *testing.T) {
 	enrol(t, s, tr.ID, owner(1), false)
 	now = tr.Start.Add(-3 * time.Hour) // the day-before reminder is overdue, the 2-hour one not yet
 	sent := make(signal, 4)
-	r := &bot.Reminders{Store: s, Notifier: sent, Every: time.Millisecond, Now: func() time.Time { return now },
-		Compose: func(kind string, t *bot.Training, e bot.Enrolment) bot.Out { return bot.Say(bot.T(kind)) }}
+	r := &jobs.Reminders{Store: s, Notifier: sent, Every: time.Millisecond, Now: func() time.Time { return now },
+		Compose: func(kind string, t *umkm.Training, e umkm.Enrolment) bot.Out { return bot.Say(bot.T(kind)) }}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error)
 	go func() { done <- r.Run(ctx) }()

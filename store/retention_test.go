@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -27,7 +28,7 @@ func TestBroadcastRecordRetention(t *testing.T) {
 	rdb, _, prefix := clientPair(t)
 	clk := &clock{t: time.Now()}
 	s := store.New(rdb, store.Options{Prefix: prefix, Now: clk.Now})
-	b := &bot.Broadcast{Region: "32.14", Text: "Pengumuman", CreatedAt: clk.Now(), At: clk.Now()}
+	b := &umkm.Broadcast{Region: "32.14", Text: "Pengumuman", CreatedAt: clk.Now(), At: clk.Now()}
 	if err := s.CreateBroadcast(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +36,7 @@ func TestBroadcastRecordRetention(t *testing.T) {
 	if err := s.Enqueue(ctx, b.ID, []bot.Conversation{to}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Settle(ctx, bot.Delivery{Broadcast: b.ID, Entry: "0-1", To: to}, bot.OutcomeSkipped, "opted_out"); err != nil {
+	if _, err := s.Settle(ctx, umkm.Delivery{Broadcast: b.ID, Entry: "0-1", To: to}, umkm.OutcomeSkipped, "opted_out"); err != nil {
 		t.Fatal(err)
 	}
 	rec := prefix + ":{b:" + b.ID + "}:rec"
@@ -48,7 +49,7 @@ func TestBroadcastRecordRetention(t *testing.T) {
 	if d := rdb.PTTL(ctx, rec).Val(); d != -1 {
 		t.Fatalf("records of a running broadcast expire in %v", d)
 	}
-	if _, err := s.ControlBroadcast(ctx, b.ID, bot.BroadcastCancel); err != nil {
+	if _, err := s.ControlBroadcast(ctx, b.ID, umkm.BroadcastCancel); err != nil {
 		t.Fatal(err)
 	}
 	clk.Add(time.Hour)
@@ -77,7 +78,7 @@ func TestBroadcastRecordRetention(t *testing.T) {
 	if n := rdb.Exists(ctx, rec, queue).Val(); n != 0 {
 		t.Fatalf("%d record keys left", n)
 	}
-	if got, err := s.Broadcast(ctx, b.ID); err != nil || got.Status != bot.BroadcastCancelled {
+	if got, err := s.Broadcast(ctx, b.ID); err != nil || got.Status != umkm.BroadcastCancelled {
 		t.Fatalf("the broadcast itself = %+v, %v; want it kept", got, err)
 	}
 	if c, _ := s.ExpireBroadcastRecords(ctx, ttl); c.Removed != 0 {

@@ -18,8 +18,7 @@ import (
 	"time"
 
 	"github.com/redis/go-redis/v9"
-
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Options tunes the store.
@@ -36,7 +35,7 @@ type Options struct {
 	Rand io.Reader
 	// Cipher encrypts NIK and phone in registrations (registrations.go);
 	// nil keeps them in clear (tests of other features).
-	Cipher bot.Cipher
+	Cipher umkm.Cipher
 	// TicketTTL is how long a closed hand-over ticket is kept (default 90 days).
 	TicketTTL time.Duration
 }
@@ -52,7 +51,7 @@ type Store struct {
 	codes        codeSource
 	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
 	states       stateCache // states this process committed, decoded
-	cipher       bot.Cipher
+	cipher       umkm.Cipher
 	ticketTTL    time.Duration
 }
 

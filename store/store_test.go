@@ -14,6 +14,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -113,8 +114,8 @@ func TestStateNoLostUpdate(t *testing.T) {
 	}
 }
 
-func reg(user, nik string) *bot.Registration {
-	return &bot.Registration{Region: "32.14", Conv: bot.Conversation{Channel: bot.Console, User: user}, NIK: nik,
+func reg(user, nik string) *umkm.Registration {
+	return &umkm.Registration{Region: "32.14", Conv: bot.Conversation{Channel: bot.Console, User: user}, NIK: nik,
 		OwnerName: "Siti " + user, RegisteredAt: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta), Marketplaces: []string{"shopee"}}
 }
 
@@ -137,7 +138,7 @@ func testRegistrationNumbersAndNIK(t *testing.T, s *store.Store) {
 	if err := s.CreateRegistration(ctx, again, 1); err != nil || again.ID != r1.ID {
 		t.Fatalf("create again from the same conversation = %q, %v; want the existing %s", again.ID, err, r1.ID)
 	}
-	var dup *bot.DuplicateNIKError
+	var dup *umkm.DuplicateNIKError
 	if err := s.CreateRegistration(ctx, reg("b", "3214015503900001"), 1); !errors.As(err, &dup) || dup.Existing != r1.ID {
 		t.Fatalf("same NIK from another person: err = %v, want DuplicateNIKError(%s)", err, r1.ID)
 	}
@@ -200,7 +201,7 @@ func testRegistrationConcurrent(t *testing.T, a, b *store.Store) {
 			err := s.CreateRegistration(ctx, r, 1)
 			mu.Lock()
 			defer mu.Unlock()
-			var dup *bot.DuplicateNIKError
+			var dup *umkm.DuplicateNIKError
 			switch {
 			case errors.As(err, &dup):
 				dups++
@@ -219,7 +220,7 @@ func testRegistrationConcurrent(t *testing.T, a, b *store.Store) {
 		t.Fatalf("%d registered, %d refused; want %d and %d", len(ids), dups, n/2+1, n/2-1)
 	}
 	var listed []string
-	if err := a.EachRegistration(ctx, "32.14", func(r *bot.Registration) error {
+	if err := a.EachRegistration(ctx, "32.14", func(r *umkm.Registration) error {
 		listed = append(listed, r.ID)
 		return nil
 	}); err != nil {

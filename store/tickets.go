@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Hand-over tickets (issue 14). Each ticket has its own hash tag, so a
@@ -31,7 +32,7 @@ import (
 
 const ticketIndexTag = "tki"
 
-var _ bot.TicketStore = (*Store)(nil)
+var _ umkm.TicketStore = (*Store)(nil)
 
 func (s *Store) ticketKey(id string) string  { return s.Key("tk:"+id, "t") }
 func (s *Store) ticketMsgs(id string) string { return s.Key("tk:"+id, "m") }
@@ -41,9 +42,9 @@ func (s *Store) tkIndex(parts ...string) string {
 }
 
 // OpenTicket stores a new ticket with its first message (see
-// bot.TicketStore). A conversation has one open ticket: when it already
+// umkm.TicketStore). A conversation has one open ticket: when it already
 // has one, that one's id is returned and nothing is added.
-func (s *Store) OpenTicket(ctx context.Context, t *bot.Ticket, first bot.TicketMsg) (string, int, error) {
+func (s *Store) OpenTicket(ctx context.Context, t *umkm.Ticket, first umkm.TicketMsg) (string, int, error) {
 	convKey := s.tkIndex("conv", t.Conv.String())
 	if id, err := s.OpenTicketOf(ctx, t.Conv); err != nil || id != "" {
 		pos, perr := s.ticketPosition(ctx, id)
@@ -77,7 +78,7 @@ func (s *Store) OpenTicket(ctx context.Context, t *bot.Ticket, first bot.TicketM
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		p.HSet(ctx, s.ticketKey(id), map[string]any{
 			"conv": t.Conv.String(), "region": t.Region, "reg": t.RegID, "business": t.Business, "flow": t.Flow,
-			"lang": t.Lang, "status": string(bot.TicketOpen), "opened": opened.UnixMilli(),
+			"lang": t.Lang, "status": string(umkm.TicketOpen), "opened": opened.UnixMilli(),
 		})
 		p.RPush(ctx, s.ticketMsgs(id), msg)
 		if first.ID != "" {
@@ -121,12 +122,12 @@ func (s *Store) OpenTicketOf(ctx context.Context, c bot.Conversation) (string, e
 	return id, nil
 }
 
-// AddTicketMsg appends a message to an open ticket; bot.ErrTicketClosed
+// AddTicketMsg appends a message to an open ticket; umkm.ErrTicketClosed
 // when it is closed or gone.
-func (s *Store) AddTicketMsg(ctx context.Context, id string, m bot.TicketMsg) error {
+func (s *Store) AddTicketMsg(ctx context.Context, id string, m umkm.TicketMsg) error {
 	status, err := s.rdb.HGet(ctx, s.ticketKey(id), "status").Result()
-	if isNil(err) || (err == nil && status != string(bot.TicketOpen)) {
-		return fmt.Errorf("ticket %s: %w", id, bot.ErrTicketClosed)
+	if isNil(err) || (err == nil && status != string(umkm.TicketOpen)) {
+		return fmt.Errorf("ticket %s: %w", id, umkm.ErrTicketClosed)
 	}
 	if err != nil {
 		return fmt.Errorf("ticket %s: %w", id, err)
@@ -156,7 +157,7 @@ var releaseConvScript = redis.NewScript(`
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`)
 
-// CloseTicket closes a ticket (see bot.TicketStore); closing a closed
+// CloseTicket closes a ticket (see umkm.TicketStore); closing a closed
 // ticket again changes nothing. The ticket then expires after TicketTTL.
 func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error {
 	t, err := s.Ticket(ctx, id, false)
@@ -166,14 +167,14 @@ func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time
 	if err != nil {
 		return err
 	}
-	if t.Status == bot.TicketClosed {
+	if t.Status == umkm.TicketClosed {
 		return nil
 	}
 	if err := releaseConvScript.Run(ctx, s.rdb, []string{s.tkIndex("conv", t.Conv.String())}, id).Err(); err != nil && !isNil(err) {
 		return fmt.Errorf("close ticket %s: %w", id, err)
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
-		p.HSet(ctx, s.ticketKey(id), "status", string(bot.TicketClosed), "closed", at.UnixMilli(), "closed_by", by, "outcome", outcome)
+		p.HSet(ctx, s.ticketKey(id), "status", string(umkm.TicketClosed), "closed", at.UnixMilli(), "closed_by", by, "outcome", outcome)
 		p.Expire(ctx, s.ticketKey(id), s.ticketTTL)
 		p.Expire(ctx, s.ticketMsgs(id), s.ticketTTL)
 		p.Expire(ctx, s.ticketSeen(id), s.ticketTTL)
@@ -188,7 +189,7 @@ func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time
 }
 
 // Ticket reads one ticket, with its messages when msgs; bot.ErrNotFound.
-func (s *Store) Ticket(ctx context.Context, id string, msgs bool) (*bot.Ticket, error) {
+func (s *Store) Ticket(ctx context.Context, id string, msgs bool) (*umkm.Ticket, error) {
 	ts, err := s.loadTickets(ctx, []string{id}, msgs)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %s: %w", id, err)
@@ -199,7 +200,7 @@ func (s *Store) Ticket(ctx context.Context, id string, msgs bool) (*bot.Ticket, 
 	return ts[0], nil
 }
 
-func decodeTicket(id string, f map[string]string) *bot.Ticket {
+func decodeTicket(id string, f map[string]string) *umkm.Ticket {
 	ms := func(k string) time.Time {
 		n, err := strconv.ParseInt(f[k], 10, 64)
 		if err != nil || n == 0 {
@@ -208,15 +209,15 @@ func decodeTicket(id string, f map[string]string) *bot.Ticket {
 		return time.UnixMilli(n)
 	}
 	c, _ := bot.ParseConversation(f["conv"])
-	return &bot.Ticket{ID: id, Conv: c, Region: f["region"], RegID: f["reg"], Business: f["business"], Flow: f["flow"],
-		Lang: f["lang"], Status: bot.TicketStatus(f["status"]), Opened: ms("opened"), Officer: f["officer"],
+	return &umkm.Ticket{ID: id, Conv: c, Region: f["region"], RegID: f["reg"], Business: f["business"], Flow: f["flow"],
+		Lang: f["lang"], Status: umkm.TicketStatus(f["status"]), Opened: ms("opened"), Officer: f["officer"],
 		LeaseUntil: ms("lease"), FirstAnswer: ms("first"), Closed: ms("closed"), ClosedBy: f["closed_by"],
 		Outcome: f["outcome"], Reminded: f["reminded"] != ""}
 }
 
 // Tickets lists open tickets oldest first, or the latest closed ones,
 // up to max, without their messages.
-func (s *Store) Tickets(ctx context.Context, closed bool, max int) ([]*bot.Ticket, error) {
+func (s *Store) Tickets(ctx context.Context, closed bool, max int) ([]*umkm.Ticket, error) {
 	var ids []string
 	var err error
 	if closed {
@@ -232,7 +233,7 @@ func (s *Store) Tickets(ctx context.Context, closed bool, max int) ([]*bot.Ticke
 
 // loadTickets reads tickets in one pipeline, dropping the index entries of
 // expired ones.
-func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*bot.Ticket, error) {
+func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*umkm.Ticket, error) {
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	lists := make([]*redis.StringSliceCmd, len(ids))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -247,7 +248,7 @@ func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*bo
 	if err != nil && !isNil(err) {
 		return nil, fmt.Errorf("load tickets: %w", err)
 	}
-	var out []*bot.Ticket
+	var out []*umkm.Ticket
 	var gone []any
 	for i, id := range ids {
 		if len(cmds[i].Val()) == 0 {
@@ -257,7 +258,7 @@ func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*bo
 		t := decodeTicket(id, cmds[i].Val())
 		if msgs {
 			for _, raw := range lists[i].Val() {
-				var tm bot.TicketMsg
+				var tm umkm.TicketMsg
 				if json.Unmarshal([]byte(raw), &tm) == nil {
 					t.Messages = append(t.Messages, tm)
 				}
@@ -273,10 +274,10 @@ func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*bo
 
 // ClaimTicket gives the ticket's claim to officer until now+lease: when
 // nobody holds it, its lease ran out, or officer holds it already (then it
-// is renewed). Another officer's live claim is a *bot.HeldError naming them.
-func (s *Store) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*bot.Ticket, error) {
-	var t *bot.Ticket
-	err := s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *bot.Ticket) {
+// is renewed). Another officer's live claim is a *umkm.HeldError naming them.
+func (s *Store) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
+	var t *umkm.Ticket
+	err := s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
 		cur.Officer, cur.LeaseUntil = officer, now.Add(lease)
 		t = cur
@@ -288,12 +289,12 @@ func (s *Store) ClaimTicket(ctx context.Context, id, officer string, lease time.
 // or take it (see ClaimTicket), which is renewed. It returns the reply's
 // number in the ticket, for an id the dispatcher dedupes on.
 func (s *Store) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
-	b, err := json.Marshal(bot.TicketMsg{At: now, From: bot.FromOfficer, Officer: officer, Kind: bot.KindText, Text: text})
+	b, err := json.Marshal(umkm.TicketMsg{At: now, From: umkm.FromOfficer, Officer: officer, Kind: bot.KindText, Text: text})
 	if err != nil {
 		return 0, fmt.Errorf("encode ticket message: %w", err)
 	}
 	var n *redis.IntCmd
-	err = s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *bot.Ticket) {
+	err = s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		n = p.RPush(ctx, s.ticketMsgs(id), b)
 		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "first", now.UnixMilli())
@@ -306,7 +307,7 @@ func (s *Store) AnswerTicket(ctx context.Context, id, officer, text string, leas
 
 // ticketTx runs change on an open ticket that officer may hold, in a
 // WATCH transaction retried when the ticket changed meanwhile.
-func (s *Store) ticketTx(ctx context.Context, id, officer string, now time.Time, change func(redis.Pipeliner, *bot.Ticket)) error {
+func (s *Store) ticketTx(ctx context.Context, id, officer string, now time.Time, change func(redis.Pipeliner, *umkm.Ticket)) error {
 	key := s.ticketKey(id)
 	for try := 0; try < 16; try++ {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
@@ -318,11 +319,11 @@ func (s *Store) ticketTx(ctx context.Context, id, officer string, now time.Time,
 				return fmt.Errorf("ticket %s: %w", id, bot.ErrNotFound)
 			}
 			cur := decodeTicket(id, f)
-			if cur.Status != bot.TicketOpen {
-				return fmt.Errorf("ticket %s: %w", id, bot.ErrTicketClosed)
+			if cur.Status != umkm.TicketOpen {
+				return fmt.Errorf("ticket %s: %w", id, umkm.ErrTicketClosed)
 			}
 			if h := cur.HeldBy(now); h != "" && h != officer {
-				return &bot.HeldError{Officer: h, Until: cur.LeaseUntil}
+				return &umkm.HeldError{Officer: h, Until: cur.LeaseUntil}
 			}
 			_, err = tx.TxPipelined(ctx, func(p redis.Pipeliner) error { change(p, cur); return nil })
 			return err
@@ -337,7 +338,7 @@ func (s *Store) ticketTx(ctx context.Context, id, officer string, now time.Time,
 
 // RemindTickets returns the open tickets nobody holds that have waited
 // longer than wait, each once: the first caller marks it reminded.
-func (s *Store) RemindTickets(ctx context.Context, wait time.Duration, now time.Time) ([]*bot.Ticket, error) {
+func (s *Store) RemindTickets(ctx context.Context, wait time.Duration, now time.Time) ([]*umkm.Ticket, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.tkIndex("open"), &redis.ZRangeBy{Min: "-inf",
 		Max: strconv.FormatInt(now.Add(-wait).UnixMilli(), 10)}).Result()
 	if err != nil {
@@ -347,7 +348,7 @@ func (s *Store) RemindTickets(ctx context.Context, wait time.Duration, now time.
 	if err != nil {
 		return nil, err
 	}
-	var out []*bot.Ticket
+	var out []*umkm.Ticket
 	for _, t := range ts {
 		if t.Reminded || !t.Waiting(now) {
 			continue
@@ -365,7 +366,7 @@ func (s *Store) RemindTickets(ctx context.Context, wait time.Duration, now time.
 
 // TicketsOf returns every ticket of a conversation kept, with messages,
 // oldest first (data saya).
-func (s *Store) TicketsOf(ctx context.Context, c bot.Conversation) ([]*bot.Ticket, error) {
+func (s *Store) TicketsOf(ctx context.Context, c bot.Conversation) ([]*umkm.Ticket, error) {
 	ids, err := s.rdb.SMembers(ctx, s.tkIndex("byconv", c.String())).Result()
 	if err != nil {
 		return nil, fmt.Errorf("tickets of %s: %w", c.Masked(), err)

@@ -8,15 +8,16 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func openTestTicket(t *testing.T, s interface {
-	OpenTicket(context.Context, *bot.Ticket, bot.TicketMsg) (string, int, error)
+	OpenTicket(context.Context, *umkm.Ticket, umkm.TicketMsg) (string, int, error)
 }, user string, at time.Time) string {
 	t.Helper()
 	c := bot.Conversation{Channel: bot.Telegram, User: user}
-	id, _, err := s.OpenTicket(context.Background(), &bot.Ticket{Conv: c, Region: "32.14", Opened: at, Status: bot.TicketOpen},
-		bot.TicketMsg{At: at, From: bot.FromOwner, Kind: bot.KindText, Text: "pinjaman modal"})
+	id, _, err := s.OpenTicket(context.Background(), &umkm.Ticket{Conv: c, Region: "32.14", Opened: at, Status: umkm.TicketOpen},
+		umkm.TicketMsg{At: at, From: umkm.FromOwner, Kind: bot.KindText, Text: "pinjaman modal"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +37,7 @@ func TestTicketClaimRace(t *testing.T) {
 		errs := make([]error, 2)
 		names := []string{"rina", "budi"}
 		for k, s := range []interface {
-			ClaimTicket(context.Context, string, string, time.Duration, time.Time) (*bot.Ticket, error)
+			ClaimTicket(context.Context, string, string, time.Duration, time.Time) (*umkm.Ticket, error)
 		}{a, b} {
 			wg.Add(1)
 			go func() {
@@ -54,7 +55,7 @@ func TestTicketClaimRace(t *testing.T) {
 				won = k
 				continue
 			}
-			var held *bot.HeldError
+			var held *umkm.HeldError
 			if !errors.As(err, &held) {
 				t.Fatalf("ticket %s, %s: %v", id, names[k], err)
 			}
@@ -69,7 +70,7 @@ func TestTicketClaimRace(t *testing.T) {
 		if _, err := a.ClaimTicket(ctx, id, winner, 10*time.Minute, now.Add(time.Minute)); err != nil {
 			t.Fatalf("holder renews: %v", err)
 		}
-		if _, err := a.AnswerTicket(ctx, id, loser, "jawaban", 10*time.Minute, now.Add(2*time.Minute)); !errors.Is(err, bot.ErrTicketHeld) {
+		if _, err := a.AnswerTicket(ctx, id, loser, "jawaban", 10*time.Minute, now.Add(2*time.Minute)); !errors.Is(err, umkm.ErrTicketHeld) {
 			t.Fatalf("the other officer answered a held ticket: %v", err)
 		}
 		tk, err := b.ClaimTicket(ctx, id, loser, 10*time.Minute, now.Add(12*time.Minute))
@@ -93,12 +94,12 @@ func TestTicketLifecycle(t *testing.T) {
 		t.Fatalf("second open gave %s, want the open %s", again, id)
 	}
 	other := openTestTicket(t, s, "43", now.Add(time.Minute))
-	if _, pos, _ := s.OpenTicket(ctx, &bot.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: "43"}}, bot.TicketMsg{}); pos != 2 {
+	if _, pos, _ := s.OpenTicket(ctx, &umkm.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: "43"}}, umkm.TicketMsg{}); pos != 2 {
 		t.Fatalf("queue position of the second ticket = %d, want 2", pos)
 	}
 	// The same chat message twice (its turn ran again after a conflict): added once.
 	for range 2 {
-		if err := s.AddTicketMsg(ctx, id, bot.TicketMsg{ID: "tg-77", At: now, From: bot.FromOwner, Kind: bot.KindPhoto, Media: &bot.Media{Type: "photo", Ref: "f1"}}); err != nil {
+		if err := s.AddTicketMsg(ctx, id, umkm.TicketMsg{ID: "tg-77", At: now, From: umkm.FromOwner, Kind: bot.KindPhoto, Media: &bot.Media{Type: "photo", Ref: "f1"}}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -124,16 +125,16 @@ func TestTicketLifecycle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(tk.Messages) != 3 || tk.Messages[1].Media == nil || tk.Messages[2].From != bot.FromOfficer || tk.FirstAnswer.IsZero() || tk.Officer != "rina" {
+	if len(tk.Messages) != 3 || tk.Messages[1].Media == nil || tk.Messages[2].From != umkm.FromOfficer || tk.FirstAnswer.IsZero() || tk.Officer != "rina" {
 		t.Fatalf("ticket = %+v", tk)
 	}
 	if err := s.CloseTicket(ctx, id, "rina", "dijawab", now.Add(2*time.Hour)); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.AddTicketMsg(ctx, id, bot.TicketMsg{Text: "x"}); !errors.Is(err, bot.ErrTicketClosed) {
+	if err := s.AddTicketMsg(ctx, id, umkm.TicketMsg{Text: "x"}); !errors.Is(err, umkm.ErrTicketClosed) {
 		t.Fatalf("message to a closed ticket: %v", err)
 	}
-	if _, err := s.ClaimTicket(ctx, id, "budi", time.Minute, now.Add(3*time.Hour)); !errors.Is(err, bot.ErrTicketClosed) {
+	if _, err := s.ClaimTicket(ctx, id, "budi", time.Minute, now.Add(3*time.Hour)); !errors.Is(err, umkm.ErrTicketClosed) {
 		t.Fatalf("claim of a closed ticket: %v", err)
 	}
 	if got, _ := s.OpenTicketOf(ctx, c); got != "" {

@@ -14,11 +14,13 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 var (
-	_ bot.TrainingStore = (*Store)(nil)
-	_ bot.ReminderDeps  = (*Store)(nil)
+	_ umkm.TrainingStore = (*Store)(nil)
+	_ umkm.ReminderQueue = (*Store)(nil)
+	_ umkm.NoticeQueue   = (*Store)(nil)
 )
 
 // All the keys of one training share the hash tag {t:<id>}, so seating,
@@ -167,8 +169,8 @@ return {'ok', conv}
 `)
 
 // ErrNotSeated is returned by CheckIn for a code whose holder has no seat
-// (waitlisted or cancelled); it is bot.ErrNotSeated.
-var ErrNotSeated = bot.ErrNotSeated
+// (waitlisted or cancelled); it is umkm.ErrNotSeated.
+var ErrNotSeated = umkm.ErrNotSeated
 
 func ms(t time.Time) string {
 	if t.IsZero() {
@@ -178,7 +180,7 @@ func ms(t time.Time) string {
 }
 
 // CreateTraining numbers t, stores it and schedules its reminders.
-func (s *Store) CreateTraining(ctx context.Context, t *bot.Training) error {
+func (s *Store) CreateTraining(ctx context.Context, t *umkm.Training) error {
 	if err := t.Validate(); err != nil {
 		return err
 	}
@@ -188,7 +190,7 @@ func (s *Store) CreateTraining(ctx context.Context, t *bot.Training) error {
 	}
 	t.ID = strconv.FormatInt(n, 10)
 	if t.Status == "" {
-		t.Status = bot.TrainingOpen
+		t.Status = umkm.TrainingOpen
 	}
 	if t.CreatedAt.IsZero() {
 		t.CreatedAt = s.now()
@@ -200,10 +202,10 @@ func (s *Store) CreateTraining(ctx context.Context, t *bot.Training) error {
 }
 
 // UpdateTraining rewrites t (its details, status and capacity). A capacity
-// below the seats already taken is refused with a *bot.CapacityError; a
+// below the seats already taken is refused with a *umkm.CapacityError; a
 // raised one promotes waitlisted owners, who are returned for the caller to
 // notify.
-func (s *Store) UpdateTraining(ctx context.Context, t *bot.Training) ([]bot.Enrolment, error) {
+func (s *Store) UpdateTraining(ctx context.Context, t *umkm.Training) ([]umkm.Enrolment, error) {
 	if err := t.Validate(); err != nil {
 		return nil, err
 	}
@@ -218,7 +220,7 @@ func (s *Store) UpdateTraining(ctx context.Context, t *bot.Training) ([]bot.Enro
 	}
 	if res[0] == "refused" {
 		n, _ := strconv.Atoi(res[1])
-		return nil, &bot.CapacityError{Confirmed: n}
+		return nil, &umkm.CapacityError{Confirmed: n}
 	}
 	if err := s.rdb.ZAdd(ctx, s.Key("trainings", "all"), redis.Z{Score: float64(t.End.UnixMilli()), Member: t.ID}).Err(); err != nil {
 		return nil, fmt.Errorf("index training %s: %w", t.ID, err)
@@ -230,8 +232,8 @@ func (s *Store) UpdateTraining(ctx context.Context, t *bot.Training) ([]bot.Enro
 }
 
 // promoted loads the enrolments of promoted conversations.
-func (s *Store) promoted(ctx context.Context, id string, convs []string) ([]bot.Enrolment, error) {
-	var out []bot.Enrolment
+func (s *Store) promoted(ctx context.Context, id string, convs []string) ([]umkm.Enrolment, error) {
+	var out []umkm.Enrolment
 	for _, c := range convs {
 		conv, ok := bot.ParseConversation(c)
 		if !ok {
@@ -247,7 +249,7 @@ func (s *Store) promoted(ctx context.Context, id string, convs []string) ([]bot.
 }
 
 // Training returns one training with its seat counts.
-func (s *Store) Training(ctx context.Context, id string) (*bot.Training, error) {
+func (s *Store) Training(ctx context.Context, id string) (*umkm.Training, error) {
 	ts, err := s.loadTrainings(ctx, []string{id})
 	if err != nil {
 		return nil, err
@@ -259,7 +261,7 @@ func (s *Store) Training(ctx context.Context, id string) (*bot.Training, error) 
 }
 
 // Trainings returns the trainings that have not ended by now, soonest first.
-func (s *Store) Trainings(ctx context.Context, now time.Time) ([]*bot.Training, error) {
+func (s *Store) Trainings(ctx context.Context, now time.Time) ([]*umkm.Training, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.Key("trainings", "all"), &redis.ZRangeBy{Min: "(" + ms(now), Max: "+inf"}).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list trainings: %w", err)
@@ -268,12 +270,12 @@ func (s *Store) Trainings(ctx context.Context, now time.Time) ([]*bot.Training, 
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(ts, func(a, b *bot.Training) int { return a.Start.Compare(b.Start) })
+	slices.SortStableFunc(ts, func(a, b *umkm.Training) int { return a.Start.Compare(b.Start) })
 	return ts, nil
 }
 
 // AllTrainings returns every training, past ones too, by id.
-func (s *Store) AllTrainings(ctx context.Context) ([]*bot.Training, error) {
+func (s *Store) AllTrainings(ctx context.Context) ([]*umkm.Training, error) {
 	ids, err := s.rdb.ZRange(ctx, s.Key("trainings", "all"), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list trainings: %w", err)
@@ -282,7 +284,7 @@ func (s *Store) AllTrainings(ctx context.Context) ([]*bot.Training, error) {
 	if err != nil {
 		return nil, err
 	}
-	slices.SortStableFunc(ts, func(a, b *bot.Training) int {
+	slices.SortStableFunc(ts, func(a, b *umkm.Training) int {
 		x, _ := strconv.Atoi(a.ID)
 		y, _ := strconv.Atoi(b.ID)
 		return x - y
@@ -292,7 +294,7 @@ func (s *Store) AllTrainings(ctx context.Context) ([]*bot.Training, error) {
 
 // loadTrainings reads trainings and their seat counts in one round trip;
 // ids with no record are left out.
-func (s *Store) loadTrainings(ctx context.Context, ids []string) ([]*bot.Training, error) {
+func (s *Store) loadTrainings(ctx context.Context, ids []string) ([]*umkm.Training, error) {
 	type pending struct {
 		info       *redis.SliceCmd
 		conf, wait *redis.IntCmd
@@ -308,7 +310,7 @@ func (s *Store) loadTrainings(ctx context.Context, ids []string) ([]*bot.Trainin
 	if err != nil {
 		return nil, fmt.Errorf("load trainings: %w", err)
 	}
-	out := make([]*bot.Training, 0, len(ids))
+	out := make([]*umkm.Training, 0, len(ids))
 	for i, id := range ids {
 		vals := cmds[i].info.Val()
 		data, _ := vals[0].(string)
@@ -316,11 +318,11 @@ func (s *Store) loadTrainings(ctx context.Context, ids []string) ([]*bot.Trainin
 		if data == "" {
 			continue
 		}
-		t := &bot.Training{}
+		t := &umkm.Training{}
 		if err := json.Unmarshal([]byte(data), t); err != nil {
 			return nil, fmt.Errorf("decode training %s: %w", id, err)
 		}
-		t.ID, t.Status = id, bot.TrainingStatus(status)
+		t.ID, t.Status = id, umkm.TrainingStatus(status)
 		t.Confirmed, t.Waitlisted = int(cmds[i].conf.Val()), int(cmds[i].wait.Val())
 		out = append(out, t)
 	}
@@ -335,7 +337,7 @@ type codeSource struct {
 
 // next returns n random attendance code candidates.
 func (c *codeSource) next(n int) ([]any, error) {
-	buf := make([]byte, n*bot.AttendanceCodeLen)
+	buf := make([]byte, n*umkm.AttendanceCodeLen)
 	c.mu.Lock()
 	r := c.r
 	if r == nil {
@@ -348,17 +350,17 @@ func (c *codeSource) next(n int) ([]any, error) {
 	}
 	out := make([]any, n)
 	for i := range out {
-		code := buf[i*bot.AttendanceCodeLen : (i+1)*bot.AttendanceCodeLen]
+		code := buf[i*umkm.AttendanceCodeLen : (i+1)*umkm.AttendanceCodeLen]
 		for j, b := range code {
-			code[j] = bot.AttendanceAlphabet[int(b)%len(bot.AttendanceAlphabet)]
+			code[j] = umkm.AttendanceAlphabet[int(b)%len(umkm.AttendanceAlphabet)]
 		}
 		out[i] = string(code)
 	}
 	return out, nil
 }
 
-// Enrol seats an owner, or waitlists them (see bot.Enrolments).
-func (s *Store) Enrol(ctx context.Context, e bot.Enrolment, waitlist bool) (bot.Enrolment, error) {
+// Enrol seats an owner, or waitlists them (see umkm.Enrolments).
+func (s *Store) Enrol(ctx context.Context, e umkm.Enrolment, waitlist bool) (umkm.Enrolment, error) {
 	keys := s.trainingKeys(e.Training)
 	if e.At.IsZero() {
 		e.At = s.now()
@@ -383,12 +385,12 @@ func (s *Store) Enrol(ctx context.Context, e bot.Enrolment, waitlist bool) (bot.
 		case "missing":
 			return e, fmt.Errorf("training %s: %w", e.Training, bot.ErrNotFound)
 		case "closed":
-			return e, fmt.Errorf("training %s: %w", e.Training, bot.ErrTrainingClosed)
+			return e, fmt.Errorf("training %s: %w", e.Training, umkm.ErrTrainingClosed)
 		}
-		e.Status = bot.EnrolStatus(res[0])
+		e.Status = umkm.EnrolStatus(res[0])
 		e.Position, _ = strconv.Atoi(res[1])
 		e.Code = res[2]
-		if e.Status != bot.StatusFull {
+		if e.Status != umkm.StatusFull {
 			if err := s.rdb.SAdd(ctx, s.ownerTrainings(e.Conv), e.Training).Err(); err != nil {
 				return e, fmt.Errorf("index enrolment in %s: %w", e.Training, err)
 			}
@@ -398,8 +400,8 @@ func (s *Store) Enrol(ctx context.Context, e bot.Enrolment, waitlist bool) (bot.
 	return e, fmt.Errorf("enrol in training %s: no free attendance code found", e.Training)
 }
 
-// Cancel frees an owner's seat or waitlist place (see bot.Enrolments).
-func (s *Store) Cancel(ctx context.Context, training string, c bot.Conversation) (bool, []bot.Enrolment, error) {
+// Cancel frees an owner's seat or waitlist place (see umkm.Enrolments).
+func (s *Store) Cancel(ctx context.Context, training string, c bot.Conversation) (bool, []umkm.Enrolment, error) {
 	res, err := cancelScript.Run(ctx, s.rdb, s.trainingKeys(training), c.String(), ms(s.now())).StringSlice()
 	if err != nil {
 		return false, nil, fmt.Errorf("cancel in training %s: %w", training, err)
@@ -411,22 +413,22 @@ func (s *Store) Cancel(ctx context.Context, training string, c bot.Conversation)
 	return true, p, err
 }
 
-// CheckIn marks the holder of code attended (see bot.Enrolments). A code
+// CheckIn marks the holder of code attended (see umkm.Enrolments). A code
 // whose holder has no seat gives ErrNotSeated.
-func (s *Store) CheckIn(ctx context.Context, training, code string, c bot.Conversation) (bot.Enrolment, error) {
+func (s *Store) CheckIn(ctx context.Context, training, code string, c bot.Conversation) (umkm.Enrolment, error) {
 	owner := ""
 	if c != (bot.Conversation{}) {
 		owner = c.String()
 	}
 	res, err := checkInScript.Run(ctx, s.rdb, s.trainingKeys(training), code, owner, ms(s.now())).StringSlice()
 	if err != nil {
-		return bot.Enrolment{}, fmt.Errorf("check in to training %s: %w", training, err)
+		return umkm.Enrolment{}, fmt.Errorf("check in to training %s: %w", training, err)
 	}
 	switch res[0] {
 	case "nocode":
-		return bot.Enrolment{}, fmt.Errorf("attendance code in training %s: %w", training, bot.ErrNotFound)
+		return umkm.Enrolment{}, fmt.Errorf("attendance code in training %s: %w", training, bot.ErrNotFound)
 	case "notseated":
-		return bot.Enrolment{}, fmt.Errorf("check in to training %s: %w", training, ErrNotSeated)
+		return umkm.Enrolment{}, fmt.Errorf("check in to training %s: %w", training, ErrNotSeated)
 	}
 	conv, _ := bot.ParseConversation(res[1])
 	return s.Enrolment(ctx, training, conv)
@@ -434,19 +436,19 @@ func (s *Store) CheckIn(ctx context.Context, training, code string, c bot.Conver
 
 // Enrolment returns one owner's enrolment in a training; ErrNotFound if
 // they never signed up.
-func (s *Store) Enrolment(ctx context.Context, training string, c bot.Conversation) (bot.Enrolment, error) {
+func (s *Store) Enrolment(ctx context.Context, training string, c bot.Conversation) (umkm.Enrolment, error) {
 	es, err := s.enrolments(ctx, c, []string{training})
 	if err != nil {
-		return bot.Enrolment{}, err
+		return umkm.Enrolment{}, err
 	}
 	if len(es) == 0 {
-		return bot.Enrolment{}, fmt.Errorf("enrolment in training %s: %w", training, bot.ErrNotFound)
+		return umkm.Enrolment{}, fmt.Errorf("enrolment in training %s: %w", training, bot.ErrNotFound)
 	}
 	return es[0], nil
 }
 
 // EnrolmentsOf lists the owner's enrolments, soonest training first.
-func (s *Store) EnrolmentsOf(ctx context.Context, c bot.Conversation) ([]bot.Enrolment, error) {
+func (s *Store) EnrolmentsOf(ctx context.Context, c bot.Conversation) ([]umkm.Enrolment, error) {
 	ids, err := s.rdb.SMembers(ctx, s.ownerTrainings(c)).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list trainings of %s: %w", c.Channel, err)
@@ -461,7 +463,7 @@ func (s *Store) EnrolmentsOf(ctx context.Context, c bot.Conversation) ([]bot.Enr
 
 // enrolments reads c's enrolment in each training in one round trip,
 // leaving out trainings c never signed up for.
-func (s *Store) enrolments(ctx context.Context, c bot.Conversation, ids []string) ([]bot.Enrolment, error) {
+func (s *Store) enrolments(ctx context.Context, c bot.Conversation, ids []string) ([]umkm.Enrolment, error) {
 	type pending struct {
 		st, code, reg, at *redis.StringCmd
 		rank              *redis.IntCmd
@@ -479,17 +481,17 @@ func (s *Store) enrolments(ctx context.Context, c bot.Conversation, ids []string
 	if err != nil && !isNil(err) {
 		return nil, fmt.Errorf("load enrolments of %s: %w", c.Channel, err)
 	}
-	out := make([]bot.Enrolment, 0, len(ids))
+	out := make([]umkm.Enrolment, 0, len(ids))
 	for i, id := range ids {
 		st := cmds[i].st.Val()
 		if st == "" {
 			continue
 		}
-		e := bot.Enrolment{Training: id, Conv: c, Status: bot.EnrolStatus(st), Code: cmds[i].code.Val(), Registration: cmds[i].reg.Val()}
+		e := umkm.Enrolment{Training: id, Conv: c, Status: umkm.EnrolStatus(st), Code: cmds[i].code.Val(), Registration: cmds[i].reg.Val()}
 		if at, err := strconv.ParseInt(cmds[i].at.Val(), 10, 64); err == nil {
 			e.At = time.UnixMilli(at)
 		}
-		if e.Status == bot.StatusWaitlisted && cmds[i].rank.Err() == nil {
+		if e.Status == umkm.StatusWaitlisted && cmds[i].rank.Err() == nil {
 			e.Position = int(cmds[i].rank.Val()) + 1
 		}
 		out = append(out, e)
@@ -499,7 +501,7 @@ func (s *Store) enrolments(ctx context.Context, c bot.Conversation, ids []string
 
 // Participants lists every enrolment of a training: seat holders in seat
 // order, then the waitlist in its order, then the cancelled.
-func (s *Store) Participants(ctx context.Context, training string) ([]bot.Enrolment, error) {
+func (s *Store) Participants(ctx context.Context, training string) ([]umkm.Enrolment, error) {
 	k := s.trainingKeys(training)
 	var st, code, reg, at *redis.MapStringStringCmd
 	var conf, wait *redis.StringSliceCmd
@@ -524,18 +526,18 @@ func (s *Store) Participants(ctx context.Context, training string) ([]bot.Enrolm
 	}
 	slices.Sort(rest)
 	order = append(order, rest...)
-	out := make([]bot.Enrolment, 0, len(order))
+	out := make([]umkm.Enrolment, 0, len(order))
 	pos := 0
 	for _, c := range order {
 		conv, ok := bot.ParseConversation(c)
 		if !ok {
 			continue
 		}
-		e := bot.Enrolment{Training: training, Conv: conv, Status: bot.EnrolStatus(st.Val()[c]), Code: code.Val()[c], Registration: reg.Val()[c]}
+		e := umkm.Enrolment{Training: training, Conv: conv, Status: umkm.EnrolStatus(st.Val()[c]), Code: code.Val()[c], Registration: reg.Val()[c]}
 		if n, err := strconv.ParseInt(at.Val()[c], 10, 64); err == nil {
 			e.At = time.UnixMilli(n)
 		}
-		if e.Status == bot.StatusWaitlisted {
+		if e.Status == umkm.StatusWaitlisted {
 			pos++
 			e.Position = pos
 		}

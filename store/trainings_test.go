@@ -12,6 +12,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -35,9 +36,9 @@ func trainingStores(t *testing.T, now *time.Time) (*store.Store, *store.Store) {
 	return store.New(rdb, store.Options{Prefix: prefix, Now: clock}), store.New(other, store.Options{Prefix: prefix, Now: clock})
 }
 
-func newTraining(t *testing.T, s *store.Store, capacity int) *bot.Training {
+func newTraining(t *testing.T, s *store.Store, capacity int) *umkm.Training {
 	t.Helper()
-	tr := &bot.Training{
+	tr := &umkm.Training{
 		Title: "Pemasaran Digital", Topic: "ecommerce", Organiser: "DKUPP", Place: "Aula DKUPP",
 		Start: trainingNow.Add(7 * 24 * time.Hour), End: trainingNow.Add(7*24*time.Hour + 3*time.Hour),
 		Deadline: trainingNow.Add(5 * 24 * time.Hour), Capacity: capacity,
@@ -52,9 +53,9 @@ func owner(i int) bot.Conversation {
 	return bot.Conversation{Channel: bot.WhatsApp, User: fmt.Sprintf("62812%07d", i)}
 }
 
-func enrol(t *testing.T, s *store.Store, tr string, c bot.Conversation, waitlist bool) bot.Enrolment {
+func enrol(t *testing.T, s *store.Store, tr string, c bot.Conversation, waitlist bool) umkm.Enrolment {
 	t.Helper()
-	e, err := s.Enrol(context.Background(), bot.Enrolment{Training: tr, Conv: c, Registration: "UMKM-3214-" + c.User[5:], At: trainingNow}, waitlist)
+	e, err := s.Enrol(context.Background(), umkm.Enrolment{Training: tr, Conv: c, Registration: "UMKM-3214-" + c.User[5:], At: trainingNow}, waitlist)
 	if err != nil {
 		t.Fatalf("enrol %s: %v", c, err)
 	}
@@ -69,7 +70,7 @@ func TestEnrolConcurrent(t *testing.T) {
 	a, b := trainingStores(t, &now)
 	tr := newTraining(t, a, 75)
 	const owners, workers = 300, 6
-	got := make([]bot.Enrolment, owners)
+	got := make([]umkm.Enrolment, owners)
 	var wg sync.WaitGroup
 	for w := 0; w < workers; w++ {
 		s := a
@@ -80,7 +81,7 @@ func TestEnrolConcurrent(t *testing.T) {
 		go func() {
 			defer wg.Done()
 			for i := w; i < owners; i += workers { // each worker's owners arrive in order
-				e, err := s.Enrol(context.Background(), bot.Enrolment{Training: tr.ID, Conv: owner(i), At: now}, true)
+				e, err := s.Enrol(context.Background(), umkm.Enrolment{Training: tr.ID, Conv: owner(i), At: now}, true)
 				if err != nil {
 					t.Error(err)
 					return
@@ -96,9 +97,9 @@ func TestEnrolConcurrent(t *testing.T) {
 	confirmed, positions, codes := 0, map[int]int{}, map[string]bool{}
 	for i, e := range got {
 		switch e.Status {
-		case bot.StatusConfirmed:
+		case umkm.StatusConfirmed:
 			confirmed++
-		case bot.StatusWaitlisted:
+		case umkm.StatusWaitlisted:
 			if _, dup := positions[e.Position]; dup {
 				t.Errorf("waitlist position %d given twice", e.Position)
 			}
@@ -125,10 +126,10 @@ func TestEnrolConcurrent(t *testing.T) {
 		last, waited := 0, false
 		for i := w; i < owners; i += workers {
 			e := got[i]
-			if e.Status == bot.StatusConfirmed && waited {
+			if e.Status == umkm.StatusConfirmed && waited {
 				t.Errorf("worker %d: owner %d seated after an earlier owner was waitlisted", w, i)
 			}
-			if e.Status == bot.StatusWaitlisted {
+			if e.Status == umkm.StatusWaitlisted {
 				waited = true
 				if e.Position <= last {
 					t.Errorf("worker %d: owner %d at position %d, not after %d", w, i, e.Position, last)
@@ -147,7 +148,7 @@ func TestEnrolConcurrent(t *testing.T) {
 			t.Errorf("%s listed twice", p.Conv)
 		}
 		seen[p.Conv] = true
-		if i >= 75 && (p.Status != bot.StatusWaitlisted || positions[p.Position] != ownerIndex(p.Conv)) {
+		if i >= 75 && (p.Status != umkm.StatusWaitlisted || positions[p.Position] != ownerIndex(p.Conv)) {
 			t.Errorf("participant %d: %+v does not match its sign-up answer", i, p)
 		}
 	}
@@ -179,7 +180,7 @@ func TestEnrolFullWithoutWaitlistStoresNothing(t *testing.T) {
 	tr := newTraining(t, s, 1)
 	enrol(t, s, tr.ID, owner(1), false)
 	e := enrol(t, s, tr.ID, owner(2), false)
-	if e.Status != bot.StatusFull || e.Position != 0 {
+	if e.Status != umkm.StatusFull || e.Position != 0 {
 		t.Fatalf("second on a full training = %+v, want penuh", e)
 	}
 	if _, err := s.Enrolment(context.Background(), tr.ID, owner(2)); !errors.Is(err, bot.ErrNotFound) {
@@ -188,7 +189,7 @@ func TestEnrolFullWithoutWaitlistStoresNothing(t *testing.T) {
 	if es, _ := s.EnrolmentsOf(context.Background(), owner(2)); len(es) != 0 {
 		t.Fatalf("owner index after penuh = %+v, want empty", es)
 	}
-	if e := enrol(t, s, tr.ID, owner(2), true); e.Status != bot.StatusWaitlisted || e.Position != 1 {
+	if e := enrol(t, s, tr.ID, owner(2), true); e.Status != umkm.StatusWaitlisted || e.Position != 1 {
 		t.Fatalf("asking for the waitlist = %+v", e)
 	}
 }
@@ -199,19 +200,19 @@ func TestEnrolClosed(t *testing.T) {
 	s, _ := trainingStores(t, &now)
 	tr := newTraining(t, s, 10)
 	for name, at := range map[string]time.Time{"deadline": tr.Deadline, "started": tr.Start.Add(time.Minute)} {
-		_, err := s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: owner(1), At: at}, true)
-		if !errors.Is(err, bot.ErrTrainingClosed) {
+		_, err := s.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: owner(1), At: at}, true)
+		if !errors.Is(err, umkm.ErrTrainingClosed) {
 			t.Errorf("%s: err = %v, want ErrTrainingClosed", name, err)
 		}
 	}
-	tr.Status = bot.TrainingClosed
+	tr.Status = umkm.TrainingClosed
 	if _, err := s.UpdateTraining(ctx, tr); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: owner(1), At: now}, true); !errors.Is(err, bot.ErrTrainingClosed) {
+	if _, err := s.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: owner(1), At: now}, true); !errors.Is(err, umkm.ErrTrainingClosed) {
 		t.Errorf("closed by the Dinas: err = %v", err)
 	}
-	if _, err := s.Enrol(ctx, bot.Enrolment{Training: "999", Conv: owner(1), At: now}, true); !errors.Is(err, bot.ErrNotFound) {
+	if _, err := s.Enrol(ctx, umkm.Enrolment{Training: "999", Conv: owner(1), At: now}, true); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("no such training: err = %v", err)
 	}
 }
@@ -226,17 +227,17 @@ func TestCancelPromotes(t *testing.T) {
 		enrol(t, s, tr.ID, owner(i), true)
 	}
 	ok, promoted, err := other.Cancel(ctx, tr.ID, owner(1))
-	if err != nil || !ok || len(promoted) != 1 || promoted[0].Conv != owner(3) || promoted[0].Status != bot.StatusConfirmed || promoted[0].Code == "" {
+	if err != nil || !ok || len(promoted) != 1 || promoted[0].Conv != owner(3) || promoted[0].Status != umkm.StatusConfirmed || promoted[0].Code == "" {
 		t.Fatalf("cancel = %v, %+v, %v; want owner 3 promoted", ok, promoted, err)
 	}
 	ok, promoted, err = s.Cancel(ctx, tr.ID, owner(1))
 	if err != nil || ok || len(promoted) != 0 {
 		t.Fatalf("second cancel = %v, %+v, %v; want nothing", ok, promoted, err)
 	}
-	if e, _ := s.Enrolment(ctx, tr.ID, owner(4)); e.Status != bot.StatusWaitlisted || e.Position != 1 {
+	if e, _ := s.Enrolment(ctx, tr.ID, owner(4)); e.Status != umkm.StatusWaitlisted || e.Position != 1 {
 		t.Fatalf("owner 4 = %+v, want first on the waitlist", e)
 	}
-	if e, _ := s.Enrolment(ctx, tr.ID, owner(1)); e.Status != bot.StatusCancelled {
+	if e, _ := s.Enrolment(ctx, tr.ID, owner(1)); e.Status != umkm.StatusCancelled {
 		t.Fatalf("owner 1 = %+v, want dibatalkan", e)
 	}
 	// Cancelling a waitlist place promotes nobody.
@@ -249,7 +250,7 @@ func TestCancelPromotes(t *testing.T) {
 		t.Fatalf("after: %d confirmed, %d waiting; want 2, 0", loaded.Confirmed, loaded.Waitlisted)
 	}
 	// Signing up again after cancelling: back in, at the back.
-	if e := enrol(t, s, tr.ID, owner(1), true); e.Status != bot.StatusWaitlisted || e.Position != 1 {
+	if e := enrol(t, s, tr.ID, owner(1), true); e.Status != umkm.StatusWaitlisted || e.Position != 1 {
 		t.Fatalf("re-enrol after cancel = %+v", e)
 	}
 }
@@ -264,7 +265,7 @@ func TestCapacityEdit(t *testing.T) {
 	}
 	tr.Capacity = 2
 	_, err := s.UpdateTraining(ctx, tr)
-	var ce *bot.CapacityError
+	var ce *umkm.CapacityError
 	if !errors.As(err, &ce) || ce.Confirmed != 3 {
 		t.Fatalf("capacity 2 below 3 confirmed: err = %v", err)
 	}
@@ -276,7 +277,7 @@ func TestCapacityEdit(t *testing.T) {
 	if err != nil || len(promoted) != 2 || promoted[0].Conv != owner(4) || promoted[1].Conv != owner(5) {
 		t.Fatalf("raise to 5 = %+v, %v; want owners 4 and 5 promoted", promoted, err)
 	}
-	if e, _ := s.Enrolment(ctx, tr.ID, owner(6)); e.Status != bot.StatusWaitlisted || e.Position != 1 {
+	if e, _ := s.Enrolment(ctx, tr.ID, owner(6)); e.Status != umkm.StatusWaitlisted || e.Position != 1 {
 		t.Fatalf("owner 6 = %+v", e)
 	}
 }
@@ -299,7 +300,7 @@ func TestCheckIn(t *testing.T) {
 	}
 	for range 2 { // twice: the second is a no-op
 		e, err := s.CheckIn(ctx, tr.ID, seated.Code, owner(1))
-		if err != nil || e.Status != bot.StatusAttended {
+		if err != nil || e.Status != umkm.StatusAttended {
 			t.Fatalf("right code = %+v, %v", e, err)
 		}
 	}
@@ -317,7 +318,7 @@ func TestEnrolmentsOfAndTrainings(t *testing.T) {
 	now := trainingNow
 	s, _ := trainingStores(t, &now)
 	later := newTraining(t, s, 5)
-	sooner := &bot.Training{Title: "Kemasan", Topic: "kemasan", Online: true, Link: "https://meet.example/x",
+	sooner := &umkm.Training{Title: "Kemasan", Topic: "kemasan", Online: true, Link: "https://meet.example/x",
 		Start: trainingNow.Add(48 * time.Hour), End: trainingNow.Add(50 * time.Hour), Capacity: 5}
 	if err := s.CreateTraining(ctx, sooner); err != nil {
 		t.Fatal(err)
@@ -332,7 +333,7 @@ func TestEnrolmentsOfAndTrainings(t *testing.T) {
 	enrol(t, s, later.ID, owner(1), true)
 	enrol(t, s, sooner.ID, owner(1), true)
 	es, err := s.EnrolmentsOf(ctx, owner(1))
-	if err != nil || len(es) != 2 || es[0].Status != bot.StatusConfirmed || es[0].Registration == "" {
+	if err != nil || len(es) != 2 || es[0].Status != umkm.StatusConfirmed || es[0].Registration == "" {
 		t.Fatalf("EnrolmentsOf = %+v, %v", es, err)
 	}
 	if _, err := s.Training(ctx, "404"); !errors.Is(err, bot.ErrNotFound) {
@@ -346,7 +347,7 @@ func BenchmarkEnrol(b *testing.B) {
 	rdb, prefix := redistest.Client(b)
 	now := trainingNow
 	s := store.New(rdb, store.Options{Prefix: prefix, Now: func() time.Time { return now }})
-	tr := &bot.Training{Title: "Bench", Topic: "lainnya", Place: "Aula", Start: now.Add(72 * time.Hour),
+	tr := &umkm.Training{Title: "Bench", Topic: "lainnya", Place: "Aula", Start: now.Add(72 * time.Hour),
 		End: now.Add(75 * time.Hour), Capacity: max(b.N/2, 1)}
 	if err := s.CreateTraining(context.Background(), tr); err != nil {
 		b.Fatal(err)
@@ -356,7 +357,7 @@ func BenchmarkEnrol(b *testing.B) {
 	b.RunParallel(func(pb *testing.PB) {
 		for pb.Next() {
 			c := owner(int(n.Add(1)))
-			if _, err := s.Enrol(context.Background(), bot.Enrolment{Training: tr.ID, Conv: c, At: now}, true); err != nil {
+			if _, err := s.Enrol(context.Background(), umkm.Enrolment{Training: tr.ID, Conv: c, At: now}, true); err != nil {
 				b.Error(err)
 				return
 			}
@@ -424,13 +425,13 @@ func TestSeatInvariant(t *testing.T) {
 				var err error
 				switch i % 5 {
 				case 0, 1, 2:
-					_, err = s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: o, At: now}, true)
+					_, err = s.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: o, At: now}, true)
 				case 3:
 					_, _, err = s.Cancel(ctx, tr.ID, o)
 				case 4:
 					edit := *tr
 					edit.Capacity = 5 + (w*7+i)%15
-					var ce *bot.CapacityError
+					var ce *umkm.CapacityError
 					if _, err = s.UpdateTraining(ctx, &edit); errors.As(err, &ce) {
 						err = nil
 					}
@@ -454,11 +455,11 @@ func TestSeatInvariant(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	count := map[bot.EnrolStatus]int{}
+	count := map[umkm.EnrolStatus]int{}
 	for _, p := range ps {
 		count[p.Status]++
 	}
-	if count[bot.StatusConfirmed] != got.Confirmed || count[bot.StatusWaitlisted] != got.Waitlisted {
+	if count[umkm.StatusConfirmed] != got.Confirmed || count[umkm.StatusWaitlisted] != got.Waitlisted {
 		t.Fatalf("statuses %v do not match %d seats and %d waiting", count, got.Confirmed, got.Waitlisted)
 	}
 }

@@ -8,9 +8,10 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var roles = []bot.Role{bot.RoleAdmin, bot.RolePetugas, bot.RolePengamat}
+var roles = []umkm.Role{umkm.RoleAdmin, umkm.RolePetugas, umkm.RolePengamat}
 
 func (s *Server) accountList(w http.ResponseWriter, r *http.Request) {
 	all, err := s.deps.Accounts.Officers(r.Context())
@@ -19,7 +20,7 @@ func (s *Server) accountList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s.render(w, r, http.StatusOK, "accounts", "web.accounts.title", struct {
-		Accounts []*bot.Officer
+		Accounts []*umkm.Officer
 		Saved    string
 	}{all, r.URL.Query().Get("saved")})
 }
@@ -33,7 +34,7 @@ type accountForm struct {
 	FullName string
 	Role     string
 	Disabled bool
-	Roles    []bot.Role
+	Roles    []umkm.Role
 	Errors   map[string]string
 }
 
@@ -41,7 +42,7 @@ type accountForm struct {
 func (f *accountForm) Error(field string) string { return f.Errors[field] }
 
 func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) {
-	f := &accountForm{New: true, Role: string(bot.RolePetugas), Roles: roles}
+	f := &accountForm{New: true, Role: string(umkm.RolePetugas), Roles: roles}
 	title := "web.accounts.new"
 	if name := r.PathValue("name"); name != "" {
 		o, ok := s.loadAccount(w, r, name)
@@ -55,8 +56,8 @@ func (s *Server) accountForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "account", title, f)
 }
 
-func (s *Server) loadAccount(w http.ResponseWriter, r *http.Request, name string) (*bot.Officer, bool) {
-	o, err := s.deps.Officers.Officer(r.Context(), bot.OfficerName(name))
+func (s *Server) loadAccount(w http.ResponseWriter, r *http.Request, name string) (*umkm.Officer, bool) {
+	o, err := s.deps.Officers.Officer(r.Context(), umkm.OfficerName(name))
 	if errors.Is(err, bot.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
 		return nil, false
@@ -77,7 +78,7 @@ func (s *Server) readAccount(r *http.Request, f *accountForm) (hash string) {
 	if utf8.RuneCountInString(f.FullName) > 100 {
 		f.Errors["full_name"] = "web.correct.error.text"
 	}
-	if _, ok := bot.ParseRole(f.Role); !ok {
+	if _, ok := umkm.ParseRole(f.Role); !ok {
 		f.Errors["role"] = "web.correct.error.choose"
 	}
 	pw, again := r.PostFormValue("password"), r.PostFormValue("password_again")
@@ -96,9 +97,9 @@ func (s *Server) readAccount(r *http.Request, f *accountForm) (hash string) {
 }
 
 func (s *Server) accountCreate(w http.ResponseWriter, r *http.Request) {
-	f := &accountForm{New: true, Roles: roles, Name: bot.OfficerName(r.PostFormValue("name"))}
+	f := &accountForm{New: true, Roles: roles, Name: umkm.OfficerName(r.PostFormValue("name"))}
 	hash := s.readAccount(r, f)
-	if !bot.ValidOfficerName(f.Name) {
+	if !umkm.ValidOfficerName(f.Name) {
 		f.Errors["name"] = "web.accounts.error.name"
 	}
 	if len(f.Errors) > 0 {
@@ -106,9 +107,9 @@ func (s *Server) accountCreate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	now := s.cfg.Now()
-	o := &bot.Officer{Name: f.Name, FullName: f.FullName, Role: bot.Role(f.Role), PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+	o := &umkm.Officer{Name: f.Name, FullName: f.FullName, Role: umkm.Role(f.Role), PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 	err := s.deps.Accounts.CreateOfficer(r.Context(), o)
-	if errors.Is(err, bot.ErrOfficerExists) {
+	if errors.Is(err, umkm.ErrOfficerExists) {
 		f.Errors["name"] = "web.accounts.error.taken"
 		s.render(w, r, http.StatusConflict, "account", "web.accounts.new", f)
 		return
@@ -131,7 +132,7 @@ func (s *Server) accountUpdate(w http.ResponseWriter, r *http.Request) {
 	f := &accountForm{Name: o.Name, Roles: roles, Self: o.Name == officerOf(r).officer.Name}
 	hash := s.readAccount(r, f)
 	f.Disabled = r.PostFormValue("disabled") == "on"
-	if f.Self && (f.Disabled || f.Role != string(bot.RoleAdmin)) {
+	if f.Self && (f.Disabled || f.Role != string(umkm.RoleAdmin)) {
 		f.Errors["role"] = "web.accounts.error.self"
 	}
 	if len(f.Errors) > 0 {
@@ -139,7 +140,7 @@ func (s *Server) accountUpdate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	var changed []string
-	if o.Role != bot.Role(f.Role) {
+	if o.Role != umkm.Role(f.Role) {
 		changed = append(changed, "role="+f.Role)
 	}
 	if o.Disabled != f.Disabled {
@@ -152,7 +153,7 @@ func (s *Server) accountUpdate(w http.ResponseWriter, r *http.Request) {
 	if o.FullName != f.FullName {
 		changed = append(changed, "full_name")
 	}
-	o.Role, o.Disabled, o.FullName, o.UpdatedAt = bot.Role(f.Role), f.Disabled, f.FullName, s.cfg.Now()
+	o.Role, o.Disabled, o.FullName, o.UpdatedAt = umkm.Role(f.Role), f.Disabled, f.FullName, s.cfg.Now()
 	if hash != "" {
 		o.PasswordHash = hash
 	}

@@ -4,7 +4,7 @@ import (
 	"context"
 	"net/http"
 
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // audit writes what the signed-in officer did to the audit log and the
@@ -16,7 +16,7 @@ func (s *Server) audit(r *http.Request, action, target, detail string) error {
 // auditAs writes an entry for the officer named who.
 func (s *Server) auditAs(ctx context.Context, who, action, target, detail string) error {
 	s.cfg.Log.Info("web: "+action, "account", who, "target", target, "detail", detail)
-	err := s.deps.Audit.Audit(ctx, bot.AuditEntry{At: s.cfg.Now(), Actor: "web:" + who, Action: action, Subject: target, Count: 1, Detail: detail})
+	err := s.deps.Audit.Audit(ctx, umkm.AuditEntry{At: s.cfg.Now(), Actor: "web:" + who, Action: action, Subject: target, Count: 1, Detail: detail})
 	if err != nil {
 		s.cfg.Log.Error("web: write audit log", "action", action, "err", err)
 	}

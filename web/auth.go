@@ -14,6 +14,7 @@ import (
 	"strings"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The session cookie. Behind TLS it carries the __Host- prefix, which
@@ -64,7 +65,7 @@ func sessionID(token string) string {
 
 // who is the signed-in officer of a request.
 type who struct {
-	officer *bot.Officer
+	officer *umkm.Officer
 	session string // session id
 }
 
@@ -143,7 +144,7 @@ func (s *Server) mayChange(h http.HandlerFunc) http.HandlerFunc {
 // adminOnly lets through admins only; others get 403.
 func (s *Server) adminOnly(h http.HandlerFunc) http.HandlerFunc {
 	return s.signedIn(func(w http.ResponseWriter, r *http.Request) {
-		if officerOf(r).officer.Role != bot.RoleAdmin {
+		if officerOf(r).officer.Role != umkm.RoleAdmin {
 			s.fail(w, r, http.StatusForbidden, "web.error.admin_only")
 			return
 		}
@@ -176,7 +177,7 @@ func (s *Server) loginPage(w http.ResponseWriter, r *http.Request) {
 
 func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	name := bot.OfficerName(r.PostFormValue("name"))
+	name := umkm.OfficerName(r.PostFormValue("name"))
 	password := r.PostFormValue("password")
 	view := loginView{Name: name, Next: localPath(r.PostFormValue("next"))}
 	if name == "" || password == "" || len(name) > 64 || len(password) > 1024 {
@@ -227,7 +228,7 @@ func (s *Server) login(w http.ResponseWriter, r *http.Request) {
 	token := make([]byte, 32)
 	rand.Read(token)
 	tok := base64.RawURLEncoding.EncodeToString(token)
-	if err := s.deps.Sessions.CreateSession(ctx, sessionID(tok), bot.OfficerSession{Officer: o.Name, CreatedAt: s.cfg.Now()}, s.cfg.SessionIdle); err != nil {
+	if err := s.deps.Sessions.CreateSession(ctx, sessionID(tok), umkm.OfficerSession{Officer: o.Name, CreatedAt: s.cfg.Now()}, s.cfg.SessionIdle); err != nil {
 		s.unavailable(w, r, "create session", err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // BenchmarkPages: the registrations list (a search), the dashboard and
@@ -40,10 +41,10 @@ func newBenchWorld(b *testing.B, n int) benchWorld {
 	ctx := context.Background()
 	kec := w.cfg.Region.Kecamatan
 	for i := range n {
-		r := &bot.Registration{Region: w.cfg.Region.Code, RegisteredAt: time.Now().Add(-time.Duration(i) * time.Hour),
+		r := &umkm.Registration{Region: w.cfg.Region.Code, RegisteredAt: time.Now().Add(-time.Duration(i) * time.Hour),
 			OwnerName: "Pemilik " + itoa(i), NIK: "32140155039" + pad5(i), Phone: "+62812300" + pad5(i),
 			BusinessName: "Usaha " + itoa(i), Sector: w.srv.sectors[i%len(w.srv.sectors)], Kecamatan: kec[i%len(kec)].Name,
-			SizeClass: bot.SizeClasses[i%3], Conv: bot.Conversation{Channel: bot.Telegram, User: "b" + itoa(i)}}
+			SizeClass: umkm.SizeClasses[i%3], Conv: bot.Conversation{Channel: bot.Telegram, User: "b" + itoa(i)}}
 		if err := w.store.CreateRegistration(ctx, r, 1); err != nil {
 			b.Fatal(err)
 		}
@@ -61,7 +62,7 @@ func pad5(i int) string {
 
 func (w benchWorld) benchLogin(b *testing.B) *http.Cookie {
 	tok := "bench-token"
-	if err := w.store.CreateSession(context.Background(), sessionID(tok), bot.OfficerSession{Officer: "petugas", CreatedAt: time.Now()}, time.Hour); err != nil {
+	if err := w.store.CreateSession(context.Background(), sessionID(tok), umkm.OfficerSession{Officer: "petugas", CreatedAt: time.Now()}, time.Hour); err != nil {
 		b.Fatal(err)
 	}
 	return &http.Cookie{Name: cookieName, Value: tok}

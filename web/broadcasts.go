@@ -10,11 +10,12 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // progress is a broadcast as the list shows it.
 type progress struct {
-	B        *bot.Broadcast
+	B        *umkm.Broadcast
 	Preview  string // the text's start
 	Done     int64
 	Left     int64
@@ -33,14 +34,14 @@ type broadcastView struct {
 }
 
 // controls lists what may be done to a broadcast in its status.
-func controls(st bot.BroadcastStatus) []string {
+func controls(st umkm.BroadcastStatus) []string {
 	switch st {
-	case bot.BroadcastRunning, bot.BroadcastScheduled:
-		return []string{bot.BroadcastPause, bot.BroadcastCancel}
-	case bot.BroadcastPaused:
-		return []string{bot.BroadcastResume, bot.BroadcastCancel}
-	case bot.BroadcastDraft:
-		return []string{bot.BroadcastCancel}
+	case umkm.BroadcastRunning, umkm.BroadcastScheduled:
+		return []string{umkm.BroadcastPause, umkm.BroadcastCancel}
+	case umkm.BroadcastPaused:
+		return []string{umkm.BroadcastResume, umkm.BroadcastCancel}
+	case umkm.BroadcastDraft:
+		return []string{umkm.BroadcastCancel}
 	}
 	return nil
 }
@@ -54,7 +55,7 @@ func preview(s string, n int) string {
 }
 
 // progressOf computes the figures of `umkmbot broadcast status`.
-func progressOf(b *bot.Broadcast, now time.Time) progress {
+func progressOf(b *umkm.Broadcast, now time.Time) progress {
 	c := b.Counts
 	p := progress{B: b, Preview: preview(b.Text, 160), Done: c.Done(), Left: c.Remaining(), Controls: controls(b.Status)}
 	if c.Audience > 0 {
@@ -67,7 +68,7 @@ func progressOf(b *bot.Broadcast, now time.Time) progress {
 		}
 		if secs := end.Sub(c.Started).Seconds(); secs > 0 && p.Done > 0 {
 			p.Rate = float64(p.Done) / secs
-			if p.Left > 0 && b.Status == bot.BroadcastRunning {
+			if p.Left > 0 && b.Status == umkm.BroadcastRunning {
 				p.ETA = (time.Duration(float64(p.Left)/p.Rate) * time.Second).Round(time.Second)
 			}
 		}
@@ -99,8 +100,8 @@ func (s *Server) broadcastList(w http.ResponseWriter, r *http.Request) {
 }
 
 // live reports whether a broadcast in st may still change by itself.
-func live(st bot.BroadcastStatus) bool {
-	return st == bot.BroadcastRunning || st == bot.BroadcastScheduled || st == bot.BroadcastPaused
+func live(st umkm.BroadcastStatus) bool {
+	return st == umkm.BroadcastRunning || st == umkm.BroadcastScheduled || st == umkm.BroadcastPaused
 }
 
 // liveItem is one broadcast's progress for live.js, its texts rendered in
@@ -153,7 +154,7 @@ func (s *Server) broadcastProgress(w http.ResponseWriter, r *http.Request) {
 func (s *Server) broadcastControl(w http.ResponseWriter, r *http.Request) {
 	id, action := r.PathValue("id"), r.PathValue("action")
 	switch action {
-	case bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel:
+	case umkm.BroadcastPause, umkm.BroadcastResume, umkm.BroadcastCancel:
 	default:
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
 		return
@@ -163,7 +164,7 @@ func (s *Server) broadcastControl(w http.ResponseWriter, r *http.Request) {
 	case errors.Is(err, bot.ErrNotFound):
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
 		return
-	case errors.Is(err, bot.ErrBroadcastState):
+	case errors.Is(err, umkm.ErrBroadcastState):
 		http.Redirect(w, r, "/broadcasts?refused="+url.QueryEscape(id)+"#b-"+url.QueryEscape(id), http.StatusSeeOther)
 		return
 	case err != nil:

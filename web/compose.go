@@ -12,6 +12,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Broadcast text limits, as `umkmbot broadcast create` checks them.
@@ -36,7 +37,7 @@ type composeForm struct {
 	Errors    map[string]string
 
 	AllKecamatan, AllSectors, AllSizes, AllChannels []string
-	AllTrainings                                    []*bot.Training
+	AllTrainings                                    []*umkm.Training
 
 	// Filled on the preview.
 	Preview    string
@@ -74,7 +75,7 @@ func (f *composeForm) Has(list []string, v string) bool { return slices.Contains
 func (f *composeForm) Error(field string) string { return f.Errors[field] }
 
 func (s *Server) composeChoices(r *http.Request, f *composeForm) error {
-	f.AllSectors, f.AllSizes = s.sectors, bot.SizeClasses
+	f.AllSectors, f.AllSizes = s.sectors, umkm.SizeClasses
 	f.AllChannels = []string{string(bot.Telegram), string(bot.WhatsApp)}
 	f.AllKecamatan = nil
 	for _, k := range s.cfg.Region.Kecamatan {
@@ -110,7 +111,7 @@ func (s *Server) broadcastCompose(w http.ResponseWriter, r *http.Request) {
 }
 
 // readCompose reads the posted form into f and the broadcast it describes.
-func (s *Server) readCompose(r *http.Request) (*composeForm, *bot.Broadcast, error) {
+func (s *Server) readCompose(r *http.Request) (*composeForm, *umkm.Broadcast, error) {
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
 		r.ParseMultipartForm(maxImage + 64<<10) // in memory: the body is capped (securityHeaders)
 	} else {
@@ -158,8 +159,8 @@ func (s *Server) readCompose(r *http.Request) (*composeForm, *bot.Broadcast, err
 			at = t
 		}
 	}
-	b := &bot.Broadcast{Token: f.Token, Region: s.cfg.Region.Code, Text: f.Text, CreatedAt: now, At: at,
-		Audience: bot.Audience{Kecamatan: f.Kecamatan, Sectors: f.Sectors, Sizes: f.Sizes, Trainings: f.Trainings}}
+	b := &umkm.Broadcast{Token: f.Token, Region: s.cfg.Region.Code, Text: f.Text, CreatedAt: now, At: at,
+		Audience: umkm.Audience{Kecamatan: f.Kecamatan, Sectors: f.Sectors, Sizes: f.Sizes, Trainings: f.Trainings}}
 	var problem string
 	if f.Image, problem = s.readImage(r); problem != "" {
 		f.Errors["image"] = problem
@@ -176,7 +177,7 @@ func (s *Server) readCompose(r *http.Request) (*composeForm, *bot.Broadcast, err
 // count returns the recipients of a per channel: the registrations it
 // matches, narrowed to the confirmed and attended participants of its
 // trainings.
-func (s *Server) count(r *http.Request, a bot.Audience) (map[string]int, int, error) {
+func (s *Server) count(r *http.Request, a umkm.Audience) (map[string]int, int, error) {
 	var in map[bot.Conversation]bool
 	if len(a.Trainings) > 0 {
 		in = map[bot.Conversation]bool{}
@@ -186,7 +187,7 @@ func (s *Server) count(r *http.Request, a bot.Audience) (map[string]int, int, er
 				return nil, 0, err
 			}
 			for _, p := range ps {
-				if p.Status == bot.StatusConfirmed || p.Status == bot.StatusAttended {
+				if p.Status == umkm.StatusConfirmed || p.Status == umkm.StatusAttended {
 					in[p.Conv] = true
 				}
 			}
@@ -194,7 +195,7 @@ func (s *Server) count(r *http.Request, a bot.Audience) (map[string]int, int, er
 	}
 	counts := map[string]int{}
 	total := 0
-	err := s.deps.Registrations.EachRegistration(r.Context(), s.cfg.Region.Code, func(reg *bot.Registration) error {
+	err := s.deps.Registrations.EachRegistration(r.Context(), s.cfg.Region.Code, func(reg *umkm.Registration) error {
 		if a.Match(reg) && (in == nil || in[reg.Conv]) {
 			counts[string(reg.Conv.Channel)]++
 			total++
@@ -221,7 +222,7 @@ func (s *Server) broadcastPreview(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	f.PerChannel = perChannel(f.Counts)
-	f.Preview = s.cfg.Catalog.Out(bot.DefaultLang, bot.BroadcastMessage(b)).Text
+	f.Preview = s.cfg.Catalog.Out(bot.DefaultLang, umkm.BroadcastMessage(b)).Text
 	f.Previewing = true
 	s.render(w, r, http.StatusOK, "compose", "web.compose.title", f)
 }

@@ -11,6 +11,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // regForm is the correction form of a registration: the fields an owner
@@ -31,9 +33,9 @@ type regForm struct {
 func (f *regForm) Error(field string) string { return f.Errors[field] }
 
 // version identifies the record's last change (optimistic locking).
-func version(r *bot.Registration) string { return r.UpdatedAt.UTC().Format(time.RFC3339Nano) }
+func version(r *umkm.Registration) string { return r.UpdatedAt.UTC().Format(time.RFC3339Nano) }
 
-func (s *Server) regFormOf(r *bot.Registration) *regForm {
+func (s *Server) regFormOf(r *umkm.Registration) *regForm {
 	f := &regForm{ID: r.ID, Business: r.BusinessName, Owner: r.OwnerName, Phone: r.Phone, BusinessName: r.BusinessName,
 		Sector: r.Sector, Kecamatan: r.Kecamatan, Desa: r.Desa, Address: r.Address, Products: r.MainProducts,
 		Workers: strconv.Itoa(r.Workers), NIB: r.NIB, Version: version(r), AllSectors: s.sectors}
@@ -44,7 +46,7 @@ func (s *Server) regFormOf(r *bot.Registration) *regForm {
 }
 
 // loadRegistration loads the registration of the path's id in this region.
-func (s *Server) loadRegistration(w http.ResponseWriter, r *http.Request) (*bot.Registration, bool) {
+func (s *Server) loadRegistration(w http.ResponseWriter, r *http.Request) (*umkm.Registration, bool) {
 	reg, err := s.deps.Registrations.Registration(r.Context(), r.PathValue("id"))
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && reg.Region != s.cfg.Region.Code) {
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
@@ -104,7 +106,7 @@ func (s *Server) registrationCorrect(w http.ResponseWriter, r *http.Request) {
 	text("desa", f.Desa, 100)
 	text("address", f.Address, 300)
 	text("products", f.Products, 300)
-	phone, err := bot.NormalizePhone(f.Phone)
+	phone, err := phone.Normalize(f.Phone)
 	if err != nil {
 		f.Errors["phone"] = "web.correct.error.phone"
 	}

@@ -9,22 +9,23 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 type curationListView struct {
 	Status   string // filter: "" (open: diajukan and ditinjau) or a status
-	Statuses []bot.ApplicationStatus
-	Apps     []bot.Application
+	Statuses []umkm.ApplicationStatus
+	Apps     []umkm.Application
 }
 
-var allStatuses = []bot.ApplicationStatus{bot.StatusSubmitted, bot.StatusReviewing, bot.StatusAccepted, bot.StatusRejected}
+var allStatuses = []umkm.ApplicationStatus{umkm.StatusSubmitted, umkm.StatusReviewing, umkm.StatusAccepted, umkm.StatusRejected}
 
 // curationList is the review queue: open applications oldest first, or
 // those with one status.
 func (s *Server) curationList(w http.ResponseWriter, r *http.Request) {
 	v := curationListView{Statuses: allStatuses}
-	filter := bot.ApplicationStatus("")
-	if st, ok := bot.ParseStatus(r.URL.Query().Get("status")); ok {
+	filter := umkm.ApplicationStatus("")
+	if st, ok := umkm.ParseStatus(r.URL.Query().Get("status")); ok {
 		filter, v.Status = st, string(st)
 	}
 	apps, err := s.deps.Applications.Applications(r.Context(), s.cfg.Region.Code, filter)
@@ -42,26 +43,26 @@ func (s *Server) curationList(w http.ResponseWriter, r *http.Request) {
 }
 
 type curationView struct {
-	App      *bot.Application
-	Products []appProduct            // the products named, with their photos
-	Next     []bot.ApplicationStatus // statuses it may move to
-	Error    string                  // message id
-	Note     string                  // as typed, when refused
+	App      *umkm.Application
+	Products []appProduct             // the products named, with their photos
+	Next     []umkm.ApplicationStatus // statuses it may move to
+	Error    string                   // message id
+	Note     string                   // as typed, when refused
 	Changed  bool
 }
 
 // nextStatuses lists where an application may go from its status.
-func nextStatuses(from bot.ApplicationStatus) []bot.ApplicationStatus {
-	var out []bot.ApplicationStatus
+func nextStatuses(from umkm.ApplicationStatus) []umkm.ApplicationStatus {
+	var out []umkm.ApplicationStatus
 	for _, to := range allStatuses {
-		if bot.CheckTransition(from, to) == nil {
+		if umkm.CheckTransition(from, to) == nil {
 			out = append(out, to)
 		}
 	}
 	return out
 }
 
-func (s *Server) loadApplication(w http.ResponseWriter, r *http.Request) (*bot.Application, bool) {
+func (s *Server) loadApplication(w http.ResponseWriter, r *http.Request) (*umkm.Application, bool) {
 	a, err := s.deps.Applications.Application(r.Context(), r.PathValue("id"))
 	if errors.Is(err, bot.ErrNotFound) || (err == nil && a.Region != s.cfg.Region.Code) {
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
@@ -86,7 +87,7 @@ func (s *Server) curationDetail(w http.ResponseWriter, r *http.Request) {
 
 // productsOf lists an application's products with their photos; names
 // only when the owner's products cannot be read (the review goes on).
-func (s *Server) productsOf(ctx context.Context, a *bot.Application) []appProduct {
+func (s *Server) productsOf(ctx context.Context, a *umkm.Application) []appProduct {
 	ps, _, err := s.applicationPhotos(ctx, a)
 	if err != nil {
 		s.cfg.Log.Warn("web: load products of application", "app", a.ID, "err", err)
@@ -113,11 +114,11 @@ func (s *Server) curationDecide(w http.ResponseWriter, r *http.Request) {
 		s.render(w, r, http.StatusConflict, "application", "web.curation.application", v)
 		return
 	}
-	to, ok := bot.ParseStatus(r.PostFormValue("status"))
+	to, ok := umkm.ParseStatus(r.PostFormValue("status"))
 	switch {
-	case !ok || bot.CheckTransition(a.Status, to) != nil:
+	case !ok || umkm.CheckTransition(a.Status, to) != nil:
 		v.Error = "web.curation.error.status"
-	case to == bot.StatusRejected && note == "":
+	case to == umkm.StatusRejected && note == "":
 		v.Error = "web.curation.error.note_needed"
 	case utf8.RuneCountInString(note) > maxNote:
 		v.Error = "web.curation.error.note_long"
@@ -127,7 +128,7 @@ func (s *Server) curationDecide(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	_, err := s.deps.Applications.SetApplicationStatus(r.Context(), a.ID, to, note, s.cfg.Now())
-	if errors.Is(err, bot.ErrBadTransition) {
+	if errors.Is(err, umkm.ErrBadTransition) {
 		// Someone else decided first: show the application as it is now.
 		v.Error = "web.curation.error.changed"
 		if now, err := s.deps.Applications.Application(r.Context(), a.ID); err == nil {
@@ -140,6 +141,6 @@ func (s *Server) curationDecide(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, "set application status", err, "app", a.ID)
 		return
 	}
-	s.audit(r, bot.AuditStatusChange, a.ID, string(a.Status)+" → "+string(to))
+	s.audit(r, umkm.AuditStatusChange, a.ID, string(a.Status)+" → "+string(to))
 	http.Redirect(w, r, "/curation/"+url.PathEscape(a.ID)+"?changed=1", http.StatusSeeOther)
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // bar is one labelled count of a chart; the template draws it as a
@@ -25,8 +26,8 @@ type dashboardView struct {
 	Kecamatan   []bar
 	Sectors     []bar
 	Sizes       []bar
-	Trainings   []*bot.Training
-	Open        []bot.Application
+	Trainings   []*umkm.Training
+	Open        []umkm.Application
 	Running     []progress // broadcasts running, paused or scheduled
 	WhatsApp    *WhatsAppState
 	Submitted   int
@@ -66,7 +67,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	byKec := map[string]int{}
 	bySector := map[string]int{}
 	bySize := map[string]int{}
-	err := s.deps.Registrations.EachRegistration(ctx, s.cfg.Region.Code, func(reg *bot.Registration) error {
+	err := s.deps.Registrations.EachRegistration(ctx, s.cfg.Region.Code, func(reg *umkm.Registration) error {
 		v.Total++
 		if !reg.RegisteredAt.Before(first) {
 			if i := int(weekStart(reg.RegisteredAt).Sub(first).Hours() / (24 * 7)); i >= 0 && i < weeksShown {
@@ -96,7 +97,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		v.Sectors = append(v.Sectors, bar{ID: "sector." + code, N: bySector[code], Link: template.URL(filter{Sector: code}.Query(0))})
 	}
 	v.Sectors = withMax(v.Sectors)
-	for _, c := range bot.SizeClasses {
+	for _, c := range umkm.SizeClasses {
 		v.Sizes = append(v.Sizes, bar{ID: "class." + c, N: bySize[c], Link: template.URL(filter{Size: c}.Query(0))})
 	}
 	v.Sizes = withMax(v.Sizes)
@@ -111,7 +112,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 			v.Trainings = append(v.Trainings, t)
 		}
 	}
-	slices.SortStableFunc(v.Trainings, func(a, b *bot.Training) int { return a.Start.Compare(b.Start) })
+	slices.SortStableFunc(v.Trainings, func(a, b *umkm.Training) int { return a.Start.Compare(b.Start) })
 
 	apps, err := s.deps.Applications.Applications(ctx, s.cfg.Region.Code, "")
 	if err != nil {
@@ -120,9 +121,9 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, a := range apps {
 		switch a.Status {
-		case bot.StatusSubmitted:
+		case umkm.StatusSubmitted:
 			v.Submitted++
-		case bot.StatusReviewing:
+		case umkm.StatusReviewing:
 			v.Reviewing++
 		default:
 			continue
@@ -138,7 +139,7 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	}
 	for _, b := range broadcasts {
 		switch b.Status {
-		case bot.BroadcastRunning, bot.BroadcastPaused, bot.BroadcastScheduled:
+		case umkm.BroadcastRunning, umkm.BroadcastPaused, umkm.BroadcastScheduled:
 			if b.Region == "" || b.Region == s.cfg.Region.Code {
 				v.Running = append(v.Running, progressOf(b, now))
 			}

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/store"
@@ -87,9 +89,9 @@ func newWorldDeps(t testing.TB, change func(*Deps), tweaks ...tweak) *world {
 	ctx := context.Background()
 	for _, o := range []struct {
 		name string
-		role bot.Role
-	}{{"admin", bot.RoleAdmin}, {"petugas", bot.RolePetugas}, {"pengamat", bot.RolePengamat}} {
-		if err := st.CreateOfficer(ctx, &bot.Officer{Name: o.name, Role: o.role, PasswordHash: testHash()}); err != nil {
+		role umkm.Role
+	}{{"admin", umkm.RoleAdmin}, {"petugas", umkm.RolePetugas}, {"pengamat", umkm.RolePengamat}} {
+		if err := st.CreateOfficer(ctx, &umkm.Officer{Name: o.name, Role: o.role, PasswordHash: testHash()}); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -100,7 +102,7 @@ func newWorldDeps(t testing.TB, change func(*Deps), tweaks ...tweak) *world {
 // promotion notices).
 type storeSaver struct{ s *store.Store }
 
-func (ss storeSaver) SaveTraining(ctx context.Context, t *bot.Training) (int, error) {
+func (ss storeSaver) SaveTraining(ctx context.Context, t *umkm.Training) (int, error) {
 	p, err := ss.s.UpdateTraining(ctx, t)
 	return len(p), err
 }
@@ -109,23 +111,23 @@ func (ss storeSaver) SaveTraining(ctx context.Context, t *bot.Training) (int, er
 type testRows struct{}
 
 func (testRows) ParticipantHeader() []string { return []string{"registration_id", "status", "code"} }
-func (testRows) ParticipantRow(e bot.Enrolment, r *bot.Registration) []string {
+func (testRows) ParticipantRow(e umkm.Enrolment, r *umkm.Registration) []string {
 	return []string{e.Registration, string(e.Status), e.Code}
 }
 
 func (testRows) Header() []string { return []string{"registration_id", "business_name", "phone"} }
-func (testRows) Row(r *bot.Registration) []string {
-	return []string{r.ID, r.BusinessName, bot.MaskPhone(r.Phone)}
+func (testRows) Row(r *umkm.Registration) []string {
+	return []string{r.ID, r.BusinessName, phone.Mask(r.Phone)}
 }
 
 var regSeq int
 
 // register stores a registration of the world's region.
-func (w *world) register(owner, business, kecamatan, sector, size, phone string) *bot.Registration {
+func (w *world) register(owner, business, kecamatan, sector, size, phone string) *umkm.Registration {
 	w.t.Helper()
 	regSeq++
 	nik := "3214015503" + strings.Repeat("0", 6-len(itoa(regSeq))) + itoa(regSeq)
-	r := &bot.Registration{Region: w.cfg.Region.Code, RegisteredAt: time.Now(), OwnerName: owner, NIK: nik, Phone: phone,
+	r := &umkm.Registration{Region: w.cfg.Region.Code, RegisteredAt: time.Now(), OwnerName: owner, NIK: nik, Phone: phone,
 		BusinessName: business, Sector: sector, Kecamatan: kecamatan, Desa: "Anjun", Address: "Jl. Rahasia 7",
 		MainProducts: "keripik", CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", SizeClass: size, Workers: 2,
 		Conv: bot.Conversation{Channel: bot.Telegram, User: "u" + itoa(regSeq)}, ConsentAt: time.Now()}

@@ -18,6 +18,7 @@ import (
 	"golang.org/x/net/html"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // ids returns the registration numbers a list page links to, in order.
@@ -132,7 +133,7 @@ func TestTrainingForms(t *testing.T) {
 		t.Fatalf("%d trainings", len(all))
 	}
 	tr := all[0]
-	if tr.Title != "Foto produk dengan HP" || tr.Capacity != 20 || tr.Status != bot.TrainingOpen ||
+	if tr.Title != "Foto produk dengan HP" || tr.Capacity != 20 || tr.Status != umkm.TrainingOpen ||
 		!slices.Equal(tr.Kecamatan, []string{"Plered"}) || !slices.Equal(tr.Sectors, []string{"kuliner"}) ||
 		tr.Start.In(bot.Jakarta).Format(formTime) != form.Get("start") {
 		t.Fatalf("stored %+v", tr)
@@ -163,7 +164,7 @@ func TestTrainingForms(t *testing.T) {
 
 	// Fill 2 seats, then try to lower the capacity to 1.
 	for i := range 2 {
-		e := bot.Enrolment{Training: tr.ID, Conv: bot.Conversation{Channel: bot.Telegram, User: "p" + itoa(i)}, Registration: "UMKM-3214-00000" + itoa(i), At: time.Now()}
+		e := umkm.Enrolment{Training: tr.ID, Conv: bot.Conversation{Channel: bot.Telegram, User: "p" + itoa(i)}, Registration: "UMKM-3214-00000" + itoa(i), At: time.Now()}
 		if _, err := w.store.Enrol(ctx, e, false); err != nil {
 			t.Fatal(err)
 		}
@@ -183,8 +184,8 @@ func TestTrainingForms(t *testing.T) {
 	}
 	for _, step := range []struct {
 		action string
-		want   bot.TrainingStatus
-	}{{"close", bot.TrainingClosed}, {"open", bot.TrainingOpen}} {
+		want   umkm.TrainingStatus
+	}{{"close", umkm.TrainingClosed}, {"open", umkm.TrainingOpen}} {
 		c.post("/trainings/"+tr.ID+"/"+step.action, nil)
 		if got, _ := w.store.Training(ctx, tr.ID); got.Status != step.want {
 			t.Fatalf("%s: status %s", step.action, got.Status)
@@ -202,7 +203,7 @@ func TestDashboard(t *testing.T) {
 	w.register("Siti", "Keripik", "Plered", "kuliner", "mikro", "+6281234567890")
 	w.register("Budi", "Bengkel", "Plered", "jasa", "kecil", "+6281234567891")
 	w.training("Kemasan menarik", 30)
-	app := &bot.Application{Region: w.cfg.Region.Code, Conv: bot.Conversation{Channel: bot.Telegram, User: "u1"},
+	app := &umkm.Application{Region: w.cfg.Region.Code, Conv: bot.Conversation{Channel: bot.Telegram, User: "u1"},
 		RegistrationID: "UMKM-3214-000001", Business: "Keripik <i>", Target: "menong", TargetName: "Galeri Menong", Products: []string{"keripik"}}
 	if err := w.store.SubmitApplication(context.Background(), app); err != nil {
 		t.Fatal(err)
@@ -311,26 +312,26 @@ func TestMessagesExist(t *testing.T) {
 			return nil
 		})
 	}
-	for _, r := range []bot.Role{bot.RoleAdmin, bot.RolePetugas, bot.RolePengamat} {
+	for _, r := range []umkm.Role{umkm.RoleAdmin, umkm.RolePetugas, umkm.RolePengamat} {
 		need["web.role."+string(r)] = true
 	}
-	for _, st := range []bot.EnrolStatus{bot.StatusConfirmed, bot.StatusWaitlisted, bot.StatusAttended} {
+	for _, st := range []umkm.EnrolStatus{umkm.StatusConfirmed, umkm.StatusWaitlisted, umkm.StatusAttended} {
 		need["web.participants.status."+string(st)] = true
 	}
-	for _, st := range []bot.BroadcastStatus{bot.BroadcastDraft, bot.BroadcastScheduled, bot.BroadcastRunning,
-		bot.BroadcastPaused, bot.BroadcastCancelled, bot.BroadcastDone} {
+	for _, st := range []umkm.BroadcastStatus{umkm.BroadcastDraft, umkm.BroadcastScheduled, umkm.BroadcastRunning,
+		umkm.BroadcastPaused, umkm.BroadcastCancelled, umkm.BroadcastDone} {
 		need["web.broadcasts.status."+string(st)] = true
 	}
-	for _, a := range []string{bot.BroadcastPause, bot.BroadcastResume, bot.BroadcastCancel} {
+	for _, a := range []string{umkm.BroadcastPause, umkm.BroadcastResume, umkm.BroadcastCancel} {
 		need["web.broadcasts."+a] = true
 	}
 	for _, p := range []string{"banned", "tempban", "timelock", "logged_out", "replaced"} {
 		need["web.whatsapp.problem."+p] = true
 	}
-	for _, st := range []bot.TrainingStatus{bot.TrainingOpen, bot.TrainingClosed} {
+	for _, st := range []umkm.TrainingStatus{umkm.TrainingOpen, umkm.TrainingClosed} {
 		need["web.trainings.status."+string(st)] = true
 	}
-	for _, st := range []bot.ApplicationStatus{bot.StatusSubmitted, bot.StatusReviewing} {
+	for _, st := range []umkm.ApplicationStatus{umkm.StatusSubmitted, umkm.StatusReviewing} {
 		need["web.curation.status."+string(st)] = true
 	}
 	for _, f := range []string{"title", "organiser", "start", "end", "deadline", "capacity", "place", "link"} {
@@ -339,7 +340,7 @@ func TestMessagesExist(t *testing.T) {
 	for _, c := range w.srv.sectors {
 		need["sector."+c] = true
 	}
-	for _, c := range bot.TrainingTopics {
+	for _, c := range umkm.TrainingTopics {
 		need["pelatihan.topic."+c] = true
 	}
 	if len(need) < 60 {
@@ -391,7 +392,7 @@ func TestTrainingParticipants(t *testing.T) {
 	var codes []string
 	for i, name := range []string{"Siti Aminah", "Budi Santoso", "Ani Rahayu"} {
 		reg := w.register(name, "Usaha "+itoa(i), "Plered", "kuliner", "mikro", "+62812345678"+itoa(10+i))
-		e, err := w.store.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: reg.Conv, Registration: reg.ID, At: time.Now()}, true)
+		e, err := w.store.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: reg.Conv, Registration: reg.ID, At: time.Now()}, true)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -430,7 +431,7 @@ func TestTrainingParticipants(t *testing.T) {
 	ps, _ := w.store.Participants(ctx, tr.ID)
 	attended := 0
 	for _, p := range ps {
-		if p.Status == bot.StatusAttended {
+		if p.Status == umkm.StatusAttended {
 			attended++
 		}
 	}
@@ -460,8 +461,8 @@ func TestTrainingParticipants(t *testing.T) {
 func TestCurationReview(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	submit := func(user, business string) *bot.Application {
-		a := &bot.Application{Region: w.cfg.Region.Code, Conv: bot.Conversation{Channel: bot.Telegram, User: user},
+	submit := func(user, business string) *umkm.Application {
+		a := &umkm.Application{Region: w.cfg.Region.Code, Conv: bot.Conversation{Channel: bot.Telegram, User: user},
 			RegistrationID: "UMKM-3214-000001", Business: business, Target: "menong", TargetName: "Galeri Menong",
 			Products: []string{"Keripik singkong", "Rengginang"}, CreatedAt: time.Now()}
 		if err := w.store.SubmitApplication(ctx, a); err != nil {
@@ -490,7 +491,7 @@ func TestCurationReview(t *testing.T) {
 		t.Fatalf("after the change the page does not show it")
 	}
 	n, done, ok, err := w.store.NextCurationNotice(ctx, w.cfg.Region.Code, time.Second)
-	if err != nil || !ok || n.App != a.ID || n.Status != bot.StatusReviewing || n.Note != "Sampel dibawa ke galeri Senin" {
+	if err != nil || !ok || n.App != a.ID || n.Status != umkm.StatusReviewing || n.Note != "Sampel dibawa ke galeri Senin" {
 		t.Fatalf("owner's notice = %+v, %v, %v", n, ok, err)
 	}
 	done(ctx)
@@ -642,7 +643,7 @@ func attr(n *html.Node, key string) string {
 func TestBroadcastsPage(t *testing.T) {
 	w := newWorld(t)
 	ctx := context.Background()
-	b := &bot.Broadcast{Region: w.cfg.Region.Code, Text: "Pelatihan <b>kemasan</b> Senin", CreatedAt: time.Now(), At: time.Now()}
+	b := &umkm.Broadcast{Region: w.cfg.Region.Code, Text: "Pelatihan <b>kemasan</b> Senin", CreatedAt: time.Now(), At: time.Now()}
 	if err := w.store.CreateBroadcast(ctx, b); err != nil {
 		t.Fatal(err)
 	}
@@ -660,10 +661,10 @@ func TestBroadcastsPage(t *testing.T) {
 	if err != nil || len(ds) != 1 {
 		t.Fatalf("take: %v, %v", ds, err)
 	}
-	if o, _, err := w.store.Begin(ctx, ds[0]); err != nil || o != bot.OutcomeGo {
+	if o, _, err := w.store.Begin(ctx, ds[0]); err != nil || o != umkm.OutcomeGo {
 		t.Fatalf("begin: %s, %v", o, err)
 	}
-	if _, err := w.store.Settle(ctx, ds[0], bot.OutcomeSent, ""); err != nil {
+	if _, err := w.store.Settle(ctx, ds[0], umkm.OutcomeSent, ""); err != nil {
 		t.Fatal(err)
 	}
 	off := w.login("petugas")
@@ -684,8 +685,8 @@ func TestBroadcastsPage(t *testing.T) {
 	}
 	for _, step := range []struct {
 		action string
-		want   bot.BroadcastStatus
-	}{{"pause", bot.BroadcastPaused}, {"resume", bot.BroadcastRunning}, {"cancel", bot.BroadcastCancelled}} {
+		want   umkm.BroadcastStatus
+	}{{"pause", umkm.BroadcastPaused}, {"resume", umkm.BroadcastRunning}, {"cancel", umkm.BroadcastCancelled}} {
 		res := off.post("/broadcasts/"+b.ID+"/"+step.action, nil)
 		if res.StatusCode != http.StatusSeeOther || !strings.Contains(res.Header.Get("Location"), "changed=") {
 			t.Fatalf("%s: %d %q", step.action, res.StatusCode, res.Header.Get("Location"))
@@ -724,7 +725,7 @@ func TestBroadcastCompose(t *testing.T) {
 		t.Fatal(err)
 	}
 	tr := w.training("Kemasan", 10)
-	if _, err := w.store.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: siti.Conv, Registration: siti.ID, At: time.Now()}, false); err != nil {
+	if _, err := w.store.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: siti.Conv, Registration: siti.ID, At: time.Now()}, false); err != nil {
 		t.Fatal(err)
 	}
 	off := w.login("petugas")
@@ -782,7 +783,7 @@ func TestBroadcastCompose(t *testing.T) {
 		}
 	}
 	all, _ := w.store.Broadcasts(ctx)
-	if len(all) != 1 || all[0].Status != bot.BroadcastScheduled || !slices.Equal(all[0].Audience.Kecamatan, []string{"Plered"}) ||
+	if len(all) != 1 || all[0].Status != umkm.BroadcastScheduled || !slices.Equal(all[0].Audience.Kecamatan, []string{"Plered"}) ||
 		all[0].Region != w.cfg.Region.Code {
 		t.Fatalf("broadcasts after two sends of one form: %+v", all)
 	}

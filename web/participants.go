@@ -9,11 +9,13 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // participant is one sign-up as the training page shows it.
 type participant struct {
-	Status       bot.EnrolStatus
+	Status       umkm.EnrolStatus
 	Position     int
 	Registration string
 	Owner        string
@@ -25,7 +27,7 @@ type participant struct {
 }
 
 type trainingView struct {
-	T            *bot.Training
+	T            *umkm.Training
 	People       []participant
 	Attended     int
 	Cancelled    int
@@ -36,20 +38,20 @@ type trainingView struct {
 
 // participants returns the training's sign-ups with their registrations,
 // cancelled ones left out; the registration is nil when it is gone.
-func (s *Server) participants(r *http.Request, id string) ([]bot.Enrolment, []*bot.Registration, int, error) {
+func (s *Server) participants(r *http.Request, id string) ([]umkm.Enrolment, []*umkm.Registration, int, error) {
 	ps, err := s.deps.Participants.Participants(r.Context(), id)
 	if err != nil {
 		return nil, nil, 0, err
 	}
-	var keep []bot.Enrolment
-	var regs []*bot.Registration
+	var keep []umkm.Enrolment
+	var regs []*umkm.Registration
 	cancelled := 0
 	for _, p := range ps {
-		if p.Status == bot.StatusCancelled {
+		if p.Status == umkm.StatusCancelled {
 			cancelled++
 			continue
 		}
-		var reg *bot.Registration
+		var reg *umkm.Registration
 		if p.Registration != "" {
 			reg, err = s.deps.Registrations.Registration(r.Context(), p.Registration)
 			if err != nil && !errors.Is(err, bot.ErrNotFound) {
@@ -63,7 +65,7 @@ func (s *Server) participants(r *http.Request, id string) ([]bot.Enrolment, []*b
 }
 
 // statusOrder lists seats first, then the waitlist in its order.
-var statusOrder = map[bot.EnrolStatus]int{bot.StatusAttended: 0, bot.StatusConfirmed: 0, bot.StatusWaitlisted: 1}
+var statusOrder = map[umkm.EnrolStatus]int{umkm.StatusAttended: 0, umkm.StatusConfirmed: 0, umkm.StatusWaitlisted: 1}
 
 func (s *Server) trainingDetail(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.loadTraining(w, r, r.PathValue("id"))
@@ -88,16 +90,16 @@ func (s *Server) trainingDetail(w http.ResponseWriter, r *http.Request) {
 	for i, p := range ps {
 		reg := regs[i]
 		if reg == nil {
-			reg = &bot.Registration{}
+			reg = &umkm.Registration{}
 		}
 		row := participant{Status: p.Status, Position: p.Position, Registration: p.Registration, Owner: reg.OwnerName,
-			Business: reg.BusinessName, Kecamatan: reg.Kecamatan, Phone: bot.MaskPhone(reg.Phone), At: p.At}
+			Business: reg.BusinessName, Kecamatan: reg.Kecamatan, Phone: phone.Mask(reg.Phone), At: p.At}
 		if full {
 			row.Code = p.Code
 		} else {
 			row.Owner = maskName(row.Owner)
 		}
-		if p.Status == bot.StatusAttended {
+		if p.Status == umkm.StatusAttended {
 			v.Attended++
 		}
 		v.People = append(v.People, row)
@@ -122,7 +124,7 @@ func (s *Server) trainingCheckIn(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	back := "/trainings/" + url.PathEscape(t.ID)
-	code, ok := bot.ParseAttendanceCode(r.PostFormValue("code"))
+	code, ok := umkm.ParseAttendanceCode(r.PostFormValue("code"))
 	if !ok {
 		http.Redirect(w, r, back+"?checkin=bad#checkin", http.StatusSeeOther)
 		return
@@ -132,7 +134,7 @@ func (s *Server) trainingCheckIn(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, back+"?checkin=unknown#checkin", http.StatusSeeOther)
 		return
 	}
-	if errors.Is(err, bot.ErrNotSeated) {
+	if errors.Is(err, umkm.ErrNotSeated) {
 		http.Redirect(w, r, back+"?checkin=notseated#checkin", http.StatusSeeOther)
 		return
 	}
@@ -140,7 +142,7 @@ func (s *Server) trainingCheckIn(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, "check in", err, "training", t.ID)
 		return
 	}
-	s.audit(r, bot.AuditCheckIn, "training "+t.ID, e.Registration)
+	s.audit(r, umkm.AuditCheckIn, "training "+t.ID, e.Registration)
 	http.Redirect(w, r, back+"?checked="+url.QueryEscape(e.Registration)+"#checkin", http.StatusSeeOther)
 }
 
@@ -167,5 +169,5 @@ func (s *Server) participantExport(w http.ResponseWriter, r *http.Request) {
 			row(s.deps.PartRows.ParticipantRow(p, regs[i]))
 		}
 	}, s.cfg.Log)
-	s.audit(r, bot.AuditExport, "training "+t.ID+" participants", format+", "+strconv.Itoa(len(ps))+" rows")
+	s.audit(r, umkm.AuditExport, "training "+t.ID+" participants", format+", "+strconv.Itoa(len(ps))+" rows")
 }

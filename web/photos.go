@@ -7,12 +7,13 @@ import (
 	"strconv"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // Products reads an owner's saved products (their photos are media
 // references of the chat they were sent in).
 type Products interface {
-	Products(ctx context.Context, c bot.Conversation) ([]bot.Product, error)
+	Products(ctx context.Context, c bot.Conversation) ([]umkm.Product, error)
 }
 
 // MediaFetcher downloads a file a user sent, by its reference, through the
@@ -40,7 +41,7 @@ type appProduct struct {
 
 // applicationPhotos lists the owner's photos of the products an
 // application names, in the order the page shows them.
-func (s *Server) applicationPhotos(ctx context.Context, a *bot.Application) ([]appProduct, []bot.Media, error) {
+func (s *Server) applicationPhotos(ctx context.Context, a *umkm.Application) ([]appProduct, []bot.Media, error) {
 	out := make([]appProduct, len(a.Products))
 	for i, name := range a.Products {
 		out[i].Name = name

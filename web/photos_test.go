@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // fakeMedia serves files by channel and reference, and counts fetches.
@@ -35,7 +36,7 @@ var jpeg = append([]byte{0xFF, 0xD8, 0xFF, 0xE0, 0, 0x10, 'J', 'F', 'I', 'F', 0}
 // photoWorld has an application for two products of a Telegram owner: one
 // with two photos (a JPEG, and an HTML page passed off as a photo), one
 // without.
-func photoWorld(t *testing.T) (*world, *fakeMedia, *bot.Application) {
+func photoWorld(t *testing.T) (*world, *fakeMedia, *umkm.Application) {
 	t.Helper()
 	fm := &fakeMedia{files: map[string][]byte{
 		"telegram|file-jpeg": jpeg,
@@ -45,7 +46,7 @@ func photoWorld(t *testing.T) (*world, *fakeMedia, *bot.Application) {
 	w = newWorldDeps(t, func(d *Deps) { d.Media = fm; d.Products = d.Registrations.(Products) })
 	ctx := context.Background()
 	owner := bot.Conversation{Channel: bot.Telegram, User: "u77"}
-	for _, p := range []*bot.Product{
+	for _, p := range []*umkm.Product{
 		{Name: "Keripik Pedas", Category: "kuliner", Photos: []bot.Media{{Type: "photo", Ref: "file-jpeg"}, {Type: "photo", Ref: "file-html"}}},
 		{Name: "Rengginang", Category: "kuliner"},
 	} {
@@ -53,7 +54,7 @@ func photoWorld(t *testing.T) (*world, *fakeMedia, *bot.Application) {
 			t.Fatal(err)
 		}
 	}
-	app := &bot.Application{Region: w.cfg.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000009", Business: "Keripik Bu Ani",
+	app := &umkm.Application{Region: w.cfg.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000009", Business: "Keripik Bu Ani",
 		Target: "menong", TargetName: "Galeri Menong", Products: []string{"Keripik Pedas", "Rengginang", "Dodol"}}
 	if err := w.store.SubmitApplication(ctx, app); err != nil {
 		t.Fatal(err)

@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/export"
 )
 
@@ -74,7 +76,7 @@ func digitsOnly(s string) string {
 }
 
 // match reports whether r passes the filter.
-func (f filter) match(r *bot.Registration) bool {
+func (f filter) match(r *umkm.Registration) bool {
 	if f.Kecamatan != "" && !strings.EqualFold(r.Kecamatan, f.Kecamatan) {
 		return false
 	}
@@ -100,9 +102,9 @@ func (f filter) match(r *bot.Registration) bool {
 }
 
 // matching returns the region's registrations that pass f, newest first.
-func (s *Server) matching(r *http.Request, f filter) ([]*bot.Registration, error) {
-	var out []*bot.Registration
-	err := s.deps.Registrations.EachRegistration(r.Context(), s.cfg.Region.Code, func(reg *bot.Registration) error {
+func (s *Server) matching(r *http.Request, f filter) ([]*umkm.Registration, error) {
+	var out []*umkm.Registration
+	err := s.deps.Registrations.EachRegistration(r.Context(), s.cfg.Region.Code, func(reg *umkm.Registration) error {
 		if f.match(reg) {
 			out = append(out, reg)
 		}
@@ -150,7 +152,7 @@ func (s *Server) registrationList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
-	v := listView{Filter: f, Total: len(all), Sectors: s.sectors, Sizes: bot.SizeClasses, CanExport: full,
+	v := listView{Filter: f, Total: len(all), Sectors: s.sectors, Sizes: umkm.SizeClasses, CanExport: full,
 		Export: template.URL(f.Query(0))}
 	for _, k := range s.cfg.Region.Kecamatan {
 		v.Kecamatan = append(v.Kecamatan, k.Name)
@@ -173,13 +175,13 @@ func (s *Server) registrationList(w http.ResponseWriter, r *http.Request) {
 			owner = maskName(owner)
 		}
 		v.Rows = append(v.Rows, row{ID: reg.ID, Owner: owner, Business: reg.BusinessName, Kecamatan: reg.Kecamatan,
-			Sector: reg.Sector, Size: reg.SizeClass, Phone: bot.MaskPhone(reg.Phone), At: reg.RegisteredAt})
+			Sector: reg.Sector, Size: reg.SizeClass, Phone: phone.Mask(reg.Phone), At: reg.RegisteredAt})
 	}
 	s.render(w, r, http.StatusOK, "registrations", "web.registrations.title", v)
 }
 
 type detailView struct {
-	Reg       *bot.Registration
+	Reg       *umkm.Registration
 	Owner     string
 	NIK       string
 	Phone     string
@@ -211,17 +213,17 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, reveal
 		return
 	}
 	full := officerOf(r).officer.Role.CanChange()
-	v := detailView{Corrected: r.URL.Query().Get("corrected"), Reg: reg, Owner: reg.OwnerName, NIK: bot.MaskNIK(reg.NIK), Phone: reg.Phone, Address: reg.Address,
+	v := detailView{Corrected: r.URL.Query().Get("corrected"), Reg: reg, Owner: reg.OwnerName, NIK: umkm.MaskNIK(reg.NIK), Phone: reg.Phone, Address: reg.Address,
 		Channel: string(reg.Conv.Channel), Markets: reg.Marketplaces, CanReveal: full}
 	if !full {
 		v.Masked = true
 		v.Owner = maskName(reg.OwnerName)
-		v.Phone = bot.MaskPhone(reg.Phone)
+		v.Phone = phone.Mask(reg.Phone)
 		v.Address = ""
 	}
 	if reveal {
 		// No audit entry, no NIK.
-		if err := s.audit(r, bot.AuditRevealNIK, reg.ID, ""); err != nil {
+		if err := s.audit(r, umkm.AuditRevealNIK, reg.ID, ""); err != nil {
 			s.fail(w, r, http.StatusServiceUnavailable, "web.error.unavailable")
 			return
 		}
@@ -294,6 +296,6 @@ func (s *Server) registrationExport(w http.ResponseWriter, r *http.Request) {
 			row(s.deps.Rows.Row(reg))
 		}
 	}, s.cfg.Log)
-	s.audit(r, bot.AuditExport, "registrations", fmt.Sprintf("%s, %d rows; kecamatan=%q sector=%q size=%q search=%v",
+	s.audit(r, umkm.AuditExport, "registrations", fmt.Sprintf("%s, %d rows; kecamatan=%q sector=%q size=%q search=%v",
 		format, len(all), f.Kecamatan, f.Sector, f.Size, f.Q != ""))
 }

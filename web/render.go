@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // page is what every template gets: the view of the page in Data, and
@@ -17,7 +18,7 @@ type page struct {
 	Title   string // message id
 	Nav     string // which menu entry is current
 	Path    string // the request's path and query, for the language links
-	Officer *bot.Officer
+	Officer *umkm.Officer
 	Data    any
 }
 

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // concrete turns a route pattern into a path that reaches its handler.
@@ -33,11 +34,11 @@ func validTrainingForm(title string) url.Values {
 		"start": {start.Format(formTime)}, "end": {start.Add(3 * time.Hour).Format(formTime)}}
 }
 
-func (w *world) training(title string, capacity int) *bot.Training {
+func (w *world) training(title string, capacity int) *umkm.Training {
 	w.t.Helper()
 	start := time.Now().Add(48 * time.Hour)
-	t := &bot.Training{Title: title, Topic: "ecommerce", Place: "Aula", Start: start, End: start.Add(2 * time.Hour),
-		Capacity: capacity, Status: bot.TrainingOpen}
+	t := &umkm.Training{Title: title, Topic: "ecommerce", Place: "Aula", Start: start, End: start.Add(2 * time.Hour),
+		Capacity: capacity, Status: umkm.TrainingOpen}
 	if err := w.store.CreateTraining(context.Background(), t); err != nil {
 		w.t.Fatal(err)
 	}
@@ -77,7 +78,7 @@ func TestEveryRouteNeedsSession(t *testing.T) {
 		t.Fatalf("only %d protected routes walked", n)
 	}
 	all, _ := w.store.AllTrainings(context.Background())
-	if len(all) != 1 || all[0].Title != tr.Title || all[0].Status != bot.TrainingOpen {
+	if len(all) != 1 || all[0].Title != tr.Title || all[0].Status != umkm.TrainingOpen {
 		t.Fatalf("trainings changed without a session: %+v", all[0])
 	}
 	// A made-up cookie is no session either.
@@ -124,7 +125,7 @@ func TestPengamatCannotChange(t *testing.T) {
 		t.Fatalf("only %d guarded routes tried", tried)
 	}
 	all, _ := w.store.AllTrainings(context.Background())
-	if len(all) != 1 || all[0].Title != tr.Title || all[0].Status != bot.TrainingOpen {
+	if len(all) != 1 || all[0].Title != tr.Title || all[0].Status != umkm.TrainingOpen {
 		t.Fatalf("a pengamat changed trainings: %d trainings, first %+v", len(all), all[0])
 	}
 	// The observer's pages do not offer the actions either.
@@ -147,7 +148,7 @@ func TestPengamatCannotChange(t *testing.T) {
 		t.Fatalf("petugas close: %d %s", res.StatusCode, res.body)
 	}
 	got, _ := w.store.Training(context.Background(), tr.ID)
-	if got.Status != bot.TrainingClosed {
+	if got.Status != umkm.TrainingClosed {
 		t.Fatalf("petugas close did not close: %s", got.Status)
 	}
 }
@@ -202,7 +203,7 @@ func TestCrossOriginRefused(t *testing.T) {
 			t.Errorf("%s login: %d, cookie %q", name, res.StatusCode, res.Header.Get("Set-Cookie"))
 		}
 	}
-	if got, _ := w.store.Training(context.Background(), tr.ID); got.Status != bot.TrainingOpen {
+	if got, _ := w.store.Training(context.Background(), tr.ID); got.Status != umkm.TrainingOpen {
 		t.Fatal("a cross-origin post closed the training")
 	}
 	if res := off.post("/trainings/"+tr.ID+"/close", nil); res.StatusCode != http.StatusSeeOther {
@@ -406,7 +407,7 @@ func TestPasswordHash(t *testing.T) {
 // failingAudit refuses every audit entry, as a Redis that is down would.
 type failingAudit struct{ Auditor }
 
-func (failingAudit) Audit(context.Context, bot.AuditEntry) error { return errors.New("redis down") }
+func (failingAudit) Audit(context.Context, umkm.AuditEntry) error { return errors.New("redis down") }
 
 // TestRevealNIKIsAudited: the full NIK appears only after a deliberate
 // post, which is in the audit log before the NIK is shown; when the log
@@ -430,10 +431,10 @@ func TestRevealNIKIsAudited(t *testing.T) {
 	if err != nil || len(entries) != 3 {
 		t.Fatalf("audit log = %+v, %v", entries, err)
 	}
-	if e := entries[1]; e.Action != bot.AuditRevealNIK || e.Actor != "web:petugas" || e.Subject != reg.ID {
+	if e := entries[1]; e.Action != umkm.AuditRevealNIK || e.Actor != "web:petugas" || e.Subject != reg.ID {
 		t.Fatalf("reveal entry = %+v", e)
 	}
-	if e := entries[0]; e.Action != bot.AuditExport || e.Subject != "registrations" || !strings.Contains(e.Detail, "1 rows") || !strings.Contains(e.Detail, "Plered") {
+	if e := entries[0]; e.Action != umkm.AuditExport || e.Subject != "registrations" || !strings.Contains(e.Detail, "1 rows") || !strings.Contains(e.Detail, "Plered") {
 		t.Fatalf("export entry = %+v", e)
 	}
 	for _, e := range entries {
@@ -442,7 +443,7 @@ func TestRevealNIKIsAudited(t *testing.T) {
 		}
 	}
 	page := w.login("admin").get("/audit")
-	if page.StatusCode != http.StatusOK || !strings.Contains(page.text, bot.AuditRevealNIK) || !strings.Contains(page.text, reg.ID) {
+	if page.StatusCode != http.StatusOK || !strings.Contains(page.text, umkm.AuditRevealNIK) || !strings.Contains(page.text, reg.ID) {
 		t.Fatalf("audit page: %d", page.StatusCode)
 	}
 

@@ -15,6 +15,8 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The officers' inbox of hand-over tickets (issue 14): owners who asked
@@ -27,10 +29,10 @@ import (
 
 // TicketDesk keeps tickets (the officers' side).
 type TicketDesk interface {
-	Tickets(ctx context.Context, closed bool, max int) ([]*bot.Ticket, error)
-	Ticket(ctx context.Context, id string, msgs bool) (*bot.Ticket, error)
-	// ClaimTicket gives the claim to officer; a *bot.HeldError names another holder.
-	ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*bot.Ticket, error)
+	Tickets(ctx context.Context, closed bool, max int) ([]*umkm.Ticket, error)
+	Ticket(ctx context.Context, id string, msgs bool) (*umkm.Ticket, error)
+	// ClaimTicket gives the claim to officer; a *umkm.HeldError names another holder.
+	ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error)
 	// AnswerTicket records a reply of the claim's holder (taking a free
 	// claim) and returns its number in the ticket.
 	AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error)
@@ -55,7 +57,7 @@ var ticketViews = []string{"open", "mine", "waiting", "closed"}
 type ticketListView struct {
 	View    string
 	Views   []string
-	Tickets []*bot.Ticket
+	Tickets []*umkm.Ticket
 	Now     time.Time
 }
 
@@ -104,14 +106,14 @@ func (s *Server) ticketList(w http.ResponseWriter, r *http.Request) {
 }
 
 // inRegion: a deployment's console shows its own region's tickets.
-func (s *Server) inRegion(t *bot.Ticket) bool {
+func (s *Server) inRegion(t *umkm.Ticket) bool {
 	code := s.cfg.Region.Code
 	return code == "" || t.Region == "" || t.Region == code || strings.HasPrefix(t.Region, code+".")
 }
 
 type ticketView struct {
-	Ticket   *bot.Ticket
-	Reg      *bot.Registration // the owner's registration, names masked for pengamat
+	Ticket   *umkm.Ticket
+	Reg      *umkm.Registration // the owner's registration, names masked for pengamat
 	Owner    string
 	Phone    string
 	HeldBy   string // who holds the claim now ("" nobody)
@@ -124,7 +126,7 @@ type ticketView struct {
 	Now      time.Time
 }
 
-func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (*bot.Ticket, bool) {
+func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (*umkm.Ticket, bool) {
 	if !s.ticketsOn(w, r) {
 		return nil, false
 	}
@@ -140,7 +142,7 @@ func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (*bot.Ticket
 	return t, true
 }
 
-func (s *Server) ticketViewOf(r *http.Request, t *bot.Ticket) ticketView {
+func (s *Server) ticketViewOf(r *http.Request, t *umkm.Ticket) ticketView {
 	now := s.cfg.Now()
 	me := officerOf(r).officer
 	v := ticketView{Ticket: t, HeldBy: t.HeldBy(now), Now: now, Done: r.URL.Query().Get("done"), Canned: s.cfg.Canned}
@@ -151,7 +153,7 @@ func (s *Server) ticketViewOf(r *http.Request, t *bot.Ticket) ticketView {
 	v.Mine = v.HeldBy == me.Name
 	if t.RegID != "" {
 		if reg, err := s.deps.Registrations.Registration(r.Context(), t.RegID); err == nil {
-			v.Reg, v.Owner, v.Phone = reg, reg.OwnerName, bot.MaskPhone(reg.Phone)
+			v.Reg, v.Owner, v.Phone = reg, reg.OwnerName, phone.Mask(reg.Phone)
 			if !me.Role.CanChange() {
 				v.Owner = maskName(reg.OwnerName)
 			}
@@ -177,12 +179,12 @@ func (s *Server) ticketRefused(w http.ResponseWriter, r *http.Request, id string
 	}
 	v := s.ticketViewOf(r, t)
 	v.Reply = reply
-	var held *bot.HeldError
+	var held *umkm.HeldError
 	status := http.StatusConflict
 	switch {
 	case errors.As(err, &held):
 		v.Error, v.ErrorArg = "web.tickets.error.held", held.Officer
-	case errors.Is(err, bot.ErrTicketClosed):
+	case errors.Is(err, umkm.ErrTicketClosed):
 		v.Error = "web.tickets.error.closed"
 	default:
 		status, v.Error = http.StatusUnprocessableEntity, err.Error()
@@ -203,7 +205,7 @@ func (s *Server) ticketClaim(w http.ResponseWriter, r *http.Request) {
 	}
 	me := officerOf(r).officer.Name
 	if _, err := s.deps.Tickets.ClaimTicket(r.Context(), t.ID, me, ticketLease, s.cfg.Now()); err != nil {
-		if errors.Is(err, bot.ErrTicketHeld) || errors.Is(err, bot.ErrTicketClosed) {
+		if errors.Is(err, umkm.ErrTicketHeld) || errors.Is(err, umkm.ErrTicketClosed) {
 			s.ticketRefused(w, r, t.ID, err, "")
 			return
 		}
@@ -228,7 +230,7 @@ func (s *Server) ticketReply(w http.ResponseWriter, r *http.Request) {
 	me := officerOf(r).officer
 	now := s.cfg.Now()
 	n, err := s.deps.Tickets.AnswerTicket(r.Context(), t.ID, me.Name, text, ticketLease, now)
-	if errors.Is(err, bot.ErrTicketHeld) || errors.Is(err, bot.ErrTicketClosed) {
+	if errors.Is(err, umkm.ErrTicketHeld) || errors.Is(err, umkm.ErrTicketClosed) {
 		s.ticketRefused(w, r, t.ID, err, text)
 		return
 	}
@@ -264,11 +266,11 @@ func (s *Server) ticketClose(w http.ResponseWriter, r *http.Request) {
 	me := officerOf(r).officer.Name
 	now := s.cfg.Now()
 	if h := t.HeldBy(now); h != "" && h != me {
-		s.ticketRefused(w, r, t.ID, &bot.HeldError{Officer: h, Until: t.LeaseUntil}, "")
+		s.ticketRefused(w, r, t.ID, &umkm.HeldError{Officer: h, Until: t.LeaseUntil}, "")
 		return
 	}
-	if t.Status == bot.TicketClosed {
-		s.ticketRefused(w, r, t.ID, bot.ErrTicketClosed, "")
+	if t.Status == umkm.TicketClosed {
+		s.ticketRefused(w, r, t.ID, umkm.ErrTicketClosed, "")
 		return
 	}
 	if err := s.deps.Tickets.CloseTicket(r.Context(), t.ID, me, outcome, now); err != nil {

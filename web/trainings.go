@@ -10,11 +10,12 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 type trainingListView struct {
-	Upcoming []*bot.Training
-	Past     []*bot.Training
+	Upcoming []*umkm.Training
+	Past     []*umkm.Training
 	Now      time.Time
 	Saved    string // id of a training just saved, for the notice
 }
@@ -34,8 +35,8 @@ func (s *Server) trainingList(w http.ResponseWriter, r *http.Request) {
 			v.Past = append(v.Past, t)
 		}
 	}
-	slices.SortStableFunc(v.Upcoming, func(a, b *bot.Training) int { return a.Start.Compare(b.Start) })
-	slices.SortStableFunc(v.Past, func(a, b *bot.Training) int { return b.Start.Compare(a.Start) })
+	slices.SortStableFunc(v.Upcoming, func(a, b *umkm.Training) int { return a.Start.Compare(b.Start) })
+	slices.SortStableFunc(v.Past, func(a, b *umkm.Training) int { return b.Start.Compare(a.Start) })
 	s.render(w, r, http.StatusOK, "trainings", "web.trainings.title", v)
 }
 
@@ -69,9 +70,9 @@ func formatFormTime(t time.Time) string {
 }
 
 func (s *Server) withChoices(f *trainingForm) *trainingForm {
-	f.Topics = bot.TrainingTopics
+	f.Topics = umkm.TrainingTopics
 	f.AllSectors = s.sectors
-	f.AllSizes = bot.SizeClasses
+	f.AllSizes = umkm.SizeClasses
 	f.AllKecamatan = nil
 	for _, k := range s.cfg.Region.Kecamatan {
 		f.AllKecamatan = append(f.AllKecamatan, k.Name)
@@ -79,7 +80,7 @@ func (s *Server) withChoices(f *trainingForm) *trainingForm {
 	return f
 }
 
-func formOf(t *bot.Training) *trainingForm {
+func formOf(t *umkm.Training) *trainingForm {
 	return &trainingForm{ID: t.ID, Title: t.Title, Topic: t.Topic, Organiser: t.Organiser, Place: t.Place, Link: t.Link,
 		Start: formatFormTime(t.Start), End: formatFormTime(t.End), Deadline: formatFormTime(t.Deadline),
 		Capacity: strconv.Itoa(t.Capacity), Description: t.Description, Requirements: t.Requirements,
@@ -100,7 +101,7 @@ func (s *Server) trainingForm(w http.ResponseWriter, r *http.Request) {
 	s.render(w, r, http.StatusOK, "training_form", title, s.withChoices(f))
 }
 
-func (s *Server) loadTraining(w http.ResponseWriter, r *http.Request, id string) (*bot.Training, bool) {
+func (s *Server) loadTraining(w http.ResponseWriter, r *http.Request, id string) (*umkm.Training, bool) {
 	t, err := s.deps.Trainings.Training(r.Context(), id)
 	if errors.Is(err, bot.ErrNotFound) {
 		s.fail(w, r, http.StatusNotFound, "web.error.not_found")
@@ -115,7 +116,7 @@ func (s *Server) loadTraining(w http.ResponseWriter, r *http.Request, id string)
 
 // readTrainingForm reads the posted form onto t; the form with its errors
 // is returned too.
-func (s *Server) readTrainingForm(r *http.Request, t *bot.Training) *trainingForm {
+func (s *Server) readTrainingForm(r *http.Request, t *umkm.Training) *trainingForm {
 	r.ParseForm()
 	get := func(k string) string { return strings.TrimSpace(r.PostForm.Get(k)) }
 	f := &trainingForm{ID: t.ID, Title: get("title"), Topic: get("topic"), Organiser: get("organiser"), Place: get("place"),
@@ -138,7 +139,7 @@ func (s *Server) readTrainingForm(r *http.Request, t *bot.Training) *trainingFor
 	if f.Title == "" || len(f.Title) > 200 {
 		f.Errors["title"] = "web.training.error.title"
 	}
-	if !slices.Contains(bot.TrainingTopics, f.Topic) {
+	if !slices.Contains(umkm.TrainingTopics, f.Topic) {
 		f.Errors["topic"] = "web.training.error.topic"
 	}
 	if f.Place == "" && f.Link == "" {
@@ -180,7 +181,7 @@ func (s *Server) readTrainingForm(r *http.Request, t *bot.Training) *trainingFor
 }
 
 func (s *Server) trainingCreate(w http.ResponseWriter, r *http.Request) {
-	t := &bot.Training{Status: bot.TrainingOpen}
+	t := &umkm.Training{Status: umkm.TrainingOpen}
 	f := s.readTrainingForm(r, t)
 	if len(f.Errors) > 0 {
 		s.render(w, r, http.StatusUnprocessableEntity, "training_form", "web.training.new", f)
@@ -215,9 +216,9 @@ func (s *Server) trainingUpdate(w http.ResponseWriter, r *http.Request) {
 // save writes t through the same path as `umkmbot training edit`; a
 // capacity below the seats taken becomes a form error. It reports false
 // when it wrote an error page.
-func (s *Server) save(w http.ResponseWriter, r *http.Request, t *bot.Training, f *trainingForm) bool {
+func (s *Server) save(w http.ResponseWriter, r *http.Request, t *umkm.Training, f *trainingForm) bool {
 	promoted, err := s.deps.TrainingSaver.SaveTraining(r.Context(), t)
-	var ce *bot.CapacityError
+	var ce *umkm.CapacityError
 	if errors.As(err, &ce) && f != nil {
 		f.Errors["capacity"] = "web.training.error.below_taken"
 		return true
@@ -230,7 +231,7 @@ func (s *Server) save(w http.ResponseWriter, r *http.Request, t *bot.Training, f
 	return true
 }
 
-func (s *Server) trainingSetStatus(status bot.TrainingStatus) http.HandlerFunc {
+func (s *Server) trainingSetStatus(status umkm.TrainingStatus) http.HandlerFunc {
 	return func(w http.ResponseWriter, r *http.Request) {
 		t, ok := s.loadTraining(w, r, r.PathValue("id"))
 		if !ok {

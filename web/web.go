@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 //go:embed templates/*.html
@@ -41,14 +42,14 @@ var staticFS embed.FS
 // Officers keeps the console's accounts.
 type Officers interface {
 	// Officer returns one account; bot.ErrNotFound if there is none.
-	Officer(ctx context.Context, name string) (*bot.Officer, error)
+	Officer(ctx context.Context, name string) (*umkm.Officer, error)
 }
 
 // Accounts lists, creates and changes accounts (admins, on /accounts).
 type Accounts interface {
-	Officers(ctx context.Context) ([]*bot.Officer, error)
-	CreateOfficer(ctx context.Context, o *bot.Officer) error // bot.ErrOfficerExists
-	SaveOfficer(ctx context.Context, o *bot.Officer) error
+	Officers(ctx context.Context) ([]*umkm.Officer, error)
+	CreateOfficer(ctx context.Context, o *umkm.Officer) error // umkm.ErrOfficerExists
+	SaveOfficer(ctx context.Context, o *umkm.Officer) error
 }
 
 // SessionEnder ends every session of an account (new password, disabled,
@@ -59,9 +60,9 @@ type SessionEnder interface {
 
 // Sessions keeps signed-in browsers. Ids are hashes of the cookie tokens.
 type Sessions interface {
-	CreateSession(ctx context.Context, id string, s bot.OfficerSession, ttl time.Duration) error
+	CreateSession(ctx context.Context, id string, s umkm.OfficerSession, ttl time.Duration) error
 	// Session returns a live session and extends it to ttl; bot.ErrNotFound.
-	Session(ctx context.Context, id string, ttl time.Duration) (bot.OfficerSession, error)
+	Session(ctx context.Context, id string, ttl time.Duration) (umkm.OfficerSession, error)
 	DeleteSession(ctx context.Context, id string) error
 }
 
@@ -75,32 +76,32 @@ type LoginCounter interface {
 
 // Registrations reads the region's registrations and corrects one.
 type Registrations interface {
-	Registration(ctx context.Context, id string) (*bot.Registration, error)
-	EachRegistration(ctx context.Context, region string, fn func(*bot.Registration) error) error
-	UpdateRegistration(ctx context.Context, r *bot.Registration) error
+	Registration(ctx context.Context, id string) (*umkm.Registration, error)
+	EachRegistration(ctx context.Context, region string, fn func(*umkm.Registration) error) error
+	UpdateRegistration(ctx context.Context, r *umkm.Registration) error
 }
 
 // Applications reads curation applications and records the Dinas's
 // decisions (the store queues the owner's notice with the change).
 type Applications interface {
-	Applications(ctx context.Context, region string, status bot.ApplicationStatus) ([]bot.Application, error)
-	Application(ctx context.Context, id string) (*bot.Application, error)
-	SetApplicationStatus(ctx context.Context, id string, status bot.ApplicationStatus, note string, at time.Time) (*bot.Application, error)
+	Applications(ctx context.Context, region string, status umkm.ApplicationStatus) ([]umkm.Application, error)
+	Application(ctx context.Context, id string) (*umkm.Application, error)
+	SetApplicationStatus(ctx context.Context, id string, status umkm.ApplicationStatus, note string, at time.Time) (*umkm.Application, error)
 }
 
 // Trainings reads and changes trainings (the same store calls as
 // `umkmbot training`).
 type Trainings interface {
-	AllTrainings(ctx context.Context) ([]*bot.Training, error)
-	Training(ctx context.Context, id string) (*bot.Training, error)
-	CreateTraining(ctx context.Context, t *bot.Training) error
+	AllTrainings(ctx context.Context) ([]*umkm.Training, error)
+	Training(ctx context.Context, id string) (*umkm.Training, error)
+	CreateTraining(ctx context.Context, t *umkm.Training) error
 }
 
 // TrainingSaver saves a changed training and queues the notices of owners
 // moved from the waitlist to a seat (cmd/umkmbot's saveTraining does both,
 // as the CLI does).
 type TrainingSaver interface {
-	SaveTraining(ctx context.Context, t *bot.Training) (promoted int, err error)
+	SaveTraining(ctx context.Context, t *umkm.Training) (promoted int, err error)
 }
 
 // ExportRows gives the columns and rows of a registrations export, the
@@ -108,16 +109,16 @@ type TrainingSaver interface {
 // own). The console writes them as CSV and neutralises formula cells.
 type ExportRows interface {
 	Header() []string
-	Row(r *bot.Registration) []string
+	Row(r *umkm.Registration) []string
 }
 
 // Broadcasts lists broadcasts with their progress and pauses, resumes or
-// cancels one (bot.BroadcastPause, …), as `umkmbot broadcast` does.
+// cancels one (umkm.BroadcastPause, …), as `umkmbot broadcast` does.
 type Broadcasts interface {
-	Broadcasts(ctx context.Context) ([]*bot.Broadcast, error)
-	ControlBroadcast(ctx context.Context, id, action string) (bot.BroadcastStatus, error)
+	Broadcasts(ctx context.Context) ([]*umkm.Broadcast, error)
+	ControlBroadcast(ctx context.Context, id, action string) (umkm.BroadcastStatus, error)
 	// CreateBroadcast schedules b; the same Token creates it once.
-	CreateBroadcast(ctx context.Context, b *bot.Broadcast) error
+	CreateBroadcast(ctx context.Context, b *umkm.Broadcast) error
 }
 
 // WhatsAppState is the Dinas's WhatsApp number as the dashboard shows it.
@@ -142,24 +143,24 @@ type WhatsAppStatus interface {
 
 // Participants reads a training's sign-ups and checks owners in.
 type Participants interface {
-	Participants(ctx context.Context, training string) ([]bot.Enrolment, error)
+	Participants(ctx context.Context, training string) ([]umkm.Enrolment, error)
 	// CheckIn marks the confirmed participant holding code attended
 	// (bot.ErrNotFound when nobody holds it); c is zero from the console.
-	CheckIn(ctx context.Context, training, code string, c bot.Conversation) (bot.Enrolment, error)
+	CheckIn(ctx context.Context, training, code string, c bot.Conversation) (umkm.Enrolment, error)
 }
 
 // ParticipantRows gives the columns and rows of a participants export,
 // the same as `umkmbot training participants` writes.
 type ParticipantRows interface {
 	ParticipantHeader() []string
-	ParticipantRow(e bot.Enrolment, r *bot.Registration) []string
+	ParticipantRow(e umkm.Enrolment, r *umkm.Registration) []string
 }
 
 // Auditor keeps the audit log: who revealed a NIK, exported, changed what.
 type Auditor interface {
-	Audit(ctx context.Context, e bot.AuditEntry) error
+	Audit(ctx context.Context, e umkm.AuditEntry) error
 	// Recent returns the last n entries, newest first.
-	Recent(ctx context.Context, n int) ([]bot.AuditEntry, error)
+	Recent(ctx context.Context, n int) ([]umkm.AuditEntry, error)
 }
 
 // Deps is what the console reads and changes. *store.Store implements all
@@ -201,7 +202,7 @@ type Deps struct {
 
 // Config tunes the console.
 type Config struct {
-	Region      bot.Region
+	Region      umkm.Region
 	Catalog     *bot.Catalog
 	DefaultLang string   // "id" or "en"
 	Sectors     []string // sector codes (flows.SectorCodes()); empty: those the catalog has labels for
@@ -370,8 +371,8 @@ func (s *Server) routeTable() []route {
 		{"GET", "/export/trainings/{id}/{file}", mayChange, s.participantExport},
 		{"GET", "/trainings/{id}/edit", mayChange, s.trainingForm},
 		{"POST", "/trainings/{id}", mayChange, s.trainingUpdate},
-		{"POST", "/trainings/{id}/open", mayChange, s.trainingSetStatus(bot.TrainingOpen)},
-		{"POST", "/trainings/{id}/close", mayChange, s.trainingSetStatus(bot.TrainingClosed)},
+		{"POST", "/trainings/{id}/open", mayChange, s.trainingSetStatus(umkm.TrainingOpen)},
+		{"POST", "/trainings/{id}/close", mayChange, s.trainingSetStatus(umkm.TrainingClosed)},
 
 		{"GET", "/curation", signedIn, s.curationList},
 		{"GET", "/curation/{id}", signedIn, s.curationDetail},

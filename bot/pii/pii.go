@@ -1,4 +1,4 @@
-// Package pii implements bot.Cipher with AES-256-GCM and HMAC-SHA-256
+// Package pii implements umkm.Cipher with AES-256-GCM and HMAC-SHA-256
 // from the standard library.
 //
 // A key is 32 random bytes with an id, written "<id>:<base64>"; a keyring
@@ -22,7 +22,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 const prefix = "pii1:"
@@ -33,7 +33,7 @@ type Keyring struct {
 	keys []key
 }
 
-var _ bot.Cipher = (*Keyring)(nil)
+var _ umkm.Cipher = (*Keyring)(nil)
 
 type key struct {
 	id    string
@@ -142,7 +142,7 @@ func (k *Keyring) Open(field, value string) (string, bool, error) {
 		}
 		return string(plain), true, nil
 	}
-	return "", true, fmt.Errorf("open %s: key %s: %w", field, id, bot.ErrUnknownKey)
+	return "", true, fmt.Errorf("open %s: key %s: %w", field, id, umkm.ErrUnknownKey)
 }
 
 // Current reports whether value is sealed under the current key.

@@ -6,7 +6,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 func mustKey(t *testing.T) string {
@@ -66,7 +66,7 @@ func TestSealOpenRotate(t *testing.T) {
 		t.Fatal("index not bound to the field")
 	}
 	k3, _ := Parse(next)
-	if _, _, err := k3.Open("nik", sealed); !errors.Is(err, bot.ErrUnknownKey) {
+	if _, _, err := k3.Open("nik", sealed); !errors.Is(err, umkm.ErrUnknownKey) {
 		t.Fatalf("value under a removed key: err = %v", err)
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram"
 	"github.com/umkmbot/umkmbot/bot/telegram/telegramtest"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/store"
@@ -40,7 +41,7 @@ type rig struct {
 	prefix string
 	store  *store.Store // a client of its own, for assertions
 	cat    *bot.Catalog
-	region bot.Region
+	region umkm.Region
 	logs   *syncBuffer
 	procs  []*proc
 	seen   map[int64]int // messages of each chat already returned by turn

@@ -4,6 +4,8 @@ import (
 	"context"
 	"sync"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // limiter keeps this process's sending within Telegram's limits: token
@@ -112,7 +114,7 @@ func (l *limiter) wait(ctx context.Context, chat int64) error {
 	if d <= 0 {
 		return ctx.Err()
 	}
-	if !sleep(ctx, d) {
+	if !bot.Sleep(ctx, d) {
 		return ctx.Err()
 	}
 	return nil

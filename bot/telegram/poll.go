@@ -8,6 +8,7 @@ import (
 	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // allowedUpdates are the update kinds the bot asks for.
@@ -37,7 +38,7 @@ func (a *Adapter) runPoll(ctx context.Context, sub Submitter) error {
 			if err == nil {
 				a.role.Store(roleStandby) // another process polls
 			}
-			sleep(ctx, retry)
+			bot.Sleep(ctx, retry)
 			continue
 		}
 		a.log.Info("polling lease taken", "owner", a.cfg.Owner)
@@ -68,7 +69,7 @@ func (a *Adapter) pollHeld(ctx context.Context, sub Submitter) error {
 		defer stop()
 		every := a.cfg.LeaseTTL / 3
 		held := time.Now()
-		for sleep(pctx, every) {
+		for bot.Sleep(pctx, every) {
 			ok, err := a.cfg.Leaser.ClaimLease(pctx, a.cfg.LeaseKey, a.cfg.Owner, a.cfg.LeaseTTL)
 			switch {
 			case err == nil && ok:
@@ -161,7 +162,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 					a.obs.Event("telegram_conflict")
 					a.log.Warn("another process or a webhook takes this bot's updates (409)", "err", err)
 				case http.StatusTooManyRequests:
-					if !sleep(ctx, time.Duration(max(pe.RetryAfter, 1))*time.Second) {
+					if !bot.Sleep(ctx, time.Duration(max(pe.RetryAfter, 1))*time.Second) {
 						return nil
 					}
 					continue
@@ -169,7 +170,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 			} else {
 				a.log.Warn("get updates", "err", err)
 			}
-			if !sleep(ctx, backoff(a.cfg.Backoff, failures)) {
+			if !bot.Sleep(ctx, backoff(a.cfg.Backoff, failures)) {
 				return nil
 			}
 			failures++
@@ -179,7 +180,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 			failures = 0
 			if a.takeBatch(ctx, sub, updatesOf(ups)) {
 				a.offset = max(a.offset, last+1) // past undecodable updates too
-			} else if !sleep(ctx, a.cfg.Backoff) {
+			} else if !bot.Sleep(ctx, a.cfg.Backoff) {
 				return nil
 			}
 			continue
@@ -188,7 +189,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		if err := a.cfg.Journal.Keep(ctx, id, joinBatch(ups)); err != nil {
 			// Not kept: the offset stays, the batch is asked for again.
 			a.log.Warn("keep fetched updates in the journal", "err", err)
-			if !sleep(ctx, backoff(a.cfg.Backoff, failures)) {
+			if !bot.Sleep(ctx, backoff(a.cfg.Backoff, failures)) {
 				return nil
 			}
 			failures++
@@ -260,7 +261,7 @@ func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
 			break
 		}
 		a.log.Warn("read the poll journal", "err", err)
-		if !sleep(ctx, backoff(a.cfg.Backoff, n)) {
+		if !bot.Sleep(ctx, backoff(a.cfg.Backoff, n)) {
 			return false
 		}
 	}
@@ -295,7 +296,7 @@ func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []f
 		if left = rest; len(left) == 0 {
 			break
 		}
-		if !sleep(ctx, backoff(a.cfg.Backoff, n)) {
+		if !bot.Sleep(ctx, backoff(a.cfg.Backoff, n)) {
 			return false
 		}
 	}

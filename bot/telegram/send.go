@@ -91,7 +91,7 @@ func (a *Adapter) request(ctx context.Context, chat int64, c tgbotapi.Chattable)
 			waits++
 			a.obs.Send(bot.Telegram, "retry")
 			a.log.Warn("rate limited by Telegram, waiting", "retry_after", d)
-			if !sleep(ctx, d) {
+			if !bot.Sleep(ctx, d) {
 				return nil, fmt.Errorf("telegram: send: %w", ctx.Err())
 			}
 		case sendUnreachable:
@@ -121,7 +121,7 @@ func (a *Adapter) request(ctx context.Context, chat int64, c tgbotapi.Chattable)
 				a.obs.Event("telegram_send_maybe_doubled")
 			}
 			a.log.Debug("send failed, retrying", "attempt", failures, "maybe_delivered", maybe, "err", err)
-			if !sleep(ctx, backoff(a.cfg.Backoff, failures-1)) {
+			if !bot.Sleep(ctx, backoff(a.cfg.Backoff, failures-1)) {
 				return nil, fmt.Errorf("telegram: send: %w", ctx.Err())
 			}
 		}
@@ -259,7 +259,7 @@ func (a *Adapter) wait(ctx context.Context, chat int64) error {
 		if d <= 0 {
 			return nil
 		}
-		if !sleep(ctx, d) {
+		if !bot.Sleep(ctx, d) {
 			return ctx.Err()
 		}
 	}

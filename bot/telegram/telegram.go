@@ -474,18 +474,6 @@ func (a *Adapter) answerCallback(ctx context.Context, id string) {
 	}
 }
 
-// sleep waits d or until ctx ends; false if ctx ended.
-func sleep(ctx context.Context, d time.Duration) bool {
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
-}
-
 // backoff is base doubled n times, at most 30s.
 func backoff(base time.Duration, n int) time.Duration {
 	d := base << min(n, 10)

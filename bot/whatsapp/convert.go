@@ -14,6 +14,7 @@ import (
 	"google.golang.org/protobuf/proto"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
 )
 
 // Skip says why an incoming event is not handed to the bot. The empty Skip
@@ -95,7 +96,7 @@ func (c Converter) Convert(ctx context.Context, evt *events.Message) (bot.Messag
 		return msg, who, SkipNoContent
 	}
 	if msg.Kind == bot.KindContact && msg.Contact != nil && msg.Phone != "" {
-		if p, err := bot.NormalizePhone(msg.Contact.Phone); err == nil && p == msg.Phone {
+		if p, err := phone.Normalize(msg.Contact.Phone); err == nil && p == msg.Phone {
 			msg.Contact.Self = true
 		}
 	}

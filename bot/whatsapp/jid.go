@@ -8,6 +8,7 @@ import (
 	"go.mau.fi/whatsmeow/types"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
 )
 
 // lidPrefix marks a conversation user that is an unresolved @lid id rather
@@ -20,15 +21,15 @@ const groupSuffix = "@" + types.GroupServer
 // PhoneJID returns the WhatsApp user id of an Indonesian mobile number
 // written any way people write it: 0812…, +62 812-…, 62812…, 0062…, or a
 // whole id 62812…@s.whatsapp.net (a :device part is dropped). Anything
-// else, @lid ids included, is refused with the *bot.PhoneError of
-// bot.NormalizePhone.
+// else, @lid ids included, is refused with the *phone.Error of
+// phone.Normalize.
 func PhoneJID(s string) (types.JID, error) {
 	var e164 string
 	var err error
 	if strings.Contains(s, "@") {
-		e164, err = bot.PhoneFromDigits(strings.TrimSpace(s))
+		e164, err = phone.FromDigits(strings.TrimSpace(s))
 	} else {
-		e164, err = bot.NormalizePhone(s)
+		e164, err = phone.Normalize(s)
 	}
 	if err != nil {
 		return types.JID{}, err
@@ -48,8 +49,8 @@ func PairJID(s string) (types.JID, error) {
 	if err == nil {
 		return jid, nil
 	}
-	var pe *bot.PhoneError
-	if !errors.As(err, &pe) || (pe.Reason != bot.PhoneNotMobile && pe.Reason != bot.PhoneLandline) {
+	var pe *phone.Error
+	if !errors.As(err, &pe) || (pe.Reason != phone.NotMobile && pe.Reason != phone.Landline) {
 		return types.JID{}, err
 	}
 	national, ok := landline(s)
@@ -109,7 +110,7 @@ func PhoneOf(jid types.JID) string {
 	if !isPhoneServer(jid.Server) {
 		return ""
 	}
-	p, err := bot.PhoneFromDigits(jid.User)
+	p, err := phone.FromDigits(jid.User)
 	if err != nil {
 		return ""
 	}
@@ -150,22 +151,13 @@ func ChatJID(user string) (types.JID, error) {
 	return types.JID{}, fmt.Errorf("whatsapp conversation user %q: %w", maskUser(user), errBadUser)
 }
 
-func isDigits(s string) bool {
-	if s == "" || len(s) > 20 {
-		return false
-	}
-	for i := 0; i < len(s); i++ {
-		if s[i] < '0' || s[i] > '9' {
-			return false
-		}
-	}
-	return true
-}
+// isDigits reports whether s can be the number part of a JID.
+func isDigits(s string) bool { return len(s) <= 20 && bot.AllDigits(s) }
 
 // maskUser hides a conversation user (a phone number) for logs.
 func maskUser(u string) string {
-	if p, err := bot.PhoneFromDigits(u); err == nil {
-		return bot.MaskPhone(p)
+	if p, err := phone.FromDigits(u); err == nil {
+		return phone.Mask(p)
 	}
 	return bot.MaskUser(u)
 }
@@ -175,5 +167,5 @@ func maskAccount(e164 string) string {
 	if e164 == "" {
 		return ""
 	}
-	return bot.MaskPhone(e164)
+	return phone.Mask(e164)
 }

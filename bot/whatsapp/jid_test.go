@@ -5,9 +5,8 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/umkmbot/umkmbot/bot/phone"
 	"go.mau.fi/whatsmeow/types"
-
-	"github.com/umkmbot/umkmbot/bot"
 )
 
 func TestPhoneJID(t *testing.T) {
@@ -33,9 +32,9 @@ func TestPhoneJID(t *testing.T) {
 	for _, tt := range tests {
 		got, err := PhoneJID(tt.in)
 		if tt.want == "" {
-			var pe *bot.PhoneError
+			var pe *phone.Error
 			if err == nil || !errors.As(err, &pe) {
-				t.Errorf("PhoneJID(%q) = %v, %v; want a *bot.PhoneError", tt.in, got, err)
+				t.Errorf("PhoneJID(%q) = %v, %v; want a *phone.Error", tt.in, got, err)
 			}
 			continue
 		}

@@ -16,6 +16,7 @@ import (
 	"golang.org/x/term"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/web"
@@ -54,16 +55,16 @@ func loadAdminConfig(getenv func(string) string, errs *[]string) AdminConfig {
 
 // exportRows gives the console the CLI exports' columns and rows (phone
 // masked, no NIK column), so both export the same thing.
-type exportRows struct{ region bot.Region }
+type exportRows struct{ region umkm.Region }
 
 func (exportRows) Header() []string { return registrationColumns }
-func (x exportRows) Row(r *bot.Registration) []string {
+func (x exportRows) Row(r *umkm.Registration) []string {
 	return registrationRow(x.region, r, false, false, csvLabel)
 }
 
 // The participants export, as `training participants` writes it (phone masked).
 func (exportRows) ParticipantHeader() []string { return participantColumns }
-func (exportRows) ParticipantRow(e bot.Enrolment, r *bot.Registration) []string {
+func (exportRows) ParticipantRow(e umkm.Enrolment, r *umkm.Registration) []string {
 	return participantRow(e, r, false)
 }
 
@@ -186,8 +187,8 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 		if len(args) == 0 || strings.HasPrefix(args[0], "-") {
 			return errors.New(adminUserUsage)
 		}
-		name, args = bot.OfficerName(args[0]), args[1:]
-		if !bot.ValidOfficerName(name) {
+		name, args = umkm.OfficerName(args[0]), args[1:]
+		if !umkm.ValidOfficerName(name) {
 			return fmt.Errorf("account name %q: use 2 to 32 letters, digits, dots, dashes or underscores", name)
 		}
 	}
@@ -212,7 +213,7 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 	now := time.Now()
 	switch verb {
 	case "add":
-		r, ok := bot.ParseRole(*role)
+		r, ok := umkm.ParseRole(*role)
 		if !ok {
 			return fmt.Errorf("--role: use admin, petugas or pengamat")
 		}
@@ -220,7 +221,7 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		o := &bot.Officer{Name: name, FullName: strings.TrimSpace(*fullName), Role: r, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
+		o := &umkm.Officer{Name: name, FullName: strings.TrimSpace(*fullName), Role: r, PasswordHash: hash, CreatedAt: now, UpdatedAt: now}
 		if err := app.Store.CreateOfficer(ctx, o); err != nil {
 			return err
 		}
@@ -242,7 +243,7 @@ func runAdminUser(ctx context.Context, env *Env, args []string) error {
 			o.Disabled = false
 		}
 		if *role != "" {
-			r, ok := bot.ParseRole(*role)
+			r, ok := umkm.ParseRole(*role)
 			if !ok {
 				return fmt.Errorf("--role: use admin, petugas or pengamat")
 			}

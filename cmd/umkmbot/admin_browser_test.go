@@ -13,6 +13,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
@@ -178,7 +179,7 @@ func TestConsoleInBrowser(t *testing.T) {
 	// The owner applied for curation (as the galeri flow stores it); an
 	// officer accepts it in the console and the owner is told in the chat.
 	owner := bot.Conversation{Channel: bot.Console, User: "demo"}
-	application := &bot.Application{Region: app.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000001",
+	application := &umkm.Application{Region: app.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000001",
 		Business: "Keripik Bu Siti", Target: "menong", TargetName: "Galeri Menong", Products: []string{"Keripik singkong"},
 		CreatedAt: time.Now()}
 	if err := app.Store.SubmitApplication(context.Background(), application); err != nil {
@@ -208,7 +209,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		}
 		return nil
 	}))
-	if _, err := drainCurationNotices(context.Background(), app.Store, app.Region.Code, app.Outbox, 200*time.Millisecond, app.Log); err != nil {
+	if _, err := curationNotices(app).Drain(context.Background(), 200*time.Millisecond); err != nil {
 		t.Fatal(err)
 	}
 	if len(told) != 1 || !strings.Contains(told[0].Text, note) || !strings.Contains(told[0].Text, "Galeri Menong") {

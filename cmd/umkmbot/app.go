@@ -12,6 +12,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/ops"
@@ -29,7 +30,7 @@ type App struct {
 	Redis      redis.UniversalClient
 	Store      *store.Store
 	Catalog    *bot.Catalog
-	Region     bot.Region
+	Region     umkm.Region
 	Keys       *pii.Keyring // data keys for NIK and phone (keys.go)
 	KeyMade    string       // path of the local key file made at this start, if one was
 	Flows      *bot.Registry

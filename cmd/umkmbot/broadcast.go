@@ -14,6 +14,9 @@ import (
 	"unicode/utf8"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -22,9 +25,9 @@ func init() {
 		leaf("create", "", "create a broadcast: preview, recipient counts, schedule", broadcastCreate),
 		leaf("list", "", "list broadcasts with their audience and progress", broadcastListCmd),
 		leaf("status", "ID", "progress of one broadcast: sent/failed/skipped/unknown/remaining, rate, ETA", broadcastStatus),
-		leaf(bot.BroadcastPause, "ID", "pause a broadcast", broadcastControl(bot.BroadcastPause)),
-		leaf(bot.BroadcastResume, "ID", "resume a paused broadcast", broadcastControl(bot.BroadcastResume)),
-		leaf(bot.BroadcastCancel, "ID", "cancel a broadcast for good", broadcastControl(bot.BroadcastCancel)))
+		leaf(umkm.BroadcastPause, "ID", "pause a broadcast", broadcastControl(umkm.BroadcastPause)),
+		leaf(umkm.BroadcastResume, "ID", "resume a paused broadcast", broadcastControl(umkm.BroadcastResume)),
+		leaf(umkm.BroadcastCancel, "ID", "cancel a broadcast for good", broadcastControl(umkm.BroadcastCancel)))
 	addService("broadcasts", runBroadcasts)
 }
 
@@ -45,14 +48,14 @@ func loadBroadcastConfig(getenv func(string) string, errs *[]string) BroadcastCo
 		RateTelegram: store.Rate{N: 25, Per: time.Second},
 		RateWhatsApp: store.Rate{N: 6, Per: time.Minute, Spread: true, Jitter: 0.5}}
 	for _, id := range codeList(getenv("ADMIN_TELEGRAM_IDS")) {
-		if !allDigits(strings.TrimPrefix(id, "-")) {
+		if !bot.AllDigits(strings.TrimPrefix(id, "-")) {
 			*errs = append(*errs, fmt.Sprintf("ADMIN_TELEGRAM_IDS: %q is not a Telegram user id (digits)", id))
 			continue
 		}
 		c.AdminTelegram[id] = true
 	}
 	for _, n := range codeList(getenv("ADMIN_WHATSAPP_NUMBERS")) {
-		e164, err := bot.NormalizePhone(n)
+		e164, err := phone.Normalize(n)
 		if err != nil {
 			*errs = append(*errs, fmt.Sprintf("ADMIN_WHATSAPP_NUMBERS: %q is not an Indonesian mobile number", n))
 			continue
@@ -78,15 +81,6 @@ func loadBroadcastConfig(getenv func(string) string, errs *[]string) BroadcastCo
 		}
 	}
 	return c
-}
-
-func allDigits(s string) bool {
-	for _, r := range s {
-		if r < '0' || r > '9' {
-			return false
-		}
-	}
-	return s != ""
 }
 
 // IsAdmin reports whether c may compose and control broadcasts: the
@@ -122,11 +116,11 @@ func addBulkChecker(ch bot.ChannelID, c bot.BulkChecker) {
 }
 
 // newFanout builds the broadcast delivery of the app.
-func newFanout(a *App) *bot.Fanout {
+func newFanout(a *App) *jobs.Fanout {
 	bc := a.Cfg.Broadcast
 	limiter := a.Store.Limiter(map[bot.ChannelID]store.Rate{bot.Telegram: bc.RateTelegram, bot.WhatsApp: bc.RateWhatsApp})
-	src := bot.AudienceSource{Region: a.Region.Code, Registrations: bot.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
-	f := bot.NewFanout(bot.FanoutConfig{Owner: a.Cfg.Instance,
+	src := umkm.AudienceSource{Region: a.Region.Code, Registrations: umkm.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
+	f := jobs.NewFanout(jobs.FanoutConfig{Owner: a.Cfg.Instance,
 		Workers: map[bot.ChannelID]int{bot.Telegram: max(bc.Workers, 1), bot.WhatsApp: 1, bot.Console: 1}},
 		a.Store, a.Store, src, a.Store, a.Outbox, limiter, a.Log)
 	bulkMu.Lock()
@@ -172,7 +166,7 @@ func broadcastControl(action string) func(context.Context, *Env, []string) error
 		id := strings.TrimPrefix(pos[0], "#")
 		return withApp(ctx, env, true, func(a *App) error {
 			st, err := a.Store.ControlBroadcast(ctx, id, action)
-			if errors.Is(err, bot.ErrBroadcastState) {
+			if errors.Is(err, umkm.ErrBroadcastState) {
 				return fmt.Errorf("broadcast %s is %s: cannot %s it", id, st, action)
 			}
 			if err != nil {
@@ -219,13 +213,13 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 		if err != nil {
 			return err
 		}
-		src := bot.AudienceSource{Region: a.Region.Code, Registrations: bot.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
+		src := umkm.AudienceSource{Region: a.Region.Code, Registrations: umkm.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
 		counts, err := src.Count(ctx, aud)
 		if err != nil {
 			return err
 		}
-		b := &bot.Broadcast{Region: a.Region.Code, Text: text, Audience: aud, CreatedAt: now, At: start}
-		fmt.Fprintf(env.Stdout, "preview (as an Indonesian reader receives it):\n----\n%s\n----\n", a.Catalog.Out("id", bot.BroadcastMessage(b)).Text)
+		b := &umkm.Broadcast{Region: a.Region.Code, Text: text, Audience: aud, CreatedAt: now, At: start}
+		fmt.Fprintf(env.Stdout, "preview (as an Indonesian reader receives it):\n----\n%s\n----\n", a.Catalog.Out("id", umkm.BroadcastMessage(b)).Text)
 		total := counts[bot.Telegram] + counts[bot.WhatsApp] + counts[bot.Console]
 		fmt.Fprintf(env.Stdout, "recipients: %d (telegram %d, whatsapp %d); opted-out owners are skipped at send time\n",
 			total, counts[bot.Telegram], counts[bot.WhatsApp])
@@ -268,8 +262,8 @@ var sectorCodes = []string{"kuliner", "fesyen", "kriya", "pertanian", "jasa", "p
 
 // audienceFlags validates the audience flags against the region and the
 // known codes.
-func audienceFlags(region bot.Region, kab, kec, sector, size, training, channel string) (bot.Audience, error) {
-	var a bot.Audience
+func audienceFlags(region umkm.Region, kab, kec, sector, size, training, channel string) (umkm.Audience, error) {
+	var a umkm.Audience
 	var errs []error
 	var err error
 	if a.KabKota, err = kabKotaList(region, kab); err != nil {
@@ -287,7 +281,7 @@ func audienceFlags(region bot.Region, kab, kec, sector, size, training, channel 
 		return vals
 	}
 	a.Sectors = check("sector", codeList(sector), sectorCodes)
-	a.Sizes = check("size", codeList(size), bot.SizeClasses)
+	a.Sizes = check("size", codeList(size), umkm.SizeClasses)
 	a.Trainings = codeList(training)
 	for _, c := range check("channel", codeList(channel), []string{string(bot.Telegram), string(bot.WhatsApp)}) {
 		a.Channels = append(a.Channels, bot.ChannelID(c))
@@ -308,7 +302,7 @@ func broadcastList(ctx context.Context, w io.Writer, a *App) error {
 		fmt.Fprintln(w, "no broadcasts")
 		return nil
 	}
-	src := bot.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
+	src := umkm.AudienceSource{Region: a.Region.Code, Registrations: a.Store, Enrolments: a.Store}
 	estimated := false
 	fmt.Fprintf(w, "%-5s %-10s %-20s %-9s %-9s %s\n", "ID", "STATUS", "START (WIB)", "AUDIENCE", "DONE", "TEXT")
 	for _, b := range list {
@@ -317,7 +311,7 @@ func broadcastList(ctx context.Context, w io.Writer, a *App) error {
 			text = string([]rune(text)[:39]) + "…"
 		}
 		audience := strconv.FormatInt(b.Counts.Audience, 10)
-		if b.Counts.Started.IsZero() && (b.Status == bot.BroadcastScheduled || b.Status == bot.BroadcastPaused || b.Status == bot.BroadcastDraft) {
+		if b.Counts.Started.IsZero() && (b.Status == umkm.BroadcastScheduled || b.Status == umkm.BroadcastPaused || b.Status == umkm.BroadcastDraft) {
 			counts, err := src.Count(ctx, b.Audience)
 			if err != nil {
 				return fmt.Errorf("count the audience of broadcast %s: %w", b.ID, err)
@@ -336,7 +330,7 @@ func broadcastList(ctx context.Context, w io.Writer, a *App) error {
 
 // broadcastProgress renders a progress bar with the counts, the rate so
 // far and the time left at that rate.
-func broadcastProgress(b *bot.Broadcast, now time.Time) string {
+func broadcastProgress(b *umkm.Broadcast, now time.Time) string {
 	c := b.Counts
 	const width = 30
 	filled, pct := 0, 0.0
@@ -357,7 +351,7 @@ func broadcastProgress(b *bot.Broadcast, now time.Time) string {
 		if secs := end.Sub(c.Started).Seconds(); secs > 0 {
 			rate := float64(c.Done()) / secs
 			fmt.Fprintf(&sb, "\nrate %.1f/s", rate)
-			if b.Status == bot.BroadcastRunning && c.Remaining() > 0 {
+			if b.Status == umkm.BroadcastRunning && c.Remaining() > 0 {
 				fmt.Fprintf(&sb, "  ETA %s", (time.Duration(float64(c.Remaining())/rate) * time.Second).Round(time.Second))
 			}
 		}

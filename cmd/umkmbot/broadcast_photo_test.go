@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
@@ -50,7 +51,7 @@ func TestBroadcastPictureDelivered(t *testing.T) {
 		t.Fatal(err)
 	}
 	now := time.Now()
-	b := &bot.Broadcast{Token: "tok-picture", Region: a.Region.Code, Text: "Galeri Menong membuka kurasi.", CreatedAt: now, At: now,
+	b := &umkm.Broadcast{Token: "tok-picture", Region: a.Region.Code, Text: "Galeri Menong membuka kurasi.", CreatedAt: now, At: now,
 		Image: &bot.Media{Type: "photo", Ref: ref}, ImageFrom: bot.Uploaded}
 	if err := a.Store.CreateBroadcast(ctx, b); err != nil {
 		t.Fatal(err)

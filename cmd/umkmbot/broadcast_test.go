@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -75,7 +76,7 @@ func TestBroadcastCLI(t *testing.T) {
 
 func TestBroadcastProgressBar(t *testing.T) {
 	start := time.Date(2026, 12, 1, 9, 0, 0, 0, bot.Jakarta)
-	b := &bot.Broadcast{ID: "7", Status: bot.BroadcastRunning, At: start, Counts: bot.BroadcastCounts{
+	b := &umkm.Broadcast{ID: "7", Status: umkm.BroadcastRunning, At: start, Counts: umkm.BroadcastCounts{
 		Audience: 1000, Sent: 480, Failed: 5, Skipped: 15, Unknown: 0, Started: start}}
 	got := broadcastProgress(b, start.Add(20*time.Second))
 	for _, want := range []string{"broadcast 7  running", "[███████████████░░░░░░░░░░░░░░░]  50.0%  500/1000",

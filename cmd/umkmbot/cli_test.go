@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -317,7 +318,7 @@ func TestCurationSetStatusByNumber(t *testing.T) {
 	}
 	rdb, _ := redistest.Client(t)
 	s := store.New(rdb, store.Options{Prefix: prefix})
-	app := &bot.Application{Region: "32.14", Target: "menong", TargetName: "Galeri Menong", Status: bot.StatusSubmitted,
+	app := &umkm.Application{Region: "32.14", Target: "menong", TargetName: "Galeri Menong", Status: umkm.StatusSubmitted,
 		RegistrationID: "UMKM-3214-000001", Conv: bot.Conversation{Channel: bot.Console, User: "demo"}, Products: []string{"Keripik"}}
 	if err := s.SubmitApplication(context.Background(), app); err != nil {
 		t.Fatal(err)

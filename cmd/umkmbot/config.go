@@ -12,7 +12,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -269,7 +269,7 @@ func (c Config) effective(getenv func(string) string) [][2]string {
 	}
 	var waAdmins []string
 	for n := range c.Broadcast.AdminWhatsApp {
-		waAdmins = append(waAdmins, bot.MaskPhone("+"+n))
+		waAdmins = append(waAdmins, phone.Mask("+"+n))
 	}
 	backend := "embedded, snapshot in " + c.DataDir
 	if c.UsesRedis() {

@@ -4,15 +4,15 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"strconv"
 	"strings"
 	"text/tabwriter"
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
-	"github.com/umkmbot/umkmbot/store"
 )
 
 func init() {
@@ -30,7 +30,7 @@ func init() {
 // without trying.
 func loadOutlets(ctx context.Context, a *App) error {
 	for _, o := range a.Region.Outlets {
-		if err := bot.ValidateOutlet(o); err != nil {
+		if err := umkm.ValidateOutlet(o); err != nil {
 			return fmt.Errorf("region %s: %w", a.Region.Code, err)
 		}
 	}
@@ -49,10 +49,10 @@ func curationList(ctx context.Context, env *Env, args []string) error {
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
 		return err
 	}
-	var st bot.ApplicationStatus
+	var st umkm.ApplicationStatus
 	if *status != "" {
 		var ok bool
-		if st, ok = bot.ParseStatus(*status); !ok {
+		if st, ok = umkm.ParseStatus(*status); !ok {
 			return usageFor(fs, "--status %q: use diajukan, ditinjau, diterima or ditolak", *status)
 		}
 	}
@@ -89,8 +89,8 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	st, ok := bot.ParseStatus(pos[1])
-	if !ok || st == bot.StatusSubmitted {
+	st, ok := umkm.ParseStatus(pos[1])
+	if !ok || st == umkm.StatusSubmitted {
 		return usageFor(fs, "status %q: use ditinjau, diterima or ditolak", pos[1])
 	}
 	*note = strings.TrimSpace(*note)
@@ -101,7 +101,7 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 		} else if err != nil {
 			return err
 		}
-		if st == bot.StatusRejected && *note == "" {
+		if st == umkm.StatusRejected && *note == "" {
 			return usagef("ditolak needs --note telling the owner what to improve")
 		}
 		a, err := app.Store.SetApplicationStatus(ctx, id, st, *note, time.Now())
@@ -109,73 +109,22 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 			return err
 		}
 		fmt.Fprintf(env.Stdout, "%s: %s; the owner (%s) will be told by the running serve\n", a.ID, a.Status, a.Conv.Channel)
-		return audit(ctx, app, env, bot.AuditStatusChange, a.ID, 1, statusChangeDetail(a))
+		return audit(ctx, app, env, umkm.AuditStatusChange, a.ID, 1, statusChangeDetail(a))
 	})
+}
+
+// curationNotices is the job that tells owners of status changes.
+func curationNotices(a *App) *jobs.CurationNotices {
+	return &jobs.CurationNotices{Store: a.Store, Region: a.Region.Code, Notifier: a.Outbox,
+		Compose: flows.CurationNotice, Log: a.Log.With("service", "notices")}
 }
 
 // runCurationNotices sends queued curation status changes to the owners
 // until ctx ends.
-func runCurationNotices(ctx context.Context, a *App) error {
-	log := a.Log.With("service", "notices")
-	if n, err := a.Store.RequeueCurationNotices(ctx, a.Region.Code); err != nil {
-		if ctx.Err() != nil { // serve stopped before the job started: not a failure
-			return nil
-		}
-		return err
-	} else if n > 0 {
-		log.Info("requeued curation notices left unsent", "count", n)
-	}
-	// Block a second at a time: go-redis does not abort a blocking BLMOVE
-	// when ctx is cancelled, and serve should stop promptly.
-	for ctx.Err() == nil {
-		if _, err := drainCurationNotices(ctx, a.Store, a.Region.Code, a.Outbox, time.Second, log); err != nil {
-			if ctx.Err() != nil {
-				break
-			}
-			log.Warn("curation notices", "err", err)
-			select {
-			case <-ctx.Done():
-			case <-time.After(10 * time.Second):
-			}
-			if _, err := a.Store.RequeueCurationNotices(ctx, a.Region.Code); err != nil && ctx.Err() == nil {
-				log.Warn("requeue curation notices", "err", err)
-			}
-		}
-	}
-	return nil
-}
-
-// drainCurationNotices sends notices until none comes within wait. A
-// notice for a channel this process does not serve, or a person who
-// blocked the bot, is dropped with a log line; another send error stops
-// the drain with the notice left in the busy list for requeueing.
-func drainCurationNotices(ctx context.Context, s *store.Store, region string, n bot.Notifier, wait time.Duration, log *slog.Logger) (int, error) {
-	sent := 0
-	for {
-		notice, done, ok, err := s.NextCurationNotice(ctx, region, wait)
-		if err != nil || !ok {
-			return sent, err
-		}
-		to, valid := bot.ParseConversation(notice.Conv)
-		if valid {
-			err = n.Notify(ctx, to, flows.CurationNotice(notice.App, notice.TargetName, string(notice.Status), notice.Note))
-		}
-		switch {
-		case !valid, errors.Is(err, bot.ErrNoChannel), errors.Is(err, bot.ErrUnreachable):
-			bot.ConvLogger(log, to, "").Warn("curation notice dropped", "app", notice.App, "err", err)
-		case err != nil:
-			return sent, fmt.Errorf("notify %s of %s: %w", to.Channel, notice.App, err)
-		default:
-			sent++
-		}
-		if err := done(ctx); err != nil {
-			return sent, err
-		}
-	}
-}
+func runCurationNotices(ctx context.Context, a *App) error { return curationNotices(a).Run(ctx) }
 
 // statusChangeDetail is "diajukan→ditinjau", from the application's history.
-func statusChangeDetail(a *bot.Application) string {
+func statusChangeDetail(a *umkm.Application) string {
 	if n := len(a.History); n >= 2 {
 		return string(a.History[n-2].Status) + "→" + string(a.History[n-1].Status)
 	}

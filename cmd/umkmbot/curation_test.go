@@ -10,6 +10,9 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -31,7 +34,7 @@ func TestCurationStatusNotifiesOwner(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	s := store.New(rdb, store.Options{Prefix: prefix})
 	owner := bot.Conversation{Channel: bot.WhatsApp, User: "6281234567890"}
-	app := &bot.Application{Region: "32.14", Conv: owner, RegistrationID: "UMKM-3214-000001", Business: "Keripik Bu Siti",
+	app := &umkm.Application{Region: "32.14", Conv: owner, RegistrationID: "UMKM-3214-000001", Business: "Keripik Bu Siti",
 		Target: "menong-veteran", TargetName: "Galeri Menong (Jl. Veteran)", Products: []string{"Keripik Pedas"},
 		CreatedAt: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)}
 	if err := s.SubmitApplication(ctx, app); err != nil {
@@ -55,7 +58,8 @@ func TestCurationStatusNotifiesOwner(t *testing.T) {
 	out := bot.NewOutbox(cat, s, "id", nil)
 	out.Register(bot.WhatsApp, rec)
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
-	n, err := drainCurationNotices(ctx, s, "32.14", out, 0, log)
+	job := &jobs.CurationNotices{Store: s, Region: "32.14", Notifier: out, Compose: flows.CurationNotice, Log: log}
+	n, err := job.Drain(ctx, 0)
 	if err != nil || n != 2 || len(rec.sent) != 2 {
 		t.Fatalf("drained %d, %v; sent %q", n, err, rec.sent)
 	}
@@ -65,7 +69,7 @@ func TestCurationStatusNotifiesOwner(t *testing.T) {
 			t.Errorf("notices lack %q:\n%s", want, strings.Join(rec.sent, "\n"))
 		}
 	}
-	if n, _ := drainCurationNotices(ctx, s, "32.14", out, 0, log); n != 0 {
+	if n, _ := job.Drain(ctx, 0); n != 0 {
 		t.Fatalf("a notice was sent twice")
 	}
 }

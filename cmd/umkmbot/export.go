@@ -12,6 +12,8 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/export"
 )
 
@@ -70,7 +72,7 @@ type exportSpec struct {
 	sheet   string   // XLSX sheet name
 	header  []string // column names
 	detail  []string // flags worth auditing: "nik=full"
-	reveals []string // further audit actions: bot.AuditRevealNIK, bot.AuditRevealPhone
+	reveals []string // further audit actions: umkm.AuditRevealNIK, umkm.AuditRevealPhone
 }
 
 // writeExport writes the rows rows() produces as the format asks, records
@@ -107,8 +109,8 @@ func writeExport(ctx context.Context, app *App, env *Env, f exportFlags, spec ex
 	detail := strings.Join(append([]string{"format=" + string(format)}, spec.detail...), " ")
 	actor := cliActor(env)
 	audit := app.Audit()
-	for _, action := range append([]string{bot.AuditExport}, spec.reveals...) {
-		e := bot.AuditEntry{Actor: actor, Action: action, Subject: spec.subject, Count: n, Detail: detail}
+	for _, action := range append([]string{umkm.AuditExport}, spec.reveals...) {
+		e := umkm.AuditEntry{Actor: actor, Action: action, Subject: spec.subject, Count: n, Detail: detail}
 		if err := app.writable(); err != nil {
 			// The embedded store is held by a running chat (trying the bot
 			// out): it cannot take the entry, so the log line stands in.
@@ -155,17 +157,17 @@ func exportRegistrations(ctx context.Context, env *Env, args []string) error {
 		if *withNIK {
 			spec.header = append(append([]string(nil), spec.header...), "nik")
 			spec.detail = append(spec.detail, "nik=full")
-			spec.reveals = append(spec.reveals, bot.AuditRevealNIK)
+			spec.reveals = append(spec.reveals, umkm.AuditRevealNIK)
 		}
 		if *withPhone {
 			spec.detail = append(spec.detail, "phone=full")
-			spec.reveals = append(spec.reveals, bot.AuditRevealPhone)
+			spec.reveals = append(spec.reveals, umkm.AuditRevealPhone)
 		}
 		return writeExport(ctx, app, env, ef, spec, func(label func(string) string, emit func([]string) error) error {
 			// A deployment of several kabupaten/kota exports them all, one
 			// after the other, streaming page by page.
-			regs := bot.ServedRegistrations(app.Region, app.Store)
-			return regs.EachRegistration(ctx, app.Region.Code, func(r *bot.Registration) error {
+			regs := umkm.ServedRegistrations(app.Region, app.Store)
+			return regs.EachRegistration(ctx, app.Region.Code, func(r *umkm.Registration) error {
 				return emit(registrationRow(app.Region, r, *withNIK, *withPhone, label))
 			})
 		})
@@ -194,8 +196,8 @@ func codeLabel(label func(string) string, prefix, code string) string {
 // registrationRow is one registration's row. desa_code is the desa's
 // Kemendagri code, "lainnya" for a place the list does not have (kept as
 // the owner typed it), empty for registrations made before the list.
-func registrationRow(region bot.Region, r *bot.Registration, withNIK, withPhone bool, label func(string) string) []string {
-	phone := bot.MaskPhone(r.Phone)
+func registrationRow(region umkm.Region, r *umkm.Registration, withNIK, withPhone bool, label func(string) string) []string {
+	phone := phone.Mask(r.Phone)
 	if withPhone {
 		phone = r.Phone
 	}
@@ -203,7 +205,7 @@ func registrationRow(region bot.Region, r *bot.Registration, withNIK, withPhone 
 	for i, m := range r.Marketplaces {
 		markets[i] = codeLabel(label, "marketplace.", m)
 	}
-	row := []string{r.ID, rfc3339WIB(r.RegisteredAt), string(r.Conv.Channel), r.OwnerName, bot.MaskNIK(r.NIK), phone,
+	row := []string{r.ID, rfc3339WIB(r.RegisteredAt), string(r.Conv.Channel), r.OwnerName, umkm.MaskNIK(r.NIK), phone,
 		r.BusinessName, codeLabel(label, "sector.", r.Sector), r.Kecamatan, r.Desa, r.Address, r.MainProducts,
 		codeLabel(label, "bracket.", r.CapitalBracket), codeLabel(label, "bracket.", r.SalesBracket),
 		codeLabel(label, "class.", r.SizeClass), strconv.Itoa(r.Workers), r.NIB, strings.Join(markets, ";"), rfc3339WIB(r.ConsentAt)}
@@ -276,7 +278,7 @@ func exportBroadcasts(ctx context.Context, env *Env, args []string) error {
 }
 
 // audienceText describes an audience in one cell: "kecamatan=Plered sector=kuliner".
-func audienceText(a bot.Audience, label func(string) string) string {
+func audienceText(a umkm.Audience, label func(string) string) string {
 	var parts []string
 	add := func(name string, vals []string) {
 		if len(vals) > 0 {

@@ -12,6 +12,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -34,32 +35,32 @@ func seedInjection(t *testing.T, s *store.Store) {
 	t.Helper()
 	ctx := context.Background()
 	now := time.Now()
-	tr := &bot.Training{Title: "Kemasan", Topic: "kemasan", Organiser: "Dinas", Start: now.Add(72 * time.Hour),
-		End: now.Add(75 * time.Hour), Place: "Aula", Capacity: 50, Deadline: now.Add(48 * time.Hour), Status: bot.TrainingOpen}
+	tr := &umkm.Training{Title: "Kemasan", Topic: "kemasan", Organiser: "Dinas", Start: now.Add(72 * time.Hour),
+		End: now.Add(75 * time.Hour), Place: "Aula", Capacity: 50, Deadline: now.Add(48 * time.Hour), Status: umkm.TrainingOpen}
 	if err := s.CreateTraining(ctx, tr); err != nil {
 		t.Fatal(err)
 	}
 	for i, p := range payloads {
 		conv := bot.Conversation{Channel: bot.Telegram, User: fmt.Sprint(100 + i)}
-		r := &bot.Registration{Region: "32.14", RegisteredAt: now, Conv: conv, OwnerName: p,
+		r := &umkm.Registration{Region: "32.14", RegisteredAt: now, Conv: conv, OwnerName: p,
 			NIK: fmt.Sprintf("32140155039%05d", i+1), Phone: fmt.Sprintf("+628123456%04d", i), BusinessName: p,
 			Sector: "kuliner", Kecamatan: p, Desa: p, Address: p, MainProducts: p, CapitalBracket: "modal_le1m",
 			SalesBracket: "omzet_le2m", SizeClass: "mikro", Workers: 2, NIB: p, Marketplaces: []string{"shopee"}, ConsentAt: now}
 		if err := s.CreateRegistration(ctx, r, 1); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.Enrol(ctx, bot.Enrolment{Training: tr.ID, Conv: conv, Registration: r.ID, At: now}, true); err != nil {
+		if _, err := s.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: conv, Registration: r.ID, At: now}, true); err != nil {
 			t.Fatal(err)
 		}
-		a := &bot.Application{Region: "32.14", Conv: conv, RegistrationID: r.ID, Business: p, Target: "ritel",
+		a := &umkm.Application{Region: "32.14", Conv: conv, RegistrationID: r.ID, Business: p, Target: "ritel",
 			TargetName: p, Products: []string{p}, CreatedAt: now}
 		if err := s.SubmitApplication(ctx, a); err != nil {
 			t.Fatal(err)
 		}
-		if _, err := s.SetApplicationStatus(ctx, a.ID, bot.StatusRejected, p, now); err != nil {
+		if _, err := s.SetApplicationStatus(ctx, a.ID, umkm.StatusRejected, p, now); err != nil {
 			t.Fatal(err)
 		}
-		b := &bot.Broadcast{Region: "32.14", Text: p, Audience: bot.Audience{Kecamatan: []string{p}}, CreatedAt: now, At: now.Add(time.Hour)}
+		b := &umkm.Broadcast{Region: "32.14", Text: p, Audience: umkm.Audience{Kecamatan: []string{p}}, CreatedAt: now, At: now.Add(time.Hour)}
 		if err := s.CreateBroadcast(ctx, b); err != nil {
 			t.Fatal(err)
 		}
@@ -205,7 +206,7 @@ func TestExportAudited(t *testing.T) {
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "USER": "budi"}
 	umkmbot(t, env, "", "export", "registrations", "--format", "xlsx", "--include-nik")
 	umkmbot(t, env, "", "training", "participants", "1")
-	a := &bot.Application{Region: "32.14", Conv: bot.Conversation{Channel: bot.Telegram, User: "100"}, RegistrationID: "UMKM-3214-000001",
+	a := &umkm.Application{Region: "32.14", Conv: bot.Conversation{Channel: bot.Telegram, User: "100"}, RegistrationID: "UMKM-3214-000001",
 		Business: "Keripik", Target: "ritel", TargetName: "Ritel modern", CreatedAt: time.Now()}
 	if err := s.SubmitApplication(context.Background(), a); err != nil {
 		t.Fatal(err)
@@ -225,8 +226,8 @@ func TestExportAudited(t *testing.T) {
 	if !strings.Contains(list, "cli:budi@") || !strings.Contains(list, "format=xlsx nik=full") || !strings.Contains(list, "diajukan→ditinjau") {
 		t.Errorf("audit list lacks actor or detail:\n%s", list)
 	}
-	var entries []bot.AuditEntry
-	if err := s.AuditLog(0).List(context.Background(), time.Time{}, func(e bot.AuditEntry) error { entries = append(entries, e); return nil }); err != nil {
+	var entries []umkm.AuditEntry
+	if err := s.AuditLog(0).List(context.Background(), time.Time{}, func(e umkm.AuditEntry) error { entries = append(entries, e); return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if len(entries) != 4 || entries[0].Count != len(payloads) {

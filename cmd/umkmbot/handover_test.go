@@ -16,6 +16,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram/telegramtest"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -142,7 +143,7 @@ func (w *handoverWorld) wait(chat int64, n int) []telegramtest.Sent {
 
 // ticketOf waits until the conversation has an open ticket with at least
 // msgs messages and returns it.
-func (w *handoverWorld) ticketOf(chat int64, msgs int) *bot.Ticket {
+func (w *handoverWorld) ticketOf(chat int64, msgs int) *umkm.Ticket {
 	w.t.Helper()
 	c := bot.Conversation{Channel: bot.Telegram, User: strconv.FormatInt(chat, 10)}
 	deadline := time.Now().Add(30 * time.Second)
@@ -218,7 +219,7 @@ func TestHandoverTelegramConsole(t *testing.T) {
 	if last := got[len(got)-1].Text; !strings.Contains(last, "Menu utama") {
 		t.Fatalf("bot not back: %q", last)
 	}
-	if closed, _ := w.store.Ticket(context.Background(), tk.ID, false); closed.Status != bot.TicketClosed || closed.ClosedBy != bot.FromOwner {
+	if closed, _ := w.store.Ticket(context.Background(), tk.ID, false); closed.Status != umkm.TicketClosed || closed.ClosedBy != umkm.FromOwner {
 		t.Fatalf("ticket after selesai: %+v", closed)
 	}
 }

@@ -9,8 +9,8 @@ import (
 	"path/filepath"
 	"time"
 
-	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -110,7 +110,7 @@ func checkSealed(ctx context.Context, a *App, env *Env, migrate bool) error {
 		return fmt.Errorf("encrypt registrations: %w", err)
 	}
 	fmt.Fprintf(env.Stderr, "umkmbot: encrypted %d registrations stored before encryption\n", c.Sealed)
-	return audit(ctx, a, env, bot.AuditKeys, "registrations", c.Sealed, "migrate encrypt (chat) key="+a.Keys.IDs()[0])
+	return audit(ctx, a, env, umkm.AuditKeys, "registrations", c.Sealed, "migrate encrypt (chat) key="+a.Keys.IDs()[0])
 }
 
 func keysNew(ctx context.Context, env *Env, args []string) error {
@@ -155,7 +155,7 @@ func seal(ctx context.Context, env *Env, app *App, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
 	}
-	if err := audit(ctx, app, env, bot.AuditKeys, "registrations", c.Sealed, what+" key="+app.Keys.IDs()[0]); err != nil {
+	if err := audit(ctx, app, env, umkm.AuditKeys, "registrations", c.Sealed, what+" key="+app.Keys.IDs()[0]); err != nil {
 		return err
 	}
 	// The phone numbers channels reported (conversation profiles).
@@ -168,7 +168,7 @@ func seal(ctx context.Context, env *Env, app *App, what string) error {
 	if p.Sealed == 0 {
 		return nil
 	}
-	return audit(ctx, app, env, bot.AuditKeys, "profiles", p.Sealed, what+" key="+app.Keys.IDs()[0])
+	return audit(ctx, app, env, umkm.AuditKeys, "profiles", p.Sealed, what+" key="+app.Keys.IDs()[0])
 }
 
 // keyNotice tells the person at the terminal that a local key was made.

@@ -14,6 +14,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -174,7 +175,7 @@ func TestMigrateEncryptAndRotate(t *testing.T) {
 	rdb, prefix := redistest.Client(t)
 	plain := store.New(rdb, store.Options{Prefix: prefix})
 	for i := 1; i <= 3; i++ {
-		r := &bot.Registration{Region: "32.14", Conv: bot.Conversation{Channel: bot.Telegram, User: fmt.Sprint(i)},
+		r := &umkm.Registration{Region: "32.14", Conv: bot.Conversation{Channel: bot.Telegram, User: fmt.Sprint(i)},
 			NIK: fmt.Sprintf("32140155039%05d", i), Phone: fmt.Sprintf("+62812345678%02d", i), OwnerName: "Siti"}
 		if err := plain.CreateRegistration(ctx, r, 1); err != nil {
 			t.Fatal(err)
@@ -213,7 +214,7 @@ func TestMigrateEncryptAndRotate(t *testing.T) {
 	list := umkmbot(t, env, "", "audit", "list")
 	keyLines := 0
 	for _, l := range strings.Split(list, "\n") {
-		if f := strings.Fields(l); len(f) > 3 && f[3] == bot.AuditKeys {
+		if f := strings.Fields(l); len(f) > 3 && f[3] == umkm.AuditKeys {
 			keyLines++
 		}
 	}

@@ -13,8 +13,8 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram/telegramtest"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -144,7 +144,7 @@ func TestServeKilled(t *testing.T) {
 	}
 	s := store.New(rdb, store.Options{Prefix: prefix})
 	seen := map[string]bool{}
-	if err := s.EachRegistration(context.Background(), "32.14", func(r *bot.Registration) error {
+	if err := s.EachRegistration(context.Background(), "32.14", func(r *umkm.Registration) error {
 		if seen[r.ID] {
 			t.Errorf("number %s issued twice", r.ID)
 		}

@@ -15,6 +15,7 @@ import (
 	"github.com/chromedp/chromedp"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
@@ -59,11 +60,11 @@ func TestPicturesInBrowser(t *testing.T) {
 	})
 	owner := bot.Conversation{Channel: bot.Telegram, User: "5001"}
 	bg := context.Background()
-	if err := app.Store.SaveProduct(bg, owner, &bot.Product{Name: "Keripik singkong", Category: "kuliner",
+	if err := app.Store.SaveProduct(bg, owner, &umkm.Product{Name: "Keripik singkong", Category: "kuliner",
 		Photos: []bot.Media{{Type: "photo", Ref: "tg-file-1"}}}); err != nil {
 		t.Fatal(err)
 	}
-	application := &bot.Application{Region: app.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000001",
+	application := &umkm.Application{Region: app.Region.Code, Conv: owner, RegistrationID: "UMKM-3214-000001",
 		Business: "Keripik Bu Siti", Target: "menong", TargetName: "Galeri Menong", Products: []string{"Keripik singkong"}, CreatedAt: time.Now()}
 	if err := app.Store.SubmitApplication(bg, application); err != nil {
 		t.Fatal(err)

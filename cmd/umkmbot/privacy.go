@@ -9,6 +9,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/pii"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -53,7 +54,7 @@ func retentionPass(ctx context.Context, a *App, log *slog.Logger) error {
 	log.Info("retention", "ended_broadcasts", c.Broadcasts, "records_scheduled", c.Scheduled,
 		"records_removed", c.Removed, "audit_entries_dropped", trimmed)
 	if c.Removed > 0 {
-		return a.Audit().Audit(ctx, bot.AuditEntry{Actor: "serve:" + a.Cfg.Instance, Action: bot.AuditRetention,
+		return a.Audit().Audit(ctx, umkm.AuditEntry{Actor: "serve:" + a.Cfg.Instance, Action: umkm.AuditRetention,
 			Subject: "broadcast recipient records", Count: c.Removed,
 			Detail: "broadcasts whose records passed BROADCAST_RECORD_TTL=" + a.Cfg.Privacy.BroadcastRecordTTL.String()})
 	}
@@ -91,7 +92,7 @@ func (a *App) Audit() *store.AuditLog { return a.Store.AuditLog(a.Cfg.Privacy.Au
 // audit records what a CLI command did; a failure is an error of the
 // command, since the change it records already happened.
 func audit(ctx context.Context, a *App, env *Env, action, subject string, count int, detail string) error {
-	err := a.Audit().Audit(ctx, bot.AuditEntry{Actor: cliActor(env), Action: action, Subject: subject, Count: count, Detail: detail})
+	err := a.Audit().Audit(ctx, umkm.AuditEntry{Actor: cliActor(env), Action: action, Subject: subject, Count: count, Detail: detail})
 	if err != nil {
 		return fmt.Errorf("done, but not recorded in the audit log: %w", err)
 	}
@@ -114,7 +115,7 @@ func auditList(ctx context.Context, env *Env, args []string) error {
 func printAudit(ctx context.Context, env *Env, app *App, from time.Time) error {
 	w := tabwriter.NewWriter(env.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(w, "TIME (WIB)\tACTOR\tACTION\tSUBJECT\tCOUNT\tDETAIL")
-	err := app.Audit().List(ctx, from, func(e bot.AuditEntry) error {
+	err := app.Audit().List(ctx, from, func(e umkm.AuditEntry) error {
 		_, err := fmt.Fprintf(w, "%s\t%s\t%s\t%s\t%d\t%s\n", e.At.In(bot.Jakarta).Format("2006-01-02 15:04:05"),
 			e.Actor, e.Action, e.Subject, e.Count, e.Detail)
 		return err

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -19,15 +20,15 @@ func TestRetentionPass(t *testing.T) {
 	ctx := context.Background()
 	rdb, prefix := redistest.Client(t)
 	s := store.New(rdb, store.Options{Prefix: prefix})
-	b := &bot.Broadcast{Region: "32.14", Text: "Pengumuman", CreatedAt: time.Now(), At: time.Now()}
+	b := &umkm.Broadcast{Region: "32.14", Text: "Pengumuman", CreatedAt: time.Now(), At: time.Now()}
 	if err := s.CreateBroadcast(ctx, b); err != nil {
 		t.Fatal(err)
 	}
 	to := bot.Conversation{Channel: bot.WhatsApp, User: "6281234567890"}
-	if _, err := s.Settle(ctx, bot.Delivery{Broadcast: b.ID, Entry: "0-1", To: to}, bot.OutcomeSkipped, "opted_out"); err != nil {
+	if _, err := s.Settle(ctx, umkm.Delivery{Broadcast: b.ID, Entry: "0-1", To: to}, umkm.OutcomeSkipped, "opted_out"); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.ControlBroadcast(ctx, b.ID, bot.BroadcastCancel); err != nil {
+	if _, err := s.ControlBroadcast(ctx, b.ID, umkm.BroadcastCancel); err != nil {
 		t.Fatal(err)
 	}
 	time.Sleep(10 * time.Millisecond)

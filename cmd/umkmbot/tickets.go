@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/web"
 )
@@ -109,7 +110,7 @@ type observedTickets struct {
 	obs bot.Observer
 }
 
-func (o observedTickets) OpenTicket(ctx context.Context, t *bot.Ticket, first bot.TicketMsg) (string, int, error) {
+func (o observedTickets) OpenTicket(ctx context.Context, t *umkm.Ticket, first umkm.TicketMsg) (string, int, error) {
 	id, pos, err := o.Store.OpenTicket(ctx, t, first)
 	if err == nil {
 		o.obs.Event("ticket_opened")
@@ -117,12 +118,12 @@ func (o observedTickets) OpenTicket(ctx context.Context, t *bot.Ticket, first bo
 	return id, pos, err
 }
 
-func (o observedTickets) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*bot.Ticket, error) {
+func (o observedTickets) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
 	t, err := o.Store.ClaimTicket(ctx, id, officer, lease, now)
 	switch {
 	case err == nil:
 		o.obs.Event("ticket_claimed")
-	case errors.Is(err, bot.ErrTicketHeld):
+	case errors.Is(err, umkm.ErrTicketHeld):
 		o.obs.Event("ticket_claim_conflict")
 	}
 	return t, err

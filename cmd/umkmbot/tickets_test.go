@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -34,8 +35,8 @@ func TestTicketReminder(t *testing.T) {
 	opened := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
 	var ids []string
 	for _, user := range []string{"1", "2"} {
-		id, _, err := tickets.OpenTicket(ctx, &bot.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: user}, Opened: opened},
-			bot.TicketMsg{At: opened, From: bot.FromOwner, Kind: bot.KindText, Text: "rahasia pemilik"})
+		id, _, err := tickets.OpenTicket(ctx, &umkm.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: user}, Opened: opened},
+			umkm.TicketMsg{At: opened, From: umkm.FromOwner, Kind: bot.KindText, Text: "rahasia pemilik"})
 		if err != nil {
 			t.Fatal(err)
 		}

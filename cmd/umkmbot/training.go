@@ -12,6 +12,9 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/jobs"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 )
@@ -20,8 +23,8 @@ func init() {
 	addGroup("training", "manage the Dinas's trainings (times are WIB, \"2006-01-02 15:04\")",
 		leaf("add", "", "add a training, open for sign-up (needs --title, --topic, --start, --end, --capacity and --place or --online)", trainingAdd),
 		leaf("edit", "ID", "change a training: any add flag; a capacity below the seats taken is refused, above promotes from the waitlist", trainingEdit),
-		leaf("open", "ID", "open a training for sign-up", trainingStatus(bot.TrainingOpen)),
-		leaf("close", "ID", "close a training's sign-up", trainingStatus(bot.TrainingClosed)),
+		leaf("open", "ID", "open a training for sign-up", trainingStatus(umkm.TrainingOpen)),
+		leaf("close", "ID", "close a training's sign-up", trainingStatus(umkm.TrainingClosed)),
 		leaf("list", "", "list trainings that have not ended", trainingList),
 		leaf("participants", "ID", "participants as CSV: confirmed, waitlisted and attended; phone masked", trainingParticipants),
 		leaf("checkin", "ID CODE", "check an owner in by the attendance code they were given", trainingCheckIn))
@@ -31,7 +34,7 @@ func init() {
 // runReminders sends training reminders and the notices the CLI queued
 // (owners promoted by a capacity raise), polling every 30 seconds.
 func runReminders(ctx context.Context, a *App) error {
-	r := &bot.Reminders{Store: a.Store, Notifier: a.Outbox, Compose: flows.TrainingNotice,
+	r := &jobs.Reminders{Store: a.Store, Notifier: a.Outbox, Compose: flows.TrainingNotice,
 		Every: 30 * time.Second, Log: a.Log.With("service", "reminders")}
 	return r.Run(ctx)
 }
@@ -51,7 +54,7 @@ func newTrainingFlags(name string, env *Env) *trainingFlags {
 	return &trainingFlags{
 		fs:        fs,
 		title:     fs.String("title", "", "title, as owners will see it"),
-		topic:     fs.String("topic", "", "topic code: "+strings.Join(bot.TrainingTopics, ", ")),
+		topic:     fs.String("topic", "", "topic code: "+strings.Join(umkm.TrainingTopics, ", ")),
 		organiser: fs.String("organiser", "", "who runs it (the Dinas, a partner)"),
 		place:     fs.String("place", "", "address of the venue"),
 		online:    fs.String("online", "", "meeting link, for an online training (instead of --place)"),
@@ -69,7 +72,7 @@ func newTrainingFlags(name string, env *Env) *trainingFlags {
 }
 
 // apply copies the flags that were given onto t.
-func (f *trainingFlags) apply(t *bot.Training, region bot.Region) error {
+func (f *trainingFlags) apply(t *umkm.Training, region umkm.Region) error {
 	var errs []error
 	set := map[string]bool{}
 	f.fs.Visit(func(fl *flag.Flag) { set[fl.Name] = true })
@@ -136,7 +139,7 @@ func (f *trainingFlags) apply(t *bot.Training, region bot.Region) error {
 // training needs a start and an end after it, and owners need time to sign
 // up, so a start or deadline that has passed is refused, as is a deadline
 // after the start.
-func checkSchedule(t *bot.Training, set map[string]bool, adding bool, now time.Time) error {
+func checkSchedule(t *umkm.Training, set map[string]bool, adding bool, now time.Time) error {
 	wib := func(tm time.Time) string { return tm.In(bot.Jakarta).Format("2006-01-02 15:04") }
 	var errs []error
 	if adding && t.Start.IsZero() {
@@ -187,15 +190,15 @@ func codeList(s string) []string {
 
 // kecamatanList resolves names (or aliases, any case) to the region's
 // names, in any kabupaten/kota it serves.
-func kecamatanList(region bot.Region, s string) ([]string, error) {
-	var all []bot.Kecamatan
+func kecamatanList(region umkm.Region, s string) ([]string, error) {
+	var all []umkm.Kecamatan
 	for _, u := range region.Served() {
 		all = append(all, u.Kecamatan...)
 	}
 	var out []string
 	var errs []error
 	for _, p := range codeList(s) {
-		i := slices.IndexFunc(all, func(k bot.Kecamatan) bool {
+		i := slices.IndexFunc(all, func(k umkm.Kecamatan) bool {
 			return bot.Normalize(k.Name) == bot.Normalize(p) || slices.ContainsFunc(k.Aliases, func(a string) bool { return bot.Normalize(a) == bot.Normalize(p) })
 		})
 		if i < 0 {
@@ -209,11 +212,11 @@ func kecamatanList(region bot.Region, s string) ([]string, error) {
 
 // kabKotaList resolves kabupaten/kota codes or names ("36.73", "Kota
 // Serang") to the codes of those the region serves.
-func kabKotaList(region bot.Region, s string) ([]string, error) {
+func kabKotaList(region umkm.Region, s string) ([]string, error) {
 	var out []string
 	var errs []error
 	for _, p := range codeList(s) {
-		i := slices.IndexFunc(region.Served(), func(u bot.Region) bool {
+		i := slices.IndexFunc(region.Served(), func(u umkm.Region) bool {
 			return u.Code == p || bot.Normalize(u.Name) == bot.Normalize(p)
 		})
 		if i < 0 {
@@ -232,7 +235,7 @@ func trainingAdd(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return withApp(ctx, env, true, func(app *App) error {
-		t := &bot.Training{Status: bot.TrainingOpen, Organiser: app.Region.Office}
+		t := &umkm.Training{Status: umkm.TrainingOpen, Organiser: app.Region.Office}
 		if err := f.apply(t, app.Region); err != nil {
 			return err
 		}
@@ -255,7 +258,7 @@ func trainingEdit(ctx context.Context, env *Env, args []string) error {
 }
 
 // changeTraining loads training id, lets change edit it and saves it.
-func changeTraining(ctx context.Context, env *Env, id string, change func(*bot.Training, bot.Region) error) error {
+func changeTraining(ctx context.Context, env *Env, id string, change func(*umkm.Training, umkm.Region) error) error {
 	return withApp(ctx, env, true, func(app *App) error {
 		t, err := app.Store.Training(ctx, id)
 		if err != nil {
@@ -269,9 +272,9 @@ func changeTraining(ctx context.Context, env *Env, id string, change func(*bot.T
 }
 
 // saveTraining writes t and queues the promoted owners' notices for serve.
-func saveTraining(ctx context.Context, env *Env, app *App, t *bot.Training) error {
+func saveTraining(ctx context.Context, env *Env, app *App, t *umkm.Training) error {
 	promoted, err := trainingSaver{app.Store}.SaveTraining(ctx, t)
-	var ce *bot.CapacityError
+	var ce *umkm.CapacityError
 	if errors.As(err, &ce) {
 		return fmt.Errorf("training %s: capacity %d refused: %d seats are already taken (cancel participants first)", t.ID, t.Capacity, ce.Confirmed)
 	}
@@ -290,14 +293,14 @@ func saveTraining(ctx context.Context, env *Env, app *App, t *bot.Training) erro
 // which serve's reminders job sends.
 type trainingSaver struct{ s *store.Store }
 
-func (ts trainingSaver) SaveTraining(ctx context.Context, t *bot.Training) (int, error) {
+func (ts trainingSaver) SaveTraining(ctx context.Context, t *umkm.Training) (int, error) {
 	promoted, err := ts.s.UpdateTraining(ctx, t)
 	if err != nil || len(promoted) == 0 {
 		return 0, err
 	}
-	notices := make([]bot.TrainingNotice, len(promoted))
+	notices := make([]umkm.TrainingNotice, len(promoted))
 	for i, e := range promoted {
-		notices[i] = bot.TrainingNotice{Kind: bot.NoticePromoted, Enrolment: e}
+		notices[i] = umkm.TrainingNotice{Kind: umkm.NoticePromoted, Enrolment: e}
 	}
 	if err := ts.s.PushNotices(ctx, notices...); err != nil {
 		return len(promoted), fmt.Errorf("%d owners got a seat but their notices were not queued: %w", len(promoted), err)
@@ -305,9 +308,9 @@ func (ts trainingSaver) SaveTraining(ctx context.Context, t *bot.Training) (int,
 	return len(promoted), nil
 }
 
-func trainingStatus(status bot.TrainingStatus) func(context.Context, *Env, []string) error {
+func trainingStatus(status umkm.TrainingStatus) func(context.Context, *Env, []string) error {
 	name := "open"
-	if status == bot.TrainingClosed {
+	if status == umkm.TrainingClosed {
 		name = "close"
 	}
 	return func(ctx context.Context, env *Env, args []string) error {
@@ -315,7 +318,7 @@ func trainingStatus(status bot.TrainingStatus) func(context.Context, *Env, []str
 		if err != nil {
 			return err
 		}
-		return changeTraining(ctx, env, pos[0], func(t *bot.Training, _ bot.Region) error {
+		return changeTraining(ctx, env, pos[0], func(t *umkm.Training, _ umkm.Region) error {
 			t.Status = status
 			return nil
 		})
@@ -329,7 +332,7 @@ func trainingList(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	return withApp(ctx, env, false, func(app *App) error {
-		var ts []*bot.Training
+		var ts []*umkm.Training
 		var err error
 		if *all {
 			ts, err = app.Store.AllTrainings(ctx)
@@ -374,14 +377,14 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 		spec := exportSpec{subject: "training " + id + " participants", sheet: "Peserta pelatihan " + id, header: participantColumns}
 		if *withPhone {
 			spec.detail = append(spec.detail, "phone=full")
-			spec.reveals = append(spec.reveals, bot.AuditRevealPhone)
+			spec.reveals = append(spec.reveals, umkm.AuditRevealPhone)
 		}
 		return writeExport(ctx, app, env, ef, spec, func(_ func(string) string, emit func([]string) error) error {
 			for _, p := range ps {
-				if p.Status == bot.StatusCancelled && !*withCancelled {
+				if p.Status == umkm.StatusCancelled && !*withCancelled {
 					continue
 				}
-				var r *bot.Registration
+				var r *umkm.Registration
 				if p.Registration != "" {
 					if r, err = app.Store.Registration(ctx, p.Registration); err != nil && !errors.Is(err, bot.ErrNotFound) {
 						return err
@@ -396,11 +399,11 @@ func trainingParticipants(ctx context.Context, env *Env, args []string) error {
 	})
 }
 
-func participantRow(p bot.Enrolment, r *bot.Registration, withPhone bool) []string {
+func participantRow(p umkm.Enrolment, r *umkm.Registration, withPhone bool) []string {
 	if r == nil {
-		r = &bot.Registration{}
+		r = &umkm.Registration{}
 	}
-	phone := bot.MaskPhone(r.Phone)
+	phone := phone.Mask(r.Phone)
 	if withPhone {
 		phone = r.Phone
 	}
@@ -418,7 +421,7 @@ func trainingCheckIn(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	id, given := pos[0], pos[1]
-	code, ok := bot.ParseAttendanceCode(given)
+	code, ok := umkm.ParseAttendanceCode(given)
 	if !ok {
 		return fmt.Errorf("%q is not a valid attendance code: %s", given, codeProblem(given))
 	}
@@ -434,7 +437,7 @@ func trainingCheckIn(ctx context.Context, env *Env, args []string) error {
 			return fmt.Errorf("check in %s: %w", code, err)
 		}
 		fmt.Fprintf(env.Stdout, "checked in: %s (%s)\n", e.Registration, e.Conv.Channel)
-		return audit(ctx, app, env, bot.AuditCheckIn, "training "+id, 1, e.Registration)
+		return audit(ctx, app, env, umkm.AuditCheckIn, "training "+id, 1, e.Registration)
 	})
 }
 
@@ -447,7 +450,7 @@ func codeProblem(s string) string {
 	for _, r := range strings.ToUpper(s) {
 		switch {
 		case strings.ContainsRune(" -:#.\t", r):
-		case strings.ContainsRune(bot.AttendanceAlphabet, r):
+		case strings.ContainsRune(umkm.AttendanceAlphabet, r):
 			n++
 		default:
 			n++
@@ -458,7 +461,7 @@ func codeProblem(s string) string {
 	}
 	if len(bad) > 0 {
 		return fmt.Sprintf("codes never contain %s (they use only %s, without look-alikes such as 0/O/D, 1/I/L, 2/Z, 5/S, 8/B)",
-			strings.Join(bad, ", "), bot.AttendanceAlphabet)
+			strings.Join(bad, ", "), umkm.AttendanceAlphabet)
 	}
-	return fmt.Sprintf("it has %d characters; a code has %d", n, bot.AttendanceCodeLen)
+	return fmt.Sprintf("it has %d characters; a code has %d", n, umkm.AttendanceCodeLen)
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -42,10 +43,10 @@ func TestTrainingCLI(t *testing.T) {
 	}
 	ani := bot.Conversation{Channel: bot.WhatsApp, User: "6281200000001"}
 	budi := bot.Conversation{Channel: bot.Telegram, User: "4242"}
-	if e, err := s.Enrol(ctx, bot.Enrolment{Training: "1", Conv: ani}, true); err != nil || e.Status != bot.StatusConfirmed {
+	if e, err := s.Enrol(ctx, umkm.Enrolment{Training: "1", Conv: ani}, true); err != nil || e.Status != umkm.StatusConfirmed {
 		t.Fatalf("second owner = %+v, %v; want a seat", e, err)
 	}
-	if e, err := s.Enrol(ctx, bot.Enrolment{Training: "1", Conv: budi}, true); err != nil || e.Position != 1 {
+	if e, err := s.Enrol(ctx, umkm.Enrolment{Training: "1", Conv: budi}, true); err != nil || e.Position != 1 {
 		t.Fatalf("third owner = %+v, %v; want waitlist 1", e, err)
 	}
 
@@ -74,7 +75,7 @@ func TestTrainingCLI(t *testing.T) {
 		t.Fatalf("raise said:\n%s", out)
 	}
 	notices, err := s.PopNotices(ctx, 10)
-	if err != nil || len(notices) != 1 || notices[0].Enrolment.Conv != budi || notices[0].Kind != bot.NoticePromoted {
+	if err != nil || len(notices) != 1 || notices[0].Enrolment.Conv != budi || notices[0].Kind != umkm.NoticePromoted {
 		t.Fatalf("queued notices = %+v, %v; want the promoted owner", notices, err)
 	}
 

@@ -16,6 +16,7 @@ import (
 	"go.mau.fi/whatsmeow/types/events"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/ops"
 )
@@ -108,7 +109,7 @@ func runWhatsApp(ctx context.Context, env *Env, args []string) error {
 // runWhatsAppPair links this program to a WhatsApp number as a device.
 func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	fs := flagSet("whatsapp pair", env)
-	phone := fs.String("phone", "", "pair with a code typed on the phone instead of a QR code: the bot's number, e.g. 6281234567890 (a landline with its area code too, e.g. 0264 201234)")
+	phoneArg := fs.String("phone", "", "pair with a code typed on the phone instead of a QR code: the bot's number, e.g. 6281234567890 (a landline with its area code too, e.g. 0264 201234)")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -121,10 +122,10 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 		return err
 	}
 	var pairJID string
-	if *phone != "" {
-		jid, err := whatsapp.PairJID(*phone)
+	if *phoneArg != "" {
+		jid, err := whatsapp.PairJID(*phoneArg)
 		if err != nil {
-			return fmt.Errorf("--phone %q: %w (write it like 6281234567890, or a landline with its area code like 0264 201234)", *phone, err)
+			return fmt.Errorf("--phone %q: %w (write it like 6281234567890, or a landline with its area code like 0264 201234)", *phoneArg, err)
 		}
 		pairJID = jid.User
 	}
@@ -137,7 +138,7 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	if dev.ID != nil {
 		fmt.Fprintf(env.Stdout, "Already paired with %s. To pair another number, remove this linked device on the phone "+
 			"(WhatsApp → Linked devices); serve then logs out and the next `umkmbot whatsapp pair` starts afresh.\n",
-			bot.MaskPhone(whatsapp.AccountOf(*dev.ID)))
+			phone.Mask(whatsapp.AccountOf(*dev.ID)))
 		return nil
 	}
 	whatsapp.SetDeviceName(wc.DeviceName) // the name the phone lists; taken now, at pairing
@@ -169,7 +170,7 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	case <-ctx.Done():
 	}
 	fmt.Fprintf(env.Stdout, "Paired with %s. Start (or restart) `umkmbot serve` with WHATSAPP_ENABLED=true.\n",
-		bot.MaskPhone(whatsapp.AccountOf(cli.Store.GetJID())))
+		phone.Mask(whatsapp.AccountOf(cli.Store.GetJID())))
 	return nil
 }
 
@@ -177,7 +178,7 @@ type pairPhoneFunc func(ctx context.Context, phone string, showPushNotification 
 
 // pairLoop shows each QR code as it rotates (or, with a phone number, one
 // pairing code) until the phone accepts, the codes run out, or ctx ends.
-func pairLoop(ctx context.Context, out io.Writer, qr <-chan whatsmeow.QRChannelItem, phone string, pairPhone pairPhoneFunc) error {
+func pairLoop(ctx context.Context, out io.Writer, qr <-chan whatsmeow.QRChannelItem, number string, pairPhone pairPhoneFunc) error {
 	codeShown := false
 	for {
 		var item whatsmeow.QRChannelItem
@@ -191,17 +192,17 @@ func pairLoop(ctx context.Context, out io.Writer, qr <-chan whatsmeow.QRChannelI
 			return errors.New("pairing ended without success; run `umkmbot whatsapp pair` again")
 		}
 		switch {
-		case item.Event == whatsmeow.QRChannelEventCode && phone != "":
+		case item.Event == whatsmeow.QRChannelEventCode && number != "":
 			if codeShown {
 				continue
 			}
-			code, err := pairPhone(ctx, phone, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
+			code, err := pairPhone(ctx, number, true, whatsmeow.PairClientChrome, "Chrome (Linux)")
 			if err != nil {
 				return fmt.Errorf("get a pairing code: %w", err)
 			}
 			codeShown = true
 			fmt.Fprintf(out, "On the phone of %s: WhatsApp → Linked devices → Link a device → Link with phone number instead, and type:\n\n    %s\n\n(valid for about 160 seconds)\n",
-				bot.MaskPhone("+"+phone), code)
+				phone.Mask("+"+number), code)
 		case item.Event == whatsmeow.QRChannelEventCode:
 			fmt.Fprintf(out, "\nScan with the bot's phone: WhatsApp → Linked devices → Link a device (this code changes in %s):\n\n", item.Timeout.Round(time.Second))
 			qrterminal.GenerateHalfBlock(item.Code, qrterminal.L, out)
@@ -240,7 +241,7 @@ func runWhatsAppStatus(ctx context.Context, env *Env, args []string) error {
 	paired := dev.ID != nil
 	account := ""
 	if paired {
-		account = bot.MaskPhone(whatsapp.AccountOf(*dev.ID))
+		account = phone.Mask(whatsapp.AccountOf(*dev.ID))
 	}
 	ds.Close()
 	app, err := openApp(ctx, cfg, env.Stderr)

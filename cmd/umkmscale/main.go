@@ -42,6 +42,8 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 )
@@ -86,7 +88,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	}
 	defer rdb.Close()
 	st := store.New(rdb, store.Options{Prefix: o.prefix})
-	regs := bot.ServedRegistrations(region, st)
+	regs := umkm.ServedRegistrations(region, st)
 	for _, u := range region.Units { // as umkmbot does at start: the index grows with each registration
 		if err := st.EnsureAudienceIndex(ctx, u.Code); err != nil {
 			return err
@@ -144,14 +146,14 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 type generator struct {
 	mu      sync.Mutex
 	rng     *rand.Rand
-	region  bot.Region
+	region  umkm.Region
 	weights []int // cumulative desa count per unit
 	next    atomic.Int64
-	segment bot.Audience
+	segment umkm.Audience
 	matches atomic.Int64
 }
 
-func newGenerator(region bot.Region, seed uint64) *generator {
+func newGenerator(region umkm.Region, seed uint64) *generator {
 	g := &generator{rng: rand.New(rand.NewPCG(seed, seed^0x5eed)), region: region}
 	sum := 0
 	for _, u := range region.Units {
@@ -161,7 +163,7 @@ func newGenerator(region bot.Region, seed uint64) *generator {
 		g.weights = append(g.weights, sum)
 	}
 	serang, _ := region.Unit("36.73")
-	g.segment = bot.Audience{KabKota: []string{"36.73"}, Kecamatan: []string{serang.Kecamatan[0].Name},
+	g.segment = umkm.Audience{KabKota: []string{"36.73"}, Kecamatan: []string{serang.Kecamatan[0].Name},
 		Sectors: []string{"kuliner"}, Sizes: []string{"mikro"}}
 	return g
 }
@@ -174,7 +176,7 @@ var (
 )
 
 // make returns the next synthetic registration.
-func (g *generator) make() *bot.Registration {
+func (g *generator) make() *umkm.Registration {
 	g.mu.Lock()
 	x := g.rng.IntN(g.weights[len(g.weights)-1])
 	ui, _ := slices.BinarySearch(g.weights, x+1)
@@ -201,7 +203,7 @@ func (g *generator) make() *bot.Registration {
 		conv = bot.Conversation{Channel: bot.WhatsApp, User: fmt.Sprintf("628%010d", i)}
 	}
 	now := time.Now()
-	r := &bot.Registration{Region: u.Code, Conv: conv, RegisteredAt: now, UpdatedAt: now, ConsentAt: now,
+	r := &umkm.Registration{Region: u.Code, Conv: conv, RegisteredAt: now, UpdatedAt: now, ConsentAt: now,
 		OwnerName: name, NIK: nik, Phone: fmt.Sprintf("+628%010d", i), BusinessName: strings.ToUpper(good[:1]) + good[1:] + " " + name,
 		Sector: sector, Kecamatan: k.Name, Desa: ds.Name, DesaCode: ds.Code, Address: fmt.Sprintf("Jl. %s No. %d RT 0%d/RW 0%d", ds.Name, i%200, i%9+1, i%7+1),
 		MainProducts: good, CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", SizeClass: size, Workers: 1 + int(i%5),
@@ -236,7 +238,7 @@ func load(ctx context.Context, st *store.Store, g *generator, n, workers int) er
 
 // exportAll streams every registration to CSV as the export does and
 // reports time and peak RSS (VmHWM, reset just before).
-func exportAll(ctx context.Context, out io.Writer, regs bot.RegistrationStore, region bot.Region, want int) error {
+func exportAll(ctx context.Context, out io.Writer, regs umkm.RegistrationStore, region umkm.Region, want int) error {
 	runtime.GC()
 	debug.FreeOSMemory()
 	reset := os.WriteFile("/proc/self/clear_refs", []byte("5"), 0) == nil
@@ -244,11 +246,11 @@ func exportAll(ctx context.Context, out io.Writer, regs bot.RegistrationStore, r
 	w := csv.NewWriter(&sink)
 	rows := 0
 	start := time.Now()
-	err := regs.EachRegistration(ctx, region.Code, func(r *bot.Registration) error {
+	err := regs.EachRegistration(ctx, region.Code, func(r *umkm.Registration) error {
 		rows++
 		unit, _ := region.Unit(r.Region)
 		return w.Write([]string{r.ID, r.RegisteredAt.In(bot.Jakarta).Format(time.RFC3339), string(r.Conv.Channel), r.OwnerName,
-			bot.MaskNIK(r.NIK), bot.MaskPhone(r.Phone), r.BusinessName, r.Sector, r.Kecamatan, r.Desa, r.Address, r.MainProducts,
+			umkm.MaskNIK(r.NIK), phone.Mask(r.Phone), r.BusinessName, r.Sector, r.Kecamatan, r.Desa, r.Address, r.MainProducts,
 			r.CapitalBracket, r.SalesBracket, r.SizeClass, strconv.Itoa(r.Workers), r.NIB, strings.Join(r.Marketplaces, ";"),
 			r.ConsentAt.In(bot.Jakarta).Format(time.RFC3339), unit.Name, r.DesaCode})
 	})
@@ -271,16 +273,16 @@ func exportAll(ctx context.Context, out io.Writer, regs bot.RegistrationStore, r
 
 // scanOnly hides the store's audience index: Count then reads every
 // registration, as it does for an audience by training.
-type scanOnly struct{ bot.RegistrationStore }
+type scanOnly struct{ umkm.RegistrationStore }
 
 // countSegment counts a segment and everyone as the broadcast preview
 // does, from the index and by reading every registration.
-func countSegment(ctx context.Context, out io.Writer, regs bot.RegistrationStore, region bot.Region, g *generator, total int) error {
+func countSegment(ctx context.Context, out io.Writer, regs umkm.RegistrationStore, region umkm.Region, g *generator, total int) error {
 	for _, src := range []struct {
 		how  string
-		regs bot.RegistrationStore
+		regs umkm.RegistrationStore
 	}{{"index", regs}, {"reading every registration", scanOnly{regs}}} {
-		as := bot.AudienceSource{Region: region.Code, Registrations: src.regs}
+		as := umkm.AudienceSource{Region: region.Code, Registrations: src.regs}
 		start := time.Now()
 		seg, err := as.Count(ctx, g.segment)
 		if err != nil {
@@ -288,7 +290,7 @@ func countSegment(ctx context.Context, out io.Writer, regs bot.RegistrationStore
 		}
 		segTook := time.Since(start)
 		start = time.Now()
-		all, err := as.Count(ctx, bot.Audience{})
+		all, err := as.Count(ctx, umkm.Audience{})
 		if err != nil {
 			return err
 		}
@@ -305,7 +307,7 @@ func countSegment(ctx context.Context, out io.Writer, regs bot.RegistrationStore
 
 // probe times creating a registration and the province-wide lookup of a
 // conversation (what every turn asks: is this person registered?).
-func probe(ctx context.Context, st *store.Store, regs bot.RegistrationStore, region bot.Region, g *generator, n int, tag string) (create, lookup timings, err error) {
+func probe(ctx context.Context, st *store.Store, regs umkm.RegistrationStore, region umkm.Region, g *generator, n int, tag string) (create, lookup timings, err error) {
 	for i := 0; i < n; i++ {
 		r := g.make()
 		start := time.Now()

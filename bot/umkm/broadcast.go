@@ -1,4 +1,4 @@
-package bot
+package umkm
 
 import (
 	"context"
@@ -6,23 +6,25 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Broadcast is an announcement of the Dinas to a segment of registered
 // owners (a training, a galeri opening, a programme).
 type Broadcast struct {
-	ID        string          `json:"-"`               // short and typeable: "7"
-	Token     string          `json:"token,omitempty"` // idempotency key of the creating request: creating twice returns the first
-	Region    string          `json:"region"`
-	Text      string          `json:"text"`            // as the officer wrote it; not translated
-	Image     *Media          `json:"image,omitempty"` // optional photo (a channel file reference)
-	ImageFrom ChannelID       `json:"image_from,omitempty"`
-	Audience  Audience        `json:"audience"`
-	CreatedBy Conversation    `json:"created_by"` // zero when created from the CLI
-	CreatedAt time.Time       `json:"created_at"`
-	At        time.Time       `json:"at"` // when delivery starts
-	Status    BroadcastStatus `json:"-"`
-	Counts    BroadcastCounts `json:"-"`
+	ID        string           `json:"-"`               // short and typeable: "7"
+	Token     string           `json:"token,omitempty"` // idempotency key of the creating request: creating twice returns the first
+	Region    string           `json:"region"`
+	Text      string           `json:"text"`            // as the officer wrote it; not translated
+	Image     *bot.Media       `json:"image,omitempty"` // optional photo (a channel file reference)
+	ImageFrom bot.ChannelID    `json:"image_from,omitempty"`
+	Audience  Audience         `json:"audience"`
+	CreatedBy bot.Conversation `json:"created_by"` // zero when created from the CLI
+	CreatedAt time.Time        `json:"created_at"`
+	At        time.Time        `json:"at"` // when delivery starts
+	Status    BroadcastStatus  `json:"-"`
+	Counts    BroadcastCounts  `json:"-"`
 }
 
 // BroadcastStatus is where a broadcast stands.
@@ -62,11 +64,11 @@ func (c BroadcastCounts) Remaining() int64 { return max(c.Audience-c.Done(), 0) 
 // non-empty list narrows the audience (AND across lists, OR within one);
 // an empty Audience is everyone registered.
 type Audience struct {
-	Kecamatan []string    `json:"kecamatan,omitempty"` // names as in the region file
-	Sectors   []string    `json:"sectors,omitempty"`   // sector codes ("kuliner")
-	Sizes     []string    `json:"sizes,omitempty"`     // mikro, kecil, menengah
-	Trainings []string    `json:"trainings,omitempty"` // training ids: confirmed or attended participants
-	Channels  []ChannelID `json:"channels,omitempty"`
+	Kecamatan []string        `json:"kecamatan,omitempty"` // names as in the region file
+	Sectors   []string        `json:"sectors,omitempty"`   // sector codes ("kuliner")
+	Sizes     []string        `json:"sizes,omitempty"`     // mikro, kecil, menengah
+	Trainings []string        `json:"trainings,omitempty"` // training ids: confirmed or attended participants
+	Channels  []bot.ChannelID `json:"channels,omitempty"`
 	// KabKota: Kemendagri codes ("36.73"), in a deployment of several kabupaten/kota.
 	KabKota []string `json:"kabupaten_kota,omitempty"`
 }
@@ -101,12 +103,12 @@ func (a Audience) Match(r *Registration) bool {
 // EnrolmentLister lists an owner's training enrolments; any TrainingStore
 // is one.
 type EnrolmentLister interface {
-	EnrolmentsOf(ctx context.Context, c Conversation) ([]Enrolment, error)
+	EnrolmentsOf(ctx context.Context, c bot.Conversation) ([]Enrolment, error)
 }
 
 // Participates reports whether c takes part (confirmed or attended) in one
 // of a's trainings; true when a names no training.
-func (a Audience) Participates(ctx context.Context, enrolments EnrolmentLister, c Conversation) (bool, error) {
+func (a Audience) Participates(ctx context.Context, enrolments EnrolmentLister, c bot.Conversation) (bool, error) {
 	if len(a.Trainings) == 0 {
 		return true, nil
 	}
@@ -137,7 +139,7 @@ type AudienceSource struct {
 }
 
 // Each calls fn with the conversation of every registration in a.
-func (s AudienceSource) Each(ctx context.Context, a Audience, fn func(Conversation) error) error {
+func (s AudienceSource) Each(ctx context.Context, a Audience, fn func(bot.Conversation) error) error {
 	if s.Registrations == nil {
 		return fmt.Errorf("expand audience: no registrations")
 	}
@@ -159,30 +161,30 @@ func (s AudienceSource) Each(ctx context.Context, a Audience, fn func(Conversati
 // ErrNoIndex when it cannot answer (no index yet, an audience by
 // training); the caller then reads them all.
 type AudienceCounter interface {
-	CountAudience(ctx context.Context, region string, a Audience) (map[ChannelID]int, error)
+	CountAudience(ctx context.Context, region string, a Audience) (map[bot.ChannelID]int, error)
 }
 
 // ErrNoIndex says an AudienceCounter cannot count this audience.
 var ErrNoIndex = errors.New("no audience index")
 
 // Count returns the audience size per channel.
-func (s AudienceSource) Count(ctx context.Context, a Audience) (map[ChannelID]int, error) {
+func (s AudienceSource) Count(ctx context.Context, a Audience) (map[bot.ChannelID]int, error) {
 	if c, ok := s.Registrations.(AudienceCounter); ok {
 		n, err := c.CountAudience(ctx, s.Region, a)
 		if !errors.Is(err, ErrNoIndex) {
 			return n, err
 		}
 	}
-	n := map[ChannelID]int{}
-	err := s.Each(ctx, a, func(c Conversation) error { n[c.Channel]++; return nil })
+	n := map[bot.ChannelID]int{}
+	err := s.Each(ctx, a, func(c bot.Conversation) error { n[c.Channel]++; return nil })
 	return n, err
 }
 
 // BroadcastMessage is what a recipient receives: the officer's text and the
 // footer that tells how to stop receiving broadcasts, rendered in the
 // recipient's language.
-func BroadcastMessage(b *Broadcast) Out {
-	return Say(Raw(b.Text), T("broadcast.footer"))
+func BroadcastMessage(b *Broadcast) bot.Out {
+	return bot.Say(bot.Raw(b.Text), bot.T("broadcast.footer"))
 }
 
 // Broadcast controls, for BroadcastStore.ControlBroadcast.
@@ -214,7 +216,7 @@ type BroadcastStore interface {
 type Delivery struct {
 	Broadcast string
 	Entry     string // the queue's entry id
-	To        Conversation
+	To        bot.Conversation
 }
 
 // Outcome is what became of one delivery.
@@ -254,14 +256,14 @@ type BroadcastQueue interface {
 	// Enqueue appends recipients to the broadcast's work queue. Repeats
 	// (an expansion run again after a crash) are harmless: the
 	// idempotency record turns them into OutcomeDuplicate.
-	Enqueue(ctx context.Context, id string, to []Conversation) error
+	Enqueue(ctx context.Context, id string, to []bot.Conversation) error
 	// StartBroadcast records the audience size and makes the broadcast
 	// running (done at once when the audience is empty).
 	StartBroadcast(ctx context.Context, id string, audience int64, now time.Time) error
 	// Take returns up to n deliveries to channel ch for consumer: entries
 	// left unacknowledged for longer than idle (a crashed worker's) first,
 	// then new ones.
-	Take(ctx context.Context, id string, ch ChannelID, consumer string, n int, idle time.Duration) ([]Delivery, error)
+	Take(ctx context.Context, id string, ch bot.ChannelID, consumer string, n int, idle time.Duration) ([]Delivery, error)
 	// Begin writes the idempotency record "sending" before a send and
 	// answers OutcomeGo; or OutcomeHold, OutcomeDuplicate, or
 	// OutcomeUnknown for an entry taken before whose outcome was never
@@ -269,41 +271,4 @@ type BroadcastQueue interface {
 	Begin(ctx context.Context, d Delivery) (Outcome, Progress, error)
 	// Settle records the outcome of a delivery and acknowledges its entry.
 	Settle(ctx context.Context, d Delivery, o Outcome, reason string) (Progress, error)
-}
-
-// RetryAfterError is what a channel returns when the platform asks to slow
-// down (Telegram's 429 with retry_after): the limiter waits After.
-type RetryAfterError struct {
-	After time.Duration
-	Err   error
-}
-
-func (e *RetryAfterError) Error() string {
-	return fmt.Sprintf("slow down: retry after %s: %v", e.After, e.Err)
-}
-
-func (e *RetryAfterError) Unwrap() error { return e.Err }
-
-// RateLimiter paces sends per channel across every process.
-type RateLimiter interface {
-	// Reserve takes a send slot on ch now and returns 0, or returns how
-	// long to wait before asking again.
-	Reserve(ctx context.Context, ch ChannelID) (time.Duration, error)
-	// SlowDown makes ch wait at least after and halves its rate for a while.
-	SlowDown(ctx context.Context, ch ChannelID, after time.Duration) error
-}
-
-// PhotoNotifier is an optional capability of a Notifier: sending a photo
-// (a file reference from channel from) with the message as its caption.
-// Without it, broadcasts go out as text only (and the preview says so).
-type PhotoNotifier interface {
-	NotifyPhoto(ctx context.Context, to Conversation, photo Media, from ChannelID, caption Out) error
-}
-
-// BulkChecker is an optional capability of a channel: whether messages
-// nobody asked for may be sent now, and if not until when (WhatsApp
-// reports temporary bans). Fan-out holds the channel's deliveries while it
-// says no.
-type BulkChecker interface {
-	BulkAllowed() (ok bool, until time.Time)
 }

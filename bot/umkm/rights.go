@@ -1,8 +1,10 @@
-package bot
+package umkm
 
 import (
 	"context"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Erasure is what erasing a person's data did (UU 27/2022 art. 8: the
@@ -36,5 +38,5 @@ type Tombstone struct {
 // changes nothing. Training seats go to the waitlist through the same path
 // as a cancel.
 type PersonEraser interface {
-	ErasePerson(ctx context.Context, regions []string, c Conversation) (Erasure, error)
+	ErasePerson(ctx context.Context, regions []string, c bot.Conversation) (Erasure, error)
 }

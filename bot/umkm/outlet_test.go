@@ -1,8 +1,10 @@
-package bot
+package umkm
 
 import (
 	"testing"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 func TestOutletOpenAt(t *testing.T) {
@@ -10,7 +12,7 @@ func TestOutletOpenAt(t *testing.T) {
 		"senin": "08.00-16.00", "selasa": "08.00-16.00", "rabu": "08.00-16.00", "kamis": "08.00-16.00",
 		"jumat": "08.00-11.00", "sabtu": "08:00 - 14:00", "minggu": "tutup",
 	}}
-	wib := func(day, hh, mm int) time.Time { return time.Date(2026, 11, day, hh, mm, 0, 0, Jakarta) } // 23 Nov 2026 is a Monday
+	wib := func(day, hh, mm int) time.Time { return time.Date(2026, 11, day, hh, mm, 0, 0, bot.Jakarta) } // 23 Nov 2026 is a Monday
 	tests := []struct {
 		name  string
 		at    time.Time

@@ -1,9 +1,10 @@
-package bot
+package umkm
 
 import (
 	"strings"
-	"unicode"
 	"unicode/utf8"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Reasons a NIK is refused, carried by *NIKError. The engine maps them to
@@ -52,7 +53,7 @@ var nikPrefixWords = map[string]bool{
 // A NIK from any region is accepted: the region is where it was issued.
 // Errors are *NIKError.
 func ParseNIK(s string) (string, error) {
-	s = stripPrefixWords(s, nikPrefixWords)
+	s = bot.StripPrefixWords(s, nikPrefixWords)
 	digits := make([]byte, 0, 16)
 	for _, r := range s {
 		switch {
@@ -60,7 +61,7 @@ func ParseNIK(s string) (string, error) {
 			digits = append(digits, byte(r))
 		case r >= '０' && r <= '９':
 			digits = append(digits, byte(r-'０'+'0'))
-		case isNumberSeparator(r):
+		case bot.IsNumberSeparator(r):
 		default:
 			return "", &NIKError{Reason: NIKNotDigits}
 		}
@@ -128,39 +129,4 @@ func MaskNIK(nik string) string {
 	}
 	r := []rune(nik)
 	return string(r[:4]) + "********" + string(r[12:])
-}
-
-// isNumberSeparator reports whether r may stand between the digits of a
-// number people type: spaces (any kind), dots, dashes.
-func isNumberSeparator(r rune) bool {
-	switch r {
-	case '.', '-', '‐', '‑', '‒', '–', '—', '−', '_', '\u200b', '\u2060', '\ufeff':
-		return true
-	}
-	return unicode.IsSpace(r)
-}
-
-// stripPrefixWords removes leading words from set (compared in lower case,
-// with trailing ':' or '.' ignored), such as the "NIK:" in "NIK: 3214…".
-// It stops at the first word that is not in set.
-func stripPrefixWords(s string, set map[string]bool) string {
-	s = strings.TrimSpace(s)
-	for s != "" {
-		end := strings.IndexFunc(s, func(r rune) bool {
-			return !unicode.IsLetter(r) && r != '-'
-		})
-		if end < 0 {
-			end = len(s)
-		}
-		word := strings.TrimRight(s[:end], "-")
-		if word == "" || !set[strings.ToLower(word)] {
-			return s
-		}
-		rest := s[len(word):]
-		rest = strings.TrimLeftFunc(rest, func(r rune) bool {
-			return r == ':' || r == '.' || r == '=' || unicode.IsSpace(r)
-		})
-		s = rest
-	}
-	return s
 }

@@ -1,9 +1,11 @@
-package bot
+package umkm
 
 import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 func TestParseAttendanceCode(t *testing.T) {
@@ -62,7 +64,7 @@ func FuzzParseAttendanceCode(f *testing.F) {
 }
 
 func TestTrainingClosed(t *testing.T) {
-	start := time.Date(2026, 12, 1, 9, 0, 0, 0, Jakarta)
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, bot.Jakarta)
 	tr := Training{Status: TrainingOpen, Start: start, Deadline: start.Add(-48 * time.Hour)}
 	for _, tc := range []struct {
 		name   string
@@ -109,7 +111,7 @@ func TestTrainingIneligible(t *testing.T) {
 }
 
 func TestTrainingValidate(t *testing.T) {
-	start := time.Date(2026, 12, 1, 9, 0, 0, 0, Jakarta)
+	start := time.Date(2026, 12, 1, 9, 0, 0, 0, bot.Jakarta)
 	good := Training{Title: "Kemasan", Topic: "kemasan", Start: start, End: start.Add(3 * time.Hour), Capacity: 75, Place: "Aula"}
 	if err := good.Validate(); err != nil {
 		t.Fatalf("good training: %v", err)

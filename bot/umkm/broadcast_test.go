@@ -1,9 +1,13 @@
-package bot
+package umkm
 
-import "testing"
+import (
+	"testing"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
 
 func TestAudienceMatch(t *testing.T) {
-	r := &Registration{Kecamatan: "Babakancikao", Sector: "kuliner", SizeClass: "mikro", Conv: Conversation{Channel: WhatsApp, User: "62812"}}
+	r := &Registration{Kecamatan: "Babakancikao", Sector: "kuliner", SizeClass: "mikro", Conv: bot.Conversation{Channel: bot.WhatsApp, User: "62812"}}
 	tests := []struct {
 		a    Audience
 		want bool
@@ -14,8 +18,8 @@ func TestAudienceMatch(t *testing.T) {
 		{Audience{Kecamatan: []string{"Plered"}}, false},
 		{Audience{Sectors: []string{"fesyen", "kuliner"}, Sizes: []string{"mikro"}}, true},
 		{Audience{Sectors: []string{"kuliner"}, Sizes: []string{"kecil"}}, false},
-		{Audience{Channels: []ChannelID{Telegram}}, false},
-		{Audience{Channels: []ChannelID{Telegram, WhatsApp}, Sectors: []string{"kuliner"}}, true},
+		{Audience{Channels: []bot.ChannelID{bot.Telegram}}, false},
+		{Audience{Channels: []bot.ChannelID{bot.Telegram, bot.WhatsApp}, Sectors: []string{"kuliner"}}, true},
 		{Audience{Trainings: []string{"12"}}, true}, // checked by Participates
 	}
 	for i, tt := range tests {

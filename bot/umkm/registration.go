@@ -1,36 +1,38 @@
-package bot
+package umkm
 
 import (
 	"context"
 	"errors"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Registration is a business registered with the Dinas.
 type Registration struct {
-	ID             string       `json:"id"`     // UMKM-3214-000123
-	Region         string       `json:"region"` // Kemendagri code of the kabupaten/kota, "32.14"
-	RegisteredAt   time.Time    `json:"registered_at"`
-	Conv           Conversation `json:"-"`
-	OwnerName      string       `json:"owner_name"`
-	NIK            string       `json:"nik"`
-	Phone          string       `json:"phone"` // E.164
-	BusinessName   string       `json:"business_name"`
-	Sector         string       `json:"sector"`    // sector code, e.g. "kuliner"
-	Kecamatan      string       `json:"kecamatan"` // name as in the region file
-	Desa           string       `json:"desa"`
-	Address        string       `json:"address"`
-	MainProducts   string       `json:"main_products"`
-	CapitalBracket string       `json:"capital_bracket"` // bracket code, e.g. "le1m"
-	SalesBracket   string       `json:"annual_sales_bracket"`
-	SizeClass      string       `json:"size_class"` // mikro, kecil, menengah
-	Workers        int          `json:"workers"`
-	NIB            string       `json:"nib,omitempty"`
-	Marketplaces   []string     `json:"marketplaces,omitempty"`
-	ConsentAt      time.Time    `json:"consent_at"`
-	ConsentVersion string       `json:"consent_version"`
-	ConsentReply   string       `json:"consent_reply"`
-	UpdatedAt      time.Time    `json:"updated_at"`
+	ID             string           `json:"id"`     // UMKM-3214-000123
+	Region         string           `json:"region"` // Kemendagri code of the kabupaten/kota, "32.14"
+	RegisteredAt   time.Time        `json:"registered_at"`
+	Conv           bot.Conversation `json:"-"`
+	OwnerName      string           `json:"owner_name"`
+	NIK            string           `json:"nik"`
+	Phone          string           `json:"phone"` // E.164
+	BusinessName   string           `json:"business_name"`
+	Sector         string           `json:"sector"`    // sector code, e.g. "kuliner"
+	Kecamatan      string           `json:"kecamatan"` // name as in the region file
+	Desa           string           `json:"desa"`
+	Address        string           `json:"address"`
+	MainProducts   string           `json:"main_products"`
+	CapitalBracket string           `json:"capital_bracket"` // bracket code, e.g. "le1m"
+	SalesBracket   string           `json:"annual_sales_bracket"`
+	SizeClass      string           `json:"size_class"` // mikro, kecil, menengah
+	Workers        int              `json:"workers"`
+	NIB            string           `json:"nib,omitempty"`
+	Marketplaces   []string         `json:"marketplaces,omitempty"`
+	ConsentAt      time.Time        `json:"consent_at"`
+	ConsentVersion string           `json:"consent_version"`
+	ConsentReply   string           `json:"consent_reply"`
+	UpdatedAt      time.Time        `json:"updated_at"`
 	// DesaCode is the Kemendagri code of the desa/kelurahan picked from the
 	// list ("32.14.04.2009"), DesaUnlisted when the owner wrote a place the
 	// list does not have (kept as typed in Desa); both empty for
@@ -59,7 +61,7 @@ type RegistrationStore interface {
 	// the NIK changed).
 	UpdateRegistration(ctx context.Context, r *Registration) error
 	// RegistrationFor returns the registration made from conversation c.
-	RegistrationFor(ctx context.Context, region string, c Conversation) (*Registration, error)
+	RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*Registration, error)
 	// RegistrationsByNIK returns the ids registered with nik in region.
 	RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error)
 	// Registration returns one registration by id.
@@ -164,7 +166,7 @@ func ServedRegistrations(region Region, s RegistrationStore) RegistrationStore {
 // the registration of conversation c in any of several regions in one
 // round trip (a deployment of several kabupaten/kota asks on every turn).
 type RegistrationFinder interface {
-	RegistrationForAny(ctx context.Context, regions []string, c Conversation) (*Registration, error)
+	RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*Registration, error)
 }
 
 type servedRegistrations struct {
@@ -172,7 +174,7 @@ type servedRegistrations struct {
 	region Region
 }
 
-func (s servedRegistrations) RegistrationFor(ctx context.Context, region string, c Conversation) (*Registration, error) {
+func (s servedRegistrations) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*Registration, error) {
 	if region != s.region.Code {
 		return s.RegistrationStore.RegistrationFor(ctx, region, c)
 	}
@@ -185,11 +187,11 @@ func (s servedRegistrations) RegistrationFor(ctx context.Context, region string,
 	}
 	for _, u := range s.region.Units {
 		r, err := s.RegistrationStore.RegistrationFor(ctx, u.Code, c)
-		if !errors.Is(err, ErrNotFound) {
+		if !errors.Is(err, bot.ErrNotFound) {
 			return r, err
 		}
 	}
-	return nil, ErrNotFound
+	return nil, bot.ErrNotFound
 }
 
 func (s servedRegistrations) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
@@ -207,7 +209,7 @@ func (s servedRegistrations) RegistrationsByNIK(ctx context.Context, region, nik
 	return all, nil
 }
 
-func (s servedRegistrations) CountAudience(ctx context.Context, region string, a Audience) (map[ChannelID]int, error) {
+func (s servedRegistrations) CountAudience(ctx context.Context, region string, a Audience) (map[bot.ChannelID]int, error) {
 	c, ok := s.RegistrationStore.(AudienceCounter)
 	if !ok {
 		return nil, ErrNoIndex
@@ -215,7 +217,7 @@ func (s servedRegistrations) CountAudience(ctx context.Context, region string, a
 	if region != s.region.Code {
 		return c.CountAudience(ctx, region, a)
 	}
-	total := map[ChannelID]int{}
+	total := map[bot.ChannelID]int{}
 	for _, u := range s.region.Units {
 		n, err := c.CountAudience(ctx, u.Code, a)
 		if err != nil {

@@ -1,4 +1,4 @@
-package bot
+package umkm
 
 import (
 	"context"
@@ -6,6 +6,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Outlet is a galeri or shop where the Dinas sells its owners' products
@@ -50,7 +52,7 @@ type OutletStore interface {
 	// Outlets returns the region's outlets in data-file order.
 	Outlets(ctx context.Context, region string) ([]Outlet, error)
 	// NearestOutlets returns up to n outlets nearest to at, nearest first.
-	NearestOutlets(ctx context.Context, region string, at Location, n int) ([]OutletDistance, error)
+	NearestOutlets(ctx context.Context, region string, at bot.Location, n int) ([]OutletDistance, error)
 }
 
 // Weekdays in Indonesian, indexed by time.Weekday, as the data files key
@@ -82,7 +84,7 @@ type OpenStatus struct {
 
 // OpenAt says whether o is open at t, read in Asia/Jakarta time.
 func (o Outlet) OpenAt(t time.Time) OpenStatus {
-	t = t.In(Jakarta)
+	t = t.In(bot.Jakarta)
 	h, ok := o.Hours[Weekdays[t.Weekday()]]
 	h = strings.TrimSpace(strings.ToLower(h))
 	if !ok || h == "" {

@@ -1,10 +1,12 @@
-package bot
+package umkm
 
 import (
 	"context"
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // ApplicationStatus is where a curation application stands.
@@ -57,7 +59,7 @@ func (e *AlreadyAppliedError) Error() string {
 type Application struct {
 	ID             string            `json:"id"` // KUR-3214-000001
 	Region         string            `json:"region"`
-	Conv           Conversation      `json:"-"`
+	Conv           bot.Conversation  `json:"-"`
 	RegistrationID string            `json:"registration_id"`
 	Business       string            `json:"business"`
 	Target         string            `json:"target"`      // outlet id or "ritel"
@@ -84,5 +86,14 @@ type CurationStore interface {
 	SubmitApplication(ctx context.Context, a *Application) error
 	// ApplicationsFor returns the applications made from conversation c,
 	// oldest first.
-	ApplicationsFor(ctx context.Context, region string, c Conversation) ([]Application, error)
+	ApplicationsFor(ctx context.Context, region string, c bot.Conversation) ([]Application, error)
+}
+
+// CurationNotice is a status change waiting to be sent to the owner.
+type CurationNotice struct {
+	Conv       string            `json:"conv"`
+	App        string            `json:"app"`
+	TargetName string            `json:"target_name"`
+	Status     ApplicationStatus `json:"status"`
+	Note       string            `json:"note,omitempty"`
 }

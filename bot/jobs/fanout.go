@@ -1,4 +1,4 @@
-package bot
+package jobs
 
 import (
 	"context"
@@ -8,6 +8,9 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // FanoutConfig tunes broadcast delivery.
@@ -16,12 +19,12 @@ type FanoutConfig struct {
 	// Workers is how many goroutines send per channel in this process
 	// (default: 4 for Telegram, 1 for the others). A channel without
 	// workers is not served by this process.
-	Workers map[ChannelID]int
+	Workers map[bot.ChannelID]int
 	// Batch is how many queue entries a worker of the channel takes at
 	// once (default 16; 1 for WhatsApp, whose slow pace would otherwise
 	// leave taken entries idle long enough for another process to take
 	// them over).
-	Batch map[ChannelID]int
+	Batch map[bot.ChannelID]int
 	Idle  time.Duration // a delivery unacknowledged this long was abandoned by a crashed worker (default 2m)
 	Poll  time.Duration // how often broadcasts are looked for (default 1s)
 	Lease time.Duration // lease of one audience expansion (default 10m)
@@ -35,29 +38,29 @@ type FanoutConfig struct {
 // run one each.
 type Fanout struct {
 	cfg      FanoutConfig
-	queue    BroadcastQueue
-	store    BroadcastStore
-	audience AudienceSource
-	profiles ProfileStore
-	out      Notifier
-	limiter  RateLimiter
-	bulk     map[ChannelID]BulkChecker
+	queue    umkm.BroadcastQueue
+	store    umkm.BroadcastStore
+	audience umkm.AudienceSource
+	profiles bot.ProfileStore
+	out      bot.Notifier
+	limiter  bot.RateLimiter
+	bulk     map[bot.ChannelID]bot.BulkChecker
 	log      *slog.Logger
 
 	running atomic.Pointer[[]string]
 	mu      sync.Mutex
-	cache   map[string]*Broadcast
+	cache   map[string]*umkm.Broadcast
 	sleep   func(ctx context.Context, d time.Duration) bool
 }
 
 // NewFanout builds a fan-out.
-func NewFanout(cfg FanoutConfig, queue BroadcastQueue, store BroadcastStore, audience AudienceSource,
-	profiles ProfileStore, out Notifier, limiter RateLimiter, log *slog.Logger) *Fanout {
+func NewFanout(cfg FanoutConfig, queue umkm.BroadcastQueue, store umkm.BroadcastStore, audience umkm.AudienceSource,
+	profiles bot.ProfileStore, out bot.Notifier, limiter bot.RateLimiter, log *slog.Logger) *Fanout {
 	if cfg.Owner == "" {
 		cfg.Owner = "local"
 	}
 	if cfg.Workers == nil {
-		cfg.Workers = map[ChannelID]int{Telegram: 4, WhatsApp: 1, Console: 1}
+		cfg.Workers = map[bot.ChannelID]int{bot.Telegram: 4, bot.WhatsApp: 1, bot.Console: 1}
 	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 2 * time.Minute
@@ -78,13 +81,13 @@ func NewFanout(cfg FanoutConfig, queue BroadcastQueue, store BroadcastStore, aud
 		log = slog.Default()
 	}
 	return &Fanout{cfg: cfg, queue: queue, store: store, audience: audience, profiles: profiles, out: out,
-		limiter: limiter, bulk: map[ChannelID]BulkChecker{}, log: log.With("part", "broadcasts"),
-		cache: map[string]*Broadcast{}, sleep: sleepCtx}
+		limiter: limiter, bulk: map[bot.ChannelID]bot.BulkChecker{}, log: log.With("part", "broadcasts"),
+		cache: map[string]*umkm.Broadcast{}, sleep: bot.Sleep}
 }
 
 // SetBulkChecker makes ch's deliveries wait while c says bulk sending is
 // not allowed (a WhatsApp temporary ban).
-func (f *Fanout) SetBulkChecker(ch ChannelID, c BulkChecker) { f.bulk[ch] = c }
+func (f *Fanout) SetBulkChecker(ch bot.ChannelID, c bot.BulkChecker) { f.bulk[ch] = c }
 
 // Run expands due broadcasts and delivers until ctx ends, then waits for
 // its workers (a send in flight is finished or abandoned with ctx).
@@ -147,7 +150,7 @@ func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error
 		return false, fmt.Errorf("load broadcast %s: %w", id, err)
 	}
 	var n int64
-	batch := make([]Conversation, 0, 512)
+	batch := make([]bot.Conversation, 0, 512)
 	flush := func() error {
 		if len(batch) == 0 {
 			return nil
@@ -156,7 +159,7 @@ func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error
 		batch = batch[:0]
 		return err
 	}
-	err = f.audience.Each(ctx, b.Audience, func(c Conversation) error {
+	err = f.audience.Each(ctx, b.Audience, func(c bot.Conversation) error {
 		n++
 		batch = append(batch, c)
 		if len(batch) == cap(batch) {
@@ -179,7 +182,7 @@ func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error
 
 // work is one worker of channel ch: it takes deliveries of the running
 // broadcasts and sends them.
-func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
+func (f *Fanout) work(ctx context.Context, ch bot.ChannelID, consumer string) {
 	for ctx.Err() == nil {
 		took := 0
 		if p := f.running.Load(); p != nil {
@@ -196,7 +199,7 @@ func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
 					if ctx.Err() != nil {
 						return
 					}
-					if f.Deliver(ctx, d) == OutcomeHold {
+					if f.Deliver(ctx, d) == umkm.OutcomeHold {
 						// Paused, cancelled or a store error: the rest of
 						// the batch stays queued (taken over after Idle)
 						// rather than spending rate-limit slots.
@@ -211,11 +214,11 @@ func (f *Fanout) work(ctx context.Context, ch ChannelID, consumer string) {
 	}
 }
 
-func (f *Fanout) batch(ch ChannelID) int {
+func (f *Fanout) batch(ch bot.ChannelID) int {
 	if n := f.cfg.Batch[ch]; n > 0 {
 		return n
 	}
-	if ch == WhatsApp {
+	if ch == bot.WhatsApp {
 		return 1
 	}
 	return 16
@@ -224,19 +227,19 @@ func (f *Fanout) batch(ch ChannelID) int {
 // Deliver sends one broadcast to one recipient at most once, recording the
 // outcome. It returns it (OutcomeHold when the broadcast is not running or
 // ctx ended before anything was recorded).
-func (f *Fanout) Deliver(ctx context.Context, d Delivery) Outcome {
+func (f *Fanout) Deliver(ctx context.Context, d umkm.Delivery) umkm.Outcome {
 	b, err := f.broadcast(ctx, d.Broadcast)
 	if err != nil {
 		f.log.Warn("load broadcast", "broadcast", d.Broadcast, "err", err)
-		return OutcomeHold
+		return umkm.OutcomeHold
 	}
-	log := ConvLogger(f.log, d.To, "").With("broadcast", d.Broadcast)
+	log := bot.ConvLogger(f.log, d.To, "").With("broadcast", d.Broadcast)
 	if o, done := f.screen(ctx, d, log); done {
 		return o
 	}
 	waited, ok := f.pace(ctx, d.To.Channel, log)
 	if !ok {
-		return OutcomeHold
+		return umkm.OutcomeHold
 	}
 	if waited > time.Second { // a long wait: opt-out may have changed meanwhile
 		if o, done := f.screen(ctx, d, log); done {
@@ -246,17 +249,17 @@ func (f *Fanout) Deliver(ctx context.Context, d Delivery) Outcome {
 	o, p, err := f.queue.Begin(ctx, d)
 	if err != nil {
 		log.Warn("record sending", "err", err)
-		return OutcomeHold
+		return umkm.OutcomeHold
 	}
-	if o == OutcomeUnknown {
+	if o == umkm.OutcomeUnknown {
 		log.Warn("delivery interrupted earlier; recorded unknown, not retried")
 		f.progress(ctx, b, p)
 	}
-	if o != OutcomeGo {
+	if o != umkm.OutcomeGo {
 		return o
 	}
 	o, reason := f.send(ctx, d, b, log)
-	if o == OutcomeHold {
+	if o == umkm.OutcomeHold {
 		return o // ctx ended mid-send: the record stays "sending" and becomes unknown
 	}
 	p, err = f.settle(ctx, d, o, reason)
@@ -270,34 +273,34 @@ func (f *Fanout) Deliver(ctx context.Context, d Delivery) Outcome {
 
 // screen skips opted-out and unreachable recipients; done reports that the
 // delivery is finished (or must wait).
-func (f *Fanout) screen(ctx context.Context, d Delivery, log *slog.Logger) (Outcome, bool) {
+func (f *Fanout) screen(ctx context.Context, d umkm.Delivery, log *slog.Logger) (umkm.Outcome, bool) {
 	prof, err := f.profiles.Profile(ctx, d.To)
 	if err != nil {
 		log.Warn("load profile", "err", err)
-		return OutcomeHold, true
+		return umkm.OutcomeHold, true
 	}
 	reason := ""
 	switch {
 	case prof.OptOut:
-		reason = ReasonOptOut
+		reason = umkm.ReasonOptOut
 	case prof.Unreachable:
-		reason = ReasonUnreachable
+		reason = umkm.ReasonUnreachable
 	default:
 		return "", false
 	}
-	p, err := f.settle(ctx, d, OutcomeSkipped, reason)
+	p, err := f.settle(ctx, d, umkm.OutcomeSkipped, reason)
 	if err != nil {
 		log.Warn("record skip", "err", err)
-		return OutcomeHold, true
+		return umkm.OutcomeHold, true
 	}
 	if b, err := f.broadcast(ctx, d.Broadcast); err == nil {
 		f.progress(ctx, b, p)
 	}
-	return OutcomeSkipped, true
+	return umkm.OutcomeSkipped, true
 }
 
 // pace waits for the channel's bulk permission and a rate-limit slot.
-func (f *Fanout) pace(ctx context.Context, ch ChannelID, log *slog.Logger) (time.Duration, bool) {
+func (f *Fanout) pace(ctx context.Context, ch bot.ChannelID, log *slog.Logger) (time.Duration, bool) {
 	start := f.cfg.Now()
 	for {
 		if c := f.bulk[ch]; c != nil {
@@ -328,51 +331,51 @@ func (f *Fanout) pace(ctx context.Context, ch ChannelID, log *slog.Logger) (time
 }
 
 // send delivers the message, retrying when the platform asks to slow down.
-func (f *Fanout) send(ctx context.Context, d Delivery, b *Broadcast, log *slog.Logger) (Outcome, string) {
+func (f *Fanout) send(ctx context.Context, d umkm.Delivery, b *umkm.Broadcast, log *slog.Logger) (umkm.Outcome, string) {
 	for try := 1; ; try++ {
 		var err error
-		if pn, ok := f.out.(PhotoNotifier); ok && b.Image != nil {
-			err = pn.NotifyPhoto(ctx, d.To, *b.Image, b.ImageFrom, BroadcastMessage(b))
+		if pn, ok := f.out.(bot.PhotoNotifier); ok && b.Image != nil {
+			err = pn.NotifyPhoto(ctx, d.To, *b.Image, b.ImageFrom, umkm.BroadcastMessage(b))
 		} else {
-			err = f.out.Notify(ctx, d.To, BroadcastMessage(b))
+			err = f.out.Notify(ctx, d.To, umkm.BroadcastMessage(b))
 		}
-		var ra *RetryAfterError
+		var ra *bot.RetryAfterError
 		switch {
 		case err == nil:
-			return OutcomeSent, ""
-		case errors.Is(err, ErrUnreachable):
-			return OutcomeSkipped, ReasonUnreachable
+			return umkm.OutcomeSent, ""
+		case errors.Is(err, bot.ErrUnreachable):
+			return umkm.OutcomeSkipped, umkm.ReasonUnreachable
 		case ctx.Err() != nil:
-			return OutcomeHold, ""
+			return umkm.OutcomeHold, ""
 		case errors.As(err, &ra):
 			log.Warn("platform asks to slow down", "after", ra.After, "try", try)
 			if lerr := f.limiter.SlowDown(ctx, d.To.Channel, ra.After); lerr != nil {
 				log.Warn("slow the limiter down", "err", lerr)
 			}
 			if try >= f.cfg.Tries {
-				return OutcomeFailed, "rate_limited"
+				return umkm.OutcomeFailed, "rate_limited"
 			}
 			if !f.sleep(ctx, ra.After) {
-				return OutcomeHold, ""
+				return umkm.OutcomeHold, ""
 			}
 			if _, ok := f.pace(ctx, d.To.Channel, log); !ok {
-				return OutcomeHold, ""
+				return umkm.OutcomeHold, ""
 			}
 		default:
 			log.Warn("send broadcast", "err", err)
-			if errors.Is(err, ErrNoChannel) {
-				return OutcomeFailed, "no_channel"
+			if errors.Is(err, bot.ErrNoChannel) {
+				return umkm.OutcomeFailed, "no_channel"
 			}
-			return OutcomeFailed, "send_error"
+			return umkm.OutcomeFailed, "send_error"
 		}
 	}
 }
 
 // settle records an outcome, retrying a store error a few times.
-func (f *Fanout) settle(ctx context.Context, d Delivery, o Outcome, reason string) (Progress, error) {
+func (f *Fanout) settle(ctx context.Context, d umkm.Delivery, o umkm.Outcome, reason string) (umkm.Progress, error) {
 	var err error
 	for i := range 5 {
-		var p Progress
+		var p umkm.Progress
 		if p, err = f.queue.Settle(context.WithoutCancel(ctx), d, o, reason); err == nil {
 			return p, nil
 		}
@@ -380,12 +383,12 @@ func (f *Fanout) settle(ctx context.Context, d Delivery, o Outcome, reason strin
 			break
 		}
 	}
-	return Progress{}, err
+	return umkm.Progress{}, err
 }
 
 // progress tells the officer who composed the broadcast in chat when it
 // crossed 25, 50, 75 and 100 %.
-func (f *Fanout) progress(ctx context.Context, b *Broadcast, p Progress) {
+func (f *Fanout) progress(ctx context.Context, b *umkm.Broadcast, p umkm.Progress) {
 	if p.Finished {
 		f.forget(b.ID)
 		f.log.Info("broadcast done", "broadcast", b.ID, "audience", p.Audience)
@@ -399,18 +402,18 @@ func (f *Fanout) progress(ctx context.Context, b *Broadcast, p Progress) {
 		return
 	}
 	c := cur.Counts
-	msg := T("broadcast.progress", "ID", b.ID, "Percent", p.Milestone, "Sent", c.Sent, "Failed", c.Failed,
+	msg := bot.T("broadcast.progress", "ID", b.ID, "Percent", p.Milestone, "Sent", c.Sent, "Failed", c.Failed,
 		"Skipped", c.Skipped, "Unknown", c.Unknown, "Remaining", c.Remaining(), "Audience", c.Audience)
 	if p.Milestone == 100 {
 		msg.ID = "broadcast.finished"
 	}
-	if err := f.out.Notify(ctx, b.CreatedBy, Say(msg)); err != nil {
+	if err := f.out.Notify(ctx, b.CreatedBy, bot.Say(msg)); err != nil {
 		f.log.Warn("tell officer of progress", "broadcast", b.ID, "err", err)
 	}
 }
 
 // broadcast returns a broadcast's content, cached: it never changes.
-func (f *Fanout) broadcast(ctx context.Context, id string) (*Broadcast, error) {
+func (f *Fanout) broadcast(ctx context.Context, id string) (*umkm.Broadcast, error) {
 	f.mu.Lock()
 	b := f.cache[id]
 	f.mu.Unlock()
@@ -431,19 +434,4 @@ func (f *Fanout) forget(id string) {
 	f.mu.Lock()
 	delete(f.cache, id)
 	f.mu.Unlock()
-}
-
-// sleepCtx waits d; false if ctx ended first.
-func sleepCtx(ctx context.Context, d time.Duration) bool {
-	if d <= 0 {
-		return ctx.Err() == nil
-	}
-	t := time.NewTimer(d)
-	defer t.Stop()
-	select {
-	case <-ctx.Done():
-		return false
-	case <-t.C:
-		return true
-	}
 }

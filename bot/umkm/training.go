@@ -1,4 +1,4 @@
-package bot
+package umkm
 
 import (
 	"context"
@@ -7,6 +7,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/umkmbot/umkmbot/bot"
 )
 
 // Training is a course a Dinas runs for owners in a room (or online) of
@@ -130,7 +132,7 @@ const (
 // Enrolment is one owner's place in one training.
 type Enrolment struct {
 	Training     string
-	Conv         Conversation
+	Conv         bot.Conversation
 	Registration string // registration id, "UMKM-3214-000123"
 	Status       EnrolStatus
 	Position     int    // 1-based place on the waitlist when waitlisted
@@ -175,13 +177,13 @@ type Enrolments interface {
 	// Cancel frees the owner's seat or waitlist place and promotes the
 	// first waitlisted into a freed seat. cancelled is false (and nothing
 	// changes) when the owner held neither.
-	Cancel(ctx context.Context, training string, c Conversation) (cancelled bool, promoted []Enrolment, err error)
+	Cancel(ctx context.Context, training string, c bot.Conversation) (cancelled bool, promoted []Enrolment, err error)
 	// CheckIn marks the confirmed participant holding code attended. With
 	// a non-zero c, the code must be c's own. ErrNotFound for a code
 	// nobody (or not c) holds.
-	CheckIn(ctx context.Context, training, code string, c Conversation) (Enrolment, error)
+	CheckIn(ctx context.Context, training, code string, c bot.Conversation) (Enrolment, error)
 	// EnrolmentsOf lists the owner's enrolments in trainings, soonest first.
-	EnrolmentsOf(ctx context.Context, c Conversation) ([]Enrolment, error)
+	EnrolmentsOf(ctx context.Context, c bot.Conversation) ([]Enrolment, error)
 }
 
 // TrainingStore is what the training flow consumes.
