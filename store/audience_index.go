@@ -22,13 +22,13 @@ import (
 // were indexed too. A broadcast preview then counts an audience with
 // SINTERCARD instead of reading every registration.
 
-var _ umkm.AudienceCounter = (*Store)(nil)
+var _ umkm.AudienceCounter = (*RegistrationStore)(nil)
 
 // ixName folds a kecamatan name as umkm.Audience compares them.
 func ixName(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "") }
 
 // ixKeys returns the index sets registration r belongs to.
-func (s *Store) ixKeys(r *umkm.Registration) []string {
+func (s *RegistrationStore) ixKeys(r *umkm.Registration) []string {
 	tag := regionTag(r.Region)
 	return []string{s.Key(tag, "ix:k:"+ixName(r.Kecamatan)), s.Key(tag, "ix:s:"+r.Sector),
 		s.Key(tag, "ix:z:"+r.SizeClass), s.Key(tag, "ix:c:"+string(r.Conv.Channel))}
@@ -39,7 +39,7 @@ func (s *Store) ixKeys(r *umkm.Registration) []string {
 // changed meanwhile are indexed by their own scripts; a profile change
 // racing the page that reads the same registration can leave it in a
 // stale set until it changes again, so run it at start.
-func (s *Store) EnsureAudienceIndex(ctx context.Context, region string) error {
+func (s *RegistrationStore) EnsureAudienceIndex(ctx context.Context, region string) error {
 	marker := s.Key(regionTag(region), "ix:v")
 	if n, err := s.rdb.Exists(ctx, marker).Result(); err != nil || n == 1 {
 		return err
@@ -77,7 +77,7 @@ var ixTemp atomic.Int64
 // when the condition lists several) and the channel's set, in one
 // transaction of the region's slot. umkm.ErrNoIndex for an audience by
 // training or a region not indexed yet.
-func (s *Store) CountAudience(ctx context.Context, region string, a umkm.Audience) (map[bot.ChannelID]int, error) {
+func (s *RegistrationStore) CountAudience(ctx context.Context, region string, a umkm.Audience) (map[bot.ChannelID]int, error) {
 	if len(a.Trainings) > 0 {
 		return nil, umkm.ErrNoIndex
 	}

@@ -16,7 +16,7 @@ import (
 
 // AuditLog appends to and reads the audit log. Use Store.AuditLog.
 type AuditLog struct {
-	s   *Store
+	s   *Redis
 	ttl time.Duration
 }
 
@@ -26,7 +26,7 @@ var _ umkm.Auditor = (*AuditLog)(nil)
 const DefaultAuditTTL = 2 * 365 * 24 * time.Hour
 
 // AuditLog returns the audit log keeping entries for ttl (0: DefaultAuditTTL).
-func (s *Store) AuditLog(ttl time.Duration) *AuditLog {
+func (s *Redis) AuditLog(ttl time.Duration) *AuditLog {
 	if ttl <= 0 {
 		ttl = DefaultAuditTTL
 	}

@@ -17,8 +17,8 @@ import (
 )
 
 var (
-	_ umkm.BroadcastStore = (*Store)(nil)
-	_ umkm.BroadcastQueue = (*Store)(nil)
+	_ umkm.BroadcastStore = (*BroadcastStore)(nil)
+	_ umkm.BroadcastQueue = (*BroadcastStore)(nil)
 )
 
 // Broadcasts are kept under two hash tags:
@@ -41,9 +41,9 @@ var (
 
 const fanoutGroup = "fanout"
 
-func (s *Store) bcKey(part string) string              { return s.Key("bc", part) }
-func (s *Store) bKey(id string, part ...string) string { return s.Key("b:"+id, part...) }
-func (s *Store) bStream(id string, ch bot.ChannelID) string {
+func (s *BroadcastStore) bcKey(part string) string              { return s.Key("bc", part) }
+func (s *BroadcastStore) bKey(id string, part ...string) string { return s.Key("b:"+id, part...) }
+func (s *BroadcastStore) bStream(id string, ch bot.ChannelID) string {
 	return s.bKey(id, "q", string(ch))
 }
 
@@ -71,7 +71,7 @@ return 1
 
 // CreateBroadcast stores b with the next id. With a Token, creating again
 // (a turn run twice) returns the first broadcast's id.
-func (s *Store) CreateBroadcast(ctx context.Context, b *umkm.Broadcast) error {
+func (s *BroadcastStore) CreateBroadcast(ctx context.Context, b *umkm.Broadcast) error {
 	if b.Status == "" {
 		b.Status = umkm.BroadcastScheduled
 	}
@@ -98,7 +98,7 @@ func (s *Store) CreateBroadcast(ctx context.Context, b *umkm.Broadcast) error {
 }
 
 // Broadcast returns one broadcast with its counts.
-func (s *Store) Broadcast(ctx context.Context, id string) (*umkm.Broadcast, error) {
+func (s *BroadcastStore) Broadcast(ctx context.Context, id string) (*umkm.Broadcast, error) {
 	m, err := s.rdb.HGetAll(ctx, s.bKey(id, "meta")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load broadcast %s: %w", id, err)
@@ -128,7 +128,7 @@ func decodeBroadcast(id string, m map[string]string) (*umkm.Broadcast, error) {
 }
 
 // Broadcasts returns every broadcast, newest first.
-func (s *Store) Broadcasts(ctx context.Context) ([]*umkm.Broadcast, error) {
+func (s *BroadcastStore) Broadcasts(ctx context.Context) ([]*umkm.Broadcast, error) {
 	ids, err := s.rdb.ZRevRange(ctx, s.bcKey("all"), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list broadcasts: %w", err)
@@ -203,7 +203,7 @@ return {'bad', st}
 `)
 
 // ControlBroadcast pauses, resumes or cancels broadcast id.
-func (s *Store) ControlBroadcast(ctx context.Context, id, action string) (umkm.BroadcastStatus, error) {
+func (s *BroadcastStore) ControlBroadcast(ctx context.Context, id, action string) (umkm.BroadcastStatus, error) {
 	switch action {
 	case umkm.BroadcastPause, umkm.BroadcastResume, umkm.BroadcastCancel:
 	default:
@@ -229,7 +229,7 @@ func (s *Store) ControlBroadcast(ctx context.Context, id, action string) (umkm.B
 
 // DueBroadcasts returns scheduled broadcasts whose time has come and
 // running ones; finished ones leave the active set.
-func (s *Store) DueBroadcasts(ctx context.Context, now time.Time) (due, running []string, err error) {
+func (s *BroadcastStore) DueBroadcasts(ctx context.Context, now time.Time) (due, running []string, err error) {
 	ids, err := s.rdb.SMembers(ctx, s.bcKey("active")).Result()
 	if err != nil {
 		return nil, nil, fmt.Errorf("list active broadcasts: %w", err)
@@ -279,7 +279,7 @@ func idOrder(a, b string) int {
 }
 
 // ClaimExpansion takes the lease to expand a scheduled broadcast.
-func (s *Store) ClaimExpansion(ctx context.Context, id, owner string, ttl time.Duration) (bool, error) {
+func (s *BroadcastStore) ClaimExpansion(ctx context.Context, id, owner string, ttl time.Duration) (bool, error) {
 	v, err := s.rdb.HMGet(ctx, s.bKey(id, "meta"), "status", "expanded").Result()
 	if err != nil {
 		return false, fmt.Errorf("load broadcast %s: %w", id, err)
@@ -294,7 +294,7 @@ func (s *Store) ClaimExpansion(ctx context.Context, id, owner string, ttl time.D
 }
 
 // Enqueue appends recipients to the channel queues of broadcast id.
-func (s *Store) Enqueue(ctx context.Context, id string, to []bot.Conversation) error {
+func (s *BroadcastStore) Enqueue(ctx context.Context, id string, to []bot.Conversation) error {
 	seen := map[bot.ChannelID]bool{}
 	for _, c := range to {
 		if seen[c.Channel] {
@@ -319,7 +319,7 @@ func (s *Store) Enqueue(ctx context.Context, id string, to []bot.Conversation) e
 
 // ensureGroup creates the consumer group of a stream (and the stream),
 // reading from its first entry.
-func (s *Store) ensureGroup(ctx context.Context, stream string) error {
+func (s *BroadcastStore) ensureGroup(ctx context.Context, stream string) error {
 	err := s.rdb.XGroupCreateMkStream(ctx, stream, fanoutGroup, "0").Err()
 	if err != nil && !strings.Contains(err.Error(), "BUSYGROUP") {
 		return fmt.Errorf("create consumer group: %w", err)
@@ -339,7 +339,7 @@ return 1
 `)
 
 // StartBroadcast records the audience and makes the broadcast running.
-func (s *Store) StartBroadcast(ctx context.Context, id string, audience int64, now time.Time) error {
+func (s *BroadcastStore) StartBroadcast(ctx context.Context, id string, audience int64, now time.Time) error {
 	if err := startBroadcast.Run(ctx, s.rdb, []string{s.bKey(id, "meta")}, audience, now.UnixMilli()).Err(); err != nil {
 		return fmt.Errorf("start broadcast %s: %w", id, err)
 	}
@@ -347,7 +347,7 @@ func (s *Store) StartBroadcast(ctx context.Context, id string, audience int64, n
 }
 
 // Take returns up to n deliveries for consumer: abandoned ones first.
-func (s *Store) Take(ctx context.Context, id string, ch bot.ChannelID, consumer string, n int, idle time.Duration) ([]umkm.Delivery, error) {
+func (s *BroadcastStore) Take(ctx context.Context, id string, ch bot.ChannelID, consumer string, n int, idle time.Duration) ([]umkm.Delivery, error) {
 	stream := s.bStream(id, ch)
 	var msgs []redis.XMessage
 	start := "0-0"
@@ -414,7 +414,7 @@ return {'dup', 0, 0, 0, 0}
 `)
 
 // Begin writes the "sending" record of d before its send.
-func (s *Store) Begin(ctx context.Context, d umkm.Delivery) (umkm.Outcome, umkm.Progress, error) {
+func (s *BroadcastStore) Begin(ctx context.Context, d umkm.Delivery) (umkm.Outcome, umkm.Progress, error) {
 	res, err := beginDelivery.Run(ctx, s.rdb, s.deliveryKeys(d), d.To.String(), d.Entry, fanoutGroup, s.now().UnixMilli()).Slice()
 	if err != nil {
 		return "", umkm.Progress{}, fmt.Errorf("begin delivery of broadcast %s: %w", d.Broadcast, err)
@@ -447,7 +447,7 @@ return progress(ARGV[4], ARGV[6])
 
 // Settle records the outcome of d and acknowledges its entry. A skip may
 // be recorded without Begin; a late outcome replaces "unknown".
-func (s *Store) Settle(ctx context.Context, d umkm.Delivery, o umkm.Outcome, reason string) (umkm.Progress, error) {
+func (s *BroadcastStore) Settle(ctx context.Context, d umkm.Delivery, o umkm.Outcome, reason string) (umkm.Progress, error) {
 	switch o {
 	case umkm.OutcomeSent, umkm.OutcomeFailed, umkm.OutcomeSkipped:
 	default:
@@ -463,7 +463,7 @@ func (s *Store) Settle(ctx context.Context, d umkm.Delivery, o umkm.Outcome, rea
 }
 
 // DeliveryRecord returns the idempotency record of one recipient ("" if none).
-func (s *Store) DeliveryRecord(ctx context.Context, id string, to bot.Conversation) (string, error) {
+func (s *BroadcastStore) DeliveryRecord(ctx context.Context, id string, to bot.Conversation) (string, error) {
 	v, err := s.rdb.HGet(ctx, s.bKey(id, "rec"), to.String()).Result()
 	if isNil(err) {
 		return "", nil
@@ -474,7 +474,7 @@ func (s *Store) DeliveryRecord(ctx context.Context, id string, to bot.Conversati
 	return v, nil
 }
 
-func (s *Store) deliveryKeys(d umkm.Delivery) []string {
+func (s *BroadcastStore) deliveryKeys(d umkm.Delivery) []string {
 	return []string{s.bKey(d.Broadcast, "meta"), s.bKey(d.Broadcast, "rec"), s.bStream(d.Broadcast, d.To.Channel)}
 }
 

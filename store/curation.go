@@ -14,7 +14,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ umkm.CurationStore = (*Store)(nil)
+var _ umkm.CurationStore = (*CurationStore)(nil)
 
 // A region's curation applications share the hash tag {k:<code digits>}:
 //   seq          INCR counter for application numbers
@@ -54,7 +54,7 @@ return {'new', id}
 // SubmitApplication stores a as diajukan with the next number of its
 // region. An owner has at most one undecided application per target:
 // submitting again (a turn that ran twice) returns a *umkm.AlreadyAppliedError.
-func (s *Store) SubmitApplication(ctx context.Context, a *umkm.Application) error {
+func (s *CurationStore) SubmitApplication(ctx context.Context, a *umkm.Application) error {
 	a.Status = umkm.StatusSubmitted
 	a.UpdatedAt = a.CreatedAt
 	a.History = []umkm.StatusChange{{Status: umkm.StatusSubmitted, At: a.CreatedAt}}
@@ -86,7 +86,7 @@ func regionOfApp(id string) (string, bool) {
 }
 
 // Application returns one application by id.
-func (s *Store) Application(ctx context.Context, id string) (*umkm.Application, error) {
+func (s *CurationStore) Application(ctx context.Context, id string) (*umkm.Application, error) {
 	region, ok := regionOfApp(id)
 	if !ok {
 		return nil, fmt.Errorf("application %q: %w", id, bot.ErrNotFound)
@@ -112,7 +112,7 @@ func decodeApp(id string, body []byte) (*umkm.Application, error) {
 }
 
 // ApplicationsFor returns the applications made from conversation c.
-func (s *Store) ApplicationsFor(ctx context.Context, region string, c bot.Conversation) ([]umkm.Application, error) {
+func (s *CurationStore) ApplicationsFor(ctx context.Context, region string, c bot.Conversation) ([]umkm.Application, error) {
 	ids, err := s.rdb.HGet(ctx, s.Key(curationTag(region), "conv"), c.String()).Result()
 	if isNil(err) {
 		return nil, nil
@@ -125,7 +125,7 @@ func (s *Store) ApplicationsFor(ctx context.Context, region string, c bot.Conver
 
 // Applications returns every application of region, oldest first; status,
 // if not empty, keeps only those with it.
-func (s *Store) Applications(ctx context.Context, region string, status umkm.ApplicationStatus) ([]umkm.Application, error) {
+func (s *CurationStore) Applications(ctx context.Context, region string, status umkm.ApplicationStatus) ([]umkm.Application, error) {
 	ids, err := s.rdb.ZRange(ctx, s.Key(curationTag(region), "all"), 0, -1).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list applications: %w", err)
@@ -143,7 +143,7 @@ func (s *Store) Applications(ctx context.Context, region string, status umkm.App
 	return keep, nil
 }
 
-func (s *Store) applications(ctx context.Context, ids []string) ([]umkm.Application, error) {
+func (s *CurationStore) applications(ctx context.Context, ids []string) ([]umkm.Application, error) {
 	out := make([]umkm.Application, 0, len(ids))
 	for _, id := range ids {
 		a, err := s.Application(ctx, id)
@@ -163,7 +163,7 @@ func (s *Store) applications(ctx context.Context, ids []string) ([]umkm.Applicat
 // order diajukan → ditinjau → diterima/ditolak is enforced
 // (umkm.ErrBadTransition). It retries when another reviewer changed the
 // application at the same moment.
-func (s *Store) SetApplicationStatus(ctx context.Context, id string, status umkm.ApplicationStatus, note string, at time.Time) (*umkm.Application, error) {
+func (s *CurationStore) SetApplicationStatus(ctx context.Context, id string, status umkm.ApplicationStatus, note string, at time.Time) (*umkm.Application, error) {
 	region, ok := regionOfApp(id)
 	if !ok {
 		return nil, fmt.Errorf("application %q: %w", id, bot.ErrNotFound)
@@ -230,7 +230,7 @@ return n
 
 // RequeueCurationNotices puts back notices a stopped serve did not finish
 // sending; serve calls it once at start. Notices are sent at least once.
-func (s *Store) RequeueCurationNotices(ctx context.Context, region string) (int, error) {
+func (s *CurationStore) RequeueCurationNotices(ctx context.Context, region string) (int, error) {
 	tag := curationTag(region)
 	n, err := requeueBusy.Run(ctx, s.rdb, []string{s.Key(tag, "notices:busy"), s.Key(tag, "notices")}).Int()
 	if err != nil {
@@ -242,7 +242,7 @@ func (s *Store) RequeueCurationNotices(ctx context.Context, region string) (int,
 // NextCurationNotice waits up to wait (at least a second, as Redis counts;
 // 0 = do not wait) for a notice and moves it to the busy list; call the
 // returned done once it is sent. ok is false when none came.
-func (s *Store) NextCurationNotice(ctx context.Context, region string, wait time.Duration) (n umkm.CurationNotice, done func(context.Context) error, ok bool, err error) {
+func (s *CurationStore) NextCurationNotice(ctx context.Context, region string, wait time.Duration) (n umkm.CurationNotice, done func(context.Context) error, ok bool, err error) {
 	tag := curationTag(region)
 	busy := s.Key(tag, "notices:busy")
 	var raw string

@@ -24,12 +24,12 @@ const imageTTL = 60 * 24 * time.Hour
 // ErrImageTooLarge is returned by SaveImage for a picture over MaxImage.
 var ErrImageTooLarge = errors.New("picture too large")
 
-func (s *Store) imageKey(ref string) string { return s.Key("img", ref) }
+func (s *ImageStore) imageKey(ref string) string { return s.Key("img", ref) }
 
 // SaveImage keeps a picture uploaded on the console where every serve
 // process reads it, named by its content (the same picture twice is kept
 // once), and returns its reference.
-func (s *Store) SaveImage(ctx context.Context, data []byte) (string, error) {
+func (s *ImageStore) SaveImage(ctx context.Context, data []byte) (string, error) {
 	if len(data) == 0 || len(data) > MaxImage {
 		return "", fmt.Errorf("save image of %d bytes: %w", len(data), ErrImageTooLarge)
 	}
@@ -43,7 +43,7 @@ func (s *Store) SaveImage(ctx context.Context, data []byte) (string, error) {
 
 // Image returns a picture SaveImage kept; bot.ErrNotFound when there is
 // none (or it expired).
-func (s *Store) Image(ctx context.Context, ref string) ([]byte, error) {
+func (s *ImageStore) Image(ctx context.Context, ref string) ([]byte, error) {
 	b, err := s.rdb.Get(ctx, s.imageKey(ref)).Bytes()
 	if errors.Is(err, redis.Nil) {
 		return nil, fmt.Errorf("image %s: %w", ref, bot.ErrNotFound)

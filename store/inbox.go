@@ -22,7 +22,7 @@ return 0
 
 // ClaimLease takes or extends the lease at key for owner. Channels use it
 // for their own leases (one poller per bot token, one WhatsApp connection).
-func (s *Store) ClaimLease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+func (s *Redis) ClaimLease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
 	n, err := claimLease.Run(ctx, s.rdb, []string{key}, owner, ttl.Milliseconds()).Int()
 	if err != nil {
 		return false, fmt.Errorf("claim lease: %w", err)
@@ -31,7 +31,7 @@ func (s *Store) ClaimLease(ctx context.Context, key, owner string, ttl time.Dura
 }
 
 // ReleaseLease deletes the lease at key if owner holds it.
-func (s *Store) ReleaseLease(ctx context.Context, key, owner string) error {
+func (s *Redis) ReleaseLease(ctx context.Context, key, owner string) error {
 	if err := releaseLease.Run(ctx, s.rdb, []string{key}, owner).Err(); err != nil {
 		return fmt.Errorf("release lease: %w", err)
 	}

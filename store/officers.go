@@ -25,10 +25,10 @@ import (
 
 const admTag = "adm"
 
-func (s *Store) admKey(parts ...string) string { return s.Key(admTag, parts...) }
+func (s *OfficerStore) admKey(parts ...string) string { return s.Key(admTag, parts...) }
 
 // CreateOfficer stores a new account; umkm.ErrOfficerExists if the name is taken.
-func (s *Store) CreateOfficer(ctx context.Context, o *umkm.Officer) error {
+func (s *OfficerStore) CreateOfficer(ctx context.Context, o *umkm.Officer) error {
 	body, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode account: %w", err)
@@ -47,7 +47,7 @@ func (s *Store) CreateOfficer(ctx context.Context, o *umkm.Officer) error {
 }
 
 // SaveOfficer rewrites an existing account; bot.ErrNotFound if there is none.
-func (s *Store) SaveOfficer(ctx context.Context, o *umkm.Officer) error {
+func (s *OfficerStore) SaveOfficer(ctx context.Context, o *umkm.Officer) error {
 	body, err := json.Marshal(o)
 	if err != nil {
 		return fmt.Errorf("encode account: %w", err)
@@ -63,7 +63,7 @@ func (s *Store) SaveOfficer(ctx context.Context, o *umkm.Officer) error {
 }
 
 // Officer returns one account; bot.ErrNotFound if there is none.
-func (s *Store) Officer(ctx context.Context, name string) (*umkm.Officer, error) {
+func (s *OfficerStore) Officer(ctx context.Context, name string) (*umkm.Officer, error) {
 	body, err := s.rdb.Get(ctx, s.admKey("officer", name)).Bytes()
 	if isNil(err) {
 		return nil, fmt.Errorf("account %s: %w", name, bot.ErrNotFound)
@@ -79,7 +79,7 @@ func (s *Store) Officer(ctx context.Context, name string) (*umkm.Officer, error)
 }
 
 // Officers returns every account, by name.
-func (s *Store) Officers(ctx context.Context) ([]*umkm.Officer, error) {
+func (s *OfficerStore) Officers(ctx context.Context) ([]*umkm.Officer, error) {
 	names, err := s.rdb.SMembers(ctx, s.admKey("officers")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("list accounts: %w", err)
@@ -97,7 +97,7 @@ func (s *Store) Officers(ctx context.Context) ([]*umkm.Officer, error) {
 }
 
 // CreateSession stores a session under id for ttl.
-func (s *Store) CreateSession(ctx context.Context, id string, sess umkm.OfficerSession, ttl time.Duration) error {
+func (s *OfficerStore) CreateSession(ctx context.Context, id string, sess umkm.OfficerSession, ttl time.Duration) error {
 	body, err := json.Marshal(sess)
 	if err != nil {
 		return fmt.Errorf("encode session: %w", err)
@@ -115,7 +115,7 @@ func (s *Store) CreateSession(ctx context.Context, id string, sess umkm.OfficerS
 
 // Session returns the session stored under id and extends its life to ttl
 // from now; bot.ErrNotFound when it does not exist or has expired.
-func (s *Store) Session(ctx context.Context, id string, ttl time.Duration) (umkm.OfficerSession, error) {
+func (s *OfficerStore) Session(ctx context.Context, id string, ttl time.Duration) (umkm.OfficerSession, error) {
 	body, err := s.rdb.GetEx(ctx, s.admKey("sess", id), ttl).Bytes()
 	if isNil(err) {
 		return umkm.OfficerSession{}, bot.ErrNotFound
@@ -131,7 +131,7 @@ func (s *Store) Session(ctx context.Context, id string, ttl time.Duration) (umkm
 }
 
 // DeleteSession ends one session (signing out).
-func (s *Store) DeleteSession(ctx context.Context, id string) error {
+func (s *OfficerStore) DeleteSession(ctx context.Context, id string) error {
 	if err := s.rdb.Del(ctx, s.admKey("sess", id)).Err(); err != nil {
 		return fmt.Errorf("delete session: %w", err)
 	}
@@ -140,7 +140,7 @@ func (s *Store) DeleteSession(ctx context.Context, id string) error {
 
 // DeleteOfficerSessions ends every session of an account (after a new
 // password or when it is disabled).
-func (s *Store) DeleteOfficerSessions(ctx context.Context, name string) error {
+func (s *OfficerStore) DeleteOfficerSessions(ctx context.Context, name string) error {
 	set := s.admKey("osess", name)
 	ids, err := s.rdb.SMembers(ctx, set).Result()
 	if err != nil {
@@ -172,7 +172,7 @@ return out
 // address) within window and returns the counts including this one.
 // Counting before the password is checked keeps the limit exact even when
 // attempts arrive in parallel.
-func (s *Store) LoginAttempt(ctx context.Context, window time.Duration, keys ...string) ([]int64, error) {
+func (s *OfficerStore) LoginAttempt(ctx context.Context, window time.Duration, keys ...string) ([]int64, error) {
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = s.admKey("login", k)
@@ -186,7 +186,7 @@ func (s *Store) LoginAttempt(ctx context.Context, window time.Duration, keys ...
 
 // ClearLoginAttempts forgets the attempts counted against keys (after a
 // successful sign-in, or when an admin sets a new password).
-func (s *Store) ClearLoginAttempts(ctx context.Context, keys ...string) error {
+func (s *OfficerStore) ClearLoginAttempts(ctx context.Context, keys ...string) error {
 	full := make([]string, len(keys))
 	for i, k := range keys {
 		full[i] = s.admKey("login", k)

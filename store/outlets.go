@@ -12,21 +12,21 @@ import (
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ umkm.OutletStore = (*Store)(nil)
+var _ umkm.OutletStore = (*OutletStore)(nil)
 
 // A region's outlets share the hash tag {o:<code digits>}:
 //   all   the outlets as a JSON array, in data-file order
 //   geo   GEO index (sorted set) outlet id → position
 // LoadOutlets replaces both in one MULTI, so a reader never sees half a load.
 
-func (s *Store) outletKeys(region string) (all, geo string) {
+func (s *OutletStore) outletKeys(region string) (all, geo string) {
 	tag := "o:" + strings.ReplaceAll(region, ".", "")
 	return s.Key(tag, "all"), s.Key(tag, "geo")
 }
 
 // LoadOutlets replaces the region's outlets in Redis with those of its data
 // file. It runs at start, so a changed region file takes effect on restart.
-func (s *Store) LoadOutlets(ctx context.Context, r umkm.Region) error {
+func (s *OutletStore) LoadOutlets(ctx context.Context, r umkm.Region) error {
 	for _, o := range r.Outlets {
 		if err := umkm.ValidateOutlet(o); err != nil {
 			return fmt.Errorf("load outlets of %s: %w", r.Code, err)
@@ -52,7 +52,7 @@ func (s *Store) LoadOutlets(ctx context.Context, r umkm.Region) error {
 }
 
 // Outlets returns the region's outlets (none when none were loaded).
-func (s *Store) Outlets(ctx context.Context, region string) ([]umkm.Outlet, error) {
+func (s *OutletStore) Outlets(ctx context.Context, region string) ([]umkm.Outlet, error) {
 	all, _ := s.outletKeys(region)
 	body, err := s.rdb.Get(ctx, all).Bytes()
 	if isNil(err) {
@@ -74,7 +74,7 @@ const searchRadiusKM = 6000
 
 // NearestOutlets returns up to n outlets nearest to at (GEOSEARCH), with the
 // distance in km.
-func (s *Store) NearestOutlets(ctx context.Context, region string, at bot.Location, n int) ([]umkm.OutletDistance, error) {
+func (s *OutletStore) NearestOutlets(ctx context.Context, region string, at bot.Location, n int) ([]umkm.OutletDistance, error) {
 	_, geo := s.outletKeys(region)
 	locs, err := s.rdb.GeoSearchLocation(ctx, geo, &redis.GeoSearchLocationQuery{
 		GeoSearchQuery: redis.GeoSearchQuery{

@@ -14,7 +14,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ umkm.ProductStore = (*Store)(nil)
+var _ umkm.ProductStore = (*ProductStore)(nil)
 
 // An owner's products live with the conversation, tag {c:<channel>:<user>}:
 //   products      hash id → product JSON
@@ -43,7 +43,7 @@ return id
 
 // SaveProduct creates p (p.ID empty: a new id is assigned) or replaces the
 // stored product with p.ID.
-func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *umkm.Product) error {
+func (s *ProductStore) SaveProduct(ctx context.Context, c bot.Conversation, p *umkm.Product) error {
 	rec := *p
 	rec.ID = ""
 	body, err := json.Marshal(rec)
@@ -67,7 +67,7 @@ func (s *Store) SaveProduct(ctx context.Context, c bot.Conversation, p *umkm.Pro
 }
 
 // Products returns the owner's products, oldest first.
-func (s *Store) Products(ctx context.Context, c bot.Conversation) ([]umkm.Product, error) {
+func (s *ProductStore) Products(ctx context.Context, c bot.Conversation) ([]umkm.Product, error) {
 	m, err := s.rdb.HGetAll(ctx, s.convKey(c, "products")).Result()
 	if err != nil {
 		return nil, fmt.Errorf("load products: %w", err)
@@ -91,7 +91,7 @@ func productNum(id string) int {
 }
 
 // DeleteProduct removes one product.
-func (s *Store) DeleteProduct(ctx context.Context, c bot.Conversation, id string) error {
+func (s *ProductStore) DeleteProduct(ctx context.Context, c bot.Conversation, id string) error {
 	n, err := s.rdb.HDel(ctx, s.convKey(c, "products"), id).Result()
 	if err != nil {
 		return fmt.Errorf("delete product %s: %w", id, err)

@@ -13,7 +13,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-var _ umkm.RegistrationStore = (*Store)(nil)
+var _ umkm.RegistrationStore = (*RegistrationStore)(nil)
 
 // A region's registrations share the hash tag {r:<code digits>}:
 //   seq         INCR counter for registration numbers
@@ -33,7 +33,7 @@ var _ umkm.RegistrationStore = (*Store)(nil)
 
 func regionTag(region string) string { return "r:" + strings.ReplaceAll(region, ".", "") }
 
-func (s *Store) regKeys(region string) []string {
+func (s *RegistrationStore) regKeys(region string) []string {
 	tag := regionTag(region)
 	return []string{s.Key(tag, "seq"), s.Key(tag, "nik"), s.Key(tag, "conv"), s.Key(tag, "all")}
 }
@@ -51,7 +51,7 @@ const (
 )
 
 // nikIndex returns the index fields of nik, the newest key's first.
-func (s *Store) nikIndex(nik string) []string {
+func (s *RegistrationStore) nikIndex(nik string) []string {
 	if s.cipher == nil {
 		return []string{nik}
 	}
@@ -60,7 +60,7 @@ func (s *Store) nikIndex(nik string) []string {
 
 // encodeReg returns the stored form of r: without its id (the key names
 // it), NIK and phone sealed.
-func (s *Store) encodeReg(r *umkm.Registration) (string, error) {
+func (s *RegistrationStore) encodeReg(r *umkm.Registration) (string, error) {
 	c := *r
 	c.ID = ""
 	if s.cipher != nil {
@@ -79,7 +79,7 @@ func (s *Store) encodeReg(r *umkm.Registration) (string, error) {
 	return string(body), nil
 }
 
-func (s *Store) seal(field, v string) (string, error) {
+func (s *RegistrationStore) seal(field, v string) (string, error) {
 	if v == "" {
 		return "", nil
 	}
@@ -93,7 +93,7 @@ type regCrypto struct {
 }
 
 // decodeReg reads a stored record and opens its sealed fields.
-func (s *Store) decodeReg(id string, body []byte) (*umkm.Registration, regCrypto, error) {
+func (s *RegistrationStore) decodeReg(id string, body []byte) (*umkm.Registration, regCrypto, error) {
 	rec := regRecord{Registration: &umkm.Registration{}}
 	if err := json.Unmarshal(body, &rec); err != nil {
 		return nil, regCrypto{}, fmt.Errorf("decode registration %s: %w", id, err)
@@ -152,7 +152,7 @@ return {'new', id}
 `)
 
 // CreateRegistration stores r with the next number of its region.
-func (s *Store) CreateRegistration(ctx context.Context, r *umkm.Registration, maxPerNIK int) error {
+func (s *RegistrationStore) CreateRegistration(ctx context.Context, r *umkm.Registration, maxPerNIK int) error {
 	if maxPerNIK < 1 {
 		maxPerNIK = 1
 	}
@@ -198,13 +198,13 @@ func regionOfID(id string) (string, bool) {
 }
 
 // Registration returns one registration by id.
-func (s *Store) Registration(ctx context.Context, id string) (*umkm.Registration, error) {
+func (s *RegistrationStore) Registration(ctx context.Context, id string) (*umkm.Registration, error) {
 	r, _, _, err := s.loadReg(ctx, id)
 	return r, err
 }
 
 // loadReg returns a registration, its stored body and how it is kept.
-func (s *Store) loadReg(ctx context.Context, id string) (*umkm.Registration, string, regCrypto, error) {
+func (s *RegistrationStore) loadReg(ctx context.Context, id string) (*umkm.Registration, string, regCrypto, error) {
 	region, ok := regionOfID(id)
 	if !ok {
 		return nil, "", regCrypto{}, fmt.Errorf("registration %q: %w", id, bot.ErrNotFound)
@@ -268,7 +268,7 @@ var errRegChanged = errors.New("registration changed meanwhile")
 
 // UpdateRegistration rewrites r. A changed NIK moves its index entry,
 // unless the new NIK is already registered (one business per NIK).
-func (s *Store) UpdateRegistration(ctx context.Context, r *umkm.Registration) error {
+func (s *RegistrationStore) UpdateRegistration(ctx context.Context, r *umkm.Registration) error {
 	old, _, cr, err := s.loadReg(ctx, r.ID)
 	if err != nil {
 		return err
@@ -279,7 +279,7 @@ func (s *Store) UpdateRegistration(ctx context.Context, r *umkm.Registration) er
 // rewriteReg stores r over old (whose body must still be expect, unless
 // expect is empty), moving the NIK index entry to r's NIK under the
 // newest key.
-func (s *Store) rewriteReg(ctx context.Context, old *umkm.Registration, cr regCrypto, r *umkm.Registration, expect string) error {
+func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registration, cr regCrypto, r *umkm.Registration, expect string) error {
 	body, err := s.encodeReg(r)
 	if err != nil {
 		return err
@@ -322,7 +322,7 @@ func (s *Store) rewriteReg(ctx context.Context, old *umkm.Registration, cr regCr
 }
 
 // RegistrationFor returns the registration made from conversation c.
-func (s *Store) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
+func (s *RegistrationStore) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
 	id, err := s.rdb.HGet(ctx, s.regKeys(region)[2], c.String()).Result()
 	if isNil(err) {
 		return nil, bot.ErrNotFound
@@ -334,7 +334,7 @@ func (s *Store) RegistrationFor(ctx context.Context, region string, c bot.Conver
 }
 
 // RegistrationsByNIK returns the ids registered with nik in region.
-func (s *Store) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
+func (s *RegistrationStore) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
 	fields := s.nikIndex(nik)
 	vals, err := s.rdb.HMGet(ctx, s.regKeys(region)[1], fields...).Result()
 	if err != nil {
@@ -350,13 +350,13 @@ func (s *Store) RegistrationsByNIK(ctx context.Context, region, nik string) ([]s
 }
 
 // EachRegistration calls fn for every registration of region, oldest first.
-func (s *Store) EachRegistration(ctx context.Context, region string, fn func(*umkm.Registration) error) error {
+func (s *RegistrationStore) EachRegistration(ctx context.Context, region string, fn func(*umkm.Registration) error) error {
 	return s.eachStoredReg(ctx, region, func(r *umkm.Registration, _ string, _ regCrypto) error { return fn(r) })
 }
 
 // eachStoredReg calls fn for every registration of region with its stored
 // body and how it is kept, oldest first.
-func (s *Store) eachStoredReg(ctx context.Context, region string, fn func(*umkm.Registration, string, regCrypto) error) error {
+func (s *RegistrationStore) eachStoredReg(ctx context.Context, region string, fn func(*umkm.Registration, string, regCrypto) error) error {
 	const page = 500
 	all := s.regKeys(region)[3]
 	tag := regionTag(region)
@@ -410,7 +410,7 @@ type SealCounts struct {
 // since it was read (else it is read again). Running it again skips what
 // is done, so an interrupted run resumes where it stopped. progress, if
 // not nil, is called after each page.
-func (s *Store) SealRegistrations(ctx context.Context, region string, progress func(SealCounts)) (SealCounts, error) {
+func (s *RegistrationStore) SealRegistrations(ctx context.Context, region string, progress func(SealCounts)) (SealCounts, error) {
 	var c SealCounts
 	if s.cipher == nil {
 		return c, errors.New("no data key configured")
@@ -445,7 +445,7 @@ func (s *Store) SealRegistrations(ctx context.Context, region string, progress f
 // HasClearRegistrations reports whether region has registrations stored
 // before encryption was configured (their NIK index entries are the clear
 // NIK): they are not found by blind index until SealRegistrations ran.
-func (s *Store) HasClearRegistrations(ctx context.Context, region string) (bool, error) {
+func (s *RegistrationStore) HasClearRegistrations(ctx context.Context, region string) (bool, error) {
 	if s.cipher == nil {
 		return false, nil
 	}
@@ -459,12 +459,12 @@ func (s *Store) HasClearRegistrations(ctx context.Context, region string) (bool,
 	return false, nil
 }
 
-var _ umkm.RegistrationFinder = (*Store)(nil)
+var _ umkm.RegistrationFinder = (*RegistrationStore)(nil)
 
 // RegistrationForAny returns the registration made from conversation c in
 // the first of regions that has one: the lookups go in one pipeline (on
 // Cluster, one per node), then the record is read.
-func (s *Store) RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*umkm.Registration, error) {
+func (s *RegistrationStore) RegistrationForAny(ctx context.Context, regions []string, c bot.Conversation) (*umkm.Registration, error) {
 	cmds := make([]*redis.StringCmd, len(regions))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i, r := range regions {

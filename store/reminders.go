@@ -24,8 +24,8 @@ import (
 // {rem}:notify is a list of notices (JSON) queued where no channel runs,
 // for serve to send.
 
-func (s *Store) dueKey() string    { return s.Key("rem", "due") }
-func (s *Store) noticeKey() string { return s.Key("rem", "notify") }
+func (s *TrainingStore) dueKey() string    { return s.Key("rem", "due") }
+func (s *TrainingStore) noticeKey() string { return s.Key("rem", "notify") }
 
 // claimDue: KEYS due; ARGV now ms, lease end ms, max.
 var claimDue = redis.NewScript(`
@@ -46,7 +46,7 @@ return 0
 // when the start moved. One already past is claimed at once and dropped by
 // the runner when it is too late; one already sent is not sent again (the
 // sent markers, cleared only when the start moves).
-func (s *Store) scheduleReminders(ctx context.Context, t *umkm.Training) error {
+func (s *TrainingStore) scheduleReminders(ctx context.Context, t *umkm.Training) error {
 	zs := make([]redis.Z, 0, len(umkm.ReminderOffsets))
 	for kind, before := range umkm.ReminderOffsets {
 		zs = append(zs, redis.Z{Score: float64(t.Start.Add(-before).UnixMilli()), Member: t.ID + "|" + kind})
@@ -58,7 +58,7 @@ func (s *Store) scheduleReminders(ctx context.Context, t *umkm.Training) error {
 }
 
 // ClaimReminders takes up to max items due at now for lease.
-func (s *Store) ClaimReminders(ctx context.Context, now time.Time, lease time.Duration, max int) ([]umkm.Reminder, error) {
+func (s *TrainingStore) ClaimReminders(ctx context.Context, now time.Time, lease time.Duration, max int) ([]umkm.Reminder, error) {
 	until := now.Add(lease)
 	items, err := claimDue.Run(ctx, s.rdb, []string{s.dueKey()}, ms(now), ms(until), max).StringSlice()
 	if err != nil {
@@ -76,7 +76,7 @@ func (s *Store) ClaimReminders(ctx context.Context, now time.Time, lease time.Du
 }
 
 // FinishReminder removes a claimed item unless it was rescheduled.
-func (s *Store) FinishReminder(ctx context.Context, r umkm.Reminder) error {
+func (s *TrainingStore) FinishReminder(ctx context.Context, r umkm.Reminder) error {
 	if err := finishDue.Run(ctx, s.rdb, []string{s.dueKey()}, r.Training+"|"+r.Kind, ms(r.Lease)).Err(); err != nil && !isNil(err) {
 		return fmt.Errorf("finish reminder %s|%s: %w", r.Training, r.Kind, err)
 	}
@@ -84,7 +84,7 @@ func (s *Store) FinishReminder(ctx context.Context, r umkm.Reminder) error {
 }
 
 // MarkReminded records that c got reminder r; first is false if it had.
-func (s *Store) MarkReminded(ctx context.Context, r umkm.Reminder, c bot.Conversation) (bool, error) {
+func (s *TrainingStore) MarkReminded(ctx context.Context, r umkm.Reminder, c bot.Conversation) (bool, error) {
 	first, err := s.rdb.HSetNX(ctx, s.trainingKeys(r.Training)[kSent], r.Kind+"|"+c.String(), ms(s.now())).Result()
 	if err != nil {
 		return false, fmt.Errorf("mark reminder %s of training %s: %w", r.Kind, r.Training, err)
@@ -93,7 +93,7 @@ func (s *Store) MarkReminded(ctx context.Context, r umkm.Reminder, c bot.Convers
 }
 
 // PushNotices queues notices for serve.
-func (s *Store) PushNotices(ctx context.Context, ns ...umkm.TrainingNotice) error {
+func (s *TrainingStore) PushNotices(ctx context.Context, ns ...umkm.TrainingNotice) error {
 	if len(ns) == 0 {
 		return nil
 	}
@@ -121,7 +121,7 @@ return items
 
 // PopNotices takes up to max queued notices, oldest first. A notice taken
 // by a process that dies before sending it is lost.
-func (s *Store) PopNotices(ctx context.Context, max int) ([]umkm.TrainingNotice, error) {
+func (s *TrainingStore) PopNotices(ctx context.Context, max int) ([]umkm.TrainingNotice, error) {
 	items, err := popNotices.Run(ctx, s.rdb, []string{s.noticeKey()}, strconv.Itoa(max)).StringSlice()
 	if err != nil && !isNil(err) {
 		return nil, fmt.Errorf("take notices: %w", err)

@@ -50,7 +50,7 @@ return 'kept'
 // the first pass after the end and by deletion when a pass finds the
 // deadline passed. Running broadcasts are left alone. Several processes
 // may run it at once.
-func (s *Store) ExpireBroadcastRecords(ctx context.Context, ttl time.Duration) (RetentionCounts, error) {
+func (s *BroadcastStore) ExpireBroadcastRecords(ctx context.Context, ttl time.Duration) (RetentionCounts, error) {
 	var c RetentionCounts
 	if ttl <= 0 {
 		ttl = DefaultBroadcastRecordTTL

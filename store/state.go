@@ -13,7 +13,7 @@ import (
 
 var _ bot.StateStore = (*Store)(nil)
 
-func (s *Store) convKey(c bot.Conversation, part string) string {
+func (s *Redis) convKey(c bot.Conversation, part string) string {
 	return s.Key("c:"+c.String(), part)
 }
 

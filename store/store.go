@@ -40,22 +40,31 @@ type Options struct {
 	TicketTTL time.Duration
 }
 
-// Store is the Redis store. It is safe for concurrent use.
+// Store is every aggregate over one Redis connection: what cmd/umkmbot
+// builds once and hands out, whole or one aggregate at a time
+// (st.TicketStore, st.RegistrationStore, …). The aggregates are embedded,
+// so st.OpenTicket and st.Registration call through. It is safe for
+// concurrent use.
+//
+// The turn path (turn.go, state.go, profile.go, inbox.go, migrate.go,
+// ratelimit.go, sealturn.go) and the erasure of a person, which spans
+// every aggregate (erase.go), still hang on *Store; their fields live in
+// ConversationStore, which they move to.
 type Store struct {
-	rdb          redis.UniversalClient
-	prefix       string
-	stateTTL     time.Duration
-	dedupeTTL    time.Duration
-	sendDeadline time.Duration
-	now          func() time.Time
-	codes        codeSource
-	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
-	states       stateCache // states this process committed, decoded
-	cipher       umkm.Cipher
-	ticketTTL    time.Duration
+	*Redis
+	*ConversationStore
+	*RegistrationStore
+	*TrainingStore
+	*BroadcastStore
+	*CurationStore
+	*OutletStore
+	*ProductStore
+	*TicketStore
+	*OfficerStore
+	*ImageStore
 }
 
-// New returns a store on rdb.
+// New returns a store on rdb: one Redis shared by every aggregate.
 func New(rdb redis.UniversalClient, o Options) *Store {
 	if o.Prefix == "" {
 		o.Prefix = "umkm"
@@ -75,29 +84,21 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 	if o.TicketTTL == 0 {
 		o.TicketTTL = 90 * 24 * time.Hour
 	}
-	return &Store{ticketTTL: o.TicketTTL, rdb: rdb, prefix: o.Prefix, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL, sendDeadline: o.SendDeadline,
-		now: o.Now, codes: codeSource{r: o.Rand}, batch: &batcher{rdb: rdb}, cipher: o.Cipher}
-}
-
-// Client returns the underlying Redis client.
-func (s *Store) Client() redis.UniversalClient { return s.rdb }
-
-// Prefix returns the key prefix.
-func (s *Store) Prefix() string { return s.prefix }
-
-// Key builds "<prefix>:{<tag>}:<parts joined by :>".
-func (s *Store) Key(tag string, parts ...string) string {
-	var b strings.Builder
-	b.Grow(len(s.prefix) + len(tag) + 4 + 16*len(parts))
-	b.WriteString(s.prefix)
-	b.WriteString(":{")
-	b.WriteString(tag)
-	b.WriteString("}")
-	for _, p := range parts {
-		b.WriteByte(':')
-		b.WriteString(p)
+	r := &Redis{rdb: rdb, prefix: o.Prefix, now: o.Now, cipher: o.Cipher}
+	return &Store{
+		Redis: r,
+		ConversationStore: &ConversationStore{Redis: r, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL,
+			sendDeadline: o.SendDeadline, batch: &batcher{rdb: rdb}},
+		RegistrationStore: &RegistrationStore{Redis: r},
+		TrainingStore:     &TrainingStore{Redis: r, codes: codeSource{r: o.Rand}},
+		BroadcastStore:    &BroadcastStore{Redis: r},
+		CurationStore:     &CurationStore{Redis: r},
+		OutletStore:       &OutletStore{Redis: r},
+		ProductStore:      &ProductStore{Redis: r},
+		TicketStore:       &TicketStore{Redis: r, ticketTTL: o.TicketTTL},
+		OfficerStore:      &OfficerStore{Redis: r},
+		ImageStore:        &ImageStore{Redis: r},
 	}
-	return b.String()
 }
 
 // Connect opens a Redis client from a URL (redis://[user:pass@]host:port/db,

@@ -32,19 +32,19 @@ import (
 
 const ticketIndexTag = "tki"
 
-var _ umkm.TicketStore = (*Store)(nil)
+var _ umkm.TicketStore = (*TicketStore)(nil)
 
-func (s *Store) ticketKey(id string) string  { return s.Key("tk:"+id, "t") }
-func (s *Store) ticketMsgs(id string) string { return s.Key("tk:"+id, "m") }
-func (s *Store) ticketSeen(id string) string { return s.Key("tk:"+id, "seen") }
-func (s *Store) tkIndex(parts ...string) string {
+func (s *TicketStore) ticketKey(id string) string  { return s.Key("tk:"+id, "t") }
+func (s *TicketStore) ticketMsgs(id string) string { return s.Key("tk:"+id, "m") }
+func (s *TicketStore) ticketSeen(id string) string { return s.Key("tk:"+id, "seen") }
+func (s *TicketStore) tkIndex(parts ...string) string {
 	return s.Key(ticketIndexTag, parts...)
 }
 
 // OpenTicket stores a new ticket with its first message (see
 // umkm.TicketStore). A conversation has one open ticket: when it already
 // has one, that one's id is returned and nothing is added.
-func (s *Store) OpenTicket(ctx context.Context, t *umkm.Ticket, first umkm.TicketMsg) (string, int, error) {
+func (s *TicketStore) OpenTicket(ctx context.Context, t *umkm.Ticket, first umkm.TicketMsg) (string, int, error) {
 	convKey := s.tkIndex("conv", t.Conv.String())
 	if id, err := s.OpenTicketOf(ctx, t.Conv); err != nil || id != "" {
 		pos, perr := s.ticketPosition(ctx, id)
@@ -96,7 +96,7 @@ func (s *Store) OpenTicket(ctx context.Context, t *umkm.Ticket, first umkm.Ticke
 }
 
 // ticketPosition is the ticket's place among the open tickets (1 first).
-func (s *Store) ticketPosition(ctx context.Context, id string) (int, error) {
+func (s *TicketStore) ticketPosition(ctx context.Context, id string) (int, error) {
 	if id == "" {
 		return 0, nil
 	}
@@ -111,7 +111,7 @@ func (s *Store) ticketPosition(ctx context.Context, id string) (int, error) {
 }
 
 // OpenTicketOf returns the conversation's open ticket id, "" for none.
-func (s *Store) OpenTicketOf(ctx context.Context, c bot.Conversation) (string, error) {
+func (s *TicketStore) OpenTicketOf(ctx context.Context, c bot.Conversation) (string, error) {
 	id, err := s.rdb.Get(ctx, s.tkIndex("conv", c.String())).Result()
 	if isNil(err) {
 		return "", nil
@@ -124,7 +124,7 @@ func (s *Store) OpenTicketOf(ctx context.Context, c bot.Conversation) (string, e
 
 // AddTicketMsg appends a message to an open ticket; umkm.ErrTicketClosed
 // when it is closed or gone.
-func (s *Store) AddTicketMsg(ctx context.Context, id string, m umkm.TicketMsg) error {
+func (s *TicketStore) AddTicketMsg(ctx context.Context, id string, m umkm.TicketMsg) error {
 	status, err := s.rdb.HGet(ctx, s.ticketKey(id), "status").Result()
 	if isNil(err) || (err == nil && status != string(umkm.TicketOpen)) {
 		return fmt.Errorf("ticket %s: %w", id, umkm.ErrTicketClosed)
@@ -159,7 +159,7 @@ return 0`)
 
 // CloseTicket closes a ticket (see umkm.TicketStore); closing a closed
 // ticket again changes nothing. The ticket then expires after TicketTTL.
-func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error {
+func (s *TicketStore) CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error {
 	t, err := s.Ticket(ctx, id, false)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
@@ -189,7 +189,7 @@ func (s *Store) CloseTicket(ctx context.Context, id, by, outcome string, at time
 }
 
 // Ticket reads one ticket, with its messages when msgs; bot.ErrNotFound.
-func (s *Store) Ticket(ctx context.Context, id string, msgs bool) (*umkm.Ticket, error) {
+func (s *TicketStore) Ticket(ctx context.Context, id string, msgs bool) (*umkm.Ticket, error) {
 	ts, err := s.loadTickets(ctx, []string{id}, msgs)
 	if err != nil {
 		return nil, fmt.Errorf("ticket %s: %w", id, err)
@@ -217,7 +217,7 @@ func decodeTicket(id string, f map[string]string) *umkm.Ticket {
 
 // Tickets lists open tickets oldest first, or the latest closed ones,
 // up to max, without their messages.
-func (s *Store) Tickets(ctx context.Context, closed bool, max int) ([]*umkm.Ticket, error) {
+func (s *TicketStore) Tickets(ctx context.Context, closed bool, max int) ([]*umkm.Ticket, error) {
 	var ids []string
 	var err error
 	if closed {
@@ -233,7 +233,7 @@ func (s *Store) Tickets(ctx context.Context, closed bool, max int) ([]*umkm.Tick
 
 // loadTickets reads tickets in one pipeline, dropping the index entries of
 // expired ones.
-func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*umkm.Ticket, error) {
+func (s *TicketStore) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*umkm.Ticket, error) {
 	cmds := make([]*redis.MapStringStringCmd, len(ids))
 	lists := make([]*redis.StringSliceCmd, len(ids))
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -275,7 +275,7 @@ func (s *Store) loadTickets(ctx context.Context, ids []string, msgs bool) ([]*um
 // ClaimTicket gives the ticket's claim to officer until now+lease: when
 // nobody holds it, its lease ran out, or officer holds it already (then it
 // is renewed). Another officer's live claim is a *umkm.HeldError naming them.
-func (s *Store) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
+func (s *TicketStore) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
 	var t *umkm.Ticket
 	err := s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
@@ -288,7 +288,7 @@ func (s *Store) ClaimTicket(ctx context.Context, id, officer string, lease time.
 // AnswerTicket records an officer's reply: the officer must hold the claim
 // or take it (see ClaimTicket), which is renewed. It returns the reply's
 // number in the ticket, for an id the dispatcher dedupes on.
-func (s *Store) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
+func (s *TicketStore) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
 	b, err := json.Marshal(umkm.TicketMsg{At: now, From: umkm.FromOfficer, Officer: officer, Kind: bot.KindText, Text: text})
 	if err != nil {
 		return 0, fmt.Errorf("encode ticket message: %w", err)
@@ -307,7 +307,7 @@ func (s *Store) AnswerTicket(ctx context.Context, id, officer, text string, leas
 
 // ticketTx runs change on an open ticket that officer may hold, in a
 // WATCH transaction retried when the ticket changed meanwhile.
-func (s *Store) ticketTx(ctx context.Context, id, officer string, now time.Time, change func(redis.Pipeliner, *umkm.Ticket)) error {
+func (s *TicketStore) ticketTx(ctx context.Context, id, officer string, now time.Time, change func(redis.Pipeliner, *umkm.Ticket)) error {
 	key := s.ticketKey(id)
 	for try := 0; try < 16; try++ {
 		err := s.rdb.Watch(ctx, func(tx *redis.Tx) error {
@@ -338,7 +338,7 @@ func (s *Store) ticketTx(ctx context.Context, id, officer string, now time.Time,
 
 // RemindTickets returns the open tickets nobody holds that have waited
 // longer than wait, each once: the first caller marks it reminded.
-func (s *Store) RemindTickets(ctx context.Context, wait time.Duration, now time.Time) ([]*umkm.Ticket, error) {
+func (s *TicketStore) RemindTickets(ctx context.Context, wait time.Duration, now time.Time) ([]*umkm.Ticket, error) {
 	ids, err := s.rdb.ZRangeByScore(ctx, s.tkIndex("open"), &redis.ZRangeBy{Min: "-inf",
 		Max: strconv.FormatInt(now.Add(-wait).UnixMilli(), 10)}).Result()
 	if err != nil {
@@ -366,7 +366,7 @@ func (s *Store) RemindTickets(ctx context.Context, wait time.Duration, now time.
 
 // TicketsOf returns every ticket of a conversation kept, with messages,
 // oldest first (data saya).
-func (s *Store) TicketsOf(ctx context.Context, c bot.Conversation) ([]*umkm.Ticket, error) {
+func (s *TicketStore) TicketsOf(ctx context.Context, c bot.Conversation) ([]*umkm.Ticket, error) {
 	ids, err := s.rdb.SMembers(ctx, s.tkIndex("byconv", c.String())).Result()
 	if err != nil {
 		return nil, fmt.Errorf("tickets of %s: %w", c.Masked(), err)
@@ -377,7 +377,7 @@ func (s *Store) TicketsOf(ctx context.Context, c bot.Conversation) ([]*umkm.Tick
 
 // EraseTickets deletes every ticket of a conversation with its messages
 // and index entries (hapus data) and returns how many there were.
-func (s *Store) EraseTickets(ctx context.Context, c bot.Conversation) (int, error) {
+func (s *TicketStore) EraseTickets(ctx context.Context, c bot.Conversation) (int, error) {
 	ids, err := s.rdb.SMembers(ctx, s.tkIndex("byconv", c.String())).Result()
 	if err != nil {
 		return 0, fmt.Errorf("tickets of %s: %w", c.Masked(), err)

@@ -1,0 +1,18 @@
+package store
+
+import "time"
+
+// ConversationStore is the conversation aggregate: state, profile, the
+// durable inbox and outbox of each conversation, leases and flood limits
+// (the turn path: turn.go, state.go, profile.go, inbox.go, ratelimit.go,
+// sealturn.go, migrate.go). Its methods still have *Store receivers; they
+// move here in one change, after which it implements bot.Inbox,
+// bot.Outbound, bot.StateStore, bot.ProfileStore and bot.TurnLoader alone.
+type ConversationStore struct {
+	*Redis
+	stateTTL     time.Duration
+	dedupeTTL    time.Duration
+	sendDeadline time.Duration
+	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
+	states       stateCache // states this process committed, decoded
+}
