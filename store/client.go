@@ -12,7 +12,9 @@ import (
 // Redis is what every aggregate shares: the go-redis client (one client,
 // so one connection pool for the process), the key scheme, the clock and
 // the cipher of personal data. Each aggregate embeds a *Redis, so its
-// methods say s.rdb, s.Key(…), s.now() and s.cipher.
+// methods say s.rdb, s.Key(…), s.now() and s.cipher. It also gives the
+// leases any process takes for work it does alone (inbox.go) and the
+// audit log (audit.go).
 type Redis struct {
 	rdb    redis.UniversalClient
 	prefix string

@@ -2,6 +2,42 @@
 // conversation state with compare-and-set, the durable inbox, profiles,
 // registrations and the domain data of the other flows.
 //
+// The store is split by aggregate: each a small type over the one shared
+// *Redis (client.go: the go-redis client, so one connection pool, the key
+// scheme, the clock and the cipher), each implementing the interfaces its
+// consumers declare, with a compile-time guard in its file
+// (aggregates_test.go adds those of the jobs, the metrics and the console):
+//
+//	ConversationStore  state, profile, inbox, outbox, flood limits: bot.Inbox,
+//	                   bot.Outbound, bot.StateStore, bot.ProfileStore
+//	                   (conversations.go; its methods are still on *Store)
+//	RegistrationStore  registrations, NIK index, audience index: umkm.RegistrationStore,
+//	                   umkm.RegistrationFinder, umkm.AudienceCounter
+//	TrainingStore      trainings, enrolments, reminders, notices: umkm.TrainingStore,
+//	                   umkm.ReminderQueue, umkm.NoticeQueue, umkm.ParticipantLister
+//	BroadcastStore     broadcasts and their delivery: umkm.BroadcastStore, umkm.BroadcastQueue
+//	CurationStore      galeri applications and their notices: umkm.CurationStore
+//	OutletStore        galeri outlets: umkm.OutletStore
+//	ProductStore       owners' products: umkm.ProductStore
+//	TicketStore        hand-over tickets: umkm.TicketStore
+//	OfficerStore       console accounts, sessions, login attempts (web.Accounts, …)
+//	ImageStore         pictures uploaded on the console (web.Images)
+//	AuditLog           the audit log: umkm.Auditor (Redis.AuditLog)
+//
+// Store (store.go) embeds them all over one Redis and is what cmd/umkmbot
+// builds; it hands out the whole Store or one aggregate (st.TicketStore).
+// The erasure of a person (erase.go: umkm.PersonEraser) spans every
+// aggregate and stays on Store.
+//
+// To add an aggregate: declare its interface where it is consumed
+// (bot/umkm for the domain), declare the type in aggregates.go embedding
+// *Redis, put its methods and their guard in a file of its own, and build
+// it in New. Its keys take a hash tag of their own.
+//
+// The receiver is named s in every method of the package, whatever its
+// type, so that a method moves between aggregates by its receiver type
+// alone.
+//
 // Every key is "<prefix>:{<tag>}:<rest>". The hash tag groups the keys that
 // one Lua script or transaction touches into one Redis Cluster slot: the
 // turn keys of a conversation (state, profile, inbox, outbox) share its
