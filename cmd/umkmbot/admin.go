@@ -86,7 +86,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Registrations: a.Store,
 		Applications:  a.Store,
 		Trainings:     a.Store,
-		TrainingSaver: trainingSaver{a.Store},
+		TrainingSaver: trainingSaver{a.Store.TrainingStore},
 		Rows:          exportRows{region: a.Region},
 		Audit:         a.Audit(),
 		Participants:  a.Store,

@@ -273,7 +273,7 @@ func changeTraining(ctx context.Context, env *Env, id string, change func(*umkm.
 
 // saveTraining writes t and queues the promoted owners' notices for serve.
 func saveTraining(ctx context.Context, env *Env, app *App, t *umkm.Training) error {
-	promoted, err := trainingSaver{app.Store}.SaveTraining(ctx, t)
+	promoted, err := trainingSaver{app.Store.TrainingStore}.SaveTraining(ctx, t)
 	var ce *umkm.CapacityError
 	if errors.As(err, &ce) {
 		return fmt.Errorf("training %s: capacity %d refused: %d seats are already taken (cancel participants first)", t.ID, t.Capacity, ce.Confirmed)
@@ -291,7 +291,7 @@ func saveTraining(ctx context.Context, env *Env, app *App, t *umkm.Training) err
 // trainingSaver saves a training for the CLI and the web console alike:
 // the store write, then the notices of owners promoted from the waitlist,
 // which serve's reminders job sends.
-type trainingSaver struct{ s *store.Store }
+type trainingSaver struct{ s *store.TrainingStore }
 
 func (ts trainingSaver) SaveTraining(ctx context.Context, t *umkm.Training) (int, error) {
 	promoted, err := ts.s.UpdateTraining(ctx, t)
