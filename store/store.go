@@ -76,16 +76,16 @@ type Options struct {
 	TicketTTL time.Duration
 }
 
-// Store is every aggregate over one Redis connection: what cmd/umkmbot
+// Store is every aggregate over one Redis client: what cmd/umkmbot
 // builds once and hands out, whole or one aggregate at a time
 // (st.TicketStore, st.RegistrationStore, …). The aggregates are embedded,
 // so st.OpenTicket and st.Registration call through. It is safe for
 // concurrent use.
 //
-// The turn path (turn.go, state.go, profile.go, inbox.go, migrate.go,
-// ratelimit.go, sealturn.go) and the erasure of a person, which spans
-// every aggregate (erase.go), still hang on *Store; their fields live in
-// ConversationStore, which they move to.
+// The turn path (turn.go, state.go, profile.go, migrate.go, ratelimit.go,
+// sealturn.go) still hangs on *Store, its fields in ConversationStore,
+// which it moves to; so does the erasure of a person, which spans every
+// aggregate (erase.go).
 type Store struct {
 	*Redis
 	*ConversationStore
