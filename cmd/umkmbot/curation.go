@@ -115,7 +115,7 @@ func curationSetStatus(ctx context.Context, env *Env, args []string) error {
 
 // curationNotices is the job that tells owners of status changes.
 func curationNotices(a *App) *jobs.CurationNotices {
-	return &jobs.CurationNotices{Store: a.Store, Region: a.Region.Code, Notifier: a.Outbox,
+	return &jobs.CurationNotices{Store: a.Store.CurationStore, Region: a.Region.Code, Notifier: a.Outbox,
 		Compose: flows.CurationNotice, Log: a.Log.With("service", "notices")}
 }
 

@@ -34,7 +34,7 @@ func init() {
 // runReminders sends training reminders and the notices the CLI queued
 // (owners promoted by a capacity raise), polling every 30 seconds.
 func runReminders(ctx context.Context, a *App) error {
-	r := &jobs.Reminders{Store: a.Store, Notifier: a.Outbox, Compose: flows.TrainingNotice,
+	r := &jobs.Reminders{Store: a.Store.TrainingStore, Notifier: a.Outbox, Compose: flows.TrainingNotice,
 		Every: 30 * time.Second, Log: a.Log.With("service", "reminders")}
 	return r.Run(ctx)
 }
