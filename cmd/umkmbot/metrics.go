@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
-	"github.com/umkmbot/umkmbot/bot/telegram"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/ops"
 )
@@ -53,14 +52,15 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // openMetrics sets the app's Observer, and with METRICS_LISTEN its
 // metrics: turn, queue and broadcast series, Redis errors, and the Redis
-// readiness check. Channels add theirs in observeChannel.
+// readiness check, and the registered channels. Channels add their
+// readiness checks as they are linked (App.linkChannel).
 func (a *App) openMetrics() error {
 	a.Observer = bot.NopObserver{}
 	if a.Cfg.Ops.MetricsListen == "" {
 		return nil
 	}
 	m := ops.New(ops.Options{})
-	if err := errors.Join(m.WatchQueues(a.Store), m.WatchBroadcasts(a.Store)); err != nil {
+	if err := errors.Join(m.WatchQueues(a.Store), m.WatchBroadcasts(a.Store), m.WatchChannels(a.Channels)); err != nil {
 		return err
 	}
 	a.Redis.AddHook(m.RedisHook())
@@ -69,44 +69,30 @@ func (a *App) openMetrics() error {
 	return nil
 }
 
-// observeChannel shows a channel adapter's state in the metrics and adds
-// its readiness check: its own Ready method when it has one, else one
-// built from what it reports.
-func (a *App) observeChannel(ch bot.ChannelID, adapter any) {
-	m := a.Metrics
-	if m == nil {
+// watchMetrics adds a channel's own series (what registers them is
+// given the metrics), when serve has metrics.
+func (a *App) watchMetrics(what string, watch func(*ops.Metrics) error) {
+	if a.Metrics == nil {
 		return
 	}
-	var check ops.Check
-	var err error
-	switch ad := adapter.(type) {
-	case *telegram.Adapter:
-		err = m.WatchTelegram(ops.TelegramFunc(func() ops.TelegramCounts {
-			return ops.TelegramCounts{RateLimited: ad.Stats.Waited.Load(), PollErrors: ad.Stats.PollErrors.Load(), Conflicts: ad.Stats.Conflicts.Load()}
-		}))
-	case *whatsapp.Adapter:
-		err = m.WatchWhatsApp(ops.WhatsAppFunc(func() ops.WhatsAppState {
-			s := ad.Status()
-			return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
-		}))
-		check = whatsappCheck(a, ad)
+	if err := watch(a.Metrics); err != nil {
+		a.Log.Warn("channel metrics", "channel", what, "err", err)
 	}
-	if err != nil {
-		a.Log.Warn("channel metrics", "channel", ch, "err", err)
-	}
-	if c, ok := adapter.(ops.Check); ok {
-		check = c
-	}
-	if check != nil {
-		m.AddCheck(string(ch), check)
-	}
+}
+
+// whatsappGauges is the WhatsApp connection as the gauges show it.
+func whatsappGauges(ad *whatsapp.Adapter) ops.WhatsAppSource {
+	return ops.WhatsAppFunc(func() ops.WhatsAppState {
+		s := ad.Status()
+		return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
+	})
 }
 
 // whatsappCheck is ready while this process is connected, or while
 // another process holds the connection (this one stands by to take over).
-func whatsappCheck(a *App, ad *whatsapp.Adapter) ops.Check {
+func whatsappCheck(a *App, ad *whatsapp.Adapter) func(context.Context) error {
 	shared := newRedisStatus(a.Store)
-	return ops.CheckFunc(func(ctx context.Context) error {
+	return func(ctx context.Context) error {
 		s := ad.Status()
 		switch {
 		case s.Connected:
@@ -124,7 +110,7 @@ func whatsappCheck(a *App, ad *whatsapp.Adapter) ops.Check {
 			return nil
 		}
 		return errors.New("not connected")
-	})
+	}
 }
 
 // listenMetrics listens on METRICS_LISTEN (before the channels start, so

@@ -7,6 +7,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strings"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -22,7 +23,6 @@ import (
 )
 
 func init() {
-	addChannel("whatsapp", startWhatsApp)
 	addCommand("whatsapp", "WhatsApp number: pair (QR code), pair --phone 62812… (pairing code), status", runWhatsApp)
 }
 
@@ -48,6 +48,21 @@ func openWhatsAppDevice(ctx context.Context, cfg Config, wc waConfig, log *slog.
 	return ds, dev, nil
 }
 
+// whatsappChannel describes WhatsApp: its admins are
+// ADMIN_WHATSAPP_NUMBERS, its broadcasts go at BROADCAST_RATE_WHATSAPP by
+// one sender per process taking one delivery at a time (at a few a
+// minute, a batch would wait long enough to be taken over).
+func whatsappChannel(c Config) bot.Channel {
+	admins := c.Broadcast.AdminWhatsApp
+	return bot.Channel{ID: bot.WhatsApp, Label: "channel.whatsapp", Aliases: []string{"wa"},
+		Media: bot.MediaSupport{Photos: true},
+		IsAdmin: func(user string) bool {
+			number, _, _ := strings.Cut(user, "@")
+			return admins[number]
+		},
+		Rate: botRate(c.Broadcast.RateWhatsApp), Workers: 1, Batch: 1}
+}
+
 // startWhatsApp is serve's WhatsApp channel.
 func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context) error, bool, error) {
 	wc, err := loadWhatsAppConfig(env.Getenv, a.Cfg)
@@ -63,7 +78,11 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	a.pairing = pairer // the console's /whatsapp page
 	if dev.ID == nil {
 		ds.Close()
-		a.observeChannel(bot.WhatsApp, ops.CheckFunc(func(context.Context) error { return errors.New("no number paired: run `umkmbot whatsapp pair`") }))
+		if err := a.linkChannel(bot.WhatsApp, bot.Link{Ready: func(context.Context) error {
+			return errors.New("no number paired: run `umkmbot whatsapp pair`")
+		}}); err != nil {
+			return nil, false, err
+		}
 		return func(ctx context.Context) error {
 			log.Error("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page, or run `umkmbot whatsapp pair` (QR code) " +
 				"or `umkmbot whatsapp pair --phone 62812…` (pairing code), then restart serve. Serving the other channels without WhatsApp.")
@@ -82,14 +101,25 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer, Media: &a.media,
 	})
 	ad.Attach(cli)
-	a.media.add(bot.WhatsApp, ad.Fetch) // product photos on the console
-	a.Outbox.Register(bot.WhatsApp, ad)
-	a.observeChannel(bot.WhatsApp, ad)
-	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks
+	if err := linkWhatsApp(a, ad); err != nil {
+		ds.Close()
+		return nil, false, err
+	}
 	return func(ctx context.Context) error {
 		defer ds.Close()
 		return ad.Run(ctx)
 	}, true, nil
+}
+
+// linkWhatsApp makes the adapter WhatsApp's link in this process:
+// replies and broadcasts go through it, broadcasts wait out its bans and
+// time locks (Bulk), and the metrics show its connection.
+func linkWhatsApp(a *App, ad *whatsapp.Adapter) error {
+	if err := a.linkChannel(bot.WhatsApp, bot.Link{Sender: ad, Bulk: ad, Fetch: ad.Fetch, Ready: whatsappCheck(a, ad)}); err != nil {
+		return err
+	}
+	a.watchMetrics("whatsapp", func(m *ops.Metrics) error { return m.WatchWhatsApp(whatsappGauges(ad)) })
+	return nil
 }
 
 func runWhatsApp(ctx context.Context, env *Env, args []string) error {
