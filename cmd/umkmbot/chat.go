@@ -75,7 +75,7 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 // the server, so the terminal is an admin unless --as-owner; its
 // broadcasts (to owners who registered in the terminal) are printed.
 func consoleChannel(c Config) bot.Channel {
-	admin := !c.Broadcast.ConsoleOwner
-	return bot.Channel{ID: bot.Console, Label: "channel.console", Aliases: []string{"terminal"},
-		IsAdmin: func(string) bool { return admin }}
+	ch, admin := console.Channel(), !c.Broadcast.ConsoleOwner
+	ch.IsAdmin = func(string) bool { return admin }
+	return ch
 }

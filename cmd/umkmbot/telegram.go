@@ -165,11 +165,10 @@ func startsByCommand(f *bot.Flow) bool {
 // its broadcasts go at BROADCAST_RATE_TELEGRAM with BROADCAST_WORKERS
 // senders per process.
 func telegramChannel(c Config) bot.Channel {
-	admins := c.Broadcast.AdminTelegram
-	return bot.Channel{ID: bot.Telegram, Label: "channel.telegram", Aliases: []string{"tele", "tg"},
-		Media:   bot.MediaSupport{Photos: true},
-		IsAdmin: func(user string) bool { return admins[user] },
-		Rate:    botRate(c.Broadcast.RateTelegram), Workers: max(c.Broadcast.Workers, 1)}
+	ch, admins := telegram.Channel(), c.Broadcast.AdminTelegram
+	ch.IsAdmin = func(user string) bool { return admins[user] }
+	ch.Rate, ch.Workers = botRate(c.Broadcast.RateTelegram), max(c.Broadcast.Workers, 1)
+	return ch
 }
 
 // startTelegram builds the Telegram channel when TELEGRAM_BOT_TOKEN is set:

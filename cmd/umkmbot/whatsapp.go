@@ -49,18 +49,15 @@ func openWhatsAppDevice(ctx context.Context, cfg Config, wc waConfig, log *slog.
 }
 
 // whatsappChannel describes WhatsApp: its admins are
-// ADMIN_WHATSAPP_NUMBERS, its broadcasts go at BROADCAST_RATE_WHATSAPP by
-// one sender per process taking one delivery at a time (at a few a
-// minute, a batch would wait long enough to be taken over).
+// ADMIN_WHATSAPP_NUMBERS, its broadcasts go at BROADCAST_RATE_WHATSAPP.
 func whatsappChannel(c Config) bot.Channel {
-	admins := c.Broadcast.AdminWhatsApp
-	return bot.Channel{ID: bot.WhatsApp, Label: "channel.whatsapp", Aliases: []string{"wa"},
-		Media: bot.MediaSupport{Photos: true},
-		IsAdmin: func(user string) bool {
-			number, _, _ := strings.Cut(user, "@")
-			return admins[number]
-		},
-		Rate: botRate(c.Broadcast.RateWhatsApp), Workers: 1, Batch: 1}
+	ch, admins := whatsapp.Channel(), c.Broadcast.AdminWhatsApp
+	ch.IsAdmin = func(user string) bool {
+		number, _, _ := strings.Cut(user, "@")
+		return admins[number]
+	}
+	ch.Rate = botRate(c.Broadcast.RateWhatsApp)
+	return ch
 }
 
 // startWhatsApp is serve's WhatsApp channel.
