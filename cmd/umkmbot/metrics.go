@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
-	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/ops"
 )
 
@@ -69,47 +68,14 @@ func (a *App) openMetrics() error {
 	return nil
 }
 
-// watchMetrics adds a channel's own series (what registers them is
-// given the metrics), when serve has metrics.
+// watchMetrics lets a channel register its own series (Telegram's 429s,
+// WhatsApp's bans) when serve has metrics; a failure is logged, not fatal.
 func (a *App) watchMetrics(what string, watch func(*ops.Metrics) error) {
 	if a.Metrics == nil {
 		return
 	}
 	if err := watch(a.Metrics); err != nil {
 		a.Log.Warn("channel metrics", "channel", what, "err", err)
-	}
-}
-
-// whatsappGauges is the WhatsApp connection as the gauges show it.
-func whatsappGauges(ad *whatsapp.Adapter) ops.WhatsAppSource {
-	return ops.WhatsAppFunc(func() ops.WhatsAppState {
-		s := ad.Status()
-		return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
-	})
-}
-
-// whatsappCheck is ready while this process is connected, or while
-// another process holds the connection (this one stands by to take over).
-func whatsappCheck(a *App, ad *whatsapp.Adapter) func(context.Context) error {
-	shared := newRedisStatus(a.Store)
-	return func(ctx context.Context) error {
-		s := ad.Status()
-		switch {
-		case s.Connected:
-			return nil
-		case s.LoggedOut:
-			return errors.New("logged out: run `umkmbot whatsapp pair`")
-		case s.Restriction == whatsapp.RestrictionTempBan && time.Now().Before(s.RestrictedUntil):
-			return fmt.Errorf("temporary ban until %s", s.RestrictedUntil.In(bot.Jakarta).Format(time.RFC3339))
-		}
-		rec, err := shared.LoadStatus(ctx)
-		if err != nil {
-			return err
-		}
-		if rec.Connected && rec.Owner != a.Cfg.Instance {
-			return nil
-		}
-		return errors.New("not connected")
 	}
 }
 

@@ -7,7 +7,6 @@ import (
 	"io"
 	"log/slog"
 	"os"
-	"strings"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -19,7 +18,6 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/phone"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
-	"github.com/umkmbot/umkmbot/ops"
 )
 
 func init() {
@@ -46,18 +44,6 @@ func openWhatsAppDevice(ctx context.Context, cfg Config, wc waConfig, log *slog.
 		return nil, nil, fmt.Errorf("load whatsapp device: %w", err)
 	}
 	return ds, dev, nil
-}
-
-// whatsappChannel describes WhatsApp: its admins are
-// ADMIN_WHATSAPP_NUMBERS, its broadcasts go at BROADCAST_RATE_WHATSAPP.
-func whatsappChannel(c Config) bot.Channel {
-	ch, admins := whatsapp.Channel(), c.Broadcast.AdminWhatsApp
-	ch.IsAdmin = func(user string) bool {
-		number, _, _ := strings.Cut(user, "@")
-		return admins[number]
-	}
-	ch.Rate = botRate(c.Broadcast.RateWhatsApp)
-	return ch
 }
 
 // startWhatsApp is serve's WhatsApp channel.
@@ -106,17 +92,6 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 		defer ds.Close()
 		return ad.Run(ctx)
 	}, true, nil
-}
-
-// linkWhatsApp makes the adapter WhatsApp's link in this process:
-// replies and broadcasts go through it, broadcasts wait out its bans and
-// time locks (Bulk), and the metrics show its connection.
-func linkWhatsApp(a *App, ad *whatsapp.Adapter) error {
-	if err := a.linkChannel(bot.WhatsApp, bot.Link{Sender: ad, Bulk: ad, Fetch: ad.Fetch, Ready: whatsappCheck(a, ad)}); err != nil {
-		return err
-	}
-	a.watchMetrics("whatsapp", func(m *ops.Metrics) error { return m.WatchWhatsApp(whatsappGauges(ad)) })
-	return nil
 }
 
 func runWhatsApp(ctx context.Context, env *Env, args []string) error {
