@@ -88,3 +88,62 @@ func TestFanoutWorkersFollowRegistry(t *testing.T) {
 		t.Error("sms has a second worker; its Workers default to 1")
 	}
 }
+
+// regs holds one registration per conversation.
+type regs struct {
+	umkm.RegistrationStore // only EachRegistration is implemented
+	convs                  []bot.Conversation
+}
+
+func (r regs) EachRegistration(_ context.Context, _ string, fn func(*umkm.Registration) error) error {
+	for _, c := range r.convs {
+		if err := fn(&umkm.Registration{Conv: c}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// expandQueue records what an expansion queues.
+type expandQueue struct {
+	umkm.BroadcastQueue
+	queued   []bot.Conversation
+	audience int64
+}
+
+func (q *expandQueue) ClaimExpansion(context.Context, string, string, time.Duration) (bool, error) {
+	return true, nil
+}
+
+func (q *expandQueue) Enqueue(_ context.Context, _ string, to []bot.Conversation) error {
+	q.queued = append(q.queued, to...)
+	return nil
+}
+
+func (q *expandQueue) StartBroadcast(_ context.Context, _ string, n int64, _ time.Time) error {
+	q.audience = n
+	return nil
+}
+
+type oneBroadcast struct{ umkm.BroadcastStore }
+
+func (oneBroadcast) Broadcast(context.Context, string) (*umkm.Broadcast, error) {
+	return &umkm.Broadcast{ID: "1"}, nil
+}
+
+// TestExpandLeavesOutUnknownChannels: an owner on a channel the program
+// does not have (one removed since) is not queued, where no worker would
+// ever take the entry and the broadcast would never end.
+func TestExpandLeavesOutUnknownChannels(t *testing.T) {
+	q := &expandQueue{}
+	src := umkm.AudienceSource{Registrations: regs{convs: []bot.Conversation{
+		{Channel: bot.Telegram, User: "1"}, {Channel: "fax", User: "2"}, {Channel: bot.Console, User: "3"}}}}
+	f := jobs.NewFanout(jobs.FanoutConfig{Owner: "p1", Channels: bot.NewChannels(bot.Channel{ID: bot.Telegram}, bot.Channel{ID: bot.Console})},
+		q, oneBroadcast{}, src, nil, nil, nil, nil)
+	if started, err := f.Expand(context.Background(), "1"); err != nil || !started {
+		t.Fatalf("Expand: %v, %v", started, err)
+	}
+	if len(q.queued) != 2 || q.audience != 2 || q.queued[0].User != "1" || q.queued[1].User != "3" {
+		t.Fatalf("queued %v, audience %d; want the telegram and console owners", q.queued, q.audience)
+	}
+}
