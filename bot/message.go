@@ -12,7 +12,11 @@ import (
 // ChannelID names a chat channel: "telegram", "whatsapp", "console".
 type ChannelID string
 
-// Known channels.
+// The program's channels. Their ids name stored data (conversation keys
+// "c:telegram:42", a registration's channel, broadcast queues), so the
+// core owns them as it owns field names, and the store, the exports and
+// the web console name a channel without importing its package (and its
+// SDK). Each channel package describes itself under its id (Channel).
 const (
 	Console  ChannelID = "console"
 	Telegram ChannelID = "telegram"

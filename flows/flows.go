@@ -35,8 +35,11 @@ type Deps struct {
 	Curation umkm.CurationStore
 
 	// Broadcasts (flows siaran, langganan). Admins says who may compose
-	// and control broadcasts (nil: nobody); Profiles keeps the opt-out.
+	// and control broadcasts (nil: nobody); Profiles keeps the opt-out;
+	// Channels are the program's channels, offered by their names when
+	// an officer picks the channels of an audience (nil: none).
 	Admins     func(bot.Conversation) bool
+	Channels   *bot.Channels
 	Broadcasts umkm.BroadcastStore
 	Profiles   bot.ProfileStore
 	Log        *slog.Logger // nil: slog.Default()

@@ -66,12 +66,20 @@ func newWorld(t testing.TB) *world {
 		Trainings: w.store,
 		// Transcripts speak as user "admin" to act as a Dinas officer.
 		Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store,
-		Tickets: w.store}
+		Tickets: w.store, Channels: testChannels()}
 	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, cat, nil)
 	return w
 }
 
 func (w *world) clock() time.Time { return w.now }
+
+// testChannels are the program's channels as cmd describes them.
+func testChannels() *bot.Channels {
+	return bot.NewChannels(
+		bot.Channel{ID: bot.Telegram, Label: "channel.telegram", Aliases: []string{"tele", "tg"}, Media: bot.MediaSupport{Photos: true}},
+		bot.Channel{ID: bot.WhatsApp, Label: "channel.whatsapp", Aliases: []string{"wa"}, Media: bot.MediaSupport{Photos: true}},
+		bot.Channel{ID: bot.Console, Label: "channel.console", Aliases: []string{"terminal"}})
+}
 
 // useRegion rebuilds the bot for a deployment serving spec ("banten").
 func (w *world) useRegion(spec string) {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -119,7 +120,7 @@ func newSiaran(d Deps) *bot.Flow {
 					return bot.Retry(bot.T("siaran.photo.unclear"))
 				}},
 			{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
-				Options: func(context.Context, *bot.Turn) []bot.Option { return audienceOptions(d) },
+				Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return audienceOptions(ctx, d, src, t) },
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 					if len(in.Choices) == 0 {
 						return bot.Retry(bot.T("core.choice.invalid"))
@@ -164,7 +165,7 @@ func newSiaran(d Deps) *bot.Flow {
 					t.Set("pelatihan", strings.Join(ids, "|"))
 					return bot.Goto(nextFilter(t, "pelatihan"))
 				}},
-			filterStep("kanal", "siaran.channel", channelOptions),
+			filterStep("kanal", "siaran.channel", func(ctx context.Context, t *bot.Turn) []bot.Option { return channelOptions(ctx, d, src, t) }),
 			{ID: "pratinjau", Prompt: "siaran.preview",
 				Data: func(ctx context.Context, t *bot.Turn) map[string]any { return previewData(ctx, d, src, t) },
 				Options: func(context.Context, *bot.Turn) []bot.Option {
@@ -185,7 +186,7 @@ func newSiaran(d Deps) *bot.Flow {
 					case "audience":
 						return bot.Goto("sasaran")
 					}
-					counts, err := src.Count(ctx, audienceOf(t))
+					counts, err := src.CountOn(ctx, audienceOf(t), d.Channels.IDs())
 					if err != nil {
 						t.Fail(err)
 						return bot.Result{}
@@ -267,7 +268,7 @@ func setPhoto(t *bot.Turn, m *bot.Message) {
 	}
 }
 
-func audienceOptions(d Deps) []bot.Option {
+func audienceOptions(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) []bot.Option {
 	opts := []bot.Option{{Value: "semua", Label: bot.T("siaran.audience.all"), Alias: []string{"semua", "all", "semua terdaftar"}}}
 	if d.Region.Multi() {
 		opts = append(opts, bot.Option{Value: "kabkota", Label: bot.T("siaran.audience.kabkota"), Alias: []string{"kabupaten/kota", "kabupaten", "kota", "kab"}})
@@ -279,7 +280,10 @@ func audienceOptions(d Deps) []bot.Option {
 	if d.Trainings != nil {
 		opts = append(opts, bot.Option{Value: "pelatihan", Label: bot.T("siaran.audience.training"), Alias: []string{"pelatihan", "peserta", "training"}})
 	}
-	opts = append(opts, bot.Option{Value: "kanal", Label: bot.T("siaran.audience.channel"), Alias: []string{"kanal", "channel", "aplikasi"}})
+	if chans := ownerChannels(ctx, d, src, t); len(chans) > 0 {
+		opts = append(opts, bot.Option{Value: "kanal", Label: bot.T("siaran.audience.channel", "Channels", channelNames(chans)),
+			Alias: []string{"kanal", "channel", "aplikasi"}})
+	}
 	for i := range opts {
 		opts[i].Key = strconv.Itoa(i + 1)
 	}
@@ -294,11 +298,46 @@ func sizeOptions(context.Context, *bot.Turn) []bot.Option {
 	return opts
 }
 
-func channelOptions(context.Context, *bot.Turn) []bot.Option {
-	return []bot.Option{
-		{Key: "1", Value: string(bot.Telegram), Label: bot.Raw("Telegram"), Alias: []string{"tele", "tg"}},
-		{Key: "2", Value: string(bot.WhatsApp), Label: bot.Raw("WhatsApp"), Alias: []string{"wa", "whatsapp"}},
+// channelOptions are the registered channels that have registered owners.
+func channelOptions(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) []bot.Option {
+	chans := ownerChannels(ctx, d, src, t)
+	opts := make([]bot.Option, len(chans))
+	for i, c := range chans {
+		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: string(c.ID), Label: bot.T(c.Label),
+			Alias: append([]string{string(c.ID)}, c.Aliases...)}
 	}
+	return opts
+}
+
+// ownerChannels are the registered channels with registered owners (in
+// the kabupaten/kota served), in registration order.
+func ownerChannels(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) []bot.Channel {
+	all := d.Channels.All()
+	ids := make([]bot.ChannelID, len(all))
+	for i, c := range all {
+		ids[i] = c.ID
+	}
+	counts, err := src.CountOn(ctx, umkm.Audience{}, ids)
+	if err != nil {
+		t.Fail(err)
+		return nil
+	}
+	var out []bot.Channel
+	for _, c := range all {
+		if counts[c.ID] > 0 {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// channelNames are channels' names as people read them.
+func channelNames(chans []bot.Channel) []bot.Text {
+	names := make([]bot.Text, len(chans))
+	for i, c := range chans {
+		names[i] = bot.T(c.Label)
+	}
+	return names
 }
 
 // audienceOf builds the audience from the answers.
@@ -317,7 +356,7 @@ func audienceOf(t *bot.Turn) umkm.Audience {
 }
 
 // audienceData describes an audience for a template.
-func audienceData(a umkm.Audience) map[string]any {
+func audienceData(d Deps, a umkm.Audience) map[string]any {
 	texts := func(prefix string, codes []string) []bot.Text {
 		out := make([]bot.Text, len(codes))
 		for i, c := range codes {
@@ -325,9 +364,12 @@ func audienceData(a umkm.Audience) map[string]any {
 		}
 		return out
 	}
-	chans := make([]string, len(a.Channels))
-	for i, c := range a.Channels {
-		chans[i] = map[bot.ChannelID]string{bot.Telegram: "Telegram", bot.WhatsApp: "WhatsApp"}[c]
+	chans := make([]bot.Text, len(a.Channels))
+	for i, id := range a.Channels {
+		chans[i] = bot.Raw(string(id)) // a channel no longer in the program, by its id
+		if c, ok := d.Channels.Get(id); ok {
+			chans[i] = bot.T(c.Label)
+		}
 	}
 	kab := make([]string, len(a.KabKota))
 	for i, c := range a.KabKota {
@@ -340,7 +382,7 @@ func audienceData(a umkm.Audience) map[string]any {
 		"Sectors":   texts("sector.", a.Sectors),
 		"Sizes":     texts("class.", a.Sizes),
 		"Trainings": strings.Join(a.Trainings, ", "),
-		"Channels":  strings.Join(chans, ", "),
+		"Channels":  chans,
 	}
 }
 
@@ -348,18 +390,26 @@ func audienceData(a umkm.Audience) map[string]any {
 // audience and the recipient count per channel.
 func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) map[string]any {
 	a := audienceOf(t)
-	counts, err := src.Count(ctx, a)
+	counts, err := src.CountOn(ctx, a, d.Channels.IDs())
 	if err != nil {
 		t.Fail(err)
 		return nil
 	}
-	data := audienceData(a)
+	data := audienceData(d, a)
 	data["Message"] = bot.Raw(t.Get("text"))
 	data["Footer"] = bot.T("broadcast.footer")
 	data["Total"] = total(counts)
-	data["Telegram"] = counts[bot.Telegram]
-	data["WhatsApp"] = counts[bot.WhatsApp]
+	var per []bot.Text // the count on each channel that has owners
+	for _, c := range ownerChannels(ctx, d, src, t) {
+		per = append(per, bot.T("siaran.preview.count", "Channel", bot.T(c.Label), "N", counts[c.ID]))
+	}
+	data["PerChannel"] = per
+	// A picture goes out as one when a channel the audience names (or
+	// any, when it names none) can send pictures.
 	_, photos := d.Notifier.(bot.PhotoNotifier)
+	photos = photos && slices.ContainsFunc(d.Channels.All(), func(c bot.Channel) bool {
+		return c.Media.Photos && (len(a.Channels) == 0 || slices.Contains(a.Channels, c.ID))
+	})
 	data["Photo"] = t.Get("photo") != "" && photos
 	data["PhotoDropped"] = t.Get("photo") != "" && !photos
 	return data

@@ -47,6 +47,7 @@ func TestGrafanaDashboard(t *testing.T) {
 		m.WatchBroadcasts(oneRunning{}),
 		m.WatchWhatsApp(fakeWA{}),
 		m.WatchTelegram(ops.TelegramFunc(func() ops.TelegramCounts { return ops.TelegramCounts{} })),
+		m.WatchChannels(bot.NewChannels(bot.Channel{ID: bot.WhatsApp, Link: bot.Link{Bulk: banned{}}})),
 	} {
 		if err != nil {
 			t.Fatal(err)
@@ -93,6 +94,11 @@ func TestGrafanaDashboard(t *testing.T) {
 		t.Errorf("metrics not on the dashboard: %v", missing)
 	}
 }
+
+// banned is a channel's bulk permission during a ban.
+type banned struct{}
+
+func (banned) BulkAllowed() (bool, time.Time) { return false, time.Now().Add(time.Hour) }
 
 // oneRunning is a broadcast store with broadcast 1 running.
 type oneRunning struct{}

@@ -34,9 +34,16 @@ type namedCheck struct {
 }
 
 // AddCheck adds a readiness condition: "redis", "telegram", "whatsapp".
+// A check of a name already added replaces it (a channel linked again).
 func (m *Metrics) AddCheck(name string, c Check) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
+	for i := range m.checks {
+		if m.checks[i].name == name {
+			m.checks[i].c = c
+			return
+		}
+	}
 	m.checks = append(m.checks, namedCheck{name, c})
 }
 

@@ -12,6 +12,7 @@ package ops
 import (
 	"regexp"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -39,6 +40,8 @@ type Metrics struct {
 
 	mu     sync.Mutex
 	checks []namedCheck // readiness, in the order added
+
+	channels atomic.Pointer[bot.Channels] // WatchChannels: the only channel label values
 }
 
 var _ bot.Observer = (*Metrics)(nil)
@@ -99,19 +102,19 @@ func (m *Metrics) Registry() *prometheus.Registry { return m.reg }
 
 // Turn counts a turn and its duration.
 func (m *Metrics) Turn(ch bot.ChannelID, flow string, took time.Duration, outcome string) {
-	c, flow := word(string(ch)), word(flow)
+	c, flow := m.channel(ch), word(flow)
 	m.turns.WithLabelValues(c, flow, word(outcome)).Inc()
 	m.turnTime.WithLabelValues(c, flow).Observe(took.Seconds())
 }
 
 // Ingest counts a delivery from a channel.
 func (m *Metrics) Ingest(ch bot.ChannelID, result string) {
-	m.ingest.WithLabelValues(word(string(ch)), word(result)).Inc()
+	m.ingest.WithLabelValues(m.channel(ch), word(result)).Inc()
 }
 
 // Send counts an attempt to deliver a reply.
 func (m *Metrics) Send(ch bot.ChannelID, result string) {
-	m.sends.WithLabelValues(word(string(ch)), word(result)).Inc()
+	m.sends.WithLabelValues(m.channel(ch), word(result)).Inc()
 }
 
 // Events with a series of their own; the rest go to events_total.
@@ -127,6 +130,16 @@ func (m *Metrics) Event(name string) {
 	default:
 		m.events.WithLabelValues(word(name)).Inc()
 	}
+}
+
+// channel is ch as a label value: once WatchChannels gave the registry,
+// a channel it does not hold is "other", so that the channel label has
+// one value per registered channel and no more.
+func (m *Metrics) channel(ch bot.ChannelID) string {
+	if r := m.channels.Load(); r != nil && !r.Has(ch) {
+		return "other"
+	}
+	return word(string(ch))
 }
 
 var wordRE = regexp.MustCompile(`^[a-z0-9_.:-]{0,40}$`)

@@ -435,3 +435,32 @@ func TestServeAndProbe(t *testing.T) {
 }
 
 func slogDiscard() *slog.Logger { return slog.New(slog.NewTextHandler(io.Discard, nil)) }
+
+// TestWatchChannels: one series per registered channel, read at each
+// scrape (a channel registered later appears), the bulk permission of
+// those that report it, and the channel label limited to registered ids.
+func TestWatchChannels(t *testing.T) {
+	m := ops.New(ops.Options{})
+	send := bot.SenderFunc(func(context.Context, bot.Conversation, bot.Reply) error { return nil })
+	r := bot.NewChannels(bot.Channel{ID: bot.Telegram, Link: bot.Link{Sender: send}},
+		bot.Channel{ID: bot.WhatsApp, Link: bot.Link{Bulk: banned{}}})
+	if err := m.WatchChannels(r); err != nil {
+		t.Fatal(err)
+	}
+	r.Register(bot.Channel{ID: "sms"})
+	m.Send("sms", "ok")
+	m.Send("fax", "ok")
+	body := scrape(t, m)
+	for _, want := range []string{
+		`umkmbot_channel_linked{channel="telegram"} 1`, `umkmbot_channel_linked{channel="whatsapp"} 0`,
+		`umkmbot_channel_linked{channel="sms"} 0`, `umkmbot_channel_bulk_allowed{channel="whatsapp"} 0`,
+		`umkmbot_sends_total{channel="sms",result="ok"} 1`, `umkmbot_sends_total{channel="other",result="ok"} 1`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("scrape lacks %s", want)
+		}
+	}
+	if strings.Contains(body, `umkmbot_channel_bulk_allowed{channel="telegram"}`) || strings.Contains(body, `channel="fax"`) {
+		t.Errorf("series for what does not report it:\n%s", body)
+	}
+}

@@ -201,3 +201,28 @@ func (m *Metrics) WatchTelegram(s TelegramSource) error {
 			ch <- counter(conflicts, c.Conflicts)
 		}})
 }
+
+// WatchChannels shows every channel registered in r, read at each scrape
+// (a channel linked while serving appears then): whether it runs in this
+// process, and for one that reports it, whether it may send broadcasts
+// now. From then on the channel label of turns, deliveries and sends is
+// one of r's channel ids, or "other".
+func (m *Metrics) WatchChannels(r *bot.Channels) error {
+	linked := desc("channel_linked", "1 for a registered channel that runs in this process, 0 for one that does not (not enabled, not paired).", "channel")
+	bulk := desc("channel_bulk_allowed", "1 while a channel allows messages nobody asked for (broadcasts), 0 while it holds them (a WhatsApp temporary ban); only channels that report it.", "channel")
+	if err := m.register("channel", collector{descs: []*prometheus.Desc{linked, bulk}, timeout: m.timeout,
+		collect: func(_ context.Context, ch chan<- prometheus.Metric) {
+			for _, c := range r.All() {
+				id := word(string(c.ID))
+				ch <- gauge(linked, flag(c.Serves()), id)
+				if c.Bulk != nil {
+					ok, _ := c.Bulk.BulkAllowed()
+					ch <- gauge(bulk, flag(ok), id)
+				}
+			}
+		}}); err != nil {
+		return err
+	}
+	m.channels.Store(r)
+	return nil
+}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -16,20 +17,20 @@ import (
 // FanoutConfig tunes broadcast delivery.
 type FanoutConfig struct {
 	Owner string // unique name of this process (consumer names, leases)
-	// Workers is how many goroutines send per channel in this process
-	// (default: 4 for Telegram, 1 for the others). A channel without
-	// workers is not served by this process.
+	// Channels are the program's channels: each gets its Workers senders
+	// (default 1) taking Batch entries at once, paced by the limiter and
+	// held while its Bulk says no. A channel registered while the fan-out
+	// runs gets its workers at the next poll.
+	Channels *bot.Channels
+	// Workers and Batch override, per channel id, what Channels says (and
+	// serve channels without a registry, as tests do).
 	Workers map[bot.ChannelID]int
-	// Batch is how many queue entries a worker of the channel takes at
-	// once (default 16; 1 for WhatsApp, whose slow pace would otherwise
-	// leave taken entries idle long enough for another process to take
-	// them over).
-	Batch map[bot.ChannelID]int
-	Idle  time.Duration // a delivery unacknowledged this long was abandoned by a crashed worker (default 2m)
-	Poll  time.Duration // how often broadcasts are looked for (default 1s)
-	Lease time.Duration // lease of one audience expansion (default 10m)
-	Tries int           // sends to one recipient when the platform says slow down (default 3)
-	Now   func() time.Time
+	Batch   map[bot.ChannelID]int
+	Idle    time.Duration // a delivery unacknowledged this long was abandoned by a crashed worker (default 2m)
+	Poll    time.Duration // how often broadcasts are looked for (default 1s)
+	Lease   time.Duration // lease of one audience expansion (default 10m)
+	Tries   int           // sends to one recipient when the platform says slow down (default 3)
+	Now     func() time.Time
 }
 
 // Fanout delivers broadcasts: it expands due broadcasts into per-recipient
@@ -59,9 +60,6 @@ func NewFanout(cfg FanoutConfig, queue umkm.BroadcastQueue, store umkm.Broadcast
 	if cfg.Owner == "" {
 		cfg.Owner = "local"
 	}
-	if cfg.Workers == nil {
-		cfg.Workers = map[bot.ChannelID]int{bot.Telegram: 4, bot.WhatsApp: 1, bot.Console: 1}
-	}
 	if cfg.Idle <= 0 {
 		cfg.Idle = 2 * time.Minute
 	}
@@ -86,7 +84,8 @@ func NewFanout(cfg FanoutConfig, queue umkm.BroadcastQueue, store umkm.Broadcast
 }
 
 // SetBulkChecker makes ch's deliveries wait while c says bulk sending is
-// not allowed (a WhatsApp temporary ban).
+// not allowed, in place of the channel's own Bulk (for a fan-out without
+// a registry).
 func (f *Fanout) SetBulkChecker(ch bot.ChannelID, c bot.BulkChecker) { f.bulk[ch] = c }
 
 // Run expands due broadcasts and delivers until ctx ends, then waits for
@@ -94,15 +93,8 @@ func (f *Fanout) SetBulkChecker(ch bot.ChannelID, c bot.BulkChecker) { f.bulk[ch
 func (f *Fanout) Run(ctx context.Context) error {
 	f.schedule(ctx)
 	var wg sync.WaitGroup
-	for ch, n := range f.cfg.Workers {
-		for i := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				f.work(ctx, ch, fmt.Sprintf("%s-%s-%d", f.cfg.Owner, ch, i))
-			}()
-		}
-	}
+	started := map[bot.ChannelID]bool{}
+	f.startWorkers(ctx, &wg, started)
 	tick := time.NewTicker(f.cfg.Poll)
 	defer tick.Stop()
 	for {
@@ -111,7 +103,33 @@ func (f *Fanout) Run(ctx context.Context) error {
 			wg.Wait()
 			return nil
 		case <-tick.C:
+			f.startWorkers(ctx, &wg, started)
 			f.schedule(ctx)
+		}
+	}
+}
+
+// startWorkers starts the workers of every channel that has none yet: the
+// registered channels and those Workers names.
+func (f *Fanout) startWorkers(ctx context.Context, wg *sync.WaitGroup, started map[bot.ChannelID]bool) {
+	ids := f.cfg.Channels.IDs()
+	for ch := range f.cfg.Workers {
+		if !slices.Contains(ids, ch) {
+			ids = append(ids, ch)
+		}
+	}
+	for _, ch := range ids {
+		if started[ch] {
+			continue
+		}
+		started[ch] = true
+		n, ok := f.cfg.Workers[ch]
+		if !ok {
+			c, _ := f.cfg.Channels.Get(ch)
+			n = max(c.Workers, 1)
+		}
+		for i := range n {
+			wg.Go(func() { f.work(ctx, ch, fmt.Sprintf("%s-%s-%d", f.cfg.Owner, ch, i)) })
 		}
 	}
 }
@@ -149,7 +167,7 @@ func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error
 	if err != nil {
 		return false, fmt.Errorf("load broadcast %s: %w", id, err)
 	}
-	var n int64
+	var n, unknown int64
 	batch := make([]bot.Conversation, 0, 512)
 	flush := func() error {
 		if len(batch) == 0 {
@@ -160,6 +178,10 @@ func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error
 		return err
 	}
 	err = f.audience.Each(ctx, b.Audience, func(c bot.Conversation) error {
+		if !f.serves(c.Channel) {
+			unknown++ // no worker would ever take it: the broadcast would not end
+			return nil
+		}
 		n++
 		batch = append(batch, c)
 		if len(batch) == cap(batch) {
@@ -176,8 +198,18 @@ func (f *Fanout) Expand(ctx context.Context, id string) (started bool, err error
 	if err := f.queue.StartBroadcast(ctx, id, n, f.cfg.Now()); err != nil {
 		return false, fmt.Errorf("start broadcast %s: %w", id, err)
 	}
+	if unknown > 0 {
+		f.log.Warn("owners on channels this program does not have are left out", "broadcast", id, "left_out", unknown)
+	}
 	f.log.Info("broadcast started", "broadcast", id, "audience", n)
 	return true, nil
+}
+
+// serves reports whether the program has channel ch (a registered one, or
+// one Workers names); without a registry, any.
+func (f *Fanout) serves(ch bot.ChannelID) bool {
+	_, ok := f.cfg.Workers[ch]
+	return f.cfg.Channels == nil || ok || f.cfg.Channels.Has(ch)
 }
 
 // work is one worker of channel ch: it takes deliveries of the running
@@ -218,8 +250,8 @@ func (f *Fanout) batch(ch bot.ChannelID) int {
 	if n := f.cfg.Batch[ch]; n > 0 {
 		return n
 	}
-	if ch == bot.WhatsApp {
-		return 1
+	if c, _ := f.cfg.Channels.Get(ch); c.Batch > 0 {
+		return c.Batch
 	}
 	return 16
 }
@@ -303,7 +335,7 @@ func (f *Fanout) screen(ctx context.Context, d umkm.Delivery, log *slog.Logger) 
 func (f *Fanout) pace(ctx context.Context, ch bot.ChannelID, log *slog.Logger) (time.Duration, bool) {
 	start := f.cfg.Now()
 	for {
-		if c := f.bulk[ch]; c != nil {
+		if c := f.bulkChecker(ch); c != nil {
 			if ok, until := c.BulkAllowed(); !ok {
 				wait := until.Sub(f.cfg.Now())
 				if wait <= 0 {
@@ -328,6 +360,15 @@ func (f *Fanout) pace(ctx context.Context, ch bot.ChannelID, log *slog.Logger) (
 			return 0, false
 		}
 	}
+}
+
+// bulkChecker is what says whether ch may send broadcasts now, if anything.
+func (f *Fanout) bulkChecker(ch bot.ChannelID) bot.BulkChecker {
+	if c := f.bulk[ch]; c != nil {
+		return c
+	}
+	c, _ := f.cfg.Channels.Get(ch)
+	return c.Bulk
 }
 
 // send delivers the message, retrying when the platform asks to slow down.

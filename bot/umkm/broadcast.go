@@ -180,6 +180,16 @@ func (s AudienceSource) Count(ctx context.Context, a Audience) (map[bot.ChannelI
 	return n, err
 }
 
+// CountOn returns the audience size on each of channels: those a names,
+// or all of channels when it names none (the program's registered
+// channels, so a channel added to the program is counted too).
+func (s AudienceSource) CountOn(ctx context.Context, a Audience, channels []bot.ChannelID) (map[bot.ChannelID]int, error) {
+	if len(a.Channels) == 0 {
+		a.Channels = channels
+	}
+	return s.Count(ctx, a)
+}
+
 // BroadcastMessage is what a recipient receives: the officer's text and the
 // footer that tells how to stop receiving broadcasts, rendered in the
 // recipient's language.

@@ -37,6 +37,9 @@ type App struct {
 	Engine     *bot.Engine
 	Outbox     *bot.Outbox
 	Dispatcher *bot.Dispatcher
+	// Channels are the program's chat channels (channels.go): described
+	// for every command, linked where they run.
+	Channels *bot.Channels
 
 	Metrics  *ops.Metrics  // nil unless METRICS_LISTEN is set
 	Observer bot.Observer  // the metrics, or bot.NopObserver; never nil
@@ -53,7 +56,7 @@ type App struct {
 // openApp connects the store and builds the engine.
 func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	log := newLogger(cfg, logOut)
-	a := &App{Cfg: cfg, Log: log}
+	a := &App{Cfg: cfg, Log: log, Channels: newChannels(cfg)}
 	region, err := flows.LoadRegion(cfg.Region)
 	if err != nil {
 		return nil, err
@@ -130,7 +133,8 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		Products:      a.Store,
 		Outlets:       a.Store,
 		Curation:      a.Store,
-		Admins:        cfg.Broadcast.IsAdmin,
+		Admins:        a.Channels.IsAdmin,
+		Channels:      a.Channels,
 		Broadcasts:    a.Store,
 		Profiles:      a.Store,
 		Log:           log,

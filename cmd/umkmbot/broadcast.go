@@ -9,7 +9,6 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 	"unicode/utf8"
 
@@ -38,7 +37,7 @@ type BroadcastConfig struct {
 	RateTelegram  store.Rate      // BROADCAST_RATE_TELEGRAM (default 25/s)
 	RateWhatsApp  store.Rate      // BROADCAST_RATE_WHATSAPP (default 6/m, spread with jitter)
 	Workers       int             // BROADCAST_WORKERS: Telegram senders per process (default 4)
-	ConsoleOwner  bool            // chat --as-owner: the terminal chat is an owner, not an admin
+	ConsoleOwner  bool            // chat --as-owner: the terminal chat is an owner, not an admin (chat.go)
 }
 
 // loadBroadcastConfig reads the broadcast settings; problems are appended
@@ -83,52 +82,12 @@ func loadBroadcastConfig(getenv func(string) string, errs *[]string) BroadcastCo
 	return c
 }
 
-// IsAdmin reports whether c may compose and control broadcasts: the
-// configured Telegram ids and WhatsApp numbers, and the terminal chat on
-// the server (whoever runs it already holds the server) unless it runs
-// as an owner.
-func (c BroadcastConfig) IsAdmin(conv bot.Conversation) bool {
-	switch conv.Channel {
-	case bot.Console:
-		return !c.ConsoleOwner
-	case bot.Telegram:
-		return c.AdminTelegram[conv.User]
-	case bot.WhatsApp:
-		user, _, _ := strings.Cut(conv.User, "@")
-		return c.AdminWhatsApp[user]
-	}
-	return false
-}
-
-// bulkCheckers are channels' "may we send bulk now" answers, registered by
-// channel starters (WhatsApp reports temporary bans) before the services
-// start.
-var (
-	bulkMu       sync.Mutex
-	bulkCheckers = map[bot.ChannelID]bot.BulkChecker{}
-)
-
-// addBulkChecker makes broadcasts on ch wait while c says no.
-func addBulkChecker(ch bot.ChannelID, c bot.BulkChecker) {
-	bulkMu.Lock()
-	defer bulkMu.Unlock()
-	bulkCheckers[ch] = c
-}
-
-// newFanout builds the broadcast delivery of the app.
+// newFanout builds the broadcast delivery of the app: workers, pace and
+// bulk permission per registered channel.
 func newFanout(a *App) *jobs.Fanout {
-	bc := a.Cfg.Broadcast
-	limiter := a.Store.Limiter(map[bot.ChannelID]store.Rate{bot.Telegram: bc.RateTelegram, bot.WhatsApp: bc.RateWhatsApp})
 	src := umkm.AudienceSource{Region: a.Region.Code, Registrations: umkm.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
-	f := jobs.NewFanout(jobs.FanoutConfig{Owner: a.Cfg.Instance,
-		Workers: map[bot.ChannelID]int{bot.Telegram: max(bc.Workers, 1), bot.WhatsApp: 1, bot.Console: 1}},
-		a.Store, a.Store, src, a.Store, a.Outbox, limiter, a.Log)
-	bulkMu.Lock()
-	defer bulkMu.Unlock()
-	for ch, c := range bulkCheckers {
-		f.SetBulkChecker(ch, c)
-	}
-	return f
+	return jobs.NewFanout(jobs.FanoutConfig{Owner: a.Cfg.Instance, Channels: a.Channels},
+		a.Store, a.Store, src, a.Store, a.Outbox, &channelLimiter{store: a.Store, channels: a.Channels}, a.Log)
 }
 
 // runBroadcasts is serve's broadcast delivery.
@@ -187,7 +146,7 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 	sector := fs.String("sector", "", "sector codes (kuliner, fesyen, kriya, pertanian, jasa, perdagangan, lainnya)")
 	size := fs.String("size", "", "size classes (mikro, kecil, menengah)")
 	training := fs.String("training", "", "training ids: their confirmed and attended participants")
-	channel := fs.String("channel", "", "telegram, whatsapp")
+	channel := fs.String("channel", "", "channel ids, comma-separated: telegram, whatsapp, console")
 	at := fs.String("at", "", "start time in WIB, e.g. '2026-12-01 09:00' (default now)")
 	dry := fs.Bool("dry-run", false, "show the preview and the recipient counts, create nothing")
 	if _, err := parseArgs(fs, args, 0, 0); err != nil {
@@ -209,20 +168,23 @@ func broadcastCreate(ctx context.Context, env *Env, args []string) error {
 		start = now
 	}
 	return withApp(ctx, env, !*dry, func(a *App) error {
-		aud, err := audienceFlags(a.Region, *kab, *kec, *sector, *size, *training, *channel)
+		aud, err := audienceFlags(a.Region, a.Channels, *kab, *kec, *sector, *size, *training, *channel)
 		if err != nil {
 			return err
 		}
 		src := umkm.AudienceSource{Region: a.Region.Code, Registrations: umkm.ServedRegistrations(a.Region, a.Store), Enrolments: a.Store}
-		counts, err := src.Count(ctx, aud)
+		counts, err := src.CountOn(ctx, aud, a.Channels.IDs())
 		if err != nil {
 			return err
 		}
 		b := &umkm.Broadcast{Region: a.Region.Code, Text: text, Audience: aud, CreatedAt: now, At: start}
 		fmt.Fprintf(env.Stdout, "preview (as an Indonesian reader receives it):\n----\n%s\n----\n", a.Catalog.Out("id", umkm.BroadcastMessage(b)).Text)
-		total := counts[bot.Telegram] + counts[bot.WhatsApp] + counts[bot.Console]
-		fmt.Fprintf(env.Stdout, "recipients: %d (telegram %d, whatsapp %d); opted-out owners are skipped at send time\n",
-			total, counts[bot.Telegram], counts[bot.WhatsApp])
+		total, per := 0, make([]string, 0, len(counts))
+		for _, ch := range a.Channels.IDs() {
+			total += counts[ch]
+			per = append(per, fmt.Sprintf("%s %d", ch, counts[ch]))
+		}
+		fmt.Fprintf(env.Stdout, "recipients: %d (%s); opted-out owners are skipped at send time\n", total, strings.Join(per, ", "))
 		if *dry {
 			return nil
 		}
@@ -262,7 +224,7 @@ var sectorCodes = []string{"kuliner", "fesyen", "kriya", "pertanian", "jasa", "p
 
 // audienceFlags validates the audience flags against the region and the
 // known codes.
-func audienceFlags(region umkm.Region, kab, kec, sector, size, training, channel string) (umkm.Audience, error) {
+func audienceFlags(region umkm.Region, channels *bot.Channels, kab, kec, sector, size, training, channel string) (umkm.Audience, error) {
 	var a umkm.Audience
 	var errs []error
 	var err error
@@ -283,7 +245,11 @@ func audienceFlags(region umkm.Region, kab, kec, sector, size, training, channel
 	a.Sectors = check("sector", codeList(sector), sectorCodes)
 	a.Sizes = check("size", codeList(size), umkm.SizeClasses)
 	a.Trainings = codeList(training)
-	for _, c := range check("channel", codeList(channel), []string{string(bot.Telegram), string(bot.WhatsApp)}) {
+	var known []string
+	for _, id := range channels.IDs() {
+		known = append(known, string(id))
+	}
+	for _, c := range check("channel", codeList(channel), known) {
 		a.Channels = append(a.Channels, bot.ChannelID(c))
 	}
 	return a, errors.Join(errs...)
@@ -312,11 +278,15 @@ func broadcastList(ctx context.Context, w io.Writer, a *App) error {
 		}
 		audience := strconv.FormatInt(b.Counts.Audience, 10)
 		if b.Counts.Started.IsZero() && (b.Status == umkm.BroadcastScheduled || b.Status == umkm.BroadcastPaused || b.Status == umkm.BroadcastDraft) {
-			counts, err := src.Count(ctx, b.Audience)
+			counts, err := src.CountOn(ctx, b.Audience, a.Channels.IDs())
 			if err != nil {
 				return fmt.Errorf("count the audience of broadcast %s: %w", b.ID, err)
 			}
-			audience = strconv.Itoa(counts[bot.Telegram]+counts[bot.WhatsApp]+counts[bot.Console]) + "*"
+			n := 0
+			for _, c := range counts {
+				n += c
+			}
+			audience = strconv.Itoa(n) + "*"
 			estimated = true
 		}
 		fmt.Fprintf(w, "%-5s %-10s %-20s %-9s %-9d %s\n", b.ID, b.Status, b.At.In(bot.Jakarta).Format("2006-01-02 15:04"),

@@ -95,6 +95,7 @@ func TestBroadcastConfigAdmins(t *testing.T) {
 	if len(errs) > 0 {
 		t.Fatal(errs)
 	}
+	channels := newChannels(Config{Broadcast: c})
 	for conv, want := range map[bot.Conversation]bool{
 		{Channel: bot.Telegram, User: "123"}:                          true,
 		{Channel: bot.Telegram, User: "456"}:                          true,
@@ -104,8 +105,9 @@ func TestBroadcastConfigAdmins(t *testing.T) {
 		{Channel: bot.WhatsApp, User: "6281299999999"}:                false,
 		{Channel: bot.WhatsApp, User: "123"}:                          false,
 		{Channel: bot.Console, User: "local"}:                         true,
+		{Channel: "sms", User: "123"}:                                 false, // a channel the program does not have
 	} {
-		if got := c.IsAdmin(conv); got != want {
+		if got := channels.IsAdmin(conv); got != want {
 			t.Errorf("IsAdmin(%s) = %v, want %v", conv, got, want)
 		}
 	}

@@ -56,7 +56,9 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 		fmt.Fprintln(env.Stderr, "umkmbot: type halo to start, menu for the menu, Ctrl-D to quit.")
 	}
 	con := console.New(env.Stdin, env.Stdout, *user, interactive, app.Dispatcher.Idle)
-	app.Outbox.Register(bot.Console, con)
+	if err := app.linkChannel(bot.Console, bot.Link{Sender: con}); err != nil {
+		return err
+	}
 
 	g, gctx := errgroup.WithContext(ctx)
 	runCtx, cancel := context.WithCancel(gctx)
@@ -67,4 +69,13 @@ func runChat(ctx context.Context, env *Env, args []string) error {
 		return con.Run(runCtx, app.Dispatcher)
 	})
 	return g.Wait()
+}
+
+// consoleChannel describes the terminal: whoever runs `umkmbot chat` holds
+// the server, so the terminal is an admin unless --as-owner; its
+// broadcasts (to owners who registered in the terminal) are printed.
+func consoleChannel(c Config) bot.Channel {
+	ch, admin := console.Channel(), !c.Broadcast.ConsoleOwner
+	ch.IsAdmin = func(string) bool { return admin }
+	return ch
 }

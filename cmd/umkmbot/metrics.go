@@ -11,8 +11,6 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
-	"github.com/umkmbot/umkmbot/bot/telegram"
-	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/ops"
 )
 
@@ -53,14 +51,15 @@ func newLogger(cfg Config, w io.Writer) *slog.Logger {
 
 // openMetrics sets the app's Observer, and with METRICS_LISTEN its
 // metrics: turn, queue and broadcast series, Redis errors, and the Redis
-// readiness check. Channels add theirs in observeChannel.
+// readiness check, and the registered channels. Channels add their
+// readiness checks as they are linked (App.linkChannel).
 func (a *App) openMetrics() error {
 	a.Observer = bot.NopObserver{}
 	if a.Cfg.Ops.MetricsListen == "" {
 		return nil
 	}
 	m := ops.New(ops.Options{})
-	if err := errors.Join(m.WatchQueues(a.Store), m.WatchBroadcasts(a.Store)); err != nil {
+	if err := errors.Join(m.WatchQueues(a.Store), m.WatchBroadcasts(a.Store), m.WatchChannels(a.Channels)); err != nil {
 		return err
 	}
 	a.Redis.AddHook(m.RedisHook())
@@ -69,62 +68,15 @@ func (a *App) openMetrics() error {
 	return nil
 }
 
-// observeChannel shows a channel adapter's state in the metrics and adds
-// its readiness check: its own Ready method when it has one, else one
-// built from what it reports.
-func (a *App) observeChannel(ch bot.ChannelID, adapter any) {
-	m := a.Metrics
-	if m == nil {
+// watchMetrics lets a channel register its own series (Telegram's 429s,
+// WhatsApp's bans) when serve has metrics; a failure is logged, not fatal.
+func (a *App) watchMetrics(what string, watch func(*ops.Metrics) error) {
+	if a.Metrics == nil {
 		return
 	}
-	var check ops.Check
-	var err error
-	switch ad := adapter.(type) {
-	case *telegram.Adapter:
-		err = m.WatchTelegram(ops.TelegramFunc(func() ops.TelegramCounts {
-			return ops.TelegramCounts{RateLimited: ad.Stats.Waited.Load(), PollErrors: ad.Stats.PollErrors.Load(), Conflicts: ad.Stats.Conflicts.Load()}
-		}))
-	case *whatsapp.Adapter:
-		err = m.WatchWhatsApp(ops.WhatsAppFunc(func() ops.WhatsAppState {
-			s := ad.Status()
-			return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
-		}))
-		check = whatsappCheck(a, ad)
+	if err := watch(a.Metrics); err != nil {
+		a.Log.Warn("channel metrics", "channel", what, "err", err)
 	}
-	if err != nil {
-		a.Log.Warn("channel metrics", "channel", ch, "err", err)
-	}
-	if c, ok := adapter.(ops.Check); ok {
-		check = c
-	}
-	if check != nil {
-		m.AddCheck(string(ch), check)
-	}
-}
-
-// whatsappCheck is ready while this process is connected, or while
-// another process holds the connection (this one stands by to take over).
-func whatsappCheck(a *App, ad *whatsapp.Adapter) ops.Check {
-	shared := newRedisStatus(a.Store)
-	return ops.CheckFunc(func(ctx context.Context) error {
-		s := ad.Status()
-		switch {
-		case s.Connected:
-			return nil
-		case s.LoggedOut:
-			return errors.New("logged out: run `umkmbot whatsapp pair`")
-		case s.Restriction == whatsapp.RestrictionTempBan && time.Now().Before(s.RestrictedUntil):
-			return fmt.Errorf("temporary ban until %s", s.RestrictedUntil.In(bot.Jakarta).Format(time.RFC3339))
-		}
-		rec, err := shared.LoadStatus(ctx)
-		if err != nil {
-			return err
-		}
-		if rec.Connected && rec.Owner != a.Cfg.Instance {
-			return nil
-		}
-		return errors.New("not connected")
-	})
 }
 
 // listenMetrics listens on METRICS_LISTEN (before the channels start, so

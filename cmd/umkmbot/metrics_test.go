@@ -22,7 +22,6 @@ import (
 	"go.mau.fi/whatsmeow/types"
 	"go.mau.fi/whatsmeow/types/events"
 
-	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram/telegramtest"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
 	"github.com/umkmbot/umkmbot/store/redistest"
@@ -325,7 +324,9 @@ func TestWhatsAppReadiness(t *testing.T) {
 	defer a.Close()
 	shared := newRedisStatus(a.Store)
 	ad := whatsapp.New(whatsapp.Config{Owner: "p1"}, waOffline{}, a.Dispatcher, whatsapp.Options{Status: shared, Log: a.Log})
-	a.observeChannel(bot.WhatsApp, ad)
+	if err := linkWhatsApp(a, ad); err != nil {
+		t.Fatal(err)
+	}
 	ready := func() string {
 		t.Helper()
 		res, _ := a.Metrics.Ready(ctx)

@@ -3,25 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
-	"sort"
 	"strings"
 
 	"golang.org/x/sync/errgroup"
 )
-
-// A channel starter builds a channel from the app when its configuration
-// enables it, and returns what runs it.
-type channelStarter func(ctx context.Context, a *App, env *Env) (run func(context.Context) error, enabled bool, err error)
-
-var channelStarters = map[string]channelStarter{}
-
-// addChannel registers a channel for serve; a duplicate is a programming error.
-func addChannel(name string, s channelStarter) {
-	if _, dup := channelStarters[name]; dup {
-		panic("umkmbot: channel " + name + " registered twice")
-	}
-	channelStarters[name] = s
-}
 
 // A service is a background job of serve (reminders, broadcasts).
 type service func(ctx context.Context, a *App) error
@@ -74,21 +59,20 @@ func runServe(ctx context.Context, env *Env, args []string) error {
 	}
 
 	g, gctx := errgroup.WithContext(ctx)
-	names := make([]string, 0, len(channelStarters))
-	for n := range channelStarters {
-		names = append(names, n)
-	}
-	sort.Strings(names)
 	var enabled []string
-	for _, n := range names {
-		run, ok, err := channelStarters[n](gctx, app, env)
+	for _, m := range channelModules {
+		if m.start == nil {
+			continue
+		}
+		n := m.describe(cfg).ID
+		run, ok, err := m.start(gctx, app, env)
 		if err != nil {
 			return fmt.Errorf("start %s: %w", n, err)
 		}
 		if !ok {
 			continue
 		}
-		enabled = append(enabled, n)
+		enabled = append(enabled, string(n))
 		g.Go(func() error { return run(gctx) })
 	}
 	if len(enabled) == 0 {

@@ -17,11 +17,11 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/telegram"
+	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
 )
 
 func init() {
-	addChannel("telegram", startTelegram)
 	wh := root.add(&command{name: "telegram", summary: "the Telegram bot's webhook"}).
 		add(&command{name: "webhook", summary: "what Telegram knows of the webhook, and removing it (e.g. before going back to long polling)"})
 	wh.add(leaf("info", "", "the webhook URL, updates waiting, the last error", telegramWebhookInfo))
@@ -161,6 +161,16 @@ func startsByCommand(f *bot.Flow) bool {
 	return false
 }
 
+// telegramChannel describes Telegram: its admins are ADMIN_TELEGRAM_IDS,
+// its broadcasts go at BROADCAST_RATE_TELEGRAM with BROADCAST_WORKERS
+// senders per process.
+func telegramChannel(c Config) bot.Channel {
+	ch, admins := telegram.Channel(), c.Broadcast.AdminTelegram
+	ch.IsAdmin = func(user string) bool { return admins[user] }
+	ch.Rate, ch.Workers = botRate(c.Broadcast.RateTelegram), max(c.Broadcast.Workers, 1)
+	return ch
+}
+
 // startTelegram builds the Telegram channel when TELEGRAM_BOT_TOKEN is set:
 // it checks the token (getMe), registers the adapter as the Telegram
 // sender and returns its Run.
@@ -207,9 +217,16 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 	if err != nil {
 		return nil, false, err
 	}
-	a.Outbox.Register(bot.Telegram, adapter)
-	a.media.add(bot.Telegram, readCapped(adapter.Download, maxFetchedMedia)) // product photos on the console
-	a.observeChannel(bot.Telegram, adapter)
+	if err := a.linkChannel(bot.Telegram, bot.Link{Sender: adapter, Ready: adapter.Ready,
+		Fetch: readCapped(adapter.Download, maxFetchedMedia)}); err != nil {
+		return nil, false, err
+	}
+	a.watchMetrics("telegram", func(m *ops.Metrics) error {
+		return m.WatchTelegram(ops.TelegramFunc(func() ops.TelegramCounts {
+			s := &adapter.Stats
+			return ops.TelegramCounts{RateLimited: s.Waited.Load(), PollErrors: s.PollErrors.Load(), Conflicts: s.Conflicts.Load()}
+		}))
+	})
 	mode := "long polling"
 	if c.WebhookURL != "" {
 		mode = "webhook on " + c.WebhookListen

@@ -18,11 +18,9 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/phone"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
-	"github.com/umkmbot/umkmbot/ops"
 )
 
 func init() {
-	addChannel("whatsapp", startWhatsApp)
 	addCommand("whatsapp", "WhatsApp number: pair (QR code), pair --phone 62812… (pairing code), status", runWhatsApp)
 }
 
@@ -63,7 +61,11 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	a.pairing = pairer // the console's /whatsapp page
 	if dev.ID == nil {
 		ds.Close()
-		a.observeChannel(bot.WhatsApp, ops.CheckFunc(func(context.Context) error { return errors.New("no number paired: run `umkmbot whatsapp pair`") }))
+		if err := a.linkChannel(bot.WhatsApp, bot.Link{Ready: func(context.Context) error {
+			return errors.New("no number paired: run `umkmbot whatsapp pair`")
+		}}); err != nil {
+			return nil, false, err
+		}
 		return func(ctx context.Context) error {
 			log.Error("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page, or run `umkmbot whatsapp pair` (QR code) " +
 				"or `umkmbot whatsapp pair --phone 62812…` (pairing code), then restart serve. Serving the other channels without WhatsApp.")
@@ -82,10 +84,10 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer, Media: &a.media,
 	})
 	ad.Attach(cli)
-	a.media.add(bot.WhatsApp, ad.Fetch) // product photos on the console
-	a.Outbox.Register(bot.WhatsApp, ad)
-	a.observeChannel(bot.WhatsApp, ad)
-	addBulkChecker(bot.WhatsApp, ad) // broadcasts wait out bans and time locks
+	if err := linkWhatsApp(a, ad); err != nil {
+		ds.Close()
+		return nil, false, err
+	}
 	return func(ctx context.Context) error {
 		defer ds.Close()
 		return ad.Run(ctx)
