@@ -1,6 +1,8 @@
 package whatsapp
 
 import (
+	"errors"
+	"fmt"
 	"time"
 )
 
@@ -99,4 +101,55 @@ func (c *Config) fill() {
 	if c.Owner == "" {
 		c.Owner = "local"
 	}
+}
+
+// ConfigError is one problem of a Config, naming its field so that a
+// caller filling the Config from elsewhere (cmd/umkmbot from WHATSAPP_*
+// variables) can name its own setting.
+type ConfigError struct {
+	Field   string // the Config field: "RatePerMinute"
+	Value   string // the value as given
+	Problem string // "must be more than 0 (e.g. 60s)"
+}
+
+func (e *ConfigError) Error() string {
+	return fmt.Sprintf("whatsapp: %s=%s %s", e.Field, e.Value, e.Problem)
+}
+
+// Validate reports every problem of a configuration meant for a real
+// number, filled over DefaultConfig, at once (errors.Join of *ConfigError).
+// Here zero is a value, not "the default": no global rate limit gets the
+// number banned, a relay age or send wait of 0 would drop every reply.
+// It is the one place of these rules: cmd/umkmbot calls it on what the
+// variables give. (New takes any Config and fills zeros with defaults, for
+// tests and embedders.)
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(field string, v any, problem string) {
+		errs = append(errs, &ConfigError{Field: field, Value: fmt.Sprint(v), Problem: problem})
+	}
+	for _, d := range []struct {
+		field string
+		v     time.Duration
+	}{{"MaxAge", c.MaxAge}, {"ChatGap", c.ChatGap}, {"Jitter", c.Jitter}, {"Typing", c.Typing}, {"TimelockPause", c.TimelockPause}} {
+		if d.v < 0 {
+			bad(d.field, d.v, "is negative (0 for none)")
+		}
+	}
+	if c.RatePerMinute < 1 {
+		bad("RatePerMinute", c.RatePerMinute, "must be at least 1: without a limit the number gets banned; use e.g. 20")
+	}
+	if c.Burst < 1 {
+		bad("Burst", c.Burst, "must be at least 1")
+	}
+	if c.MaxMediaBytes < 1 {
+		bad("MaxMediaBytes", c.MaxMediaBytes, "must be at least 1")
+	}
+	if c.SendWait <= 0 {
+		bad("SendWait", c.SendWait, "must be more than 0 (e.g. 60s)")
+	}
+	if c.RelayMaxAge <= 0 {
+		bad("RelayMaxAge", c.RelayMaxAge, "must be more than 0 (e.g. 15m): relayed replies older than this are dropped")
+	}
+	return errors.Join(errs...)
 }

@@ -206,6 +206,41 @@ func (c Config) UsesRedis() bool {
 	return c.RedisURL != "" || len(c.Redis.ClusterAddrs) > 0 || c.Redis.SentinelMaster != ""
 }
 
+// namedProblems turns a component's configuration errors (errors.Join of
+// its own ConfigError type, whose field and problem parts gives) into lines
+// naming the variables of vars (field -> variable), with the value as
+// written unless it is a secret: the component owns the rules, the
+// command line only their names. Errors parts does not take (!ok) are
+// left out: problems the caller tolerates.
+func namedProblems(err error, vars map[string]string, getenv func(string) string, parts func(error) (field, problem string, ok bool)) []string {
+	var each []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		each = j.Unwrap()
+	} else if err != nil {
+		each = []error{err}
+	}
+	var out []string
+	for _, e := range each {
+		field, problem, ok := parts(e)
+		if !ok {
+			continue
+		}
+		name := vars[field]
+		if name == "" {
+			out = append(out, e.Error())
+			continue
+		}
+		for f, v := range vars {
+			problem = strings.ReplaceAll(problem, f, v)
+		}
+		if v := getenv(name); v != "" && !slices.Contains(secretNames, name) {
+			name += fmt.Sprintf("=%q", v)
+		}
+		out = append(out, name+" "+problem)
+	}
+	return out
+}
+
 // list splits "a, b,c" into its non-empty parts.
 func list(v string) []string {
 	var out []string

@@ -97,7 +97,7 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 			c.RatePerGroup = n
 		}
 	}
-	errs = append(errs, telegramProblems(c.adapterConfig().Validate())...)
+	errs = append(errs, telegramProblems(c.adapterConfig().Validate(), getenv)...)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("telegram configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
@@ -113,35 +113,14 @@ var telegramVars = map[string]string{
 
 // telegramProblems are the adapter's configuration errors named by their
 // variables. No token is no problem here: the channel is off.
-func telegramProblems(err error) []string {
-	var out []string
-	var each []error
-	if j, ok := err.(interface{ Unwrap() []error }); ok {
-		each = j.Unwrap()
-	} else if err != nil {
-		each = []error{err}
-	}
-	for _, e := range each {
+func telegramProblems(err error, getenv func(string) string) []string {
+	return namedProblems(err, telegramVars, getenv, func(e error) (string, string, bool) {
 		var ce *telegram.ConfigError
-		switch {
-		case errors.Is(e, telegram.ErrNoToken):
-		case errors.As(e, &ce):
-			name, problem := telegramVars[ce.Field], ce.Problem
-			if name == "" {
-				name = ce.Field
-			}
-			for field, v := range telegramVars {
-				problem = strings.ReplaceAll(problem, field, v)
-			}
-			if ce.Value != "" {
-				name += fmt.Sprintf("=%q", ce.Value)
-			}
-			out = append(out, name+" "+problem)
-		default:
-			out = append(out, e.Error())
+		if errors.Is(e, telegram.ErrNoToken) || !errors.As(e, &ce) {
+			return "", "", false
 		}
-	}
-	return out
+		return ce.Field, ce.Problem, true
+	})
 }
 
 // adapterConfig is the part of the adapter's configuration that comes from
