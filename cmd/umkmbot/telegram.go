@@ -182,10 +182,7 @@ func startsByCommand(f *bot.Flow) bool {
 // it checks the token (getMe), registers the adapter as the Telegram
 // sender and returns its Run.
 func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context) error, bool, error) {
-	c, err := loadTelegramConfig(env.Getenv)
-	if err != nil {
-		return nil, false, err
-	}
+	c := a.Cfg.Telegram
 	if c.Token == "" {
 		return nil, false, nil
 	}
@@ -318,10 +315,11 @@ func telegramWebhookDelete(ctx context.Context, env *Env, args []string) error {
 
 // webhookAdapter is a Telegram adapter for one Bot API call from the CLI.
 func webhookAdapter(ctx context.Context, env *Env) (*telegram.Adapter, error) {
-	c, err := loadTelegramConfig(env.Getenv)
+	cfg, err := loadConfig(env.Getenv)
 	if err != nil {
 		return nil, err
 	}
+	c := cfg.Telegram
 	if c.Token == "" {
 		return nil, errors.New("TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) is not set")
 	}
