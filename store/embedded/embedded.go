@@ -279,16 +279,9 @@ func (d *DB) FastForward(dt time.Duration) {
 	d.clock += int64(dt)
 }
 
-// Close compacts, stops the server and releases the lock. The server is
-// stopped even when the compaction fails (the journal still holds every
-// write); that error is returned. Calling Close again does nothing.
-func (d *DB) Close() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return nil
-	}
-	err := d.compactLocked()
+// stopServing marks d closed, stops the clock, the listener and every
+// connection, and waits for their goroutines (d.mu held).
+func (d *DB) stopServing() {
 	d.closed = true
 	close(d.stop)
 	d.l.Close()
@@ -299,6 +292,19 @@ func (d *DB) Close() error {
 	d.conns = nil
 	d.connMu.Unlock()
 	d.wg.Wait()
+}
+
+// Close compacts, stops the server and releases the lock. The server is
+// stopped even when the compaction fails (the journal still holds every
+// write); that error is returned. Calling Close again does nothing.
+func (d *DB) Close() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.closed {
+		return nil
+	}
+	err := d.compactLocked()
+	d.stopServing()
 	if d.j != nil {
 		empty := d.j.last() == d.snapSeq
 		num, _, _ := d.j.state()

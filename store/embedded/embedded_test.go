@@ -49,16 +49,7 @@ func client(t testing.TB, d *DB) *redis.Client {
 func (d *DB) crash() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
-	d.closed = true
-	close(d.stop)
-	d.l.Close()
-	d.connMu.Lock()
-	for c := range d.conns {
-		c.Close()
-	}
-	d.conns = nil
-	d.connMu.Unlock()
-	d.wg.Wait()
+	d.stopServing()
 	if d.j != nil {
 		d.j.mu.Lock()
 		d.j.f.Close() // what is pending was never acknowledged
