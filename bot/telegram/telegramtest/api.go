@@ -258,7 +258,6 @@ func (s *Server) sendMessage(w http.ResponseWriter, r *http.Request) {
 		m.Markup = json.RawMessage(mk)
 	}
 	s.sent[chat] = append(s.sent[chat], m)
-	s.total++
 	if wake := s.sentWake[chat]; wake != nil {
 		close(wake)
 		delete(s.sentWake, chat)
@@ -348,7 +347,6 @@ func (s *Server) sendPhoto(w http.ResponseWriter, r *http.Request) {
 		s.files[fileID] = fileEntry{path: "photos/" + fileID + ".jpg", data: m.Photo}
 	}
 	s.sent[chat] = append(s.sent[chat], m)
-	s.total++
 	if wake := s.sentWake[chat]; wake != nil {
 		close(wake)
 		delete(s.sentWake, chat)

@@ -66,13 +66,6 @@ func (s *Server) Sent(chat int64) []Sent {
 	return append([]Sent(nil), s.sent[chat]...)
 }
 
-// TotalSent counts messages sent to all chats.
-func (s *Server) TotalSent() int {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.total
-}
-
 // WaitSent waits until chat got at least n messages and returns them all.
 func (s *Server) WaitSent(ctx context.Context, chat int64, n int) ([]Sent, error) {
 	for {

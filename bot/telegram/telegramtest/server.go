@@ -60,7 +60,6 @@ type Server struct {
 	sent      map[int64][]Sent
 	docs      []Document
 	sentWake  map[int64]chan struct{}
-	total     int
 	fails     []failure // answers for the next sendMessage calls, in order
 	hang      int       // next sendMessage calls taken, then never answered
 	blocked   map[int64]failure
