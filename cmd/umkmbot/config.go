@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -47,6 +50,14 @@ type Config struct {
 	Privacy PrivacyConfig
 	// The web console: ADMIN_LISTEN, ADMIN_SECURE_COOKIES, ADMIN_TRUST_PROXY (admin.go).
 	Admin AdminConfig
+
+	// What REGION, MARKETPLACE_FILE and FAQ_FILE name, loaded by
+	// loadConfig: reading them is their check (flows.LoadRegion,
+	// LoadMarket, LoadFAQ own the rules), so `config check` reports them
+	// with the rest and openApp does not read them again.
+	region umkm.Region
+	market *flows.Market
+	faq    map[string]*bot.FAQ
 }
 
 // secretNames are the settings that may also come from a file named by
@@ -141,6 +152,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}
 	var err error
+	if c.region, err = flows.LoadRegion(c.Region); err != nil {
+		errs = append(errs, err.Error())
+	} else if c.faq, err = flows.LoadFAQ(c.FAQFile, c.region); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.market, err = flows.LoadMarket(c.MarketFile); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if c.Telegram, err = loadTelegramConfig(getenv); err != nil {
 		errs = append(errs, err.Error())
 	}

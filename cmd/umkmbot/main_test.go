@@ -128,12 +128,14 @@ func readCSV(t *testing.T, s string) [][]string {
 }
 
 func TestConfigValidation(t *testing.T) {
-	env := map[string]string{"STATE_TTL": "soon", "DEFAULT_LANG": "fr", "MAX_REGISTRATIONS_PER_NIK": "0", "LOG_LEVEL": "loud"}
+	env := map[string]string{"STATE_TTL": "soon", "DEFAULT_LANG": "fr", "MAX_REGISTRATIONS_PER_NIK": "0", "LOG_LEVEL": "loud",
+		"REGION": "atlantis", "MARKETPLACE_FILE": "/nonexistent/marketplaces.toml"}
 	_, err := loadConfig(func(k string) string { return env[k] })
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, name := range []string{"STATE_TTL", "DEFAULT_LANG", "MAX_REGISTRATIONS_PER_NIK", "LOG_LEVEL"} {
+	// every problem at once, the files named by REGION and MARKETPLACE_FILE too
+	for _, name := range []string{"STATE_TTL", "DEFAULT_LANG", "MAX_REGISTRATIONS_PER_NIK", "LOG_LEVEL", "REGION", "marketplace data"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
