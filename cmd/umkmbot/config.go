@@ -260,6 +260,22 @@ func namedProblems(err error, vars map[string]string, getenv func(string) string
 	return out
 }
 
+// envBool reads a true/false variable, the same way for every one: 1, t,
+// true, yes, on or 0, f, false, no, off, in any case; empty gives def.
+// Anything else is appended to errs and gives def.
+func envBool(getenv func(string) string, name string, def bool, errs *[]string) bool {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+	case "":
+		return def
+	case "1", "t", "true", "yes", "on":
+		return true
+	case "0", "f", "false", "no", "off":
+		return false
+	}
+	*errs = append(*errs, fmt.Sprintf("%s=%q: use true or false", name, getenv(name)))
+	return def
+}
+
 // list splits "a, b,c" into its non-empty parts.
 func list(v string) []string {
 	var out []string

@@ -177,3 +177,18 @@ func TestExportOnCluster(t *testing.T) {
 		t.Fatalf("export on the cluster has %d rows", len(rows))
 	}
 }
+
+// TestEnvBool: every true/false variable reads the same words.
+func TestEnvBool(t *testing.T) {
+	for v, want := range map[string]bool{"": true, "1": true, "t": true, "TRUE": true, " yes ": true, "On": true,
+		"0": false, "f": false, "False": false, "no": false, "OFF": false} {
+		var errs []string
+		if got := envBool(func(string) string { return v }, "X", true, &errs); got != want || len(errs) > 0 {
+			t.Errorf("%q: %v %v, want %v", v, got, errs, want)
+		}
+	}
+	var errs []string
+	if got := envBool(func(string) string { return "ya" }, "ADMIN_TRUST_PROXY", false, &errs); got || len(errs) != 1 || !strings.Contains(errs[0], `ADMIN_TRUST_PROXY="ya"`) {
+		t.Errorf("ya: %v %v", got, errs)
+	}
+}

@@ -62,19 +62,8 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 		RatePerGroup:  20,
 	}
 	var errs []string
-	boolean := func(name string) bool {
-		v := getenv(name)
-		if v == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s=%q: use true or false", name, v))
-		}
-		return b
-	}
-	c.AllowGroups = boolean("TELEGRAM_ALLOW_GROUPS")
-	c.DeleteWebhookOnStop = boolean("TELEGRAM_WEBHOOK_DELETE_ON_STOP")
+	c.AllowGroups = envBool(getenv, "TELEGRAM_ALLOW_GROUPS", false, &errs)
+	c.DeleteWebhookOnStop = envBool(getenv, "TELEGRAM_WEBHOOK_DELETE_ON_STOP", false, &errs)
 	rate := func(name string, def float64) float64 {
 		v := getenv(name)
 		if v == "" {

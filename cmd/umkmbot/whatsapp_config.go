@@ -28,19 +28,7 @@ type waConfig struct {
 func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error) {
 	w := waConfig{DSN: secret(getenv, "WHATSAPP_DB_DSN"), DeviceName: whatsapp.DefaultDeviceName, Adapter: whatsapp.DefaultConfig()}
 	var errs []string
-	boolean := func(name string, def bool) bool {
-		v := strings.ToLower(strings.TrimSpace(getenv(name)))
-		switch v {
-		case "":
-			return def
-		case "1", "true", "yes", "on":
-			return true
-		case "0", "false", "no", "off":
-			return false
-		}
-		errs = append(errs, fmt.Sprintf("%s=%q: use true or false", name, getenv(name)))
-		return def
-	}
+	boolean := func(name string, def bool) bool { return envBool(getenv, name, def, &errs) }
 	dur := func(name string, def time.Duration) time.Duration {
 		v := getenv(name)
 		if v == "" {
