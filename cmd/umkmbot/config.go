@@ -114,18 +114,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.Redis.SentinelMaster != "" && len(c.Redis.SentinelAddrs) == 0 {
 		errs = append(errs, "REDIS_SENTINEL_MASTER needs REDIS_SENTINEL_ADDRS (host:port,host:port)")
 	}
-	dur := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 168h, 30m)", name, v))
-			return def
-		}
-		return d
-	}
+	dur := func(name string, def time.Duration) time.Duration { return envDuration(getenv, name, def, &errs) }
 	c.StateTTL = dur("STATE_TTL", 7*24*time.Hour)
 	c.ResumeAfter = dur("RESUME_AFTER", time.Hour)
 	c.MaxPerNIK = 1
@@ -274,6 +263,21 @@ func envBool(getenv func(string) string, name string, def bool, errs *[]string) 
 	}
 	*errs = append(*errs, fmt.Sprintf("%s=%q: use true or false", name, getenv(name)))
 	return def
+}
+
+// envDuration reads a positive duration ("168h", "30m"); empty gives def.
+// Anything else is appended to errs and gives def.
+func envDuration(getenv func(string) string, name string, def time.Duration, errs *[]string) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		*errs = append(*errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 168h, 30m, 15s)", name, v))
+		return def
+	}
+	return d
 }
 
 // list splits "a, b,c" into its non-empty parts.
