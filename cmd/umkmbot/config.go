@@ -238,15 +238,28 @@ func namedProblems(err error, vars map[string]string, getenv func(string) string
 			out = append(out, e.Error())
 			continue
 		}
-		for f, v := range vars {
-			problem = strings.ReplaceAll(problem, f, v)
-		}
+		problem = fieldNames(vars).Replace(problem)
 		if v := getenv(name); v != "" && !slices.Contains(secretNames, name) {
 			name += fmt.Sprintf("=%q", v)
 		}
 		out = append(out, name+" "+problem)
 	}
 	return out
+}
+
+// fieldNames replaces field names with their variables, longer names
+// first ("RelayMaxAge" before "MaxAge").
+func fieldNames(vars map[string]string) *strings.Replacer {
+	fields := make([]string, 0, len(vars))
+	for f := range vars {
+		fields = append(fields, f)
+	}
+	slices.SortFunc(fields, func(a, b string) int { return len(b) - len(a) })
+	var pairs []string
+	for _, f := range fields {
+		pairs = append(pairs, f, vars[f])
+	}
+	return strings.NewReplacer(pairs...)
 }
 
 // envBool reads a true/false variable, the same way for every one: 1, t,

@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -190,5 +192,29 @@ func TestEnvBool(t *testing.T) {
 	var errs []string
 	if got := envBool(func(string) string { return "ya" }, "ADMIN_TRUST_PROXY", false, &errs); got || len(errs) != 1 || !strings.Contains(errs[0], `ADMIN_TRUST_PROXY="ya"`) {
 		t.Errorf("ya: %v %v", got, errs)
+	}
+}
+
+type fieldErr struct{ field, problem string }
+
+func (e fieldErr) Error() string { return e.field + " " + e.problem }
+
+// TestNamedProblems: a component's configuration errors come out under
+// the variables' names, with the value as written except for a secret;
+// errors the caller does not take are left out.
+func TestNamedProblems(t *testing.T) {
+	vars := map[string]string{"MaxAge": "X_MAX_AGE", "RelayMaxAge": "X_RELAY_MAX_AGE", "Token": "TELEGRAM_BOT_TOKEN"}
+	env := map[string]string{"X_RELAY_MAX_AGE": "0", "TELEGRAM_BOT_TOKEN": "123:secret"}
+	err := errors.Join(fieldErr{"RelayMaxAge", "must be more than MaxAge"}, fieldErr{"Token", "is bad"}, errors.New("tolerated"))
+	got := namedProblems(err, vars, func(k string) string { return env[k] }, func(e error) (string, string, bool) {
+		var fe fieldErr
+		if !errors.As(e, &fe) {
+			return "", "", false
+		}
+		return fe.field, fe.problem, true
+	})
+	want := []string{`X_RELAY_MAX_AGE="0" must be more than X_MAX_AGE`, "TELEGRAM_BOT_TOKEN is bad"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }
