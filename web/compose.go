@@ -126,20 +126,11 @@ func (s *Server) readCompose(r *http.Request) (*composeForm, *umkm.Broadcast, er
 	for _, t := range f.AllTrainings {
 		trainingIDs = append(trainingIDs, t.ID)
 	}
-	keep := func(vals, allowed []string) []string {
-		var out []string
-		for _, v := range vals {
-			if slices.Contains(allowed, v) && !slices.Contains(out, v) {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
-	f.Kecamatan = keep(r.PostForm["kecamatan"], f.AllKecamatan)
-	f.Sectors = keep(r.PostForm["sectors"], f.AllSectors)
-	f.Sizes = keep(r.PostForm["sizes"], f.AllSizes)
-	f.Trainings = keep(r.PostForm["trainings"], trainingIDs)
-	f.Channels = keep(r.PostForm["channels"], f.AllChannels)
+	f.Kecamatan = allowedValues(r.PostForm["kecamatan"], f.AllKecamatan)
+	f.Sectors = allowedValues(r.PostForm["sectors"], f.AllSectors)
+	f.Sizes = allowedValues(r.PostForm["sizes"], f.AllSizes)
+	f.Trainings = allowedValues(r.PostForm["trainings"], trainingIDs)
+	f.Channels = allowedValues(r.PostForm["channels"], f.AllChannels)
 	if len(f.Token) != 32 || strings.Trim(f.Token, "0123456789abcdef") != "" {
 		f.Token = newToken()
 	}
@@ -254,4 +245,16 @@ func (s *Server) broadcastCreate(w http.ResponseWriter, r *http.Request) {
 	}
 	s.audit(r, "broadcast.create", b.ID, "recipients="+strconv.Itoa(f.Total)+" at="+b.At.In(bot.Jakarta).Format("2006-01-02 15:04"))
 	http.Redirect(w, r, "/broadcasts?created="+url.QueryEscape(b.ID)+"#b-"+url.QueryEscape(b.ID), http.StatusSeeOther)
+}
+
+// allowedValues keeps the values of a multiple choice field that are among
+// the allowed ones, each once, in order: a forged form cannot add others.
+func allowedValues(vals, allowed []string) []string {
+	var out []string
+	for _, v := range vals {
+		if slices.Contains(allowed, v) && !slices.Contains(out, v) {
+			out = append(out, v)
+		}
+	}
+	return out
 }

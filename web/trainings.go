@@ -122,19 +122,10 @@ func (s *Server) readTrainingForm(r *http.Request, t *umkm.Training) *trainingFo
 	f := &trainingForm{ID: t.ID, Title: get("title"), Topic: get("topic"), Organiser: get("organiser"), Place: get("place"),
 		Link: get("link"), Start: get("start"), End: get("end"), Deadline: get("deadline"), Capacity: get("capacity"),
 		Description: get("description"), Requirements: get("requirements"), Errors: map[string]string{}}
-	keep := func(vals, allowed []string) []string {
-		var out []string
-		for _, v := range vals {
-			if slices.Contains(allowed, v) && !slices.Contains(out, v) {
-				out = append(out, v)
-			}
-		}
-		return out
-	}
 	s.withChoices(f)
-	f.Kecamatan = keep(r.PostForm["kecamatan"], f.AllKecamatan)
-	f.Sectors = keep(r.PostForm["sectors"], f.AllSectors)
-	f.Sizes = keep(r.PostForm["sizes"], f.AllSizes)
+	f.Kecamatan = allowedValues(r.PostForm["kecamatan"], f.AllKecamatan)
+	f.Sectors = allowedValues(r.PostForm["sectors"], f.AllSectors)
+	f.Sizes = allowedValues(r.PostForm["sizes"], f.AllSizes)
 
 	if f.Title == "" || len(f.Title) > 200 {
 		f.Errors["title"] = "web.training.error.title"

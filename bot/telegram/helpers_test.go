@@ -5,7 +5,6 @@ package telegram_test
 // flows and store, the way cmd/umkmbot wires them.
 
 import (
-	"bytes"
 	"context"
 	"log/slog"
 	"net/http"
@@ -42,7 +41,7 @@ type rig struct {
 	store  *store.Store // a client of its own, for assertions
 	cat    *bot.Catalog
 	region umkm.Region
-	logs   *syncBuffer
+	logs   *redistest.SyncBuffer
 	procs  []*proc
 	seen   map[int64]int // messages of each chat already returned by turn
 	// journal is the poll journal every process shares, as they share
@@ -64,7 +63,7 @@ func newRig(t testing.TB) *rig {
 		t.Fatal(err)
 	}
 	r := &rig{t: t, tg: tg, prefix: prefix, store: store.New(rdb, store.Options{Prefix: prefix}),
-		cat: cat, region: region, logs: &syncBuffer{}, seen: map[int64]int{}, journal: &memJournal{kept: map[int][]byte{}}}
+		cat: cat, region: region, logs: &redistest.SyncBuffer{}, seen: map[int64]int{}, journal: &memJournal{kept: map[int][]byte{}}}
 	t.Cleanup(func() {
 		for _, p := range r.procs {
 			p.stop()
@@ -254,23 +253,6 @@ func eventually(t testing.TB, what string, cond func() bool) {
 		}
 		time.Sleep(10 * time.Millisecond)
 	}
-}
-
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (b *syncBuffer) Write(p []byte) (int, error) {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.Write(p)
-}
-
-func (b *syncBuffer) String() string {
-	b.mu.Lock()
-	defer b.mu.Unlock()
-	return b.b.String()
 }
 
 // submitFunc adapts a function to telegram.Submitter.

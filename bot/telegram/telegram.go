@@ -233,20 +233,14 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	return a, nil
 }
 
-// withDefaults checks c and fills in the defaults.
+// withDefaults checks c (Validate) and fills in the defaults.
 func (cfg Config) withDefaults() (Config, error) {
-	if cfg.Token == "" {
-		return cfg, errors.New("telegram: no bot token")
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
 	}
 	cfg.APIURL = strings.TrimRight(or(cfg.APIURL, DefaultAPIURL), "/")
-	if u, err := url.Parse(cfg.APIURL); err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-		return cfg, fmt.Errorf("telegram: API URL %q is not an http(s) URL", cfg.APIURL)
-	}
 	if cfg.Keyboard == "" {
 		cfg.Keyboard = ReplyKeyboard
-	}
-	if cfg.Keyboard != ReplyKeyboard && cfg.Keyboard != InlineKeyboard {
-		return cfg, fmt.Errorf("telegram: keyboard %q: use reply or inline", cfg.Keyboard)
 	}
 	if cfg.PollTimeout <= 0 {
 		cfg.PollTimeout = 30 * time.Second
@@ -257,20 +251,10 @@ func (cfg Config) withDefaults() (Config, error) {
 	if cfg.Owner == "" {
 		cfg.Owner = "local"
 	}
-	if cfg.Leaser != nil && cfg.LeaseKey == "" {
-		return cfg, errors.New("telegram: a lease needs a key")
-	}
 	if cfg.WebhookURL != "" {
-		u, err := url.Parse(cfg.WebhookURL)
-		if err != nil || u.Scheme != "https" && u.Scheme != "http" || u.Host == "" {
-			return cfg, fmt.Errorf("telegram: webhook URL %q is not an https URL", cfg.WebhookURL)
-		}
 		cfg.WebhookListen = or(cfg.WebhookListen, ":8443")
 		if cfg.WebhookSecret == "" {
 			cfg.WebhookSecret = DeriveSecret(cfg.Token)
-		}
-		if !validSecret(cfg.WebhookSecret) {
-			return cfg, errors.New("telegram: webhook secret must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
 		}
 	}
 	if cfg.RatePerSecond == 0 {

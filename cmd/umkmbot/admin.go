@@ -37,19 +37,8 @@ type AdminConfig struct {
 // loadAdminConfig reads the console's settings; problems are appended to errs.
 func loadAdminConfig(getenv func(string) string, errs *[]string) AdminConfig {
 	c := AdminConfig{Listen: or(getenv("ADMIN_LISTEN"), "127.0.0.1:8080")}
-	flag := func(name string) bool {
-		switch v := strings.ToLower(getenv(name)); v {
-		case "", "0", "false", "no":
-			return false
-		case "1", "true", "yes":
-			return true
-		default:
-			*errs = append(*errs, fmt.Sprintf("%s=%q: use true or false", name, v))
-			return false
-		}
-	}
-	c.SecureCookies = flag("ADMIN_SECURE_COOKIES")
-	c.TrustProxy = flag("ADMIN_TRUST_PROXY")
+	c.SecureCookies = envBool(getenv, "ADMIN_SECURE_COOKIES", false, errs)
+	c.TrustProxy = envBool(getenv, "ADMIN_TRUST_PROXY", false, errs)
 	return c
 }
 

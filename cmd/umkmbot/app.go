@@ -57,19 +57,9 @@ type App struct {
 func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	log := newLogger(cfg, logOut)
 	a := &App{Cfg: cfg, Log: log, Channels: newChannels(cfg)}
-	region, err := flows.LoadRegion(cfg.Region)
-	if err != nil {
-		return nil, err
-	}
+	region, market, faq := cfg.region, cfg.market, cfg.faq // loaded by loadConfig
 	a.Region = region
-	market, err := flows.LoadMarket(cfg.MarketFile)
-	if err != nil {
-		return nil, err
-	}
-	faq, err := flows.LoadFAQ(cfg.FAQFile, region)
-	if err != nil {
-		return nil, err
-	}
+	var err error
 	endpoint := cfg.Redis
 	if !cfg.UsesRedis() {
 		emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: cfg.DataDir, Logger: log})

@@ -12,7 +12,10 @@ import (
 	"strings"
 	"time"
 
+	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/phone"
+	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -47,6 +50,14 @@ type Config struct {
 	Privacy PrivacyConfig
 	// The web console: ADMIN_LISTEN, ADMIN_SECURE_COOKIES, ADMIN_TRUST_PROXY (admin.go).
 	Admin AdminConfig
+
+	// What REGION, MARKETPLACE_FILE and FAQ_FILE name, loaded by
+	// loadConfig: reading them is their check (flows.LoadRegion,
+	// LoadMarket, LoadFAQ own the rules), so `config check` reports them
+	// with the rest and openApp does not read them again.
+	region umkm.Region
+	market *flows.Market
+	faq    map[string]*bot.FAQ
 }
 
 // secretNames are the settings that may also come from a file named by
@@ -103,18 +114,7 @@ func loadConfig(getenv func(string) string) (Config, error) {
 	if c.Redis.SentinelMaster != "" && len(c.Redis.SentinelAddrs) == 0 {
 		errs = append(errs, "REDIS_SENTINEL_MASTER needs REDIS_SENTINEL_ADDRS (host:port,host:port)")
 	}
-	dur := func(name string, def time.Duration) time.Duration {
-		v := getenv(name)
-		if v == "" {
-			return def
-		}
-		d, err := time.ParseDuration(v)
-		if err != nil || d <= 0 {
-			errs = append(errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 168h, 30m)", name, v))
-			return def
-		}
-		return d
-	}
+	dur := func(name string, def time.Duration) time.Duration { return envDuration(getenv, name, def, &errs) }
 	c.StateTTL = dur("STATE_TTL", 7*24*time.Hour)
 	c.ResumeAfter = dur("RESUME_AFTER", time.Hour)
 	c.MaxPerNIK = 1
@@ -141,6 +141,14 @@ func loadConfig(getenv func(string) string) (Config, error) {
 		errs = append(errs, fmt.Sprintf("DEFAULT_LANG=%q: use id or en", c.DefaultLang))
 	}
 	var err error
+	if c.region, err = flows.LoadRegion(c.Region); err != nil {
+		errs = append(errs, err.Error())
+	} else if c.faq, err = flows.LoadFAQ(c.FAQFile, c.region); err != nil {
+		errs = append(errs, err.Error())
+	}
+	if c.market, err = flows.LoadMarket(c.MarketFile); err != nil {
+		errs = append(errs, err.Error())
+	}
 	if c.Telegram, err = loadTelegramConfig(getenv); err != nil {
 		errs = append(errs, err.Error())
 	}
@@ -204,6 +212,85 @@ func withCredentials(raw, user, pass string) (string, error) {
 // UsesRedis reports whether a real Redis is configured (else the embedded store).
 func (c Config) UsesRedis() bool {
 	return c.RedisURL != "" || len(c.Redis.ClusterAddrs) > 0 || c.Redis.SentinelMaster != ""
+}
+
+// namedProblems turns a component's configuration errors (errors.Join of
+// its own ConfigError type, whose field and problem parts gives) into lines
+// naming the variables of vars (field -> variable), with the value as
+// written unless it is a secret: the component owns the rules, the
+// command line only their names. Errors parts does not take (!ok) are
+// left out: problems the caller tolerates.
+func namedProblems(err error, vars map[string]string, getenv func(string) string, parts func(error) (field, problem string, ok bool)) []string {
+	var each []error
+	if j, ok := err.(interface{ Unwrap() []error }); ok {
+		each = j.Unwrap()
+	} else if err != nil {
+		each = []error{err}
+	}
+	var out []string
+	for _, e := range each {
+		field, problem, ok := parts(e)
+		if !ok {
+			continue
+		}
+		name := vars[field]
+		if name == "" {
+			out = append(out, e.Error())
+			continue
+		}
+		problem = fieldNames(vars).Replace(problem)
+		if v := getenv(name); v != "" && !slices.Contains(secretNames, name) {
+			name += fmt.Sprintf("=%q", v)
+		}
+		out = append(out, name+" "+problem)
+	}
+	return out
+}
+
+// fieldNames replaces field names with their variables, longer names
+// first ("RelayMaxAge" before "MaxAge").
+func fieldNames(vars map[string]string) *strings.Replacer {
+	fields := make([]string, 0, len(vars))
+	for f := range vars {
+		fields = append(fields, f)
+	}
+	slices.SortFunc(fields, func(a, b string) int { return len(b) - len(a) })
+	var pairs []string
+	for _, f := range fields {
+		pairs = append(pairs, f, vars[f])
+	}
+	return strings.NewReplacer(pairs...)
+}
+
+// envBool reads a true/false variable, the same way for every one: 1, t,
+// true, yes, on or 0, f, false, no, off, in any case; empty gives def.
+// Anything else is appended to errs and gives def.
+func envBool(getenv func(string) string, name string, def bool, errs *[]string) bool {
+	switch v := strings.ToLower(strings.TrimSpace(getenv(name))); v {
+	case "":
+		return def
+	case "1", "t", "true", "yes", "on":
+		return true
+	case "0", "f", "false", "no", "off":
+		return false
+	}
+	*errs = append(*errs, fmt.Sprintf("%s=%q: use true or false", name, getenv(name)))
+	return def
+}
+
+// envDuration reads a positive duration ("168h", "30m"); empty gives def.
+// Anything else is appended to errs and gives def.
+func envDuration(getenv func(string) string, name string, def time.Duration, errs *[]string) time.Duration {
+	v := getenv(name)
+	if v == "" {
+		return def
+	}
+	d, err := time.ParseDuration(v)
+	if err != nil || d <= 0 {
+		*errs = append(*errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 168h, 30m, 15s)", name, v))
+		return def
+	}
+	return d
 }
 
 // list splits "a, b,c" into its non-empty parts.

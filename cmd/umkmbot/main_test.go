@@ -4,7 +4,9 @@ import (
 	"bytes"
 	"context"
 	"encoding/csv"
+	"errors"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,12 +130,14 @@ func readCSV(t *testing.T, s string) [][]string {
 }
 
 func TestConfigValidation(t *testing.T) {
-	env := map[string]string{"STATE_TTL": "soon", "DEFAULT_LANG": "fr", "MAX_REGISTRATIONS_PER_NIK": "0", "LOG_LEVEL": "loud"}
+	env := map[string]string{"STATE_TTL": "soon", "DEFAULT_LANG": "fr", "MAX_REGISTRATIONS_PER_NIK": "0", "LOG_LEVEL": "loud",
+		"REGION": "atlantis", "MARKETPLACE_FILE": "/nonexistent/marketplaces.toml"}
 	_, err := loadConfig(func(k string) string { return env[k] })
 	if err == nil {
 		t.Fatal("bad configuration accepted")
 	}
-	for _, name := range []string{"STATE_TTL", "DEFAULT_LANG", "MAX_REGISTRATIONS_PER_NIK", "LOG_LEVEL"} {
+	// every problem at once, the files named by REGION and MARKETPLACE_FILE too
+	for _, name := range []string{"STATE_TTL", "DEFAULT_LANG", "MAX_REGISTRATIONS_PER_NIK", "LOG_LEVEL", "REGION", "marketplace data"} {
 		if !strings.Contains(err.Error(), name) {
 			t.Errorf("error does not name %s: %v", name, err)
 		}
@@ -173,5 +177,44 @@ func TestExportOnCluster(t *testing.T) {
 	}
 	if rows := readCSV(t, umkmbot(t, env, "", "export", "registrations", "--format", "csv")); len(rows) != 2 {
 		t.Fatalf("export on the cluster has %d rows", len(rows))
+	}
+}
+
+// TestEnvBool: every true/false variable reads the same words.
+func TestEnvBool(t *testing.T) {
+	for v, want := range map[string]bool{"": true, "1": true, "t": true, "TRUE": true, " yes ": true, "On": true,
+		"0": false, "f": false, "False": false, "no": false, "OFF": false} {
+		var errs []string
+		if got := envBool(func(string) string { return v }, "X", true, &errs); got != want || len(errs) > 0 {
+			t.Errorf("%q: %v %v, want %v", v, got, errs, want)
+		}
+	}
+	var errs []string
+	if got := envBool(func(string) string { return "ya" }, "ADMIN_TRUST_PROXY", false, &errs); got || len(errs) != 1 || !strings.Contains(errs[0], `ADMIN_TRUST_PROXY="ya"`) {
+		t.Errorf("ya: %v %v", got, errs)
+	}
+}
+
+type fieldErr struct{ field, problem string }
+
+func (e fieldErr) Error() string { return e.field + " " + e.problem }
+
+// TestNamedProblems: a component's configuration errors come out under
+// the variables' names, with the value as written except for a secret;
+// errors the caller does not take are left out.
+func TestNamedProblems(t *testing.T) {
+	vars := map[string]string{"MaxAge": "X_MAX_AGE", "RelayMaxAge": "X_RELAY_MAX_AGE", "Token": "TELEGRAM_BOT_TOKEN"}
+	env := map[string]string{"X_RELAY_MAX_AGE": "0", "TELEGRAM_BOT_TOKEN": "123:secret"}
+	err := errors.Join(fieldErr{"RelayMaxAge", "must be more than MaxAge"}, fieldErr{"Token", "is bad"}, errors.New("tolerated"))
+	got := namedProblems(err, vars, func(k string) string { return env[k] }, func(e error) (string, string, bool) {
+		var fe fieldErr
+		if !errors.As(e, &fe) {
+			return "", "", false
+		}
+		return fe.field, fe.problem, true
+	})
+	want := []string{`X_RELAY_MAX_AGE="0" must be more than X_MAX_AGE`, "TELEGRAM_BOT_TOKEN is bad"}
+	if !slices.Equal(got, want) {
+		t.Errorf("got %q, want %q", got, want)
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
 	"regexp"
 	"sort"
 	"strconv"
@@ -46,12 +45,10 @@ type telegramConfig struct {
 	DeleteWebhookOnStop bool
 }
 
-var (
-	tokenRE  = regexp.MustCompile(`^[0-9]+:[A-Za-z0-9_-]+$`)
-	secretRE = regexp.MustCompile(`^[A-Za-z0-9_-]{1,256}$`)
-)
-
-// loadTelegramConfig reads and checks the TELEGRAM_* variables.
+// loadTelegramConfig reads the TELEGRAM_* variables. It checks here only
+// how each is written (a number, true/false); the rules of the values are
+// the adapter's (telegram.Config.Validate), reported under the variables'
+// names.
 func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 	c := telegramConfig{
 		Token:         secret(getenv, "TELEGRAM_BOT_TOKEN"),
@@ -65,38 +62,8 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 		RatePerGroup:  20,
 	}
 	var errs []string
-	if c.Token != "" && !tokenRE.MatchString(c.Token) {
-		errs = append(errs, "TELEGRAM_BOT_TOKEN does not look like a bot token (<digits>:<letters>, from @BotFather)")
-	}
-	if u, err := url.Parse(c.APIURL); err != nil || (u.Scheme != "https" && u.Scheme != "http") || u.Host == "" {
-		errs = append(errs, fmt.Sprintf("TELEGRAM_API_URL=%q is not an http(s) URL", c.APIURL))
-	}
-	if c.WebhookURL != "" {
-		if u, err := url.Parse(c.WebhookURL); err != nil || u.Scheme != "https" || u.Host == "" {
-			errs = append(errs, fmt.Sprintf("TELEGRAM_WEBHOOK_URL=%q must be an https URL (Telegram only calls https)", c.WebhookURL))
-		}
-	} else if c.WebhookSecret != "" {
-		errs = append(errs, "TELEGRAM_WEBHOOK_SECRET is set but TELEGRAM_WEBHOOK_URL is not")
-	}
-	if s := c.WebhookSecret; s != "" && !secretRE.MatchString(s) {
-		errs = append(errs, "TELEGRAM_WEBHOOK_SECRET must be 1-256 characters of A-Z, a-z, 0-9, _ and -")
-	}
-	boolean := func(name string) bool {
-		v := getenv(name)
-		if v == "" {
-			return false
-		}
-		b, err := strconv.ParseBool(v)
-		if err != nil {
-			errs = append(errs, fmt.Sprintf("%s=%q: use true or false", name, v))
-		}
-		return b
-	}
-	c.AllowGroups = boolean("TELEGRAM_ALLOW_GROUPS")
-	c.DeleteWebhookOnStop = boolean("TELEGRAM_WEBHOOK_DELETE_ON_STOP")
-	if c.Keyboard != string(telegram.ReplyKeyboard) && c.Keyboard != string(telegram.InlineKeyboard) {
-		errs = append(errs, fmt.Sprintf("TELEGRAM_KEYBOARD=%q: use reply or inline", c.Keyboard))
-	}
+	c.AllowGroups = envBool(getenv, "TELEGRAM_ALLOW_GROUPS", false, &errs)
+	c.DeleteWebhookOnStop = envBool(getenv, "TELEGRAM_WEBHOOK_DELETE_ON_STOP", false, &errs)
 	rate := func(name string, def float64) float64 {
 		v := getenv(name)
 		if v == "" {
@@ -113,16 +80,55 @@ func loadTelegramConfig(getenv func(string) string) (telegramConfig, error) {
 	c.RatePerChat = rate("TELEGRAM_RATE_PER_CHAT", 1)
 	if v := getenv("TELEGRAM_RATE_PER_GROUP"); v != "" {
 		n, err := strconv.Atoi(v)
-		if err != nil || n < 2 || n > 1000 {
-			errs = append(errs, fmt.Sprintf("TELEGRAM_RATE_PER_GROUP=%q must be a whole number of messages a minute, 2 to 1000 (Telegram allows 20)", v))
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("TELEGRAM_RATE_PER_GROUP=%q must be a whole number of messages a minute (Telegram allows 20)", v))
 		} else {
 			c.RatePerGroup = n
 		}
 	}
+	errs = append(errs, telegramProblems(c.adapterConfig().Validate(), getenv)...)
 	if len(errs) > 0 {
 		return c, fmt.Errorf("telegram configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return c, nil
+}
+
+// telegramVars names the variable of each telegram.Config field.
+var telegramVars = map[string]string{
+	"Token": "TELEGRAM_BOT_TOKEN", "APIURL": "TELEGRAM_API_URL", "Keyboard": "TELEGRAM_KEYBOARD",
+	"WebhookURL": "TELEGRAM_WEBHOOK_URL", "WebhookSecret": "TELEGRAM_WEBHOOK_SECRET",
+	"RatePerGroup": "TELEGRAM_RATE_PER_GROUP",
+}
+
+// telegramProblems are the adapter's configuration errors named by their
+// variables. No token is no problem here: the channel is off.
+func telegramProblems(err error, getenv func(string) string) []string {
+	return namedProblems(err, telegramVars, getenv, func(e error) (string, string, bool) {
+		var ce *telegram.ConfigError
+		if errors.Is(e, telegram.ErrNoToken) || !errors.As(e, &ce) {
+			return "", "", false
+		}
+		return ce.Field, ce.Problem, true
+	})
+}
+
+// adapterConfig is the part of the adapter's configuration that comes from
+// the variables.
+func (c telegramConfig) adapterConfig() telegram.Config {
+	return telegram.Config{
+		Token:         c.Token,
+		APIURL:        c.APIURL,
+		AllowGroups:   c.AllowGroups,
+		Keyboard:      telegram.Keyboard(c.Keyboard),
+		WebhookURL:    c.WebhookURL,
+		WebhookListen: c.WebhookListen,
+		WebhookSecret: c.WebhookSecret,
+		RatePerSecond: c.RatePerSecond,
+		RatePerChat:   c.RatePerChat,
+		RatePerGroup:  c.RatePerGroup,
+
+		DeleteWebhookOnStop: c.DeleteWebhookOnStop,
+	}
 }
 
 var commandRE = regexp.MustCompile(`^[a-z0-9_]{1,32}$`)
@@ -175,10 +181,7 @@ func telegramChannel(c Config) bot.Channel {
 // it checks the token (getMe), registers the adapter as the Telegram
 // sender and returns its Run.
 func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context) error, bool, error) {
-	c, err := loadTelegramConfig(env.Getenv)
-	if err != nil {
-		return nil, false, err
-	}
+	c := a.Cfg.Telegram
 	if c.Token == "" {
 		return nil, false, nil
 	}
@@ -188,32 +191,16 @@ func startTelegram(ctx context.Context, a *App, env *Env) (func(context.Context)
 	// sliding window in Redis (the broadcasts' limiter, under this bot's
 	// own key), which Telegram's 429 answers also slow down.
 	shared := a.Store.Limiter(map[bot.ChannelID]store.Rate{telegram.LimitKey(c.Token): perSecond(c.RatePerSecond)})
-	adapter, err := telegram.New(ctx, telegram.Config{
-		Token:       c.Token,
-		APIURL:      c.APIURL,
-		AllowGroups: c.AllowGroups,
-		Keyboard:    telegram.Keyboard(c.Keyboard),
-		Labels: telegram.Labels{
-			ShareContact:  a.Catalog.Render(lang, bot.T("telegram.share_contact")),
-			ShareLocation: a.Catalog.Render(lang, bot.T("telegram.share_location")),
-		},
-		Commands:      telegramCommands(a),
-		Leaser:        a.Store,
-		LeaseKey:      a.Store.Key("tg:"+botID, "poll-lease"),
-		Owner:         a.Cfg.Instance,
-		Journal:       redisJournal{rdb: a.Store.Client(), key: a.Store.Key("tg:"+botID, "poll-journal")},
-		WebhookURL:    c.WebhookURL,
-		WebhookListen: c.WebhookListen,
-		WebhookSecret: c.WebhookSecret,
-		RatePerSecond: c.RatePerSecond,
-		RatePerChat:   c.RatePerChat,
-		RatePerGroup:  c.RatePerGroup,
-		Shared:        shared,
-		Observer:      a.Observer,
-		Log:           a.Log,
-
-		DeleteWebhookOnStop: c.DeleteWebhookOnStop,
-	})
+	tc := c.adapterConfig()
+	tc.Labels = telegram.Labels{
+		ShareContact:  a.Catalog.Render(lang, bot.T("telegram.share_contact")),
+		ShareLocation: a.Catalog.Render(lang, bot.T("telegram.share_location")),
+	}
+	tc.Commands = telegramCommands(a)
+	tc.Leaser, tc.LeaseKey, tc.Owner = a.Store, a.Store.Key("tg:"+botID, "poll-lease"), a.Cfg.Instance
+	tc.Journal = redisJournal{rdb: a.Store.Client(), key: a.Store.Key("tg:"+botID, "poll-journal")}
+	tc.Shared, tc.Observer, tc.Log = shared, a.Observer, a.Log
+	adapter, err := telegram.New(ctx, tc)
 	if err != nil {
 		return nil, false, err
 	}
@@ -334,10 +321,11 @@ func telegramWebhookDelete(ctx context.Context, env *Env, args []string) error {
 
 // webhookAdapter is a Telegram adapter for one Bot API call from the CLI.
 func webhookAdapter(ctx context.Context, env *Env) (*telegram.Adapter, error) {
-	c, err := loadTelegramConfig(env.Getenv)
+	cfg, err := loadConfig(env.Getenv)
 	if err != nil {
 		return nil, err
 	}
+	c := cfg.Telegram
 	if c.Token == "" {
 		return nil, errors.New("TELEGRAM_BOT_TOKEN (or TELEGRAM_BOT_TOKEN_FILE) is not set")
 	}

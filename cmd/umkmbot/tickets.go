@@ -29,15 +29,8 @@ type TicketConfig struct {
 
 func loadTicketConfig(getenv func(string) string, errs *[]string) TicketConfig {
 	c := TicketConfig{TTL: 90 * 24 * time.Hour, RemindAfter: 30 * time.Minute, RemindEvery: time.Minute}
-	for name, d := range map[string]*time.Duration{"TICKET_TTL": &c.TTL, "TICKET_REMIND_AFTER": &c.RemindAfter} {
-		if v := getenv(name); v != "" {
-			if p, err := time.ParseDuration(v); err != nil || p <= 0 {
-				*errs = append(*errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 2160h, 30m)", name, v))
-			} else {
-				*d = p
-			}
-		}
-	}
+	c.TTL = envDuration(getenv, "TICKET_TTL", c.TTL, errs)
+	c.RemindAfter = envDuration(getenv, "TICKET_REMIND_AFTER", c.RemindAfter, errs)
 	var data []byte
 	if path := getenv("TICKET_CANNED"); path != "" {
 		var err error

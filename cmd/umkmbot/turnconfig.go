@@ -37,15 +37,8 @@ func loadTurnConfig(getenv func(string) string, errs *[]string) TurnConfig {
 	if c.Flood.Burst > 0 && c.Flood.PerMinute == 0 {
 		*errs = append(*errs, "FLOOD_PER_MINUTE must be at least 1 when FLOOD_BURST is set")
 	}
-	for name, d := range map[string]*time.Duration{"OUTBOX_RETRY_MAX": &c.SendRetryMax, "OUTBOX_RESEND_AFTER": &c.ResendAfter} {
-		if v := getenv(name); v != "" {
-			if p, err := time.ParseDuration(v); err != nil || p <= 0 {
-				*errs = append(*errs, fmt.Sprintf("%s=%q is not a positive duration (e.g. 5m, 15s)", name, v))
-			} else {
-				*d = p
-			}
-		}
-	}
+	c.SendRetryMax = envDuration(getenv, "OUTBOX_RETRY_MAX", c.SendRetryMax, errs)
+	c.ResendAfter = envDuration(getenv, "OUTBOX_RESEND_AFTER", c.ResendAfter, errs)
 	return c
 }
 

@@ -48,9 +48,9 @@ func openWhatsAppDevice(ctx context.Context, cfg Config, wc waConfig, log *slog.
 
 // startWhatsApp is serve's WhatsApp channel.
 func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context) error, bool, error) {
-	wc, err := loadWhatsAppConfig(env.Getenv, a.Cfg)
-	if err != nil || !wc.Enabled {
-		return nil, false, err
+	wc := a.Cfg.WhatsApp
+	if !wc.Enabled {
+		return nil, false, nil
 	}
 	log := a.Log.With("channel", bot.WhatsApp)
 	ds, dev, err := openWhatsAppDevice(ctx, a.Cfg, wc, log)
@@ -119,10 +119,7 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	wc, err := loadWhatsAppConfig(env.Getenv, cfg)
-	if err != nil {
-		return err
-	}
+	wc := cfg.WhatsApp
 	var pairJID string
 	if *phoneArg != "" {
 		jid, err := whatsapp.PairJID(*phoneArg)
@@ -231,10 +228,7 @@ func runWhatsAppStatus(ctx context.Context, env *Env, args []string) error {
 	if err != nil {
 		return err
 	}
-	wc, err := loadWhatsAppConfig(env.Getenv, cfg)
-	if err != nil {
-		return err
-	}
+	wc := cfg.WhatsApp
 	log := slog.New(slog.NewTextHandler(env.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	ds, dev, err := openWhatsAppDevice(ctx, cfg, wc, log)
 	if err != nil {

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"strconv"
 	"strings"
@@ -20,43 +21,34 @@ type waConfig struct {
 }
 
 // loadWhatsAppConfig reads the WhatsApp settings over the recommended
-// defaults (whatsapp.DefaultConfig) and validates them.
+// defaults (whatsapp.DefaultConfig). It checks here how each is written
+// (a duration, a number, true/false); the rules of the values are the
+// adapter's (whatsapp.Config.Validate), reported under the variables'
+// names.
 func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error) {
 	w := waConfig{DSN: secret(getenv, "WHATSAPP_DB_DSN"), DeviceName: whatsapp.DefaultDeviceName, Adapter: whatsapp.DefaultConfig()}
 	var errs []string
-	boolean := func(name string, def bool) bool {
-		v := strings.ToLower(strings.TrimSpace(getenv(name)))
-		switch v {
-		case "":
-			return def
-		case "1", "true", "yes", "on":
-			return true
-		case "0", "false", "no", "off":
-			return false
-		}
-		errs = append(errs, fmt.Sprintf("%s=%q: use true or false", name, getenv(name)))
-		return def
-	}
+	boolean := func(name string, def bool) bool { return envBool(getenv, name, def, &errs) }
 	dur := func(name string, def time.Duration) time.Duration {
 		v := getenv(name)
 		if v == "" {
 			return def
 		}
 		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 {
+		if err != nil {
 			errs = append(errs, fmt.Sprintf("%s=%q is not a duration (e.g. 10m, 1s, 0 for none)", name, v))
 			return def
 		}
 		return d
 	}
-	integer := func(name string, def, least int) int {
+	integer := func(name string, def int) int {
 		v := getenv(name)
 		if v == "" {
 			return def
 		}
 		n, err := strconv.Atoi(v)
-		if err != nil || n < least {
-			errs = append(errs, fmt.Sprintf("%s=%q must be a whole number of at least %d", name, v, least))
+		if err != nil {
+			errs = append(errs, fmt.Sprintf("%s=%q is not a whole number", name, v))
 			return def
 		}
 		return n
@@ -65,8 +57,8 @@ func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error
 	a := &w.Adapter
 	a.MaxAge = dur("WHATSAPP_MAX_AGE", a.MaxAge)
 	a.AllowGroups = boolean("WHATSAPP_ALLOW_GROUPS", false)
-	a.RatePerMinute = integer("WHATSAPP_RATE_PER_MINUTE", a.RatePerMinute, 0)
-	a.Burst = integer("WHATSAPP_BURST", a.Burst, 1)
+	a.RatePerMinute = integer("WHATSAPP_RATE_PER_MINUTE", a.RatePerMinute)
+	a.Burst = integer("WHATSAPP_BURST", a.Burst)
 	a.ChatGap = dur("WHATSAPP_CHAT_GAP", a.ChatGap)
 	a.Jitter = dur("WHATSAPP_JITTER", a.Jitter)
 	a.MarkRead = boolean("WHATSAPP_MARK_READ", a.MarkRead)
@@ -79,7 +71,7 @@ func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error
 	}
 	a.SendWait = dur("WHATSAPP_SEND_WAIT", a.SendWait)
 	a.TimelockPause = dur("WHATSAPP_TIMELOCK_PAUSE", a.TimelockPause)
-	a.MaxMediaBytes = int64(integer("WHATSAPP_MAX_MEDIA_BYTES", int(a.MaxMediaBytes), 1))
+	a.MaxMediaBytes = int64(integer("WHATSAPP_MAX_MEDIA_BYTES", int(a.MaxMediaBytes)))
 	a.RelayMaxAge = dur("WHATSAPP_RELAY_MAX_AGE", a.RelayMaxAge)
 	if v := getenv("WHATSAPP_DEVICE_NAME"); v != "" {
 		w.DeviceName = strings.TrimSpace(v)
@@ -88,17 +80,23 @@ func loadWhatsAppConfig(getenv func(string) string, cfg Config) (waConfig, error
 		}
 	}
 	a.Owner = cfg.Instance
-	if a.RatePerMinute == 0 {
-		errs = append(errs, "WHATSAPP_RATE_PER_MINUTE=0 would send without any limit and get the number banned; use e.g. 20")
-	}
-	if a.RelayMaxAge == 0 {
-		errs = append(errs, "WHATSAPP_RELAY_MAX_AGE must be more than 0 (e.g. 15m): relayed replies older than this are dropped")
-	}
-	if a.SendWait == 0 {
-		errs = append(errs, "WHATSAPP_SEND_WAIT must be more than 0 (e.g. 60s)")
-	}
+	errs = append(errs, namedProblems(a.Validate(), whatsappVars, getenv, func(e error) (string, string, bool) {
+		var ce *whatsapp.ConfigError
+		if !errors.As(e, &ce) {
+			return "", "", false
+		}
+		return ce.Field, ce.Problem, true
+	})...)
 	if len(errs) > 0 {
 		return w, fmt.Errorf("configuration:\n  %s", strings.Join(errs, "\n  "))
 	}
 	return w, nil
+}
+
+// whatsappVars names the variable of each whatsapp.Config field.
+var whatsappVars = map[string]string{
+	"MaxAge": "WHATSAPP_MAX_AGE", "RatePerMinute": "WHATSAPP_RATE_PER_MINUTE", "Burst": "WHATSAPP_BURST",
+	"ChatGap": "WHATSAPP_CHAT_GAP", "Jitter": "WHATSAPP_JITTER", "Typing": "WHATSAPP_TYPING",
+	"SendWait": "WHATSAPP_SEND_WAIT", "TimelockPause": "WHATSAPP_TIMELOCK_PAUSE",
+	"MaxMediaBytes": "WHATSAPP_MAX_MEDIA_BYTES", "RelayMaxAge": "WHATSAPP_RELAY_MAX_AGE",
 }

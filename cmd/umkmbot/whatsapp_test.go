@@ -33,10 +33,16 @@ func TestLoadWhatsAppConfig(t *testing.T) {
 	if err != nil || w.DeviceName != "Dinas KUKM Purwakarta" || w.Adapter.RelayMaxAge != 5*time.Minute {
 		t.Errorf("device name %q, relay max age %v, %v", w.DeviceName, w.Adapter.RelayMaxAge, err)
 	}
-	for _, bad := range []map[string]string{{"WHATSAPP_DEVICE_NAME": "   "}, {"WHATSAPP_DEVICE_NAME": strings.Repeat("x", 51)}, {"WHATSAPP_RELAY_MAX_AGE": "0"}} {
+	for _, bad := range []map[string]string{{"WHATSAPP_DEVICE_NAME": "   "}, {"WHATSAPP_DEVICE_NAME": strings.Repeat("x", 51)}} {
 		if _, err := loadWhatsAppConfig(env(bad), cfg); err == nil {
 			t.Errorf("%v accepted", bad)
 		}
+	}
+	// The rules of the values are the adapter's (whatsapp.TestConfigValidate);
+	// here: they are reported under the variables' names, as written.
+	if _, err := loadWhatsAppConfig(env(map[string]string{"WHATSAPP_RELAY_MAX_AGE": "0"}), cfg); err == nil ||
+		!strings.Contains(err.Error(), `WHATSAPP_RELAY_MAX_AGE="0" must be more than 0`) {
+		t.Errorf("relay max age 0: %v", err)
 	}
 
 	w, err = loadWhatsAppConfig(env(map[string]string{

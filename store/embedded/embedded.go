@@ -47,20 +47,15 @@
 package embedded
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"io/fs"
 	"log/slog"
 	"net"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
-	"syscall"
 	"time"
 
 	"github.com/alicebob/miniredis/v2"
@@ -227,100 +222,6 @@ func (d *DB) start() error {
 	return nil
 }
 
-// load builds the server from the snapshot and the journals after it. It
-// returns the number for a new journal file, how many records it replayed
-// and the journal files found. A read-only store may find a journal gone,
-// compacted away by the writer meanwhile: it loads again.
-func (d *DB) load() (next uint64, replayed int, files []uint64, err error) {
-	for attempt := 1; ; attempt++ {
-		next, replayed, files, err = d.loadOnce()
-		if err == nil || !d.readOnly || !errors.Is(err, fs.ErrNotExist) || attempt == 5 {
-			return next, replayed, files, err
-		}
-		d.m.Close()
-	}
-}
-
-func (d *DB) loadOnce() (next uint64, replayed int, files []uint64, err error) {
-	d.m = miniredis.NewMiniRedis()
-	c, err := d.m.Dial() // starts the server without a listener: clients come through ours
-	if err != nil {
-		return 0, 0, nil, fmt.Errorf("open embedded store: start server: %w", err)
-	}
-	c.Close()
-	d.srv = d.m.Server()
-
-	now := time.Now()
-	var f embFile
-	data, err := os.ReadFile(d.path)
-	switch {
-	case errors.Is(err, fs.ErrNotExist):
-		// No snapshot: the clock starts at the first record's.
-	case err != nil:
-		return 0, 0, nil, fmt.Errorf("load snapshot %s: %w", d.path, err)
-	default:
-		var n int
-		if f, n, err = embLoad(d.m, data, now); err != nil {
-			return 0, 0, nil, fmt.Errorf("load snapshot %s: %w (the store will not start over data it cannot read: repair the file or move it away)", d.path, err)
-		}
-		d.log.Info("snapshot loaded", "file", d.path, "keys", n)
-	}
-	if !f.Clock.IsZero() {
-		d.clock = f.Clock.UnixNano()
-	}
-	next = max(f.Journal, 1)
-
-	if files, err = journalFiles(d.dir); err != nil {
-		return 0, 0, nil, fmt.Errorf("open embedded store: list journals: %w", err)
-	}
-	var buf bytes.Buffer
-	w := bufio.NewWriter(&buf)
-	peer := server.NewPeer(w)
-	failed := 0
-	for _, n := range files {
-		next = max(next, n+1)
-		if n < f.Journal {
-			continue // already in the snapshot; removed after a crash during compaction
-		}
-		name := journalName(d.dir, n)
-		torn, err := readJournal(name, func(r record) {
-			replayed++
-			if d.clock == 0 {
-				d.clock = r.V
-			}
-			if r.V > d.clock {
-				d.m.FastForward(time.Duration(r.V - d.clock))
-				d.clock = r.V
-			}
-			d.m.SetTime(time.Unix(0, r.T))
-			for _, c := range r.Cmds {
-				d.srv.Dispatch(peer, c)
-				w.Flush()
-				if buf.Len() > 0 && buf.Bytes()[0] == '-' {
-					failed++ // as it failed when it ran (a script's call that raised)
-				}
-				buf.Reset()
-			}
-		})
-		if err != nil {
-			return 0, 0, nil, fmt.Errorf("open embedded store: replay %s: %w", name, err)
-		}
-		if torn > 0 {
-			d.log.Warn("journal ends in an incomplete record (a crash while writing it); it is ignored",
-				"file", name, "bytes", torn)
-		}
-	}
-	d.m.SetTime(time.Time{})
-	if t := time.Now().UnixNano(); t > d.clock {
-		d.m.FastForward(time.Duration(t - d.clock))
-		d.clock = t
-	}
-	if replayed > 0 {
-		d.log.Info("journal replayed", "records", replayed, "failed_commands", failed)
-	}
-	return next, replayed, files, nil
-}
-
 // runClock makes TTLs run on the wall clock, in steps of clockStep: a key
 // lives up to one step more or less than its TTL. The clock moves under the
 // write lock and each journal record carries it, so a replay expires keys
@@ -378,106 +279,19 @@ func (d *DB) FastForward(dt time.Duration) {
 	d.clock += int64(dt)
 }
 
-// Snapshot compacts now if anything was written since the last snapshot:
-// writes the snapshot (temp file, fsync, rename, fsync of the directory) and
-// removes the journals it covers. It does nothing when the store is read-only.
-func (d *DB) Snapshot() error {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.closed {
-		return ErrClosed
+// stopServing marks d closed, stops the clock, the listener and every
+// connection, and waits for their goroutines (d.mu held).
+func (d *DB) stopServing() {
+	d.closed = true
+	close(d.stop)
+	d.l.Close()
+	d.connMu.Lock()
+	for c := range d.conns {
+		c.Close()
 	}
-	return d.compactLocked()
-}
-
-// Run compacts whenever the journal is large or old enough, until ctx is
-// done, then once more. A failed compaction is logged and retried at the
-// next check (the journal keeps everything meanwhile); Run returns nil on
-// cancellation, or the error of the final compaction.
-func (d *DB) Run(ctx context.Context) error {
-	if d.readOnly {
-		<-ctx.Done()
-		return nil
-	}
-	t := time.NewTicker(d.opts.Every)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			if err := d.Snapshot(); err != nil && !errors.Is(err, ErrClosed) {
-				return fmt.Errorf("final snapshot: %w", err)
-			}
-			return nil
-		case <-t.C:
-			if !d.due() {
-				continue
-			}
-			if err := d.Snapshot(); err != nil {
-				if errors.Is(err, ErrClosed) {
-					return nil
-				}
-				d.log.Error("compaction failed; will retry", "file", d.path, "err", err)
-			}
-		}
-	}
-}
-
-func (d *DB) due() bool {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	_, size, _ := d.j.state()
-	return size >= d.opts.CompactBytes || (d.j.last() > d.snapSeq && time.Since(d.snapAt) >= d.opts.CompactAfter)
-}
-
-// compactLocked reads the data under the write lock, continues the journal
-// in a new file, and writes the snapshot that replaces the older files.
-func (d *DB) compactLocked() error {
-	if d.readOnly {
-		return nil
-	}
-	d.wmu.Lock()
-	seq := d.j.last()
-	if seq == d.snapSeq {
-		d.wmu.Unlock()
-		return nil
-	}
-	clock := time.Unix(0, d.clock).UTC()
-	ctx, cancel := context.WithTimeout(context.Background(), snapshotTimeout)
-	res, err := d.rdb.Eval(ctx, embSnapshotScript, nil).Slice()
-	cancel()
-	var keys []embKey
-	var skipped map[string]int
-	if err == nil {
-		keys, skipped, err = embDecode(res, clock, d.m.TTL)
-	}
-	num, _, _ := d.j.state()
-	num++
-	if err == nil {
-		err = d.j.rotate(num)
-	}
-	d.wmu.Unlock()
-	if err != nil {
-		return fmt.Errorf("snapshot: %w", err)
-	}
-	data, err := embEncode(embFile{Version: embSnapshotVersion, SavedAt: time.Now().UTC(), Clock: clock, Journal: num, Keys: keys})
-	if err != nil {
-		return fmt.Errorf("encode snapshot: %w", err)
-	}
-	if err := embWriteFile(d.path, data); err != nil {
-		return err
-	}
-	d.snapSeq, d.snapAt = seq, time.Now()
-	if files, err := journalFiles(d.dir); err == nil {
-		for _, n := range files {
-			if n < num {
-				os.Remove(journalName(d.dir, n))
-			}
-		}
-	}
-	if len(skipped) > 0 {
-		d.log.Warn("snapshot left out keys it cannot keep", "types", skipped)
-	}
-	return nil
+	d.conns = nil
+	d.connMu.Unlock()
+	d.wg.Wait()
 }
 
 // Close compacts, stops the server and releases the lock. The server is
@@ -490,16 +304,7 @@ func (d *DB) Close() error {
 		return nil
 	}
 	err := d.compactLocked()
-	d.closed = true
-	close(d.stop)
-	d.l.Close()
-	d.connMu.Lock()
-	for c := range d.conns {
-		c.Close()
-	}
-	d.conns = nil
-	d.connMu.Unlock()
-	d.wg.Wait()
+	d.stopServing()
 	if d.j != nil {
 		empty := d.j.last() == d.snapSeq
 		num, _, _ := d.j.state()
@@ -517,52 +322,4 @@ func (d *DB) Close() error {
 		return fmt.Errorf("close embedded store: %w", err)
 	}
 	return nil
-}
-
-func (d *DB) takeLock() error {
-	name := filepath.Join(d.dir, LockFile)
-	f, err := os.OpenFile(name, os.O_RDWR|os.O_CREATE, 0o600)
-	if err != nil {
-		return fmt.Errorf("open embedded store: lock %s: %w", name, err)
-	}
-	if err := syscall.Flock(int(f.Fd()), syscall.LOCK_EX|syscall.LOCK_NB); err != nil {
-		f.Close()
-		if errors.Is(err, syscall.EWOULDBLOCK) {
-			d.readOnly = true
-			d.holder = "another process"
-			if b, err := os.ReadFile(name); err == nil && len(bytes.TrimSpace(b)) > 0 {
-				d.holder = strings.TrimSpace(string(b))
-			}
-			d.roMsg = fmt.Sprintf("ERR read-only: the embedded store in %s is in use by %s; stop it to run commands that change data (or use REDIS_URL)", d.dir, d.holder)
-			return nil
-		}
-		return fmt.Errorf("open embedded store: lock %s: %w", name, err)
-	}
-	d.lock = f
-	f.Truncate(0)
-	f.WriteAt([]byte(holderName()+"\n"), 0)
-	// Temp files of a snapshot interrupted by a crash; the lock makes them ours.
-	stale, _ := filepath.Glob(filepath.Join(d.dir, SnapshotFile+".*.tmp"))
-	for _, s := range stale {
-		os.Remove(s)
-	}
-	return nil
-}
-
-// holderName is how this process names itself in the lock file: the
-// program and its command, not its other arguments.
-func holderName() string {
-	name := filepath.Base(os.Args[0])
-	if len(os.Args) > 1 && !strings.HasPrefix(os.Args[1], "-") {
-		name += " " + os.Args[1]
-	}
-	return fmt.Sprintf("%s (pid %d)", name, os.Getpid())
-}
-
-func (d *DB) releaseLock() {
-	if d.lock != nil {
-		d.lock.Truncate(0)
-		d.lock.Close() // closing the descriptor drops the flock
-		d.lock = nil
-	}
 }

@@ -17,94 +17,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/alicebob/miniredis/v2"
 	"github.com/google/go-cmp/cmp"
 	"github.com/redis/go-redis/v9"
 )
-
-func open(t testing.TB, dir string) *DB {
-	t.Helper()
-	d, err := Open(Options{Dir: dir})
-	if err != nil {
-		t.Fatalf("Open: %v", err)
-	}
-	t.Cleanup(func() { d.Close() })
-	return d
-}
-
-func client(t testing.TB, d *DB) *redis.Client {
-	t.Helper()
-	opt, err := redis.ParseURL(d.URL())
-	if err != nil {
-		t.Fatal(err)
-	}
-	opt.MaxRetries = -1
-	rdb := redis.NewClient(opt)
-	t.Cleanup(func() { rdb.Close() })
-	return rdb
-}
-
-// crash stops d as kill -9 would leave its files: no compaction, nothing
-// flushed that a reply did not wait for, the lock dropped.
-func (d *DB) crash() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.closed = true
-	close(d.stop)
-	d.l.Close()
-	d.connMu.Lock()
-	for c := range d.conns {
-		c.Close()
-	}
-	d.conns = nil
-	d.connMu.Unlock()
-	d.wg.Wait()
-	if d.j != nil {
-		d.j.mu.Lock()
-		d.j.f.Close() // what is pending was never acknowledged
-		d.j.err = errors.New("crashed")
-		d.j.mu.Unlock()
-	}
-	d.rdb.Close()
-	d.m.Close()
-	if d.lock != nil {
-		d.lock.Close()
-		d.lock = nil
-	}
-}
-
-// dump is the data as the snapshot sees it, one JSON line per key, expiry as
-// absolute times; keys expiring at or before notAfter are left out.
-func dump(t testing.TB, d *DB, notAfter time.Time) []string {
-	t.Helper()
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	clock := time.Unix(0, d.clock).UTC()
-	res, err := d.rdb.Eval(context.Background(), embSnapshotScript, nil).Slice()
-	if err != nil {
-		t.Fatal(err)
-	}
-	keys, _, err := embDecode(res, clock, d.m.TTL)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var out []string
-	for _, k := range keys {
-		if !k.ExpiresAt.IsZero() && !k.ExpiresAt.After(notAfter) {
-			continue
-		}
-		b, _ := json.Marshal(k)
-		out = append(out, string(b))
-	}
-	return out
-}
-
-func must(t testing.TB, err error) {
-	t.Helper()
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 // TestReplayIsExact crashes after commands whose effect depends on time,
 // scripts, transactions and blocking pops, and finds after the replay the
@@ -507,64 +422,6 @@ func TestReadOnlySeesJournalAndRefusesAtOnce(t *testing.T) {
 	check("MULTI", err)
 	check("EVAL", rdb.Eval(ctx, "return redis.call('SET', KEYS[1], 'x')", []string{"k"}).Err())
 	check("BLPOP", rdb.BLPop(ctx, time.Second, "q").Err())
-}
-
-// BenchmarkJournaledWrite measures a SET that is on disk before its reply,
-// with 1, 16 and 64 concurrent writers (go-redis pool of 64); "plain" is
-// miniredis without the journal, for comparison.
-func BenchmarkJournaledWrite(b *testing.B) {
-	for _, plain := range []bool{false, true} {
-		for _, conc := range []int{1, 16, 64} {
-			name := fmt.Sprintf("writers=%d", conc)
-			if plain {
-				name = "plain/" + name
-			}
-			b.Run(name, func(b *testing.B) { benchWrites(b, conc, plain) })
-		}
-	}
-}
-
-func benchWrites(b *testing.B, conc int, plain bool) {
-	url, stats := "", func() JournalStats { return JournalStats{} }
-	if plain {
-		m := miniredis.NewMiniRedis()
-		must(b, m.Start())
-		defer m.Close()
-		url = "redis://" + m.Addr() + "/0"
-	} else {
-		d := open(b, b.TempDir())
-		url, stats = d.URL(), d.JournalStats
-	}
-	opt, _ := redis.ParseURL(url)
-	opt.PoolSize = 64
-	rdb := redis.NewClient(opt)
-	defer rdb.Close()
-	ctx := context.Background()
-	before := stats()
-	var next atomic.Int64
-	b.ResetTimer()
-	var wg sync.WaitGroup
-	for range conc {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for {
-				i := next.Add(1)
-				if i > int64(b.N) {
-					return
-				}
-				if err := rdb.Set(ctx, "k"+strconv.FormatInt(i%1000, 10), "nilai", 0).Err(); err != nil {
-					b.Error(err)
-					return
-				}
-			}
-		}()
-	}
-	wg.Wait()
-	b.StopTimer()
-	s := stats()
-	b.ReportMetric(float64(s.Syncs-before.Syncs)/float64(b.N), "fsyncs/op")
-	b.ReportMetric(float64(s.Bytes-before.Bytes)/float64(b.N), "journal-B/op")
 }
 
 // TestOnlyDataChangesAreJournaled: commands that change no data (or only

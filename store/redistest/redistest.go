@@ -334,7 +334,7 @@ func startFree(dir string) (*proc, error) {
 type proc struct {
 	addr string
 	cmd  *exec.Cmd
-	out  *syncBuffer
+	out  *SyncBuffer
 	done chan struct{} // closed once the process has exited and been reaped
 }
 
@@ -343,7 +343,7 @@ type proc struct {
 func start(port int, dir string, extra ...string) (*proc, error) {
 	p := &proc{
 		addr: net.JoinHostPort("127.0.0.1", strconv.Itoa(port)),
-		out:  &syncBuffer{},
+		out:  &SyncBuffer{},
 		done: make(chan struct{}),
 	}
 	p.cmd = exec.Command("redis-server",
@@ -434,20 +434,21 @@ func (p *proc) kill() {
 	<-p.done
 }
 
-// syncBuffer collects the server's output, written by exec's copying
-// goroutine and read on failure.
-type syncBuffer struct {
+// SyncBuffer is a bytes.Buffer safe for concurrent writers: the server's
+// output (written by exec's copying goroutine, read on failure), or a
+// test's log sink written by many goroutines.
+type SyncBuffer struct {
 	mu sync.Mutex
 	b  bytes.Buffer
 }
 
-func (b *syncBuffer) Write(p []byte) (int, error) {
+func (b *SyncBuffer) Write(p []byte) (int, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.Write(p)
 }
 
-func (b *syncBuffer) String() string {
+func (b *SyncBuffer) String() string {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	return b.b.String()

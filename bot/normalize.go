@@ -1,0 +1,114 @@
+package bot
+
+import (
+	"strings"
+	"unicode"
+	"unicode/utf8"
+)
+
+// Normalize prepares user text for comparison: it folds curly quotes,
+// full-width letters and digits and keycap emoji (1️⃣) to plain ASCII, drops
+// zero-width characters, lower-cases, trims, collapses inner whitespace to
+// one space and strips surrounding punctuation, quotes and emoji
+// ("Iya!!" → "iya", "*1*" → "1", "ok 👍" → "ok"). Leading '-', '/', '+' and
+// '#' are kept ("/start", "-5"). Text made only of punctuation or emoji is
+// kept as it is after folding and collapsing ("?" stays "?", "👍" stays
+// "👍"), so it can still be recognized. Normalize is idempotent.
+func Normalize(s string) string {
+	var b strings.Builder
+	b.Grow(len(s))
+	for _, r := range s {
+		if r = fold(r); r >= 0 {
+			b.WriteRune(r)
+		}
+	}
+	t := strings.Join(strings.Fields(strings.ToLower(b.String())), " ")
+	if u := strings.TrimFunc(t, isEdge); u != "" {
+		return u
+	}
+	return t
+}
+
+// fold maps one rune to its plain form, or to -1 to drop it.
+func fold(r rune) rune {
+	switch {
+	case r >= 0xFF01 && r <= 0xFF5E: // full-width ASCII
+		return r - 0xFF01 + '!'
+	case r == 0x3000, r == 0x00A0, r == 0x2007, r == 0x202F: // ideographic and no-break spaces
+		return ' '
+	}
+	switch r {
+	case '‘', '’', '‚', '‛', '′', 'ʼ', '`', '´':
+		return '\''
+	case '“', '”', '„', '‟', '″':
+		return '"'
+	case '\u200b', '\u200c', '\u200d', '\u2060', '\ufeff', '\u00ad', // zero-width, soft hyphen
+		'\ufe0e', '\ufe0f', '\u20e3': // variation selectors, keycap
+		return -1
+	}
+	return r
+}
+
+// isEdge reports whether Normalize strips r from the ends of the text.
+func isEdge(r rune) bool {
+	if strings.ContainsRune(" .,!?;:'\"()[]{}*_~¡¿«»…<>|", r) {
+		return true
+	}
+	return r != utf8.RuneError && (unicode.Is(unicode.So, r) || unicode.Is(unicode.Sk, r))
+}
+
+// words splits normalized text into words of letters and digits; all other
+// characters separate words. "no.2" → [no 2], "ke-2" → [ke 2].
+func words(s string) []string {
+	return strings.FieldsFunc(s, func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	})
+}
+
+// Levenshtein returns the edit distance between a and b counted in runes:
+// the fewest insertions, deletions and substitutions that turn one into the
+// other.
+func Levenshtein(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) < len(rb) {
+		ra, rb = rb, ra
+	}
+	prev := make([]int, len(rb)+1)
+	cur := make([]int, len(rb)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		cur[0] = i
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(rb)]
+}
+
+// typoLimit is how many edits still count as the same word, by the length
+// in runes of the shorter word: none below 4, one for 4–7, two for 8 and
+// more.
+func typoLimit(n int) int {
+	switch {
+	case n < 4:
+		return 0
+	case n < 8:
+		return 1
+	}
+	return 2
+}
+
+func setOf(ws ...string) map[string]bool {
+	m := make(map[string]bool, len(ws))
+	for _, w := range ws {
+		m[w] = true
+	}
+	return m
+}
