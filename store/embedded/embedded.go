@@ -271,13 +271,6 @@ func (d *DB) JournalStats() JournalStats {
 	return s
 }
 
-// FastForward moves every TTL forward by dt, for tests.
-func (d *DB) FastForward(dt time.Duration) {
-	d.wmu.Lock()
-	defer d.wmu.Unlock()
-	d.m.FastForward(dt)
-	d.clock += int64(dt)
-}
 
 // stopServing marks d closed, stops the clock, the listener and every
 // connection, and waits for their goroutines (d.mu held).
