@@ -271,7 +271,6 @@ func (d *DB) JournalStats() JournalStats {
 	return s
 }
 
-
 // stopServing marks d closed, stops the clock, the listener and every
 // connection, and waits for their goroutines (d.mu held).
 func (d *DB) stopServing() {
