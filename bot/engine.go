@@ -277,7 +277,12 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 
 	if st.Flow == "" {
 		for _, f := range e.flows.Flows() {
-			if f.Gate != nil && f.Gate(ctx, t) {
+			if f.Gate == nil {
+				continue
+			}
+			if gate, err := f.Gate(ctx, t); t.fail(err) {
+				return nil
+			} else if gate {
 				return e.start(ctx, t, f, "")
 			}
 		}

@@ -90,7 +90,7 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	if s.Options != nil {
-		if _, ok := MatchOption(text, e.labelled(t.Lang, s.Options(ctx, t))); ok {
+		if _, ok := MatchOption(text, e.labelled(t.Lang, e.options(ctx, t, s))); ok {
 			return nil
 		}
 	}
@@ -142,7 +142,11 @@ func (e *Engine) startable(ctx context.Context, t *Turn, f *Flow) bool {
 }
 
 func (e *Engine) visible(ctx context.Context, t *Turn, f *Flow) bool {
-	return f.Visible == nil || f.Visible(ctx, t)
+	if f.Visible == nil {
+		return true
+	}
+	ok, err := f.Visible(ctx, t)
+	return !t.fail(err) && ok
 }
 
 // trigger finds the flow a word starts: "daftar", "pelatihan 12".

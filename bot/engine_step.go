@@ -51,7 +51,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	var opts []Option
 	matched := true
 	if s.Options != nil && msg.Kind == KindText {
-		opts = e.labelled(t.Lang, s.Options(ctx, t))
+		opts = e.labelled(t.Lang, e.options(ctx, t, s))
 		if s.Multi {
 			in.Choices, matched = MatchOptions(text, opts)
 		} else {
@@ -64,14 +64,20 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	var res Result
 	switch {
 	case s.Handle != nil:
-		res = s.Handle(ctx, t, in)
+		var err error
+		if res, err = s.Handle(ctx, t, in); t.fail(err) {
+			return nil
+		}
 	case s.Options != nil && !matched && s.Parse == nil:
 		res = Retry(T("core.choice.invalid"))
 	default:
 		var value string
 		var problem Text
 		if s.Parse != nil {
-			value, problem = s.Parse(ctx, t, in)
+			var err error
+			if value, problem, err = s.Parse(ctx, t, in); t.fail(err) {
+				return nil
+			}
 		} else if s.Multi {
 			vals := make([]string, len(in.Choices))
 			for i, c := range in.Choices {
@@ -129,7 +135,7 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 			if len(res.Say) > 0 && s.Options != nil {
 				// A wrong answer at a list: the reason and one line, not
 				// the list again ("pilihan" shows it).
-				if n := len(s.Options(ctx, t)); n > 0 {
+				if n := len(e.options(ctx, t, s)); n > 0 {
 					line := T("core.reask.choice", "Max", n)
 					if last := &outs[len(outs)-1]; len(last.Options) == 0 && last.Ask == "" {
 						last.Texts = append(slices.Clip(last.Texts), line)
@@ -174,7 +180,7 @@ func (e *Engine) advance(ctx context.Context, t *Turn, id string, outs []Out) []
 			e.clear(t)
 			return append(outs, e.menu(ctx, t, T("core.error")))
 		}
-		if s.Skip != nil && s.Skip(ctx, t) {
+		if e.skips(ctx, t, s) {
 			id = s.Next
 			if id == "" {
 				id = t.Flow.after(s.ID)
@@ -215,7 +221,11 @@ func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 	st.Flow, st.Step, st.Answers, st.History, st.Pending = f.ID, "", nil, nil, ""
 	t.Flow = f
 	if f.Begin != nil {
-		return e.apply(ctx, t, nil, f.Begin(ctx, t, arg))
+		res, err := f.Begin(ctx, t, arg)
+		if t.fail(err) {
+			return nil
+		}
+		return e.apply(ctx, t, nil, res)
 	}
 	return e.advance(ctx, t, f.Steps[0].ID, nil)
 }
@@ -310,11 +320,14 @@ func (e *Engine) again(ctx context.Context, t *Turn) []Out {
 func (e *Engine) prompt(ctx context.Context, t *Turn, s *Step) Out {
 	var data map[string]any
 	if s.Data != nil {
-		data = s.Data(ctx, t)
+		var err error
+		if data, err = s.Data(ctx, t); t.fail(err) {
+			return Out{}
+		}
 	}
 	o := Out{Texts: []Text{{ID: s.Prompt, Data: data}}, Ask: s.Ask}
 	if s.Options != nil {
-		o.Options = s.Options(ctx, t)
+		o.Options = e.options(ctx, t, s)
 	}
 	return o
 }
@@ -329,4 +342,26 @@ func accepts(s *Step, k Kind) bool {
 		}
 	}
 	return false
+}
+
+// The hooks of a flow, called so that an error they return fails the turn
+// (Turn.fail): the state is not saved and the person hears the fault reply.
+
+func (e *Engine) options(ctx context.Context, t *Turn, s *Step) []Option {
+	if s.Options == nil {
+		return nil
+	}
+	opts, err := s.Options(ctx, t)
+	if t.fail(err) {
+		return nil
+	}
+	return opts
+}
+
+func (e *Engine) skips(ctx context.Context, t *Turn, s *Step) bool {
+	if s.Skip == nil {
+		return false
+	}
+	skip, err := s.Skip(ctx, t)
+	return !t.fail(err) && skip
 }

@@ -24,7 +24,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 			return nil, false
 		}
 		if s.Options != nil {
-			opts := e.labelled(t.Lang, s.Options(ctx, t))
+			opts := e.labelled(t.Lang, e.options(ctx, t, s))
 			if _, ok := MatchOption(text, opts); ok {
 				return nil, false
 			}
@@ -66,7 +66,9 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 // talkData fills in FAQ answers.
 func (e *Engine) talkData(ctx context.Context, t *Turn) map[string]any {
 	if k := e.flows.talk; k != nil && k.Data != nil {
-		return k.Data(ctx, t)
+		data, err := k.Data(ctx, t)
+		t.fail(err)
+		return data
 	}
 	return nil
 }

@@ -22,10 +22,10 @@ type Flow struct {
 	Menu     int      // position in the main menu; 0 keeps it out of the menu
 	// Visible says whether the flow is offered to this person now (admins
 	// only, registered owners only). nil means always.
-	Visible func(ctx context.Context, t *Turn) bool
+	Visible func(ctx context.Context, t *Turn) (bool, error)
 	// Begin, if set, runs when the flow starts, with the deep-link or
 	// command argument ("pelatihan 12" → "12"). It may jump to any step.
-	Begin func(ctx context.Context, t *Turn, arg string) Result
+	Begin func(ctx context.Context, t *Turn, arg string) (Result, error)
 	// Intent, if set, is asked about free text that no trigger or menu
 	// choice matched while no flow runs ("jam buka galeri menong?"): ok
 	// starts the flow with arg passed to Begin. Flows are asked in menu
@@ -45,11 +45,11 @@ type Flow struct {
 	// Quiet flows take every message at their step: only menu and batal
 	// reach the engine, which calls Leave (if set) and shows the menu.
 	Quiet bool
-	Leave func(ctx context.Context, t *Turn) []Out
+	Leave func(ctx context.Context, t *Turn) ([]Out, error)
 	// Gate, if set, is asked on each message while no flow runs: true
 	// starts this flow before anything else (consent asked again after
 	// the consent text changed).
-	Gate  func(ctx context.Context, t *Turn) bool
+	Gate  func(ctx context.Context, t *Turn) (bool, error)
 	Steps []*Step // the first is where the flow starts
 }
 
@@ -58,8 +58,8 @@ type Step struct {
 	ID     string
 	Prompt string // message id of the question
 	// Data fills the Prompt's template; Options lists numbered choices.
-	Data    func(ctx context.Context, t *Turn) map[string]any
-	Options func(ctx context.Context, t *Turn) []Option
+	Data    func(ctx context.Context, t *Turn) (map[string]any, error)
+	Options func(ctx context.Context, t *Turn) ([]Option, error)
 	Multi   bool   // several options may be picked at once ("1,3")
 	Ask     Ask    // channel affordance for the answer
 	Help    string // message id for "bantuan" at this step (optional)
@@ -81,18 +81,18 @@ type Step struct {
 
 	// Skip, if it returns true, passes this step by (a phone number the
 	// channel already knows).
-	Skip func(ctx context.Context, t *Turn) bool
+	Skip func(ctx context.Context, t *Turn) (bool, error)
 
 	// The declarative way: Parse validates and normalises the answer; the
 	// value is stored under Answers[ID] and the flow goes on to Next (or the
 	// following step). A non-zero problem re-asks with that reason.
-	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text)
+	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text, err error)
 	Next  string
 	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
 	Confirm func(t *Turn, value string) Text
 
 	// The general way: Handle decides everything. It replaces Parse/Next.
-	Handle func(ctx context.Context, t *Turn, in In) Result
+	Handle func(ctx context.Context, t *Turn, in In) (Result, error)
 }
 
 // In is the user's answer as a step sees it.
@@ -143,28 +143,33 @@ type Turn struct {
 
 // Cached returns the value load gives for key, loading it once per turn:
 // several flows asking "is this person registered?" to build one menu make
-// one round trip to Redis, not one each.
-func (t *Turn) Cached(key string, load func() any) any {
+// one round trip to Redis, not one each. An error is not cached.
+func (t *Turn) Cached(key string, load func() (any, error)) (any, error) {
 	if v, ok := t.cache[key]; ok {
-		return v
+		return v, nil
 	}
-	v := load()
+	v, err := load()
+	if err != nil {
+		return nil, err
+	}
 	if t.cache == nil {
 		t.cache = map[string]any{}
 	}
 	t.cache[key] = v
-	return v
+	return v, nil
 }
 
 // Forget drops a cached value after the turn changed what it reflects.
 func (t *Turn) Forget(key string) { delete(t.cache, key) }
 
-// Fail records that the turn could not be done (a store error). The engine
-// does not save the state, the dispatcher tells the person and retries.
-func (t *Turn) Fail(err error) {
-	if t.err == nil {
+// fail records the first error a hook returned: the engine does not save
+// the state, and the dispatcher tells the person and retries. It reports
+// whether err was one.
+func (t *Turn) fail(err error) bool {
+	if err != nil && t.err == nil {
 		t.err = err
 	}
+	return err != nil
 }
 
 // Editing reports whether the current question was reached from a summary

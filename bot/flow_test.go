@@ -9,7 +9,7 @@ import (
 )
 
 func TestRegistryRejectsBadFlows(t *testing.T) {
-	ok := func(context.Context, *bot.Turn, bot.In) bot.Result { return bot.Result{} }
+	ok := func(context.Context, *bot.Turn, bot.In) (bot.Result, error) { return bot.Result{}, nil }
 	tests := []struct {
 		name string
 		add  []*bot.Flow

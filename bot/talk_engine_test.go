@@ -45,11 +45,11 @@ func newDraftWorld(t *testing.T) *draftWorld {
 		t.Fatal(err)
 	}
 	cat.OnMissing = func(lang, id string) { t.Errorf("message %q missing", id) }
-	text := func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	text := func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 		if len(in.Text) < 3 {
-			return "", bot.Raw("too short")
+			return "", bot.Raw("too short"), nil
 		}
-		return in.Text, bot.Text{}
+		return in.Text, bot.Text{}, nil
 	}
 	r := bot.NewRegistry()
 	r.Add(&bot.Flow{ID: "isi", Title: "isi.title", Triggers: []string{"isi"}, Menu: 1, Draft: true, Steps: []*bot.Step{
@@ -60,8 +60,8 @@ func newDraftWorld(t *testing.T) *draftWorld {
 		{ID: "ask", Prompt: "lain.ask", Parse: text},
 	}})
 	r.Add(&bot.Flow{ID: "absen", Title: "absen.title", Triggers: []string{"absen"}, Anywhere: true,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			return bot.Finish(bot.Say(bot.Raw("checked in " + arg)))
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+			return bot.Finish(bot.Say(bot.Raw("checked in " + arg))), nil
 		},
 		Steps: []*bot.Step{{ID: "ask", Prompt: "absen.ask", Parse: text}}})
 	w.eng = bot.NewEngine(bot.EngineConfig{Now: func() time.Time { return w.now }}, r, w.store, w.store, cat, nil)

@@ -92,44 +92,44 @@ func newDaftar(d Deps) *bot.Flow {
 	steps := []*bot.Step{{
 		ID:     "persetujuan",
 		Prompt: "daftar.consent",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Office": d.Region.Office}
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Office": d.Region.Office}, nil
 		},
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if infoWords[in.Norm] {
 				return fullConsent(ctx, t, d)
 			}
 			yes, ok := answerYes(in)
 			if !ok { // a short re-ask: the consent text is long for a small screen
 				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
-					Texts: []bot.Text{bot.T("daftar.consent.unclear")}, Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
+					Texts: []bot.Text{bot.T("daftar.consent.unclear")}, Options: yesNo("daftar.consent.yes", "daftar.consent.no")}}}, nil
 			}
 			if !yes {
-				return bot.Finish(bot.Say(bot.T("daftar.consent.declined")))
+				return bot.Finish(bot.Say(bot.T("daftar.consent.declined"))), nil
 			}
 			t.Set("consent_at", t.Now.UTC().Format(time.RFC3339))
 			t.Set("consent_reply", in.Text)
 			t.Set("consent_version", ConsentVersion+"/"+t.Lang)
-			return bot.Goto("nama")
+			return bot.Goto("nama"), nil
 		},
 	}}
 	steps = append(steps, registrationFields(d)...)
 	steps = append(steps, &bot.Step{
 		ID:     "ringkasan",
 		Prompt: "daftar.summary",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return d.summary(answersToRegistration(d, t))
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return d.summary(answersToRegistration(d, t)), nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if n, ok := editNumber(in.Norm); ok {
-				return editField(t, d.editStep(n), "ringkasan")
+				return editField(t, d.editStep(n), "ringkasan"), nil
 			}
 			if editWords[in.Norm] {
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}, nil
 			}
 			if yes, ok := bot.YesNo(in.Text); !ok || !yes {
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("daftar.summary.unclear"))}}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("daftar.summary.unclear"))}}, nil
 			}
 			return confirmRegistration(ctx, d, t)
 		},
@@ -141,14 +141,22 @@ func newDaftar(d Deps) *bot.Flow {
 		Triggers: []string{"daftar", "registrasi", "register", "pendaftaran", "daftar umkm"},
 		Menu:     10,
 		Draft:    true,
-		Visible: func(ctx context.Context, t *bot.Turn) bool {
-			return d.registration(ctx, t) == nil
-		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if r := d.registration(ctx, t); r != nil {
-				return bot.Finish(bot.Say(bot.T("daftar.already", "ID", r.ID)))
+		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
+			reg, err := d.registration(ctx, t)
+			if err != nil {
+				return false, err
 			}
-			return bot.Goto("persetujuan")
+			return reg == nil, nil
+		},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+			r, err := d.registration(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if r != nil {
+				return bot.Finish(bot.Say(bot.T("daftar.already", "ID", r.ID))), nil
+			}
+			return bot.Goto("persetujuan"), nil
 		},
 		Steps: steps,
 	}
@@ -173,35 +181,35 @@ func registrationFields(d Deps) []*bot.Step {
 	return withLocation(d, []*bot.Step{
 		{ID: "nama", Prompt: "daftar.nama", Numbered: true, Parse: parsePersonName},
 		{ID: "nik", Prompt: "daftar.nik", Help: "daftar.nik.help", Numbered: true,
-			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 				nik, err := umkm.ParseNIK(in.Text)
 				var ne *umkm.NIKError
 				if errors.As(err, &ne) {
-					return "", bot.T("daftar.nik." + ne.Reason)
+					return "", bot.T("daftar.nik." + ne.Reason), nil
 				} else if err != nil {
-					return "", bot.T("daftar.nik.length")
+					return "", bot.T("daftar.nik.length"), nil
 				}
 				if d.Registrations != nil && nik != t.Get("nik") {
 					ids, err := d.Registrations.RegistrationsByNIK(ctx, d.Region.Code, nik)
 					if err != nil {
-						t.Fail(err)
-						return "", bot.Text{}
+						return "", bot.Text{}, err
 					}
 					if len(ids) >= max(d.MaxPerNIK, 1) {
-						return "", nikTaken(ctx, d, t, ids, nik)
+						taken, err := nikTaken(ctx, d, t, ids, nik)
+						return "", taken, err
 					}
 				}
-				return nik, bot.Text{}
+				return nik, bot.Text{}, nil
 			},
 			Confirm: func(t *bot.Turn, nik string) bot.Text { return bot.T("daftar.nik.ok", "NIK", umkm.MaskNIK(nik)) }},
 		{ID: "hp", Prompt: "daftar.hp", Ask: bot.AskContact, Numbered: true,
 			Accept: []bot.Kind{bot.KindText, bot.KindContact},
-			Skip: func(ctx context.Context, t *bot.Turn) bool {
+			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) {
 				if t.Profile.Phone == "" || t.Editing() {
-					return false
+					return false, nil
 				}
 				t.Set("hp", t.Profile.Phone)
-				return true
+				return true, nil
 			},
 			Parse: parsePhoneAnswer},
 		{ID: "usaha", Prompt: "daftar.usaha", Numbered: true, Parse: textBetween(2, 100, "daftar.usaha.invalid")},
@@ -210,51 +218,51 @@ func registrationFields(d Deps) []*bot.Step {
 		{ID: "produk", Prompt: "daftar.produk", Numbered: true, Parse: textBetween(2, 200, "daftar.produk.invalid")},
 		{ID: "modal", Prompt: "daftar.modal", Help: "daftar.modal.help", Numbered: true,
 			Options: bracketOptions(capitalBrackets, "modal_unknown"),
-			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 				v, problem := bracketAnswer(in, capitalBrackets, capitalTops)
 				if problem.IsZero() && sizeClass(v, "") == "besar" {
-					return "", bot.T("daftar.not_umkm")
+					return "", bot.T("daftar.not_umkm"), nil
 				}
-				return v, problem
+				return v, problem, nil
 			}},
 		{ID: "omzet", Prompt: "daftar.omzet", Help: "daftar.omzet.help", Numbered: true,
 			Options: bracketOptions(salesBrackets, "omzet_unknown"),
-			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 				v, problem := bracketAnswer(in, salesBrackets, salesTops)
 				if problem.IsZero() && sizeClass(t.Get("modal"), v) == "besar" {
-					return "", bot.T("daftar.not_umkm")
+					return "", bot.T("daftar.not_umkm"), nil
 				}
-				return v, problem
+				return v, problem, nil
 			}},
 		{ID: "pekerja", Prompt: "daftar.pekerja", Numbered: true,
-			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 				n, ok := bot.ParseCount(in.Text)
 				if !ok || n > 100000 {
-					return "", bot.T("daftar.pekerja.invalid")
+					return "", bot.T("daftar.pekerja.invalid"), nil
 				}
 				if v, _, money := ParseAmount(in.Text); money && v != int64(n) { // "1 miliar", "500rb"
-					return "", bot.T("daftar.pekerja.invalid")
+					return "", bot.T("daftar.pekerja.invalid"), nil
 				}
 				if n == 0 {
-					return "", bot.T("daftar.pekerja.min")
+					return "", bot.T("daftar.pekerja.min"), nil
 				}
-				return strconv.Itoa(n), bot.Text{}
+				return strconv.Itoa(n), bot.Text{}, nil
 			}},
 		{ID: "nib", Prompt: "daftar.nib", Help: "daftar.nib.help", Numbered: true, Optional: true, Parse: parseNIB},
 		{ID: "marketplace", Prompt: "daftar.marketplace", Numbered: true, Multi: true,
 			Options: d.marketplaceOptions,
-			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 				if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
-					return "none", bot.Text{}
+					return "none", bot.Text{}, nil
 				}
 				if len(in.Choices) == 0 {
-					return "", bot.T("daftar.marketplace.invalid")
+					return "", bot.T("daftar.marketplace.invalid"), nil
 				}
 				vals := make([]string, len(in.Choices))
 				for i, c := range in.Choices {
 					vals[i] = c.Value
 				}
-				return strings.Join(vals, ","), bot.Text{}
+				return strings.Join(vals, ","), bot.Text{}, nil
 			}},
 	})
 }
@@ -268,10 +276,10 @@ func withLocation(d Deps, steps []*bot.Step) []*bot.Step {
 
 // fullConsent shows the full consent text (asked for with info) and keeps
 // the yes/no question.
-func fullConsent(ctx context.Context, t *bot.Turn, d Deps) bot.Result {
+func fullConsent(ctx context.Context, t *bot.Turn, d Deps) (bot.Result, error) {
 	return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{{
 		Texts:   []bot.Text{{ID: "daftar.consent.full", Data: map[string]any{"Office": d.Region.Office}}},
-		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no")(ctx, t)}}}
+		Options: yesNo("daftar.consent.yes", "daftar.consent.no")}}}, nil
 }
 
 // infoWords ask for the full consent text.
@@ -284,12 +292,12 @@ var noneWords = map[string]bool{"0": true, "belum": true, "belum ada": true, "ti
 var skipWords = map[string]bool{"lewati": true, "lewat": true, "skip": true, "tidak ada": true, "belum ada": true, "belum": true,
 	"blm": true, "gak ada": true, "ga ada": true, "tdk ada": true, "tidak punya": true, "belum punya": true, "-": true, "none": true}
 
-func parseNIB(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parseNIB(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	if skipWords[in.Norm] {
-		return "-", bot.Text{}
+		return "-", bot.Text{}, nil
 	}
 	if no, ok := bot.YesNo(in.Text); ok && !no {
-		return "-", bot.Text{}
+		return "-", bot.Text{}, nil
 	}
 	digits := strings.Map(func(r rune) rune {
 		switch {
@@ -301,33 +309,33 @@ func parseNIB(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
 		return 'x'
 	}, strings.TrimSpace(strings.TrimPrefix(strings.ToLower(strings.TrimSpace(in.Text)), "nib")))
 	if len(digits) != 13 || strings.Contains(digits, "x") {
-		return "", bot.T("daftar.nib.invalid")
+		return "", bot.T("daftar.nib.invalid"), nil
 	}
-	return digits, bot.Text{}
+	return digits, bot.Text{}, nil
 }
 
-func parsePhoneAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parsePhoneAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	raw := in.Text
 	if c := in.Msg.Contact; in.Msg.Kind == bot.KindContact && c != nil {
 		if !c.Self && (c.UserID == "" || c.UserID != t.Conv.User) {
-			return "", bot.T("daftar.hp.not_own")
+			return "", bot.T("daftar.hp.not_own"), nil
 		}
 		raw = c.Phone
 	}
 	p, err := phone.Normalize(raw)
 	var pe *phone.Error
 	if errors.As(err, &pe) {
-		return "", bot.T("daftar.hp." + pe.Reason)
+		return "", bot.T("daftar.hp." + pe.Reason), nil
 	} else if err != nil {
-		return "", bot.T("daftar.hp.length")
+		return "", bot.T("daftar.hp.length"), nil
 	}
-	return p, bot.Text{}
+	return p, bot.Text{}, nil
 }
 
 // parsePersonName takes a full name: letters, spaces and the marks names
 // carry ('.-,), at least two letters, at most 100 characters. All-lower or
 // all-upper names are put in title case.
-func parsePersonName(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parsePersonName(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	name := strings.Join(strings.Fields(in.Text), " ")
 	letters := 0
 	for _, r := range name {
@@ -336,16 +344,16 @@ func parsePersonName(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.T
 			letters++
 		case r == ' ' || r == '.' || r == '\'' || r == '-' || r == ',':
 		default:
-			return "", bot.T("daftar.nama.invalid")
+			return "", bot.T("daftar.nama.invalid"), nil
 		}
 	}
 	if letters < 2 || utf8.RuneCountInString(name) > 100 {
-		return "", bot.T("daftar.nama.invalid")
+		return "", bot.T("daftar.nama.invalid"), nil
 	}
 	if name == strings.ToLower(name) || name == strings.ToUpper(name) {
 		name = titleCase(name)
 	}
-	return name, bot.Text{}
+	return name, bot.Text{}, nil
 }
 
 // titleCase capitalises each word and each part after '-' or '.' as names
@@ -378,8 +386,8 @@ func titleCase(s string) string {
 var lowerParticles = map[string]bool{"bin": true, "binti": true}
 
 // textBetween accepts free text of min to max characters.
-func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, bot.In) (string, bot.Text) {
-	return func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, bot.In) (string, bot.Text, error) {
+	return func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 		s := strings.Join(strings.Fields(in.Text), " ")
 		n := utf8.RuneCountInString(s)
 		letters := 0
@@ -389,22 +397,30 @@ func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, 
 			}
 		}
 		if n < min || n > max || letters == 0 {
-			return "", bot.T(problem, "Min", min, "Max", max)
+			return "", bot.T(problem, "Min", min, "Max", max), nil
 		}
 		if _, _, amount := ParseAmount(s); amount { // "5 juta" is no name or address
-			return "", bot.T(problem, "Min", min, "Max", max)
+			return "", bot.T(problem, "Min", min, "Max", max), nil
 		}
-		return s, bot.Text{}
+		return s, bot.Text{}, nil
 	}
 }
 
-func yesNoOptions(yes, no string) func(context.Context, *bot.Turn) []bot.Option {
-	return func(context.Context, *bot.Turn) []bot.Option {
-		return []bot.Option{
-			{Key: "1", Value: "yes", Label: bot.T(yes)},
-			{Key: "2", Value: "no", Label: bot.T(no)},
-		}
+func yesNoOptions(yes, no string) func(context.Context, *bot.Turn) ([]bot.Option, error) {
+	return fixed(yesNo(yes, no)...)
+}
+
+// yesNo is a yes/no choice labelled with message ids yes and no.
+func yesNo(yes, no string) []bot.Option {
+	return []bot.Option{
+		{Key: "1", Value: "yes", Label: bot.T(yes)},
+		{Key: "2", Value: "no", Label: bot.T(no)},
 	}
+}
+
+// fixed is the Options hook of a step whose choices never change.
+func fixed(opts ...bot.Option) func(context.Context, *bot.Turn) ([]bot.Option, error) {
+	return func(context.Context, *bot.Turn) ([]bot.Option, error) { return opts, nil }
 }
 
 // answerYes reads a yes/no answer from a numbered choice or from words.
@@ -415,18 +431,18 @@ func answerYes(in bot.In) (yes, ok bool) {
 	return bot.YesNo(in.Text)
 }
 
-func sectorOptions(context.Context, *bot.Turn) []bot.Option {
+func sectorOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	opts := make([]bot.Option, len(sectors))
 	for i, s := range sectors {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: s.code, Label: bot.T("sector." + s.code), Alias: s.alias}
 	}
-	return opts
+	return opts, nil
 }
 
 // marketplaceOptions are the marketplaces an owner may use; the regional
 // one is named after the region's own (Plaza Banten in Banten) and
 // unnamed where the region has none.
-func (d Deps) marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
+func (d Deps) marketplaceOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	local := ""
 	if r := d.market().regional(d.Region.Code); r != nil {
 		local = r.Name
@@ -441,20 +457,20 @@ func (d Deps) marketplaceOptions(context.Context, *bot.Turn) []bot.Option {
 			}
 		}
 	}
-	return opts
+	return opts, nil
 }
 
 // bracketOptions lists the brackets and, last, "tidak tahu" (value
 // unknown): the size class then comes from the other figure alone.
-func bracketOptions(brackets []struct{ code, class string }, unknown string) func(context.Context, *bot.Turn) []bot.Option {
-	return func(context.Context, *bot.Turn) []bot.Option {
+func bracketOptions(brackets []struct{ code, class string }, unknown string) func(context.Context, *bot.Turn) ([]bot.Option, error) {
+	return func(context.Context, *bot.Turn) ([]bot.Option, error) {
 		opts := make([]bot.Option, len(brackets), len(brackets)+1)
 		for i, b := range brackets {
 			opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: b.code, Label: bot.T("bracket." + b.code)}
 		}
 		return append(opts, bot.Option{Key: strconv.Itoa(len(brackets) + 1), Value: unknown, Label: bot.T("bracket." + unknown),
 			Alias: []string{"tidak tahu", "tidak tau", "ga tau", "gak tau", "gatau", "tdk tau", "nggak tau", "ngga tau",
-				"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}})
+				"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}}), nil
 	}
 }
 
@@ -588,38 +604,41 @@ func summaryData(r *umkm.Registration) map[string]any {
 	return data
 }
 
-func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 	r := answersToRegistration(d, t)
 	if r.SizeClass == "besar" {
-		return bot.Retry(bot.T("daftar.not_umkm"))
+		return bot.Retry(bot.T("daftar.not_umkm")), nil
 	}
 	r.RegisteredAt = d.now()
 	r.UpdatedAt = r.RegisteredAt
 	if d.Registrations == nil {
-		t.Fail(fmt.Errorf("no registration store"))
-		return bot.Result{}
+		return bot.Result{}, fmt.Errorf("no registration store")
 	}
 	err := d.Registrations.CreateRegistration(ctx, r, d.MaxPerNIK)
 	t.Forget(registrationKey)
 	var dup *umkm.DuplicateNIKError
 	if errors.As(err, &dup) {
 		t.ReturnTo("ringkasan")
-		return bot.Goto("nik", bot.Say(nikTaken(ctx, d, t, []string{dup.Existing}, r.NIK)))
+		taken, err := nikTaken(ctx, d, t, []string{dup.Existing}, r.NIK)
+		return bot.Goto("nik", bot.Say(taken)), err
 	}
 	if err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
-	return bot.Finish(bot.Say(bot.T("daftar.done", "ID", r.ID, "Name", r.OwnerName)))
+	return bot.Finish(bot.Say(bot.T("daftar.done", "ID", r.ID, "Name", r.OwnerName))), nil
 }
 
 // nikTaken answers someone whose NIK already has its registrations. The
 // owner's own conversation hears its number; anyone else only hears that
 // the NIK is taken and whom to ask, so typing a NIK does not tell whether
 // its owner is registered under which number.
-func nikTaken(ctx context.Context, d Deps, t *bot.Turn, ids []string, nik string) bot.Text {
-	if r := d.registration(ctx, t); r != nil && slices.Contains(ids, r.ID) {
-		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik))
+func nikTaken(ctx context.Context, d Deps, t *bot.Turn, ids []string, nik string) (bot.Text, error) {
+	r, err := d.registration(ctx, t)
+	if err != nil {
+		return bot.Text{}, err
 	}
-	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.Region.Contact)
+	if r != nil && slices.Contains(ids, r.ID) {
+		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik)), nil
+	}
+	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.Region.Contact), nil
 }

@@ -25,7 +25,10 @@ func FuzzParseDesa(f *testing.F) {
 	plered, _ := region.FindKecamatan("Plered")
 	f.Fuzz(func(t *testing.T, s, suggested string) {
 		turn := &bot.Turn{State: &bot.State{Answers: map[string]string{"kecamatan": "Plered", "desa_suggest": suggested}}}
-		value, problem := d.parseDesa(context.Background(), turn, bot.In{Text: s, Norm: bot.Normalize(s)})
+		value, problem, err := d.parseDesa(context.Background(), turn, bot.In{Text: s, Norm: bot.Normalize(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		code := turn.Get("desa_code")
 		switch {
 		case !problem.IsZero():

@@ -100,27 +100,25 @@ func Registry(d Deps) *bot.Registry {
 	return r
 }
 
-// registration returns the person's registration, nil if none. A store
-// error fails the turn.
 // registrationKey caches the person's registration for one turn.
 const registrationKey = "registration"
 
-func (d Deps) registration(ctx context.Context, t *bot.Turn) *umkm.Registration {
+// registration returns the person's registration, nil if none.
+func (d Deps) registration(ctx context.Context, t *bot.Turn) (*umkm.Registration, error) {
 	if d.Registrations == nil {
-		return nil
+		return nil, nil
 	}
-	r, _ := t.Cached(registrationKey, func() any {
+	r, err := t.Cached(registrationKey, func() (any, error) {
 		r, err := d.Registrations.RegistrationFor(ctx, d.Region.Code, t.Conv)
 		if errors.Is(err, bot.ErrNotFound) {
-			return (*umkm.Registration)(nil)
+			return (*umkm.Registration)(nil), nil
 		}
-		if err != nil {
-			t.Fail(err)
-			return (*umkm.Registration)(nil)
-		}
-		return r
-	}).(*umkm.Registration)
-	return r
+		return r, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.(*umkm.Registration), nil
 }
 
 // withStepHelp names the help text of every step that has none yet

@@ -36,12 +36,12 @@ var galeriActions = []struct {
 	{gaStatus, []string{"status", "status pengajuan", "status kurasi"}},
 }
 
-func galeriOptions(context.Context, *bot.Turn) []bot.Option {
+func galeriOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	opts := make([]bot.Option, len(galeriActions))
 	for i, a := range galeriActions {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: a.value, Label: bot.T("galeri.menu." + a.value), Alias: a.alias}
 	}
-	return opts
+	return opts, nil
 }
 
 // newGaleri builds "galeri": the Dinas's galeri outlets (list, by
@@ -49,13 +49,15 @@ func galeriOptions(context.Context, *bot.Turn) []bot.Option {
 // in) and curation applications with their status.
 func newGaleri(d Deps) *bot.Flow {
 	steps := []*bot.Step{{
-		ID:      "menu",
-		Prompt:  "galeri.menu",
-		Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return map[string]any{"Region": d.Region.Name} },
+		ID:     "menu",
+		Prompt: "galeri.menu",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Region": d.Region.Name}, nil
+		},
 		Options: galeriOptions,
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
+				return bot.Retry(bot.T("core.choice.invalid")), nil
 			}
 			return galeriAction(ctx, d, t, in.Choice.Value)
 		},
@@ -63,107 +65,126 @@ func newGaleri(d Deps) *bot.Flow {
 		ID:     "lagi",
 		Prompt: "galeri.lagi",
 		Yield:  true,
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			if o, ok := bot.MatchOption(in.Text, galeriOptions(ctx, t)); ok {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			opts, err := galeriOptions(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if o, ok := bot.MatchOption(in.Text, opts); ok {
 				return galeriAction(ctx, d, t, o.Value)
 			}
 			if a, ok := galeriIntent(in.Norm); ok && a != "" {
 				return galeriAction(ctx, d, t, a)
 			}
 			if yes, ok := bot.YesNo(in.Text); (ok && !yes) || photoDoneWords[in.Norm] {
-				return bot.Finish()
+				return bot.Finish(), nil
 			}
-			return bot.Retry(bot.T("galeri.lagi.unclear"))
+			return bot.Retry(bot.T("galeri.lagi.unclear")), nil
 		},
 	}, {
 		ID:     "kecamatan",
 		Prompt: "galeri.kecamatan",
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 			if d.Region.Multi() {
-				return outletKecamatanOptions(d.Region, d.outlets(ctx, t))
+				outlets, err := d.outlets(ctx, t)
+				if err != nil {
+					return nil, err
+				}
+				return outletKecamatanOptions(d.Region, outlets), nil
 			}
-			return kecamatanOptions(d.Region)
+			return kecamatanOptions(d.Region), nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
+				return bot.Retry(bot.T("core.choice.invalid")), nil
 			}
 			var found []umkm.Outlet
-			for _, o := range d.outlets(ctx, t) {
+			outlets, err := d.outlets(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			for _, o := range outlets {
 				if strings.EqualFold(o.Kecamatan, in.Choice.Value) || strings.EqualFold(o.KabKota+"|"+o.Kecamatan, in.Choice.Value) {
 					found = append(found, o)
 				}
 			}
 			if len(found) == 0 {
-				return bot.Goto("lagi", bot.Say(bot.T("galeri.kecamatan.none", "Kecamatan", in.Choice.Value)))
+				return bot.Goto("lagi", bot.Say(bot.T("galeri.kecamatan.none", "Kecamatan", in.Choice.Value))), nil
 			}
-			return bot.Goto("lagi", outletList(found))
+			return bot.Goto("lagi", outletList(found)), nil
 		},
 	}, {
 		ID:     "lokasi",
 		Prompt: "galeri.lokasi",
 		Ask:    bot.AskLocation,
 		Accept: []bot.Kind{bot.KindLocation, bot.KindText, bot.KindPhoto},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Msg.Kind != bot.KindLocation || in.Msg.Location == nil {
-				return bot.Retry(bot.T("galeri.lokasi.unclear"))
+				return bot.Retry(bot.T("galeri.lokasi.unclear")), nil
 			}
 			near, err := d.Outlets.NearestOutlets(ctx, d.Region.Code, *in.Msg.Location, 3)
 			if err != nil {
-				t.Fail(err)
-				return bot.Result{}
+				return bot.Result{}, err
 			}
-			return bot.Goto("lagi", nearestOut(near))
+			return bot.Goto("lagi", nearestOut(near)), nil
 		},
 	}, {
 		ID:     "kurasi",
 		Prompt: "galeri.kurasi",
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 			return curationTargets(ctx, d, t)
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
+				return bot.Retry(bot.T("core.choice.invalid")), nil
 			}
 			t.Set("ktarget", in.Choice.Value)
 			t.Set("ktname", in.Choice.Alias[0])
-			if len(d.products(ctx, t)) == 0 {
-				return bot.Finish(bot.Say(bot.T("galeri.kurasi.no_products")))
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
 			}
-			return bot.Goto("kurasi_produk")
+			if len(ps) == 0 {
+				return bot.Finish(bot.Say(bot.T("galeri.kurasi.no_products"))), nil
+			}
+			return bot.Goto("kurasi_produk"), nil
 		},
 	}, {
 		ID:     "kurasi_produk",
 		Prompt: "galeri.kurasi.produk",
 		Multi:  true,
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-			return productOptions(d.products(ctx, t))
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			return productOptions(ps), nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if len(in.Choices) == 0 {
-				return bot.Retry(bot.T("galeri.kurasi.produk.invalid"))
+				return bot.Retry(bot.T("galeri.kurasi.produk.invalid")), nil
 			}
 			names := make([]string, len(in.Choices))
 			for i, c := range in.Choices {
 				names[i] = c.Alias[0]
 			}
 			t.Set("kprod", strings.Join(names, "\n"))
-			return bot.Goto("kurasi_yakin")
+			return bot.Goto("kurasi_yakin"), nil
 		},
 	}, {
 		ID:     "kurasi_yakin",
 		Prompt: "galeri.kurasi.yakin",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Target": t.Get("ktname"), "Products": strings.Split(t.Get("kprod"), "\n")}
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Target": t.Get("ktname"), "Products": strings.Split(t.Get("kprod"), "\n")}, nil
 		},
 		Options: yesNoOptions("galeri.kurasi.yes", "galeri.kurasi.no"),
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
-				return bot.Retry(bot.T("galeri.kurasi.unclear"))
+				return bot.Retry(bot.T("galeri.kurasi.unclear")), nil
 			}
 			if !yes {
-				return bot.Finish(bot.Say(bot.T("galeri.kurasi.cancelled")))
+				return bot.Finish(bot.Say(bot.T("galeri.kurasi.cancelled"))), nil
 			}
 			return submitCuration(ctx, d, t)
 		},
@@ -174,7 +195,7 @@ func newGaleri(d Deps) *bot.Flow {
 		Triggers: []string{"galeri", "outlet", "galeri menong", "galeri umkm"},
 		Menu:     40,
 		Intent:   galeriIntent,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			// arg is an action from Intent, or what followed a trigger
 			// ("galeri buka").
 			for _, a := range galeriActions {
@@ -185,7 +206,7 @@ func newGaleri(d Deps) *bot.Flow {
 			if a, ok := galeriIntent(bot.Normalize(arg)); ok && a != "" {
 				return galeriAction(ctx, d, t, a)
 			}
-			return bot.Goto("menu")
+			return bot.Goto("menu"), nil
 		},
 		Steps: steps,
 	}
@@ -248,44 +269,54 @@ var questionWords = map[string]bool{"jam": true, "buka": true, "bukanya": true, 
 	"sih": true, "nya": true, "udah": true, "sudah": true}
 
 // galeriAction answers one galeri question.
-func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) bot.Result {
+func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) (bot.Result, error) {
 	switch action {
 	case gaCurate:
-		if d.registration(ctx, t) == nil {
-			return bot.Result{Say: []bot.Out{bot.Say(bot.T("galeri.kurasi.register_first"))}, Call: "daftar", Next: "kurasi"}
+		reg, err := d.registration(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
 		}
-		return bot.Goto("kurasi")
+		if reg == nil {
+			return bot.Result{Say: []bot.Out{bot.Say(bot.T("galeri.kurasi.register_first"))}, Call: "daftar", Next: "kurasi"}, nil
+		}
+		return bot.Goto("kurasi"), nil
 	case gaStatus:
-		return bot.Goto("lagi", curationStatus(ctx, d, t))
+		status, err := curationStatus(ctx, d, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		return bot.Goto("lagi", status), nil
 	}
-	outlets := d.outlets(ctx, t)
+	outlets, err := d.outlets(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
 	if len(outlets) == 0 {
-		return bot.Goto("lagi", bot.Say(bot.T("galeri.none", "Region", d.Region.Name, "Office", d.Region.Office)))
+		return bot.Goto("lagi", bot.Say(bot.T("galeri.none", "Region", d.Region.Name, "Office", d.Region.Office))), nil
 	}
 	switch action {
 	case gaDistrict:
-		return bot.Goto("kecamatan")
+		return bot.Goto("kecamatan"), nil
 	case gaNearest:
-		return bot.Goto("lokasi")
+		return bot.Goto("lokasi"), nil
 	case gaOpen:
-		return bot.Goto("lagi", openNowOut(outlets, t))
+		return bot.Goto("lagi", openNowOut(outlets, t)), nil
 	case gaApply:
-		return bot.Goto("lagi", howToApplyOut(outlets, d.Region.Office))
+		return bot.Goto("lagi", howToApplyOut(outlets, d.Region.Office)), nil
 	}
-	return bot.Goto("lagi", outletList(outlets))
+	return bot.Goto("lagi", outletList(outlets)), nil
 }
 
 // outlets returns the region's outlets; a store error fails the turn.
-func (d Deps) outlets(ctx context.Context, t *bot.Turn) []umkm.Outlet {
+func (d Deps) outlets(ctx context.Context, t *bot.Turn) ([]umkm.Outlet, error) {
 	if d.Outlets == nil {
-		return nil
+		return nil, nil
 	}
 	os, err := d.Outlets.Outlets(ctx, d.Region.Code)
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
-	return os
+	return os, nil
 }
 
 // outletKecamatanOptions are, in a deployment of several kabupaten/kota,
@@ -410,9 +441,13 @@ func nearestOut(near []umkm.OutletDistance) bot.Out {
 // retailTarget is the curation target for modern-retail programmes.
 const retailTarget = "ritel"
 
-func curationTargets(ctx context.Context, d Deps, t *bot.Turn) []bot.Option {
+func curationTargets(ctx context.Context, d Deps, t *bot.Turn) ([]bot.Option, error) {
 	var opts []bot.Option
-	for _, o := range d.outlets(ctx, t) {
+	outlets, err := d.outlets(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	for _, o := range outlets {
 		opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: o.ID, Label: bot.Raw(o.Name), Alias: []string{o.Name}})
 	}
 	name := retailTarget
@@ -420,50 +455,50 @@ func curationTargets(ctx context.Context, d Deps, t *bot.Turn) []bot.Option {
 		name = tg.Name
 	}
 	return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: retailTarget, Label: bot.Raw(name),
-		Alias: []string{name, "ritel", "indomaret", "alfamart"}})
+		Alias: []string{name, "ritel", "indomaret", "alfamart"}}), nil
 }
 
-func submitCuration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
-	reg := d.registration(ctx, t)
+func submitCuration(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
+	reg, err := d.registration(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
 	if reg == nil {
-		return bot.Result{Call: "daftar", Next: "kurasi_yakin"}
+		return bot.Result{Call: "daftar", Next: "kurasi_yakin"}, nil
 	}
 	if d.Curation == nil {
-		t.Fail(errors.New("no curation store"))
-		return bot.Result{}
+		return bot.Result{}, errors.New("no curation store")
 	}
 	a := &umkm.Application{Region: d.Region.Code, Conv: t.Conv, RegistrationID: reg.ID, Business: reg.BusinessName,
 		Target: t.Get("ktarget"), TargetName: t.Get("ktname"), Products: strings.Split(t.Get("kprod"), "\n"), CreatedAt: d.now()}
-	err := d.Curation.SubmitApplication(ctx, a)
+	err = d.Curation.SubmitApplication(ctx, a)
 	var dup *umkm.AlreadyAppliedError
 	if errors.As(err, &dup) {
-		return bot.Finish(bot.Say(bot.T("galeri.kurasi.already", "ID", dup.ID, "Target", a.TargetName)))
+		return bot.Finish(bot.Say(bot.T("galeri.kurasi.already", "ID", dup.ID, "Target", a.TargetName))), nil
 	}
 	if err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
-	return bot.Finish(bot.Say(bot.T("galeri.kurasi.sent", "ID", a.ID, "Target", a.TargetName)))
+	return bot.Finish(bot.Say(bot.T("galeri.kurasi.sent", "ID", a.ID, "Target", a.TargetName))), nil
 }
 
-func curationStatus(ctx context.Context, d Deps, t *bot.Turn) bot.Out {
+func curationStatus(ctx context.Context, d Deps, t *bot.Turn) (bot.Out, error) {
 	if d.Curation == nil {
-		return bot.Say(bot.T("galeri.status.none"))
+		return bot.Say(bot.T("galeri.status.none")), nil
 	}
 	apps, err := d.Curation.ApplicationsFor(ctx, d.Region.Code, t.Conv)
 	if err != nil {
-		t.Fail(err)
-		return bot.Out{}
+		return bot.Out{}, err
 	}
 	if len(apps) == 0 {
-		return bot.Say(bot.T("galeri.status.none"))
+		return bot.Say(bot.T("galeri.status.none")), nil
 	}
 	texts := []bot.Text{bot.N("galeri.status.head", len(apps))}
 	for _, a := range apps {
 		texts = append(texts, bot.T("galeri.status.item", "ID", a.ID, "Target", a.TargetName,
 			"Status", bot.T("galeri.status."+string(a.Status)), "Date", day(a.UpdatedAt), "Note", a.Note, "HasNote", a.Note != ""))
 	}
-	return bot.Say(texts...)
+	return bot.Say(texts...), nil
 }
 
 // CurationNotice is the message that tells an owner their curation

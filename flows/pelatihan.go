@@ -66,37 +66,43 @@ func newPelatihan(d Deps) *bot.Flow {
 		Title:    "pelatihan.title",
 		Triggers: []string{"pelatihan", "training", "trainings", "kelas", "pelatihan umkm"},
 		Menu:     20,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if arg == "" {
-				if len(d.openTrainings(ctx, t)) == 0 {
-					return bot.Finish(bot.Say(bot.T("pelatihan.list.empty")))
+				trs, err := d.openTrainings(ctx, t)
+				if err != nil {
+					return bot.Result{}, err
 				}
-				return bot.Goto("katalog")
+				if len(trs) == 0 {
+					return bot.Finish(bot.Say(bot.T("pelatihan.list.empty"))), nil
+				}
+				return bot.Goto("katalog"), nil
 			}
 			if mineWords[bot.Normalize(arg)] { // "pelatihan saya", deep link pelatihan_saya
-				return bot.Result{Call: "pelatihan_saya", Next: bot.Done}
+				return bot.Result{Call: "pelatihan_saya", Next: bot.Done}, nil
 			}
 			if id, ok := trainingID(arg); ok {
 				if _, err := d.Trainings.Training(ctx, id); err == nil {
 					t.Set("id", id)
-					return bot.Goto("detail")
+					return bot.Goto("detail"), nil
 				} else if !errors.Is(err, bot.ErrNotFound) {
-					t.Fail(err)
-					return bot.Result{}
+					return bot.Result{}, err
 				}
-				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id)))
+				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id))), nil
 			}
 			if topic, ok := matchTopic(bot.Normalize(arg)); ok {
 				t.Set("topic", topic)
 			}
-			return bot.Goto("katalog")
+			return bot.Goto("katalog"), nil
 		},
 		Steps: []*bot.Step{
 			{
 				ID:     "katalog",
 				Prompt: "pelatihan.list",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					all := d.openTrainings(ctx, t)
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					all, err := d.openTrainings(ctx, t)
+					if err != nil {
+						return nil, err
+					}
 					page, pages := pageOf(t, len(all))
 					data := map[string]any{"Count": len(all), "Page": page + 1, "Pages": pages, "More": page+1 < pages, "Topic": bot.T("pelatihan.list.all")}
 					if tp := t.Get("topic"); tp != "" {
@@ -108,117 +114,136 @@ func newPelatihan(d Deps) *bot.Flow {
 					case len(all) == 0:
 						data["Empty"] = bot.T("pelatihan.list.empty")
 					}
-					return data
+					return data, nil
 				},
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-					all := d.openTrainings(ctx, t)
+				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+					all, err := d.openTrainings(ctx, t)
+					if err != nil {
+						return nil, err
+					}
 					page, _ := pageOf(t, len(all))
 					var opts []bot.Option
 					for i := page * pageSize; i < len(all) && i < (page+1)*pageSize; i++ {
 						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: all[i].ID, Label: listLabel(all[i])})
 					}
-					return opts
+					return opts, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					switch {
 					case in.Choice != nil:
 						t.Set("id", in.Choice.Value)
-						return bot.Goto("detail")
+						return bot.Goto("detail"), nil
 					case nextWords[in.Norm]:
-						all := d.openTrainings(ctx, t)
+						all, err := d.openTrainings(ctx, t)
+						if err != nil {
+							return bot.Result{}, err
+						}
 						page, pages := pageOf(t, len(all))
 						if page+1 >= pages {
-							return bot.Retry(bot.T("pelatihan.list.last"))
+							return bot.Retry(bot.T("pelatihan.list.last")), nil
 						}
 						t.Set("page", strconv.Itoa(page+1))
-						return bot.Goto("katalog")
+						return bot.Goto("katalog"), nil
 					case topicWords[in.Norm]:
-						return bot.Goto("topik")
+						return bot.Goto("topik"), nil
 					case allWords[in.Norm]:
 						t.Del("topic")
 						t.Del("page")
-						return bot.Goto("katalog")
+						return bot.Goto("katalog"), nil
 					case mineWords[in.Norm]:
-						return bot.Result{Call: "pelatihan_saya", Next: "katalog"}
+						return bot.Result{Call: "pelatihan_saya", Next: "katalog"}, nil
 					}
 					if id, ok := trainingID(in.Text); ok {
 						if _, err := d.Trainings.Training(ctx, id); err == nil {
 							t.Set("id", id)
-							return bot.Goto("detail")
+							return bot.Goto("detail"), nil
 						}
 					}
 					if topic, ok := matchTopic(in.Norm); ok {
 						t.Set("topic", topic)
 						t.Del("page")
-						return bot.Goto("katalog")
+						return bot.Goto("katalog"), nil
 					}
-					return bot.Retry(bot.T("pelatihan.list.unclear"))
+					return bot.Retry(bot.T("pelatihan.list.unclear")), nil
 				},
 			},
 			{
 				ID:     "topik",
 				Prompt: "pelatihan.topic",
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 					opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
 					for _, tp := range umkm.TrainingTopics {
 						opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
 							Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
 					}
-					return opts
+					return opts, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid"))
+						return bot.Retry(bot.T("core.choice.invalid")), nil
 					}
 					t.Set("topic", in.Choice.Value)
 					t.Del("page")
-					return bot.Goto("katalog")
+					return bot.Goto("katalog"), nil
 				},
 			},
 			{
 				ID:     "detail",
 				Prompt: "pelatihan.detail",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					tr := d.training(ctx, t)
-					if tr == nil {
-						return nil
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					tr, err := d.training(ctx, t)
+					if err != nil {
+						return nil, err
 					}
-					return detailData(tr, t)
+					if tr == nil {
+						return nil, nil
+					}
+					return detailData(tr, t), nil
 				},
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 					back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
-					if tr := d.training(ctx, t); tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
+					tr, err := d.training(ctx, t)
+					if err != nil {
+						return nil, err
+					}
+					if tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
 						back.Key = "1"
-						return []bot.Option{back}
+						return []bot.Option{back}, nil
 					}
 					return []bot.Option{
 						{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
 						back,
-					}
+					}, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
+						return bot.Retry(bot.T("core.choice.invalid")), nil
 					}
 					if !yes {
-						return bot.Goto("katalog")
+						return bot.Goto("katalog"), nil
 					}
 					return d.signUp(ctx, t, false)
 				},
 			},
 			{
-				ID:      "lanjut",
-				Prompt:  "pelatihan.resume",
-				Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return d.titleData(ctx, t) },
+				ID:     "lanjut",
+				Prompt: "pelatihan.resume",
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					data, err := d.titleData(ctx, t)
+					if err != nil {
+						return nil, err
+					}
+					return data, nil
+				},
 				Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
+						return bot.Retry(bot.T("core.choice.invalid")), nil
 					}
 					if !yes {
-						return bot.Finish(bot.Say(bot.T("pelatihan.resume.later")))
+						return bot.Finish(bot.Say(bot.T("pelatihan.resume.later"))), nil
 					}
 					return d.signUp(ctx, t, false)
 				},
@@ -226,19 +251,22 @@ func newPelatihan(d Deps) *bot.Flow {
 			{
 				ID:     "tunggu",
 				Prompt: "pelatihan.full",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					data := d.titleData(ctx, t)
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					data, err := d.titleData(ctx, t)
+					if err != nil {
+						return nil, err
+					}
 					data["Waiting"], _ = strconv.Atoi(t.Get("waiting"))
-					return data
+					return data, nil
 				},
 				Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
+						return bot.Retry(bot.T("core.choice.invalid")), nil
 					}
 					if !yes {
-						return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined")))
+						return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined"))), nil
 					}
 					return d.signUp(ctx, t, true)
 				},
@@ -287,11 +315,10 @@ func pageOf(t *bot.Turn, n int) (page, pages int) {
 
 // openTrainings lists the trainings open for sign-up now, of the chosen
 // topic if any.
-func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*umkm.Training {
+func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) ([]*umkm.Training, error) {
 	all, err := d.Trainings.Trainings(ctx, t.Now)
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
 	topic := t.Get("topic")
 	out := all[:0]
@@ -300,24 +327,28 @@ func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*umkm.Training {
 			out = append(out, tr)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // training loads the chosen training (answer "id"); nil when it is gone.
-func (d Deps) training(ctx context.Context, t *bot.Turn) *umkm.Training {
+func (d Deps) training(ctx context.Context, t *bot.Turn) (*umkm.Training, error) {
 	tr, err := d.Trainings.Training(ctx, t.Get("id"))
-	if err != nil && !errors.Is(err, bot.ErrNotFound) {
-		t.Fail(err)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, nil
 	}
-	return tr
+	return tr, err
 }
 
-func (d Deps) titleData(ctx context.Context, t *bot.Turn) map[string]any {
+func (d Deps) titleData(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 	data := map[string]any{"Title": "", "When": ""}
-	if tr := d.training(ctx, t); tr != nil {
+	tr, err := d.training(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if tr != nil {
 		data["Title"], data["When"] = tr.Title, when(tr.Start)
 	}
-	return data
+	return data, nil
 }
 
 // place says where a training is: its address, or online with the link.
@@ -409,17 +440,23 @@ func labels(prefix string, codes []string) []bot.Text {
 // signUp takes a seat (or, with waitlist, a waitlist place) in the chosen
 // training for a registered owner; an owner not registered yet registers
 // first and comes back to step lanjut.
-func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result {
-	tr := d.training(ctx, t)
+func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) (bot.Result, error) {
+	tr, err := d.training(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
 	if tr == nil {
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", t.Get("id"))))
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", t.Get("id")))), nil
 	}
 	if why := tr.Closed(t.Now); why != umkm.ClosedNotClosed {
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed."+why, "Title", tr.Title)))
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed."+why, "Title", tr.Title))), nil
 	}
-	reg := d.registration(ctx, t)
+	reg, err := d.registration(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
 	if reg == nil {
-		return bot.Result{Say: []bot.Out{bot.Say(bot.T("pelatihan.need_registration", "Title", tr.Title))}, Call: "daftar", Next: "lanjut"}
+		return bot.Result{Say: []bot.Out{bot.Say(bot.T("pelatihan.need_registration", "Title", tr.Title))}, Call: "daftar", Next: "lanjut"}, nil
 	}
 	if why := tr.Ineligible(reg); why != "" {
 		unit, _ := d.Region.Unit(reg.Region)
@@ -429,30 +466,28 @@ func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result
 			umkm.IneligibleSector:    bot.T("sector." + reg.Sector),
 			umkm.IneligibleSize:      bot.T("class." + reg.SizeClass),
 		}[why]
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.ineligible."+why, "Title", tr.Title, "Mine", mine, "Rule", eligibility(tr))))
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.ineligible."+why, "Title", tr.Title, "Mine", mine, "Rule", eligibility(tr)))), nil
 	}
 	mine, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
 	if err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
 	for _, e := range mine {
 		if e.Training == tr.ID && e.Status != umkm.StatusCancelled {
-			return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.already.")))
+			return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.already."))), nil
 		}
 	}
 	e, err := d.Trainings.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: t.Conv, Registration: reg.ID, At: t.Now}, waitlist)
 	switch {
 	case errors.Is(err, umkm.ErrTrainingClosed):
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed.closed", "Title", tr.Title)))
+		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed.closed", "Title", tr.Title))), nil
 	case err != nil:
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	case e.Status == umkm.StatusFull:
 		t.Set("waiting", strconv.Itoa(e.Position))
-		return bot.Goto("tunggu")
+		return bot.Goto("tunggu"), nil
 	}
-	return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.done.")))
+	return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.done."))), nil
 }
 
 // enrolledText tells an owner where they stand: <prefix>terdaftar with the

@@ -19,100 +19,109 @@ func newProduk(d Deps) *bot.Flow {
 	steps := []*bot.Step{{
 		ID:     "daftar",
 		Prompt: "produk.list",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			ps := d.products(ctx, t)
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return nil, err
+			}
 			items := make([]map[string]any, len(ps))
 			for i, p := range ps {
 				items[i] = map[string]any{"No": i + 1, "Name": p.Name, "Price": bot.Rupiah(p.Price),
 					"Weight": p.Weight, "Stock": p.Stock, "Photos": len(p.Photos)}
 			}
-			return map[string]any{"Items": items, "Count": len(ps)}
+			return map[string]any{"Items": items, "Count": len(ps)}, nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			verb, n := productCommand(in.Norm)
-			ps := d.products(ctx, t)
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
 			if asked := t.Get("_verb"); asked != "" && n > 0 && !strings.ContainsFunc(in.Norm, unicode.IsLetter) {
 				verb = asked // "hapus", then "2"
 			}
 			t.Del("_verb")
 			if verb != "" && n == 0 && !strings.Contains(in.Norm, " ") {
 				t.Set("_verb", verb) // "ubah" alone: which one?
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("produk.which"))}}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("produk.which"))}}, nil
 			}
 			if verb == "" {
 				if yes, ok := bot.YesNo(in.Text); (ok && yes) || photoDoneWords[in.Norm] {
-					return bot.Finish()
+					return bot.Finish(), nil
 				}
-				return bot.Retry(bot.T("produk.unclear"))
+				return bot.Retry(bot.T("produk.unclear")), nil
 			}
 			if n < 1 || n > len(ps) {
-				return bot.Retry(bot.T("produk.no_such", "Count", len(ps)))
+				return bot.Retry(bot.T("produk.no_such", "Count", len(ps))), nil
 			}
 			t.Set("pid", ps[n-1].ID)
 			t.Set("pname", ps[n-1].Name)
-			return bot.Goto(verb)
+			return bot.Goto(verb), nil
 		},
 	}, {
 		ID:     "ubah",
 		Prompt: "produk.ubah",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Name": t.Get("pname")}
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Name": t.Get("pname")}, nil
 		},
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 			fs := productFields()
 			opts := make([]bot.Option, len(fs))
 			for i, f := range fs {
 				opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: f.step.ID, Label: bot.T("produk.field." + f.step.ID), Alias: []string{f.step.ID}}
 			}
-			return opts
+			return opts, nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
+				return bot.Retry(bot.T("core.choice.invalid")), nil
 			}
 			switch in.Choice.Value { // spelled out so each editor step is visibly reached
 			case "nama":
-				return bot.Goto("ubah_nama")
+				return bot.Goto("ubah_nama"), nil
 			case "kategori":
-				return bot.Goto("ubah_kategori")
+				return bot.Goto("ubah_kategori"), nil
 			case "harga":
-				return bot.Goto("ubah_harga")
+				return bot.Goto("ubah_harga"), nil
 			case "berat":
-				return bot.Goto("ubah_berat")
+				return bot.Goto("ubah_berat"), nil
 			case "stok":
-				return bot.Goto("ubah_stok")
+				return bot.Goto("ubah_stok"), nil
 			case "deskripsi":
-				return bot.Goto("ubah_deskripsi")
+				return bot.Goto("ubah_deskripsi"), nil
 			case "izin":
-				return bot.Goto("ubah_izin")
+				return bot.Goto("ubah_izin"), nil
 			}
-			return bot.Retry(bot.T("core.choice.invalid"))
+			return bot.Retry(bot.T("core.choice.invalid")), nil
 		},
 	}, {
 		ID:      "hapus",
 		Prompt:  "produk.hapus",
 		Options: yesNoOptions("produk.hapus.yes", "produk.hapus.no"),
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Name": t.Get("pname")}
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Name": t.Get("pname")}, nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
-				return bot.Retry(bot.T("produk.hapus.unclear"))
+				return bot.Retry(bot.T("produk.hapus.unclear")), nil
 			}
 			if !yes {
-				return bot.Goto("daftar")
+				return bot.Goto("daftar"), nil
 			}
 			err := d.Products.DeleteProduct(ctx, t.Conv, t.Get("pid"))
 			if err != nil && !errors.Is(err, bot.ErrNotFound) {
-				t.Fail(err)
-				return bot.Result{}
+				return bot.Result{}, err
 			}
 			done := bot.Say(bot.T("produk.deleted", "Name", t.Get("pname")))
-			if len(d.products(ctx, t)) == 0 {
-				return bot.Finish(done)
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
 			}
-			return bot.Goto("daftar", done)
+			if len(ps) == 0 {
+				return bot.Finish(done), nil
+			}
+			return bot.Goto("daftar", done), nil
 		},
 	}}
 	for _, f := range productFields() {
@@ -125,14 +134,22 @@ func newProduk(d Deps) *bot.Flow {
 		// Last in the menu: it appears once a product is saved, and the
 		// numbers people learnt for the others stay as they were.
 		Menu: 50,
-		Visible: func(ctx context.Context, t *bot.Turn) bool {
-			return len(d.products(ctx, t)) > 0
-		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if len(d.products(ctx, t)) == 0 {
-				return bot.Finish(bot.Say(bot.T("produk.empty")))
+		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return false, err
 			}
-			return bot.Goto("daftar")
+			return len(ps) > 0, nil
+		},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if len(ps) == 0 {
+				return bot.Finish(bot.Say(bot.T("produk.empty"))), nil
+			}
+			return bot.Goto("daftar"), nil
 		},
 		Steps: steps,
 	}
@@ -185,27 +202,33 @@ func editProductStep(d Deps, f productField) *bot.Step {
 	s.Numbered = false
 	s.Parse = nil
 	orig := f.step
-	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-		value, problem := stepValue(ctx, t, orig, in)
+	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+		value, problem, err := stepValue(ctx, t, orig, in)
+		if err != nil {
+			return bot.Result{}, err
+		}
 		if !problem.IsZero() {
-			return bot.Retry(problem)
+			return bot.Retry(problem), nil
 		}
 		var p *umkm.Product
-		for _, x := range d.products(ctx, t) {
+		ps, err := d.products(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		for _, x := range ps {
 			if x.ID == t.Get("pid") {
 				p = &x
 			}
 		}
 		if p == nil {
-			return bot.Goto("daftar", bot.Say(bot.T("produk.gone")))
+			return bot.Goto("daftar", bot.Say(bot.T("produk.gone"))), nil
 		}
 		f.apply(p, value)
 		p.UpdatedAt = d.now()
 		if err := d.Products.SaveProduct(ctx, t.Conv, p); err != nil && !errors.Is(err, bot.ErrNotFound) {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
-		return bot.Goto("daftar", bot.Say(bot.T("produk.saved", "Name", p.Name)))
+		return bot.Goto("daftar", bot.Say(bot.T("produk.saved", "Name", p.Name))), nil
 	}
 	return &s
 }

@@ -18,29 +18,35 @@ func newProfil(d Deps) *bot.Flow {
 		Prompt: "profil.show",
 		Help:   "profil.show.help",
 		Yield:  true, // a view: "pelatihan" or "jualan" goes there
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			r := d.registration(ctx, t)
-			if r == nil {
-				return nil
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			r, err := d.registration(ctx, t)
+			if err != nil {
+				return nil, err
 			}
-			return d.summary(r)
+			if r == nil {
+				return nil, nil
+			}
+			return d.summary(r), nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if n, ok := editNumber(in.Norm); ok {
-				r := d.registration(ctx, t)
+				r, err := d.registration(ctx, t)
+				if err != nil {
+					return bot.Result{}, err
+				}
 				if r == nil {
-					return bot.Finish()
+					return bot.Finish(), nil
 				}
 				registrationToAnswers(r, t)
-				return bot.Goto(fieldOrder[n-1])
+				return bot.Goto(fieldOrder[n-1]), nil
 			}
 			if editWords[in.Norm] {
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}, nil
 			}
 			if yes, ok := bot.YesNo(in.Text); ok && yes || doneWords[in.Norm] {
-				return bot.Finish()
+				return bot.Finish(), nil
 			}
-			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.unclear"))}}
+			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.unclear"))}}, nil
 		},
 	}}
 	fields := registrationFields(d)
@@ -53,14 +59,22 @@ func newProfil(d Deps) *bot.Flow {
 		Title:    "profil.title",
 		Triggers: []string{"profil", "profile", "ubah data", "ubah profil", "cek data"},
 		Menu:     10,
-		Visible: func(ctx context.Context, t *bot.Turn) bool {
-			return d.registration(ctx, t) != nil
-		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if d.registration(ctx, t) == nil {
-				return bot.Finish(bot.Say(bot.T("profil.not_registered")))
+		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
+			reg, err := d.registration(ctx, t)
+			if err != nil {
+				return false, err
 			}
-			return bot.Goto("lihat")
+			return reg != nil, nil
+		},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+			reg, err := d.registration(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if reg == nil {
+				return bot.Finish(bot.Say(bot.T("profil.not_registered"))), nil
+			}
+			return bot.Goto("lihat"), nil
 		},
 		Steps: steps,
 	}
@@ -74,50 +88,56 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 	edit := *s
 	edit.Skip = nil
 	edit.Numbered = false
-	edit.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+	edit.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 		old := t.Get(s.ID)
-		value, problem := stepValue(ctx, t, s, in)
+		value, problem, err := stepValue(ctx, t, s, in)
+		if err != nil {
+			return bot.Result{}, err
+		}
 		if !problem.IsZero() {
-			return bot.Retry(problem)
+			return bot.Retry(problem), nil
 		}
 		if next := d.followUp(t, s.ID, old, value); next != "" {
 			t.Set(s.ID, value) // saved with the answer to next (a new kecamatan's desa)
-			return bot.Goto(next)
+			return bot.Goto(next), nil
 		}
 		if old == value && s.ID != "desa_lain" {
-			return bot.Goto("lihat", bot.Say(bot.T("profil.unchanged")))
+			return bot.Goto("lihat", bot.Say(bot.T("profil.unchanged"))), nil
 		}
 		t.Set(s.ID, value)
-		r := d.registration(ctx, t)
+		r, err := d.registration(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
 		if r == nil {
-			return bot.Finish()
+			return bot.Finish(), nil
 		}
 		updated := answersToRegistration(d, t)
 		updated.ID, updated.RegisteredAt, updated.ConsentAt = r.ID, r.RegisteredAt, r.ConsentAt
 		updated.ConsentVersion, updated.ConsentReply, updated.UpdatedAt = r.ConsentVersion, r.ConsentReply, d.now()
-		err := d.Registrations.UpdateRegistration(ctx, updated)
+		err = d.Registrations.UpdateRegistration(ctx, updated)
 		t.Forget(registrationKey)
 		var dup *umkm.DuplicateNIKError
 		if errors.As(err, &dup) {
-			return bot.Retry(nikTaken(ctx, d, t, []string{dup.Existing}, updated.NIK))
+			taken, err := nikTaken(ctx, d, t, []string{dup.Existing}, updated.NIK)
+			return bot.Retry(taken), err
 		}
 		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
-		return bot.Goto("lihat", bot.Say(bot.T("profil.saved")))
+		return bot.Goto("lihat", bot.Say(bot.T("profil.saved"))), nil
 	}
 	return &edit
 }
 
 // stepValue is the value a Parse/Options step takes from an answer, as the
 // engine computes it for declarative steps.
-func stepValue(ctx context.Context, t *bot.Turn, s *bot.Step, in bot.In) (string, bot.Text) {
+func stepValue(ctx context.Context, t *bot.Turn, s *bot.Step, in bot.In) (string, bot.Text, error) {
 	if s.Parse != nil {
 		return s.Parse(ctx, t, in)
 	}
 	if in.Choice == nil {
-		return "", bot.T("core.choice.invalid")
+		return "", bot.T("core.choice.invalid"), nil
 	}
-	return in.Choice.Value, bot.Text{}
+	return in.Choice.Value, bot.Text{}, nil
 }

@@ -127,7 +127,11 @@ func TestFlowsWellFormed(t *testing.T) {
 					}
 				}
 				if s.Options != nil {
-					for _, o := range s.Options(context.Background(), turn) {
+					opts, err := s.Options(context.Background(), turn)
+					if err != nil {
+						t.Errorf("flow %s step %s: options: %v", f.ID, s.ID, err)
+					}
+					for _, o := range opts {
 						if o.Label.ID != "" && !w.catalog.Has(lang, o.Label.ID) {
 							t.Errorf("flow %s step %s: option label %q missing in %s", f.ID, s.ID, o.Label.ID, lang)
 						}

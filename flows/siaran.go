@@ -52,77 +52,77 @@ func newSiaran(d Deps) *bot.Flow {
 	if d.Trainings != nil {
 		src.Enrolments = d.Trainings
 	}
-	filterStep := func(id, prompt string, opts func(context.Context, *bot.Turn) []bot.Option) *bot.Step {
+	filterStep := func(id, prompt string, opts func(context.Context, *bot.Turn) ([]bot.Option, error)) *bot.Step {
 		return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true,
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 				if len(in.Choices) == 0 {
-					return bot.Retry(bot.T("core.choice.invalid"))
+					return bot.Retry(bot.T("core.choice.invalid")), nil
 				}
 				vals := make([]string, len(in.Choices))
 				for i, c := range in.Choices {
 					vals[i] = c.Value
 				}
 				t.Set(id, strings.Join(vals, "|"))
-				return bot.Goto(nextFilter(t, id))
+				return bot.Goto(nextFilter(t, id)), nil
 			}}
 	}
 	return &bot.Flow{
 		ID:       "siaran",
 		Title:    "siaran.title",
 		Triggers: []string{"siaran", "broadcast", "siaran dinas"},
-		Visible:  func(ctx context.Context, t *bot.Turn) bool { return d.admin(t.Conv) },
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Visible:  func(ctx context.Context, t *bot.Turn) (bool, error) { return d.admin(t.Conv), nil },
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if !d.admin(t.Conv) {
 				d.refuse(t)
-				return bot.Finish()
+				return bot.Finish(), nil
 			}
 			if d.Broadcasts == nil || d.Registrations == nil {
-				return bot.Finish(bot.Say(bot.T("siaran.unavailable")))
+				return bot.Finish(bot.Say(bot.T("siaran.unavailable"))), nil
 			}
 			if arg != "" {
 				return siaranCommand(ctx, d, t, arg)
 			}
-			return bot.Goto("teks")
+			return bot.Goto("teks"), nil
 		},
 		Steps: []*bot.Step{
 			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					text := strings.TrimSpace(in.Text)
 					if in.Msg.Kind == bot.KindPhoto {
 						setPhoto(t, in.Msg)
 						if text == "" {
-							return bot.Retry(bot.T("siaran.text.photo_saved"))
+							return bot.Retry(bot.T("siaran.text.photo_saved")), nil
 						}
 					}
 					if n := utf8.RuneCountInString(text); n < siaranMinText || n > siaranMaxText {
-						return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText))
+						return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText)), nil
 					}
 					t.Set("text", text)
 					if t.Get("photo") != "" {
-						return bot.Goto("sasaran")
+						return bot.Goto("sasaran"), nil
 					}
-					return bot.Goto("foto")
+					return bot.Goto("foto"), nil
 				}},
 			{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
-				Options: func(context.Context, *bot.Turn) []bot.Option {
+				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
 					return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
-						Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}
+						Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Msg.Kind == bot.KindPhoto {
 						setPhoto(t, in.Msg)
-						return bot.Goto("sasaran")
+						return bot.Goto("sasaran"), nil
 					}
 					if yes, ok := bot.YesNo(in.Text); in.Choice != nil || (ok && !yes) {
-						return bot.Goto("sasaran")
+						return bot.Goto("sasaran"), nil
 					}
-					return bot.Retry(bot.T("siaran.photo.unclear"))
+					return bot.Retry(bot.T("siaran.photo.unclear")), nil
 				}},
 			{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
-				Options: func(context.Context, *bot.Turn) []bot.Option { return audienceOptions(d) },
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) { return audienceOptions(d), nil },
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if len(in.Choices) == 0 {
-						return bot.Retry(bot.T("core.choice.invalid"))
+						return bot.Retry(bot.T("core.choice.invalid")), nil
 					}
 					var picked []string
 					for _, c := range in.Choices {
@@ -136,97 +136,101 @@ func newSiaran(d Deps) *bot.Flow {
 						t.Del(f)
 					}
 					t.Set("filters", strings.Join(picked, ","))
-					return bot.Goto(nextFilter(t, ""))
+					return bot.Goto(nextFilter(t, "")), nil
 				}},
-			filterStep("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) []bot.Option { return unitOptions(d.Region) }),
-			filterStep("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) []bot.Option { return kecamatanOptions(d.Region) }),
+			filterStep("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil }),
+			filterStep("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) ([]bot.Option, error) { return kecamatanOptions(d.Region), nil }),
 			filterStep("sektor", "siaran.sector", sectorOptions),
 			filterStep("kelas", "siaran.size", sizeOptions),
 			{ID: "pelatihan", Prompt: "siaran.training",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					return map[string]any{"Trainings": upcomingTrainings(ctx, d, t)}
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					upcoming, err := upcomingTrainings(ctx, d, t)
+					if err != nil {
+						return nil, err
+					}
+					return map[string]any{"Trainings": upcoming}, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
 					if len(ids) == 0 {
-						return bot.Retry(bot.T("siaran.training.invalid"))
+						return bot.Retry(bot.T("siaran.training.invalid")), nil
 					}
 					for _, id := range ids {
 						_, err := d.Trainings.Training(ctx, id)
 						if errors.Is(err, bot.ErrNotFound) {
-							return bot.Retry(bot.T("siaran.training.unknown", "ID", id))
+							return bot.Retry(bot.T("siaran.training.unknown", "ID", id)), nil
 						}
 						if err != nil {
-							t.Fail(err)
-							return bot.Result{}
+							return bot.Result{}, err
 						}
 					}
 					t.Set("pelatihan", strings.Join(ids, "|"))
-					return bot.Goto(nextFilter(t, "pelatihan"))
+					return bot.Goto(nextFilter(t, "pelatihan")), nil
 				}},
 			filterStep("kanal", "siaran.channel", channelOptions),
 			{ID: "pratinjau", Prompt: "siaran.preview",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any { return previewData(ctx, d, src, t) },
-				Options: func(context.Context, *bot.Turn) []bot.Option {
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					return previewData(ctx, d, src, t)
+				},
+				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
 					return []bot.Option{
 						{Key: "1", Value: "now", Label: bot.T("siaran.preview.now"), Alias: []string{"sekarang", "kirim", "kirim sekarang", "now"}},
 						{Key: "2", Value: "later", Label: bot.T("siaran.preview.later"), Alias: []string{"jadwalkan", "nanti", "later", "schedule"}},
 						{Key: "3", Value: "text", Label: bot.T("siaran.preview.edit_text"), Alias: []string{"ubah teks", "ganti teks"}},
 						{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
-					}
+					}, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid"))
+						return bot.Retry(bot.T("core.choice.invalid")), nil
 					}
 					switch in.Choice.Value {
 					case "text":
-						return bot.Goto("teks")
+						return bot.Goto("teks"), nil
 					case "audience":
-						return bot.Goto("sasaran")
+						return bot.Goto("sasaran"), nil
 					}
 					counts, err := src.Count(ctx, audienceOf(t))
 					if err != nil {
-						t.Fail(err)
-						return bot.Result{}
+						return bot.Result{}, err
 					}
 					if total(counts) == 0 {
-						return bot.Retry(bot.T("siaran.preview.empty"))
+						return bot.Retry(bot.T("siaran.preview.empty")), nil
 					}
 					t.Set("total", strconv.Itoa(total(counts)))
 					if in.Choice.Value == "later" {
-						return bot.Goto("waktu")
+						return bot.Goto("waktu"), nil
 					}
 					t.Del("at")
-					return bot.Goto("konfirmasi")
+					return bot.Goto("konfirmasi"), nil
 				}},
 			{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
-				Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+				Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 					at, ok := ParseBroadcastTime(in.Text, t.Now)
 					switch {
 					case !ok:
-						return "", bot.T("siaran.when.invalid")
+						return "", bot.T("siaran.when.invalid"), nil
 					case !at.After(t.Now.Add(time.Minute)):
-						return "", bot.T("siaran.when.past")
+						return "", bot.T("siaran.when.past"), nil
 					case at.After(t.Now.AddDate(1, 0, 0)):
-						return "", bot.T("siaran.when.far")
+						return "", bot.T("siaran.when.far"), nil
 					}
 					t.Set("at", at.Format(time.RFC3339))
-					return at.Format(time.RFC3339), bot.Text{}
+					return at.Format(time.RFC3339), bot.Text{}, nil
 				}},
 			{ID: "konfirmasi", Prompt: "siaran.confirm",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 					n, _ := strconv.Atoi(t.Get("total"))
-					return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}
+					return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}, nil
 				},
 				Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {
-						return bot.Retry(bot.T("siaran.confirm.unclear"))
+						return bot.Retry(bot.T("siaran.confirm.unclear")), nil
 					}
 					if !yes {
-						return bot.Finish(bot.Say(bot.T("siaran.discarded")))
+						return bot.Finish(bot.Say(bot.T("siaran.discarded"))), nil
 					}
 					return createBroadcast(ctx, d, t)
 				}},
@@ -286,19 +290,19 @@ func audienceOptions(d Deps) []bot.Option {
 	return opts
 }
 
-func sizeOptions(context.Context, *bot.Turn) []bot.Option {
+func sizeOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	opts := make([]bot.Option, len(umkm.SizeClasses))
 	for i, c := range umkm.SizeClasses {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: c, Label: bot.T("class." + c), Alias: []string{c}}
 	}
-	return opts
+	return opts, nil
 }
 
-func channelOptions(context.Context, *bot.Turn) []bot.Option {
+func channelOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	return []bot.Option{
 		{Key: "1", Value: string(bot.Telegram), Label: bot.Raw("Telegram"), Alias: []string{"tele", "tg"}},
 		{Key: "2", Value: string(bot.WhatsApp), Label: bot.Raw("WhatsApp"), Alias: []string{"wa", "whatsapp"}},
-	}
+	}, nil
 }
 
 // audienceOf builds the audience from the answers.
@@ -346,12 +350,11 @@ func audienceData(a umkm.Audience) map[string]any {
 
 // previewData is the preview: the message as recipients receive it, the
 // audience and the recipient count per channel.
-func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) map[string]any {
+func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) (map[string]any, error) {
 	a := audienceOf(t)
 	counts, err := src.Count(ctx, a)
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
 	data := audienceData(a)
 	data["Message"] = bot.Raw(t.Get("text"))
@@ -362,7 +365,7 @@ func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Tu
 	_, photos := d.Notifier.(bot.PhotoNotifier)
 	data["Photo"] = t.Get("photo") != "" && photos
 	data["PhotoDropped"] = t.Get("photo") != "" && !photos
-	return data
+	return data, nil
 }
 
 func total(counts map[bot.ChannelID]int) int {
@@ -382,22 +385,21 @@ func whenText(t *bot.Turn) bot.Text {
 }
 
 // upcomingTrainings lists trainings an officer may target, as "#12 Title".
-func upcomingTrainings(ctx context.Context, d Deps, t *bot.Turn) string {
+func upcomingTrainings(ctx context.Context, d Deps, t *bot.Turn) (string, error) {
 	ts, err := d.Trainings.Trainings(ctx, t.Now)
 	if err != nil {
-		t.Fail(err)
-		return ""
+		return "", err
 	}
 	lines := make([]string, 0, len(ts))
 	for _, tr := range ts {
 		lines = append(lines, "#"+tr.ID+" "+tr.Title)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), nil
 }
 
 // createBroadcast stores the composed broadcast. Its token makes a turn
 // that runs twice create it once.
-func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 	at := t.Now
 	if v, err := time.Parse(time.RFC3339, t.Get("at")); err == nil {
 		at = v
@@ -408,12 +410,11 @@ func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		b.Image, b.ImageFrom = &bot.Media{Type: "photo", Ref: ref, Mime: t.Get("photo_mime")}, t.Conv.Channel
 	}
 	if err := d.Broadcasts.CreateBroadcast(ctx, b); err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
 	d.logger().Info("broadcast created in chat", "broadcast", b.ID, "channel", t.Conv.Channel, "user", bot.MaskUser(t.Conv.User))
 	n, _ := strconv.Atoi(t.Get("total"))
-	return bot.Finish(bot.Say(bot.N("siaran.created", n, "ID", b.ID, "When", whenText(t), "Total", n)))
+	return bot.Finish(bot.Say(bot.N("siaran.created", n, "ID", b.ID, "When", whenText(t), "Total", n))), nil
 }
 
 // answer ends the flow with texts and no menu: the officer typed a command.
@@ -423,7 +424,7 @@ func answer(texts ...bot.Text) bot.Result {
 
 // siaranCommand lists and controls broadcasts: "daftar", "status 3",
 // "jeda 3", "lanjut 3", "batal 3" (and English words).
-func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Result {
+func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) (bot.Result, error) {
 	f := strings.Fields(strings.ReplaceAll(strings.TrimPrefix(bot.Normalize(arg), "#"), "_", " ")) // deep links: status_3
 	verb, id := f[0], ""
 	if len(f) > 1 {
@@ -438,44 +439,41 @@ func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Res
 	case verb == "daftar" || verb == "list":
 		list, err := d.Broadcasts.Broadcasts(ctx)
 		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
 		if len(list) == 0 {
-			return answer(bot.T("siaran.list.empty"))
+			return answer(bot.T("siaran.list.empty")), nil
 		}
 		texts := []bot.Text{bot.T("siaran.list.title")}
 		for _, b := range list[:min(len(list), 5)] {
 			texts = append(texts, statusText(b))
 		}
-		return answer(texts...)
+		return answer(texts...), nil
 	case id == "":
-		return answer(bot.T("siaran.command.usage"))
+		return answer(bot.T("siaran.command.usage")), nil
 	case verb == "status":
 		b, err := d.Broadcasts.Broadcast(ctx, id)
 		if errors.Is(err, bot.ErrNotFound) {
-			return answer(bot.T("siaran.notfound", "ID", id))
+			return answer(bot.T("siaran.notfound", "ID", id)), nil
 		}
 		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
-		return answer(statusText(b))
+		return answer(statusText(b)), nil
 	case actions[verb] != "":
 		st, err := d.Broadcasts.ControlBroadcast(ctx, id, actions[verb])
 		switch {
 		case errors.Is(err, bot.ErrNotFound):
-			return answer(bot.T("siaran.notfound", "ID", id))
+			return answer(bot.T("siaran.notfound", "ID", id)), nil
 		case errors.Is(err, umkm.ErrBroadcastState):
-			return answer(bot.T("siaran.control.refused", "ID", id, "Status", bot.T("siaran.status."+string(st))))
+			return answer(bot.T("siaran.control.refused", "ID", id, "Status", bot.T("siaran.status."+string(st)))), nil
 		case err != nil:
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
 		d.logger().Info("broadcast controlled in chat", "broadcast", id, "action", actions[verb], "user", bot.MaskUser(t.Conv.User))
-		return answer(bot.T("siaran.control.done", "ID", id, "Status", bot.T("siaran.status."+string(st))))
+		return answer(bot.T("siaran.control.done", "ID", id, "Status", bot.T("siaran.status."+string(st)))), nil
 	}
-	return answer(bot.T("siaran.command.usage"))
+	return answer(bot.T("siaran.command.usage")), nil
 }
 
 // statusText is one broadcast's progress line.
