@@ -68,6 +68,9 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 		if res, err = s.Handle(ctx, t, in); t.fail(err) {
 			return nil
 		}
+		if !s.allows(res.Next) {
+			return e.undeclared(ctx, t, s.ID, res.Next)
+		}
 	case s.Options != nil && !matched && s.Parse == nil:
 		res = Retry(T("core.choice.invalid"))
 	default:
@@ -91,7 +94,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 			res = Retry(problem)
 			break
 		}
-		t.Set(s.ID, value)
+		t.Set(string(s.ID), value)
 		res = Result{Next: s.Next}
 		if s.Confirm != nil {
 			res.Say = []Out{Say(s.Confirm(t, value))}
@@ -153,7 +156,7 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 	next := res.Next
 	// A step reached from a summary ("ubah 3") returns there once answered;
 	// the summary itself, which just asked for the edit, does not.
-	if ret := t.Get(returnKey); ret != "" && s != nil && s.ID != ret && next != s.ID {
+	if ret := StepID(t.Get(returnKey)); ret != "" && s != nil && s.ID != ret && next != s.ID {
 		t.Del(returnKey)
 		next = ret
 	}
@@ -169,7 +172,7 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 
 // advance moves to step id, passing by steps that skip themselves, and asks
 // its question.
-func (e *Engine) advance(ctx context.Context, t *Turn, id string, outs []Out) []Out {
+func (e *Engine) advance(ctx context.Context, t *Turn, id StepID, outs []Out) []Out {
 	for seen := 0; seen <= len(t.Flow.Steps); seen++ {
 		if id == Done {
 			return e.finish(ctx, t, outs, false)
@@ -224,6 +227,9 @@ func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 		res, err := f.Begin(ctx, t, arg)
 		if t.fail(err) {
 			return nil
+		}
+		if res.Next != Stay && res.Next != Done && res.Next != f.Steps[0].ID && !slices.Contains(f.Entries, res.Next) {
+			return e.undeclared(ctx, t, "", res.Next)
 		}
 		return e.apply(ctx, t, nil, res)
 	}
@@ -364,4 +370,13 @@ func (e *Engine) skips(ctx context.Context, t *Turn, s *Step) bool {
 	}
 	skip, err := s.Skip(ctx, t)
 	return !t.fail(err) && skip
+}
+
+// undeclared refuses a move to a step the step (or Begin) did not declare
+// in Step.Targets (Flow.Entries): a programming error the registry cannot
+// see, met as an unknown step is.
+func (e *Engine) undeclared(ctx context.Context, t *Turn, from, to StepID) []Out {
+	e.log.Error("flow moves to a step it did not declare", "flow", t.Flow.ID, "step", from, "to", to)
+	e.clear(t)
+	return []Out{e.menu(ctx, t, T("core.error"))}
 }

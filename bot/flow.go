@@ -2,15 +2,20 @@ package bot
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"time"
 )
 
-// Special step ids a Result may name.
+// StepID names a step of a flow. Besides the flow's own steps, a Result
+// may name Stay and Done, which are no step: the registry refuses a step
+// with either id, and neither is ever saved as the step of a state.
+type StepID string
+
 const (
-	Stay = ""        // ask the current question again (after Result.Say)
-	Done = "\x00end" // the flow is finished
+	// Stay asks the current question again (after Result.Say). It is the
+	// zero StepID, so a Result that names no step stays.
+	Stay StepID = ""
+	// Done ends the flow: the calling flow resumes, else the main menu.
+	Done StepID = "\x00done"
 )
 
 // Flow is one conversation, declared as data: an id, the words that start
@@ -51,11 +56,13 @@ type Flow struct {
 	// the consent text changed).
 	Gate  func(ctx context.Context, t *Turn) (bool, error)
 	Steps []*Step // the first is where the flow starts
+	// Entries are the steps besides the first that Begin may go to.
+	Entries []StepID
 }
 
 // Step is one question of a flow.
 type Step struct {
-	ID     string
+	ID     StepID
 	Prompt string // message id of the question
 	// Data fills the Prompt's template; Options lists numbered choices.
 	Data    func(ctx context.Context, t *Turn) (map[string]any, error)
@@ -87,12 +94,16 @@ type Step struct {
 	// value is stored under Answers[ID] and the flow goes on to Next (or the
 	// following step). A non-zero problem re-asks with that reason.
 	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text, err error)
-	Next  string
+	Next  StepID
 	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
 	Confirm func(t *Turn, value string) Text
 
 	// The general way: Handle decides everything. It replaces Parse/Next.
 	Handle func(ctx context.Context, t *Turn, in In) (Result, error)
+	// Targets are the steps Handle may go to (besides Stay and Done). The
+	// registry checks that each exists and that every step is reachable;
+	// the engine refuses a Result naming a step not declared here.
+	Targets []StepID
 }
 
 // In is the user's answer as a step sees it.
@@ -107,7 +118,7 @@ type In struct {
 // Result is what a step decided.
 type Result struct {
 	Say  []Out  // sent before the next question
-	Next string // step id, Stay or Done
+	Next StepID // a step of Step.Targets, Stay or Done
 	// Quiet suppresses the next question's prompt (Say already asks it) or,
 	// with Done, the main menu.
 	Quiet bool
@@ -117,7 +128,7 @@ type Result struct {
 }
 
 // Goto moves to step id after saying texts.
-func Goto(id string, say ...Out) Result { return Result{Say: say, Next: id} }
+func Goto(id StepID, say ...Out) Result { return Result{Say: say, Next: id} }
 
 // Retry asks the current question again after explaining why.
 func Retry(problem ...Text) Result { return Result{Say: []Out{Say(problem...)}, Next: Stay} }
@@ -193,73 +204,20 @@ func (t *Turn) Del(key string) { delete(t.State.Answers, key) }
 // EndEdit forgets the summary an edit would return to and returns its id
 // ("" when not editing), so a step can ask further questions first (a new
 // kecamatan asks its desa) and return there itself.
-func (t *Turn) EndEdit() string {
-	ret := t.Get(returnKey)
+func (t *Turn) EndEdit() StepID {
+	ret := StepID(t.Get(returnKey))
 	t.Del(returnKey)
 	return ret
 }
 
 // ReturnTo makes the next completed step continue at step id instead of its
 // own Next: a summary's "ubah 3" edits one answer and comes back.
-func (t *Turn) ReturnTo(id string) { t.Set(returnKey, id) }
+func (t *Turn) ReturnTo(id StepID) { t.Set(returnKey, string(id)) }
 
 const returnKey = "_return"
 
-// Registry holds the flows by id.
-type Registry struct {
-	byID  map[string]*Flow
-	order []*Flow
-	talk  *Talk
-}
-
-// SetTalk gives the conversation layer its FAQ (bot/talk.go).
-func (r *Registry) SetTalk(k *Talk) { r.talk = k }
-
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{byID: map[string]*Flow{}} }
-
-// Add registers f. It panics on an empty or duplicate flow id, a flow
-// without steps, a duplicate step id, a step without a way to take an
-// answer, or a Next that names no step: such a flow is a programming error
-// that must not reach users.
-func (r *Registry) Add(f *Flow) {
-	if f == nil || f.ID == "" {
-		panic("bot: flow with empty id")
-	}
-	if _, dup := r.byID[f.ID]; dup {
-		panic(fmt.Sprintf("bot: flow %q registered twice", f.ID))
-	}
-	if len(f.Steps) == 0 {
-		panic(fmt.Sprintf("bot: flow %q has no steps", f.ID))
-	}
-	ids := map[string]bool{}
-	for _, s := range f.Steps {
-		if s.ID == "" || ids[s.ID] {
-			panic(fmt.Sprintf("bot: flow %q: empty or duplicate step id %q", f.ID, s.ID))
-		}
-		ids[s.ID] = true
-		if s.Handle == nil && s.Parse == nil && s.Options == nil {
-			panic(fmt.Sprintf("bot: flow %q step %q takes no answer (no Handle, Parse or Options)", f.ID, s.ID))
-		}
-	}
-	for _, s := range f.Steps {
-		if s.Next != "" && s.Next != Done && !ids[s.Next] {
-			panic(fmt.Sprintf("bot: flow %q step %q: next step %q does not exist", f.ID, s.ID, s.Next))
-		}
-	}
-	r.byID[f.ID] = f
-	r.order = append(r.order, f)
-	sort.SliceStable(r.order, func(i, j int) bool { return r.order[i].Menu < r.order[j].Menu })
-}
-
-// Flow returns the flow with id, or nil.
-func (r *Registry) Flow(id string) *Flow { return r.byID[id] }
-
-// Flows returns every flow in menu order.
-func (r *Registry) Flows() []*Flow { return r.order }
-
 // Step returns the step with id, or nil.
-func (f *Flow) Step(id string) *Step {
+func (f *Flow) Step(id StepID) *Step {
 	for _, s := range f.Steps {
 		if s.ID == id {
 			return s
@@ -269,7 +227,7 @@ func (f *Flow) Step(id string) *Step {
 }
 
 // after returns the step that follows s in declaration order, or Done.
-func (f *Flow) after(id string) string {
+func (f *Flow) after(id StepID) StepID {
 	for i, s := range f.Steps {
 		if s.ID == id && i+1 < len(f.Steps) {
 			return f.Steps[i+1].ID
@@ -280,7 +238,7 @@ func (f *Flow) after(id string) string {
 
 // progress returns the 1-based number of step id among the numbered steps
 // and how many there are; n is 0 for an unnumbered step.
-func (f *Flow) progress(id string) (n, total int) {
+func (f *Flow) progress(id StepID) (n, total int) {
 	for _, s := range f.Steps {
 		if !s.Numbered {
 			continue

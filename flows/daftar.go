@@ -96,6 +96,7 @@ func newDaftar(d Deps) *bot.Flow {
 			return map[string]any{"Office": d.Region.Office}, nil
 		},
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
+		Targets: []bot.StepID{"nama"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if infoWords[in.Norm] {
 				return fullConsent(ctx, t, d)
@@ -116,14 +117,17 @@ func newDaftar(d Deps) *bot.Flow {
 	}}
 	steps = append(steps, registrationFields(d)...)
 	steps = append(steps, &bot.Step{
-		ID:     "ringkasan",
+		ID:     summaryStep,
 		Prompt: "daftar.summary",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 			return d.summary(answersToRegistration(d, t)), nil
 		},
+		// "ubah 3" goes to the question of line 3 (editStep); a NIK taken
+		// meanwhile asks it again.
+		Targets: append([]bot.StepID{"kabkota", "nik"}, fieldOrder...),
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if n, ok := editNumber(in.Norm); ok {
-				return editField(t, d.editStep(n), "ringkasan"), nil
+				return editField(t, d.editStep(n), summaryStep), nil
 			}
 			if editWords[in.Norm] {
 				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}, nil
@@ -167,13 +171,16 @@ func newDaftar(d Deps) *bot.Flow {
 func withHelp(steps []*bot.Step) {
 	for _, s := range steps {
 		if s.Help == "" {
-			s.Help = "daftar." + s.ID + ".help"
+			s.Help = "daftar." + string(s.ID) + ".help"
 		}
 	}
 }
 
+// summaryStep shows every answer for a last check ("ubah 3" edits one).
+const summaryStep bot.StepID = "ringkasan"
+
 // fieldOrder is the order of the summary's numbered lines ("ubah 3").
-var fieldOrder = []string{"nama", "nik", "hp", "usaha", "sektor", "kecamatan", "desa", "alamat", "produk", "modal", "omzet", "pekerja", "nib", "marketplace"}
+var fieldOrder = []bot.StepID{"nama", "nik", "hp", "usaha", "sektor", "kecamatan", "desa", "alamat", "produk", "modal", "omzet", "pekerja", "nib", "marketplace"}
 
 // registrationFields are the questions of registration, shared by the
 // registration flow and the profile editor.
@@ -526,7 +533,7 @@ func editNumber(norm string) (int, bool) {
 var editWords = map[string]bool{"ubah": true, "ubah data": true, "edit": true, "ganti": true, "koreksi": true, "perbaiki": true}
 
 // editField jumps to the question id of the summary and comes back to ret.
-func editField(t *bot.Turn, id string, ret string) bot.Result {
+func editField(t *bot.Turn, id, ret bot.StepID) bot.Result {
 	t.ReturnTo(ret)
 	return bot.Goto(id)
 }
@@ -618,7 +625,7 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, 
 	t.Forget(registrationKey)
 	var dup *umkm.DuplicateNIKError
 	if errors.As(err, &dup) {
-		t.ReturnTo("ringkasan")
+		t.ReturnTo(summaryStep)
 		taken, err := nikTaken(ctx, d, t, []string{dup.Existing}, r.NIK)
 		return bot.Goto("nik", bot.Say(taken)), err
 	}

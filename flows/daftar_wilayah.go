@@ -35,9 +35,12 @@ func (d Deps) unit(t *bot.Turn) umkm.Region {
 	return u
 }
 
+// followUps are the questions an answer can make necessary (followUp).
+var followUps = map[bot.StepID]bot.StepID{"kabkota": "kecamatan", "kecamatan": "desa", "desa": "desa_lain"}
+
 // followUp names the question a changed answer makes necessary before
 // the person returns to a summary or profile, or "".
-func (d Deps) followUp(t *bot.Turn, id, old, value string) string {
+func (d Deps) followUp(t *bot.Turn, id bot.StepID, old, value string) bot.StepID {
 	switch id {
 	case "kabkota":
 		if value != old { // a kecamatan of the same name elsewhere still asks its desa
@@ -62,9 +65,13 @@ func (d Deps) followUp(t *bot.Turn, id, old, value string) string {
 // chained gives a Parse step a Handle that goes on to then, and, when the
 // answer changed something during an edit from the summary, asks the
 // follow-up questions before returning there.
-func (d Deps) chained(s *bot.Step, then string) *bot.Step {
+func (d Deps) chained(s *bot.Step, then bot.StepID) *bot.Step {
+	s.Targets = []bot.StepID{then, summaryStep}
+	if f, ok := followUps[s.ID]; ok {
+		s.Targets = append(s.Targets, f)
+	}
 	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-		old := t.Get(s.ID)
+		old := t.Get(string(s.ID))
 		value, problem, err := stepValue(ctx, t, s, in)
 		if err != nil {
 			return bot.Result{}, err
@@ -75,11 +82,11 @@ func (d Deps) chained(s *bot.Step, then string) *bot.Step {
 			}
 			return bot.Retry(problem), nil
 		}
-		t.Set(s.ID, value)
+		t.Set(string(s.ID), value)
 		if t.Editing() {
-			t.Set(chainReturn, t.EndEdit())
+			t.Set(chainReturn, string(t.EndEdit()))
 		}
-		ret := t.Get(chainReturn)
+		ret := bot.StepID(t.Get(chainReturn))
 		if ret == "" {
 			return bot.Goto(then), nil
 		}
@@ -285,7 +292,7 @@ func (d Deps) summary(r *umkm.Registration) map[string]any {
 
 // editStep is the question "ubah n" asks: in a deployment of several, the
 // kecamatan's line asks the kabupaten/kota first.
-func (d Deps) editStep(n int) string {
+func (d Deps) editStep(n int) bot.StepID {
 	id := fieldOrder[n-1]
 	if id == "kecamatan" && d.Region.Multi() {
 		return "kabkota"

@@ -76,8 +76,10 @@ func register(id string, b builder) {
 	builders[id] = b
 }
 
-// Registry builds every registered flow.
-func Registry(d Deps) *bot.Registry {
+// New builds every registered flow around d and checks them
+// (bot.NewRegistry): a flow whose graph has a hole is an error, and the
+// program does not start.
+func New(d Deps) (*bot.Registry, error) {
 	if d.MaxPerNIK < 1 {
 		d.MaxPerNIK = 1
 	}
@@ -87,17 +89,16 @@ func Registry(d Deps) *bot.Registry {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	r := bot.NewRegistry()
+	all := make([]*bot.Flow, 0, len(ids))
 	for _, id := range ids {
 		f := builders[id](d)
 		if f.ID != id {
-			panic(fmt.Sprintf("flows: builder %q built flow %q", id, f.ID))
+			return nil, fmt.Errorf("flows: builder %q built flow %q", id, f.ID)
 		}
 		withStepHelp(f)
-		r.Add(f)
+		all = append(all, f)
 	}
-	r.SetTalk(d.talk())
-	return r
+	return bot.NewRegistry(d.talk(), all...)
 }
 
 // registrationKey caches the person's registration for one turn.
@@ -127,7 +128,7 @@ func (d Deps) registration(ctx context.Context, t *bot.Turn) (*umkm.Registration
 func withStepHelp(f *bot.Flow) {
 	for _, s := range f.Steps {
 		if s.Help == "" {
-			s.Help = f.ID + "." + s.ID + ".help"
+			s.Help = f.ID + "." + string(s.ID) + ".help"
 		}
 	}
 }

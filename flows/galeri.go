@@ -55,6 +55,7 @@ func newGaleri(d Deps) *bot.Flow {
 			return map[string]any{"Region": d.Region.Name}, nil
 		},
 		Options: galeriOptions,
+		Targets: []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -62,9 +63,10 @@ func newGaleri(d Deps) *bot.Flow {
 			return galeriAction(ctx, d, t, in.Choice.Value)
 		},
 	}, {
-		ID:     "lagi",
-		Prompt: "galeri.lagi",
-		Yield:  true,
+		ID:      "lagi",
+		Prompt:  "galeri.lagi",
+		Yield:   true,
+		Targets: []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			opts, err := galeriOptions(ctx, t)
 			if err != nil {
@@ -94,6 +96,7 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return kecamatanOptions(d.Region), nil
 		},
+		Targets: []bot.StepID{"lagi"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -114,10 +117,11 @@ func newGaleri(d Deps) *bot.Flow {
 			return bot.Goto("lagi", outletList(found)), nil
 		},
 	}, {
-		ID:     "lokasi",
-		Prompt: "galeri.lokasi",
-		Ask:    bot.AskLocation,
-		Accept: []bot.Kind{bot.KindLocation, bot.KindText, bot.KindPhoto},
+		ID:      "lokasi",
+		Prompt:  "galeri.lokasi",
+		Ask:     bot.AskLocation,
+		Accept:  []bot.Kind{bot.KindLocation, bot.KindText, bot.KindPhoto},
+		Targets: []bot.StepID{"lagi"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Msg.Kind != bot.KindLocation || in.Msg.Location == nil {
 				return bot.Retry(bot.T("galeri.lokasi.unclear")), nil
@@ -134,6 +138,7 @@ func newGaleri(d Deps) *bot.Flow {
 		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 			return curationTargets(ctx, d, t)
 		},
+		Targets: []bot.StepID{"kurasi_produk"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -160,6 +165,7 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return productOptions(ps), nil
 		},
+		Targets: []bot.StepID{"kurasi_yakin"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if len(in.Choices) == 0 {
 				return bot.Retry(bot.T("galeri.kurasi.produk.invalid")), nil
@@ -178,6 +184,7 @@ func newGaleri(d Deps) *bot.Flow {
 			return map[string]any{"Target": t.Get("ktname"), "Products": strings.Split(t.Get("kprod"), "\n")}, nil
 		},
 		Options: yesNoOptions("galeri.kurasi.yes", "galeri.kurasi.no"),
+		Targets: []bot.StepID{"kurasi_yakin"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
@@ -195,6 +202,7 @@ func newGaleri(d Deps) *bot.Flow {
 		Triggers: []string{"galeri", "outlet", "galeri menong", "galeri umkm"},
 		Menu:     40,
 		Intent:   galeriIntent,
+		Entries:  []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			// arg is an action from Intent, or what followed a trigger
 			// ("galeri buka").

@@ -26,6 +26,7 @@ func newJualan(d Deps) *bot.Flow {
 		ID:      "target",
 		Prompt:  "jualan.target",
 		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return targetOptions(d), nil },
+		Targets: []bot.StepID{"lanjut", "target"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -49,6 +50,7 @@ func newJualan(d Deps) *bot.Flow {
 			}
 			return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: "selesai", Label: bot.T("jualan.lanjut.done"), Alias: []string{"selesai", "tidak", "sudah"}}), nil
 		},
+		Targets: []bot.StepID{"nama", "pilih"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -71,6 +73,7 @@ func newJualan(d Deps) *bot.Flow {
 			}
 			return productOptions(ps), nil
 		},
+		Targets: []bot.StepID{"target"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -96,6 +99,7 @@ func newJualan(d Deps) *bot.Flow {
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 			return map[string]any{"Max": photoLimit(m, t)}, nil
 		},
+		Targets: []bot.StepID{"target"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			msg := in.Msg
 			if msg.Kind == bot.KindPhoto || msg.Kind == bot.KindDocument {
@@ -121,6 +125,7 @@ func newJualan(d Deps) *bot.Flow {
 		Triggers: []string{"jualan", "jualan online", "jual online", "marketplace", "toko online"},
 		Menu:     30,
 		Intent:   func(norm string) (string, bool) { return jualanIntent(m, norm) },
+		Entries:  []bot.StepID{"lanjut"},
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if id := targetByWord(m, arg); id != "" {
 				return chooseTarget(d, t, id), nil

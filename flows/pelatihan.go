@@ -66,6 +66,7 @@ func newPelatihan(d Deps) *bot.Flow {
 		Title:    "pelatihan.title",
 		Triggers: []string{"pelatihan", "training", "trainings", "kelas", "pelatihan umkm"},
 		Menu:     20,
+		Entries:  []bot.StepID{"detail"},
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if arg == "" {
 				trs, err := d.openTrainings(ctx, t)
@@ -128,6 +129,7 @@ func newPelatihan(d Deps) *bot.Flow {
 					}
 					return opts, nil
 				},
+				Targets: []bot.StepID{"detail", "katalog", "topik"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					switch {
 					case in.Choice != nil:
@@ -178,6 +180,7 @@ func newPelatihan(d Deps) *bot.Flow {
 					}
 					return opts, nil
 				},
+				Targets: []bot.StepID{"katalog"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Choice == nil {
 						return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -215,6 +218,7 @@ func newPelatihan(d Deps) *bot.Flow {
 						back,
 					}, nil
 				},
+				Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {
@@ -237,6 +241,7 @@ func newPelatihan(d Deps) *bot.Flow {
 					return data, nil
 				},
 				Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
+				Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {
@@ -260,6 +265,7 @@ func newPelatihan(d Deps) *bot.Flow {
 					return data, nil
 				},
 				Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
+				Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {

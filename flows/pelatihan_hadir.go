@@ -31,8 +31,9 @@ func newHadir(d Deps) *bot.Flow {
 			return d.checkIn(ctx, t, arg)
 		},
 		Steps: []*bot.Step{{
-			ID:     "kode",
-			Prompt: "hadir.code",
+			ID:      "kode",
+			Prompt:  "hadir.code",
+			Targets: []bot.StepID{"kode"},
 			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 				return d.checkIn(ctx, t, in.Text)
 			},

@@ -51,6 +51,7 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 					}
 					return opts, nil
 				},
+				Targets: []bot.StepID{"item"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Choice == nil {
 						return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -83,6 +84,7 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 					}
 					return opts, nil
 				},
+				Targets: []bot.StepID{"batal", "saya"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					switch {
 					case in.Choice == nil:
@@ -109,6 +111,7 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 					return data, nil
 				},
 				Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
+				Targets: []bot.StepID{"item"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					yes, ok := answerYes(in)
 					if !ok {

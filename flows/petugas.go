@@ -59,6 +59,7 @@ func petugasFlow(d Deps) *bot.Flow {
 		Intent: func(norm string) (string, bool) {
 			return phraseArg, slices.ContainsFunc(petugasPhrases, func(p string) bool { return strings.Contains(norm, p) })
 		},
+		Entries: []bot.StepID{"open"},
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if d.Tickets == nil {
 				return bot.Finish(bot.Say(bot.T("petugas.unavailable"))), nil
@@ -94,6 +95,7 @@ func petugasFlow(d Deps) *bot.Flow {
 				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 					return map[string]any{"Contact": d.Region.Contact}, nil
 				},
+				Targets: []bot.StepID{"open"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if slices.Contains(endWords, in.Norm) {
 						return bot.Finish(bot.Say(bot.T("petugas.not_opened"))), nil

@@ -3,6 +3,8 @@ package flows
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -31,6 +33,7 @@ func newProduk(d Deps) *bot.Flow {
 			}
 			return map[string]any{"Items": items, "Count": len(ps)}, nil
 		},
+		Targets: []bot.StepID{"ubah", "hapus"}, // productCommand's verbs
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			verb, n := productCommand(in.Norm)
 			ps, err := d.products(ctx, t)
@@ -56,7 +59,7 @@ func newProduk(d Deps) *bot.Flow {
 			}
 			t.Set("pid", ps[n-1].ID)
 			t.Set("pname", ps[n-1].Name)
-			return bot.Goto(verb), nil
+			return bot.Goto(bot.StepID(verb)), nil
 		},
 	}, {
 		ID:     "ubah",
@@ -68,29 +71,18 @@ func newProduk(d Deps) *bot.Flow {
 			fs := productFields()
 			opts := make([]bot.Option, len(fs))
 			for i, f := range fs {
-				opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: f.step.ID, Label: bot.T("produk.field." + f.step.ID), Alias: []string{f.step.ID}}
+				id := string(f.step.ID)
+				opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: id, Label: bot.T("produk.field." + id), Alias: []string{id}}
 			}
 			return opts, nil
 		},
+		Targets: slices.Collect(maps.Values(editSteps)),
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
 			}
-			switch in.Choice.Value { // spelled out so each editor step is visibly reached
-			case "nama":
-				return bot.Goto("ubah_nama"), nil
-			case "kategori":
-				return bot.Goto("ubah_kategori"), nil
-			case "harga":
-				return bot.Goto("ubah_harga"), nil
-			case "berat":
-				return bot.Goto("ubah_berat"), nil
-			case "stok":
-				return bot.Goto("ubah_stok"), nil
-			case "deskripsi":
-				return bot.Goto("ubah_deskripsi"), nil
-			case "izin":
-				return bot.Goto("ubah_izin"), nil
+			if id, ok := editSteps[bot.StepID(in.Choice.Value)]; ok {
+				return bot.Goto(id), nil
 			}
 			return bot.Retry(bot.T("core.choice.invalid")), nil
 		},
@@ -101,6 +93,7 @@ func newProduk(d Deps) *bot.Flow {
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 			return map[string]any{"Name": t.Get("pname")}, nil
 		},
+		Targets: []bot.StepID{"daftar"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
@@ -190,7 +183,7 @@ func productCommand(norm string) (verb string, n int) {
 }
 
 // editSteps names the editor step of each product field.
-var editSteps = map[string]string{"nama": "ubah_nama", "kategori": "ubah_kategori", "harga": "ubah_harga",
+var editSteps = map[bot.StepID]bot.StepID{"nama": "ubah_nama", "kategori": "ubah_kategori", "harga": "ubah_harga",
 	"berat": "ubah_berat", "stok": "ubah_stok", "deskripsi": "ubah_deskripsi", "izin": "ubah_izin"}
 
 // editProductStep turns a product question into an editor of the saved
@@ -202,6 +195,7 @@ func editProductStep(d Deps, f productField) *bot.Step {
 	s.Numbered = false
 	s.Parse = nil
 	orig := f.step
+	s.Targets = []bot.StepID{"daftar"}
 	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 		value, problem, err := stepValue(ctx, t, orig, in)
 		if err != nil {

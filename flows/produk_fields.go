@@ -149,7 +149,7 @@ func parseDescription(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.
 func productFromAnswers(t *bot.Turn) umkm.Product {
 	var p umkm.Product
 	for _, f := range productFields() {
-		f.apply(&p, t.Get(f.step.ID))
+		f.apply(&p, t.Get(string(f.step.ID)))
 	}
 	p.Photos = photosOf(t)
 	return p

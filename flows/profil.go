@@ -28,6 +28,7 @@ func newProfil(d Deps) *bot.Flow {
 			}
 			return d.summary(r), nil
 		},
+		Targets: fieldOrder, // "ubah 3"
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if n, ok := editNumber(in.Norm); ok {
 				r, err := d.registration(ctx, t)
@@ -52,6 +53,12 @@ func newProfil(d Deps) *bot.Flow {
 	fields := registrationFields(d)
 	withHelp(fields)
 	for _, s := range fields {
+		if s.ID == "kabkota" {
+			// "ubah" on the kecamatan line asks the kecamatan of the
+			// kabupaten/kota registered (unlike daftar's summary, which
+			// asks the kabupaten/kota first), so no step leads here.
+			continue
+		}
 		steps = append(steps, saveOnAnswer(d, s))
 	}
 	return &bot.Flow{
@@ -88,8 +95,12 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 	edit := *s
 	edit.Skip = nil
 	edit.Numbered = false
+	edit.Targets = []bot.StepID{"lihat"}
+	if f, ok := followUps[s.ID]; ok {
+		edit.Targets = append(edit.Targets, f)
+	}
 	edit.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-		old := t.Get(s.ID)
+		old := t.Get(string(s.ID))
 		value, problem, err := stepValue(ctx, t, s, in)
 		if err != nil {
 			return bot.Result{}, err
@@ -98,13 +109,13 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 			return bot.Retry(problem), nil
 		}
 		if next := d.followUp(t, s.ID, old, value); next != "" {
-			t.Set(s.ID, value) // saved with the answer to next (a new kecamatan's desa)
+			t.Set(string(s.ID), value) // saved with the answer to next (a new kecamatan's desa)
 			return bot.Goto(next), nil
 		}
 		if old == value && s.ID != "desa_lain" {
 			return bot.Goto("lihat", bot.Say(bot.T("profil.unchanged"))), nil
 		}
-		t.Set(s.ID, value)
+		t.Set(string(s.ID), value)
 		r, err := d.registration(ctx, t)
 		if err != nil {
 			return bot.Result{}, err

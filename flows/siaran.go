@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -23,7 +24,7 @@ const (
 )
 
 // The audience filters, in the order they are asked.
-var siaranFilters = []string{"kabkota", "kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
+var siaranFilters = []bot.StepID{"kabkota", "kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
 
 // admin reports whether c may compose and control broadcasts.
 func (d Deps) admin(c bot.Conversation) bool { return d.Admins != nil && d.Admins(c) }
@@ -52,8 +53,8 @@ func newSiaran(d Deps) *bot.Flow {
 	if d.Trainings != nil {
 		src.Enrolments = d.Trainings
 	}
-	filterStep := func(id, prompt string, opts func(context.Context, *bot.Turn) ([]bot.Option, error)) *bot.Step {
-		return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true,
+	filterStep := func(id bot.StepID, prompt string, opts func(context.Context, *bot.Turn) ([]bot.Option, error)) *bot.Step {
+		return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true, Targets: filterTargets,
 			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 				if len(in.Choices) == 0 {
 					return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -62,7 +63,7 @@ func newSiaran(d Deps) *bot.Flow {
 				for i, c := range in.Choices {
 					vals[i] = c.Value
 				}
-				t.Set(id, strings.Join(vals, "|"))
+				t.Set(string(id), strings.Join(vals, "|"))
 				return bot.Goto(nextFilter(t, id)), nil
 			}}
 	}
@@ -86,6 +87,7 @@ func newSiaran(d Deps) *bot.Flow {
 		},
 		Steps: []*bot.Step{
 			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
+				Targets: []bot.StepID{"foto", "sasaran"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					text := strings.TrimSpace(in.Text)
 					if in.Msg.Kind == bot.KindPhoto {
@@ -108,6 +110,7 @@ func newSiaran(d Deps) *bot.Flow {
 					return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
 						Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}, nil
 				},
+				Targets: []bot.StepID{"sasaran"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Msg.Kind == bot.KindPhoto {
 						setPhoto(t, in.Msg)
@@ -120,6 +123,7 @@ func newSiaran(d Deps) *bot.Flow {
 				}},
 			{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
 				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) { return audienceOptions(d), nil },
+				Targets: filterTargets,
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if len(in.Choices) == 0 {
 						return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -133,7 +137,7 @@ func newSiaran(d Deps) *bot.Flow {
 						picked = append(picked, c.Value)
 					}
 					for _, f := range siaranFilters {
-						t.Del(f)
+						t.Del(string(f))
 					}
 					t.Set("filters", strings.Join(picked, ","))
 					return bot.Goto(nextFilter(t, "")), nil
@@ -150,6 +154,7 @@ func newSiaran(d Deps) *bot.Flow {
 					}
 					return map[string]any{"Trainings": upcoming}, nil
 				},
+				Targets: filterTargets,
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
 					if len(ids) == 0 {
@@ -180,6 +185,7 @@ func newSiaran(d Deps) *bot.Flow {
 						{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
 					}, nil
 				},
+				Targets: []bot.StepID{"konfirmasi", "sasaran", "teks", "waktu"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if in.Choice == nil {
 						return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -238,9 +244,12 @@ func newSiaran(d Deps) *bot.Flow {
 	}
 }
 
+// filterTargets are the steps nextFilter may name.
+var filterTargets = append(slices.Clone(siaranFilters), "pratinjau")
+
 // nextFilter returns the audience question after cur among the filters
 // the officer picked, or the preview.
-func nextFilter(t *bot.Turn, cur string) string {
+func nextFilter(t *bot.Turn, cur bot.StepID) bot.StepID {
 	picked := strings.Split(t.Get("filters"), ",")
 	after := cur == ""
 	for _, f := range siaranFilters {
@@ -248,7 +257,7 @@ func nextFilter(t *bot.Turn, cur string) string {
 			after = true
 			continue
 		}
-		if after && contains(picked, f) {
+		if after && contains(picked, string(f)) {
 			return f
 		}
 	}
