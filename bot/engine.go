@@ -192,7 +192,8 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	st, msg := t.State, t.Msg
 	if st.Flow != "" {
 		t.Flow = e.flows.Flow(st.Flow)
-		if t.Flow == nil || (st.Step != "" && t.Flow.Step(st.Step) == nil) {
+		changed := t.Flow != nil && st.FlowVer != t.Flow.Version // upgrade below
+		if t.Flow == nil || (!changed && st.Step != "" && t.Flow.Step(st.Step) == nil) {
 			// A flow or step removed by an upgrade: start over cleanly.
 			e.log.Warn("conversation in unknown flow step, resetting", "flow", st.Flow, "step", st.Step)
 			e.clear(t)
@@ -209,6 +210,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	text := strings.TrimSpace(t.Msg.Text)
 	norm := Normalize(text)
 
+	if outs, restarted := e.upgrade(ctx, t); restarted {
+		return outs
+	}
 	if utf8.RuneCountInString(text) > e.cfg.MaxText {
 		return append([]Out{Say(T("core.too_long", "Max", e.cfg.MaxText))}, e.again(ctx, t)...)
 	}
@@ -258,7 +262,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		// question): check in, then carry on where the person was.
 		if f, arg := e.trigger(norm); f != nil && f.Anywhere && arg != "" && f.ID != st.Flow {
 			st.Pending = ""
-			st.Stack = append(st.Stack, Frame{Flow: st.Flow, Step: st.Step, Answers: st.Answers, History: st.History})
+			st.Stack = append(st.Stack, Frame{Flow: st.Flow, Version: st.FlowVer, Step: st.Step, Answers: st.Answers, History: st.History})
 			return e.begin(ctx, t, f, arg)
 		}
 	}

@@ -40,7 +40,7 @@ func (e *Engine) park(t *Turn) Text {
 	answers[draftKey] = "1"
 	id := st.Flow
 	st.Stack = slices.DeleteFunc(st.Stack, func(fr Frame) bool { return isDraft(fr) && fr.Flow == id })
-	st.Stack = append([]Frame{{Flow: id, Step: st.Step, Answers: answers, History: st.History}}, st.Stack...)
+	st.Stack = append([]Frame{{Flow: id, Version: st.FlowVer, Step: st.Step, Answers: answers, History: st.History}}, st.Stack...)
 	word := id
 	if len(t.Flow.Triggers) > 0 {
 		word = t.Flow.Triggers[0]
@@ -89,4 +89,33 @@ func (e *Engine) resume(ctx context.Context, t *Turn, text, norm string) []Out {
 		return e.start(ctx, t, t.Flow, "")
 	}
 	return e.again(ctx, t)
+}
+
+// upgrade brings the answers of a state written by another version of the
+// running flow (State.FlowVer) to the flow's Version with its Migrate.
+// When there is none, it fails, or the step the person was at is gone,
+// the flow starts again, and the person hears that its questions changed
+// and that they are at its first question now: restarted is true and outs
+// is what to say. Drafts and waiting flows meet this when they resume.
+func (e *Engine) upgrade(ctx context.Context, t *Turn) (outs []Out, restarted bool) {
+	st, f := t.State, t.Flow
+	if f == nil || st.FlowVer == f.Version {
+		return nil, false
+	}
+	if f.Migrate != nil {
+		answers := maps.Clone(st.Answers)
+		if answers == nil {
+			answers = map[string]string{}
+		}
+		err := f.Migrate(st.FlowVer, answers)
+		if err == nil && (st.Step == "" || f.Step(st.Step) != nil) {
+			e.log.Debug("answers migrated", "flow", f.ID, "from", st.FlowVer, "to", f.Version)
+			st.Answers, st.FlowVer = answers, f.Version
+			return nil, false
+		}
+		e.log.Warn("answers of an older flow version not migrated", "flow", f.ID, "from", st.FlowVer, "to", f.Version, "step", st.Step, "err", err)
+	}
+	e.log.Info("flow changed since the conversation began, starting it again", "flow", f.ID, "from", st.FlowVer, "to", f.Version)
+	say := Say(T("core.flow_changed", "Flow", e.cat.Render(t.Lang, T(f.Title))))
+	return append([]Out{say}, e.begin(ctx, t, f, "")...), true
 }

@@ -6,7 +6,6 @@ import (
 	"context"
 	"maps"
 	"slices"
-	"strings"
 )
 
 // answerIfValid applies the message to a step that parses its answer when
@@ -86,7 +85,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 			for i, c := range in.Choices {
 				vals[i] = c.Value
 			}
-			value = strings.Join(vals, ",")
+			value = ListValue(vals)
 		} else {
 			value = in.Choice.Value
 		}
@@ -129,7 +128,7 @@ func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out 
 			return append(outs, e.again(ctx, t)...)
 		}
 		st := t.State
-		st.Stack = append(st.Stack, Frame{Flow: st.Flow, Step: res.Next, Answers: st.Answers, History: st.History})
+		st.Stack = append(st.Stack, Frame{Flow: st.Flow, Version: st.FlowVer, Step: res.Next, Answers: st.Answers, History: st.History})
 		return append(outs, e.begin(ctx, t, callee, res.CallArg)...)
 	}
 	switch res.Next {
@@ -206,8 +205,11 @@ func (e *Engine) finish(ctx context.Context, t *Turn, outs []Out, quiet bool) []
 		fr := st.Stack[n-1]
 		st.Stack = st.Stack[:n-1]
 		if f := e.flows.Flow(fr.Flow); f != nil {
-			st.Flow, st.Answers, st.History, st.Step = fr.Flow, fr.Answers, fr.History, ""
+			st.Flow, st.FlowVer, st.Answers, st.History, st.Step = fr.Flow, fr.Version, fr.Answers, fr.History, ""
 			t.Flow = f
+			if up, restarted := e.upgrade(ctx, t); restarted {
+				return append(outs, up...)
+			}
 			return e.advance(ctx, t, fr.Step, outs)
 		}
 	}
@@ -221,7 +223,7 @@ func (e *Engine) finish(ctx context.Context, t *Turn, outs []Out, quiet bool) []
 // begin enters flow f (keeping the stack).
 func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out {
 	st := t.State
-	st.Flow, st.Step, st.Answers, st.History, st.Pending = f.ID, "", nil, nil, ""
+	st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = f.ID, f.Version, "", nil, nil, ""
 	t.Flow = f
 	if f.Begin != nil {
 		res, err := f.Begin(ctx, t, arg)
@@ -252,8 +254,11 @@ func (e *Engine) start(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 			st := t.State
 			st.Stack = slices.Delete(st.Stack, i, i+1)
 			delete(fr.Answers, draftKey)
-			st.Flow, st.Step, st.Answers, st.History, st.Pending = f.ID, fr.Step, fr.Answers, fr.History, pendingResume
+			st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = f.ID, fr.Version, fr.Step, fr.Answers, fr.History, pendingResume
 			t.Flow = f
+			if up, restarted := e.upgrade(ctx, t); restarted {
+				return append(say, up...)
+			}
 			return append(say, e.resumeQuestion(t))
 		}
 	}
@@ -262,7 +267,7 @@ func (e *Engine) start(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 
 func (e *Engine) clear(t *Turn) {
 	st := t.State
-	st.Flow, st.Step, st.Answers, st.History, st.Pending = "", "", nil, nil, ""
+	st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = "", 0, "", nil, nil, ""
 	st.Stack = drafts(st.Stack)
 	t.Flow = nil
 }

@@ -56,6 +56,14 @@ type Flow struct {
 	// the consent text changed).
 	Gate  func(ctx context.Context, t *Turn) (bool, error)
 	Steps []*Step // the first is where the flow starts
+	// Version is the schema of the flow's answers and steps, saved in the
+	// state when the flow starts. Raise it when a change makes the answers
+	// of a conversation under way read wrong (a new list encoding, a
+	// removed step); a state of an older version is then upgraded by
+	// Migrate, or, without Migrate or when it fails, the flow starts again
+	// with a polite word (core.flow_changed).
+	Version int
+	Migrate Migrate
 	// Entries are the steps besides the first that Begin may go to.
 	Entries []StepID
 }

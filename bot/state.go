@@ -20,6 +20,7 @@ type State struct {
 	Version int64 `json:"-"` // compare-and-set version, kept by the store
 
 	Flow    string            `json:"flow,omitempty"`
+	FlowVer int               `json:"flow_version,omitempty"` // the Flow.Version the answers were written by
 	Step    StepID            `json:"step,omitempty"`
 	Answers map[string]string `json:"answers,omitempty"`
 	History []StepID          `json:"history,omitempty"` // steps answered in this flow, for "kembali"
@@ -40,6 +41,7 @@ type State struct {
 // waiting for the registration it needs).
 type Frame struct {
 	Flow    string            `json:"flow"`
+	Version int               `json:"version,omitempty"` // the Flow.Version of Answers
 	Step    StepID            `json:"step"`
 	Answers map[string]string `json:"answers,omitempty"`
 	History []StepID          `json:"history,omitempty"`

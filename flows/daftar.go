@@ -141,6 +141,8 @@ func newDaftar(d Deps) *bot.Flow {
 	withHelp(steps)
 	return &bot.Flow{
 		ID:       "daftar",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateRegistration,
 		Title:    "daftar.title",
 		Triggers: []string{"daftar", "registrasi", "register", "pendaftaran", "daftar umkm"},
 		Menu:     10,
@@ -260,7 +262,7 @@ func registrationFields(d Deps) []*bot.Step {
 			Options: d.marketplaceOptions,
 			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 				if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
-					return "none", bot.Text{}, nil
+					return "", bot.Text{}, nil // none: the empty list
 				}
 				if len(in.Choices) == 0 {
 					return "", bot.T("daftar.marketplace.invalid"), nil
@@ -269,7 +271,7 @@ func registrationFields(d Deps) []*bot.Step {
 				for i, c := range in.Choices {
 					vals[i] = c.Value
 				}
-				return strings.Join(vals, ","), bot.Text{}, nil
+				return bot.ListValue(vals), bot.Text{}, nil
 			}},
 	})
 }
@@ -301,10 +303,10 @@ var skipWords = map[string]bool{"lewati": true, "lewat": true, "skip": true, "ti
 
 func parseNIB(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	if skipWords[in.Norm] {
-		return "-", bot.Text{}, nil
+		return "", bot.Text{}, nil
 	}
 	if no, ok := bot.YesNo(in.Text); ok && !no {
-		return "-", bot.Text{}, nil
+		return "", bot.Text{}, nil
 	}
 	digits := strings.Map(func(r rune) rune {
 		switch {
@@ -551,16 +553,14 @@ func answersToRegistration(d Deps, t *bot.Turn) *umkm.Registration {
 		MainProducts:   t.Get("produk"),
 		CapitalBracket: t.Get("modal"),
 		SalesBracket:   t.Get("omzet"),
-		NIB:            strings.TrimPrefix(t.Get("nib"), "-"),
+		NIB:            t.Get("nib"),
 		ConsentVersion: t.Get("consent_version"),
 		ConsentReply:   t.Get("consent_reply"),
 	}
 	d.setLocation(t, r)
 	r.SizeClass = sizeClass(r.CapitalBracket, r.SalesBracket)
 	r.Workers, _ = strconv.Atoi(t.Get("pekerja"))
-	if m := t.Get("marketplace"); m != "" && m != "none" {
-		r.Marketplaces = strings.Split(m, ",")
-	}
+	r.Marketplaces = t.List("marketplace")
 	if at, err := time.Parse(time.RFC3339, t.Get("consent_at")); err == nil {
 		r.ConsentAt = at
 	}
@@ -577,13 +577,7 @@ func registrationToAnswers(r *umkm.Registration, t *bot.Turn) {
 		t.Set(k, v)
 	}
 	t.Set("nib", r.NIB)
-	if r.NIB == "" {
-		t.Set("nib", "-")
-	}
-	t.Set("marketplace", "none")
-	if len(r.Marketplaces) > 0 {
-		t.Set("marketplace", strings.Join(r.Marketplaces, ","))
-	}
+	t.SetList("marketplace", r.Marketplaces)
 	locationAnswers(r, t)
 }
 

@@ -206,9 +206,8 @@ func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bo
 		return pick(bot.Option{Value: desaOther})
 	}
 	opts := desaOptions(k, listed)
-	if sug := t.Get("desa_suggest"); sug != "" && !listed {
+	if codes := t.List("desa_suggest"); len(codes) > 0 && !listed {
 		// the numbers of the "did you mean" list just shown
-		codes := strings.Split(sug, ",")
 		for i, code := range codes {
 			for j := range opts {
 				if opts[j].Value == code {
@@ -253,7 +252,7 @@ func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bo
 		codes[i] = o.Value
 		lines[i] = strconv.Itoa(i+1) + ". " + o.Label.Raw
 	}
-	t.Set("desa_suggest", strings.Join(codes, ","))
+	t.SetList("desa_suggest", codes)
 	return "", bot.T("daftar.desa.suggest", "Kecamatan", k.Name, "List", strings.Join(lines, "\n"), "Count", len(near)), nil
 }
 

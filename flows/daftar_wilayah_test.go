@@ -15,7 +15,7 @@ import (
 func FuzzParseDesa(f *testing.F) {
 	for _, s := range []string{"Desa Anjun", "anjn", "1", "2", "lainnya", "ga tau", "-", "kel. citeko", "Plered", "sindang", "", "🙏", "desa"} {
 		f.Add(s, "")
-		f.Add(s, "32.14.04.2009,32.14.04.2016")
+		f.Add(s, bot.ListValue([]string{"32.14.04.2009", "32.14.04.2016"}))
 	}
 	region, err := LoadRegion("purwakarta")
 	if err != nil {

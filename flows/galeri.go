@@ -174,14 +174,14 @@ func newGaleri(d Deps) *bot.Flow {
 			for i, c := range in.Choices {
 				names[i] = c.Alias[0]
 			}
-			t.Set("kprod", strings.Join(names, "\n"))
+			t.SetList("kprod", names)
 			return bot.Goto("kurasi_yakin"), nil
 		},
 	}, {
 		ID:     "kurasi_yakin",
 		Prompt: "galeri.kurasi.yakin",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-			return map[string]any{"Target": t.Get("ktname"), "Products": strings.Split(t.Get("kprod"), "\n")}, nil
+			return map[string]any{"Target": t.Get("ktname"), "Products": t.List("kprod")}, nil
 		},
 		Options: yesNoOptions("galeri.kurasi.yes", "galeri.kurasi.no"),
 		Targets: []bot.StepID{"kurasi_yakin"},
@@ -198,6 +198,8 @@ func newGaleri(d Deps) *bot.Flow {
 	}}
 	return &bot.Flow{
 		ID:       "galeri",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateGaleri,
 		Title:    "galeri.title",
 		Triggers: []string{"galeri", "outlet", "galeri menong", "galeri umkm"},
 		Menu:     40,
@@ -478,7 +480,7 @@ func submitCuration(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error
 		return bot.Result{}, errors.New("no curation store")
 	}
 	a := &umkm.Application{Region: d.Region.Code, Conv: t.Conv, RegistrationID: reg.ID, Business: reg.BusinessName,
-		Target: t.Get("ktarget"), TargetName: t.Get("ktname"), Products: strings.Split(t.Get("kprod"), "\n"), CreatedAt: d.now()}
+		Target: t.Get("ktarget"), TargetName: t.Get("ktname"), Products: t.List("kprod"), CreatedAt: d.now()}
 	err = d.Curation.SubmitApplication(ctx, a)
 	var dup *umkm.AlreadyAppliedError
 	if errors.As(err, &dup) {

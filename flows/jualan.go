@@ -121,6 +121,8 @@ func newJualan(d Deps) *bot.Flow {
 	})
 	return &bot.Flow{
 		ID:       "jualan",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateProduct,
 		Title:    "jualan.title",
 		Triggers: []string{"jualan", "jualan online", "jual online", "marketplace", "toko online"},
 		Menu:     30,

@@ -52,6 +52,8 @@ func petugasFlow(d Deps) *bot.Flow {
 	every := []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument, bot.KindLocation, bot.KindContact, bot.KindUnsupported}
 	f := &bot.Flow{
 		ID:        bot.HandoverFlow,
+		Version:   1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:   migratePetugas,
 		Title:     "petugas.title",
 		Triggers:  petugasWords,
 		Interrupt: true,
@@ -65,7 +67,7 @@ func petugasFlow(d Deps) *bot.Flow {
 				return bot.Finish(bot.Say(bot.T("petugas.unavailable"))), nil
 			}
 			if m := t.Missed(); len(m) > 0 { // what the bot did not understand goes to the officer too
-				t.Set(missedKey, strings.Join(m, "\n"))
+				t.SetList(missedKey, m)
 			}
 			id, err := d.Tickets.OpenTicketOf(ctx, t.Conv)
 			if err != nil {
@@ -145,8 +147,8 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHour
 		}
 	}
 	var earlier []umkm.TicketMsg // the messages the bot did not understand before
-	if m := t.Get(missedKey); m != "" {
-		for i, text := range strings.Split(m, "\n") {
+	if m := t.List(missedKey); len(m) > 0 {
+		for i, text := range m {
 			earlier = append(earlier, umkm.TicketMsg{ID: fmt.Sprintf("%s.before%d", t.Msg.ID, i), At: t.Now, From: umkm.FromOwner,
 				Kind: bot.KindText, Text: text, BeforeHandover: true})
 		}

@@ -122,6 +122,8 @@ func newProduk(d Deps) *bot.Flow {
 	}
 	return &bot.Flow{
 		ID:       "produk",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateProduct,
 		Title:    "produk.title",
 		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
 		// Last in the menu: it appears once a product is saved, and the

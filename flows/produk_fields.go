@@ -44,16 +44,11 @@ func productFields() []productField {
 			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) {
 				food := umkm.Product{Category: t.Get("kategori")}.Food()
 				if !food {
-					t.Set("izin", "none")
+					t.Del("izin") // no permits: the empty list
 				}
 				return !food, nil
 			}},
-			func(p *umkm.Product, v string) {
-				p.Permits = nil
-				if v != "none" && v != "" {
-					p.Permits = strings.Split(v, ",")
-				}
-			}},
+			func(p *umkm.Product, v string) { p.Permits = bot.SplitList(v) }},
 	}
 }
 
@@ -81,7 +76,7 @@ func permitOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 
 func parsePermits(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
-		return "none", bot.Text{}, nil
+		return "", bot.Text{}, nil // none: the empty list
 	}
 	if len(in.Choices) == 0 {
 		return "", bot.T("jualan.izin.invalid"), nil
@@ -92,11 +87,11 @@ func parsePermits(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text
 			if len(in.Choices) > 1 {
 				return "", bot.T("jualan.izin.invalid"), nil
 			}
-			return "none", bot.Text{}, nil
+			return "", bot.Text{}, nil
 		}
 		vals = append(vals, c.Value)
 	}
-	return strings.Join(vals, ","), bot.Text{}, nil
+	return bot.ListValue(vals), bot.Text{}, nil
 }
 
 func parsePriceAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {

@@ -63,6 +63,8 @@ func newProfil(d Deps) *bot.Flow {
 	}
 	return &bot.Flow{
 		ID:       "profil",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateRegistration,
 		Title:    "profil.title",
 		Triggers: []string{"profil", "profile", "ubah data", "ubah profil", "cek data"},
 		Menu:     10,

@@ -63,12 +63,14 @@ func newSiaran(d Deps) *bot.Flow {
 				for i, c := range in.Choices {
 					vals[i] = c.Value
 				}
-				t.Set(string(id), strings.Join(vals, "|"))
+				t.SetList(string(id), vals)
 				return bot.Goto(nextFilter(t, id)), nil
 			}}
 	}
 	return &bot.Flow{
 		ID:       "siaran",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateSiaran,
 		Title:    "siaran.title",
 		Triggers: []string{"siaran", "broadcast", "siaran dinas"},
 		Visible:  func(ctx context.Context, t *bot.Turn) (bool, error) { return d.admin(t.Conv), nil },
@@ -139,7 +141,7 @@ func newSiaran(d Deps) *bot.Flow {
 					for _, f := range siaranFilters {
 						t.Del(string(f))
 					}
-					t.Set("filters", strings.Join(picked, ","))
+					t.SetList("filters", picked)
 					return bot.Goto(nextFilter(t, "")), nil
 				}},
 			filterStep("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil }),
@@ -169,7 +171,7 @@ func newSiaran(d Deps) *bot.Flow {
 							return bot.Result{}, err
 						}
 					}
-					t.Set("pelatihan", strings.Join(ids, "|"))
+					t.SetList("pelatihan", ids)
 					return bot.Goto(nextFilter(t, "pelatihan")), nil
 				}},
 			filterStep("kanal", "siaran.channel", channelOptions),
@@ -250,7 +252,7 @@ var filterTargets = append(slices.Clone(siaranFilters), "pratinjau")
 // nextFilter returns the audience question after cur among the filters
 // the officer picked, or the preview.
 func nextFilter(t *bot.Turn, cur bot.StepID) bot.StepID {
-	picked := strings.Split(t.Get("filters"), ",")
+	picked := t.List("filters")
 	after := cur == ""
 	for _, f := range siaranFilters {
 		if f == cur {
@@ -316,14 +318,8 @@ func channelOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 
 // audienceOf builds the audience from the answers.
 func audienceOf(t *bot.Turn) umkm.Audience {
-	split := func(k string) []string {
-		if v := t.Get(k); v != "" {
-			return strings.Split(v, "|")
-		}
-		return nil
-	}
-	a := umkm.Audience{KabKota: split("kabkota"), Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
-	for _, c := range split("kanal") {
+	a := umkm.Audience{KabKota: t.List("kabkota"), Kecamatan: t.List("kecamatan"), Sectors: t.List("sektor"), Sizes: t.List("kelas"), Trainings: t.List("pelatihan")}
+	for _, c := range t.List("kanal") {
 		a.Channels = append(a.Channels, bot.ChannelID(c))
 	}
 	return a
