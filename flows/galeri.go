@@ -48,7 +48,24 @@ func galeriOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 // kecamatan, nearest to a shared location, open now, how to get a product
 // in) and curation applications with their status.
 func newGaleri(d Deps) *bot.Flow {
-	steps := []*bot.Step{{
+	steps := []*bot.Step{galeriMenu(d), galeriLagi(d), galeriKecamatan(d), galeriLokasi(d), galeriKurasi(d), galeriKurasiProduk(d), galeriKurasiYakin(d)}
+	return &bot.Flow{
+		ID:       "galeri",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateGaleri,
+		Title:    "galeri.title",
+		Triggers: []string{"galeri", "outlet", "galeri menong", "galeri umkm"},
+		Menu:     40,
+		Intent:   galeriIntent,
+		Entries:  []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
+		Begin:    galeriBegin(d),
+		Steps:    steps,
+	}
+}
+
+// galeriMenu is the step "menu" (galeri.menu).
+func galeriMenu(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "menu",
 		Prompt: "galeri.menu",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -62,7 +79,12 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return galeriAction(ctx, d, t, in.Choice.Value)
 		},
-	}, {
+	}
+}
+
+// galeriLagi is the step "lagi" (galeri.lagi).
+func galeriLagi(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:      "lagi",
 		Prompt:  "galeri.lagi",
 		Yield:   true,
@@ -83,7 +105,12 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return bot.Retry(bot.T("galeri.lagi.unclear")), nil
 		},
-	}, {
+	}
+}
+
+// galeriKecamatan is the step "kecamatan" (galeri.kecamatan).
+func galeriKecamatan(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "kecamatan",
 		Prompt: "galeri.kecamatan",
 		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
@@ -116,7 +143,12 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return bot.Goto("lagi", outletList(found)), nil
 		},
-	}, {
+	}
+}
+
+// galeriLokasi is the step "lokasi" (galeri.lokasi).
+func galeriLokasi(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:      "lokasi",
 		Prompt:  "galeri.lokasi",
 		Ask:     bot.AskLocation,
@@ -132,7 +164,12 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return bot.Goto("lagi", nearestOut(near)), nil
 		},
-	}, {
+	}
+}
+
+// galeriKurasi is the step "kurasi" (galeri.kurasi).
+func galeriKurasi(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "kurasi",
 		Prompt: "galeri.kurasi",
 		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
@@ -154,7 +191,12 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return bot.Goto("kurasi_produk"), nil
 		},
-	}, {
+	}
+}
+
+// galeriKurasiProduk is the step "kurasi_produk" (galeri.kurasi.produk).
+func galeriKurasiProduk(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "kurasi_produk",
 		Prompt: "galeri.kurasi.produk",
 		Multi:  true,
@@ -177,7 +219,12 @@ func newGaleri(d Deps) *bot.Flow {
 			t.SetList("kprod", names)
 			return bot.Goto("kurasi_yakin"), nil
 		},
-	}, {
+	}
+}
+
+// galeriKurasiYakin is the step "kurasi_yakin" (galeri.kurasi.yakin).
+func galeriKurasiYakin(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "kurasi_yakin",
 		Prompt: "galeri.kurasi.yakin",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -195,30 +242,23 @@ func newGaleri(d Deps) *bot.Flow {
 			}
 			return submitCuration(ctx, d, t)
 		},
-	}}
-	return &bot.Flow{
-		ID:       "galeri",
-		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
-		Migrate:  migrateGaleri,
-		Title:    "galeri.title",
-		Triggers: []string{"galeri", "outlet", "galeri menong", "galeri umkm"},
-		Menu:     40,
-		Intent:   galeriIntent,
-		Entries:  []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			// arg is an action from Intent, or what followed a trigger
-			// ("galeri buka").
-			for _, a := range galeriActions {
-				if arg == a.value {
-					return galeriAction(ctx, d, t, a.value)
-				}
+	}
+}
+
+// galeriBegin starts the flow, with the deep-link or command argument.
+func galeriBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		// arg is an action from Intent, or what followed a trigger
+		// ("galeri buka").
+		for _, a := range galeriActions {
+			if arg == a.value {
+				return galeriAction(ctx, d, t, a.value)
 			}
-			if a, ok := galeriIntent(bot.Normalize(arg)); ok && a != "" {
-				return galeriAction(ctx, d, t, a)
-			}
-			return bot.Goto("menu"), nil
-		},
-		Steps: steps,
+		}
+		if a, ok := galeriIntent(bot.Normalize(arg)); ok && a != "" {
+			return galeriAction(ctx, d, t, a)
+		}
+		return bot.Goto("menu"), nil
 	}
 }
 

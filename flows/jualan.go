@@ -22,18 +22,34 @@ const maxPhotos = 10
 // draft with a readiness checklist.
 func newJualan(d Deps) *bot.Flow {
 	m := d.market()
-	steps := []*bot.Step{{
-		ID:      "target",
-		Prompt:  "jualan.target",
-		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return targetOptions(d), nil },
-		Targets: []bot.StepID{"lanjut", "target"},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid")), nil
+	steps := []*bot.Step{jualanTarget(d), jualanLanjut(d, m), jualanPilih(d)}
+	for _, f := range productFields() {
+		steps = append(steps, f.step)
+	}
+	steps = append(steps, jualanFoto(d, m))
+	return &bot.Flow{
+		ID:       "jualan",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateProduct,
+		Title:    "jualan.title",
+		Triggers: []string{"jualan", "jualan online", "jual online", "marketplace", "toko online"},
+		Menu:     30,
+		Intent:   func(norm string) (string, bool) { return jualanIntent(m, norm) },
+		Entries:  []bot.StepID{"lanjut"},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+			if id := targetByWord(m, arg); id != "" {
+				return chooseTarget(d, t, id), nil
 			}
-			return chooseTarget(d, t, in.Choice.Value), nil
+			return bot.Goto("target"), nil
 		},
-	}, {
+		Steps: steps,
+	}
+}
+
+// jualanLanjut asks what next after a marketplace was chosen: a new
+// product, a saved one, or done.
+func jualanLanjut(d Deps, m *Market) *bot.Step {
+	return &bot.Step{
 		ID:     "lanjut",
 		Prompt: "jualan.lanjut",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -63,7 +79,59 @@ func newJualan(d Deps) *bot.Flow {
 			}
 			return bot.Finish(), nil
 		},
-	}, {
+	}
+}
+
+// jualanFoto takes the product's photos, up to the marketplace's limit,
+// then saves the product and writes the listing draft.
+func jualanFoto(d Deps, m *Market) *bot.Step {
+	return &bot.Step{
+		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true, Optional: true,
+		Accept: []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument},
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Max": photoLimit(m, t)}, nil
+		},
+		Targets: []bot.StepID{"target"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			msg := in.Msg
+			if msg.Kind == bot.KindPhoto || msg.Kind == bot.KindDocument {
+				if msg.Media == nil || (msg.Kind == bot.KindDocument && !strings.HasPrefix(msg.Media.Mime, "image/")) {
+					return bot.Retry(bot.T("jualan.foto.not_image")), nil
+				}
+				limit := photoLimit(m, t)
+				if len(photosOf(t)) >= limit {
+					return bot.Result{Say: []bot.Out{bot.Say(bot.T("jualan.foto.full", "Max", limit))}, Next: bot.Stay, Quiet: true}, nil
+				}
+				n := addPhoto(t, *msg.Media)
+				return bot.Result{Say: []bot.Out{bot.Say(bot.N("jualan.foto.got", n, "Max", limit))}, Next: bot.Stay, Quiet: true}, nil
+			}
+			if photoDoneWords[in.Norm] || skipWords[in.Norm] {
+				return saveAndDraft(ctx, d, t)
+			}
+			return bot.Retry(bot.T("jualan.foto.unclear")), nil
+		},
+	}
+}
+
+// jualanTarget is the step "target" (jualan.target).
+func jualanTarget(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:      "target",
+		Prompt:  "jualan.target",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return targetOptions(d), nil },
+		Targets: []bot.StepID{"lanjut", "target"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			return chooseTarget(d, t, in.Choice.Value), nil
+		},
+	}
+}
+
+// jualanPilih is the step "pilih" (jualan.pilih).
+func jualanPilih(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "pilih",
 		Prompt: "jualan.pilih",
 		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
@@ -89,52 +157,6 @@ func newJualan(d Deps) *bot.Flow {
 			}
 			return bot.Retry(bot.T("core.choice.invalid")), nil
 		},
-	}}
-	for _, f := range productFields() {
-		steps = append(steps, f.step)
-	}
-	steps = append(steps, &bot.Step{
-		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true, Optional: true,
-		Accept: []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument},
-		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-			return map[string]any{"Max": photoLimit(m, t)}, nil
-		},
-		Targets: []bot.StepID{"target"},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-			msg := in.Msg
-			if msg.Kind == bot.KindPhoto || msg.Kind == bot.KindDocument {
-				if msg.Media == nil || (msg.Kind == bot.KindDocument && !strings.HasPrefix(msg.Media.Mime, "image/")) {
-					return bot.Retry(bot.T("jualan.foto.not_image")), nil
-				}
-				limit := photoLimit(m, t)
-				if len(photosOf(t)) >= limit {
-					return bot.Result{Say: []bot.Out{bot.Say(bot.T("jualan.foto.full", "Max", limit))}, Next: bot.Stay, Quiet: true}, nil
-				}
-				n := addPhoto(t, *msg.Media)
-				return bot.Result{Say: []bot.Out{bot.Say(bot.N("jualan.foto.got", n, "Max", limit))}, Next: bot.Stay, Quiet: true}, nil
-			}
-			if photoDoneWords[in.Norm] || skipWords[in.Norm] {
-				return saveAndDraft(ctx, d, t)
-			}
-			return bot.Retry(bot.T("jualan.foto.unclear")), nil
-		},
-	})
-	return &bot.Flow{
-		ID:       "jualan",
-		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
-		Migrate:  migrateProduct,
-		Title:    "jualan.title",
-		Triggers: []string{"jualan", "jualan online", "jual online", "marketplace", "toko online"},
-		Menu:     30,
-		Intent:   func(norm string) (string, bool) { return jualanIntent(m, norm) },
-		Entries:  []bot.StepID{"lanjut"},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			if id := targetByWord(m, arg); id != "" {
-				return chooseTarget(d, t, id), nil
-			}
-			return bot.Goto("target"), nil
-		},
-		Steps: steps,
 	}
 }
 

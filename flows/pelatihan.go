@@ -67,217 +67,247 @@ func newPelatihan(d Deps) *bot.Flow {
 		Triggers: []string{"pelatihan", "training", "trainings", "kelas", "pelatihan umkm"},
 		Menu:     20,
 		Entries:  []bot.StepID{"detail"},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			if arg == "" {
-				trs, err := d.openTrainings(ctx, t)
+		Begin:    pelatihanBegin(d),
+		Steps: []*bot.Step{
+			pelatihanKatalog(d),
+			pelatihanTopik(d),
+			pelatihanDetail(d),
+			pelatihanLanjut(d),
+			pelatihanTunggu(d),
+		},
+	}
+}
+
+// pelatihanKatalog is the step "katalog" (pelatihan.list).
+func pelatihanKatalog(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "katalog",
+		Prompt: "pelatihan.list",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			all, err := d.openTrainings(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			page, pages := pageOf(t, len(all))
+			data := map[string]any{"Count": len(all), "Page": page + 1, "Pages": pages, "More": page+1 < pages, "Topic": bot.T("pelatihan.list.all")}
+			if tp := t.Get("topic"); tp != "" {
+				data["Topic"] = bot.T("pelatihan.topic." + tp)
+			}
+			switch {
+			case len(all) == 0 && t.Get("topic") != "":
+				data["Empty"] = bot.T("pelatihan.list.empty_topic", "Topic", data["Topic"])
+			case len(all) == 0:
+				data["Empty"] = bot.T("pelatihan.list.empty")
+			}
+			return data, nil
+		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			all, err := d.openTrainings(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			page, _ := pageOf(t, len(all))
+			var opts []bot.Option
+			for i := page * pageSize; i < len(all) && i < (page+1)*pageSize; i++ {
+				opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: all[i].ID, Label: listLabel(all[i])})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"detail", "katalog", "topik"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			switch {
+			case in.Choice != nil:
+				t.Set("id", in.Choice.Value)
+				return bot.Goto("detail"), nil
+			case nextWords[in.Norm]:
+				all, err := d.openTrainings(ctx, t)
 				if err != nil {
 					return bot.Result{}, err
 				}
-				if len(trs) == 0 {
-					return bot.Finish(bot.Say(bot.T("pelatihan.list.empty"))), nil
+				page, pages := pageOf(t, len(all))
+				if page+1 >= pages {
+					return bot.Retry(bot.T("pelatihan.list.last")), nil
 				}
+				t.Set("page", strconv.Itoa(page+1))
 				return bot.Goto("katalog"), nil
+			case topicWords[in.Norm]:
+				return bot.Goto("topik"), nil
+			case allWords[in.Norm]:
+				t.Del("topic")
+				t.Del("page")
+				return bot.Goto("katalog"), nil
+			case mineWords[in.Norm]:
+				return bot.Result{Call: "pelatihan_saya", Next: "katalog"}, nil
 			}
-			if mineWords[bot.Normalize(arg)] { // "pelatihan saya", deep link pelatihan_saya
-				return bot.Result{Call: "pelatihan_saya", Next: bot.Done}, nil
-			}
-			if id, ok := trainingID(arg); ok {
+			if id, ok := trainingID(in.Text); ok {
 				if _, err := d.Trainings.Training(ctx, id); err == nil {
 					t.Set("id", id)
 					return bot.Goto("detail"), nil
-				} else if !errors.Is(err, bot.ErrNotFound) {
-					return bot.Result{}, err
 				}
-				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id))), nil
 			}
-			if topic, ok := matchTopic(bot.Normalize(arg)); ok {
+			if topic, ok := matchTopic(in.Norm); ok {
 				t.Set("topic", topic)
+				t.Del("page")
+				return bot.Goto("katalog"), nil
 			}
+			return bot.Retry(bot.T("pelatihan.list.unclear")), nil
+		},
+	}
+}
+
+// pelatihanTopik is the step "topik" (pelatihan.topic).
+func pelatihanTopik(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "topik",
+		Prompt: "pelatihan.topic",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
+			for _, tp := range umkm.TrainingTopics {
+				opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
+					Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"katalog"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			t.Set("topic", in.Choice.Value)
+			t.Del("page")
 			return bot.Goto("katalog"), nil
 		},
-		Steps: []*bot.Step{
-			{
-				ID:     "katalog",
-				Prompt: "pelatihan.list",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					all, err := d.openTrainings(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					page, pages := pageOf(t, len(all))
-					data := map[string]any{"Count": len(all), "Page": page + 1, "Pages": pages, "More": page+1 < pages, "Topic": bot.T("pelatihan.list.all")}
-					if tp := t.Get("topic"); tp != "" {
-						data["Topic"] = bot.T("pelatihan.topic." + tp)
-					}
-					switch {
-					case len(all) == 0 && t.Get("topic") != "":
-						data["Empty"] = bot.T("pelatihan.list.empty_topic", "Topic", data["Topic"])
-					case len(all) == 0:
-						data["Empty"] = bot.T("pelatihan.list.empty")
-					}
-					return data, nil
-				},
-				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
-					all, err := d.openTrainings(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					page, _ := pageOf(t, len(all))
-					var opts []bot.Option
-					for i := page * pageSize; i < len(all) && i < (page+1)*pageSize; i++ {
-						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: all[i].ID, Label: listLabel(all[i])})
-					}
-					return opts, nil
-				},
-				Targets: []bot.StepID{"detail", "katalog", "topik"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					switch {
-					case in.Choice != nil:
-						t.Set("id", in.Choice.Value)
-						return bot.Goto("detail"), nil
-					case nextWords[in.Norm]:
-						all, err := d.openTrainings(ctx, t)
-						if err != nil {
-							return bot.Result{}, err
-						}
-						page, pages := pageOf(t, len(all))
-						if page+1 >= pages {
-							return bot.Retry(bot.T("pelatihan.list.last")), nil
-						}
-						t.Set("page", strconv.Itoa(page+1))
-						return bot.Goto("katalog"), nil
-					case topicWords[in.Norm]:
-						return bot.Goto("topik"), nil
-					case allWords[in.Norm]:
-						t.Del("topic")
-						t.Del("page")
-						return bot.Goto("katalog"), nil
-					case mineWords[in.Norm]:
-						return bot.Result{Call: "pelatihan_saya", Next: "katalog"}, nil
-					}
-					if id, ok := trainingID(in.Text); ok {
-						if _, err := d.Trainings.Training(ctx, id); err == nil {
-							t.Set("id", id)
-							return bot.Goto("detail"), nil
-						}
-					}
-					if topic, ok := matchTopic(in.Norm); ok {
-						t.Set("topic", topic)
-						t.Del("page")
-						return bot.Goto("katalog"), nil
-					}
-					return bot.Retry(bot.T("pelatihan.list.unclear")), nil
-				},
-			},
-			{
-				ID:     "topik",
-				Prompt: "pelatihan.topic",
-				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
-					opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
-					for _, tp := range umkm.TrainingTopics {
-						opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
-							Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
-					}
-					return opts, nil
-				},
-				Targets: []bot.StepID{"katalog"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					t.Set("topic", in.Choice.Value)
-					t.Del("page")
-					return bot.Goto("katalog"), nil
-				},
-			},
-			{
-				ID:     "detail",
-				Prompt: "pelatihan.detail",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					tr, err := d.training(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					if tr == nil {
-						return nil, nil
-					}
-					return detailData(tr, t), nil
-				},
-				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
-					back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
-					tr, err := d.training(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					if tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
-						back.Key = "1"
-						return []bot.Option{back}, nil
-					}
-					return []bot.Option{
-						{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
-						back,
-					}, nil
-				},
-				Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					if !yes {
-						return bot.Goto("katalog"), nil
-					}
-					return d.signUp(ctx, t, false)
-				},
-			},
-			{
-				ID:     "lanjut",
-				Prompt: "pelatihan.resume",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					data, err := d.titleData(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					return data, nil
-				},
-				Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
-				Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					if !yes {
-						return bot.Finish(bot.Say(bot.T("pelatihan.resume.later"))), nil
-					}
-					return d.signUp(ctx, t, false)
-				},
-			},
-			{
-				ID:     "tunggu",
-				Prompt: "pelatihan.full",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					data, err := d.titleData(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					data["Waiting"], _ = strconv.Atoi(t.Get("waiting"))
-					return data, nil
-				},
-				Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
-				Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					if !yes {
-						return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined"))), nil
-					}
-					return d.signUp(ctx, t, true)
-				},
-			},
+	}
+}
+
+// pelatihanDetail is the step "detail" (pelatihan.detail).
+func pelatihanDetail(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "detail",
+		Prompt: "pelatihan.detail",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			tr, err := d.training(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if tr == nil {
+				return nil, nil
+			}
+			return detailData(tr, t), nil
 		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
+			tr, err := d.training(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
+				back.Key = "1"
+				return []bot.Option{back}, nil
+			}
+			return []bot.Option{
+				{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
+				back,
+			}, nil
+		},
+		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Goto("katalog"), nil
+			}
+			return d.signUp(ctx, t, false)
+		},
+	}
+}
+
+// pelatihanLanjut is the step "lanjut" (pelatihan.resume).
+func pelatihanLanjut(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "lanjut",
+		Prompt: "pelatihan.resume",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			data, err := d.titleData(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			return data, nil
+		},
+		Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
+		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Finish(bot.Say(bot.T("pelatihan.resume.later"))), nil
+			}
+			return d.signUp(ctx, t, false)
+		},
+	}
+}
+
+// pelatihanTunggu is the step "tunggu" (pelatihan.full).
+func pelatihanTunggu(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "tunggu",
+		Prompt: "pelatihan.full",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			data, err := d.titleData(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			data["Waiting"], _ = strconv.Atoi(t.Get("waiting"))
+			return data, nil
+		},
+		Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
+		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined"))), nil
+			}
+			return d.signUp(ctx, t, true)
+		},
+	}
+}
+
+// pelatihanBegin starts the flow, with the deep-link or command argument.
+func pelatihanBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		if arg == "" {
+			trs, err := d.openTrainings(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if len(trs) == 0 {
+				return bot.Finish(bot.Say(bot.T("pelatihan.list.empty"))), nil
+			}
+			return bot.Goto("katalog"), nil
+		}
+		if mineWords[bot.Normalize(arg)] { // "pelatihan saya", deep link pelatihan_saya
+			return bot.Result{Call: "pelatihan_saya", Next: bot.Done}, nil
+		}
+		if id, ok := trainingID(arg); ok {
+			if _, err := d.Trainings.Training(ctx, id); err == nil {
+				t.Set("id", id)
+				return bot.Goto("detail"), nil
+			} else if !errors.Is(err, bot.ErrNotFound) {
+				return bot.Result{}, err
+			}
+			return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id))), nil
+		}
+		if topic, ok := matchTopic(bot.Normalize(arg)); ok {
+			t.Set("topic", topic)
+		}
+		return bot.Goto("katalog"), nil
 	}
 }
 

@@ -24,106 +24,126 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 		ID:       "pelatihan_saya",
 		Title:    "pelatihan_saya.title",
 		Triggers: []string{"pelatihan saya", "jadwal saya", "kelas saya", "my trainings", "batal pelatihan"},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		Begin:    pelatihanSayaBegin(d),
+		Steps: []*bot.Step{
+			pelatihanSayaSaya(d),
+			pelatihanSayaItem(d),
+			pelatihanSayaBatal(d),
+		},
+	}
+}
+
+// pelatihanSayaSaya is the step "saya" (pelatihan_saya.list).
+func pelatihanSayaSaya(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "saya",
+		Prompt: "pelatihan_saya.list",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			var opts []bot.Option
 			mine, err := d.mine(ctx, t)
 			if err != nil {
-				return bot.Result{}, err
+				return nil, err
 			}
-			if len(mine) == 0 {
-				return bot.Finish(bot.Say(bot.T("pelatihan_saya.none"))), nil
+			for i, m := range mine {
+				opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: m.tr.ID,
+					Label: bot.T("pelatihan_saya.item", "Title", m.tr.Title, "When", when(m.tr.Start),
+						"Status", bot.T("pelatihan_saya.status."+string(m.e.Status)))})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"item"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			t.Set("id", in.Choice.Value)
+			return bot.Goto("item"), nil
+		},
+	}
+}
+
+// pelatihanSayaItem is the step "item" (pelatihan_saya.detail).
+func pelatihanSayaItem(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "item",
+		Prompt: "pelatihan_saya.detail",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			m, ok, err := d.mineOne(ctx, t)
+			if err != nil || !ok {
+				return nil, err
+			}
+			data := detailData(m.tr, t)
+			data["Status"] = enrolledText(m.tr, m.e, "pelatihan_saya.status_long.")
+			return data, nil
+		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			opts := []bot.Option{{Key: "1", Value: "back", Label: bot.T("pelatihan_saya.back"), Alias: []string{"kembali", "back"}}}
+			m, ok, err := d.mineOne(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if ok && cancellable(m, t.Now) {
+				opts = append([]bot.Option{{Key: "1", Value: "cancel", Label: bot.T("pelatihan_saya.cancel"),
+					Alias: []string{"batal", "batalkan", "cancel"}}}, bot.Option{Key: "2", Value: "back", Label: opts[0].Label, Alias: opts[0].Alias})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"batal", "saya"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			switch {
+			case in.Choice == nil:
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			case in.Choice.Value == "cancel":
+				return bot.Goto("batal"), nil
 			}
 			return bot.Goto("saya"), nil
 		},
-		Steps: []*bot.Step{
-			{
-				ID:     "saya",
-				Prompt: "pelatihan_saya.list",
-				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
-					var opts []bot.Option
-					mine, err := d.mine(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					for i, m := range mine {
-						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: m.tr.ID,
-							Label: bot.T("pelatihan_saya.item", "Title", m.tr.Title, "When", when(m.tr.Start),
-								"Status", bot.T("pelatihan_saya.status."+string(m.e.Status)))})
-					}
-					return opts, nil
-				},
-				Targets: []bot.StepID{"item"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					t.Set("id", in.Choice.Value)
-					return bot.Goto("item"), nil
-				},
-			},
-			{
-				ID:     "item",
-				Prompt: "pelatihan_saya.detail",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					m, ok, err := d.mineOne(ctx, t)
-					if err != nil || !ok {
-						return nil, err
-					}
-					data := detailData(m.tr, t)
-					data["Status"] = enrolledText(m.tr, m.e, "pelatihan_saya.status_long.")
-					return data, nil
-				},
-				Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
-					opts := []bot.Option{{Key: "1", Value: "back", Label: bot.T("pelatihan_saya.back"), Alias: []string{"kembali", "back"}}}
-					m, ok, err := d.mineOne(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					if ok && cancellable(m, t.Now) {
-						opts = append([]bot.Option{{Key: "1", Value: "cancel", Label: bot.T("pelatihan_saya.cancel"),
-							Alias: []string{"batal", "batalkan", "cancel"}}}, bot.Option{Key: "2", Value: "back", Label: opts[0].Label, Alias: opts[0].Alias})
-					}
-					return opts, nil
-				},
-				Targets: []bot.StepID{"batal", "saya"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					switch {
-					case in.Choice == nil:
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					case in.Choice.Value == "cancel":
-						return bot.Goto("batal"), nil
-					}
-					return bot.Goto("saya"), nil
-				},
-			},
-			{
-				ID:     "batal",
-				Prompt: "pelatihan_saya.confirm",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					data, err := d.titleData(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					m, ok, err := d.mineOne(ctx, t)
-					if err != nil {
-						return nil, err
-					}
-					data["Seat"] = ok && m.e.Status == umkm.StatusConfirmed
-					return data, nil
-				},
-				Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
-				Targets: []bot.StepID{"item"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					if !yes {
-						return bot.Goto("item"), nil
-					}
-					return d.cancel(ctx, t)
-				},
-			},
+	}
+}
+
+// pelatihanSayaBatal is the step "batal" (pelatihan_saya.confirm).
+func pelatihanSayaBatal(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "batal",
+		Prompt: "pelatihan_saya.confirm",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			data, err := d.titleData(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			m, ok, err := d.mineOne(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			data["Seat"] = ok && m.e.Status == umkm.StatusConfirmed
+			return data, nil
 		},
+		Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
+		Targets: []bot.StepID{"item"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Goto("item"), nil
+			}
+			return d.cancel(ctx, t)
+		},
+	}
+}
+
+// pelatihanSayaBegin starts the flow, with the deep-link or command argument.
+func pelatihanSayaBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		mine, err := d.mine(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		if len(mine) == 0 {
+			return bot.Finish(bot.Say(bot.T("pelatihan_saya.none"))), nil
+		}
+		return bot.Goto("saya"), nil
 	}
 }
 

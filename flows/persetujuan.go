@@ -38,49 +38,54 @@ func newPersetujuan(d Deps) *bot.Flow {
 			norm := strings.TrimPrefix(bot.Normalize(t.Msg.Text), "/")
 			return !slices.Contains(eraseWords, norm) && !slices.Contains(dataWords, norm), nil
 		},
-		Steps: []*bot.Step{{
-			ID:     "tanya",
-			Prompt: "persetujuan.ask",
-			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-				return map[string]any{"Office": d.Region.Office, "Consent": bot.T("daftar.consent", "Office", d.Region.Office)}, nil
-			},
-			Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-				switch norm := strings.TrimPrefix(in.Norm, "/"); {
-				case slices.Contains(dataWords, norm):
-					texts, err := d.personalData(ctx, t)
-					if err != nil {
-						return bot.Result{}, err
-					}
-					return bot.Finish(bot.Say(texts...)), nil
-				case slices.Contains(eraseWords, norm):
-					return bot.Result{Call: "hapus", Next: bot.Done}, nil
-				case infoWords[in.Norm]:
-					return fullConsent(ctx, t, d)
-				}
-				yes, ok := answerYes(in)
-				if !ok {
-					return bot.Retry(bot.T("daftar.consent.unclear")), nil
-				}
-				if !yes {
-					return bot.Finish(bot.Say(bot.T("persetujuan.declined"))), nil
-				}
-				r, err := d.registration(ctx, t)
+		Steps: []*bot.Step{persetujuanTanya(d)},
+	}
+}
+
+// persetujuanTanya is the step "tanya" (persetujuan.ask).
+func persetujuanTanya(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "tanya",
+		Prompt: "persetujuan.ask",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Office": d.Region.Office, "Consent": bot.T("daftar.consent", "Office", d.Region.Office)}, nil
+		},
+		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			switch norm := strings.TrimPrefix(in.Norm, "/"); {
+			case slices.Contains(dataWords, norm):
+				texts, err := d.personalData(ctx, t)
 				if err != nil {
 					return bot.Result{}, err
 				}
-				if r == nil {
-					return bot.Finish(), nil
-				}
-				updated := *r
-				updated.ConsentAt, updated.ConsentReply, updated.ConsentVersion = t.Now.UTC(), in.Text, ConsentVersion+"/"+t.Lang
-				updated.UpdatedAt = d.now()
-				if err := d.Registrations.UpdateRegistration(ctx, &updated); err != nil {
-					return bot.Result{}, err
-				}
-				t.Forget(registrationKey)
-				return bot.Finish(bot.Say(bot.T("persetujuan.thanks"))), nil
-			},
-		}},
+				return bot.Finish(bot.Say(texts...)), nil
+			case slices.Contains(eraseWords, norm):
+				return bot.Result{Call: "hapus", Next: bot.Done}, nil
+			case infoWords[in.Norm]:
+				return fullConsent(ctx, t, d)
+			}
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("daftar.consent.unclear")), nil
+			}
+			if !yes {
+				return bot.Finish(bot.Say(bot.T("persetujuan.declined"))), nil
+			}
+			r, err := d.registration(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if r == nil {
+				return bot.Finish(), nil
+			}
+			updated := *r
+			updated.ConsentAt, updated.ConsentReply, updated.ConsentVersion = t.Now.UTC(), in.Text, ConsentVersion+"/"+t.Lang
+			updated.UpdatedAt = d.now()
+			if err := d.Registrations.UpdateRegistration(ctx, &updated); err != nil {
+				return bot.Result{}, err
+			}
+			t.Forget(registrationKey)
+			return bot.Finish(bot.Say(bot.T("persetujuan.thanks"))), nil
+		},
 	}
 }

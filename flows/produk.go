@@ -18,7 +18,34 @@ func init() { register("produk", newProduk) }
 // newProduk builds "produk saya": the owner's saved products, with editing
 // one field at a time and deleting.
 func newProduk(d Deps) *bot.Flow {
-	steps := []*bot.Step{{
+	steps := []*bot.Step{produkDaftar(d), produkUbah(d), produkHapus(d)}
+	for _, f := range productFields() {
+		steps = append(steps, editProductStep(d, f))
+	}
+	return &bot.Flow{
+		ID:       "produk",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateProduct,
+		Title:    "produk.title",
+		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
+		// Last in the menu: it appears once a product is saved, and the
+		// numbers people learnt for the others stay as they were.
+		Menu: 50,
+		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return false, err
+			}
+			return len(ps) > 0, nil
+		},
+		Begin: produkBegin(d),
+		Steps: steps,
+	}
+}
+
+// produkDaftar is the step "daftar" (produk.list).
+func produkDaftar(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "daftar",
 		Prompt: "produk.list",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -61,7 +88,12 @@ func newProduk(d Deps) *bot.Flow {
 			t.Set("pname", ps[n-1].Name)
 			return bot.Goto(bot.StepID(verb)), nil
 		},
-	}, {
+	}
+}
+
+// produkUbah is the step "ubah" (produk.ubah).
+func produkUbah(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "ubah",
 		Prompt: "produk.ubah",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -86,7 +118,12 @@ func newProduk(d Deps) *bot.Flow {
 			}
 			return bot.Retry(bot.T("core.choice.invalid")), nil
 		},
-	}, {
+	}
+}
+
+// produkHapus is the step "hapus" (produk.hapus).
+func produkHapus(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:      "hapus",
 		Prompt:  "produk.hapus",
 		Options: yesNoOptions("produk.hapus.yes", "produk.hapus.no"),
@@ -116,37 +153,20 @@ func newProduk(d Deps) *bot.Flow {
 			}
 			return bot.Goto("daftar", done), nil
 		},
-	}}
-	for _, f := range productFields() {
-		steps = append(steps, editProductStep(d, f))
 	}
-	return &bot.Flow{
-		ID:       "produk",
-		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
-		Migrate:  migrateProduct,
-		Title:    "produk.title",
-		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
-		// Last in the menu: it appears once a product is saved, and the
-		// numbers people learnt for the others stay as they were.
-		Menu: 50,
-		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
-			ps, err := d.products(ctx, t)
-			if err != nil {
-				return false, err
-			}
-			return len(ps) > 0, nil
-		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			ps, err := d.products(ctx, t)
-			if err != nil {
-				return bot.Result{}, err
-			}
-			if len(ps) == 0 {
-				return bot.Finish(bot.Say(bot.T("produk.empty"))), nil
-			}
-			return bot.Goto("daftar"), nil
-		},
-		Steps: steps,
+}
+
+// produkBegin starts the flow, with the deep-link or command argument.
+func produkBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		ps, err := d.products(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		if len(ps) == 0 {
+			return bot.Finish(bot.Say(bot.T("produk.empty"))), nil
+		}
+		return bot.Goto("daftar"), nil
 	}
 }
 

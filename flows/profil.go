@@ -13,7 +13,40 @@ func init() { register("profil", newProfil) }
 // newProfil shows a registered owner their data (NIK and phone masked) and
 // lets them correct one field at a time; each correction is saved at once.
 func newProfil(d Deps) *bot.Flow {
-	steps := []*bot.Step{{
+	steps := []*bot.Step{profilLihat(d)}
+	fields := registrationFields(d)
+	withHelp(fields)
+	for _, s := range fields {
+		if s.ID == "kabkota" {
+			// "ubah" on the kecamatan line asks the kecamatan of the
+			// kabupaten/kota registered (unlike daftar's summary, which
+			// asks the kabupaten/kota first), so no step leads here.
+			continue
+		}
+		steps = append(steps, saveOnAnswer(d, s))
+	}
+	return &bot.Flow{
+		ID:       "profil",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateRegistration,
+		Title:    "profil.title",
+		Triggers: []string{"profil", "profile", "ubah data", "ubah profil", "cek data"},
+		Menu:     10,
+		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
+			reg, err := d.registration(ctx, t)
+			if err != nil {
+				return false, err
+			}
+			return reg != nil, nil
+		},
+		Begin: profilBegin(d),
+		Steps: steps,
+	}
+}
+
+// profilLihat is the step "lihat" (profil.show).
+func profilLihat(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "lihat",
 		Prompt: "profil.show",
 		Help:   "profil.show.help",
@@ -49,43 +82,20 @@ func newProfil(d Deps) *bot.Flow {
 			}
 			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.unclear"))}}, nil
 		},
-	}}
-	fields := registrationFields(d)
-	withHelp(fields)
-	for _, s := range fields {
-		if s.ID == "kabkota" {
-			// "ubah" on the kecamatan line asks the kecamatan of the
-			// kabupaten/kota registered (unlike daftar's summary, which
-			// asks the kabupaten/kota first), so no step leads here.
-			continue
-		}
-		steps = append(steps, saveOnAnswer(d, s))
 	}
-	return &bot.Flow{
-		ID:       "profil",
-		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
-		Migrate:  migrateRegistration,
-		Title:    "profil.title",
-		Triggers: []string{"profil", "profile", "ubah data", "ubah profil", "cek data"},
-		Menu:     10,
-		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
-			reg, err := d.registration(ctx, t)
-			if err != nil {
-				return false, err
-			}
-			return reg != nil, nil
-		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			reg, err := d.registration(ctx, t)
-			if err != nil {
-				return bot.Result{}, err
-			}
-			if reg == nil {
-				return bot.Finish(bot.Say(bot.T("profil.not_registered"))), nil
-			}
-			return bot.Goto("lihat"), nil
-		},
-		Steps: steps,
+}
+
+// profilBegin starts the flow, with the deep-link or command argument.
+func profilBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		reg, err := d.registration(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		if reg == nil {
+			return bot.Finish(bot.Say(bot.T("profil.not_registered"))), nil
+		}
+		return bot.Goto("lihat"), nil
 	}
 }
 

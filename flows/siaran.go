@@ -53,20 +53,6 @@ func newSiaran(d Deps) *bot.Flow {
 	if d.Trainings != nil {
 		src.Enrolments = d.Trainings
 	}
-	filterStep := func(id bot.StepID, prompt string, opts func(context.Context, *bot.Turn) ([]bot.Option, error)) *bot.Step {
-		return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true, Targets: filterTargets,
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-				if len(in.Choices) == 0 {
-					return bot.Retry(bot.T("core.choice.invalid")), nil
-				}
-				vals := make([]string, len(in.Choices))
-				for i, c := range in.Choices {
-					vals[i] = c.Value
-				}
-				t.SetList(string(id), vals)
-				return bot.Goto(nextFilter(t, id)), nil
-			}}
-	}
 	return &bot.Flow{
 		ID:       "siaran",
 		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
@@ -74,175 +60,235 @@ func newSiaran(d Deps) *bot.Flow {
 		Title:    "siaran.title",
 		Triggers: []string{"siaran", "broadcast", "siaran dinas"},
 		Visible:  func(ctx context.Context, t *bot.Turn) (bool, error) { return d.admin(t.Conv), nil },
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			if !d.admin(t.Conv) {
-				d.refuse(t)
-				return bot.Finish(), nil
-			}
-			if d.Broadcasts == nil || d.Registrations == nil {
-				return bot.Finish(bot.Say(bot.T("siaran.unavailable"))), nil
-			}
-			if arg != "" {
-				return siaranCommand(ctx, d, t, arg)
-			}
-			return bot.Goto("teks"), nil
-		},
+		Begin:    siaranBegin(d),
 		Steps: []*bot.Step{
-			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
-				Targets: []bot.StepID{"foto", "sasaran"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					text := strings.TrimSpace(in.Text)
-					if in.Msg.Kind == bot.KindPhoto {
-						setPhoto(t, in.Msg)
-						if text == "" {
-							return bot.Retry(bot.T("siaran.text.photo_saved")), nil
-						}
-					}
-					if n := utf8.RuneCountInString(text); n < siaranMinText || n > siaranMaxText {
-						return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText)), nil
-					}
-					t.Set("text", text)
-					if t.Get("photo") != "" {
-						return bot.Goto("sasaran"), nil
-					}
-					return bot.Goto("foto"), nil
-				}},
-			{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
-				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
-					return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
-						Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}, nil
-				},
-				Targets: []bot.StepID{"sasaran"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					if in.Msg.Kind == bot.KindPhoto {
-						setPhoto(t, in.Msg)
-						return bot.Goto("sasaran"), nil
-					}
-					if yes, ok := bot.YesNo(in.Text); in.Choice != nil || (ok && !yes) {
-						return bot.Goto("sasaran"), nil
-					}
-					return bot.Retry(bot.T("siaran.photo.unclear")), nil
-				}},
-			{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
-				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) { return audienceOptions(d), nil },
-				Targets: filterTargets,
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					if len(in.Choices) == 0 {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					var picked []string
-					for _, c := range in.Choices {
-						if c.Value == "semua" {
-							picked = nil
-							break
-						}
-						picked = append(picked, c.Value)
-					}
-					for _, f := range siaranFilters {
-						t.Del(string(f))
-					}
-					t.SetList("filters", picked)
-					return bot.Goto(nextFilter(t, "")), nil
-				}},
-			filterStep("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil }),
-			filterStep("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) ([]bot.Option, error) { return kecamatanOptions(d.Region), nil }),
-			filterStep("sektor", "siaran.sector", sectorOptions),
-			filterStep("kelas", "siaran.size", sizeOptions),
-			{ID: "pelatihan", Prompt: "siaran.training",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					upcoming, err := upcomingTrainings(ctx, d, t)
-					if err != nil {
-						return nil, err
-					}
-					return map[string]any{"Trainings": upcoming}, nil
-				},
-				Targets: filterTargets,
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
-					if len(ids) == 0 {
-						return bot.Retry(bot.T("siaran.training.invalid")), nil
-					}
-					for _, id := range ids {
-						_, err := d.Trainings.Training(ctx, id)
-						if errors.Is(err, bot.ErrNotFound) {
-							return bot.Retry(bot.T("siaran.training.unknown", "ID", id)), nil
-						}
-						if err != nil {
-							return bot.Result{}, err
-						}
-					}
-					t.SetList("pelatihan", ids)
-					return bot.Goto(nextFilter(t, "pelatihan")), nil
-				}},
-			filterStep("kanal", "siaran.channel", channelOptions),
-			{ID: "pratinjau", Prompt: "siaran.preview",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					return previewData(ctx, d, src, t)
-				},
-				Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
-					return []bot.Option{
-						{Key: "1", Value: "now", Label: bot.T("siaran.preview.now"), Alias: []string{"sekarang", "kirim", "kirim sekarang", "now"}},
-						{Key: "2", Value: "later", Label: bot.T("siaran.preview.later"), Alias: []string{"jadwalkan", "nanti", "later", "schedule"}},
-						{Key: "3", Value: "text", Label: bot.T("siaran.preview.edit_text"), Alias: []string{"ubah teks", "ganti teks"}},
-						{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
-					}, nil
-				},
-				Targets: []bot.StepID{"konfirmasi", "sasaran", "teks", "waktu"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid")), nil
-					}
-					switch in.Choice.Value {
-					case "text":
-						return bot.Goto("teks"), nil
-					case "audience":
-						return bot.Goto("sasaran"), nil
-					}
-					counts, err := src.Count(ctx, audienceOf(t))
-					if err != nil {
-						return bot.Result{}, err
-					}
-					if total(counts) == 0 {
-						return bot.Retry(bot.T("siaran.preview.empty")), nil
-					}
-					t.Set("total", strconv.Itoa(total(counts)))
-					if in.Choice.Value == "later" {
-						return bot.Goto("waktu"), nil
-					}
-					t.Del("at")
-					return bot.Goto("konfirmasi"), nil
-				}},
-			{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
-				Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
-					at, ok := ParseBroadcastTime(in.Text, t.Now)
-					switch {
-					case !ok:
-						return "", bot.T("siaran.when.invalid"), nil
-					case !at.After(t.Now.Add(time.Minute)):
-						return "", bot.T("siaran.when.past"), nil
-					case at.After(t.Now.AddDate(1, 0, 0)):
-						return "", bot.T("siaran.when.far"), nil
-					}
-					t.Set("at", at.Format(time.RFC3339))
-					return at.Format(time.RFC3339), bot.Text{}, nil
-				}},
-			{ID: "konfirmasi", Prompt: "siaran.confirm",
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					n, _ := strconv.Atoi(t.Get("total"))
-					return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}, nil
-				},
-				Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("siaran.confirm.unclear")), nil
-					}
-					if !yes {
-						return bot.Finish(bot.Say(bot.T("siaran.discarded"))), nil
-					}
-					return createBroadcast(ctx, d, t)
-				}},
+			siaranTeks(d),
+			siaranFoto(d),
+			siaranSasaran(d),
+			siaranFilter("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil }),
+			siaranFilter("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) ([]bot.Option, error) { return kecamatanOptions(d.Region), nil }),
+			siaranFilter("sektor", "siaran.sector", sectorOptions),
+			siaranFilter("kelas", "siaran.size", sizeOptions),
+			siaranPelatihan(d),
+			siaranFilter("kanal", "siaran.channel", channelOptions),
+			siaranPratinjau(d, src),
+			siaranWaktu(d),
+			siaranKonfirmasi(d),
 		},
+	}
+}
+
+// siaranFilter is an audience question: id's values, picked from opts,
+// narrow the broadcast's audience; the next filter picked (or the preview)
+// follows.
+func siaranFilter(id bot.StepID, prompt string, opts func(context.Context, *bot.Turn) ([]bot.Option, error)) *bot.Step {
+	return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true, Targets: filterTargets,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if len(in.Choices) == 0 {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			vals := make([]string, len(in.Choices))
+			for i, c := range in.Choices {
+				vals[i] = c.Value
+			}
+			t.SetList(string(id), vals)
+			return bot.Goto(nextFilter(t, id)), nil
+		}}
+}
+
+// siaranPratinjau shows the broadcast as recipients will see it with the
+// recipient count per channel: send now, schedule, or change the text or
+// audience.
+func siaranPratinjau(d Deps, src umkm.AudienceSource) *bot.Step {
+	return &bot.Step{ID: "pratinjau", Prompt: "siaran.preview",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return previewData(ctx, d, src, t)
+		},
+		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
+			return []bot.Option{
+				{Key: "1", Value: "now", Label: bot.T("siaran.preview.now"), Alias: []string{"sekarang", "kirim", "kirim sekarang", "now"}},
+				{Key: "2", Value: "later", Label: bot.T("siaran.preview.later"), Alias: []string{"jadwalkan", "nanti", "later", "schedule"}},
+				{Key: "3", Value: "text", Label: bot.T("siaran.preview.edit_text"), Alias: []string{"ubah teks", "ganti teks"}},
+				{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
+			}, nil
+		},
+		Targets: []bot.StepID{"konfirmasi", "sasaran", "teks", "waktu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			switch in.Choice.Value {
+			case "text":
+				return bot.Goto("teks"), nil
+			case "audience":
+				return bot.Goto("sasaran"), nil
+			}
+			counts, err := src.Count(ctx, audienceOf(t))
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if total(counts) == 0 {
+				return bot.Retry(bot.T("siaran.preview.empty")), nil
+			}
+			t.Set("total", strconv.Itoa(total(counts)))
+			if in.Choice.Value == "later" {
+				return bot.Goto("waktu"), nil
+			}
+			t.Del("at")
+			return bot.Goto("konfirmasi"), nil
+		}}
+}
+
+// siaranTeks is the step "teks" (siaran.text).
+func siaranTeks(d Deps) *bot.Step {
+	return &bot.Step{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
+		Targets: []bot.StepID{"foto", "sasaran"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			text := strings.TrimSpace(in.Text)
+			if in.Msg.Kind == bot.KindPhoto {
+				setPhoto(t, in.Msg)
+				if text == "" {
+					return bot.Retry(bot.T("siaran.text.photo_saved")), nil
+				}
+			}
+			if n := utf8.RuneCountInString(text); n < siaranMinText || n > siaranMaxText {
+				return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText)), nil
+			}
+			t.Set("text", text)
+			if t.Get("photo") != "" {
+				return bot.Goto("sasaran"), nil
+			}
+			return bot.Goto("foto"), nil
+		}}
+}
+
+// siaranFoto is the step "foto" (siaran.photo).
+func siaranFoto(d Deps) *bot.Step {
+	return &bot.Step{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
+		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
+			return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
+				Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}, nil
+		},
+		Targets: []bot.StepID{"sasaran"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Msg.Kind == bot.KindPhoto {
+				setPhoto(t, in.Msg)
+				return bot.Goto("sasaran"), nil
+			}
+			if yes, ok := bot.YesNo(in.Text); in.Choice != nil || (ok && !yes) {
+				return bot.Goto("sasaran"), nil
+			}
+			return bot.Retry(bot.T("siaran.photo.unclear")), nil
+		}}
+}
+
+// siaranSasaran is the step "sasaran" (siaran.audience).
+func siaranSasaran(d Deps) *bot.Step {
+	return &bot.Step{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
+		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) { return audienceOptions(d), nil },
+		Targets: filterTargets,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if len(in.Choices) == 0 {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			var picked []string
+			for _, c := range in.Choices {
+				if c.Value == "semua" {
+					picked = nil
+					break
+				}
+				picked = append(picked, c.Value)
+			}
+			for _, f := range siaranFilters {
+				t.Del(string(f))
+			}
+			t.SetList("filters", picked)
+			return bot.Goto(nextFilter(t, "")), nil
+		}}
+}
+
+// siaranPelatihan is the step "pelatihan" (siaran.training).
+func siaranPelatihan(d Deps) *bot.Step {
+	return &bot.Step{ID: "pelatihan", Prompt: "siaran.training",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			upcoming, err := upcomingTrainings(ctx, d, t)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"Trainings": upcoming}, nil
+		},
+		Targets: filterTargets,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
+			if len(ids) == 0 {
+				return bot.Retry(bot.T("siaran.training.invalid")), nil
+			}
+			for _, id := range ids {
+				_, err := d.Trainings.Training(ctx, id)
+				if errors.Is(err, bot.ErrNotFound) {
+					return bot.Retry(bot.T("siaran.training.unknown", "ID", id)), nil
+				}
+				if err != nil {
+					return bot.Result{}, err
+				}
+			}
+			t.SetList("pelatihan", ids)
+			return bot.Goto(nextFilter(t, "pelatihan")), nil
+		}}
+}
+
+// siaranWaktu is the step "waktu" (siaran.when).
+func siaranWaktu(d Deps) *bot.Step {
+	return &bot.Step{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
+		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
+			at, ok := ParseBroadcastTime(in.Text, t.Now)
+			switch {
+			case !ok:
+				return "", bot.T("siaran.when.invalid"), nil
+			case !at.After(t.Now.Add(time.Minute)):
+				return "", bot.T("siaran.when.past"), nil
+			case at.After(t.Now.AddDate(1, 0, 0)):
+				return "", bot.T("siaran.when.far"), nil
+			}
+			t.Set("at", at.Format(time.RFC3339))
+			return at.Format(time.RFC3339), bot.Text{}, nil
+		}}
+}
+
+// siaranKonfirmasi is the step "konfirmasi" (siaran.confirm).
+func siaranKonfirmasi(d Deps) *bot.Step {
+	return &bot.Step{ID: "konfirmasi", Prompt: "siaran.confirm",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			n, _ := strconv.Atoi(t.Get("total"))
+			return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}, nil
+		},
+		Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("siaran.confirm.unclear")), nil
+			}
+			if !yes {
+				return bot.Finish(bot.Say(bot.T("siaran.discarded"))), nil
+			}
+			return createBroadcast(ctx, d, t)
+		}}
+}
+
+// siaranBegin starts the flow, with the deep-link or command argument.
+func siaranBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		if !d.admin(t.Conv) {
+			d.refuse(t)
+			return bot.Finish(), nil
+		}
+		if d.Broadcasts == nil || d.Registrations == nil {
+			return bot.Finish(bot.Say(bot.T("siaran.unavailable"))), nil
+		}
+		if arg != "" {
+			return siaranCommand(ctx, d, t, arg)
+		}
+		return bot.Goto("teks"), nil
 	}
 }
 
