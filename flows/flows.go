@@ -16,42 +16,55 @@ import (
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-// Deps is what flows need from the rest of the program.
+// Deps is what the flows need from the rest of the program: first what
+// every flow may use, then one field or group per family of flows. A
+// group's fields are promoted, so a flow writes d.Products; cmd fills a
+// group only for the flows it serves.
 type Deps struct {
 	Region        umkm.Region
-	Registrations umkm.RegistrationStore
+	Registrations umkm.RegistrationStore // the person's registration (most flows ask)
 	Notifier      bot.Notifier
-	Trainings     umkm.TrainingStore // trainings and seats (flow pelatihan)
 	// MaxPerNIK is how many businesses one NIK may register in the region
 	// (1 unless the Dinas allows more).
 	MaxPerNIK int
 	Now       func() time.Time
+	Log       *slog.Logger // nil: slog.Default()
+	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
+	// one of the region.
+	FAQ map[string]*bot.FAQ
 
-	// Marketplace listing help, products and galeri (flows jualan, produk,
-	// galeri). Market nil means the embedded data/marketplaces.toml.
+	Trainings    umkm.TrainingStore // trainings and seats (pelatihan, pelatihan_saya, hadir; siaran's audience)
+	Selling                         // marketplace listing help, products and galeri (jualan, produk, galeri)
+	Broadcasting                    // broadcasts (siaran, langganan)
+	Rights                          // the owner's rights (datasaya, hapus)
+	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
+	// says it is not available.
+	Tickets umkm.TicketStore
+}
+
+// Selling is what the flows jualan, produk and galeri need. Market nil
+// means the embedded data/marketplaces.toml.
+type Selling struct {
 	Market   *Market
 	Products umkm.ProductStore
 	Outlets  umkm.OutletStore
 	Curation umkm.CurationStore
+}
 
-	// Broadcasts (flows siaran, langganan). Admins says who may compose
-	// and control broadcasts (nil: nobody); Profiles keeps the opt-out.
+// Broadcasting is what the flows siaran and langganan need: Admins says
+// who may compose and control broadcasts (nil: nobody); Profiles keeps
+// the opt-out.
+type Broadcasting struct {
 	Admins     func(bot.Conversation) bool
 	Broadcasts umkm.BroadcastStore
 	Profiles   bot.ProfileStore
-	Log        *slog.Logger // nil: slog.Default()
+}
 
-	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
-	// one of the region.
-	FAQ map[string]*bot.FAQ
-	// The owner's rights (flows datasaya, hapus): Eraser erases a person,
-	// Audit records it (nil: not recorded).
+// Rights is what the owner's rights need (flows datasaya, hapus): Eraser
+// erases a person, Audit records it (nil: not recorded).
+type Rights struct {
 	Eraser umkm.PersonEraser
 	Audit  umkm.Auditor
-
-	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
-	// says it is not available.
-	Tickets umkm.TicketStore
 }
 
 func (d Deps) now() time.Time {

@@ -65,8 +65,8 @@ func newWorld(t testing.TB) *world {
 	w.deps = flows.Deps{Region: region, Registrations: w.store, Notifier: w.outbox, MaxPerNIK: 1, Now: w.clock,
 		Trainings: w.store,
 		// Transcripts speak as user "admin" to act as a Dinas officer.
-		Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store,
-		Tickets: w.store}
+		Broadcasting: flows.Broadcasting{Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store},
+		Tickets:      w.store}
 	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, cat, nil)
 	return w
 }
