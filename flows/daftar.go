@@ -125,7 +125,7 @@ func newDaftar(d Deps) *bot.Flow {
 	}
 }
 
-// daftarPersetujuan is the step "persetujuan" (daftar.consent).
+// daftarPersetujuan asks consent to store the data (the full text on "info"); yes goes on to the name.
 func daftarPersetujuan(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "persetujuan",

@@ -48,7 +48,7 @@ func registrationFields(d Deps) []*bot.Step {
 	})
 }
 
-// daftarNIK is the step "nik" (daftar.nik).
+// daftarNIK asks the NIK: checked, and refused when the NIK already has its registrations.
 func daftarNIK(d Deps) *bot.Step {
 	return &bot.Step{ID: "nik", Prompt: "daftar.nik", Help: "daftar.nik.help", Numbered: true,
 		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
@@ -74,7 +74,7 @@ func daftarNIK(d Deps) *bot.Step {
 		Confirm: func(t *bot.Turn, nik string) bot.Text { return bot.T("daftar.nik.ok", "NIK", umkm.MaskNIK(nik)) }}
 }
 
-// daftarHP is the step "hp" (daftar.hp).
+// daftarHP asks the phone number, passed by when the channel knows it.
 func daftarHP(d Deps) *bot.Step {
 	return &bot.Step{ID: "hp", Prompt: "daftar.hp", Ask: bot.AskContact, Numbered: true,
 		Accept: []bot.Kind{bot.KindText, bot.KindContact},
@@ -88,7 +88,7 @@ func daftarHP(d Deps) *bot.Step {
 		Parse: parsePhoneAnswer}
 }
 
-// daftarModal is the step "modal" (daftar.modal).
+// daftarModal asks the capital bracket (a choice, or an amount).
 func daftarModal(d Deps) *bot.Step {
 	return &bot.Step{ID: "modal", Prompt: "daftar.modal", Help: "daftar.modal.help", Numbered: true,
 		Options: bracketOptions(capitalBrackets, "modal_unknown"),
@@ -101,7 +101,7 @@ func daftarModal(d Deps) *bot.Step {
 		}}
 }
 
-// daftarOmzet is the step "omzet" (daftar.omzet).
+// daftarOmzet asks the yearly sales bracket; a business too big for UMKM is told so.
 func daftarOmzet(d Deps) *bot.Step {
 	return &bot.Step{ID: "omzet", Prompt: "daftar.omzet", Help: "daftar.omzet.help", Numbered: true,
 		Options: bracketOptions(salesBrackets, "omzet_unknown"),
@@ -114,7 +114,7 @@ func daftarOmzet(d Deps) *bot.Step {
 		}}
 }
 
-// daftarPekerja is the step "pekerja" (daftar.pekerja).
+// daftarPekerja asks how many people work in the business.
 func daftarPekerja(d Deps) *bot.Step {
 	return &bot.Step{ID: "pekerja", Prompt: "daftar.pekerja", Numbered: true,
 		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
@@ -132,7 +132,7 @@ func daftarPekerja(d Deps) *bot.Step {
 		}}
 }
 
-// daftarMarketplace is the step "marketplace" (daftar.marketplace).
+// daftarMarketplace asks which marketplaces the business sells on (several, or none).
 func daftarMarketplace(d Deps) *bot.Step {
 	return &bot.Step{ID: "marketplace", Prompt: "daftar.marketplace", Numbered: true, Multi: true,
 		Options: d.marketplaceOptions,

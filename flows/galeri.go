@@ -63,7 +63,8 @@ func newGaleri(d Deps) *bot.Flow {
 	}
 }
 
-// galeriMenu is the step "menu" (galeri.menu).
+// galeriMenu is the galeri menu: outlets by kecamatan, the nearest, open
+// now, how to apply, curation.
 func galeriMenu(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "menu",
@@ -82,7 +83,8 @@ func galeriMenu(d Deps) *bot.Step {
 	}
 }
 
-// galeriLagi is the step "lagi" (galeri.lagi).
+// galeriLagi offers another galeri question after an answer; other flows'
+// words pass (Yield).
 func galeriLagi(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:      "lagi",
@@ -108,7 +110,7 @@ func galeriLagi(d Deps) *bot.Step {
 	}
 }
 
-// galeriKecamatan is the step "kecamatan" (galeri.kecamatan).
+// galeriKecamatan asks the kecamatan whose outlets to list.
 func galeriKecamatan(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "kecamatan",
@@ -146,7 +148,7 @@ func galeriKecamatan(d Deps) *bot.Step {
 	}
 }
 
-// galeriLokasi is the step "lokasi" (galeri.lokasi).
+// galeriLokasi asks for a location (or a place name) and lists the nearest outlets.
 func galeriLokasi(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:      "lokasi",
@@ -167,7 +169,7 @@ func galeriLokasi(d Deps) *bot.Step {
 	}
 }
 
-// galeriKurasi is the step "kurasi" (galeri.kurasi).
+// galeriKurasi asks which outlet or event a product curation application is for.
 func galeriKurasi(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "kurasi",
@@ -194,7 +196,7 @@ func galeriKurasi(d Deps) *bot.Step {
 	}
 }
 
-// galeriKurasiProduk is the step "kurasi_produk" (galeri.kurasi.produk).
+// galeriKurasiProduk asks which saved products to submit (several).
 func galeriKurasiProduk(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "kurasi_produk",
@@ -222,7 +224,7 @@ func galeriKurasiProduk(d Deps) *bot.Step {
 	}
 }
 
-// galeriKurasiYakin is the step "kurasi_yakin" (galeri.kurasi.yakin).
+// galeriKurasiYakin confirms the curation application before it is submitted.
 func galeriKurasiYakin(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "kurasi_yakin",

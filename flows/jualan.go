@@ -113,7 +113,7 @@ func jualanFoto(d Deps, m *Market) *bot.Step {
 	}
 }
 
-// jualanTarget is the step "target" (jualan.target).
+// jualanTarget asks which marketplace the owner wants to sell on.
 func jualanTarget(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:      "target",
@@ -129,7 +129,7 @@ func jualanTarget(d Deps) *bot.Step {
 	}
 }
 
-// jualanPilih is the step "pilih" (jualan.pilih).
+// jualanPilih picks a saved product for the listing draft.
 func jualanPilih(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "pilih",

@@ -78,7 +78,8 @@ func newPelatihan(d Deps) *bot.Flow {
 	}
 }
 
-// pelatihanKatalog is the step "katalog" (pelatihan.list).
+// pelatihanKatalog is the paged catalogue of open trainings: a number opens
+// one, the next-page word pages, a topic filters.
 func pelatihanKatalog(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "katalog",
@@ -155,7 +156,7 @@ func pelatihanKatalog(d Deps) *bot.Step {
 	}
 }
 
-// pelatihanTopik is the step "topik" (pelatihan.topic).
+// pelatihanTopik asks which topic to list.
 func pelatihanTopik(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "topik",
@@ -180,7 +181,7 @@ func pelatihanTopik(d Deps) *bot.Step {
 	}
 }
 
-// pelatihanDetail is the step "detail" (pelatihan.detail).
+// pelatihanDetail shows a training's details and offers the sign-up.
 func pelatihanDetail(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "detail",
@@ -224,7 +225,7 @@ func pelatihanDetail(d Deps) *bot.Step {
 	}
 }
 
-// pelatihanLanjut is the step "lanjut" (pelatihan.resume).
+// pelatihanLanjut asks, back from the registration the sign-up needed, whether to sign up now.
 func pelatihanLanjut(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "lanjut",
@@ -251,7 +252,7 @@ func pelatihanLanjut(d Deps) *bot.Step {
 	}
 }
 
-// pelatihanTunggu is the step "tunggu" (pelatihan.full).
+// pelatihanTunggu offers the waitlist of a full training.
 func pelatihanTunggu(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "tunggu",

@@ -33,7 +33,7 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 	}
 }
 
-// pelatihanSayaSaya is the step "saya" (pelatihan_saya.list).
+// pelatihanSayaSaya lists the owner's trainings with their status.
 func pelatihanSayaSaya(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "saya",
@@ -62,7 +62,7 @@ func pelatihanSayaSaya(d Deps) *bot.Step {
 	}
 }
 
-// pelatihanSayaItem is the step "item" (pelatihan_saya.detail).
+// pelatihanSayaItem shows one of them, with the cancellation while it is not started.
 func pelatihanSayaItem(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "item",
@@ -101,7 +101,7 @@ func pelatihanSayaItem(d Deps) *bot.Step {
 	}
 }
 
-// pelatihanSayaBatal is the step "batal" (pelatihan_saya.confirm).
+// pelatihanSayaBatal confirms giving up a seat or waitlist place.
 func pelatihanSayaBatal(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "batal",

@@ -42,7 +42,7 @@ func newPersetujuan(d Deps) *bot.Flow {
 	}
 }
 
-// persetujuanTanya is the step "tanya" (persetujuan.ask).
+// persetujuanTanya asks a registered owner for consent again after the consent text changed.
 func persetujuanTanya(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "tanya",

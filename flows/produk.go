@@ -43,7 +43,7 @@ func newProduk(d Deps) *bot.Flow {
 	}
 }
 
-// produkDaftar is the step "daftar" (produk.list).
+// produkDaftar lists the saved products: "ubah 2", "hapus 1", or done.
 func produkDaftar(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "daftar",
@@ -91,7 +91,7 @@ func produkDaftar(d Deps) *bot.Step {
 	}
 }
 
-// produkUbah is the step "ubah" (produk.ubah).
+// produkUbah asks which field of the product to change; its editor step follows.
 func produkUbah(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "ubah",
@@ -121,7 +121,7 @@ func produkUbah(d Deps) *bot.Step {
 	}
 }
 
-// produkHapus is the step "hapus" (produk.hapus).
+// produkHapus confirms deleting a product.
 func produkHapus(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:      "hapus",

@@ -44,7 +44,7 @@ func newProfil(d Deps) *bot.Flow {
 	}
 }
 
-// profilLihat is the step "lihat" (profil.show).
+// profilLihat shows the registration: "ubah 3" edits line 3, saved at once.
 func profilLihat(d Deps) *bot.Step {
 	return &bot.Step{
 		ID:     "lihat",

@@ -139,7 +139,7 @@ func siaranPratinjau(d Deps, src umkm.AudienceSource) *bot.Step {
 		}}
 }
 
-// siaranTeks is the step "teks" (siaran.text).
+// siaranTeks takes the broadcast text (a photo with a caption too).
 func siaranTeks(d Deps) *bot.Step {
 	return &bot.Step{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
 		Targets: []bot.StepID{"foto", "sasaran"},
@@ -162,7 +162,7 @@ func siaranTeks(d Deps) *bot.Step {
 		}}
 }
 
-// siaranFoto is the step "foto" (siaran.photo).
+// siaranFoto takes an optional photo.
 func siaranFoto(d Deps) *bot.Step {
 	return &bot.Step{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
 		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
@@ -182,7 +182,7 @@ func siaranFoto(d Deps) *bot.Step {
 		}}
 }
 
-// siaranSasaran is the step "sasaran" (siaran.audience).
+// siaranSasaran asks which filters narrow the audience (or everyone).
 func siaranSasaran(d Deps) *bot.Step {
 	return &bot.Step{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
 		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) { return audienceOptions(d), nil },
@@ -207,7 +207,7 @@ func siaranSasaran(d Deps) *bot.Step {
 		}}
 }
 
-// siaranPelatihan is the step "pelatihan" (siaran.training).
+// siaranPelatihan asks the trainings whose participants are the audience.
 func siaranPelatihan(d Deps) *bot.Step {
 	return &bot.Step{ID: "pelatihan", Prompt: "siaran.training",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -237,7 +237,7 @@ func siaranPelatihan(d Deps) *bot.Step {
 		}}
 }
 
-// siaranWaktu is the step "waktu" (siaran.when).
+// siaranWaktu asks when to send, in WIB.
 func siaranWaktu(d Deps) *bot.Step {
 	return &bot.Step{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
 		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
@@ -255,7 +255,7 @@ func siaranWaktu(d Deps) *bot.Step {
 		}}
 }
 
-// siaranKonfirmasi is the step "konfirmasi" (siaran.confirm).
+// siaranKonfirmasi is the last confirmation before the broadcast is stored.
 func siaranKonfirmasi(d Deps) *bot.Step {
 	return &bot.Step{ID: "konfirmasi", Prompt: "siaran.confirm",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
