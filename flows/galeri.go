@@ -359,16 +359,12 @@ func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) (bot.
 	return bot.Goto("lagi", outletList(outlets)), nil
 }
 
-// outlets returns the region's outlets; a store error fails the turn.
+// outlets returns the region's outlets (none without an outlet store).
 func (d Deps) outlets(ctx context.Context, t *bot.Turn) ([]umkm.Outlet, error) {
 	if d.Outlets == nil {
 		return nil, nil
 	}
-	os, err := d.Outlets.Outlets(ctx, d.Region.Code)
-	if err != nil {
-		return nil, err
-	}
-	return os, nil
+	return d.Outlets.Outlets(ctx, d.Region.Code)
 }
 
 // outletKecamatanOptions are, in a deployment of several kabupaten/kota,

@@ -171,16 +171,12 @@ func (d Deps) market() *Market {
 	return embeddedMarket
 }
 
-// products returns the owner's saved products; a store error fails the turn.
+// products returns the owner's saved products (none without a product store).
 func (d Deps) products(ctx context.Context, t *bot.Turn) ([]umkm.Product, error) {
 	if d.Products == nil {
 		return nil, nil
 	}
-	ps, err := d.Products.Products(ctx, t.Conv)
-	if err != nil {
-		return nil, err
-	}
-	return ps, nil
+	return d.Products.Products(ctx, t.Conv)
 }
 
 func targetOptions(d Deps) []bot.Option {

@@ -231,11 +231,7 @@ func pelatihanLanjut(d Deps) *bot.Step {
 		ID:     "lanjut",
 		Prompt: "pelatihan.resume",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-			data, err := d.titleData(ctx, t)
-			if err != nil {
-				return nil, err
-			}
-			return data, nil
+			return d.titleData(ctx, t)
 		},
 		Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
 		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
