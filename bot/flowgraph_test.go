@@ -78,3 +78,25 @@ func TestHookErrorFailsTurn(t *testing.T) {
 		t.Fatalf("the retried turn said %q", got)
 	}
 }
+
+// TestEngineRefusesUndeclaredEntry: Begin may go to the first step or one
+// of Flow.Entries, nowhere else.
+func TestEngineRefusesUndeclaredEntry(t *testing.T) {
+	text := func(context.Context, *bot.Turn, bot.In) (string, bot.Text, error) { return "x", bot.Text{}, nil }
+	begin := func(_ context.Context, _ *bot.Turn, arg string) (bot.Result, error) { return bot.Goto(bot.StepID(arg)), nil }
+	w := newEngineWorld(t, []string{"masuk.title", "masuk.a", "masuk.b", "masuk.c"}, &bot.Flow{
+		ID: "masuk", Title: "masuk.title", Triggers: []string{"masuk"}, Menu: 1, Begin: begin, Entries: []bot.StepID{"b"},
+		Steps: []*bot.Step{
+			{ID: "a", Prompt: "masuk.a", Parse: text},
+			{ID: "b", Prompt: "masuk.b", Parse: text},
+			{ID: "c", Prompt: "masuk.c", Parse: text},
+		},
+	})
+	if got := w.say("masuk b"); got != "masuk.b" {
+		t.Fatalf("a declared entry said %q", got)
+	}
+	w.say("batal")
+	if got := w.say("masuk c"); strings.Contains(got, "masuk.c") || !strings.Contains(got, "core.error") {
+		t.Fatalf("an undeclared entry said %q, want the fault reply", got)
+	}
+}

@@ -28,9 +28,6 @@ func newDataSaya(d Deps) *bot.Flow {
 			if err != nil {
 				return bot.Result{}, err
 			}
-			if texts == nil {
-				return bot.Result{}, nil
-			}
 			// The Dinas can show that access requests were answered, and when.
 			if d.Audit != nil {
 				subject := "conversation " + t.Conv.Masked()
