@@ -19,7 +19,11 @@ const (
 )
 
 // Flow is one conversation, declared as data: an id, the words that start
-// it, its place in the main menu and its steps.
+// it, its place in the main menu and its steps, each naming the steps it
+// may go to. Every hook (Visible, Begin, Data, Options, Skip, Parse,
+// Handle, …) returns an error for what it could not do (a store down): the
+// turn fails, nothing of it is saved, and the dispatcher tells the person
+// and runs the message again.
 type Flow struct {
 	ID       string
 	Title    string   // message id of its main-menu label
@@ -29,7 +33,8 @@ type Flow struct {
 	// only, registered owners only). nil means always.
 	Visible func(ctx context.Context, t *Turn) (bool, error)
 	// Begin, if set, runs when the flow starts, with the deep-link or
-	// command argument ("pelatihan 12" → "12"). It may jump to any step.
+	// command argument ("pelatihan 12" → "12"). It may go to the first
+	// step or one of Entries.
 	Begin func(ctx context.Context, t *Turn, arg string) (Result, error)
 	// Intent, if set, is asked about free text that no trigger or menu
 	// choice matched while no flow runs ("jam buka galeri menong?"): ok
@@ -106,7 +111,8 @@ type Step struct {
 	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
 	Confirm func(t *Turn, value string) Text
 
-	// The general way: Handle decides everything. It replaces Parse/Next.
+	// The general way: Handle decides everything in place of Parse; it
+	// may go to Next (when set) or one of Targets.
 	Handle func(ctx context.Context, t *Turn, in In) (Result, error)
 	// Targets are the steps Handle may go to (besides Stay and Done). The
 	// registry checks that each exists and that every step is reachable;

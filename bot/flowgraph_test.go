@@ -83,7 +83,9 @@ func TestHookErrorFailsTurn(t *testing.T) {
 // of Flow.Entries, nowhere else.
 func TestEngineRefusesUndeclaredEntry(t *testing.T) {
 	text := func(context.Context, *bot.Turn, bot.In) (string, bot.Text, error) { return "x", bot.Text{}, nil }
-	begin := func(_ context.Context, _ *bot.Turn, arg string) (bot.Result, error) { return bot.Goto(bot.StepID(arg)), nil }
+	begin := func(_ context.Context, _ *bot.Turn, arg string) (bot.Result, error) {
+		return bot.Goto(bot.StepID(arg)), nil
+	}
 	w := newEngineWorld(t, []string{"masuk.title", "masuk.a", "masuk.b", "masuk.c"}, &bot.Flow{
 		ID: "masuk", Title: "masuk.title", Triggers: []string{"masuk"}, Menu: 1, Begin: begin, Entries: []bot.StepID{"b"},
 		Steps: []*bot.Step{
