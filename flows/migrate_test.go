@@ -53,3 +53,23 @@ func TestRegistrationStateMigration(t *testing.T) {
 		t.Fatalf("saved registration: marketplaces %q NIB %q", r.Marketplaces, r.NIB)
 	}
 }
+
+// TestRegistrationStateRestart: a state no migration can read (written by
+// a version this program does not know) restarts the registration with an
+// apology in the person's language and its first question.
+func TestRegistrationStateRestart(t *testing.T) {
+	w := newWorld(t)
+	conv := bot.Conversation{Channel: bot.Console, User: "asing"}
+	st := bot.State{Flow: "daftar", FlowVer: 7, Step: "nik", Answers: map[string]string{"nama": "Siti Aminah"},
+		History: []bot.StepID{"persetujuan", "nama"}, Updated: w.now}
+	if _, err := w.store.SaveState(context.Background(), conv, st); err != nil {
+		t.Fatal(err)
+	}
+	replies := w.say(conv, console.Parse("3214 0155 0390 0001"))
+	if len(replies) == 0 || !strings.Contains(replies[0].PlainText(), "sudah kami perbarui") {
+		t.Fatalf("replies %+v, want the apology first", replies)
+	}
+	if got := w.state(conv); got.Step != "persetujuan" || got.FlowVer != 1 || got.Answers["nama"] != "" {
+		t.Fatalf("after the restart: step %q version %d answers %q", got.Step, got.FlowVer, got.Answers)
+	}
+}
