@@ -7,7 +7,8 @@ import (
 
 // StepID names a step of a flow. Besides the flow's own steps, a Result
 // may name Stay and Done, which are no step: the registry refuses a step
-// with either id, and neither is ever saved as the step of a state.
+// with either id (or any control character), and neither is ever the
+// current step of a state.
 type StepID string
 
 const (
@@ -15,7 +16,9 @@ const (
 	// zero StepID, so a Result that names no step stays.
 	Stay StepID = ""
 	// Done ends the flow: the calling flow resumes, else the main menu.
-	Done StepID = "\x00done"
+	// A flow waiting for another (Result.Call) may wait to resume at Done,
+	// so this value is saved in states: it must not change.
+	Done StepID = "\x00end"
 )
 
 // Flow is one conversation, declared as data: an id, the words that start

@@ -140,3 +140,17 @@ func TestListAnswers(t *testing.T) {
 		t.Fatalf("migrated empties = %q", a)
 	}
 }
+
+// TestDoneSavedInFrames: a flow that called another to end when it ends
+// (Result{Call, Next: Done}) waits in a frame saved as "\x00end"; a state
+// saved so by an earlier build still ends cleanly.
+func TestDoneSavedInFrames(t *testing.T) {
+	w := newDraftWorld(t)
+	w.saveOld(bot.State{Flow: "lain", Step: "ask", Stack: []bot.Frame{{Flow: "isi", Step: "\x00end"}}})
+	if got := w.say("jawaban"); strings.Contains(got, "core.error") {
+		t.Fatalf("finishing with a frame at Done said %q", got)
+	}
+	if st := w.state(); st.Flow != "" || len(st.Stack) != 0 {
+		t.Fatalf("after the end: %+v", st)
+	}
+}
