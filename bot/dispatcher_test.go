@@ -38,17 +38,18 @@ func testCatalog(t testing.TB) *bot.Catalog {
 
 // catatFlow records every answer in order, and panics on "boom".
 func catatFlow() *bot.Registry {
-	r := bot.NewRegistry()
-	r.Add(&bot.Flow{ID: "catat", Title: "catat.title", Triggers: []string{"catat"}, Menu: 1, Steps: []*bot.Step{{
-		ID: "ask", Prompt: "catat.ask",
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			if in.Text == "boom" {
-				panic("boom")
-			}
-			t.Set("log", t.Get("log")+in.Text+",")
-			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.Raw("ok " + in.Text))}}
-		},
-	}}})
+	r := mustRegistry(
+		&bot.Flow{ID: "catat", Title: "catat.title", Triggers: []string{"catat"}, Menu: 1, Steps: []*bot.Step{{
+			ID: "ask", Prompt: "catat.ask",
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+				if in.Text == "boom" {
+					panic("boom")
+				}
+				t.Set("log", t.Get("log")+in.Text+",")
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.Raw("ok " + in.Text))}}, nil
+			},
+		}}},
+	)
 	return r
 }
 

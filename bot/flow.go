@@ -2,19 +2,31 @@ package bot
 
 import (
 	"context"
-	"fmt"
-	"sort"
 	"time"
 )
 
-// Special step ids a Result may name.
+// StepID names a step of a flow. Besides the flow's own steps, a Result
+// may name Stay and Done, which are no step: the registry refuses a step
+// with either id (or any control character), and neither is ever the
+// current step of a state.
+type StepID string
+
 const (
-	Stay = ""        // ask the current question again (after Result.Say)
-	Done = "\x00end" // the flow is finished
+	// Stay asks the current question again (after Result.Say). It is the
+	// zero StepID, so a Result that names no step stays.
+	Stay StepID = ""
+	// Done ends the flow: the calling flow resumes, else the main menu.
+	// A flow waiting for another (Result.Call) may wait to resume at Done,
+	// so this value is saved in states: it must not change.
+	Done StepID = "\x00end"
 )
 
 // Flow is one conversation, declared as data: an id, the words that start
-// it, its place in the main menu and its steps.
+// it, its place in the main menu and its steps, each naming the steps it
+// may go to. Every hook (Visible, Begin, Data, Options, Skip, Parse,
+// Handle, …) returns an error for what it could not do (a store down): the
+// turn fails, nothing of it is saved, and the dispatcher tells the person
+// and runs the message again.
 type Flow struct {
 	ID       string
 	Title    string   // message id of its main-menu label
@@ -22,10 +34,11 @@ type Flow struct {
 	Menu     int      // position in the main menu; 0 keeps it out of the menu
 	// Visible says whether the flow is offered to this person now (admins
 	// only, registered owners only). nil means always.
-	Visible func(ctx context.Context, t *Turn) bool
+	Visible func(ctx context.Context, t *Turn) (bool, error)
 	// Begin, if set, runs when the flow starts, with the deep-link or
-	// command argument ("pelatihan 12" → "12"). It may jump to any step.
-	Begin func(ctx context.Context, t *Turn, arg string) Result
+	// command argument ("pelatihan 12" → "12"). It may go to the first
+	// step or one of Entries.
+	Begin func(ctx context.Context, t *Turn, arg string) (Result, error)
 	// Intent, if set, is asked about free text that no trigger or menu
 	// choice matched while no flow runs ("jam buka galeri menong?"): ok
 	// starts the flow with arg passed to Begin. Flows are asked in menu
@@ -45,21 +58,31 @@ type Flow struct {
 	// Quiet flows take every message at their step: only menu and batal
 	// reach the engine, which calls Leave (if set) and shows the menu.
 	Quiet bool
-	Leave func(ctx context.Context, t *Turn) []Out
+	Leave func(ctx context.Context, t *Turn) ([]Out, error)
 	// Gate, if set, is asked on each message while no flow runs: true
 	// starts this flow before anything else (consent asked again after
 	// the consent text changed).
-	Gate  func(ctx context.Context, t *Turn) bool
+	Gate  func(ctx context.Context, t *Turn) (bool, error)
 	Steps []*Step // the first is where the flow starts
+	// Version is the schema of the flow's answers and steps, saved in the
+	// state when the flow starts. Raise it when a change makes the answers
+	// of a conversation under way read wrong (a new list encoding, a
+	// removed step); a state of an older version is then upgraded by
+	// Migrate, or, without Migrate or when it fails, the flow starts again
+	// with a polite word (core.flow_changed).
+	Version int
+	Migrate Migrate
+	// Entries are the steps besides the first that Begin may go to.
+	Entries []StepID
 }
 
 // Step is one question of a flow.
 type Step struct {
-	ID     string
+	ID     StepID
 	Prompt string // message id of the question
 	// Data fills the Prompt's template; Options lists numbered choices.
-	Data    func(ctx context.Context, t *Turn) map[string]any
-	Options func(ctx context.Context, t *Turn) []Option
+	Data    func(ctx context.Context, t *Turn) (map[string]any, error)
+	Options func(ctx context.Context, t *Turn) ([]Option, error)
 	Multi   bool   // several options may be picked at once ("1,3")
 	Ask     Ask    // channel affordance for the answer
 	Help    string // message id for "bantuan" at this step (optional)
@@ -81,18 +104,23 @@ type Step struct {
 
 	// Skip, if it returns true, passes this step by (a phone number the
 	// channel already knows).
-	Skip func(ctx context.Context, t *Turn) bool
+	Skip func(ctx context.Context, t *Turn) (bool, error)
 
 	// The declarative way: Parse validates and normalises the answer; the
 	// value is stored under Answers[ID] and the flow goes on to Next (or the
 	// following step). A non-zero problem re-asks with that reason.
-	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text)
-	Next  string
+	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text, err error)
+	Next  StepID
 	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
 	Confirm func(t *Turn, value string) Text
 
-	// The general way: Handle decides everything. It replaces Parse/Next.
-	Handle func(ctx context.Context, t *Turn, in In) Result
+	// The general way: Handle decides everything in place of Parse; it
+	// may go to Next (when set) or one of Targets.
+	Handle func(ctx context.Context, t *Turn, in In) (Result, error)
+	// Targets are the steps Handle may go to (besides Stay and Done). The
+	// registry checks that each exists and that every step is reachable;
+	// the engine refuses a Result naming a step not declared here.
+	Targets []StepID
 }
 
 // In is the user's answer as a step sees it.
@@ -107,7 +135,7 @@ type In struct {
 // Result is what a step decided.
 type Result struct {
 	Say  []Out  // sent before the next question
-	Next string // step id, Stay or Done
+	Next StepID // a step of Step.Targets, Stay or Done
 	// Quiet suppresses the next question's prompt (Say already asks it) or,
 	// with Done, the main menu.
 	Quiet bool
@@ -117,7 +145,7 @@ type Result struct {
 }
 
 // Goto moves to step id after saying texts.
-func Goto(id string, say ...Out) Result { return Result{Say: say, Next: id} }
+func Goto(id StepID, say ...Out) Result { return Result{Say: say, Next: id} }
 
 // Retry asks the current question again after explaining why.
 func Retry(problem ...Text) Result { return Result{Say: []Out{Say(problem...)}, Next: Stay} }
@@ -143,28 +171,33 @@ type Turn struct {
 
 // Cached returns the value load gives for key, loading it once per turn:
 // several flows asking "is this person registered?" to build one menu make
-// one round trip to Redis, not one each.
-func (t *Turn) Cached(key string, load func() any) any {
+// one round trip to Redis, not one each. An error is not cached.
+func (t *Turn) Cached(key string, load func() (any, error)) (any, error) {
 	if v, ok := t.cache[key]; ok {
-		return v
+		return v, nil
 	}
-	v := load()
+	v, err := load()
+	if err != nil {
+		return nil, err
+	}
 	if t.cache == nil {
 		t.cache = map[string]any{}
 	}
 	t.cache[key] = v
-	return v
+	return v, nil
 }
 
 // Forget drops a cached value after the turn changed what it reflects.
 func (t *Turn) Forget(key string) { delete(t.cache, key) }
 
-// Fail records that the turn could not be done (a store error). The engine
-// does not save the state, the dispatcher tells the person and retries.
-func (t *Turn) Fail(err error) {
-	if t.err == nil {
+// fail records the first error a hook returned: the engine does not save
+// the state, and the dispatcher tells the person and retries. It reports
+// whether err was one.
+func (t *Turn) fail(err error) bool {
+	if err != nil && t.err == nil {
 		t.err = err
 	}
+	return err != nil
 }
 
 // Editing reports whether the current question was reached from a summary
@@ -188,73 +221,20 @@ func (t *Turn) Del(key string) { delete(t.State.Answers, key) }
 // EndEdit forgets the summary an edit would return to and returns its id
 // ("" when not editing), so a step can ask further questions first (a new
 // kecamatan asks its desa) and return there itself.
-func (t *Turn) EndEdit() string {
-	ret := t.Get(returnKey)
+func (t *Turn) EndEdit() StepID {
+	ret := StepID(t.Get(returnKey))
 	t.Del(returnKey)
 	return ret
 }
 
 // ReturnTo makes the next completed step continue at step id instead of its
 // own Next: a summary's "ubah 3" edits one answer and comes back.
-func (t *Turn) ReturnTo(id string) { t.Set(returnKey, id) }
+func (t *Turn) ReturnTo(id StepID) { t.Set(returnKey, string(id)) }
 
 const returnKey = "_return"
 
-// Registry holds the flows by id.
-type Registry struct {
-	byID  map[string]*Flow
-	order []*Flow
-	talk  *Talk
-}
-
-// SetTalk gives the conversation layer its FAQ (bot/talk.go).
-func (r *Registry) SetTalk(k *Talk) { r.talk = k }
-
-// NewRegistry returns an empty registry.
-func NewRegistry() *Registry { return &Registry{byID: map[string]*Flow{}} }
-
-// Add registers f. It panics on an empty or duplicate flow id, a flow
-// without steps, a duplicate step id, a step without a way to take an
-// answer, or a Next that names no step: such a flow is a programming error
-// that must not reach users.
-func (r *Registry) Add(f *Flow) {
-	if f == nil || f.ID == "" {
-		panic("bot: flow with empty id")
-	}
-	if _, dup := r.byID[f.ID]; dup {
-		panic(fmt.Sprintf("bot: flow %q registered twice", f.ID))
-	}
-	if len(f.Steps) == 0 {
-		panic(fmt.Sprintf("bot: flow %q has no steps", f.ID))
-	}
-	ids := map[string]bool{}
-	for _, s := range f.Steps {
-		if s.ID == "" || ids[s.ID] {
-			panic(fmt.Sprintf("bot: flow %q: empty or duplicate step id %q", f.ID, s.ID))
-		}
-		ids[s.ID] = true
-		if s.Handle == nil && s.Parse == nil && s.Options == nil {
-			panic(fmt.Sprintf("bot: flow %q step %q takes no answer (no Handle, Parse or Options)", f.ID, s.ID))
-		}
-	}
-	for _, s := range f.Steps {
-		if s.Next != "" && s.Next != Done && !ids[s.Next] {
-			panic(fmt.Sprintf("bot: flow %q step %q: next step %q does not exist", f.ID, s.ID, s.Next))
-		}
-	}
-	r.byID[f.ID] = f
-	r.order = append(r.order, f)
-	sort.SliceStable(r.order, func(i, j int) bool { return r.order[i].Menu < r.order[j].Menu })
-}
-
-// Flow returns the flow with id, or nil.
-func (r *Registry) Flow(id string) *Flow { return r.byID[id] }
-
-// Flows returns every flow in menu order.
-func (r *Registry) Flows() []*Flow { return r.order }
-
 // Step returns the step with id, or nil.
-func (f *Flow) Step(id string) *Step {
+func (f *Flow) Step(id StepID) *Step {
 	for _, s := range f.Steps {
 		if s.ID == id {
 			return s
@@ -264,7 +244,7 @@ func (f *Flow) Step(id string) *Step {
 }
 
 // after returns the step that follows s in declaration order, or Done.
-func (f *Flow) after(id string) string {
+func (f *Flow) after(id StepID) StepID {
 	for i, s := range f.Steps {
 		if s.ID == id && i+1 < len(f.Steps) {
 			return f.Steps[i+1].ID
@@ -275,7 +255,7 @@ func (f *Flow) after(id string) string {
 
 // progress returns the 1-based number of step id among the numbered steps
 // and how many there are; n is 0 for an unnumbered step.
-func (f *Flow) progress(id string) (n, total int) {
+func (f *Flow) progress(id StepID) (n, total int) {
 	for _, s := range f.Steps {
 		if !s.Numbered {
 			continue

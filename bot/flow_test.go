@@ -8,33 +8,63 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
+// mustRegistry is bot.NewRegistry for flows a test knows to be well formed.
+func mustRegistry(flows ...*bot.Flow) *bot.Registry {
+	r, err := bot.NewRegistry(nil, flows...)
+	if err != nil {
+		panic(err)
+	}
+	return r
+}
+
+// TestRegistryRejectsBadFlows: the registry refuses a flow graph with a
+// hole in it, named in its error: tiny fake flows, one fault each.
 func TestRegistryRejectsBadFlows(t *testing.T) {
-	ok := func(context.Context, *bot.Turn, bot.In) bot.Result { return bot.Result{} }
+	ok := func(context.Context, *bot.Turn, bot.In) (bot.Result, error) { return bot.Result{}, nil }
+	text := func(context.Context, *bot.Turn, bot.In) (string, bot.Text, error) { return "", bot.Text{}, nil }
+	flow := func(id string, steps ...*bot.Step) *bot.Flow {
+		return &bot.Flow{ID: id, Triggers: []string{id}, Steps: steps}
+	}
 	tests := []struct {
 		name string
 		add  []*bot.Flow
 		want string
 	}{
 		{"empty id", []*bot.Flow{{Steps: []*bot.Step{{ID: "a", Handle: ok}}}}, "empty id"},
-		{"duplicate", []*bot.Flow{{ID: "x", Steps: []*bot.Step{{ID: "a", Handle: ok}}}, {ID: "x", Steps: []*bot.Step{{ID: "a", Handle: ok}}}}, "twice"},
+		{"duplicate", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok}), {ID: "x", Steps: []*bot.Step{{ID: "a", Handle: ok}}}}, "twice"},
 		{"no steps", []*bot.Flow{{ID: "x"}}, "no steps"},
-		{"duplicate step", []*bot.Flow{{ID: "x", Steps: []*bot.Step{{ID: "a", Handle: ok}, {ID: "a", Handle: ok}}}}, "duplicate step"},
-		{"next nowhere", []*bot.Flow{{ID: "x", Steps: []*bot.Step{{ID: "a", Handle: ok, Next: "zz"}}}}, "does not exist"},
-		{"no answer", []*bot.Flow{{ID: "x", Steps: []*bot.Step{{ID: "a"}}}}, "takes no answer"},
+		{"duplicate step", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok}, &bot.Step{ID: "a", Handle: ok})}, "duplicate step"},
+		{"reserved step id", []*bot.Flow{flow("x", &bot.Step{ID: bot.Done, Handle: ok})}, "reserved"},
+		{"next nowhere", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok, Next: "zz"})}, `step "zz" does not exist`},
+		{"missing target", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok, Targets: []bot.StepID{"b", "zz"}}, &bot.Step{ID: "b", Parse: text})},
+			`step "a": step "zz" does not exist`},
+		{"missing entry", []*bot.Flow{{ID: "x", Entries: []bot.StepID{"zz"}, Steps: []*bot.Step{{ID: "a", Parse: text}}}}, `entry: step "zz"`},
+		{"unreachable", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok, Targets: []bot.StepID{"c"}}, &bot.Step{ID: "b", Parse: text}, &bot.Step{ID: "c", Parse: text})},
+			`step "b" cannot be reached`},
+		{"unreachable after the last", []*bot.Flow{flow("x", &bot.Step{ID: "a", Parse: text, Next: bot.Done}, &bot.Step{ID: "b", Parse: text})},
+			`step "b" cannot be reached`},
+		{"targets without handle", []*bot.Flow{flow("x", &bot.Step{ID: "a", Parse: text, Targets: []bot.StepID{"a"}})}, "no Handle"},
+		{"no answer", []*bot.Flow{flow("x", &bot.Step{ID: "a"})}, "takes no answer"},
+		{"one trigger, two flows", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok}),
+			{ID: "y", Triggers: []string{"Y", "X"}, Steps: []*bot.Step{{ID: "a", Handle: ok}}}}, `both claim the trigger "x"`},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			defer func() {
-				r := recover()
-				if r == nil || !strings.Contains(r.(string), tt.want) {
-					t.Fatalf("panic = %v, want one containing %q", r, tt.want)
-				}
-			}()
-			reg := bot.NewRegistry()
-			for _, f := range tt.add {
-				reg.Add(f)
+			reg, err := bot.NewRegistry(nil, tt.add...)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("NewRegistry = %v, %v; want an error containing %q", reg, err, tt.want)
 			}
 		})
+	}
+	// The same shapes, done right, are taken: a reachable graph through
+	// Targets, the fall-through of a declarative step, a skip and an entry.
+	good := []*bot.Flow{
+		flow("x", &bot.Step{ID: "a", Handle: ok, Targets: []bot.StepID{"c"}}, &bot.Step{ID: "b", Parse: text}, &bot.Step{ID: "c", Handle: ok, Targets: []bot.StepID{"b"}}),
+		flow("y", &bot.Step{ID: "a", Parse: text}, &bot.Step{ID: "b", Handle: ok}),
+		{ID: "z", Entries: []bot.StepID{"b"}, Steps: []*bot.Step{{ID: "a", Parse: text, Next: bot.Done}, {ID: "b", Parse: text}}},
+	}
+	if _, err := bot.NewRegistry(nil, good...); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -46,7 +46,10 @@ func (e *Engine) quiet(ctx context.Context, t *Turn, text, norm string) []Out {
 	if g := globals[norm]; t.Msg.Kind == KindText && (g == gMenu || g == gCancel) {
 		var outs []Out
 		if t.Flow.Leave != nil {
-			outs = t.Flow.Leave(ctx, t)
+			var err error
+			if outs, err = t.Flow.Leave(ctx, t); t.fail(err) {
+				return nil
+			}
 		}
 		e.clear(t)
 		return append(outs, e.menu(ctx, t, T("core.menu.title")))

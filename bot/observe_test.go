@@ -60,16 +60,17 @@ func TestDispatcherObserver(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	flows := bot.NewRegistry()
-	flows.Add(&bot.Flow{ID: "catat", Title: "core.menu.title", Triggers: []string{"catat"}, Menu: 1, Steps: []*bot.Step{{
-		ID: "ask", Prompt: "core.menu.title",
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			if in.Text == "boom" {
-				panic("boom")
-			}
-			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.Raw("ok"))}}
-		},
-	}}})
+	flows := mustRegistry(
+		&bot.Flow{ID: "catat", Title: "core.menu.title", Triggers: []string{"catat"}, Menu: 1, Steps: []*bot.Step{{
+			ID: "ask", Prompt: "core.menu.title",
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+				if in.Text == "boom" {
+					panic("boom")
+				}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.Raw("ok"))}}, nil
+			},
+		}}},
+	)
 	obs := &observed{}
 	eng := bot.NewEngine(bot.EngineConfig{}, flows, st, st, cat, nil)
 	out := bot.NewOutbox(cat, st, "id", nil)

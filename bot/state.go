@@ -20,9 +20,10 @@ type State struct {
 	Version int64 `json:"-"` // compare-and-set version, kept by the store
 
 	Flow    string            `json:"flow,omitempty"`
-	Step    string            `json:"step,omitempty"`
+	FlowVer int               `json:"flow_version,omitempty"` // the Flow.Version the answers were written by
+	Step    StepID            `json:"step,omitempty"`
 	Answers map[string]string `json:"answers,omitempty"`
-	History []string          `json:"history,omitempty"` // steps answered in this flow, for "kembali"
+	History []StepID          `json:"history,omitempty"` // steps answered in this flow, for "kembali"
 	Stack   []Frame           `json:"stack,omitempty"`   // flows to return to when this one is done
 	Pending string            `json:"pending,omitempty"` // a question of the engine's own: "resume", "lang"
 	Updated time.Time         `json:"updated"`
@@ -40,9 +41,10 @@ type State struct {
 // waiting for the registration it needs).
 type Frame struct {
 	Flow    string            `json:"flow"`
-	Step    string            `json:"step"`
+	Version int               `json:"version,omitempty"` // the Flow.Version of Answers
+	Step    StepID            `json:"step"`
 	Answers map[string]string `json:"answers,omitempty"`
-	History []string          `json:"history,omitempty"`
+	History []StepID          `json:"history,omitempty"`
 }
 
 // StateStore keeps conversation state with compare-and-set.
@@ -90,12 +92,12 @@ type TurnLoader interface {
 // Clone returns a copy of s that shares no maps or slices with it.
 func (s State) Clone() State {
 	s.Answers = cloneMap(s.Answers)
-	s.History = append([]string(nil), s.History...)
+	s.History = append([]StepID(nil), s.History...)
 	if s.Stack != nil {
 		st := make([]Frame, len(s.Stack))
 		for i, f := range s.Stack {
 			f.Answers = cloneMap(f.Answers)
-			f.History = append([]string(nil), f.History...)
+			f.History = append([]StepID(nil), f.History...)
 			st[i] = f
 		}
 		s.Stack = st

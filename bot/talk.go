@@ -337,7 +337,7 @@ func (en *FAQEntry) Render(data map[string]any) string {
 // the FAQ per language and how to fill its answers in.
 type Talk struct {
 	FAQ  map[string]*FAQ // by language
-	Data func(ctx context.Context, t *Turn) map[string]any
+	Data func(ctx context.Context, t *Turn) (map[string]any, error)
 }
 
 // faq returns the FAQ of lang, falling back to Indonesian.

@@ -26,7 +26,9 @@ type draftWorld struct {
 	n     int
 }
 
-func newDraftWorld(t *testing.T) *draftWorld {
+// newEngineWorld is an engine on flows, with a catalog that renders each
+// message as its id (the core's, and messages).
+func newEngineWorld(t *testing.T, messages []string, flows ...*bot.Flow) *draftWorld {
 	rdb, prefix := redistest.Client(t)
 	w := &draftWorld{t: t, now: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta), conv: bot.Conversation{Channel: bot.Console, User: "u"}}
 	w.store = store.New(rdb, store.Options{Prefix: prefix, Now: func() time.Time { return w.now }, Rand: rand.NewChaCha8([32]byte{})})
@@ -39,33 +41,43 @@ func newDraftWorld(t *testing.T) *draftWorld {
 		"absen.title", "absen.ask"} {
 		fmt.Fprintf(&b, "[%q]\nother = %q\n", id, id)
 	}
+	for _, id := range messages {
+		fmt.Fprintf(&b, "[%q]\nother = %q\n", id, id)
+	}
 	b.WriteString("[\"core.draft.saved\"]\nother = \"draft {{.Flow}} {{.Word}}\"\n")
 	cat, err := bot.NewCatalog(fstest.MapFS{"test.id.toml": {Data: []byte(b.String())}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	cat.OnMissing = func(lang, id string) { t.Errorf("message %q missing", id) }
-	text := func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-		if len(in.Text) < 3 {
-			return "", bot.Raw("too short")
-		}
-		return in.Text, bot.Text{}
-	}
-	r := bot.NewRegistry()
-	r.Add(&bot.Flow{ID: "isi", Title: "isi.title", Triggers: []string{"isi"}, Menu: 1, Draft: true, Steps: []*bot.Step{
-		{ID: "a", Prompt: "isi.a", Help: "isi.a.help", Numbered: true, Parse: text},
-		{ID: "b", Prompt: "isi.b", Numbered: true, Parse: text},
-	}})
-	r.Add(&bot.Flow{ID: "lain", Title: "lain.title", Triggers: []string{"lain"}, Menu: 2, Steps: []*bot.Step{
-		{ID: "ask", Prompt: "lain.ask", Parse: text},
-	}})
-	r.Add(&bot.Flow{ID: "absen", Title: "absen.title", Triggers: []string{"absen"}, Anywhere: true,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			return bot.Finish(bot.Say(bot.Raw("checked in " + arg)))
-		},
-		Steps: []*bot.Step{{ID: "ask", Prompt: "absen.ask", Parse: text}}})
+	r := mustRegistry(flows...)
 	w.eng = bot.NewEngine(bot.EngineConfig{Now: func() time.Time { return w.now }}, r, w.store, w.store, cat, nil)
 	return w
+}
+
+// newDraftWorld has a two-question flow that keeps drafts ("isi"), another
+// main-menu flow ("lain") and one that works anywhere ("absen KODE").
+func newDraftWorld(t *testing.T) *draftWorld {
+	text := func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
+		if len(in.Text) < 3 {
+			return "", bot.Raw("too short"), nil
+		}
+		return in.Text, bot.Text{}, nil
+	}
+	return newEngineWorld(t, nil,
+		&bot.Flow{ID: "isi", Title: "isi.title", Triggers: []string{"isi"}, Menu: 1, Draft: true, Steps: []*bot.Step{
+			{ID: "a", Prompt: "isi.a", Help: "isi.a.help", Numbered: true, Parse: text},
+			{ID: "b", Prompt: "isi.b", Numbered: true, Parse: text},
+		}},
+		&bot.Flow{ID: "lain", Title: "lain.title", Triggers: []string{"lain"}, Menu: 2, Steps: []*bot.Step{
+			{ID: "ask", Prompt: "lain.ask", Parse: text},
+		}},
+		&bot.Flow{ID: "absen", Title: "absen.title", Triggers: []string{"absen"}, Anywhere: true,
+			Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+				return bot.Finish(bot.Say(bot.Raw("checked in " + arg))), nil
+			},
+			Steps: []*bot.Step{{ID: "ask", Prompt: "absen.ask", Parse: text}}},
+	)
 }
 
 func (w *draftWorld) say(text string) string {

@@ -55,7 +55,7 @@ func registrationTo(t *testing.T, w *world, user, step string) (bot.Conversation
 	replies := w.say(conv, console.Parse("daftar"))
 	for _, a := range answers {
 		st := w.state(conv)
-		if st.Step != a.step {
+		if string(st.Step) != a.step {
 			t.Fatalf("registration at %q, expected %q", st.Step, a.step)
 		}
 		if a.step == step {
@@ -103,7 +103,7 @@ func TestCorpus(t *testing.T) {
 			}
 			replies := w.say(conv, console.Parse(text))
 			st := w.state(conv)
-			if st.Flow != "daftar" || st.Step != step || st.Pending != "" {
+			if st.Flow != "daftar" || string(st.Step) != step || st.Pending != "" {
 				t.Fatalf("at %s, %s %q moved the conversation to %s/%s", step, kind, text, st.Flow, st.Step)
 			}
 			if got := st.Answers[step]; got != before {
@@ -148,7 +148,7 @@ func TestCorpus(t *testing.T) {
 		conv := bot.Conversation{Channel: bot.Console, User: "corpus-jualan-" + step}
 		replies := w.say(conv, console.Parse("jualan"))
 		for _, a := range product {
-			if st := w.state(conv); st.Step != a.step {
+			if st := w.state(conv); string(st.Step) != a.step {
 				t.Fatalf("jualan at %q, expected %q", st.Step, a.step)
 			}
 			if a.step == step {
@@ -164,7 +164,7 @@ func TestCorpus(t *testing.T) {
 			}
 			replies := w.say(conv, console.Parse(text))
 			st := w.state(conv)
-			if st.Flow != "jualan" || st.Step != step || st.Answers[step] != "" {
+			if st.Flow != "jualan" || string(st.Step) != step || st.Answers[step] != "" {
 				t.Fatalf("at jualan %s, %s %q moved to %s/%s or was stored: %q", step, kind, text, st.Flow, st.Step, st.Answers[step])
 			}
 			if last := replies[len(replies)-1].PlainText(); last != question {
@@ -197,9 +197,9 @@ func TestCorpus(t *testing.T) {
 // in every language, so "bantuan" or "?" explains that question.
 func TestEveryStepHasHelp(t *testing.T) {
 	w := newWorld(t)
-	reg := flows.Registry(w.deps)
+	reg := mustFlows(w.t, w.deps)
 	for _, f := range reg.Flows() {
-		seen := map[string]string{}
+		seen := map[string]bot.StepID{}
 		for _, s := range f.Steps {
 			if s.Help == "" {
 				t.Errorf("flow %s step %s has no help text", f.ID, s.ID)

@@ -35,9 +35,12 @@ func (d Deps) unit(t *bot.Turn) umkm.Region {
 	return u
 }
 
+// followUps are the questions an answer can make necessary (followUp).
+var followUps = map[bot.StepID]bot.StepID{"kabkota": "kecamatan", "kecamatan": "desa", "desa": "desa_lain"}
+
 // followUp names the question a changed answer makes necessary before
 // the person returns to a summary or profile, or "".
-func (d Deps) followUp(t *bot.Turn, id, old, value string) string {
+func (d Deps) followUp(t *bot.Turn, id bot.StepID, old, value string) bot.StepID {
 	switch id {
 	case "kabkota":
 		if value != old { // a kecamatan of the same name elsewhere still asks its desa
@@ -62,29 +65,36 @@ func (d Deps) followUp(t *bot.Turn, id, old, value string) string {
 // chained gives a Parse step a Handle that goes on to then, and, when the
 // answer changed something during an edit from the summary, asks the
 // follow-up questions before returning there.
-func (d Deps) chained(s *bot.Step, then string) *bot.Step {
-	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-		old := t.Get(s.ID)
-		value, problem := stepValue(ctx, t, s, in)
+func (d Deps) chained(s *bot.Step, then bot.StepID) *bot.Step {
+	s.Targets = []bot.StepID{then, summaryStep}
+	if f, ok := followUps[s.ID]; ok {
+		s.Targets = append(s.Targets, f)
+	}
+	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+		old := t.Get(string(s.ID))
+		value, problem, err := stepValue(ctx, t, s, in)
+		if err != nil {
+			return bot.Result{}, err
+		}
 		if !problem.IsZero() {
 			if quietProblems[problem.ID] { // it says what to type: no need to ask again
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}, nil
 			}
-			return bot.Retry(problem)
+			return bot.Retry(problem), nil
 		}
-		t.Set(s.ID, value)
+		t.Set(string(s.ID), value)
 		if t.Editing() {
-			t.Set(chainReturn, t.EndEdit())
+			t.Set(chainReturn, string(t.EndEdit()))
 		}
-		ret := t.Get(chainReturn)
+		ret := bot.StepID(t.Get(chainReturn))
 		if ret == "" {
-			return bot.Goto(then)
+			return bot.Goto(then), nil
 		}
 		if next := d.followUp(t, s.ID, old, value); next != "" {
-			return bot.Goto(next)
+			return bot.Goto(next), nil
 		}
 		t.Del(chainReturn)
-		return bot.Goto(ret)
+		return bot.Goto(ret), nil
 	}
 	return s
 }
@@ -97,34 +107,36 @@ var quietProblems = map[string]bool{"daftar.desa.unknown": true, "daftar.desa.su
 func locationFields(d Deps) []*bot.Step {
 	return []*bot.Step{
 		d.chained(&bot.Step{ID: "kabkota", Prompt: "daftar.kabkota",
-			Skip:    func(ctx context.Context, t *bot.Turn) bool { return !d.Region.Multi() },
-			Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return map[string]any{"Region": d.Region.Name} },
-			Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return unitOptions(d.Region) },
+			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) { return !d.Region.Multi(), nil },
+			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+				return map[string]any{"Region": d.Region.Name}, nil
+			},
+			Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil },
 		}, "kecamatan"),
 		d.chained(&bot.Step{ID: "kecamatan", Prompt: "daftar.kecamatan", Numbered: true,
-			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-				return map[string]any{"Region": d.unit(t).Name}
+			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+				return map[string]any{"Region": d.unit(t).Name}, nil
 			},
-			Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return kecamatanOptions(d.unit(t)) },
+			Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return kecamatanOptions(d.unit(t)), nil },
 		}, "desa"),
 		d.chained(&bot.Step{ID: "desa", Prompt: "daftar.desa", Numbered: true,
-			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 				k, _ := d.unit(t).FindKecamatan(t.Get("kecamatan"))
-				return map[string]any{"Kecamatan": k.Name, "Listed": len(k.Desa) > 0 && len(k.Desa) <= desaListMax}
+				return map[string]any{"Kecamatan": k.Name, "Listed": len(k.Desa) > 0 && len(k.Desa) <= desaListMax}, nil
 			},
-			Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+			Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 				k, _ := d.unit(t).FindKecamatan(t.Get("kecamatan"))
 				if len(k.Desa) == 0 || len(k.Desa) > desaListMax {
-					return nil
+					return nil, nil
 				}
-				return desaOptions(k, true)
+				return desaOptions(k, true), nil
 			},
 			Parse: d.parseDesa,
 		}, "desa_lain"),
 		d.chained(&bot.Step{ID: "desa_lain", Prompt: "daftar.desa.lain",
-			Skip: func(ctx context.Context, t *bot.Turn) bool { return t.Get("desa_code") != desaOther },
-			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-				return map[string]any{"Kecamatan": t.Get("kecamatan")}
+			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) { return t.Get("desa_code") != desaOther, nil },
+			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+				return map[string]any{"Kecamatan": t.Get("kecamatan")}, nil
 			},
 			Parse: textBetween(2, 60, "daftar.desa.invalid"),
 		}, "alamat"),
@@ -170,33 +182,32 @@ var desaPrefixes = []string{"desa", "ds", "kelurahan", "kel", "kelurahan/desa", 
 // parseDesa reads the desa/kelurahan: a number of the list, a name with
 // typos tolerated, a number of the suggestions made after an unclear name,
 // or "lainnya". It sets desa_code.
-func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	k, ok := d.unit(t).FindKecamatan(t.Get("kecamatan"))
 	if !ok || len(k.Desa) == 0 { // a kecamatan of a region file without the list
-		v, problem := textBetween(2, 60, "daftar.desa.invalid")(ctx, t, in)
-		if problem.IsZero() {
+		v, problem, err := textBetween(2, 60, "daftar.desa.invalid")(ctx, t, in)
+		if err == nil && problem.IsZero() {
 			t.Set("desa_code", "")
 		}
-		return v, problem
+		return v, problem, err
 	}
 	listed := len(k.Desa) <= desaListMax
-	pick := func(o bot.Option) (string, bot.Text) {
+	pick := func(o bot.Option) (string, bot.Text, error) {
 		t.Del("desa_suggest")
 		if o.Value == desaOther {
 			t.Set("desa_code", desaOther)
-			return "", bot.Text{}
+			return "", bot.Text{}, nil
 		}
 		t.Set("desa_code", o.Value)
 		t.Del("desa_lain")
-		return o.Label.Raw, bot.Text{}
+		return o.Label.Raw, bot.Text{}, nil
 	}
 	if otherWords[in.Norm] {
 		return pick(bot.Option{Value: desaOther})
 	}
 	opts := desaOptions(k, listed)
-	if sug := t.Get("desa_suggest"); sug != "" && !listed {
+	if codes := t.List("desa_suggest"); len(codes) > 0 && !listed {
 		// the numbers of the "did you mean" list just shown
-		codes := strings.Split(sug, ",")
 		for i, code := range codes {
 			for j := range opts {
 				if opts[j].Value == code {
@@ -223,17 +234,17 @@ func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bo
 		}
 		for _, ds := range other.Desa {
 			if bot.Normalize(ds.Name) == bot.Normalize(text) {
-				return "", bot.T("daftar.desa.elsewhere", "Desa", ds.Name, "Kecamatan", k.Name, "Other", other.Name)
+				return "", bot.T("daftar.desa.elsewhere", "Desa", ds.Name, "Kecamatan", k.Name, "Other", other.Name), nil
 			}
 		}
 	}
 	if listed {
-		return "", bot.T("daftar.desa.unknown_listed", "Kecamatan", k.Name)
+		return "", bot.T("daftar.desa.unknown_listed", "Kecamatan", k.Name), nil
 	}
 	near := bot.RankOptions(text, opts[:len(opts)-1], 3)
 	if len(near) == 0 {
 		t.Del("desa_suggest")
-		return "", bot.T("daftar.desa.unknown", "Kecamatan", k.Name)
+		return "", bot.T("daftar.desa.unknown", "Kecamatan", k.Name), nil
 	}
 	codes := make([]string, len(near))
 	lines := make([]string, len(near))
@@ -241,8 +252,8 @@ func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bo
 		codes[i] = o.Value
 		lines[i] = strconv.Itoa(i+1) + ". " + o.Label.Raw
 	}
-	t.Set("desa_suggest", strings.Join(codes, ","))
-	return "", bot.T("daftar.desa.suggest", "Kecamatan", k.Name, "List", strings.Join(lines, "\n"), "Count", len(near))
+	t.SetList("desa_suggest", codes)
+	return "", bot.T("daftar.desa.suggest", "Kecamatan", k.Name, "List", strings.Join(lines, "\n"), "Count", len(near)), nil
 }
 
 // setLocation fills the registration's place from the answers.
@@ -280,7 +291,7 @@ func (d Deps) summary(r *umkm.Registration) map[string]any {
 
 // editStep is the question "ubah n" asks: in a deployment of several, the
 // kecamatan's line asks the kabupaten/kota first.
-func (d Deps) editStep(n int) string {
+func (d Deps) editStep(n int) bot.StepID {
 	id := fieldOrder[n-1]
 	if id == "kecamatan" && d.Region.Multi() {
 		return "kabkota"

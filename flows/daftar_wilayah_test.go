@@ -15,7 +15,7 @@ import (
 func FuzzParseDesa(f *testing.F) {
 	for _, s := range []string{"Desa Anjun", "anjn", "1", "2", "lainnya", "ga tau", "-", "kel. citeko", "Plered", "sindang", "", "🙏", "desa"} {
 		f.Add(s, "")
-		f.Add(s, "32.14.04.2009,32.14.04.2016")
+		f.Add(s, bot.ListValue([]string{"32.14.04.2009", "32.14.04.2016"}))
 	}
 	region, err := LoadRegion("purwakarta")
 	if err != nil {
@@ -25,7 +25,10 @@ func FuzzParseDesa(f *testing.F) {
 	plered, _ := region.FindKecamatan("Plered")
 	f.Fuzz(func(t *testing.T, s, suggested string) {
 		turn := &bot.Turn{State: &bot.State{Answers: map[string]string{"kecamatan": "Plered", "desa_suggest": suggested}}}
-		value, problem := d.parseDesa(context.Background(), turn, bot.In{Text: s, Norm: bot.Normalize(s)})
+		value, problem, err := d.parseDesa(context.Background(), turn, bot.In{Text: s, Norm: bot.Normalize(s)})
+		if err != nil {
+			t.Fatal(err)
+		}
 		code := turn.Get("desa_code")
 		switch {
 		case !problem.IsZero():

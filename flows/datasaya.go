@@ -23,39 +23,45 @@ func newDataSaya(d Deps) *bot.Flow {
 		Title:     "datasaya.title",
 		Triggers:  dataWords,
 		Interrupt: true,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			texts := d.personalData(ctx, t)
-			if texts == nil {
-				return bot.Result{}
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+			texts, err := d.personalData(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
 			}
 			// The Dinas can show that access requests were answered, and when.
 			if d.Audit != nil {
 				subject := "conversation " + t.Conv.Masked()
-				if r := d.registration(ctx, t); r != nil {
+				r, err := d.registration(ctx, t)
+				if err != nil {
+					return bot.Result{}, err
+				}
+				if r != nil {
 					subject = r.ID
 				}
 				if err := d.Audit.Audit(ctx, umkm.AuditEntry{Actor: "owner:" + t.Conv.Masked(), Action: umkm.AuditAccess,
 					Subject: subject, Count: 1, Detail: "copy given in chat"}); err != nil {
-					t.Fail(err)
-					return bot.Result{}
+					return bot.Result{}, err
 				}
 			}
 			// The same, masked, also as a file the person can keep (channels
 			// that cannot send files send the text only).
 			copy := bot.Say(texts...)
 			copy.FileName = "data-saya-" + t.Now.In(bot.Jakarta).Format("2006-01-02") + ".txt"
-			return bot.Finish(copy)
+			return bot.Finish(copy), nil
 		},
 		// Begin always finishes; the step only satisfies the registry.
-		Steps: []*bot.Step{{ID: "lihat", Prompt: "datasaya.title", Handle: func(context.Context, *bot.Turn, bot.In) bot.Result { return bot.Finish() }}},
+		Steps: []*bot.Step{{ID: "lihat", Prompt: "datasaya.title", Handle: func(context.Context, *bot.Turn, bot.In) (bot.Result, error) { return bot.Finish(), nil }}},
 	}
 }
 
 // personalData lists what the service holds about t's person as
 // paragraphs; nil when a store failed (the turn fails).
-func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
+func (d Deps) personalData(ctx context.Context, t *bot.Turn) ([]bot.Text, error) {
 	out := []bot.Text{bot.T("datasaya.intro")}
-	r := d.registration(ctx, t)
+	r, err := d.registration(ctx, t)
+	if err != nil {
+		return nil, err
+	}
 	if r != nil {
 		out = append(out, bot.T("datasaya.registration", summaryWith(d, r)...))
 		out = append(out, bot.T("datasaya.consent", "At", wib(r.ConsentAt), "Version", r.ConsentVersion, "Reply", r.ConsentReply))
@@ -68,8 +74,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 	if d.Products != nil {
 		ps, err := d.Products.Products(ctx, t.Conv)
 		if err != nil {
-			t.Fail(err)
-			return nil
+			return nil, err
 		}
 		lines := make(bot.Lines, len(ps))
 		for i, p := range ps {
@@ -80,8 +85,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 	if d.Trainings != nil {
 		es, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
 		if err != nil {
-			t.Fail(err)
-			return nil
+			return nil, err
 		}
 		var items bot.Lines
 		for _, e := range es {
@@ -96,8 +100,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 	if tl, ok := d.Tickets.(ticketLister); ok {
 		ts, err := tl.TicketsOf(ctx, t.Conv)
 		if err != nil {
-			t.Fail(err)
-			return nil
+			return nil, err
 		}
 		var items bot.Lines
 		for _, tk := range ts {
@@ -109,8 +112,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 	if d.Curation != nil && r != nil {
 		as, err := d.Curation.ApplicationsFor(ctx, r.Region, t.Conv)
 		if err != nil {
-			t.Fail(err)
-			return nil
+			return nil, err
 		}
 		var items bot.Lines
 		for _, a := range as {
@@ -123,7 +125,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) []bot.Text {
 	} else {
 		out = append(out, bot.T("datasaya.broadcast.on"))
 	}
-	return append(out, bot.T("datasaya.rights"))
+	return append(out, bot.T("datasaya.rights")), nil
 }
 
 // summaryWith returns the registration's masked summary as key/value pairs.

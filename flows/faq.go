@@ -67,14 +67,18 @@ func (d Deps) talk() *bot.Talk {
 			panic(err) // embedded data, checked by TestFAQFiles
 		}
 	}
-	return &bot.Talk{FAQ: faq, Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+	return &bot.Talk{FAQ: faq, Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 		data := map[string]any{"Office": d.Region.Office, "Contact": d.Region.Contact, "Region": d.Region.Name, "ID": ""}
 		if data["Office"] == "" {
 			data["Office"] = "Dinas"
 		}
-		if r := d.registration(ctx, t); r != nil {
+		r, err := d.registration(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		if r != nil {
 			data["ID"] = r.ID
 		}
-		return data
+		return data, nil
 	}}
 }

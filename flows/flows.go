@@ -16,45 +16,57 @@ import (
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-// Deps is what flows need from the rest of the program.
+// Deps is what the flows need from the rest of the program: first what
+// every flow may use, then one field or group per family of flows. A
+// group's fields are promoted, so a flow writes d.Products; cmd fills a
+// group only for the flows it serves.
 type Deps struct {
 	Region        umkm.Region
-	Registrations umkm.RegistrationStore
+	Registrations umkm.RegistrationStore // the person's registration (most flows ask)
 	Notifier      bot.Notifier
-	Trainings     umkm.TrainingStore // trainings and seats (flow pelatihan)
 	// MaxPerNIK is how many businesses one NIK may register in the region
 	// (1 unless the Dinas allows more).
 	MaxPerNIK int
 	Now       func() time.Time
+	Log       *slog.Logger // nil: slog.Default()
+	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
+	// one of the region.
+	FAQ map[string]*bot.FAQ
 
-	// Marketplace listing help, products and galeri (flows jualan, produk,
-	// galeri). Market nil means the embedded data/marketplaces.toml.
+	Trainings    umkm.TrainingStore // trainings and seats (pelatihan, pelatihan_saya, hadir; siaran's audience)
+	Selling                         // marketplace listing help, products and galeri (jualan, produk, galeri)
+	Broadcasting                    // broadcasts (siaran, langganan)
+	Rights                          // the owner's rights (datasaya, hapus)
+	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
+	// says it is not available.
+	Tickets umkm.TicketStore
+}
+
+// Selling is what the flows jualan, produk and galeri need. Market nil
+// means the embedded data/marketplaces.toml.
+type Selling struct {
 	Market   *Market
 	Products umkm.ProductStore
 	Outlets  umkm.OutletStore
 	Curation umkm.CurationStore
+}
 
-	// Broadcasts (flows siaran, langganan). Admins says who may compose
-	// and control broadcasts (nil: nobody); Profiles keeps the opt-out;
-	// Channels are the program's channels, offered by their names when
-	// an officer picks the channels of an audience (nil: none).
+// Broadcasting is what the flows siaran and langganan need: Admins says
+// who may compose and control broadcasts (nil: nobody); Profiles keeps
+// the opt-out; Channels are the program's channels, offered by their
+// names when an officer picks the channels of an audience (nil: none).
+type Broadcasting struct {
 	Admins     func(bot.Conversation) bool
 	Channels   *bot.Channels
 	Broadcasts umkm.BroadcastStore
 	Profiles   bot.ProfileStore
-	Log        *slog.Logger // nil: slog.Default()
+}
 
-	// FAQ answered at any step, by language (LoadFAQ); nil: the embedded
-	// one of the region.
-	FAQ map[string]*bot.FAQ
-	// The owner's rights (flows datasaya, hapus): Eraser erases a person,
-	// Audit records it (nil: not recorded).
+// Rights is what the owner's rights need (flows datasaya, hapus): Eraser
+// erases a person, Audit records it (nil: not recorded).
+type Rights struct {
 	Eraser umkm.PersonEraser
 	Audit  umkm.Auditor
-
-	// Tickets keeps the hand-over tickets (flow petugas); nil: the flow
-	// says it is not available.
-	Tickets umkm.TicketStore
 }
 
 func (d Deps) now() time.Time {
@@ -79,8 +91,10 @@ func register(id string, b builder) {
 	builders[id] = b
 }
 
-// Registry builds every registered flow.
-func Registry(d Deps) *bot.Registry {
+// New builds every registered flow around d and checks them
+// (bot.NewRegistry): a flow whose graph has a hole is an error, and the
+// program does not start.
+func New(d Deps) (*bot.Registry, error) {
 	if d.MaxPerNIK < 1 {
 		d.MaxPerNIK = 1
 	}
@@ -90,40 +104,37 @@ func Registry(d Deps) *bot.Registry {
 		ids = append(ids, id)
 	}
 	sort.Strings(ids)
-	r := bot.NewRegistry()
+	all := make([]*bot.Flow, 0, len(ids))
 	for _, id := range ids {
 		f := builders[id](d)
 		if f.ID != id {
-			panic(fmt.Sprintf("flows: builder %q built flow %q", id, f.ID))
+			return nil, fmt.Errorf("flows: builder %q built flow %q", id, f.ID)
 		}
 		withStepHelp(f)
-		r.Add(f)
+		all = append(all, f)
 	}
-	r.SetTalk(d.talk())
-	return r
+	return bot.NewRegistry(d.talk(), all...)
 }
 
-// registration returns the person's registration, nil if none. A store
-// error fails the turn.
 // registrationKey caches the person's registration for one turn.
 const registrationKey = "registration"
 
-func (d Deps) registration(ctx context.Context, t *bot.Turn) *umkm.Registration {
+// registration returns the person's registration, nil if none.
+func (d Deps) registration(ctx context.Context, t *bot.Turn) (*umkm.Registration, error) {
 	if d.Registrations == nil {
-		return nil
+		return nil, nil
 	}
-	r, _ := t.Cached(registrationKey, func() any {
+	r, err := t.Cached(registrationKey, func() (any, error) {
 		r, err := d.Registrations.RegistrationFor(ctx, d.Region.Code, t.Conv)
 		if errors.Is(err, bot.ErrNotFound) {
-			return (*umkm.Registration)(nil)
+			return (*umkm.Registration)(nil), nil
 		}
-		if err != nil {
-			t.Fail(err)
-			return (*umkm.Registration)(nil)
-		}
-		return r
-	}).(*umkm.Registration)
-	return r
+		return r, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return r.(*umkm.Registration), nil
 }
 
 // withStepHelp names the help text of every step that has none yet
@@ -132,7 +143,7 @@ func (d Deps) registration(ctx context.Context, t *bot.Turn) *umkm.Registration 
 func withStepHelp(f *bot.Flow) {
 	for _, s := range f.Steps {
 		if s.Help == "" {
-			s.Help = f.ID + "." + s.ID + ".help"
+			s.Help = f.ID + "." + string(s.ID) + ".help"
 		}
 	}
 }

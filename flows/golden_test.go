@@ -65,9 +65,10 @@ func newWorld(t testing.TB) *world {
 	w.deps = flows.Deps{Region: region, Registrations: w.store, Notifier: w.outbox, MaxPerNIK: 1, Now: w.clock,
 		Trainings: w.store,
 		// Transcripts speak as user "admin" to act as a Dinas officer.
-		Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store,
-		Tickets: w.store, Channels: testChannels()}
-	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, cat, nil)
+		Broadcasting: flows.Broadcasting{Admins: func(c bot.Conversation) bool { return c.User == "admin" }, Broadcasts: w.store, Profiles: w.store,
+			Channels: testChannels()},
+		Tickets: w.store}
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, cat, nil)
 	return w
 }
 
@@ -89,7 +90,7 @@ func (w *world) useRegion(spec string) {
 		w.t.Fatal(err)
 	}
 	w.deps.Region = region
-	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, nil)
 }
 
 // say sends one message and returns the rendered replies.
@@ -202,4 +203,14 @@ func replay(t *testing.T, w *world, script string) string {
 		}
 	}
 	return out.String()
+}
+
+// mustFlows builds the registry of every flow, failing t when it is refused.
+func mustFlows(t testing.TB, d flows.Deps) *bot.Registry {
+	t.Helper()
+	reg, err := flows.New(d)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return reg
 }

@@ -28,28 +28,32 @@ func newHapus(d Deps) *bot.Flow {
 		Title:     "hapus.title",
 		Triggers:  eraseWords,
 		Interrupt: true,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if d.Eraser == nil {
-				return bot.Finish(bot.Say(bot.T("hapus.unavailable")))
+				return bot.Finish(bot.Say(bot.T("hapus.unavailable"))), nil
 			}
-			if r := d.registration(ctx, t); r != nil {
+			r, err := d.registration(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if r != nil {
 				t.Set("reg", r.ID)
 			}
-			return bot.Goto("konfirmasi")
+			return bot.Goto("konfirmasi"), nil
 		},
 		Steps: []*bot.Step{{
 			ID:     "konfirmasi",
 			Prompt: "hapus.confirm",
-			Data: func(ctx context.Context, t *bot.Turn) map[string]any {
+			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 				id := t.Get("reg")
-				return map[string]any{"Registered": id != "", "ID": id}
+				return map[string]any{"Registered": id != "", "ID": id}, nil
 			},
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 				if in.Norm != confirmWord {
 					if yes, ok := bot.YesNo(in.Text); ok && !yes {
-						return bot.Finish(bot.Say(bot.T("hapus.kept")))
+						return bot.Finish(bot.Say(bot.T("hapus.kept"))), nil
 					}
-					return bot.Retry(bot.T("hapus.unclear"))
+					return bot.Retry(bot.T("hapus.unclear")), nil
 				}
 				return erase(ctx, d, t)
 			},
@@ -59,15 +63,14 @@ func newHapus(d Deps) *bot.Flow {
 
 // erase carries the erasure out. A turn run again erases nothing more and
 // says the same (the registration id was noted before).
-func erase(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+func erase(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 	var regions []string
 	for _, u := range d.Region.Served() {
 		regions = append(regions, u.Code)
 	}
 	e, err := d.Eraser.ErasePerson(ctx, regions, t.Conv)
 	if err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
 	t.Forget(registrationKey)
 	for _, p := range e.Promoted {
@@ -90,13 +93,12 @@ func erase(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 			Detail: fmt.Sprintf("by owner in chat; trainings=%d applications=%d products=%d broadcast_records=%d tickets=%d",
 				e.Trainings, e.Applications, e.Products, e.Broadcasts, e.Tickets)})
 		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
 	}
 	t.Profile = bot.Profile{Lang: t.Profile.Lang}
 	t.State.Stack = nil // drafts kept when the owner left a flow for this one go too
-	return bot.Finish(bot.Say(bot.T("hapus.done", "Registered", id != "", "ID", id)))
+	return bot.Finish(bot.Say(bot.T("hapus.done", "Registered", id != "", "ID", id))), nil
 }
 
 func boolInt(b bool) int {

@@ -12,7 +12,6 @@ import (
 	"github.com/umkmbot/umkmbot/bot/console"
 	"github.com/umkmbot/umkmbot/bot/pii"
 	"github.com/umkmbot/umkmbot/bot/umkm"
-	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -35,7 +34,7 @@ func rightsWorld(t *testing.T, sealed bool) *world {
 		seal(t, w)
 	}
 	w.deps.Products, w.deps.Curation, w.deps.Eraser, w.deps.Audit = w.store, w.store, w.store, w.store.AuditLog(0)
-	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, nil)
 	return w
 }
 
@@ -52,7 +51,7 @@ func seal(t testing.TB, w *world) {
 	w.store = store.New(w.store.Client(), store.Options{Prefix: w.store.Prefix(), Now: w.clock,
 		Rand: rand.NewChaCha8([32]byte{}), Cipher: kr})
 	w.deps.Registrations, w.deps.Trainings, w.deps.Broadcasts, w.deps.Profiles = w.store, w.store, w.store, w.store
-	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, nil)
 }
 
 func noneIn(t *testing.T, w *world, when string, values ...string) {

@@ -22,100 +22,141 @@ const maxPhotos = 10
 // draft with a readiness checklist.
 func newJualan(d Deps) *bot.Flow {
 	m := d.market()
-	steps := []*bot.Step{{
-		ID:      "target",
-		Prompt:  "jualan.target",
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return targetOptions(d) },
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
-			}
-			return chooseTarget(d, t, in.Choice.Value)
-		},
-	}, {
-		ID:     "lanjut",
-		Prompt: "jualan.lanjut",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Market": m.target(t.Get("target")).Name}
-		},
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-			opts := []bot.Option{{Key: "1", Value: "baru", Label: bot.T("jualan.lanjut.new"), Alias: []string{"baru", "produk baru", "ya"}}}
-			if len(d.products(ctx, t)) > 0 {
-				opts = append(opts, bot.Option{Key: "2", Value: "simpan", Label: bot.T("jualan.lanjut.saved"), Alias: []string{"tersimpan", "produk saya", "lama"}})
-			}
-			return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: "selesai", Label: bot.T("jualan.lanjut.done"), Alias: []string{"selesai", "tidak", "sudah"}})
-		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
-			}
-			switch in.Choice.Value {
-			case "baru":
-				return bot.Goto("nama")
-			case "simpan":
-				return bot.Goto("pilih")
-			}
-			return bot.Finish()
-		},
-	}, {
-		ID:     "pilih",
-		Prompt: "jualan.pilih",
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-			return productOptions(d.products(ctx, t))
-		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
-			}
-			for _, p := range d.products(ctx, t) {
-				if p.ID == in.Choice.Value {
-					return finishDraft(d, t, p, bot.Text{})
-				}
-			}
-			return bot.Retry(bot.T("core.choice.invalid"))
-		},
-	}}
+	steps := []*bot.Step{jualanTarget(d), jualanLanjut(d, m), jualanPilih(d)}
 	for _, f := range productFields() {
 		steps = append(steps, f.step)
 	}
-	steps = append(steps, &bot.Step{
-		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true, Optional: true,
-		Accept: []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument},
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Max": photoLimit(m, t)}
-		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-			msg := in.Msg
-			if msg.Kind == bot.KindPhoto || msg.Kind == bot.KindDocument {
-				if msg.Media == nil || (msg.Kind == bot.KindDocument && !strings.HasPrefix(msg.Media.Mime, "image/")) {
-					return bot.Retry(bot.T("jualan.foto.not_image"))
-				}
-				limit := photoLimit(m, t)
-				if len(photosOf(t)) >= limit {
-					return bot.Result{Say: []bot.Out{bot.Say(bot.T("jualan.foto.full", "Max", limit))}, Next: bot.Stay, Quiet: true}
-				}
-				n := addPhoto(t, *msg.Media)
-				return bot.Result{Say: []bot.Out{bot.Say(bot.N("jualan.foto.got", n, "Max", limit))}, Next: bot.Stay, Quiet: true}
-			}
-			if photoDoneWords[in.Norm] || skipWords[in.Norm] {
-				return saveAndDraft(ctx, d, t)
-			}
-			return bot.Retry(bot.T("jualan.foto.unclear"))
-		},
-	})
+	steps = append(steps, jualanFoto(d, m))
 	return &bot.Flow{
 		ID:       "jualan",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateProduct,
 		Title:    "jualan.title",
 		Triggers: []string{"jualan", "jualan online", "jual online", "marketplace", "toko online"},
 		Menu:     30,
 		Intent:   func(norm string) (string, bool) { return jualanIntent(m, norm) },
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Entries:  []bot.StepID{"lanjut"},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if id := targetByWord(m, arg); id != "" {
-				return chooseTarget(d, t, id)
+				return chooseTarget(d, t, id), nil
 			}
-			return bot.Goto("target")
+			return bot.Goto("target"), nil
 		},
 		Steps: steps,
+	}
+}
+
+// jualanLanjut asks what next after a marketplace was chosen: a new
+// product, a saved one, or done.
+func jualanLanjut(d Deps, m *Market) *bot.Step {
+	return &bot.Step{
+		ID:     "lanjut",
+		Prompt: "jualan.lanjut",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Market": m.target(t.Get("target")).Name}, nil
+		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			opts := []bot.Option{{Key: "1", Value: "baru", Label: bot.T("jualan.lanjut.new"), Alias: []string{"baru", "produk baru", "ya"}}}
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if len(ps) > 0 {
+				opts = append(opts, bot.Option{Key: "2", Value: "simpan", Label: bot.T("jualan.lanjut.saved"), Alias: []string{"tersimpan", "produk saya", "lama"}})
+			}
+			return append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: "selesai", Label: bot.T("jualan.lanjut.done"), Alias: []string{"selesai", "tidak", "sudah"}}), nil
+		},
+		Targets: []bot.StepID{"nama", "pilih"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			switch in.Choice.Value {
+			case "baru":
+				return bot.Goto("nama"), nil
+			case "simpan":
+				return bot.Goto("pilih"), nil
+			}
+			return bot.Finish(), nil
+		},
+	}
+}
+
+// jualanFoto takes the product's photos, up to the marketplace's limit,
+// then saves the product and writes the listing draft.
+func jualanFoto(d Deps, m *Market) *bot.Step {
+	return &bot.Step{
+		ID: "foto", Prompt: "jualan.foto", Ask: bot.AskPhoto, Numbered: true, Optional: true,
+		Accept: []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument},
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Max": photoLimit(m, t)}, nil
+		},
+		Targets: []bot.StepID{"target"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			msg := in.Msg
+			if msg.Kind == bot.KindPhoto || msg.Kind == bot.KindDocument {
+				if msg.Media == nil || (msg.Kind == bot.KindDocument && !strings.HasPrefix(msg.Media.Mime, "image/")) {
+					return bot.Retry(bot.T("jualan.foto.not_image")), nil
+				}
+				limit := photoLimit(m, t)
+				if len(photosOf(t)) >= limit {
+					return bot.Result{Say: []bot.Out{bot.Say(bot.T("jualan.foto.full", "Max", limit))}, Next: bot.Stay, Quiet: true}, nil
+				}
+				n := addPhoto(t, *msg.Media)
+				return bot.Result{Say: []bot.Out{bot.Say(bot.N("jualan.foto.got", n, "Max", limit))}, Next: bot.Stay, Quiet: true}, nil
+			}
+			if photoDoneWords[in.Norm] || skipWords[in.Norm] {
+				return saveAndDraft(ctx, d, t)
+			}
+			return bot.Retry(bot.T("jualan.foto.unclear")), nil
+		},
+	}
+}
+
+// jualanTarget asks which marketplace the owner wants to sell on.
+func jualanTarget(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:      "target",
+		Prompt:  "jualan.target",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return targetOptions(d), nil },
+		Targets: []bot.StepID{"lanjut", "target"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			return chooseTarget(d, t, in.Choice.Value), nil
+		},
+	}
+}
+
+// jualanPilih picks a saved product for the listing draft.
+func jualanPilih(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "pilih",
+		Prompt: "jualan.pilih",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			return productOptions(ps), nil
+		},
+		Targets: []bot.StepID{"target"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			for _, p := range ps {
+				if p.ID == in.Choice.Value {
+					return finishDraft(d, t, p, bot.Text{}), nil
+				}
+			}
+			return bot.Retry(bot.T("core.choice.invalid")), nil
+		},
 	}
 }
 
@@ -130,17 +171,12 @@ func (d Deps) market() *Market {
 	return embeddedMarket
 }
 
-// products returns the owner's saved products; a store error fails the turn.
-func (d Deps) products(ctx context.Context, t *bot.Turn) []umkm.Product {
+// products returns the owner's saved products (none without a product store).
+func (d Deps) products(ctx context.Context, t *bot.Turn) ([]umkm.Product, error) {
 	if d.Products == nil {
-		return nil
+		return nil, nil
 	}
-	ps, err := d.Products.Products(ctx, t.Conv)
-	if err != nil {
-		t.Fail(err)
-		return nil
-	}
-	return ps
+	return d.Products.Products(ctx, t.Conv)
 }
 
 func targetOptions(d Deps) []bot.Option {
@@ -248,7 +284,7 @@ func productOptions(ps []umkm.Product) []bot.Option {
 
 // saveAndDraft saves the product the builder collected to the owner's
 // products and writes its draft.
-func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 	p := productFromAnswers(t)
 	p.CreatedAt, p.UpdatedAt = d.now(), d.now()
 	p.Origin = t.Msg.ID
@@ -259,11 +295,10 @@ func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		case errors.Is(err, umkm.ErrTooManyProducts):
 			saved = bot.T("jualan.not_saved_full", "Max", umkm.MaxProducts)
 		case err != nil:
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
 	}
-	return finishDraft(d, t, p, saved)
+	return finishDraft(d, t, p, saved), nil
 }
 
 // finishDraft ends the flow with the listing draft and its checklist.

@@ -139,7 +139,7 @@ func TestProdukEditorSteps(t *testing.T) {
 		t.Fatalf("%d fields, %d editor names, want %d", len(fields), len(editSteps), len(want))
 	}
 	for i, id := range want {
-		if f.Step(id) == nil || editSteps[fields[i].step.ID] != id {
+		if f.Step(bot.StepID(id)) == nil || editSteps[fields[i].step.ID] != bot.StepID(id) {
 			t.Errorf("editor step %s missing or not named for field %s", id, fields[i].step.ID)
 		}
 	}

@@ -87,5 +87,5 @@ func wireMarket(t *testing.T, w *world) {
 		t.Fatal(err)
 	}
 	w.deps.Products, w.deps.Outlets, w.deps.Curation = w.store, w.store, w.store
-	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+	w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, nil)
 }

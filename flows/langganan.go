@@ -23,9 +23,9 @@ func newLangganan(d Deps) *bot.Flow {
 		ID:       "langganan",
 		Title:    "langganan.title",
 		Triggers: append(append([]string{}, stopWords...), subscribeWords...),
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if d.Profiles == nil {
-				return bot.Finish(bot.Say(bot.T("langganan.unavailable")))
+				return bot.Finish(bot.Say(bot.T("langganan.unavailable"))), nil
 			}
 			word := strings.TrimPrefix(bot.Normalize(t.Msg.Text), "/")
 			for _, w := range subscribeWords {
@@ -34,40 +34,38 @@ func newLangganan(d Deps) *bot.Flow {
 				}
 			}
 			if t.Profile.OptOut {
-				return bot.Finish(bot.Say(bot.T("langganan.stop.already")))
+				return bot.Finish(bot.Say(bot.T("langganan.stop.already"))), nil
 			}
-			return bot.Goto("berhenti")
+			return bot.Goto("berhenti"), nil
 		},
 		Steps: []*bot.Step{{
 			ID:      "berhenti",
 			Prompt:  "langganan.stop.confirm",
 			Options: yesNoOptions("langganan.stop.yes", "langganan.stop.no"),
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 				yes, ok := answerYes(in)
 				if !ok {
-					return bot.Retry(bot.T("langganan.stop.unclear"))
+					return bot.Retry(bot.T("langganan.stop.unclear")), nil
 				}
 				if !yes {
-					return bot.Finish(bot.Say(bot.T("langganan.stop.kept")))
+					return bot.Finish(bot.Say(bot.T("langganan.stop.kept"))), nil
 				}
 				if err := d.Profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, "1"); err != nil {
-					t.Fail(err)
-					return bot.Result{}
+					return bot.Result{}, err
 				}
-				return bot.Finish(bot.Say(bot.T("langganan.stop.done")))
+				return bot.Finish(bot.Say(bot.T("langganan.stop.done"))), nil
 			},
 		}},
 	}
 }
 
 // subscribe starts broadcasts again.
-func subscribe(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+func subscribe(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 	if !t.Profile.OptOut {
-		return bot.Finish(bot.Say(bot.T("langganan.start.already")))
+		return bot.Finish(bot.Say(bot.T("langganan.start.already"))), nil
 	}
 	if err := d.Profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, ""); err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
-	return bot.Finish(bot.Say(bot.T("langganan.start.done")))
+	return bot.Finish(bot.Say(bot.T("langganan.start.done"))), nil
 }

@@ -66,184 +66,245 @@ func newPelatihan(d Deps) *bot.Flow {
 		Title:    "pelatihan.title",
 		Triggers: []string{"pelatihan", "training", "trainings", "kelas", "pelatihan umkm"},
 		Menu:     20,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if arg == "" {
-				if len(d.openTrainings(ctx, t)) == 0 {
-					return bot.Finish(bot.Say(bot.T("pelatihan.list.empty")))
+		Entries:  []bot.StepID{"detail"},
+		Begin:    pelatihanBegin(d),
+		Steps: []*bot.Step{
+			pelatihanKatalog(d),
+			pelatihanTopik(d),
+			pelatihanDetail(d),
+			pelatihanLanjut(d),
+			pelatihanTunggu(d),
+		},
+	}
+}
+
+// pelatihanKatalog is the paged catalogue of open trainings: a number opens
+// one, the next-page word pages, a topic filters.
+func pelatihanKatalog(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "katalog",
+		Prompt: "pelatihan.list",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			all, err := d.openTrainings(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			page, pages := pageOf(t, len(all))
+			data := map[string]any{"Count": len(all), "Page": page + 1, "Pages": pages, "More": page+1 < pages, "Topic": bot.T("pelatihan.list.all")}
+			if tp := t.Get("topic"); tp != "" {
+				data["Topic"] = bot.T("pelatihan.topic." + tp)
+			}
+			switch {
+			case len(all) == 0 && t.Get("topic") != "":
+				data["Empty"] = bot.T("pelatihan.list.empty_topic", "Topic", data["Topic"])
+			case len(all) == 0:
+				data["Empty"] = bot.T("pelatihan.list.empty")
+			}
+			return data, nil
+		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			all, err := d.openTrainings(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			page, _ := pageOf(t, len(all))
+			var opts []bot.Option
+			for i := page * pageSize; i < len(all) && i < (page+1)*pageSize; i++ {
+				opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: all[i].ID, Label: listLabel(all[i])})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"detail", "katalog", "topik"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			switch {
+			case in.Choice != nil:
+				t.Set("id", in.Choice.Value)
+				return bot.Goto("detail"), nil
+			case nextWords[in.Norm]:
+				all, err := d.openTrainings(ctx, t)
+				if err != nil {
+					return bot.Result{}, err
 				}
-				return bot.Goto("katalog")
+				page, pages := pageOf(t, len(all))
+				if page+1 >= pages {
+					return bot.Retry(bot.T("pelatihan.list.last")), nil
+				}
+				t.Set("page", strconv.Itoa(page+1))
+				return bot.Goto("katalog"), nil
+			case topicWords[in.Norm]:
+				return bot.Goto("topik"), nil
+			case allWords[in.Norm]:
+				t.Del("topic")
+				t.Del("page")
+				return bot.Goto("katalog"), nil
+			case mineWords[in.Norm]:
+				return bot.Result{Call: "pelatihan_saya", Next: "katalog"}, nil
 			}
-			if mineWords[bot.Normalize(arg)] { // "pelatihan saya", deep link pelatihan_saya
-				return bot.Result{Call: "pelatihan_saya", Next: bot.Done}
-			}
-			if id, ok := trainingID(arg); ok {
+			if id, ok := trainingID(in.Text); ok {
 				if _, err := d.Trainings.Training(ctx, id); err == nil {
 					t.Set("id", id)
-					return bot.Goto("detail")
-				} else if !errors.Is(err, bot.ErrNotFound) {
-					t.Fail(err)
-					return bot.Result{}
+					return bot.Goto("detail"), nil
 				}
-				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id)))
 			}
-			if topic, ok := matchTopic(bot.Normalize(arg)); ok {
+			if topic, ok := matchTopic(in.Norm); ok {
 				t.Set("topic", topic)
+				t.Del("page")
+				return bot.Goto("katalog"), nil
 			}
-			return bot.Goto("katalog")
+			return bot.Retry(bot.T("pelatihan.list.unclear")), nil
 		},
-		Steps: []*bot.Step{
-			{
-				ID:     "katalog",
-				Prompt: "pelatihan.list",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					all := d.openTrainings(ctx, t)
-					page, pages := pageOf(t, len(all))
-					data := map[string]any{"Count": len(all), "Page": page + 1, "Pages": pages, "More": page+1 < pages, "Topic": bot.T("pelatihan.list.all")}
-					if tp := t.Get("topic"); tp != "" {
-						data["Topic"] = bot.T("pelatihan.topic." + tp)
-					}
-					switch {
-					case len(all) == 0 && t.Get("topic") != "":
-						data["Empty"] = bot.T("pelatihan.list.empty_topic", "Topic", data["Topic"])
-					case len(all) == 0:
-						data["Empty"] = bot.T("pelatihan.list.empty")
-					}
-					return data
-				},
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-					all := d.openTrainings(ctx, t)
-					page, _ := pageOf(t, len(all))
-					var opts []bot.Option
-					for i := page * pageSize; i < len(all) && i < (page+1)*pageSize; i++ {
-						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: all[i].ID, Label: listLabel(all[i])})
-					}
-					return opts
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					switch {
-					case in.Choice != nil:
-						t.Set("id", in.Choice.Value)
-						return bot.Goto("detail")
-					case nextWords[in.Norm]:
-						all := d.openTrainings(ctx, t)
-						page, pages := pageOf(t, len(all))
-						if page+1 >= pages {
-							return bot.Retry(bot.T("pelatihan.list.last"))
-						}
-						t.Set("page", strconv.Itoa(page+1))
-						return bot.Goto("katalog")
-					case topicWords[in.Norm]:
-						return bot.Goto("topik")
-					case allWords[in.Norm]:
-						t.Del("topic")
-						t.Del("page")
-						return bot.Goto("katalog")
-					case mineWords[in.Norm]:
-						return bot.Result{Call: "pelatihan_saya", Next: "katalog"}
-					}
-					if id, ok := trainingID(in.Text); ok {
-						if _, err := d.Trainings.Training(ctx, id); err == nil {
-							t.Set("id", id)
-							return bot.Goto("detail")
-						}
-					}
-					if topic, ok := matchTopic(in.Norm); ok {
-						t.Set("topic", topic)
-						t.Del("page")
-						return bot.Goto("katalog")
-					}
-					return bot.Retry(bot.T("pelatihan.list.unclear"))
-				},
-			},
-			{
-				ID:     "topik",
-				Prompt: "pelatihan.topic",
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-					opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
-					for _, tp := range umkm.TrainingTopics {
-						opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
-							Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
-					}
-					return opts
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					t.Set("topic", in.Choice.Value)
-					t.Del("page")
-					return bot.Goto("katalog")
-				},
-			},
-			{
-				ID:     "detail",
-				Prompt: "pelatihan.detail",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					tr := d.training(ctx, t)
-					if tr == nil {
-						return nil
-					}
-					return detailData(tr, t)
-				},
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-					back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
-					if tr := d.training(ctx, t); tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
-						back.Key = "1"
-						return []bot.Option{back}
-					}
-					return []bot.Option{
-						{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
-						back,
-					}
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					if !yes {
-						return bot.Goto("katalog")
-					}
-					return d.signUp(ctx, t, false)
-				},
-			},
-			{
-				ID:      "lanjut",
-				Prompt:  "pelatihan.resume",
-				Data:    func(ctx context.Context, t *bot.Turn) map[string]any { return d.titleData(ctx, t) },
-				Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					if !yes {
-						return bot.Finish(bot.Say(bot.T("pelatihan.resume.later")))
-					}
-					return d.signUp(ctx, t, false)
-				},
-			},
-			{
-				ID:     "tunggu",
-				Prompt: "pelatihan.full",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					data := d.titleData(ctx, t)
-					data["Waiting"], _ = strconv.Atoi(t.Get("waiting"))
-					return data
-				},
-				Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					if !yes {
-						return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined")))
-					}
-					return d.signUp(ctx, t, true)
-				},
-			},
+	}
+}
+
+// pelatihanTopik asks which topic to list.
+func pelatihanTopik(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "topik",
+		Prompt: "pelatihan.topic",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			opts := []bot.Option{{Key: "1", Value: "", Label: bot.T("pelatihan.topic.all"), Alias: []string{"semua", "all"}}}
+			for _, tp := range umkm.TrainingTopics {
+				opts = append(opts, bot.Option{Key: strconv.Itoa(len(opts) + 1), Value: tp,
+					Label: bot.T("pelatihan.topic." + tp), Alias: topicAliases[tp]})
+			}
+			return opts, nil
 		},
+		Targets: []bot.StepID{"katalog"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			t.Set("topic", in.Choice.Value)
+			t.Del("page")
+			return bot.Goto("katalog"), nil
+		},
+	}
+}
+
+// pelatihanDetail shows a training's details and offers the sign-up.
+func pelatihanDetail(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "detail",
+		Prompt: "pelatihan.detail",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			tr, err := d.training(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if tr == nil {
+				return nil, nil
+			}
+			return detailData(tr, t), nil
+		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			back := bot.Option{Key: "2", Value: "no", Label: bot.T("pelatihan.detail.back"), Alias: []string{"kembali", "lihat lain", "back"}}
+			tr, err := d.training(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if tr != nil && tr.Closed(t.Now) != umkm.ClosedNotClosed {
+				back.Key = "1"
+				return []bot.Option{back}, nil
+			}
+			return []bot.Option{
+				{Key: "1", Value: "yes", Label: bot.T("pelatihan.detail.signup"), Alias: []string{"daftar", "ikut", "sign up", "join"}},
+				back,
+			}, nil
+		},
+		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Goto("katalog"), nil
+			}
+			return d.signUp(ctx, t, false)
+		},
+	}
+}
+
+// pelatihanLanjut asks, back from the registration the sign-up needed, whether to sign up now.
+func pelatihanLanjut(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "lanjut",
+		Prompt: "pelatihan.resume",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return d.titleData(ctx, t)
+		},
+		Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
+		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Finish(bot.Say(bot.T("pelatihan.resume.later"))), nil
+			}
+			return d.signUp(ctx, t, false)
+		},
+	}
+}
+
+// pelatihanTunggu offers the waitlist of a full training.
+func pelatihanTunggu(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "tunggu",
+		Prompt: "pelatihan.full",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			data, err := d.titleData(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			data["Waiting"], _ = strconv.Atoi(t.Get("waiting"))
+			return data, nil
+		},
+		Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
+		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined"))), nil
+			}
+			return d.signUp(ctx, t, true)
+		},
+	}
+}
+
+// pelatihanBegin starts the flow, with the deep-link or command argument.
+func pelatihanBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		if arg == "" {
+			trs, err := d.openTrainings(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if len(trs) == 0 {
+				return bot.Finish(bot.Say(bot.T("pelatihan.list.empty"))), nil
+			}
+			return bot.Goto("katalog"), nil
+		}
+		if mineWords[bot.Normalize(arg)] { // "pelatihan saya", deep link pelatihan_saya
+			return bot.Result{Call: "pelatihan_saya", Next: bot.Done}, nil
+		}
+		if id, ok := trainingID(arg); ok {
+			if _, err := d.Trainings.Training(ctx, id); err == nil {
+				t.Set("id", id)
+				return bot.Goto("detail"), nil
+			} else if !errors.Is(err, bot.ErrNotFound) {
+				return bot.Result{}, err
+			}
+			return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", id))), nil
+		}
+		if topic, ok := matchTopic(bot.Normalize(arg)); ok {
+			t.Set("topic", topic)
+		}
+		return bot.Goto("katalog"), nil
 	}
 }
 
@@ -287,11 +348,10 @@ func pageOf(t *bot.Turn, n int) (page, pages int) {
 
 // openTrainings lists the trainings open for sign-up now, of the chosen
 // topic if any.
-func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*umkm.Training {
+func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) ([]*umkm.Training, error) {
 	all, err := d.Trainings.Trainings(ctx, t.Now)
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
 	topic := t.Get("topic")
 	out := all[:0]
@@ -300,24 +360,28 @@ func (d Deps) openTrainings(ctx context.Context, t *bot.Turn) []*umkm.Training {
 			out = append(out, tr)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // training loads the chosen training (answer "id"); nil when it is gone.
-func (d Deps) training(ctx context.Context, t *bot.Turn) *umkm.Training {
+func (d Deps) training(ctx context.Context, t *bot.Turn) (*umkm.Training, error) {
 	tr, err := d.Trainings.Training(ctx, t.Get("id"))
-	if err != nil && !errors.Is(err, bot.ErrNotFound) {
-		t.Fail(err)
+	if errors.Is(err, bot.ErrNotFound) {
+		return nil, nil
 	}
-	return tr
+	return tr, err
 }
 
-func (d Deps) titleData(ctx context.Context, t *bot.Turn) map[string]any {
+func (d Deps) titleData(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 	data := map[string]any{"Title": "", "When": ""}
-	if tr := d.training(ctx, t); tr != nil {
+	tr, err := d.training(ctx, t)
+	if err != nil {
+		return nil, err
+	}
+	if tr != nil {
 		data["Title"], data["When"] = tr.Title, when(tr.Start)
 	}
-	return data
+	return data, nil
 }
 
 // place says where a training is: its address, or online with the link.
@@ -368,105 +432,4 @@ func detailData(tr *umkm.Training, t *bot.Turn) map[string]any {
 		"When": when(tr.Start), "Until": until(tr), "Place": place(tr), "Deadline": deadline,
 		"Seats": seats(tr), "Eligibility": eligibility(tr), "Closed": tr.Closed(t.Now) != umkm.ClosedNotClosed,
 	}
-}
-
-// eligibility describes who may join.
-func eligibility(tr *umkm.Training) bot.Text {
-	var parts []bot.Text
-	if len(tr.KabKota) > 0 {
-		names := make([]string, len(tr.KabKota))
-		for i, c := range tr.KabKota {
-			names[i] = c
-			if n, ok := indexName(c); ok {
-				names[i] = n
-			}
-		}
-		parts = append(parts, bot.T("pelatihan.eligible.kabkota", "List", strings.Join(names, ", ")))
-	}
-	if len(tr.Kecamatan) > 0 {
-		parts = append(parts, bot.T("pelatihan.eligible.kecamatan", "List", strings.Join(tr.Kecamatan, ", ")))
-	}
-	if len(tr.Sectors) > 0 {
-		parts = append(parts, bot.T("pelatihan.eligible.sector", "List", labels("sector.", tr.Sectors)))
-	}
-	if len(tr.SizeClasses) > 0 {
-		parts = append(parts, bot.T("pelatihan.eligible.size", "List", labels("class.", tr.SizeClasses)))
-	}
-	if len(parts) == 0 {
-		return bot.T("pelatihan.eligible.all")
-	}
-	return bot.T("pelatihan.eligible.only", "List", parts)
-}
-
-func labels(prefix string, codes []string) []bot.Text {
-	out := make([]bot.Text, len(codes))
-	for i, c := range codes {
-		out[i] = bot.T(prefix + c)
-	}
-	return out
-}
-
-// signUp takes a seat (or, with waitlist, a waitlist place) in the chosen
-// training for a registered owner; an owner not registered yet registers
-// first and comes back to step lanjut.
-func (d Deps) signUp(ctx context.Context, t *bot.Turn, waitlist bool) bot.Result {
-	tr := d.training(ctx, t)
-	if tr == nil {
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.not_found", "ID", t.Get("id"))))
-	}
-	if why := tr.Closed(t.Now); why != umkm.ClosedNotClosed {
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed."+why, "Title", tr.Title)))
-	}
-	reg := d.registration(ctx, t)
-	if reg == nil {
-		return bot.Result{Say: []bot.Out{bot.Say(bot.T("pelatihan.need_registration", "Title", tr.Title))}, Call: "daftar", Next: "lanjut"}
-	}
-	if why := tr.Ineligible(reg); why != "" {
-		unit, _ := d.Region.Unit(reg.Region)
-		mine := map[string]bot.Text{
-			umkm.IneligibleKabKota:   bot.Raw(unit.Name),
-			umkm.IneligibleKecamatan: bot.Raw(reg.Kecamatan),
-			umkm.IneligibleSector:    bot.T("sector." + reg.Sector),
-			umkm.IneligibleSize:      bot.T("class." + reg.SizeClass),
-		}[why]
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.ineligible."+why, "Title", tr.Title, "Mine", mine, "Rule", eligibility(tr))))
-	}
-	mine, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
-	if err != nil {
-		t.Fail(err)
-		return bot.Result{}
-	}
-	for _, e := range mine {
-		if e.Training == tr.ID && e.Status != umkm.StatusCancelled {
-			return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.already.")))
-		}
-	}
-	e, err := d.Trainings.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: t.Conv, Registration: reg.ID, At: t.Now}, waitlist)
-	switch {
-	case errors.Is(err, umkm.ErrTrainingClosed):
-		return bot.Goto("katalog", bot.Say(bot.T("pelatihan.closed.closed", "Title", tr.Title)))
-	case err != nil:
-		t.Fail(err)
-		return bot.Result{}
-	case e.Status == umkm.StatusFull:
-		t.Set("waiting", strconv.Itoa(e.Position))
-		return bot.Goto("tunggu")
-	}
-	return bot.Finish(bot.Say(enrolledText(tr, e, "pelatihan.done.")))
-}
-
-// enrolledText tells an owner where they stand: <prefix>terdaftar with the
-// attendance code, prefix.daftar_tunggu with the position, and so on.
-func enrolledText(tr *umkm.Training, e umkm.Enrolment, prefix string) bot.Text {
-	return bot.T(prefix+string(e.Status), "Title", tr.Title, "When", when(tr.Start), "Place", place(tr),
-		"Code", e.Code, "Position", e.Position)
-}
-
-// TrainingNotice is the message for a training notice of kind (a
-// reminder, umkm.ReminderDayBefore or umkm.ReminderSoon, or a seat freed for
-// a waitlisted owner, umkm.NoticePromoted); the reminder runner and the
-// cancel step send it through the Notifier.
-func TrainingNotice(kind string, tr *umkm.Training, e umkm.Enrolment) bot.Out {
-	return bot.Say(bot.T("pelatihan.notice."+kind, "Title", tr.Title, "When", when(tr.Start), "Place", place(tr),
-		"Code", e.Code, "ID", tr.ID))
 }

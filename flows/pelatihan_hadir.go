@@ -24,16 +24,17 @@ func newHadir(d Deps) *bot.Flow {
 		Title:    "hadir.title",
 		Triggers: []string{"hadir", "check in", "checkin", "absen", "presensi"},
 		Anywhere: true,
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if arg == "" {
-				return bot.Goto("kode")
+				return bot.Goto("kode"), nil
 			}
 			return d.checkIn(ctx, t, arg)
 		},
 		Steps: []*bot.Step{{
-			ID:     "kode",
-			Prompt: "hadir.code",
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+			ID:      "kode",
+			Prompt:  "hadir.code",
+			Targets: []bot.StepID{"kode"},
+			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 				return d.checkIn(ctx, t, in.Text)
 			},
 		}},
@@ -42,18 +43,21 @@ func newHadir(d Deps) *bot.Flow {
 
 // checkIn finds the owner's seat holding the code typed and marks it
 // attended; anything else re-asks with the reason.
-func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result {
+func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) (bot.Result, error) {
 	code, ok := umkm.ParseAttendanceCode(typed)
 	if !ok {
 		// Six letters/digits with one the codes never use ("ABCDEF"): the
 		// real reason is that no seat holds it, not its form.
 		if code = sixAlnum(typed); code == "" {
-			return bot.Goto("kode", bot.Say(bot.T("hadir.invalid")))
+			return bot.Goto("kode", bot.Say(bot.T("hadir.invalid"))), nil
 		}
 	}
-	mine := d.mine(ctx, t)
+	mine, err := d.mine(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
 	if len(mine) == 0 {
-		return bot.Finish(bot.Say(bot.T("hadir.no_seats")))
+		return bot.Finish(bot.Say(bot.T("hadir.no_seats"))), nil
 	}
 	for _, m := range mine {
 		if m.e.Code != code {
@@ -61,25 +65,24 @@ func (d Deps) checkIn(ctx context.Context, t *bot.Turn, typed string) bot.Result
 		}
 		switch {
 		case m.e.Status == umkm.StatusAttended:
-			return bot.Finish(bot.Say(bot.T("hadir.already", "Title", m.tr.Title)))
+			return bot.Finish(bot.Say(bot.T("hadir.already", "Title", m.tr.Title))), nil
 		case m.e.Status != umkm.StatusConfirmed:
-			return bot.Finish(bot.Say(bot.T("hadir.not_seated", "Title", m.tr.Title)))
+			return bot.Finish(bot.Say(bot.T("hadir.not_seated", "Title", m.tr.Title))), nil
 		case t.Now.Before(m.tr.Start.Add(-checkInOpens)):
-			return bot.Finish(bot.Say(bot.T("hadir.too_early", "Title", m.tr.Title, "When", when(m.tr.Start))))
+			return bot.Finish(bot.Say(bot.T("hadir.too_early", "Title", m.tr.Title, "When", when(m.tr.Start)))), nil
 		case t.Now.After(m.tr.End):
-			return bot.Finish(bot.Say(bot.T("hadir.over", "Title", m.tr.Title)))
+			return bot.Finish(bot.Say(bot.T("hadir.over", "Title", m.tr.Title))), nil
 		}
 		_, err := d.Trainings.CheckIn(ctx, m.tr.ID, code, t.Conv)
 		if errors.Is(err, bot.ErrNotFound) {
 			break
 		}
 		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
-		return bot.Finish(bot.Say(bot.T("hadir.done", "Title", m.tr.Title, "Place", place(m.tr))))
+		return bot.Finish(bot.Say(bot.T("hadir.done", "Title", m.tr.Title, "Place", place(m.tr)))), nil
 	}
-	return bot.Goto("kode", bot.Say(bot.T("hadir.wrong", "Code", code)))
+	return bot.Goto("kode", bot.Say(bot.T("hadir.wrong", "Code", code))), nil
 }
 
 // sixAlnum returns text that is six ASCII letters or digits (spaces and

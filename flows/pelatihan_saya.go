@@ -24,85 +24,126 @@ func newPelatihanSaya(d Deps) *bot.Flow {
 		ID:       "pelatihan_saya",
 		Title:    "pelatihan_saya.title",
 		Triggers: []string{"pelatihan saya", "jadwal saya", "kelas saya", "my trainings", "batal pelatihan"},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if len(d.mine(ctx, t)) == 0 {
-				return bot.Finish(bot.Say(bot.T("pelatihan_saya.none")))
-			}
-			return bot.Goto("saya")
-		},
+		Begin:    pelatihanSayaBegin(d),
 		Steps: []*bot.Step{
-			{
-				ID:     "saya",
-				Prompt: "pelatihan_saya.list",
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-					var opts []bot.Option
-					for i, m := range d.mine(ctx, t) {
-						opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: m.tr.ID,
-							Label: bot.T("pelatihan_saya.item", "Title", m.tr.Title, "When", when(m.tr.Start),
-								"Status", bot.T("pelatihan_saya.status."+string(m.e.Status)))})
-					}
-					return opts
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					t.Set("id", in.Choice.Value)
-					return bot.Goto("item")
-				},
-			},
-			{
-				ID:     "item",
-				Prompt: "pelatihan_saya.detail",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					m, ok := d.mineOne(ctx, t)
-					if !ok {
-						return nil
-					}
-					data := detailData(m.tr, t)
-					data["Status"] = enrolledText(m.tr, m.e, "pelatihan_saya.status_long.")
-					return data
-				},
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
-					opts := []bot.Option{{Key: "1", Value: "back", Label: bot.T("pelatihan_saya.back"), Alias: []string{"kembali", "back"}}}
-					if m, ok := d.mineOne(ctx, t); ok && cancellable(m, t.Now) {
-						opts = append([]bot.Option{{Key: "1", Value: "cancel", Label: bot.T("pelatihan_saya.cancel"),
-							Alias: []string{"batal", "batalkan", "cancel"}}}, bot.Option{Key: "2", Value: "back", Label: opts[0].Label, Alias: opts[0].Alias})
-					}
-					return opts
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					switch {
-					case in.Choice == nil:
-						return bot.Retry(bot.T("core.choice.invalid"))
-					case in.Choice.Value == "cancel":
-						return bot.Goto("batal")
-					}
-					return bot.Goto("saya")
-				},
-			},
-			{
-				ID:     "batal",
-				Prompt: "pelatihan_saya.confirm",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					data := d.titleData(ctx, t)
-					m, ok := d.mineOne(ctx, t)
-					data["Seat"] = ok && m.e.Status == umkm.StatusConfirmed
-					return data
-				},
-				Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					if !yes {
-						return bot.Goto("item")
-					}
-					return d.cancel(ctx, t)
-				},
-			},
+			pelatihanSayaSaya(d),
+			pelatihanSayaItem(d),
+			pelatihanSayaBatal(d),
 		},
+	}
+}
+
+// pelatihanSayaSaya lists the owner's trainings with their status.
+func pelatihanSayaSaya(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "saya",
+		Prompt: "pelatihan_saya.list",
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			var opts []bot.Option
+			mine, err := d.mine(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			for i, m := range mine {
+				opts = append(opts, bot.Option{Key: strconv.Itoa(i + 1), Value: m.tr.ID,
+					Label: bot.T("pelatihan_saya.item", "Title", m.tr.Title, "When", when(m.tr.Start),
+						"Status", bot.T("pelatihan_saya.status."+string(m.e.Status)))})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"item"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			t.Set("id", in.Choice.Value)
+			return bot.Goto("item"), nil
+		},
+	}
+}
+
+// pelatihanSayaItem shows one of them, with the cancellation while it is not started.
+func pelatihanSayaItem(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "item",
+		Prompt: "pelatihan_saya.detail",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			m, ok, err := d.mineOne(ctx, t)
+			if err != nil || !ok {
+				return nil, err
+			}
+			data := detailData(m.tr, t)
+			data["Status"] = enrolledText(m.tr, m.e, "pelatihan_saya.status_long.")
+			return data, nil
+		},
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
+			opts := []bot.Option{{Key: "1", Value: "back", Label: bot.T("pelatihan_saya.back"), Alias: []string{"kembali", "back"}}}
+			m, ok, err := d.mineOne(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			if ok && cancellable(m, t.Now) {
+				opts = append([]bot.Option{{Key: "1", Value: "cancel", Label: bot.T("pelatihan_saya.cancel"),
+					Alias: []string{"batal", "batalkan", "cancel"}}}, bot.Option{Key: "2", Value: "back", Label: opts[0].Label, Alias: opts[0].Alias})
+			}
+			return opts, nil
+		},
+		Targets: []bot.StepID{"batal", "saya"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			switch {
+			case in.Choice == nil:
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			case in.Choice.Value == "cancel":
+				return bot.Goto("batal"), nil
+			}
+			return bot.Goto("saya"), nil
+		},
+	}
+}
+
+// pelatihanSayaBatal confirms giving up a seat or waitlist place.
+func pelatihanSayaBatal(d Deps) *bot.Step {
+	return &bot.Step{
+		ID:     "batal",
+		Prompt: "pelatihan_saya.confirm",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			data, err := d.titleData(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			m, ok, err := d.mineOne(ctx, t)
+			if err != nil {
+				return nil, err
+			}
+			data["Seat"] = ok && m.e.Status == umkm.StatusConfirmed
+			return data, nil
+		},
+		Options: yesNoOptions("pelatihan_saya.confirm.yes", "pelatihan_saya.confirm.no"),
+		Targets: []bot.StepID{"item"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			if !yes {
+				return bot.Goto("item"), nil
+			}
+			return d.cancel(ctx, t)
+		},
+	}
+}
+
+// pelatihanSayaBegin starts the flow, with the deep-link or command argument.
+func pelatihanSayaBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		mine, err := d.mine(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		if len(mine) == 0 {
+			return bot.Finish(bot.Say(bot.T("pelatihan_saya.none"))), nil
+		}
+		return bot.Goto("saya"), nil
 	}
 }
 
@@ -114,11 +155,10 @@ type enrolled struct {
 
 // mine lists the owner's trainings that have not ended more than
 // recentDays ago, soonest first.
-func (d Deps) mine(ctx context.Context, t *bot.Turn) []enrolled {
+func (d Deps) mine(ctx context.Context, t *bot.Turn) ([]enrolled, error) {
 	es, err := d.Trainings.EnrolmentsOf(ctx, t.Conv)
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
 	var out []enrolled
 	for _, e := range es {
@@ -127,8 +167,7 @@ func (d Deps) mine(ctx context.Context, t *bot.Turn) []enrolled {
 			continue
 		}
 		if err != nil {
-			t.Fail(err)
-			return nil
+			return nil, err
 		}
 		if tr.End.Before(t.Now.Add(-recentDays * 24 * time.Hour)) {
 			continue
@@ -136,17 +175,21 @@ func (d Deps) mine(ctx context.Context, t *bot.Turn) []enrolled {
 		out = append(out, enrolled{tr, e})
 	}
 	slices.SortStableFunc(out, func(a, b enrolled) int { return a.tr.Start.Compare(b.tr.Start) })
-	return out
+	return out, nil
 }
 
 // mineOne is the owner's enrolment in the chosen training (answer "id").
-func (d Deps) mineOne(ctx context.Context, t *bot.Turn) (enrolled, bool) {
-	for _, m := range d.mine(ctx, t) {
+func (d Deps) mineOne(ctx context.Context, t *bot.Turn) (enrolled, bool, error) {
+	mine, err := d.mine(ctx, t)
+	if err != nil {
+		return enrolled{}, false, err
+	}
+	for _, m := range mine {
 		if m.tr.ID == t.Get("id") {
-			return m, true
+			return m, true, nil
 		}
 	}
-	return enrolled{}, false
+	return enrolled{}, false, nil
 }
 
 // cancellable: a seat or waitlist place of a training not started yet.
@@ -155,16 +198,18 @@ func cancellable(m enrolled, now time.Time) bool {
 }
 
 // cancel gives up the owner's place and tells whoever got the seat.
-func (d Deps) cancel(ctx context.Context, t *bot.Turn) bot.Result {
-	m, ok := d.mineOne(ctx, t)
+func (d Deps) cancel(ctx context.Context, t *bot.Turn) (bot.Result, error) {
+	m, ok, err := d.mineOne(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
 	if !ok || !cancellable(m, t.Now) {
-		return bot.Finish(bot.Say(bot.T("pelatihan_saya.not_cancellable")))
+		return bot.Finish(bot.Say(bot.T("pelatihan_saya.not_cancellable"))), nil
 	}
 	// Cancelling twice (a turn run again) changes nothing and says the same.
 	_, promoted, err := d.Trainings.Cancel(ctx, m.tr.ID, t.Conv)
 	if err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
 	for _, p := range promoted {
 		if d.Notifier == nil {
@@ -174,5 +219,5 @@ func (d Deps) cancel(ctx context.Context, t *bot.Turn) bot.Result {
 		// send is not a reason to fail this owner's cancel.
 		_ = d.Notifier.Notify(ctx, p.Conv, TrainingNotice(umkm.NoticePromoted, m.tr, p))
 	}
-	return bot.Finish(bot.Say(bot.T("pelatihan_saya.cancelled", "Title", m.tr.Title)))
+	return bot.Finish(bot.Say(bot.T("pelatihan_saya.cancelled", "Title", m.tr.Title))), nil
 }

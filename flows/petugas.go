@@ -52,6 +52,8 @@ func petugasFlow(d Deps) *bot.Flow {
 	every := []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument, bot.KindLocation, bot.KindContact, bot.KindUnsupported}
 	f := &bot.Flow{
 		ID:        bot.HandoverFlow,
+		Version:   1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:   migratePetugas,
 		Title:     "petugas.title",
 		Triggers:  petugasWords,
 		Interrupt: true,
@@ -59,67 +61,67 @@ func petugasFlow(d Deps) *bot.Flow {
 		Intent: func(norm string) (string, bool) {
 			return phraseArg, slices.ContainsFunc(petugasPhrases, func(p string) bool { return strings.Contains(norm, p) })
 		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
+		Entries: []bot.StepID{"open"},
+		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if d.Tickets == nil {
-				return bot.Finish(bot.Say(bot.T("petugas.unavailable")))
+				return bot.Finish(bot.Say(bot.T("petugas.unavailable"))), nil
 			}
 			if m := t.Missed(); len(m) > 0 { // what the bot did not understand goes to the officer too
-				t.Set(missedKey, strings.Join(m, "\n"))
+				t.SetList(missedKey, m)
 			}
 			id, err := d.Tickets.OpenTicketOf(ctx, t.Conv)
 			if err != nil {
-				t.Fail(err)
-				return bot.Result{Next: bot.Stay}
+				return bot.Result{Next: bot.Stay}, err
 			}
 			if id != "" { // asked again while a ticket is open
 				t.Set(ticketKey, id)
-				return bot.Result{Say: []bot.Out{bot.Say(bot.T("petugas.already_open"))}, Next: "open", Quiet: true}
+				return bot.Result{Say: []bot.Out{bot.Say(bot.T("petugas.already_open"))}, Next: "open", Quiet: true}, nil
 			}
 			if arg != "" && arg != phraseArg {
 				return d.openTicket(ctx, t, hours)
 			}
-			return bot.Goto("question")
+			return bot.Goto("question"), nil
 		},
-		Leave: func(ctx context.Context, t *bot.Turn) []bot.Out {
+		Leave: func(ctx context.Context, t *bot.Turn) ([]bot.Out, error) {
 			if id := t.Get(ticketKey); id != "" && d.Tickets != nil {
 				if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
 					d.logger().Warn("close ticket", "ticket", id, "err", err)
 				}
-				return []bot.Out{bot.Say(bot.T("petugas.ended"))}
+				return []bot.Out{bot.Say(bot.T("petugas.ended"))}, nil
 			}
-			return nil
+			return nil, nil
 		},
 		Steps: []*bot.Step{
 			{
 				ID: "question", Prompt: "petugas.question", Accept: every, Verbatim: true,
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					return map[string]any{"Contact": d.Region.Contact}
+				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+					return map[string]any{"Contact": d.Region.Contact}, nil
 				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Targets: []bot.StepID{"open"},
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					if slices.Contains(endWords, in.Norm) {
-						return bot.Finish(bot.Say(bot.T("petugas.not_opened")))
+						return bot.Finish(bot.Say(bot.T("petugas.not_opened"))), nil
 					}
 					return d.openTicket(ctx, t, hours)
 				},
 			},
 			{
 				ID: "open", Prompt: "petugas.open", Accept: every, Verbatim: true,
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 					id := t.Get(ticketKey)
 					if slices.Contains(endWords, in.Norm) {
 						if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
-							t.Fail(err)
+							return bot.Result{}, err
 						}
-						return bot.Finish(bot.Say(bot.T("petugas.ended")))
+						return bot.Finish(bot.Say(bot.T("petugas.ended"))), nil
 					}
 					if err := d.Tickets.AddTicketMsg(ctx, id, umkm.TicketMsgOf(t.Msg, t.Now)); err != nil {
 						if !isClosed(err) {
-							t.Fail(err)
-							return bot.Result{Next: bot.Stay}
+							return bot.Result{Next: bot.Stay}, err
 						}
-						return bot.Finish(bot.Say(bot.T("petugas.closed_by_officer")))
+						return bot.Finish(bot.Say(bot.T("petugas.closed_by_officer"))), nil
 					}
-					return bot.Result{Next: bot.Stay, Quiet: true} // the officer answers
+					return bot.Result{Next: bot.Stay, Quiet: true}, nil // the officer answers
 				},
 			},
 		},
@@ -129,9 +131,13 @@ func petugasFlow(d Deps) *bot.Flow {
 
 // openTicket opens a ticket with the message of this turn and tells the
 // owner when an officer answers.
-func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHours) bot.Result {
+func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHours) (bot.Result, error) {
 	tk := &umkm.Ticket{Conv: t.Conv, Region: d.Region.Code, Lang: t.Lang, Status: umkm.TicketOpen, Opened: t.Now}
-	if r := d.registration(ctx, t); r != nil {
+	r, err := d.registration(ctx, t)
+	if err != nil {
+		return bot.Result{}, err
+	}
+	if r != nil {
 		tk.RegID, tk.Business, tk.Region = r.ID, r.BusinessName, r.Region
 	}
 	for _, fr := range t.State.Stack { // the flow the owner left to ask
@@ -141,8 +147,8 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHour
 		}
 	}
 	var earlier []umkm.TicketMsg // the messages the bot did not understand before
-	if m := t.Get(missedKey); m != "" {
-		for i, text := range strings.Split(m, "\n") {
+	if m := t.List(missedKey); len(m) > 0 {
+		for i, text := range m {
 			earlier = append(earlier, umkm.TicketMsg{ID: fmt.Sprintf("%s.before%d", t.Msg.ID, i), At: t.Now, From: umkm.FromOwner,
 				Kind: bot.KindText, Text: text, BeforeHandover: true})
 		}
@@ -156,14 +162,12 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHour
 	msgs := append(earlier, first)
 	id, pos, err := d.Tickets.OpenTicket(ctx, tk, msgs[0])
 	if err != nil {
-		t.Fail(err)
-		return bot.Result{Next: bot.Stay}
+		return bot.Result{Next: bot.Stay}, err
 	}
 	t.Set(ticketKey, id)
 	for _, m := range msgs[1:] {
 		if err := d.Tickets.AddTicketMsg(ctx, id, m); err != nil {
-			t.Fail(err)
-			return bot.Result{Next: bot.Stay}
+			return bot.Result{Next: bot.Stay}, err
 		}
 	}
 	var say []bot.Text
@@ -179,7 +183,7 @@ func (d Deps) openTicket(ctx context.Context, t *bot.Turn, hours umkm.OfficeHour
 		say = append(say, bot.T("petugas.hours_unconfirmed"))
 	}
 	say = append(say, bot.T("petugas.opened.how"))
-	return bot.Result{Say: []bot.Out{bot.Say(say...)}, Next: "open", Quiet: true}
+	return bot.Result{Say: []bot.Out{bot.Say(say...)}, Next: "open", Quiet: true}, nil
 }
 
 // questionOf drops the trigger word from "petugas saya mau tanya pinjaman".

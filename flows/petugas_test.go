@@ -9,7 +9,6 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
-	"github.com/umkmbot/umkmbot/flows"
 )
 
 // seedHandover handles the hand-over directives of transcripts:
@@ -84,7 +83,7 @@ func seedHandover(t *testing.T, w *world, f []string, out *strings.Builder) {
 			t.Fatal(err)
 		}
 		w.deps.Region.Hours = &h
-		w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+		w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, nil)
 	case "clock":
 		at, err := time.ParseInLocation("2006-01-02T15:04", f[1], bot.Jakarta)
 		if err != nil {

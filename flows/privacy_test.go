@@ -11,7 +11,6 @@ import (
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
-	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/store"
 )
 
@@ -68,7 +67,7 @@ func TestLogsHideNIKAndPhone(t *testing.T) {
 		replies++
 		return nil
 	}))
-	eng := bot.NewEngine(bot.EngineConfig{}, flows.Registry(w.deps), w.store, w.store, w.catalog, log)
+	eng := bot.NewEngine(bot.EngineConfig{}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, log)
 	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Backoff: time.Millisecond}, &flaky{Store: w.store}, eng, w.outbox, w.catalog, "id", log)
 	defer d.Close()
 	conv := bot.Conversation{Channel: bot.WhatsApp, User: "6281298765432"}

@@ -3,6 +3,8 @@ package flows
 import (
 	"context"
 	"errors"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"unicode"
@@ -16,125 +18,155 @@ func init() { register("produk", newProduk) }
 // newProduk builds "produk saya": the owner's saved products, with editing
 // one field at a time and deleting.
 func newProduk(d Deps) *bot.Flow {
-	steps := []*bot.Step{{
+	steps := []*bot.Step{produkDaftar(d), produkUbah(d), produkHapus(d)}
+	for _, f := range productFields() {
+		steps = append(steps, editProductStep(d, f))
+	}
+	return &bot.Flow{
+		ID:       "produk",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateProduct,
+		Title:    "produk.title",
+		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
+		// Last in the menu: it appears once a product is saved, and the
+		// numbers people learnt for the others stay as they were.
+		Menu: 50,
+		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return false, err
+			}
+			return len(ps) > 0, nil
+		},
+		Begin: produkBegin(d),
+		Steps: steps,
+	}
+}
+
+// produkDaftar lists the saved products: "ubah 2", "hapus 1", or done.
+func produkDaftar(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "daftar",
 		Prompt: "produk.list",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			ps := d.products(ctx, t)
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return nil, err
+			}
 			items := make([]map[string]any, len(ps))
 			for i, p := range ps {
 				items[i] = map[string]any{"No": i + 1, "Name": p.Name, "Price": bot.Rupiah(p.Price),
 					"Weight": p.Weight, "Stock": p.Stock, "Photos": len(p.Photos)}
 			}
-			return map[string]any{"Items": items, "Count": len(ps)}
+			return map[string]any{"Items": items, "Count": len(ps)}, nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Targets: []bot.StepID{"ubah", "hapus"}, // productCommand's verbs
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			verb, n := productCommand(in.Norm)
-			ps := d.products(ctx, t)
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
+			}
 			if asked := t.Get("_verb"); asked != "" && n > 0 && !strings.ContainsFunc(in.Norm, unicode.IsLetter) {
 				verb = asked // "hapus", then "2"
 			}
 			t.Del("_verb")
 			if verb != "" && n == 0 && !strings.Contains(in.Norm, " ") {
 				t.Set("_verb", verb) // "ubah" alone: which one?
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("produk.which"))}}
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("produk.which"))}}, nil
 			}
 			if verb == "" {
 				if yes, ok := bot.YesNo(in.Text); (ok && yes) || photoDoneWords[in.Norm] {
-					return bot.Finish()
+					return bot.Finish(), nil
 				}
-				return bot.Retry(bot.T("produk.unclear"))
+				return bot.Retry(bot.T("produk.unclear")), nil
 			}
 			if n < 1 || n > len(ps) {
-				return bot.Retry(bot.T("produk.no_such", "Count", len(ps)))
+				return bot.Retry(bot.T("produk.no_such", "Count", len(ps))), nil
 			}
 			t.Set("pid", ps[n-1].ID)
 			t.Set("pname", ps[n-1].Name)
-			return bot.Goto(verb)
+			return bot.Goto(bot.StepID(verb)), nil
 		},
-	}, {
+	}
+}
+
+// produkUbah asks which field of the product to change; its editor step follows.
+func produkUbah(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:     "ubah",
 		Prompt: "produk.ubah",
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Name": t.Get("pname")}
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Name": t.Get("pname")}, nil
 		},
-		Options: func(ctx context.Context, t *bot.Turn) []bot.Option {
+		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 			fs := productFields()
 			opts := make([]bot.Option, len(fs))
 			for i, f := range fs {
-				opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: f.step.ID, Label: bot.T("produk.field." + f.step.ID), Alias: []string{f.step.ID}}
+				id := string(f.step.ID)
+				opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: id, Label: bot.T("produk.field." + id), Alias: []string{id}}
 			}
-			return opts
+			return opts, nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Targets: slices.Collect(maps.Values(editSteps)),
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
-				return bot.Retry(bot.T("core.choice.invalid"))
+				return bot.Retry(bot.T("core.choice.invalid")), nil
 			}
-			switch in.Choice.Value { // spelled out so each editor step is visibly reached
-			case "nama":
-				return bot.Goto("ubah_nama")
-			case "kategori":
-				return bot.Goto("ubah_kategori")
-			case "harga":
-				return bot.Goto("ubah_harga")
-			case "berat":
-				return bot.Goto("ubah_berat")
-			case "stok":
-				return bot.Goto("ubah_stok")
-			case "deskripsi":
-				return bot.Goto("ubah_deskripsi")
-			case "izin":
-				return bot.Goto("ubah_izin")
+			if id, ok := editSteps[bot.StepID(in.Choice.Value)]; ok {
+				return bot.Goto(id), nil
 			}
-			return bot.Retry(bot.T("core.choice.invalid"))
+			return bot.Retry(bot.T("core.choice.invalid")), nil
 		},
-	}, {
+	}
+}
+
+// produkHapus confirms deleting a product.
+func produkHapus(d Deps) *bot.Step {
+	return &bot.Step{
 		ID:      "hapus",
 		Prompt:  "produk.hapus",
 		Options: yesNoOptions("produk.hapus.yes", "produk.hapus.no"),
-		Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-			return map[string]any{"Name": t.Get("pname")}
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return map[string]any{"Name": t.Get("pname")}, nil
 		},
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
+		Targets: []bot.StepID{"daftar"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
-				return bot.Retry(bot.T("produk.hapus.unclear"))
+				return bot.Retry(bot.T("produk.hapus.unclear")), nil
 			}
 			if !yes {
-				return bot.Goto("daftar")
+				return bot.Goto("daftar"), nil
 			}
 			err := d.Products.DeleteProduct(ctx, t.Conv, t.Get("pid"))
 			if err != nil && !errors.Is(err, bot.ErrNotFound) {
-				t.Fail(err)
-				return bot.Result{}
+				return bot.Result{}, err
 			}
 			done := bot.Say(bot.T("produk.deleted", "Name", t.Get("pname")))
-			if len(d.products(ctx, t)) == 0 {
-				return bot.Finish(done)
+			ps, err := d.products(ctx, t)
+			if err != nil {
+				return bot.Result{}, err
 			}
-			return bot.Goto("daftar", done)
+			if len(ps) == 0 {
+				return bot.Finish(done), nil
+			}
+			return bot.Goto("daftar", done), nil
 		},
-	}}
-	for _, f := range productFields() {
-		steps = append(steps, editProductStep(d, f))
 	}
-	return &bot.Flow{
-		ID:       "produk",
-		Title:    "produk.title",
-		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
-		// Last in the menu: it appears once a product is saved, and the
-		// numbers people learnt for the others stay as they were.
-		Menu: 50,
-		Visible: func(ctx context.Context, t *bot.Turn) bool {
-			return len(d.products(ctx, t)) > 0
-		},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if len(d.products(ctx, t)) == 0 {
-				return bot.Finish(bot.Say(bot.T("produk.empty")))
-			}
-			return bot.Goto("daftar")
-		},
-		Steps: steps,
+}
+
+// produkBegin starts the flow, with the deep-link or command argument.
+func produkBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		ps, err := d.products(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		if len(ps) == 0 {
+			return bot.Finish(bot.Say(bot.T("produk.empty"))), nil
+		}
+		return bot.Goto("daftar"), nil
 	}
 }
 
@@ -173,7 +205,7 @@ func productCommand(norm string) (verb string, n int) {
 }
 
 // editSteps names the editor step of each product field.
-var editSteps = map[string]string{"nama": "ubah_nama", "kategori": "ubah_kategori", "harga": "ubah_harga",
+var editSteps = map[bot.StepID]bot.StepID{"nama": "ubah_nama", "kategori": "ubah_kategori", "harga": "ubah_harga",
 	"berat": "ubah_berat", "stok": "ubah_stok", "deskripsi": "ubah_deskripsi", "izin": "ubah_izin"}
 
 // editProductStep turns a product question into an editor of the saved
@@ -185,27 +217,34 @@ func editProductStep(d Deps, f productField) *bot.Step {
 	s.Numbered = false
 	s.Parse = nil
 	orig := f.step
-	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-		value, problem := stepValue(ctx, t, orig, in)
+	s.Targets = []bot.StepID{"daftar"}
+	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+		value, problem, err := stepValue(ctx, t, orig, in)
+		if err != nil {
+			return bot.Result{}, err
+		}
 		if !problem.IsZero() {
-			return bot.Retry(problem)
+			return bot.Retry(problem), nil
 		}
 		var p *umkm.Product
-		for _, x := range d.products(ctx, t) {
+		ps, err := d.products(ctx, t)
+		if err != nil {
+			return bot.Result{}, err
+		}
+		for _, x := range ps {
 			if x.ID == t.Get("pid") {
 				p = &x
 			}
 		}
 		if p == nil {
-			return bot.Goto("daftar", bot.Say(bot.T("produk.gone")))
+			return bot.Goto("daftar", bot.Say(bot.T("produk.gone"))), nil
 		}
 		f.apply(p, value)
 		p.UpdatedAt = d.now()
 		if err := d.Products.SaveProduct(ctx, t.Conv, p); err != nil && !errors.Is(err, bot.ErrNotFound) {
-			t.Fail(err)
-			return bot.Result{}
+			return bot.Result{}, err
 		}
-		return bot.Goto("daftar", bot.Say(bot.T("produk.saved", "Name", p.Name)))
+		return bot.Goto("daftar", bot.Say(bot.T("produk.saved", "Name", p.Name))), nil
 	}
 	return &s
 }

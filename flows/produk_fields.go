@@ -41,23 +41,18 @@ func productFields() []productField {
 			func(p *umkm.Product, v string) { p.Description = v }},
 		{&bot.Step{ID: "izin", Prompt: "jualan.izin", Help: "jualan.izin.help", Numbered: true, Multi: true,
 			Options: permitOptions, Parse: parsePermits,
-			Skip: func(ctx context.Context, t *bot.Turn) bool {
+			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) {
 				food := umkm.Product{Category: t.Get("kategori")}.Food()
 				if !food {
-					t.Set("izin", "none")
+					t.Del("izin") // no permits: the empty list
 				}
-				return !food
+				return !food, nil
 			}},
-			func(p *umkm.Product, v string) {
-				p.Permits = nil
-				if v != "none" && v != "" {
-					p.Permits = strings.Split(v, ",")
-				}
-			}},
+			func(p *umkm.Product, v string) { p.Permits = bot.SplitList(v) }},
 	}
 }
 
-func categoryOptions(context.Context, *bot.Turn) []bot.Option {
+func categoryOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	opts := make([]bot.Option, len(productCategories))
 	for i, c := range productCategories {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: c, Label: bot.T("sector." + c)}
@@ -67,89 +62,89 @@ func categoryOptions(context.Context, *bot.Turn) []bot.Option {
 			}
 		}
 	}
-	return opts
+	return opts, nil
 }
 
-func permitOptions(context.Context, *bot.Turn) []bot.Option {
+func permitOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	return []bot.Option{
 		{Key: "1", Value: "pirt", Label: bot.T("jualan.izin.pirt"), Alias: []string{"pirt", "p-irt", "p irt", "spp-irt", "sppirt"}},
 		{Key: "2", Value: "halal", Label: bot.T("jualan.izin.halal"), Alias: []string{"halal", "sertifikat halal", "mui"}},
 		{Key: "3", Value: "bpom", Label: bot.T("jualan.izin.bpom"), Alias: []string{"bpom", "md", "bpom md", "pom"}},
 		{Key: "4", Value: "none", Label: bot.T("jualan.izin.none"), Alias: []string{"belum ada", "tidak ada", "belum", "blm"}},
-	}
+	}, nil
 }
 
-func parsePermits(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parsePermits(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
-		return "none", bot.Text{}
+		return "", bot.Text{}, nil // none: the empty list
 	}
 	if len(in.Choices) == 0 {
-		return "", bot.T("jualan.izin.invalid")
+		return "", bot.T("jualan.izin.invalid"), nil
 	}
 	var vals []string
 	for _, c := range in.Choices {
 		if c.Value == "none" {
 			if len(in.Choices) > 1 {
-				return "", bot.T("jualan.izin.invalid")
+				return "", bot.T("jualan.izin.invalid"), nil
 			}
-			return "none", bot.Text{}
+			return "", bot.Text{}, nil
 		}
 		vals = append(vals, c.Value)
 	}
-	return strings.Join(vals, ","), bot.Text{}
+	return bot.ListValue(vals), bot.Text{}, nil
 }
 
-func parsePriceAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parsePriceAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	v, reason := ParsePrice(in.Text)
 	if reason != "" {
-		return "", bot.T("jualan.harga."+reason, "Max", money(MaxPrice))
+		return "", bot.T("jualan.harga."+reason, "Max", money(MaxPrice)), nil
 	}
-	return strconv.FormatInt(v, 10), bot.Text{}
+	return strconv.FormatInt(v, 10), bot.Text{}, nil
 }
 
-func parseWeightAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parseWeightAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	g, reason := ParseWeight(in.Text)
 	if reason != "" {
-		return "", bot.T("jualan.berat."+reason, "Max", MaxWeight/1000)
+		return "", bot.T("jualan.berat."+reason, "Max", MaxWeight/1000), nil
 	}
-	return strconv.Itoa(g), bot.Text{}
+	return strconv.Itoa(g), bot.Text{}, nil
 }
 
 // maxStock bounds a stock answer; more is a typo.
 const maxStock = 1_000_000
 
-func parseStockAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parseStockAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	n, unit, ok := ParseQuantity(in.Text)
 	if unit != "" {
-		return "", bot.T("jualan.stok.unit." + unit)
+		return "", bot.T("jualan.stok.unit." + unit), nil
 	}
 	if !ok || n > maxStock {
-		return "", bot.T("jualan.stok.invalid")
+		return "", bot.T("jualan.stok.invalid"), nil
 	}
-	return strconv.Itoa(n), bot.Text{}
+	return strconv.Itoa(n), bot.Text{}, nil
 }
 
 // parseDescription takes a short description (up to 2000 characters, line
 // breaks kept) or "lewati".
-func parseDescription(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+func parseDescription(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 	if skipWords[in.Norm] {
-		return "", bot.Text{}
+		return "", bot.Text{}, nil
 	}
 	s := tidy(in.Text)
 	if len([]rune(s)) > 2000 {
-		return "", bot.T("jualan.deskripsi.invalid", "Max", 2000)
+		return "", bot.T("jualan.deskripsi.invalid", "Max", 2000), nil
 	}
 	if !strings.ContainsFunc(s, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsDigit(r) }) {
-		return "", bot.T("jualan.deskripsi.invalid", "Max", 2000)
+		return "", bot.T("jualan.deskripsi.invalid", "Max", 2000), nil
 	}
-	return s, bot.Text{}
+	return s, bot.Text{}, nil
 }
 
 // productFromAnswers builds a product from the listing builder's answers.
 func productFromAnswers(t *bot.Turn) umkm.Product {
 	var p umkm.Product
 	for _, f := range productFields() {
-		f.apply(&p, t.Get(f.step.ID))
+		f.apply(&p, t.Get(string(f.step.ID)))
 	}
 	p.Photos = photosOf(t)
 	return p

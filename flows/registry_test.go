@@ -6,13 +6,11 @@ import (
 	"go/parser"
 	"go/token"
 	"path/filepath"
-	"sort"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
-	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 )
 
@@ -99,27 +97,19 @@ func TestMessageIDsExist(t *testing.T) {
 	}
 }
 
-// TestFlowsWellFormed: every flow has a title and triggers, every step's
-// prompt, help and option labels exist in every language, and every step
-// can be reached.
+// TestFlowsWellFormed: every flow has a title and triggers, and every
+// step's prompt, help and option labels exist in every language. That
+// every step can be reached and every move leads somewhere, flows.New
+// checks itself (bot.NewRegistry).
 func TestFlowsWellFormed(t *testing.T) {
 	w := newWorld(t)
-	reg := flows.Registry(w.deps)
-	namespaces := map[string]bool{}
-	for m := range w.catalog.IDs("id") {
-		ns, _, _ := strings.Cut(m, ".")
-		namespaces[ns] = true
-	}
-	literals := map[string]int{}
-	for id, where := range stringLiterals(t) {
-		literals[id] = where
-	}
+	reg := mustFlows(t, w.deps)
 	turn := &bot.Turn{Conv: bot.Conversation{Channel: bot.Console, User: "registry"}, Lang: "id", State: &bot.State{}}
 	for _, f := range reg.Flows() {
 		if f.Title == "" || len(f.Triggers) == 0 {
 			t.Errorf("flow %s needs a title and trigger words", f.ID)
 		}
-		for i, s := range f.Steps {
+		for _, s := range f.Steps {
 			for _, lang := range w.catalog.Langs() {
 				for _, id := range []string{s.Prompt, s.Help} {
 					if id != "" && !w.catalog.Has(lang, id) {
@@ -127,53 +117,17 @@ func TestFlowsWellFormed(t *testing.T) {
 					}
 				}
 				if s.Options != nil {
-					for _, o := range s.Options(context.Background(), turn) {
+					opts, err := s.Options(context.Background(), turn)
+					if err != nil {
+						t.Errorf("flow %s step %s: options: %v", f.ID, s.ID, err)
+					}
+					for _, o := range opts {
 						if o.Label.ID != "" && !w.catalog.Has(lang, o.Label.ID) {
 							t.Errorf("flow %s step %s: option label %q missing in %s", f.ID, s.ID, o.Label.ID, lang)
 						}
 					}
 				}
 			}
-			// Reachable: the first step, the step after a declarative one
-			// (which falls through), or a step some code names.
-			if i == 0 || (f.Steps[i-1].Handle == nil && f.Steps[i-1].Next == "") || literals[s.ID] >= 2 {
-				continue
-			}
-			named := false
-			for _, o := range f.Steps {
-				if o.Next == s.ID {
-					named = true
-				}
-			}
-			if !named && literals[s.ID] < 2 {
-				t.Errorf("flow %s: step %s looks unreachable (nothing moves to it)", f.ID, s.ID)
-			}
 		}
 	}
-}
-
-// stringLiterals counts the string literals of the flows package.
-func stringLiterals(t *testing.T) map[string]int {
-	files, _ := filepath.Glob("*.go")
-	sort.Strings(files)
-	counts := map[string]int{}
-	fset := token.NewFileSet()
-	for _, f := range files {
-		if strings.HasSuffix(f, "_test.go") {
-			continue
-		}
-		file, err := parser.ParseFile(fset, f, nil, 0)
-		if err != nil {
-			t.Fatal(err)
-		}
-		ast.Inspect(file, func(n ast.Node) bool {
-			if lit, ok := n.(*ast.BasicLit); ok && lit.Kind == token.STRING {
-				if s, err := strconv.Unquote(lit.Value); err == nil {
-					counts[s]++
-				}
-			}
-			return true
-		})
-	}
-	return counts
 }

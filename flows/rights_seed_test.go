@@ -28,7 +28,7 @@ func seedRights(t *testing.T, w *world, line string, out *strings.Builder) {
 	switch args["_0"] {
 	case "on":
 		w.deps.Products, w.deps.Curation, w.deps.Eraser, w.deps.Audit = w.store, w.store, w.store, w.store.AuditLog(0)
-		w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, flows.Registry(w.deps), w.store, w.store, w.catalog, nil)
+		w.engine = bot.NewEngine(bot.EngineConfig{Now: w.clock}, mustFlows(w.t, w.deps), w.store, w.store, w.catalog, nil)
 	case "register": // a complete registration, consented under version=V (default the current one)
 		user := args["_1"]
 		r := &umkm.Registration{Region: w.deps.Region.Code, Conv: bot.Conversation{Channel: bot.Console, User: user},

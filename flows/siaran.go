@@ -24,7 +24,7 @@ const (
 )
 
 // The audience filters, in the order they are asked.
-var siaranFilters = []string{"kabkota", "kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
+var siaranFilters = []bot.StepID{"kabkota", "kecamatan", "sektor", "kelas", "pelatihan", "kanal"}
 
 // admin reports whether c may compose and control broadcasts.
 func (d Deps) admin(c bot.Conversation) bool { return d.Admins != nil && d.Admins(c) }
@@ -53,199 +53,242 @@ func newSiaran(d Deps) *bot.Flow {
 	if d.Trainings != nil {
 		src.Enrolments = d.Trainings
 	}
-	filterStep := func(id, prompt string, opts func(context.Context, *bot.Turn) []bot.Option) *bot.Step {
-		return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true,
-			Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-				if len(in.Choices) == 0 {
-					return bot.Retry(bot.T("core.choice.invalid"))
-				}
-				vals := make([]string, len(in.Choices))
-				for i, c := range in.Choices {
-					vals[i] = c.Value
-				}
-				t.Set(id, strings.Join(vals, "|"))
-				return bot.Goto(nextFilter(t, id))
-			}}
-	}
 	return &bot.Flow{
 		ID:       "siaran",
+		Version:  1, // one list encoding (bot.ListValue), no "none" or "-"
+		Migrate:  migrateSiaran,
 		Title:    "siaran.title",
 		Triggers: []string{"siaran", "broadcast", "siaran dinas"},
-		Visible:  func(ctx context.Context, t *bot.Turn) bool { return d.admin(t.Conv) },
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
-			if !d.admin(t.Conv) {
-				d.refuse(t)
-				return bot.Finish()
-			}
-			if d.Broadcasts == nil || d.Registrations == nil {
-				return bot.Finish(bot.Say(bot.T("siaran.unavailable")))
-			}
-			if arg != "" {
-				return siaranCommand(ctx, d, t, arg)
-			}
-			return bot.Goto("teks")
-		},
+		Visible:  func(ctx context.Context, t *bot.Turn) (bool, error) { return d.admin(t.Conv), nil },
+		Begin:    siaranBegin(d),
 		Steps: []*bot.Step{
-			{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					text := strings.TrimSpace(in.Text)
-					if in.Msg.Kind == bot.KindPhoto {
-						setPhoto(t, in.Msg)
-						if text == "" {
-							return bot.Retry(bot.T("siaran.text.photo_saved"))
-						}
-					}
-					if n := utf8.RuneCountInString(text); n < siaranMinText || n > siaranMaxText {
-						return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText))
-					}
-					t.Set("text", text)
-					if t.Get("photo") != "" {
-						return bot.Goto("sasaran")
-					}
-					return bot.Goto("foto")
-				}},
-			{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
-				Options: func(context.Context, *bot.Turn) []bot.Option {
-					return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
-						Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					if in.Msg.Kind == bot.KindPhoto {
-						setPhoto(t, in.Msg)
-						return bot.Goto("sasaran")
-					}
-					if yes, ok := bot.YesNo(in.Text); in.Choice != nil || (ok && !yes) {
-						return bot.Goto("sasaran")
-					}
-					return bot.Retry(bot.T("siaran.photo.unclear"))
-				}},
-			{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
-				Options: func(ctx context.Context, t *bot.Turn) []bot.Option { return audienceOptions(ctx, d, src, t) },
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					if len(in.Choices) == 0 {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					var picked []string
-					for _, c := range in.Choices {
-						if c.Value == "semua" {
-							picked = nil
-							break
-						}
-						picked = append(picked, c.Value)
-					}
-					for _, f := range siaranFilters {
-						t.Del(f)
-					}
-					t.Set("filters", strings.Join(picked, ","))
-					return bot.Goto(nextFilter(t, ""))
-				}},
-			filterStep("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) []bot.Option { return unitOptions(d.Region) }),
-			filterStep("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) []bot.Option { return kecamatanOptions(d.Region) }),
-			filterStep("sektor", "siaran.sector", sectorOptions),
-			filterStep("kelas", "siaran.size", sizeOptions),
-			{ID: "pelatihan", Prompt: "siaran.training",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					return map[string]any{"Trainings": upcomingTrainings(ctx, d, t)}
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
-					if len(ids) == 0 {
-						return bot.Retry(bot.T("siaran.training.invalid"))
-					}
-					for _, id := range ids {
-						_, err := d.Trainings.Training(ctx, id)
-						if errors.Is(err, bot.ErrNotFound) {
-							return bot.Retry(bot.T("siaran.training.unknown", "ID", id))
-						}
-						if err != nil {
-							t.Fail(err)
-							return bot.Result{}
-						}
-					}
-					t.Set("pelatihan", strings.Join(ids, "|"))
-					return bot.Goto(nextFilter(t, "pelatihan"))
-				}},
-			filterStep("kanal", "siaran.channel", func(ctx context.Context, t *bot.Turn) []bot.Option { return channelOptions(ctx, d, src, t) }),
-			{ID: "pratinjau", Prompt: "siaran.preview",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any { return previewData(ctx, d, src, t) },
-				Options: func(context.Context, *bot.Turn) []bot.Option {
-					return []bot.Option{
-						{Key: "1", Value: "now", Label: bot.T("siaran.preview.now"), Alias: []string{"sekarang", "kirim", "kirim sekarang", "now"}},
-						{Key: "2", Value: "later", Label: bot.T("siaran.preview.later"), Alias: []string{"jadwalkan", "nanti", "later", "schedule"}},
-						{Key: "3", Value: "text", Label: bot.T("siaran.preview.edit_text"), Alias: []string{"ubah teks", "ganti teks"}},
-						{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
-					}
-				},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					if in.Choice == nil {
-						return bot.Retry(bot.T("core.choice.invalid"))
-					}
-					switch in.Choice.Value {
-					case "text":
-						return bot.Goto("teks")
-					case "audience":
-						return bot.Goto("sasaran")
-					}
-					counts, err := src.CountOn(ctx, audienceOf(t), d.Channels.IDs())
-					if err != nil {
-						t.Fail(err)
-						return bot.Result{}
-					}
-					if total(counts) == 0 {
-						return bot.Retry(bot.T("siaran.preview.empty"))
-					}
-					t.Set("total", strconv.Itoa(total(counts)))
-					if in.Choice.Value == "later" {
-						return bot.Goto("waktu")
-					}
-					t.Del("at")
-					return bot.Goto("konfirmasi")
-				}},
-			{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
-				Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
-					at, ok := ParseBroadcastTime(in.Text, t.Now)
-					switch {
-					case !ok:
-						return "", bot.T("siaran.when.invalid")
-					case !at.After(t.Now.Add(time.Minute)):
-						return "", bot.T("siaran.when.past")
-					case at.After(t.Now.AddDate(1, 0, 0)):
-						return "", bot.T("siaran.when.far")
-					}
-					t.Set("at", at.Format(time.RFC3339))
-					return at.Format(time.RFC3339), bot.Text{}
-				}},
-			{ID: "konfirmasi", Prompt: "siaran.confirm",
-				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					n, _ := strconv.Atoi(t.Get("total"))
-					return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}
-				},
-				Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
-					yes, ok := answerYes(in)
-					if !ok {
-						return bot.Retry(bot.T("siaran.confirm.unclear"))
-					}
-					if !yes {
-						return bot.Finish(bot.Say(bot.T("siaran.discarded")))
-					}
-					return createBroadcast(ctx, d, t)
-				}},
+			siaranTeks(d),
+			siaranFoto(d),
+			siaranSasaran(d, src),
+			siaranFilter("kabkota", "siaran.kabkota", func(context.Context, *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil }),
+			siaranFilter("kecamatan", "siaran.kecamatan", func(context.Context, *bot.Turn) ([]bot.Option, error) { return kecamatanOptions(d.Region), nil }),
+			siaranFilter("sektor", "siaran.sector", sectorOptions),
+			siaranFilter("kelas", "siaran.size", sizeOptions),
+			siaranPelatihan(d),
+			siaranFilter("kanal", "siaran.channel", func(ctx context.Context, _ *bot.Turn) ([]bot.Option, error) { return channelOptions(ctx, d, src) }),
+			siaranPratinjau(d, src),
+			siaranWaktu(d),
+			siaranKonfirmasi(d),
 		},
 	}
 }
 
+// siaranFilter is an audience question: id's values, picked from opts,
+// narrow the broadcast's audience; the next filter picked (or the preview)
+// follows.
+func siaranFilter(id bot.StepID, prompt string, opts func(context.Context, *bot.Turn) ([]bot.Option, error)) *bot.Step {
+	return &bot.Step{ID: id, Prompt: prompt, Options: opts, Multi: true, Targets: filterTargets,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if len(in.Choices) == 0 {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			vals := make([]string, len(in.Choices))
+			for i, c := range in.Choices {
+				vals[i] = c.Value
+			}
+			t.SetList(string(id), vals)
+			return bot.Goto(nextFilter(t, id)), nil
+		}}
+}
+
+// siaranPratinjau shows the broadcast as recipients will see it with the
+// recipient count per channel: send now, schedule, or change the text or
+// audience.
+func siaranPratinjau(d Deps, src umkm.AudienceSource) *bot.Step {
+	return &bot.Step{ID: "pratinjau", Prompt: "siaran.preview",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			return previewData(ctx, d, src, t)
+		},
+		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
+			return []bot.Option{
+				{Key: "1", Value: "now", Label: bot.T("siaran.preview.now"), Alias: []string{"sekarang", "kirim", "kirim sekarang", "now"}},
+				{Key: "2", Value: "later", Label: bot.T("siaran.preview.later"), Alias: []string{"jadwalkan", "nanti", "later", "schedule"}},
+				{Key: "3", Value: "text", Label: bot.T("siaran.preview.edit_text"), Alias: []string{"ubah teks", "ganti teks"}},
+				{Key: "4", Value: "audience", Label: bot.T("siaran.preview.edit_audience"), Alias: []string{"ubah sasaran", "ganti sasaran"}},
+			}, nil
+		},
+		Targets: []bot.StepID{"konfirmasi", "sasaran", "teks", "waktu"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Choice == nil {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			switch in.Choice.Value {
+			case "text":
+				return bot.Goto("teks"), nil
+			case "audience":
+				return bot.Goto("sasaran"), nil
+			}
+			counts, err := src.CountOn(ctx, audienceOf(t), d.Channels.IDs())
+			if err != nil {
+				return bot.Result{}, err
+			}
+			if total(counts) == 0 {
+				return bot.Retry(bot.T("siaran.preview.empty")), nil
+			}
+			t.Set("total", strconv.Itoa(total(counts)))
+			if in.Choice.Value == "later" {
+				return bot.Goto("waktu"), nil
+			}
+			t.Del("at")
+			return bot.Goto("konfirmasi"), nil
+		}}
+}
+
+// siaranTeks takes the broadcast text (a photo with a caption too).
+func siaranTeks(d Deps) *bot.Step {
+	return &bot.Step{ID: "teks", Prompt: "siaran.text", Help: "siaran.text.help", Accept: []bot.Kind{bot.KindText, bot.KindPhoto}, Verbatim: true,
+		Targets: []bot.StepID{"foto", "sasaran"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			text := strings.TrimSpace(in.Text)
+			if in.Msg.Kind == bot.KindPhoto {
+				setPhoto(t, in.Msg)
+				if text == "" {
+					return bot.Retry(bot.T("siaran.text.photo_saved")), nil
+				}
+			}
+			if n := utf8.RuneCountInString(text); n < siaranMinText || n > siaranMaxText {
+				return bot.Retry(bot.T("siaran.text.length", "Min", siaranMinText, "Max", siaranMaxText)), nil
+			}
+			t.Set("text", text)
+			if t.Get("photo") != "" {
+				return bot.Goto("sasaran"), nil
+			}
+			return bot.Goto("foto"), nil
+		}}
+}
+
+// siaranFoto takes an optional photo.
+func siaranFoto(d Deps) *bot.Step {
+	return &bot.Step{ID: "foto", Prompt: "siaran.photo", Accept: []bot.Kind{bot.KindText, bot.KindPhoto},
+		Options: func(context.Context, *bot.Turn) ([]bot.Option, error) {
+			return []bot.Option{{Key: "1", Value: "skip", Label: bot.T("siaran.photo.skip"),
+				Alias: []string{"lewati", "skip", "tidak", "tidak ada", "tanpa foto", "gak", "ga", "no"}}}, nil
+		},
+		Targets: []bot.StepID{"sasaran"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if in.Msg.Kind == bot.KindPhoto {
+				setPhoto(t, in.Msg)
+				return bot.Goto("sasaran"), nil
+			}
+			if yes, ok := bot.YesNo(in.Text); in.Choice != nil || (ok && !yes) {
+				return bot.Goto("sasaran"), nil
+			}
+			return bot.Retry(bot.T("siaran.photo.unclear")), nil
+		}}
+}
+
+// siaranSasaran asks which filters narrow the audience (or everyone).
+func siaranSasaran(d Deps, src umkm.AudienceSource) *bot.Step {
+	return &bot.Step{ID: "sasaran", Prompt: "siaran.audience", Multi: true,
+		Options: func(ctx context.Context, _ *bot.Turn) ([]bot.Option, error) { return audienceOptions(ctx, d, src) },
+		Targets: filterTargets,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if len(in.Choices) == 0 {
+				return bot.Retry(bot.T("core.choice.invalid")), nil
+			}
+			var picked []string
+			for _, c := range in.Choices {
+				if c.Value == "semua" {
+					picked = nil
+					break
+				}
+				picked = append(picked, c.Value)
+			}
+			for _, f := range siaranFilters {
+				t.Del(string(f))
+			}
+			t.SetList("filters", picked)
+			return bot.Goto(nextFilter(t, "")), nil
+		}}
+}
+
+// siaranPelatihan asks the trainings whose participants are the audience.
+func siaranPelatihan(d Deps) *bot.Step {
+	return &bot.Step{ID: "pelatihan", Prompt: "siaran.training",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			upcoming, err := upcomingTrainings(ctx, d, t)
+			if err != nil {
+				return nil, err
+			}
+			return map[string]any{"Trainings": upcoming}, nil
+		},
+		Targets: filterTargets,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			ids := strings.FieldsFunc(in.Norm, func(r rune) bool { return r == ',' || r == ' ' || r == '#' || r == ';' })
+			if len(ids) == 0 {
+				return bot.Retry(bot.T("siaran.training.invalid")), nil
+			}
+			for _, id := range ids {
+				_, err := d.Trainings.Training(ctx, id)
+				if errors.Is(err, bot.ErrNotFound) {
+					return bot.Retry(bot.T("siaran.training.unknown", "ID", id)), nil
+				}
+				if err != nil {
+					return bot.Result{}, err
+				}
+			}
+			t.SetList("pelatihan", ids)
+			return bot.Goto(nextFilter(t, "pelatihan")), nil
+		}}
+}
+
+// siaranWaktu asks when to send, in WIB.
+func siaranWaktu(d Deps) *bot.Step {
+	return &bot.Step{ID: "waktu", Prompt: "siaran.when", Next: "konfirmasi",
+		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
+			at, ok := ParseBroadcastTime(in.Text, t.Now)
+			switch {
+			case !ok:
+				return "", bot.T("siaran.when.invalid"), nil
+			case !at.After(t.Now.Add(time.Minute)):
+				return "", bot.T("siaran.when.past"), nil
+			case at.After(t.Now.AddDate(1, 0, 0)):
+				return "", bot.T("siaran.when.far"), nil
+			}
+			t.Set("at", at.Format(time.RFC3339))
+			return at.Format(time.RFC3339), bot.Text{}, nil
+		}}
+}
+
+// siaranKonfirmasi is the last confirmation before the broadcast is stored.
+func siaranKonfirmasi(d Deps) *bot.Step {
+	return &bot.Step{ID: "konfirmasi", Prompt: "siaran.confirm",
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			n, _ := strconv.Atoi(t.Get("total"))
+			return map[string]any{"Question": bot.N("siaran.confirm.question", n, "When", whenText(t), "Total", n)}, nil
+		},
+		Options: yesNoOptions("siaran.confirm.yes", "siaran.confirm.no"),
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			yes, ok := answerYes(in)
+			if !ok {
+				return bot.Retry(bot.T("siaran.confirm.unclear")), nil
+			}
+			if !yes {
+				return bot.Finish(bot.Say(bot.T("siaran.discarded"))), nil
+			}
+			return createBroadcast(ctx, d, t)
+		}}
+}
+
+// filterTargets are the steps nextFilter may name.
+var filterTargets = append(slices.Clone(siaranFilters), "pratinjau")
+
 // nextFilter returns the audience question after cur among the filters
 // the officer picked, or the preview.
-func nextFilter(t *bot.Turn, cur string) string {
-	picked := strings.Split(t.Get("filters"), ",")
+func nextFilter(t *bot.Turn, cur bot.StepID) bot.StepID {
+	picked := t.List("filters")
 	after := cur == ""
 	for _, f := range siaranFilters {
 		if f == cur {
 			after = true
 			continue
 		}
-		if after && contains(picked, f) {
+		if after && contains(picked, string(f)) {
 			return f
 		}
 	}
@@ -268,7 +311,7 @@ func setPhoto(t *bot.Turn, m *bot.Message) {
 	}
 }
 
-func audienceOptions(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) []bot.Option {
+func audienceOptions(ctx context.Context, d Deps, src umkm.AudienceSource) ([]bot.Option, error) {
 	opts := []bot.Option{{Value: "semua", Label: bot.T("siaran.audience.all"), Alias: []string{"semua", "all", "semua terdaftar"}}}
 	if d.Region.Multi() {
 		opts = append(opts, bot.Option{Value: "kabkota", Label: bot.T("siaran.audience.kabkota"), Alias: []string{"kabupaten/kota", "kabupaten", "kota", "kab"}})
@@ -280,38 +323,45 @@ func audienceOptions(ctx context.Context, d Deps, src umkm.AudienceSource, t *bo
 	if d.Trainings != nil {
 		opts = append(opts, bot.Option{Value: "pelatihan", Label: bot.T("siaran.audience.training"), Alias: []string{"pelatihan", "peserta", "training"}})
 	}
-	if chans := ownerChannels(ctx, d, src, t); len(chans) > 0 {
+	chans, err := ownerChannels(ctx, d, src)
+	if err != nil {
+		return nil, err
+	}
+	if len(chans) > 0 {
 		opts = append(opts, bot.Option{Value: "kanal", Label: bot.T("siaran.audience.channel", "Channels", channelNames(chans)),
 			Alias: []string{"kanal", "channel", "aplikasi"}})
 	}
 	for i := range opts {
 		opts[i].Key = strconv.Itoa(i + 1)
 	}
-	return opts
+	return opts, nil
 }
 
-func sizeOptions(context.Context, *bot.Turn) []bot.Option {
+func sizeOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
 	opts := make([]bot.Option, len(umkm.SizeClasses))
 	for i, c := range umkm.SizeClasses {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: c, Label: bot.T("class." + c), Alias: []string{c}}
 	}
-	return opts
+	return opts, nil
 }
 
 // channelOptions are the registered channels that have registered owners.
-func channelOptions(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) []bot.Option {
-	chans := ownerChannels(ctx, d, src, t)
+func channelOptions(ctx context.Context, d Deps, src umkm.AudienceSource) ([]bot.Option, error) {
+	chans, err := ownerChannels(ctx, d, src)
+	if err != nil {
+		return nil, err
+	}
 	opts := make([]bot.Option, len(chans))
 	for i, c := range chans {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: string(c.ID), Label: bot.T(c.Label),
 			Alias: append([]string{string(c.ID)}, c.Aliases...)}
 	}
-	return opts
+	return opts, nil
 }
 
 // ownerChannels are the registered channels with registered owners (in
 // the kabupaten/kota served), in registration order.
-func ownerChannels(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) []bot.Channel {
+func ownerChannels(ctx context.Context, d Deps, src umkm.AudienceSource) ([]bot.Channel, error) {
 	all := d.Channels.All()
 	ids := make([]bot.ChannelID, len(all))
 	for i, c := range all {
@@ -319,8 +369,7 @@ func ownerChannels(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.
 	}
 	counts, err := src.CountOn(ctx, umkm.Audience{}, ids)
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
 	var out []bot.Channel
 	for _, c := range all {
@@ -328,7 +377,7 @@ func ownerChannels(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.
 			out = append(out, c)
 		}
 	}
-	return out
+	return out, nil
 }
 
 // channelNames are channels' names as people read them.
@@ -342,14 +391,8 @@ func channelNames(chans []bot.Channel) []bot.Text {
 
 // audienceOf builds the audience from the answers.
 func audienceOf(t *bot.Turn) umkm.Audience {
-	split := func(k string) []string {
-		if v := t.Get(k); v != "" {
-			return strings.Split(v, "|")
-		}
-		return nil
-	}
-	a := umkm.Audience{KabKota: split("kabkota"), Kecamatan: split("kecamatan"), Sectors: split("sektor"), Sizes: split("kelas"), Trainings: split("pelatihan")}
-	for _, c := range split("kanal") {
+	a := umkm.Audience{KabKota: t.List("kabkota"), Kecamatan: t.List("kecamatan"), Sectors: t.List("sektor"), Sizes: t.List("kelas"), Trainings: t.List("pelatihan")}
+	for _, c := range t.List("kanal") {
 		a.Channels = append(a.Channels, bot.ChannelID(c))
 	}
 	return a
@@ -388,19 +431,22 @@ func audienceData(d Deps, a umkm.Audience) map[string]any {
 
 // previewData is the preview: the message as recipients receive it, the
 // audience and the recipient count per channel.
-func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) map[string]any {
+func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Turn) (map[string]any, error) {
 	a := audienceOf(t)
 	counts, err := src.CountOn(ctx, a, d.Channels.IDs())
 	if err != nil {
-		t.Fail(err)
-		return nil
+		return nil, err
 	}
 	data := audienceData(d, a)
 	data["Message"] = bot.Raw(t.Get("text"))
 	data["Footer"] = bot.T("broadcast.footer")
 	data["Total"] = total(counts)
+	chans, err := ownerChannels(ctx, d, src)
+	if err != nil {
+		return nil, err
+	}
 	var per []bot.Text // the count on each channel that has owners
-	for _, c := range ownerChannels(ctx, d, src, t) {
+	for _, c := range chans {
 		per = append(per, bot.T("siaran.preview.count", "Channel", bot.T(c.Label), "N", counts[c.ID]))
 	}
 	data["PerChannel"] = per
@@ -412,7 +458,7 @@ func previewData(ctx context.Context, d Deps, src umkm.AudienceSource, t *bot.Tu
 	})
 	data["Photo"] = t.Get("photo") != "" && photos
 	data["PhotoDropped"] = t.Get("photo") != "" && !photos
-	return data
+	return data, nil
 }
 
 func total(counts map[bot.ChannelID]int) int {
@@ -432,22 +478,21 @@ func whenText(t *bot.Turn) bot.Text {
 }
 
 // upcomingTrainings lists trainings an officer may target, as "#12 Title".
-func upcomingTrainings(ctx context.Context, d Deps, t *bot.Turn) string {
+func upcomingTrainings(ctx context.Context, d Deps, t *bot.Turn) (string, error) {
 	ts, err := d.Trainings.Trainings(ctx, t.Now)
 	if err != nil {
-		t.Fail(err)
-		return ""
+		return "", err
 	}
 	lines := make([]string, 0, len(ts))
 	for _, tr := range ts {
 		lines = append(lines, "#"+tr.ID+" "+tr.Title)
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), nil
 }
 
 // createBroadcast stores the composed broadcast. Its token makes a turn
 // that runs twice create it once.
-func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
+func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 	at := t.Now
 	if v, err := time.Parse(time.RFC3339, t.Get("at")); err == nil {
 		at = v
@@ -458,82 +503,9 @@ func createBroadcast(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 		b.Image, b.ImageFrom = &bot.Media{Type: "photo", Ref: ref, Mime: t.Get("photo_mime")}, t.Conv.Channel
 	}
 	if err := d.Broadcasts.CreateBroadcast(ctx, b); err != nil {
-		t.Fail(err)
-		return bot.Result{}
+		return bot.Result{}, err
 	}
 	d.logger().Info("broadcast created in chat", "broadcast", b.ID, "channel", t.Conv.Channel, "user", bot.MaskUser(t.Conv.User))
 	n, _ := strconv.Atoi(t.Get("total"))
-	return bot.Finish(bot.Say(bot.N("siaran.created", n, "ID", b.ID, "When", whenText(t), "Total", n)))
-}
-
-// answer ends the flow with texts and no menu: the officer typed a command.
-func answer(texts ...bot.Text) bot.Result {
-	return bot.Result{Say: []bot.Out{bot.Say(texts...)}, Next: bot.Done, Quiet: true}
-}
-
-// siaranCommand lists and controls broadcasts: "daftar", "status 3",
-// "jeda 3", "lanjut 3", "batal 3" (and English words).
-func siaranCommand(ctx context.Context, d Deps, t *bot.Turn, arg string) bot.Result {
-	f := strings.Fields(strings.ReplaceAll(strings.TrimPrefix(bot.Normalize(arg), "#"), "_", " ")) // deep links: status_3
-	verb, id := f[0], ""
-	if len(f) > 1 {
-		id = strings.TrimPrefix(f[1], "#")
-	}
-	actions := map[string]string{
-		"jeda": umkm.BroadcastPause, "pause": umkm.BroadcastPause, "hentikan": umkm.BroadcastPause,
-		"lanjut": umkm.BroadcastResume, "lanjutkan": umkm.BroadcastResume, "resume": umkm.BroadcastResume,
-		"batal": umkm.BroadcastCancel, "batalkan": umkm.BroadcastCancel, "cancel": umkm.BroadcastCancel,
-	}
-	switch {
-	case verb == "daftar" || verb == "list":
-		list, err := d.Broadcasts.Broadcasts(ctx)
-		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
-		}
-		if len(list) == 0 {
-			return answer(bot.T("siaran.list.empty"))
-		}
-		texts := []bot.Text{bot.T("siaran.list.title")}
-		for _, b := range list[:min(len(list), 5)] {
-			texts = append(texts, statusText(b))
-		}
-		return answer(texts...)
-	case id == "":
-		return answer(bot.T("siaran.command.usage"))
-	case verb == "status":
-		b, err := d.Broadcasts.Broadcast(ctx, id)
-		if errors.Is(err, bot.ErrNotFound) {
-			return answer(bot.T("siaran.notfound", "ID", id))
-		}
-		if err != nil {
-			t.Fail(err)
-			return bot.Result{}
-		}
-		return answer(statusText(b))
-	case actions[verb] != "":
-		st, err := d.Broadcasts.ControlBroadcast(ctx, id, actions[verb])
-		switch {
-		case errors.Is(err, bot.ErrNotFound):
-			return answer(bot.T("siaran.notfound", "ID", id))
-		case errors.Is(err, umkm.ErrBroadcastState):
-			return answer(bot.T("siaran.control.refused", "ID", id, "Status", bot.T("siaran.status."+string(st))))
-		case err != nil:
-			t.Fail(err)
-			return bot.Result{}
-		}
-		d.logger().Info("broadcast controlled in chat", "broadcast", id, "action", actions[verb], "user", bot.MaskUser(t.Conv.User))
-		return answer(bot.T("siaran.control.done", "ID", id, "Status", bot.T("siaran.status."+string(st))))
-	}
-	return answer(bot.T("siaran.command.usage"))
-}
-
-// statusText is one broadcast's progress line.
-func statusText(b *umkm.Broadcast) bot.Text {
-	c := b.Counts
-	if c.Audience == 0 && c.Done() == 0 {
-		return bot.T("siaran.status.waiting", "ID", b.ID, "Status", bot.T("siaran.status."+string(b.Status)), "When", when(b.At))
-	}
-	return bot.T("siaran.status", "ID", b.ID, "Status", bot.T("siaran.status."+string(b.Status)), "When", when(b.At),
-		"Sent", c.Sent, "Failed", c.Failed, "Skipped", c.Skipped, "Unknown", c.Unknown, "Remaining", c.Remaining(), "Audience", c.Audience)
+	return bot.Finish(bot.Say(bot.N("siaran.created", n, "ID", b.ID, "When", whenText(t), "Total", n))), nil
 }

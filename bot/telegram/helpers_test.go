@@ -126,7 +126,10 @@ func (r *rig) build(name string, edit func(*telegram.Config), wrap func(telegram
 	st := store.New(redistest.ClientWithPrefix(t, r.prefix), store.Options{Prefix: r.prefix})
 	log := slog.New(slog.NewTextHandler(r.logs, nil)).With("proc", name)
 	out := bot.NewOutbox(r.cat, st, "id", log)
-	reg := flows.Registry(flows.Deps{Region: r.region, Registrations: st, Notifier: out})
+	reg, err := flows.New(flows.Deps{Region: r.region, Registrations: st, Notifier: out})
+	if err != nil {
+		t.Fatal(err)
+	}
 	eng := bot.NewEngine(bot.EngineConfig{DefaultLang: "id"}, reg, st, st, r.cat, log)
 	disp := bot.NewDispatcher(bot.DispatcherConfig{Owner: name, LeaseTTL: 5 * time.Second, Backoff: 50 * time.Millisecond},
 		st, eng, out, r.cat, "id", log)

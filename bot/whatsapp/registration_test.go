@@ -81,7 +81,10 @@ func TestRegistrationOverWhatsApp(t *testing.T) {
 		t.Fatal(err)
 	}
 	outbox := bot.NewOutbox(cat, st, "id", nil)
-	registry := flows.Registry(flows.Deps{Region: region, Registrations: st, Notifier: outbox, MaxPerNIK: 1})
+	registry, err := flows.New(flows.Deps{Region: region, Registrations: st, Notifier: outbox, MaxPerNIK: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
 	engine := bot.NewEngine(bot.EngineConfig{}, registry, st, st, cat, nil)
 	disp := bot.NewDispatcher(bot.DispatcherConfig{Owner: "test"}, st, engine, outbox, cat, "id", nil)
 	t.Cleanup(func() { disp.Close() })

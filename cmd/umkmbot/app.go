@@ -113,26 +113,23 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	a.Outbox = bot.NewOutbox(a.Catalog, a.Store, cfg.DefaultLang, log)
 	a.media.add(bot.Uploaded, a.Store.Image) // broadcast pictures uploaded on the console
 	a.Outbox.SetMediaSource(&a.media)        // pictures go out as pictures across channels
-	a.Flows = flows.Registry(flows.Deps{
+	a.Flows, err = flows.New(flows.Deps{
 		Region:        region,
 		Registrations: a.Store,
 		Notifier:      a.Outbox,
 		Trainings:     a.Store,
 		MaxPerNIK:     cfg.MaxPerNIK,
-		Market:        market,
-		Products:      a.Store,
-		Outlets:       a.Store,
-		Curation:      a.Store,
-		Admins:        a.Channels.IsAdmin,
-		Channels:      a.Channels,
-		Broadcasts:    a.Store,
-		Profiles:      a.Store,
 		Log:           log,
 		FAQ:           faq,
-		Eraser:        a.Store,
-		Audit:         a.Store.AuditLog(cfg.Privacy.AuditTTL),
+		Selling:       flows.Selling{Market: market, Products: a.Store, Outlets: a.Store, Curation: a.Store},
+		Broadcasting:  flows.Broadcasting{Admins: a.Channels.IsAdmin, Channels: a.Channels, Broadcasts: a.Store, Profiles: a.Store},
+		Rights:        flows.Rights{Eraser: a.Store, Audit: a.Store.AuditLog(cfg.Privacy.AuditTTL)},
 		Tickets:       observedTickets{a.Store, a.Observer},
 	})
+	if err != nil {
+		a.Close()
+		return nil, err
+	}
 	a.Engine = bot.NewEngine(bot.EngineConfig{DefaultLang: cfg.DefaultLang, ResumeAfter: cfg.ResumeAfter},
 		a.Flows, a.Store, a.Store, a.Catalog, log)
 	if cfg.Instance == "" {

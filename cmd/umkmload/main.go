@@ -108,7 +108,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	tg := telegramtest.New(token)
 	defer tg.Close()
 	outbox := bot.NewOutbox(cat, st, "id", log)
-	reg := flows.Registry(flows.Deps{Region: region, Registrations: st, Notifier: outbox})
+	reg, err := flows.New(flows.Deps{Region: region, Registrations: st, Notifier: outbox})
+	if err != nil {
+		return err
+	}
 	eng := bot.NewEngine(bot.EngineConfig{DefaultLang: "id"}, reg, st, st, cat, log)
 	disp := bot.NewDispatcher(bot.DispatcherConfig{Owner: "load"}, st, eng, outbox, cat, "id", log)
 	unlimited := func(r float64) float64 {

@@ -1,0 +1,108 @@
+package bot
+
+// Small talk at any step: greetings, thanks, FAQ answers, confusion (the words themselves are in talk.go).
+
+import (
+	"context"
+	"time"
+)
+
+// converse answers what is not an answer to the current question: a
+// greeting, thanks, "ok", a question of the FAQ, confusion (bot/talk.go).
+// Each is answered and the question asked again, so the step is never lost
+// and none of it is stored. ok is false when the message is for the step.
+func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Out, bool) {
+	if t.Msg.Kind != KindText || norm == "" {
+		return nil, false
+	}
+	var s *Step
+	if t.Flow != nil && t.State.Pending == "" {
+		if s = t.Flow.Step(t.State.Step); s == nil {
+			return nil, false
+		}
+		if s.Verbatim {
+			return nil, false
+		}
+		if s.Options != nil {
+			opts := e.labelled(t.Lang, e.options(ctx, t, s))
+			if _, ok := MatchOption(text, opts); ok {
+				return nil, false
+			}
+			if _, ok := MatchOptions(text, opts); ok && s.Multi {
+				return nil, false
+			}
+		}
+	}
+	kind := ClassifyTalk(text, norm)
+	say := func(texts ...Text) ([]Out, bool) { return append([]Out{Say(texts...)}, e.again(ctx, t)...), true }
+	if kind != TalkGreeting && kind != TalkSalam && kind != TalkThanks && kind != TalkAck {
+		if en := e.flows.talk.faq(t.Lang).Match(text, norm, true); en != nil {
+			return say(Raw(en.Render(e.talkData(ctx, t))))
+		}
+	}
+	switch kind {
+	case TalkSalam:
+		return say(T("core.talk.salam"))
+	case TalkGreeting:
+		return say(T("core.talk.greeting." + partOfDay(norm, t.Now)))
+	case TalkThanks:
+		return say(T("core.talk.thanks"))
+	case TalkAck:
+		if s == nil || (s.Options == nil && s.Parse != nil) {
+			return say(T("core.talk.ack"))
+		}
+	case TalkConfused:
+		if s != nil {
+			return say(e.stepHelp(s))
+		}
+	case TalkSkip:
+		if s != nil && !s.Optional {
+			return say(T("core.talk.no_skip"), e.stepHelp(s))
+		}
+	}
+	return nil, false
+}
+
+// talkData fills in FAQ answers.
+func (e *Engine) talkData(ctx context.Context, t *Turn) map[string]any {
+	if k := e.flows.talk; k != nil && k.Data != nil {
+		data, err := k.Data(ctx, t)
+		t.fail(err)
+		return data
+	}
+	return nil
+}
+
+// spokenPartOfDay is the time of day a greeting names ("selamat pagi"), or "".
+func spokenPartOfDay(norm string) string {
+	for _, w := range words(norm) {
+		switch w = squeeze(w); w {
+		case "pagi", "siang", "sore":
+			return w
+		case "morning":
+			return "pagi"
+		case "malam", "malem", "evening", "night":
+			return "malam"
+		case "afternoon":
+			return "siang"
+		}
+	}
+	return ""
+}
+
+// partOfDay answers a greeting with the person's own time of day, else the
+// one of now in WIB.
+func partOfDay(norm string, now time.Time) string {
+	if said := spokenPartOfDay(norm); said != "" {
+		return said
+	}
+	switch h := now.In(Jakarta).Hour(); {
+	case h >= 4 && h < 11:
+		return "pagi"
+	case h >= 11 && h < 15:
+		return "siang"
+	case h >= 15 && h < 18:
+		return "sore"
+	}
+	return "malam"
+}
