@@ -201,6 +201,9 @@ type Options struct {
 	// Media gives the bytes of pictures other processes relay (they relay
 	// the reference, not the picture); nil: those go out as text.
 	Media bot.MediaSource
+	// Users maps WhatsApp ids to pseudonymous conversation users and
+	// back (users.go); nil: the id is the conversation user.
+	Users Users
 }
 
 // Adapter is the WhatsApp channel: it receives through HandleEvent, sends
@@ -219,6 +222,7 @@ type Adapter struct {
 	limiter *limiter
 	relay   Relay
 	obs     bot.Observer
+	users   Users
 	holding atomic.Bool // this process holds the connection (Run)
 	Stats   Stats
 
@@ -255,7 +259,7 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 		o.Observer = bot.NopObserver{}
 	}
 	a := &Adapter{
-		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer, media: o.Media,
+		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer, media: o.Media, users: o.Users,
 		log:     o.Log.With("channel", bot.WhatsApp),
 		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs, AllowGroups: cfg.AllowGroups},
 		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst, cfg.ChatGap, cfg.Jitter),
@@ -370,6 +374,11 @@ func (a *Adapter) onMessage(e *events.Message) bool {
 	}
 	if who.Resolved == "" {
 		log.Warn("whatsapp sender known only by an @lid id; its phone number is unknown for now")
+	}
+	if err := a.pseudonymize(ctx, &msg); err != nil {
+		a.Stats.SubmitFailed.Add(1)
+		log.Error("whatsapp message not queued; WhatsApp will deliver it again", "err", err)
+		return false
 	}
 	if err := a.sub.Submit(ctx, msg); err != nil {
 		a.Stats.SubmitFailed.Add(1)

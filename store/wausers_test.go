@@ -1,0 +1,83 @@
+package store_test
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/store"
+)
+
+// TestWhatsAppUsers: a WhatsApp id gets one pseudonym, from two processes
+// at once too; Redis holds neither the id nor anything that contains it;
+// the id comes back for replies; after a key rotation (new key first,
+// `keys rotate`, old key dropped) the pseudonym stays and the id is sealed
+// under the new key.
+func TestWhatsAppUsers(t *testing.T) {
+	ctx := context.Background()
+	oldKey, newKey := newKey(t), newKey(t)
+	a, b, rdb, prefix := sealedStores(t, keyring(t, oldKey))
+	const id = "6281234567890"
+	users := make([]string, 8)
+	var wg sync.WaitGroup
+	for i := range users {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			s := a
+			if i%2 == 1 {
+				s = b
+			}
+			u, err := s.WhatsAppUser(ctx, id)
+			if err != nil {
+				t.Error(err)
+			}
+			users[i] = u
+		}()
+	}
+	wg.Wait()
+	u := users[0]
+	for _, v := range users {
+		if v != u {
+			t.Fatalf("one id, several users: %v", users)
+		}
+	}
+	if !store.IsWhatsAppPseudonym(u) || strings.Contains(u, "7890") {
+		t.Fatalf("user %q is not a pseudonym", u)
+	}
+	if p, err := a.WhatsAppPseudonym(ctx, id); err != nil || p != u {
+		t.Fatalf("WhatsAppPseudonym = %q, %v; want %q", p, err, u)
+	}
+	if all := dump(t, rdb, prefix); strings.Contains(all, "81234567890") || !strings.Contains(all, "pii1:") {
+		t.Fatalf("Redis holds the id in clear, or nothing sealed:\n%s", all)
+	}
+	if got, err := b.WhatsAppID(ctx, u); err != nil || got != id {
+		t.Fatalf("WhatsAppID = %q, %v", got, err)
+	}
+	if _, err := b.WhatsAppID(ctx, "p0123456789abcdef0123"); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("unknown user: %v, want ErrNotFound", err)
+	}
+	other, err := a.WhatsAppUser(ctx, "6281299990000")
+	if err != nil || other == u {
+		t.Fatalf("another number: %q, %v", other, err)
+	}
+
+	rotating := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(t, newKey, oldKey)})
+	c, err := rotating.RotateWhatsAppIDs(ctx)
+	if err != nil || c.Seen != 2 || c.Sealed != 2 {
+		t.Fatalf("rotate: %+v, %v", c, err)
+	}
+	if c, err := rotating.RotateWhatsAppIDs(ctx); err != nil || c.Unchanged != 2 || c.Sealed != 0 {
+		t.Fatalf("second rotate: %+v, %v", c, err)
+	}
+	after := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(t, newKey)})
+	if got, err := after.WhatsAppUser(ctx, id); err != nil || got != u {
+		t.Fatalf("after rotation: %q, %v; want %q", got, err, u)
+	}
+	if got, err := after.WhatsAppID(ctx, u); err != nil || got != id {
+		t.Fatalf("after rotation WhatsAppID = %q, %v", got, err)
+	}
+}
