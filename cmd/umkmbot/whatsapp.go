@@ -80,6 +80,7 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
 		LIDs: dev.LIDs, Lease: a.Store, Status: newRedisStatus(a.Store), Log: a.Log,
 		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer, Media: &a.media,
+		Users: a.Store, // conversation users are pseudonyms (store/wausers.go)
 	})
 	ad.Attach(cli)
 	a.media.add(bot.WhatsApp, ad.Fetch) // product photos on the console

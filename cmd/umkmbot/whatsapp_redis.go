@@ -22,6 +22,24 @@ func waLeaseKey(s *store.Store) string  { return s.Key("wa", "connection") }
 func waStatusKey(s *store.Store) string { return s.Key("wa", "status") }
 func waRelayKey(s *store.Store) string  { return s.Key("wa", "relay") }
 
+// addWhatsAppAdmins adds the conversation users (pseudonyms) of the
+// ADMIN_WHATSAPP_NUMBERS to the admins, before anything reads them.
+func addWhatsAppAdmins(ctx context.Context, a *App) error {
+	admins := a.Cfg.Broadcast.AdminWhatsApp
+	numbers := make([]string, 0, len(admins))
+	for n := range admins {
+		numbers = append(numbers, n)
+	}
+	for _, n := range numbers {
+		u, err := a.Store.WhatsAppPseudonym(ctx, n)
+		if err != nil {
+			return fmt.Errorf("ADMIN_WHATSAPP_NUMBERS: %w", err)
+		}
+		admins[u] = true
+	}
+	return nil
+}
+
 // redisRelay is the WhatsApp relay as a Redis list (RPUSH, BLPOP), trimmed
 // to its newest items in the same transaction (LTRIM).
 type redisRelay struct {
