@@ -165,10 +165,23 @@ func seal(ctx context.Context, env *Env, app *App, what string) error {
 	if err != nil {
 		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
 	}
-	if p.Sealed == 0 {
+	if p.Sealed > 0 {
+		if err := audit(ctx, app, env, umkm.AuditKeys, "profiles", p.Sealed, what+" key="+app.Keys.IDs()[0]); err != nil {
+			return err
+		}
+	}
+	// The WhatsApp ids behind pseudonymous conversations, and their
+	// blind index under the new key (so the pseudonyms outlive the old key).
+	w, err := app.Store.RotateWhatsAppIDs(ctx)
+	fmt.Fprintf(env.Stdout, "%s: %d WhatsApp ids, %d encrypted under key %s, %d already were\n",
+		what, w.Seen, w.Sealed, app.Keys.IDs()[0], w.Unchanged)
+	if err != nil {
+		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
+	}
+	if w.Sealed == 0 {
 		return nil
 	}
-	return audit(ctx, app, env, umkm.AuditKeys, "profiles", p.Sealed, what+" key="+app.Keys.IDs()[0])
+	return audit(ctx, app, env, umkm.AuditKeys, "whatsapp ids", w.Sealed, what+" key="+app.Keys.IDs()[0])
 }
 
 // keyNotice tells the person at the terminal that a local key was made.
