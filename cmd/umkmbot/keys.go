@@ -19,7 +19,8 @@ func init() {
 		leaf("new", "", "print a new data key (add it to DATA_KEY, first, and keep a copy safe)", keysNew),
 		leaf("rotate", "", "re-encrypt every NIK and phone number under the first key of DATA_KEY", keysRotate))
 	addGroup("migrate", "one-off data migrations",
-		leaf("encrypt", "", "encrypt NIKs and phone numbers stored before DATA_KEY was set (safe to run again)", migrateEncrypt))
+		leaf("encrypt", "", "encrypt NIKs and phone numbers stored before DATA_KEY was set (safe to run again)", migrateEncrypt),
+		leaf("whatsapp", "", "move WhatsApp conversations stored under phone numbers to their pseudonyms, with serve stopped (safe to run again)", migrateWhatsApp))
 }
 
 // localKeyFile is the key file the embedded store makes in DATA_DIR when
@@ -96,8 +97,12 @@ func openKeys(cfg Config) (kr *pii.Keyring, made string, err error) {
 
 // checkSealed refuses to serve registrations stored before encryption:
 // their NIKs would not be found by blind index, so a NIK could register
-// twice. On the embedded store (chat) it encrypts them and says so.
+// twice. On the embedded store (chat) it encrypts them and says so. The
+// same for WhatsApp conversations stored under the number.
 func checkSealed(ctx context.Context, a *App, env *Env, migrate bool) error {
+	if err := checkWhatsAppIDs(ctx, a, env, migrate); err != nil {
+		return err
+	}
 	has, err := a.Store.HasClearRegistrations(ctx, a.Region.Code)
 	if err != nil || !has {
 		return err

@@ -215,3 +215,49 @@ func TestWhatsAppAdminByPseudonym(t *testing.T) {
 		t.Fatalf("the admin number was not let into siaran: %v", w.phone.sent)
 	}
 }
+
+// TestMigrateWhatsAppCommand: a registration made over WhatsApp before
+// pseudonyms (the adapter without the map, as serve ran it) stops serve
+// until `umkmbot migrate whatsapp` ran (counts reported; a second run has
+// nothing to do); afterwards nothing names the number, and the same
+// person writing again is the registered owner, under the pseudonym.
+func TestMigrateWhatsAppCommand(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "TELEGRAM_BOT_TOKEN": "1:x"}
+	w := openWAApp(t, env)
+	w.ad = whatsapp.New(whatsapp.Config{SendWait: time.Minute}, w.phone, w.Dispatcher, whatsapp.Options{}) // before pseudonyms
+	w.Outbox.Register(bot.WhatsApp, w.ad)
+	for _, in := range waRegistration() {
+		w.say(t, in)
+	}
+	w.say(t, "produk saya")
+	w.close(t)
+	before := regionKeys(t, rdb, prefix)
+	if !strings.Contains(fmt.Sprint(before), "whatsapp:"+waNumber) {
+		t.Fatal("the old adapter stored no number")
+	}
+
+	if _, _, err := runUmkmbot(env, "", "serve"); err == nil || !strings.Contains(err.Error(), "umkmbot migrate whatsapp") {
+		t.Fatalf("serve over numbers: err = %v", err)
+	}
+	out := umkmbot(t, env, "", "migrate", "whatsapp")
+	if !strings.Contains(out, "1 WhatsApp conversations given their pseudonym") {
+		t.Fatalf("migrate whatsapp said %q", out)
+	}
+	if out := umkmbot(t, env, "", "migrate", "whatsapp"); !strings.Contains(out, "0 WhatsApp conversations") || !strings.Contains(out, "0 keys renamed, 0 rewritten") {
+		t.Fatalf("second migrate whatsapp said %q", out)
+	}
+	noClearIn(t, "after the migration", regionKeys(t, rdb, prefix))
+	if list := umkmbot(t, env, "", "audit", "list"); !strings.Contains(list, "whatsapp conversations") {
+		t.Fatalf("the migration is not in the audit log:\n%s", list)
+	}
+
+	w = openWAApp(t, env)
+	defer w.close(t)
+	w.n = 1000 // new message ids: the state remembers the old ones
+	w.say(t, "profil")
+	if got := w.phone.find("UMKM-3214-000001"); !strings.HasPrefix(got, waNumber+"@s.whatsapp.net: ") {
+		t.Fatalf("after the migration the owner's profile is not theirs: %v", w.phone.sent)
+	}
+	noClearIn(t, "after writing again", regionKeys(t, rdb, prefix))
+}
