@@ -209,3 +209,50 @@ func (s *Store) forgetWhatsAppUser(ctx context.Context, user string) error {
 	}
 	return nil
 }
+
+// The map entry of an erased WhatsApp user stays while the turn that
+// erased still replies; {wa}:erased (user → erasure time) lists them for
+// ForgetErasedWhatsAppUsers.
+func (s *Store) waErased() string { return s.Key("wa", "erased") }
+
+// markWhatsAppErased notes that user was erased now.
+func (s *Store) markWhatsAppErased(ctx context.Context, c bot.Conversation) error {
+	if c.Channel != bot.WhatsApp || !IsWhatsAppPseudonym(c.User) {
+		return nil
+	}
+	if err := s.rdb.ZAdd(ctx, s.waErased(), redis.Z{Score: float64(s.now().UnixMilli()), Member: c.User}).Err(); err != nil {
+		return fmt.Errorf("erase: mark whatsapp user: %w", err)
+	}
+	return nil
+}
+
+// ForgetErasedWhatsAppUsers drops the sealed id and blind indexes of
+// WhatsApp users erased more than twice erasedStateTTL ago whose
+// conversation state has expired since (nothing is left to reply to); a
+// user who wrote again keeps the map like anyone. It returns how many
+// were forgotten. The retention job runs it.
+func (s *Store) ForgetErasedWhatsAppUsers(ctx context.Context) (int, error) {
+	before := s.now().Add(-2 * erasedStateTTL).UnixMilli()
+	users, err := s.rdb.ZRangeByScore(ctx, s.waErased(), &redis.ZRangeBy{Min: "-inf", Max: fmt.Sprint(before)}).Result()
+	if err != nil {
+		return 0, fmt.Errorf("list erased whatsapp users: %w", err)
+	}
+	n := 0
+	for _, u := range users {
+		c := bot.Conversation{Channel: bot.WhatsApp, User: u}
+		live, err := s.rdb.Exists(ctx, s.stateKey(c)).Result()
+		if err != nil {
+			return n, fmt.Errorf("forget erased whatsapp user: %w", err)
+		}
+		if live == 0 {
+			if err := s.forgetWhatsAppUser(ctx, u); err != nil {
+				return n, err
+			}
+			n++
+		}
+		if err := s.rdb.ZRem(ctx, s.waErased(), u).Err(); err != nil {
+			return n, fmt.Errorf("forget erased whatsapp user: %w", err)
+		}
+	}
+	return n, nil
+}

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
@@ -79,5 +80,57 @@ func TestWhatsAppUsers(t *testing.T) {
 	}
 	if got, err := after.WhatsAppID(ctx, u); err != nil || got != id {
 		t.Fatalf("after rotation WhatsAppID = %q, %v", got, err)
+	}
+}
+
+// TestForgetErasedWhatsAppUsers: after an erasure the WhatsApp number
+// stays in the map while the erasing turn may still reply; once the
+// conversation state expired the retention job drops it (the map then
+// holds nothing of the person); a person who wrote again keeps theirs.
+func TestForgetErasedWhatsAppUsers(t *testing.T) {
+	ctx := context.Background()
+	now := time.Now()
+	_, _, rdb, prefix := sealedStores(t, keyring(t, newKey(t)))
+	s := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(t, newKey(t)), Now: func() time.Time { return now }})
+	gone, err := s.WhatsAppUser(ctx, "6281234567890")
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := s.WhatsAppUser(ctx, "6281299990000")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range []string{gone, back} {
+		c := bot.Conversation{Channel: bot.WhatsApp, User: u}
+		if err := s.SetProfile(ctx, c, bot.FieldLang, "id"); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.SaveState(ctx, c, bot.State{Flow: "menu"}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := s.ErasePerson(ctx, []string{"32.14"}, c); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n, err := s.ForgetErasedWhatsAppUsers(ctx); err != nil || n != 0 {
+		t.Fatalf("forgot %d, %v right after the erasure", n, err)
+	}
+	if id, err := s.WhatsAppID(ctx, gone); err != nil || id != "6281234567890" {
+		t.Fatalf("the erasing turn cannot reply: %q, %v", id, err)
+	}
+	now = now.Add(3 * time.Hour)
+	rdb.Del(ctx, s.StateKey(bot.Conversation{Channel: bot.WhatsApp, User: gone})) // expired; back's lives on: they wrote again
+	if n, err := s.ForgetErasedWhatsAppUsers(ctx); err != nil || n != 1 {
+		t.Fatalf("forgot %d, %v; want 1", n, err)
+	}
+	if _, err := s.WhatsAppID(ctx, gone); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("erased user still mapped: %v", err)
+	}
+	if id, err := s.WhatsAppID(ctx, back); err != nil || id != "6281299990000" {
+		t.Fatalf("a user who wrote again lost the map: %q, %v", id, err)
+	}
+	m := rdb.HGetAll(ctx, prefix+":{wa}:ids").Val()
+	if len(m) != 2 || rdb.Exists(ctx, prefix+":{wa}:erased").Val() != 0 {
+		t.Fatalf("map %v, erased list left", m)
 	}
 }
