@@ -25,7 +25,7 @@ type WhatsAppMigration struct {
 	Renamed   int // keys moved to a name without the id
 	Rewritten int // keys whose members or values named an id, rewritten
 	Users     int // WhatsApp ids given their pseudonym
-	Streams   int // streams (broadcast queues, audit log) left as they are
+	Queued    int // broadcast queue entries re-queued under the pseudonym
 }
 
 var (
@@ -71,9 +71,10 @@ func (s *Store) NeedsWhatsAppMigration(ctx context.Context, regions []string) (b
 // id its pseudonym: key names, members, fields and values. Run it with
 // serve stopped. It is idempotent and resumable: a key whose new name
 // exists already is only dropped, in-place rewrites are one transaction
-// per key, and what was done is not found again. Streams are left: a
-// broadcast entry queued before still names the id (the adapter sends to
-// it), and the audit log names nobody. progress is called now and then.
+// per key, and what was done is not found again. Broadcast queue entries
+// (streams cannot be edited) are queued again under the pseudonym, after
+// the rest, with their delivery record; the audit log names nobody.
+// progress is called now and then.
 func (s *Store) MigrateWhatsAppUsers(ctx context.Context, progress func(WhatsAppMigration)) (WhatsAppMigration, error) {
 	var c WhatsAppMigration
 	keys, err := s.scanKeys(ctx, s.prefix+":*")
@@ -81,6 +82,7 @@ func (s *Store) MigrateWhatsAppUsers(ctx context.Context, progress func(WhatsApp
 		return c, fmt.Errorf("migrate whatsapp ids: scan: %w", err)
 	}
 	m := &waMigrator{s: s, users: map[string]string{}}
+	var queues []string
 	for i, k := range keys {
 		if k == s.waIDs() || k == s.waMigrated() {
 			continue
@@ -93,10 +95,20 @@ func (s *Store) MigrateWhatsAppUsers(ctx context.Context, progress func(WhatsApp
 		}
 		c.Renamed += b2i(renamed)
 		c.Rewritten += b2i(rewritten && !renamed)
-		c.Streams += b2i(stream)
+		if stream && strings.HasPrefix(k, s.prefix+":{b:") && strings.HasSuffix(k, ":q:"+string(bot.WhatsApp)) {
+			queues = append(queues, k)
+		}
 		if progress != nil && i%1000 == 999 {
 			c.Users = len(m.users)
 			progress(c)
+		}
+	}
+	for _, q := range queues { // after the records they refer to were renamed
+		n, err := m.requeue(ctx, q)
+		c.Queued += n
+		if err != nil {
+			c.Users = len(m.users)
+			return c, err
 		}
 	}
 	c.Users = len(m.users)
@@ -152,10 +164,52 @@ func (m *waMigrator) rewrite(ctx context.Context, v string, relay bool) (string,
 	return v, changed, err
 }
 
+// requeueEntry: KEYS stream, rec; ARGV entry, recipient (pseudonym),
+// group. The entry goes to the end of the queue under the pseudonym; a
+// send it had begun ("sending|<entry>") follows it, so it is counted
+// unknown as any interrupted send.
+var requeueEntry = redis.NewScript(`
+local id = redis.call('XADD', KEYS[1], '*', 'c', ARGV[2])
+if redis.call('HGET', KEYS[2], ARGV[2]) == 'sending|' .. ARGV[1] then
+  redis.call('HSET', KEYS[2], ARGV[2], 'sending|' .. id)
+end
+redis.pcall('XACK', KEYS[1], ARGV[3], ARGV[1])
+redis.call('XDEL', KEYS[1], ARGV[1])
+return id
+`)
+
+// requeue queues the entries of broadcast queue k that name a WhatsApp id
+// again under its pseudonym.
+func (m *waMigrator) requeue(ctx context.Context, k string) (int, error) {
+	rec := strings.TrimSuffix(k, ":q:"+string(bot.WhatsApp)) + ":rec"
+	msgs, err := m.s.rdb.XRange(ctx, k, "-", "+").Result()
+	if err != nil {
+		return 0, fmt.Errorf("migrate %s: %w", k, err)
+	}
+	n := 0
+	for _, msg := range msgs {
+		cs, _ := msg.Values["c"].(string)
+		id, ok := strings.CutPrefix(cs, "whatsapp:")
+		if !ok || IsWhatsAppPseudonym(id) {
+			continue
+		}
+		u, err := m.user(ctx, id)
+		if err != nil {
+			return n, err
+		}
+		to := bot.Conversation{Channel: bot.WhatsApp, User: u}.String()
+		if err := requeueEntry.Run(ctx, m.s.rdb, []string{k, rec}, msg.ID, to, fanoutGroup).Err(); err != nil {
+			return n, fmt.Errorf("migrate %s: %w", k, err)
+		}
+		n++
+	}
+	return n, nil
+}
+
 // turnKeyRe is a conversation's turn key: its shard follows the user.
 var turnKeyRe = regexp.MustCompile(`^\{q:[0-9]+\}:c:whatsapp:([^:]+):(state|profile|inbox)$`)
 
-// key migrates one key.
+// key migrates one key; stream reports a stream, left to requeue.
 func (m *waMigrator) key(ctx context.Context, k string) (renamed, rewritten, stream bool, err error) {
 	s := m.s
 	typ, err := s.rdb.Type(ctx, k).Result()

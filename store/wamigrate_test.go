@@ -49,6 +49,26 @@ func TestMigrateWhatsAppUsers(t *testing.T) {
 		t.Fatal(err)
 	}
 	rdb.RPush(ctx, prefix+":{wa}:relay", `{"to":"`+number+`","reply":{"Text":"x"}}`)
+	// A running broadcast: one WhatsApp delivery queued, one whose send
+	// began when serve stopped.
+	bc := &umkm.Broadcast{Region: "32.14", Text: "Siaran", CreatedAt: time.Now(), At: time.Now()}
+	if err := s.CreateBroadcast(ctx, bc); err != nil {
+		t.Fatal(err)
+	}
+	begun := bot.Conversation{Channel: bot.WhatsApp, User: "6281299990000"}
+	if err := s.Enqueue(ctx, bc.ID, []bot.Conversation{begun, old, tg}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.StartBroadcast(ctx, bc.ID, 3, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	ds, err := s.Take(ctx, bc.ID, bot.WhatsApp, "c1", 1, time.Minute)
+	if err != nil || len(ds) != 1 || ds[0].To != begun {
+		t.Fatalf("take: %+v, %v", ds, err)
+	}
+	if o, _, err := s.Begin(ctx, ds[0]); err != nil || o != umkm.OutcomeGo {
+		t.Fatalf("begin: %v, %v", o, err)
+	}
 	if !strings.Contains(dump(t, rdb, prefix), number) {
 		t.Fatal("the set-up stored no number")
 	}
@@ -60,11 +80,11 @@ func TestMigrateWhatsAppUsers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Users != 1 || c.Renamed < 5 || c.Rewritten < 3 {
+	if c.Users != 2 || c.Renamed < 5 || c.Rewritten < 3 || c.Queued != 2 {
 		t.Errorf("counts %+v", c)
 	}
 	all := dump(t, rdb, prefix)
-	if strings.Contains(all, number[3:]) {
+	if strings.Contains(all, number[3:]) || strings.Contains(all, "81299990000") {
 		t.Fatalf("the number is still stored:\n%s", all)
 	}
 	user, err := s.WhatsAppPseudonym(ctx, number)
@@ -84,7 +104,7 @@ func TestMigrateWhatsAppUsers(t *testing.T) {
 	if id, err := s.OpenTicketOf(ctx, conv); err != nil || id == "" {
 		t.Fatalf("ticket under the pseudonym: %q, %v", id, err)
 	}
-	if bs, err := s.Broadcasts(ctx); err != nil || len(bs) != 1 || bs[0].CreatedBy != conv {
+	if bs, err := s.Broadcasts(ctx); err != nil || len(bs) != 2 || bs[1].CreatedBy != conv {
 		t.Fatalf("broadcast creator: %+v, %v", bs, err)
 	}
 	pending, err := s.Pending(ctx)
@@ -106,9 +126,29 @@ func TestMigrateWhatsAppUsers(t *testing.T) {
 		t.Errorf("relayed reply not rewritten:\n%s", all)
 	}
 
+	// The broadcast goes on under the pseudonyms: the begun send is
+	// counted unknown (not sent twice), the other is delivered.
+	ds, err = s.Take(ctx, bc.ID, bot.WhatsApp, "c2", 10, time.Minute)
+	if err != nil || len(ds) != 2 {
+		t.Fatalf("take after the migration: %+v, %v", ds, err)
+	}
+	outcomes := map[umkm.Outcome]int{}
+	for _, d := range ds {
+		if !store.IsWhatsAppPseudonym(d.To.User) {
+			t.Errorf("delivery to %s", d.To)
+		}
+		o, _, err := s.Begin(ctx, d)
+		if err != nil {
+			t.Fatal(err)
+		}
+		outcomes[o]++
+	}
+	if outcomes[umkm.OutcomeUnknown] != 1 || outcomes[umkm.OutcomeGo] != 1 {
+		t.Fatalf("outcomes after the migration %v, want one unknown (the begun send) and one go", outcomes)
+	}
 	all = dump(t, rdb, prefix)
 	again, err := s.MigrateWhatsAppUsers(ctx, nil)
-	if err != nil || again.Renamed != 0 || again.Rewritten != 0 {
+	if err != nil || again.Renamed != 0 || again.Rewritten != 0 || again.Queued != 0 {
 		t.Fatalf("second run: %+v, %v", again, err)
 	}
 	if dump(t, rdb, prefix) != all {

@@ -38,8 +38,8 @@ func migrateWhatsAppIDs(ctx context.Context, env *Env, out io.Writer, app *App, 
 		fmt.Fprintf(env.Stderr, "%s: %d keys looked at, %d conversations so far\n", what, c.Keys, c.Users)
 	}
 	c, err := app.Store.MigrateWhatsAppUsers(ctx, progress)
-	fmt.Fprintf(out, "%s: %d keys looked at, %d WhatsApp conversations given their pseudonym, %d keys renamed, %d rewritten, %d streams left as they are\n",
-		what, c.Keys, c.Users, c.Renamed, c.Rewritten, c.Streams)
+	fmt.Fprintf(out, "%s: %d keys looked at, %d WhatsApp conversations given their pseudonym, %d keys renamed, %d rewritten, %d broadcast deliveries queued again\n",
+		what, c.Keys, c.Users, c.Renamed, c.Rewritten, c.Queued)
 	if err != nil {
 		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
 	}
