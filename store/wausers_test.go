@@ -10,6 +10,7 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
 // TestWhatsAppUsers: a WhatsApp id gets one pseudonym, from two processes
@@ -133,4 +134,30 @@ func TestForgetErasedWhatsAppUsers(t *testing.T) {
 	if len(m) != 2 || rdb.Exists(ctx, prefix+":{wa}:erased").Val() != 0 {
 		t.Fatalf("map %v, erased list left", m)
 	}
+}
+
+// BenchmarkWhatsAppUser: the adapter's cost per incoming message (a known
+// id: one HMGET) and per reply (one HGET and an AES-GCM open).
+func BenchmarkWhatsAppUser(b *testing.B) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(b)
+	s := store.New(rdb, store.Options{Prefix: prefix, Cipher: keyring(b, newKey(b))})
+	u, err := s.WhatsAppUser(ctx, "6281234567890")
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("incoming", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.WhatsAppUser(ctx, "6281234567890"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("reply", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.WhatsAppID(ctx, u); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
 }
