@@ -138,7 +138,8 @@ func noClearIn(t *testing.T, when string, keys map[string]string) {
 // message, no key name and no value holds the number or the NIK in clear
 // (the conversation user is a pseudonym, the number sealed in the map),
 // and neither does the embedded snapshot; replies reach the number; the
-// registration carries the number WhatsApp gave.
+// registration carries the number WhatsApp gave; hapus data's
+// confirmation reaches the number.
 func TestWhatsAppRegistrationHoldsNoClearData(t *testing.T) {
 	_, prefix := redistest.Client(t)
 	dir := t.TempDir()
@@ -164,6 +165,14 @@ func TestWhatsAppRegistrationHoldsNoClearData(t *testing.T) {
 			if err != nil || r.Phone != "+"+waNumber || r.NIK != clearValues[0] {
 				t.Fatalf("registration of the pseudonym: %+v, %v", r, err)
 			}
+			// hapus data over WhatsApp: its confirmation still reaches the
+			// number (the map keeps it until the state expired).
+			w.say(t, "hapus data")
+			w.say(t, "HAPUS")
+			if got := w.phone.find("sudah dihapus"); !strings.HasPrefix(got, waNumber+"@s.whatsapp.net: ") {
+				t.Fatalf("erasure confirmation %q: want it sent to the number", got)
+			}
+			noClearIn(t, "after hapus data", regionKeys(t, w.Redis, w.Cfg.RedisPrefix))
 			if w.Embedded != nil {
 				if err := w.Embedded.Snapshot(); err != nil {
 					t.Fatal(err)
