@@ -192,17 +192,22 @@ func (s *Store) RotateWhatsAppIDs(ctx context.Context) (SealCounts, error) {
 	return c, nil
 }
 
-// forgetWhatsAppUser removes user and its indexes from the map.
+// forgetWhatsAppUser removes user and every blind index that names it
+// (those of retired keys too) from the map.
 func (s *Store) forgetWhatsAppUser(ctx context.Context, user string) error {
-	id, err := s.WhatsAppID(ctx, user)
-	if errors.Is(err, bot.ErrNotFound) {
-		return nil
-	}
 	fields := []string{"u:" + user}
-	if err == nil {
-		for _, x := range s.waIndexes(id) {
-			fields = append(fields, "x:"+x)
+	it := s.rdb.HScan(ctx, s.waIDs(), 0, "x:*", 1000).Iterator()
+	for it.Next(ctx) {
+		field := it.Val()
+		if !it.Next(ctx) {
+			break
 		}
+		if it.Val() == user {
+			fields = append(fields, field)
+		}
+	}
+	if err := it.Err(); err != nil {
+		return fmt.Errorf("forget whatsapp user: %w", err)
 	}
 	if err := s.rdb.HDel(ctx, s.waIDs(), fields...).Err(); err != nil {
 		return fmt.Errorf("forget whatsapp user: %w", err)

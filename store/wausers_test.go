@@ -121,6 +121,7 @@ func TestForgetErasedWhatsAppUsers(t *testing.T) {
 	}
 	now = now.Add(3 * time.Hour)
 	rdb.Del(ctx, s.StateKey(bot.Conversation{Channel: bot.WhatsApp, User: gone})) // expired; back's lives on: they wrote again
+	rdb.HSet(ctx, prefix+":{wa}:ids", "x:index-under-a-retired-key", gone)
 	if n, err := s.ForgetErasedWhatsAppUsers(ctx); err != nil || n != 1 {
 		t.Fatalf("forgot %d, %v; want 1", n, err)
 	}
