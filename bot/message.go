@@ -28,7 +28,7 @@ const (
 // are two conversations.
 type Conversation struct {
 	Channel ChannelID
-	User    string // channel-specific stable user id (Telegram user id, WhatsApp phone digits)
+	User    string // channel-specific stable user id (Telegram user id; on WhatsApp a pseudonym of the number, see whatsapp.Users)
 }
 
 // String is the canonical form "channel:user", used in storage keys.

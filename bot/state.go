@@ -47,6 +47,11 @@ type Frame struct {
 	History []StepID          `json:"history,omitempty"`
 }
 
+// IsDraft reports whether fr is a flow's answers kept aside as a draft
+// (the person left the flow unfinished) rather than a flow waiting for
+// the one running.
+func (fr Frame) IsDraft() bool { return isDraft(fr) }
+
 // StateStore keeps conversation state with compare-and-set.
 type StateStore interface {
 	// LoadState returns the conversation's state, or a zero State (Version

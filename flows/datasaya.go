@@ -68,6 +68,7 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) ([]bot.Text, error)
 	} else {
 		out = append(out, bot.T("datasaya.registration.none"))
 	}
+	out = append(out, d.draftData(t)...)
 	if t.Profile.Phone != "" {
 		out = append(out, bot.T("datasaya.channel_phone", "Phone", phone.Mask(t.Profile.Phone)))
 	}
@@ -126,6 +127,61 @@ func (d Deps) personalData(ctx context.Context, t *bot.Turn) ([]bot.Text, error)
 		out = append(out, bot.T("datasaya.broadcast.on"))
 	}
 	return append(out, bot.T("datasaya.rights")), nil
+}
+
+// draftData shows the registration the person left unfinished (a draft
+// kept in the conversation state until STATE_TTL), as far as answered,
+// with NIK and phone masked.
+func (d Deps) draftData(t *bot.Turn) []bot.Text {
+	var out []bot.Text
+	for _, fr := range t.State.Stack {
+		if !fr.IsDraft() {
+			continue
+		}
+		title := bot.T(fr.Flow + ".title") // every flow's title is so named
+		var lines bot.Lines
+		if fr.Flow == "daftar" {
+			lines = draftLines(d, t, fr)
+		}
+		out = append(out, bot.N("datasaya.draft", len(lines), "Flow", title, "Word", fr.Flow, "List", lines))
+	}
+	return out
+}
+
+// draftLines are the answered fields of a registration draft.
+func draftLines(d Deps, t *bot.Turn, fr bot.Frame) bot.Lines {
+	dt := &bot.Turn{Conv: t.Conv, State: &bot.State{Answers: fr.Answers}}
+	r := answersToRegistration(d, dt)
+	var lines bot.Lines
+	add := func(label string, v any) {
+		lines = append(lines, bot.T("datasaya.draft.field", "Label", bot.T(label), "Value", v))
+	}
+	for _, f := range []struct {
+		label, value string
+		show         any
+	}{
+		{"datasaya.draft.name", r.OwnerName, r.OwnerName},
+		{"datasaya.draft.nik", r.NIK, umkm.MaskNIK(r.NIK)},
+		{"datasaya.draft.phone", r.Phone, phone.Mask(r.Phone)},
+		{"datasaya.draft.business", r.BusinessName, r.BusinessName},
+		{"datasaya.draft.sector", r.Sector, bot.T("sector." + r.Sector)},
+		{"datasaya.draft.kecamatan", r.Kecamatan, r.Kecamatan},
+		{"datasaya.draft.desa", r.Desa, r.Desa},
+		{"datasaya.draft.address", r.Address, r.Address},
+		{"datasaya.draft.products", r.MainProducts, r.MainProducts},
+		{"datasaya.draft.capital", r.CapitalBracket, bot.T("bracket." + r.CapitalBracket)},
+		{"datasaya.draft.sales", r.SalesBracket, bot.T("bracket." + r.SalesBracket)},
+		{"datasaya.draft.workers", dt.Get("pekerja"), dt.Get("pekerja")},
+		{"datasaya.draft.nib", r.NIB, r.NIB},
+	} {
+		if f.value != "" {
+			add(f.label, f.show)
+		}
+	}
+	if !r.ConsentAt.IsZero() {
+		add("datasaya.draft.consent", wib(r.ConsentAt))
+	}
+	return lines
 }
 
 // summaryWith returns the registration's masked summary as key/value pairs.

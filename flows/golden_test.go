@@ -39,9 +39,13 @@ type world struct {
 	lastConv bot.Conversation // who spoke last (hand-over directives)
 }
 
+// worldRedis gives a world its Redis; TestEraseEndToEnd swaps in the
+// embedded store.
+var worldRedis = redistest.Client
+
 func newWorld(t testing.TB) *world {
 	t.Helper()
-	rdb, prefix := redistest.Client(t)
+	rdb, prefix := worldRedis(t)
 	w := &world{t: t, now: time.Date(2026, 11, 25, 9, 0, 0, 0, bot.Jakarta)}
 	w.store = store.New(rdb, store.Options{Prefix: prefix, Now: w.clock, Rand: rand.NewChaCha8([32]byte{})})
 	cat, err := bot.NewCatalog(locales.FS, nil)

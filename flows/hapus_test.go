@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/console"
 	"github.com/umkmbot/umkmbot/bot/pii"
@@ -70,12 +72,16 @@ func noneIn(t *testing.T, w *world, when string, values ...string) {
 // "hapus data": every key's value is scanned for what identified them.
 // REDISTEST_EMBEDDED=1 runs it on the embedded store.
 func TestEraseEndToEnd(t *testing.T) {
-	for _, sealed := range []bool{true, false} {
-		name := "clear"
-		if sealed {
-			name = "sealed"
-		}
-		t.Run(name, func(t *testing.T) {
+	for _, c := range []struct {
+		name     string
+		sealed   bool
+		embedded bool
+	}{{"sealed", true, false}, {"clear", false, false}, {"sealed-embedded", true, true}} {
+		t.Run(c.name, func(t *testing.T) {
+			sealed := c.sealed
+			if c.embedded {
+				onEmbeddedStore(t)
+			}
 			ctx := context.Background()
 			w := rightsWorld(t, sealed)
 			owner := bot.Conversation{Channel: bot.Telegram, User: "42"}
@@ -182,6 +188,27 @@ func TestEraseEndToEnd(t *testing.T) {
 			}
 		})
 	}
+}
+
+// onEmbeddedStore makes the worlds of test t use the embedded store (the
+// terminal chat's) instead of redis-server, whatever REDISTEST_EMBEDDED says.
+func onEmbeddedStore(t *testing.T) {
+	emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	opt, err := redis.ParseURL(emb.URL())
+	if err != nil {
+		t.Fatal(err)
+	}
+	rdb := redis.NewClient(opt)
+	saved := worldRedis
+	worldRedis = func(testing.TB) (*redis.Client, string) { return rdb, "emb" }
+	t.Cleanup(func() {
+		worldRedis = saved
+		rdb.Close()
+		emb.Close()
+	})
 }
 
 // TestDispatcherPathSealedAndErased walks a registration through the

@@ -32,6 +32,8 @@ var _ umkm.PersonEraser = (*Store)(nil)
 //	{c:<conversation>} products (with their photo references), trainings
 //	{q:<shard>}        the profile, the recent message ids and the
 //	                   undelivered replies of the state hash
+//	{wa}               a WhatsApp user's sealed number, by the retention
+//	                   job once the state expired (ForgetErasedWhatsAppUsers)
 //
 // The conversation state itself is rewritten by the turn that erases (its
 // flow ends, so no answers are kept); it expires an hour later.
@@ -175,8 +177,7 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 	// replies not yet delivered (or not yet acknowledged: they may show
 	// a name) go here; the turn commits a state without answers and its
 	// own reply.
-	// The state hash (its key names the conversation: on WhatsApp, the
-	// number) then expires within erasedStateTTL instead of STATE_TTL,
+	// The state hash then expires within erasedStateTTL instead of STATE_TTL,
 	// unless the person writes again: 'ex', a moment ahead of this turn's
 	// time, tells its commit that the expiry was just set (turn.go
 	// refreshes it when a minute has passed since 'ex', and at 'ex' itself).
@@ -193,7 +194,9 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 		return e, fmt.Errorf("erase: conversation: %w", err)
 	}
 	s.states.drop(c)
-	return e, nil
+	// A WhatsApp user's sealed number stays for the replies of this turn;
+	// the retention job drops it once the state expired (wausers.go).
+	return e, s.markWhatsAppErased(ctx, c)
 }
 
 func (s *Store) eraseRegistration(ctx context.Context, region string, c bot.Conversation, e *umkm.Erasure) error {

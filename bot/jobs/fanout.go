@@ -303,8 +303,10 @@ func (f *Fanout) Deliver(ctx context.Context, d umkm.Delivery) umkm.Outcome {
 	return o
 }
 
-// screen skips opted-out and unreachable recipients; done reports that the
-// delivery is finished (or must wait).
+// screen skips opted-out and unreachable recipients, and those no longer
+// registered (erased since the audience was queued: their entries stay in
+// the queue, but nothing goes to them); done reports that the delivery is
+// finished (or must wait).
 func (f *Fanout) screen(ctx context.Context, d umkm.Delivery, log *slog.Logger) (umkm.Outcome, bool) {
 	prof, err := f.profiles.Profile(ctx, d.To)
 	if err != nil {
@@ -318,7 +320,15 @@ func (f *Fanout) screen(ctx context.Context, d umkm.Delivery, log *slog.Logger) 
 	case prof.Unreachable:
 		reason = umkm.ReasonUnreachable
 	default:
-		return "", false
+		registered, err := f.registered(ctx, d.To)
+		if err != nil {
+			log.Warn("load registration", "err", err)
+			return umkm.OutcomeHold, true
+		}
+		if registered {
+			return "", false
+		}
+		reason = umkm.ReasonNotRegistered
 	}
 	p, err := f.settle(ctx, d, umkm.OutcomeSkipped, reason)
 	if err != nil {
@@ -329,6 +339,19 @@ func (f *Fanout) screen(ctx context.Context, d umkm.Delivery, log *slog.Logger) 
 		f.progress(ctx, b, p)
 	}
 	return umkm.OutcomeSkipped, true
+}
+
+// registered reports whether c still has a registration in the region the
+// audience came from (true when the fan-out has no registrations to ask).
+func (f *Fanout) registered(ctx context.Context, c bot.Conversation) (bool, error) {
+	if f.audience.Registrations == nil {
+		return true, nil
+	}
+	_, err := f.audience.Registrations.RegistrationFor(ctx, f.audience.Region, c)
+	if errors.Is(err, bot.ErrNotFound) {
+		return false, nil
+	}
+	return err == nil, err
 }
 
 // pace waits for the channel's bulk permission and a rate-limit slot.

@@ -239,10 +239,13 @@ const (
 	OutcomeDuplicate  Outcome = "dup"     // the recipient already has a record: nothing to do
 	OutcomeSent       Outcome = "sent"    //
 	OutcomeFailed     Outcome = "failed"  // with a reason
-	OutcomeSkipped    Outcome = "skipped" // opted out or unreachable (reason says which)
+	OutcomeSkipped    Outcome = "skipped" // opted out, unreachable or no longer registered (reason says which)
 	OutcomeUnknown    Outcome = "unknown" // found "sending" after a crash: not retried
 	ReasonOptOut              = "optout"
 	ReasonUnreachable         = "unreachable"
+	// ReasonNotRegistered: the registration is gone since the audience
+	// was queued (the owner erased their data: hapus data).
+	ReasonNotRegistered = "not_registered"
 )
 
 // Progress is a broadcast's state after one outcome was recorded.

@@ -102,6 +102,9 @@ type Options struct {
 	// Media gives the bytes of pictures other processes relay (they relay
 	// the reference, not the picture); nil: those go out as text.
 	Media bot.MediaSource
+	// Users maps WhatsApp ids to pseudonymous conversation users and
+	// back (users.go); nil: the id is the conversation user.
+	Users Users
 }
 
 // Adapter is the WhatsApp channel: it receives through HandleEvent, sends
@@ -120,6 +123,7 @@ type Adapter struct {
 	limiter *limiter
 	relay   Relay
 	obs     bot.Observer
+	users   Users
 	holding atomic.Bool // this process holds the connection (Run)
 	Stats   Stats
 
@@ -151,7 +155,7 @@ func New(cfg Config, client Client, sub Submitter, o Options) *Adapter {
 		o.Observer = bot.NopObserver{}
 	}
 	a := &Adapter{
-		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer, media: o.Media,
+		cfg: cfg, client: client, sub: sub, lease: o.Lease, store: o.Status, clock: o.Clock, relay: o.Relay, obs: o.Observer, media: o.Media, users: o.Users,
 		log:     o.Log.With("channel", bot.WhatsApp),
 		conv:    Converter{MaxAge: cfg.MaxAge, Now: o.Clock.Now, LIDs: o.LIDs, AllowGroups: cfg.AllowGroups},
 		limiter: newLimiter(cfg.RatePerMinute, cfg.Burst, cfg.ChatGap, cfg.Jitter),

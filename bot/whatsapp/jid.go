@@ -121,8 +121,9 @@ func isPhoneServer(server string) bool {
 	return server == types.DefaultUserServer || server == types.LegacyUserServer
 }
 
-// ConvUser is the conversation user of a sender: the digits of its phone
-// number (6281234567890, also for foreign numbers, which carry no
+// ConvUser is the WhatsApp id of a sender, which the adapter turns into
+// the conversation user (a pseudonym, when Options.Users is set): the
+// digits of its phone number (6281234567890, also for foreign numbers, which carry no
 // Indonesian phone), or, when only an @lid id is known, "<lid>@lid". The
 // same person arriving as phone number or as @lid therefore maps to one
 // conversation as soon as the @lid can be resolved.

@@ -70,11 +70,13 @@ func (a *Adapter) sendRelayedPhoto(ctx context.Context, to bot.Conversation, it 
 
 func (a *Adapter) sendPhotoDirect(ctx context.Context, to bot.Conversation, p bot.Photo, caption bot.Reply) error {
 	text := caption.PlainText()
-	jid, err := ChatJID(to.User)
+	jid, err := a.chatJID(ctx, to.User)
 	if err != nil {
 		a.Stats.SendFailed.Add(1)
-		a.obs.Send(bot.WhatsApp, "rejected")
-		return fmt.Errorf("%w: %w", bot.ErrRejected, err)
+		if errors.Is(err, bot.ErrRejected) {
+			a.obs.Send(bot.WhatsApp, "rejected")
+		}
+		return err
 	}
 	im, err := a.photoMessage(ctx, p)
 	if err != nil {

@@ -99,6 +99,11 @@ func (a *Adapter) onMessage(e *events.Message) bool {
 	if who.Resolved == "" {
 		log.Warn("whatsapp sender known only by an @lid id; its phone number is unknown for now")
 	}
+	if err := a.pseudonymize(ctx, &msg); err != nil {
+		a.Stats.SubmitFailed.Add(1)
+		log.Error("whatsapp message not queued; WhatsApp will deliver it again", "err", err)
+		return false
+	}
 	if err := a.sub.Submit(ctx, msg); err != nil {
 		a.Stats.SubmitFailed.Add(1)
 		log.Error("whatsapp message not queued; WhatsApp will deliver it again", "err", err)

@@ -43,12 +43,14 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 
 func (a *Adapter) sendDirect(ctx context.Context, to bot.Conversation, r bot.Reply) error {
 	log := a.log.With(bot.ConvArgs(to, "")...)
-	jid, err := ChatJID(to.User)
+	jid, err := a.chatJID(ctx, to.User)
 	if err != nil {
 		a.Stats.SendFailed.Add(1)
-		a.obs.Send(bot.WhatsApp, "rejected")
+		if errors.Is(err, bot.ErrRejected) {
+			a.obs.Send(bot.WhatsApp, "rejected")
+		}
 		log.Error("send whatsapp message", "err", err)
-		return fmt.Errorf("%w: %w", bot.ErrRejected, err)
+		return err
 	}
 	pieces := Split(r.PlainText(), a.cfg.MaxChunk)
 	deadline := a.clock.Now().Add(a.cfg.SendWait)

@@ -80,6 +80,10 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 	}
 	a.Store = store.New(a.Redis, store.Options{Prefix: cfg.RedisPrefix, StateTTL: cfg.StateTTL, SendDeadline: cfg.Turn.ResendAfter, Cipher: a.Keys,
 		TicketTTL: cfg.Tickets.TTL})
+	if err := addWhatsAppAdmins(ctx, a); err != nil {
+		a.Close()
+		return nil, err
+	}
 	if err := a.openMetrics(); err != nil {
 		a.Close()
 		return nil, err

@@ -19,7 +19,8 @@ func init() {
 		leaf("new", "", "print a new data key (add it to DATA_KEY, first, and keep a copy safe)", keysNew),
 		leaf("rotate", "", "re-encrypt every NIK and phone number under the first key of DATA_KEY", keysRotate))
 	addGroup("migrate", "one-off data migrations",
-		leaf("encrypt", "", "encrypt NIKs and phone numbers stored before DATA_KEY was set (safe to run again)", migrateEncrypt))
+		leaf("encrypt", "", "encrypt NIKs and phone numbers stored before DATA_KEY was set (safe to run again)", migrateEncrypt),
+		leaf("whatsapp", "", "move WhatsApp conversations stored under phone numbers to their pseudonyms, with serve stopped (safe to run again)", migrateWhatsApp))
 }
 
 // localKeyFile is the key file the embedded store makes in DATA_DIR when
@@ -96,8 +97,12 @@ func openKeys(cfg Config) (kr *pii.Keyring, made string, err error) {
 
 // checkSealed refuses to serve registrations stored before encryption:
 // their NIKs would not be found by blind index, so a NIK could register
-// twice. On the embedded store (chat) it encrypts them and says so.
+// twice. On the embedded store (chat) it encrypts them and says so. The
+// same for WhatsApp conversations stored under the number.
 func checkSealed(ctx context.Context, a *App, env *Env, migrate bool) error {
+	if err := checkWhatsAppIDs(ctx, a, env, migrate); err != nil {
+		return err
+	}
 	has, err := a.Store.HasClearRegistrations(ctx, a.Region.Code)
 	if err != nil || !has {
 		return err
@@ -149,26 +154,34 @@ func seal(ctx context.Context, env *Env, app *App, what string) error {
 	progress := func(c store.SealCounts) {
 		fmt.Fprintf(env.Stderr, "%s: %d looked at, %d rewritten\n", what, c.Seen, c.Sealed)
 	}
-	c, err := app.Store.SealRegistrations(ctx, app.Region.Code, progress)
-	fmt.Fprintf(env.Stdout, "%s: %d registrations, %d encrypted under key %s, %d already were\n",
-		what, c.Seen, c.Sealed, app.Keys.IDs()[0], c.Unchanged)
-	if err != nil {
-		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
+	key := app.Keys.IDs()[0]
+	for _, step := range []struct {
+		subject, counted string
+		always           bool // audited even when nothing changed
+		run              func() (store.SealCounts, error)
+	}{
+		{"registrations", "registrations", true, func() (store.SealCounts, error) {
+			return app.Store.SealRegistrations(ctx, app.Region.Code, progress)
+		}},
+		// The phone numbers channels reported (conversation profiles).
+		{"profiles", "profile phone numbers", false, func() (store.SealCounts, error) { return app.Store.SealProfiles(ctx) }},
+		// The WhatsApp ids behind pseudonymous conversations, and their
+		// blind index under the new key (so the pseudonyms outlive the old key).
+		{"whatsapp ids", "WhatsApp ids", false, func() (store.SealCounts, error) { return app.Store.RotateWhatsAppIDs(ctx) }},
+	} {
+		c, err := step.run()
+		fmt.Fprintf(env.Stdout, "%s: %d %s, %d encrypted under key %s, %d already were\n",
+			what, c.Seen, step.counted, c.Sealed, key, c.Unchanged)
+		if err != nil {
+			return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
+		}
+		if c.Sealed > 0 || step.always {
+			if err := audit(ctx, app, env, umkm.AuditKeys, step.subject, c.Sealed, what+" key="+key); err != nil {
+				return err
+			}
+		}
 	}
-	if err := audit(ctx, app, env, umkm.AuditKeys, "registrations", c.Sealed, what+" key="+app.Keys.IDs()[0]); err != nil {
-		return err
-	}
-	// The phone numbers channels reported (conversation profiles).
-	p, err := app.Store.SealProfiles(ctx)
-	fmt.Fprintf(env.Stdout, "%s: %d profile phone numbers, %d encrypted under key %s, %d already were\n",
-		what, p.Seen, p.Sealed, app.Keys.IDs()[0], p.Unchanged)
-	if err != nil {
-		return fmt.Errorf("%s stopped (run it again to resume): %w", what, err)
-	}
-	if p.Sealed == 0 {
-		return nil
-	}
-	return audit(ctx, app, env, umkm.AuditKeys, "profiles", p.Sealed, what+" key="+app.Keys.IDs()[0])
+	return nil
 }
 
 // keyNotice tells the person at the terminal that a local key was made.

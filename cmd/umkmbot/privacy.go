@@ -51,8 +51,12 @@ func retentionPass(ctx context.Context, a *App, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
+	forgotten, err := a.Store.ForgetErasedWhatsAppUsers(ctx)
+	if err != nil {
+		return err
+	}
 	log.Info("retention", "ended_broadcasts", c.Broadcasts, "records_scheduled", c.Scheduled,
-		"records_removed", c.Removed, "audit_entries_dropped", trimmed)
+		"records_removed", c.Removed, "audit_entries_dropped", trimmed, "erased_whatsapp_numbers_dropped", forgotten)
 	if c.Removed > 0 {
 		return a.Audit().Audit(ctx, umkm.AuditEntry{Actor: "serve:" + a.Cfg.Instance, Action: umkm.AuditRetention,
 			Subject: "broadcast recipient records", Count: c.Removed,

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -81,7 +82,8 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	wc.Adapter.LeaseKey = waLeaseKey(a.Store)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
 		LIDs: dev.LIDs, Lease: a.Store, Status: newRedisStatus(a.Store), Log: a.Log,
-		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store)}, Observer: a.Observer, Media: &a.media,
+		Relay: redisRelay{rdb: a.Store.Client(), key: waRelayKey(a.Store), ttl: cmp.Or(wc.Adapter.RelayMaxAge, whatsapp.DefaultConfig().RelayMaxAge)}, Observer: a.Observer, Media: &a.media,
+		Users: a.Store, // conversation users are pseudonyms (store/wausers.go)
 	})
 	ad.Attach(cli)
 	if err := linkWhatsApp(a, ad); err != nil {

@@ -22,11 +22,33 @@ func waLeaseKey(s *store.Store) string  { return s.Key("wa", "connection") }
 func waStatusKey(s *store.Store) string { return s.Key("wa", "status") }
 func waRelayKey(s *store.Store) string  { return s.Key("wa", "relay") }
 
+// addWhatsAppAdmins adds the conversation users (pseudonyms) of the
+// ADMIN_WHATSAPP_NUMBERS to the admins, before anything reads them.
+func addWhatsAppAdmins(ctx context.Context, a *App) error {
+	admins := a.Cfg.Broadcast.AdminWhatsApp
+	numbers := make([]string, 0, len(admins))
+	for n := range admins {
+		numbers = append(numbers, n)
+	}
+	for _, n := range numbers {
+		u, err := a.Store.WhatsAppPseudonym(ctx, n)
+		if err != nil {
+			return fmt.Errorf("ADMIN_WHATSAPP_NUMBERS: %w", err)
+		}
+		admins[u] = true
+	}
+	return nil
+}
+
 // redisRelay is the WhatsApp relay as a Redis list (RPUSH, BLPOP), trimmed
-// to its newest items in the same transaction (LTRIM).
+// to its newest items in the same transaction (LTRIM). With ttl set the
+// list expires ttl after the last push (retention: the holder drops items
+// older than the adapter's RelayMaxAge unsent, so a list nobody drained for
+// that long holds nothing worth keeping).
 type redisRelay struct {
 	rdb redis.UniversalClient
 	key string
+	ttl time.Duration
 }
 
 var _ whatsapp.Relay = redisRelay{}
@@ -36,6 +58,9 @@ func (r redisRelay) Push(ctx context.Context, item []byte, limit int) (int64, er
 	_, err := r.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		push = p.RPush(ctx, r.key, item)
 		p.LTrim(ctx, r.key, -int64(limit), -1)
+		if r.ttl > 0 {
+			p.PExpire(ctx, r.key, r.ttl)
+		}
 		return nil
 	})
 	if err != nil {

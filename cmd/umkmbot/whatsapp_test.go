@@ -207,6 +207,14 @@ func TestRedisRelay(t *testing.T) {
 			t.Errorf("Pop = %q, %v; want %q", got, err, want)
 		}
 	}
+	// Retention: a list nobody drains expires its max age after the last push.
+	r.ttl = 15 * time.Minute
+	if _, err := r.Push(ctx, []byte("x"), 3); err != nil {
+		t.Fatal(err)
+	}
+	if ttl := rdb.PTTL(ctx, r.key).Val(); ttl <= 14*time.Minute || ttl > r.ttl {
+		t.Errorf("relay expires in %s, want %s", ttl, r.ttl)
+	}
 }
 
 // serve with WhatsApp enabled but no number paired says how to pair and
