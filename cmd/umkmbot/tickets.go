@@ -129,9 +129,9 @@ func (o observedTickets) ClaimTicket(ctx context.Context, id, officer string, le
 	return t, err
 }
 
-func (o observedTickets) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
+func (o observedTickets) AnswerTicketMsg(ctx context.Context, id string, m umkm.TicketMsg, lease time.Duration, now time.Time) (int, error) {
 	before, berr := o.Store.Ticket(ctx, id, false)
-	n, err := o.Store.AnswerTicket(ctx, id, officer, text, lease, now)
+	n, err := o.Store.AnswerTicketMsg(ctx, id, m, lease, now)
 	if err == nil {
 		o.obs.Event("ticket_answered")
 		if berr == nil && before.FirstAnswer.IsZero() {
