@@ -619,7 +619,7 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) bot.Result {
 // its owner is registered under which number.
 func nikTaken(ctx context.Context, d Deps, t *bot.Turn, ids []string, nik string) bot.Text {
 	if r := d.registration(ctx, t); r != nil && slices.Contains(ids, r.ID) {
-		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik))
+		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik), "Contact", d.contact(ctx, t))
 	}
-	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.Region.Contact)
+	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.contact(ctx, t))
 }

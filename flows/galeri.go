@@ -260,7 +260,7 @@ func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) bot.R
 	}
 	outlets := d.outlets(ctx, t)
 	if len(outlets) == 0 {
-		return bot.Goto("lagi", bot.Say(bot.T("galeri.none", "Region", d.Region.Name, "Office", d.Region.Office)))
+		return bot.Goto("lagi", bot.Say(bot.T("galeri.none", "Region", d.Region.Name, "Office", d.Region.Office, "Contact", d.contact(ctx, t))))
 	}
 	switch action {
 	case gaDistrict:

@@ -30,7 +30,7 @@ func newHapus(d Deps) *bot.Flow {
 		Interrupt: true,
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) bot.Result {
 			if d.Eraser == nil {
-				return bot.Finish(bot.Say(bot.T("hapus.unavailable")))
+				return bot.Finish(bot.Say(bot.T("hapus.unavailable", "Contact", d.contact(ctx, t))))
 			}
 			if r := d.registration(ctx, t); r != nil {
 				t.Set("reg", r.ID)

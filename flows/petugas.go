@@ -93,7 +93,10 @@ func petugasFlow(d Deps) *bot.Flow {
 			{
 				ID: "question", Prompt: "petugas.question", Accept: every, Verbatim: true,
 				Data: func(ctx context.Context, t *bot.Turn) map[string]any {
-					return map[string]any{"Contact": d.Region.Contact}
+					if r := d.dinasOf(ctx, t); dinasKnown(r) { // else the block would send them here
+						return map[string]any{"Contact": contactBlock(r, true)}
+					}
+					return nil
 				},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) bot.Result {
 					if slices.Contains(endWords, in.Norm) {
