@@ -411,14 +411,32 @@ func (s *Store) TicketsOf(ctx context.Context, c bot.Conversation) ([]*umkm.Tick
 	return s.loadTickets(ctx, ids, true)
 }
 
-// EraseTickets deletes every ticket of a conversation with its messages
-// and index entries (hapus data) and returns how many there were.
+// EraseTickets deletes every ticket of a conversation with its messages,
+// the files officers sent in them and the index entries (hapus data), and
+// returns how many tickets there were.
 func (s *Store) EraseTickets(ctx context.Context, c bot.Conversation) (int, error) {
 	ids, err := s.rdb.SMembers(ctx, s.tkIndex("byconv", c.String())).Result()
 	if err != nil {
 		return 0, fmt.Errorf("tickets of %s: %w", c.Masked(), err)
 	}
+	// The pictures and documents officers sent in them go too (they may
+	// show the owner's own papers); they are kept like broadcast pictures.
+	ts, err := s.loadTickets(ctx, ids, true)
+	if err != nil {
+		return 0, fmt.Errorf("erase tickets of %s: %w", c.Masked(), err)
+	}
+	var files []string
+	for _, t := range ts {
+		for _, m := range t.Messages {
+			if m.From == umkm.FromOfficer && m.Media != nil && m.Media.Ref != "" {
+				files = append(files, s.imageKey(m.Media.Ref))
+			}
+		}
+	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, f := range files {
+			p.Del(ctx, f)
+		}
 		for _, id := range ids {
 			p.Del(ctx, s.ticketKey(id))
 			p.Del(ctx, s.ticketMsgs(id))

@@ -246,3 +246,34 @@ func TestTicketTransfer(t *testing.T) {
 		t.Fatalf("racing transfers: %d won, holder %q, %d messages", won, tk.Officer, len(tk.Messages))
 	}
 }
+
+// TestEraseTicketsRemovesReplyFiles: hapus data also deletes the pictures
+// and documents officers sent in the owner's tickets.
+func TestEraseTicketsRemovesReplyFiles(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	id := openTestTicket(t, s, "61", now)
+	ref, err := s.SaveImage(ctx, []byte("%PDF-1.4 surat untuk pemilik"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.SaveImage(ctx, []byte("\x89PNG poster siaran"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: "rina", Kind: bot.KindDocument,
+		Media: &bot.Media{Type: bot.AttachDocument, Ref: ref, Name: "surat.pdf"}}, time.Hour, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.EraseTickets(ctx, bot.Conversation{Channel: bot.Telegram, User: "61"})
+	if err != nil || n != 1 {
+		t.Fatalf("erased %d, %v", n, err)
+	}
+	if _, err := s.Image(ctx, ref); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("the officer's document survived the erasure: %v", err)
+	}
+	if _, err := s.Image(ctx, other); err != nil {
+		t.Fatalf("an unrelated picture went too: %v", err)
+	}
+}
