@@ -379,18 +379,12 @@ func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
 	for _, m := range t.Messages {
 		found = found || (m.From == umkm.FromOfficer && m.Media != nil && m.Media.Ref == ref)
 	}
-	if s.deps.Images == nil || !found || !validImageRef(ref) {
+	if !found {
 		http.NotFound(w, r)
 		return
 	}
-	b, err := s.deps.Images.Image(r.Context(), ref)
-	if errors.Is(err, bot.ErrNotFound) {
-		http.NotFound(w, r)
-		return
-	}
-	if err != nil {
-		s.cfg.Log.Error("web: load ticket attachment", "err", err)
-		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
+	b, ok := s.keptImage(w, r, ref, "ticket attachment")
+	if !ok {
 		return
 	}
 	if http.DetectContentType(b) == "application/pdf" {

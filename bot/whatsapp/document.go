@@ -88,13 +88,5 @@ func (a *Adapter) sendDocumentDirect(ctx context.Context, to bot.Conversation, d
 	if !long {
 		dm.Caption = proto.String(text)
 	}
-	if err := a.sendMessage(ctx, jid, &waE2E.Message{DocumentMessage: dm}, deadline); err != nil {
-		a.Stats.SendFailed.Add(1)
-		return fmt.Errorf("send whatsapp document to %s: %w", maskUser(to.User), err)
-	}
-	a.Stats.Sent.Add(1)
-	if long {
-		return a.sendDirect(ctx, to, bot.Reply{Text: text})
-	}
-	return nil
+	return a.sendCaptioned(ctx, to, jid, &waE2E.Message{DocumentMessage: dm}, "document", long, text, deadline)
 }

@@ -105,8 +105,14 @@ func (w *handoverWorld) signIn(name, password string) *http.Client {
 // post submits a console form like the browser does.
 func (w *handoverWorld) post(c *http.Client, path string, form url.Values) (int, string) {
 	w.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, w.console+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return w.send(c, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+}
+
+// send posts body as the browser does (same origin).
+func (w *handoverWorld) send(c *http.Client, path, contentType string, body io.Reader) (int, string) {
+	w.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, w.console+path, body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", w.console)
 	res, err := c.Do(req)
 	if err != nil {
@@ -280,16 +286,7 @@ func (w *handoverWorld) postFile(c *http.Client, path, text, name string, data [
 	fw, _ := mw.CreateFormFile("file", name)
 	fw.Write(data)
 	mw.Close()
-	req, _ := http.NewRequest(http.MethodPost, w.console+path, &b)
-	req.Header.Set("Content-Type", mw.FormDataContentType())
-	req.Header.Set("Origin", w.console)
-	res, err := c.Do(req)
-	if err != nil {
-		w.t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, _ := io.ReadAll(res.Body)
-	return res.StatusCode, string(body)
+	return w.send(c, path, mw.FormDataContentType(), &b)
 }
 
 // TestHandoverPhotoDocumentTransfer: an officer answers with a photo while
