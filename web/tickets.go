@@ -320,7 +320,16 @@ func (s *Server) ticketReply(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
-		r.ParseMultipartForm(maxAttachment + 64<<10) // in memory: the body is capped (securityHeaders)
+		// in memory: the body is capped (securityHeaders); a larger one is
+		// refused whole, never sent as its text without the file
+		if err := r.ParseMultipartForm(maxAttachment + 64<<10); err != nil {
+			problem := "web.tickets.error.file"
+			if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+				problem = "web.tickets.error.file_large"
+			}
+			s.ticketRefused(w, r, t.ID, errors.New(problem), "")
+			return
+		}
 	}
 	text := strings.TrimSpace(bot.CleanText(r.PostFormValue("text")))
 	media, problem := s.readAttachment(r)

@@ -313,6 +313,10 @@ func TestHandoverPhotoDocumentTransfer(t *testing.T) {
 	if code, body := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "besar", "besar.png", big); code != http.StatusUnprocessableEntity || !strings.Contains(body, "5 MB") {
 		t.Fatalf("large file: %d", code)
 	}
+	huge := append(append([]byte{}, pic...), make([]byte, 8<<20)...) // over the body cap: cut off while read
+	if code, body := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "teks tanpa berkas", "huge.png", huge); code != http.StatusUnprocessableEntity || !strings.Contains(body, "5 MB") {
+		t.Fatalf("huge file: %d", code)
+	}
 	if code, _ := w.post(w.officer, "/tickets/"+tk.ID+"/reply", url.Values{"text": {""}}); code != http.StatusUnprocessableEntity {
 		t.Fatalf("empty reply: %d", code)
 	}
