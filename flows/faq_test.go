@@ -130,6 +130,40 @@ close = "15:00"
 	if !dinasKnown(r) {
 		t.Error("a region with an address has known facts")
 	}
+
+	// A province deployment: a kabupaten/kota with its own Dinas shows its
+	// own contact and hours; the others the province's.
+	os.WriteFile(file, []byte(`code = "36"
+name = "Provinsi Banten"
+office = "Dinas Koperasi dan UKM Provinsi Banten"
+[dinas]
+unknown = ["address", "phone", "whatsapp", "email"]
+source = "test"
+
+[[kabupaten_kota]]
+code = "36.73"
+office = "Dinas Koperasi Kota Serang (contoh)"
+[kabupaten_kota.dinas]
+phone = "(0254) 000000"
+unknown = ["address", "whatsapp", "email"]
+source = "test"
+[kabupaten_kota.hours]
+days = [1, 2, 3, 4, 5]
+open = "08:00"
+close = "15:00"
+`), 0o644)
+	p, err := LoadRegion(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	serang, _ := p.Unit("36.73")
+	lebak, _ := p.Unit("36.02")
+	if got := cat.Render("id", ContactText(serang)); !strings.Contains(got, "Dinas Koperasi Kota Serang (contoh)\nTelepon: (0254) 000000\nJam layanan: Senin–Jumat 08.00–15.00 WIB\n") {
+		t.Errorf("Kota Serang's block %q", got)
+	}
+	if got := cat.Render("id", ContactText(lebak)); !strings.HasPrefix(got, "Dinas Koperasi dan UKM Provinsi Banten\nJam layanan: Senin–Jumat 08.00–16.00 WIB (belum dipastikan Dinas)") {
+		t.Errorf("Kabupaten Lebak's block %q", got)
+	}
 }
 
 // TestLoadFAQFile: FAQ_FILE with {lang} reads one file per language; a
