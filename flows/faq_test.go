@@ -193,3 +193,19 @@ func TestLoadFAQFile(t *testing.T) {
 		t.Error("a broken template loaded")
 	}
 }
+
+// BenchmarkContactBlock: rendering the Dinas contact block, which every
+// reply that sends an owner to the Dinas now carries.
+func BenchmarkContactBlock(b *testing.B) {
+	cat, err := bot.NewCatalog(locales.FS, nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	r, err := LoadRegion("purwakarta")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for b.Loop() {
+		_ = cat.Render("id", ContactText(r))
+	}
+}
