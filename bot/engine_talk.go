@@ -63,11 +63,17 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 	return nil, false
 }
 
-// talkData fills in FAQ answers.
+// talkData fills in FAQ answers; Text values (the Dinas contact block) are
+// rendered in the person's language first.
 func (e *Engine) talkData(ctx context.Context, t *Turn) map[string]any {
 	if k := e.flows.talk; k != nil && k.Data != nil {
 		data, err := k.Data(ctx, t)
 		t.fail(err)
+		for key, v := range data {
+			if x, ok := v.(Text); ok {
+				data[key] = e.cat.Render(t.Lang, x)
+			}
+		}
 		return data
 	}
 	return nil

@@ -20,7 +20,8 @@ const HandoverFlow = "petugas"
 // durable outbox, order and rate limits as the bot's replies.
 const (
 	// KindOfficer is an officer's reply: Text is the reply, Name the
-	// officer's display name.
+	// officer's display name, Media a picture or document uploaded on the
+	// console with it (sent as an Attachment from Uploaded).
 	KindOfficer Kind = "officer"
 	// KindTicketClosed says an officer closed the person's ticket: the
 	// conversation returns to the bot.
@@ -32,7 +33,11 @@ const (
 // returns a person still in the hand-over to the bot.
 func (e *Engine) fromOfficer(ctx context.Context, t *Turn) []Out {
 	if t.Msg.Kind == KindOfficer {
-		return []Out{Say(T("petugas.reply", "Name", t.Msg.Name, "Text", t.Msg.Text))}
+		out := Say(T("petugas.reply", "Name", t.Msg.Name, "Text", t.Msg.Text))
+		if m := t.Msg.Media; m != nil && (m.Type == AttachPhoto || m.Type == AttachDocument) {
+			out.Attach = &Attachment{Media: *m, From: Uploaded} // uploaded on the console
+		}
+		return []Out{out}
 	}
 	if t.State.Flow != HandoverFlow || t.Flow == nil {
 		return nil

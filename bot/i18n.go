@@ -176,7 +176,7 @@ func (c *Catalog) RenderAll(lang string, ts []Text) string {
 
 // Out renders an outgoing message.
 func (c *Catalog) Out(lang string, o Out) Reply {
-	r := Reply{Text: c.RenderAll(lang, o.Texts), Ask: o.Ask}
+	r := Reply{Text: c.RenderAll(lang, o.Texts), Ask: o.Ask, Attach: o.Attach}
 	if o.FileName != "" {
 		r.File = &ReplyFile{Name: o.FileName, Text: r.Text}
 	}

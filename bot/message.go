@@ -94,7 +94,8 @@ type Media struct {
 	Ref  string // channel file reference (Telegram file_id, WhatsApp local path or direct path)
 	Mime string
 	Size int64
-	W, H int // pixels, when known
+	W, H int    // pixels, when known
+	Name string // a document's file name, when known
 }
 
 // Contact is a shared contact card.

@@ -77,7 +77,12 @@ func (o *Outbox) Send(ctx context.Context, to Conversation, r Reply) error {
 	if s == nil {
 		return fmt.Errorf("send to %s: %w", to.Channel, ErrNoChannel)
 	}
-	err := s.Send(ctx, to, r)
+	var err error
+	if r.Attach != nil {
+		err = o.sendAttached(ctx, s, to, r) // bot/attach.go
+	} else {
+		err = s.Send(ctx, to, r)
+	}
 	if errors.Is(err, ErrUnreachable) && o.profiles != nil {
 		if perr := o.profiles.SetProfile(ctx, to, FieldUnreachable, "1"); perr != nil {
 			o.log.Warn("mark unreachable", "channel", to.Channel, "err", perr)

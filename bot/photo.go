@@ -3,7 +3,6 @@ package bot
 import (
 	"context"
 	"errors"
-	"fmt"
 	"sync"
 )
 
@@ -56,36 +55,10 @@ func (o *Outbox) SetMediaSource(m MediaSource) {
 // The bytes of the last picture are kept, so a broadcast to thousands
 // reads them once.
 func (o *Outbox) NotifyPhoto(ctx context.Context, to Conversation, photo Media, from ChannelID, caption Out) error {
-	o.mu.RLock()
-	s, media := o.senders[to.Channel], o.media
-	o.mu.RUnlock()
-	ps, ok := s.(PhotoSender)
-	if !ok {
-		return o.Notify(ctx, to, caption)
-	}
-	p := Photo{Media: photo, From: from}
-	if from != to.Channel {
-		if media == nil {
-			return fmt.Errorf("send photo to %s: %w", to.Channel, ErrNoMediaSource)
-		}
-		b, err := o.photos.get(ctx, media, from, photo.Ref)
-		if errors.Is(err, ErrNotFound) {
-			// Gone (expired, deleted): the message still goes out.
-			o.log.Warn("picture not found; sending the text alone", "from", from)
-			return o.Notify(ctx, to, caption)
-		}
-		if err != nil {
-			return fmt.Errorf("send photo to %s: read the picture: %w", to.Channel, err)
-		}
-		p.Data = b
-	}
-	err := ps.SendPhoto(ctx, to, p, o.cat.Out(o.Lang(ctx, to), caption))
-	if errors.Is(err, ErrUnreachable) && o.profiles != nil {
-		if perr := o.profiles.SetProfile(ctx, to, FieldUnreachable, "1"); perr != nil {
-			o.log.Warn("mark unreachable", "channel", to.Channel, "err", perr)
-		}
-	}
-	return err
+	r := o.cat.Out(o.Lang(ctx, to), caption)
+	photo.Type = AttachPhoto
+	r.Attach = &Attachment{Media: photo, From: from}
+	return o.Send(ctx, to, r)
 }
 
 // photoCache keeps the bytes of the last picture read.

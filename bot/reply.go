@@ -70,6 +70,8 @@ type Out struct {
 	// rendered text also as a plain-text file of that name (a copy the
 	// person can keep: "data saya").
 	FileName string
+	// Attach is a picture or document sent with the text (bot/attach.go).
+	Attach *Attachment
 }
 
 // Say makes an Out of some texts.
@@ -82,7 +84,8 @@ type Reply struct {
 	Text    string
 	Options []ReplyOption
 	Ask     Ask
-	File    *ReplyFile `json:",omitempty"` // a copy as a file, for channels that send files
+	File    *ReplyFile  `json:",omitempty"` // a copy as a file, for channels that send files
+	Attach  *Attachment `json:",omitempty"` // a picture or document with the text (bot/attach.go)
 }
 
 // ReplyFile is a plain-text (UTF-8) file sent with a reply. Channels that

@@ -147,7 +147,7 @@ func nikTaken(ctx context.Context, d Deps, t *bot.Turn, ids []string, nik string
 		return bot.Text{}, err
 	}
 	if r != nil && slices.Contains(ids, r.ID) {
-		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik)), nil
+		return bot.T("daftar.nik.registered", "ID", r.ID, "NIK", umkm.MaskNIK(nik), "Contact", d.contact(ctx, t)), nil
 	}
-	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.Region.Contact), nil
+	return bot.T("daftar.nik.taken", "Office", d.Region.Office, "Contact", d.contact(ctx, t)), nil
 }

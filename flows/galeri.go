@@ -265,7 +265,7 @@ func galeriAction(ctx context.Context, d Deps, t *bot.Turn, action string) (bot.
 		return bot.Result{}, err
 	}
 	if len(outlets) == 0 {
-		return bot.Goto("lagi", bot.Say(bot.T("galeri.none", "Region", d.Region.Name, "Office", d.Region.Office))), nil
+		return bot.Goto("lagi", bot.Say(bot.T("galeri.none", "Region", d.Region.Name, "Office", d.Region.Office, "Contact", d.contact(ctx, t)))), nil
 	}
 	switch action {
 	case gaDistrict:

@@ -30,7 +30,7 @@ func newHapus(d Deps) *bot.Flow {
 		Interrupt: true,
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 			if d.Eraser == nil {
-				return bot.Finish(bot.Say(bot.T("hapus.unavailable"))), nil
+				return bot.Finish(bot.Say(bot.T("hapus.unavailable", "Contact", d.contact(ctx, t)))), nil
 			}
 			r, err := d.registration(ctx, t)
 			if err != nil {

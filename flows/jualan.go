@@ -243,7 +243,7 @@ func chooseTarget(d Deps, t *bot.Turn, id string) bot.Result {
 	if tg.Kind == "regional" {
 		r := m.regional(d.Region.Code)
 		if r == nil {
-			return bot.Finish(bot.Say(bot.T("jualan.daerah.none", "Region", d.Region.Name, "Office", d.Region.Office)))
+			return bot.Finish(bot.Say(bot.T("jualan.daerah.none", "Region", d.Region.Name, "Office", d.Region.Office, "Contact", ContactText(d.Region))))
 		}
 		return bot.Finish(stepsOut(r.Name, r.Confirmed, r.Steps.in(t.Lang)))
 	}

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/flows"
 	"github.com/umkmbot/umkmbot/locales"
 )
 
@@ -15,17 +16,18 @@ func TestNIKTakenMessage(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	region, err := flows.LoadRegion("purwakarta")
+	if err != nil {
+		t.Fatal(err)
+	}
 	for _, lang := range []string{"id", "en"} {
-		with := cat.Render(lang, bot.T("daftar.nik.taken", "Office", "DKUPP Purwakarta", "Contact", "WA 0812 0000 1111"))
-		without := cat.Render(lang, bot.T("daftar.nik.taken", "Office", "DKUPP Purwakarta", "Contact", ""))
-		if !strings.Contains(with, "DKUPP Purwakarta (WA 0812 0000 1111)") {
-			t.Errorf("%s with contact: %q", lang, with)
+		block := cat.Render(lang, flows.ContactText(region))
+		got := cat.Render(lang, bot.T("daftar.nik.taken", "Office", region.Office, "Contact", flows.ContactText(region)))
+		if !strings.HasSuffix(got, block) || !strings.Contains(block, region.Office) {
+			t.Errorf("%s: the answer lacks the Dinas contact block: %q", lang, got)
 		}
-		if !strings.Contains(without, "DKUPP Purwakarta.") || strings.Contains(without, "()") {
-			t.Errorf("%s without contact: %q", lang, without)
-		}
-		if strings.Contains(with, "UMKM-") {
-			t.Errorf("%s: the message names a registration: %q", lang, with)
+		if strings.Contains(got, "UMKM-") {
+			t.Errorf("%s: the message names a registration: %q", lang, got)
 		}
 	}
 }

@@ -95,7 +95,10 @@ func petugasFlow(d Deps) *bot.Flow {
 			{
 				ID: "question", Prompt: "petugas.question", Accept: every, Verbatim: true,
 				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					return map[string]any{"Contact": d.Region.Contact}, nil
+					if r := d.dinasOf(ctx, t); dinasKnown(r) { // else the block would send them here
+						return map[string]any{"Contact": contactBlock(r, true)}, nil
+					}
+					return nil, nil
 				},
 				Targets: []bot.StepID{"open"},
 				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {

@@ -14,6 +14,8 @@ import (
 // seedHandover handles the hand-over directives of transcripts:
 //
 //	# reply-from NAME TEXT…   an officer's reply reaches the person ("<" lines: what they get)
+//	# reply-photo NAME TEXT…  the same with a photo ("< [photo]" under its caption)
+//	# reply-document NAME FILE TEXT…  the same with a document ("< [document FILE]")
 //	# ticket closed           an officer closes the person's ticket
 //	# ticket show             the person's tickets as officers see them ("<=" lines)
 //	# office-hours 1-5 08:00 16:00 [2026-12-25,…]   the region's office hours from here on
@@ -29,11 +31,20 @@ func seedHandover(t *testing.T, w *world, f []string, out *strings.Builder) {
 			for _, l := range strings.Split(r.PlainText(), "\n") {
 				out.WriteString(strings.TrimRight("< "+l, " ") + "\n")
 			}
+			if a := r.Attach; a != nil {
+				out.WriteString(strings.TrimRight("< ["+a.Type+" "+a.Name, " ") + "]\n")
+			}
 		}
 	}
 	switch f[0] {
 	case "reply-from":
 		writeReplies(w.say(conv, bot.Message{Kind: bot.KindOfficer, Name: f[1], Text: strings.Join(f[2:], " ")}))
+	case "reply-photo":
+		writeReplies(w.say(conv, bot.Message{Kind: bot.KindOfficer, Name: f[1], Text: strings.Join(f[2:], " "),
+			Media: &bot.Media{Type: bot.AttachPhoto, Ref: "0123456789abcdef0123456789abcdef", Mime: "image/jpeg"}}))
+	case "reply-document":
+		writeReplies(w.say(conv, bot.Message{Kind: bot.KindOfficer, Name: f[1], Text: strings.Join(f[3:], " "),
+			Media: &bot.Media{Type: bot.AttachDocument, Ref: "fedcba9876543210fedcba9876543210", Mime: "application/pdf", Name: f[2]}}))
 	case "ticket":
 		if f[1] == "closed" {
 			id, err := w.store.OpenTicketOf(context.Background(), conv)

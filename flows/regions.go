@@ -184,6 +184,11 @@ func loadRegionFile(file string) (umkm.Region, error) {
 	if r.Code == "" || r.Name == "" || len(r.Kecamatan) == 0 {
 		return umkm.Region{}, fmt.Errorf("region %s: code, name and kecamatan are required for a region not in the Kemendagri list", file)
 	}
+	if r.Dinas != nil {
+		if err := r.Dinas.Validate(); err != nil {
+			return umkm.Region{}, fmt.Errorf("region %s: %w", file, err)
+		}
+	}
 	return r, nil
 }
 
@@ -194,9 +199,14 @@ func withList(facts umkm.Region, code string) (umkm.Region, error) {
 	if err != nil {
 		return umkm.Region{}, err
 	}
-	r.Office, r.Contact, r.Outlets, r.Hours = facts.Office, facts.Contact, facts.Outlets, facts.Hours
+	r.Office, r.Contact, r.Outlets, r.Hours, r.Dinas = facts.Office, facts.Contact, facts.Outlets, facts.Hours, facts.Dinas
 	if r.Hours != nil {
 		if err := r.Hours.Validate(); err != nil {
+			return umkm.Region{}, fmt.Errorf("region %s: %w", code, err)
+		}
+	}
+	if r.Dinas != nil {
+		if err := r.Dinas.Validate(); err != nil {
 			return umkm.Region{}, fmt.Errorf("region %s: %w", code, err)
 		}
 	}
@@ -233,8 +243,11 @@ func withUnits(facts umkm.Region, codes []string) (umkm.Region, error) {
 				own = mergeFacts(own, u)
 			}
 		}
-		if own.Office == "" {
-			own.Office, own.Contact = facts.Office, facts.Contact
+		if own.Office == "" { // no Dinas of its own: the province's, with its contact and hours
+			own.Office, own.Contact, own.Dinas = facts.Office, facts.Contact, facts.Dinas
+			if own.Hours == nil {
+				own.Hours = facts.Hours
+			}
 		}
 		u, err := withList(own, c)
 		if err != nil {
@@ -258,6 +271,12 @@ func mergeFacts(base, over umkm.Region) umkm.Region {
 	}
 	if over.Contact != "" {
 		base.Contact = over.Contact
+	}
+	if over.Dinas != nil {
+		base.Dinas = over.Dinas
+	}
+	if over.Hours != nil {
+		base.Hours = over.Hours
 	}
 	base.Outlets = append(base.Outlets, over.Outlets...)
 	base.Kecamatan = append(base.Kecamatan, over.Kecamatan...)

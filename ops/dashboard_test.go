@@ -40,6 +40,9 @@ func TestGrafanaDashboard(t *testing.T) {
 	m.Ingest(bot.Telegram, "queued")
 	m.Send(bot.Telegram, "ok")
 	m.Event("fault_notice")
+	for _, e := range []string{ops.TicketOpened, ops.TicketTaken, ops.TicketFirstAnswer, ops.TicketClosedOwner} {
+		m.TicketEvent(e, "daftar", time.Minute)
+	}
 	failing := m.RedisHook().ProcessHook(func(context.Context, redis.Cmder) error { return errors.New("connection reset") })
 	failing(context.Background(), redis.NewStatusCmd(context.Background(), "ping"))
 	for _, err := range []error{

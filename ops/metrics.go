@@ -36,6 +36,7 @@ type Metrics struct {
 	takeovers prometheus.Counter
 	events    *prometheus.CounterVec
 	redisErrs *prometheus.CounterVec
+	tickets   *ticketMetrics // ops/tickets.go
 	timeout   time.Duration
 
 	mu     sync.Mutex
@@ -94,6 +95,7 @@ func New(o Options) *Metrics {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		m.turns, m.turnTime, m.ingest, m.sends, m.takeovers, m.events, m.redisErrs,
 	)
+	m.tickets = newTicketMetrics(m.reg)
 	return m
 }
 

@@ -24,7 +24,8 @@ const imageTTL = 60 * 24 * time.Hour
 // ErrImageTooLarge is returned by SaveImage for a picture over MaxImage.
 var ErrImageTooLarge = errors.New("picture too large")
 
-func (s *ImageStore) imageKey(ref string) string { return s.Key("img", ref) }
+// imageKey is on Redis: tickets erase the files officers sent in them.
+func (s *Redis) imageKey(ref string) string { return s.Key("img", ref) }
 
 // SaveImage keeps a picture uploaded on the console where every serve
 // process reads it, named by its content (the same picture twice is kept

@@ -211,7 +211,7 @@ func decodeTicket(id string, f map[string]string) *umkm.Ticket {
 	c, _ := bot.ParseConversation(f["conv"])
 	return &umkm.Ticket{ID: id, Conv: c, Region: f["region"], RegID: f["reg"], Business: f["business"], Flow: f["flow"],
 		Lang: f["lang"], Status: umkm.TicketStatus(f["status"]), Opened: ms("opened"), Officer: f["officer"],
-		LeaseUntil: ms("lease"), FirstAnswer: ms("first"), Closed: ms("closed"), ClosedBy: f["closed_by"],
+		LeaseUntil: ms("lease"), Claimed: ms("claimed"), FirstAnswer: ms("first"), Closed: ms("closed"), ClosedBy: f["closed_by"],
 		Outcome: f["outcome"], Reminded: f["reminded"] != ""}
 }
 
@@ -279,30 +279,66 @@ func (s *TicketStore) ClaimTicket(ctx context.Context, id, officer string, lease
 	var t *umkm.Ticket
 	err := s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
+		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
 		cur.Officer, cur.LeaseUntil = officer, now.Add(lease)
 		t = cur
 	})
 	return t, err
 }
 
-// AnswerTicket records an officer's reply: the officer must hold the claim
-// or take it (see ClaimTicket), which is renewed. It returns the reply's
-// number in the ticket, for an id the dispatcher dedupes on.
+// AnswerTicket records an officer's text reply (see AnswerTicketMsg).
 func (s *TicketStore) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
-	b, err := json.Marshal(umkm.TicketMsg{At: now, From: umkm.FromOfficer, Officer: officer, Kind: bot.KindText, Text: text})
+	return s.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: officer, Kind: bot.KindText, Text: text}, lease, now)
+}
+
+// AnswerTicketMsg records an officer's reply, text with a picture or
+// document (m.Media) or without: m.Officer must hold the claim or take it
+// (see ClaimTicket), which is renewed. It returns the reply's number in the
+// ticket, for an id the dispatcher dedupes on.
+func (s *TicketStore) AnswerTicketMsg(ctx context.Context, id string, m umkm.TicketMsg, lease time.Duration, now time.Time) (int, error) {
+	m.At, m.From = now, umkm.FromOfficer
+	if m.Kind == "" {
+		m.Kind = bot.KindText
+	}
+	b, err := json.Marshal(m)
 	if err != nil {
 		return 0, fmt.Errorf("encode ticket message: %w", err)
 	}
 	var n *redis.IntCmd
-	err = s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
+	err = s.ticketTx(ctx, id, m.Officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		n = p.RPush(ctx, s.ticketMsgs(id), b)
-		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
+		p.HSet(ctx, s.ticketKey(id), "officer", m.Officer, "lease", now.Add(lease).UnixMilli())
+		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "first", now.UnixMilli())
 	})
 	if err != nil {
 		return 0, err
 	}
 	return int(n.Val()), nil
+}
+
+// TransferTicket moves the ticket's claim from one officer to another
+// (until now+lease): from must hold it, or nobody does; an admin moving a
+// ticket another officer holds passes that officer as from. The move is
+// kept in the ticket's messages, so both officers and later readers see
+// it. A *umkm.HeldError names a third officer who holds it meanwhile.
+func (s *TicketStore) TransferTicket(ctx context.Context, id, from, to string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
+	if to == "" || to == from {
+		return nil, fmt.Errorf("ticket %s: transfer to %q: %w", id, to, umkm.ErrTransferTarget)
+	}
+	b, err := json.Marshal(umkm.TicketMsg{At: now, From: umkm.FromDesk, Officer: from, Kind: bot.KindText, TransferTo: to})
+	if err != nil {
+		return nil, fmt.Errorf("encode ticket message: %w", err)
+	}
+	var t *umkm.Ticket
+	err = s.ticketTx(ctx, id, from, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
+		p.RPush(ctx, s.ticketMsgs(id), b)
+		p.HSet(ctx, s.ticketKey(id), "officer", to, "lease", now.Add(lease).UnixMilli())
+		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
+		cur.Officer, cur.LeaseUntil = to, now.Add(lease)
+		t = cur
+	})
+	return t, err
 }
 
 // ticketTx runs change on an open ticket that officer may hold, in a
@@ -375,14 +411,32 @@ func (s *TicketStore) TicketsOf(ctx context.Context, c bot.Conversation) ([]*umk
 	return s.loadTickets(ctx, ids, true)
 }
 
-// EraseTickets deletes every ticket of a conversation with its messages
-// and index entries (hapus data) and returns how many there were.
+// EraseTickets deletes every ticket of a conversation with its messages,
+// the files officers sent in them and the index entries (hapus data), and
+// returns how many tickets there were.
 func (s *TicketStore) EraseTickets(ctx context.Context, c bot.Conversation) (int, error) {
 	ids, err := s.rdb.SMembers(ctx, s.tkIndex("byconv", c.String())).Result()
 	if err != nil {
 		return 0, fmt.Errorf("tickets of %s: %w", c.Masked(), err)
 	}
+	// The pictures and documents officers sent in them go too (they may
+	// show the owner's own papers); they are kept like broadcast pictures.
+	ts, err := s.loadTickets(ctx, ids, true)
+	if err != nil {
+		return 0, fmt.Errorf("erase tickets of %s: %w", c.Masked(), err)
+	}
+	var files []string
+	for _, t := range ts {
+		for _, m := range t.Messages {
+			if m.From == umkm.FromOfficer && m.Media != nil && m.Media.Ref != "" {
+				files = append(files, s.imageKey(m.Media.Ref))
+			}
+		}
+	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
+		for _, f := range files {
+			p.Del(ctx, f)
+		}
 		for _, id := range ids {
 			p.Del(ctx, s.ticketKey(id))
 			p.Del(ctx, s.ticketMsgs(id))

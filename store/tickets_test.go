@@ -175,3 +175,105 @@ func TestTicketLifecycle(t *testing.T) {
 		t.Fatalf("open pointer left after erase: %q", got)
 	}
 }
+
+// TestTicketTransfer: the holder moves a ticket to a colleague, who then
+// holds it; the first officer is refused naming the new holder; a third
+// officer cannot move a ticket someone else holds; two transfers racing
+// from two processes leave exactly one holder and one note each winner.
+func TestTicketTransfer(t *testing.T) {
+	ctx := context.Background()
+	s, s2 := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	id := openTestTicket(t, s, "51", now)
+	if _, err := s.ClaimTicket(ctx, id, "rina", 15*time.Minute, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	var held *umkm.HeldError
+	if _, err := s.TransferTicket(ctx, id, "sari", "sari2", 15*time.Minute, now.Add(2*time.Minute)); !errors.As(err, &held) || held.Officer != "rina" {
+		t.Fatalf("a third officer moved rina's ticket: %v", err)
+	}
+	if _, err := s.TransferTicket(ctx, id, "rina", "rina", 15*time.Minute, now.Add(2*time.Minute)); !errors.Is(err, umkm.ErrTransferTarget) {
+		t.Fatalf("transfer to oneself: %v", err)
+	}
+	tk, err := s.TransferTicket(ctx, id, "rina", "budi", 15*time.Minute, now.Add(3*time.Minute))
+	if err != nil || tk.Officer != "budi" {
+		t.Fatalf("transfer: %+v, %v", tk, err)
+	}
+	if _, err := s.AnswerTicket(ctx, id, "rina", "masih saya", 15*time.Minute, now.Add(4*time.Minute)); !errors.As(err, &held) || held.Officer != "budi" {
+		t.Fatalf("rina answered after the transfer: %v", err)
+	}
+	if _, err := s.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: "budi", Kind: bot.KindPhoto, Text: "contoh",
+		Media: &bot.Media{Type: bot.AttachPhoto, Ref: "abc", Mime: "image/png"}}, 15*time.Minute, now.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	tk, err = s.Ticket(ctx, id, true)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !tk.Claimed.Equal(now.Add(time.Minute)) || tk.HeldBy(now.Add(6*time.Minute)) != "budi" {
+		t.Fatalf("claimed %v, held by %q", tk.Claimed, tk.HeldBy(now.Add(6*time.Minute)))
+	}
+	ms := tk.Messages
+	if len(ms) != 3 || ms[1].From != umkm.FromDesk || ms[1].Officer != "rina" || ms[1].TransferTo != "budi" ||
+		ms[2].Kind != bot.KindPhoto || ms[2].Media == nil || ms[2].Media.Ref != "abc" || ms[2].Officer != "budi" {
+		t.Fatalf("messages: %+v", ms)
+	}
+
+	// Two processes move budi's ticket at once: one wins, one note.
+	var wg sync.WaitGroup
+	errs := make([]error, 2)
+	targets := []string{"sari", "tono"}
+	for i, st := range []interface {
+		TransferTicket(context.Context, string, string, string, time.Duration, time.Time) (*umkm.Ticket, error)
+	}{s, s2} {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			_, errs[i] = st.TransferTicket(ctx, id, "budi", targets[i], 15*time.Minute, now.Add(7*time.Minute))
+		}()
+	}
+	wg.Wait()
+	won := 0
+	for _, err := range errs {
+		if err == nil {
+			won++
+		} else if !errors.As(err, &held) {
+			t.Fatalf("losing transfer: %v", err)
+		}
+	}
+	tk, _ = s.Ticket(ctx, id, true)
+	if won != 1 || len(tk.Messages) != 4 || tk.Messages[3].TransferTo != tk.Officer {
+		t.Fatalf("racing transfers: %d won, holder %q, %d messages", won, tk.Officer, len(tk.Messages))
+	}
+}
+
+// TestEraseTicketsRemovesReplyFiles: hapus data also deletes the pictures
+// and documents officers sent in the owner's tickets.
+func TestEraseTicketsRemovesReplyFiles(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	id := openTestTicket(t, s, "61", now)
+	ref, err := s.SaveImage(ctx, []byte("%PDF-1.4 surat untuk pemilik"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.SaveImage(ctx, []byte("\x89PNG poster siaran"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: "rina", Kind: bot.KindDocument,
+		Media: &bot.Media{Type: bot.AttachDocument, Ref: ref, Name: "surat.pdf"}}, time.Hour, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	n, err := s.EraseTickets(ctx, bot.Conversation{Channel: bot.Telegram, User: "61"})
+	if err != nil || n != 1 {
+		t.Fatalf("erased %d, %v", n, err)
+	}
+	if _, err := s.Image(ctx, ref); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("the officer's document survived the erasure: %v", err)
+	}
+	if _, err := s.Image(ctx, other); err != nil {
+		t.Fatalf("an unrelated picture went too: %v", err)
+	}
+}

@@ -71,22 +71,30 @@ func (s *Server) readImage(r *http.Request) (ref, problem string) {
 
 // broadcastImage shows a broadcast's picture to a signed-in officer.
 func (s *Server) broadcastImage(w http.ResponseWriter, r *http.Request) {
-	ref := r.PathValue("ref")
+	if b, ok := s.keptImage(w, r, r.PathValue("ref"), "broadcast picture"); ok {
+		s.servePicture(w, r, b, maxImage)
+	}
+}
+
+// keptImage reads a file kept in Images by ref for a page; when there is
+// none (or no Images) it answers 404, when Redis fails 503, and reports
+// false.
+func (s *Server) keptImage(w http.ResponseWriter, r *http.Request, ref, what string) ([]byte, bool) {
 	if s.deps.Images == nil || !validImageRef(ref) {
 		http.NotFound(w, r)
-		return
+		return nil, false
 	}
 	b, err := s.deps.Images.Image(r.Context(), ref)
 	if errors.Is(err, bot.ErrNotFound) {
 		http.NotFound(w, r)
-		return
+		return nil, false
 	}
 	if err != nil {
-		s.cfg.Log.Error("web: load broadcast picture", "err", err)
+		s.cfg.Log.Error("web: load "+what, "err", err)
 		http.Error(w, http.StatusText(http.StatusServiceUnavailable), http.StatusServiceUnavailable)
-		return
+		return nil, false
 	}
-	s.servePicture(w, r, b, maxImage)
+	return b, true
 }
 
 // servePicture writes a picture fetched or kept elsewhere: only images

@@ -80,6 +80,8 @@ func (s *Server) routeTable() []route {
 		{"POST", "/tickets/{id}/claim", mayChange, s.ticketClaim},
 		{"POST", "/tickets/{id}/reply", mayChange, s.ticketReply},
 		{"POST", "/tickets/{id}/close", mayChange, s.ticketClose},
+		{"POST", "/tickets/{id}/transfer", mayChange, s.ticketTransfer},
+		{"GET", "/tickets/{id}/files/{ref}", signedIn, s.ticketFile},
 
 		{"GET", "/audit", adminOnly, s.auditPage},
 		{"GET", "/accounts", adminOnly, s.accountList},

@@ -5,8 +5,10 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"io"
 	"net/http"
 	"net/url"
+	"path"
 	"strconv"
 	"strings"
 	"time"
@@ -33,9 +35,12 @@ type TicketDesk interface {
 	Ticket(ctx context.Context, id string, msgs bool) (*umkm.Ticket, error)
 	// ClaimTicket gives the claim to officer; a *umkm.HeldError names another holder.
 	ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error)
-	// AnswerTicket records a reply of the claim's holder (taking a free
-	// claim) and returns its number in the ticket.
-	AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error)
+	// AnswerTicketMsg records a reply (text, a picture or document) of
+	// the claim's holder m.Officer (taking a free claim) and returns its
+	// number in the ticket.
+	AnswerTicketMsg(ctx context.Context, id string, m umkm.TicketMsg, lease time.Duration, now time.Time) (int, error)
+	// TransferTicket moves the claim from one officer to another.
+	TransferTicket(ctx context.Context, id, from, to string, lease time.Duration, now time.Time) (*umkm.Ticket, error)
 	CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error
 }
 
@@ -124,6 +129,11 @@ type ticketView struct {
 	Reply    string // as typed, when refused, or a canned reply picked
 	Canned   []CannedReply
 	Now      time.Time
+	// Officers the ticket may be moved to (active, not pengamat, not the
+	// holder); empty when the signed-in officer may not move it.
+	Targets []*umkm.Officer
+	// CanAttach: replies may carry a picture or a PDF.
+	CanAttach bool
 }
 
 func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (*umkm.Ticket, bool) {
@@ -151,6 +161,16 @@ func (s *Server) ticketViewOf(r *http.Request, t *umkm.Ticket) ticketView {
 		v.Reply = v.Canned[n-1].Text
 	}
 	v.Mine = v.HeldBy == me.Name
+	v.CanAttach = s.deps.Images != nil
+	if s.deps.Accounts != nil && me.Role.CanChange() && t.Status == umkm.TicketOpen && (v.Mine || v.HeldBy == "" || me.Role == umkm.RoleAdmin) {
+		if all, err := s.deps.Accounts.Officers(r.Context()); err == nil {
+			for _, o := range all {
+				if !o.Disabled && o.Role.CanChange() && o.Name != me.Name && o.Name != v.HeldBy {
+					v.Targets = append(v.Targets, o)
+				}
+			}
+		}
+	}
 	if t.RegID != "" {
 		if reg, err := s.deps.Registrations.Registration(r.Context(), t.RegID); err == nil {
 			v.Reg, v.Owner, v.Phone = reg, reg.OwnerName, phone.Mask(reg.Phone)
@@ -216,20 +236,121 @@ func (s *Server) ticketClaim(w http.ResponseWriter, r *http.Request) {
 	s.ticketDone(w, r, t.ID, "claimed")
 }
 
-// ticketReply records the officer's reply and queues it to the owner.
+// ticketUpload reports whether path takes a reply's file (a larger body).
+func ticketUpload(path string) bool {
+	return strings.HasPrefix(path, "/tickets/") && strings.HasSuffix(path, "/reply")
+}
+
+// maxAttachment is the largest picture or document a reply takes; both
+// channels send it (kept in Redis like a broadcast picture).
+const maxAttachment = maxImage
+
+// attachmentTypes are the files a reply may carry, by sniffed type: the
+// pictures both Telegram and WhatsApp show as photos, and PDF documents
+// (forms, letters, brochures), which every phone opens.
+var attachmentTypes = map[string]string{"image/jpeg": bot.AttachPhoto, "image/png": bot.AttachPhoto, "application/pdf": bot.AttachDocument}
+
+// readAttachment takes the reply form's file: checked, kept in Images, and
+// described for the ticket and the owner's message. It returns nil without
+// a file, or a message id when the file is refused.
+func (s *Server) readAttachment(r *http.Request) (*bot.Media, string) {
+	if r.MultipartForm == nil {
+		return nil, ""
+	}
+	file, hdr, err := r.FormFile("file")
+	if err != nil || hdr.Size == 0 {
+		return nil, ""
+	}
+	defer file.Close()
+	if s.deps.Images == nil {
+		return nil, "web.tickets.error.file_off"
+	}
+	data, err := io.ReadAll(io.LimitReader(file, maxAttachment+1))
+	switch {
+	case err != nil:
+		return nil, "web.tickets.error.file"
+	case len(data) > maxAttachment:
+		return nil, "web.tickets.error.file_large"
+	}
+	mime := http.DetectContentType(data)
+	kind := attachmentTypes[mime]
+	if kind == "" {
+		return nil, "web.tickets.error.file_type"
+	}
+	ref, err := s.deps.Images.SaveImage(r.Context(), data)
+	if err != nil {
+		s.cfg.Log.Error("web: save ticket attachment", "err", err)
+		return nil, "web.tickets.error.file"
+	}
+	m := &bot.Media{Type: kind, Ref: ref, Mime: mime, Size: int64(len(data))}
+	if kind == bot.AttachDocument {
+		m.Name = attachmentName(hdr.Filename)
+	}
+	return m, ""
+}
+
+// attachmentName is the document's file name as the owner sees it: the
+// uploaded name's last element, cleaned, ending in .pdf.
+func attachmentName(name string) string {
+	name = path.Base(strings.ReplaceAll(bot.CleanText(name), "\\", "/"))
+	name = strings.Map(func(r rune) rune {
+		if r == '/' || r == '"' || r < ' ' {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(name))
+	if utf8.RuneCountInString(name) > 80 {
+		name = string([]rune(name)[:80])
+	}
+	if name == "" || name == "." {
+		name = "dokumen"
+	}
+	if !strings.HasSuffix(strings.ToLower(name), ".pdf") {
+		name += ".pdf"
+	}
+	return name
+}
+
+// ticketReply records the officer's reply, with a picture or document or
+// without, and queues it to the owner: the dispatcher's turn sends it
+// through the durable outbox, the file by reference (bot.Attachment).
 func (s *Server) ticketReply(w http.ResponseWriter, r *http.Request) {
 	t, ok := s.loadTicket(w, r)
 	if !ok {
 		return
 	}
+	if strings.HasPrefix(r.Header.Get("Content-Type"), "multipart/form-data") {
+		// in memory: the body is capped (securityHeaders); a larger one is
+		// refused whole, never sent as its text without the file
+		if err := r.ParseMultipartForm(maxAttachment + 64<<10); err != nil {
+			problem := "web.tickets.error.file"
+			if tooLarge := new(http.MaxBytesError); errors.As(err, &tooLarge) {
+				problem = "web.tickets.error.file_large"
+			}
+			s.ticketRefused(w, r, t.ID, errors.New(problem), "")
+			return
+		}
+	}
 	text := strings.TrimSpace(bot.CleanText(r.PostFormValue("text")))
-	if text == "" || utf8.RuneCountInString(text) > maxTicketReply {
+	media, problem := s.readAttachment(r)
+	switch {
+	case problem != "":
+		s.ticketRefused(w, r, t.ID, errors.New(problem), text)
+		return
+	case text == "" && media == nil:
+		s.ticketRefused(w, r, t.ID, errors.New("web.tickets.error.reply_or_file"), text)
+		return
+	case utf8.RuneCountInString(text) > maxTicketReply:
 		s.ticketRefused(w, r, t.ID, errors.New("web.tickets.error.reply"), text)
 		return
 	}
 	me := officerOf(r).officer
 	now := s.cfg.Now()
-	n, err := s.deps.Tickets.AnswerTicket(r.Context(), t.ID, me.Name, text, ticketLease, now)
+	tm := umkm.TicketMsg{Officer: me.Name, Kind: bot.KindText, Text: text, Media: media}
+	if media != nil {
+		tm.Kind = bot.Kind(media.Type)
+	}
+	n, err := s.deps.Tickets.AnswerTicketMsg(r.Context(), t.ID, tm, ticketLease, now)
 	if errors.Is(err, umkm.ErrTicketHeld) || errors.Is(err, umkm.ErrTicketClosed) {
 		s.ticketRefused(w, r, t.ID, err, text)
 		return
@@ -242,13 +363,91 @@ func (s *Server) ticketReply(w http.ResponseWriter, r *http.Request) {
 	if name == "" {
 		name = me.Name
 	}
-	msg := bot.Message{ID: fmt.Sprintf("tk-%s-%d", t.ID, n), Conv: t.Conv, Time: now, Kind: bot.KindOfficer, Name: name, Text: text}
+	msg := bot.Message{ID: fmt.Sprintf("tk-%s-%d", t.ID, n), Conv: t.Conv, Time: now, Kind: bot.KindOfficer, Name: name, Text: text, Media: media}
 	if err := s.deps.Poster.Submit(r.Context(), msg); err != nil {
 		s.unavailable(w, r, "queue ticket reply", err, "ticket", t.ID)
 		return
 	}
-	s.audit(r, "ticket_reply", t.ID, "")
+	detail := ""
+	if media != nil {
+		detail = media.Type
+	}
+	s.audit(r, "ticket_reply", t.ID, detail)
 	s.ticketDone(w, r, t.ID, "sent")
+}
+
+// ticketAttachment shows a picture or document an officer sent with a
+// reply, to a signed-in officer.
+func (s *Server) ticketFile(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	ref := r.PathValue("ref")
+	found := false
+	for _, m := range t.Messages {
+		found = found || (m.From == umkm.FromOfficer && m.Media != nil && m.Media.Ref == ref)
+	}
+	if !found {
+		http.NotFound(w, r)
+		return
+	}
+	b, ok := s.keptImage(w, r, ref, "ticket attachment")
+	if !ok {
+		return
+	}
+	if http.DetectContentType(b) == "application/pdf" {
+		h := w.Header()
+		h.Set("Content-Type", "application/pdf")
+		h.Set("Cache-Control", "private, no-store")
+		h.Set("Content-Security-Policy", "default-src 'none'; sandbox")
+		h.Set("Content-Disposition", "attachment")
+		h.Set("Content-Length", strconv.Itoa(len(b)))
+		w.Write(b)
+		return
+	}
+	s.servePicture(w, r, b, maxAttachment)
+}
+
+// ticketTransfer moves the ticket to another officer: the holder hands it
+// on, anyone assigns a ticket nobody holds, and an admin may move one
+// another officer holds (someone away). The new holder finds it under
+// "mine"; the move is in the ticket's history and the audit log.
+func (s *Server) ticketTransfer(w http.ResponseWriter, r *http.Request) {
+	t, ok := s.loadTicket(w, r)
+	if !ok {
+		return
+	}
+	to := strings.TrimSpace(r.PostFormValue("to"))
+	me := officerOf(r).officer
+	now := s.cfg.Now()
+	o, err := s.deps.Officers.Officer(r.Context(), to)
+	if err != nil && !errors.Is(err, bot.ErrNotFound) {
+		s.unavailable(w, r, "load officer", err)
+		return
+	}
+	if err != nil || o.Disabled || !o.Role.CanChange() || to == me.Name {
+		s.ticketRefused(w, r, t.ID, errors.New("web.tickets.error.transfer"), "")
+		return
+	}
+	from := me.Name
+	if h := t.HeldBy(now); h != "" && h != me.Name && me.Role == umkm.RoleAdmin {
+		from = h
+	}
+	if h := t.HeldBy(now); h == to {
+		s.ticketRefused(w, r, t.ID, errors.New("web.tickets.error.transfer"), "")
+		return
+	}
+	if _, err := s.deps.Tickets.TransferTicket(r.Context(), t.ID, from, to, ticketLease, now); err != nil {
+		if errors.Is(err, umkm.ErrTicketHeld) || errors.Is(err, umkm.ErrTicketClosed) {
+			s.ticketRefused(w, r, t.ID, err, "")
+			return
+		}
+		s.unavailable(w, r, "transfer ticket", err, "ticket", t.ID)
+		return
+	}
+	s.audit(r, "ticket_transfer", t.ID, "from "+from+" to "+to)
+	s.ticketDone(w, r, t.ID, "transferred")
 }
 
 // ticketClose closes the ticket with a short outcome; the owner is told

@@ -215,7 +215,7 @@ func securityHeaders(next http.Handler) http.Handler {
 		// Forms are small: a larger body is cut off (the form then fails
 		// to parse and is refused). The broadcast form may carry a picture.
 		limit := int64(maxBody)
-		if r.Method == http.MethodPost && (r.URL.Path == "/broadcasts" || r.URL.Path == "/broadcasts/preview") {
+		if r.Method == http.MethodPost && (r.URL.Path == "/broadcasts" || r.URL.Path == "/broadcasts/preview" || ticketUpload(r.URL.Path)) {
 			limit += maxImage + 64<<10
 		}
 		r.Body = http.MaxBytesReader(w, r.Body, limit)

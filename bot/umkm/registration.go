@@ -74,13 +74,14 @@ type RegistrationStore interface {
 // (a province, or a list), each then one of Units. Its kecamatan and desa
 // come from the Kemendagri code list; the rest from its data file.
 type Region struct {
-	Code      string       `toml:"code"` // Kemendagri code, "32.14"; a province's "36"
-	Name      string       `toml:"name"` // "Kabupaten Purwakarta"
-	Office    string       `toml:"office"`
-	Contact   string       `toml:"contact"` // how owners reach the Dinas (phone, WhatsApp, address); empty until confirmed
-	Hours     *OfficeHours `toml:"hours"`   // front-desk hours for the hand-over to an officer; nil: DefaultOfficeHours
-	Kecamatan []Kecamatan  `toml:"kecamatan"`
-	Outlets   []Outlet     `toml:"outlet"` // galeri outlets (bot/outlet.go)
+	Code      string        `toml:"code"` // Kemendagri code, "32.14"; a province's "36"
+	Name      string        `toml:"name"` // "Kabupaten Purwakarta"
+	Office    string        `toml:"office"`
+	Contact   string        `toml:"contact"` // older free-text contact, shown when there is no [dinas] table
+	Dinas     *DinasContact `toml:"dinas"`   // how owners reach the Dinas (bot/umkm/dinas.go); nil: not known at all
+	Hours     *OfficeHours  `toml:"hours"`   // front-desk hours for the hand-over to an officer; nil: DefaultOfficeHours
+	Kecamatan []Kecamatan   `toml:"kecamatan"`
+	Outlets   []Outlet      `toml:"outlet"` // galeri outlets (bot/outlet.go)
 	// Units are the kabupaten/kota of a deployment that serves several, in
 	// code order; empty when it serves one (then the Region is that one).
 	// In a data file, [[kabupaten_kota]] tables give one its own office,

@@ -36,6 +36,7 @@ type Ticket struct {
 
 	Officer     string    // who holds the claim ("" nobody)
 	LeaseUntil  time.Time // the claim lasts until then unless renewed
+	Claimed     time.Time // an officer first took it (zero: never)
 	FirstAnswer time.Time // the first officer reply (zero: none yet)
 	Closed      time.Time
 	ClosedBy    string // "owner" or the officer's name
@@ -62,6 +63,7 @@ func (t *Ticket) HeldBy(now time.Time) string {
 const (
 	FromOwner   = "owner"
 	FromOfficer = "officer"
+	FromDesk    = "desk" // a note of the desk: a transfer (Officer moved it to TransferTo)
 )
 
 // TicketMsg is one message of a ticket. Owner texts are stored masked
@@ -76,6 +78,8 @@ type TicketMsg struct {
 	Text     string        `json:"text,omitempty"`
 	Media    *bot.Media    `json:"media,omitempty"`
 	Location *bot.Location `json:"location,omitempty"`
+	// TransferTo is the officer a FromDesk note moved the ticket to.
+	TransferTo string `json:"transfer_to,omitempty"`
 	// BeforeHandover marks what the owner wrote to the bot (not understood)
 	// before asking for an officer.
 	BeforeHandover bool `json:"before,omitempty"`
@@ -97,6 +101,10 @@ var ErrTicketHeld = errors.New("ticket held by another officer")
 
 // ErrTicketClosed is returned when a closed ticket is changed.
 var ErrTicketClosed = errors.New("ticket closed")
+
+// ErrTransferTarget is returned when a ticket is moved to nobody or to
+// the officer who holds it.
+var ErrTransferTarget = errors.New("no other officer to transfer to")
 
 // HeldError says who holds a ticket.
 type HeldError struct {

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"net/http"
 	"sync"
+	"time"
 	"unicode/utf8"
 
 	"go.mau.fi/whatsmeow"
 	"go.mau.fi/whatsmeow/proto/waE2E"
+	"go.mau.fi/whatsmeow/types"
 	"google.golang.org/protobuf/proto"
 
 	"github.com/umkmbot/umkmbot/bot"
@@ -88,10 +90,15 @@ func (a *Adapter) sendPhotoDirect(ctx context.Context, to bot.Conversation, p bo
 		im = proto.CloneOf(im)
 		im.Caption = proto.String(text)
 	}
-	deadline := a.clock.Now().Add(a.cfg.SendWait)
-	if err := a.sendMessage(ctx, jid, &waE2E.Message{ImageMessage: im}, deadline); err != nil {
+	return a.sendCaptioned(ctx, to, jid, &waE2E.Message{ImageMessage: im}, "picture", long, text, a.clock.Now().Add(a.cfg.SendWait))
+}
+
+// sendCaptioned sends a picture or document message, then the caption's
+// text as a message when it was too long to go under it.
+func (a *Adapter) sendCaptioned(ctx context.Context, to bot.Conversation, jid types.JID, msg *waE2E.Message, what string, long bool, text string, deadline time.Time) error {
+	if err := a.sendMessage(ctx, jid, msg, deadline); err != nil {
 		a.Stats.SendFailed.Add(1)
-		return fmt.Errorf("send whatsapp picture to %s: %w", maskUser(to.User), err)
+		return fmt.Errorf("send whatsapp %s to %s: %w", what, maskUser(to.User), err)
 	}
 	a.Stats.Sent.Add(1)
 	if long {

@@ -30,6 +30,9 @@ type relayed struct {
 	// Photo is a picture sent with Reply as its caption: its reference
 	// only (the holder reads the bytes from Options.Media).
 	Photo *relayedPhoto `json:"photo,omitempty"`
+	// Doc is a document sent with Reply as its caption; Reply.Attach
+	// names its bytes (bot/whatsapp/document.go).
+	Doc *relayedDoc `json:"doc,omitempty"`
 }
 
 type relayedPhoto struct {
@@ -109,6 +112,10 @@ func (a *Adapter) drainRelay(ctx context.Context) {
 		if it.Photo != nil {
 			if err := a.sendRelayedPhoto(sctx, to, it); err != nil {
 				a.log.Warn("send relayed whatsapp picture", "user", maskUser(it.To), "err", err)
+			}
+		} else if it.Doc != nil {
+			if err := a.sendRelayedDocument(sctx, to, it); err != nil {
+				a.log.Warn("send relayed whatsapp document", "user", maskUser(it.To), "err", err)
 			}
 		} else {
 			_ = a.sendDirect(sctx, to, it.Reply) // logged and counted there

@@ -67,6 +67,8 @@ type sent struct {
 	ID   types.MessageID
 	// Image is a picture sent (its caption is not in Text).
 	Image *waE2E.ImageMessage
+	// Doc is a document sent (its caption is not in Text).
+	Doc *waE2E.DocumentMessage
 }
 
 // fakeClient records what the adapter does with a connection.
@@ -111,7 +113,7 @@ func (f *fakeClient) SendMessage(ctx context.Context, to types.JID, msg *waE2E.M
 	if f.clock != nil {
 		now = f.clock.Now()
 	}
-	f.sends = append(f.sends, sent{At: now, To: to.String(), Text: msg.GetConversation(), ID: id, Image: msg.GetImageMessage()})
+	f.sends = append(f.sends, sent{At: now, To: to.String(), Text: msg.GetConversation(), ID: id, Image: msg.GetImageMessage(), Doc: msg.GetDocumentMessage()})
 	return whatsmeow.SendResponse{ID: id, Timestamp: now}, nil
 }
 

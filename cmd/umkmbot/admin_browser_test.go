@@ -91,6 +91,8 @@ func TestConsoleInBrowser(t *testing.T) {
 	}
 	const password = "sandi-petugas-2026"
 	umkmbot(t, env, password+"\n", "admin", "user", "add", "budi", "--role", "petugas", "--full-name", "Budi Petugas")
+	// a colleague to transfer a ticket to: the ticket page shows the form
+	umkmbot(t, env, password+"\n", "admin", "user", "add", "sari", "--role", "petugas", "--full-name", "Sari Wulandari")
 
 	app, ts := consoleFor(t, env)
 	dir := t.ArtifactDir()
@@ -336,7 +338,7 @@ func TestConsoleInBrowser(t *testing.T) {
 		{"/broadcasts/new", "#text", "compose"},
 		{"/curation/" + application.ID, "ul.plain", "application"},
 		{"/tickets?view=mine", "ul.cards", "tickets"},
-		{"/tickets/" + ticket, "#messages", "ticket"},
+		{"/tickets/" + ticket, "#transfer", "ticket"},
 	} {
 		err = chromedp.Do(ctx,
 			chromedp.EmulateViewport(360, 740),

@@ -1,8 +1,10 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"io"
+	"mime/multipart"
 	"net"
 	"net/http"
 	"net/http/httptest"
@@ -103,8 +105,14 @@ func (w *handoverWorld) signIn(name, password string) *http.Client {
 // post submits a console form like the browser does.
 func (w *handoverWorld) post(c *http.Client, path string, form url.Values) (int, string) {
 	w.t.Helper()
-	req, _ := http.NewRequest(http.MethodPost, w.console+path, strings.NewReader(form.Encode()))
-	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	return w.send(c, path, "application/x-www-form-urlencoded", strings.NewReader(form.Encode()))
+}
+
+// send posts body as the browser does (same origin).
+func (w *handoverWorld) send(c *http.Client, path, contentType string, body io.Reader) (int, string) {
+	w.t.Helper()
+	req, _ := http.NewRequest(http.MethodPost, w.console+path, body)
+	req.Header.Set("Content-Type", contentType)
 	req.Header.Set("Origin", w.console)
 	res, err := c.Do(req)
 	if err != nil {
@@ -266,5 +274,132 @@ func TestHandoverReplyWhileChannelDown(t *testing.T) {
 	}
 	if closed, _ := w.store.Ticket(context.Background(), tk.ID, false); closed.Outcome != "diteruskan ke DPMPTSP" || closed.ClosedBy != "rina" {
 		t.Fatalf("closed ticket: %+v", closed)
+	}
+}
+
+// postFile submits the reply form with a file, as the browser does.
+func (w *handoverWorld) postFile(c *http.Client, path, text, name string, data []byte) (int, string) {
+	w.t.Helper()
+	var b bytes.Buffer
+	mw := multipart.NewWriter(&b)
+	mw.WriteField("text", text)
+	fw, _ := mw.CreateFormFile("file", name)
+	fw.Write(data)
+	mw.Close()
+	return w.send(c, path, mw.FormDataContentType(), &b)
+}
+
+// TestHandoverPhotoDocumentTransfer: an officer answers with a photo while
+// Telegram fails for a while (the photo arrives later, once, with the
+// reply as its caption) and with a PDF (a document named as uploaded);
+// files of the wrong type or too large are refused with the reason; the
+// ticket records each; the officer transfers the ticket to a colleague,
+// who then holds it (and finds it under "mine") while the first is
+// refused, and the move is in the history and the audit log.
+func TestHandoverPhotoDocumentTransfer(t *testing.T) {
+	w := startHandover(t)
+	u := telegramtest.User{ID: 9103, Name: "Citra"}
+	w.tg.Text(u, "petugas contoh label kemasan yang benar seperti apa?")
+	w.wait(u.ID, 1)
+	tk := w.ticketOf(u.ID, 1)
+	pic := testPNG(t)
+	pdf := []byte("%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n")
+
+	// Refused: wrong type, too large. Nothing is sent or recorded.
+	if code, body := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "lihat ini", "catatan.txt", []byte("teks biasa")); code != http.StatusUnprocessableEntity || !strings.Contains(body, "JPG/PNG") {
+		t.Fatalf("text file: %d", code)
+	}
+	big := append(append([]byte{}, pic...), make([]byte, 5<<20)...)
+	if code, body := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "besar", "besar.png", big); code != http.StatusUnprocessableEntity || !strings.Contains(body, "5 MB") {
+		t.Fatalf("large file: %d", code)
+	}
+	huge := append(append([]byte{}, pic...), make([]byte, 8<<20)...) // over the body cap: cut off while read
+	if code, body := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "teks tanpa berkas", "huge.png", huge); code != http.StatusUnprocessableEntity || !strings.Contains(body, "5 MB") {
+		t.Fatalf("huge file: %d", code)
+	}
+	if code, _ := w.post(w.officer, "/tickets/"+tk.ID+"/reply", url.Values{"text": {""}}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("empty reply: %d", code)
+	}
+
+	w.tg.Fail500(6)
+	if code, _ := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "Contoh label yang benar:", "label.png", pic); code != http.StatusSeeOther {
+		t.Fatalf("photo reply: %d", code)
+	}
+	got := w.wait(u.ID, 2)
+	if p := got[1]; !bytes.Equal(p.Photo, pic) || !strings.Contains(p.Text, "Petugas Dinas (Rina)") || !strings.Contains(p.Text, "Contoh label yang benar:") {
+		t.Fatalf("photo on the owner's chat: %d bytes, caption %q", len(p.Photo), p.Text)
+	}
+	if code, _ := w.postFile(w.officer, "/tickets/"+tk.ID+"/reply", "Formulir P-IRT terlampir.", "C:\\Dokumen\\formulir pirt.pdf", pdf); code != http.StatusSeeOther {
+		t.Fatalf("document reply: %d", code)
+	}
+	deadline := time.Now().Add(30 * time.Second)
+	for len(w.tg.Documents()) == 0 && time.Now().Before(deadline) {
+		time.Sleep(20 * time.Millisecond)
+	}
+	if docs := w.tg.Documents(); len(docs) != 1 || docs[0].Chat != u.ID || docs[0].Name != "formulir pirt.pdf" || !bytes.Equal(docs[0].Data, pdf) {
+		t.Fatalf("document on the owner's chat: %+v", docs)
+	}
+	time.Sleep(1500 * time.Millisecond) // a resend round would have run by now
+	photos := 0
+	for _, s := range w.tg.Sent(u.ID) {
+		if s.Photo != nil || s.PhotoID != "" {
+			photos++
+		}
+	}
+	if photos != 1 || len(w.tg.Documents()) != 1 {
+		t.Fatalf("sent %d photos and %d documents, want one each", photos, len(w.tg.Documents()))
+	}
+	if fails := len(w.tg.Requests("sendPhoto")) - photos; fails < 1 {
+		t.Fatalf("sendPhoto never failed (%d): the outage proved nothing", fails)
+	}
+	tk, _ = w.store.Ticket(context.Background(), tk.ID, true)
+	if n := len(tk.Messages); n != 3 || tk.Messages[1].Kind != bot.KindPhoto || tk.Messages[1].Media == nil ||
+		tk.Messages[2].Kind != bot.KindDocument || tk.Messages[2].Media.Name != "formulir pirt.pdf" || tk.Messages[2].Officer != "rina" {
+		t.Fatalf("ticket messages: %+v", tk.Messages)
+	}
+	page := w.get(w.officer, "/tickets/"+tk.ID)
+	if !strings.Contains(page, "/tickets/"+tk.ID+"/files/"+tk.Messages[1].Media.Ref) || !strings.Contains(page, "formulir pirt.pdf") {
+		t.Fatalf("ticket page lacks the reply's files")
+	}
+	if b := w.get(w.officer, "/tickets/"+tk.ID+"/files/"+tk.Messages[2].Media.Ref); b != string(pdf) {
+		t.Fatalf("document download: %q", b)
+	}
+
+	// Transfer to budi: budi holds it, rina is refused, both see the move.
+	if code, _ := w.post(w.officer, "/tickets/"+tk.ID+"/transfer", url.Values{"to": {"nobody"}}); code != http.StatusUnprocessableEntity {
+		t.Fatalf("transfer to an unknown account: %d", code)
+	}
+	if code, _ := w.post(w.officer, "/tickets/"+tk.ID+"/transfer", url.Values{"to": {"budi"}}); code != http.StatusSeeOther {
+		t.Fatalf("transfer: %d", code)
+	}
+	budi := w.signIn("budi", "sandi-petugas-2")
+	if mine := w.get(budi, "/tickets?view=mine"); !strings.Contains(mine, tk.ID) {
+		t.Fatalf("budi's inbox lacks the transferred ticket")
+	}
+	if code, body := w.post(w.officer, "/tickets/"+tk.ID+"/reply", url.Values{"text": {"masih saya"}}); code != http.StatusConflict || !strings.Contains(body, "budi") {
+		t.Fatalf("rina's reply after the transfer: %d", code)
+	}
+	for _, c := range []*http.Client{w.officer, budi} {
+		if page := w.get(c, "/tickets/"+tk.ID); !strings.Contains(page, "Dialihkan dari rina ke budi") {
+			t.Fatalf("the transfer is not in the history")
+		}
+	}
+	if code, _ := w.post(budi, "/tickets/"+tk.ID+"/reply", url.Values{"text": {"Saya lanjutkan, Bu."}}); code != http.StatusSeeOther {
+		t.Fatalf("budi's reply: %d", code)
+	}
+	got = w.wait(u.ID, 3)
+	if !strings.Contains(got[2].Text, "Saya lanjutkan") {
+		t.Fatalf("budi's reply on the owner's chat: %q", got[2].Text)
+	}
+	entries, err := w.store.AuditLog(time.Hour).Recent(context.Background(), 50)
+	if err != nil {
+		t.Fatal(err)
+	}
+	found := false
+	for _, e := range entries {
+		found = found || (e.Action == "ticket_transfer" && e.Subject == tk.ID && e.Actor == "web:rina" && e.Detail == "from rina to budi")
+	}
+	if !found {
+		t.Fatalf("no audit entry for the transfer: %+v", entries)
 	}
 }

@@ -8,6 +8,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -119,4 +120,73 @@ func TestPicturesInBrowser(t *testing.T) {
 	if err := chromedp.Do(ctx, shot(dir, "16-broadcast-preview-picture")); err != nil {
 		t.Fatal(err)
 	}
+
+	// An owner's question answered with a photo: the officer uploads it
+	// with the reply; the ticket shows it and the owner's chat gets it as
+	// a picture with the reply as caption.
+	ownerChat := &photoChat{}
+	app.Outbox.Register(bot.Console, ownerChat)
+	asker := bot.Conversation{Channel: bot.Console, User: "5002"}
+	if _, err := app.Engine.Handle(bg, bot.Message{ID: "ask-photo", Conv: asker, Kind: bot.KindText,
+		Text: "petugas contoh label kemasan yang benar seperti apa?"}); err != nil {
+		t.Fatal(err)
+	}
+	ticket, err := app.Store.OpenTicketOf(bg, asker)
+	if err != nil || ticket == "" {
+		t.Fatalf("no ticket opened: %v", err)
+	}
+	const caption = "Contoh label yang benar ada di foto ini."
+	err = chromedp.Do(ctx,
+		chromedp.Navigate(ts.URL+"/tickets/"+ticket),
+		chromedp.WaitVisible(css(`#claim`)),
+		chromedp.Submit(css(`#claim`)),
+		chromedp.WaitVisible(css(`#done-claimed`)),
+		chromedp.SendKeys(css(`#text`), caption),
+		chromedp.SetUploadFiles(css(`#file`), []string{file}),
+		chromedp.Submit(css(`#text`)),
+		chromedp.WaitVisible(css(`#done-sent`)),
+		chromedp.WaitVisible(css(`img.reply-photo`)),
+	)
+	if err != nil {
+		t.Fatalf("answer a ticket with a photo: %v", err)
+	}
+	if _, err := chromedp.Run(ctx, chromedp.Poll[bool](loaded("img.reply-photo"))); err != nil {
+		t.Fatalf("the ticket does not show the photo sent: %v", err)
+	}
+	if err := chromedp.Do(ctx, shot(dir, "17-ticket-photo-reply")); err != nil {
+		t.Fatal(err)
+	}
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(50 * time.Millisecond) {
+		if p, c := ownerChat.last(); p != nil {
+			if !bytes.Equal(p.Data, pic) || !strings.Contains(c, caption) || !strings.Contains(c, "Budi Petugas") {
+				t.Fatalf("the owner got a photo of %d bytes with %q", len(p.Data), c)
+			}
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the owner did not get the photo")
+		}
+	}
+}
+
+// photoChat is a console owner's chat that shows pictures.
+type photoChat struct {
+	mu      sync.Mutex
+	photo   *bot.Photo
+	caption string
+}
+
+func (c *photoChat) Send(context.Context, bot.Conversation, bot.Reply) error { return nil }
+
+func (c *photoChat) SendPhoto(_ context.Context, _ bot.Conversation, p bot.Photo, caption bot.Reply) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.photo, c.caption = &p, caption.Text
+	return nil
+}
+
+func (c *photoChat) last() (*bot.Photo, string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.photo, c.caption
 }

@@ -6,10 +6,13 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/web"
 )
@@ -50,7 +53,8 @@ func init() { addService("ticket-reminders", runTicketReminders) }
 
 // runTicketReminders looks every minute for tickets nobody took within
 // TICKET_REMIND_AFTER and reminds the officers once per ticket: a log line,
-// a metrics event and a chat message to the admins of ADMIN_TELEGRAM_IDS.
+// a metrics event and a chat message to the admins of ADMIN_TELEGRAM_IDS
+// and ADMIN_WHATSAPP_NUMBERS.
 func runTicketReminders(ctx context.Context, a *App) error {
 	t := time.NewTicker(a.Cfg.Tickets.RemindEvery)
 	defer t.Stop()
@@ -86,58 +90,122 @@ func remindTickets(ctx context.Context, s *store.Store, wait time.Duration, n bo
 	return len(due), err
 }
 
-// adminChats are the chats of the admins named in ADMIN_TELEGRAM_IDS.
+// adminChats are the chats of the admins named in ADMIN_TELEGRAM_IDS and
+// ADMIN_WHATSAPP_NUMBERS (a WhatsApp chat is the number's digits), in a
+// stable order. The reminder goes through the outbox like any message, so
+// on WhatsApp it is paced and held during a ban like the bot's replies.
 func adminChats(b BroadcastConfig) []bot.Conversation {
 	var out []bot.Conversation
 	for id := range b.AdminTelegram {
 		out = append(out, bot.Conversation{Channel: bot.Telegram, User: id})
 	}
+	for n := range b.AdminWhatsApp {
+		out = append(out, bot.Conversation{Channel: bot.WhatsApp, User: n})
+	}
+	slices.SortFunc(out, func(a, b bot.Conversation) int { return strings.Compare(a.String(), b.String()) })
 	return out
 }
 
 // observedTickets counts what happens to tickets in the metrics (counts,
 // never their text): opened, claimed, claim conflicts, answered (with the
-// time to the first answer in buckets), closed.
+// time to the first answer in buckets), transferred, closed; and, when the
+// observer is ops.Metrics, the same by topic (the flow the owner was in)
+// with the waiting time and the time to the first answer.
 type observedTickets struct {
 	*store.Store
 	obs bot.Observer
 }
 
+// topicMetrics is ops.Metrics's per-topic ticket series.
+type topicMetrics interface {
+	TicketEvent(event, topic string, took time.Duration)
+}
+
+func (o observedTickets) topic(event, topic string, took time.Duration) {
+	if m, ok := o.obs.(topicMetrics); ok {
+		m.TicketEvent(event, topic, took)
+	}
+}
+
+// touched records an officer's first claim, reply or transfer of a ticket
+// that was before as it was before.
+func (o observedTickets) touched(before *umkm.Ticket, now time.Time) {
+	if before != nil && before.Claimed.IsZero() {
+		o.topic(ops.TicketTaken, before.Flow, now.Sub(before.Opened))
+	}
+}
+
+func (o observedTickets) before(ctx context.Context, id string) *umkm.Ticket {
+	t, err := o.Store.Ticket(ctx, id, false)
+	if err != nil {
+		return nil
+	}
+	return t
+}
+
 func (o observedTickets) OpenTicket(ctx context.Context, t *umkm.Ticket, first umkm.TicketMsg) (string, int, error) {
+	had, _ := o.Store.OpenTicketOf(ctx, t.Conv)
 	id, pos, err := o.Store.OpenTicket(ctx, t, first)
-	if err == nil {
+	if err == nil && had == "" {
 		o.obs.Event("ticket_opened")
+		o.topic(ops.TicketOpened, t.Flow, 0)
 	}
 	return id, pos, err
 }
 
 func (o observedTickets) ClaimTicket(ctx context.Context, id, officer string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
+	before := o.before(ctx, id)
 	t, err := o.Store.ClaimTicket(ctx, id, officer, lease, now)
 	switch {
 	case err == nil:
 		o.obs.Event("ticket_claimed")
+		o.touched(before, now)
 	case errors.Is(err, umkm.ErrTicketHeld):
 		o.obs.Event("ticket_claim_conflict")
 	}
 	return t, err
 }
 
-func (o observedTickets) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
-	before, berr := o.Store.Ticket(ctx, id, false)
-	n, err := o.Store.AnswerTicket(ctx, id, officer, text, lease, now)
+func (o observedTickets) AnswerTicketMsg(ctx context.Context, id string, m umkm.TicketMsg, lease time.Duration, now time.Time) (int, error) {
+	before := o.before(ctx, id)
+	n, err := o.Store.AnswerTicketMsg(ctx, id, m, lease, now)
 	if err == nil {
 		o.obs.Event("ticket_answered")
-		if berr == nil && before.FirstAnswer.IsZero() {
+		o.touched(before, now)
+		if before != nil && before.FirstAnswer.IsZero() {
 			o.obs.Event("ticket_first_answer_" + waitBucket(now.Sub(before.Opened)))
+			o.topic(ops.TicketFirstAnswer, before.Flow, now.Sub(before.Opened))
 		}
 	}
 	return n, err
 }
 
-func (o observedTickets) CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error {
-	err := o.Store.CloseTicket(ctx, id, by, outcome, at)
+// AnswerTicket is AnswerTicketMsg for a text reply (so the store's own is
+// not reached unobserved through the embedding).
+func (o observedTickets) AnswerTicket(ctx context.Context, id, officer, text string, lease time.Duration, now time.Time) (int, error) {
+	return o.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: officer, Kind: bot.KindText, Text: text}, lease, now)
+}
+
+func (o observedTickets) TransferTicket(ctx context.Context, id, from, to string, lease time.Duration, now time.Time) (*umkm.Ticket, error) {
+	before := o.before(ctx, id)
+	t, err := o.Store.TransferTicket(ctx, id, from, to, lease, now)
 	if err == nil {
+		o.obs.Event("ticket_transferred")
+		o.touched(before, now)
+	}
+	return t, err
+}
+
+func (o observedTickets) CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error {
+	before := o.before(ctx, id)
+	err := o.Store.CloseTicket(ctx, id, by, outcome, at)
+	if err == nil && before != nil && before.Status == umkm.TicketOpen {
 		o.obs.Event("ticket_closed")
+		if by == umkm.FromOwner {
+			o.topic(ops.TicketClosedOwner, before.Flow, 0)
+		} else {
+			o.topic(ops.TicketClosedDesk, before.Flow, 0)
+		}
 	}
 	return err
 }

@@ -6,12 +6,14 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/ops"
 	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 )
@@ -113,4 +115,104 @@ type notifierFunc func(ctx context.Context, to bot.Conversation, outs ...bot.Out
 
 func (f notifierFunc) Notify(ctx context.Context, to bot.Conversation, outs ...bot.Out) error {
 	return f(ctx, to, outs...)
+}
+
+// TestTicketMetricsByTopic: tickets are counted by topic (the flow the
+// owner was in), with the time until an officer took each and until the
+// first answer; a ticket opened again (the owner asked twice) counts once;
+// no label or value carries the question.
+func TestTicketMetricsByTopic(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	m := ops.New(ops.Options{})
+	tickets := observedTickets{s, m}
+	opened := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	open := func(user, flow string) string {
+		id, _, err := tickets.OpenTicket(ctx, &umkm.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: user}, Flow: flow, Opened: opened},
+			umkm.TicketMsg{At: opened, From: umkm.FromOwner, Kind: bot.KindText, Text: "rahasia pinjaman 3214010101010001"})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return id
+	}
+	a := open("1", "daftar")
+	open("1", "daftar") // asked again while open: the same ticket
+	b := open("2", "")
+	if _, err := tickets.ClaimTicket(ctx, a, "rina", time.Hour, opened.Add(5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tickets.AnswerTicket(ctx, a, "rina", "jawaban", time.Hour, opened.Add(10*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tickets.TransferTicket(ctx, b, "budi", "rina", time.Hour, opened.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := tickets.AnswerTicket(ctx, b, "rina", "jawaban", time.Hour, opened.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tickets.CloseTicket(ctx, a, umkm.FromOwner, "", opened.Add(4*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if err := tickets.CloseTicket(ctx, a, umkm.FromOwner, "", opened.Add(5*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := map[string]string{}
+	for _, f := range families {
+		if !strings.Contains(f.GetName(), "ticket") {
+			continue
+		}
+		for _, mt := range f.GetMetric() {
+			var labels []string
+			for _, l := range mt.GetLabel() {
+				labels = append(labels, l.GetName()+"="+l.GetValue())
+			}
+			key := f.GetName() + "{" + strings.Join(labels, ",") + "}"
+			switch {
+			case mt.GetCounter() != nil:
+				got[key] = strconv.FormatFloat(mt.GetCounter().GetValue(), 'f', -1, 64)
+			case mt.GetHistogram() != nil:
+				got[key] = strconv.FormatUint(mt.GetHistogram().GetSampleCount(), 10) + " " + strconv.FormatFloat(mt.GetHistogram().GetSampleSum(), 'f', -1, 64)
+			}
+			if strings.Contains(key, "rahasia") || strings.Contains(key, "3214") {
+				t.Fatalf("a label carries the question: %s", key)
+			}
+		}
+	}
+	want := map[string]string{
+		"umkmbot_tickets_opened_total{topic=daftar}":          "1",
+		"umkmbot_tickets_opened_total{topic=none}":            "1",
+		"umkmbot_ticket_wait_seconds{topic=daftar}":           "1 300",
+		"umkmbot_ticket_wait_seconds{topic=none}":             "1 7200",
+		"umkmbot_ticket_first_answer_seconds{topic=daftar}":   "1 600",
+		"umkmbot_ticket_first_answer_seconds{topic=none}":     "1 10800",
+		"umkmbot_tickets_closed_total{by=owner,topic=daftar}": "1",
+	}
+	for k, v := range want {
+		if got[k] != v {
+			t.Errorf("%s = %q, want %q", k, got[k], v)
+		}
+	}
+	if len(got) != len(want) {
+		t.Errorf("series: %v", got)
+	}
+}
+
+// TestAdminChats: the reminder goes to the Telegram and WhatsApp admins.
+func TestAdminChats(t *testing.T) {
+	var errs []string
+	b := loadBroadcastConfig(func(k string) string {
+		return map[string]string{"ADMIN_TELEGRAM_IDS": "777,778", "ADMIN_WHATSAPP_NUMBERS": "0812-3456-7890"}[k]
+	}, &errs)
+	var got []string
+	for _, c := range adminChats(b) {
+		got = append(got, c.String())
+	}
+	if strings.Join(got, " ") != "telegram:777 telegram:778 whatsapp:6281234567890" || len(errs) > 0 {
+		t.Fatalf("admin chats %v (%v)", got, errs)
+	}
 }

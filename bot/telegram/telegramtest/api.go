@@ -317,6 +317,15 @@ func (s *Server) sendPhoto(w http.ResponseWriter, r *http.Request) {
 		fail(w, 400, "Bad Request: message caption is too long")
 		return
 	}
+	s.mu.Lock()
+	if len(s.fails) > 0 { // FailNext applies to pictures too
+		f := s.fails[0]
+		s.fails = s.fails[1:]
+		s.mu.Unlock()
+		reply(w, f.code, apiResp{ErrorCode: f.code, Description: f.desc})
+		return
+	}
+	s.mu.Unlock()
 	m := Sent{Chat: chat, Text: caption, At: time.Now(), PhotoID: r.Form.Get("photo")}
 	if f, _, err := r.FormFile("photo"); err == nil {
 		m.Photo, err = io.ReadAll(f)
