@@ -128,6 +128,9 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := countSegment(ctx, out, regs, region, gen, total); err != nil {
 		return err
 	}
+	if err := consoleQueries(ctx, out, st, region, gen, total); err != nil {
+		return err
+	}
 	fullCreate, fullLookup, err := probe(ctx, st, regs, region, gen, o.probes, "full")
 	if err != nil {
 		return err
@@ -203,11 +206,18 @@ func (g *generator) make() *umkm.Registration {
 		conv = bot.Conversation{Channel: bot.WhatsApp, User: fmt.Sprintf("628%010d", i)}
 	}
 	now := time.Now()
-	r := &umkm.Registration{Region: u.Code, Conv: conv, RegisteredAt: now, UpdatedAt: now, ConsentAt: now,
+	at := now.Add(-time.Duration(i%(2*365*24*60)) * time.Minute) // spread over two years, as a programme's registrations are
+	r := &umkm.Registration{Region: u.Code, Conv: conv, RegisteredAt: at, UpdatedAt: at, ConsentAt: at,
 		OwnerName: name, NIK: nik, Phone: fmt.Sprintf("+628%010d", i), BusinessName: strings.ToUpper(good[:1]) + good[1:] + " " + name,
 		Sector: sector, Kecamatan: k.Name, Desa: ds.Name, DesaCode: ds.Code, Address: fmt.Sprintf("Jl. %s No. %d RT 0%d/RW 0%d", ds.Name, i%200, i%9+1, i%7+1),
 		MainProducts: good, CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", SizeClass: size, Workers: 1 + int(i%5),
 		Marketplaces: mps, ConsentVersion: flows.ConsentVersion + "/id", ConsentReply: "ya"}
+	if i%50 == 0 {
+		r.DesaUnlisted = true // "lainnya": typed, not on the list
+	}
+	if i%7 == 0 {
+		r.NIB = fmt.Sprintf("9120%09d", i)
+	}
 	if g.segment.Match(r) {
 		g.matches.Add(1)
 	}
@@ -302,6 +312,84 @@ func countSegment(ctx context.Context, out io.Writer, regs umkm.RegistrationStor
 		fmt.Fprintf(out, "broadcast segment (Kota Serang × Kecamatan %s × kuliner × mikro), %s: %d recipients counted in %s; everyone (%d) in %s\n",
 			g.segment.Kecamatan[0], src.how, got, segTook.Round(time.Microsecond), total, allTook.Round(time.Microsecond))
 	}
+	return nil
+}
+
+// consoleQueries times the web console's searches and dashboard counts
+// from the index (store.FindRegistrations, RegistrationStats), each the
+// median of several runs, and checks the segment's count.
+func consoleQueries(ctx context.Context, out io.Writer, st *store.Store, region umkm.Region, g *generator, total int) error {
+	var units []string
+	for _, u := range region.Units {
+		units = append(units, u.Code)
+	}
+	serang := g.segment.Kecamatan[0]
+	queries := []struct {
+		what string
+		q    umkm.RegistrationQuery
+		want int // -1: not checked
+	}{
+		{"first page, everyone", umkm.RegistrationQuery{Regions: units}, total},
+		{"Kota Serang × " + serang + " × kuliner × mikro", umkm.RegistrationQuery{Regions: []string{"36.73"}, Kecamatan: serang, Sector: "kuliner", Size: "mikro"}, int(g.matches.Load())},
+		{"sector kuliner (a third)", umkm.RegistrationQuery{Regions: units, Sector: "kuliner"}, -1},
+		{"size kecil", umkm.RegistrationQuery{Regions: units, Size: "kecil"}, -1},
+		{"status desa lainnya", umkm.RegistrationQuery{Regions: units, Status: umkm.RegStatusDesaUnlisted}, -1},
+		{`name "siti"`, umkm.RegistrationQuery{Regions: units, Words: []string{"siti"}}, -1},
+		{`beginning "ami"`, umkm.RegistrationQuery{Regions: units, Words: []string{"ami"}}, -1},
+		{`"siti aminah" in Kota Serang, kuliner`, umkm.RegistrationQuery{Regions: []string{"36.73"}, Words: []string{"siti", "aminah"}, Sector: "kuliner"}, -1},
+		{"phone ending 1234", umkm.RegistrationQuery{Regions: units, PhoneTail: "1234"}, -1},
+	}
+	for _, x := range queries {
+		x.q.Limit = 25
+		var first, next timings
+		var p umkm.RegistrationPage
+		for range 11 {
+			start := time.Now()
+			var err error
+			if p, err = st.FindRegistrations(ctx, x.q); err != nil {
+				return fmt.Errorf("console search %s: %w", x.what, err)
+			}
+			first = append(first, time.Since(start))
+			if p.Next != "" {
+				q := x.q
+				q.After = p.Next
+				start = time.Now()
+				if _, err := st.FindRegistrations(ctx, q); err != nil {
+					return fmt.Errorf("console search %s, page 2: %w", x.what, err)
+				}
+				next = append(next, time.Since(start))
+			}
+		}
+		if x.want >= 0 && p.Total != x.want {
+			return fmt.Errorf("console search %s: %d found, want %d", x.what, p.Total, x.want)
+		}
+		fmt.Fprintf(out, "console search %s: %d found, first page %s, next page %s (medians)\n", x.what, p.Total, first.p(50), next.p(50))
+	}
+	var dash timings
+	for range 11 {
+		start := time.Now()
+		n := 0
+		for _, u := range region.Units {
+			names := make([]string, len(u.Kecamatan))
+			for i, k := range u.Kecamatan {
+				names[i] = k.Name
+			}
+			weeks := make([]time.Time, 12)
+			for i := range weeks {
+				weeks[i] = time.Now().AddDate(0, 0, -7*(12-i))
+			}
+			s, err := st.RegistrationStats(ctx, u.Code, names, flows.SectorCodes(), umkm.SizeClasses, umkm.RegStatuses, weeks)
+			if err != nil {
+				return err
+			}
+			n += s.Total
+		}
+		if n != total {
+			return fmt.Errorf("dashboard counts %d registrations, want %d", n, total)
+		}
+		dash = append(dash, time.Since(start))
+	}
+	fmt.Fprintf(out, "console dashboard counts (8 kabupaten/kota: totals, 12 weeks, kecamatan, sectors, sizes, statuses): %s (median)\n", dash.p(50))
 	return nil
 }
 
