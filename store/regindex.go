@@ -43,9 +43,10 @@ const (
 	fieldPhoneTail = "phone4"
 )
 
-// findSmall: up to this many matches a page sorts them; beyond it walks
-// the registrations in time order (a variable for the tests of both ways).
-var findSmall = 5000
+// findSmall: up to this many matches a page intersects them with the
+// time order; beyond it walks the registrations in time order. Negative:
+// the script picks (a variable for the tests of both ways).
+var findSmall = -1
 
 // findChunk is how many registrations a walk reads at a time.
 var findChunk = 256
@@ -106,11 +107,19 @@ func (s *Store) pruneWords(ctx context.Context, region string, words []string) e
 	return nil
 }
 
-// findRegs: KEYS `all`, then per condition either its set, or a scratch
-// key followed by the sets whose union it is; ARGV limit, "asc" or "desc",
-// the cursor's score ("" for none) and id, findSmall, the number of
-// conditions, the walk's chunk, then each condition's number of sets. Returns {total, id,
-// score, id, score, …}: up to limit+1 ids past the cursor in that order.
+// findRegs: KEYS `all`, a scratch key, then per condition either its
+// set, or a scratch key followed by the sets whose union it is; ARGV
+// limit, "asc" or "desc", the cursor's score ("" for none) and id, the
+// most matches taken through an intersection (negative: the square root
+// of (limit+1) × registrations, where both ways cost about the same), the
+// number of conditions, the walk's chunk, then each condition's number
+// of sets. Returns {total, id, score, id, score, …}: up to limit+1 ids
+// past the cursor in that order.
+//
+// Few matches are intersected with `all` into a sorted set of their
+// times (ZINTERSTORE, in C), many are found by walking `all` from the
+// cursor and keeping the ids in every condition's set; either way the
+// page is then read from the cursor.
 var findRegs = redis.NewScript(`
 local limit = tonumber(ARGV[1])
 local asc = ARGV[2] == 'asc'
@@ -119,7 +128,7 @@ local cid = ARGV[4]
 local small = tonumber(ARGV[5])
 local ng = tonumber(ARGV[6])
 local chunk = tonumber(ARGV[7])
-local sets, temps, k = {}, {}, 2
+local sets, temps, k = {}, {}, 3
 for g = 1, ng do
   local n = tonumber(ARGV[7 + g])
   if n == 1 then
@@ -132,61 +141,55 @@ for g = 1, ng do
     sets[g] = KEYS[k]; k = k + n + 1
   end
 end
+local n = redis.call('ZCARD', KEYS[1])
+local total
+if ng == 0 then total = n
+elseif ng == 1 then total = redis.call('SCARD', sets[1])
+else total = redis.call('SINTERCARD', ng, unpack(sets)) end
+if small < 0 then small = math.sqrt((limit + 1) * n) end
+local src, check = KEYS[1], sets
+if ng > 0 and total <= small then
+  local args = {KEYS[2], ng + 1, KEYS[1]}
+  for g = 1, ng do args[#args + 1] = sets[g] end
+  args[#args + 1] = 'WEIGHTS'
+  args[#args + 1] = 1
+  for g = 1, ng do args[#args + 1] = 0 end
+  redis.call('ZINTERSTORE', unpack(args))
+  temps[#temps + 1] = KEYS[2]
+  src, check = KEYS[2], {}
+end
 local function past(sc, id)
   if not cs then return true end
   if asc then return sc > cs or (sc == cs and id > cid) end
   return sc < cs or (sc == cs and id < cid)
 end
-local function before(a, b)
-  if a[1] ~= b[1] then if asc then return a[1] < b[1] end return a[1] > b[1] end
-  if asc then return a[2] < b[2] end
-  return a[2] > b[2]
-end
-local total
-if ng == 0 then total = redis.call('ZCARD', KEYS[1])
-elseif ng == 1 then total = redis.call('SCARD', sets[1])
-else total = redis.call('SINTERCARD', ng, unpack(sets)) end
 local out = {}
-if ng > 0 and total <= small then
-  local ids
-  if ng == 1 then ids = redis.call('SMEMBERS', sets[1]) else ids = redis.call('SINTER', unpack(sets)) end
-  for _, id in ipairs(ids) do
-    local s = redis.call('ZSCORE', KEYS[1], id)
-    if s then
-      local sc = tonumber(s)
-      if past(sc, id) then out[#out + 1] = {sc, id, s} end
+local bound, skip = ARGV[3], 0
+if bound == '' then if asc then bound = '-inf' else bound = '+inf' end end
+while total > 0 and #out <= limit do
+  local page
+  if asc then page = redis.call('ZRANGEBYSCORE', src, bound, '+inf', 'WITHSCORES', 'LIMIT', skip, chunk)
+  else page = redis.call('ZREVRANGEBYSCORE', src, bound, '-inf', 'WITHSCORES', 'LIMIT', skip, chunk) end
+  if #page == 0 then break end
+  for i = 1, #page, 2 do
+    local id, s = page[i], page[i + 1]
+    if past(tonumber(s), id) then
+      local ok = true
+      for g = 1, #check do if redis.call('SISMEMBER', check[g], id) == 0 then ok = false; break end end
+      if ok then out[#out + 1] = {id, s}; if #out > limit then break end end
     end
   end
-  table.sort(out, before)
-elseif total > 0 then
-  local bound, skip = ARGV[3], 0
-  if bound == '' then if asc then bound = '-inf' else bound = '+inf' end end
-  while #out <= limit do
-    local page
-    if asc then page = redis.call('ZRANGEBYSCORE', KEYS[1], bound, '+inf', 'WITHSCORES', 'LIMIT', skip, chunk)
-    else page = redis.call('ZREVRANGEBYSCORE', KEYS[1], bound, '-inf', 'WITHSCORES', 'LIMIT', skip, chunk) end
-    if #page == 0 then break end
-    for i = 1, #page, 2 do
-      local id, s = page[i], page[i + 1]
-      local sc = tonumber(s)
-      if past(sc, id) then
-        local ok = true
-        for g = 1, ng do if redis.call('SISMEMBER', sets[g], id) == 0 then ok = false; break end end
-        if ok then out[#out + 1] = {sc, id, s}; if #out > limit then break end end
-      end
-    end
-    local last = page[#page]
-    if tonumber(last) == tonumber(bound) then
-      skip = skip + #page / 2
-    else
-      bound, skip = last, 0
-      for i = #page, 2, -2 do if page[i] == last then skip = skip + 1 else break end end
-    end
+  local last = page[#page]
+  if tonumber(last) == tonumber(bound) then
+    skip = skip + #page / 2
+  else
+    bound, skip = last, 0
+    for i = #page, 2, -2 do if page[i] == last then skip = skip + 1 else break end end
   end
 end
 if #temps > 0 then redis.call('DEL', unpack(temps)) end
 local res = {total}
-for i = 1, math.min(#out, limit + 1) do res[#res + 1] = out[i][2]; res[#res + 1] = out[i][3] end
+for i = 1, #out do res[#res + 1] = out[i][1]; res[#res + 1] = out[i][2] end
 return res
 `)
 
@@ -333,7 +336,10 @@ func (s *Store) findIn(ctx context.Context, region string, q umkm.RegistrationQu
 		}
 		groups = append(groups, g)
 	}
-	keys := []string{s.Key(tag, "all")}
+	scratch := func() string {
+		return s.Key(tag, "ix:tmp:"+strconv.FormatInt(time.Now().UnixNano(), 36)+"-"+strconv.FormatInt(ixTemp.Add(1), 36))
+	}
+	keys := []string{s.Key(tag, "all"), scratch()}
 	score := ""
 	if hasCursor {
 		score = strconv.FormatInt(c.at, 10)
@@ -346,7 +352,7 @@ func (s *Store) findIn(ctx context.Context, region string, q umkm.RegistrationQu
 	for _, g := range groups {
 		args = append(args, len(g))
 		if len(g) > 1 {
-			keys = append(keys, s.Key(tag, "ix:tmp:"+strconv.FormatInt(time.Now().UnixNano(), 36)+"-"+strconv.FormatInt(ixTemp.Add(1), 36)))
+			keys = append(keys, scratch())
 		}
 		keys = append(keys, g...)
 	}

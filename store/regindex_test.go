@@ -173,7 +173,7 @@ var regQueries = []umkm.RegistrationQuery{
 
 func (w *regIndexWorld) check(t *testing.T, when string) {
 	t.Helper()
-	for _, small := range []int{5000, 0} { // sorting the matches, walking the time order
+	for _, small := range []int{5000, 0, -1} { // intersecting the matches, walking the time order, picked by their number
 		undo := store.SetFindSmall(small)
 		for _, q := range regQueries {
 			for _, regions := range [][]string{w.units, w.units[1:]} {
