@@ -277,6 +277,9 @@ func (s *Store) FindRegistrations(ctx context.Context, q umkm.RegistrationQuery)
 			}
 		}
 	}
+	if q.NoRecords {
+		return page, nil
+	}
 	regs, err := s.loadRegs(ctx, found)
 	page.Registrations = regs
 	return page, err
@@ -328,11 +331,14 @@ func (s *Store) findIn(ctx context.Context, region string, q umkm.RegistrationQu
 		return s.findIn(ctx, region, q, limit, asc, hasCursor, c, true)
 	}
 	for i, w := range q.Words {
-		g := []string{s.Key(tag, ixWord+w)}
+		// the words it begins (itself too if it is one); none: its own,
+		// empty, set
+		var g []string
 		for _, x := range expand[i].Val() {
-			if x != w {
-				g = append(g, s.Key(tag, ixWord+x))
-			}
+			g = append(g, s.Key(tag, ixWord+x))
+		}
+		if len(g) == 0 {
+			g = []string{s.Key(tag, ixWord+w)}
 		}
 		groups = append(groups, g)
 	}

@@ -344,17 +344,17 @@ func (s *Server) pageOf(r *http.Request, ix RegistrationIndex, f filter, size in
 	}
 	q.After = ""
 	for skip := (page - 1) * size; skip > 0; { // the pages before, up to 1,000 registrations at a time
-		q.Limit = min(skip, 1000)
+		q.Limit, q.NoRecords = min(skip, 1000), true
 		p, err := ix.FindRegistrations(r.Context(), q)
 		if err != nil {
 			return p, page, err
 		}
-		skip -= len(p.Registrations)
+		skip -= q.Limit
 		if q.After = p.Next; q.After == "" {
 			break
 		}
 	}
-	q.Limit = size
+	q.Limit, q.NoRecords = size, false
 	p, err = ix.FindRegistrations(r.Context(), q)
 	return p, page, err
 }

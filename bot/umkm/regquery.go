@@ -49,6 +49,9 @@ type RegistrationQuery struct {
 	After, Before string
 	Oldest        bool
 	Limit         int
+	// NoRecords leaves the page's registrations out (its count and
+	// cursors only: paging to a page by its number).
+	NoRecords bool
 }
 
 // RegistrationPage is one page of a RegistrationQuery.
