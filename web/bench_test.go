@@ -3,6 +3,7 @@ package web
 import (
 	"context"
 	"fmt"
+	"math/rand/v2"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -90,15 +91,21 @@ func newBenchWorld(b *testing.B, n int) benchWorld {
 				if i >= n {
 					return
 				}
-				u := region.Units[i%len(region.Units)]
-				k := u.Kecamatan[(i/8)%len(u.Kecamatan)]
-				d := k.Desa[(i/7)%len(k.Desa)]
-				owner := benchFirst[i%len(benchFirst)] + " " + benchLast[(i/12)%len(benchLast)]
-				r := &umkm.Registration{Region: u.Code, RegisteredAt: now.Add(-time.Duration(i%(2*365*24*60)) * time.Minute),
+				rng := rand.New(rand.NewPCG(uint64(i), 7)) // every field drawn on its own
+				pick := func(n int) int { return rng.IntN(n) }
+				u := region.Units[pick(len(region.Units))]
+				k := u.Kecamatan[pick(len(u.Kecamatan))]
+				d := k.Desa[pick(len(k.Desa))]
+				owner := benchFirst[pick(len(benchFirst))] + " " + benchLast[pick(len(benchLast))]
+				size := "mikro"
+				if pick(20) == 0 {
+					size = "kecil"
+				}
+				r := &umkm.Registration{Region: u.Code, RegisteredAt: now.Add(-time.Duration(pick(2*365*24*60)) * time.Minute),
 					OwnerName: owner, NIK: fmt.Sprintf("3601%012d", i), Phone: fmt.Sprintf("+62812%08d", i),
-					BusinessName: benchGoods[(i/5)%len(benchGoods)] + " " + owner, Sector: w.srv.sectors[(i/3)%len(w.srv.sectors)],
-					Kecamatan: k.Name, Desa: d.Name, DesaCode: d.Code, DesaUnlisted: i%50 == 0,
-					SizeClass: umkm.SizeClasses[min(i%20, 2)], Conv: bot.Conversation{Channel: bot.Telegram, User: "b" + strconv.Itoa(i)}}
+					BusinessName: benchGoods[pick(len(benchGoods))] + " " + owner, Sector: w.srv.sectors[pick(len(w.srv.sectors))],
+					Kecamatan: k.Name, Desa: d.Name, DesaCode: d.Code, DesaUnlisted: pick(50) == 0,
+					SizeClass: size, Conv: bot.Conversation{Channel: bot.Telegram, User: "b" + strconv.Itoa(i)}}
 				if err := w.store.CreateRegistration(ctx, r, 1); err != nil {
 					errs <- err
 					return
