@@ -63,7 +63,9 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	}
 	ds.Close()
 	ch := newWAChannel(log)
-	ch.open = func(ctx context.Context) (func(context.Context) error, error) { return openWhatsAppSession(ctx, a, wc, log, ch) }
+	ch.open = func(ctx context.Context) (func(context.Context) error, error) {
+		return openWhatsAppSession(ctx, a, wc, log, ch)
+	}
 	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log, onPaired: ch.Paired}
 	ch.pairer = pairer
 	a.pairing = pairer // the console's /whatsapp page
