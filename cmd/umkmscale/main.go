@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "umkmscale: %d registrations over %d kabupaten/kota of %s; load average %s\n",
 		o.n, len(region.Units), region.Name, loadAvg())
 
-	emptyCreate, emptyLookup, err := probe(ctx, st, regs, region, gen, o.probes, "empty")
+	emptyCreate, emptyLookup, emptyEnrol, err := probe(ctx, st, regs, region, gen, o.probes, "empty")
 	if err != nil {
 		return err
 	}
@@ -131,7 +131,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := consoleQueries(ctx, out, st, region, gen, total); err != nil {
 		return err
 	}
-	fullCreate, fullLookup, err := probe(ctx, st, regs, region, gen, o.probes, "full")
+	fullCreate, fullLookup, fullEnrol, err := probe(ctx, st, regs, region, gen, o.probes, "full")
 	if err != nil {
 		return err
 	}
@@ -139,6 +139,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		emptyCreate.p(50), emptyCreate.p(99), o.n, fullCreate.p(50), fullCreate.p(99))
 	fmt.Fprintf(out, "registered? lookup over %d kabupaten/kota (each turn): empty p50 %s p99 %s; at %d p50 %s p99 %s\n",
 		len(region.Units), emptyLookup.p(50), emptyLookup.p(99), o.n, fullLookup.p(50), fullLookup.p(99))
+	fmt.Fprintf(out, "training sign-up (seat script): empty p50 %s p99 %s; at %d p50 %s p99 %s\n",
+		emptyEnrol.p(50), emptyEnrol.p(99), o.n, fullEnrol.p(50), fullEnrol.p(99))
 	fmt.Fprintf(out, "load average at the end: %s\n", loadAvg())
 	return nil
 }
@@ -393,25 +395,37 @@ func consoleQueries(ctx context.Context, out io.Writer, st *store.Store, region 
 	return nil
 }
 
-// probe times creating a registration and the province-wide lookup of a
-// conversation (what every turn asks: is this person registered?).
-func probe(ctx context.Context, st *store.Store, regs umkm.RegistrationStore, region umkm.Region, g *generator, n int, tag string) (create, lookup timings, err error) {
+// probe times creating a registration, the province-wide lookup of a
+// conversation (what every turn asks: is this person registered?) and a
+// training sign-up (the seat script, in a training of its own).
+func probe(ctx context.Context, st *store.Store, regs umkm.RegistrationStore, region umkm.Region, g *generator, n int, tag string) (create, lookup, enrol timings, err error) {
+	now := time.Now()
+	tr := &umkm.Training{Title: "Probe " + tag, Topic: "ecommerce", Organiser: "Dinas", Start: now.Add(48 * time.Hour),
+		End: now.Add(50 * time.Hour), Place: "Aula", Capacity: n + 1, Deadline: now.Add(24 * time.Hour), CreatedAt: now}
+	if err := st.CreateTraining(ctx, tr); err != nil {
+		return nil, nil, nil, fmt.Errorf("probe %s: training: %w", tag, err)
+	}
 	for i := 0; i < n; i++ {
 		r := g.make()
 		start := time.Now()
 		if err := st.CreateRegistration(ctx, r, 1); err != nil {
-			return nil, nil, fmt.Errorf("probe %s: %w", tag, err)
+			return nil, nil, nil, fmt.Errorf("probe %s: %w", tag, err)
 		}
 		create = append(create, time.Since(start))
+		start = time.Now()
+		if _, err := st.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: r.Conv, Registration: r.ID, At: time.Now()}, true); err != nil {
+			return nil, nil, nil, fmt.Errorf("probe %s: sign-up: %w", tag, err)
+		}
+		enrol = append(enrol, time.Since(start))
 		start = time.Now()
 		// a person not registered: the worst case, every kabupaten/kota is asked
 		_, err := regs.RegistrationFor(ctx, region.Code, bot.Conversation{Channel: bot.Telegram, User: "nobody-" + tag})
 		if err != bot.ErrNotFound {
-			return nil, nil, fmt.Errorf("probe lookup: %v", err)
+			return nil, nil, nil, fmt.Errorf("probe lookup: %v", err)
 		}
 		lookup = append(lookup, time.Since(start))
 	}
-	return create, lookup, nil
+	return create, lookup, enrol, nil
 }
 
 type timings []time.Duration
