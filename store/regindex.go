@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/redis/go-redis/v9"
 
@@ -137,6 +138,7 @@ for g = 1, ng do
     local src = {}
     for j = k + 1, k + n do src[#src + 1] = KEYS[j] end
     redis.call('SUNIONSTORE', KEYS[k], unpack(src))
+    redis.call('PEXPIRE', KEYS[k], 60000) -- gone even if the script fails before its DEL
     temps[#temps + 1] = KEYS[k]
     sets[g] = KEYS[k]; k = k + n + 1
   end
@@ -155,6 +157,7 @@ if ng > 0 and total <= small then
   args[#args + 1] = 1
   for g = 1, ng do args[#args + 1] = 0 end
   redis.call('ZINTERSTORE', unpack(args))
+  redis.call('PEXPIRE', KEYS[2], 60000)
   temps[#temps + 1] = KEYS[2]
   src, check = KEYS[2], {}
 end
@@ -332,10 +335,13 @@ func (s *Store) findIn(ctx context.Context, region string, q umkm.RegistrationQu
 	}
 	for i, w := range q.Words {
 		// the words it begins (itself too if it is one); none: its own,
-		// empty, set
+		// empty, set. Two letters match a whole word only: as a beginning
+		// they would stand for a large part of the dictionary.
 		var g []string
 		for _, x := range expand[i].Val() {
-			g = append(g, s.Key(tag, ixWord+x))
+			if x == w || utf8.RuneCountInString(w) >= 3 {
+				g = append(g, s.Key(tag, ixWord+x))
+			}
 		}
 		if len(g) == 0 {
 			g = []string{s.Key(tag, ixWord+w)}

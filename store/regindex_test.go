@@ -93,7 +93,11 @@ func regMatches(r *umkm.Registration, q umkm.RegistrationQuery) bool {
 	}
 	words := umkm.SearchWords(r.OwnerName+" "+r.BusinessName+" "+r.Desa+" "+r.Kecamatan, 0)
 	for _, q := range q.Words {
-		if !slices.ContainsFunc(words, func(w string) bool { return strings.HasPrefix(w, q) }) {
+		begins := func(w string) bool { return strings.HasPrefix(w, q) }
+		if len([]rune(q)) < 3 { // two letters: a whole word only
+			begins = func(w string) bool { return w == q }
+		}
+		if !slices.ContainsFunc(words, begins) {
 			return false
 		}
 	}
@@ -161,6 +165,8 @@ var regQueries = []umkm.RegistrationQuery{
 	{Status: umkm.RegStatusDesaUnlisted, Sector: "jasa"},
 	{Words: []string{"siti"}},
 	{Words: []string{"si"}},
+	{Words: []string{"sri"}},
+	{Words: []string{"sr"}},
 	{Words: []string{"warung", "am"}},
 	{Words: []string{"maruf"}},
 	{Words: []string{"curug"}},
