@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -25,6 +26,8 @@ type regIndexWorld struct {
 	rdb   redis.UniversalClient
 	units []string
 	made  []*umkm.Registration
+	// erasedWords are name words of erased owners nobody else has.
+	erasedWords []string
 }
 
 var (
@@ -351,4 +354,66 @@ func (w *regIndexWorld) keysLike(t *testing.T, part string) []string {
 		t.Fatal(err)
 	}
 	return out
+}
+
+// TestFindRegistrationsConcurrentWrites: two processes create, correct
+// and erase registrations at once while searches run; afterwards every
+// search agrees with reading every registration, and the dictionary holds
+// no word of an erased owner.
+func TestFindRegistrationsConcurrentWrites(t *testing.T) {
+	w := newRegIndexWorld(t, 0)
+	a, b, prefix := clientPair(t)
+	key := keyring(t, newKey(t))
+	stores := []*store.Store{store.New(a, store.Options{Prefix: prefix, Cipher: key}), store.New(b, store.Options{Prefix: prefix, Cipher: key})}
+	w.st, w.rdb = stores[0], a
+	ctx := context.Background()
+	var mu sync.Mutex
+	var wg sync.WaitGroup
+	for g := range 4 {
+		st := stores[g%2]
+		wg.Go(func() {
+			for i := range 30 {
+				n := g*100 + i
+				unit := w.units[n%2]
+				r := &umkm.Registration{Region: unit, Conv: bot.Conversation{Channel: bot.Telegram, User: fmt.Sprint("c", n)},
+					NIK: fmt.Sprintf("36730145059%05d", n), Phone: fmt.Sprintf("+628129%07d", n),
+					OwnerName: ixFirst[n%len(ixFirst)] + " Unik" + fmt.Sprint(n), BusinessName: "Warung " + ixLast[n%len(ixLast)],
+					Kecamatan: ixKec[unit][n%3], Sector: ixSector[n%3], SizeClass: "mikro", RegisteredAt: time.Now()}
+				if err := st.CreateRegistration(ctx, r, 1); err != nil {
+					t.Error(err)
+					return
+				}
+				if _, err := st.FindRegistrations(ctx, umkm.RegistrationQuery{Regions: w.units, Words: []string{"warung"}, Limit: 5}); err != nil {
+					t.Error(err)
+					return
+				}
+				switch i % 3 {
+				case 1:
+					c := *r
+					c.OwnerName, c.Sector = "Koreksi "+fmt.Sprint(n), ixSector[(n+1)%3]
+					if err := st.UpdateRegistration(ctx, &c); err != nil {
+						t.Error(err)
+						return
+					}
+				case 2:
+					if _, err := st.ErasePerson(ctx, []string{unit}, r.Conv); err != nil {
+						t.Error(err)
+						return
+					}
+					mu.Lock()
+					w.erasedWords = append(w.erasedWords, "unik"+fmt.Sprint(n))
+					mu.Unlock()
+				}
+			}
+		})
+	}
+	wg.Wait()
+	w.check(t, "after concurrent writes")
+	for _, word := range w.erasedWords {
+		for _, u := range w.units {
+			if _, err := a.ZScore(ctx, stores[0].Key("r:"+strings.ReplaceAll(u, ".", ""), "ix:dict"), word).Result(); err != redis.Nil {
+				t.Fatalf("%q of an erased owner is in the dictionary of %s (%v)", word, u, err)
+			}
+		}
+	}
 }
