@@ -91,7 +91,7 @@ func (s *Store) EnsureAudienceIndex(ctx context.Context, region string) error {
 		for _, k := range s.ixKeys(r) {
 			p.SAdd(ctx, k, r.ID)
 		}
-		for _, w := range regWords(r) {
+		for _, w := range dictWords(r) {
 			p.ZAdd(ctx, dict, redis.Z{Member: w})
 		}
 		if p.Len() >= 2000 {

@@ -20,10 +20,11 @@ import (
 // scripts (create, update, erase):
 //
 //	ix:st:<status>  set of ids per umkm.RegStatus… (NIB or not, desa unlisted)
-//	ix:w:<word>     set of ids per word of the owner's name, business name,
-//	                desa and kecamatan (umkm.SearchWords)
-//	ix:dict         sorted set (all scores 0) of those words, so a typed
-//	                beginning finds the words it starts (ZRANGEBYLEX)
+//	ix:w:<word>     set of ids per word of the owner's name, business name
+//	                and desa (umkm.SearchWords)
+//	ix:dict         sorted set (all scores 0) of those words, and of the
+//	                kecamatan's words marked with their ix:k set, so a typed
+//	                beginning finds the sets of the words it starts (ZRANGEBYLEX)
 //	ix:p:<hmac>     set of ids per last 4 digits of the phone, under the
 //	                data key's blind index (digits in clear without a key)
 //	all             the registrations by time (registrations.go)
@@ -52,9 +53,26 @@ var findSmall = -1
 // findChunk is how many registrations a walk reads at a time.
 var findChunk = 256
 
-// regWords returns the words of r a search finds it by.
+// regWords returns the words of r a search finds it by in ix:w: those of
+// the owner's name, the business name and the desa. The kecamatan's words
+// point at its ix:k set instead (dictWords), which holds the same ids.
 func regWords(r *umkm.Registration) []string {
-	return umkm.SearchWords(r.OwnerName+" "+r.BusinessName+" "+r.Desa+" "+r.Kecamatan, 24)
+	return umkm.SearchWords(r.OwnerName+" "+r.BusinessName+" "+r.Desa, 24)
+}
+
+// kecMark separates a kecamatan's word from its set in the dictionary:
+// "jaya\x01cipocokjaya" stands for ix:k:cipocokjaya.
+const kecMark = "\x01"
+
+// dictWords returns the dictionary entries of r: its words, and its
+// kecamatan's words marked with the kecamatan (never pruned: a
+// kecamatan's name is no one's personal data).
+func dictWords(r *umkm.Registration) []string {
+	words := regWords(r)
+	for _, w := range umkm.SearchWords(r.Kecamatan, 4) {
+		words = append(words, w+kecMark+ixName(r.Kecamatan))
+	}
+	return words
 }
 
 // phoneTails returns the index values of the last 4 digits of phone, the
@@ -339,10 +357,17 @@ func (s *Store) findIn(ctx context.Context, region string, q umkm.RegistrationQu
 		// they would stand for a large part of the dictionary.
 		var g []string
 		for _, x := range expand[i].Val() {
-			if x == w || utf8.RuneCountInString(w) >= 3 {
+			word, kec, isKec := strings.Cut(x, kecMark)
+			switch {
+			case word != w && utf8.RuneCountInString(w) < 3:
+			case isKec:
+				g = append(g, s.Key(tag, "ix:k:"+kec))
+			default:
 				g = append(g, s.Key(tag, ixWord+x))
 			}
 		}
+		slices.Sort(g)
+		g = slices.Compact(g)
 		if len(g) == 0 {
 			g = []string{s.Key(tag, ixWord+w)}
 		}

@@ -173,6 +173,8 @@ var regQueries = []umkm.RegistrationQuery{
 	{Words: []string{"warung", "am"}},
 	{Words: []string{"maruf"}},
 	{Words: []string{"curug"}},
+	{Words: []string{"cipo", "sit"}},
+	{Words: []string{"jaya"}},
 	{Words: []string{"kaliwadas", "bambang"}, Size: "mikro"},
 	{Words: []string{"zzz"}},
 	{PhoneTail: "0012"},

@@ -165,7 +165,7 @@ func (s *Store) CreateRegistration(ctx context.Context, r *umkm.Registration, ma
 		return err
 	}
 	region := strings.ReplaceAll(r.Region, ".", "")
-	words := regWords(r)
+	words := dictWords(r)
 	args := []any{r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli(), len(words)}
 	for _, w := range words {
 		args = append(args, w)
@@ -314,7 +314,7 @@ func (s *Store) rewriteReg(ctx context.Context, old *umkm.Registration, cr regCr
 	moved := *r
 	moved.Region = old.Region // the record stays in its kabupaten/kota's slot
 	leave, join := s.ixLeaveKeys(old), s.ixKeys(&moved)
-	words := regWords(&moved)
+	words := dictWords(&moved)
 	for _, w := range words {
 		args = append(args, w)
 	}
