@@ -2,6 +2,7 @@ package flows
 
 import (
 	"context"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -101,13 +102,18 @@ func (d Deps) chained(s *bot.Step, then bot.StepID) *bot.Step {
 
 // quietProblems are replies to a desa answer that ask the question again
 // themselves.
-var quietProblems = map[string]bool{"daftar.desa.unknown": true, "daftar.desa.suggest": true, "daftar.desa.elsewhere": true}
+var quietProblems = map[string]bool{"daftar.desa.unknown": true, "daftar.desa.suggest": true, "daftar.desa.elsewhere": true,
+	"daftar.kabkota.found": true, "daftar.kabkota.location": true}
 
 // locationFields are the questions of where the business is.
 func locationFields(d Deps) []*bot.Step {
 	return []*bot.Step{
-		d.chained(&bot.Step{ID: "kabkota", Prompt: "daftar.kabkota",
+		d.chained(&bot.Step{ID: "kabkota", Prompt: "daftar.kabkota", Accept: []bot.Kind{bot.KindText, bot.KindLocation},
 			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) { return !d.Region.Multi(), nil },
+			Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
+				v, problem := d.parseKabKota(ctx, t, in)
+				return v, problem, nil
+			},
 			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 				return map[string]any{"Region": d.Region.Name}, nil
 			},
@@ -152,6 +158,70 @@ func unitOptions(r umkm.Region) []bot.Option {
 			Alias: placeAliases(wilayahEntry{u.Code, u.Name})}
 	}
 	return opts
+}
+
+// placePrefixes are words people put before a kecamatan's or desa's name.
+var placePrefixes = []string{"kecamatan", "kec", "desa", "ds", "kelurahan", "kel"}
+
+// parseKabKota reads the kabupaten/kota: its number or name (the options),
+// or else the name of a kecamatan or desa/kelurahan in it, answered with
+// the kabupaten/kota that has one and its number to confirm ("Cipocok
+// Jaya ada di: 7. Kota Serang"); a kecamatan name with typos is matched
+// too. A shared location cannot tell it: the Kemendagri code list has no
+// coordinates or boundaries, so the owner is asked to type the place.
+func (d Deps) parseKabKota(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text) {
+	if in.Choice != nil {
+		return in.Choice.Value, bot.Text{}
+	}
+	if in.Msg != nil && in.Msg.Kind == bot.KindLocation {
+		return "", bot.T("daftar.kabkota.location")
+	}
+	text := bot.Normalize(in.Text)
+	for _, p := range placePrefixes {
+		if rest, ok := strings.CutPrefix(text, p+" "); ok {
+			text = rest
+			break
+		}
+	}
+	if text == "" {
+		return "", bot.T("core.choice.invalid")
+	}
+	// Exact names: a kecamatan (or its other spelling), else a desa.
+	var lines []string
+	seen := map[string]bool{}
+	add := func(i int, u umkm.Region, place string) {
+		if seen[u.Code] || len(lines) >= 6 { // one place per kabupaten/kota: the kecamatan first
+			return
+		}
+		seen[u.Code] = true
+		lines = append(lines, strconv.Itoa(i+1)+". "+u.Name+" ("+place+")")
+	}
+	var kecOpts []bot.Option
+	for i, u := range d.Region.Units {
+		for _, k := range u.Kecamatan {
+			if slices.ContainsFunc(append([]string{k.Name}, k.Aliases...), func(n string) bool { return bot.Normalize(n) == text }) {
+				add(i, u, "Kecamatan "+k.Name)
+			}
+			kecOpts = append(kecOpts, bot.Option{Value: strconv.Itoa(i), Label: bot.Raw(k.Name), Alias: k.Aliases})
+		}
+		for _, k := range u.Kecamatan {
+			for _, ds := range k.Desa {
+				if bot.Normalize(ds.Name) == text {
+					add(i, u, ds.Name+", Kecamatan "+k.Name)
+				}
+			}
+		}
+	}
+	if len(lines) == 0 { // a kecamatan typed with a typo
+		for _, o := range bot.RankOptions(in.Text, kecOpts, 3) {
+			i, _ := strconv.Atoi(o.Value)
+			add(i, d.Region.Units[i], "Kecamatan "+o.Label.Raw)
+		}
+	}
+	if len(lines) == 0 {
+		return "", bot.T("core.choice.invalid")
+	}
+	return "", bot.T("daftar.kabkota.found", "List", strings.Join(lines, "\n"), "Count", len(lines))
 }
 
 // desaOptions are the desa/kelurahan of k, numbered when keyed, and

@@ -20,9 +20,16 @@ import (
 // case>), sector (ix:s:), size class (ix:z:) and channel (ix:c:), kept by
 // the registration scripts; ix:v marks a region whose older registrations
 // were indexed too. A broadcast preview then counts an audience with
-// SINTERCARD instead of reading every registration.
+// SINTERCARD instead of reading every registration. The console's search
+// index (regindex.go) lives beside it: status (ix:st:), words (ix:w:),
+// the phone's last digits (ix:p:) and the word dictionary (ix:dict); ix:v
+// "2" marks a region indexed for both.
 
 var _ umkm.AudienceCounter = (*RegistrationStore)(nil)
+
+// ixVersion is the index's layout; a region marked with an older one is
+// indexed again at start.
+const ixVersion = "2"
 
 // ixName folds a kecamatan name as umkm.Audience compares them.
 func ixName(s string) string { return strings.ReplaceAll(strings.ToLower(s), " ", "") }
@@ -30,19 +37,46 @@ func ixName(s string) string { return strings.ReplaceAll(strings.ToLower(s), " "
 // ixKeys returns the index sets registration r belongs to.
 func (s *RegistrationStore) ixKeys(r *umkm.Registration) []string {
 	tag := regionTag(r.Region)
-	return []string{s.Key(tag, "ix:k:"+ixName(r.Kecamatan)), s.Key(tag, "ix:s:"+r.Sector),
+	keys := []string{s.Key(tag, "ix:k:"+ixName(r.Kecamatan)), s.Key(tag, "ix:s:"+r.Sector),
 		s.Key(tag, "ix:z:"+r.SizeClass), s.Key(tag, "ix:c:"+string(r.Conv.Channel))}
+	for _, st := range r.Statuses() {
+		keys = append(keys, s.Key(tag, "ix:st:"+st))
+	}
+	for _, w := range regWords(r) {
+		keys = append(keys, s.Key(tag, ixWord+w))
+	}
+	if tails := s.phoneTails(r.Phone); len(tails) > 0 {
+		keys = append(keys, s.Key(tag, ixPhone+tails[0]))
+	}
+	return keys
+}
+
+// ixLeaveKeys returns the index sets r may be in: ixKeys, and its phone's
+// set under older data keys (a record indexed before a key rotation).
+func (s *RegistrationStore) ixLeaveKeys(r *umkm.Registration) []string {
+	keys := s.ixKeys(r)
+	tag := regionTag(r.Region)
+	if tails := s.phoneTails(r.Phone); len(tails) > 1 {
+		for _, t := range tails[1:] {
+			keys = append(keys, s.Key(tag, ixPhone+t))
+		}
+	}
+	return keys
 }
 
 // EnsureAudienceIndex indexes the registrations of region made before the
-// index existed, once (ix:v marks it done). Registrations created or
+// index existed (or before its current layout), once (ix:v marks it
+// done); running it again changes nothing. Registrations created or
 // changed meanwhile are indexed by their own scripts; a profile change
 // racing the page that reads the same registration can leave it in a
 // stale set until it changes again, so run it at start.
 func (s *RegistrationStore) EnsureAudienceIndex(ctx context.Context, region string) error {
-	marker := s.Key(regionTag(region), "ix:v")
-	if n, err := s.rdb.Exists(ctx, marker).Result(); err != nil || n == 1 {
-		return err
+	tag := regionTag(region)
+	marker := s.Key(tag, "ix:v")
+	if v, err := s.rdb.Get(ctx, marker).Result(); err == nil && v == ixVersion {
+		return nil
+	} else if err != nil && !isNil(err) {
+		return fmt.Errorf("index registrations of %s: %w", region, err)
 	}
 	p := s.rdb.Pipeline()
 	flush := func() error {
@@ -52,9 +86,13 @@ func (s *RegistrationStore) EnsureAudienceIndex(ctx context.Context, region stri
 		_, err := p.Exec(ctx)
 		return err
 	}
+	dict := s.Key(tag, ixDict)
 	err := s.EachRegistration(ctx, region, func(r *umkm.Registration) error {
 		for _, k := range s.ixKeys(r) {
 			p.SAdd(ctx, k, r.ID)
+		}
+		for _, w := range dictWords(r) {
+			p.ZAdd(ctx, dict, redis.Z{Member: w})
 		}
 		if p.Len() >= 2000 {
 			return flush()
@@ -67,7 +105,7 @@ func (s *RegistrationStore) EnsureAudienceIndex(ctx context.Context, region stri
 	if err != nil {
 		return fmt.Errorf("index registrations of %s: %w", region, err)
 	}
-	return s.rdb.Set(ctx, marker, "1", 0).Err()
+	return s.rdb.Set(ctx, marker, ixVersion, 0).Err()
 }
 
 var ixTemp atomic.Int64

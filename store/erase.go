@@ -223,6 +223,9 @@ func (s *Store) eraseRegistration(ctx context.Context, region string, c bot.Conv
 	if err := eraseReg.Run(ctx, s.rdb, keys, args...).Err(); err != nil {
 		return fmt.Errorf("erase registration %s: %w", r.ID, err)
 	}
+	if err := s.pruneWords(ctx, r.Region, regWords(r)); err != nil {
+		return fmt.Errorf("erase registration %s: %w", r.ID, err)
+	}
 	e.Registration = r.ID
 	return nil
 }

@@ -127,15 +127,18 @@ func (s *RegistrationStore) decodeReg(id string, body []byte) (*umkm.Registratio
 	return r, cr, nil
 }
 
-// createReg: KEYS seq, nik, conv, all, then the audience index sets the
-// registration joins; ARGV conv, max, record, key prefix of records,
-// region digits, time ms, then the NIK's index fields, the newest key's
-// first. Returns {status, id}.
+// createReg: KEYS seq, nik, conv, all, the search dictionary, then the
+// index sets the registration joins; ARGV conv, max, record, key prefix
+// of records, region digits, time ms, the number of dictionary words, the
+// words, then the NIK's index fields, the newest key's first. Returns
+// {status, id}.
 var createReg = redis.NewScript(`
 local mine = redis.call('HGET', KEYS[3], ARGV[1])
 if mine then return {'exists', mine} end
+local nw = tonumber(ARGV[7])
+local nik = 8 + nw
 local n, first = 0, nil
-for i = 7, #ARGV do
+for i = nik, #ARGV do
   local ids = redis.call('HGET', KEYS[2], ARGV[i])
   if ids then for id in string.gmatch(ids, '[^,]+') do n = n + 1; first = first or id end end
 end
@@ -143,11 +146,12 @@ if n >= tonumber(ARGV[2]) then return {'dup', first} end
 local seq = redis.call('INCR', KEYS[1])
 local id = string.format('UMKM-%s-%06d', ARGV[5], seq)
 redis.call('SET', ARGV[4] .. id, ARGV[3])
-local cur = redis.call('HGET', KEYS[2], ARGV[7])
-if cur then redis.call('HSET', KEYS[2], ARGV[7], cur .. ',' .. id) else redis.call('HSET', KEYS[2], ARGV[7], id) end
+local cur = redis.call('HGET', KEYS[2], ARGV[nik])
+if cur then redis.call('HSET', KEYS[2], ARGV[nik], cur .. ',' .. id) else redis.call('HSET', KEYS[2], ARGV[nik], id) end
 redis.call('HSET', KEYS[3], ARGV[1], id)
 redis.call('ZADD', KEYS[4], ARGV[6], id)
-for i = 5, #KEYS do redis.call('SADD', KEYS[i], id) end
+for i = 8, 7 + nw do redis.call('ZADD', KEYS[5], 0, ARGV[i]) end
+for i = 6, #KEYS do redis.call('SADD', KEYS[i], id) end
 return {'new', id}
 `)
 
@@ -161,11 +165,16 @@ func (s *RegistrationStore) CreateRegistration(ctx context.Context, r *umkm.Regi
 		return err
 	}
 	region := strings.ReplaceAll(r.Region, ".", "")
-	args := []any{r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli()}
+	words := dictWords(r)
+	args := []any{r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli(), len(words)}
+	for _, w := range words {
+		args = append(args, w)
+	}
 	for _, f := range s.nikIndex(r.NIK) {
 		args = append(args, f)
 	}
-	res, err := createReg.Run(ctx, s.rdb, append(s.regKeys(r.Region), s.ixKeys(r)...), args...).StringSlice()
+	keys := append(s.regKeys(r.Region), s.Key(regionTag(r.Region), ixDict))
+	res, err := createReg.Run(ctx, s.rdb, append(keys, s.ixKeys(r)...), args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
 	}
@@ -232,18 +241,20 @@ local function leaveNIK(key, field, id)
 end
 `
 
-// updateReg: KEYS nik, record, then the audience index sets to leave and
-// those to join; ARGV id, record, max (0: no check), the stored body
-// expected ("" for any), the number of old index fields, the old index
-// fields, then the new ones (the newest key's first), and last the number
-// of audience sets to leave. The id leaves every old and new index field
-// and joins the newest one; a NIK another registration holds (as many
-// times as max) is refused.
+// updateReg: KEYS nik, record, the search dictionary, then the index
+// sets to leave and those to join; ARGV id, record, max (0: no check),
+// the stored body expected ("" for any), the number of old index fields,
+// the old index fields, then the new ones (the newest key's first), the
+// dictionary words of the new record, their number, and last the number
+// of index sets to leave. The id leaves every old and new index field and
+// joins the newest one; a NIK another registration holds (as many times
+// as max) is refused.
 var updateReg = redis.NewScript(luaLeaveNIK + `
 local body = redis.call('GET', KEYS[2])
 if not body then return 'missing' end
 if ARGV[4] ~= '' and body ~= ARGV[4] then return 'changed' end
-local last = #ARGV - 1
+local nw = tonumber(ARGV[#ARGV - 1])
+local last = #ARGV - 2 - nw
 local first_new = 6 + tonumber(ARGV[5])
 local mine, n, first = false, 0, nil
 for i = first_new, last do
@@ -258,8 +269,9 @@ local cur = redis.call('HGET', KEYS[1], ARGV[first_new])
 if cur then redis.call('HSET', KEYS[1], ARGV[first_new], cur .. ',' .. ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[first_new], ARGV[1]) end
 redis.call('SET', KEYS[2], ARGV[2])
 local leave = tonumber(ARGV[#ARGV])
-for i = 3, 2 + leave do redis.call('SREM', KEYS[i], ARGV[1]) end
-for i = 3 + leave, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+for i = 4, 3 + leave do redis.call('SREM', KEYS[i], ARGV[1]) end
+for i = 4 + leave, #KEYS do redis.call('SADD', KEYS[i], ARGV[1]) end
+for i = last + 1, last + nw do redis.call('ZADD', KEYS[3], 0, ARGV[i]) end
 return 'ok'
 `)
 
@@ -301,17 +313,21 @@ func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registrati
 	}
 	moved := *r
 	moved.Region = old.Region // the record stays in its kabupaten/kota's slot
-	leave, join := s.ixKeys(old), s.ixKeys(&moved)
-	args = append(args, len(leave))
+	leave, join := s.ixLeaveKeys(old), s.ixKeys(&moved)
+	words := dictWords(&moved)
+	for _, w := range words {
+		args = append(args, w)
+	}
+	args = append(args, len(words), len(leave))
 	tag := regionTag(old.Region)
-	keys := append(append([]string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID)}, leave...), join...)
+	keys := append(append([]string{s.Key(tag, "nik"), s.Key(tag, "reg:"+r.ID), s.Key(tag, ixDict)}, leave...), join...)
 	res, err := updateReg.Run(ctx, s.rdb, keys, args...).Text()
 	if err != nil {
 		return fmt.Errorf("update registration %s: %w", r.ID, err)
 	}
 	switch {
 	case res == "ok":
-		return nil
+		return s.pruneWords(ctx, old.Region, regWords(old))
 	case res == "changed":
 		return errRegChanged
 	case strings.HasPrefix(res, "dup:"):

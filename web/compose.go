@@ -3,6 +3,7 @@ package web
 import (
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"net/http"
 	"net/url"
 	"slices"
@@ -186,14 +187,32 @@ func (s *Server) count(r *http.Request, a umkm.Audience) (map[string]int, int, e
 	}
 	counts := map[string]int{}
 	total := 0
-	err := s.deps.Registrations.EachRegistration(r.Context(), s.cfg.Region.Code, func(reg *umkm.Registration) error {
-		if a.Match(reg) && (in == nil || in[reg.Conv]) {
-			counts[string(reg.Conv.Channel)]++
-			total++
+	for _, u := range s.cfg.Region.Served() { // each kabupaten/kota of a province
+		if c, ok := s.deps.Registrations.(umkm.AudienceCounter); ok && in == nil {
+			n, err := c.CountAudience(r.Context(), u.Code, a) // from the index: a province counts in milliseconds
+			if err == nil {
+				for ch, k := range n {
+					counts[string(ch)] += k
+					total += k
+				}
+				continue
+			}
+			if !errors.Is(err, umkm.ErrNoIndex) {
+				return nil, 0, err
+			}
 		}
-		return nil
-	})
-	return counts, total, err
+		err := s.deps.Registrations.EachRegistration(r.Context(), u.Code, func(reg *umkm.Registration) error {
+			if a.Match(reg) && (in == nil || in[reg.Conv]) {
+				counts[string(reg.Conv.Channel)]++
+				total++
+			}
+			return nil
+		})
+		if err != nil {
+			return nil, 0, err
+		}
+	}
+	return counts, total, nil
 }
 
 // broadcastPreview shows the message exactly as an Indonesian reader gets

@@ -23,6 +23,7 @@ type bar struct {
 type dashboardView struct {
 	Total       int
 	Weeks       []bar
+	KabKota     []bar // deployments of several kabupaten/kota
 	Kecamatan   []bar
 	Sectors     []bar
 	Sizes       []bar
@@ -38,6 +39,9 @@ type dashboardView struct {
 
 // weeksShown is how many weeks the registrations chart covers.
 const weeksShown = 12
+
+// kecamatanShown is how many kecamatan the chart of a province shows.
+const kecamatanShown = 20
 
 // weekStart returns the Monday 00:00 WIB of t's week.
 func weekStart(t time.Time) time.Time {
@@ -63,42 +67,68 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 	now := s.cfg.Now()
 	v := dashboardView{WeeksShown: weeksShown, GeneratedAt: now}
 	first := weekStart(now).AddDate(0, 0, -7*(weeksShown-1))
-	weeks := make([]int, weeksShown)
-	byKec := map[string]int{}
-	bySector := map[string]int{}
-	bySize := map[string]int{}
-	err := s.deps.Registrations.EachRegistration(ctx, s.cfg.Region.Code, func(reg *umkm.Registration) error {
-		v.Total++
-		if !reg.RegisteredAt.Before(first) {
-			if i := int(weekStart(reg.RegisteredAt).Sub(first).Hours() / (24 * 7)); i >= 0 && i < weeksShown {
-				weeks[i]++
-			}
-		}
-		byKec[reg.Kecamatan]++
-		bySector[reg.Sector]++
-		bySize[reg.SizeClass]++
-		return nil
-	})
-	if err != nil {
-		s.unavailable(w, r, "dashboard registrations", err)
+	starts := make([]time.Time, weeksShown)
+	for i := range starts {
+		starts[i] = first.AddDate(0, 0, 7*i)
+	}
+	ix, ok := s.index(w, r)
+	if !ok {
 		return
 	}
+	// Counts from the index, per kabupaten/kota served: set sizes and
+	// ranges of the registrations by time, never the registrations.
+	weeks := make([]int, weeksShown)
+	bySector := make([]int, len(s.sectors))
+	bySize := make([]int, len(umkm.SizeClasses))
+	multi := s.cfg.Region.Multi()
+	for _, u := range s.cfg.Region.Served() {
+		names := make([]string, len(u.Kecamatan))
+		for i, k := range u.Kecamatan {
+			names[i] = k.Name
+		}
+		st, err := ix.RegistrationStats(ctx, u.Code, names, s.sectors, umkm.SizeClasses, nil, starts)
+		if err != nil {
+			s.unavailable(w, r, "dashboard registrations", err)
+			return
+		}
+		v.Total += st.Total
+		for i, n := range st.Weeks {
+			weeks[i] += n
+		}
+		for i, n := range st.Sectors {
+			bySector[i] += n
+		}
+		for i, n := range st.Sizes {
+			bySize[i] += n
+		}
+		for i, name := range names {
+			b := bar{Label: name, N: st.Kecamatan[i], Link: template.URL(filter{Kecamatan: name}.Query(0))}
+			if multi {
+				b.Label = name + " (" + u.Name + ")"
+				b.Link = template.URL(filter{KabKota: u.Code, Kecamatan: name}.Query(0))
+			}
+			v.Kecamatan = append(v.Kecamatan, b)
+		}
+		if multi {
+			v.KabKota = append(v.KabKota, bar{Label: u.Name, N: st.Total, Link: template.URL(filter{KabKota: u.Code}.Query(0))})
+		}
+	}
 	for i, n := range weeks {
-		start := first.AddDate(0, 0, 7*i)
-		v.Weeks = append(v.Weeks, bar{Label: start.Format("02/01"), N: n})
+		v.Weeks = append(v.Weeks, bar{Label: starts[i].Format("02/01"), N: n})
 	}
 	v.Weeks = withMax(v.Weeks)
-	for _, k := range s.cfg.Region.Kecamatan {
-		v.Kecamatan = append(v.Kecamatan, bar{Label: k.Name, N: byKec[k.Name], Link: template.URL(filter{Kecamatan: k.Name}.Query(0))})
-	}
 	slices.SortStableFunc(v.Kecamatan, func(a, b bar) int { return b.N - a.N })
+	if multi && len(v.Kecamatan) > kecamatanShown {
+		v.Kecamatan = v.Kecamatan[:kecamatanShown] // a province has hundreds: the busiest
+	}
 	v.Kecamatan = withMax(v.Kecamatan)
-	for _, code := range s.sectors {
-		v.Sectors = append(v.Sectors, bar{ID: "sector." + code, N: bySector[code], Link: template.URL(filter{Sector: code}.Query(0))})
+	v.KabKota = withMax(v.KabKota)
+	for i, code := range s.sectors {
+		v.Sectors = append(v.Sectors, bar{ID: "sector." + code, N: bySector[i], Link: template.URL(filter{Sector: code}.Query(0))})
 	}
 	v.Sectors = withMax(v.Sectors)
-	for _, c := range umkm.SizeClasses {
-		v.Sizes = append(v.Sizes, bar{ID: "class." + c, N: bySize[c], Link: template.URL(filter{Size: c}.Query(0))})
+	for i, c := range umkm.SizeClasses {
+		v.Sizes = append(v.Sizes, bar{ID: "class." + c, N: bySize[i], Link: template.URL(filter{Size: c}.Query(0))})
 	}
 	v.Sizes = withMax(v.Sizes)
 

@@ -134,6 +134,9 @@ func TestMessagesExist(t *testing.T) {
 	for _, r := range []umkm.Role{umkm.RoleAdmin, umkm.RolePetugas, umkm.RolePengamat} {
 		need["web.role."+string(r)] = true
 	}
+	for _, st := range umkm.RegStatuses {
+		need["web.registrations.status."+st] = true
+	}
 	for _, st := range []umkm.EnrolStatus{umkm.StatusConfirmed, umkm.StatusWaitlisted, umkm.StatusAttended} {
 		need["web.participants.status."+string(st)] = true
 	}

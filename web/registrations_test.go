@@ -9,21 +9,15 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/xuri/excelize/v2"
 	"golang.org/x/net/html"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/flows"
 )
-
-// ids returns the registration numbers a list page links to, in order.
-func ids(body string) []string {
-	var out []string
-	for _, m := range regexp.MustCompile(`href="/registrations/(UMKM-[0-9-]+)"`).FindAllStringSubmatch(body, -1) {
-		out = append(out, m[1])
-	}
-	return out
-}
 
 // TestRegistrationSearch: each kind of search and filter finds what an
 // officer would expect, newest first.
@@ -46,6 +40,13 @@ func TestRegistrationSearch(t *testing.T) {
 		"size=kecil":                          {budi.ID},
 		"kecamatan=Plered&size=mikro&q=batik": {ani.ID},
 		"q=tidak-ada":                         nil,
+		"q=sit":                               {siti.ID},
+		"q=anjun+plered":                      {ani.ID, siti.ID},
+		"q=bu+sit":                            {siti.ID},
+		"q=" + siti.NIK:                       {siti.ID},
+		"q=" + url.QueryEscape(strings.ToLower(strings.ReplaceAll(budi.ID, "-", " "))): {budi.ID},
+		"status=no_nib&sector=jasa": {budi.ID},
+		"status=nib":                nil,
 	} {
 		res := c.get("/registrations?" + query)
 		if res.StatusCode != http.StatusOK {
@@ -67,15 +68,48 @@ func TestRegistrationPaging(t *testing.T) {
 	}
 	w.register("Lain", "Di Campaka", "Campaka", "kuliner", "mikro", "+6281234567999")
 	c := w.login("petugas")
-	first := c.get("/registrations?kecamatan=Plered")
-	if got := ids(first.body); !slices.Equal(got, all[:2]) {
-		t.Fatalf("page 1: %v, want %v", got, all[:2])
+	link := func(body, rel string) string {
+		m := regexp.MustCompile(`rel="` + rel + `" href="/registrations\?([^"]*)"`).FindStringSubmatch(body)
+		if m == nil {
+			return ""
+		}
+		return strings.ReplaceAll(m[1], "&amp;", "&")
 	}
-	if !strings.Contains(first.body, `href="/registrations?kecamatan=Plered&amp;page=2"`) {
-		t.Fatalf("page 1 has no link to page 2 keeping the filter")
+	page := c.get("/registrations?kecamatan=Plered")
+	for n, want := range [][]string{all[:2], all[2:4], all[4:]} {
+		if got := ids(page.body); !slices.Equal(got, want) {
+			t.Fatalf("page %d: %v, want %v", n+1, got, want)
+		}
+		if !strings.Contains(page.text, "Halaman "+itoa(n+1)+" dari 3") {
+			t.Fatalf("page %d does not say so", n+1)
+		}
+		next := link(page.body, "next")
+		if n == 2 {
+			if next != "" {
+				t.Fatalf("the last page links to %q", next)
+			}
+			break
+		}
+		if q, _ := url.ParseQuery(next); q.Get("kecamatan") != "Plered" || q.Get("page") != itoa(n+2) || q.Get("after") == "" {
+			t.Fatalf("page %d links to %q, want the filter, page %d and a cursor", n+1, next, n+2)
+		}
+		page = c.get("/registrations?" + next)
 	}
-	if got := ids(c.get("/registrations?kecamatan=Plered&page=3").body); !slices.Equal(got, all[4:]) {
-		t.Fatalf("page 3: %v, want %v", got, all[4:])
+	for n := 1; n >= 0; n-- { // and back
+		prev := link(page.body, "prev")
+		if q, _ := url.ParseQuery(prev); q.Get("kecamatan") != "Plered" {
+			t.Fatalf("page %d links back to %q", n+2, prev)
+		}
+		page = c.get("/registrations?" + prev)
+		if got := ids(page.body); !slices.Equal(got, all[2*n:2*n+2]) {
+			t.Fatalf("back to page %d: %v, want %v", n+1, got, all[2*n:2*n+2])
+		}
+	}
+	if link(page.body, "prev") != "" {
+		t.Fatal("the first page links back")
+	}
+	if got := ids(c.get("/registrations?kecamatan=Plered&page=2").body); !slices.Equal(got, all[2:4]) {
+		t.Fatalf("page 2 by number: %v, want %v", got, all[2:4])
 	}
 	if got := ids(c.get("/registrations?kecamatan=Plered&page=99").body); !slices.Equal(got, all[4:]) {
 		t.Fatalf("a page past the end shows %v, want the last page", got)
@@ -248,5 +282,75 @@ func TestExportXLSX(t *testing.T) {
 	}
 	if res := w.login("petugas").get("/export/registrations.pdf"); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("an unknown format: %d", res.StatusCode)
+	}
+}
+
+func ids(body string) []string {
+	var out []string
+	for _, m := range regexp.MustCompile(`href="/registrations/(UMKM-[0-9-]+)"`).FindAllStringSubmatch(body, -1) {
+		out = append(out, m[1])
+	}
+	return out
+}
+
+func TestRegistrationSearchByNIKNeedsFullRole(t *testing.T) {
+	w := newWorld(t)
+	siti := w.register("Siti Aminah", "Keripik Bu Siti", "Plered", "kuliner", "mikro", "+6281234567890")
+	if got := ids(w.login("pengamat").get("/registrations?q=" + siti.NIK).body); got != nil {
+		t.Fatalf("a pengamat found %v by NIK", got)
+	}
+	if got := ids(w.login("petugas").get("/registrations?q=" + siti.NIK).body); !slices.Equal(got, []string{siti.ID}) {
+		t.Fatalf("a petugas found %v by NIK, want %s", got, siti.ID)
+	}
+}
+
+func TestRegistrationsProvince(t *testing.T) {
+	region, err := flows.LoadRegion("banten")
+	if err != nil {
+		t.Fatal(err)
+	}
+	w := newWorld(t, func(c *Config) { c.Region = region })
+	ctx := context.Background()
+	add := func(unit, owner, kec string) *umkm.Registration {
+		regSeq++
+		r := &umkm.Registration{Region: unit, RegisteredAt: time.Now().Add(time.Duration(regSeq) * time.Second), OwnerName: owner, NIK: "367301550300" + itoa(1000+regSeq),
+			BusinessName: "Usaha " + owner, Sector: "kuliner", Kecamatan: kec, SizeClass: "mikro",
+			Conv: bot.Conversation{Channel: bot.Telegram, User: "p" + itoa(regSeq)}}
+		if err := w.store.CreateRegistration(ctx, r, 1); err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	serang := add("36.73", "Siti Serang", "Curug")
+	tangerang := add("36.03", "Siti Tangerang", "Curug")
+	lebak := add("36.02", "Budi Lebak", "Rangkasbitung")
+	c := w.login("petugas")
+	for query, want := range map[string][]string{
+		"":                       {lebak.ID, tangerang.ID, serang.ID},
+		"kabkota=36.73":          {serang.ID},
+		"kecamatan=Curug":        {tangerang.ID, serang.ID},
+		"q=siti&kabkota=36.03":   {tangerang.ID},
+		"q=1":                    {lebak.ID, tangerang.ID, serang.ID}, // number 1 of each kabupaten/kota
+		"q=000001&kabkota=36.02": {lebak.ID},
+		"q=" + lebak.ID:          {lebak.ID},
+		"q=rangkas":              {lebak.ID},
+	} {
+		res := c.get("/registrations?" + query)
+		if got := ids(res.body); !slices.Equal(got, want) {
+			t.Errorf("%q found %v, want %v", query, got, want)
+		}
+	}
+	body := c.get("/registrations").text
+	for _, want := range []string{"Kota Serang", "Kabupaten Tangerang", "Kabupaten Lebak", "Rangkasbitung"} {
+		if !strings.Contains(body, want) {
+			t.Errorf("the province's list does not show %q", want)
+		}
+	}
+	dash := c.get("/").body
+	for _, want := range []string{"3 usaha terdaftar", `href="/registrations?kabkota=36.73"`,
+		`href="/registrations?kabkota=36.03&amp;kecamatan=Curug"`, "Curug (Kabupaten Tangerang)", "Curug (Kota Serang)"} {
+		if !strings.Contains(dash, want) {
+			t.Errorf("the province's dashboard lacks %q", want)
+		}
 	}
 }

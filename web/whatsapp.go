@@ -31,7 +31,7 @@ type Pairing struct {
 	Active    bool   // waiting for the phone
 	QR        string // the QR code's content now shown; it rotates
 	PhoneCode string // the pairing code to type on the phone ("ABCD-EFGH")
-	Paired    bool   // the phone accepted; serve must be restarted to use it
+	Paired    bool   // the phone accepted; serve's channel connects the number next
 	// Failed is "", "timeout" or "error" (message web.pair.failed.<Failed>).
 	Failed string
 }

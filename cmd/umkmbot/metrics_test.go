@@ -324,7 +324,11 @@ func TestWhatsAppReadiness(t *testing.T) {
 	defer a.Close()
 	shared := newRedisStatus(a.Store)
 	ad := whatsapp.New(whatsapp.Config{Owner: "p1"}, waOffline{}, a.Dispatcher, whatsapp.Options{Status: shared, Log: a.Log})
-	if err := linkWhatsApp(a, ad); err != nil {
+	ch := newWAChannel(a.Log)
+	if err := watchWhatsApp(a, ch); err != nil {
+		t.Fatal(err)
+	}
+	if err := linkWhatsApp(a, ch, ad); err != nil {
 		t.Fatal(err)
 	}
 	ready := func() string {

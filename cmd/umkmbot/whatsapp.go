@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"sync"
 	"time"
 
 	"github.com/mdp/qrterminal/v3"
@@ -19,6 +20,7 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/phone"
 	"github.com/umkmbot/umkmbot/bot/whatsapp"
+	"github.com/umkmbot/umkmbot/ops"
 )
 
 func init() {
@@ -47,37 +49,47 @@ func openWhatsAppDevice(ctx context.Context, cfg Config, wc waConfig, log *slog.
 	return ds, dev, nil
 }
 
-// startWhatsApp is serve's WhatsApp channel.
+// startWhatsApp is serve's WhatsApp channel (waChannel).
 func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context) error, bool, error) {
 	wc := a.Cfg.WhatsApp
 	if !wc.Enabled {
 		return nil, false, nil
 	}
 	log := a.Log.With("channel", bot.WhatsApp)
-	ds, dev, err := openWhatsAppDevice(ctx, a.Cfg, wc, log)
+	// Open the device store once now: a wrong WHATSAPP_DB stops serve at start.
+	ds, _, err := openWhatsAppDevice(ctx, a.Cfg, wc, log)
 	if err != nil {
 		return nil, false, err
 	}
-	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log}
+	ds.Close()
+	ch := newWAChannel(log)
+	ch.open = func(ctx context.Context) (func(context.Context) error, error) {
+		return openWhatsAppSession(ctx, a, wc, log, ch)
+	}
+	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log, onPaired: ch.Paired}
+	ch.pairer = pairer
 	a.pairing = pairer // the console's /whatsapp page
+	if err := watchWhatsApp(a, ch); err != nil {
+		return nil, false, err
+	}
+	return ch.Run, true, nil
+}
+
+// openWhatsAppSession opens the device store and, when a number is
+// paired, builds its adapter and puts it in the service (replies,
+// product photos, the broadcasts' ban checks); the returned run holds
+// the connection. No number paired: nil.
+func openWhatsAppSession(ctx context.Context, a *App, wc waConfig, log *slog.Logger, ch *waChannel) (func(context.Context) error, error) {
+	ds, dev, err := openWhatsAppDevice(ctx, a.Cfg, wc, log)
+	if err != nil {
+		return nil, err
+	}
 	if dev.ID == nil {
 		ds.Close()
-		if err := a.linkChannel(bot.WhatsApp, bot.Link{Ready: func(context.Context) error {
-			return errors.New("no number paired: run `umkmbot whatsapp pair`")
-		}}); err != nil {
-			return nil, false, err
-		}
-		return func(ctx context.Context) error {
-			log.Error("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page, or run `umkmbot whatsapp pair` (QR code) " +
-				"or `umkmbot whatsapp pair --phone 62812…` (pairing code), then restart serve. Serving the other channels without WhatsApp.")
-			<-ctx.Done()
-			pairer.Wait()
-			return nil
-		}, true, nil
+		return nil, nil
 	}
 	whatsapp.SetDeviceName(wc.DeviceName)
 	cli := whatsmeow.NewClient(dev, whatsapp.Logger(log.With("module", "whatsmeow")))
-	pairer.live = cli
 	wc.Adapter.Account = whatsapp.AccountOf(*dev.ID)
 	wc.Adapter.LeaseKey = waLeaseKey(a.Store)
 	ad := whatsapp.New(wc.Adapter, cli, a.Dispatcher, whatsapp.Options{
@@ -86,14 +98,106 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 		Users: a.Store, // conversation users are pseudonyms (store/wausers.go)
 	})
 	ad.Attach(cli)
-	if err := linkWhatsApp(a, ad); err != nil {
+	if err := linkWhatsApp(a, ch, ad); err != nil {
 		ds.Close()
-		return nil, false, err
+		return nil, err
 	}
+	ch.pairer.setLive(cli)
 	return func(ctx context.Context) error {
 		defer ds.Close()
+		defer ch.pairer.setLive(nil)
 		return ad.Run(ctx)
-	}, true, nil
+	}, nil
+}
+
+// waChannel is serve's WhatsApp channel across pairings: it holds the
+// paired number's connection; with no number paired it waits until one
+// is paired on the console's WhatsApp page and then connects, without a
+// restart; after the number is logged out (from the page or the phone)
+// it waits for the next pairing.
+type waChannel struct {
+	log    *slog.Logger
+	pairer *waPairer
+	// open opens the paired number's session (nil: none paired).
+	open   func(ctx context.Context) (func(context.Context) error, error)
+	paired chan struct{} // a pairing succeeded (buffered: one is enough)
+
+	mu    sync.Mutex
+	ad    *whatsapp.Adapter // the running session's, nil before one
+	check ops.Check
+}
+
+func newWAChannel(log *slog.Logger) *waChannel {
+	return &waChannel{log: log, paired: make(chan struct{}, 1)}
+}
+
+// Paired tells the channel a number was just paired.
+func (c *waChannel) Paired() {
+	select {
+	case c.paired <- struct{}{}:
+	default:
+	}
+}
+
+func (c *waChannel) setAdapter(ad *whatsapp.Adapter, check ops.Check) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.ad, c.check = ad, check
+}
+
+// Ready is the channel's readiness (/readyz).
+func (c *waChannel) Ready(ctx context.Context) error {
+	c.mu.Lock()
+	check := c.check
+	c.mu.Unlock()
+	if check == nil {
+		return errors.New("no number paired: pair it on the console's WhatsApp page or run `umkmbot whatsapp pair`")
+	}
+	return check.Ready(ctx)
+}
+
+// state is the metrics' view of the current session.
+func (c *waChannel) state() ops.WhatsAppState {
+	c.mu.Lock()
+	ad := c.ad
+	c.mu.Unlock()
+	if ad == nil {
+		return ops.WhatsAppState{}
+	}
+	s := ad.Status()
+	return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
+}
+
+// Run holds the paired number's connection, and waits for a pairing
+// whenever there is none, until ctx ends.
+func (c *waChannel) Run(ctx context.Context) error {
+	defer c.pairer.Wait()
+	for {
+		run, err := c.open(ctx)
+		switch {
+		case err != nil:
+			c.log.Error("whatsapp: open the device store; waiting for a new pairing", "err", err)
+		case run == nil:
+			c.log.Warn("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page (it connects at once), " +
+				"or run `umkmbot whatsapp pair` (QR code) or `umkmbot whatsapp pair --phone 62812…` (pairing code) and restart serve. " +
+				"Serving the other channels meanwhile.")
+		default:
+			if err := run(ctx); err != nil {
+				return err
+			}
+			if ctx.Err() != nil {
+				return nil
+			}
+			// Logged out, banned for good or too old a client: the adapter
+			// said why. A new pairing from the page starts it again.
+		}
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-c.paired:
+			c.log.Info("whatsapp: a number was paired on the console; connecting")
+		}
+	}
 }
 
 func runWhatsApp(ctx context.Context, env *Env, args []string) error {

@@ -18,6 +18,9 @@ import (
 type fakePairing struct {
 	mu sync.Mutex
 	p  web.Pairing
+	// onPaired and onLogOut, when set, stand for the channel: told of a
+	// pairing, and the phone dropping the device.
+	onPaired, onLogOut func()
 }
 
 func (f *fakePairing) Pairing(context.Context) (web.Pairing, error) {
@@ -36,7 +39,23 @@ func (f *fakePairing) StartPairing(_ context.Context, phone string) error {
 	return nil
 }
 
-func (f *fakePairing) LogOut(context.Context) error { return nil }
+func (f *fakePairing) LogOut(context.Context) error {
+	if f.onLogOut != nil {
+		f.onLogOut()
+	}
+	return nil
+}
+
+// succeed is the phone accepting the code: the page shows it, then the
+// channel is told (as waPairer does once its connection closed).
+func (f *fakePairing) succeed() {
+	f.mu.Lock()
+	f.p = web.Pairing{Paired: true}
+	f.mu.Unlock()
+	if f.onPaired != nil {
+		f.onPaired()
+	}
+}
 
 func (f *fakePairing) rotate(code string) {
 	f.mu.Lock()

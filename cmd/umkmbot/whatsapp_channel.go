@@ -24,23 +24,23 @@ func whatsappChannel(c Config) bot.Channel {
 	return ch
 }
 
-// linkWhatsApp makes the adapter WhatsApp's link in this process:
-// replies and broadcasts go through it, broadcasts wait out its bans and
-// time locks (Bulk), and the metrics show its connection.
-func linkWhatsApp(a *App, ad *whatsapp.Adapter) error {
-	if err := a.linkChannel(bot.WhatsApp, bot.Link{Sender: ad, Bulk: ad, Fetch: ad.Fetch, Ready: whatsappCheck(a, ad)}); err != nil {
+// watchWhatsApp makes ch, serve's WhatsApp across pairings, the channel's
+// readiness and gauges from the start: before a number is paired they say
+// so; a session's link (linkWhatsApp) keeps them.
+func watchWhatsApp(a *App, ch *waChannel) error {
+	if err := a.linkChannel(bot.WhatsApp, bot.Link{Ready: ch.Ready}); err != nil {
 		return err
 	}
-	a.watchMetrics("whatsapp", func(m *ops.Metrics) error { return m.WatchWhatsApp(whatsappGauges(ad)) })
+	a.watchMetrics("whatsapp", func(m *ops.Metrics) error { return m.WatchWhatsApp(ops.WhatsAppFunc(ch.state)) })
 	return nil
 }
 
-// whatsappGauges is the WhatsApp connection as the gauges show it.
-func whatsappGauges(ad *whatsapp.Adapter) ops.WhatsAppSource {
-	return ops.WhatsAppFunc(func() ops.WhatsAppState {
-		s := ad.Status()
-		return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
-	})
+// linkWhatsApp makes the paired number's adapter WhatsApp's link in this
+// process: replies and broadcasts go through it, broadcasts wait out its
+// bans and time locks (Bulk), and readiness and the gauges follow it.
+func linkWhatsApp(a *App, ch *waChannel, ad *whatsapp.Adapter) error {
+	ch.setAdapter(ad, ops.CheckFunc(whatsappCheck(a, ad)))
+	return a.linkChannel(bot.WhatsApp, bot.Link{Sender: ad, Bulk: ad, Fetch: ad.Fetch, Ready: ch.Ready})
 }
 
 // whatsappCheck is ready while this process is connected, or while

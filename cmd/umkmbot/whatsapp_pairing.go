@@ -17,8 +17,9 @@ import (
 
 // waPairer links the WhatsApp number from the web console, as `umkmbot
 // whatsapp pair` does in a terminal: serve's WhatsApp channel makes one
-// (see startWhatsApp) and the console's /whatsapp page drives it. A number
-// paired here is used after serve restarts, as after the terminal command.
+// (see startWhatsApp) and the console's /whatsapp page drives it. Once the
+// phone accepted and the pairing's own connection closed, onPaired tells
+// the channel, which connects the number at once (no restart).
 type waPairer struct {
 	base context.Context // serve's: a pairing ends with it
 	cfg  Config
@@ -32,6 +33,9 @@ type waPairer struct {
 	// settle is how long the new device stays connected after the phone
 	// accepted, so the phone finishes setting it up (default 20 s).
 	settle time.Duration
+	// onPaired is called after a pairing succeeded and its connection
+	// closed (waChannel.Paired).
+	onPaired func()
 }
 
 var _ web.WhatsAppPairing = (*waPairer)(nil)
@@ -100,12 +104,34 @@ func (p *waPairer) StartPairing(ctx context.Context, phone string) error {
 	p.wg.Add(1)
 	go func() {
 		defer p.wg.Done()
-		defer cancel()
-		defer ds.Close()
-		defer cli.Disconnect()
-		p.follow(bg, qr, pairUser, cli.PairPhone)
+		func() {
+			defer cancel()
+			defer ds.Close()
+			defer cli.Disconnect()
+			p.follow(bg, qr, pairUser, cli.PairPhone)
+		}()
+		p.done()
 	}()
 	return nil
+}
+
+// done tells the channel when the pairing that just ended succeeded; its
+// connection is closed by then, so the channel's own does not replace it.
+func (p *waPairer) done() {
+	p.mu.Lock()
+	paired := p.state.Paired
+	p.mu.Unlock()
+	if paired && p.onPaired != nil {
+		p.onPaired()
+	}
+}
+
+// setLive records the connected client of the running session (nil when
+// it ended): LogOut uses it, and StartPairing refuses while it is paired.
+func (p *waPairer) setLive(cli *whatsmeow.Client) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.live = cli
 }
 
 // follow keeps the page's state in step with the QR channel until the
@@ -144,7 +170,7 @@ func (p *waPairer) follow(ctx context.Context, qr <-chan whatsmeow.QRChannelItem
 		case item.Event == whatsmeow.QRChannelEventCode:
 			p.set(func(s *web.Pairing) { s.QR = item.Code })
 		case item == whatsmeow.QRChannelSuccess:
-			p.log.Info("whatsapp paired from the web console; restart serve to use the number")
+			p.log.Info("whatsapp paired from the web console; the channel connects the number next")
 			p.set(func(s *web.Pairing) { *s = web.Pairing{Paired: true} })
 			// Stay a moment so the phone finishes setting the device up.
 			select {

@@ -98,7 +98,7 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	fmt.Fprintf(out, "umkmscale: %d registrations over %d kabupaten/kota of %s; load average %s\n",
 		o.n, len(region.Units), region.Name, loadAvg())
 
-	emptyCreate, emptyLookup, err := probe(ctx, st, regs, region, gen, o.probes, "empty")
+	emptyCreate, emptyLookup, emptyEnrol, err := probe(ctx, st, regs, region, gen, o.probes, "empty")
 	if err != nil {
 		return err
 	}
@@ -128,7 +128,10 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 	if err := countSegment(ctx, out, regs, region, gen, total); err != nil {
 		return err
 	}
-	fullCreate, fullLookup, err := probe(ctx, st, regs, region, gen, o.probes, "full")
+	if err := consoleQueries(ctx, out, st, region, gen, total); err != nil {
+		return err
+	}
+	fullCreate, fullLookup, fullEnrol, err := probe(ctx, st, regs, region, gen, o.probes, "full")
 	if err != nil {
 		return err
 	}
@@ -136,6 +139,8 @@ func run(ctx context.Context, args []string, out io.Writer) error {
 		emptyCreate.p(50), emptyCreate.p(99), o.n, fullCreate.p(50), fullCreate.p(99))
 	fmt.Fprintf(out, "registered? lookup over %d kabupaten/kota (each turn): empty p50 %s p99 %s; at %d p50 %s p99 %s\n",
 		len(region.Units), emptyLookup.p(50), emptyLookup.p(99), o.n, fullLookup.p(50), fullLookup.p(99))
+	fmt.Fprintf(out, "training sign-up (seat script): empty p50 %s p99 %s; at %d p50 %s p99 %s\n",
+		emptyEnrol.p(50), emptyEnrol.p(99), o.n, fullEnrol.p(50), fullEnrol.p(99))
 	fmt.Fprintf(out, "load average at the end: %s\n", loadAvg())
 	return nil
 }
@@ -203,11 +208,18 @@ func (g *generator) make() *umkm.Registration {
 		conv = bot.Conversation{Channel: bot.WhatsApp, User: fmt.Sprintf("628%010d", i)}
 	}
 	now := time.Now()
-	r := &umkm.Registration{Region: u.Code, Conv: conv, RegisteredAt: now, UpdatedAt: now, ConsentAt: now,
+	at := now.Add(-time.Duration(i%(2*365*24*60)) * time.Minute) // spread over two years, as a programme's registrations are
+	r := &umkm.Registration{Region: u.Code, Conv: conv, RegisteredAt: at, UpdatedAt: at, ConsentAt: at,
 		OwnerName: name, NIK: nik, Phone: fmt.Sprintf("+628%010d", i), BusinessName: strings.ToUpper(good[:1]) + good[1:] + " " + name,
 		Sector: sector, Kecamatan: k.Name, Desa: ds.Name, DesaCode: ds.Code, Address: fmt.Sprintf("Jl. %s No. %d RT 0%d/RW 0%d", ds.Name, i%200, i%9+1, i%7+1),
 		MainProducts: good, CapitalBracket: "modal_le1m", SalesBracket: "omzet_le2m", SizeClass: size, Workers: 1 + int(i%5),
 		Marketplaces: mps, ConsentVersion: flows.ConsentVersion + "/id", ConsentReply: "ya"}
+	if i%50 == 0 {
+		r.DesaUnlisted = true // "lainnya": typed, not on the list
+	}
+	if i%7 == 0 {
+		r.NIB = fmt.Sprintf("9120%09d", i)
+	}
 	if g.segment.Match(r) {
 		g.matches.Add(1)
 	}
@@ -305,25 +317,115 @@ func countSegment(ctx context.Context, out io.Writer, regs umkm.RegistrationStor
 	return nil
 }
 
-// probe times creating a registration and the province-wide lookup of a
-// conversation (what every turn asks: is this person registered?).
-func probe(ctx context.Context, st *store.Store, regs umkm.RegistrationStore, region umkm.Region, g *generator, n int, tag string) (create, lookup timings, err error) {
+// consoleQueries times the web console's searches and dashboard counts
+// from the index (store.FindRegistrations, RegistrationStats), each the
+// median of several runs, and checks the segment's count.
+func consoleQueries(ctx context.Context, out io.Writer, st *store.Store, region umkm.Region, g *generator, total int) error {
+	var units []string
+	for _, u := range region.Units {
+		units = append(units, u.Code)
+	}
+	serang := g.segment.Kecamatan[0]
+	queries := []struct {
+		what string
+		q    umkm.RegistrationQuery
+		want int // -1: not checked
+	}{
+		{"first page, everyone", umkm.RegistrationQuery{Regions: units}, total},
+		{"Kota Serang × " + serang + " × kuliner × mikro", umkm.RegistrationQuery{Regions: []string{"36.73"}, Kecamatan: serang, Sector: "kuliner", Size: "mikro"}, int(g.matches.Load())},
+		{"sector kuliner (a third)", umkm.RegistrationQuery{Regions: units, Sector: "kuliner"}, -1},
+		{"size kecil", umkm.RegistrationQuery{Regions: units, Size: "kecil"}, -1},
+		{"status desa lainnya", umkm.RegistrationQuery{Regions: units, Status: umkm.RegStatusDesaUnlisted}, -1},
+		{`name "siti"`, umkm.RegistrationQuery{Regions: units, Words: []string{"siti"}}, -1},
+		{`beginning "ami"`, umkm.RegistrationQuery{Regions: units, Words: []string{"ami"}}, -1},
+		{`"siti aminah" in Kota Serang, kuliner`, umkm.RegistrationQuery{Regions: []string{"36.73"}, Words: []string{"siti", "aminah"}, Sector: "kuliner"}, -1},
+		{"phone ending 1234", umkm.RegistrationQuery{Regions: units, PhoneTail: "1234"}, -1},
+	}
+	for _, x := range queries {
+		x.q.Limit = 25
+		var first, next timings
+		var p umkm.RegistrationPage
+		for range 11 {
+			start := time.Now()
+			var err error
+			if p, err = st.FindRegistrations(ctx, x.q); err != nil {
+				return fmt.Errorf("console search %s: %w", x.what, err)
+			}
+			first = append(first, time.Since(start))
+			if p.Next != "" {
+				q := x.q
+				q.After = p.Next
+				start = time.Now()
+				if _, err := st.FindRegistrations(ctx, q); err != nil {
+					return fmt.Errorf("console search %s, page 2: %w", x.what, err)
+				}
+				next = append(next, time.Since(start))
+			}
+		}
+		if x.want >= 0 && p.Total != x.want {
+			return fmt.Errorf("console search %s: %d found, want %d", x.what, p.Total, x.want)
+		}
+		fmt.Fprintf(out, "console search %s: %d found, first page %s, next page %s (medians)\n", x.what, p.Total, first.p(50), next.p(50))
+	}
+	var dash timings
+	for range 11 {
+		start := time.Now()
+		n := 0
+		for _, u := range region.Units {
+			names := make([]string, len(u.Kecamatan))
+			for i, k := range u.Kecamatan {
+				names[i] = k.Name
+			}
+			weeks := make([]time.Time, 12)
+			for i := range weeks {
+				weeks[i] = time.Now().AddDate(0, 0, -7*(12-i))
+			}
+			s, err := st.RegistrationStats(ctx, u.Code, names, flows.SectorCodes(), umkm.SizeClasses, umkm.RegStatuses, weeks)
+			if err != nil {
+				return err
+			}
+			n += s.Total
+		}
+		if n != total {
+			return fmt.Errorf("dashboard counts %d registrations, want %d", n, total)
+		}
+		dash = append(dash, time.Since(start))
+	}
+	fmt.Fprintf(out, "console dashboard counts (8 kabupaten/kota: totals, 12 weeks, kecamatan, sectors, sizes, statuses): %s (median)\n", dash.p(50))
+	return nil
+}
+
+// probe times creating a registration, the province-wide lookup of a
+// conversation (what every turn asks: is this person registered?) and a
+// training sign-up (the seat script, in a training of its own).
+func probe(ctx context.Context, st *store.Store, regs umkm.RegistrationStore, region umkm.Region, g *generator, n int, tag string) (create, lookup, enrol timings, err error) {
+	now := time.Now()
+	tr := &umkm.Training{Title: "Probe " + tag, Topic: "ecommerce", Organiser: "Dinas", Start: now.Add(48 * time.Hour),
+		End: now.Add(50 * time.Hour), Place: "Aula", Capacity: n + 1, Deadline: now.Add(24 * time.Hour), CreatedAt: now}
+	if err := st.CreateTraining(ctx, tr); err != nil {
+		return nil, nil, nil, fmt.Errorf("probe %s: training: %w", tag, err)
+	}
 	for i := 0; i < n; i++ {
 		r := g.make()
 		start := time.Now()
 		if err := st.CreateRegistration(ctx, r, 1); err != nil {
-			return nil, nil, fmt.Errorf("probe %s: %w", tag, err)
+			return nil, nil, nil, fmt.Errorf("probe %s: %w", tag, err)
 		}
 		create = append(create, time.Since(start))
+		start = time.Now()
+		if _, err := st.Enrol(ctx, umkm.Enrolment{Training: tr.ID, Conv: r.Conv, Registration: r.ID, At: time.Now()}, true); err != nil {
+			return nil, nil, nil, fmt.Errorf("probe %s: sign-up: %w", tag, err)
+		}
+		enrol = append(enrol, time.Since(start))
 		start = time.Now()
 		// a person not registered: the worst case, every kabupaten/kota is asked
 		_, err := regs.RegistrationFor(ctx, region.Code, bot.Conversation{Channel: bot.Telegram, User: "nobody-" + tag})
 		if err != bot.ErrNotFound {
-			return nil, nil, fmt.Errorf("probe lookup: %v", err)
+			return nil, nil, nil, fmt.Errorf("probe lookup: %v", err)
 		}
 		lookup = append(lookup, time.Since(start))
 	}
-	return create, lookup, nil
+	return create, lookup, enrol, nil
 }
 
 type timings []time.Duration

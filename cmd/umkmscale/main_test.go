@@ -25,7 +25,7 @@ func TestScaleToolRuns(t *testing.T) {
 	if err != nil {
 		t.Fatalf("umkmscale: %v\n%s", err, out.String())
 	}
-	for _, want := range []string{"load: 3000 registrations", "bytes/registration", "export: 3020 rows", "broadcast segment", "registration (create script)"} {
+	for _, want := range []string{"load: 3000 registrations", "bytes/registration", "export: 3020 rows", "broadcast segment", "registration (create script)", "console search Kota Serang", "console dashboard counts", "training sign-up (seat script)"} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("output lacks %q:\n%s", want, out.String())
 		}
