@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -110,11 +111,18 @@ func (s *RegistrationStore) EnsureAudienceIndex(ctx context.Context, region stri
 
 var ixTemp atomic.Int64
 
+// errNoChannels: CountAudience counts on the channels the audience names;
+// a caller counting everyone names the registered ones
+// (umkm.AudienceSource.CountOn with bot.Channels.IDs).
+var errNoChannels = errors.New("count audience: no channels named (pass the registered channels)")
+
 // CountAudience counts audience a among region's registrations per
 // channel from the index: SINTERCARD of one set per condition (a union
 // when the condition lists several) and the channel's set, in one
-// transaction of the region's slot. umkm.ErrNoIndex for an audience by
-// training or a region not indexed yet.
+// transaction of the region's slot, on the channels a names (a caller
+// counting everyone names the registered channels; none is an error).
+// umkm.ErrNoIndex for an audience by training or a region not indexed
+// yet.
 func (s *RegistrationStore) CountAudience(ctx context.Context, region string, a umkm.Audience) (map[bot.ChannelID]int, error) {
 	if len(a.Trainings) > 0 {
 		return nil, umkm.ErrNoIndex
@@ -132,7 +140,7 @@ func (s *RegistrationStore) CountAudience(ctx context.Context, region string, a 
 	}
 	channels := a.Channels
 	if len(channels) == 0 {
-		channels = []bot.ChannelID{bot.Telegram, bot.WhatsApp, bot.Console}
+		return nil, errNoChannels
 	}
 	var temps []string
 	var conds [][]string

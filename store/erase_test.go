@@ -57,7 +57,7 @@ func TestErasePersonIdempotentAndConcurrent(t *testing.T) {
 	if err := a.EnsureAudienceIndex(ctx, "32.14"); err != nil {
 		t.Fatal(err)
 	}
-	if n, err := a.CountAudience(ctx, "32.14", umkm.Audience{}); err != nil || n[bot.Console] != 1 {
+	if n, err := a.CountAudience(ctx, "32.14", umkm.Audience{Channels: []bot.ChannelID{bot.Console}}); err != nil || n[bot.Console] != 1 {
 		t.Fatalf("audience after erasure: %v, %v; want only budi", n, err)
 	}
 }

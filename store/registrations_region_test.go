@@ -90,6 +90,9 @@ func TestAudienceIndexAgreesWithScan(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
+			if len(a.Channels) == 0 {
+				a.Channels = chans // counting everyone: the registered channels
+			}
 			got, err := regs.(umkm.AudienceCounter).CountAudience(ctx, "36", a)
 			if !indexed {
 				if !errors.Is(err, umkm.ErrNoIndex) {
@@ -120,6 +123,12 @@ func TestAudienceIndexAgreesWithScan(t *testing.T) {
 		}
 	}
 	check("after creates and profile changes", true)
+	if _, err := regs.(umkm.AudienceCounter).CountAudience(ctx, "36", umkm.Audience{}); err == nil {
+		t.Error("an audience naming no channel counted (no channel list to default to)")
+	}
+	if n, err := (umkm.AudienceSource{Region: "36", Registrations: regs}).Count(ctx, umkm.Audience{}); err != nil || n[bot.Telegram]+n[bot.WhatsApp] != len(made) {
+		t.Errorf("Count of everyone without channels (reads them all): %v, %v; want %d", n, err, len(made))
+	}
 	if _, err := regs.(umkm.AudienceCounter).CountAudience(ctx, "36", umkm.Audience{Trainings: []string{"1"}}); !errors.Is(err, umkm.ErrNoIndex) {
 		t.Errorf("an audience by training: %v, want ErrNoIndex (the caller reads them all)", err)
 	}

@@ -48,9 +48,10 @@ return 'kept'
 // broadcast records (who received which broadcast, with what outcome):
 // ttl after a broadcast ends they are deleted, by a Redis expiry set on
 // the first pass after the end and by deletion when a pass finds the
-// deadline passed. Running broadcasts are left alone. Several processes
-// may run it at once.
-func (s *BroadcastStore) ExpireBroadcastRecords(ctx context.Context, ttl time.Duration) (RetentionCounts, error) {
+// deadline passed. Running broadcasts are left alone. channels are the
+// program's registered channels: a broadcast has a delivery stream on
+// each (bot.Channels.IDs). Several processes may run it at once.
+func (s *BroadcastStore) ExpireBroadcastRecords(ctx context.Context, ttl time.Duration, channels []bot.ChannelID) (RetentionCounts, error) {
 	var c RetentionCounts
 	if ttl <= 0 {
 		ttl = DefaultBroadcastRecordTTL
@@ -62,7 +63,7 @@ func (s *BroadcastStore) ExpireBroadcastRecords(ctx context.Context, ttl time.Du
 	now := s.now().UnixMilli()
 	for _, id := range ids {
 		keys := []string{s.bKey(id, "meta"), s.bKey(id, "rec")}
-		for _, ch := range []bot.ChannelID{bot.Telegram, bot.WhatsApp, bot.Console} {
+		for _, ch := range channels {
 			keys = append(keys, s.bStream(id, ch))
 		}
 		res, err := expireRecords.Run(ctx, s.rdb, keys, ttl.Milliseconds(), now).Text()

@@ -33,7 +33,8 @@ func TestBroadcastRecordRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	to := bot.Conversation{Channel: bot.Telegram, User: "42"}
-	if err := s.Enqueue(ctx, b.ID, []bot.Conversation{to}); err != nil {
+	sms := bot.Conversation{Channel: "sms", User: "43"} // a channel the program registers besides the built-in ones
+	if err := s.Enqueue(ctx, b.ID, []bot.Conversation{to, sms}); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := s.Settle(ctx, umkm.Delivery{Broadcast: b.ID, Entry: "0-1", To: to}, umkm.OutcomeSkipped, "opted_out"); err != nil {
@@ -41,9 +42,11 @@ func TestBroadcastRecordRetention(t *testing.T) {
 	}
 	rec := prefix + ":{b:" + b.ID + "}:rec"
 	queue := prefix + ":{b:" + b.ID + "}:q:telegram"
+	smsQueue := prefix + ":{b:" + b.ID + "}:q:sms"
 	const ttl = 90 * 24 * time.Hour
+	channels := []bot.ChannelID{bot.Telegram, bot.WhatsApp, "sms"}
 
-	if c, err := s.ExpireBroadcastRecords(ctx, ttl); err != nil || c.Broadcasts != 0 {
+	if c, err := s.ExpireBroadcastRecords(ctx, ttl, channels); err != nil || c.Broadcasts != 0 {
 		t.Fatalf("while scheduled: %+v, %v; want it left alone", c, err)
 	}
 	if d := rdb.PTTL(ctx, rec).Val(); d != -1 {
@@ -53,16 +56,18 @@ func TestBroadcastRecordRetention(t *testing.T) {
 		t.Fatal(err)
 	}
 	clk.Add(time.Hour)
-	if c, err := s.ExpireBroadcastRecords(ctx, ttl); err != nil || c != (store.RetentionCounts{Broadcasts: 1, Scheduled: 1}) {
+	if c, err := s.ExpireBroadcastRecords(ctx, ttl, channels); err != nil || c != (store.RetentionCounts{Broadcasts: 1, Scheduled: 1}) {
 		t.Fatalf("first pass after the end: %+v, %v", c, err)
 	}
 	if d := rdb.PTTL(ctx, rec).Val(); d < ttl-2*time.Hour || d > ttl {
 		t.Fatalf("records expire in %v, want about %v after the end", d, ttl)
 	}
-	if d := rdb.PTTL(ctx, queue).Val(); d < ttl-2*time.Hour {
-		t.Fatalf("queue expires in %v", d)
+	for _, q := range []string{queue, smsQueue} {
+		if d := rdb.PTTL(ctx, q).Val(); d < ttl-2*time.Hour {
+			t.Fatalf("queue %s expires in %v", q, d)
+		}
 	}
-	if c, _ := s.ExpireBroadcastRecords(ctx, ttl); c.Scheduled != 0 || c.Removed != 0 {
+	if c, _ := s.ExpireBroadcastRecords(ctx, ttl, channels); c.Scheduled != 0 || c.Removed != 0 {
 		t.Fatalf("second pass: %+v, want nothing new", c)
 	}
 	if v, err := s.DeliveryRecord(ctx, b.ID, to); err != nil || v == "" {
@@ -72,16 +77,16 @@ func TestBroadcastRecordRetention(t *testing.T) {
 	// Past the deadline (a Redis that was down, or TTLs that did not run
 	// on the embedded store): the pass removes them.
 	clk.Add(ttl)
-	if c, err := s.ExpireBroadcastRecords(ctx, ttl); err != nil || c.Removed != 1 {
+	if c, err := s.ExpireBroadcastRecords(ctx, ttl, channels); err != nil || c.Removed != 1 {
 		t.Fatalf("pass after the deadline: %+v, %v", c, err)
 	}
-	if n := rdb.Exists(ctx, rec, queue).Val(); n != 0 {
+	if n := rdb.Exists(ctx, rec, queue, smsQueue).Val(); n != 0 {
 		t.Fatalf("%d record keys left", n)
 	}
 	if got, err := s.Broadcast(ctx, b.ID); err != nil || got.Status != umkm.BroadcastCancelled {
 		t.Fatalf("the broadcast itself = %+v, %v; want it kept", got, err)
 	}
-	if c, _ := s.ExpireBroadcastRecords(ctx, ttl); c.Removed != 0 {
+	if c, _ := s.ExpireBroadcastRecords(ctx, ttl, channels); c.Removed != 0 {
 		t.Fatalf("third pass: %+v", c)
 	}
 }

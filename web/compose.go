@@ -37,34 +37,35 @@ type composeForm struct {
 	CanImage  bool   // pictures can be attached (Deps.Images is set)
 	Errors    map[string]string
 
-	AllKecamatan, AllSectors, AllSizes, AllChannels []string
-	AllTrainings                                    []*umkm.Training
+	AllKecamatan, AllSectors, AllSizes []string
+	AllChannels                        []channelName // the registered channels
+	AllTrainings                       []*umkm.Training
 
 	// Filled on the preview.
 	Preview    string
 	Counts     map[string]int // channel → recipients
-	PerChannel []channelCount // Telegram and WhatsApp always, others when they have recipients
+	PerChannel []channelCount // every registered channel
 	Total      int
 	Previewing bool
 }
 
-type channelCount struct {
-	Channel string
-	N       int
+// channelName is a channel as the page shows it: its id (the form value)
+// and the message id of its name.
+type channelName struct {
+	ID, Label string
 }
 
-// perChannel orders the counts for the page.
-func perChannel(counts map[string]int) []channelCount {
-	out := []channelCount{{"telegram", counts["telegram"]}, {"whatsapp", counts["whatsapp"]}}
-	var others []string
-	for ch, n := range counts {
-		if ch != "telegram" && ch != "whatsapp" && n > 0 {
-			others = append(others, ch)
-		}
-	}
-	slices.Sort(others)
-	for _, ch := range others {
-		out = append(out, channelCount{ch, counts[ch]})
+type channelCount struct {
+	channelName
+	N int
+}
+
+// perChannel orders the counts for the page: the registered channels in
+// their order (count only counts on them).
+func perChannel(counts map[string]int, registered []channelName) []channelCount {
+	out := make([]channelCount, len(registered))
+	for i, c := range registered {
+		out[i] = channelCount{c, counts[c.ID]}
 	}
 	return out
 }
@@ -77,7 +78,10 @@ func (f *composeForm) Error(field string) string { return f.Errors[field] }
 
 func (s *Server) composeChoices(r *http.Request, f *composeForm) error {
 	f.AllSectors, f.AllSizes = s.sectors, umkm.SizeClasses
-	f.AllChannels = []string{string(bot.Telegram), string(bot.WhatsApp)}
+	f.AllChannels = nil
+	for _, c := range s.deps.Channels.All() {
+		f.AllChannels = append(f.AllChannels, channelName{string(c.ID), c.Label})
+	}
 	f.AllKecamatan = nil
 	for _, k := range s.cfg.Region.Kecamatan {
 		f.AllKecamatan = append(f.AllKecamatan, k.Name)
@@ -131,7 +135,11 @@ func (s *Server) readCompose(r *http.Request) (*composeForm, *umkm.Broadcast, er
 	f.Sectors = allowedValues(r.PostForm["sectors"], f.AllSectors)
 	f.Sizes = allowedValues(r.PostForm["sizes"], f.AllSizes)
 	f.Trainings = allowedValues(r.PostForm["trainings"], trainingIDs)
-	f.Channels = allowedValues(r.PostForm["channels"], f.AllChannels)
+	var channelIDs []string
+	for _, c := range f.AllChannels {
+		channelIDs = append(channelIDs, c.ID)
+	}
+	f.Channels = allowedValues(r.PostForm["channels"], channelIDs)
 	if len(f.Token) != 32 || strings.Trim(f.Token, "0123456789abcdef") != "" {
 		f.Token = newToken()
 	}
@@ -185,6 +193,9 @@ func (s *Server) count(r *http.Request, a umkm.Audience) (map[string]int, int, e
 			}
 		}
 	}
+	if len(a.Channels) == 0 {
+		a.Channels = s.deps.Channels.IDs() // everyone: on every registered channel
+	}
 	counts := map[string]int{}
 	total := 0
 	for _, u := range s.cfg.Region.Served() { // each kabupaten/kota of a province
@@ -231,7 +242,7 @@ func (s *Server) broadcastPreview(w http.ResponseWriter, r *http.Request) {
 		s.unavailable(w, r, "count recipients", err)
 		return
 	}
-	f.PerChannel = perChannel(f.Counts)
+	f.PerChannel = perChannel(f.Counts, f.AllChannels)
 	f.Preview = s.cfg.Catalog.Out(bot.DefaultLang, umkm.BroadcastMessage(b)).Text
 	f.Previewing = true
 	s.render(w, r, http.StatusOK, "compose", "web.compose.title", f)

@@ -154,6 +154,10 @@ type Deps struct {
 	EndSessions   SessionEnder
 	WhatsApp      WhatsAppStatus // optional: nil leaves the dashboard without it
 
+	// Channels is the program's channel registry: the compose page offers
+	// and counts each registered channel, by its name (Channel.Label).
+	Channels *bot.Channels
+
 	// Pairing links the WhatsApp number from /whatsapp (admins); optional:
 	// nil leaves the page with the number's state only.
 	Pairing WhatsAppPairing

@@ -75,7 +75,8 @@ func newWorldDeps(t testing.TB, change func(*Deps), tweaks ...tweak) *world {
 	deps := Deps{Officers: st, Sessions: st, Logins: st, Registrations: st, Applications: st,
 		Trainings: st, TrainingSaver: storeSaver{st}, Rows: testRows{}, Audit: st.AuditLog(0),
 		Participants: st, PartRows: testRows{}, Broadcasts: st,
-		Accounts: st, EndSessions: st}
+		Accounts: st, EndSessions: st, Channels: bot.NewChannels(
+			bot.Channel{ID: bot.Telegram, Label: "channel.telegram"}, bot.Channel{ID: bot.WhatsApp, Label: "channel.whatsapp"})}
 	if change != nil {
 		change(&deps)
 	}

@@ -122,7 +122,7 @@ func New(cfg Config, d Deps) (*Server, error) {
 	if d.Officers == nil || d.Sessions == nil || d.Logins == nil || d.Registrations == nil ||
 		d.Applications == nil || d.Trainings == nil || d.TrainingSaver == nil || d.Rows == nil || d.Audit == nil ||
 		d.Participants == nil || d.PartRows == nil || d.Broadcasts == nil ||
-		d.Accounts == nil || d.EndSessions == nil {
+		d.Accounts == nil || d.EndSessions == nil || d.Channels == nil {
 		return nil, errors.New("web: every dependency is required")
 	}
 	s := &Server{cfg: cfg, deps: d, pages: map[string]*template.Template{}}

@@ -159,7 +159,9 @@ func (s AudienceSource) Each(ctx context.Context, a Audience, fn func(bot.Conver
 // size of an audience per channel from indexes, without reading every
 // registration (a province's 800,000 take seconds to read). It returns
 // ErrNoIndex when it cannot answer (no index yet, an audience by
-// training); the caller then reads them all.
+// training); the caller then reads them all. It counts on the channels
+// the audience names: a caller counting everyone names the program's
+// registered channels (bot.Channels.IDs).
 type AudienceCounter interface {
 	CountAudience(ctx context.Context, region string, a Audience) (map[bot.ChannelID]int, error)
 }
@@ -167,9 +169,10 @@ type AudienceCounter interface {
 // ErrNoIndex says an AudienceCounter cannot count this audience.
 var ErrNoIndex = errors.New("no audience index")
 
-// Count returns the audience size per channel.
+// Count returns the audience size per channel. From the index only when a
+// names its channels (see CountOn), else by reading the registrations.
 func (s AudienceSource) Count(ctx context.Context, a Audience) (map[bot.ChannelID]int, error) {
-	if c, ok := s.Registrations.(AudienceCounter); ok {
+	if c, ok := s.Registrations.(AudienceCounter); ok && len(a.Channels) > 0 {
 		n, err := c.CountAudience(ctx, s.Region, a)
 		if !errors.Is(err, ErrNoIndex) {
 			return n, err

@@ -90,6 +90,7 @@ func newConsole(a *App) (*web.Server, error) {
 		Images:        a.Store,
 		Tickets:       observedTickets{a.Store, a.Observer},
 		Poster:        a.Dispatcher,
+		Channels:      a.Channels,
 	})
 }
 

@@ -4,7 +4,10 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"net/http"
 	"net/http/httptest"
+	"net/url"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -21,9 +24,8 @@ import (
 // them through its sender, and the metrics show it.
 func TestExtraChannel(t *testing.T) {
 	_, prefix := redistest.Client(t)
-	cfg, err := loadConfig(func(k string) string {
-		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "METRICS_LISTEN": "127.0.0.1:0", "INSTANCE_ID": "p1"}[k]
-	})
+	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "METRICS_LISTEN": "127.0.0.1:0", "INSTANCE_ID": "p1"}
+	cfg, err := loadConfig(func(k string) string { return env[k] })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,6 +86,29 @@ func TestExtraChannel(t *testing.T) {
 	if r := say(owner, "siaran"); strings.Contains(r.Text, "isi siaran") {
 		t.Fatalf("an owner on the channel may broadcast: %q", r.Text)
 	}
+	// The web console's compose page offers it by its name and counts its
+	// owners.
+	umkmbot(t, env, "sandi-petugas-1\n", "admin", "user", "add", "rina", "--role", "petugas")
+	con, err := newConsole(a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ts := httptest.NewServer(con)
+	defer ts.Close()
+	web, code := signIn(t, ts, "rina", "sandi-petugas-1")
+	if code != http.StatusSeeOther {
+		t.Fatalf("sign in: %d", code)
+	}
+	page := fetchPage(t, web, ts, "/broadcasts/new", nil)
+	token := regexp.MustCompile(`name="token" value="([0-9a-f]{32})"`).FindStringSubmatch(page)
+	if !strings.Contains(page, `name="channels" value="sms"`) || token == nil {
+		t.Fatalf("the compose page does not offer the channel:\n%s", grep(page, "channel"))
+	}
+	composed := fetchPage(t, web, ts, "/broadcasts/preview", url.Values{"token": {token[1]}, "text": {"Pasar murah UMKM Sabtu ini."}, "channels": {"sms"}})
+	if !strings.Contains(composed, "1 penerima") || !strings.Contains(composed, "<li>channel.sms: 1</li>") {
+		t.Fatalf("the console's preview does not count its owner:\n%s", grep(composed, "penerima"))
+	}
+
 	// The siaran channel choice offers it (the only channel with owners).
 	say(boss, "siaran")
 	say(boss, "Pasar murah UMKM Sabtu ini di alun-alun.")
@@ -153,4 +178,26 @@ func TestChannelsDescribed(t *testing.T) {
 		newChannels(Config{Broadcast: BroadcastConfig{ConsoleOwner: true}}).IsAdmin(bot.Conversation{Channel: bot.Console, User: "demo"}) {
 		t.Error("the terminal is an admin unless chat --as-owner")
 	}
+}
+
+// fetchPage gets path (form nil) or posts form to it as the signed-in
+// browser c, and returns the page.
+func fetchPage(t *testing.T, c *http.Client, ts *httptest.Server, path string, form url.Values) string {
+	t.Helper()
+	req, _ := http.NewRequest(http.MethodGet, ts.URL+path, nil)
+	if form != nil {
+		req, _ = http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(form.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set("Origin", ts.URL)
+	}
+	res, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	b, err := io.ReadAll(res.Body)
+	if err != nil || res.StatusCode != http.StatusOK {
+		t.Fatalf("%s: %d %v", path, res.StatusCode, err)
+	}
+	return string(b)
 }

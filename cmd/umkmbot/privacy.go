@@ -43,7 +43,7 @@ func runRetention(ctx context.Context, a *App) error {
 // retentionPass runs the retention once, logs the counts and records
 // removals in the audit log.
 func retentionPass(ctx context.Context, a *App, log *slog.Logger) error {
-	c, err := a.Store.ExpireBroadcastRecords(ctx, a.Cfg.Privacy.BroadcastRecordTTL)
+	c, err := a.Store.ExpireBroadcastRecords(ctx, a.Cfg.Privacy.BroadcastRecordTTL, a.Channels.IDs())
 	if err != nil {
 		return err
 	}

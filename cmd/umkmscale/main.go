@@ -296,13 +296,14 @@ func countSegment(ctx context.Context, out io.Writer, regs umkm.RegistrationStor
 	}{{"index", regs}, {"reading every registration", scanOnly{regs}}} {
 		as := umkm.AudienceSource{Region: region.Code, Registrations: src.regs}
 		start := time.Now()
-		seg, err := as.Count(ctx, g.segment)
+		onBoth := []bot.ChannelID{bot.Telegram, bot.WhatsApp} // the channels generated registrations are on
+		seg, err := as.CountOn(ctx, g.segment, onBoth)
 		if err != nil {
 			return err
 		}
 		segTook := time.Since(start)
 		start = time.Now()
-		all, err := as.Count(ctx, umkm.Audience{})
+		all, err := as.CountOn(ctx, umkm.Audience{}, onBoth)
 		if err != nil {
 			return err
 		}
