@@ -70,6 +70,9 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 		if !s.allows(res.Next) {
 			return e.undeclared(ctx, t, s.ID, res.Next)
 		}
+		if res.Call != "" && !slices.Contains(s.Calls, res.Call) {
+			return e.undeclared(ctx, t, s.ID, StepID("call "+res.Call))
+		}
 	case s.Options != nil && !matched && s.Parse == nil:
 		res = Retry(T("core.choice.invalid"))
 	default:
@@ -232,6 +235,9 @@ func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 		}
 		if res.Next != Stay && res.Next != Done && res.Next != f.Steps[0].ID && !slices.Contains(f.Entries, res.Next) {
 			return e.undeclared(ctx, t, "", res.Next)
+		}
+		if res.Call != "" && !slices.Contains(f.Calls, res.Call) {
+			return e.undeclared(ctx, t, "", StepID("call "+res.Call))
 		}
 		return e.apply(ctx, t, nil, res)
 	}

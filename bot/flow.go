@@ -74,6 +74,8 @@ type Flow struct {
 	Migrate Migrate
 	// Entries are the steps besides the first that Begin may go to.
 	Entries []StepID
+	// Calls are the flows Begin may start (Result.Call), as Step.Calls.
+	Calls []string
 }
 
 // Step is one question of a flow.
@@ -121,6 +123,10 @@ type Step struct {
 	// registry checks that each exists and that every step is reachable;
 	// the engine refuses a Result naming a step not declared here.
 	Targets []StepID
+	// Calls are the flows Handle may start (Result.Call). The registry
+	// refuses a flow not registered; the engine refuses a call not
+	// declared here.
+	Calls []string
 }
 
 // In is the user's answer as a step sees it.
@@ -139,7 +145,8 @@ type Result struct {
 	// Quiet suppresses the next question's prompt (Say already asks it) or,
 	// with Done, the main menu.
 	Quiet bool
-	// Call starts another flow; when it is done, this flow resumes at Next.
+	// Call starts another flow (one of Step.Calls); when it is done, this
+	// flow resumes at Next.
 	Call    string
 	CallArg string
 }

@@ -45,6 +45,11 @@ func TestRegistryRejectsBadFlows(t *testing.T) {
 			`step "b" cannot be reached`},
 		{"targets without handle", []*bot.Flow{flow("x", &bot.Step{ID: "a", Parse: text, Targets: []bot.StepID{"a"}})}, "no Handle"},
 		{"no answer", []*bot.Flow{flow("x", &bot.Step{ID: "a"})}, "takes no answer"},
+		{"call of a flow not registered", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok, Calls: []string{"z"}}), flow("z", &bot.Step{ID: "a", Handle: ok, Calls: []string{"y", "nowhere"}})},
+			`flow "z": step "a" calls flow "nowhere", which is not registered`},
+		{"begin calls a flow not registered", []*bot.Flow{{ID: "x", Calls: []string{"nowhere"}, Steps: []*bot.Step{{ID: "a", Parse: text}}}},
+			`flow "x": Begin calls flow "nowhere"`},
+		{"calls without handle", []*bot.Flow{flow("x", &bot.Step{ID: "a", Parse: text, Calls: []string{"x"}})}, "no Handle"},
 		{"one trigger, two flows", []*bot.Flow{flow("x", &bot.Step{ID: "a", Handle: ok}),
 			{ID: "y", Triggers: []string{"Y", "X"}, Steps: []*bot.Step{{ID: "a", Handle: ok}}}}, `both claim the trigger "x"`},
 	}
@@ -60,7 +65,7 @@ func TestRegistryRejectsBadFlows(t *testing.T) {
 	// Targets, the fall-through of a declarative step, a skip and an entry.
 	good := []*bot.Flow{
 		flow("x", &bot.Step{ID: "a", Handle: ok, Targets: []bot.StepID{"c"}}, &bot.Step{ID: "b", Parse: text}, &bot.Step{ID: "c", Handle: ok, Targets: []bot.StepID{"b"}}),
-		flow("y", &bot.Step{ID: "a", Parse: text}, &bot.Step{ID: "b", Handle: ok}),
+		flow("y", &bot.Step{ID: "a", Parse: text}, &bot.Step{ID: "b", Handle: ok, Calls: []string{"z"}}),
 		{ID: "z", Entries: []bot.StepID{"b"}, Steps: []*bot.Step{{ID: "a", Parse: text, Next: bot.Done}, {ID: "b", Parse: text}}},
 	}
 	if _, err := bot.NewRegistry(nil, good...); err != nil {

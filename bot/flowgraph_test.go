@@ -102,3 +102,42 @@ func TestEngineRefusesUndeclaredEntry(t *testing.T) {
 		t.Fatalf("an undeclared entry said %q, want the fault reply", got)
 	}
 }
+
+// TestEngineRefusesUndeclaredCall: a step (or Begin) may start only the
+// flows it declared in Calls; another registered flow is refused at run
+// time like an undeclared step, and a declared one runs and returns.
+func TestEngineRefusesUndeclaredCall(t *testing.T) {
+	text := func(context.Context, *bot.Turn, bot.In) (string, bot.Text, error) { return "x", bot.Text{}, nil }
+	w := newEngineWorld(t, []string{"panggil.title", "panggil.a", "panggil.b", "kedua.title", "kedua.a", "rahasia.title", "rahasia.a"},
+		&bot.Flow{ID: "panggil", Title: "panggil.title", Triggers: []string{"panggil"}, Menu: 1,
+			Begin: func(_ context.Context, _ *bot.Turn, arg string) (bot.Result, error) {
+				if arg != "" {
+					return bot.Result{Call: arg, Next: "b"}, nil // only "kedua" declared
+				}
+				return bot.Goto("a"), nil
+			}, Calls: []string{"kedua"}, Entries: []bot.StepID{"b"},
+			Steps: []*bot.Step{
+				{ID: "a", Prompt: "panggil.a", Calls: []string{"kedua"}, Targets: []bot.StepID{"b"},
+					Handle: func(_ context.Context, _ *bot.Turn, in bot.In) (bot.Result, error) {
+						return bot.Result{Call: map[string]string{"1": "kedua", "2": "rahasia"}[in.Norm], Next: "b"}, nil
+					}},
+				{ID: "b", Prompt: "panggil.b", Parse: text},
+			}},
+		&bot.Flow{ID: "kedua", Title: "kedua.title", Triggers: []string{"kedua"}, Menu: 2, Steps: []*bot.Step{{ID: "a", Prompt: "kedua.a", Parse: text, Next: bot.Done}}},
+		&bot.Flow{ID: "rahasia", Title: "rahasia.title", Triggers: []string{"rahasia"}, Menu: 3, Steps: []*bot.Step{{ID: "a", Prompt: "rahasia.a", Parse: text}}},
+	)
+	w.say("panggil")
+	if got := w.say("2"); strings.Contains(got, "rahasia.a") || !strings.Contains(got, "core.error") {
+		t.Fatalf("an undeclared call said %q, want the fault reply", got)
+	}
+	if got := w.say("panggil rahasia"); strings.Contains(got, "rahasia.a") || !strings.Contains(got, "core.error") {
+		t.Fatalf("an undeclared call from Begin said %q, want the fault reply", got)
+	}
+	w.say("panggil")
+	if got := w.say("1"); got != "kedua.a" {
+		t.Fatalf("a declared call said %q", got)
+	}
+	if got := w.say("jawab"); !strings.Contains(got, "panggil.b") {
+		t.Fatalf("after the called flow said %q, want the caller's step b", got)
+	}
+}

@@ -53,6 +53,19 @@ func NewRegistry(talk *Talk, flows ...*Flow) (*Registry, error) {
 		r.byID[f.ID] = f
 		r.order = append(r.order, f)
 	}
+	for _, f := range r.order {
+		calls := func(from string, callees []string) {
+			for _, callee := range callees {
+				if r.byID[callee] == nil {
+					errs = append(errs, fmt.Errorf("flow %q: %s calls flow %q, which is not registered", f.ID, from, callee))
+				}
+			}
+		}
+		calls("Begin", f.Calls)
+		for _, s := range f.Steps {
+			calls(fmt.Sprintf("step %q", s.ID), s.Calls)
+		}
+	}
 	if err := errors.Join(errs...); err != nil {
 		return nil, fmt.Errorf("bot: flows refused: %w", err)
 	}
@@ -75,8 +88,8 @@ func (f *Flow) check() error {
 		if s.Handle == nil && s.Parse == nil && s.Options == nil {
 			errs = append(errs, fmt.Errorf("step %q takes no answer (no Handle, Parse or Options)", s.ID))
 		}
-		if s.Handle == nil && len(s.Targets) > 0 {
-			errs = append(errs, fmt.Errorf("step %q declares targets but has no Handle to choose them", s.ID))
+		if s.Handle == nil && (len(s.Targets) > 0 || len(s.Calls) > 0) {
+			errs = append(errs, fmt.Errorf("step %q declares targets or calls but has no Handle to choose them", s.ID))
 		}
 	}
 	exists := func(from string, id StepID) {

@@ -58,6 +58,7 @@ func newGaleri(d Deps) *bot.Flow {
 		Intent:   galeriIntent,
 		Entries:  []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
 		Begin:    galeriBegin(d),
+		Calls:    []string{"daftar"},
 		Steps:    steps,
 	}
 }
@@ -73,6 +74,7 @@ func galeriMenu(d Deps) *bot.Step {
 		},
 		Options: galeriOptions,
 		Targets: []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
+		Calls:   []string{"daftar"}, // registration first, for curation
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if in.Choice == nil {
 				return bot.Retry(bot.T("core.choice.invalid")), nil
@@ -90,6 +92,7 @@ func galeriLagi(d Deps) *bot.Step {
 		Prompt:  "galeri.lagi",
 		Yield:   true,
 		Targets: []bot.StepID{"kecamatan", "kurasi", "lagi", "lokasi"},
+		Calls:   []string{"daftar"}, // registration first, for curation
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			opts, err := galeriOptions(ctx, t)
 			if err != nil {

@@ -77,6 +77,7 @@ func galeriKurasiYakin(d Deps) *bot.Step {
 		},
 		Options: yesNoOptions("galeri.kurasi.yes", "galeri.kurasi.no"),
 		Targets: []bot.StepID{"kurasi_yakin"},
+		Calls:   []string{"daftar"}, // registration first
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {

@@ -68,6 +68,7 @@ func newPelatihan(d Deps) *bot.Flow {
 		Menu:     20,
 		Entries:  []bot.StepID{"detail"},
 		Begin:    pelatihanBegin(d),
+		Calls:    []string{"pelatihan_saya"},
 		Steps: []*bot.Step{
 			pelatihanKatalog(d),
 			pelatihanTopik(d),
@@ -115,6 +116,7 @@ func pelatihanKatalog(d Deps) *bot.Step {
 			return opts, nil
 		},
 		Targets: []bot.StepID{"detail", "katalog", "topik"},
+		Calls:   []string{"pelatihan_saya"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			switch {
 			case in.Choice != nil:
@@ -212,6 +214,7 @@ func pelatihanDetail(d Deps) *bot.Step {
 			}, nil
 		},
 		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Calls:   []string{"daftar"}, // registration first, for sign-up
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
@@ -235,6 +238,7 @@ func pelatihanLanjut(d Deps) *bot.Step {
 		},
 		Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
 		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Calls:   []string{"daftar"}, // registration first, for sign-up
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {
@@ -263,6 +267,7 @@ func pelatihanTunggu(d Deps) *bot.Step {
 		},
 		Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
 		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Calls:   []string{"daftar"}, // registration first, for sign-up
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			yes, ok := answerYes(in)
 			if !ok {

@@ -51,6 +51,7 @@ func persetujuanTanya(d Deps) *bot.Step {
 			return map[string]any{"Office": d.Region.Office, "Consent": bot.T("daftar.consent", "Office", d.Region.Office)}, nil
 		},
 		Options: yesNoOptions("daftar.consent.yes", "daftar.consent.no"),
+		Calls:   []string{"hapus"}, // erasure asked for here
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			switch norm := strings.TrimPrefix(in.Norm, "/"); {
 			case slices.Contains(dataWords, norm):
