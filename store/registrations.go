@@ -292,6 +292,9 @@ func (s *RegistrationStore) UpdateRegistration(ctx context.Context, r *umkm.Regi
 // expect is empty), moving the NIK index entry to r's NIK under the
 // newest key.
 func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registration, cr regCrypto, r *umkm.Registration, expect string) error {
+	if r.Region != old.Region {
+		return fmt.Errorf("update registration %s from %s to %s: %w", r.ID, old.Region, r.Region, umkm.ErrRegionMove)
+	}
 	body, err := s.encodeReg(r)
 	if err != nil {
 		return err
@@ -311,10 +314,8 @@ func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registrati
 	for _, f := range s.nikIndex(r.NIK) {
 		args = append(args, f)
 	}
-	moved := *r
-	moved.Region = old.Region // the record stays in its kabupaten/kota's slot
-	leave, join := s.ixLeaveKeys(old), s.ixKeys(&moved)
-	words := dictWords(&moved)
+	leave, join := s.ixLeaveKeys(old), s.ixKeys(r)
+	words := dictWords(r)
 	for _, w := range words {
 		args = append(args, w)
 	}

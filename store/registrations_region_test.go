@@ -133,3 +133,53 @@ func TestAudienceIndexAgreesWithScan(t *testing.T) {
 		t.Errorf("an audience by training: %v, want ErrNoIndex (the caller reads them all)", err)
 	}
 }
+
+// TestUpdateRefusesRegionMove: a registration's number and keys are of its
+// kabupaten/kota, so an update naming another is refused whole: the record,
+// the conversation's lookup and the audience index stay where they were
+// (before, the body said the new kabupaten/kota while its keys stayed in
+// the old one's slot).
+func TestUpdateRefusesRegionMove(t *testing.T) {
+	st, _ := twoStores(t)
+	ctx := context.Background()
+	region := umkm.Region{Code: "36", Units: []umkm.Region{{Code: "36.04"}, {Code: "36.73"}}}
+	regs := umkm.ServedRegistrations(region, st)
+	r := &umkm.Registration{Region: "36.04", Conv: bot.Conversation{Channel: bot.Telegram, User: "1"}, NIK: "3604014505880002",
+		Kecamatan: "Ciruas", Sector: "kuliner", SizeClass: "mikro", RegisteredAt: time.Now()}
+	if err := regs.CreateRegistration(ctx, r, 1); err != nil {
+		t.Fatal(err)
+	}
+	for _, u := range region.Units {
+		if err := st.EnsureAudienceIndex(ctx, u.Code); err != nil {
+			t.Fatal(err)
+		}
+	}
+	moved := *r
+	moved.Region, moved.Kecamatan = "36.73", "Cipocok Jaya"
+	if err := regs.UpdateRegistration(ctx, &moved); !errors.Is(err, umkm.ErrRegionMove) {
+		t.Fatalf("update to another kabupaten/kota: %v, want ErrRegionMove", err)
+	}
+	got, err := regs.RegistrationFor(ctx, "36", r.Conv)
+	if err != nil || got.Region != "36.04" || got.Kecamatan != "Ciruas" {
+		t.Fatalf("after the refused move: %+v, %v; want it unchanged in 36.04", got, err)
+	}
+	if _, err := st.RegistrationFor(ctx, "36.73", r.Conv); !errors.Is(err, bot.ErrNotFound) {
+		t.Fatalf("found in 36.73: %v", err)
+	}
+	all := []bot.ChannelID{bot.Telegram}
+	for unit, want := range map[string]int{"36.04": 1, "36.73": 0} {
+		n, err := st.CountAudience(ctx, unit, umkm.Audience{Kecamatan: []string{"Ciruas", "Cipocok Jaya"}, Channels: all})
+		if err != nil || n[bot.Telegram] != want {
+			t.Errorf("audience in %s: %v, %v; want %d", unit, n, err, want)
+		}
+	}
+	// Within its kabupaten/kota it moves as before.
+	moved.Region = "36.04"
+	moved.Kecamatan = "Kramatwatu"
+	if err := regs.UpdateRegistration(ctx, &moved); err != nil {
+		t.Fatal(err)
+	}
+	if n, _ := st.CountAudience(ctx, "36.04", umkm.Audience{Kecamatan: []string{"Kramatwatu"}, Channels: all}); n[bot.Telegram] != 1 {
+		t.Errorf("a move within the kabupaten/kota is not in the index: %v", n)
+	}
+}

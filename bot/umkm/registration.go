@@ -59,6 +59,8 @@ type RegistrationStore interface {
 	CreateRegistration(ctx context.Context, r *Registration, maxPerNIK int) error
 	// UpdateRegistration rewrites r (same id, same NIK index entry unless
 	// the NIK changed).
+	// A registration stays in its kabupaten/kota (its id and keys are of
+	// it): a different r.Region is refused with ErrRegionMove.
 	UpdateRegistration(ctx context.Context, r *Registration) error
 	// RegistrationFor returns the registration made from conversation c.
 	RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*Registration, error)
@@ -242,3 +244,8 @@ func (s servedRegistrations) EachRegistration(ctx context.Context, region string
 	}
 	return nil
 }
+
+// ErrRegionMove says a registration cannot move to another kabupaten/kota
+// by an update: its number (UMKM-3604-…) and its storage belong to the
+// one it was made in. The Dinas moves it (erase and register again).
+var ErrRegionMove = errors.New("a registration cannot move to another kabupaten/kota")
