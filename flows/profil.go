@@ -17,11 +17,8 @@ func newProfil(d Deps) *bot.Flow {
 	fields := registrationFields(d)
 	withHelp(fields)
 	for _, s := range fields {
-		if s.ID == "kabkota" {
-			// "ubah" on the kecamatan line asks the kecamatan of the
-			// kabupaten/kota registered (unlike daftar's summary, which
-			// asks the kabupaten/kota first), so no step leads here.
-			continue
+		if s.ID == "kabkota" && !d.Region.Multi() {
+			continue // one kabupaten/kota: never asked
 		}
 		steps = append(steps, saveOnAnswer(d, s))
 	}
@@ -61,7 +58,7 @@ func profilLihat(d Deps) *bot.Step {
 			}
 			return d.summary(r), nil
 		},
-		Targets: fieldOrder, // "ubah 3"
+		Targets: editTargets(d), // "ubah 3"
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 			if n, ok := editNumber(in.Norm); ok {
 				r, err := d.registration(ctx, t)
@@ -72,7 +69,7 @@ func profilLihat(d Deps) *bot.Step {
 					return bot.Finish(), nil
 				}
 				registrationToAnswers(r, t)
-				return bot.Goto(fieldOrder[n-1]), nil
+				return bot.Goto(d.editStep(n)), nil
 			}
 			if editWords[in.Norm] {
 				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.which"))}}, nil
@@ -83,6 +80,16 @@ func profilLihat(d Deps) *bot.Step {
 			return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(bot.T("profil.unclear"))}}, nil
 		},
 	}
+}
+
+// editTargets are the questions "ubah n" leads to: every line's, and in a
+// deployment of several the kabupaten/kota (the kecamatan's line asks it
+// first, see editStep).
+func editTargets(d Deps) []bot.StepID {
+	if d.Region.Multi() {
+		return append([]bot.StepID{"kabkota"}, fieldOrder...)
+	}
+	return fieldOrder
 }
 
 // profilBegin starts the flow, with the deep-link or command argument.
@@ -118,7 +125,16 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 			return bot.Result{}, err
 		}
 		if !problem.IsZero() {
+			if quietProblems[problem.ID] { // it says what to type: no need to ask again
+				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}, nil
+			}
 			return bot.Retry(problem), nil
+		}
+		if s.ID == "kabkota" && value != old {
+			// A registration's number and records belong to its
+			// kabupaten/kota (umkm.ErrRegionMove): the Dinas moves it.
+			u, _ := d.Region.Unit(value)
+			return bot.Goto("lihat", bot.Say(bot.T("profil.kabkota.move", "KabKota", u.Name, "Contact", d.contact(ctx, t)))), nil
 		}
 		if next := d.followUp(t, s.ID, old, value); next != "" {
 			t.Set(string(s.ID), value) // saved with the answer to next (a new kecamatan's desa)
