@@ -44,13 +44,15 @@ const (
 // question.
 const phraseArg = "\x00"
 
+// petugasFlow hands the conversation over to an officer: the owner's
+// question opens a ticket, and what they write while it is open goes to
+// the officer until either ends it.
 func petugasFlow(d Deps) *bot.Flow {
 	hours := umkm.DefaultOfficeHours()
 	if d.Region.Hours != nil {
 		hours = *d.Region.Hours
 	}
-	every := []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument, bot.KindLocation, bot.KindContact, bot.KindUnsupported}
-	f := &bot.Flow{
+	return &bot.Flow{
 		ID:        bot.HandoverFlow,
 		Version:   1, // one list encoding (bot.ListValue), no "none" or "-"
 		Migrate:   migratePetugas,
@@ -62,74 +64,95 @@ func petugasFlow(d Deps) *bot.Flow {
 			return phraseArg, slices.ContainsFunc(petugasPhrases, func(p string) bool { return strings.Contains(norm, p) })
 		},
 		Entries: []bot.StepID{"open"},
-		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			if d.Tickets == nil {
-				return bot.Finish(bot.Say(bot.T("petugas.unavailable"))), nil
+		Begin:   petugasBegin(d, hours),
+		Leave:   petugasLeave(d),
+		Steps:   []*bot.Step{petugasQuestion(d, hours), petugasOpen(d)},
+	}
+}
+
+// everyKind is what a message to the officer may be.
+var everyKind = []bot.Kind{bot.KindText, bot.KindPhoto, bot.KindDocument, bot.KindLocation, bot.KindContact, bot.KindUnsupported}
+
+// petugasBegin goes back to the open ticket, opens one with the words
+// that came with the command, or asks the question.
+func petugasBegin(d Deps, hours umkm.OfficeHours) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
+		if d.Tickets == nil {
+			return bot.Finish(bot.Say(bot.T("petugas.unavailable"))), nil
+		}
+		if m := t.Missed(); len(m) > 0 { // what the bot did not understand goes to the officer too
+			t.SetList(missedKey, m)
+		}
+		id, err := d.Tickets.OpenTicketOf(ctx, t.Conv)
+		if err != nil {
+			return bot.Result{Next: bot.Stay}, err
+		}
+		if id != "" { // asked again while a ticket is open
+			t.Set(ticketKey, id)
+			return bot.Result{Say: []bot.Out{bot.Say(bot.T("petugas.already_open"))}, Next: "open", Quiet: true}, nil
+		}
+		if arg != "" && arg != phraseArg {
+			return d.openTicket(ctx, t, hours)
+		}
+		return bot.Goto("question"), nil
+	}
+}
+
+// petugasLeave closes the open ticket when the owner leaves the flow.
+func petugasLeave(d Deps) func(context.Context, *bot.Turn) ([]bot.Out, error) {
+	return func(ctx context.Context, t *bot.Turn) ([]bot.Out, error) {
+		if id := t.Get(ticketKey); id != "" && d.Tickets != nil {
+			if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
+				d.logger().Warn("close ticket", "ticket", id, "err", err)
 			}
-			if m := t.Missed(); len(m) > 0 { // what the bot did not understand goes to the officer too
-				t.SetList(missedKey, m)
-			}
-			id, err := d.Tickets.OpenTicketOf(ctx, t.Conv)
-			if err != nil {
-				return bot.Result{Next: bot.Stay}, err
-			}
-			if id != "" { // asked again while a ticket is open
-				t.Set(ticketKey, id)
-				return bot.Result{Say: []bot.Out{bot.Say(bot.T("petugas.already_open"))}, Next: "open", Quiet: true}, nil
-			}
-			if arg != "" && arg != phraseArg {
-				return d.openTicket(ctx, t, hours)
-			}
-			return bot.Goto("question"), nil
-		},
-		Leave: func(ctx context.Context, t *bot.Turn) ([]bot.Out, error) {
-			if id := t.Get(ticketKey); id != "" && d.Tickets != nil {
-				if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
-					d.logger().Warn("close ticket", "ticket", id, "err", err)
-				}
-				return []bot.Out{bot.Say(bot.T("petugas.ended"))}, nil
+			return []bot.Out{bot.Say(bot.T("petugas.ended"))}, nil
+		}
+		return nil, nil
+	}
+}
+
+// petugasQuestion asks what the owner needs; the answer opens the ticket.
+func petugasQuestion(d Deps, hours umkm.OfficeHours) *bot.Step {
+	return &bot.Step{
+		ID: "question", Prompt: "petugas.question", Accept: everyKind, Verbatim: true,
+		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
+			if r := d.dinasOf(ctx, t); dinasKnown(r) { // else the block would send them here
+				return map[string]any{"Contact": contactBlock(r, true)}, nil
 			}
 			return nil, nil
 		},
-		Steps: []*bot.Step{
-			{
-				ID: "question", Prompt: "petugas.question", Accept: every, Verbatim: true,
-				Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-					if r := d.dinasOf(ctx, t); dinasKnown(r) { // else the block would send them here
-						return map[string]any{"Contact": contactBlock(r, true)}, nil
-					}
-					return nil, nil
-				},
-				Targets: []bot.StepID{"open"},
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					if slices.Contains(endWords, in.Norm) {
-						return bot.Finish(bot.Say(bot.T("petugas.not_opened"))), nil
-					}
-					return d.openTicket(ctx, t, hours)
-				},
-			},
-			{
-				ID: "open", Prompt: "petugas.open", Accept: every, Verbatim: true,
-				Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-					id := t.Get(ticketKey)
-					if slices.Contains(endWords, in.Norm) {
-						if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
-							return bot.Result{}, err
-						}
-						return bot.Finish(bot.Say(bot.T("petugas.ended"))), nil
-					}
-					if err := d.Tickets.AddTicketMsg(ctx, id, umkm.TicketMsgOf(t.Msg, t.Now)); err != nil {
-						if !isClosed(err) {
-							return bot.Result{Next: bot.Stay}, err
-						}
-						return bot.Finish(bot.Say(bot.T("petugas.closed_by_officer"))), nil
-					}
-					return bot.Result{Next: bot.Stay, Quiet: true}, nil // the officer answers
-				},
-			},
+		Targets: []bot.StepID{"open"},
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			if slices.Contains(endWords, in.Norm) {
+				return bot.Finish(bot.Say(bot.T("petugas.not_opened"))), nil
+			}
+			return d.openTicket(ctx, t, hours)
 		},
 	}
-	return f
+}
+
+// petugasOpen passes what the owner writes to the open ticket until one
+// side ends it.
+func petugasOpen(d Deps) *bot.Step {
+	return &bot.Step{
+		ID: "open", Prompt: "petugas.open", Accept: everyKind, Verbatim: true,
+		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+			id := t.Get(ticketKey)
+			if slices.Contains(endWords, in.Norm) {
+				if err := d.Tickets.CloseTicket(ctx, id, umkm.FromOwner, "", t.Now); err != nil {
+					return bot.Result{}, err
+				}
+				return bot.Finish(bot.Say(bot.T("petugas.ended"))), nil
+			}
+			if err := d.Tickets.AddTicketMsg(ctx, id, umkm.TicketMsgOf(t.Msg, t.Now)); err != nil {
+				if !isClosed(err) {
+					return bot.Result{Next: bot.Stay}, err
+				}
+				return bot.Finish(bot.Say(bot.T("petugas.closed_by_officer"))), nil
+			}
+			return bot.Result{Next: bot.Stay, Quiet: true}, nil // the officer answers
+		},
+	}
 }
 
 // openTicket opens a ticket with the message of this turn and tells the
