@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"html/template"
-	"log/slog"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -18,7 +17,6 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/phone"
 	"github.com/umkmbot/umkmbot/bot/umkm"
-	"github.com/umkmbot/umkmbot/export"
 )
 
 // RegistrationIndex answers the registrations pages from an index kept
@@ -409,48 +407,6 @@ func (s *Server) showRegistration(w http.ResponseWriter, r *http.Request, reveal
 		v.NIK, v.Revealed, v.CanReveal = reg.NIK, true, false
 	}
 	s.render(w, r, http.StatusOK, "registration", "web.registration.title", v)
-}
-
-// exportFormat reads the format of a download from its file name
-// ("registrations.xlsx"): csv or xlsx, or "" for another name.
-func exportFormat(r *http.Request, base string) string {
-	switch r.PathValue("file") {
-	case base + ".csv":
-		return "csv"
-	case base + ".xlsx":
-		return "xlsx"
-	}
-	return ""
-}
-
-// writeTable sends a download of header and rows as CSV or, with format
-// "xlsx", an Excel workbook (text cells, header frozen and filtered), both
-// through package export, as the CLI's exports: every cell a spreadsheet
-// could run as a formula gets a leading apostrophe. name has no extension.
-func writeTable(w http.ResponseWriter, format, name string, header []string, rows func(row func([]string)), log *slog.Logger) {
-	f := export.CSV
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	if format == "xlsx" {
-		f = export.XLSX
-		w.Header().Set("Content-Type", "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-	}
-	w.Header().Set("Content-Disposition", `attachment; filename="`+name+"."+string(f)+`"`)
-	t, err := export.New(w, f, header, export.Options{Sheet: "Data"})
-	if err != nil {
-		log.Warn("web: download cut off", "file", name, "err", err)
-		return
-	}
-	rows(func(cells []string) {
-		if err == nil {
-			err = t.Row(cells)
-		}
-	})
-	if cerr := t.Close(); err == nil {
-		err = cerr
-	}
-	if err != nil {
-		log.Warn("web: download cut off", "file", name, "err", err)
-	}
 }
 
 // registrationExport writes the filtered registrations as CSV or XLSX,
