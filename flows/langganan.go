@@ -7,7 +7,15 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
-func init() { register("langganan", newLangganan) }
+func init() {
+	register("langganan", func(d Deps) *bot.Flow { return newLangganan(d.Profiles) })
+}
+
+// optOuts keeps whether an owner receives broadcasts (bot.FieldOptOut):
+// all langganan needs (a bot.ProfileStore).
+type optOuts interface {
+	SetProfile(ctx context.Context, c bot.Conversation, field, value string) error
+}
 
 // Words that stop broadcasts and words that start them again.
 var (
@@ -18,19 +26,19 @@ var (
 // newLangganan lets an owner stop receiving Dinas broadcasts (after a
 // confirmation) and start again. It changes nothing else: an owner who
 // opted out still uses every other feature.
-func newLangganan(d Deps) *bot.Flow {
+func newLangganan(profiles optOuts) *bot.Flow {
 	return &bot.Flow{
 		ID:       "langganan",
 		Title:    "langganan.title",
 		Triggers: append(append([]string{}, stopWords...), subscribeWords...),
 		Begin: func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
-			if d.Profiles == nil {
+			if profiles == nil {
 				return bot.Finish(bot.Say(bot.T("langganan.unavailable"))), nil
 			}
 			word := strings.TrimPrefix(bot.Normalize(t.Msg.Text), "/")
 			for _, w := range subscribeWords {
 				if word == w || strings.HasPrefix(word, w+" ") {
-					return subscribe(ctx, d, t)
+					return subscribe(ctx, profiles, t)
 				}
 			}
 			if t.Profile.OptOut {
@@ -50,7 +58,7 @@ func newLangganan(d Deps) *bot.Flow {
 				if !yes {
 					return bot.Finish(bot.Say(bot.T("langganan.stop.kept"))), nil
 				}
-				if err := d.Profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, "1"); err != nil {
+				if err := profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, "1"); err != nil {
 					return bot.Result{}, err
 				}
 				return bot.Finish(bot.Say(bot.T("langganan.stop.done"))), nil
@@ -60,11 +68,11 @@ func newLangganan(d Deps) *bot.Flow {
 }
 
 // subscribe starts broadcasts again.
-func subscribe(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
+func subscribe(ctx context.Context, profiles optOuts, t *bot.Turn) (bot.Result, error) {
 	if !t.Profile.OptOut {
 		return bot.Finish(bot.Say(bot.T("langganan.start.already"))), nil
 	}
-	if err := d.Profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, ""); err != nil {
+	if err := profiles.SetProfile(ctx, t.Conv, bot.FieldOptOut, ""); err != nil {
 		return bot.Result{}, err
 	}
 	return bot.Finish(bot.Say(bot.T("langganan.start.done"))), nil
