@@ -73,15 +73,9 @@ func (d Deps) chained(s *bot.Step, then bot.StepID) *bot.Step {
 	}
 	s.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 		old := t.Get(string(s.ID))
-		value, problem, err := stepValue(ctx, t, s, in)
-		if err != nil {
-			return bot.Result{}, err
-		}
-		if !problem.IsZero() {
-			if quietProblems[problem.ID] { // it says what to type: no need to ask again
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}, nil
-			}
-			return bot.Retry(problem), nil
+		value, retry, ok, err := readAnswer(ctx, t, s, in)
+		if !ok {
+			return retry, err
 		}
 		t.Set(string(s.ID), value)
 		if t.Editing() {
@@ -98,6 +92,23 @@ func (d Deps) chained(s *bot.Step, then bot.StepID) *bot.Step {
 		return bot.Goto(ret), nil
 	}
 	return s
+}
+
+// readAnswer is the value s takes from in, or (ok false) the reply to a
+// problem with it: the question again with the reason, or the reason alone
+// when it says what to type (quietProblems).
+func readAnswer(ctx context.Context, t *bot.Turn, s *bot.Step, in bot.In) (value string, retry bot.Result, ok bool, err error) {
+	value, problem, err := stepValue(ctx, t, s, in)
+	if err != nil {
+		return "", bot.Result{}, false, err
+	}
+	if !problem.IsZero() {
+		if quietProblems[problem.ID] {
+			return "", bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}, false, nil
+		}
+		return "", bot.Retry(problem), false, nil
+	}
+	return value, bot.Result{}, true, nil
 }
 
 // quietProblems are replies to a desa answer that ask the question again

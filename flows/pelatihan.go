@@ -213,18 +213,9 @@ func pelatihanDetail(d Deps) *bot.Step {
 				back,
 			}, nil
 		},
-		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Targets: signUpTargets,
 		Calls:   []string{"daftar"}, // registration first, for sign-up
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-			yes, ok := answerYes(in)
-			if !ok {
-				return bot.Retry(bot.T("core.choice.invalid")), nil
-			}
-			if !yes {
-				return bot.Goto("katalog"), nil
-			}
-			return d.signUp(ctx, t, false)
-		},
+		Handle:  d.signUpOnYes(bot.Goto("katalog"), false),
 	}
 }
 
@@ -237,18 +228,9 @@ func pelatihanLanjut(d Deps) *bot.Step {
 			return d.titleData(ctx, t)
 		},
 		Options: yesNoOptions("pelatihan.resume.yes", "pelatihan.resume.no"),
-		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Targets: signUpTargets,
 		Calls:   []string{"daftar"}, // registration first, for sign-up
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-			yes, ok := answerYes(in)
-			if !ok {
-				return bot.Retry(bot.T("core.choice.invalid")), nil
-			}
-			if !yes {
-				return bot.Finish(bot.Say(bot.T("pelatihan.resume.later"))), nil
-			}
-			return d.signUp(ctx, t, false)
-		},
+		Handle:  d.signUpOnYes(bot.Finish(bot.Say(bot.T("pelatihan.resume.later"))), false),
 	}
 }
 
@@ -266,18 +248,9 @@ func pelatihanTunggu(d Deps) *bot.Step {
 			return data, nil
 		},
 		Options: yesNoOptions("pelatihan.full.yes", "pelatihan.full.no"),
-		Targets: []bot.StepID{"katalog", "lanjut", "tunggu"},
+		Targets: signUpTargets,
 		Calls:   []string{"daftar"}, // registration first, for sign-up
-		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
-			yes, ok := answerYes(in)
-			if !ok {
-				return bot.Retry(bot.T("core.choice.invalid")), nil
-			}
-			if !yes {
-				return bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined"))), nil
-			}
-			return d.signUp(ctx, t, true)
-		},
+		Handle:  d.signUpOnYes(bot.Goto("katalog", bot.Say(bot.T("pelatihan.full.declined"))), true),
 	}
 }
 

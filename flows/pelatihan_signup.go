@@ -49,6 +49,25 @@ func labels(prefix string, codes []string) []bot.Text {
 	return out
 }
 
+// signUpTargets are where a sign-up question may go: the catalogue, the
+// question again after the registration it needed, the waitlist.
+var signUpTargets = []bot.StepID{"katalog", "lanjut", "tunggu"}
+
+// signUpOnYes is the Handle of a sign-up question: yes signs up (to the
+// waitlist when waitlist), no answers no, anything else asks again.
+func (d Deps) signUpOnYes(no bot.Result, waitlist bool) func(context.Context, *bot.Turn, bot.In) (bot.Result, error) {
+	return func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
+		yes, ok := answerYes(in)
+		if !ok {
+			return bot.Retry(bot.T("core.choice.invalid")), nil
+		}
+		if !yes {
+			return no, nil
+		}
+		return d.signUp(ctx, t, waitlist)
+	}
+}
+
 // signUp takes a seat (or, with waitlist, a waitlist place) in the chosen
 // training for a registered owner; an owner not registered yet registers
 // first and comes back to step lanjut.

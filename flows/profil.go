@@ -120,15 +120,9 @@ func saveOnAnswer(d Deps, s *bot.Step) *bot.Step {
 	}
 	edit.Handle = func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
 		old := t.Get(string(s.ID))
-		value, problem, err := stepValue(ctx, t, s, in)
-		if err != nil {
-			return bot.Result{}, err
-		}
-		if !problem.IsZero() {
-			if quietProblems[problem.ID] { // it says what to type: no need to ask again
-				return bot.Result{Next: bot.Stay, Quiet: true, Say: []bot.Out{bot.Say(problem)}}, nil
-			}
-			return bot.Retry(problem), nil
+		value, retry, ok, err := readAnswer(ctx, t, s, in)
+		if !ok {
+			return retry, err
 		}
 		if s.ID == "kabkota" && value != old {
 			// A registration's number and records belong to its
