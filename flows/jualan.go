@@ -164,19 +164,19 @@ var photoDoneWords = map[string]bool{"selesai": true, "sudah": true, "udah": tru
 	"done": true, "beres": true, "ok": true, "oke": true, "lanjut": true, "sudah semua": true, "itu saja": true}
 
 // market returns the deployment's marketplace data.
-func (d Deps) market() *Market {
-	if d.Market != nil {
-		return d.Market
+func (s Selling) market() *Market {
+	if s.Market != nil {
+		return s.Market
 	}
 	return embeddedMarket
 }
 
 // products returns the owner's saved products (none without a product store).
-func (d Deps) products(ctx context.Context, t *bot.Turn) ([]umkm.Product, error) {
-	if d.Products == nil {
+func (s Selling) products(ctx context.Context, t *bot.Turn) ([]umkm.Product, error) {
+	if s.Products == nil {
 		return nil, nil
 	}
-	return d.Products.Products(ctx, t.Conv)
+	return s.Products.Products(ctx, t.Conv)
 }
 
 func targetOptions(d Deps) []bot.Option {

@@ -132,7 +132,7 @@ func TestEmbeddedMarketData(t *testing.T) {
 // TestProdukEditorSteps: every product question has an editor step in
 // "produk saya", reached from the field menu.
 func TestProdukEditorSteps(t *testing.T) {
-	f := newProduk(Deps{})
+	f := newProduk(Selling{}, time.Now)
 	want := []string{"ubah_nama", "ubah_kategori", "ubah_harga", "ubah_berat", "ubah_stok", "ubah_deskripsi", "ubah_izin"}
 	fields := productFields()
 	if len(fields) != len(want) || len(editSteps) != len(want) {

@@ -7,20 +7,24 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
-func init() { register("produk", newProduk) }
+func init() {
+	register("produk", func(d Deps) *bot.Flow { return newProduk(d.Selling, d.now) })
+}
 
 // newProduk builds "produk saya": the owner's saved products, with editing
-// one field at a time and deleting.
-func newProduk(d Deps) *bot.Flow {
+// one field at a time and deleting. It needs the products (Selling) and
+// the clock only.
+func newProduk(d Selling, now func() time.Time) *bot.Flow {
 	steps := []*bot.Step{produkDaftar(d), produkUbah(d), produkHapus(d)}
 	for _, f := range productFields() {
-		steps = append(steps, editProductStep(d, f))
+		steps = append(steps, editProductStep(d, now, f))
 	}
 	return &bot.Flow{
 		ID:       "produk",
@@ -44,7 +48,7 @@ func newProduk(d Deps) *bot.Flow {
 }
 
 // produkDaftar lists the saved products: "ubah 2", "hapus 1", or done.
-func produkDaftar(d Deps) *bot.Step {
+func produkDaftar(d Selling) *bot.Step {
 	return &bot.Step{
 		ID:     "daftar",
 		Prompt: "produk.list",
@@ -92,7 +96,7 @@ func produkDaftar(d Deps) *bot.Step {
 }
 
 // produkUbah asks which field of the product to change; its editor step follows.
-func produkUbah(d Deps) *bot.Step {
+func produkUbah(d Selling) *bot.Step {
 	return &bot.Step{
 		ID:     "ubah",
 		Prompt: "produk.ubah",
@@ -122,7 +126,7 @@ func produkUbah(d Deps) *bot.Step {
 }
 
 // produkHapus confirms deleting a product.
-func produkHapus(d Deps) *bot.Step {
+func produkHapus(d Selling) *bot.Step {
 	return &bot.Step{
 		ID:      "hapus",
 		Prompt:  "produk.hapus",
@@ -157,7 +161,7 @@ func produkHapus(d Deps) *bot.Step {
 }
 
 // produkBegin starts the flow, with the deep-link or command argument.
-func produkBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, error) {
+func produkBegin(d Selling) func(context.Context, *bot.Turn, string) (bot.Result, error) {
 	return func(ctx context.Context, t *bot.Turn, arg string) (bot.Result, error) {
 		ps, err := d.products(ctx, t)
 		if err != nil {
@@ -210,7 +214,7 @@ var editSteps = map[bot.StepID]bot.StepID{"nama": "ubah_nama", "kategori": "ubah
 
 // editProductStep turns a product question into an editor of the saved
 // product: a valid answer is saved at once and the list shown again.
-func editProductStep(d Deps, f productField) *bot.Step {
+func editProductStep(d Selling, now func() time.Time, f productField) *bot.Step {
 	s := *f.step
 	s.ID = editSteps[f.step.ID]
 	s.Skip = nil
@@ -240,7 +244,7 @@ func editProductStep(d Deps, f productField) *bot.Step {
 			return bot.Goto("daftar", bot.Say(bot.T("produk.gone"))), nil
 		}
 		f.apply(p, value)
-		p.UpdatedAt = d.now()
+		p.UpdatedAt = now()
 		if err := d.Products.SaveProduct(ctx, t.Conv, p); err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return bot.Result{}, err
 		}
