@@ -9,6 +9,8 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
 func openTestTicket(t *testing.T, s interface {
@@ -275,5 +277,50 @@ func TestEraseTicketsRemovesReplyFiles(t *testing.T) {
 	}
 	if _, err := s.Image(ctx, other); err != nil {
 		t.Fatalf("an unrelated picture went too: %v", err)
+	}
+}
+
+// TestTicketFilesLiveAsLongAsTheirTicket: a file an officer sent is kept
+// while the ticket is open, however long that is (an upload alone expires
+// after 60 days), and expires with the closed ticket after TicketTTL, not
+// before it; a picture no ticket uses keeps its upload's expiry.
+func TestTicketFilesLiveAsLongAsTheirTicket(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(t)
+	const ttl = 120 * 24 * time.Hour // longer than an upload's 60 days
+	s := store.New(rdb, store.Options{Prefix: prefix, TicketTTL: ttl})
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	id := openTestTicket(t, s, "62", now)
+	ref, err := s.SaveImage(ctx, []byte("%PDF-1.4 surat keterangan usaha"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.SaveImage(ctx, []byte("\x89PNG poster siaran"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := rdb.TTL(ctx, s.Key("img", other)).Val()
+	if upload <= 0 || upload > 60*24*time.Hour {
+		t.Fatalf("an upload expires in %v", upload)
+	}
+	if _, err := s.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: "rina", Kind: bot.KindDocument,
+		Media: &bot.Media{Type: bot.AttachDocument, Ref: ref, Name: "surat.pdf"}}, time.Hour, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rdb.TTL(ctx, s.Key("img", ref)).Val(); got != -1 {
+		t.Fatalf("the file of an open ticket expires in %v, want kept (-1)", got)
+	}
+	if err := s.CloseTicket(ctx, id, "rina", "selesai", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	file, tk := rdb.TTL(ctx, s.Key("img", ref)).Val(), rdb.TTL(ctx, s.Key("tk:"+id, "t")).Val()
+	if tk <= 60*24*time.Hour || file < tk-time.Minute || file > ttl {
+		t.Fatalf("after closing: the ticket expires in %v, its file in %v; want both about %v", tk, file, ttl)
+	}
+	if got := rdb.TTL(ctx, s.Key("img", other)).Val(); got <= 0 || got > upload {
+		t.Fatalf("a picture of no ticket expires in %v, want its upload's %v", got, upload)
+	}
+	if _, err := s.Image(ctx, ref); err != nil {
+		t.Fatalf("the closed ticket's file: %v", err)
 	}
 }
