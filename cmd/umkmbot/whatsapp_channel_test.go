@@ -3,68 +3,101 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net/http"
 	"net/url"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/umkmbot/umkmbot/store"
 	"github.com/umkmbot/umkmbot/store/redistest"
 	"github.com/umkmbot/umkmbot/web"
 )
 
-// fakeDevice stands in for the device store and the connection: a
-// number is paired or not; a session runs until the phone drops the
-// device or serve stops.
+// fakeDevice stands in for the device store shared by the serve
+// processes (PostgreSQL in production) and for their connections: a
+// number is paired or not; a session runs until the number is unlinked
+// through it or its process stops.
 type fakeDevice struct {
 	mu       sync.Mutex
 	paired   bool
-	loggedIn chan struct{} // closed by LogOut: the running session ends
-	started  chan int      // each session started, numbered
-	stopped  chan int      // each session ended
+	started  chan string // each session started: "<process>#<n>"
+	stopped  chan string // each session ended
 	sessions int
 }
 
 func newFakeDevice() *fakeDevice {
-	return &fakeDevice{started: make(chan int, 10), stopped: make(chan int, 10)}
+	return &fakeDevice{started: make(chan string, 20), stopped: make(chan string, 20)}
 }
 
-func (d *fakeDevice) open(ctx context.Context) (func(context.Context) error, error) {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if !d.paired {
-		return nil, nil
-	}
-	d.sessions++
-	n, out := d.sessions, make(chan struct{})
-	d.loggedIn = out
-	return func(ctx context.Context) error {
-		d.started <- n
-		defer func() { d.stopped <- n }()
-		select {
-		case <-ctx.Done():
-		case <-out: // logged out: the adapter's Run returns
+// opener is process proc's waChannel.open. With a store its sessions
+// connect as the adapter does: only while holding the WhatsApp lease
+// (waLeaseKey), renewed; a stopped process's lease lapses after ttl.
+func (d *fakeDevice) opener(proc string, st *store.Store, ttl time.Duration) func(context.Context) (*waSession, error) {
+	return func(ctx context.Context) (*waSession, error) {
+		d.mu.Lock()
+		defer d.mu.Unlock()
+		if !d.paired {
+			return nil, nil
 		}
-		return nil
-	}, nil
+		d.sessions++
+		name := fmt.Sprintf("%s#%d", proc, d.sessions)
+		out := make(chan struct{}) // closed when unlinked through this session
+		var holds, gone atomic.Bool
+		s := &waSession{
+			holds: holds.Load,
+			logOut: func(context.Context) error {
+				if !holds.Load() {
+					return errors.New("not connected")
+				}
+				d.mu.Lock()
+				d.paired = false
+				d.mu.Unlock()
+				if !gone.Swap(true) {
+					close(out)
+				}
+				return nil
+			},
+			unlinked: gone.Load,
+		}
+		s.run = func(ctx context.Context) error {
+			d.started <- name
+			defer func() { holds.Store(false); d.stopped <- name }()
+			if st == nil {
+				holds.Store(true)
+				select {
+				case <-ctx.Done():
+				case <-out:
+				}
+				return nil
+			}
+			tick := time.NewTicker(ttl / 5)
+			defer tick.Stop()
+			for {
+				ok, err := st.ClaimLease(ctx, waLeaseKey(st), proc, ttl)
+				holds.Store(err == nil && ok)
+				select {
+				case <-ctx.Done():
+					return nil // the lease lapses (a process that died) or another takes it
+				case <-out:
+					st.ReleaseLease(context.WithoutCancel(ctx), waLeaseKey(st), proc)
+					return nil
+				case <-tick.C:
+				}
+			}
+		}
+		return s, nil
+	}
 }
 
 func (d *fakeDevice) pair() {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	d.paired = true
-}
-
-func (d *fakeDevice) logOut() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.paired = false
-	if d.loggedIn != nil {
-		close(d.loggedIn)
-		d.loggedIn = nil
-	}
 }
 
 // within waits for a value on ch, failing the test (not timing it) when
@@ -93,9 +126,9 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 
 	dev := newFakeDevice()
 	ch := newWAChannel(slog.New(slog.DiscardHandler))
-	ch.open = dev.open
+	ch.open = dev.opener("serve", nil, 0)
 	ch.pairer = &waPairer{} // nothing pairs through it here: Run only waits for it
-	fp := &fakePairing{onPaired: func() { dev.pair(); ch.Paired() }, onLogOut: dev.logOut}
+	fp := &fakePairing{onPaired: func() { dev.pair(); ch.Paired() }, unlink: ch.LogOut}
 	_, ts := consoleFor(t, env, func(a *App) { a.pairing = fp })
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -149,7 +182,7 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 	for round := 1; round <= 2; round++ {
 		select {
 		case n := <-dev.started:
-			t.Fatalf("round %d: session %d started before pairing", round, n)
+			t.Fatalf("round %d: session %s started before pairing", round, n)
 		default:
 		}
 		if res := post("/whatsapp/pair", url.Values{"by": {"qr"}}); res.StatusCode != http.StatusSeeOther {
@@ -159,8 +192,8 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 			t.Fatalf("round %d: no QR code on the page", round)
 		}
 		fp.succeed() // the phone scanned the code
-		if n := within(t, dev.started, "connecting the paired number"); n != round {
-			t.Fatalf("round %d: session %d started", round, n)
+		if n, want := within(t, dev.started, "connecting the paired number"), fmt.Sprintf("serve#%d", round); n != want {
+			t.Fatalf("round %d: session %s started", round, n)
 		}
 		if !strings.Contains(page(), "tanpa dijalankan ulang") {
 			t.Fatalf("round %d: the page does not say the number is used without a restart", round)
@@ -168,8 +201,8 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 		if res := post("/whatsapp/logout", nil); res.StatusCode != http.StatusSeeOther {
 			t.Fatalf("round %d: log out: %d", round, res.StatusCode)
 		}
-		if n := within(t, dev.stopped, "the channel stopping after the log-out"); n != round {
-			t.Fatalf("round %d: session %d stopped", round, n)
+		if n, want := within(t, dev.stopped, "the channel stopping after the log-out"), fmt.Sprintf("serve#%d", round); n != want {
+			t.Fatalf("round %d: session %s stopped", round, n)
 		}
 		fp.mu.Lock()
 		fp.p = web.Pairing{}
@@ -199,7 +232,7 @@ func TestWAChannelOpenFailure(t *testing.T) {
 	ch := newWAChannel(slog.New(slog.DiscardHandler))
 	ch.pairer = &waPairer{}
 	calls := make(chan struct{}, 4)
-	ch.open = func(context.Context) (func(context.Context) error, error) {
+	ch.open = func(context.Context) (*waSession, error) {
 		calls <- struct{}{}
 		return nil, errors.New("disk gone")
 	}

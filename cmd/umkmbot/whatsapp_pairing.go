@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -36,6 +35,8 @@ type waPairer struct {
 	// onPaired is called after a pairing succeeded and its connection
 	// closed (waChannel.Paired).
 	onPaired func()
+	// unlink unlinks the number wherever it is connected (waChannel.LogOut).
+	unlink func(ctx context.Context) error
 }
 
 var _ web.WhatsAppPairing = (*waPairer)(nil)
@@ -189,19 +190,11 @@ func (p *waPairer) follow(ctx context.Context, qr <-chan whatsmeow.QRChannelItem
 	}
 }
 
-// LogOut unlinks the number through serve's connected client (the device
-// is removed on the phone and from the device store).
+// LogOut unlinks the number, through whichever serve process holds its
+// connection (the device is removed on the phone and from the device
+// store); every serve process then waits for the next pairing.
 func (p *waPairer) LogOut(ctx context.Context) error {
-	p.mu.Lock()
-	cli := p.live
-	p.mu.Unlock()
-	if cli == nil || cli.Store.ID == nil {
-		return errors.New("no WhatsApp number is connected in this process")
-	}
-	if err := cli.Logout(ctx); err != nil {
-		return fmt.Errorf("whatsapp log out: %w", err)
-	}
-	return nil
+	return p.unlink(ctx)
 }
 
 // Wait waits for a pairing in progress to end (after serve's context ended).
