@@ -466,7 +466,7 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	}
 	account := phone.Mask(whatsapp.AccountOf(cli.Store.GetJID()))
 	cli.Disconnect() // before serve connects the number: two connections replace each other
-	if err := tellServePaired(ctx, cfg, env); err != nil {
+	if err := tellServePaired(ctx, cfg); err != nil {
 		fmt.Fprintf(env.Stdout, "Paired with %s. Start (or restart) `umkmbot serve` with WHATSAPP_ENABLED=true (running serve processes could not be told: %v).\n", account, err)
 		return nil
 	}
@@ -476,7 +476,7 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 
 // tellServePaired bumps the pairing generation the serve processes
 // watch (waSignal), so one of them connects the number without a restart.
-func tellServePaired(ctx context.Context, cfg Config, env *Env) error {
+func tellServePaired(ctx context.Context, cfg Config) error {
 	app, err := openApp(ctx, cfg, io.Discard)
 	if err != nil {
 		return err

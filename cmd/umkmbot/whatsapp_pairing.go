@@ -128,7 +128,7 @@ func (p *waPairer) done() {
 }
 
 // setLive records the connected client of the running session (nil when
-// it ended): LogOut uses it, and StartPairing refuses while it is paired.
+// it ended): StartPairing refuses while it is paired.
 func (p *waPairer) setLive(cli *whatsmeow.Client) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
