@@ -216,7 +216,7 @@ func decodeTicket(id string, f map[string]string) *umkm.Ticket {
 	return &umkm.Ticket{ID: id, Conv: c, Region: f["region"], RegID: f["reg"], Business: f["business"], Flow: f["flow"],
 		Lang: f["lang"], Status: umkm.TicketStatus(f["status"]), Opened: ms("opened"), Officer: f["officer"],
 		LeaseUntil: ms("lease"), Claimed: ms("claimed"), FirstAnswer: ms("first"), Closed: ms("closed"), ClosedBy: f["closed_by"],
-		Outcome: f["outcome"], Reminded: f["reminded"] != ""}
+		Outcome: f["outcome"], Reminded: f["reminded"] != "", MovedTo: f["moved_to"], MovedBy: f["moved_by"]}
 }
 
 // Tickets lists open tickets oldest first, or the latest closed ones,
@@ -284,6 +284,10 @@ func (s *TicketStore) ClaimTicket(ctx context.Context, id, officer string, lease
 	err := s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
+		if cur.MovedTo != "" && cur.MovedTo != officer { // taken by someone else meanwhile
+			p.HDel(ctx, s.ticketKey(id), "moved_to", "moved_by")
+			cur.MovedTo, cur.MovedBy = "", ""
+		}
 		cur.Officer, cur.LeaseUntil = officer, now.Add(lease)
 		t = cur
 	})
@@ -314,6 +318,7 @@ func (s *TicketStore) AnswerTicketMsg(ctx context.Context, id string, m umkm.Tic
 		p.HSet(ctx, s.ticketKey(id), "officer", m.Officer, "lease", now.Add(lease).UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "first", now.UnixMilli())
+		p.HDel(ctx, s.ticketKey(id), "moved_to", "moved_by") // answered: no longer new to anyone
 	})
 	if err != nil {
 		return 0, err
@@ -346,9 +351,9 @@ func (s *TicketStore) TransferTicket(ctx context.Context, id, from, to string, l
 	var t *umkm.Ticket
 	err = s.ticketTx(ctx, id, from, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.RPush(ctx, s.ticketMsgs(id), b)
-		p.HSet(ctx, s.ticketKey(id), "officer", to, "lease", now.Add(lease).UnixMilli())
+		p.HSet(ctx, s.ticketKey(id), "officer", to, "lease", now.Add(lease).UnixMilli(), "moved_to", to, "moved_by", from)
 		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
-		cur.Officer, cur.LeaseUntil = to, now.Add(lease)
+		cur.Officer, cur.LeaseUntil, cur.MovedTo, cur.MovedBy = to, now.Add(lease), to, from
 		t = cur
 	})
 	return t, err

@@ -324,3 +324,67 @@ func TestTicketFilesLiveAsLongAsTheirTicket(t *testing.T) {
 		t.Fatalf("the closed ticket's file: %v", err)
 	}
 }
+
+// TestTicketMovedToYou: a transferred ticket is marked for its new officer
+// (also once the claim lapsed unanswered, so it is not lost from their
+// inbox) until an officer answers it or another officer claims it.
+func TestTicketMovedToYou(t *testing.T) {
+	ctx := context.Background()
+	s, s2 := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	read := func(id string) *umkm.Ticket {
+		t.Helper()
+		tk, err := s2.Ticket(ctx, id, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	id := openTestTicket(t, s, "71", now)
+	if tk := read(id); tk.MovedToYou("budi") || tk.MovedTo != "" {
+		t.Fatalf("a new ticket is marked moved: %+v", tk)
+	}
+	if _, err := s.TransferTicket(ctx, id, "rina", "budi", 15*time.Minute, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	tk := read(id)
+	if !tk.MovedToYou("budi") || tk.MovedBy != "rina" || tk.MovedToYou("rina") {
+		t.Fatalf("after the transfer: moved to %q by %q", tk.MovedTo, tk.MovedBy)
+	}
+	if tk.HeldBy(now.Add(time.Hour)) != "" || !tk.MovedToYou("budi") {
+		t.Fatal("the mark went with the lapsed claim")
+	}
+	if _, err := s.ClaimTicket(ctx, id, "budi", 15*time.Minute, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !read(id).MovedToYou("budi") {
+		t.Fatal("budi claiming it unanswered cleared the mark")
+	}
+	if _, err := s.AnswerTicket(ctx, id, "budi", "baik, saya bantu", 15*time.Minute, now.Add(61*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if tk := read(id); tk.MovedTo != "" {
+		t.Fatalf("answered, still marked moved to %q", tk.MovedTo)
+	}
+
+	// Moved to sari, who does not take it; tono claims it after the lapse.
+	if _, err := s.TransferTicket(ctx, id, "budi", "sari", 15*time.Minute, now.Add(62*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimTicket(ctx, id, "tono", 15*time.Minute, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if tk := read(id); tk.MovedToYou("sari") {
+		t.Fatal("still marked for sari after tono took it")
+	}
+	// A closed ticket is nobody's new ticket.
+	if _, err := s.TransferTicket(ctx, id, "tono", "sari", 15*time.Minute, now.Add(121*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseTicket(ctx, id, "sari", "selesai", now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if read(id).MovedToYou("sari") {
+		t.Fatal("a closed ticket is marked moved")
+	}
+}

@@ -1,10 +1,18 @@
 package web
 
 import (
+	"context"
+	"net/http"
+	"net/url"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 	"unicode"
 	"unicode/utf8"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // FuzzAttachmentName: whatever name a browser sends with an uploaded PDF,
@@ -42,5 +50,91 @@ func TestAttachmentName(t *testing.T) {
 		if got := attachmentName(in); got != want {
 			t.Errorf("attachmentName(%q) = %q, want %q", in, got, want)
 		}
+	}
+}
+
+// recordingPoster keeps what the console queued into conversations.
+type recordingPoster struct {
+	mu   sync.Mutex
+	msgs []bot.Message
+}
+
+func (p *recordingPoster) Submit(_ context.Context, m bot.Message) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	p.msgs = append(p.msgs, m)
+	return nil
+}
+
+// TestTransferShownToItsTarget: a ticket moved to an officer is shown to
+// them, not to others, as "moved to you" on the dashboard (a count linking
+// to their tickets), in the inbox (a count and a mark) and on the ticket;
+// it stays under "Saya" after the claim lapsed unanswered, and the marks
+// go once they answered it.
+func TestTransferShownToItsTarget(t *testing.T) {
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	var mu sync.Mutex
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	w := newWorldDeps(t, func(d *Deps) {}, func(c *Config) { c.Now = clock })
+	w.srv.deps.Tickets, w.srv.deps.Poster = w.store, &recordingPoster{}
+	ctx := context.Background()
+	if err := w.store.CreateOfficer(ctx, &umkm.Officer{Name: "budi", FullName: "Budi Santoso", Role: umkm.RolePetugas, PasswordHash: testHash()}); err != nil {
+		t.Fatal(err)
+	}
+	conv := bot.Conversation{Channel: bot.Telegram, User: "501"}
+	id, _, err := w.store.OpenTicket(ctx, &umkm.Ticket{Conv: conv, Region: w.cfg.Region.Code, Opened: now, Status: umkm.TicketOpen},
+		umkm.TicketMsg{At: now, From: umkm.FromOwner, Kind: bot.KindText, Text: "pinjaman modal"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	petugas, budi, admin := w.login("petugas"), w.login("budi"), w.login("admin")
+	const mark = "Dialihkan kepada Anda oleh petugas"
+	for _, c := range []*client{petugas, budi} {
+		if res := c.get("/"); strings.Contains(res.body, `id="moved-to-you"`) {
+			t.Fatal("a count of moved tickets before any move")
+		}
+	}
+	if res := petugas.post("/tickets/"+id+"/claim", nil); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("claim: %d", res.StatusCode)
+	}
+	if res := petugas.post("/tickets/"+id+"/transfer", url.Values{"to": {"budi"}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("transfer: %d %s", res.StatusCode, res.text)
+	}
+	dash := budi.get("/")
+	if !strings.Contains(dash.body, `id="moved-to-you"`) || !strings.Contains(dash.text, "1 pertanyaan dialihkan kepada Anda") ||
+		!strings.Contains(dash.body, `href="/tickets?view=mine"`) {
+		t.Fatalf("budi's dashboard does not count the ticket moved to him:\n%s", dash.text)
+	}
+	for _, c := range []*client{petugas, admin} {
+		if res := c.get("/"); strings.Contains(res.body, `id="moved-to-you"`) {
+			t.Fatal("the move is counted for an officer it was not moved to")
+		}
+		if res := c.get("/tickets"); strings.Contains(res.text, mark) {
+			t.Fatal("the move is marked for an officer it was not moved to")
+		}
+	}
+	inbox := budi.get("/tickets")
+	if !strings.Contains(inbox.text, "1 pertanyaan dialihkan kepada Anda") || !strings.Contains(inbox.text, mark) {
+		t.Fatalf("budi's inbox does not mark the ticket moved to him:\n%s", inbox.text)
+	}
+	if res := budi.get("/tickets/" + id); !strings.Contains(res.text, mark) {
+		t.Fatalf("the ticket page does not say it was moved to budi")
+	}
+
+	// An hour later the claim lapsed; budi still finds it under "Saya".
+	mu.Lock()
+	now = now.Add(time.Hour)
+	mu.Unlock()
+	if res := budi.get("/tickets?view=mine"); !strings.Contains(res.body, "/tickets/"+id) || !strings.Contains(res.text, mark) {
+		t.Fatalf("budi lost the ticket moved to him when the claim lapsed:\n%s", res.text)
+	}
+	if res := budi.post("/tickets/"+id+"/reply", url.Values{"text": {"Baik Bu, saya bantu."}}); res.StatusCode != http.StatusSeeOther {
+		t.Fatalf("budi's reply: %d %s", res.StatusCode, res.text)
+	}
+	if res := budi.get("/"); strings.Contains(res.body, `id="moved-to-you"`) {
+		t.Fatal("still counted as moved to budi after he answered")
+	}
+	if res := budi.get("/tickets/" + id); strings.Contains(res.text, mark) {
+		t.Fatal("still marked as moved to budi after he answered")
 	}
 }
