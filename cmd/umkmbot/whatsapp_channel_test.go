@@ -66,10 +66,12 @@ func (d *fakeDevice) opener(proc string, st *store.Store, ttl time.Duration) fun
 			unlinked: gone.Load,
 		}
 		s.run = func(ctx context.Context) error {
+			if st == nil {
+				holds.Store(true) // a single process connects at once
+			}
 			d.started <- name
 			defer func() { holds.Store(false); d.stopped <- name }()
 			if st == nil {
-				holds.Store(true)
 				select {
 				case <-ctx.Done():
 				case <-out:
