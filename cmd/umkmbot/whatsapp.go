@@ -67,7 +67,8 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	ch.open = func(ctx context.Context) (*waSession, error) {
 		return openWhatsAppSession(ctx, a, wc, log, ch)
 	}
-	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log, onPaired: ch.Paired, unlink: ch.LogOut}
+	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log, onPaired: ch.Paired, unlink: ch.LogOut,
+		lease: a.Store, leaseKey: waPairerKey(a.Store), owner: a.Cfg.Instance}
 	ch.pairer = pairer
 	a.pairing = pairer // the console's /whatsapp page
 	if err := watchWhatsApp(a, ch); err != nil {
