@@ -454,3 +454,36 @@ func TestTerminalPairingReachesServe(t *testing.T) {
 	}
 	holder(t, procs, "")
 }
+
+// TestWASignalOnEmbeddedStore: the generation and the unlink request work
+// on the embedded store too (a single serve on DATA_DIR; it refuses
+// SUBSCRIBE, which is why the channels read a key instead).
+func TestWASignalOnEmbeddedStore(t *testing.T) {
+	emb, err := store.OpenEmbedded(store.EmbeddedOptions{Dir: t.TempDir(), Logger: discardLogger()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer emb.Close()
+	rdb, err := store.Open(t.Context(), store.Endpoint{URL: emb.URL()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rdb.Close()
+	sig := newWASignal(store.New(rdb, store.Options{Prefix: "t"}))
+	ctx := t.Context()
+	if g, ask, err := sig.read(ctx); err != nil || g != 0 || ask != -1 {
+		t.Fatalf("fresh: %d %d %v", g, ask, err)
+	}
+	if err := sig.askUnlink(ctx, 0); err != nil {
+		t.Fatal(err)
+	}
+	if g, ask, err := sig.read(ctx); err != nil || g != 0 || ask != 0 {
+		t.Fatalf("asked: %d %d %v", g, ask, err)
+	}
+	if err := sig.bump(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if g, ask, err := sig.read(ctx); err != nil || g != 1 || ask != -1 {
+		t.Fatalf("bumped: %d %d %v (the bump ends the request)", g, ask, err)
+	}
+}
