@@ -27,7 +27,8 @@ import (
 //   conv:<conv>        the conversation's open ticket id
 //   byconv:<conv>      set of all the conversation's ticket ids (data saya, hapus data)
 //   seq                counter for ids
-// A closed ticket and its messages expire after TicketTTL; the index
+// A closed ticket, its messages and the files officers sent in it expire
+// after TicketTTL (the files are kept while it is open); the index
 // entries of expired tickets are dropped when they are next read.
 
 const ticketIndexTag = "tki"
@@ -160,7 +161,7 @@ return 0`)
 // CloseTicket closes a ticket (see umkm.TicketStore); closing a closed
 // ticket again changes nothing. The ticket then expires after TicketTTL.
 func (s *TicketStore) CloseTicket(ctx context.Context, id, by, outcome string, at time.Time) error {
-	t, err := s.Ticket(ctx, id, false)
+	t, err := s.Ticket(ctx, id, true)
 	if errors.Is(err, bot.ErrNotFound) {
 		return nil
 	}
@@ -178,6 +179,9 @@ func (s *TicketStore) CloseTicket(ctx context.Context, id, by, outcome string, a
 		p.Expire(ctx, s.ticketKey(id), s.ticketTTL)
 		p.Expire(ctx, s.ticketMsgs(id), s.ticketTTL)
 		p.Expire(ctx, s.ticketSeen(id), s.ticketTTL)
+		for _, f := range s.officerFiles(t) {
+			p.Expire(ctx, f, s.ticketTTL) // the files expire with the ticket
+		}
 		p.ZRem(ctx, s.tkIndex("open"), id)
 		p.ZAdd(ctx, s.tkIndex("closed"), redis.Z{Score: float64(at.UnixMilli()), Member: id})
 		return nil
@@ -212,7 +216,7 @@ func decodeTicket(id string, f map[string]string) *umkm.Ticket {
 	return &umkm.Ticket{ID: id, Conv: c, Region: f["region"], RegID: f["reg"], Business: f["business"], Flow: f["flow"],
 		Lang: f["lang"], Status: umkm.TicketStatus(f["status"]), Opened: ms("opened"), Officer: f["officer"],
 		LeaseUntil: ms("lease"), Claimed: ms("claimed"), FirstAnswer: ms("first"), Closed: ms("closed"), ClosedBy: f["closed_by"],
-		Outcome: f["outcome"], Reminded: f["reminded"] != ""}
+		Outcome: f["outcome"], Reminded: f["reminded"] != "", MovedTo: f["moved_to"], MovedBy: f["moved_by"]}
 }
 
 // Tickets lists open tickets oldest first, or the latest closed ones,
@@ -280,6 +284,10 @@ func (s *TicketStore) ClaimTicket(ctx context.Context, id, officer string, lease
 	err := s.ticketTx(ctx, id, officer, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.HSet(ctx, s.ticketKey(id), "officer", officer, "lease", now.Add(lease).UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
+		if cur.MovedTo != "" && cur.MovedTo != officer { // taken by someone else meanwhile
+			p.HDel(ctx, s.ticketKey(id), "moved_to", "moved_by")
+			cur.MovedTo, cur.MovedBy = "", ""
+		}
 		cur.Officer, cur.LeaseUntil = officer, now.Add(lease)
 		t = cur
 	})
@@ -310,9 +318,19 @@ func (s *TicketStore) AnswerTicketMsg(ctx context.Context, id string, m umkm.Tic
 		p.HSet(ctx, s.ticketKey(id), "officer", m.Officer, "lease", now.Add(lease).UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
 		p.HSetNX(ctx, s.ticketKey(id), "first", now.UnixMilli())
+		p.HDel(ctx, s.ticketKey(id), "moved_to", "moved_by") // answered: no longer new to anyone
 	})
 	if err != nil {
 		return 0, err
+	}
+	if m.Media != nil && m.Media.Ref != "" {
+		// The file lives as long as its ticket: kept while the ticket is
+		// open, then expiring with it (CloseTicket), erased with it
+		// (EraseTickets). Its own key is in another slot, so not in the
+		// transaction: a failure here leaves it its upload's expiry.
+		if err := s.rdb.Persist(ctx, s.imageKey(m.Media.Ref)).Err(); err != nil {
+			return 0, fmt.Errorf("keep ticket %s file: %w", id, err)
+		}
 	}
 	return int(n.Val()), nil
 }
@@ -333,9 +351,9 @@ func (s *TicketStore) TransferTicket(ctx context.Context, id, from, to string, l
 	var t *umkm.Ticket
 	err = s.ticketTx(ctx, id, from, now, func(p redis.Pipeliner, cur *umkm.Ticket) {
 		p.RPush(ctx, s.ticketMsgs(id), b)
-		p.HSet(ctx, s.ticketKey(id), "officer", to, "lease", now.Add(lease).UnixMilli())
+		p.HSet(ctx, s.ticketKey(id), "officer", to, "lease", now.Add(lease).UnixMilli(), "moved_to", to, "moved_by", from)
 		p.HSetNX(ctx, s.ticketKey(id), "claimed", now.UnixMilli())
-		cur.Officer, cur.LeaseUntil = to, now.Add(lease)
+		cur.Officer, cur.LeaseUntil, cur.MovedTo, cur.MovedBy = to, now.Add(lease), to, from
 		t = cur
 	})
 	return t, err
@@ -427,11 +445,7 @@ func (s *TicketStore) EraseTickets(ctx context.Context, c bot.Conversation) (int
 	}
 	var files []string
 	for _, t := range ts {
-		for _, m := range t.Messages {
-			if m.From == umkm.FromOfficer && m.Media != nil && m.Media.Ref != "" {
-				files = append(files, s.imageKey(m.Media.Ref))
-			}
-		}
+		files = append(files, s.officerFiles(t)...)
 	}
 	_, err = s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for _, f := range files {
@@ -452,4 +466,16 @@ func (s *TicketStore) EraseTickets(ctx context.Context, c bot.Conversation) (int
 		return 0, fmt.Errorf("erase tickets of %s: %w", c.Masked(), err)
 	}
 	return len(ids), nil
+}
+
+// officerFiles are the keys of the pictures and documents officers sent
+// in a ticket (t loaded with its messages).
+func (s *TicketStore) officerFiles(t *umkm.Ticket) []string {
+	var files []string
+	for _, m := range t.Messages {
+		if m.From == umkm.FromOfficer && m.Media != nil && m.Media.Ref != "" {
+			files = append(files, s.imageKey(m.Media.Ref))
+		}
+	}
+	return files
 }

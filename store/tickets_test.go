@@ -9,6 +9,8 @@ import (
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
 )
 
 func openTestTicket(t *testing.T, s interface {
@@ -275,5 +277,114 @@ func TestEraseTicketsRemovesReplyFiles(t *testing.T) {
 	}
 	if _, err := s.Image(ctx, other); err != nil {
 		t.Fatalf("an unrelated picture went too: %v", err)
+	}
+}
+
+// TestTicketFilesLiveAsLongAsTheirTicket: a file an officer sent is kept
+// while the ticket is open, however long that is (an upload alone expires
+// after 60 days), and expires with the closed ticket after TicketTTL, not
+// before it; a picture no ticket uses keeps its upload's expiry.
+func TestTicketFilesLiveAsLongAsTheirTicket(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(t)
+	const ttl = 120 * 24 * time.Hour // longer than an upload's 60 days
+	s := store.New(rdb, store.Options{Prefix: prefix, TicketTTL: ttl})
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	id := openTestTicket(t, s, "62", now)
+	ref, err := s.SaveImage(ctx, []byte("%PDF-1.4 surat keterangan usaha"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	other, err := s.SaveImage(ctx, []byte("\x89PNG poster siaran"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	upload := rdb.TTL(ctx, s.Key("img", other)).Val()
+	if upload <= 0 || upload > 60*24*time.Hour {
+		t.Fatalf("an upload expires in %v", upload)
+	}
+	if _, err := s.AnswerTicketMsg(ctx, id, umkm.TicketMsg{Officer: "rina", Kind: bot.KindDocument,
+		Media: &bot.Media{Type: bot.AttachDocument, Ref: ref, Name: "surat.pdf"}}, time.Hour, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if got := rdb.TTL(ctx, s.Key("img", ref)).Val(); got != -1 {
+		t.Fatalf("the file of an open ticket expires in %v, want kept (-1)", got)
+	}
+	if err := s.CloseTicket(ctx, id, "rina", "selesai", now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	file, tk := rdb.TTL(ctx, s.Key("img", ref)).Val(), rdb.TTL(ctx, s.Key("tk:"+id, "t")).Val()
+	if tk <= 60*24*time.Hour || file < tk-time.Minute || file > ttl {
+		t.Fatalf("after closing: the ticket expires in %v, its file in %v; want both about %v", tk, file, ttl)
+	}
+	if got := rdb.TTL(ctx, s.Key("img", other)).Val(); got <= 0 || got > upload {
+		t.Fatalf("a picture of no ticket expires in %v, want its upload's %v", got, upload)
+	}
+	if _, err := s.Image(ctx, ref); err != nil {
+		t.Fatalf("the closed ticket's file: %v", err)
+	}
+}
+
+// TestTicketMovedToYou: a transferred ticket is marked for its new officer
+// (also once the claim lapsed unanswered, so it is not lost from their
+// inbox) until an officer answers it or another officer claims it.
+func TestTicketMovedToYou(t *testing.T) {
+	ctx := context.Background()
+	s, s2 := twoStores(t)
+	now := time.Date(2026, 12, 2, 9, 0, 0, 0, bot.Jakarta)
+	read := func(id string) *umkm.Ticket {
+		t.Helper()
+		tk, err := s2.Ticket(ctx, id, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return tk
+	}
+	id := openTestTicket(t, s, "71", now)
+	if tk := read(id); tk.MovedToYou("budi") || tk.MovedTo != "" {
+		t.Fatalf("a new ticket is marked moved: %+v", tk)
+	}
+	if _, err := s.TransferTicket(ctx, id, "rina", "budi", 15*time.Minute, now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	tk := read(id)
+	if !tk.MovedToYou("budi") || tk.MovedBy != "rina" || tk.MovedToYou("rina") {
+		t.Fatalf("after the transfer: moved to %q by %q", tk.MovedTo, tk.MovedBy)
+	}
+	if tk.HeldBy(now.Add(time.Hour)) != "" || !tk.MovedToYou("budi") {
+		t.Fatal("the mark went with the lapsed claim")
+	}
+	if _, err := s.ClaimTicket(ctx, id, "budi", 15*time.Minute, now.Add(time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if !read(id).MovedToYou("budi") {
+		t.Fatal("budi claiming it unanswered cleared the mark")
+	}
+	if _, err := s.AnswerTicket(ctx, id, "budi", "baik, saya bantu", 15*time.Minute, now.Add(61*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if tk := read(id); tk.MovedTo != "" {
+		t.Fatalf("answered, still marked moved to %q", tk.MovedTo)
+	}
+
+	// Moved to sari, who does not take it; tono claims it after the lapse.
+	if _, err := s.TransferTicket(ctx, id, "budi", "sari", 15*time.Minute, now.Add(62*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.ClaimTicket(ctx, id, "tono", 15*time.Minute, now.Add(2*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if tk := read(id); tk.MovedToYou("sari") {
+		t.Fatal("still marked for sari after tono took it")
+	}
+	// A closed ticket is nobody's new ticket.
+	if _, err := s.TransferTicket(ctx, id, "tono", "sari", 15*time.Minute, now.Add(121*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.CloseTicket(ctx, id, "sari", "selesai", now.Add(3*time.Hour)); err != nil {
+		t.Fatal(err)
+	}
+	if read(id).MovedToYou("sari") {
+		t.Fatal("a closed ticket is marked moved")
 	}
 }

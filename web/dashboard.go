@@ -31,6 +31,7 @@ type dashboardView struct {
 	Open        []umkm.Application
 	Running     []progress // broadcasts running, paused or scheduled
 	WhatsApp    *WhatsAppState
+	MovedToYou  int // open tickets moved to the signed-in officer, not answered yet
 	Submitted   int
 	Reviewing   int
 	WeeksShown  int
@@ -172,6 +173,19 @@ func (s *Server) dashboard(w http.ResponseWriter, r *http.Request) {
 		case umkm.BroadcastRunning, umkm.BroadcastPaused, umkm.BroadcastScheduled:
 			if b.Region == "" || b.Region == s.cfg.Region.Code {
 				v.Running = append(v.Running, progressOf(b, now))
+			}
+		}
+	}
+	if s.deps.Tickets != nil {
+		open, err := s.deps.Tickets.Tickets(ctx, false, ticketsShown)
+		if err != nil {
+			s.unavailable(w, r, "dashboard tickets", err)
+			return
+		}
+		me := officerOf(r).officer.Name
+		for _, t := range open {
+			if s.inRegion(t) && t.MovedToYou(me) {
+				v.MovedToYou++
 			}
 		}
 	}

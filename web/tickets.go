@@ -62,6 +62,8 @@ type ticketListView struct {
 	Views   []string
 	Tickets []*umkm.Ticket
 	Now     time.Time
+	Me      string // the signed-in officer
+	Moved   int    // open tickets transferred to Me, not answered yet
 }
 
 func (s *Server) ticketsOn(w http.ResponseWriter, r *http.Request) bool {
@@ -73,7 +75,9 @@ func (s *Server) ticketsOn(w http.ResponseWriter, r *http.Request) bool {
 }
 
 // ticketList is the inbox: open tickets oldest first, those the officer
-// holds, those nobody holds, or the latest closed. The page refreshes
+// holds (or that were moved to them, until answered), those nobody
+// holds, or the latest closed; tickets moved to the officer are counted
+// and marked. The page refreshes
 // itself every 30 seconds (no script needed).
 func (s *Server) ticketList(w http.ResponseWriter, r *http.Request) {
 	if !s.ticketsOn(w, r) {
@@ -89,13 +93,18 @@ func (s *Server) ticketList(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	me := officerOf(r).officer.Name
+	v.Me = me
 	for _, t := range all {
 		if !s.inRegion(t) {
 			continue
 		}
+		if t.MovedToYou(me) {
+			v.Moved++
+		}
 		switch v.View {
 		case "mine":
-			if t.HeldBy(v.Now) != me {
+			// also moved to me and not answered yet, after the claim lapsed
+			if t.HeldBy(v.Now) != me && !t.MovedToYou(me) {
 				continue
 			}
 		case "waiting":
@@ -132,6 +141,8 @@ type ticketView struct {
 	Targets []*umkm.Officer
 	// CanAttach: replies may carry a picture or a PDF.
 	CanAttach bool
+	// MovedToYou: transferred to the signed-in officer, not answered yet.
+	MovedToYou bool
 }
 
 func (s *Server) loadTicket(w http.ResponseWriter, r *http.Request) (*umkm.Ticket, bool) {
@@ -159,6 +170,7 @@ func (s *Server) ticketViewOf(r *http.Request, t *umkm.Ticket) ticketView {
 		v.Reply = v.Canned[n-1].Text
 	}
 	v.Mine = v.HeldBy == me.Name
+	v.MovedToYou = t.MovedToYou(me.Name)
 	v.CanAttach = s.deps.Images != nil
 	if s.deps.Accounts != nil && me.Role.CanChange() && t.Status == umkm.TicketOpen && (v.Mine || v.HeldBy == "" || me.Role == umkm.RoleAdmin) {
 		if all, err := s.deps.Accounts.Officers(r.Context()); err == nil {

@@ -41,6 +41,10 @@ var (
 	ErrPaired = errors.New("a WhatsApp number is already paired")
 	// ErrBadPhone is returned by StartPairing for a phone that is not a number.
 	ErrBadPhone = errors.New("not a phone number")
+	// ErrPairingElsewhere is returned by StartPairing while another serve
+	// process sharing the Redis is pairing (two pairings would link two
+	// devices).
+	ErrPairingElsewhere = errors.New("a pairing is in progress in another serve process")
 )
 
 type pairView struct {
@@ -106,6 +110,9 @@ func (s *Server) whatsAppPair(w http.ResponseWriter, r *http.Request) {
 	switch {
 	case errors.Is(err, ErrPaired):
 		s.renderPair(w, r, http.StatusConflict, pairView{Error: "web.pair.error.paired"})
+		return
+	case errors.Is(err, ErrPairingElsewhere):
+		s.renderPair(w, r, http.StatusConflict, pairView{Error: "web.pair.error.elsewhere"})
 		return
 	case errors.Is(err, ErrBadPhone):
 		s.renderPair(w, r, http.StatusUnprocessableEntity, pairView{Error: "web.pair.error.phone", Phone: phone})

@@ -18,7 +18,8 @@ type fakePairing struct {
 	phone   string // the last phone pairing was started with
 	started int
 	paired  bool
-	out     int // log-outs
+	busy    bool // another serve process is pairing
+	out     int  // log-outs
 }
 
 func (f *fakePairing) Pairing(context.Context) (Pairing, error) {
@@ -32,6 +33,9 @@ func (f *fakePairing) StartPairing(_ context.Context, phone string) error {
 	defer f.mu.Unlock()
 	if f.paired {
 		return ErrPaired
+	}
+	if f.busy {
+		return ErrPairingElsewhere
 	}
 	if phone != "" && strings.Trim(phone, "0123456789+ -") != "" {
 		return ErrBadPhone
@@ -180,5 +184,20 @@ func TestPairWithoutSource(t *testing.T) {
 	}
 	if res := c.post("/whatsapp/pair", url.Values{"by": {"qr"}}); res.StatusCode != http.StatusNotFound {
 		t.Fatalf("no source, pair: %d", res.StatusCode)
+	}
+}
+
+// While another serve process is pairing, the page says so and starts
+// nothing (two pairings would link two devices).
+func TestPairRefusedWhilePairingElsewhere(t *testing.T) {
+	w, fp := pairingWorld(t)
+	fp.busy = true
+	c := w.login("admin")
+	res := c.post("/whatsapp/pair", url.Values{"by": {"qr"}})
+	if res.StatusCode != http.StatusConflict || !strings.Contains(res.text, w.cfg.Catalog.Render("id", bot.T("web.pair.error.elsewhere"))) {
+		t.Fatalf("pairing while another process pairs: %d\n%s", res.StatusCode, res.body)
+	}
+	if fp.started != 0 {
+		t.Fatal("a pairing was started")
 	}
 }

@@ -42,6 +42,10 @@ type Ticket struct {
 	ClosedBy    string // "owner" or the officer's name
 	Outcome     string // the officer's short note on closing
 	Reminded    bool   // the officers were reminded that it waits
+	// MovedTo is the officer the ticket was last transferred to, until an
+	// officer answers it or another officer claims it ("" none); MovedBy
+	// moved it. The console shows it to MovedTo as "moved to you".
+	MovedTo, MovedBy string
 
 	Messages []TicketMsg // oldest first; filled by reads that say so
 }
@@ -49,6 +53,12 @@ type Ticket struct {
 // Waiting reports whether nobody holds the ticket's claim at now.
 func (t *Ticket) Waiting(now time.Time) bool {
 	return t.Status == TicketOpen && (t.Officer == "" || !now.Before(t.LeaseUntil))
+}
+
+// MovedToYou reports whether the open ticket was transferred to officer,
+// who has not answered it yet.
+func (t *Ticket) MovedToYou(officer string) bool {
+	return t.Status == TicketOpen && officer != "" && t.MovedTo == officer
 }
 
 // HeldBy returns the officer holding the claim at now, "" for none.

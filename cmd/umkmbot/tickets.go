@@ -64,16 +64,30 @@ func runTicketReminders(ctx context.Context, a *App) error {
 			return nil
 		case <-t.C:
 		}
-		if _, err := remindTickets(ctx, a.Store, a.Cfg.Tickets.RemindAfter, a.Outbox, a.Observer, adminChats(a.Cfg.Broadcast), a.Log, time.Now()); err != nil && ctx.Err() == nil {
+		if _, err := remindTickets(ctx, a.Store, officeHours(a.Region), a.Cfg.Tickets.RemindAfter, a.Outbox, a.Observer, adminChats(a.Cfg.Broadcast), a.Log, time.Now()); err != nil && ctx.Err() == nil {
 			a.Log.Warn("ticket reminders", "err", err)
 		}
 	}
 }
 
+// officeHours are the front desk's hours the owners are told (the
+// deployment's region file's, else umkm.DefaultOfficeHours).
+func officeHours(r umkm.Region) umkm.OfficeHours {
+	if r.Hours != nil {
+		return *r.Hours
+	}
+	return umkm.DefaultOfficeHours()
+}
+
 // remindTickets sends one round of reminders and returns how many tickets
-// it reminded of.
-func remindTickets(ctx context.Context, s *store.Store, wait time.Duration, n bot.Notifier, obs bot.Observer,
+// it reminded of. Outside office hours and on holidays nobody is reminded:
+// the tickets wait, as the owners were told, and those that waited long
+// enough are reminded of once when the office opens.
+func remindTickets(ctx context.Context, s *store.Store, hours umkm.OfficeHours, wait time.Duration, n bot.Notifier, obs bot.Observer,
 	to []bot.Conversation, log *slog.Logger, now time.Time) (int, error) {
+	if !hours.IsOpen(now) {
+		return 0, nil
+	}
 	due, err := s.RemindTickets(ctx, wait, now)
 	if len(due) == 0 {
 		return 0, err

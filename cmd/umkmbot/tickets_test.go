@@ -57,7 +57,7 @@ func TestTicketReminder(t *testing.T) {
 	admins := []bot.Conversation{{Channel: bot.Telegram, User: "777"}}
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	for i, at := range []time.Duration{10 * time.Minute, 31 * time.Minute, 45 * time.Minute, 3 * time.Hour} {
-		got, err := remindTickets(ctx, s, 30*time.Minute, n, obs, admins, log, opened.Add(at))
+		got, err := remindTickets(ctx, s, umkm.DefaultOfficeHours(), 30*time.Minute, n, obs, admins, log, opened.Add(at))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -214,5 +214,48 @@ func TestAdminChats(t *testing.T) {
 	}
 	if strings.Join(got, " ") != "telegram:777 telegram:778 whatsapp:6281234567890" || len(errs) > 0 {
 		t.Fatalf("admin chats %v (%v)", got, errs)
+	}
+}
+
+// TestTicketReminderWaitsForOfficeHours: a ticket opened on a holiday
+// reminds nobody that day nor over the weekend (the owner was told when
+// the office opens); it reminds the officers once when the office opens.
+func TestTicketReminderWaitsForOfficeHours(t *testing.T) {
+	ctx := context.Background()
+	rdb, prefix := redistest.Client(t)
+	s := store.New(rdb, store.Options{Prefix: prefix})
+	hours := umkm.OfficeHours{Days: []int{1, 2, 3, 4, 5}, Open: "08:00", Close: "16:00", Holidays: []string{"2026-12-25"}}
+	opened := time.Date(2026, 12, 25, 10, 0, 0, 0, bot.Jakarta) // a Friday, Christmas
+	if _, _, err := s.OpenTicket(ctx, &umkm.Ticket{Conv: bot.Conversation{Channel: bot.Telegram, User: "9"}, Opened: opened},
+		umkm.TicketMsg{At: opened, From: umkm.FromOwner, Kind: bot.KindText, Text: "izin usaha"}); err != nil {
+		t.Fatal(err)
+	}
+	told := 0
+	n := notifierFunc(func(context.Context, bot.Conversation, ...bot.Out) error { told++; return nil })
+	admins := []bot.Conversation{{Channel: bot.Telegram, User: "777"}}
+	log := slog.New(slog.DiscardHandler)
+	monday := func(h, m int) time.Time { return time.Date(2026, 12, 28, h, m, 0, 0, bot.Jakarta) }
+	for _, c := range []struct {
+		at   time.Time
+		want int
+	}{
+		{opened.Add(31 * time.Minute), 0},                     // the holiday
+		{opened.Add(5 * time.Hour), 0},                        // still the holiday
+		{time.Date(2026, 12, 26, 9, 0, 0, 0, bot.Jakarta), 0}, // Saturday
+		{monday(7, 59), 0},                                    // before opening
+		{monday(8, 0), 1},                                     // the office opens
+		{monday(8, 1), 0},                                     // once
+		{monday(15, 59), 0},                                   // still once
+	} {
+		got, err := remindTickets(ctx, s, hours, 30*time.Minute, n, &recordedEvents{}, admins, log, c.at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got != c.want {
+			t.Fatalf("%s: reminded of %d tickets, want %d", c.at.Format("Mon 2006-01-02 15:04"), got, c.want)
+		}
+	}
+	if told != 1 {
+		t.Fatalf("the admins were told %d times, want once", told)
 	}
 }

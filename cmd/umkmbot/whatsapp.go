@@ -63,10 +63,12 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 	}
 	ds.Close()
 	ch := newWAChannel(log)
-	ch.open = func(ctx context.Context) (func(context.Context) error, error) {
+	ch.sig = newWASignal(a.Store)
+	ch.open = func(ctx context.Context) (*waSession, error) {
 		return openWhatsAppSession(ctx, a, wc, log, ch)
 	}
-	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log, onPaired: ch.Paired}
+	pairer := &waPairer{base: ctx, cfg: a.Cfg, wc: wc, log: log, onPaired: ch.Paired, unlink: ch.LogOut,
+		lease: a.Store, leaseKey: waPairerKey(a.Store), owner: a.Cfg.Instance}
 	ch.pairer = pairer
 	a.pairing = pairer // the console's /whatsapp page
 	if err := watchWhatsApp(a, ch); err != nil {
@@ -77,9 +79,9 @@ func startWhatsApp(ctx context.Context, a *App, env *Env) (func(context.Context)
 
 // openWhatsAppSession opens the device store and, when a number is
 // paired, builds its adapter and puts it in the service (replies,
-// product photos, the broadcasts' ban checks); the returned run holds
+// product photos, the broadcasts' ban checks); the returned session holds
 // the connection. No number paired: nil.
-func openWhatsAppSession(ctx context.Context, a *App, wc waConfig, log *slog.Logger, ch *waChannel) (func(context.Context) error, error) {
+func openWhatsAppSession(ctx context.Context, a *App, wc waConfig, log *slog.Logger, ch *waChannel) (*waSession, error) {
 	ds, dev, err := openWhatsAppDevice(ctx, a.Cfg, wc, log)
 	if err != nil {
 		return nil, err
@@ -103,36 +105,76 @@ func openWhatsAppSession(ctx context.Context, a *App, wc waConfig, log *slog.Log
 		return nil, err
 	}
 	ch.pairer.setLive(cli)
-	return func(ctx context.Context) error {
-		defer ds.Close()
-		defer ch.pairer.setLive(nil)
-		return ad.Run(ctx)
+	return &waSession{
+		run: func(ctx context.Context) error {
+			defer ds.Close()
+			defer ch.pairer.setLive(nil)
+			return ad.Run(ctx)
+		},
+		holds:    cli.IsLoggedIn,
+		logOut:   cli.Logout,
+		unlinked: func() bool { return cli.Store.ID == nil }, // whatsmeow deletes a logged-out device
 	}, nil
+}
+
+// waSession is the paired number's session in this process: its
+// adapter holds the connection when it has the lease, or stands by.
+type waSession struct {
+	run func(ctx context.Context) error
+	// holds says whether this process is connected as the number now.
+	holds func() bool
+	// logOut unlinks the number through this process's connection.
+	logOut func(ctx context.Context) error
+	// unlinked says, after run ended, whether the device is gone from
+	// the device store (logged out on the phone or here).
+	unlinked func() bool
 }
 
 // waChannel is serve's WhatsApp channel across pairings: it holds the
 // paired number's connection; with no number paired it waits until one
-// is paired on the console's WhatsApp page and then connects, without a
-// restart; after the number is logged out (from the page or the phone)
-// it waits for the next pairing.
+// is paired (on the console's WhatsApp page of any serve process sharing
+// the Redis, or with `umkmbot whatsapp pair`) and then connects, without a
+// restart; after the number is unlinked (from the page of any process or
+// from the phone) every process stops and waits for the next pairing.
 type waChannel struct {
 	log    *slog.Logger
 	pairer *waPairer
 	// open opens the paired number's session (nil: none paired).
-	open   func(ctx context.Context) (func(context.Context) error, error)
-	paired chan struct{} // a pairing succeeded (buffered: one is enough)
+	open   func(ctx context.Context) (*waSession, error)
+	paired chan struct{} // a pairing succeeded in this process (buffered: one is enough)
+	// sig is the pairing generation shared by the serve processes (nil:
+	// this process only); every is how often it is read (default 3 s).
+	sig   *waSignal
+	every time.Duration
 
 	mu    sync.Mutex
 	ad    *whatsapp.Adapter // the running session's, nil before one
 	check ops.Check
+	cur   *heldSession // the session running now
+}
+
+// heldSession is a session while Run holds it.
+type heldSession struct {
+	*waSession
+	gen       int64              // the generation it was opened at
+	stop      context.CancelFunc // ends it
+	loggedOut bool               // unlinked through this process (under waChannel.mu)
 }
 
 func newWAChannel(log *slog.Logger) *waChannel {
 	return &waChannel{log: log, paired: make(chan struct{}, 1)}
 }
 
-// Paired tells the channel a number was just paired.
+// Paired tells the channel a number was just paired in this process, and
+// the other serve processes through the generation.
 func (c *waChannel) Paired() {
+	if c.sig != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+		if err := c.sig.bump(ctx); err != nil {
+			c.log.Error("whatsapp: tell the other serve processes about the pairing", "err", err)
+		}
+		cancel()
+	}
 	select {
 	case c.paired <- struct{}{}:
 	default:
@@ -168,34 +210,183 @@ func (c *waChannel) state() ops.WhatsAppState {
 	return ops.WhatsAppState{Connected: s.Connected, LoggedOut: s.LoggedOut, Restriction: s.Restriction, RestrictedUntil: s.RestrictedUntil}
 }
 
+// generation reads the shared generation; 0 without one (or when Redis
+// does not answer: the next read compares again).
+func (c *waChannel) generation(ctx context.Context) int64 {
+	if c.sig == nil {
+		return 0
+	}
+	g, _, err := c.sig.read(ctx)
+	if err != nil {
+		c.log.Warn("whatsapp: read the pairing generation", "err", err)
+	}
+	return g
+}
+
+// ticker ticks every c.every while there is a shared generation to read.
+func (c *waChannel) ticker() (<-chan time.Time, func()) {
+	if c.sig == nil {
+		return nil, func() {}
+	}
+	t := time.NewTicker(cmp.Or(c.every, 3*time.Second))
+	return t.C, t.Stop
+}
+
 // Run holds the paired number's connection, and waits for a pairing
 // whenever there is none, until ctx ends.
 func (c *waChannel) Run(ctx context.Context) error {
 	defer c.pairer.Wait()
 	for {
-		run, err := c.open(ctx)
+		gen := c.generation(ctx)
+		s, err := c.open(ctx)
 		switch {
 		case err != nil:
 			c.log.Error("whatsapp: open the device store; waiting for a new pairing", "err", err)
-		case run == nil:
-			c.log.Warn("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page (it connects at once), " +
-				"or run `umkmbot whatsapp pair` (QR code) or `umkmbot whatsapp pair --phone 62812…` (pairing code) and restart serve. " +
+		case s == nil:
+			c.log.Warn("WhatsApp is enabled but no number is paired: pair it on the console's WhatsApp page or run " +
+				"`umkmbot whatsapp pair` (QR code) or `umkmbot whatsapp pair --phone 62812…` (pairing code); it connects at once. " +
 				"Serving the other channels meanwhile.")
 		default:
-			if err := run(ctx); err != nil {
+			moved, unlinked, err := c.hold(ctx, s, gen)
+			if err != nil {
 				return err
 			}
 			if ctx.Err() != nil {
 				return nil
 			}
-			// Logged out, banned for good or too old a client: the adapter
-			// said why. A new pairing from the page starts it again.
+			if unlinked && c.sig != nil {
+				// The device was removed here: the other processes'
+				// standby sessions stop and wait for a pairing too.
+				if err := c.sig.bump(ctx); err != nil {
+					c.log.Error("whatsapp: tell the other serve processes about the unlinking", "err", err)
+				}
+			}
+			if moved || unlinked {
+				continue // re-open the device store
+			}
+			// Banned for good or too old a client: the adapter said why. A
+			// new pairing starts it again.
 		}
+		if !c.wait(ctx, gen) {
+			return nil
+		}
+	}
+}
+
+// wait waits for a pairing here or a change of the generation elsewhere;
+// false when ctx ended.
+func (c *waChannel) wait(ctx context.Context, gen int64) bool {
+	tick, stop := c.ticker()
+	defer stop()
+	for {
 		select {
 		case <-ctx.Done():
-			return nil
+			return false
 		case <-c.paired:
 			c.log.Info("whatsapp: a number was paired on the console; connecting")
+			return true
+		case <-tick:
+			if g := c.generation(ctx); g != gen {
+				c.log.Info("whatsapp: the number was paired or unlinked by another process; re-opening the device store")
+				return true
+			}
+		}
+	}
+}
+
+// hold runs a session until it ends, ctx ends, or the generation moves
+// (moved: the number was paired or unlinked elsewhere); it unlinks the
+// number when the console asked another process to and this one holds the
+// connection. unlinked: the device is gone from the store.
+func (c *waChannel) hold(ctx context.Context, s *waSession, gen int64) (moved, unlinked bool, err error) {
+	sctx, stop := context.WithCancel(ctx)
+	defer stop()
+	h := &heldSession{waSession: s, gen: gen, stop: stop}
+	c.mu.Lock()
+	c.cur = h
+	c.mu.Unlock()
+	defer func() {
+		c.mu.Lock()
+		c.cur = nil
+		unlinked = h.loggedOut || (s.unlinked != nil && s.unlinked())
+		c.mu.Unlock()
+	}()
+	done := make(chan error, 1)
+	go func() { done <- s.run(sctx) }()
+	tick, stopTick := c.ticker()
+	defer stopTick()
+	asked := false
+	for {
+		select {
+		case err := <-done:
+			return moved, false, err
+		case <-tick:
+			g, ask, err := c.sig.read(ctx)
+			if err != nil {
+				c.log.Warn("whatsapp: read the pairing generation", "err", err)
+				continue
+			}
+			if g != gen && !moved {
+				c.log.Info("whatsapp: the number was paired or unlinked by another process; re-opening the device store")
+				moved = true
+				stop()
+			}
+			if ask == gen && !asked && !moved && s.holds() {
+				asked = true // once: a failure is logged, the console's admin asks again
+				if err := c.logOutHere(ctx, h); err != nil {
+					c.log.Error("whatsapp: unlink the number as asked on the console", "err", err)
+				}
+			}
+		}
+	}
+}
+
+// logOutHere unlinks the number through this process's connection and
+// ends the session.
+func (c *waChannel) logOutHere(ctx context.Context, h *heldSession) error {
+	if err := h.logOut(ctx); err != nil {
+		return fmt.Errorf("whatsapp log out: %w", err)
+	}
+	c.mu.Lock()
+	h.loggedOut = true
+	c.mu.Unlock()
+	h.stop()
+	return nil
+}
+
+// LogOut unlinks the number (the console's page): through this process's
+// connection when it holds it, else by asking the process that does and
+// waiting until it did (the generation moves).
+func (c *waChannel) LogOut(ctx context.Context) error {
+	c.mu.Lock()
+	h := c.cur
+	c.mu.Unlock()
+	if h != nil && h.holds() {
+		return c.logOutHere(ctx, h)
+	}
+	if c.sig == nil {
+		return errNoHolder
+	}
+	gen, _, err := c.sig.read(ctx)
+	if err != nil {
+		return err
+	}
+	if err := c.sig.askUnlink(ctx, gen); err != nil {
+		return err
+	}
+	tick, stop := c.ticker()
+	defer stop()
+	deadline := time.After(unlinkAsk)
+	for {
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-deadline:
+			return errNoHolder
+		case <-tick:
+			if g, _, err := c.sig.read(ctx); err == nil && g != gen {
+				return nil
+			}
 		}
 	}
 }
@@ -274,9 +465,28 @@ func runWhatsAppPair(ctx context.Context, env *Env, args []string) error {
 	case <-time.After(30 * time.Second):
 	case <-ctx.Done():
 	}
-	fmt.Fprintf(env.Stdout, "Paired with %s. Start (or restart) `umkmbot serve` with WHATSAPP_ENABLED=true.\n",
-		phone.Mask(whatsapp.AccountOf(cli.Store.GetJID())))
+	account := phone.Mask(whatsapp.AccountOf(cli.Store.GetJID()))
+	cli.Disconnect() // before serve connects the number: two connections replace each other
+	if err := tellServePaired(ctx, cfg); err != nil {
+		fmt.Fprintf(env.Stdout, "Paired with %s. Start (or restart) `umkmbot serve` with WHATSAPP_ENABLED=true (running serve processes could not be told: %v).\n", account, err)
+		return nil
+	}
+	fmt.Fprintf(env.Stdout, "Paired with %s. A running `umkmbot serve` with WHATSAPP_ENABLED=true connects it within seconds; else start it.\n", account)
 	return nil
+}
+
+// tellServePaired bumps the pairing generation the serve processes
+// watch (waSignal), so one of them connects the number without a restart.
+func tellServePaired(ctx context.Context, cfg Config) error {
+	app, err := openApp(ctx, cfg, io.Discard)
+	if err != nil {
+		return err
+	}
+	defer app.Close()
+	if err := app.writable(); err != nil {
+		return err
+	}
+	return newWASignal(app.Store).bump(ctx)
 }
 
 type pairPhoneFunc func(ctx context.Context, phone string, showPushNotification bool, clientType whatsmeow.PairClientType, clientDisplayName string) (string, error)

@@ -18,9 +18,10 @@ import (
 type fakePairing struct {
 	mu sync.Mutex
 	p  web.Pairing
-	// onPaired and onLogOut, when set, stand for the channel: told of a
-	// pairing, and the phone dropping the device.
-	onPaired, onLogOut func()
+	// onPaired and unlink, when set, stand for the channel: told of a
+	// pairing, and unlinking the number (waChannel.LogOut).
+	onPaired func()
+	unlink   func(context.Context) error
 }
 
 func (f *fakePairing) Pairing(context.Context) (web.Pairing, error) {
@@ -39,9 +40,9 @@ func (f *fakePairing) StartPairing(_ context.Context, phone string) error {
 	return nil
 }
 
-func (f *fakePairing) LogOut(context.Context) error {
-	if f.onLogOut != nil {
-		f.onLogOut()
+func (f *fakePairing) LogOut(ctx context.Context) error {
+	if f.unlink != nil {
+		return f.unlink(ctx)
 	}
 	return nil
 }

@@ -3,7 +3,6 @@ package main
 import (
 	"cmp"
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"sync"
@@ -36,6 +35,41 @@ type waPairer struct {
 	// onPaired is called after a pairing succeeded and its connection
 	// closed (waChannel.Paired).
 	onPaired func()
+	// unlink unlinks the number wherever it is connected (waChannel.LogOut).
+	unlink func(ctx context.Context) error
+	// lease, when set, makes one pairing at a time across the serve
+	// processes sharing the Redis (two would link two devices): the
+	// pairing holds leaseKey as owner until it ended.
+	lease           pairingLease
+	leaseKey, owner string
+}
+
+// pairingLease is the store's lease (store.Redis).
+type pairingLease interface {
+	ClaimLease(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	ReleaseLease(ctx context.Context, key, owner string) error
+}
+
+// claim takes the pairing's lease; web.ErrPairingElsewhere when another
+// process holds it. The returned release gives it back.
+func (p *waPairer) claim(ctx context.Context) (release func(), err error) {
+	if p.lease == nil {
+		return func() {}, nil
+	}
+	ok, err := p.lease.ClaimLease(ctx, p.leaseKey, p.owner, pairingTimeout+time.Minute)
+	if err != nil {
+		return nil, fmt.Errorf("start whatsapp pairing: %w", err)
+	}
+	if !ok {
+		return nil, web.ErrPairingElsewhere
+	}
+	return func() {
+		ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 5*time.Second)
+		defer cancel()
+		if err := p.lease.ReleaseLease(ctx, p.leaseKey, p.owner); err != nil {
+			p.log.Warn("whatsapp pairing: release its lease (it lapses by itself)", "err", err)
+		}
+	}, nil
 }
 
 var _ web.WhatsAppPairing = (*waPairer)(nil)
@@ -76,9 +110,14 @@ func (p *waPairer) StartPairing(ctx context.Context, phone string) error {
 	if p.live != nil && p.live.Store.ID != nil {
 		return web.ErrPaired
 	}
+	release, err := p.claim(ctx)
+	if err != nil {
+		return err
+	}
 	// The pairing outlives the request that started it, up to its bound
 	// or serve's end.
-	bg, cancel := context.WithTimeout(p.base, pairingTimeout)
+	bg, cancelBg := context.WithTimeout(p.base, pairingTimeout)
+	cancel := func() { cancelBg(); release() }
 	ds, dev, err := openWhatsAppDevice(bg, p.cfg, p.wc, p.log)
 	if err != nil {
 		cancel()
@@ -127,7 +166,7 @@ func (p *waPairer) done() {
 }
 
 // setLive records the connected client of the running session (nil when
-// it ended): LogOut uses it, and StartPairing refuses while it is paired.
+// it ended): StartPairing refuses while it is paired.
 func (p *waPairer) setLive(cli *whatsmeow.Client) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -189,19 +228,11 @@ func (p *waPairer) follow(ctx context.Context, qr <-chan whatsmeow.QRChannelItem
 	}
 }
 
-// LogOut unlinks the number through serve's connected client (the device
-// is removed on the phone and from the device store).
+// LogOut unlinks the number, through whichever serve process holds its
+// connection (the device is removed on the phone and from the device
+// store); every serve process then waits for the next pairing.
 func (p *waPairer) LogOut(ctx context.Context) error {
-	p.mu.Lock()
-	cli := p.live
-	p.mu.Unlock()
-	if cli == nil || cli.Store.ID == nil {
-		return errors.New("no WhatsApp number is connected in this process")
-	}
-	if err := cli.Logout(ctx); err != nil {
-		return fmt.Errorf("whatsapp log out: %w", err)
-	}
-	return nil
+	return p.unlink(ctx)
 }
 
 // Wait waits for a pairing in progress to end (after serve's context ended).

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"sync/atomic"
 	"testing"
@@ -9,6 +10,8 @@ import (
 
 	"go.mau.fi/whatsmeow"
 
+	"github.com/umkmbot/umkmbot/store"
+	"github.com/umkmbot/umkmbot/store/redistest"
 	"github.com/umkmbot/umkmbot/web"
 )
 
@@ -86,4 +89,32 @@ func TestPairerChannelClosed(t *testing.T) {
 	if st := p.now(t); st.Active || st.Failed != "error" {
 		t.Fatalf("closed channel: %+v", st)
 	}
+}
+
+// TestOnePairingAtATime: while one serve process pairs (its lease in the
+// shared Redis), StartPairing in another is refused before it touches the
+// device store; once the first ended, the other may pair.
+func TestOnePairingAtATime(t *testing.T) {
+	rdb, prefix := redistest.Client(t)
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	pairer := func(owner string) *waPairer {
+		return &waPairer{base: t.Context(), log: slog.New(slog.DiscardHandler), lease: st, leaseKey: waPairerKey(st), owner: owner}
+	}
+	a, b := pairer("serve-a"), pairer("serve-b")
+	release, err := a.claim(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := b.StartPairing(t.Context(), ""); !errors.Is(err, web.ErrPairingElsewhere) {
+		t.Fatalf("a second pairing while the first runs: %v", err)
+	}
+	if st := b.now(t); st.Active {
+		t.Fatalf("the refused pairing shows %+v", st)
+	}
+	release()
+	again, err := b.claim(t.Context())
+	if err != nil {
+		t.Fatalf("pairing after the first ended: %v", err)
+	}
+	again()
 }

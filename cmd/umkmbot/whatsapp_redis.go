@@ -18,7 +18,10 @@ import (
 //	<prefix>:{wa}:connection  the lease of the serve process holding the device connection
 //	<prefix>:{wa}:status      whatsapp.Status as JSON: connection, ban, reach-out time lock
 //	<prefix>:{wa}:relay       replies from processes without the connection, for the holder to send
+//	<prefix>:{wa}:pairing     the pairing generation, {wa}:unlink a request to unlink (waSignal)
+//	<prefix>:{wa}:pairer      the lease of the serve process pairing from its console page
 func waLeaseKey(s *store.Store) string  { return s.Key("wa", "connection") }
+func waPairerKey(s *store.Store) string { return s.Key("wa", "pairer") }
 func waStatusKey(s *store.Store) string { return s.Key("wa", "status") }
 func waRelayKey(s *store.Store) string  { return s.Key("wa", "relay") }
 
