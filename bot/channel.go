@@ -75,6 +75,9 @@ type Channel struct {
 	// IsAdmin reports whether the person with this channel user id may
 	// compose and control broadcasts; nil: nobody on this channel.
 	IsAdmin func(user string) bool
+	// Admins lists the channel user ids of its configured admins, for
+	// notices to them (a ticket waiting too long); nil: none.
+	Admins func() []string
 	// Rate paces broadcasts on this channel, all processes together (the
 	// platform's limit for messages nobody asked for); zero: no limit.
 	Rate Rate

@@ -6,7 +6,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"maps"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -173,6 +175,7 @@ func startsByCommand(f *bot.Flow) bool {
 func telegramChannel(c Config) bot.Channel {
 	ch, admins := telegram.Channel(), c.Broadcast.AdminTelegram
 	ch.IsAdmin = func(user string) bool { return admins[user] }
+	ch.Admins = func() []string { return slices.Sorted(maps.Keys(admins)) }
 	ch.Rate, ch.Workers = botRate(c.Broadcast.RateTelegram), max(c.Broadcast.Workers, 1)
 	return ch
 }

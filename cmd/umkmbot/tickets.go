@@ -64,7 +64,7 @@ func runTicketReminders(ctx context.Context, a *App) error {
 			return nil
 		case <-t.C:
 		}
-		if _, err := remindTickets(ctx, a.Store, officeHours(a.Region), a.Cfg.Tickets.RemindAfter, a.Outbox, a.Observer, adminChats(a.Cfg.Broadcast), a.Log, time.Now()); err != nil && ctx.Err() == nil {
+		if _, err := remindTickets(ctx, a.Store, officeHours(a.Region), a.Cfg.Tickets.RemindAfter, a.Outbox, a.Observer, adminChats(a.Channels), a.Log, time.Now()); err != nil && ctx.Err() == nil {
 			a.Log.Warn("ticket reminders", "err", err)
 		}
 	}
@@ -104,17 +104,20 @@ func remindTickets(ctx context.Context, s *store.Store, hours umkm.OfficeHours, 
 	return len(due), err
 }
 
-// adminChats are the chats of the admins named in ADMIN_TELEGRAM_IDS and
-// ADMIN_WHATSAPP_NUMBERS (a WhatsApp chat is the number's digits), in a
-// stable order. The reminder goes through the outbox like any message, so
-// on WhatsApp it is paced and held during a ban like the bot's replies.
-func adminChats(b BroadcastConfig) []bot.Conversation {
+// adminChats are the chats of every registered channel's configured
+// admins (ADMIN_TELEGRAM_IDS, ADMIN_WHATSAPP_NUMBERS under their
+// pseudonyms), in a stable order. The reminder goes through the outbox
+// like any message, so on WhatsApp it is paced and held during a ban like
+// the bot's replies.
+func adminChats(chans *bot.Channels) []bot.Conversation {
 	var out []bot.Conversation
-	for id := range b.AdminTelegram {
-		out = append(out, bot.Conversation{Channel: bot.Telegram, User: id})
-	}
-	for n := range b.AdminWhatsApp {
-		out = append(out, bot.Conversation{Channel: bot.WhatsApp, User: n})
+	for _, c := range chans.All() {
+		if c.Admins == nil {
+			continue
+		}
+		for _, u := range c.Admins() {
+			out = append(out, bot.Conversation{Channel: c.ID, User: u})
+		}
 	}
 	slices.SortFunc(out, func(a, b bot.Conversation) int { return strings.Compare(a.String(), b.String()) })
 	return out

@@ -202,18 +202,37 @@ func TestTicketMetricsByTopic(t *testing.T) {
 	}
 }
 
-// TestAdminChats: the reminder goes to the Telegram and WhatsApp admins.
+// TestAdminChats: the reminder goes to every registered channel's admins:
+// Telegram's ids, WhatsApp's numbers under their pseudonyms only (a
+// conversation keyed by the number would put it in Redis key names and
+// remind the admin twice).
 func TestAdminChats(t *testing.T) {
-	var errs []string
-	b := loadBroadcastConfig(func(k string) string {
-		return map[string]string{"ADMIN_TELEGRAM_IDS": "777,778", "ADMIN_WHATSAPP_NUMBERS": "0812-3456-7890"}[k]
-	}, &errs)
+	_, prefix := redistest.Client(t)
+	cfg, err := loadConfig(func(k string) string {
+		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix,
+			"ADMIN_TELEGRAM_IDS": "777,778", "ADMIN_WHATSAPP_NUMBERS": "0812-3456-7890"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(context.Background(), cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer a.Close()
+	pseudonym, err := a.Store.WhatsAppUser(context.Background(), "6281234567890")
+	if err != nil {
+		t.Fatal(err)
+	}
 	var got []string
-	for _, c := range adminChats(b) {
+	for _, c := range adminChats(a.Channels) {
 		got = append(got, c.String())
 	}
-	if strings.Join(got, " ") != "telegram:777 telegram:778 whatsapp:6281234567890" || len(errs) > 0 {
-		t.Fatalf("admin chats %v (%v)", got, errs)
+	if want := "telegram:777 telegram:778 whatsapp:" + pseudonym; strings.Join(got, " ") != want {
+		t.Fatalf("admin chats %v, want %s", got, want)
+	}
+	if !a.Channels.IsAdmin(bot.Conversation{Channel: bot.WhatsApp, User: pseudonym}) {
+		t.Error("the WhatsApp admin's pseudonym is not an admin")
 	}
 }
 

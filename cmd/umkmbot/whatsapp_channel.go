@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -20,6 +22,7 @@ func whatsappChannel(c Config) bot.Channel {
 		number, _, _ := strings.Cut(user, "@")
 		return admins[number]
 	}
+	ch.Admins = func() []string { return slices.Sorted(maps.Keys(admins)) }
 	ch.Rate = botRate(c.Broadcast.RateWhatsApp)
 	return ch
 }

@@ -38,6 +38,9 @@ func addWhatsAppAdmins(ctx context.Context, a *App) error {
 		if err != nil {
 			return fmt.Errorf("ADMIN_WHATSAPP_NUMBERS: %w", err)
 		}
+		// The conversation user is the pseudonym: replies and reminders
+		// to the number go through it, never to a key holding the number.
+		delete(admins, n)
 		admins[u] = true
 	}
 	return nil
