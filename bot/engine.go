@@ -120,7 +120,7 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 	}
 	st := l.State
 	t := &Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: &st}
-	outs := e.run(ctx, t)
+	outs := e.runKeepingDrafts(ctx, t) // engine_resume.go
 	if t.err != nil {
 		return TurnResult{}, fmt.Errorf("turn of %s: %w", msg.Conv.Channel, t.err)
 	}

@@ -163,10 +163,11 @@ type Turn struct {
 	State   *State
 	Flow    *Flow
 
-	err    error
-	cache  map[string]any
-	misses int      // messages in a row not understood before this one
-	missed []string // and their texts, masked
+	err     error
+	cache   map[string]any
+	misses  int      // messages in a row not understood before this one
+	missed  []string // and their texts, masked
+	expired *Flow    // the flow whose unfinished answers expired with the state, not yet told
 }
 
 // Cached returns the value load gives for key, loading it once per turn:
