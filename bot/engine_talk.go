@@ -112,3 +112,11 @@ func partOfDay(norm string, now time.Time) string {
 	}
 	return "malam"
 }
+
+// faqFirst reports whether a flow's word followed by more ("daftar bayar
+// gak?", "kelas usaha apa?") is a question of the FAQ rather than the
+// flow with an argument: it is answered as a question, at the menu and at
+// a view-only step alike. A command ("/daftar x") is always the flow's.
+func (e *Engine) faqFirst(t *Turn, arg, text, norm string) bool {
+	return arg != "" && !t.Msg.Command && e.flows.talk.faq(t.Lang).Match(text, norm, true) != nil
+}

@@ -38,13 +38,13 @@ var (
 		"all", "ya", "yaa", "dong", "nih", "deh", "sir", "madam", "there", "everyone", "dinas", "umkm", "sobat")
 	greetCore = squeezedSet("halo", "hallo", "helo", "hello", "hai", "hi", "hey", "hei", "p", "ping", "tes", "test",
 		"permisi", "punten", "sampurasun", "pagi", "siang", "sore", "malam", "malem", "morning", "afternoon",
-		"evening", "salam", "shalom", "om", "swastiastu", "start", "mulai", "misi", "assalamualaikum", "asalamualaikum",
+		"evening", "night", "excuse", "salam", "shalom", "om", "swastiastu", "start", "mulai", "misi", "assalamualaikum", "asalamualaikum",
 		"assalamu", "assalamualaikom", "salamualaikum", "samlekom", "ass", "aslm", "askum", "good", "selamat", "met", "slmt",
 		"tanya", "nanya", "bertanya")
 	greetFill = squeezedSet("selamat", "slmt", "met", "good", "wr", "wb", "warahmatullahi", "wabarakatuh",
 		"warahmatullah", "wa", "alaikum", "alaikom", "mau", "ingin", "pengen", "numpang",
 		"sejahtera", "bagi", "kita", "kalian", "sekalian", "day", "to", "you", "gimana", "kabar", "apa", "how", "are",
-		"dan", "and", "sehat", "selalu", "kenal", "hari", "ini", "sy", "saya", "aku", "ijin", "izin", "slamat", "selamt", "slmat", "salamat")
+		"dan", "and", "me", "sehat", "selalu", "kenal", "hari", "ini", "sy", "saya", "aku", "ijin", "izin", "slamat", "selamt", "slmat", "salamat")
 	// greetOwn are the greeting words that make a greeting on their own
 	// ("selamat" or "mau tanya" alone do not).
 	greetOwn = func() map[string]bool {
@@ -62,7 +62,8 @@ var (
 		"tq", "ty", "thx", "thanks", "thank", "nuhun", "suwun", "sakalangkong", "kasih", "tengkyu", "thankyou")
 	thanksFill = squeezedSet("kasih", "banyak", "byk", "bnyk", "ya", "atas", "infonya", "informasinya", "bantuannya",
 		"you", "very", "much", "so", "hatur", "matur", "sanget", "sangat", "sekali", "lot", "a", "info", "nya",
-		"sudah", "udah", "udh", "membantu", "dibantu", "ok", "oke", "sip", "baik", "siap", "kak", "mantap")
+		"sudah", "udah", "udh", "membantu", "dibantu", "ok", "oke", "sip", "baik", "siap", "kak", "mantap",
+		"many", "for", "the", "help", "u")
 	ackCore = squeezedSet("ok", "oke", "okey", "okay", "okee", "okeh", "oc", "sip", "siap", "siip", "noted",
 		"baik", "baiklah", "mantap", "mantab", "mantul", "good", "nice", "alright", "fine", "paham", "mengerti",
 		"ngerti", "faham", "oh", "o", "owh", "oalah", "ooh", "hmm", "hm", "sipp", "cool", "wokey", "okok")
@@ -83,7 +84,7 @@ var (
 		{"sama", "kayak", "tadi"}, {"sama", "seperti", "tadi"}, {"sama", "dengan", "tadi"}, {"idem"},
 		{"kenapa"}, {"knp"}, {"ngapain"}, {"help"}, {"what"}, {"huh"}, {"hah"},
 		{"dont", "know"}, {"don", "t", "know"}, {"not", "sure"}, {"no", "idea"}, {"what", "is", "this"},
-		{"how"}, {"confused"}, {"mohon", "dibantu"}, {"bisa", "dibantu"}, {"minta", "tolong"},
+		{"how"}, {"confused"}, {"dont", "understand"}, {"don", "t", "understand"}, {"same", "as", "before"}, {"mohon", "dibantu"}, {"bisa", "dibantu"}, {"minta", "tolong"},
 	}
 	// squeezedPhrases are confusedPhrases as ClassifyTalk compares them.
 	squeezedPhrases = func() [][]string {
