@@ -25,7 +25,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 		}
 		if s.Options != nil {
 			opts := e.labelled(t.Lang, e.options(ctx, t, s))
-			if _, ok := MatchOption(text, opts); ok {
+			if _, ok := MatchOption(text, opts); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}
 			if _, ok := MatchOptions(text, opts); ok && s.Multi {
@@ -119,4 +119,26 @@ func partOfDay(norm string, now time.Time) string {
 // a view-only step alike. A command ("/daftar x") is always the flow's.
 func (e *Engine) faqFirst(t *Turn, arg, text, norm string) bool {
 	return arg != "" && !t.Msg.Command && e.flows.talk.faq(t.Lang).Match(text, norm, true) != nil
+}
+
+// faqOverList reports whether a message that picks an option only by a
+// word inside it ("lupa" of "Tidak tahu" in "lupa nomor UMKM saya") is
+// rather a question of the FAQ, by a key of two words or more: it is
+// answered, and nothing is chosen. A message that is an option's key,
+// label or alias is always the option.
+func (e *Engine) faqOverList(t *Turn, text, norm string, opts []Option) bool {
+	if _, n := e.flows.talk.faq(t.Lang).match(text, norm, true); n < 2 {
+		return false
+	}
+	for _, o := range opts {
+		if norm == Normalize(o.Key) || norm == Normalize(o.Label.Raw) {
+			return false
+		}
+		for _, a := range o.Alias {
+			if norm == Normalize(a) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -268,23 +268,30 @@ func (e *faqError) Error() string { return "faq entry " + e.id + ": " + e.what }
 var questionWords = squeezedSet("apa", "apakah", "berapa", "brp", "bagaimana", "gimana", "gmn", "dimana", "dmn",
 	"mana", "kapan", "siapa", "kenapa", "mengapa", "bisa", "bisakah", "boleh", "tanya", "nanya", "mau",
 	"ingin", "cara", "caranya", "info", "what", "how", "where", "when", "who", "is", "does", "do", "can",
-	"itu", "maksud", "arti", "artinya", "perlu", "harus", "wajib", "bayar", "lupa", "hapus", "kok", "ya")
+	"itu", "maksud", "arti", "artinya", "perlu", "harus", "wajib", "bayar", "lupa", "hapus", "kok", "ya",
+	"want", "need", "forgot", "forget", "delete")
 
 // Match returns the entry the message asks about, or nil. strict (a flow
 // is running) asks for a question word or "?" with one-word keys and with
 // messages of more than three words, so an answer that contains a key
 // ("dekat kantor dinas pendidikan") is not taken for a question.
 func (f *FAQ) Match(raw, norm string, strict bool) *FAQEntry {
+	en, _ := f.match(raw, norm, strict)
+	return en
+}
+
+// match is Match, also telling how many words the key matched has.
+func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if f == nil {
-		return nil
+		return nil, 0
 	}
 	ws := words(norm)
 	if len(ws) == 0 || len(ws) > 14 {
-		return nil
+		return nil, 0
 	}
 	asked := strings.Contains(raw, "?") || anyOf(ws, questionWords)
 	if strict && !asked && len(ws) > 3 {
-		return nil // "dekat kantor dinas pendidikan" is an address, not a question
+		return nil, 0 // "dekat kantor dinas pendidikan" is an address, not a question
 	}
 	best, bestLen := -1, 0
 	for i := range f.Entries {
@@ -298,9 +305,9 @@ func (f *FAQ) Match(raw, norm string, strict bool) *FAQEntry {
 		}
 	}
 	if best < 0 {
-		return nil
+		return nil, 0
 	}
-	return &f.Entries[best]
+	return &f.Entries[best], bestLen
 }
 
 // hasAllWords reports whether every word of key is among ws, each allowing

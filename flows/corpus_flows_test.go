@@ -119,8 +119,9 @@ func testCorpusEveryFlow(t *testing.T, lang string, msgs [][2]string) {
 				if moved {
 					// At a list the options decide what is an answer ("ga tau"
 					// is the "Tidak tahu" bracket, "semua" all topics): the
-					// option matcher has its own tests.
-					if kind == "amount" || kind == "skip" || kind == "ack" || s.Options != nil {
+					// option matcher has its own tests. Thanks and a FAQ
+					// question are never an answer.
+					if kind == "amount" || kind == "skip" || kind == "ack" || (s.Options != nil && kind != "faq" && kind != "thanks") {
 						put(f, s) // an answer here by its words
 						continue
 					}
