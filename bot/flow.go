@@ -111,7 +111,8 @@ type Step struct {
 	// following step). A non-zero problem re-asks with that reason.
 	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text, err error)
 	Next  StepID
-	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
+	// Confirm, if set, is said after a valid answer (a NIK shown back
+	// masked); a zero Text says nothing.
 	Confirm func(t *Turn, value string) Text
 
 	// The general way: Handle decides everything in place of Parse; it
