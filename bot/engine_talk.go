@@ -60,6 +60,14 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 			return say(T("core.talk.no_skip"), e.stepHelp(s))
 		}
 	}
+	// A bare yes or no ("ya", "belum ada") at a question asking for a
+	// name, a number or an address is no value to store: the question's
+	// help says what to write, and what to do without an answer.
+	if s != nil && s.Options == nil && s.Parse != nil && !s.Optional {
+		if _, ok := YesNo(text); ok {
+			return say(e.stepHelp(s))
+		}
+	}
 	return nil, false
 }
 

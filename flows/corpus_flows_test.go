@@ -121,7 +121,9 @@ func testCorpusEveryFlow(t *testing.T, lang string, msgs [][2]string) {
 					// is the "Tidak tahu" bracket, "semua" all topics): the
 					// option matcher has its own tests. Thanks and a FAQ
 					// question are never an answer.
-					if kind == "amount" || kind == "skip" || kind == "ack" || (s.Options != nil && kind != "faq" && kind != "thanks") {
+					answerable := kind == "amount" || kind == "skip" || kind == "ack" ||
+						(kind == "yesno" && (s.Handle != nil || s.Optional)) // "tidak" at "ketik HAPUS", "belum" at an optional question
+					if answerable || (s.Options != nil && kind != "faq" && kind != "thanks") {
 						put(f, s) // an answer here by its words
 						continue
 					}
