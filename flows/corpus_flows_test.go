@@ -52,15 +52,7 @@ func testCorpusEveryFlow(t *testing.T, lang string, msgs [][2]string) {
 	// put sets the conversation at flow f's question s and returns the
 	// question as the bot asks it ("pilihan"), or false when it cannot be
 	// asked without the answers before it.
-	put := func(f *bot.Flow, s *bot.Step) (q string, ok bool) {
-		defer func() {
-			// A question whose prompt needs the answers before it (jualan's
-			// "lanjut" reads the chosen target) cannot be put directly.
-			if r := recover(); r != nil {
-				t.Logf("%s/%s: prompt failed on a state put directly: %v", f.ID, s.ID, r)
-				q, ok = "", false
-			}
-		}()
+	put := func(f *bot.Flow, s *bot.Step) (string, bool) {
 		// Begun by its word, the flow holds what it loads at the start
 		// (the profile its registration); then the question is s.
 		w.say(conv, console.Parse("batal"))
