@@ -292,7 +292,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		}
 	}
 	if msg.Command || (msg.Kind == KindText && (st.Flow == "" || e.yields(t))) {
-		if f, arg := e.trigger(norm); f != nil && !e.faqFirst(t, arg, text, norm) && e.startable(ctx, t, f) {
+		if f, arg := e.trigger(norm); f != nil && !e.faqFirst(t, f, arg, text, norm) && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
 	} else if f := e.leaving(ctx, t, text, norm); f != nil {

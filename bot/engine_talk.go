@@ -124,9 +124,15 @@ func partOfDay(norm string, now time.Time) string {
 // faqFirst reports whether a flow's word followed by more ("daftar bayar
 // gak?", "kelas usaha apa?") is a question of the FAQ rather than the
 // flow with an argument: it is answered as a question, at the menu and at
-// a view-only step alike. A command ("/daftar x") is always the flow's.
-func (e *Engine) faqFirst(t *Turn, arg, text, norm string) bool {
-	return arg != "" && !t.Msg.Command && e.flows.talk.faq(t.Lang).Match(text, norm, true) != nil
+// a view-only step alike. A command ("/daftar x") is always the flow's,
+// and so is the prose after the word of a flow that takes prose: a
+// question for the officer ("petugas berapa biayanya?", a Quiet flow) or
+// a broadcast text (a flow that begins with a Verbatim step).
+func (e *Engine) faqFirst(t *Turn, f *Flow, arg, text, norm string) bool {
+	if arg == "" || t.Msg.Command || f.Quiet || (len(f.Steps) > 0 && f.Steps[0].Verbatim) {
+		return false
+	}
+	return e.flows.talk.faq(t.Lang).Match(text, norm, true) != nil
 }
 
 // faqOverList reports whether a message that picks an option only by a
