@@ -120,7 +120,7 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 	}
 	st := l.State
 	t := &Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: &st}
-	outs := e.run(ctx, t)
+	outs := e.runKeepingDrafts(ctx, t) // engine_resume.go
 	if t.err != nil {
 		return TurnResult{}, fmt.Errorf("turn of %s: %w", msg.Conv.Channel, t.err)
 	}
@@ -292,7 +292,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 		}
 	}
 	if msg.Command || (msg.Kind == KindText && (st.Flow == "" || e.yields(t))) {
-		if f, arg := e.trigger(norm); f != nil && e.startable(ctx, t, f) {
+		if f, arg := e.trigger(norm); f != nil && !e.faqFirst(t, f, arg, text, norm) && e.startable(ctx, t, f) {
 			return e.start(ctx, t, f, arg)
 		}
 	} else if f := e.leaving(ctx, t, text, norm); f != nil {

@@ -66,6 +66,10 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	if f != nil {
 		return e.start(ctx, t, f, arg)
 	}
+	if t.expired != nil { // an answer to a question whose answers expired with the state
+		m.Texts = []Text{e.expiredNotice(t)}
+		return []Out{m}
+	}
 	m.Texts = []Text{T("core.unknown")}
 	if e.missedTwice(t) { // bot/handover.go
 		m.Texts = []Text{T("petugas.offer_unknown")}

@@ -119,3 +119,74 @@ func (e *Engine) upgrade(ctx context.Context, t *Turn) (outs []Out, restarted bo
 	say := Say(T("core.flow_changed", "Flow", e.cat.Render(t.Lang, T(f.Title))))
 	return append([]Out{say}, e.begin(ctx, t, f, "")...), true
 }
+
+// runKeepingDrafts runs the turn between two looks at the person's
+// unfinished answers. Before: when the state expired (STATE_TTL) while the
+// profile says it held unfinished answers (Profile.Draft), the person is
+// told that they expired and what to type, instead of "belum mengerti"
+// for an answer sent as if the question were still open. After: the
+// profile's marker follows the state when it changed (a first answer, an
+// ending, a cancel), which is a write only on those turns.
+func (e *Engine) runKeepingDrafts(ctx context.Context, t *Turn) []Out {
+	if id := t.Profile.Draft; id != "" && t.State.Updated.IsZero() && t.State.Flow == "" && len(t.State.Stack) == 0 {
+		t.expired = e.flows.Flow(id)
+	}
+	outs := e.run(ctx, t)
+	if t.err != nil {
+		return outs
+	}
+	if t.expired != nil { // not told by idle: before whatever was answered
+		outs = append([]Out{Say(e.expiredNotice(t))}, outs...)
+	}
+	e.markDraft(ctx, t)
+	return outs
+}
+
+// expiredNotice tells that t.expired's answers expired: with what to type,
+// or, when this very turn starts that flow again, that it starts afresh.
+func (e *Engine) expiredNotice(t *Turn) Text {
+	f := t.expired
+	t.expired = nil
+	word := f.ID
+	if len(f.Triggers) > 0 {
+		word = f.Triggers[0]
+	}
+	id := "core.draft.expired"
+	if t.State.Flow == f.ID {
+		id = "core.draft.expired_restart"
+	}
+	return T(id, "Flow", e.cat.Render(t.Lang, T(f.Title)), "Word", word)
+}
+
+// unfinished is the flow whose answers st holds unfinished: the running
+// flow when it keeps drafts and something was answered, else the first
+// draft kept aside; "" when none.
+func (e *Engine) unfinished(st *State) string {
+	if st.Flow != "" && len(st.History) > 0 {
+		if f := e.flows.Flow(st.Flow); f != nil && f.Draft {
+			return st.Flow
+		}
+	}
+	for _, fr := range st.Stack {
+		if isDraft(fr) {
+			return fr.Flow
+		}
+	}
+	return ""
+}
+
+// markDraft brings Profile.Draft in line with the state the turn leaves.
+// Like a step's own writes it happens before the commit; a turn that runs
+// again writes the same, and a failed write is only logged: the marker is
+// corrected on the person's next turn, and at worst an expiry goes untold.
+func (e *Engine) markDraft(ctx context.Context, t *Turn) {
+	want := e.unfinished(t.State)
+	if want == t.Profile.Draft {
+		return
+	}
+	if err := e.profiles.SetProfile(ctx, t.Conv, FieldDraft, want); err != nil {
+		e.log.Warn("unfinished-answers marker not saved", "conv", t.Conv.Channel, "err", err)
+		return
+	}
+	t.Profile.Draft = want
+}

@@ -99,7 +99,9 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 		t.Set(string(s.ID), value)
 		res = Result{Next: s.Next}
 		if s.Confirm != nil {
-			res.Say = []Out{Say(s.Confirm(t, value))}
+			if c := s.Confirm(t, value); !c.IsZero() { // zero: nothing to confirm this time
+				res.Say = []Out{Say(c)}
+			}
 		}
 		if res.Next == "" {
 			res.Next = f.after(s.ID)

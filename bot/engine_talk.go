@@ -25,7 +25,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 		}
 		if s.Options != nil {
 			opts := e.labelled(t.Lang, e.options(ctx, t, s))
-			if _, ok := MatchOption(text, opts); ok {
+			if _, ok := MatchOption(text, opts); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}
 			if _, ok := MatchOptions(text, opts); ok && s.Multi {
@@ -58,6 +58,14 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 	case TalkSkip:
 		if s != nil && !s.Optional {
 			return say(T("core.talk.no_skip"), e.stepHelp(s))
+		}
+	}
+	// A bare yes or no ("ya", "belum ada") at a question asking for a
+	// name, a number or an address is no value to store: the question's
+	// help says what to write, and what to do without an answer.
+	if s != nil && s.Options == nil && s.Parse != nil && !s.Optional {
+		if _, ok := YesNo(text); ok {
+			return say(e.stepHelp(s))
 		}
 	}
 	return nil, false
@@ -111,4 +119,40 @@ func partOfDay(norm string, now time.Time) string {
 		return "sore"
 	}
 	return "malam"
+}
+
+// faqFirst reports whether a flow's word followed by more ("daftar bayar
+// gak?", "kelas usaha apa?") is a question of the FAQ rather than the
+// flow with an argument: it is answered as a question, at the menu and at
+// a view-only step alike. A command ("/daftar x") is always the flow's,
+// and so is the prose after the word of a flow that takes prose: a
+// question for the officer ("petugas berapa biayanya?", a Quiet flow) or
+// a broadcast text (a flow that begins with a Verbatim step).
+func (e *Engine) faqFirst(t *Turn, f *Flow, arg, text, norm string) bool {
+	if arg == "" || t.Msg.Command || f.Quiet || (len(f.Steps) > 0 && f.Steps[0].Verbatim) {
+		return false
+	}
+	return e.flows.talk.faq(t.Lang).Match(text, norm, true) != nil
+}
+
+// faqOverList reports whether a message that picks an option only by a
+// word inside it ("lupa" of "Tidak tahu" in "lupa nomor UMKM saya") is
+// rather a question of the FAQ, by a key of two words or more: it is
+// answered, and nothing is chosen. A message that is an option's key,
+// label or alias is always the option.
+func (e *Engine) faqOverList(t *Turn, text, norm string, opts []Option) bool {
+	if _, n := e.flows.talk.faq(t.Lang).match(text, norm, true); n < 2 {
+		return false
+	}
+	for _, o := range opts {
+		if norm == Normalize(o.Key) || norm == Normalize(o.Label.Raw) {
+			return false
+		}
+		for _, a := range o.Alias {
+			if norm == Normalize(a) {
+				return false
+			}
+		}
+	}
+	return true
 }

@@ -113,7 +113,8 @@ type Step struct {
 	// following step). A non-zero problem re-asks with that reason.
 	Parse func(ctx context.Context, t *Turn, in In) (value string, problem Text, err error)
 	Next  StepID
-	// Confirm, if set, is said after a valid answer (a NIK shown back masked).
+	// Confirm, if set, is said after a valid answer (a NIK shown back
+	// masked); a zero Text says nothing.
 	Confirm func(t *Turn, value string) Text
 
 	// The general way: Handle decides everything in place of Parse; it
@@ -170,10 +171,11 @@ type Turn struct {
 	State   *State
 	Flow    *Flow
 
-	err    error
-	cache  map[string]any
-	misses int      // messages in a row not understood before this one
-	missed []string // and their texts, masked
+	err     error
+	cache   map[string]any
+	misses  int      // messages in a row not understood before this one
+	missed  []string // and their texts, masked
+	expired *Flow    // the flow whose unfinished answers expired with the state, not yet told
 }
 
 // Cached returns the value load gives for key, loading it once per turn:

@@ -71,6 +71,11 @@ type Profile struct {
 	Phone       string    `json:"phone,omitempty"`       // E.164, when the channel told us
 	Name        string    `json:"name,omitempty"`
 	Seen        time.Time `json:"seen,omitempty"`
+	// Draft is the flow whose unfinished answers the conversation state
+	// holds ("daftar"), kept here because the state expires (STATE_TTL)
+	// and the profile does not: a person whose state expired mid-flow is
+	// told so instead of "belum mengerti".
+	Draft string `json:"draft,omitempty"`
 }
 
 // Profile fields for SetProfile.
@@ -79,6 +84,7 @@ const (
 	FieldOptOut      = "optout"
 	FieldUnreachable = "unreachable"
 	FieldPhone       = "phone"
+	FieldDraft       = "draft"
 )
 
 // ProfileStore keeps profiles.

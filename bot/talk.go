@@ -38,13 +38,13 @@ var (
 		"all", "ya", "yaa", "dong", "nih", "deh", "sir", "madam", "there", "everyone", "dinas", "umkm", "sobat")
 	greetCore = squeezedSet("halo", "hallo", "helo", "hello", "hai", "hi", "hey", "hei", "p", "ping", "tes", "test",
 		"permisi", "punten", "sampurasun", "pagi", "siang", "sore", "malam", "malem", "morning", "afternoon",
-		"evening", "salam", "shalom", "om", "swastiastu", "start", "mulai", "misi", "assalamualaikum", "asalamualaikum",
+		"evening", "night", "excuse", "salam", "shalom", "om", "swastiastu", "start", "mulai", "misi", "assalamualaikum", "asalamualaikum",
 		"assalamu", "assalamualaikom", "salamualaikum", "samlekom", "ass", "aslm", "askum", "good", "selamat", "met", "slmt",
 		"tanya", "nanya", "bertanya")
 	greetFill = squeezedSet("selamat", "slmt", "met", "good", "wr", "wb", "warahmatullahi", "wabarakatuh",
 		"warahmatullah", "wa", "alaikum", "alaikom", "mau", "ingin", "pengen", "numpang",
 		"sejahtera", "bagi", "kita", "kalian", "sekalian", "day", "to", "you", "gimana", "kabar", "apa", "how", "are",
-		"dan", "and", "sehat", "selalu", "kenal", "hari", "ini", "sy", "saya", "aku", "ijin", "izin", "slamat", "selamt", "slmat", "salamat")
+		"dan", "and", "me", "sehat", "selalu", "kenal", "hari", "ini", "sy", "saya", "aku", "ijin", "izin", "slamat", "selamt", "slmat", "salamat")
 	// greetOwn are the greeting words that make a greeting on their own
 	// ("selamat" or "mau tanya" alone do not).
 	greetOwn = func() map[string]bool {
@@ -62,7 +62,8 @@ var (
 		"tq", "ty", "thx", "thanks", "thank", "nuhun", "suwun", "sakalangkong", "kasih", "tengkyu", "thankyou")
 	thanksFill = squeezedSet("kasih", "banyak", "byk", "bnyk", "ya", "atas", "infonya", "informasinya", "bantuannya",
 		"you", "very", "much", "so", "hatur", "matur", "sanget", "sangat", "sekali", "lot", "a", "info", "nya",
-		"sudah", "udah", "udh", "membantu", "dibantu", "ok", "oke", "sip", "baik", "siap", "kak", "mantap")
+		"sudah", "udah", "udh", "membantu", "dibantu", "ok", "oke", "sip", "baik", "siap", "kak", "mantap",
+		"many", "for", "the", "help", "u")
 	ackCore = squeezedSet("ok", "oke", "okey", "okay", "okee", "okeh", "oc", "sip", "siap", "siip", "noted",
 		"baik", "baiklah", "mantap", "mantab", "mantul", "good", "nice", "alright", "fine", "paham", "mengerti",
 		"ngerti", "faham", "oh", "o", "owh", "oalah", "ooh", "hmm", "hm", "sipp", "cool", "wokey", "okok")
@@ -83,7 +84,7 @@ var (
 		{"sama", "kayak", "tadi"}, {"sama", "seperti", "tadi"}, {"sama", "dengan", "tadi"}, {"idem"},
 		{"kenapa"}, {"knp"}, {"ngapain"}, {"help"}, {"what"}, {"huh"}, {"hah"},
 		{"dont", "know"}, {"don", "t", "know"}, {"not", "sure"}, {"no", "idea"}, {"what", "is", "this"},
-		{"how"}, {"confused"}, {"mohon", "dibantu"}, {"bisa", "dibantu"}, {"minta", "tolong"},
+		{"how"}, {"confused"}, {"dont", "understand"}, {"don", "t", "understand"}, {"same", "as", "before"}, {"mohon", "dibantu"}, {"bisa", "dibantu"}, {"minta", "tolong"},
 	}
 	// squeezedPhrases are confusedPhrases as ClassifyTalk compares them.
 	squeezedPhrases = func() [][]string {
@@ -267,23 +268,30 @@ func (e *faqError) Error() string { return "faq entry " + e.id + ": " + e.what }
 var questionWords = squeezedSet("apa", "apakah", "berapa", "brp", "bagaimana", "gimana", "gmn", "dimana", "dmn",
 	"mana", "kapan", "siapa", "kenapa", "mengapa", "bisa", "bisakah", "boleh", "tanya", "nanya", "mau",
 	"ingin", "cara", "caranya", "info", "what", "how", "where", "when", "who", "is", "does", "do", "can",
-	"itu", "maksud", "arti", "artinya", "perlu", "harus", "wajib", "bayar", "lupa", "hapus", "kok", "ya")
+	"itu", "maksud", "arti", "artinya", "perlu", "harus", "wajib", "bayar", "lupa", "hapus", "kok", "ya",
+	"want", "need", "forgot", "forget", "delete")
 
 // Match returns the entry the message asks about, or nil. strict (a flow
 // is running) asks for a question word or "?" with one-word keys and with
 // messages of more than three words, so an answer that contains a key
 // ("dekat kantor dinas pendidikan") is not taken for a question.
 func (f *FAQ) Match(raw, norm string, strict bool) *FAQEntry {
+	en, _ := f.match(raw, norm, strict)
+	return en
+}
+
+// match is Match, also telling how many words the key matched has.
+func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if f == nil {
-		return nil
+		return nil, 0
 	}
 	ws := words(norm)
 	if len(ws) == 0 || len(ws) > 14 {
-		return nil
+		return nil, 0
 	}
 	asked := strings.Contains(raw, "?") || anyOf(ws, questionWords)
 	if strict && !asked && len(ws) > 3 {
-		return nil // "dekat kantor dinas pendidikan" is an address, not a question
+		return nil, 0 // "dekat kantor dinas pendidikan" is an address, not a question
 	}
 	best, bestLen := -1, 0
 	for i := range f.Entries {
@@ -297,9 +305,9 @@ func (f *FAQ) Match(raw, norm string, strict bool) *FAQEntry {
 		}
 	}
 	if best < 0 {
-		return nil
+		return nil, 0
 	}
-	return &f.Entries[best]
+	return &f.Entries[best], bestLen
 }
 
 // hasAllWords reports whether every word of key is among ws, each allowing

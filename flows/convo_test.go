@@ -17,10 +17,11 @@ import (
 	"github.com/umkmbot/umkmbot/locales"
 )
 
-// corpus reads testdata/corpus/messages.tsv: kind and message per line.
-func corpus(t *testing.T) [][2]string {
+// corpus reads a corpus file (testdata/corpus/messages.tsv): kind and
+// message per line.
+func corpus(t *testing.T, file string) [][2]string {
 	t.Helper()
-	f, err := os.Open("testdata/corpus/messages.tsv")
+	f, err := os.Open(file)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ var freeTextSteps = []string{"nama", "nik", "hp", "usaha", "desa_lain", "alamat"
 // questions are answered as such; at the menu none of the greetings,
 // thanks and FAQ questions gets "belum mengerti".
 func TestCorpus(t *testing.T) {
-	msgs := corpus(t)
+	msgs := corpus(t, corpusFiles["id"])
 	if len(msgs) < 300 {
 		t.Fatalf("corpus has %d messages, want at least 300", len(msgs))
 	}
@@ -98,7 +99,7 @@ func TestCorpus(t *testing.T) {
 		before := w.state(conv).Answers[step]
 		for _, m := range msgs {
 			kind, text := m[0], m[1]
-			if kind == "skip" && step == "nib" {
+			if (kind == "skip" || kind == "yesno") && step == "nib" {
 				continue // skipping the NIB is offered: "lewati" is an answer there
 			}
 			replies := w.say(conv, console.Parse(text))

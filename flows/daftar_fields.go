@@ -91,7 +91,7 @@ func daftarHP(d Deps) *bot.Step {
 // daftarModal asks the capital bracket (a choice, or an amount).
 func daftarModal(d Deps) *bot.Step {
 	return &bot.Step{ID: "modal", Prompt: "daftar.modal", Help: "daftar.modal.help", Numbered: true,
-		Options: bracketOptions(capitalBrackets, "modal_unknown"),
+		Options: bracketOptions(capitalBrackets, "modal_unknown"), Confirm: bracketConfirm(capitalBrackets),
 		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 			v, problem := bracketAnswer(in, capitalBrackets, capitalTops)
 			if problem.IsZero() && sizeClass(v, "") == "besar" {
@@ -104,7 +104,7 @@ func daftarModal(d Deps) *bot.Step {
 // daftarOmzet asks the yearly sales bracket; a business too big for UMKM is told so.
 func daftarOmzet(d Deps) *bot.Step {
 	return &bot.Step{ID: "omzet", Prompt: "daftar.omzet", Help: "daftar.omzet.help", Numbered: true,
-		Options: bracketOptions(salesBrackets, "omzet_unknown"),
+		Options: bracketOptions(salesBrackets, "omzet_unknown"), Confirm: bracketConfirm(salesBrackets),
 		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 			v, problem := bracketAnswer(in, salesBrackets, salesTops)
 			if problem.IsZero() && sizeClass(t.Get("modal"), v) == "besar" {
@@ -318,6 +318,18 @@ func bracketOptions(brackets []struct{ code, class string }, unknown string) fun
 		return append(opts, bot.Option{Key: strconv.Itoa(len(brackets) + 1), Value: unknown, Label: bot.T("bracket." + unknown),
 			Alias: []string{"tidak tahu", "tidak tau", "ga tau", "gak tau", "gatau", "tdk tau", "nggak tau", "ngga tau",
 				"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}}), nil
+	}
+}
+
+// bracketConfirm shows the bracket an amount was put in ("5 juta" →
+// "Sampai Rp1 miliar"), so the owner sees what was understood; a choice by
+// its number or words needs no confirmation.
+func bracketConfirm(brackets []struct{ code, class string }) func(*bot.Turn, string) bot.Text {
+	return func(t *bot.Turn, v string) bot.Text {
+		if n, _, ok := ParseAmount(t.Msg.Text); !ok || n <= int64(len(brackets)+1) {
+			return bot.Text{}
+		}
+		return bot.T("daftar.bracket.ok", "Bracket", bot.T("bracket."+v))
 	}
 }
 

@@ -53,7 +53,13 @@ func jualanLanjut(d Deps, m *Market) *bot.Step {
 		ID:     "lanjut",
 		Prompt: "jualan.lanjut",
 		Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
-			return map[string]any{"Market": m.target(t.Get("target")).Name}, nil
+			// A marketplace taken out of the market file since the person
+			// chose it is asked for again when the draft is made (finishDraft).
+			name := ""
+			if tg := m.target(t.Get("target")); tg != nil {
+				name = tg.Name
+			}
+			return map[string]any{"Market": name}, nil
 		},
 		Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) {
 			opts := []bot.Option{{Key: "1", Value: "baru", Label: bot.T("jualan.lanjut.new"), Alias: []string{"baru", "produk baru", "ya"}}}

@@ -34,7 +34,7 @@ func productFields() []productField {
 			func(p *umkm.Product, v string) { p.Price, _ = strconv.ParseInt(v, 10, 64) }},
 		{&bot.Step{ID: "berat", Prompt: "jualan.berat", Help: "jualan.berat.help", Numbered: true, Parse: parseWeightAnswer},
 			func(p *umkm.Product, v string) { p.Weight, _ = strconv.Atoi(v) }},
-		{&bot.Step{ID: "stok", Prompt: "jualan.stok", Numbered: true, Parse: parseStockAnswer},
+		{&bot.Step{ID: "stok", Prompt: "jualan.stok", Numbered: true, Parse: parseStockAnswer, Confirm: confirmPackStock},
 			func(p *umkm.Product, v string) { p.Stock, _ = strconv.Atoi(v) }},
 		{&bot.Step{ID: "deskripsi", Prompt: "jualan.deskripsi", Help: "jualan.deskripsi.help", Numbered: true, Optional: true, Verbatim: true,
 			Parse: parseDescription},
@@ -122,6 +122,17 @@ func parseStockAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.
 		return "", bot.T("jualan.stok.invalid"), nil
 	}
 	return strconv.Itoa(n), bot.Text{}, nil
+}
+
+// confirmPackStock shows the count a pack word made ("2 lusin" → 24), so
+// the owner sees what was understood; a plain number needs no confirmation.
+func confirmPackStock(t *bot.Turn, v string) bot.Text {
+	for _, w := range strings.FieldsFunc(bot.Normalize(t.Msg.Text), func(r rune) bool { return !unicode.IsLetter(r) }) {
+		if packSizes[w] > 0 {
+			return bot.T("jualan.stok.ok", "Stock", v)
+		}
+	}
+	return bot.Text{}
 }
 
 // parseDescription takes a short description (up to 2000 characters, line

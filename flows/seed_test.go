@@ -27,6 +27,10 @@ func seed(t *testing.T, w *world, line string, out *strings.Builder) {
 		seedMarket(t, w, line, out)
 	case "rights":
 		seedRights(t, w, line, out)
+	case "state": // "# state expired": the conversation state of who spoke last is gone (STATE_TTL)
+		if err := w.store.Client().Del(context.Background(), w.store.StateKey(w.lastConv)).Err(); err != nil {
+			t.Fatal(err)
+		}
 	default:
 		seedHandover(t, w, f, out) // petugas_test.go
 	}

@@ -26,6 +26,7 @@ func decodeProfile(m map[string]string) bot.Profile {
 		Unreachable: m[bot.FieldUnreachable] == "1",
 		Phone:       m[bot.FieldPhone],
 		Name:        m["name"],
+		Draft:       m[bot.FieldDraft],
 	}
 	if t, err := time.Parse(time.RFC3339, m["seen"]); err == nil {
 		p.Seen = t
