@@ -379,7 +379,7 @@ func (a *Adapter) submitBatch(ctx context.Context, sub Submitter, ups []tgbotapi
 		idx := groups[k]
 		sem <- struct{}{}
 		wg.Add(1)
-		go func() { // owned: waited for below
+		a.workers.Go(func() { // owned: waited for below
 			defer wg.Done()
 			defer func() { <-sem }()
 			for _, i := range idx {
@@ -391,7 +391,7 @@ func (a *Adapter) submitBatch(ctx context.Context, sub Submitter, ups []tgbotapi
 					a.answerCallback(ctx, cb.ID)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return taken
