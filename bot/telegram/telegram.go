@@ -160,6 +160,7 @@ type Adapter struct {
 	Stats    Stats
 	photo    sentPhoto // the last picture uploaded (photo.go)
 
+	sendURL string      // the sendMessage endpoint (sendMessage in send.go)
 	workers bot.Workers // goroutines kept for submitting updates (stacks already grown)
 
 	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
@@ -232,6 +233,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("telegram: check token (getMe): %w", a.redact(err))
 	}
 	a.api = api
+	a.sendURL = cfg.APIURL + "/bot" + cfg.Token + "/sendMessage"
 	return a, nil
 }
 
