@@ -1,0 +1,47 @@
+package store
+
+import (
+	"encoding/json"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// TestStateJSON: the state's hand-written JSON is json.Marshal's, byte for
+// byte, for states with every field, empty ones, frames, and strings with
+// quotes, control characters, HTML characters, line separators, non-ASCII
+// and invalid UTF-8; and it decodes to the same state.
+func TestStateJSON(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 30, 15, 123456789, time.FixedZone("WIB", 7*3600))
+	odd := "a\"b\\c\nd\re\tf\b\f\x01g\x1fh<i>j&k\u2028l\u2029m é 👋 \xff\xfe end"
+	states := []bot.State{
+		{},
+		{Updated: at},
+		{Flow: "daftar", Step: "nama", Answers: map[string]string{}, History: []string{}, Updated: at},
+		{Flow: "daftar", Step: "omzet", Answers: map[string]string{"nama": "Siti Aminah", "nik": "sealed:abc==", "desa_code": "32.14.01.1007", "z": "", "": "empty key"},
+			History: []string{"persetujuan", "nama", "nik"}, Pending: "resume", Updated: at, Misses: 2, Missed: []string{"halo", odd}, LastMsg: "m12"},
+		{Flow: odd, Step: odd, Answers: map[string]string{odd: odd}, History: []string{odd}, Updated: at.UTC(),
+			Stack: []bot.Frame{{Flow: "pelatihan", Step: "pilih", Answers: map[string]string{"t": "1"}, History: []string{"a"}}, {}}},
+	}
+	for i, st := range states {
+		want, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendState(nil, st)
+		if string(got) != string(want) {
+			t.Errorf("state %d:\n got %s\nwant %s", i, got, want)
+		}
+		var a, b bot.State
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("state %d: %s does not decode: %v", i, got, err)
+		}
+		json.Unmarshal(want, &b)
+		if diff := cmp.Diff(b, a); diff != "" {
+			t.Errorf("state %d decodes differently (-json.Marshal +appendState):\n%s", i, diff)
+		}
+	}
+}
