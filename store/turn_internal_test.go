@@ -45,3 +45,19 @@ func TestStateJSON(t *testing.T) {
 		}
 	}
 }
+
+// TestTurnKeys: the keys sliced out of one string are the ones Key builds.
+func TestTurnKeys(t *testing.T) {
+	for _, prefix := range []string{"", "umkm", "t42"} {
+		s := &Store{prefix: prefix}
+		for _, c := range []bot.Conversation{{Channel: bot.Telegram, User: "42"}, {Channel: bot.WhatsApp, User: "6281234567890@s.whatsapp.net"}, {Channel: bot.Console, User: ""}} {
+			base := s.Key(shardTag(shardOf(c)))
+			conv := base + ":c:" + c.String() + ":"
+			want := turnKeys{state: conv + "state", profile: conv + "profile", inbox: conv + "inbox",
+				pending: base + ":pending", outq: base + ":outq", conv: c.String()}
+			if got := s.turnKeys(c); got != want {
+				t.Errorf("prefix %q, %v: turnKeys = %+v, want %+v", prefix, c, got, want)
+			}
+		}
+	}
+}
