@@ -142,7 +142,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		timeout = 1
 	}
 	for ctx.Err() == nil {
-		ups, last, err := a.fetch(ctx, timeout)
+		ups, last, whole, err := a.fetch(ctx, timeout)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -185,7 +185,10 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 			continue
 		}
 		id := ups[0].u.UpdateID
-		if err := a.cfg.Journal.Keep(ctx, id, joinBatch(ups)); err != nil {
+		if whole == nil {
+			whole = joinBatch(ups)
+		}
+		if err := a.cfg.Journal.Keep(ctx, id, whole); err != nil {
 			// Not kept: the offset stays, the batch is asked for again.
 			a.log.Warn("keep fetched updates in the journal", "err", err)
 			if !sleep(ctx, backoff(a.cfg.Backoff, failures)) {
@@ -219,17 +222,24 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 // update that cannot be decoded is logged (its id and the kind of error),
 // counted and skipped. last is the highest update id in the answer,
 // undecodable ones included.
-func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last int, err error) {
+//
+// When every update of the answer decodes and is new (the usual case),
+// whole is the answer's list as it came, which the journal keeps as is,
+// and the updates carry no JSON of their own.
+func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last int, whole []byte, err error) {
 	cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates}
 	rctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+15*time.Second)
 	defer cancel()
 	resp, err := a.call(rctx).Request(cfg)
 	if err != nil {
-		return nil, 0, a.redact(err)
+		return nil, 0, nil, a.redact(err)
+	}
+	if ups, last, ok := decodeWhole(resp.Result, a.offset); ok {
+		return ups, last, resp.Result, nil
 	}
 	all, bad, last, err := decodeUpdates(resp.Result, a.offset)
 	if err != nil {
-		return nil, 0, fmt.Errorf("telegram: get updates: %w", err)
+		return nil, 0, nil, fmt.Errorf("telegram: get updates: %w", err)
 	}
 	a.skipUndecodable(bad)
 	for _, f := range all {
@@ -237,7 +247,7 @@ func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last i
 			ups = append(ups, f)
 		}
 	}
-	return ups, last, nil
+	return ups, last, nil, nil
 }
 
 // skipUndecodable logs and counts updates that cannot be decoded.
