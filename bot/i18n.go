@@ -216,6 +216,9 @@ func (c *Catalog) Out(lang string, o Out) Reply {
 	if o.FileName != "" {
 		r.File = &ReplyFile{Name: o.FileName, Text: r.Text}
 	}
+	if len(o.Options) > 0 {
+		r.Options = make([]ReplyOption, 0, len(o.Options))
+	}
 	for _, opt := range o.Options {
 		r.Options = append(r.Options, ReplyOption{Key: opt.Key, Label: c.Render(lang, opt.Label)})
 	}
