@@ -85,7 +85,8 @@ type turnKeys struct {
 // seven, in every script call of a turn.
 func (s *Store) turnKeys(c bot.Conversation) turnKeys {
 	tag := shardTag(shardOf(c))
-	// <base>:c:<conv>:state <base>:c:<conv>:profile <base>:c:<conv>:inbox <base>:pending <base>:outq, base = <prefix>:{<tag>}
+	// base:c:conv:state base:c:conv:profile base:c:conv:inbox
+	// base:pending base:outq, with base = <prefix>:{<tag>} (as Key)
 	n := len(s.prefix) + 3 + len(tag)
 	convLen := len(c.Channel) + 1 + len(c.User)
 	var b strings.Builder
@@ -96,7 +97,7 @@ func (s *Store) turnKeys(c bot.Conversation) turnKeys {
 		b.WriteString(tag)
 		b.WriteByte('}')
 	}
-	var ends [6]int
+	var ends [5]int
 	for i, suffix := range [3]string{"state", "profile", "inbox"} {
 		base()
 		b.WriteString(":c:")
