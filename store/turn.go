@@ -499,11 +499,44 @@ func decodeEntry(c bot.Conversation, entry string) bot.Message {
 }
 
 func encodeOut(id string, r bot.Reply) (string, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return "", fmt.Errorf("encode reply: %w", err)
+	b := make([]byte, 0, len(id)+len(r.Text)+64+32*len(r.Options))
+	b = append(append(b, id...), '\x1f')
+	b = append(appendReply(b, r), '\x1e')
+	return string(b), nil
+}
+
+// appendReply appends r's JSON as json.Marshal writes it (TestReplyJSON),
+// without its reflection.
+func appendReply(b []byte, r bot.Reply) []byte {
+	b = append(b, `{"Text":`...)
+	b = appendJSONString(b, r.Text)
+	b = append(b, `,"Options":`...)
+	if r.Options == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, o := range r.Options {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"Key":`...)
+			b = appendJSONString(b, o.Key)
+			b = append(b, `,"Label":`...)
+			b = appendJSONString(b, o.Label)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
-	return id + "\x1f" + string(b) + "\x1e", nil
+	b = append(b, `,"Ask":`...)
+	b = appendJSONString(b, string(r.Ask))
+	if r.File != nil {
+		b = append(b, `,"File":{"Name":`...)
+		b = appendJSONString(b, r.File.Name)
+		b = append(b, `,"Text":`...)
+		b = appendJSONString(b, r.File.Text)
+		b = append(b, '}')
+	}
+	return append(b, '}')
 }
 
 // decodeOut splits an outbox field into its entries.

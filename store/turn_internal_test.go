@@ -61,3 +61,24 @@ func TestTurnKeys(t *testing.T) {
 		}
 	}
 }
+
+// TestReplyJSON: a reply's hand-written JSON is json.Marshal's, byte for
+// byte, with and without options and file, and with odd text.
+func TestReplyJSON(t *testing.T) {
+	odd := "a\"b\\c\nd\b\f\x01<&> \u2028 é 👋 \xff"
+	for i, r := range []bot.Reply{
+		{},
+		{Text: "Halo"},
+		{Text: odd, Options: []bot.ReplyOption{}, Ask: bot.AskContact},
+		{Text: "Pilih", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: odd, Label: odd}}},
+		{Text: "Data", File: &bot.ReplyFile{Name: "data.txt", Text: odd}},
+	} {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendReply(nil, r); string(got) != string(want) {
+			t.Errorf("reply %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
