@@ -321,3 +321,39 @@ func TestDispatcherStopped(t *testing.T) {
 		t.Fatalf("Submit after Close: %v", err)
 	}
 }
+
+// TestWorkers: Go never waits for a busy goroutine (every function runs
+// at once), a goroutine that finished takes the next function, and Stop
+// returns only after the running functions ended.
+func TestWorkers(t *testing.T) {
+	var w bot.Workers
+	const n = 50
+	release := make(chan struct{})
+	var running, ended atomic.Int64
+	for i := 0; i < n; i++ {
+		w.Go(func() {
+			running.Add(1)
+			<-release
+			ended.Add(1)
+		})
+	}
+	waitFor(t, "every function running at once", func() bool { return running.Load() == n })
+	close(release)
+	waitFor(t, "the functions to end", func() bool { return ended.Load() == n })
+	// The goroutines wait now; each next function is taken by one of them.
+	done := make(chan int, n)
+	for i := 0; i < n; i++ {
+		w.Go(func() { done <- i })
+	}
+	for i := 0; i < n; i++ {
+		<-done
+	}
+	slow := make(chan struct{})
+	var finished atomic.Bool
+	w.Go(func() { <-slow; finished.Store(true) })
+	go func() { time.Sleep(20 * time.Millisecond); close(slow) }()
+	w.Stop()
+	if !finished.Load() {
+		t.Fatal("Stop returned while a function was running")
+	}
+}

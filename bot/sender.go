@@ -186,7 +186,7 @@ func (k *courier) round(ctx context.Context) {
 }
 
 func (k *courier) deliver(ctx context.Context, c Conversation, entries []OutEntry) {
-	log := k.d.log.With("channel", c.Channel, "user", MaskUser(c.User))
+	log := k.d.convLog(c)
 	k.mu.Lock()
 	_, retrying := k.attempts[c]
 	k.mu.Unlock()
@@ -209,7 +209,7 @@ func (k *courier) deliver(ctx context.Context, c Conversation, entries []OutEntr
 	actx := context.WithoutCancel(ctx)
 	if len(done) > 0 {
 		if err := k.store.Ack(actx, map[Conversation][]string{c: done}); err != nil {
-			log.Warn("acknowledge resent replies", "err", err)
+			log.get().Warn("acknowledge resent replies", "err", err)
 		}
 	}
 	k.mu.Lock()
@@ -228,6 +228,6 @@ func (k *courier) deliver(ctx context.Context, c Conversation, entries []OutEntr
 		wait = k.d.cfg.SendRetryMax
 	}
 	if err := k.store.Retry(actx, c, time.Now().Add(wait)); err != nil {
-		log.Warn("reschedule unsent replies", "err", err)
+		log.get().Warn("reschedule unsent replies", "err", err)
 	}
 }

@@ -28,15 +28,21 @@ func (c *stateCache) version(k bot.Conversation) string {
 	return strconv.FormatInt(st.Version, 10)
 }
 
-// get returns a private copy of k's cached state at version v.
+// get hands k's cached state at version v over to the turn that took the
+// conversation, and forgets it: no copy is made (put copied it already),
+// and the turn's commit puts its own state back. A second copy here was
+// 2 % of serve's CPU.
 func (c *stateCache) get(k bot.Conversation, v int64) (bot.State, bool) {
 	c.mu.Lock()
 	st, ok := c.m[k]
+	if ok && st.Version == v {
+		delete(c.m, k)
+	}
 	c.mu.Unlock()
 	if !ok || st.Version != v {
 		return bot.State{}, false
 	}
-	return st.Clone(), true
+	return st, true
 }
 
 func (c *stateCache) put(k bot.Conversation, st bot.State) {

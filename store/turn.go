@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"encoding/base64"
+	"encoding/binary"
 	"encoding/json"
 	"fmt"
 	"hash/fnv"
@@ -38,8 +40,29 @@ import (
 const Shards = 256
 
 // seenBytes bounds the recent message ids kept per conversation for
-// dedupe (some 200 ids; the oldest go first). They expire with the state.
-const seenBytes = 4096
+// dedupe; the oldest go first and the rest expire with the state. Ids
+// longer than 12 bytes are kept as a 12-byte fingerprint (seenKey), so
+// the window holds at least the last 36 ids of any channel (some 70
+// Telegram ones): more than a flood burst, and every message a platform
+// can redeliver after a crash short of a flood. It was 4096 bytes: Redis
+// interns every string a script reads or builds and hashes all of its
+// bytes (its Lua is patched against hash flooding), so reading and
+// rewriting 3.5 KB of ids was a quarter of Redis's CPU in a turn.
+const seenBytes = 640
+
+// seenKey is the id a message is deduplicated by: the id itself when
+// short, else "#" and 11 characters of its FNV-64a hash (64 bits: a false
+// duplicate among the ids of one conversation is out of reach).
+func seenKey(id string) string {
+	if len(id) <= 12 {
+		return id
+	}
+	h := fnv.New64a()
+	h.Write([]byte(id))
+	var b [8]byte
+	binary.BigEndian.PutUint64(b[:], h.Sum64())
+	return "#" + base64.RawURLEncoding.EncodeToString(b[:])
+}
 
 func shardOf(c bot.Conversation) int {
 	h := fnv.New32a()
@@ -51,17 +74,51 @@ func shardOf(c bot.Conversation) int {
 
 func shardTag(n int) string { return "q:" + strconv.Itoa(n) }
 
-// turnKeys are the keys of one conversation's turn path.
+// turnKeys are the keys of one conversation's turn path, and conv its
+// id ("telegram:42") as the shard sets list it.
 type turnKeys struct {
-	state, profile, inbox, pending, outq string
+	state, profile, inbox, pending, outq, conv string
 }
 
+// turnKeys builds all of c's keys in one string and slices them out of
+// it (a substring shares its string's bytes): one allocation instead of
+// seven, in every script call of a turn.
 func (s *Store) turnKeys(c bot.Conversation) turnKeys {
-	base := s.Key(shardTag(shardOf(c)))
-	conv := base + ":c:" + c.String() + ":"
+	tag := shardTag(shardOf(c))
+	// base:c:conv:state base:c:conv:profile base:c:conv:inbox
+	// base:pending base:outq, with base = <prefix>:{<tag>} (as Key)
+	n := len(s.prefix) + 3 + len(tag)
+	convLen := len(c.Channel) + 1 + len(c.User)
+	var b strings.Builder
+	b.Grow(3*(n+3+convLen+1) + len("stateprofileinbox") + 2*n + len(":pending:outq"))
+	base := func() {
+		b.WriteString(s.prefix)
+		b.WriteString(":{")
+		b.WriteString(tag)
+		b.WriteByte('}')
+	}
+	var ends [5]int
+	for i, suffix := range [3]string{"state", "profile", "inbox"} {
+		base()
+		b.WriteString(":c:")
+		b.WriteString(string(c.Channel))
+		b.WriteByte(':')
+		b.WriteString(c.User)
+		b.WriteByte(':')
+		b.WriteString(suffix)
+		ends[i] = b.Len()
+	}
+	base()
+	b.WriteString(":pending")
+	ends[3] = b.Len()
+	base()
+	b.WriteString(":outq")
+	ends[4] = b.Len()
+	all := b.String()
+	convAt := n + len(":c:")
 	return turnKeys{
-		state: conv + "state", profile: conv + "profile", inbox: conv + "inbox",
-		pending: base + ":pending", outq: base + ":outq",
+		state: all[:ends[0]], profile: all[ends[0]:ends[1]], inbox: all[ends[1]:ends[2]],
+		pending: all[ends[2]:ends[3]], outq: all[ends[3]:ends[4]], conv: all[convAt : convAt+convLen],
 	}
 }
 
@@ -101,9 +158,14 @@ end
 // conversation is free, the lease with state and profile: one atomic step.
 //
 // KEYS state inbox pending profile
-// ARGV 1 id, 2 entry, 3 now ms, 4 state ttl ms, 5 owner, 6 lease ms, 7 conv,
-// 8 burst, 9 per minute, 10 seen bytes, 11 the version of the state the
-// caller has cached ("" none: then d is left out when it matches)
+// ARGV 1 dedupe id (seenKey), 2 entry, 3 now ms, 4 state ttl ms, 5 owner,
+// 6 lease until ms, 7 conv, 8 burst, 9 per minute, 10 seen bytes, 11 the
+// version of the state the caller has cached ("" none: then d is left out
+// when it matches)
+//
+// Times and versions are written as the strings the caller passed, not
+// as Lua numbers: Redis formats a number argument with printf, a few
+// percent of its CPU in a turn.
 //
 // Returns {0} duplicate, {1} queued behind another owner, {5} queued under
 // our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
@@ -125,25 +187,25 @@ if burst > 0 then
   local at = tonumber(f[5]) or now
   tokens = math.min(burst, tokens + (now - at) * tonumber(ARGV[9]) / 60000)
   if tokens < 1 then
-    redis.call('HSET', KEYS[1], 'seen', seen, 'ft', string.format('%.4f', tokens), 'fat', now, 'fn', '1')
+    redis.call('HSET', KEYS[1], 'seen', seen, 'ft', string.format('%.4f', tokens), 'fat', ARGV[3], 'fn', '1')
     if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
     if f[6] == '1' then return {4} end
     return {3, redis.call('HGET', KEYS[4], 'lang') or ''}
   end
-  fields = {'seen', seen, 'ft', string.format('%.4f', tokens - 1), 'fat', now, 'fn', '0'}
+  fields = {'seen', seen, 'ft', string.format('%.4f', tokens - 1), 'fat', ARGV[3], 'fn', '0'}
 end
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
-redis.call('ZADD', KEYS[3], 'NX', now, ARGV[7])
+redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[7])
 local n = redis.call('RPUSH', KEYS[2], ARGV[2])
 local code = 2
 if held(f[2], f[3], now) then
   if f[2] == ARGV[5] then code = 5 else code = 1 end
 else
   table.insert(fields, 'lo') table.insert(fields, ARGV[5])
-  table.insert(fields, 'le') table.insert(fields, now + tonumber(ARGV[6]))
+  table.insert(fields, 'le') table.insert(fields, ARGV[6])
 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
 if type(ok) == 'table' and ok.err then
@@ -159,9 +221,9 @@ if f[7] and f[7] ~= ARGV[11] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
 `)
 
-// takeScript: KEYS state inbox pending profile; ARGV owner, lease ms,
-// conv, now ms, cached version. {0} held by another, {1} empty (lease and mark dropped),
-// {2, head, v, d, profile...}.
+// takeScript: KEYS state inbox pending profile; ARGV owner, lease until
+// ms, conv, now ms, cached version. {0} held by another, {1} empty (lease
+// and mark dropped), {2, head, v, d, profile...}.
 var takeScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[4])
 local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v')
@@ -173,7 +235,7 @@ if not head then
   redis.call('ZREM', KEYS[3], ARGV[3])
   return {1}
 end
-redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', now + tonumber(ARGV[2]))
+redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', ARGV[2])
 local d = ''
 if f[3] and f[3] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 return {2, head, f[3] or '', d, redis.call('HGETALL', KEYS[4])}
@@ -183,18 +245,18 @@ return {2, head, f[3] or '', d, redis.call('HGETALL', KEYS[4])}
 //
 // KEYS state profile inbox pending outq
 // ARGV 1 owner, 2 version, 3 state JSON, 4 state ttl ms, 5 message id,
-// 6 now ms, 7 lease ms, 8 conv, 9 send deadline ms, 10 profile pairs,
-// 11 acks, 12 replies; then the profile field/value pairs, the acked ids,
-// the reply entries. The acked entries leave the outbox whatever else
-// happens.
+// 6 now ms, 7 lease until ms, 8 conv, 9 replies due ms, 10 profile pairs,
+// 11 acks, 12 replies, 13 the next version; then the profile field/value
+// pairs, the acked ids, the reply entries. The acked entries leave the
+// outbox whatever else happens.
 //
 // Returns {-2} lost the lease, {-3} message gone, {-1, ”, v, d,
-// profile...} conflict, {1, version, backlog} done and released, {2,
-// version, backlog, head} done with the next message.
+// profile...} conflict, {1, backlog} done and released, {2, backlog,
+// head} done with the next message.
 var commitScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[6])
 local np, na, nr = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local ai = 13 + 2 * np
+local ai = 14 + 2 * np
 local ri = ai + na
 local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'out')
 local had = f[5] or ''
@@ -213,8 +275,7 @@ if not taken or string.sub(taken, 1, #idp) ~= idp then
   keepOut()
   return {-3}
 end
-local cur = f[3] or '0'
-if cur ~= ARGV[2] then
+if (f[3] or '0') ~= ARGV[2] then
   redis.call('LPUSH', KEYS[3], taken)
   keepOut()
   return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', redis.call('HGETALL', KEYS[2])}
@@ -222,32 +283,31 @@ end
 local backlog = 0
 if out ~= '' then backlog = 1 end
 if nr > 0 then out = out .. table.concat(ARGV, '', ri, ri + nr - 1) end
-local nv = tonumber(cur) + 1
 local nh = redis.call('LINDEX', KEYS[3], 0)
 local lo, le = '', '0'
-if nh then lo, le = ARGV[1], now + tonumber(ARGV[7]) end
+if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
-local ex = tonumber(f[4] or '0')
-if now - ex >= 60000 then ex = now end
-local ok = redis.pcall('HSET', KEYS[1], 'v', nv, 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex)
+local ex = f[4] or '0'
+if now - tonumber(ex) >= 60000 then ex = ARGV[6] end
+local ok = redis.pcall('HSET', KEYS[1], 'v', ARGV[13], 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex)
 if type(ok) == 'table' and ok.err then
   redis.call('LPUSH', KEYS[3], taken)
   return ok
 end
-if ex == now then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-for i = 13, ai - 1, 2 do
+if ex == ARGV[6] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+for i = 14, ai - 1, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
 if nr > 0 and backlog == 0 then
-  redis.call('ZADD', KEYS[5], now + tonumber(ARGV[9]), ARGV[8])
+  redis.call('ZADD', KEYS[5], ARGV[9], ARGV[8])
 elseif out == '' and had ~= '' then
   redis.call('ZREM', KEYS[5], ARGV[8])
 end
 if not nh then
   redis.call('ZREM', KEYS[4], ARGV[8])
-  return {1, nv, backlog}
+  return {1, backlog}
 end
-return {2, nv, backlog, nh}
+return {2, backlog, nh}
 `)
 
 // releaseScript: KEYS state; ARGV owner.
@@ -263,9 +323,10 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 		return bot.Ingest{}, err
 	}
 	k := s.turnKeys(msg.Conv)
+	now := s.now().UnixMilli()
 	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.inbox, k.pending, k.profile},
-		msg.ID, entry, s.now().UnixMilli(), s.stateTTL.Milliseconds(), lease.Owner, lease.TTL.Milliseconds(),
-		msg.Conv.String(), lim.Burst, lim.PerMinute, seenBytes, s.states.version(msg.Conv)).Slice()
+		seenKey(msg.ID), entry, now, s.stateTTL.Milliseconds(), lease.Owner, now+lease.TTL.Milliseconds(),
+		k.conv, lim.Burst, lim.PerMinute, seenBytes, s.states.version(msg.Conv)).Slice()
 	if err != nil {
 		return bot.Ingest{}, fmt.Errorf("queue message: %w", err)
 	}
@@ -295,8 +356,9 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 // Acquire takes c for lease.Owner if it is free or already theirs.
 func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
 	k := s.turnKeys(c)
+	now := s.now().UnixMilli()
 	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.inbox, k.pending, k.profile},
-		lease.Owner, lease.TTL.Milliseconds(), c.String(), s.now().UnixMilli(), s.states.version(c)).Slice()
+		lease.Owner, now+lease.TTL.Milliseconds(), k.conv, now, s.states.version(c)).Slice()
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
 	}
@@ -326,9 +388,11 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 		}
 		prof = append(prof, bot.FieldPhone, phone)
 	}
-	args := make([]any, 0, 12+len(prof)+len(acked)+len(o.Replies))
-	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, now.UnixMilli(),
-		lease.TTL.Milliseconds(), c.String(), s.sendDeadline.Milliseconds(), len(prof)/2, len(acked), len(o.Replies))
+	ms := now.UnixMilli()
+	nv := o.State.Version + 1
+	args := make([]any, 0, 13+len(prof)+len(acked)+len(o.Replies))
+	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, ms,
+		ms+lease.TTL.Milliseconds(), k.conv, ms+s.sendDeadline.Milliseconds(), len(prof)/2, len(acked), len(o.Replies), nv)
 	for _, p := range prof {
 		args = append(args, p)
 	}
@@ -362,14 +426,13 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 		}
 		return bot.Committed{Conflict: true, Next: &l}, nil
 	}
-	nv, _ := res[1].(int64)
-	backlog, _ := res[2].(int64)
+	backlog, _ := res[1].(int64)
 	st := o.State
 	st.Version = nv
 	s.states.put(c, st)
 	out := bot.Committed{Version: nv, Backlog: backlog > 0, OutIDs: ids, At: now}
 	if code == 2 {
-		head, _ := res[3].(string)
+		head, _ := res[2].(string)
 		m := decodeEntry(c, head)
 		out.Next = &bot.Loaded{Msg: m}
 	}
@@ -436,11 +499,49 @@ func decodeEntry(c bot.Conversation, entry string) bot.Message {
 }
 
 func encodeOut(id string, r bot.Reply) (string, error) {
-	b, err := json.Marshal(r)
-	if err != nil {
-		return "", fmt.Errorf("encode reply: %w", err)
+	b := make([]byte, 0, len(id)+len(r.Text)+64+32*len(r.Options))
+	b = append(append(b, id...), '\x1f')
+	b = append(appendReply(b, r), '\x1e')
+	return string(b), nil
+}
+
+// appendReply appends r's JSON as json.Marshal writes it (TestReplyJSON),
+// without its reflection.
+func appendReply(b []byte, r bot.Reply) []byte {
+	b = append(b, `{"Text":`...)
+	b = appendJSONString(b, r.Text)
+	b = append(b, `,"Options":`...)
+	if r.Options == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, o := range r.Options {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"Key":`...)
+			b = appendJSONString(b, o.Key)
+			b = append(b, `,"Label":`...)
+			b = appendJSONString(b, o.Label)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
 	}
-	return id + "\x1f" + string(b) + "\x1e", nil
+	b = append(b, `,"Ask":`...)
+	b = appendJSONString(b, string(r.Ask))
+	if r.File != nil {
+		b = append(b, `,"File":{"Name":`...)
+		b = appendJSONString(b, r.File.Name)
+		b = append(b, `,"Text":`...)
+		b = appendJSONString(b, r.File.Text)
+		b = append(b, '}')
+	}
+	if r.Attach != nil { // rare (an officer's file): the library's encoding
+		a, _ := json.Marshal(r.Attach) // plain strings and numbers: cannot fail
+		b = append(b, `,"Attach":`...)
+		b = append(b, a...)
+	}
+	return append(b, '}')
 }
 
 // decodeOut splits an outbox field into its entries.

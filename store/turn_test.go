@@ -196,6 +196,36 @@ func TestFloodLimit(t *testing.T) {
 	}
 }
 
+// TestDedupeWindow: the recent ids kept per conversation catch a
+// redelivery of at least the last 36 messages whatever the channel's ids
+// look like (long WhatsApp-style ids are kept as fingerprints), and two
+// long ids that differ only at the end are not taken for each other.
+func TestDedupeWindow(t *testing.T) {
+	ctx := context.Background()
+	s, _ := twoStores(t)
+	for _, kind := range []struct{ name, format string }{
+		{"telegram", "m%d"},
+		{"whatsapp", "3EB0C5A2F4E1B2D3A4F5%012d"},
+	} {
+		t.Run(kind.name, func(t *testing.T) {
+			c := bot.Conversation{Channel: bot.Console, User: "dedupe-" + kind.name}
+			const n = 40
+			for i := 0; i < n; i++ {
+				m := bot.Message{ID: fmt.Sprintf(kind.format, i), Conv: c, Kind: bot.KindText, Text: "x"}
+				if in, err := s.Ingest(ctx, m, lease("p"), noFlood); err != nil || in.Result == bot.Duplicate {
+					t.Fatalf("message %d: %v, %v; want it queued", i, in.Result, err)
+				}
+			}
+			for i := n - 36; i < n; i++ {
+				m := bot.Message{ID: fmt.Sprintf(kind.format, i), Conv: c, Kind: bot.KindText, Text: "x"}
+				if in, err := s.Ingest(ctx, m, lease("p"), noFlood); err != nil || in.Result != bot.Duplicate {
+					t.Fatalf("redelivery of message %d (of %d): %v, %v; want a duplicate", i, n, in.Result, err)
+				}
+			}
+		})
+	}
+}
+
 // counter is a go-redis hook counting round trips and commands.
 type counter struct{ trips, cmds atomic.Int64 }
 

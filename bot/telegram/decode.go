@@ -51,6 +51,28 @@ func decodeUpdates(result json.RawMessage, offset int) (ok []fetched, bad []unde
 	return ok, bad, last, nil
 }
 
+// decodeWhole decodes a getUpdates result in one pass, ok only when every
+// update decodes and is at or past offset: then the updates are the whole
+// list (without their own JSON: the list is kept as it came). Splitting
+// the list first, as decodeUpdates must to skip a bad update, was a third
+// of the decoding. last is the highest update id.
+func decodeWhole(result json.RawMessage, offset int) (ups []fetched, last int, ok bool) {
+	var us []tgbotapi.Update
+	if json.Unmarshal(result, &us) != nil {
+		return nil, 0, false
+	}
+	ups = make([]fetched, len(us))
+	last = offset - 1
+	for i, u := range us {
+		if u.UpdateID <= 0 || u.UpdateID < offset {
+			return nil, 0, false
+		}
+		ups[i] = fetched{u: u}
+		last = max(last, u.UpdateID)
+	}
+	return ups, last, true
+}
+
 // decodeUpdate decodes one update. id is its update_id when that much
 // could be read (0 otherwise), also when the rest could not.
 func decodeUpdate(raw []byte) (u tgbotapi.Update, id int, err error) {

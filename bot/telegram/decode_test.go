@@ -2,6 +2,7 @@ package telegram
 
 import (
 	"encoding/json"
+	"fmt"
 	"strings"
 	"testing"
 
@@ -86,6 +87,51 @@ func FuzzDecodeUpdates(f *testing.F) {
 			if strings.Contains(b.kind, "3214015503900001") || strings.Contains(b.kind, "halo") {
 				t.Fatalf("error kind %q carries the update's text", b.kind)
 			}
+		}
+	})
+}
+
+// TestDecodeWhole: a list whose updates all decode and are new is decoded
+// in one pass; any other list is left to decodeUpdates (ok false).
+func TestDecodeWhole(t *testing.T) {
+	good := `[{"update_id":7,"message":{"message_id":1,"chat":{"id":42,"type":"private"},"date":1,"text":"halo"}},{"update_id":8,"message":{"message_id":2,"chat":{"id":43,"type":"private"},"date":1,"text":"1"}}]`
+	ups, last, ok := decodeWhole(json.RawMessage(good), 7)
+	if !ok || last != 8 || len(ups) != 2 || ups[1].u.Message.Text != "1" || ups[0].u.Message.Chat.ID != 42 {
+		t.Fatalf("good list: %d updates, last %d, ok %v", len(ups), last, ok)
+	}
+	for name, result := range map[string]string{
+		"an undecodable update":   `[{"update_id":7,"message":{"message_id":"not-a-number"}},{"update_id":8}]`,
+		"no update_id":            `[{"message":{"message_id":1}}]`,
+		"an update already taken": `[{"update_id":6},{"update_id":7}]`,
+		"not a list":              `{"oops":1}`,
+	} {
+		if _, _, ok := decodeWhole(json.RawMessage(result), 7); ok {
+			t.Errorf("%s: decoded whole; want it left to decodeUpdates", name)
+		}
+	}
+}
+
+// BenchmarkDecodeBatch: a getUpdates answer of 100 text messages, decoded
+// one by one (split first) and whole.
+func BenchmarkDecodeBatch(b *testing.B) {
+	var sb strings.Builder
+	sb.WriteByte('[')
+	for i := 0; i < 100; i++ {
+		if i > 0 {
+			sb.WriteByte(',')
+		}
+		fmt.Fprintf(&sb, `{"update_id":%d,"message":{"message_id":%d,"from":{"id":%d,"is_bot":false,"first_name":"Budi","language_code":"id"},"chat":{"id":%d,"first_name":"Budi","type":"private"},"date":1764550000,"text":"Jl. Raya Anjun No. 5"}}`, 1000+i, i, 5000+i, 5000+i)
+	}
+	sb.WriteByte(']')
+	result := json.RawMessage(sb.String())
+	b.Run("split", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			decodeUpdates(result, 1000)
+		}
+	})
+	b.Run("whole", func(b *testing.B) {
+		for i := 0; i < b.N; i++ {
+			decodeWhole(result, 1000)
 		}
 	})
 }

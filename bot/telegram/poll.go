@@ -143,7 +143,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		timeout = 1
 	}
 	for ctx.Err() == nil {
-		ups, last, err := a.fetch(ctx, timeout)
+		ups, last, whole, err := a.fetch(ctx, timeout)
 		if ctx.Err() != nil {
 			return nil
 		}
@@ -186,7 +186,10 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 			continue
 		}
 		id := ups[0].u.UpdateID
-		if err := a.cfg.Journal.Keep(ctx, id, joinBatch(ups)); err != nil {
+		if whole == nil {
+			whole = joinBatch(ups)
+		}
+		if err := a.cfg.Journal.Keep(ctx, id, whole); err != nil {
 			// Not kept: the offset stays, the batch is asked for again.
 			a.log.Warn("keep fetched updates in the journal", "err", err)
 			if !bot.Sleep(ctx, backoff(a.cfg.Backoff, failures)) {
@@ -220,17 +223,24 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 // update that cannot be decoded is logged (its id and the kind of error),
 // counted and skipped. last is the highest update id in the answer,
 // undecodable ones included.
-func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last int, err error) {
+//
+// When every update of the answer decodes and is new (the usual case),
+// whole is the answer's list as it came, which the journal keeps as is,
+// and the updates carry no JSON of their own.
+func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last int, whole []byte, err error) {
 	cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates}
 	rctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+15*time.Second)
 	defer cancel()
 	resp, err := a.call(rctx).Request(cfg)
 	if err != nil {
-		return nil, 0, a.redact(err)
+		return nil, 0, nil, a.redact(err)
+	}
+	if ups, last, ok := decodeWhole(resp.Result, a.offset); ok {
+		return ups, last, resp.Result, nil
 	}
 	all, bad, last, err := decodeUpdates(resp.Result, a.offset)
 	if err != nil {
-		return nil, 0, fmt.Errorf("telegram: get updates: %w", err)
+		return nil, 0, nil, fmt.Errorf("telegram: get updates: %w", err)
 	}
 	a.skipUndecodable(bad)
 	for _, f := range all {
@@ -238,7 +248,7 @@ func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last i
 			ups = append(ups, f)
 		}
 	}
-	return ups, last, nil
+	return ups, last, nil, nil
 }
 
 // skipUndecodable logs and counts updates that cannot be decoded.
@@ -380,7 +390,7 @@ func (a *Adapter) submitBatch(ctx context.Context, sub Submitter, ups []tgbotapi
 		idx := groups[k]
 		sem <- struct{}{}
 		wg.Add(1)
-		go func() { // owned: waited for below
+		a.workers.Go(func() { // owned: waited for below
 			defer wg.Done()
 			defer func() { <-sem }()
 			for _, i := range idx {
@@ -392,7 +402,7 @@ func (a *Adapter) submitBatch(ctx context.Context, sub Submitter, ups []tgbotapi
 					a.answerCallback(ctx, cb.ID)
 				}
 			}
-		}()
+		})
 	}
 	wg.Wait()
 	return taken

@@ -3,6 +3,7 @@ package telegram
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
@@ -143,6 +144,10 @@ func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (resp *tgbo
 			}
 		},
 	})
+	if m, ok := c.(tgbotapi.MessageConfig); ok && plainMessage(m) {
+		err = a.sendMessage(rctx, m)
+		return nil, wrote.Load(), a.redact(err)
+	}
 	if _, photo := c.(tgbotapi.PhotoConfig); photo {
 		// The answer names the photo's file_id, kept for the next recipients.
 		resp, err = a.call(rctx).Request(c)
@@ -152,6 +157,92 @@ func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (resp *tgbo
 	b.Client = okClient{ctx: rctx, c: a.http}
 	resp, err = b.Request(c)
 	return resp, wrote.Load(), a.redact(err)
+}
+
+// plainMessage reports whether m uses only what Render sets (chat id,
+// text, no link previews, a keyboard), so sendMessage can encode it.
+func plainMessage(m tgbotapi.MessageConfig) bool {
+	return m.ChannelUsername == "" && m.ReplyToMessageID == 0 && !m.DisableNotification &&
+		!m.AllowSendingWithoutReply && m.ParseMode == "" && len(m.Entities) == 0
+}
+
+// sendMessage posts a text message, encoding the form itself and reading
+// only the answer's status: the same request the library makes for m,
+// without its parameter map, sorted url.Values, fmt'd endpoint and
+// decoded answer (together about a third of a send's CPU in this
+// process). An answer other than {"ok":true,... is decoded as the library
+// does, into a *tgbotapi.Error when the Bot API refused.
+func (a *Adapter) sendMessage(ctx context.Context, m tgbotapi.MessageConfig) error {
+	var mk []byte
+	if m.ReplyMarkup != nil {
+		var err error
+		if mk, err = json.Marshal(m.ReplyMarkup); err != nil {
+			return err
+		}
+	}
+	// The library's order (url.Values.Encode sorts the keys).
+	b := make([]byte, 0, 64+len(m.Text)*3/2+len(mk)*3/2)
+	b = append(b, "chat_id="...)
+	b = strconv.AppendInt(b, m.ChatID, 10)
+	if m.DisableWebPagePreview {
+		b = append(b, "&disable_web_page_preview=true"...)
+	}
+	b = append(b, "&entities=null"...) // as the library sends no entities
+	if mk != nil {
+		b = append(b, "&reply_markup="...)
+		b = appendQueryEscape(b, string(mk))
+	}
+	if m.Text != "" {
+		b = append(b, "&text="...)
+		b = appendQueryEscape(b, m.Text)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.sendURL, bytes.NewReader(b))
+	if err != nil {
+		return err
+	}
+	req.Header["Content-Type"] = formType
+	res, err := a.http.Do(req)
+	if err != nil {
+		return err
+	}
+	defer res.Body.Close()
+	var head [len(`{"ok":true,`)]byte
+	n, rerr := io.ReadFull(res.Body, head[:])
+	if res.StatusCode == http.StatusOK && rerr == nil && bytes.Equal(head[:], okPrefix) {
+		_, err := io.Copy(io.Discard, res.Body)
+		return err // cut off mid-answer: as if unreadable
+	}
+	var api tgbotapi.APIResponse
+	if err := json.NewDecoder(io.MultiReader(bytes.NewReader(head[:n]), res.Body)).Decode(&api); err != nil {
+		return err
+	}
+	if api.Ok {
+		return nil
+	}
+	var params tgbotapi.ResponseParameters
+	if api.Parameters != nil {
+		params = *api.Parameters
+	}
+	return &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description, ResponseParameters: params}
+}
+
+var formType = []string{"application/x-www-form-urlencoded"}
+
+// appendQueryEscape appends url.QueryEscape(s) to b without the string
+// QueryEscape builds.
+func appendQueryEscape(b []byte, s string) []byte {
+	const hex = "0123456789ABCDEF"
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9', c == '-', c == '_', c == '.', c == '~':
+			b = append(b, c)
+		case c == ' ':
+			b = append(b, '+')
+		default:
+			b = append(b, '%', hex[c>>4], hex[c&15])
+		}
+	}
+	return b
 }
 
 // okClient is ctxClient for sends, whose results nobody reads: a 200

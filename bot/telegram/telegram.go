@@ -160,6 +160,9 @@ type Adapter struct {
 	Stats    Stats
 	photo    sentPhoto // the last picture uploaded (photo.go)
 
+	sendURL string      // the sendMessage endpoint (sendMessage in send.go)
+	workers bot.Workers // goroutines kept for submitting updates (stacks already grown)
+
 	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
 	lastOK atomic.Int64 // unix nanoseconds of the last getUpdates that answered
 }
@@ -230,6 +233,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 		return nil, fmt.Errorf("telegram: check token (getMe): %w", a.redact(err))
 	}
 	a.api = api
+	a.sendURL = cfg.APIURL + "/bot" + cfg.Token + "/sendMessage"
 	return a, nil
 }
 
@@ -421,6 +425,7 @@ func (a *Adapter) SetCommands(ctx context.Context, cmds []Command) error {
 // Run takes updates until ctx ends, by webhook when configured and by long
 // polling otherwise, and gives each to sub.
 func (a *Adapter) Run(ctx context.Context, sub Submitter) error {
+	defer a.workers.Stop()
 	if len(a.cfg.Commands) > 0 {
 		if err := a.SetCommands(ctx, a.cfg.Commands); err != nil {
 			a.log.Warn("command menu not registered", "err", err)

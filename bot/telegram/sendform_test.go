@@ -1,0 +1,115 @@
+package telegram
+
+import (
+	"context"
+	"errors"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"testing"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// capture is an http.Client transport that records request bodies and
+// answers with body.
+type capture struct {
+	bodies []string
+	urls   []string
+	status int
+	body   string
+}
+
+func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
+	b, _ := io.ReadAll(r.Body)
+	c.bodies = append(c.bodies, r.Header.Get("Content-Type")+" "+string(b))
+	c.urls = append(c.urls, r.URL.String())
+	return &http.Response{StatusCode: c.status, Body: io.NopCloser(strings.NewReader(c.body)), Header: http.Header{}}, nil
+}
+
+// TestSendMessageForm: the hand-encoded sendMessage is the very request
+// the library makes for the messages Render builds (text with spaces,
+// symbols and non-ASCII, keyboards of every kind), and a refusal comes back
+// as the library's *tgbotapi.Error.
+func TestSendMessageForm(t *testing.T) {
+	replies := []bot.Reply{
+		{Text: "Halo Bapak/Ibu 👋\nKetik *1* & lanjut: 100% ~ok~ + = ?"},
+		{Text: "Pilih kecamatan:", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: "2", Label: "Bojong Timur"}}},
+		{Text: "Kirim nomor HP", Ask: bot.AskContact},
+	}
+	for _, kb := range []Keyboard{ReplyKeyboard, InlineKeyboard} {
+		for _, r := range replies {
+			for _, m := range Render(42, r, kb, Labels{}) {
+				lib := &capture{status: 200, body: `{"ok":true,"result":{}}`}
+				api, err := tgbotapi.NewBotAPIWithClient("T0K", "http://api.test/bot%s/%s", &http.Client{Transport: lib})
+				if err != nil {
+					t.Fatal(err)
+				}
+				lib.bodies, lib.urls = nil, nil // getMe
+				if _, err := api.Request(m); err != nil {
+					t.Fatal(err)
+				}
+				own := &capture{status: 200, body: `{"ok":true,"result":{}}`}
+				a := &Adapter{http: &http.Client{Transport: own}, sendURL: "http://api.test/botT0K/sendMessage"}
+				if !plainMessage(m) {
+					t.Fatalf("Render built a message sendMessage does not encode: %+v", m)
+				}
+				if err := a.sendMessage(context.Background(), m); err != nil {
+					t.Fatal(err)
+				}
+				if own.bodies[0] != lib.bodies[0] || own.urls[0] != lib.urls[0] {
+					t.Errorf("keyboard %v, reply %q:\nown %s %s\nlib %s %s", kb, r.Text, own.urls[0], own.bodies[0], lib.urls[0], lib.bodies[0])
+				}
+			}
+		}
+	}
+	refused := &capture{status: 429, body: `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}`}
+	a := &Adapter{http: &http.Client{Transport: refused}, sendURL: "http://api.test/botT0K/sendMessage"}
+	err := a.sendMessage(context.Background(), tgbotapi.NewMessage(42, "x"))
+	var pe *tgbotapi.Error
+	if !errors.As(err, &pe) || pe.Code != 429 || pe.RetryAfter != 7 {
+		t.Fatalf("refusal = %v; want a *tgbotapi.Error with code 429, retry after 7", err)
+	}
+	garbled := &capture{status: 502, body: `<html>bad gateway</html>`}
+	a = &Adapter{http: &http.Client{Transport: garbled}, sendURL: "http://api.test/botT0K/sendMessage"}
+	if err := a.sendMessage(context.Background(), tgbotapi.NewMessage(42, "x")); err == nil {
+		t.Fatal("a 502 HTML answer counted as sent")
+	} else if _, isAPI := apiError(err); isAPI {
+		t.Fatalf("a 502 HTML answer = %v; want a plain (retried) error", err)
+	}
+}
+
+// BenchmarkSendMessage: one sendMessage to a loopback server, hand-encoded
+// (own) and through the library (lib). Run: go test ./bot/telegram -run
+// XXX -bench SendMessage
+func BenchmarkSendMessage(b *testing.B) {
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true,"result":{"message_id":1,"chat":{"id":42,"type":"private"},"date":1,"text":"ok"}}`)
+	}))
+	defer srv.Close()
+	ms := Render(42, bot.Reply{Text: "Pilih kecamatan:", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: "2", Label: "Bojong Timur"}}}, ReplyKeyboard, Labels{})
+	m := ms[len(ms)-1]
+	hc := &http.Client{}
+	b.Run("own", func(b *testing.B) {
+		a := &Adapter{http: hc, sendURL: srv.URL + "/botT0K/sendMessage"}
+		for i := 0; i < b.N; i++ {
+			if err := a.sendMessage(context.Background(), m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("lib", func(b *testing.B) {
+		api := &tgbotapi.BotAPI{Token: "T0K", Client: okClient{ctx: context.Background(), c: hc}}
+		api.SetAPIEndpoint(srv.URL + "/bot%s/%s")
+		for i := 0; i < b.N; i++ {
+			if _, err := api.Request(m); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}

@@ -1,0 +1,114 @@
+package store
+
+import (
+	"encoding/json"
+	"reflect"
+	"slices"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// TestStateJSON: the state's hand-written JSON is json.Marshal's, byte for
+// byte, for states with every field, empty ones, frames, and strings with
+// quotes, control characters, HTML characters, line separators, non-ASCII
+// and invalid UTF-8; and it decodes to the same state.
+func TestStateJSON(t *testing.T) {
+	at := time.Date(2026, 12, 1, 9, 30, 15, 123456789, time.FixedZone("WIB", 7*3600))
+	odd := "a\"b\\c\nd\re\tf\b\f\x01g\x1fh<i>j&k\u2028l\u2029m é 👋 \xff\xfe end"
+	states := []bot.State{
+		{},
+		{Updated: at},
+		{Flow: "daftar", Step: "nama", Answers: map[string]string{}, History: []bot.StepID{}, Updated: at},
+		{Flow: "daftar", Step: "omzet", Answers: map[string]string{"nama": "Siti Aminah", "nik": "sealed:abc==", "desa_code": "32.14.01.1007", "z": "", "": "empty key"},
+			History: []bot.StepID{"persetujuan", "nama", "nik"}, Pending: "resume", Updated: at, Misses: 2, Missed: []string{"halo", odd}, LastMsg: "m12"},
+		{Flow: odd, FlowVer: 3, Step: bot.StepID(odd), Answers: map[string]string{odd: odd}, History: []bot.StepID{bot.StepID(odd)}, Updated: at.UTC(),
+			Stack: []bot.Frame{{Flow: "pelatihan", Version: 2, Step: "pilih", Answers: map[string]string{"t": "1"}, History: []bot.StepID{"a"}}, {}, {Flow: "daftar", Step: bot.Done}}},
+	}
+	for i, st := range states {
+		want, err := json.Marshal(st)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got := appendState(nil, st)
+		if string(got) != string(want) {
+			t.Errorf("state %d:\n got %s\nwant %s", i, got, want)
+		}
+		var a, b bot.State
+		if err := json.Unmarshal(got, &a); err != nil {
+			t.Fatalf("state %d: %s does not decode: %v", i, got, err)
+		}
+		json.Unmarshal(want, &b)
+		if diff := cmp.Diff(b, a); diff != "" {
+			t.Errorf("state %d decodes differently (-json.Marshal +appendState):\n%s", i, diff)
+		}
+	}
+}
+
+// TestTurnKeys: the keys sliced out of one string are the ones Key builds.
+func TestTurnKeys(t *testing.T) {
+	for _, prefix := range []string{"", "umkm", "t42"} {
+		s := &Store{Redis: &Redis{prefix: prefix}}
+		for _, c := range []bot.Conversation{{Channel: bot.Telegram, User: "42"}, {Channel: bot.WhatsApp, User: "6281234567890@s.whatsapp.net"}, {Channel: bot.Console, User: ""}} {
+			base := s.Key(shardTag(shardOf(c)))
+			conv := base + ":c:" + c.String() + ":"
+			want := turnKeys{state: conv + "state", profile: conv + "profile", inbox: conv + "inbox",
+				pending: base + ":pending", outq: base + ":outq", conv: c.String()}
+			if got := s.turnKeys(c); got != want {
+				t.Errorf("prefix %q, %v: turnKeys = %+v, want %+v", prefix, c, got, want)
+			}
+		}
+	}
+}
+
+// TestReplyJSON: a reply's hand-written JSON is json.Marshal's, byte for
+// byte, with and without options and file, and with odd text.
+func TestReplyJSON(t *testing.T) {
+	odd := "a\"b\\c\nd\b\f\x01<&> \u2028 é 👋 \xff"
+	for i, r := range []bot.Reply{
+		{},
+		{Text: "Halo"},
+		{Text: odd, Options: []bot.ReplyOption{}, Ask: bot.AskContact},
+		{Text: "Pilih", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: odd, Label: odd}}},
+		{Text: "Data", File: &bot.ReplyFile{Name: "data.txt", Text: odd}},
+		{Text: "Foto dari petugas", Attach: &bot.Attachment{Media: bot.Media{Type: bot.AttachPhoto, Ref: "r1", Mime: "image/jpeg", Size: 12, Name: odd}, From: bot.Telegram}},
+	} {
+		want, err := json.Marshal(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendReply(nil, r); string(got) != string(want) {
+			t.Errorf("reply %d:\n got %s\nwant %s", i, got, want)
+		}
+	}
+}
+
+// TestHandWrittenJSONKnowsEveryField: the hand-written encoders of the
+// state and the reply write the fields they know; a field added to
+// bot.State, bot.Frame or bot.Reply must be added to them (and to the
+// cases above), or it would be silently dropped from every stored state
+// or kept reply.
+func TestHandWrittenJSONKnowsEveryField(t *testing.T) {
+	for _, c := range []struct {
+		v     any
+		known []string
+	}{
+		{bot.State{}, []string{"Version", "Flow", "FlowVer", "Step", "Answers", "History", "Stack", "Pending", "Updated", "Misses", "Missed", "LastMsg"}},
+		{bot.Frame{}, []string{"Flow", "Version", "Step", "Answers", "History"}},
+		{bot.Reply{}, []string{"Text", "Options", "Ask", "File", "Attach"}},
+		{bot.ReplyOption{}, []string{"Key", "Label"}},
+		{bot.ReplyFile{}, []string{"Name", "Text"}},
+	} {
+		typ := reflect.TypeOf(c.v)
+		var got []string
+		for i := range typ.NumField() {
+			got = append(got, typ.Field(i).Name)
+		}
+		if !slices.Equal(got, c.known) {
+			t.Errorf("%s has fields %v; the hand-written JSON (appendState, appendReply) knows %v", typ, got, c.known)
+		}
+	}
+}
