@@ -92,8 +92,12 @@ func (e *Engine) Handle(ctx context.Context, msg Message) ([]Reply, error) {
 		} else if err != nil {
 			return nil, fmt.Errorf("save conversation %s: %w", msg.Conv.Masked(), err)
 		}
-		for _, f := range [][2]string{{FieldPhone, res.Phone}, {FieldLang, res.Lang}} {
-			if f[1] == "" {
+		fields := [][2]string{{FieldPhone, res.Phone}, {FieldLang, res.Lang}}
+		if res.Draft != nil {
+			fields = append(fields, [2]string{FieldDraft, *res.Draft})
+		}
+		for _, f := range fields {
+			if f[1] == "" && f[0] != FieldDraft {
 				continue
 			}
 			if err := e.profiles.SetProfile(ctx, msg.Conv, f[0], f[1]); err != nil {
@@ -129,7 +133,7 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 		res.Replies = append(res.Replies, e.cat.Out(t.Lang, o))
 	}
 	st.LastMsg, st.Updated = msg.ID, t.Now
-	res.State = st
+	res.State, res.Draft = st, t.draft
 	if t.Lang != prof.Lang && (prof.Lang != "" || t.Lang != e.cfg.DefaultLang) {
 		res.Lang = t.Lang
 	}

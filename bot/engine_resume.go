@@ -175,18 +175,12 @@ func (e *Engine) unfinished(st *State) string {
 	return ""
 }
 
-// markDraft brings Profile.Draft in line with the state the turn leaves.
-// Like a step's own writes it happens before the commit; a turn that runs
-// again writes the same, and a failed write is only logged: the marker is
-// corrected on the person's next turn, and at worst an expiry goes untold.
-func (e *Engine) markDraft(ctx context.Context, t *Turn) {
-	want := e.unfinished(t.State)
-	if want == t.Profile.Draft {
-		return
+// markDraft brings Profile.Draft in line with the state the turn leaves:
+// the change rides in the turn's result and is written with the state, in
+// the same commit (no round trip of its own).
+func (e *Engine) markDraft(_ context.Context, t *Turn) {
+	if want := e.unfinished(t.State); want != t.Profile.Draft {
+		t.Profile.Draft = want
+		t.draft = &want
 	}
-	if err := e.profiles.SetProfile(ctx, t.Conv, FieldDraft, want); err != nil {
-		e.log.Warn("unfinished-answers marker not saved", "conv", t.Conv.Channel, "err", err)
-		return
-	}
-	t.Profile.Draft = want
 }

@@ -176,6 +176,7 @@ type Turn struct {
 	misses  int      // messages in a row not understood before this one
 	missed  []string // and their texts, masked
 	expired *Flow    // the flow whose unfinished answers expired with the state, not yet told
+	draft   *string  // Profile.Draft changed to this by the turn (markDraft); nil: unchanged
 }
 
 // Cached returns the value load gives for key, loading it once per turn:

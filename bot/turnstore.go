@@ -53,6 +53,9 @@ type TurnResult struct {
 	Replies []Reply // what to say
 	Lang    string  // the person's language changed to this ("" no change)
 	Phone   string  // the channel told us this phone number ("" no change)
+	// Draft is the flow whose unfinished answers the state now holds
+	// (Profile.Draft; "" none), nil when that did not change.
+	Draft *string
 }
 
 // Committed is what the store did with an Outcome.

@@ -381,6 +381,9 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 	if o.Lang != "" {
 		prof = append(prof, bot.FieldLang, o.Lang)
 	}
+	if o.Draft != nil {
+		prof = append(prof, bot.FieldDraft, *o.Draft)
+	}
 	if o.Phone != "" {
 		phone, err := s.profileValue(bot.FieldPhone, o.Phone)
 		if err != nil {
