@@ -22,6 +22,11 @@ import (
 // metrics' and the console's. cmd/umkmbot may hand out the aggregate
 // instead of the whole Store wherever one is listed here.
 var (
+	_ bot.Inbox                = (*store.ConversationStore)(nil)
+	_ bot.Outbound             = (*store.ConversationStore)(nil)
+	_ bot.StateStore           = (*store.ConversationStore)(nil)
+	_ bot.ProfileStore         = (*store.ConversationStore)(nil)
+	_ bot.TurnLoader           = (*store.ConversationStore)(nil)
 	_ umkm.RegistrationStore   = (*store.RegistrationStore)(nil)
 	_ umkm.RegistrationFinder  = (*store.RegistrationStore)(nil)
 	_ umkm.AudienceCounter     = (*store.RegistrationStore)(nil)

@@ -4,10 +4,9 @@ import "time"
 
 // ConversationStore is the conversation aggregate: state, profile, the
 // durable inbox and outbox of each conversation and its flood limit (the
-// turn path: turn.go, state.go, profile.go, sealturn.go, migrate.go). Its
-// methods still have *Store receivers; they move here in one change,
-// after which it implements bot.Inbox, bot.Outbound, bot.StateStore,
-// bot.ProfileStore and bot.TurnLoader alone.
+// turn path: turn.go, state.go, profile.go, sealturn.go, migrate.go). It
+// implements bot.Inbox, bot.Outbound, bot.StateStore, bot.ProfileStore and
+// bot.TurnLoader alone.
 type ConversationStore struct {
 	*Redis
 	stateTTL     time.Duration

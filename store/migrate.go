@@ -16,7 +16,7 @@ import (
 // idempotent and safe to interrupt: a key already at its new name is kept
 // and the old one dropped. Products and owners' trainings stay under
 // "{c:…}". Run it at start, before the dispatcher.
-func (s *Store) MigrateTurnKeys(ctx context.Context) (moved int, err error) {
+func (s *ConversationStore) MigrateTurnKeys(ctx context.Context) (moved int, err error) {
 	marker := s.Key("meta", "turnkeys-v2")
 	if n, err := s.rdb.Exists(ctx, marker).Result(); err != nil {
 		return 0, fmt.Errorf("check migration marker: %w", err)
@@ -62,7 +62,7 @@ func (s *Store) MigrateTurnKeys(ctx context.Context) (moved int, err error) {
 // moveKey copies old to dst (unless dst exists) with its TTL, then deletes
 // old. It copies by type (hash, list) rather than DUMP/RESTORE so that it
 // also works on the embedded store.
-func (s *Store) moveKey(ctx context.Context, old, dst string) error {
+func (s *ConversationStore) moveKey(ctx context.Context, old, dst string) error {
 	typ, err := s.rdb.Type(ctx, old).Result()
 	if err != nil {
 		return fmt.Errorf("migrate %s: type: %w", old, err)

@@ -8,10 +8,10 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
-var _ bot.ProfileStore = (*Store)(nil)
+var _ bot.ProfileStore = (*ConversationStore)(nil)
 
 // Profile returns what is remembered about a person (zero if nothing).
-func (s *Store) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, error) {
+func (s *ConversationStore) Profile(ctx context.Context, c bot.Conversation) (bot.Profile, error) {
 	m, err := s.rdb.HGetAll(ctx, s.profileKey(c)).Result()
 	if err != nil {
 		return bot.Profile{}, fmt.Errorf("load profile: %w", err)
@@ -35,7 +35,7 @@ func decodeProfile(m map[string]string) bot.Profile {
 }
 
 // SetProfile sets one field; "" deletes it.
-func (s *Store) SetProfile(ctx context.Context, c bot.Conversation, field, value string) error {
+func (s *ConversationStore) SetProfile(ctx context.Context, c bot.Conversation, field, value string) error {
 	k := s.profileKey(c)
 	value, err := s.profileValue(field, value)
 	if err != nil {

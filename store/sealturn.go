@@ -28,7 +28,7 @@ import (
 var sealedAnswers = map[string]string{"nik": fieldNIK, "hp": fieldPhone}
 
 // encodeState returns st as stored: JSON with its personal answers sealed.
-func (s *Store) encodeState(st bot.State) ([]byte, error) {
+func (s *ConversationStore) encodeState(st bot.State) ([]byte, error) {
 	if s.cipher != nil && (hasSealed(st.Answers) || len(st.Stack) > 0) {
 		st = st.Clone()
 		if err := s.sealAnswers(st.Answers); err != nil {
@@ -191,7 +191,7 @@ func hasSealed(a map[string]string) bool {
 	return false
 }
 
-func (s *Store) sealAnswers(a map[string]string) error {
+func (s *ConversationStore) sealAnswers(a map[string]string) error {
 	for k, field := range sealedAnswers {
 		if v := a[k]; v != "" {
 			sealed, err := s.cipher.Seal(field, v)
@@ -207,7 +207,7 @@ func (s *Store) sealAnswers(a map[string]string) error {
 // openState opens the sealed answers of a decoded state in place. An
 // answer that cannot be opened (its key is gone) is dropped: the flow asks
 // for it again.
-func (s *Store) openState(st *bot.State) {
+func (s *ConversationStore) openState(st *bot.State) {
 	if s.cipher == nil {
 		return
 	}
@@ -217,7 +217,7 @@ func (s *Store) openState(st *bot.State) {
 	}
 }
 
-func (s *Store) openAnswers(a map[string]string) {
+func (s *ConversationStore) openAnswers(a map[string]string) {
 	for k, field := range sealedAnswers {
 		if v := a[k]; v != "" {
 			plain, _, err := s.cipher.Open(field, v)
@@ -231,7 +231,7 @@ func (s *Store) openAnswers(a map[string]string) {
 }
 
 // profileValue returns the stored form of a profile field's value.
-func (s *Store) profileValue(field, v string) (string, error) {
+func (s *ConversationStore) profileValue(field, v string) (string, error) {
 	if field != bot.FieldPhone || v == "" || s.cipher == nil {
 		return v, nil
 	}
@@ -240,7 +240,7 @@ func (s *Store) profileValue(field, v string) (string, error) {
 
 // decodeProfile reads a stored profile, opening its phone number (one that
 // cannot be opened is left out: the channel reports it again).
-func (s *Store) decodeProfile(m map[string]string) bot.Profile {
+func (s *ConversationStore) decodeProfile(m map[string]string) bot.Profile {
 	p := decodeProfile(m)
 	if s.cipher != nil && p.Phone != "" {
 		plain, _, err := s.cipher.Open(fieldPhone, p.Phone)
@@ -254,7 +254,7 @@ func (s *Store) decodeProfile(m map[string]string) bot.Profile {
 
 // scanKeys returns every key matching match (a SCAN pattern), on each
 // primary of a Cluster.
-func (s *Store) scanKeys(ctx context.Context, match string) ([]string, error) {
+func (s *ConversationStore) scanKeys(ctx context.Context, match string) ([]string, error) {
 	var (
 		mu   sync.Mutex
 		keys []string
@@ -296,7 +296,7 @@ return 1
 // left to the turn that changed it, which sealed it under the newest key)
 // and resumable. A phone sealed under a key no longer configured is
 // removed: the channel reports it again.
-func (s *Store) SealProfiles(ctx context.Context) (SealCounts, error) {
+func (s *ConversationStore) SealProfiles(ctx context.Context) (SealCounts, error) {
 	var c SealCounts
 	if s.cipher == nil {
 		return c, errors.New("no data key configured")

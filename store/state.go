@@ -11,14 +11,14 @@ import (
 	"github.com/umkmbot/umkmbot/bot"
 )
 
-var _ bot.StateStore = (*Store)(nil)
+var _ bot.StateStore = (*ConversationStore)(nil)
 
 func (s *Redis) convKey(c bot.Conversation, part string) string {
 	return s.Key("c:"+c.String(), part)
 }
 
 // LoadState returns the conversation state, or a zero State.
-func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, error) {
+func (s *ConversationStore) LoadState(ctx context.Context, c bot.Conversation) (bot.State, error) {
 	vals, err := s.rdb.HMGet(ctx, s.stateKey(c), "v", "d").Result()
 	if err != nil {
 		return bot.State{}, fmt.Errorf("load state: %w", err)
@@ -26,10 +26,10 @@ func (s *Store) LoadState(ctx context.Context, c bot.Conversation) (bot.State, e
 	return s.decodeState(vals)
 }
 
-var _ bot.TurnLoader = (*Store)(nil)
+var _ bot.TurnLoader = (*ConversationStore)(nil)
 
 // LoadTurn reads the profile and the state in one round trip.
-func (s *Store) LoadTurn(ctx context.Context, c bot.Conversation) (bot.Profile, bot.State, error) {
+func (s *ConversationStore) LoadTurn(ctx context.Context, c bot.Conversation) (bot.Profile, bot.State, error) {
 	var prof *redis.MapStringStringCmd
 	var state *redis.SliceCmd
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -47,7 +47,7 @@ func (s *Store) LoadTurn(ctx context.Context, c bot.Conversation) (bot.Profile, 
 	return s.decodeProfile(prof.Val()), st, nil
 }
 
-func (s *Store) decodeState(vals []any) (bot.State, error) {
+func (s *ConversationStore) decodeState(vals []any) (bot.State, error) {
 	var st bot.State
 	v, _ := vals[0].(string)
 	d, _ := vals[1].(string)
@@ -79,7 +79,7 @@ return nv
 
 // SaveState writes st with compare-and-set on st.Version and refreshes the
 // idle TTL.
-func (s *Store) SaveState(ctx context.Context, c bot.Conversation, st bot.State) (int64, error) {
+func (s *ConversationStore) SaveState(ctx context.Context, c bot.Conversation, st bot.State) (int64, error) {
 	d, err := s.encodeState(st)
 	if err != nil {
 		return 0, err

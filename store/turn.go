@@ -83,7 +83,7 @@ type turnKeys struct {
 // turnKeys builds all of c's keys in one string and slices them out of
 // it (a substring shares its string's bytes): one allocation instead of
 // seven, in every script call of a turn.
-func (s *Store) turnKeys(c bot.Conversation) turnKeys {
+func (s *ConversationStore) turnKeys(c bot.Conversation) turnKeys {
 	tag := shardTag(shardOf(c))
 	// base:c:conv:state base:c:conv:profile base:c:conv:inbox
 	// base:pending base:outq, with base = <prefix>:{<tag>} (as Key)
@@ -122,11 +122,11 @@ func (s *Store) turnKeys(c bot.Conversation) turnKeys {
 	}
 }
 
-func (s *Store) stateKey(c bot.Conversation) string   { return s.turnKeys(c).state }
-func (s *Store) profileKey(c bot.Conversation) string { return s.turnKeys(c).profile }
+func (s *ConversationStore) stateKey(c bot.Conversation) string   { return s.turnKeys(c).state }
+func (s *ConversationStore) profileKey(c bot.Conversation) string { return s.turnKeys(c).profile }
 
 // StateKey is the key of c's state (for tests and tools).
-func (s *Store) StateKey(c bot.Conversation) string { return s.stateKey(c) }
+func (s *ConversationStore) StateKey(c bot.Conversation) string { return s.stateKey(c) }
 
 // luaLib: helpers shared by the scripts.
 //
@@ -317,7 +317,7 @@ return 1
 `)
 
 // Ingest queues msg (see bot.Inbox).
-func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
+func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
 	entry, err := encodeEntry(msg)
 	if err != nil {
 		return bot.Ingest{}, err
@@ -354,7 +354,7 @@ func (s *Store) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, li
 }
 
 // Acquire takes c for lease.Owner if it is free or already theirs.
-func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
+func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
 	k := s.turnKeys(c)
 	now := s.now().UnixMilli()
 	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.inbox, k.pending, k.profile},
@@ -370,7 +370,7 @@ func (s *Store) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease
 }
 
 // Commit writes a turn's outcome (see bot.Inbox).
-func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
+func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
 	d, err := s.encodeState(o.State)
 	if err != nil {
 		return bot.Committed{}, err
@@ -443,7 +443,7 @@ func (s *Store) Commit(ctx context.Context, c bot.Conversation, msgID string, le
 }
 
 // Release gives c's lease up if owner holds it.
-func (s *Store) Release(ctx context.Context, c bot.Conversation, owner string) error {
+func (s *ConversationStore) Release(ctx context.Context, c bot.Conversation, owner string) error {
 	if err := releaseScript.Run(ctx, s.rdb, []string{s.turnKeys(c).state}, owner).Err(); err != nil {
 		return fmt.Errorf("release conversation: %w", err)
 	}
@@ -452,7 +452,7 @@ func (s *Store) Release(ctx context.Context, c bot.Conversation, owner string) e
 
 // Pending lists conversations with queued messages, oldest first per shard
 // (at most 100 per shard), reading every shard in one pipeline.
-func (s *Store) Pending(ctx context.Context) ([]bot.Conversation, error) {
+func (s *ConversationStore) Pending(ctx context.Context) ([]bot.Conversation, error) {
 	cmds := make([]*redis.StringSliceCmd, Shards)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
 		for i := range cmds {
@@ -565,7 +565,7 @@ func decodeOut(out string) []bot.OutEntry {
 
 // decodeLoaded reads {head, v, d, {profile pairs}}; d is "" when the
 // state at version v is the one cached.
-func (s *Store) decodeLoaded(ctx context.Context, c bot.Conversation, res []any) (bot.Loaded, error) {
+func (s *ConversationStore) decodeLoaded(ctx context.Context, c bot.Conversation, res []any) (bot.Loaded, error) {
 	var l bot.Loaded
 	if head, _ := res[0].(string); head != "" {
 		l.Msg = decodeEntry(c, head)
@@ -631,10 +631,10 @@ end
 return 1
 `)
 
-var _ bot.Outbound = (*Store)(nil)
+var _ bot.Outbound = (*ConversationStore)(nil)
 
 // Due claims conversations whose undelivered replies are due (see bot.Outbound).
-func (s *Store) Due(ctx context.Context, claim time.Duration, max int) (map[bot.Conversation][]bot.OutEntry, error) {
+func (s *ConversationStore) Due(ctx context.Context, claim time.Duration, max int) (map[bot.Conversation][]bot.OutEntry, error) {
 	now := s.now().UnixMilli()
 	cmds := make([]*redis.StringSliceCmd, Shards)
 	_, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error {
@@ -677,7 +677,7 @@ func (s *Store) Due(ctx context.Context, claim time.Duration, max int) (map[bot.
 }
 
 // Ack removes delivered entries, all conversations in one pipeline.
-func (s *Store) Ack(ctx context.Context, acks map[bot.Conversation][]string) error {
+func (s *ConversationStore) Ack(ctx context.Context, acks map[bot.Conversation][]string) error {
 	if len(acks) == 0 {
 		return nil
 	}
@@ -700,7 +700,7 @@ func (s *Store) Ack(ctx context.Context, acks map[bot.Conversation][]string) err
 }
 
 // Retry sets when c's remaining replies are due again.
-func (s *Store) Retry(ctx context.Context, c bot.Conversation, at time.Time) error {
+func (s *ConversationStore) Retry(ctx context.Context, c bot.Conversation, at time.Time) error {
 	k := s.turnKeys(c)
 	if err := s.rdb.ZAddXX(ctx, k.outq, redis.Z{Score: float64(at.UnixMilli()), Member: c.String()}).Err(); err != nil {
 		return fmt.Errorf("reschedule replies: %w", err)
@@ -708,13 +708,13 @@ func (s *Store) Retry(ctx context.Context, c bot.Conversation, at time.Time) err
 	return nil
 }
 
-var _ bot.QueueStatser = (*Store)(nil)
+var _ bot.QueueStatser = (*ConversationStore)(nil)
 
 // QueueStats reports how many conversations have queued messages and
 // undelivered replies, and the age of the oldest, in one pipeline over the
 // shards. Depths count conversations, not messages: a conversation's queue
 // is drained in order, so it is the number of people waiting.
-func (s *Store) QueueStats(ctx context.Context) (bot.QueueStats, error) {
+func (s *ConversationStore) QueueStats(ctx context.Context) (bot.QueueStats, error) {
 	type pair struct {
 		n     *redis.IntCmd
 		first *redis.ZSliceCmd
@@ -758,7 +758,7 @@ func (s *Store) QueueStats(ctx context.Context) (bot.QueueStats, error) {
 // scriptPipeline runs fill's EVALSHAs of sc in one pipeline; when Redis
 // does not know the script (a restart, a new node) it loads it and runs
 // the pipeline again.
-func (s *Store) scriptPipeline(ctx context.Context, sc *redis.Script, fill func(p redis.Pipeliner)) error {
+func (s *ConversationStore) scriptPipeline(ctx context.Context, sc *redis.Script, fill func(p redis.Pipeliner)) error {
 	for try := 0; ; try++ {
 		cmds, err := s.rdb.Pipelined(ctx, func(p redis.Pipeliner) error { fill(p); return nil })
 		if err == nil || isNil(err) {

@@ -51,7 +51,7 @@ func TestStateJSON(t *testing.T) {
 // TestTurnKeys: the keys sliced out of one string are the ones Key builds.
 func TestTurnKeys(t *testing.T) {
 	for _, prefix := range []string{"", "umkm", "t42"} {
-		s := &Store{Redis: &Redis{prefix: prefix}}
+		s := &ConversationStore{Redis: &Redis{prefix: prefix}}
 		for _, c := range []bot.Conversation{{Channel: bot.Telegram, User: "42"}, {Channel: bot.WhatsApp, User: "6281234567890@s.whatsapp.net"}, {Channel: bot.Console, User: ""}} {
 			base := s.Key(shardTag(shardOf(c)))
 			conv := base + ":c:" + c.String() + ":"
