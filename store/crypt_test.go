@@ -280,3 +280,34 @@ func BenchmarkRotate(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N*n), "µs/record")
 }
+
+// TestInboxSealsNumbers: a message waiting in a conversation's queue that
+// may carry a NIK or a phone number (a long digit run, the channel's phone)
+// is sealed there like the state's answers, and its turn reads it whole.
+func TestInboxSealsNumbers(t *testing.T) {
+	ctx := context.Background()
+	s, other, rdb, prefix := sealedStores(t, keyring(t, newKey(t)))
+	first, err := s.Ingest(ctx, msg("1", "halo"), lease("p1"), noFlood)
+	if err != nil || first.Result != bot.Taken {
+		t.Fatalf("first ingest = %+v, %v", first.Result, err)
+	}
+	nik := msg("2", "NIK saya 3214 0155 0390 0001")
+	nik.Phone = "+6281234567890"
+	if in, err := other.Ingest(ctx, nik, lease("p2"), noFlood); err != nil || in.Result != bot.Queued {
+		t.Fatalf("second ingest = %+v, %v", in.Result, err)
+	}
+	all := dump(t, rdb, prefix)
+	for _, clear := range []string{"3214 0155 0390 0001", "6281234567890", "NIK saya"} {
+		if strings.Contains(all, clear) {
+			t.Errorf("the queued message holds %q in clear", clear)
+		}
+	}
+	st := first.Loaded.State
+	done, err := s.Commit(ctx, conv, "1", lease("p1"), bot.TurnResult{State: st}, nil)
+	if err != nil || done.Next == nil {
+		t.Fatalf("commit = %+v, %v; want the next message", done, err)
+	}
+	if got := done.Next.Msg; got.Text != nik.Text || got.Phone != nik.Phone || got.ID != "2" {
+		t.Fatalf("the queued message came back as %+v", got)
+	}
+}

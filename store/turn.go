@@ -318,7 +318,7 @@ return 1
 
 // Ingest queues msg (see bot.Inbox).
 func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
-	entry, err := encodeEntry(msg)
+	entry, err := s.encodeEntry(msg)
 	if err != nil {
 		return bot.Ingest{}, err
 	}
@@ -436,7 +436,7 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 	out := bot.Committed{Version: nv, Backlog: backlog > 0, OutIDs: ids, At: now}
 	if code == 2 {
 		head, _ := res[2].(string)
-		m := decodeEntry(c, head)
+		m := s.decodeEntry(c, head)
 		out.Next = &bot.Loaded{Msg: m}
 	}
 	return out, nil
@@ -477,24 +477,45 @@ func (s *ConversationStore) Pending(ctx context.Context) ([]bot.Conversation, er
 func outID(msgID string, i int) string { return msgID + "." + strconv.Itoa(i) }
 
 // An inbox entry is "<id>\n<message JSON>"; the conversation is implied by
-// the key, so it is left out.
-func encodeEntry(m bot.Message) (string, error) {
-	c := m.Conv
+// the key, so it is left out. A message that may carry a NIK or a phone
+// number (a run of 9 or more digits in its text, a phone the channel
+// gave, a shared contact) is sealed like the state's answers while it
+// waits for its turn: "<id>\n!<sealed JSON>". Most messages carry none and
+// cost no encryption.
+func (s *ConversationStore) encodeEntry(m bot.Message) (string, error) {
 	m.Conv = bot.Conversation{}
 	b, err := json.Marshal(m)
 	if err != nil {
 		return "", fmt.Errorf("encode message: %w", err)
 	}
-	_ = c
+	if s.cipher != nil && (m.Phone != "" || m.Contact != nil || bot.MaskNumbers(m.Text) != m.Text) {
+		sealed, err := s.cipher.Seal(fieldMessage, string(b))
+		if err != nil {
+			return "", fmt.Errorf("seal message: %w", err)
+		}
+		return m.ID + "\n!" + sealed, nil
+	}
 	return m.ID + "\n" + string(b), nil
 }
 
-func decodeEntry(c bot.Conversation, entry string) bot.Message {
+// fieldMessage binds a sealed inbox entry to its use.
+const fieldMessage = "message"
+
+func (s *ConversationStore) decodeEntry(c bot.Conversation, entry string) bot.Message {
 	id, body, _ := strings.Cut(entry, "\n")
+	if sealed, ok := strings.CutPrefix(body, "!"); ok {
+		body = "" // no key that opens it: unsupported below
+		if s.cipher != nil {
+			if plain, _, err := s.cipher.Open(fieldMessage, sealed); err == nil {
+				body = plain
+			}
+		}
+	}
 	var m bot.Message
 	if err := json.Unmarshal([]byte(body), &m); err != nil {
-		// A corrupt entry must not block the conversation forever: hand it
-		// on as an unsupported message, which the engine answers politely.
+		// A corrupt entry (or one sealed under a key no longer configured)
+		// must not block the conversation forever: hand it on as an
+		// unsupported message, which the engine answers politely.
 		return bot.Message{ID: id, Conv: c, Kind: bot.KindUnsupported}
 	}
 	m.ID, m.Conv = id, c
@@ -568,7 +589,7 @@ func decodeOut(out string) []bot.OutEntry {
 func (s *ConversationStore) decodeLoaded(ctx context.Context, c bot.Conversation, res []any) (bot.Loaded, error) {
 	var l bot.Loaded
 	if head, _ := res[0].(string); head != "" {
-		l.Msg = decodeEntry(c, head)
+		l.Msg = s.decodeEntry(c, head)
 	}
 	v, _ := res[1].(string)
 	d, _ := res[2].(string)
