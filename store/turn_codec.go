@@ -1,0 +1,124 @@
+package store
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
+
+// How a turn's messages and replies are written in Redis: an inbox entry
+// (sealed when it may carry a NIK or phone number) and an outbox entry,
+// whose JSON is written by hand (see appendReply).
+
+func outID(msgID string, i int) string { return msgID + "." + strconv.Itoa(i) }
+
+// An inbox entry is "<id>\n<message JSON>"; the conversation is implied by
+// the key, so it is left out. A message that may carry a NIK or a phone
+// number (a run of 9 or more digits in its text, a phone the channel
+// gave, a shared contact) is sealed like the state's answers while it
+// waits for its turn: "<id>\n!<sealed JSON>". Most messages carry none and
+// cost no encryption.
+func (s *ConversationStore) encodeEntry(m bot.Message) (string, error) {
+	m.Conv = bot.Conversation{}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "", fmt.Errorf("encode message: %w", err)
+	}
+	if s.cipher != nil && (m.Phone != "" || m.Contact != nil || bot.MaskNumbers(m.Text) != m.Text) {
+		sealed, err := s.cipher.Seal(fieldMessage, string(b))
+		if err != nil {
+			return "", fmt.Errorf("seal message: %w", err)
+		}
+		return m.ID + "\n!" + sealed, nil
+	}
+	return m.ID + "\n" + string(b), nil
+}
+
+// fieldMessage binds a sealed inbox entry to its use.
+const fieldMessage = "message"
+
+func (s *ConversationStore) decodeEntry(c bot.Conversation, entry string) bot.Message {
+	id, body, _ := strings.Cut(entry, "\n")
+	if sealed, ok := strings.CutPrefix(body, "!"); ok {
+		body = "" // no key that opens it: unsupported below
+		if s.cipher != nil {
+			if plain, _, err := s.cipher.Open(fieldMessage, sealed); err == nil {
+				body = plain
+			}
+		}
+	}
+	var m bot.Message
+	if err := json.Unmarshal([]byte(body), &m); err != nil {
+		// A corrupt entry (or one sealed under a key no longer configured)
+		// must not block the conversation forever: hand it on as an
+		// unsupported message, which the engine answers politely.
+		return bot.Message{ID: id, Conv: c, Kind: bot.KindUnsupported}
+	}
+	m.ID, m.Conv = id, c
+	return m
+}
+
+func encodeOut(id string, r bot.Reply) (string, error) {
+	b := make([]byte, 0, len(id)+len(r.Text)+64+32*len(r.Options))
+	b = append(append(b, id...), '\x1f')
+	b = append(appendReply(b, r), '\x1e')
+	return string(b), nil
+}
+
+// appendReply appends r's JSON as json.Marshal writes it (TestReplyJSON),
+// without its reflection.
+func appendReply(b []byte, r bot.Reply) []byte {
+	b = append(b, `{"Text":`...)
+	b = appendJSONString(b, r.Text)
+	b = append(b, `,"Options":`...)
+	if r.Options == nil {
+		b = append(b, "null"...)
+	} else {
+		b = append(b, '[')
+		for i, o := range r.Options {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = append(b, `{"Key":`...)
+			b = appendJSONString(b, o.Key)
+			b = append(b, `,"Label":`...)
+			b = appendJSONString(b, o.Label)
+			b = append(b, '}')
+		}
+		b = append(b, ']')
+	}
+	b = append(b, `,"Ask":`...)
+	b = appendJSONString(b, string(r.Ask))
+	if r.File != nil {
+		b = append(b, `,"File":{"Name":`...)
+		b = appendJSONString(b, r.File.Name)
+		b = append(b, `,"Text":`...)
+		b = appendJSONString(b, r.File.Text)
+		b = append(b, '}')
+	}
+	if r.Attach != nil { // rare (an officer's file): the library's encoding
+		a, _ := json.Marshal(r.Attach) // plain strings and numbers: cannot fail
+		b = append(b, `,"Attach":`...)
+		b = append(b, a...)
+	}
+	return append(b, '}')
+}
+
+// decodeOut splits an outbox field into its entries.
+func decodeOut(out string) []bot.OutEntry {
+	var es []bot.OutEntry
+	for out != "" {
+		e, rest, _ := strings.Cut(out, "\x1e")
+		out = rest
+		id, body, _ := strings.Cut(e, "\x1f")
+		var r bot.Reply
+		if err := json.Unmarshal([]byte(body), &r); err != nil {
+			r = bot.Reply{} // undecodable: delivered as nothing rather than blocking the rest
+		}
+		es = append(es, bot.OutEntry{ID: id, Reply: r})
+	}
+	return es
+}
