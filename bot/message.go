@@ -85,6 +85,11 @@ type Message struct {
 // Location is a shared map point.
 type Location struct {
 	Lat, Lon float64
+	// Name and Address come with a place picked on the map (Telegram's
+	// venue, WhatsApp's named location): "Alun-alun Kota Serang", "Jl.
+	// …, Cipocok Jaya, Kota Serang". Empty for a bare pin.
+	Name    string `json:",omitempty"`
+	Address string `json:",omitempty"`
 }
 
 // Media is a reference to a file the user sent; the bytes stay with the

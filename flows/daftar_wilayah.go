@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/bot/umkm"
@@ -185,6 +186,14 @@ func (d Deps) parseKabKota(ctx context.Context, t *bot.Turn, in bot.In) (string,
 		return in.Choice.Value, bot.Text{}
 	}
 	if in.Msg != nil && in.Msg.Kind == bot.KindLocation {
+		// A place picked on the map comes with its name and address; a
+		// bare pin has only coordinates, which the Kemendagri list cannot
+		// place.
+		if l := in.Msg.Location; l != nil {
+			if lines := d.placesInAddress(l.Name + ", " + l.Address); len(lines) > 0 {
+				return "", bot.T("daftar.kabkota.found", "List", strings.Join(lines, "\n"), "Count", len(lines))
+			}
+		}
 		return "", bot.T("daftar.kabkota.location")
 	}
 	text := bot.Normalize(in.Text)
@@ -233,6 +242,42 @@ func (d Deps) parseKabKota(ctx context.Context, t *bot.Turn, in bot.In) (string,
 		return "", bot.T("core.choice.invalid")
 	}
 	return "", bot.T("daftar.kabkota.found", "List", strings.Join(lines, "\n"), "Count", len(lines))
+}
+
+// placesInAddress finds the kabupaten/kota an address names: by its name
+// ("Kota Serang", "Kab. Lebak"), else by a kecamatan named in it
+// ("Kec. Cipocok Jaya"), as numbered lines for the owner to confirm (an
+// address may name several: "Serang" is a kabupaten and a kecamatan).
+func (d Deps) placesInAddress(addr string) []string {
+	words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(addr), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}), " ") + " "
+	words = strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ").Replace(words)
+	has := func(name string) bool {
+		n := strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
+		return n != "" && strings.Contains(words, " "+n+" ")
+	}
+	var lines []string
+	seen := map[string]bool{}
+	add := func(i int, u umkm.Region, place string) {
+		if !seen[u.Code] && len(lines) < 6 {
+			seen[u.Code] = true
+			lines = append(lines, strconv.Itoa(i+1)+". "+u.Name+" ("+place+")")
+		}
+	}
+	for i, u := range d.Region.Units {
+		if has(u.Name) {
+			add(i, u, u.Name)
+		}
+	}
+	for i, u := range d.Region.Units {
+		for _, k := range u.Kecamatan {
+			if slices.ContainsFunc(append([]string{k.Name}, k.Aliases...), has) {
+				add(i, u, "Kecamatan "+k.Name)
+			}
+		}
+	}
+	return lines
 }
 
 // desaOptions are the desa/kelurahan of k, numbered when keyed, and

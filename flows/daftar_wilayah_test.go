@@ -72,6 +72,16 @@ func TestParseKabKotaFromPlace(t *testing.T) {
 		{in: bot.In{Text: "banjar agung"}, problem: "daftar.kabkota.found", contains: []string{"7. Kota Serang (Banjar Agung, Kecamatan Cipocok Jaya)"}},
 		{in: bot.In{Text: "curug"}, problem: "daftar.kabkota.found", contains: []string{"3. Kabupaten Tangerang (Kecamatan Curug)", "7. Kota Serang (Kecamatan Curug)"}},
 		{in: bot.In{Text: "", Msg: &bot.Message{Kind: bot.KindLocation, Location: &bot.Location{Lat: -6.12, Lon: 106.15}}}, problem: "daftar.kabkota.location"},
+		// A place picked on the map brings its address: the kabupaten/kota
+		// it names, else its kecamatan, offered for the owner to confirm.
+		{in: bot.In{Msg: &bot.Message{Kind: bot.KindLocation, Location: &bot.Location{Lat: -6.13, Lon: 106.18,
+			Name: "Warung Bu Siti", Address: "Jl. Raya Petir, Kec. Cipocok Jaya, Kota Serang, Banten 42121"}}},
+			problem: "daftar.kabkota.found", contains: []string{"7. Kota Serang (Kota Serang)"}},
+		{in: bot.In{Msg: &bot.Message{Kind: bot.KindLocation, Location: &bot.Location{Lat: -6.35, Lon: 106.25,
+			Address: "Jl. Multatuli No. 3, Rangkasbitung"}}},
+			problem: "daftar.kabkota.found", contains: []string{"2. Kabupaten Lebak (Kecamatan Rangkasbitung)"}},
+		{in: bot.In{Msg: &bot.Message{Kind: bot.KindLocation, Location: &bot.Location{Lat: -6.2, Lon: 106.8,
+			Name: "Monas", Address: "Gambir, Jakarta Pusat"}}}, problem: "daftar.kabkota.location"},
 		{in: bot.In{Text: "zzzzqx"}, problem: "core.choice.invalid"},
 	} {
 		tc.in.Norm = bot.Normalize(tc.in.Text)

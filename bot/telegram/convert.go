@@ -84,12 +84,13 @@ func ToMessage(u tgbotapi.Update, allowGroups bool) (bot.Message, bool) {
 		if c.UserID != 0 {
 			msg.Contact.UserID = strconv.FormatInt(c.UserID, 10)
 		}
+	case m.Venue != nil: // a place picked on the map: Telegram sends its location too
+		msg.Kind = bot.KindLocation
+		msg.Location = &bot.Location{Lat: m.Venue.Location.Latitude, Lon: m.Venue.Location.Longitude,
+			Name: m.Venue.Title, Address: m.Venue.Address}
 	case m.Location != nil:
 		msg.Kind = bot.KindLocation
 		msg.Location = &bot.Location{Lat: m.Location.Latitude, Lon: m.Location.Longitude}
-	case m.Venue != nil:
-		msg.Kind = bot.KindLocation
-		msg.Location = &bot.Location{Lat: m.Venue.Location.Latitude, Lon: m.Venue.Location.Longitude}
 	case len(m.Photo) > 0:
 		p := largest(m.Photo)
 		msg.Kind = bot.KindPhoto

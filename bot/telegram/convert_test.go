@@ -72,6 +72,10 @@ func TestToMessage(t *testing.T) {
 			with(func(m *bot.Message) { m.Kind, m.Contact = bot.KindContact, &bot.Contact{Phone: "0812", Name: "Ani"} }), true},
 		{"location", msgJSON(`"location":{"latitude":-6.55,"longitude":107.44}`), false,
 			with(func(m *bot.Message) { m.Kind, m.Location = bot.KindLocation, &bot.Location{Lat: -6.55, Lon: 107.44} }), true},
+		{"venue: a place picked on the map, with its name and address", msgJSON(`"location":{"latitude":-6.13,"longitude":106.18},"venue":{"location":{"latitude":-6.13,"longitude":106.18},"title":"Warung Bu Siti","address":"Kec. Cipocok Jaya, Kota Serang"}`), false,
+			with(func(m *bot.Message) {
+				m.Kind, m.Location = bot.KindLocation, &bot.Location{Lat: -6.13, Lon: 106.18, Name: "Warung Bu Siti", Address: "Kec. Cipocok Jaya, Kota Serang"}
+			}), true},
 		{"photo picks the largest", msgJSON(`"caption":"keripik","photo":[{"file_id":"s","file_unique_id":"a","width":90,"height":90,"file_size":1000},{"file_id":"L","file_unique_id":"b","width":1280,"height":960,"file_size":150000},{"file_id":"m","file_unique_id":"c","width":320,"height":240,"file_size":9000}]`), false,
 			with(func(m *bot.Message) {
 				m.Kind, m.Text = bot.KindPhoto, "keripik"

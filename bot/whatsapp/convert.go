@@ -171,7 +171,8 @@ func fillContent(msg *bot.Message, m *waE2E.Message) bool {
 		msg.Kind, msg.Text = bot.KindText, m.GetExtendedTextMessage().GetText()
 	case m.LocationMessage != nil:
 		l := m.GetLocationMessage()
-		msg.Kind, msg.Location = bot.KindLocation, &bot.Location{Lat: l.GetDegreesLatitude(), Lon: l.GetDegreesLongitude()}
+		msg.Kind, msg.Location = bot.KindLocation, &bot.Location{Lat: l.GetDegreesLatitude(), Lon: l.GetDegreesLongitude(),
+			Name: l.GetName(), Address: l.GetAddress()}
 	case m.LiveLocationMessage != nil:
 		l := m.GetLiveLocationMessage()
 		msg.Kind, msg.Location = bot.KindLocation, &bot.Location{Lat: l.GetDegreesLatitude(), Lon: l.GetDegreesLongitude()}
