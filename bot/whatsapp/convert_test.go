@@ -99,6 +99,11 @@ func TestConvert(t *testing.T) {
 			with(base(bot.KindText), func(m *bot.Message) { m.Text = "2" }), Take, "pn"},
 		{"location", dm("M1", pnJID(siti), &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(-6.5569), DegreesLongitude: proto.Float64(107.4433)}}),
 			with(base(bot.KindLocation), func(m *bot.Message) { m.Location = &bot.Location{Lat: -6.5569, Lon: 107.4433} }), Take, "pn"},
+		{"named location", dm("M1", pnJID(siti), &waE2E.Message{LocationMessage: &waE2E.LocationMessage{DegreesLatitude: proto.Float64(-6.13), DegreesLongitude: proto.Float64(106.18),
+			Name: proto.String("Warung Bu Siti"), Address: proto.String("Kec. Cipocok Jaya, Kota Serang")}}),
+			with(base(bot.KindLocation), func(m *bot.Message) {
+				m.Location = &bot.Location{Lat: -6.13, Lon: 106.18, Name: "Warung Bu Siti", Address: "Kec. Cipocok Jaya, Kota Serang"}
+			}), Take, "pn"},
 		{"contact of someone else", dm("M1", pnJID(siti), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{DisplayName: proto.String("Asep"), Vcard: proto.String(vcard)}}),
 			with(base(bot.KindContact), func(m *bot.Message) { m.Contact = &bot.Contact{Phone: "+6285712345678", Name: "Asep"} }), Take, "pn"},
 		{"own contact", dm("M1", pnJID(siti), &waE2E.Message{ContactMessage: &waE2E.ContactMessage{Vcard: proto.String(selfCard)}}),
