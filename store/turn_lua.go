@@ -165,13 +165,14 @@ local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
 local ex = f[4] or '0'
-if now - tonumber(ex) >= 60000 then ex = ARGV[6] end
+local bump = now - tonumber(ex) >= 60000
+if bump then ex = ARGV[6] end
 local ok = redis.pcall('HSET', KEYS[1], 'v', ARGV[13], 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex)
 if type(ok) == 'table' and ok.err then
   redis.call('LPUSH', KEYS[3], taken)
   return ok
 end
-if ex == ARGV[6] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+if bump then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 for i = 14, ai - 1, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end
