@@ -8,7 +8,7 @@ import "github.com/redis/go-redis/v9"
 // luaLib: helpers shared by the scripts.
 //
 // held(lo, le, now): the lease is someone's and not expired.
-// queued(q, qn, list): the state's first queued message ('' none) and how
+// queued(q, qn, list): the state's first queued message (empty: none) and how
 // many wait behind it in list (counted when qn is missing: a state
 // written before q existed keeps its whole queue in the list).
 // dropAcked(out, ids, from, to): out without its leading entries whose
