@@ -3,6 +3,9 @@ package flows_test
 import (
 	"context"
 	"fmt"
+	"os"
+	"strconv"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -127,6 +130,7 @@ func BenchmarkTurnRedis(b *testing.B) {
 				wt.waiting[fmt.Sprint("bench", u)] = chans[u]
 				wt.mu.Unlock()
 			}
+			cpu0, calls0 := redisWork(ctx, b, w.store.Client())
 			b.ResetTimer()
 			n.trips.Store(0)
 			n.cmds.Store(0)
@@ -141,8 +145,39 @@ func BenchmarkTurnRedis(b *testing.B) {
 			wg.Wait()
 			b.ReportMetric(float64(n.trips.Load())/float64(b.N), "trips/turn")
 			b.ReportMetric(float64(n.cmds.Load())/float64(b.N), "cmds/turn")
+			cpu1, calls1 := redisWork(ctx, b, w.store.Client())
+			if os.Getenv("CMDSTATS") != "" {
+				fmt.Fprintln(os.Stderr, w.store.Client().Info(ctx, "commandstats").Val())
+			}
+			b.ReportMetric((cpu1-cpu0)*1e6/float64(b.N), "redis-µs/turn")
+			b.ReportMetric(float64(calls1-calls0)/float64(b.N), "redis-cmds/turn")
 		})
 	}
+}
+
+// redisWork reads Redis's CPU seconds (user + sys) and the commands it
+// has run (INFO commandstats: each EVALSHA and every command its script
+// ran), INFO itself left out. The server is the test's own.
+func redisWork(ctx context.Context, b *testing.B, rdb redis.UniversalClient) (cpu float64, calls int64) {
+	info, err := rdb.Info(ctx, "cpu", "commandstats").Result()
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, "used_cpu_sys:"); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			cpu += f
+		} else if v, ok := strings.CutPrefix(line, "used_cpu_user:"); ok {
+			f, _ := strconv.ParseFloat(v, 64)
+			cpu += f
+		} else if strings.HasPrefix(line, "cmdstat_") && !strings.HasPrefix(line, "cmdstat_info:") {
+			_, rest, _ := strings.Cut(line, "calls=")
+			v, _, _ := strings.Cut(rest, ",")
+			c, _ := strconv.ParseInt(v, 10, 64)
+			calls += c
+		}
+	}
+	return cpu, calls
 }
 
 // TestAckRidesNextTurn: a delivered reply's ack waits (AckHold) for the

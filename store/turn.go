@@ -21,9 +21,12 @@ import (
 //	<prefix>:{q:17}:c:telegram:42:state    hash: v (version), d (state JSON), and the turn's
 //	                                       bookkeeping: seen (recent message ids, dedupe),
 //	                                       ft/fat/fn (flood limit bucket), lo/le (lease owner
-//	                                       and expiry), out (replies not yet delivered)
+//	                                       and expiry), out (replies not yet delivered),
+//	                                       q (the first queued message), qn (how many wait
+//	                                       behind it in the inbox list)
 //	<prefix>:{q:17}:c:telegram:42:profile  hash of profile fields (no expiry)
-//	<prefix>:{q:17}:c:telegram:42:inbox    list of "<id>\n<message JSON>"
+//	<prefix>:{q:17}:c:telegram:42:inbox    list of "<id>\n<message JSON>": the messages
+//	                                       queued behind q
 //	<prefix>:{q:17}:pending                conversations with queued messages
 //	<prefix>:{q:17}:outq                   conversations with undelivered replies, by due time
 //
@@ -33,6 +36,14 @@ import (
 // The outbox field is a run of entries "<id>\x1f<reply JSON>\x1e"
 // (encoding/json escapes control characters, so neither byte occurs in a
 // reply).
+//
+// The queue is q followed by the inbox list: a message that finds it
+// empty goes into q with the HSET the ingest makes anyway, and a commit
+// reads q with the state, so the usual turn (one message at a time)
+// touches no list at all. The commit moves the list's head into q. A
+// state without qn (written before q existed) has its whole queue in the
+// list: the scripts count it (LLEN) and take from the list until it is
+// empty, and from then on use q.
 
 // Shards is the number of partitions of the conversations.
 const Shards = 256

@@ -8,11 +8,19 @@ import "github.com/redis/go-redis/v9"
 // luaLib: helpers shared by the scripts.
 //
 // held(lo, le, now): the lease is someone's and not expired.
+// queued(q, qn, list): the state's first queued message (empty: none) and how
+// many wait behind it in list (counted when qn is missing: a state
+// written before q existed keeps its whole queue in the list).
 // dropAcked(out, ids, from, to): out without its leading entries whose
 // ids are ARGV[from..to] (in order).
 const luaLib = `
 local function held(lo, le, now)
   return lo and lo ~= '' and tonumber(le or '0') > now
+end
+local function queued(q, qn, list)
+  local n = tonumber(qn)
+  if not n then n = redis.call('LLEN', list) end
+  return q or '', n
 end
 local function dropAcked(out, from, to)
   local j = from
@@ -49,7 +57,7 @@ end
 // {2, head, v, d, profile...} taken (head "" = this message).
 var ingestScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[3])
-local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'ft', 'fat', 'fn', 'v')
+local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'ft', 'fat', 'fn', 'v', 'q', 'qn')
 local seen = f[1] or '|'
 if string.find(seen, '|' .. ARGV[1] .. '|', 1, true) then return {0} end
 seen = seen .. ARGV[1] .. '|'
@@ -76,7 +84,15 @@ end
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
 redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[7])
-local n = redis.call('RPUSH', KEYS[2], ARGV[2])
+local q, qn = queued(f[8], f[9], KEYS[2])
+local first = q == '' and qn == 0
+if first then
+  table.insert(fields, 'q') table.insert(fields, ARGV[2])
+  if not f[9] then table.insert(fields, 'qn') table.insert(fields, '0') end
+else
+  redis.call('RPUSH', KEYS[2], ARGV[2])
+  table.insert(fields, 'qn') table.insert(fields, tostring(qn + 1))
+end
 local code = 2
 if held(f[2], f[3], now) then
   if f[2] == ARGV[5] then code = 5 else code = 1 end
@@ -86,13 +102,13 @@ else
 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
 if type(ok) == 'table' and ok.err then
-  redis.call('RPOP', KEYS[2])
+  if not first then redis.call('RPOP', KEYS[2]) end
   return ok
 end
 if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if code ~= 2 then return {code} end
-local head = ''
-if n > 1 then head = redis.call('LINDEX', KEYS[2], 0) end
+local head = q
+if not first and q == '' then head = redis.call('LINDEX', KEYS[2], 0) end
 local d = ''
 if f[7] and f[7] ~= ARGV[11] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
@@ -103,11 +119,12 @@ return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
 // and mark dropped), {2, head, v, d, profile...}.
 var takeScript = redis.NewScript(luaLib + `
 local now = tonumber(ARGV[4])
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v')
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'q', 'qn')
 local h = held(f[1], f[2], now)
 if h and f[1] ~= ARGV[1] then return {0} end
-local head = redis.call('LINDEX', KEYS[2], 0)
-if not head then
+local head = f[4] or ''
+if head == '' and (not f[5] or f[5] ~= '0') then head = redis.call('LINDEX', KEYS[2], 0) end
+if not head or head == '' then
   if h then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
   redis.call('ZREM', KEYS[3], ARGV[3])
   return {1}
@@ -135,7 +152,7 @@ local now = tonumber(ARGV[6])
 local np, na, nr = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
 local ai = 14 + 2 * np
 local ri = ai + na
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'out')
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'out', 'q', 'qn')
 local had = f[5] or ''
 local out = dropAcked(had, ai, ri - 1)
 local function keepOut()
@@ -145,33 +162,42 @@ local function keepOut()
   end
 end
 if held(f[1], f[2], now) and f[1] ~= ARGV[1] then keepOut() return {-2} end
-local taken = redis.call('LPOP', KEYS[3])
+local taken, qn = queued(f[6], f[7], KEYS[3])
+local listed = taken == '' and qn > 0
+if listed then taken = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
+local function putBack()
+  if listed and taken then redis.call('LPUSH', KEYS[3], taken) end
+end
 local idp = ARGV[5] .. '\n'
 if not taken or string.sub(taken, 1, #idp) ~= idp then
-  if taken then redis.call('LPUSH', KEYS[3], taken) end
+  putBack()
   keepOut()
   return {-3}
 end
 if (f[3] or '0') ~= ARGV[2] then
-  redis.call('LPUSH', KEYS[3], taken)
+  putBack()
   keepOut()
   return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', redis.call('HGETALL', KEYS[2])}
 end
 local backlog = 0
 if out ~= '' then backlog = 1 end
 if nr > 0 then out = out .. table.concat(ARGV, '', ri, ri + nr - 1) end
-local nh = redis.call('LINDEX', KEYS[3], 0)
+local nh = false
+if qn > 0 then nh = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
 local ex = f[4] or '0'
-if now - tonumber(ex) >= 60000 then ex = ARGV[6] end
-local ok = redis.pcall('HSET', KEYS[1], 'v', ARGV[13], 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex)
+local bump = now - tonumber(ex) >= 60000
+if bump then ex = ARGV[6] end
+local ok = redis.pcall('HSET', KEYS[1], 'v', ARGV[13], 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex,
+  'q', nh or '', 'qn', tostring(qn))
 if type(ok) == 'table' and ok.err then
-  redis.call('LPUSH', KEYS[3], taken)
+  if nh then redis.call('LPUSH', KEYS[3], nh) end
+  putBack()
   return ok
 end
-if ex == ARGV[6] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+if bump then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 for i = 14, ai - 1, 2 do
   if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
 end

@@ -3,6 +3,7 @@ package store_test
 import (
 	"context"
 	"fmt"
+	"strings"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -306,5 +307,63 @@ func TestMigrateTurnKeys(t *testing.T) {
 	}
 	if a.Exists(ctx, old("state"), old("profile"), old("inbox")).Val() != 0 || a.Exists(ctx, s.Key("c:"+conv.String(), "products")).Val() != 1 {
 		t.Fatal("old keys left, or products moved")
+	}
+}
+
+// TestQueueFromListLayout: a conversation left mid-turn by a process of
+// the layout that kept the whole queue in the inbox list (no q, no qn in
+// the state; the taken message still at the list's head, its lease run
+// out) goes on after an upgrade: the messages are taken in order, each
+// once, a redelivery is still a duplicate, and once the list is drained
+// the next message is queued in the state hash.
+func TestQueueFromListLayout(t *testing.T) {
+	ctx := context.Background()
+	a, _, prefix := clientPair(t)
+	s := store.New(a, store.Options{Prefix: prefix})
+	state := s.StateKey(conv)
+	inbox := strings.TrimSuffix(state, "state") + "inbox"
+	entry := func(id string) string {
+		return id + "\n" + `{"ID":"` + id + `","Kind":"text","Text":"pesan ` + id + `"}`
+	}
+	a.HSet(ctx, state, "v", "3", "d", `{"flow":"daftar","step":"nama","updated":"2026-11-25T09:00:00Z"}`,
+		"seen", "|1|2|", "lo", "dead", "le", "1")
+	a.RPush(ctx, inbox, entry("1"), entry("2"))
+	in, err := s.Ingest(ctx, msg("3", "pesan 3"), lease("p"), noFlood)
+	if err != nil || in.Result != bot.Taken || in.Loaded.Msg.ID != "1" || in.Loaded.State.Version != 3 {
+		t.Fatalf("ingest after the upgrade = %+v, %v; want taken with message 1 at version 3", in, err)
+	}
+	if in, _ := s.Ingest(ctx, msg("2", "lagi"), lease("p"), noFlood); in.Result != bot.Duplicate {
+		t.Fatalf("a redelivery of a message queued before the upgrade: %v, want duplicate", in.Result)
+	}
+	st := in.Loaded.State
+	for _, id := range []string{"1", "2", "3"} {
+		cm, err := s.Commit(ctx, conv, id, lease("p"), bot.TurnResult{State: st}, nil)
+		if err != nil || cm.Lost || cm.Gone || cm.Conflict {
+			t.Fatalf("commit %s = %+v, %v", id, cm, err)
+		}
+		st.Version = cm.Version
+		switch id {
+		case "3":
+			if cm.Next != nil {
+				t.Fatalf("after the last message the commit handed on %+v", cm.Next.Msg)
+			}
+		default:
+			if want := fmt.Sprint(id[0] - '0' + 1); cm.Next == nil || cm.Next.Msg.ID != want {
+				t.Fatalf("commit %s handed on %+v, want message %s", id, cm.Next, want)
+			}
+		}
+	}
+	if n := a.LLen(ctx, inbox).Val(); n != 0 {
+		t.Fatalf("inbox list holds %d after draining", n)
+	}
+	if p, _ := s.Pending(ctx); len(p) != 0 {
+		t.Fatalf("pending after draining = %v", p)
+	}
+	in, err = s.Ingest(ctx, msg("4", "pesan 4"), lease("p"), noFlood)
+	if err != nil || in.Result != bot.Taken || in.Loaded.Msg.ID != "4" {
+		t.Fatalf("ingest after draining = %+v, %v", in, err)
+	}
+	if q := a.HGet(ctx, state, "q").Val(); !strings.HasPrefix(q, "4\n") || a.LLen(ctx, inbox).Val() != 0 {
+		t.Fatalf("a message that finds the queue empty: q = %q, list %d; want it in q", q, a.LLen(ctx, inbox).Val())
 	}
 }
