@@ -249,14 +249,14 @@ func (d Deps) parseKabKota(ctx context.Context, t *bot.Turn, in bot.In) (string,
 // ("Kec. Cipocok Jaya"), as numbered lines for the owner to confirm (an
 // address may name several: "Serang" is a kabupaten and a kecamatan).
 func (d Deps) placesInAddress(addr string) []string {
-	words := " " + strings.Join(strings.FieldsFunc(strings.ToLower(addr), func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	}), " ") + " "
-	words = strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ").Replace(words)
-	has := func(name string) bool {
-		n := strings.Join(strings.FieldsFunc(strings.ToLower(name), func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }), " ")
-		return n != "" && strings.Contains(words, " "+n+" ")
+	// fold keeps the words: " jl raya petir kec cipocok jaya kota serang ".
+	fold := func(s string) string {
+		return " " + strings.Join(strings.FieldsFunc(strings.ToLower(s), func(r rune) bool {
+			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+		}), " ") + " "
 	}
+	words := strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ").Replace(fold(addr))
+	has := func(name string) bool { n := fold(name); return n != "  " && strings.Contains(words, n) }
 	var lines []string
 	seen := map[string]bool{}
 	add := func(i int, u umkm.Region, place string) {
