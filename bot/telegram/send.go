@@ -8,8 +8,10 @@ import (
 	"io"
 	"net/http"
 	"net/http/httptrace"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -134,9 +136,15 @@ func (a *Adapter) request(ctx context.Context, chat int64, c tgbotapi.Chattable)
 // connection) leaves unknown whether Telegram delivered the message, one
 // before it (connection refused, DNS, TLS) means it did not.
 func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (resp *tgbotapi.APIResponse, sent bool, err error) {
-	var wrote atomic.Bool
 	rctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
 	defer cancel()
+	m, plain := c.(tgbotapi.MessageConfig)
+	plain = plain && plainMessage(m)
+	if plain && a.post != nil {
+		sent, err = a.postMessage(rctx, m)
+		return nil, sent, a.redact(err)
+	}
+	var wrote atomic.Bool
 	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
 			if i.Err == nil {
@@ -144,7 +152,7 @@ func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (resp *tgbo
 			}
 		},
 	})
-	if m, ok := c.(tgbotapi.MessageConfig); ok && plainMessage(m) {
+	if plain {
 		err = a.sendMessage(rctx, m)
 		return nil, wrote.Load(), a.redact(err)
 	}
@@ -166,35 +174,16 @@ func plainMessage(m tgbotapi.MessageConfig) bool {
 		!m.AllowSendingWithoutReply && m.ParseMode == "" && len(m.Entities) == 0
 }
 
-// sendMessage posts a text message, encoding the form itself and reading
-// only the answer's status: the same request the library makes for m,
-// without its parameter map, sorted url.Values, fmt'd endpoint and
-// decoded answer (together about a third of a send's CPU in this
-// process). An answer other than {"ok":true,... is decoded as the library
-// does, into a *tgbotapi.Error when the Bot API refused.
+// sendMessage posts a text message through net/http, encoding the form
+// itself and reading only the answer's status: the same request the
+// library makes for m, without its parameter map, sorted url.Values,
+// fmt'd endpoint and decoded answer (together about a third of a send's
+// CPU in this process). An answer other than {"ok":true,... is decoded as
+// the library does, into a *tgbotapi.Error when the Bot API refused.
 func (a *Adapter) sendMessage(ctx context.Context, m tgbotapi.MessageConfig) error {
-	var mk []byte
-	if m.ReplyMarkup != nil {
-		var err error
-		if mk, err = json.Marshal(m.ReplyMarkup); err != nil {
-			return err
-		}
-	}
-	// The library's order (url.Values.Encode sorts the keys).
-	b := make([]byte, 0, 64+len(m.Text)*3/2+len(mk)*3/2)
-	b = append(b, "chat_id="...)
-	b = strconv.AppendInt(b, m.ChatID, 10)
-	if m.DisableWebPagePreview {
-		b = append(b, "&disable_web_page_preview=true"...)
-	}
-	b = append(b, "&entities=null"...) // as the library sends no entities
-	if mk != nil {
-		b = append(b, "&reply_markup="...)
-		b = appendQueryEscape(b, string(mk))
-	}
-	if m.Text != "" {
-		b = append(b, "&text="...)
-		b = appendQueryEscape(b, m.Text)
+	b, err := appendForm(nil, m)
+	if err != nil {
+		return err
 	}
 	req, err := http.NewRequestWithContext(ctx, http.MethodPost, a.sendURL, bytes.NewReader(b))
 	if err != nil {
@@ -212,8 +201,43 @@ func (a *Adapter) sendMessage(ctx context.Context, m tgbotapi.MessageConfig) err
 		_, err := io.Copy(io.Discard, res.Body)
 		return err // cut off mid-answer: as if unreadable
 	}
+	return answerError(io.MultiReader(bytes.NewReader(head[:n]), res.Body))
+}
+
+// postMessage is sendMessage on the adapter's own connections (poster,
+// httpconn.go), for sends without a configured HTTP client or a proxy.
+// sent: the request was written in full.
+func (a *Adapter) postMessage(ctx context.Context, m tgbotapi.MessageConfig) (sent bool, err error) {
+	form := forms.Get().(*[]byte)
+	defer forms.Put(form)
+	if *form, err = appendForm((*form)[:0], m); err != nil {
+		return false, err
+	}
+	sent, doubled, err := a.post.post(ctx, *form, postAnswer)
+	if doubled {
+		a.Stats.MaybeDoubled.Add(1)
+		a.obs.Event("telegram_send_maybe_doubled")
+	}
+	return sent, err
+}
+
+// forms keeps the buffers postMessage encodes forms in.
+var forms = sync.Pool{New: func() any { b := make([]byte, 0, 1024); return &b }}
+
+// postAnswer reads an answer as sendMessage does.
+func postAnswer(status int, body []byte) error {
+	if status == http.StatusOK && bytes.HasPrefix(body, okPrefix) {
+		return nil
+	}
+	return answerError(bytes.NewReader(body))
+}
+
+// answerError decodes an answer that is not {"ok":true,... as the library
+// does: nil if it says ok after all, a *tgbotapi.Error when the Bot API
+// refused, the decoding error when it is not the Bot API's.
+func answerError(body io.Reader) error {
 	var api tgbotapi.APIResponse
-	if err := json.NewDecoder(io.MultiReader(bytes.NewReader(head[:n]), res.Body)).Decode(&api); err != nil {
+	if err := json.NewDecoder(body).Decode(&api); err != nil {
 		return err
 	}
 	if api.Ok {
@@ -224,6 +248,34 @@ func (a *Adapter) sendMessage(ctx context.Context, m tgbotapi.MessageConfig) err
 		params = *api.Parameters
 	}
 	return &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description, ResponseParameters: params}
+}
+
+// appendForm appends m's form, as the library encodes it, to b.
+func appendForm(b []byte, m tgbotapi.MessageConfig) ([]byte, error) {
+	var mk []byte
+	if m.ReplyMarkup != nil {
+		var err error
+		if mk, err = json.Marshal(m.ReplyMarkup); err != nil {
+			return b, err
+		}
+	}
+	// The library's order (url.Values.Encode sorts the keys).
+	b = slices.Grow(b, 64+len(m.Text)*3/2+len(mk)*3/2)
+	b = append(b, "chat_id="...)
+	b = strconv.AppendInt(b, m.ChatID, 10)
+	if m.DisableWebPagePreview {
+		b = append(b, "&disable_web_page_preview=true"...)
+	}
+	b = append(b, "&entities=null"...) // as the library sends no entities
+	if mk != nil {
+		b = append(b, "&reply_markup="...)
+		b = appendQueryEscape(b, string(mk))
+	}
+	if m.Text != "" {
+		b = append(b, "&text="...)
+		b = appendQueryEscape(b, m.Text)
+	}
+	return b, nil
 }
 
 var formType = []string{"application/x-www-form-urlencoded"}

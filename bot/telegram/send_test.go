@@ -106,53 +106,67 @@ func TestSendErrorClassification(t *testing.T) {
 		}, ok, []string{"retry", "ok"}, 2, 1},
 	}
 	r := newRig(t)
-	for i, tc := range tests {
-		t.Run(tc.name, func(t *testing.T) {
-			chat := int64(7100 + i)
-			obs := &observed{}
-			var refuse atomic.Int32
-			p := r.build("c"+strconv.Itoa(i), func(c *telegram.Config) {
-				c.Observer = obs
-				c.Shared = nil // a 429 here would hold the next cases (Test429SlowsEveryProcess)
-				c.HTTPClient = refusingClient(t, &refuse)
-				c.RequestTimeout = time.Second // long enough that only Hang times out on a loaded machine
-			}, nil)
-			tc.setup(r.tg, chat, &refuse)
-			ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-			defer cancel()
-			to := bot.Conversation{Channel: bot.Telegram, User: strconv.FormatInt(chat, 10)}
-			err := p.a.Send(ctx, to, bot.Reply{Text: "Pelatihan besok jam 09.00."})
-			var ra *bot.RetryAfterError
-			got := retryable
-			switch {
-			case err == nil:
-				got = ok
-			case errors.Is(err, bot.ErrUnreachable):
-				got = unreachable
-			case errors.Is(err, bot.ErrRejected):
-				got = rejected
-			case errors.As(err, &ra):
-				got = retryAfter
-				if ra.After != time.Minute {
-					t.Errorf("retry after %v, want 1m", ra.After)
+	// Through net/http (a configured client) and on the adapter's own
+	// connections (none configured), which cannot be made to refuse.
+	for j, own := range []bool{false, true} {
+		for i, tc := range tests {
+			if own && strings.HasPrefix(tc.name, "connection refused") {
+				continue
+			}
+			name := "net/http/" + tc.name
+			if own {
+				name = "own/" + tc.name
+			}
+			t.Run(name, func(t *testing.T) {
+				chat := int64(7100 + 100*j + i)
+				obs := &observed{}
+				var refuse atomic.Int32
+				p := r.build("c"+strconv.Itoa(100*j+i), func(c *telegram.Config) {
+					c.Observer = obs
+					c.Shared = nil // a 429 here would hold the next cases (Test429SlowsEveryProcess)
+					c.HTTPClient = refusingClient(t, &refuse)
+					if own {
+						c.HTTPClient = nil
+					}
+					c.RequestTimeout = time.Second // long enough that only Hang times out on a loaded machine
+				}, nil)
+				tc.setup(r.tg, chat, &refuse)
+				ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+				defer cancel()
+				to := bot.Conversation{Channel: bot.Telegram, User: strconv.FormatInt(chat, 10)}
+				err := p.a.Send(ctx, to, bot.Reply{Text: "Pelatihan besok jam 09.00."})
+				var ra *bot.RetryAfterError
+				got := retryable
+				switch {
+				case err == nil:
+					got = ok
+				case errors.Is(err, bot.ErrUnreachable):
+					got = unreachable
+				case errors.Is(err, bot.ErrRejected):
+					got = rejected
+				case errors.As(err, &ra):
+					got = retryAfter
+					if ra.After != time.Minute {
+						t.Errorf("retry after %v, want 1m", ra.After)
+					}
 				}
-			}
-			if got != tc.want {
-				t.Fatalf("Send = %v: %s, want %s", err, got, tc.want)
-			}
-			if err != nil && strings.Contains(err.Error(), token) {
-				t.Fatalf("the token is in the error: %v", err)
-			}
-			if diff := cmp.Diff(tc.results, obs.results()); diff != "" {
-				t.Errorf("attempt results (-want +got):\n%s", diff)
-			}
-			if n := len(r.tg.Sent(chat)); n != tc.delivered {
-				t.Errorf("Telegram delivered %d messages, want %d", n, tc.delivered)
-			}
-			if n := p.a.Stats.MaybeDoubled.Load(); n != tc.doubled {
-				t.Errorf("%d retries counted as maybe doubled, want %d", n, tc.doubled)
-			}
-		})
+				if got != tc.want {
+					t.Fatalf("Send = %v: %s, want %s", err, got, tc.want)
+				}
+				if err != nil && strings.Contains(err.Error(), token) {
+					t.Fatalf("the token is in the error: %v", err)
+				}
+				if diff := cmp.Diff(tc.results, obs.results()); diff != "" {
+					t.Errorf("attempt results (-want +got):\n%s", diff)
+				}
+				if n := len(r.tg.Sent(chat)); n != tc.delivered {
+					t.Errorf("Telegram delivered %d messages, want %d", n, tc.delivered)
+				}
+				if n := p.a.Stats.MaybeDoubled.Load(); n != tc.doubled {
+					t.Errorf("%d retries counted as maybe doubled, want %d", n, tc.doubled)
+				}
+			})
+		}
 	}
 	// The caller logs a failed send; the adapter does not log it too.
 	if logs := r.logs.String(); strings.Contains(logs, "level=ERROR") {

@@ -129,7 +129,11 @@ type Config struct {
 	MaxRetryAfter  time.Duration // longest 429 wait within a send (default 5s); longer: a *bot.RetryAfterError
 	RequestTimeout time.Duration // one sendMessage call (default 10s)
 
-	HTTPClient *http.Client // default: one keeping up to 128 idle connections (calls are bounded by their context)
+	// HTTPClient makes every call. Default: one keeping up to 128 idle
+	// connections, and plain messages (sendMessage) on the adapter's own
+	// connections unless a proxy from the environment applies (httpconn.go).
+	// Calls are bounded by their context.
+	HTTPClient *http.Client
 	Log        *slog.Logger
 	Observer   bot.Observer // default bot.NopObserver
 }
@@ -161,6 +165,7 @@ type Adapter struct {
 	photo    sentPhoto // the last picture uploaded (photo.go)
 
 	sendURL string      // the sendMessage endpoint (sendMessage in send.go)
+	post    *poster     // sendMessage's own connections; nil: through a.http (httpconn.go)
 	workers bot.Workers // goroutines kept for submitting updates (stacks already grown)
 
 	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
@@ -234,6 +239,9 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a.api = api
 	a.sendURL = cfg.APIURL + "/bot" + cfg.Token + "/sendMessage"
+	if cfg.HTTPClient == nil {
+		a.post = newPoster(a.sendURL)
+	}
 	return a, nil
 }
 
@@ -426,6 +434,7 @@ func (a *Adapter) SetCommands(ctx context.Context, cmds []Command) error {
 // polling otherwise, and gives each to sub.
 func (a *Adapter) Run(ctx context.Context, sub Submitter) error {
 	defer a.workers.Stop()
+	defer a.post.closeIdle()
 	if len(a.cfg.Commands) > 0 {
 		if err := a.SetCommands(ctx, a.cfg.Commands); err != nil {
 			a.log.Warn("command menu not registered", "err", err)
