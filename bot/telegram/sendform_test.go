@@ -30,18 +30,21 @@ func (c *capture) RoundTrip(r *http.Request) (*http.Response, error) {
 	return &http.Response{StatusCode: c.status, Body: io.NopCloser(strings.NewReader(c.body)), Header: http.Header{}}, nil
 }
 
+// formReplies are replies whose messages must go out as the library sends
+// them: text with spaces, symbols and non-ASCII, keyboards of every kind.
+var formReplies = []bot.Reply{
+	{Text: "Halo Bapak/Ibu 👋\nKetik *1* & lanjut: 100% ~ok~ + = ?"},
+	{Text: "Pilih kecamatan:", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: "2", Label: "Bojong Timur"}}},
+	{Text: "Kirim nomor HP", Ask: bot.AskContact},
+}
+
 // TestSendMessageForm: the hand-encoded sendMessage is the very request
 // the library makes for the messages Render builds (text with spaces,
 // symbols and non-ASCII, keyboards of every kind), and a refusal comes back
 // as the library's *tgbotapi.Error.
 func TestSendMessageForm(t *testing.T) {
-	replies := []bot.Reply{
-		{Text: "Halo Bapak/Ibu 👋\nKetik *1* & lanjut: 100% ~ok~ + = ?"},
-		{Text: "Pilih kecamatan:", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: "2", Label: "Bojong Timur"}}},
-		{Text: "Kirim nomor HP", Ask: bot.AskContact},
-	}
 	for _, kb := range []Keyboard{ReplyKeyboard, InlineKeyboard} {
-		for _, r := range replies {
+		for _, r := range formReplies {
 			for _, m := range Render(42, r, kb, Labels{}) {
 				lib := &capture{status: 200, body: `{"ok":true,"result":{}}`}
 				api, err := tgbotapi.NewBotAPIWithClient("T0K", "http://api.test/bot%s/%s", &http.Client{Transport: lib})

@@ -1,0 +1,566 @@
+package telegram
+
+import (
+	"bufio"
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"strconv"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
+
+	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/telegram/telegramtest"
+)
+
+const testToken = "123456789:AAH-internal_test-token"
+
+// postAdapter is an adapter that sends on its own connections to url (an
+// API base URL).
+func postAdapter(t testing.TB, url string) *Adapter {
+	t.Helper()
+	p := newPoster(url + "/bot" + testToken + "/sendMessage")
+	if p == nil {
+		t.Fatalf("no own connections for %s", url)
+	}
+	t.Cleanup(p.closeIdle)
+	return &Adapter{post: p, obs: bot.NopObserver{}, cfg: Config{Token: testToken}}
+}
+
+func (p *poster) idleConns() int {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return len(p.idle)
+}
+
+// rawServer is a loopback server that answers each request with raw bytes.
+type rawServer struct {
+	url   string
+	conns atomic.Int32 // connections accepted
+	reqs  atomic.Int32 // requests read in full
+}
+
+// rawAnswer is what rawServer does with a request: write resp, then close
+// the connection if close. An empty resp with close drops the connection
+// unanswered; without close it hangs until the client goes.
+type rawAnswer struct {
+	resp  string
+	close bool
+}
+
+// newRawServer serves with answer, given the request's index on its
+// connection and its form.
+func newRawServer(t *testing.T, answer func(n int, form string) rawAnswer) *rawServer {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &rawServer{url: "http://" + ln.Addr().String()}
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var open []net.Conn
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		for _, c := range open {
+			c.Close()
+		}
+		mu.Unlock()
+		wg.Wait()
+	})
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			s.conns.Add(1)
+			mu.Lock()
+			open = append(open, c)
+			mu.Unlock()
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				defer c.Close()
+				br := bufio.NewReader(c)
+				for n := 0; ; n++ {
+					req, err := http.ReadRequest(br)
+					if err != nil {
+						return
+					}
+					form, err := io.ReadAll(req.Body)
+					if err != nil {
+						return
+					}
+					s.reqs.Add(1)
+					a := answer(n, string(form))
+					if a.resp == "" && !a.close {
+						io.Copy(io.Discard, br) // hang until the client closes
+						return
+					}
+					if _, err := io.WriteString(c, a.resp); err != nil || a.close {
+						return
+					}
+				}
+			}()
+		}
+	}()
+	return s
+}
+
+// answer is an HTTP/1.1 answer with a Content-Length.
+func answer(status, body string, headers ...string) string {
+	h := ""
+	for _, x := range headers {
+		h += x + "\r\n"
+	}
+	return fmt.Sprintf("HTTP/1.1 %s\r\nContent-Type: application/json\r\n%sContent-Length: %d\r\n\r\n%s", status, h, len(body), body)
+}
+
+const okAnswer = `{"ok":true,"result":{"message_id":5,"chat":{"id":42,"type":"private"},"date":1,"text":"x"}}`
+
+// chunked is body as a chunked 200 answer: two chunks (one with an
+// extension) and a trailer.
+func chunked(body string) string {
+	h := len(body) / 2
+	return fmt.Sprintf("HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n%x;x=1\r\n%s\r\n%X\r\n%s\r\n0\r\nX-Trailer: 1\r\n\r\n", h, body[:h], len(body)-h, body[h:])
+}
+
+// kindOf names what the adapter makes of a send's error.
+func kindOf(err error) string {
+	if err == nil {
+		return "ok"
+	}
+	pe, isAPI := apiError(err)
+	return [...]string{sendRetry: "retry", sendWait: "wait", sendUnreachable: "unreachable", sendRejected: "rejected"}[classify(pe, isAPI)]
+}
+
+// TestPostAnswers: every shape of answer the Bot API (or a proxy in front
+// of it) gives is read as net/http would have it read, classified as
+// before, and the connection is kept only after an answer read in full on
+// a connection the server keeps.
+func TestPostAnswers(t *testing.T) {
+	tests := []struct {
+		name       string
+		answer     rawAnswer
+		want       string
+		retryAfter int
+		keep       bool
+	}{
+		{"200 with Content-Length", rawAnswer{resp: answer("200 OK", okAnswer)}, "ok", 0, true},
+		{"200 chunked", rawAnswer{resp: chunked(okAnswer)}, "ok", 0, true},
+		{"200 without result", rawAnswer{resp: answer("200 OK", `{"ok":true}`)}, "ok", 0, true},
+		{"100 Continue first", rawAnswer{resp: "HTTP/1.1 100 Continue\r\n\r\n" + answer("200 OK", okAnswer)}, "ok", 0, true},
+		{"200 Connection: close", rawAnswer{resp: answer("200 OK", okAnswer, "Connection: close"), close: true}, "ok", 0, false},
+		{"HTTP/1.0 to the end", rawAnswer{resp: "HTTP/1.0 200 OK\r\n\r\n" + okAnswer, close: true}, "ok", 0, false},
+		{"400 chat not found", rawAnswer{resp: answer("400 Bad Request", `{"ok":false,"error_code":400,"description":"Bad Request: chat not found"}`)}, "unreachable", 0, true},
+		{"400 bad markup", rawAnswer{resp: chunked(`{"ok":false,"error_code":400,"description":"Bad Request: can't parse entities"}`)}, "rejected", 0, true},
+		{"403 blocked", rawAnswer{resp: answer("403 Forbidden", `{"ok":false,"error_code":403,"description":"Forbidden: bot was blocked by the user"}`)}, "unreachable", 0, true},
+		{"429 retry after 7", rawAnswer{resp: answer("429 Too Many Requests", `{"ok":false,"error_code":429,"description":"Too Many Requests: retry after 7","parameters":{"retry_after":7}}`)}, "wait", 7, true},
+		{"502 HTML", rawAnswer{resp: answer("502 Bad Gateway", `<html>bad gateway</html>`, "Content-Type: text/html")}, "retry", 0, true},
+		{"200 cut short", rawAnswer{resp: "HTTP/1.1 200 OK\r\nContent-Length: 500\r\n\r\n" + okAnswer, close: true}, "retry", 0, false},
+		{"chunked cut short", rawAnswer{resp: chunked(okAnswer)[:60], close: true}, "retry", 0, false},
+		{"not HTTP", rawAnswer{resp: "SSH-2.0-OpenSSH\r\n", close: true}, "retry", 0, false},
+		{"Transfer-Encoding gzip", rawAnswer{resp: "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\n"}, "retry", 0, false},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newRawServer(t, func(int, string) rawAnswer { return tc.answer })
+			a := postAdapter(t, s.url)
+			sent, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo"))
+			if got := kindOf(err); got != tc.want {
+				t.Fatalf("err = %v: %s, want %s", err, got, tc.want)
+			}
+			if pe, _ := apiError(err); tc.retryAfter != 0 && (pe == nil || pe.RetryAfter != tc.retryAfter) {
+				t.Errorf("err = %v, want retry after %d", err, tc.retryAfter)
+			}
+			if !sent {
+				t.Error("the request was written, sent = false")
+			}
+			if kept := a.post.idleConns() == 1; kept != tc.keep {
+				t.Errorf("connection kept: %v, want %v", kept, tc.keep)
+			}
+			if a.Stats.MaybeDoubled.Load() != 0 {
+				t.Error("an answered send counted as maybe doubled")
+			}
+		})
+	}
+}
+
+// TestPostReusesConnection: sends one after the other share a connection.
+func TestPostReusesConnection(t *testing.T) {
+	s := newRawServer(t, func(int, string) rawAnswer { return rawAnswer{resp: answer("200 OK", okAnswer)} })
+	a := postAdapter(t, s.url)
+	for i := range 5 {
+		if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo "+strconv.Itoa(i))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if n := s.conns.Load(); n != 1 {
+		t.Fatalf("5 sends used %d connections, want 1", n)
+	}
+}
+
+// TestPostServerClosedIdle: a server that closed a kept connection while
+// it idled costs a new connection, nothing else: the next send succeeds,
+// once, and nothing counts as maybe doubled.
+func TestPostServerClosedIdle(t *testing.T) {
+	var got atomic.Int32
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		io.WriteString(w, okAnswer)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	a := postAdapter(t, srv.URL)
+	if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "satu")); err != nil {
+		t.Fatal(err)
+	}
+	srv.CloseClientConnections()
+	// Wait until the server's FIN is there to see (loopback: at once).
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		a.post.mu.Lock()
+		closed := len(a.post.idle) == 1 && peerClosed(a.post.idle[0].raw)
+		a.post.mu.Unlock()
+		if closed {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("the closed connection never looked closed")
+		}
+		time.Sleep(time.Millisecond)
+	}
+	sent, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "dua"))
+	if err != nil || !sent {
+		t.Fatalf("send after the server closed the idle connection: sent %v, %v", sent, err)
+	}
+	if got.Load() != 2 || conns.Load() != 2 {
+		t.Errorf("server got %d requests on %d connections, want 2 on 2", got.Load(), conns.Load())
+	}
+	if n := a.Stats.MaybeDoubled.Load(); n != 0 {
+		t.Errorf("%d sends counted as maybe doubled, want 0", n)
+	}
+}
+
+// TestPostClosedAsRequestWentOut: a server that closes a reused
+// connection after it took the request, without answering, gets it once
+// more at once on a new connection; that the person may get it twice is
+// counted.
+func TestPostClosedAsRequestWentOut(t *testing.T) {
+	var forms []string
+	var mu sync.Mutex
+	s := newRawServer(t, func(n int, form string) rawAnswer {
+		mu.Lock()
+		forms = append(forms, form)
+		mu.Unlock()
+		if n == 1 { // the second request on a connection
+			return rawAnswer{close: true}
+		}
+		return rawAnswer{resp: answer("200 OK", okAnswer)}
+	})
+	a := postAdapter(t, s.url)
+	for _, text := range []string{"satu", "dua"} {
+		if sent, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, text)); err != nil || !sent {
+			t.Fatalf("send %s: sent %v, %v", text, sent, err)
+		}
+	}
+	if n := a.Stats.MaybeDoubled.Load(); n != 1 {
+		t.Errorf("%d sends counted as maybe doubled, want 1", n)
+	}
+	mu.Lock()
+	defer mu.Unlock()
+	if len(forms) != 3 || forms[1] != forms[2] || !strings.Contains(forms[2], "text=dua") {
+		t.Errorf("server got %q; want satu, then dua twice", forms)
+	}
+	if s.conns.Load() != 2 {
+		t.Errorf("%d connections, want 2", s.conns.Load())
+	}
+}
+
+// TestPostHangs: a server that takes the request and never answers holds
+// the send only until its context ends (deadline or cancel); the request
+// counts as sent and the connection is not used again.
+func TestPostHangs(t *testing.T) {
+	var hang, hangs atomic.Int32
+	cctx, cancelSecond := context.WithCancel(context.Background())
+	defer cancelSecond()
+	s := newRawServer(t, func(int, string) rawAnswer {
+		if hang.Add(-1) >= 0 {
+			if hangs.Add(1) == 2 {
+				cancelSecond() // the second hang is cancelled, not timed out
+			}
+			return rawAnswer{}
+		}
+		return rawAnswer{resp: answer("200 OK", okAnswer)}
+	})
+	a := postAdapter(t, s.url)
+
+	hang.Store(1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	sent, err := a.postMessage(ctx, tgbotapi.NewMessage(42, "Halo"))
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) || !sent {
+		t.Fatalf("hung send: sent %v, %v; want sent and context.DeadlineExceeded", sent, err)
+	}
+	if a.post.idleConns() != 0 {
+		t.Fatal("the hung connection was kept")
+	}
+
+	hang.Store(1)
+	sent, err = a.postMessage(cctx, tgbotapi.NewMessage(42, "Halo"))
+	if !errors.Is(err, context.Canceled) || !sent {
+		t.Fatalf("cancelled send: sent %v, %v; want sent and context.Canceled", sent, err)
+	}
+	if a.post.idleConns() != 0 {
+		t.Fatal("the cancelled connection was kept")
+	}
+
+	if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo")); err != nil {
+		t.Fatal(err)
+	}
+	if n := s.conns.Load(); n != 3 {
+		t.Errorf("%d connections, want 3 (none reused after a hang)", n)
+	}
+}
+
+// TestPostTLS: https on its own connections verifies the server's
+// certificate (an unknown one fails), speaks HTTP/1.1 even to a server
+// that offers HTTP/2, and keeps the connection.
+func TestPostTLS(t *testing.T) {
+	var conns atomic.Int32
+	var proto atomic.Value
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		proto.Store(r.Proto)
+		io.WriteString(w, okAnswer)
+	}))
+	srv.EnableHTTP2 = true
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.StartTLS()
+	defer srv.Close()
+
+	a := postAdapter(t, srv.URL)
+	_, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo"))
+	var unknown x509.UnknownAuthorityError
+	if !errors.As(err, &unknown) {
+		t.Fatalf("send to a server of an unknown authority = %v, want x509.UnknownAuthorityError", err)
+	}
+
+	a = postAdapter(t, srv.URL)
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	a.post.tls.RootCAs = roots // test only: the server's certificate
+	for range 3 {
+		if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if p := proto.Load(); p != "HTTP/1.1" {
+		t.Errorf("spoke %v, want HTTP/1.1", p)
+	}
+	if n := conns.Load(); n != 2 { // the refused one, then one kept for all
+		t.Errorf("%d connections, want 2", n)
+	}
+}
+
+// TestPostConcurrent: many senders at once through one pool: every
+// message arrives once, no more connections than senders.
+func TestPostConcurrent(t *testing.T) {
+	const senders, each = 40, 25
+	var mu sync.Mutex
+	got := map[string]int{}
+	var conns atomic.Int32
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		r.ParseForm()
+		mu.Lock()
+		got[r.Form.Get("chat_id")+" "+r.Form.Get("text")]++
+		mu.Unlock()
+		io.WriteString(w, okAnswer)
+	}))
+	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
+		if s == http.StateNew {
+			conns.Add(1)
+		}
+	}
+	srv.Start()
+	defer srv.Close()
+	a := postAdapter(t, srv.URL)
+	var wg sync.WaitGroup
+	for g := range senders {
+		wg.Go(func() {
+			for i := range each {
+				m := tgbotapi.NewMessage(int64(1000+g), fmt.Sprintf("Pesan %d & 100%%", i))
+				m.ReplyMarkup = tgbotapi.NewReplyKeyboard(tgbotapi.NewKeyboardButtonRow(tgbotapi.NewKeyboardButton(strconv.Itoa(i))))
+				if _, err := a.postMessage(context.Background(), m); err != nil {
+					t.Error(err)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	mu.Lock()
+	defer mu.Unlock()
+	if len(got) != senders*each {
+		t.Errorf("server got %d different messages, want %d", len(got), senders*each)
+	}
+	for m, n := range got {
+		if n != 1 {
+			t.Errorf("%q arrived %d times", m, n)
+		}
+	}
+	if n := conns.Load(); n > senders {
+		t.Errorf("%d connections for %d senders", n, senders)
+	}
+	if n := a.post.idleConns(); n > maxIdleConns || n == 0 {
+		t.Errorf("%d idle connections kept", n)
+	}
+}
+
+// TestPostMessageWire: on the wire, a message on the adapter's own
+// connections is the library's request (method, path, Host, User-Agent,
+// Content-Type, Content-Length, body), for every message Render builds.
+func TestPostMessageWire(t *testing.T) {
+	var mu sync.Mutex
+	var seen []string
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		b, _ := io.ReadAll(r.Body)
+		mu.Lock()
+		seen = append(seen, fmt.Sprintf("%s %s %s\nHost: %s\nUser-Agent: %s\nContent-Type: %s\nContent-Length: %d %q\n\n%s",
+			r.Method, r.RequestURI, r.Proto, r.Host, r.UserAgent(), r.Header.Get("Content-Type"), r.ContentLength, r.TransferEncoding, b))
+		mu.Unlock()
+		io.WriteString(w, okAnswer)
+	}))
+	defer srv.Close()
+	api, err := tgbotapi.NewBotAPIWithClient(testToken, srv.URL+"/bot%s/%s", &http.Client{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := postAdapter(t, srv.URL)
+	n := 0
+	for _, kb := range []Keyboard{ReplyKeyboard, InlineKeyboard} {
+		for _, r := range formReplies {
+			for _, m := range Render(42, r, kb, Labels{}) {
+				mu.Lock()
+				seen = nil
+				mu.Unlock()
+				if _, err := api.Request(m); err != nil {
+					t.Fatal(err)
+				}
+				if _, err := a.postMessage(context.Background(), m); err != nil {
+					t.Fatal(err)
+				}
+				mu.Lock()
+				if len(seen) != 2 || seen[0] != seen[1] {
+					t.Errorf("keyboard %v, reply %q:\nlib %s\nown %s", kb, r.Text, seen[0], seen[len(seen)-1])
+				}
+				mu.Unlock()
+				n++
+			}
+		}
+	}
+	if n == 0 {
+		t.Fatal("no message compared")
+	}
+}
+
+// countingTransport counts the Bot API methods called through it.
+type countingTransport struct {
+	mu    sync.Mutex
+	calls map[string]int
+}
+
+func (c *countingTransport) RoundTrip(r *http.Request) (*http.Response, error) {
+	c.mu.Lock()
+	c.calls[r.URL.Path[strings.LastIndex(r.URL.Path, "/")+1:]]++
+	c.mu.Unlock()
+	return http.DefaultTransport.RoundTrip(r)
+}
+
+// TestConfiguredClientUsesNetHTTP: with Config.HTTPClient, plain messages
+// go through it as every other call; without, on the adapter's own
+// connections.
+func TestConfiguredClientUsesNetHTTP(t *testing.T) {
+	tg := telegramtest.New(testToken)
+	defer tg.Close()
+	ct := &countingTransport{calls: map[string]int{}}
+	ctx := context.Background()
+	a, err := New(ctx, Config{Token: testToken, APIURL: tg.URL, HTTPClient: &http.Client{Transport: ct}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Send(ctx, bot.Conversation{Channel: bot.Telegram, User: "42"}, bot.Reply{Text: "Halo"}); err != nil {
+		t.Fatal(err)
+	}
+	if ct.calls["sendMessage"] != 1 || a.post != nil {
+		t.Errorf("configured client: %d sendMessage calls through it (own connections: %v), want 1", ct.calls["sendMessage"], a.post != nil)
+	}
+	a, err = New(ctx, Config{Token: testToken, APIURL: tg.URL})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if a.post == nil {
+		t.Error("no client configured: plain messages not on the adapter's own connections")
+	}
+}
+
+// TestProxyUsesNetHTTP: with a proxy in the environment for the API URL,
+// sends go through it (the proxy here is the fake Bot API, and the API
+// host does not resolve: a direct connection fails). net/http reads the
+// environment once per process, so the send runs in a child process.
+func TestProxyUsesNetHTTP(t *testing.T) {
+	if os.Getenv("TELEGRAM_PROXY_CHILD") == "1" {
+		ctx := context.Background()
+		a, err := New(ctx, Config{Token: testToken, APIURL: "http://api.telegram.invalid", MaxAttempts: 1})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if a.post != nil {
+			t.Error("a proxy applies, yet plain messages go on own connections")
+		}
+		if err := a.Send(ctx, bot.Conversation{Channel: bot.Telegram, User: "42"}, bot.Reply{Text: "lewat proxy"}); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	tg := telegramtest.New(testToken)
+	defer tg.Close()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestProxyUsesNetHTTP$", "-test.count=1")
+	for _, kv := range os.Environ() {
+		if k, _, _ := strings.Cut(kv, "="); !strings.HasSuffix(strings.ToUpper(k), "_PROXY") {
+			cmd.Env = append(cmd.Env, kv)
+		}
+	}
+	cmd.Env = append(cmd.Env, "TELEGRAM_PROXY_CHILD=1", "REDISTEST_EMBEDDED=1", "HTTP_PROXY="+tg.URL)
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("child: %v\n%s", err, out)
+	}
+	if sent := tg.Sent(42); len(sent) != 1 || sent[0].Text != "lewat proxy" {
+		t.Fatalf("through the proxy: %+v, want the one message", sent)
+	}
+}
