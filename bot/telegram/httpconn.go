@@ -12,7 +12,7 @@ package telegram
 //
 // Stale connections. A server may close a keep-alive connection while it
 // sits in the pool. Before a pooled connection is used it is checked
-// without blocking (peerClosed: a FIN or any unsolicited byte means the
+// without blocking (peeker.peerClosed: a FIN or any unsolicited byte means the
 // server is done with it) and connections idle longer than idleFor are
 // dropped; such a connection is replaced before anything is written, so
 // nothing can be doubled. What remains is the server closing at the very
@@ -107,14 +107,15 @@ func isASCII(s string) bool {
 
 // conn is one keep-alive connection, used by one send at a time.
 type conn struct {
-	nc     net.Conn
-	raw    net.Conn // the TCP connection under nc
-	br     *bufio.Reader
-	bw     *bufio.Writer
-	body   []byte // the answer's body, until the next use
-	status int
-	used   time.Time // when it went idle
-	reused bool      // it served a request before this one
+	nc        net.Conn
+	peek      *peeker // on the TCP connection under nc
+	interrupt func()  // sets nc's deadline to the past, made once
+	br        *bufio.Reader
+	bw        *bufio.Writer
+	body      []byte // the answer's body, until the next use
+	status    int
+	used      time.Time // when it went idle
+	reused    bool      // it served a request before this one
 }
 
 // errProtocol is an answer post cannot read.
@@ -137,7 +138,7 @@ func (p *poster) post(ctx context.Context, form []byte, answer func(status int, 
 		if err != nil {
 			return sent, doubled, fmt.Errorf("sendMessage: %w", err)
 		}
-		stop := context.AfterFunc(ctx, func() { c.nc.SetDeadline(aLongTimeAgo) })
+		stop := context.AfterFunc(ctx, c.interrupt)
 		wrote, answered, keep, err := c.exchange(p.head, form)
 		if !stop() {
 			keep = false // the deadline may be set to the past any moment
@@ -181,7 +182,7 @@ func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
 			break
 		}
 		// The deadline first: peerClosed fails on one already past.
-		if c.nc.SetDeadline(dl) == nil && c.br.Buffered() == 0 && !peerClosed(c.raw) {
+		if c.nc.SetDeadline(dl) == nil && c.br.Buffered() == 0 && !c.peek.peerClosed() {
 			c.reused = true
 			return c, nil
 		}
@@ -194,7 +195,7 @@ func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &conn{nc: nc, raw: nc}
+	c := &conn{nc: nc, peek: newPeeker(nc)}
 	if p.tls != nil {
 		tc := tls.Client(nc, p.tls)
 		if err := tc.HandshakeContext(ctx); err != nil {
@@ -208,6 +209,7 @@ func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
 		c.nc = tc
 	}
 	c.nc.SetDeadline(dl)
+	c.interrupt = func() { c.nc.SetDeadline(aLongTimeAgo) }
 	c.br = bufio.NewReaderSize(c.nc, 4096)
 	c.bw = bufio.NewWriterSize(c.nc, 4096)
 	return c, nil
@@ -288,8 +290,7 @@ func (p *poster) closeIdle() {
 // answer came back; keep: the connection may serve another request.
 func (c *conn) exchange(head, form []byte) (wrote, answered, keep bool, err error) {
 	c.bw.Write(head)
-	var n [20]byte
-	c.bw.Write(strconv.AppendInt(n[:0], int64(len(form)), 10))
+	c.bw.Write(strconv.AppendInt(c.bw.AvailableBuffer(), int64(len(form)), 10))
 	c.bw.WriteString(formHead)
 	c.bw.Write(form)
 	if err := c.bw.Flush(); err != nil {

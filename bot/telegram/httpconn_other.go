@@ -4,6 +4,10 @@ package telegram
 
 import "net"
 
-// peerClosed cannot look at the socket here: a connection the server
-// closed while idle is found when the request gets EOF (see post).
-func peerClosed(net.Conn) bool { return false }
+// peeker cannot look at the socket here: a connection the server closed
+// while idle is found when the request gets EOF (see post).
+type peeker struct{}
+
+func newPeeker(net.Conn) *peeker { return nil }
+
+func (*peeker) peerClosed() bool { return false }

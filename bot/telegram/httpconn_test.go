@@ -242,7 +242,7 @@ func TestPostServerClosedIdle(t *testing.T) {
 	deadline := time.Now().Add(10 * time.Second)
 	for {
 		a.post.mu.Lock()
-		closed := len(a.post.idle) == 1 && peerClosed(a.post.idle[0].raw)
+		closed := len(a.post.idle) == 1 && a.post.idle[0].peek.peerClosed()
 		a.post.mu.Unlock()
 		if closed {
 			break

@@ -269,7 +269,7 @@ func appendForm(b []byte, m tgbotapi.MessageConfig) ([]byte, error) {
 	b = append(b, "&entities=null"...) // as the library sends no entities
 	if mk != nil {
 		b = append(b, "&reply_markup="...)
-		b = appendQueryEscape(b, string(mk))
+		b = appendQueryEscape(b, mk)
 	}
 	if m.Text != "" {
 		b = append(b, "&text="...)
@@ -282,7 +282,7 @@ var formType = []string{"application/x-www-form-urlencoded"}
 
 // appendQueryEscape appends url.QueryEscape(s) to b without the string
 // QueryEscape builds.
-func appendQueryEscape(b []byte, s string) []byte {
+func appendQueryEscape[S ~string | ~[]byte](b []byte, s S) []byte {
 	const hex = "0123456789ABCDEF"
 	for i := 0; i < len(s); i++ {
 		switch c := s[i]; {
