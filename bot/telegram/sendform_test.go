@@ -2,11 +2,14 @@ package telegram
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
 	"strings"
+	"sync"
 	"testing"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -146,4 +149,55 @@ func BenchmarkSendMessage(b *testing.B) {
 			}
 		}
 	})
+}
+
+// BenchmarkSendMessageTLS: sendMessage over https, as to the real Bot API:
+// on the adapter's own HTTP/1.1 connections (post) and through net/http,
+// which speaks HTTP/2 there (h2: one connection for every sender). The
+// loopback server's work is counted too, and Go's HTTP/2 server costs more
+// than its HTTP/1.1 one.
+func BenchmarkSendMessageTLS(b *testing.B) {
+	var protos sync.Map
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		protos.Store(r.Proto, true)
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"ok":true,"result":{"message_id":1,"chat":{"id":42,"type":"private"},"date":1,"text":"ok"}}`)
+	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
+	defer srv.Close()
+	roots := x509.NewCertPool()
+	roots.AddCert(srv.Certificate())
+	ms := Render(42, bot.Reply{Text: "Pilih kecamatan:", Options: []bot.ReplyOption{{Key: "1", Label: "Plered"}, {Key: "2", Label: "Bojong Timur"}}}, ReplyKeyboard, Labels{})
+	m := ms[len(ms)-1]
+	t := http.DefaultTransport.(*http.Transport).Clone()
+	t.MaxIdleConns, t.MaxIdleConnsPerHost = 256, 128
+	t.TLSClientConfig = &tls.Config{RootCAs: roots}
+	defer t.CloseIdleConnections()
+	h2 := &Adapter{http: &http.Client{Transport: t}, sendURL: srv.URL + "/botT0K/sendMessage"}
+	post := postAdapter(b, srv.URL)
+	post.post.tls.RootCAs = roots
+	for _, v := range []struct {
+		name string
+		send func(context.Context) error
+	}{
+		{"post", func(ctx context.Context) error { _, err := post.postMessage(ctx, m); return err }},
+		{"h2", func(ctx context.Context) error { return h2.sendMessage(ctx, m) }},
+	} {
+		b.Run(v.name+"-parallel", func(b *testing.B) {
+			b.SetParallelism(16)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					if err := v.send(context.Background()); err != nil {
+						b.Error(err)
+						return
+					}
+				}
+			})
+			if _, h2 := protos.Load("HTTP/2.0"); v.name == "h2" && !h2 {
+				b.Error("net/http did not speak HTTP/2")
+			}
+		})
+	}
 }
