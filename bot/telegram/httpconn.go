@@ -34,6 +34,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"os"
 	"strconv"
 	"sync"
 	"syscall"
@@ -154,7 +155,12 @@ func (p *poster) post(ctx context.Context, form []byte, answer func(status int, 
 			return sent, doubled, err
 		}
 		c.nc.Close()
-		if cerr := ctx.Err(); cerr != nil {
+		if cerr := ctx.Err(); cerr != nil || errors.Is(err, os.ErrDeadlineExceeded) {
+			// The connection's deadline is only ever ctx's, which may be
+			// seen passed a moment before ctx says so.
+			if cerr == nil {
+				cerr = context.DeadlineExceeded
+			}
 			return sent, doubled, fmt.Errorf("sendMessage: %w (%w)", cerr, err)
 		}
 		if !c.reused || answered || !reuse || !closedByPeer(err) {

@@ -216,23 +216,36 @@ func TestPostReusesConnection(t *testing.T) {
 	}
 }
 
-// TestPostServerClosedIdle: a server that closed a kept connection while
-// it idled costs a new connection, nothing else: the next send succeeds,
-// once, and nothing counts as maybe doubled.
-func TestPostServerClosedIdle(t *testing.T) {
-	var got atomic.Int32
+// countingServer starts a loopback server (TLS offering HTTP/2 too, if
+// tls) that counts the connections it accepted.
+func countingServer(t *testing.T, tls bool, h http.HandlerFunc) (*httptest.Server, *atomic.Int32) {
+	t.Helper()
 	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		got.Add(1)
-		io.WriteString(w, okAnswer)
-	}))
+	srv := httptest.NewUnstartedServer(h)
 	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
 		if s == http.StateNew {
 			conns.Add(1)
 		}
 	}
-	srv.Start()
-	defer srv.Close()
+	if tls {
+		srv.EnableHTTP2 = true
+		srv.StartTLS()
+	} else {
+		srv.Start()
+	}
+	t.Cleanup(srv.Close)
+	return srv, &conns
+}
+
+// TestPostServerClosedIdle: a server that closed a kept connection while
+// it idled costs a new connection, nothing else: the next send succeeds,
+// once, and nothing counts as maybe doubled.
+func TestPostServerClosedIdle(t *testing.T) {
+	var got atomic.Int32
+	srv, conns := countingServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+		got.Add(1)
+		io.WriteString(w, okAnswer)
+	})
 	a := postAdapter(t, srv.URL)
 	if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "satu")); err != nil {
 		t.Fatal(err)
@@ -349,20 +362,11 @@ func TestPostHangs(t *testing.T) {
 // certificate (an unknown one fails), speaks HTTP/1.1 even to a server
 // that offers HTTP/2, and keeps the connection.
 func TestPostTLS(t *testing.T) {
-	var conns atomic.Int32
 	var proto atomic.Value
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, conns := countingServer(t, true, func(w http.ResponseWriter, r *http.Request) {
 		proto.Store(r.Proto)
 		io.WriteString(w, okAnswer)
-	}))
-	srv.EnableHTTP2 = true
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.StartTLS()
-	defer srv.Close()
+	})
 
 	a := postAdapter(t, srv.URL)
 	_, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo"))
@@ -394,21 +398,13 @@ func TestPostConcurrent(t *testing.T) {
 	const senders, each = 40, 25
 	var mu sync.Mutex
 	got := map[string]int{}
-	var conns atomic.Int32
-	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	srv, conns := countingServer(t, false, func(w http.ResponseWriter, r *http.Request) {
 		r.ParseForm()
 		mu.Lock()
 		got[r.Form.Get("chat_id")+" "+r.Form.Get("text")]++
 		mu.Unlock()
 		io.WriteString(w, okAnswer)
-	}))
-	srv.Config.ConnState = func(_ net.Conn, s http.ConnState) {
-		if s == http.StateNew {
-			conns.Add(1)
-		}
-	}
-	srv.Start()
-	defer srv.Close()
+	})
 	a := postAdapter(t, srv.URL)
 	var wg sync.WaitGroup
 	for g := range senders {
