@@ -11,17 +11,21 @@ package telegram
 // line, three headers and the body read.
 //
 // Stale connections. A server may close a keep-alive connection while it
-// sits in the pool. Before a pooled connection is used it is checked
-// without blocking (peeker.peerClosed: a FIN or any unsolicited byte means the
-// server is done with it) and connections idle longer than idleFor are
-// dropped; such a connection is replaced before anything is written, so
-// nothing can be doubled. What remains is the server closing at the very
-// moment the request goes out: the request is written, and the answer is
-// EOF (or a reset) before any byte. That cannot be told apart from a
-// server that took the request, delivered it and died before answering,
-// so the one immediate retry on a fresh connection made then is reported
-// as maybe doubled (Stats.MaybeDoubled), as the adapter counts its own
-// retries after an unanswered request.
+// sits in the pool. Connections idle longer than idleFor are dropped, and
+// one idle for peekAfter or more is checked without blocking before use
+// (peeker.peerClosed: a FIN or any unsolicited byte means the server is
+// done with it, one recv system call): such a connection is replaced
+// before anything is written, so nothing can be doubled. Connections
+// reused sooner are not checked (under load that is nearly every send,
+// and the check cost a fifth of a send's CPU): servers close idle
+// connections after seconds, not milliseconds, except when they shut
+// down. What remains is a server closing as the request goes out (or
+// within peekAfter of the last answer): the request is written, and the
+// answer is EOF (or a reset) before any byte. That cannot be told apart
+// from a server that took the request, delivered it and died before
+// answering, so the one immediate retry on a fresh connection made then is
+// reported as maybe doubled (Stats.MaybeDoubled), as the adapter counts
+// its own retries after an unanswered request.
 
 import (
 	"bufio"
@@ -44,6 +48,7 @@ import (
 const (
 	maxIdleConns = 128              // kept for later sends, as the Transport it replaces kept
 	idleFor      = 50 * time.Second // a connection idle longer is closed, not used
+	peekAfter    = time.Second      // a connection idle this long is checked before use
 	maxAnswer    = 1 << 20          // the longest answer body read (sendMessage answers are a few KB)
 	keepBody     = 64 << 10         // a connection keeps a body buffer up to this size
 )
@@ -183,12 +188,12 @@ func closedByPeer(err error) bool {
 func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
 	dl, _ := ctx.Deadline()
 	for reuse {
-		c := p.take()
+		c, idle := p.take()
 		if c == nil {
 			break
 		}
 		// The deadline first: peerClosed fails on one already past.
-		if c.nc.SetDeadline(dl) == nil && c.br.Buffered() == 0 && !c.peek.peerClosed() {
+		if c.nc.SetDeadline(dl) == nil && c.br.Buffered() == 0 && (idle < peekAfter || !c.peek.peerClosed()) {
 			c.reused = true
 			return c, nil
 		}
@@ -221,21 +226,21 @@ func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
 	return c, nil
 }
 
-// take pops the most recently used idle connection; nil if there is none
-// fresh enough.
-func (p *poster) take() *conn {
+// take pops the most recently used idle connection and says how long it
+// idled; nil if there is none fresh enough.
+func (p *poster) take() (*conn, time.Duration) {
 	p.mu.Lock()
 	n := len(p.idle)
 	if n == 0 {
 		p.mu.Unlock()
-		return nil
+		return nil, 0
 	}
 	c := p.idle[n-1]
 	p.idle[n-1] = nil
 	p.idle = p.idle[:n-1]
-	if time.Since(c.used) <= idleFor {
+	if idle := time.Since(c.used); idle <= idleFor {
 		p.mu.Unlock()
-		return c
+		return c, idle
 	}
 	// The newest is stale: so is every other.
 	stale := p.idle
@@ -245,7 +250,7 @@ func (p *poster) take() *conn {
 	for _, s := range stale {
 		s.nc.Close()
 	}
-	return nil
+	return nil, 0
 }
 
 // put keeps c for later sends (closing it when the pool is full or

@@ -238,42 +238,56 @@ func countingServer(t *testing.T, tls bool, h http.HandlerFunc) (*httptest.Serve
 }
 
 // TestPostServerClosedIdle: a server that closed a kept connection while
-// it idled costs a new connection, nothing else: the next send succeeds,
-// once, and nothing counts as maybe doubled.
+// it idled costs a new connection, and the next send succeeds, arriving
+// once. A connection idle for peekAfter is checked before use, so nothing
+// counts as maybe doubled; one reused sooner is not, so the request goes
+// out on it, gets EOF and is sent again at once, counted as maybe doubled
+// (the client cannot tell it from a server that died after delivering).
 func TestPostServerClosedIdle(t *testing.T) {
-	var got atomic.Int32
-	srv, conns := countingServer(t, false, func(w http.ResponseWriter, r *http.Request) {
-		got.Add(1)
-		io.WriteString(w, okAnswer)
-	})
-	a := postAdapter(t, srv.URL)
-	if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "satu")); err != nil {
-		t.Fatal(err)
-	}
-	srv.CloseClientConnections()
-	// Wait until the server's FIN is there to see (loopback: at once).
-	deadline := time.Now().Add(10 * time.Second)
-	for {
-		a.post.mu.Lock()
-		closed := len(a.post.idle) == 1 && a.post.idle[0].peek.peerClosed()
-		a.post.mu.Unlock()
-		if closed {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatal("the closed connection never looked closed")
-		}
-		time.Sleep(time.Millisecond)
-	}
-	sent, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "dua"))
-	if err != nil || !sent {
-		t.Fatalf("send after the server closed the idle connection: sent %v, %v", sent, err)
-	}
-	if got.Load() != 2 || conns.Load() != 2 {
-		t.Errorf("server got %d requests on %d connections, want 2 on 2", got.Load(), conns.Load())
-	}
-	if n := a.Stats.MaybeDoubled.Load(); n != 0 {
-		t.Errorf("%d sends counted as maybe doubled, want 0", n)
+	for _, tc := range []struct {
+		name    string
+		idle    time.Duration
+		doubled int64
+	}{{"idle long enough to be checked", peekAfter, 0}, {"reused at once", 0, 1}} {
+		t.Run(tc.name, func(t *testing.T) {
+			var got atomic.Int32
+			srv, conns := countingServer(t, false, func(w http.ResponseWriter, r *http.Request) {
+				got.Add(1)
+				io.WriteString(w, okAnswer)
+			})
+			a := postAdapter(t, srv.URL)
+			if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "satu")); err != nil {
+				t.Fatal(err)
+			}
+			srv.CloseClientConnections()
+			// Wait until the server's FIN is there to see (loopback: at once).
+			deadline := time.Now().Add(10 * time.Second)
+			for {
+				a.post.mu.Lock()
+				closed := len(a.post.idle) == 1 && a.post.idle[0].peek.peerClosed()
+				if closed {
+					a.post.idle[0].used = time.Now().Add(-tc.idle)
+				}
+				a.post.mu.Unlock()
+				if closed {
+					break
+				}
+				if time.Now().After(deadline) {
+					t.Fatal("the closed connection never looked closed")
+				}
+				time.Sleep(time.Millisecond)
+			}
+			sent, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "dua"))
+			if err != nil || !sent {
+				t.Fatalf("send after the server closed the idle connection: sent %v, %v", sent, err)
+			}
+			if got.Load() != 2 || conns.Load() != 2 {
+				t.Errorf("server got %d requests on %d connections, want 2 on 2", got.Load(), conns.Load())
+			}
+			if n := a.Stats.MaybeDoubled.Load(); n != tc.doubled {
+				t.Errorf("%d sends counted as maybe doubled, want %d", n, tc.doubled)
+			}
+		})
 	}
 }
 
