@@ -3,6 +3,7 @@ package store
 import (
 	"encoding/json"
 	"fmt"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -61,11 +62,25 @@ func (s *ConversationStore) decodeEntry(c bot.Conversation, entry string) bot.Me
 	return m
 }
 
-func encodeOut(id string, r bot.Reply) (string, error) {
-	b := make([]byte, 0, len(id)+len(r.Text)+64+32*len(r.Options))
+// appendOut appends the outbox entry of reply r with id id,
+// "<id>\x1f<reply JSON>\x1e".
+func appendOut(b []byte, id string, r bot.Reply) []byte {
+	b = slices.Grow(b, len(id)+len(r.Text)+64+32*len(r.Options))
 	b = append(append(b, id...), '\x1f')
-	b = append(appendReply(b, r), '\x1e')
-	return string(b), nil
+	return append(appendReply(b, r), '\x1e')
+}
+
+// joinIDs writes reply ids as the outbox keeps them ('oi'): "<id>\x1e" each.
+func joinIDs(ids []string) string {
+	n := 0
+	for _, id := range ids {
+		n += len(id) + 1
+	}
+	b := make([]byte, 0, n)
+	for _, id := range ids {
+		b = append(append(b, id...), '\x1e')
+	}
+	return string(b)
 }
 
 // appendReply appends r's JSON as json.Marshal writes it (TestReplyJSON),
