@@ -257,17 +257,16 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 		ids[i] = outID(msgID, i)
 		entries = appendOut(entries, ids[i], r)
 	}
-	token := ""
-	if len(prof) > 0 {
-		token = newProfileToken()
-		s.states.dropProfile(c)
-	}
 	args := make([]any, 0, 14+len(prof))
 	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, ms,
 		ms+lease.TTL.Milliseconds(), k.conv, ms+s.sendDeadline.Milliseconds(), nv,
-		joinIDs(acked), entries, joinIDs(ids), token)
-	for _, p := range prof {
-		args = append(args, p)
+		joinIDs(acked), entries, joinIDs(ids))
+	if len(prof) > 0 {
+		args = append(args, newProfileToken())
+		for _, p := range prof {
+			args = append(args, p)
+		}
+		s.states.dropProfile(c)
 	}
 	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.profile, k.inbox, k.pending, k.outq}, args...).Slice()
 	if err != nil {

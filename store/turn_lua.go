@@ -5,7 +5,7 @@ import "github.com/redis/go-redis/v9"
 // The turn path's Lua scripts (the key layout is in turn.go's comment):
 // ingest, take, commit and release, over a small library of helpers.
 
-// luaLib: helpers shared by the scripts.
+// luaLease and luaOut: helpers shared by the scripts.
 //
 // held(lo, le, now): the lease is someone's and not expired.
 // queued(q, qn, list): the state's first queued message (empty: none) and how
@@ -19,7 +19,10 @@ import "github.com/redis/go-redis/v9"
 // ackOut(key, ob, left, n, legacy): writes the outbox after its first n
 // entries went, left the ids of the rest (ob: the entries if read, else
 // nil).
-const luaLib = `
+//
+// A script defines only the helpers it uses (luaLease, luaOut): each
+// definition is a closure made at every call.
+const luaLease = `
 local function held(lo, le, now)
   return lo and lo ~= '' and tonumber(le or '0') > now
 end
@@ -28,6 +31,9 @@ local function queued(q, qn, list)
   if not n then n = redis.call('LLEN', list) end
   return q or '', n
 end
+`
+
+const luaOut = `
 local function count(s)
   local n, at = 0, 0
   while true do
@@ -103,7 +109,7 @@ end
 // our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
 // {2, head, v, d, profile token, profile pairs or 0 (the cached one)}
 // taken (head "" = this message).
-var ingestScript = redis.NewScript(luaLib + `
+var ingestScript = redis.NewScript(luaLease + `
 local now = tonumber(ARGV[3])
 local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'fl', 'v', 'q', 'qn', 'pv')
 local seen = f[1] or '|'
@@ -179,7 +185,7 @@ return {2, head, f[5] or '', d, pv, prof}
 // ms, conv, now ms, cached version, cached profile token, new profile
 // token. {0} held by another, {1} empty (lease and mark dropped), {2, head,
 // v, d, profile token, profile pairs or 0}.
-var takeScript = redis.NewScript(luaLib + `
+var takeScript = redis.NewScript(luaLease + `
 local now = tonumber(ARGV[4])
 local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'q', 'qn', 'pv')
 local h = held(f[1], f[2], now)
@@ -211,9 +217,9 @@ return {2, head, f[3] or '', d, pv, prof}
 // ARGV 1 owner, 2 version, 3 state JSON, 4 state ttl ms, 5 message id,
 // 6 now ms, 7 lease until ms, 8 conv, 9 replies due ms, 10 the next
 // version, 11 the acked reply ids ("<id>\x1e" each), 12 the replies'
-// outbox entries, 13 their ids (as 11), 14 a new profile token when
-// profile pairs follow (else ""), then the profile field/value pairs. The
-// acked entries leave the outbox whatever else happens.
+// outbox entries, 13 their ids (as 11); when the profile changes, 14 a
+// new profile token and the profile field/value pairs. The acked entries
+// leave the outbox whatever else happens.
 //
 // The usual commit acknowledges every reply of the turn before and adds
 // its own: it reads only the ids ('oi') and writes the new entries as
@@ -223,12 +229,15 @@ return {2, head, f[3] or '', d, pv, prof}
 // Returns {-2} lost the lease, {-3} message gone, {-1, "", v, d, "",
 // profile pairs} conflict, {1, backlog} done and released, {2, backlog,
 // head} done with the next message.
-var commitScript = redis.NewScript(luaLib + `
+var commitScript = redis.NewScript(luaLease + luaOut + `
 local now = tonumber(ARGV[6])
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'oi', 'q', 'qn', 'out')
-local oi, ob = f[5] or '', nil
-local legacy = f[8] and f[8] ~= ''
-if legacy then ob, oi = legacyOut(KEYS[1], f[8], oi) end
+local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'oi', 'q', 'qn')
+local oi, ob, legacy = f[5] or '', nil, false
+if not f[5] then -- written before 'oi', maybe with 'out'
+  local out = redis.call('HGET', KEYS[1], 'out')
+  legacy = out and out ~= ''
+  if legacy then ob, oi = legacyOut(KEYS[1], out, oi) end
+end
 local left, n = acked(oi, ARGV[11])
 local function keepOut()
   if n == 0 and not legacy then return end
@@ -260,19 +269,21 @@ if qn > 0 then nh = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
-local ex = f[4] or '0'
-local bump = now - tonumber(ex) >= 60000
-if bump then ex = ARGV[6] end
-local fields = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le, 'ex', ex, 'q', nh or '', 'qn', tostring(qn)}
+-- Fields are written only when they change.
+local bump = now - tonumber(f[4] or '0') >= 60000
+local fields = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le}
 local function put(k, v) table.insert(fields, k) table.insert(fields, v) end
+if bump then put('ex', ARGV[6]) end
+if nh or (f[6] and f[6] ~= '') then put('q', nh or '') end
+if qn > 0 or f[7] ~= '0' then put('qn', tostring(qn)) end
 if left == '' then
-  if oi ~= '' or ARGV[13] ~= '' then put('ob', ARGV[12]) put('oi', ARGV[13]) end
+  if oi ~= '' or ARGV[13] ~= '' or not f[5] then put('ob', ARGV[12]) put('oi', ARGV[13]) end
 elseif n > 0 or ARGV[13] ~= '' or legacy then
   put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[12])
   put('oi', left .. ARGV[13])
 end
 if legacy then put('out', '') end
-if ARGV[14] ~= '' then put('pv', ARGV[14]) end
+if #ARGV > 13 then put('pv', ARGV[14]) end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
 if type(ok) == 'table' and ok.err then
   if nh then redis.call('LPUSH', KEYS[3], nh) end

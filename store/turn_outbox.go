@@ -33,7 +33,7 @@ return out
 // each). Drops the acked entries off the head of the outbox; an empty
 // outbox leaves the due set, and entries left behind (committed while
 // earlier ones were being sent) are due at once.
-var ackScript = redis.NewScript(luaLib + `
+var ackScript = redis.NewScript(luaOut + `
 local f = redis.call('HMGET', KEYS[1], 'oi', 'out')
 local oi, ob = f[1] or '', nil
 local legacy = f[2] and f[2] ~= ''
