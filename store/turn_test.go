@@ -383,7 +383,9 @@ func TestOutboxFromOutLayout(t *testing.T) {
 	s2 := store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
 	state := s.StateKey(conv)
 	outq := strings.TrimSuffix(state, "c:"+conv.String()+":state") + "outq"
-	old := func(id, text string) string { return id + "\x1f" + `{"Text":"` + text + `","Options":null,"Ask":""}` + "\x1e" }
+	old := func(id, text string) string {
+		return id + "\x1f" + `{"Text":"` + text + `","Options":null,"Ask":""}` + "\x1e"
+	}
 	a.HSet(ctx, state, "v", "3", "d", `{"flow":"daftar","step":"nama","updated":"2026-11-25T09:00:00Z"}`,
 		"seen", "|1|2|3|", "lo", "dead", "le", "1", "out", old("1.0", "satu")+old("2.0", "dua"),
 		"q", "3\n"+`{"ID":"3","Kind":"text","Text":"tiga"}`, "qn", "0", "ex", fmt.Sprint(now.UnixMilli()))
