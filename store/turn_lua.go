@@ -27,6 +27,7 @@ local function held(lo, le, now)
   return lo and lo ~= '' and tonumber(le or '0') > now
 end
 local function queued(q, qn, list)
+  if qn == '0' then return q or '', 0 end
   local n = tonumber(qn)
   if not n then n = redis.call('LLEN', list) end
   return q or '', n
@@ -118,7 +119,10 @@ seen = seen .. ARGV[1] .. '|'
 if #seen > ` + seenBytesLua + ` then
   seen = string.sub(seen, string.find(seen, '|', #seen - ` + seenKeepLua + `, true))
 end
-local fields = {'seen', seen}
+-- The fields to write: a table made at its full size (growing one is
+-- a rehash), n of them used.
+local fields, n = {'seen', seen, false, false, false, false, false, false, false, false, false, false, false, false}, 2
+local function put(k, v) fields[n + 1] = k fields[n + 2] = v n = n + 2 end
 if ARGV[8] ~= '0' then
   -- The flood limit, a token bucket kept as the time it is full again
   -- (GCRA): a message may come while that is at most ARGV[9] ms ahead,
@@ -137,7 +141,7 @@ if ARGV[8] ~= '0' then
     if told then return {4} end
     return {3, redis.call('HGET', KEYS[4], 'lang') or ''}
   end
-  fields = {'seen', seen, 'fl', tostring(full + tonumber(ARGV[8]))}
+  put('fl', tostring(full + tonumber(ARGV[8])))
 end
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
@@ -147,25 +151,25 @@ redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[7])
 local q, qn = queued(f[6], f[7], KEYS[2])
 local first = q == '' and qn == 0
 if first then
-  table.insert(fields, 'q') table.insert(fields, ARGV[2])
-  if not f[7] then table.insert(fields, 'qn') table.insert(fields, '0') end
+  put('q', ARGV[2])
+  if not f[7] then put('qn', '0') end
 else
   redis.call('RPUSH', KEYS[2], ARGV[2])
-  table.insert(fields, 'qn') table.insert(fields, tostring(qn + 1))
+  put('qn', tostring(qn + 1))
 end
 local code = 2
 if held(f[2], f[3], now) then
   if f[2] == ARGV[5] then code = 5 else code = 1 end
 else
-  table.insert(fields, 'lo') table.insert(fields, ARGV[5])
-  table.insert(fields, 'le') table.insert(fields, ARGV[6])
+  put('lo', ARGV[5])
+  put('le', ARGV[6])
 end
 local pv = f[8]
 if not pv then
   pv = ARGV[12]
-  table.insert(fields, 'pv') table.insert(fields, pv)
+  put('pv', pv)
 end
-local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
+local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
 if type(ok) == 'table' and ok.err then
   if not first then redis.call('RPOP', KEYS[2]) end
   return ok
@@ -244,7 +248,7 @@ local function keepOut()
   ackOut(KEYS[1], ob, left, n, legacy)
   if left == '' then redis.call('ZREM', KEYS[5], ARGV[8]) end
 end
-if held(f[1], f[2], now) and f[1] ~= ARGV[1] then keepOut() return {-2} end
+if f[1] ~= ARGV[1] and held(f[1], f[2], now) then keepOut() return {-2} end
 local taken, qn = queued(f[6], f[7], KEYS[3])
 local listed = taken == '' and qn > 0
 if listed then taken = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
@@ -271,8 +275,9 @@ if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
 -- Fields are written only when they change.
 local bump = now - tonumber(f[4] or '0') >= 60000
-local fields = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le}
-local function put(k, v) table.insert(fields, k) table.insert(fields, v) end
+local fields, nf = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le,
+  false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 8
+local function put(k, v) fields[nf + 1] = k fields[nf + 2] = v nf = nf + 2 end
 if bump then put('ex', ARGV[6]) end
 if nh or (f[6] and f[6] ~= '') then put('q', nh or '') end
 if qn > 0 or f[7] ~= '0' then put('qn', tostring(qn)) end
@@ -284,7 +289,7 @@ elseif n > 0 or ARGV[13] ~= '' or legacy then
 end
 if legacy then put('out', '') end
 if #ARGV > 13 then put('pv', ARGV[14]) end
-local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
+local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
   if nh then redis.call('LPUSH', KEYS[3], nh) end
   putBack()
