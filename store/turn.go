@@ -181,7 +181,7 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 	now := s.now().UnixMilli()
 	v, pv := s.states.version(msg.Conv)
 	every, ahead := floodArgs(lim)
-	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.inbox, k.pending, k.profile},
+	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.pending},
 		seenKey(msg.ID), entry, now, s.stateTTL.Milliseconds(), lease.Owner, now+lease.TTL.Milliseconds(),
 		k.conv, every, ahead, v, pv, newProfileToken()).Slice()
 	if err != nil {
@@ -215,7 +215,7 @@ func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lea
 	k := s.turnKeys(c)
 	now := s.now().UnixMilli()
 	v, pv := s.states.version(c)
-	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.inbox, k.pending, k.profile},
+	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.pending},
 		lease.Owner, now+lease.TTL.Milliseconds(), k.conv, now, v, pv, newProfileToken()).Slice()
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
@@ -268,7 +268,7 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 		}
 		s.states.dropProfile(c)
 	}
-	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.profile, k.inbox, k.pending, k.outq}, args...).Slice()
+	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.pending, k.outq}, args...).Slice()
 	if err != nil {
 		return bot.Committed{}, fmt.Errorf("commit turn: %w", err)
 	}

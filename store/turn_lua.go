@@ -8,6 +8,10 @@ import "github.com/redis/go-redis/v9"
 // luaLease and luaOut: helpers shared by the scripts.
 //
 // held(lo, le, now): the lease is someone's and not expired.
+// key(part): the conversation's key part ('inbox', 'profile'), KEYS[1]
+// being its state: the scripts build the keys they seldom use rather than
+// take them (each argument costs Redis some 1,000 instructions), all in
+// the state's hash slot.
 // queued(q, qn, list): the state's first queued message (empty: none) and how
 // many wait behind it in list (counted when qn is missing: a state
 // written before q existed keeps its whole queue in the list).
@@ -26,10 +30,13 @@ const luaLease = `
 local function held(lo, le, now)
   return lo and lo ~= '' and tonumber(le or '0') > now
 end
-local function queued(q, qn, list)
+local function key(part)
+  return string.sub(KEYS[1], 1, -6) .. part
+end
+local function queued(q, qn)
   if qn == '0' then return q or '', 0 end
   local n = tonumber(qn)
-  if not n then n = redis.call('LLEN', list) end
+  if not n then n = redis.call('LLEN', key('inbox')) end
   return q or '', n
 end
 `
@@ -90,7 +97,7 @@ end
 // ingestScript: dedupe, flood limit, queue, pending mark and, when the
 // conversation is free, the lease with state and profile: one atomic step.
 //
-// KEYS state inbox pending profile
+// KEYS state pending
 // ARGV 1 dedupe id (seenKey), 2 entry, 3 now ms, 4 state ttl ms, 5 owner,
 // 6 lease until ms, 7 conv, 8 the flood limit's interval between messages
 // in ms ("0": no limit), 9 how far ahead of now it lets the bucket's
@@ -139,7 +146,7 @@ if ARGV[8] ~= '0' then
     end
     if not f[5] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
     if told then return {4} end
-    return {3, redis.call('HGET', KEYS[4], 'lang') or ''}
+    return {3, redis.call('HGET', key('profile'), 'lang') or ''}
   end
   put('fl', tostring(full + tonumber(ARGV[8])))
 end
@@ -147,14 +154,14 @@ end
 -- half done when one is refused (ACL, out of memory): the pending mark
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
-redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[7])
-local q, qn = queued(f[6], f[7], KEYS[2])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[7])
+local q, qn = queued(f[6], f[7])
 local first = q == '' and qn == 0
 if first then
   put('q', ARGV[2])
   if not f[7] then put('qn', '0') end
 else
-  redis.call('RPUSH', KEYS[2], ARGV[2])
+  redis.call('RPUSH', key('inbox'), ARGV[2])
   put('qn', tostring(qn + 1))
 end
 local code = 2
@@ -171,21 +178,21 @@ if not pv then
 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
 if type(ok) == 'table' and ok.err then
-  if not first then redis.call('RPOP', KEYS[2]) end
+  if not first then redis.call('RPOP', key('inbox')) end
   return ok
 end
 if not f[5] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if code ~= 2 then return {code} end
 local head = q
-if not first and q == '' then head = redis.call('LINDEX', KEYS[2], 0) end
+if not first and q == '' then head = redis.call('LINDEX', key('inbox'), 0) end
 local d = ''
 if f[5] and f[5] ~= ARGV[10] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
-if pv ~= ARGV[11] then prof = redis.call('HGETALL', KEYS[4]) end
+if pv ~= ARGV[11] then prof = redis.call('HGETALL', key('profile')) end
 return {2, head, f[5] or '', d, pv, prof}
 `)
 
-// takeScript: KEYS state inbox pending profile; ARGV owner, lease until
+// takeScript: KEYS state pending; ARGV owner, lease until
 // ms, conv, now ms, cached version, cached profile token, new profile
 // token. {0} held by another, {1} empty (lease and mark dropped), {2, head,
 // v, d, profile token, profile pairs or 0}.
@@ -195,10 +202,10 @@ local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'q', 'qn', 'pv')
 local h = held(f[1], f[2], now)
 if h and f[1] ~= ARGV[1] then return {0} end
 local head = f[4] or ''
-if head == '' and (not f[5] or f[5] ~= '0') then head = redis.call('LINDEX', KEYS[2], 0) end
+if head == '' and (not f[5] or f[5] ~= '0') then head = redis.call('LINDEX', key('inbox'), 0) end
 if not head or head == '' then
   if h then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
-  redis.call('ZREM', KEYS[3], ARGV[3])
+  redis.call('ZREM', KEYS[2], ARGV[3])
   return {1}
 end
 local pv = f[6]
@@ -211,13 +218,13 @@ end
 local d = ''
 if f[3] and f[3] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
-if pv ~= ARGV[6] then prof = redis.call('HGETALL', KEYS[4]) end
+if pv ~= ARGV[6] then prof = redis.call('HGETALL', key('profile')) end
 return {2, head, f[3] or '', d, pv, prof}
 `)
 
 // commitScript: the whole end of a turn in one step.
 //
-// KEYS state profile inbox pending outq
+// KEYS state pending outq
 // ARGV 1 owner, 2 version, 3 state JSON, 4 state ttl ms, 5 message id,
 // 6 now ms, 7 lease until ms, 8 conv, 9 replies due ms, 10 the next
 // version, 11 the acked reply ids ("<id>\x1e" each), 12 the replies'
@@ -246,14 +253,14 @@ local left, n = acked(oi, ARGV[11])
 local function keepOut()
   if n == 0 and not legacy then return end
   ackOut(KEYS[1], ob, left, n, legacy)
-  if left == '' then redis.call('ZREM', KEYS[5], ARGV[8]) end
+  if left == '' then redis.call('ZREM', KEYS[3], ARGV[8]) end
 end
 if f[1] ~= ARGV[1] and held(f[1], f[2], now) then keepOut() return {-2} end
-local taken, qn = queued(f[6], f[7], KEYS[3])
+local taken, qn = queued(f[6], f[7])
 local listed = taken == '' and qn > 0
-if listed then taken = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
+if listed then taken = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local function putBack()
-  if listed and taken then redis.call('LPUSH', KEYS[3], taken) end
+  if listed and taken then redis.call('LPUSH', key('inbox'), taken) end
 end
 local idp = ARGV[5] .. '\n'
 if not taken or string.sub(taken, 1, #idp) ~= idp then
@@ -264,12 +271,12 @@ end
 if (f[3] or '0') ~= ARGV[2] then
   putBack()
   keepOut()
-  return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', KEYS[2])}
+  return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', key('profile'))}
 end
 local backlog = 0
 if left ~= '' then backlog = 1 end
 local nh = false
-if qn > 0 then nh = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
+if qn > 0 then nh = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
@@ -291,21 +298,24 @@ if legacy then put('out', '') end
 if #ARGV > 13 then put('pv', ARGV[14]) end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
-  if nh then redis.call('LPUSH', KEYS[3], nh) end
+  if nh then redis.call('LPUSH', key('inbox'), nh) end
   putBack()
   return ok
 end
 if bump then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-for i = 15, #ARGV, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if #ARGV > 14 then
+  local pk = key('profile')
+  for i = 15, #ARGV, 2 do
+    if ARGV[i + 1] == '' then redis.call('HDEL', pk, ARGV[i]) else redis.call('HSET', pk, ARGV[i], ARGV[i + 1]) end
+  end
 end
 if ARGV[13] ~= '' and backlog == 0 then
-  redis.call('ZADD', KEYS[5], ARGV[9], ARGV[8])
+  redis.call('ZADD', KEYS[3], ARGV[9], ARGV[8])
 elseif left == '' and ARGV[13] == '' and oi ~= '' then
-  redis.call('ZREM', KEYS[5], ARGV[8])
+  redis.call('ZREM', KEYS[3], ARGV[8])
 end
 if not nh then
-  redis.call('ZREM', KEYS[4], ARGV[8])
+  redis.call('ZREM', KEYS[2], ARGV[8])
   return {1, backlog}
 end
 return {2, backlog, nh}
