@@ -7,7 +7,8 @@ import "github.com/redis/go-redis/v9"
 
 // luaLease and luaOut: helpers shared by the scripts.
 //
-// held(lo, le, now): the lease is someone's and not expired.
+// held(lo, now): the lease is someone's (lo) and not expired (its expiry
+// 'le' is read only then: most turns find the lease free or their own).
 // key(part): the conversation's key part ('inbox', 'profile'), KEYS[1]
 // being its state: the scripts build the keys they seldom use rather than
 // take them (each argument costs Redis some 1,000 instructions), all in
@@ -27,8 +28,8 @@ import "github.com/redis/go-redis/v9"
 // A script defines only the helpers it uses (luaLease, luaOut): each
 // definition is a closure made at every call.
 const luaLease = `
-local function held(lo, le, now)
-  return lo and lo ~= '' and tonumber(le or '0') > now
+local function held(lo, now)
+  return lo and lo ~= '' and tonumber(redis.call('HGET', KEYS[1], 'le') or '0') > now
 end
 local function key(part)
   return string.sub(KEYS[1], 1, -6) .. part
@@ -119,7 +120,7 @@ end
 // taken (head "" = this message).
 var ingestScript = redis.NewScript(luaLease + `
 local now = tonumber(ARGV[3])
-local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'fl', 'v', 'q', 'qn', 'pv')
+local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'fl', 'v', 'q', 'qn', 'pv')
 local seen = f[1] or '|'
 if string.find(seen, '|' .. ARGV[1] .. '|', 1, true) then return {0} end
 seen = seen .. ARGV[1] .. '|'
@@ -134,7 +135,7 @@ if ARGV[8] ~= '0' then
   -- The flood limit, a token bucket kept as the time it is full again
   -- (GCRA): a message may come while that is at most ARGV[9] ms ahead,
   -- and moves it ARGV[8] ms on. Negative: the person was told.
-  local full = tonumber(f[4]) or 0
+  local full = tonumber(f[3]) or 0
   local told = full < 0
   if told then full = -full end
   if full < now then full = now end
@@ -144,7 +145,7 @@ if ARGV[8] ~= '0' then
     else
       redis.call('HSET', KEYS[1], 'seen', seen, 'fl', tostring(-full))
     end
-    if not f[5] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+    if not f[4] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
     if told then return {4} end
     return {3, redis.call('HGET', key('profile'), 'lang') or ''}
   end
@@ -155,23 +156,23 @@ end
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[7])
-local q, qn = queued(f[6], f[7])
+local q, qn = queued(f[5], f[6])
 local first = q == '' and qn == 0
 if first then
   put('q', ARGV[2])
-  if not f[7] then put('qn', '0') end
+  if not f[6] then put('qn', '0') end
 else
   redis.call('RPUSH', key('inbox'), ARGV[2])
   put('qn', tostring(qn + 1))
 end
 local code = 2
-if held(f[2], f[3], now) then
+if held(f[2], now) then
   if f[2] == ARGV[5] then code = 5 else code = 1 end
 else
   put('lo', ARGV[5])
   put('le', ARGV[6])
 end
-local pv = f[8]
+local pv = f[7]
 if not pv then
   pv = ARGV[12]
   put('pv', pv)
@@ -181,15 +182,15 @@ if type(ok) == 'table' and ok.err then
   if not first then redis.call('RPOP', key('inbox')) end
   return ok
 end
-if not f[5] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+if not f[4] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if code ~= 2 then return {code} end
 local head = q
 if not first and q == '' then head = redis.call('LINDEX', key('inbox'), 0) end
 local d = ''
-if f[5] and f[5] ~= ARGV[10] then d = redis.call('HGET', KEYS[1], 'd') or '' end
+if f[4] and f[4] ~= ARGV[10] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
 if pv ~= ARGV[11] then prof = redis.call('HGETALL', key('profile')) end
-return {2, head, f[5] or '', d, pv, prof}
+return {2, head, f[4] or '', d, pv, prof}
 `)
 
 // takeScript: KEYS state pending; ARGV owner, lease until
@@ -198,17 +199,17 @@ return {2, head, f[5] or '', d, pv, prof}
 // v, d, profile token, profile pairs or 0}.
 var takeScript = redis.NewScript(luaLease + `
 local now = tonumber(ARGV[4])
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'q', 'qn', 'pv')
-local h = held(f[1], f[2], now)
+local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'q', 'qn', 'pv')
+local h = held(f[1], now)
 if h and f[1] ~= ARGV[1] then return {0} end
-local head = f[4] or ''
-if head == '' and (not f[5] or f[5] ~= '0') then head = redis.call('LINDEX', key('inbox'), 0) end
+local head = f[3] or ''
+if head == '' and (not f[4] or f[4] ~= '0') then head = redis.call('LINDEX', key('inbox'), 0) end
 if not head or head == '' then
   if h then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
   redis.call('ZREM', KEYS[2], ARGV[3])
   return {1}
 end
-local pv = f[6]
+local pv = f[5]
 if pv then
   redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', ARGV[2])
 else
@@ -216,10 +217,10 @@ else
   redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', ARGV[2], 'pv', pv)
 end
 local d = ''
-if f[3] and f[3] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
+if f[2] and f[2] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
 if pv ~= ARGV[6] then prof = redis.call('HGETALL', key('profile')) end
-return {2, head, f[3] or '', d, pv, prof}
+return {2, head, f[2] or '', d, pv, prof}
 `)
 
 // commitScript: the whole end of a turn in one step.
@@ -242,9 +243,9 @@ return {2, head, f[3] or '', d, pv, prof}
 // head} done with the next message.
 var commitScript = redis.NewScript(luaLease + luaOut + `
 local now = tonumber(ARGV[6])
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'oi', 'q', 'qn')
-local oi, ob, legacy = f[5] or '', nil, false
-if not f[5] then -- written before 'oi', maybe with 'out'
+local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'ex', 'oi', 'q', 'qn')
+local oi, ob, legacy = f[4] or '', nil, false
+if not f[4] then -- written before 'oi', maybe with 'out'
   local out = redis.call('HGET', KEYS[1], 'out')
   legacy = out and out ~= ''
   if legacy then ob, oi = legacyOut(KEYS[1], out, oi) end
@@ -255,8 +256,8 @@ local function keepOut()
   ackOut(KEYS[1], ob, left, n, legacy)
   if left == '' then redis.call('ZREM', KEYS[3], ARGV[8]) end
 end
-if f[1] ~= ARGV[1] and held(f[1], f[2], now) then keepOut() return {-2} end
-local taken, qn = queued(f[6], f[7])
+if f[1] ~= ARGV[1] and held(f[1], now) then keepOut() return {-2} end
+local taken, qn = queued(f[5], f[6])
 local listed = taken == '' and qn > 0
 if listed then taken = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local function putBack()
@@ -268,10 +269,10 @@ if not taken or string.sub(taken, 1, #idp) ~= idp then
   keepOut()
   return {-3}
 end
-if (f[3] or '0') ~= ARGV[2] then
+if (f[2] or '0') ~= ARGV[2] then
   putBack()
   keepOut()
-  return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', key('profile'))}
+  return {-1, '', f[2] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', key('profile'))}
 end
 local backlog = 0
 if left ~= '' then backlog = 1 end
@@ -281,15 +282,15 @@ local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
 -- Fields are written only when they change.
-local bump = now - tonumber(f[4] or '0') >= 60000
+local bump = now - tonumber(f[3] or '0') >= 60000
 local fields, nf = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le,
   false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 8
 local function put(k, v) fields[nf + 1] = k fields[nf + 2] = v nf = nf + 2 end
 if bump then put('ex', ARGV[6]) end
-if nh or (f[6] and f[6] ~= '') then put('q', nh or '') end
-if qn > 0 or f[7] ~= '0' then put('qn', tostring(qn)) end
+if nh or (f[5] and f[5] ~= '') then put('q', nh or '') end
+if qn > 0 or f[6] ~= '0' then put('qn', tostring(qn)) end
 if left == '' then
-  if oi ~= '' or ARGV[13] ~= '' or not f[5] then put('ob', ARGV[12]) put('oi', ARGV[13]) end
+  if oi ~= '' or ARGV[13] ~= '' or not f[4] then put('ob', ARGV[12]) put('oi', ARGV[13]) end
 elseif n > 0 or ARGV[13] ~= '' or legacy then
   put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[12])
   put('oi', left .. ARGV[13])
