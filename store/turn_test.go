@@ -111,15 +111,22 @@ func TestInbox(t *testing.T) {
 	}
 }
 
+// outboxStores returns two stores on one prefix (a, the first one's
+// client) with a 10 s send deadline and a clock that stands at *now.
+func outboxStores(t *testing.T) (s, s2 *store.Store, a redis.UniversalClient, now *time.Time) {
+	a, b, prefix := clientPair(t)
+	at := time.Now()
+	clock := func() time.Time { return at }
+	s = store.New(a, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	s2 = store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	return s, s2, a, &at
+}
+
 // TestOutbox: unacknowledged replies become due after the deadline, are
 // claimed by one sender at a time, and leave with their ack.
 func TestOutbox(t *testing.T) {
 	ctx := context.Background()
-	a, b, prefix := clientPair(t)
-	now := time.Now()
-	clock := func() time.Time { return now }
-	s := store.New(a, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
-	s2 := store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	s, s2, _, now := outboxStores(t)
 	if _, err := s.Ingest(ctx, msg("1", "x"), lease("p"), noFlood); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +139,7 @@ func TestOutbox(t *testing.T) {
 	if qs, err := s.QueueStats(ctx); err != nil || qs.OutboxDepth != 1 {
 		t.Fatalf("queue stats = %+v, %v", qs, err)
 	}
-	now = now.Add(11 * time.Second)
+	*now = now.Add(11 * time.Second)
 	due, err := s.Due(ctx, time.Minute, 10)
 	if err != nil || len(due[conv]) != 2 || due[conv][0].Reply.Text != "a" || due[conv][1].ID != "1.1" {
 		t.Fatalf("due after the deadline = %+v, %v", due, err)
@@ -156,7 +163,7 @@ func TestOutbox(t *testing.T) {
 	if err := s.Ack(ctx, map[bot.Conversation][]string{conv: {"1.1"}}); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(2 * time.Hour)
+	*now = now.Add(2 * time.Hour)
 	if due, _ := s.Due(ctx, time.Minute, 10); len(due) != 0 {
 		t.Fatalf("due after everything was acked: %+v", due)
 	}
@@ -376,11 +383,7 @@ func TestQueueFromListLayout(t *testing.T) {
 // each once, and nothing is sent twice or lost.
 func TestOutboxFromOutLayout(t *testing.T) {
 	ctx := context.Background()
-	a, b, prefix := clientPair(t)
-	now := time.Now()
-	clock := func() time.Time { return now }
-	s := store.New(a, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
-	s2 := store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	s, s2, a, now := outboxStores(t)
 	state := s.StateKey(conv)
 	outq := strings.TrimSuffix(state, "c:"+conv.String()+":state") + "outq"
 	old := func(id, text string) string {
@@ -410,7 +413,7 @@ func TestOutboxFromOutLayout(t *testing.T) {
 	if out := a.HGet(ctx, state, "out").Val(); out != "" {
 		t.Fatalf("the old outbox field still holds %q", out)
 	}
-	now = now.Add(2 * time.Minute) // the claim ran out
+	*now = now.Add(2 * time.Minute) // the claim ran out
 	due, _ = s2.Due(ctx, time.Minute, 10)
 	if got := outIDs(due[conv]); got != "2.0 3.0" {
 		t.Fatalf("due after the commit: %q, want 2.0 3.0", got)
@@ -427,7 +430,7 @@ func TestOutboxFromOutLayout(t *testing.T) {
 	if err != nil || cm.Backlog || cm.Next != nil {
 		t.Fatalf("commit 4 = %+v, %v; want no backlog, nothing next", cm, err)
 	}
-	now = now.Add(time.Minute)
+	*now = now.Add(time.Minute)
 	due, _ = s.Due(ctx, time.Minute, 10)
 	if got := outIDs(due[conv]); got != "4.0" {
 		t.Fatalf("due at the end: %q, want 4.0", got)
@@ -435,7 +438,7 @@ func TestOutboxFromOutLayout(t *testing.T) {
 	if err := s.Ack(ctx, map[bot.Conversation][]string{conv: {"4.0"}}); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(time.Hour)
+	*now = now.Add(time.Hour)
 	if due, _ := s.Due(ctx, time.Minute, 10); len(due) != 0 {
 		t.Fatalf("due after everything was acked: %+v", due)
 	}
