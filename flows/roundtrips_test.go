@@ -17,21 +17,44 @@ import (
 )
 
 // tripCounter is a go-redis hook that counts round trips (a command, or a
-// pipeline) and commands.
-type tripCounter struct{ trips, cmds atomic.Int64 }
+// pipeline), commands, and the bytes of the keys and arguments passed to
+// scripts (Redis's Lua hashes every byte of each).
+type tripCounter struct{ trips, cmds, scriptBytes atomic.Int64 }
+
+func (c *tripCounter) count(cmd redis.Cmder) {
+	c.cmds.Add(1)
+	args := cmd.Args()
+	if len(args) < 3 || (cmd.Name() != "evalsha" && cmd.Name() != "eval") {
+		return
+	}
+	n := 0
+	for _, a := range args[3:] {
+		switch v := a.(type) {
+		case string:
+			n += len(v)
+		case []byte:
+			n += len(v)
+		default:
+			n += len(fmt.Sprint(v))
+		}
+	}
+	c.scriptBytes.Add(int64(n))
+}
 
 func (c *tripCounter) DialHook(next redis.DialHook) redis.DialHook { return next }
 func (c *tripCounter) ProcessHook(next redis.ProcessHook) redis.ProcessHook {
 	return func(ctx context.Context, cmd redis.Cmder) error {
 		c.trips.Add(1)
-		c.cmds.Add(1)
+		c.count(cmd)
 		return next(ctx, cmd)
 	}
 }
 func (c *tripCounter) ProcessPipelineHook(next redis.ProcessPipelineHook) redis.ProcessPipelineHook {
 	return func(ctx context.Context, cmds []redis.Cmder) error {
 		c.trips.Add(1)
-		c.cmds.Add(int64(len(cmds)))
+		for _, cmd := range cmds {
+			c.count(cmd)
+		}
 		return next(ctx, cmds)
 	}
 }
@@ -134,6 +157,7 @@ func BenchmarkTurnRedis(b *testing.B) {
 			b.ResetTimer()
 			n.trips.Store(0)
 			n.cmds.Store(0)
+			n.scriptBytes.Store(0)
 			for u := 0; u < users; u++ {
 				user, ch := fmt.Sprint("bench", u), chans[u]
 				wg.Add(1)
@@ -145,6 +169,7 @@ func BenchmarkTurnRedis(b *testing.B) {
 			wg.Wait()
 			b.ReportMetric(float64(n.trips.Load())/float64(b.N), "trips/turn")
 			b.ReportMetric(float64(n.cmds.Load())/float64(b.N), "cmds/turn")
+			b.ReportMetric(float64(n.scriptBytes.Load())/float64(b.N), "script-bytes/turn")
 			cpu1, calls1 := redisWork(ctx, b, w.store.Client())
 			if os.Getenv("CMDSTATS") != "" {
 				fmt.Fprintln(os.Stderr, w.store.Client().Info(ctx, "commandstats").Val())

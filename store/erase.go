@@ -184,7 +184,7 @@ func (s *Store) ErasePerson(ctx context.Context, regions []string, c bot.Convers
 	now := s.now().UnixMilli() + 1
 	_, err = s.rdb.TxPipelined(ctx, func(p redis.Pipeliner) error {
 		p.Del(ctx, k.profile)
-		p.HDel(ctx, k.state, "seen", "out")
+		p.HDel(ctx, k.state, "seen", "out", "ob", "oi", "pv")
 		p.HSet(ctx, k.state, "ex", now)
 		p.PExpire(ctx, k.state, min(erasedStateTTL, s.stateTTL))
 		p.ZRem(ctx, k.outq, conv)

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/umkmbot/umkmbot/bot"
 )
 
@@ -34,19 +36,23 @@ func decodeProfile(m map[string]string) bot.Profile {
 	return p
 }
 
+// setProfileScript: KEYS profile state; ARGV field, value ("": delete), a new
+// profile token. The token changes with the profile, in one step, so that
+// no process goes on with a profile it cached before (turn.go).
+var setProfileScript = redis.NewScript(`
+if ARGV[2] == '' then redis.call('HDEL', KEYS[1], ARGV[1]) else redis.call('HSET', KEYS[1], ARGV[1], ARGV[2]) end
+if redis.call('EXISTS', KEYS[2]) == 1 then redis.call('HSET', KEYS[2], 'pv', ARGV[3]) end
+return 1
+`)
+
 // SetProfile sets one field; "" deletes it.
 func (s *ConversationStore) SetProfile(ctx context.Context, c bot.Conversation, field, value string) error {
-	k := s.profileKey(c)
+	k := s.turnKeys(c)
 	value, err := s.profileValue(field, value)
 	if err != nil {
 		return fmt.Errorf("set profile %s: %w", field, err)
 	}
-	if value == "" {
-		err = s.rdb.HDel(ctx, k, field).Err()
-	} else {
-		err = s.rdb.HSet(ctx, k, field, value).Err()
-	}
-	if err != nil {
+	if err := setProfileScript.Run(ctx, s.rdb, []string{k.profile, k.state}, field, value, newProfileToken()).Err(); err != nil {
 		return fmt.Errorf("set profile %s: %w", field, err)
 	}
 	return nil

@@ -11,21 +11,79 @@ import (
 // next turn of the same conversation skips reading and decoding the state
 // JSON: the scripts send it only when the stored version differs from the
 // cached one. Bounded: past maxStates half of it is dropped.
+//
+// It keeps the profiles the scripts sent too, under the profile token
+// ('pv' in the state hash, see turn.go) they were read with: the scripts
+// send the profile only when the stored token differs from the cached one.
 type stateCache struct {
 	mu sync.Mutex
 	m  map[bot.Conversation]bot.State
+	p  map[bot.Conversation]cachedProfile
+}
+
+type cachedProfile struct {
+	token string
+	p     bot.Profile
 }
 
 const maxStates = 5_000
 
-func (c *stateCache) version(k bot.Conversation) string {
+// version returns the version of k's cached state and the token of its
+// cached profile ("": none).
+func (c *stateCache) version(k bot.Conversation) (v, token string) {
 	c.mu.Lock()
 	st, ok := c.m[k]
+	token = c.p[k].token
 	c.mu.Unlock()
 	if !ok {
-		return ""
+		return "", token
 	}
-	return strconv.FormatInt(st.Version, 10)
+	return strconv.FormatInt(st.Version, 10), token
+}
+
+// profile returns k's cached profile if it was read under token.
+func (c *stateCache) profile(k bot.Conversation, token string) (bot.Profile, bool) {
+	c.mu.Lock()
+	cp, ok := c.p[k]
+	c.mu.Unlock()
+	if !ok || token == "" || cp.token != token {
+		return bot.Profile{}, false
+	}
+	return cp.p, true
+}
+
+// putProfile caches p, read under token ("": not cached).
+func (c *stateCache) putProfile(k bot.Conversation, token string, p bot.Profile) {
+	if token == "" {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.p == nil {
+		c.p = make(map[bot.Conversation]cachedProfile)
+	}
+	trim(c.p)
+	c.p[k] = cachedProfile{token, p}
+}
+
+func (c *stateCache) dropProfile(k bot.Conversation) {
+	c.mu.Lock()
+	delete(c.p, k)
+	c.mu.Unlock()
+}
+
+// trim drops half of m once it holds maxStates.
+func trim[V any](m map[bot.Conversation]V) {
+	if len(m) < maxStates {
+		return
+	}
+	n := 0
+	for k := range m {
+		delete(m, k)
+		if n++; n >= maxStates/2 {
+			break
+		}
+	}
 }
 
 // get hands k's cached state at version v over to the turn that took the
@@ -52,15 +110,7 @@ func (c *stateCache) put(k bot.Conversation, st bot.State) {
 	if c.m == nil {
 		c.m = make(map[bot.Conversation]bot.State)
 	}
-	if len(c.m) >= maxStates {
-		n := 0
-		for k := range c.m {
-			delete(c.m, k)
-			if n++; n >= maxStates/2 {
-				break
-			}
-		}
-	}
+	trim(c.m)
 	c.m[k] = st
 }
 

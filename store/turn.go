@@ -6,6 +6,7 @@ import (
 	"encoding/binary"
 	"fmt"
 	"hash/fnv"
+	"math/rand/v2"
 	"strconv"
 	"strings"
 
@@ -20,10 +21,11 @@ import (
 //
 //	<prefix>:{q:17}:c:telegram:42:state    hash: v (version), d (state JSON), and the turn's
 //	                                       bookkeeping: seen (recent message ids, dedupe),
-//	                                       ft/fat/fn (flood limit bucket), lo/le (lease owner
-//	                                       and expiry), out (replies not yet delivered),
-//	                                       q (the first queued message), qn (how many wait
-//	                                       behind it in the inbox list)
+//	                                       fl (flood limit bucket), lo/le (lease owner
+//	                                       and expiry), ob/oi (the outbox: replies not yet
+//	                                       delivered, and their ids), q (the first queued
+//	                                       message), qn (how many wait behind it in the
+//	                                       inbox list), pv (the profile's token)
 //	<prefix>:{q:17}:c:telegram:42:profile  hash of profile fields (no expiry)
 //	<prefix>:{q:17}:c:telegram:42:inbox    list of "<id>\n<message JSON>": the messages
 //	                                       queued behind q
@@ -33,9 +35,20 @@ import (
 // shard = fnv32a("telegram:42") % Shards. Keeping the bookkeeping in the
 // state hash makes a turn two scripts of about six commands each.
 //
-// The outbox field is a run of entries "<id>\x1f<reply JSON>\x1e"
+// The outbox is 'ob', a run of entries "<id>\x1f<reply JSON>\x1e"
 // (encoding/json escapes control characters, so neither byte occurs in a
-// reply).
+// reply), and 'oi', their ids ("<id>\x1e" each). Redis hashes every byte
+// of every string a script reads, builds or is given, so a commit reads
+// only the ids: the usual one acknowledges all the replies of the turn
+// before and writes its own entries as they came. A state written before
+// 'ob' has its outbox in 'out' (the same entries, no ids): the first
+// script that finds it moves it into 'ob' and 'oi'.
+//
+// The profile's token 'pv' changes, in the step that writes it, with
+// every change of the profile (a commit, SetProfile, an erasure): the
+// scripts that take a conversation send the profile only when the caller
+// has not cached it under the current token. Tokens are random: none is
+// given twice.
 //
 // The queue is q followed by the inbox list: a message that finds it
 // empty goes into q with the HSET the ingest makes anyway, and a commit
@@ -58,6 +71,27 @@ const Shards = 256
 // bytes (its Lua is patched against hash flooding), so reading and
 // rewriting 3.5 KB of ids was a quarter of Redis's CPU in a turn.
 const seenBytes = 640
+
+// The script's copies of seenBytes and of what a trim keeps of it (3/4).
+var (
+	seenBytesLua = strconv.Itoa(seenBytes)
+	seenKeepLua  = strconv.Itoa(seenBytes * 3 / 4)
+)
+
+// floodArgs are lim as the ingest script takes it: the interval between
+// messages at the sustained rate, and how far ahead of now the bucket's
+// full time may run (the burst less one interval), in ms; "0", "0" for
+// none.
+func floodArgs(lim bot.FloodLimit) (every, ahead string) {
+	if lim.Burst <= 0 {
+		return "0", "0"
+	}
+	t := 1e12 // never refilled: as good as
+	if lim.PerMinute > 0 {
+		t = 60000 / float64(lim.PerMinute)
+	}
+	return strconv.FormatFloat(t, 'f', -1, 64), strconv.FormatFloat(float64(lim.Burst-1)*t, 'f', -1, 64)
+}
 
 // seenKey is the id a message is deduplicated by: the id itself when
 // short, else "#" and 11 characters of its FNV-64a hash (64 bits: a false
@@ -145,9 +179,11 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 	}
 	k := s.turnKeys(msg.Conv)
 	now := s.now().UnixMilli()
-	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.inbox, k.pending, k.profile},
+	v, pv := s.states.version(msg.Conv)
+	every, ahead := floodArgs(lim)
+	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.pending},
 		seenKey(msg.ID), entry, now, s.stateTTL.Milliseconds(), lease.Owner, now+lease.TTL.Milliseconds(),
-		k.conv, lim.Burst, lim.PerMinute, seenBytes, s.states.version(msg.Conv)).Slice()
+		k.conv, every, ahead, v, pv, newProfileToken()).Slice()
 	if err != nil {
 		return bot.Ingest{}, fmt.Errorf("queue message: %w", err)
 	}
@@ -178,8 +214,9 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
 	k := s.turnKeys(c)
 	now := s.now().UnixMilli()
-	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.inbox, k.pending, k.profile},
-		lease.Owner, now+lease.TTL.Milliseconds(), k.conv, now, s.states.version(c)).Slice()
+	v, pv := s.states.version(c)
+	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.pending},
+		lease.Owner, now+lease.TTL.Milliseconds(), k.conv, now, v, pv, newProfileToken()).Slice()
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
 	}
@@ -214,25 +251,24 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 	}
 	ms := now.UnixMilli()
 	nv := o.State.Version + 1
-	args := make([]any, 0, 13+len(prof)+len(acked)+len(o.Replies))
-	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, ms,
-		ms+lease.TTL.Milliseconds(), k.conv, ms+s.sendDeadline.Milliseconds(), len(prof)/2, len(acked), len(o.Replies), nv)
-	for _, p := range prof {
-		args = append(args, p)
-	}
-	for _, a := range acked {
-		args = append(args, a)
-	}
 	ids := make([]string, len(o.Replies))
+	var entries []byte
 	for i, r := range o.Replies {
 		ids[i] = outID(msgID, i)
-		e, err := encodeOut(ids[i], r)
-		if err != nil {
-			return bot.Committed{}, err
-		}
-		args = append(args, e)
+		entries = appendOut(entries, ids[i], r)
 	}
-	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.profile, k.inbox, k.pending, k.outq}, args...).Slice()
+	args := make([]any, 0, 14+len(prof))
+	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, ms,
+		ms+lease.TTL.Milliseconds(), k.conv, ms+s.sendDeadline.Milliseconds(), nv,
+		joinIDs(acked), entries, joinIDs(ids))
+	if len(prof) > 0 {
+		args = append(args, newProfileToken())
+		for _, p := range prof {
+			args = append(args, p)
+		}
+		s.states.dropProfile(c)
+	}
+	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.pending, k.outq}, args...).Slice()
 	if err != nil {
 		return bot.Committed{}, fmt.Errorf("commit turn: %w", err)
 	}
@@ -295,8 +331,14 @@ func (s *ConversationStore) Pending(ctx context.Context) ([]bot.Conversation, er
 	return out, nil
 }
 
-// decodeLoaded reads {head, v, d, {profile pairs}}; d is "" when the
-// state at version v is the one cached.
+// newProfileToken returns a token for a profile version: random, so that
+// no token is ever given twice, by any process (math/rand/v2's generator
+// is seeded per process).
+func newProfileToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
+
+// decodeLoaded reads {head, v, d, profile token, {profile pairs} or 0}; d
+// is "" when the state at version v is the one cached, and the profile 0
+// when the one cached under the token is current.
 func (s *ConversationStore) decodeLoaded(ctx context.Context, c bot.Conversation, res []any) (bot.Loaded, error) {
 	var l bot.Loaded
 	if head, _ := res[0].(string); head != "" {
@@ -321,7 +363,19 @@ func (s *ConversationStore) decodeLoaded(ctx context.Context, c bot.Conversation
 		}
 		l.State = st
 	}
-	pairs, _ := res[3].([]any)
+	token, _ := res[3].(string)
+	pairs, ok := res[4].([]any)
+	if !ok {
+		if p, ok := s.states.profile(c, token); ok {
+			l.Profile = p
+			return l, nil
+		}
+		var err error // dropped from the cache meanwhile: read it
+		if l.Profile, err = s.Profile(ctx, c); err != nil {
+			return bot.Loaded{}, err
+		}
+		return l, nil
+	}
 	m := make(map[string]string, len(pairs)/2)
 	for i := 0; i+1 < len(pairs); i += 2 {
 		k, _ := pairs[i].(string)
@@ -329,6 +383,7 @@ func (s *ConversationStore) decodeLoaded(ctx context.Context, c bot.Conversation
 		m[k] = v
 	}
 	l.Profile = s.decodeProfile(m)
+	s.states.putProfile(c, token, l.Profile)
 	return l, nil
 }
 

@@ -5,48 +5,110 @@ import "github.com/redis/go-redis/v9"
 // The turn path's Lua scripts (the key layout is in turn.go's comment):
 // ingest, take, commit and release, over a small library of helpers.
 
-// luaLib: helpers shared by the scripts.
+// luaLease and luaOut: helpers shared by the scripts.
 //
-// held(lo, le, now): the lease is someone's and not expired.
+// held(lo, now): the lease is someone's (lo) and not expired (its expiry
+// 'le' is read only then: most turns find the lease free or their own).
+// key(part): the conversation's key part ('inbox', 'profile'), KEYS[1]
+// being its state: the scripts build the keys they seldom use rather than
+// take them (each argument costs Redis some 1,000 instructions), all in
+// the state's hash slot.
 // queued(q, qn, list): the state's first queued message (empty: none) and how
 // many wait behind it in list (counted when qn is missing: a state
 // written before q existed keeps its whole queue in the list).
-// dropAcked(out, ids, from, to): out without its leading entries whose
-// ids are ARGV[from..to] (in order).
-const luaLib = `
-local function held(lo, le, now)
-  return lo and lo ~= '' and tonumber(le or '0') > now
+// acked(oi, acks): the outbox ids oi ("<id>\30" each) without the leading
+// ones that are in acks (the same form), and how many went.
+// cut(ob, n): the outbox entries ob without the first n.
+// legacyOut(key, out, oi): the outbox of a state written before 'ob' and
+// 'oi' ('out' holds the entries, first), as entries and ids.
+// ackOut(key, ob, left, n, legacy): writes the outbox after its first n
+// entries went, left the ids of the rest (ob: the entries if read, else
+// nil).
+//
+// A script defines only the helpers it uses (luaLease, luaOut): each
+// definition is a closure made at every call.
+const luaLease = `
+local function held(lo, now)
+  return lo and lo ~= '' and tonumber(redis.call('HGET', KEYS[1], 'le') or '0') > now
 end
-local function queued(q, qn, list)
+local function key(part)
+  return string.sub(KEYS[1], 1, -6) .. part
+end
+local function queued(q, qn)
+  if qn == '0' then return q or '', 0 end
   local n = tonumber(qn)
-  if not n then n = redis.call('LLEN', list) end
+  if not n then n = redis.call('LLEN', key('inbox')) end
   return q or '', n
 end
-local function dropAcked(out, from, to)
-  local j = from
-  while out ~= '' and j <= to do
-    local sep = string.find(out, '\31', 1, true)
-    if not sep then return out end
-    local id = string.sub(out, 1, sep - 1)
-    while j <= to and ARGV[j] ~= id do j = j + 1 end
-    if j > to then return out end
-    local e = string.find(out, '\30', sep, true)
-    if not e then return '' end
-    out = string.sub(out, e + 1)
-    j = j + 1
+`
+
+const luaOut = `
+local function count(s)
+  local n, at = 0, 0
+  while true do
+    at = string.find(s, '\30', at + 1, true)
+    if not at then return n end
+    n = n + 1
   end
-  return out
+end
+local function acked(oi, acks)
+  if acks == '' or oi == '' then return oi, 0 end
+  if oi == acks then return '', count(oi) end
+  acks = '\30' .. acks
+  local n = 0
+  while oi ~= '' do
+    local e = string.find(oi, '\30', 1, true)
+    if not e or not string.find(acks, '\30' .. string.sub(oi, 1, e) , 1, true) then break end
+    oi = string.sub(oi, e + 1)
+    n = n + 1
+  end
+  return oi, n
+end
+local function cut(ob, n)
+  local at = 0
+  for i = 1, n do
+    at = string.find(ob, '\30', at + 1, true)
+    if not at then return '' end
+  end
+  if at == 0 then return ob end
+  return string.sub(ob, at + 1)
+end
+local function legacyOut(key, out, oi)
+  local ids, at = {}, 1
+  while true do
+    local sep = string.find(out, '\31', at, true)
+    local e = sep and string.find(out, '\30', sep, true)
+    if not e then break end
+    table.insert(ids, string.sub(out, at, sep - 1) .. '\30')
+    at = e + 1
+  end
+  return string.sub(out, 1, at - 1) .. (redis.call('HGET', key, 'ob') or ''), table.concat(ids) .. oi
+end
+local function ackOut(key, ob, left, n, legacy)
+  local rest = ''
+  if left ~= '' then rest = cut(ob or redis.call('HGET', key, 'ob') or '', n) end
+  if legacy then
+    redis.call('HSET', key, 'ob', rest, 'oi', left, 'out', '')
+  else
+    redis.call('HSET', key, 'ob', rest, 'oi', left)
+  end
 end
 `
 
 // ingestScript: dedupe, flood limit, queue, pending mark and, when the
 // conversation is free, the lease with state and profile: one atomic step.
 //
-// KEYS state inbox pending profile
+// KEYS state pending
 // ARGV 1 dedupe id (seenKey), 2 entry, 3 now ms, 4 state ttl ms, 5 owner,
-// 6 lease until ms, 7 conv, 8 burst, 9 per minute, 10 seen bytes, 11 the
-// version of the state the caller has cached ("" none: then d is left out
-// when it matches)
+// 6 lease until ms, 7 conv, 8 the flood limit's interval between messages
+// in ms ("0": no limit), 9 how far ahead of now it lets the bucket's
+// full time run (ms: the burst's), 10 the version of the state the caller
+// has cached ("" none: then d is left out when it matches), 11 the token
+// of the profile it has cached (the same for the profile), 12 a new
+// profile token (for a state that has none)
+//
+// The flood bucket of a state written before 'fl' (ft, fat, fn) is left
+// to expire with it: such a person starts with a full bucket.
 //
 // Times and versions are written as the strings the caller passed, not
 // as Lua numbers: Redis formats a number argument with printf, a few
@@ -54,119 +116,152 @@ end
 //
 // Returns {0} duplicate, {1} queued behind another owner, {5} queued under
 // our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
-// {2, head, v, d, profile...} taken (head "" = this message).
-var ingestScript = redis.NewScript(luaLib + `
+// {2, head, v, d, profile token, profile pairs or 0 (the cached one)}
+// taken (head "" = this message).
+var ingestScript = redis.NewScript(luaLease + `
 local now = tonumber(ARGV[3])
-local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'le', 'ft', 'fat', 'fn', 'v', 'q', 'qn')
+local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'fl', 'v', 'q', 'qn', 'pv')
 local seen = f[1] or '|'
 if string.find(seen, '|' .. ARGV[1] .. '|', 1, true) then return {0} end
 seen = seen .. ARGV[1] .. '|'
-if #seen > tonumber(ARGV[10]) then
-  local cut = string.find(seen, '|', math.floor(#seen - tonumber(ARGV[10]) * 3 / 4), true)
-  seen = string.sub(seen, cut)
+if #seen > ` + seenBytesLua + ` then
+  seen = string.sub(seen, string.find(seen, '|', #seen - ` + seenKeepLua + `, true))
 end
-local fields = {'seen', seen}
-local burst = tonumber(ARGV[8])
-if burst > 0 then
-  local tokens = tonumber(f[4]) or burst
-  local at = tonumber(f[5]) or now
-  tokens = math.min(burst, tokens + (now - at) * tonumber(ARGV[9]) / 60000)
-  if tokens < 1 then
-    redis.call('HSET', KEYS[1], 'seen', seen, 'ft', string.format('%.4f', tokens), 'fat', ARGV[3], 'fn', '1')
-    if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-    if f[6] == '1' then return {4} end
-    return {3, redis.call('HGET', KEYS[4], 'lang') or ''}
+-- The fields to write: a table made at its full size (growing one is
+-- a rehash), n of them used.
+local fields, n = {'seen', seen, false, false, false, false, false, false, false, false, false, false, false, false}, 2
+local function put(k, v) fields[n + 1] = k fields[n + 2] = v n = n + 2 end
+if ARGV[8] ~= '0' then
+  -- The flood limit, a token bucket kept as the time it is full again
+  -- (GCRA): a message may come while that is at most ARGV[9] ms ahead,
+  -- and moves it ARGV[8] ms on. Negative: the person was told.
+  local full = tonumber(f[3]) or 0
+  local told = full < 0
+  if told then full = -full end
+  if full < now then full = now end
+  if full - now > tonumber(ARGV[9]) then
+    if told then
+      redis.call('HSET', KEYS[1], 'seen', seen)
+    else
+      redis.call('HSET', KEYS[1], 'seen', seen, 'fl', tostring(-full))
+    end
+    if not f[4] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+    if told then return {4} end
+    return {3, redis.call('HGET', key('profile'), 'lang') or ''}
   end
-  fields = {'seen', seen, 'ft', string.format('%.4f', tokens - 1), 'fat', ARGV[3], 'fn', '0'}
+  put('fl', tostring(full + tonumber(ARGV[8])))
 end
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
-redis.call('ZADD', KEYS[3], 'NX', ARGV[3], ARGV[7])
-local q, qn = queued(f[8], f[9], KEYS[2])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[7])
+local q, qn = queued(f[5], f[6])
 local first = q == '' and qn == 0
 if first then
-  table.insert(fields, 'q') table.insert(fields, ARGV[2])
-  if not f[9] then table.insert(fields, 'qn') table.insert(fields, '0') end
+  put('q', ARGV[2])
+  if not f[6] then put('qn', '0') end
 else
-  redis.call('RPUSH', KEYS[2], ARGV[2])
-  table.insert(fields, 'qn') table.insert(fields, tostring(qn + 1))
+  redis.call('RPUSH', key('inbox'), ARGV[2])
+  put('qn', tostring(qn + 1))
 end
 local code = 2
-if held(f[2], f[3], now) then
+if held(f[2], now) then
   if f[2] == ARGV[5] then code = 5 else code = 1 end
 else
-  table.insert(fields, 'lo') table.insert(fields, ARGV[5])
-  table.insert(fields, 'le') table.insert(fields, ARGV[6])
+  put('lo', ARGV[5])
+  put('le', ARGV[6])
 end
-local ok = redis.pcall('HSET', KEYS[1], unpack(fields))
+local pv = f[7]
+if not pv then
+  pv = ARGV[12]
+  put('pv', pv)
+end
+local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
 if type(ok) == 'table' and ok.err then
-  if not first then redis.call('RPOP', KEYS[2]) end
+  if not first then redis.call('RPOP', key('inbox')) end
   return ok
 end
-if not f[7] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+if not f[4] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
 if code ~= 2 then return {code} end
 local head = q
-if not first and q == '' then head = redis.call('LINDEX', KEYS[2], 0) end
+if not first and q == '' then head = redis.call('LINDEX', key('inbox'), 0) end
 local d = ''
-if f[7] and f[7] ~= ARGV[11] then d = redis.call('HGET', KEYS[1], 'd') or '' end
-return {2, head, f[7] or '', d, redis.call('HGETALL', KEYS[4])}
+if f[4] and f[4] ~= ARGV[10] then d = redis.call('HGET', KEYS[1], 'd') or '' end
+local prof = 0
+if pv ~= ARGV[11] then prof = redis.call('HGETALL', key('profile')) end
+return {2, head, f[4] or '', d, pv, prof}
 `)
 
-// takeScript: KEYS state inbox pending profile; ARGV owner, lease until
-// ms, conv, now ms, cached version. {0} held by another, {1} empty (lease
-// and mark dropped), {2, head, v, d, profile...}.
-var takeScript = redis.NewScript(luaLib + `
+// takeScript: KEYS state pending; ARGV owner, lease until
+// ms, conv, now ms, cached version, cached profile token, new profile
+// token. {0} held by another, {1} empty (lease and mark dropped), {2, head,
+// v, d, profile token, profile pairs or 0}.
+var takeScript = redis.NewScript(luaLease + `
 local now = tonumber(ARGV[4])
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'q', 'qn')
-local h = held(f[1], f[2], now)
+local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'q', 'qn', 'pv')
+local h = held(f[1], now)
 if h and f[1] ~= ARGV[1] then return {0} end
-local head = f[4] or ''
-if head == '' and (not f[5] or f[5] ~= '0') then head = redis.call('LINDEX', KEYS[2], 0) end
+local head = f[3] or ''
+if head == '' and (not f[4] or f[4] ~= '0') then head = redis.call('LINDEX', key('inbox'), 0) end
 if not head or head == '' then
   if h then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
-  redis.call('ZREM', KEYS[3], ARGV[3])
+  redis.call('ZREM', KEYS[2], ARGV[3])
   return {1}
 end
-redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', ARGV[2])
+local pv = f[5]
+if pv then
+  redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', ARGV[2])
+else
+  pv = ARGV[7]
+  redis.call('HSET', KEYS[1], 'lo', ARGV[1], 'le', ARGV[2], 'pv', pv)
+end
 local d = ''
-if f[3] and f[3] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
-return {2, head, f[3] or '', d, redis.call('HGETALL', KEYS[4])}
+if f[2] and f[2] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
+local prof = 0
+if pv ~= ARGV[6] then prof = redis.call('HGETALL', key('profile')) end
+return {2, head, f[2] or '', d, pv, prof}
 `)
 
 // commitScript: the whole end of a turn in one step.
 //
-// KEYS state profile inbox pending outq
+// KEYS state pending outq
 // ARGV 1 owner, 2 version, 3 state JSON, 4 state ttl ms, 5 message id,
-// 6 now ms, 7 lease until ms, 8 conv, 9 replies due ms, 10 profile pairs,
-// 11 acks, 12 replies, 13 the next version; then the profile field/value
-// pairs, the acked ids, the reply entries. The acked entries leave the
-// outbox whatever else happens.
+// 6 now ms, 7 lease until ms, 8 conv, 9 replies due ms, 10 the next
+// version, 11 the acked reply ids ("<id>\x1e" each), 12 the replies'
+// outbox entries, 13 their ids (as 11); when the profile changes, 14 a
+// new profile token and the profile field/value pairs. The acked entries
+// leave the outbox whatever else happens.
 //
-// Returns {-2} lost the lease, {-3} message gone, {-1, ”, v, d,
-// profile...} conflict, {1, backlog} done and released, {2, backlog,
+// The usual commit acknowledges every reply of the turn before and adds
+// its own: it reads only the ids ('oi') and writes the new entries as
+// they came, never reading the entries ('ob'); they are read only when
+// some must stay (a backlog).
+//
+// Returns {-2} lost the lease, {-3} message gone, {-1, "", v, d, "",
+// profile pairs} conflict, {1, backlog} done and released, {2, backlog,
 // head} done with the next message.
-var commitScript = redis.NewScript(luaLib + `
+var commitScript = redis.NewScript(luaLease + luaOut + `
 local now = tonumber(ARGV[6])
-local np, na, nr = tonumber(ARGV[10]), tonumber(ARGV[11]), tonumber(ARGV[12])
-local ai = 14 + 2 * np
-local ri = ai + na
-local f = redis.call('HMGET', KEYS[1], 'lo', 'le', 'v', 'ex', 'out', 'q', 'qn')
-local had = f[5] or ''
-local out = dropAcked(had, ai, ri - 1)
-local function keepOut()
-  if out ~= had then
-    redis.call('HSET', KEYS[1], 'out', out)
-    if out == '' then redis.call('ZREM', KEYS[5], ARGV[8]) end
-  end
+local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'ex', 'oi', 'q', 'qn')
+local oi, ob, legacy = f[4] or '', nil, false
+if not f[4] then -- written before 'oi', maybe with 'out'
+  local out = redis.call('HGET', KEYS[1], 'out')
+  legacy = out and out ~= ''
+  if legacy then ob, oi = legacyOut(KEYS[1], out, oi) end
 end
-if held(f[1], f[2], now) and f[1] ~= ARGV[1] then keepOut() return {-2} end
-local taken, qn = queued(f[6], f[7], KEYS[3])
+local left, n = acked(oi, ARGV[11])
+local function keepOut()
+  if n == 0 and not legacy then return end
+  ackOut(KEYS[1], ob, left, n, legacy)
+  if left == '' then redis.call('ZREM', KEYS[3], ARGV[8]) end
+end
+if f[1] ~= ARGV[1] and held(f[1], now) then keepOut() return {-2} end
+local taken, qn = queued(f[5], f[6])
 local listed = taken == '' and qn > 0
-if listed then taken = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
+if listed then taken = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local function putBack()
-  if listed and taken then redis.call('LPUSH', KEYS[3], taken) end
+  if listed and taken then redis.call('LPUSH', key('inbox'), taken) end
 end
 local idp = ARGV[5] .. '\n'
 if not taken or string.sub(taken, 1, #idp) ~= idp then
@@ -174,40 +269,54 @@ if not taken or string.sub(taken, 1, #idp) ~= idp then
   keepOut()
   return {-3}
 end
-if (f[3] or '0') ~= ARGV[2] then
+if (f[2] or '0') ~= ARGV[2] then
   putBack()
   keepOut()
-  return {-1, '', f[3] or '', redis.call('HGET', KEYS[1], 'd') or '', redis.call('HGETALL', KEYS[2])}
+  return {-1, '', f[2] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', key('profile'))}
 end
 local backlog = 0
-if out ~= '' then backlog = 1 end
-if nr > 0 then out = out .. table.concat(ARGV, '', ri, ri + nr - 1) end
+if left ~= '' then backlog = 1 end
 local nh = false
-if qn > 0 then nh = redis.call('LPOP', KEYS[3]) qn = qn - 1 end
+if qn > 0 then nh = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[7] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
-local ex = f[4] or '0'
-local bump = now - tonumber(ex) >= 60000
-if bump then ex = ARGV[6] end
-local ok = redis.pcall('HSET', KEYS[1], 'v', ARGV[13], 'd', ARGV[3], 'out', out, 'lo', lo, 'le', le, 'ex', ex,
-  'q', nh or '', 'qn', tostring(qn))
+-- Fields are written only when they change.
+local bump = now - tonumber(f[3] or '0') >= 60000
+local fields, nf = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le,
+  false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 8
+local function put(k, v) fields[nf + 1] = k fields[nf + 2] = v nf = nf + 2 end
+if bump then put('ex', ARGV[6]) end
+if nh or (f[5] and f[5] ~= '') then put('q', nh or '') end
+if qn > 0 or f[6] ~= '0' then put('qn', tostring(qn)) end
+if left == '' then
+  if oi ~= '' or ARGV[13] ~= '' or not f[4] then put('ob', ARGV[12]) put('oi', ARGV[13]) end
+elseif n > 0 or ARGV[13] ~= '' or legacy then
+  put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[12])
+  put('oi', left .. ARGV[13])
+end
+if legacy then put('out', '') end
+if #ARGV > 13 then put('pv', ARGV[14]) end
+local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
-  if nh then redis.call('LPUSH', KEYS[3], nh) end
+  if nh then redis.call('LPUSH', key('inbox'), nh) end
   putBack()
   return ok
 end
 if bump then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-for i = 14, ai - 1, 2 do
-  if ARGV[i + 1] == '' then redis.call('HDEL', KEYS[2], ARGV[i]) else redis.call('HSET', KEYS[2], ARGV[i], ARGV[i + 1]) end
+if #ARGV > 14 then
+  local pk = key('profile')
+  for i = 15, #ARGV, 2 do
+    if ARGV[i + 1] == '' then redis.call('HDEL', pk, ARGV[i]) else redis.call('HSET', pk, ARGV[i], ARGV[i + 1]) end
+  end
 end
-if nr > 0 and backlog == 0 then
-  redis.call('ZADD', KEYS[5], ARGV[9], ARGV[8])
-elseif out == '' and had ~= '' then
-  redis.call('ZREM', KEYS[5], ARGV[8])
+if ARGV[13] ~= '' and backlog == 0 then
+  redis.call('ZADD', KEYS[3], ARGV[9], ARGV[8])
+elseif left == '' and ARGV[13] == '' and oi ~= '' then
+  redis.call('ZREM', KEYS[3], ARGV[8])
 end
 if not nh then
-  redis.call('ZREM', KEYS[4], ARGV[8])
+  redis.call('ZREM', KEYS[2], ARGV[8])
   return {1, backlog}
 end
 return {2, backlog, nh}

@@ -16,26 +16,33 @@ import (
 // metrics show.
 
 // dueScript claims c's outbox for a sender: KEYS outq state; ARGV conv,
-// now ms, claim ms. "" when not due or empty, else the outbox field.
+// now ms, claim ms. "" when not due or empty, else the outbox entries (a
+// state written before 'ob' has its first ones in 'out').
 var dueScript = redis.NewScript(`
 local due = redis.call('ZSCORE', KEYS[1], ARGV[1])
 if not due or tonumber(due) > tonumber(ARGV[2]) then return '' end
-local out = redis.call('HGET', KEYS[2], 'out') or ''
+local f = redis.call('HMGET', KEYS[2], 'out', 'ob')
+local out = f[2] or ''
+if f[1] and f[1] ~= '' then out = f[1] .. out end
 if out == '' then redis.call('ZREM', KEYS[1], ARGV[1]) return '' end
 redis.call('ZADD', KEYS[1], tonumber(ARGV[2]) + tonumber(ARGV[3]), ARGV[1])
 return out
 `)
 
-// ackScript: KEYS state outq; ARGV conv, now ms, then ids in order. Drops
-// the acked entries off the head of the outbox; an empty outbox leaves the
-// due set, and entries left behind (committed while earlier ones were
-// being sent) are due at once.
-var ackScript = redis.NewScript(luaLib + `
-local had = redis.call('HGET', KEYS[1], 'out') or ''
-local out = dropAcked(had, 3, #ARGV)
-if out == had then return 0 end
-redis.call('HSET', KEYS[1], 'out', out)
-if out == '' then
+// ackScript: KEYS state outq; ARGV conv, now ms, the ids ("<id>\x1e"
+// each). Drops the acked entries off the head of the outbox; an empty
+// outbox leaves the due set, and entries left behind (committed while
+// earlier ones were being sent) are due at once.
+var ackScript = redis.NewScript(luaOut + `
+local f = redis.call('HMGET', KEYS[1], 'oi', 'out')
+local oi, ob = f[1] or '', nil
+local legacy = f[2] and f[2] ~= ''
+if legacy then ob, oi = legacyOut(KEYS[1], f[2], oi) end
+local left, n = acked(oi, ARGV[3])
+if n == 0 and not legacy then return 0 end
+ackOut(KEYS[1], ob, left, n, legacy)
+if n == 0 then return 0 end
+if left == '' then
   redis.call('ZREM', KEYS[2], ARGV[1])
 else
   local due = redis.call('ZSCORE', KEYS[2], ARGV[1])
@@ -98,12 +105,7 @@ func (s *ConversationStore) Ack(ctx context.Context, acks map[bot.Conversation][
 	err := s.scriptPipeline(ctx, ackScript, func(p redis.Pipeliner) {
 		for c, ids := range acks {
 			k := s.turnKeys(c)
-			args := make([]any, 0, 2+len(ids))
-			args = append(args, c.String(), now)
-			for _, id := range ids {
-				args = append(args, id)
-			}
-			ackScript.EvalSha(ctx, p, []string{k.state, k.outq}, args...)
+			ackScript.EvalSha(ctx, p, []string{k.state, k.outq}, c.String(), now, joinIDs(ids))
 		}
 	})
 	if err != nil {

@@ -111,15 +111,22 @@ func TestInbox(t *testing.T) {
 	}
 }
 
+// outboxStores returns two stores on one prefix (a, the first one's
+// client) with a 10 s send deadline and a clock that stands at *now.
+func outboxStores(t *testing.T) (s, s2 *store.Store, a redis.UniversalClient, now *time.Time) {
+	a, b, prefix := clientPair(t)
+	at := time.Now()
+	clock := func() time.Time { return at }
+	s = store.New(a, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	s2 = store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	return s, s2, a, &at
+}
+
 // TestOutbox: unacknowledged replies become due after the deadline, are
 // claimed by one sender at a time, and leave with their ack.
 func TestOutbox(t *testing.T) {
 	ctx := context.Background()
-	a, b, prefix := clientPair(t)
-	now := time.Now()
-	clock := func() time.Time { return now }
-	s := store.New(a, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
-	s2 := store.New(b, store.Options{Prefix: prefix, Now: clock, SendDeadline: 10 * time.Second})
+	s, s2, _, now := outboxStores(t)
 	if _, err := s.Ingest(ctx, msg("1", "x"), lease("p"), noFlood); err != nil {
 		t.Fatal(err)
 	}
@@ -132,7 +139,7 @@ func TestOutbox(t *testing.T) {
 	if qs, err := s.QueueStats(ctx); err != nil || qs.OutboxDepth != 1 {
 		t.Fatalf("queue stats = %+v, %v", qs, err)
 	}
-	now = now.Add(11 * time.Second)
+	*now = now.Add(11 * time.Second)
 	due, err := s.Due(ctx, time.Minute, 10)
 	if err != nil || len(due[conv]) != 2 || due[conv][0].Reply.Text != "a" || due[conv][1].ID != "1.1" {
 		t.Fatalf("due after the deadline = %+v, %v", due, err)
@@ -156,7 +163,7 @@ func TestOutbox(t *testing.T) {
 	if err := s.Ack(ctx, map[bot.Conversation][]string{conv: {"1.1"}}); err != nil {
 		t.Fatal(err)
 	}
-	now = now.Add(2 * time.Hour)
+	*now = now.Add(2 * time.Hour)
 	if due, _ := s.Due(ctx, time.Minute, 10); len(due) != 0 {
 		t.Fatalf("due after everything was acked: %+v", due)
 	}
@@ -365,5 +372,129 @@ func TestQueueFromListLayout(t *testing.T) {
 	}
 	if q := a.HGet(ctx, state, "q").Val(); !strings.HasPrefix(q, "4\n") || a.LLen(ctx, inbox).Val() != 0 {
 		t.Fatalf("a message that finds the queue empty: q = %q, list %d; want it in q", q, a.LLen(ctx, inbox).Val())
+	}
+}
+
+// TestOutboxFromOutLayout: a conversation left by a process of the layout
+// that kept the outbox in one field ('out', no ids) and the queue's head
+// in the state hash, with two replies undelivered and a message taken by
+// a process that died, goes on after an upgrade: the old replies are due
+// first and in order, the new turn's reply comes after them, acks drop
+// each once, and nothing is sent twice or lost.
+func TestOutboxFromOutLayout(t *testing.T) {
+	ctx := context.Background()
+	s, s2, a, now := outboxStores(t)
+	state := s.StateKey(conv)
+	outq := strings.TrimSuffix(state, "c:"+conv.String()+":state") + "outq"
+	old := func(id, text string) string {
+		return id + "\x1f" + `{"Text":"` + text + `","Options":null,"Ask":""}` + "\x1e"
+	}
+	a.HSet(ctx, state, "v", "3", "d", `{"flow":"daftar","step":"nama","updated":"2026-11-25T09:00:00Z"}`,
+		"seen", "|1|2|3|", "lo", "dead", "le", "1", "out", old("1.0", "satu")+old("2.0", "dua"),
+		"q", "3\n"+`{"ID":"3","Kind":"text","Text":"tiga"}`, "qn", "0", "ex", fmt.Sprint(now.UnixMilli()))
+	a.ZAdd(ctx, outq, redis.Z{Score: float64(now.Add(-time.Second).UnixMilli()), Member: conv.String()})
+
+	// A courier of the new code finds the old replies, in order.
+	due, err := s2.Due(ctx, time.Minute, 10)
+	if err != nil || len(due[conv]) != 2 || due[conv][0].ID != "1.0" || due[conv][1].Reply.Text != "dua" {
+		t.Fatalf("due after the upgrade = %+v, %v; want 1.0 and 2.0", due, err)
+	}
+	// The next message finds the dead process's lease run out: taken with
+	// the message it left, then the turn commits behind the old replies,
+	// acknowledging the first (sent meanwhile).
+	in, err := s.Ingest(ctx, msg("4", "empat"), lease("p"), noFlood)
+	if err != nil || in.Result != bot.Taken || in.Loaded.Msg.ID != "3" || in.Loaded.State.Version != 3 {
+		t.Fatalf("ingest after the upgrade = %+v, %v; want message 3 at version 3", in, err)
+	}
+	cm, err := s.Commit(ctx, conv, "3", lease("p"), bot.TurnResult{State: in.Loaded.State, Replies: []bot.Reply{{Text: "tiga"}}}, []string{"1.0"})
+	if err != nil || !cm.Backlog || cm.Next == nil || cm.Next.Msg.ID != "4" {
+		t.Fatalf("commit 3 = %+v, %v; want a backlog and message 4 next", cm, err)
+	}
+	if out := a.HGet(ctx, state, "out").Val(); out != "" {
+		t.Fatalf("the old outbox field still holds %q", out)
+	}
+	*now = now.Add(2 * time.Minute) // the claim ran out
+	due, _ = s2.Due(ctx, time.Minute, 10)
+	if got := outIDs(due[conv]); got != "2.0 3.0" {
+		t.Fatalf("due after the commit: %q, want 2.0 3.0", got)
+	}
+	if err := s2.Ack(ctx, map[bot.Conversation][]string{conv: {"2.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	due, _ = s2.Due(ctx, time.Minute, 10)
+	if got := outIDs(due[conv]); got != "3.0" {
+		t.Fatalf("due after acking 2.0: %q, want 3.0", got)
+	}
+	// The turn of message 4 acknowledges 3.0 (and 2.0 again: no harm).
+	cm, err = s.Commit(ctx, conv, "4", lease("p"), bot.TurnResult{State: bot.State{Version: cm.Version}, Replies: []bot.Reply{{Text: "empat"}}}, []string{"2.0", "3.0"})
+	if err != nil || cm.Backlog || cm.Next != nil {
+		t.Fatalf("commit 4 = %+v, %v; want no backlog, nothing next", cm, err)
+	}
+	*now = now.Add(time.Minute)
+	due, _ = s.Due(ctx, time.Minute, 10)
+	if got := outIDs(due[conv]); got != "4.0" {
+		t.Fatalf("due at the end: %q, want 4.0", got)
+	}
+	if err := s.Ack(ctx, map[bot.Conversation][]string{conv: {"4.0"}}); err != nil {
+		t.Fatal(err)
+	}
+	*now = now.Add(time.Hour)
+	if due, _ := s.Due(ctx, time.Minute, 10); len(due) != 0 {
+		t.Fatalf("due after everything was acked: %+v", due)
+	}
+	if n := a.ZCard(ctx, outq).Val(); n != 0 {
+		t.Fatalf("the outbox set holds %d after everything was acked", n)
+	}
+}
+
+func outIDs(es []bot.OutEntry) string {
+	ids := make([]string, len(es))
+	for i, e := range es {
+		ids[i] = e.ID
+	}
+	return strings.Join(ids, " ")
+}
+
+// TestProfileTokenAcrossProcesses: a process that cached a person's
+// profile with a turn does not go on with it once another process
+// changed it (SetProfile, or a commit's language), and a process that
+// cached it skips reading it while nobody changed it.
+func TestProfileTokenAcrossProcesses(t *testing.T) {
+	ctx := context.Background()
+	s, other := twoStores(t)
+	turn := func(st *store.Store, id string, o bot.TurnResult) bot.Loaded {
+		t.Helper()
+		in, err := st.Ingest(ctx, msg(id, "x"), lease("p"), noFlood)
+		if err != nil || in.Result != bot.Taken {
+			t.Fatalf("ingest %s = %+v, %v", id, in, err)
+		}
+		o.State.Version = in.Loaded.State.Version
+		if cm, err := st.Commit(ctx, conv, id, lease("p"), o, nil); err != nil || cm.Conflict || cm.Lost || cm.Gone {
+			t.Fatalf("commit %s = %+v, %v", id, cm, err)
+		}
+		return in.Loaded
+	}
+	turn(s, "1", bot.TurnResult{Lang: "en"})
+	if l := turn(s, "2", bot.TurnResult{}); l.Profile.Lang != "en" {
+		t.Fatalf("after the commit that set it: lang %q", l.Profile.Lang)
+	}
+	if l := turn(s, "3", bot.TurnResult{}); l.Profile.Lang != "en" {
+		t.Fatalf("from the cache: lang %q", l.Profile.Lang)
+	}
+	if err := other.SetProfile(ctx, conv, bot.FieldLang, "id"); err != nil {
+		t.Fatal(err)
+	}
+	if l := turn(s, "4", bot.TurnResult{}); l.Profile.Lang != "id" {
+		t.Fatalf("after another process's SetProfile: lang %q, want id", l.Profile.Lang)
+	}
+	turn(other, "5", bot.TurnResult{Lang: "en"})
+	if l := turn(s, "6", bot.TurnResult{}); l.Profile.Lang != "en" {
+		t.Fatalf("after another process's commit: lang %q, want en", l.Profile.Lang)
+	}
+	if err := other.SetProfile(ctx, conv, bot.FieldOptOut, "1"); err != nil {
+		t.Fatal(err)
+	}
+	if l := turn(s, "7", bot.TurnResult{}); !l.Profile.OptOut {
+		t.Fatal("after another process's opt-out the cached profile was used")
 	}
 }
