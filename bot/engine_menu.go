@@ -161,8 +161,10 @@ func (e *Engine) trigger(norm string) (*Flow, string) {
 			if norm == w {
 				return f, ""
 			}
-			if rest, ok := strings.CutPrefix(norm, w+" "); ok {
-				return f, strings.TrimSpace(rest)
+			// norm starts with "w ": without building w+" " for every
+			// trigger of every flow on every message.
+			if len(norm) > len(w) && norm[len(w)] == ' ' && strings.HasPrefix(norm, w) {
+				return f, strings.TrimSpace(norm[len(w)+1:])
 			}
 		}
 	}
