@@ -1,6 +1,7 @@
 package bot
 
 import (
+	"math"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,6 +16,14 @@ import (
 // kept as it is after folding and collapsing ("?" stays "?", "👍" stays
 // "👍"), so it can still be recognized. Normalize is idempotent.
 func Normalize(s string) string {
+	if normalASCII(s) {
+		return s
+	}
+	return normalize(s)
+}
+
+// normalize is Normalize the long way, for text that is not normal ASCII.
+func normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
 	for _, r := range s {
@@ -27,6 +36,27 @@ func Normalize(s string) string {
 		return u
 	}
 	return t
+}
+
+// normalASCII reports whether s is already what Normalize makes of it, by
+// a look at its bytes that builds nothing: printable ASCII without capitals
+// or backquotes (the only ASCII characters fold or ToLower change), single
+// spaces between words and no character Normalize strips at either end.
+// Option keys, labels and most answers ("1", "kuliner", "lewati") are so,
+// and normalizing them again was a tenth of a turn's allocations.
+func normalASCII(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ' || c >= utf8.RuneSelf || c == 0x7f || c == '`' || ('A' <= c && c <= 'Z'):
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' '):
+			return false
+		}
+	}
+	return !isEdge(rune(s[0])) && !isEdge(rune(s[len(s)-1]))
 }
 
 // fold maps one rune to its plain form, or to -1 to drop it.
@@ -69,12 +99,22 @@ func words(s string) []string {
 // the fewest insertions, deletions and substitutions that turn one into the
 // other.
 func Levenshtein(a, b string) int {
+	return levenshteinAtMost(a, b, math.MaxInt-1)
+}
+
+// levenshteinAtMost is Levenshtein(a, b) when that is at most lim, and
+// lim+1 otherwise: it stops as soon as a row of the table is past lim
+// (the distance is never below the smallest value of any row). Typo
+// checks only ask whether two words are within one or two edits, and most
+// words are far apart, so this looks at a few rows instead of all.
+func levenshteinAtMost(a, b string, lim int) int {
 	ra, rb := []rune(a), []rune(b)
 	if len(ra) < len(rb) {
 		ra, rb = rb, ra
 	}
-	// Rows on the stack for words of up to 63 runes (the answers people
-	// type): these two allocations were a tenth of a turn's.
+	if len(ra)-len(rb) > lim {
+		return lim + 1
+	}
 	var pb, cb [64]int
 	prev, cur := pb[:], cb[:]
 	if len(rb)+1 > len(pb) {
@@ -86,16 +126,21 @@ func Levenshtein(a, b string) int {
 	}
 	for i := 1; i <= len(ra); i++ {
 		cur[0] = i
+		low := i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			low = min(low, cur[j])
+		}
+		if low > lim {
+			return lim + 1
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return min(prev[len(rb)], lim+1)
 }
 
 // typoLimit is how many edits still count as the same word, by the length

@@ -75,3 +75,67 @@ func TestLevenshtein(t *testing.T) {
 		}
 	}
 }
+
+// FuzzNormalize checks Normalize's shortcut: whatever normalASCII takes
+// as normal already comes out of the long way unchanged, and Normalize
+// stays idempotent.
+func FuzzNormalize(f *testing.F) {
+	for _, s := range []string{"", "1", "kuliner", "ya kak", "no. 2", "Iya!!", " a", "a ", "a  b", "a`b", "?", "x.", "(1", "a\tb", "ke-2", "/start", "^a", "a^", "a~", "#1", "a\x7f"} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		if normalASCII(s) {
+			if got := normalize(s); got != s {
+				t.Fatalf("normalASCII(%q) but the long way makes %q", s, got)
+			}
+		}
+		n := Normalize(s)
+		if n != normalize(s) {
+			t.Fatalf("Normalize(%q) = %q, the long way %q", s, n, normalize(s))
+		}
+		if again := Normalize(n); again != n {
+			t.Fatalf("Normalize(%q) = %q, not idempotent (%q)", s, n, again)
+		}
+	})
+}
+
+// FuzzLevenshteinAtMost checks the cut-short distance against the whole
+// table: the same distance up to lim, lim+1 past it.
+func FuzzLevenshteinAtMost(f *testing.F) {
+	f.Add("kuliner", "kulinr", 1)
+	f.Add("kitten", "sitting", 2)
+	f.Add("日本", "日本語", 1)
+	f.Add("", "abc", 2)
+	f.Fuzz(func(t *testing.T, a, b string, lim int) {
+		if lim < 0 || lim > 100 {
+			return
+		}
+		want := min(levenshteinFull(a, b), lim+1)
+		if got := levenshteinAtMost(a, b, lim); got != want {
+			t.Fatalf("levenshteinAtMost(%q, %q, %d) = %d, want %d", a, b, lim, got, want)
+		}
+	})
+}
+
+// levenshteinFull is the textbook table, for FuzzLevenshteinAtMost.
+func levenshteinFull(a, b string) int {
+	ra, rb := []rune(a), []rune(b)
+	d := make([][]int, len(ra)+1)
+	for i := range d {
+		d[i] = make([]int, len(rb)+1)
+		d[i][0] = i
+	}
+	for j := range d[0] {
+		d[0][j] = j
+	}
+	for i := 1; i <= len(ra); i++ {
+		for j := 1; j <= len(rb); j++ {
+			cost := 1
+			if ra[i-1] == rb[j-1] {
+				cost = 0
+			}
+			d[i][j] = min(d[i-1][j]+1, d[i][j-1]+1, d[i-1][j-1]+cost)
+		}
+	}
+	return d[len(ra)][len(rb)]
+}

@@ -320,7 +320,7 @@ func hasAllWords(ws, key []string) bool {
 				found = true
 				break
 			}
-			if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && Levenshtein(w, k) <= lim {
+			if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && levenshteinAtMost(w, k, lim) <= lim {
 				found = true
 				break
 			}
