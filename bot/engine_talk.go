@@ -28,8 +28,10 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 			if _, ok := MatchOption(text, opts); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}
-			if _, ok := MatchOptions(text, opts); ok && s.Multi {
-				return nil, false
+			if s.Multi {
+				if _, ok := MatchOptions(text, opts); ok {
+					return nil, false
+				}
 			}
 		}
 	}
