@@ -181,6 +181,7 @@ func (e *Engine) unfinished(st *State) string {
 func (e *Engine) markDraft(_ context.Context, t *Turn) {
 	if want := e.unfinished(t.State); want != t.Profile.Draft {
 		t.Profile.Draft = want
-		t.draft = &want
+		t.draft = new(string) // not &want: that moves want to the heap on every turn
+		*t.draft = want
 	}
 }
