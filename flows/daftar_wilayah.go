@@ -244,6 +244,9 @@ func (d Deps) parseKabKota(ctx context.Context, t *bot.Turn, in bot.In) (string,
 	return "", bot.T("daftar.kabkota.found", "List", strings.Join(lines, "\n"), "Count", len(lines))
 }
 
+// placeAbbrevs spells out the abbreviations placesInAddress meets.
+var placeAbbrevs = strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ")
+
 // placesInAddress finds the kabupaten/kota an address names: by its name
 // ("Kota Serang", "Kab. Lebak"), else by a kecamatan named in it
 // ("Kec. Cipocok Jaya"), as numbered lines for the owner to confirm (an
@@ -255,7 +258,7 @@ func (d Deps) placesInAddress(addr string) []string {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 		}), " ") + " "
 	}
-	words := strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ").Replace(fold(addr))
+	words := placeAbbrevs.Replace(fold(addr))
 	has := func(name string) bool { n := fold(name); return n != "  " && strings.Contains(words, n) }
 	var lines []string
 	seen := map[string]bool{}

@@ -188,11 +188,14 @@ func galeriBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, e
 	}
 }
 
+// galeriPunct turns the punctuation galeriIntent ignores into spaces.
+var galeriPunct = strings.NewReplacer("?", " ", ",", " ", ".", " ")
+
 // galeriIntent maps free text to a galeri action: "jam buka galeri
 // menong?" → buka, "alamatnya dimana" → semua, "syarat titip produk" →
 // syarat. Text that names the galeri without a question opens the menu.
 func galeriIntent(norm string) (string, bool) {
-	words := strings.Fields(strings.NewReplacer("?", " ", ",", " ", ".", " ").Replace(norm))
+	words := strings.Fields(galeriPunct.Replace(norm))
 	has := func(ws ...string) bool {
 		for _, w := range words {
 			for _, x := range ws {
