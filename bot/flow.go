@@ -83,6 +83,8 @@ type Step struct {
 	ID     StepID
 	Prompt string // message id of the question
 	// Data fills the Prompt's template; Options lists numbered choices.
+	// The engine only reads the options, so a list that does not change
+	// may be built once and returned every time.
 	Data    func(ctx context.Context, t *Turn) (map[string]any, error)
 	Options func(ctx context.Context, t *Turn) ([]Option, error)
 	Multi   bool   // several options may be picked at once ("1,3")

@@ -114,6 +114,7 @@ func galeriLagi(d Deps) *bot.Step {
 
 // galeriKecamatan asks the kecamatan whose outlets to list.
 func galeriKecamatan(d Deps) *bot.Step {
+	kecamatan := kecamatanOptions(d.Region) // built once
 	return &bot.Step{
 		ID:     "kecamatan",
 		Prompt: "galeri.kecamatan",
@@ -125,7 +126,7 @@ func galeriKecamatan(d Deps) *bot.Step {
 				}
 				return outletKecamatanOptions(d.Region, outlets), nil
 			}
-			return kecamatanOptions(d.Region), nil
+			return kecamatan, nil
 		},
 		Targets: []bot.StepID{"lagi"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
