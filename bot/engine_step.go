@@ -112,13 +112,18 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 
 // labelled fills in the rendered label of options labelled by message id,
 // so people can answer with the words they see ("kuliner").
+// Options whose labels are all raw already (kecamatan, desa) come back as
+// they are, not copied.
 func (e *Engine) labelled(lang string, opts []Option) []Option {
-	out := make([]Option, len(opts))
-	for i, o := range opts {
-		if o.Label.Raw == "" && o.Label.ID != "" {
+	i := slices.IndexFunc(opts, func(o Option) bool { return o.Label.Raw == "" && o.Label.ID != "" })
+	if i < 0 {
+		return opts
+	}
+	out := slices.Clone(opts)
+	for ; i < len(out); i++ {
+		if o := &out[i]; o.Label.Raw == "" && o.Label.ID != "" {
 			o.Label = Raw(e.cat.Render(lang, o.Label))
 		}
-		out[i] = o
 	}
 	return out
 }
