@@ -75,6 +75,21 @@ func bestOption(norm string, opts []Option, floor int) (int, bool) {
 		return 0, false
 	}
 	in := newMatchInput(norm)
+	// A key ("2", "no. 2") outscores any other way of matching: when the
+	// text is one option's key, that option wins without the names of
+	// the others being scored, and two options with that key tie.
+	keyed := -1
+	for i := range opts {
+		if in.keyMatch(&opts[i]) {
+			if keyed >= 0 {
+				return 0, false
+			}
+			keyed = i
+		}
+	}
+	if keyed >= 0 {
+		return keyed, scoreKey >= floor
+	}
 	best, bestScore, tie := -1, 0, false
 	for i := range opts {
 		s := in.score(&opts[i], i == len(opts)-1)
@@ -130,17 +145,23 @@ func newMatchInput(norm string) *matchInput {
 	return in
 }
 
+// keyMatch reports whether the text is o's key.
+func (in *matchInput) keyMatch(o *Option) bool {
+	if o.Key == "" {
+		return false
+	}
+	k := Normalize(o.Key)
+	return k == in.norm || (in.keyWord != "" && k == in.keyWord) || in.coreText == k
+}
+
 func (in *matchInput) score(o *Option, last bool) int {
 	best := 0
-	if o.Key != "" {
-		k := Normalize(o.Key)
-		if k == in.norm || (in.keyWord != "" && k == in.keyWord) || in.coreText == k {
-			return scoreKey
-		}
-		if in.num >= 0 {
-			if v, err := strconv.Atoi(k); err == nil && v == in.num {
-				best = scoreNumber
-			}
+	if in.keyMatch(o) {
+		return scoreKey
+	}
+	if o.Key != "" && in.num >= 0 {
+		if v, err := strconv.Atoi(Normalize(o.Key)); err == nil && v == in.num {
+			best = scoreNumber
 		}
 	}
 	if in.num == lastOption && last {
