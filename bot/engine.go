@@ -212,6 +212,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	// stored ("\u202e" would show a name backwards in the Dinas export).
 	t.Msg.Text = CleanText(msg.Text)
 	text := strings.TrimSpace(t.Msg.Text)
+	// Readers that normalize what they read (MatchOption, YesNo) are given
+	// norm below, not text: Normalize is idempotent, and normalizing the
+	// same message again in each of them cost more than the rest of them.
 	norm := Normalize(text)
 
 	if outs, restarted := e.upgrade(ctx, t); restarted {
@@ -273,7 +276,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 
 	switch st.Pending {
 	case pendingLang:
-		o, ok := MatchOption(text, e.langQuestion().Options)
+		o, ok := MatchOption(norm, e.langQuestion().Options)
 		if !ok {
 			return []Out{Say(T("core.choice.invalid")), e.langQuestion()}
 		}

@@ -30,7 +30,7 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	if en := e.flows.talk.faq(t.Lang).Match(text, norm, false); en != nil {
 		return []Out{Say(Raw(en.Render(e.talkData(ctx, t)))), m}
 	}
-	if o, ok := MatchOption(text, e.labelled(t.Lang, m.Options)); ok {
+	if o, ok := MatchOption(norm, e.labelled(t.Lang, m.Options)); ok {
 		return e.start(ctx, t, e.flows.Flow(o.Value), "")
 	}
 	kind := ClassifyTalk(text, norm)
@@ -51,7 +51,7 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		m.Texts = []Text{T("core.talk.menu")}
 		return []Out{m}
 	}
-	if _, ok := YesNo(text); ok { // a stray "ya" or "tidak" at the menu
+	if _, ok := YesNo(norm); ok { // a stray "ya" or "tidak" at the menu
 		m.Texts = []Text{T("core.talk.menu")}
 		return []Out{m}
 	}
@@ -94,7 +94,7 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	if s.Options != nil {
-		if _, ok := MatchOption(text, e.labelled(t.Lang, e.options(ctx, t, s))); ok {
+		if _, ok := MatchOption(norm, e.labelled(t.Lang, e.options(ctx, t, s))); ok {
 			return nil
 		}
 	}

@@ -55,7 +55,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 			in.Choices, matched = MatchOptions(text, opts)
 		} else {
 			var o Option
-			if o, matched = MatchOption(text, opts); matched {
+			if o, matched = MatchOption(norm, opts); matched {
 				in.Choice = &o
 			}
 		}

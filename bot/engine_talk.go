@@ -25,7 +25,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 		}
 		if s.Options != nil {
 			opts := e.labelled(t.Lang, e.options(ctx, t, s))
-			if _, ok := MatchOption(text, opts); ok && !e.faqOverList(t, text, norm, opts) {
+			if _, ok := MatchOption(norm, opts); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}
 			if s.Multi {
@@ -66,7 +66,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 	// name, a number or an address is no value to store: the question's
 	// help says what to write, and what to do without an answer.
 	if s != nil && s.Options == nil && s.Parse != nil && !s.Optional {
-		if _, ok := YesNo(text); ok {
+		if _, ok := YesNo(norm); ok {
 			return say(e.stepHelp(s))
 		}
 	}
