@@ -108,7 +108,23 @@ func Levenshtein(a, b string) int {
 // checks only ask whether two words are within one or two edits, and most
 // words are far apart, so this looks at a few rows instead of all.
 func levenshteinAtMost(a, b string, lim int) int {
-	ra, rb := []rune(a), []rune(b)
+	if isASCII(a) && isASCII(b) { // most words: bytes, without decoding runes
+		return editsAtMost([]byte(a), []byte(b), lim)
+	}
+	return editsAtMost([]rune(a), []rune(b), lim)
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// editsAtMost is levenshteinAtMost on the letters of the two words.
+func editsAtMost[E byte | rune](ra, rb []E, lim int) int {
 	if len(ra) < len(rb) {
 		ra, rb = rb, ra
 	}
