@@ -38,6 +38,10 @@ type Catalog struct {
 	pmu   sync.RWMutex
 	plain map[string]map[string]string
 
+	// fills are the messages made only of text and {{.Field}}s, by
+	// language and id (i18n_fill.go); read only after NewCatalog.
+	fills map[string]map[string]*fillTemplate
+
 	// OnMissing, if set, is called for a message id that a language lacks.
 	// Production logs a warning; tests fail.
 	OnMissing func(lang, id string)
@@ -57,7 +61,8 @@ func NewCatalog(fsys fs.FS, log *slog.Logger) (*Catalog, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no locale files found")
 	}
-	c := &Catalog{bundle: b, ids: map[string]map[string]bool{}, log: log, locs: map[string]*i18n.Localizer{}}
+	c := &Catalog{bundle: b, ids: map[string]map[string]bool{}, log: log, locs: map[string]*i18n.Localizer{},
+		fills: map[string]map[string]*fillTemplate{}}
 	for _, f := range files {
 		mf, err := b.LoadMessageFileFS(fsys, f)
 		if err != nil {
@@ -72,6 +77,12 @@ func NewCatalog(fsys fs.FS, log *slog.Logger) (*Catalog, error) {
 				return nil, fmt.Errorf("locale file %s: message %q defined twice for %s", path.Base(f), m.ID, lang)
 			}
 			c.ids[lang][m.ID] = true
+			if ft, ok := newFillTemplate(m); ok {
+				if c.fills[lang] == nil {
+					c.fills[lang] = map[string]*fillTemplate{}
+				}
+				c.fills[lang][m.ID] = &ft
+			}
 		}
 	}
 	for l := range c.ids {
@@ -122,6 +133,16 @@ func (c *Catalog) Render(lang string, t Text) string {
 	lang = c.Supported(lang)
 	if !c.ids[lang][t.ID] && c.OnMissing != nil {
 		c.OnMissing(lang, t.ID)
+	}
+	if t.Count == nil && c.ids[lang][t.ID] {
+		if ft := c.fills[lang][t.ID]; ft != nil {
+			if len(ft.fields) == 0 && len(t.Data) == 0 {
+				return ft.pieces[0].text // text only: newFillTemplate made one piece of it
+			}
+			if s, ok := c.fill(lang, ft, t.Data); ok {
+				return s
+			}
+		}
 	}
 	if t.Data == nil && t.Count == nil {
 		return c.renderPlain(lang, t.ID)

@@ -1,0 +1,115 @@
+package bot
+
+import (
+	"fmt"
+	"os"
+	"testing"
+	"testing/fstest"
+
+	"github.com/nicksnyder/go-i18n/v2/i18n"
+)
+
+// viaTextTemplate renders t the way Render did before fill templates:
+// through go-i18n's localizer and text/template, Texts in the data
+// rendered first.
+func viaTextTemplate(c *Catalog, lang string, t Text) string {
+	data := make(map[string]any, len(t.Data))
+	for k, v := range t.Data {
+		switch v := v.(type) {
+		case Text:
+			data[k] = c.Render(lang, v)
+		case []Text:
+			data[k] = c.renderJoined(lang, v, ", ")
+		case Lines:
+			data[k] = c.renderJoined(lang, v, "\n")
+		default:
+			data[k] = v
+		}
+	}
+	s, err := c.localizer(lang).Localize(&i18n.LocalizeConfig{MessageID: t.ID, TemplateData: data})
+	if s == "" && err != nil {
+		return t.ID
+	}
+	return s
+}
+
+// TestFillTemplates renders messages of every shape both ways and
+// requires the same text, and that only plain text and {{.Field}}s skip
+// text/template.
+func TestFillTemplates(t *testing.T) {
+	src := `
+plain = "Terima kasih."
+single = "Halo {{.Name}}!"
+spaced = "Halo {{ .Name }} dari {{.Kec}}, {{.Name}} lagi"
+number = "Langkah {{.N}} dari {{.Total}}"
+edge = "{{.A}}{{.B}}"
+braces = "kurung }} dan { biasa {{.A}}"
+cond = "{{if .A}}ada{{else}}tidak{{end}}"
+trim = "a {{- .A}} b"
+nested = "{{.A.B}}"
+pipe = "{{.A | printf \"%q\"}}"
+unclosed = "{{.A"
+dollar = "{{$}}"
+text = "Bidang: {{.Sector}}"
+`
+	c, err := NewCatalog(fstest.MapFS{"t.id.toml": {Data: []byte(src + `"sector.a" = "Kuliner"` + "\n")}}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var missing []string
+	c.OnMissing = func(lang, id string) { missing = append(missing, id) }
+	fast := map[string]bool{"plain": true, "single": true, "spaced": true, "number": true, "edge": true, "braces": true, "text": true, "sector.a": true}
+	for id := range c.IDs("id") {
+		if got := c.fills["id"][id] != nil; got != fast[id] {
+			t.Errorf("%s: fill template %v, want %v", id, got, fast[id])
+		}
+	}
+	for _, tt := range []Text{
+		T("plain"), T("plain", "Unused", "x"), T("single", "Name", "Siti"), T("single"), T("single", "Name", "Siti", "Other", "x"),
+		T("single", "Name", 7), T("single", "Name", int64(-12)), T("single", "Name", true), T("single", "Name", nil), T("single", "Name", 1.5),
+		T("spaced", "Name", "Siti", "Kec", "Plered"), T("number", "N", 3, "Total", 13), T("edge", "A", "", "B", "x"),
+		T("braces", "A", "ok"), T("cond", "A", true), T("trim", "A", "x"), T("nested", "A", map[string]any{"B": "b"}),
+		T("unclosed", "A", "x"), T("dollar", "A", "x"),
+		T("text", "Sector", T("sector.a")), T("text", "Sector", T("sector.missing")), T("text", "Sector", []Text{T("sector.a"), Raw("Fesyen")}),
+		T("text", "Sector", Lines{T("sector.a"), Raw("Fesyen")}), T("single", "Name", Raw("Budi")),
+	} {
+		missing = nil
+		got := c.Render("id", tt)
+		gotMissing := fmt.Sprint(missing)
+		missing = nil
+		want := viaTextTemplate(c, "id", tt)
+		if got != want || gotMissing != fmt.Sprint(missing) {
+			t.Errorf("Render(%s %v) = %q (missing %s), text/template %q (missing %v)", tt.ID, tt.Data, got, gotMissing, want, missing)
+		}
+	}
+}
+
+// TestFillTemplatesLocales renders every message of the real locale files
+// that fill renders, in every language, both ways.
+func TestFillTemplatesLocales(t *testing.T) {
+	c, err := NewCatalog(os.DirFS("../locales"), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, lang := range c.Langs() {
+		for id, ft := range c.fills[lang] {
+			n++
+			for _, v := range []any{"«x»", 42} {
+				tt := Text{ID: id}
+				if len(ft.fields) > 0 {
+					tt.Data = map[string]any{}
+					for _, f := range ft.fields {
+						tt.Data[f] = v
+					}
+				}
+				if got, want := c.Render(lang, tt), viaTextTemplate(c, lang, tt); got != want {
+					t.Errorf("%s %s: Render = %q, text/template %q", lang, id, got, want)
+				}
+			}
+		}
+	}
+	if n < 100 {
+		t.Fatalf("only %d messages rendered without text/template", n)
+	}
+}
