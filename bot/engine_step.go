@@ -50,7 +50,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	var opts []Option
 	matched := true
 	if s.Options != nil && msg.Kind == KindText {
-		opts = e.labelled(t.Lang, e.options(ctx, t, s))
+		opts = e.stepOptions(ctx, t, s)
 		if s.Multi {
 			in.Choices, matched = MatchOptions(text, opts)
 		} else {
@@ -60,6 +60,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 			}
 		}
 	}
+	t.optsOf = nil // the step's hooks may change what its options are
 	var res Result
 	switch {
 	case s.Handle != nil:
@@ -110,6 +111,17 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	return e.apply(ctx, t, s, res)
 }
 
+// stepOptions is labelled(options of s), once while the turn only reads:
+// answer forgets it before running the step's hooks.
+func (e *Engine) stepOptions(ctx context.Context, t *Turn, s *Step) []Option {
+	if t.optsOf == s && t.optsLang == t.Lang {
+		return t.opts
+	}
+	opts := e.labelled(t.Lang, e.options(ctx, t, s))
+	t.optsOf, t.optsLang, t.opts = s, t.Lang, opts
+	return opts
+}
+
 // labelled fills in the rendered label of options labelled by message id,
 // so people can answer with the words they see ("kuliner").
 // Options whose labels are all raw already (kecamatan, desa) come back as
@@ -130,6 +142,7 @@ func (e *Engine) labelled(lang string, opts []Option) []Option {
 
 // apply carries out a step's Result.
 func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out {
+	t.optsOf = nil
 	outs := append([]Out(nil), res.Say...)
 	if res.Call != "" {
 		callee := e.flows.Flow(res.Call)
@@ -232,6 +245,7 @@ func (e *Engine) finish(ctx context.Context, t *Turn, outs []Out, quiet bool) []
 
 // begin enters flow f (keeping the stack).
 func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out {
+	t.optsOf = nil
 	st := t.State
 	st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = f.ID, f.Version, "", nil, nil, ""
 	t.Flow = f
@@ -279,6 +293,7 @@ func (e *Engine) start(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 }
 
 func (e *Engine) clear(t *Turn) {
+	t.optsOf = nil
 	st := t.State
 	st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = "", 0, "", nil, nil, ""
 	st.Stack = drafts(st.Stack)

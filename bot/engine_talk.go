@@ -24,7 +24,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 			return nil, false
 		}
 		if s.Options != nil {
-			opts := e.labelled(t.Lang, e.options(ctx, t, s))
+			opts := e.stepOptions(ctx, t, s)
 			if _, ok := MatchOption(norm, opts); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}

@@ -179,6 +179,13 @@ type Turn struct {
 	missed  []string // and their texts, masked
 	expired *Flow    // the flow whose unfinished answers expired with the state, not yet told
 	draft   *string  // Profile.Draft changed to this by the turn (markDraft); nil: unchanged
+
+	// The labelled options of step optsOf in optsLang (Engine.stepOptions),
+	// kept while the turn only reads the message: leaving, converse and
+	// answer each look at them before anything changes.
+	optsOf   *Step
+	optsLang string
+	opts     []Option
 }
 
 // Cached returns the value load gives for key, loading it once per turn:
