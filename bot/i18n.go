@@ -28,8 +28,7 @@ type Catalog struct {
 	ids    map[string]map[string]bool // lang → message ids
 	log    *slog.Logger
 
-	mu   sync.Mutex
-	locs map[string]*i18n.Localizer
+	locs map[string]*i18n.Localizer // one per language, made by NewCatalog; read only
 
 	// plain keeps the messages rendered without template data (most
 	// prompts and labels), by language and id: they come out the same
@@ -38,8 +37,10 @@ type Catalog struct {
 	pmu   sync.RWMutex
 	plain map[string]map[string]string
 
-	// fills are the messages made only of text and {{.Field}}s, by
-	// language and id (i18n_fill.go); read only after NewCatalog.
+	// fills has every message by language and id (so one look-up tells
+	// whether lang has it), with the split template of those made only of
+	// text and {{.Field}}s, nil for the others (i18n_fill.go); read only
+	// after NewCatalog.
 	fills map[string]map[string]*fillTemplate
 
 	// OnMissing, if set, is called for a message id that a language lacks.
@@ -77,10 +78,11 @@ func NewCatalog(fsys fs.FS, log *slog.Logger) (*Catalog, error) {
 				return nil, fmt.Errorf("locale file %s: message %q defined twice for %s", path.Base(f), m.ID, lang)
 			}
 			c.ids[lang][m.ID] = true
+			if c.fills[lang] == nil {
+				c.fills[lang] = map[string]*fillTemplate{}
+			}
+			c.fills[lang][m.ID] = nil
 			if ft, ok := newFillTemplate(m); ok {
-				if c.fills[lang] == nil {
-					c.fills[lang] = map[string]*fillTemplate{}
-				}
 				c.fills[lang][m.ID] = &ft
 			}
 		}
@@ -89,6 +91,9 @@ func NewCatalog(fsys fs.FS, log *slog.Logger) (*Catalog, error) {
 		c.langs = append(c.langs, l)
 	}
 	sort.Strings(c.langs)
+	for _, l := range append([]string{DefaultLang}, c.langs...) {
+		c.locs[l] = i18n.NewLocalizer(c.bundle, l, DefaultLang)
+	}
 	c.OnMissing = func(lang, id string) {
 		log.Warn("missing translation", "lang", lang, "id", id)
 	}
@@ -112,15 +117,14 @@ func (c *Catalog) Supported(lang string) string {
 	return DefaultLang
 }
 
+// localizer returns lang's localizer without a lock (every render took
+// one): lang is one of the catalog's (Supported), whose localizers
+// NewCatalog made.
 func (c *Catalog) localizer(lang string) *i18n.Localizer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.locs[lang]
-	if !ok {
-		l = i18n.NewLocalizer(c.bundle, lang, DefaultLang)
-		c.locs[lang] = l
+	if l := c.locs[lang]; l != nil {
+		return l
 	}
-	return l
+	return i18n.NewLocalizer(c.bundle, lang, DefaultLang)
 }
 
 // Render returns t in lang. A message missing in lang falls back to
@@ -131,11 +135,12 @@ func (c *Catalog) Render(lang string, t Text) string {
 		return t.Raw
 	}
 	lang = c.Supported(lang)
-	if !c.ids[lang][t.ID] && c.OnMissing != nil {
+	ft, has := c.fills[lang][t.ID]
+	if !has && c.OnMissing != nil {
 		c.OnMissing(lang, t.ID)
 	}
-	if t.Count == nil && c.ids[lang][t.ID] {
-		if ft := c.fills[lang][t.ID]; ft != nil {
+	if t.Count == nil {
+		if ft != nil {
 			if len(ft.fields) == 0 && len(t.Data) == 0 {
 				return ft.pieces[0].text // text only: newFillTemplate made one piece of it
 			}
