@@ -22,16 +22,30 @@ func Normalize(s string) string {
 	return normalize(s)
 }
 
-// normalize is Normalize the long way, for text that is not normal ASCII.
+// normalize is Normalize the long way, for text that is not normal ASCII,
+// in one pass: each rune folded and lower-cased, whitespace runs written
+// as one space between words (strings.Fields and Join), then the edges
+// trimmed.
 func normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
+	space := false
 	for _, r := range s {
-		if r = fold(r); r >= 0 {
-			b.WriteRune(r)
+		if r = fold(r); r < 0 {
+			continue
 		}
+		r = unicode.ToLower(r) // as strings.ToLower, rune by rune
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
 	}
-	t := strings.Join(strings.Fields(strings.ToLower(b.String())), " ")
+	t := b.String()
 	if u := strings.TrimFunc(t, isEdge); u != "" {
 		return u
 	}
@@ -89,10 +103,27 @@ func isEdge(r rune) bool {
 
 // words splits normalized text into words of letters and digits; all other
 // characters separate words. "no.2" → [no 2], "ke-2" → [ke 2].
-func words(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+func words(s string) []string { return appendWords(nil, s) }
+
+// appendWords appends the words of s to dst: a caller that looks at them
+// only for the moment passes a buffer on its stack (words allocated a
+// slice in each of the readers a turn runs).
+func appendWords(dst []string, s string) []string {
+	start := -1
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			dst = append(dst, s[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
 }
 
 // Levenshtein returns the edit distance between a and b counted in runes:

@@ -1,7 +1,9 @@
 package bot
 
 import (
+	"strings"
 	"testing"
+	"unicode"
 )
 
 func TestNormalize(t *testing.T) {
@@ -76,11 +78,12 @@ func TestLevenshtein(t *testing.T) {
 	}
 }
 
-// FuzzNormalize checks Normalize's shortcut: whatever normalASCII takes
-// as normal already comes out of the long way unchanged, and Normalize
-// stays idempotent.
+// FuzzNormalize checks Normalize's shortcuts: whatever normalASCII takes
+// as normal already comes out of the long way unchanged, the one-pass long
+// way is the step-by-step one (normalizeSteps), and Normalize stays
+// idempotent.
 func FuzzNormalize(f *testing.F) {
-	for _, s := range []string{"", "1", "kuliner", "ya kak", "no. 2", "Iya!!", " a", "a ", "a  b", "a`b", "?", "x.", "(1", "a\tb", "ke-2", "/start", "^a", "a^", "a~", "#1", "a\x7f"} {
+	for _, s := range []string{"", "1", "kuliner", "ya kak", "no. 2", "Iya!!", " a", "a ", "a  b", "a`b", "?", "x.", "(1", "a\tb", "ke-2", "/start", "^a", "a^", "a~", "#1", "a\x7f", "ＯＫ １２", "\u00a0MENU\u00a0", "İSTANBUL", "\xffA\xfe", "a\u2028b\u3000c", "ǅ", "1️⃣", "“Kuliner”", "no.2 ke-2"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -88,6 +91,13 @@ func FuzzNormalize(f *testing.F) {
 			if got := normalize(s); got != s {
 				t.Fatalf("normalASCII(%q) but the long way makes %q", s, got)
 			}
+		}
+		ws := strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) })
+		if got := words(s); strings.Join(got, "|") != strings.Join(ws, "|") || len(got) != len(ws) {
+			t.Fatalf("words(%q) = %q, FieldsFunc %q", s, got, ws)
+		}
+		if got, want := normalize(s), normalizeSteps(s); got != want {
+			t.Fatalf("normalize(%q) = %q, step by step %q", s, got, want)
 		}
 		n := Normalize(s)
 		if n != normalize(s) {
@@ -97,6 +107,22 @@ func FuzzNormalize(f *testing.F) {
 			t.Fatalf("Normalize(%q) = %q, not idempotent (%q)", s, n, again)
 		}
 	})
+}
+
+// normalizeSteps is Normalize as first written, a step at a time, for
+// FuzzNormalize.
+func normalizeSteps(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		if r = fold(r); r >= 0 {
+			b.WriteRune(r)
+		}
+	}
+	t := strings.Join(strings.Fields(strings.ToLower(b.String())), " ")
+	if u := strings.TrimFunc(t, isEdge); u != "" {
+		return u
+	}
+	return t
 }
 
 // FuzzLevenshteinAtMost checks the cut-short distance against the whole
