@@ -102,7 +102,8 @@ var (
 // ClassifyTalk says what a message is besides an answer. raw is the text
 // as typed (a trailing "?" marks a question); norm is Normalize(raw).
 func ClassifyTalk(raw, norm string) TalkKind {
-	ws := words(norm)
+	var buf [16]string
+	ws := appendWords(buf[:0], norm)
 	for i, w := range ws {
 		ws[i] = squeeze(w)
 	}
@@ -299,7 +300,8 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if f == nil {
 		return nil, 0
 	}
-	ws := words(norm)
+	var wbuf [16]string
+	ws := appendWords(wbuf[:0], norm)
 	if len(ws) == 0 || len(ws) > 14 {
 		return nil, 0
 	}
