@@ -122,8 +122,15 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 	if lang == "" {
 		lang = e.cfg.DefaultLang
 	}
-	st := l.State
-	t := &Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: &st}
+	// The turn and its state in one allocation: both outlive this frame
+	// (the flows' hooks keep *Turn and *State as they please).
+	ts := &struct {
+		t  Turn
+		st State
+	}{st: l.State}
+	st := &ts.st
+	ts.t = Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: st}
+	t := &ts.t
 	outs := e.runKeepingDrafts(ctx, t) // engine_resume.go
 	if t.err != nil {
 		return TurnResult{}, fmt.Errorf("turn of %s: %w", msg.Conv.Channel, t.err)
@@ -133,7 +140,7 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 		res.Replies = append(res.Replies, e.cat.Out(t.Lang, o))
 	}
 	st.LastMsg, st.Updated = msg.ID, t.Now
-	res.State, res.Draft = st, t.draft
+	res.State, res.Draft = *st, t.draft
 	if t.Lang != prof.Lang && (prof.Lang != "" || t.Lang != e.cfg.DefaultLang) {
 		res.Lang = t.Lang
 	}
