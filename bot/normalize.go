@@ -2,6 +2,7 @@ package bot
 
 import (
 	"math"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -140,9 +141,36 @@ func Levenshtein(a, b string) int {
 // words are far apart, so this looks at a few rows instead of all.
 func levenshteinAtMost(a, b string, lim int) int {
 	if isASCII(a) && isASCII(b) { // most words: bytes, without decoding runes
+		// Each edit brings in or takes out at most one kind of letter, so
+		// words that differ in more kinds of letters than lim are further
+		// apart than lim: most pairs are told so without the table.
+		ma, mb := letterKinds(a), letterKinds(b)
+		if max(bits.OnesCount64(ma&^mb), bits.OnesCount64(mb&^ma)) > lim {
+			return lim + 1
+		}
 		return editsAtMost([]byte(a), []byte(b), lim)
 	}
 	return editsAtMost([]rune(a), []rune(b), lim)
+}
+
+// letterKinds is the set of kinds of characters of an ASCII word: a bit
+// for each letter and digit, one for everything else (the lower bound
+// levenshteinAtMost draws from it only gets lower when kinds share a bit).
+func letterKinds(s string) uint64 {
+	var m uint64
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z':
+			m |= 1 << (c - 'a')
+		case 'A' <= c && c <= 'Z':
+			m |= 1 << (c - 'A' + 26)
+		case '0' <= c && c <= '9':
+			m |= 1 << (c - '0' + 52)
+		default:
+			m |= 1 << 63
+		}
+	}
+	return m
 }
 
 func isASCII(s string) bool {

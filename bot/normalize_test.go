@@ -132,6 +132,10 @@ func FuzzLevenshteinAtMost(f *testing.F) {
 	f.Add("kitten", "sitting", 2)
 	f.Add("日本", "日本語", 1)
 	f.Add("", "abc", 2)
+	f.Add("Kuliner", "kuliner", 1)
+	f.Add("abc1", "abd1", 1)
+	f.Add("a b", "ab", 1)
+	f.Add("pendaftaran", "pendftaran", 2)
 	f.Fuzz(func(t *testing.T, a, b string, lim int) {
 		if lim < 0 || lim > 100 {
 			return
