@@ -94,7 +94,7 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	if s.Options != nil {
-		if _, ok := MatchOption(norm, e.stepOptions(ctx, t, s)); ok {
+		if _, ok := e.stepChoice(ctx, t, s, norm); ok {
 			return nil
 		}
 	}

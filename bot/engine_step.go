@@ -55,7 +55,7 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 			in.Choices, matched = MatchOptions(text, opts)
 		} else {
 			var o Option
-			if o, matched = MatchOption(norm, opts); matched {
+			if o, matched = e.stepChoice(ctx, t, s, norm); matched {
 				in.Choice = &o
 			}
 		}
@@ -118,8 +118,18 @@ func (e *Engine) stepOptions(ctx context.Context, t *Turn, s *Step) []Option {
 		return t.opts
 	}
 	opts := e.labelled(t.Lang, e.options(ctx, t, s))
-	t.optsOf, t.optsLang, t.opts = s, t.Lang, opts
+	t.optsOf, t.optsLang, t.opts, t.choiceSet = s, t.Lang, opts, false
 	return opts
+}
+
+// stepChoice is MatchOption(norm, stepOptions(s)), matched once with them.
+func (e *Engine) stepChoice(ctx context.Context, t *Turn, s *Step, norm string) (Option, bool) {
+	opts := e.stepOptions(ctx, t, s)
+	if !t.choiceSet || t.choiceNorm != norm {
+		t.choice, t.chosen = MatchOption(norm, opts)
+		t.choiceNorm, t.choiceSet = norm, true
+	}
+	return t.choice, t.chosen
 }
 
 // labelled fills in the rendered label of options labelled by message id,

@@ -25,7 +25,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 		}
 		if s.Options != nil {
 			opts := e.stepOptions(ctx, t, s)
-			if _, ok := MatchOption(norm, opts); ok && !e.faqOverList(t, text, norm, opts) {
+			if _, ok := e.stepChoice(ctx, t, s, norm); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}
 			if s.Multi {

@@ -186,6 +186,11 @@ type Turn struct {
 	optsOf   *Step
 	optsLang string
 	opts     []Option
+	// and the option the message picks from them (Engine.stepChoice)
+	choiceSet  bool
+	choiceNorm string
+	choice     Option
+	chosen     bool
 }
 
 // Cached returns the value load gives for key, loading it once per turn:
