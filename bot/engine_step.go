@@ -126,10 +126,13 @@ func (e *Engine) stepOptions(ctx context.Context, t *Turn, s *Step) []Option {
 func (e *Engine) stepChoice(ctx context.Context, t *Turn, s *Step, norm string) (Option, bool) {
 	opts := e.stepOptions(ctx, t, s)
 	if !t.choiceSet || t.choiceNorm != norm {
-		t.choice, t.chosen = MatchOption(norm, opts)
+		t.choice, t.chosen = bestOption(Normalize(norm), opts, scoreMentions) // MatchOption, by index
 		t.choiceNorm, t.choiceSet = norm, true
 	}
-	return t.choice, t.chosen
+	if !t.chosen {
+		return Option{}, false
+	}
+	return opts[t.choice], true
 }
 
 // labelled fills in the rendered label of options labelled by message id,

@@ -189,7 +189,7 @@ type Turn struct {
 	// and the option the message picks from them (Engine.stepChoice)
 	choiceSet  bool
 	choiceNorm string
-	choice     Option
+	choice     int // index in opts
 	chosen     bool
 }
 
