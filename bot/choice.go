@@ -61,11 +61,16 @@ const (
 // with keys as strings (and as numbers, so "01" is key "1"), never as
 // positions. When two options match equally well, it reports false.
 func MatchOption(text string, opts []Option) (Option, bool) {
-	i, ok := bestOption(Normalize(text), opts, scoreMentions)
+	i, ok := matchOption(text, opts)
 	if !ok {
 		return Option{}, false
 	}
 	return opts[i], true
+}
+
+// matchOption is MatchOption, returning the index of the option.
+func matchOption(text string, opts []Option) (int, bool) {
+	return bestOption(Normalize(text), opts, scoreMentions)
 }
 
 // bestOption returns the index of the option that norm matches best with

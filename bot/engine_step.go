@@ -126,7 +126,7 @@ func (e *Engine) stepOptions(ctx context.Context, t *Turn, s *Step) []Option {
 func (e *Engine) stepChoice(ctx context.Context, t *Turn, s *Step, norm string) (Option, bool) {
 	opts := e.stepOptions(ctx, t, s)
 	if !t.choiceSet || t.choiceNorm != norm {
-		t.choice, t.chosen = bestOption(Normalize(norm), opts, scoreMentions) // MatchOption, by index
+		t.choice, t.chosen = matchOption(norm, opts)
 		t.choiceNorm, t.choiceSet = norm, true
 	}
 	if !t.chosen {
