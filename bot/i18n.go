@@ -152,6 +152,12 @@ func (c *Catalog) Render(lang string, t Text) string {
 	if t.Data == nil && t.Count == nil {
 		return c.renderPlain(lang, t.ID)
 	}
+	return c.localize(lang, t)
+}
+
+// localize renders t through go-i18n and text/template, the Texts in its
+// data rendered first.
+func (c *Catalog) localize(lang string, t Text) string {
 	data := t.Data
 	if t.Count != nil || hasTexts(t.Data) {
 		data = make(map[string]any, len(t.Data)+1)

@@ -5,33 +5,7 @@ import (
 	"os"
 	"testing"
 	"testing/fstest"
-
-	"github.com/nicksnyder/go-i18n/v2/i18n"
 )
-
-// viaTextTemplate renders t the way Render did before fill templates:
-// through go-i18n's localizer and text/template, Texts in the data
-// rendered first.
-func viaTextTemplate(c *Catalog, lang string, t Text) string {
-	data := make(map[string]any, len(t.Data))
-	for k, v := range t.Data {
-		switch v := v.(type) {
-		case Text:
-			data[k] = c.Render(lang, v)
-		case []Text:
-			data[k] = c.renderJoined(lang, v, ", ")
-		case Lines:
-			data[k] = c.renderJoined(lang, v, "\n")
-		default:
-			data[k] = v
-		}
-	}
-	s, err := c.localizer(lang).Localize(&i18n.LocalizeConfig{MessageID: t.ID, TemplateData: data})
-	if s == "" && err != nil {
-		return t.ID
-	}
-	return s
-}
 
 // TestFillTemplates renders messages of every shape both ways and
 // requires the same text, and that only plain text and {{.Field}}s skip
@@ -93,7 +67,7 @@ text = "Bidang: {{.Sector}}"
 		got := c.Render("id", tt)
 		gotMissing := fmt.Sprint(missing)
 		missing = nil
-		want := viaTextTemplate(c, "id", tt)
+		want := c.localize("id", tt)
 		if got != want || gotMissing != fmt.Sprint(missing) {
 			t.Errorf("Render(%s %v) = %q (missing %s), text/template %q (missing %v)", tt.ID, tt.Data, got, gotMissing, want, missing)
 		}
@@ -122,14 +96,14 @@ func TestFillTemplatesLocales(t *testing.T) {
 						tt.Data[f] = v
 					}
 				}
-				if got, want := c.Render(lang, tt), viaTextTemplate(c, lang, tt); got != want {
+				if got, want := c.Render(lang, tt), c.localize(lang, tt); got != want {
 					t.Errorf("%s %s: Render = %q, text/template %q", lang, id, got, want)
 				}
 				if len(ft.fields) > 1 { // fields true and not true by turns
 					for i, f := range ft.fields {
 						tt.Data[f] = []any{v, ""}[i%2]
 					}
-					if got, want := c.Render(lang, tt), viaTextTemplate(c, lang, tt); got != want {
+					if got, want := c.Render(lang, tt), c.localize(lang, tt); got != want {
 						t.Errorf("%s %s: Render = %q, text/template %q", lang, id, got, want)
 					}
 				}
