@@ -131,7 +131,7 @@ func fieldAction(a string) (string, bool) {
 }
 
 // maxFillFields bounds the fields fill resolves on the stack.
-const maxFillFields = 16
+const maxFillFields = 32
 
 // fill renders ft with data in lang as text/template would, or reports
 // false where it might not: data with a key the template does not use
