@@ -162,13 +162,9 @@ func (c *Catalog) localize(lang string, t Text) string {
 	if t.Count != nil || hasTexts(t.Data) {
 		data = make(map[string]any, len(t.Data)+1)
 		for k, v := range t.Data {
-			switch v := v.(type) {
-			case Text:
-				data[k] = c.Render(lang, v)
-			case []Text:
-				data[k] = c.renderJoined(lang, v, ", ")
-			case Lines:
-				data[k] = c.renderJoined(lang, v, "\n")
+			switch v.(type) {
+			case Text, []Text, Lines:
+				data[k] = c.renderValue(lang, v)
 			default:
 				data[k] = v
 			}
@@ -209,6 +205,20 @@ func (c *Catalog) renderPlain(lang, id string) string {
 	c.plain[lang][id] = s
 	c.pmu.Unlock()
 	return s
+}
+
+// renderValue renders template data that is text to render first: a
+// Text, a []Text (joined by commas) or Lines (one a line).
+func (c *Catalog) renderValue(lang string, v any) string {
+	switch v := v.(type) {
+	case Text:
+		return c.Render(lang, v)
+	case []Text:
+		return c.renderJoined(lang, v, ", ")
+	case Lines:
+		return c.renderJoined(lang, v, "\n")
+	}
+	return ""
 }
 
 // renderJoined renders ts and joins them with sep.

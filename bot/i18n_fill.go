@@ -134,14 +134,24 @@ func fieldAction(a string) (string, bool) {
 const maxFillFields = 32
 
 // fill renders ft with data in lang as text/template would, or reports
-// false where it might not: data with a key the template does not use
-// (text/template would still have rendered a Text in it, and reported it
-// missing), a field without data (text/template writes "<no value>"), or
-// a value other than a string, an int, a bool or a Text (kept for
-// text/template's formatting and truth).
+// false where it might not: a field without data (text/template writes
+// "<no value>"), or a value other than a string, an int, a bool or a Text
+// (kept for text/template's formatting and truth). Texts in data the
+// template does not use are rendered all the same, as Render did for
+// text/template, so a missing one is reported.
 func (c *Catalog) fill(lang string, ft *fillTemplate, data map[string]any) (string, bool) {
-	if len(data) != len(ft.fields) || len(ft.fields) > maxFillFields {
+	if len(data) < len(ft.fields) || len(ft.fields) > maxFillFields {
 		return "", false
+	}
+	if len(data) > len(ft.fields) {
+		for k, v := range data {
+			switch v := v.(type) {
+			case Text, []Text, Lines:
+				if !slices.Contains(ft.fields, k) {
+					c.renderValue(lang, v)
+				}
+			}
+		}
 	}
 	var buf [maxFillFields]string
 	var truth [maxFillFields]bool
@@ -161,14 +171,8 @@ func (c *Catalog) fill(lang string, ft *fillTemplate, data map[string]any) (stri
 			vals[i], truth[i] = strconv.FormatInt(v, 10), v != 0
 		case bool:
 			vals[i], truth[i] = strconv.FormatBool(v), v
-		case Text:
-			vals[i] = c.Render(lang, v)
-			truth[i] = vals[i] != ""
-		case []Text:
-			vals[i] = c.renderJoined(lang, v, ", ")
-			truth[i] = vals[i] != ""
-		case Lines:
-			vals[i] = c.renderJoined(lang, v, "\n")
+		case Text, []Text, Lines:
+			vals[i] = c.renderValue(lang, v)
 			truth[i] = vals[i] != ""
 		default:
 			return "", false

@@ -50,7 +50,8 @@ text = "Bidang: {{.Sector}}"
 		}
 	}
 	for _, tt := range []Text{
-		T("plain"), T("plain", "Unused", "x"), T("single", "Name", "Siti"), T("single"), T("single", "Name", "Siti", "Other", "x"),
+		T("plain"), T("plain", "Unused", "x"), T("single", "Name", "Siti"), T("single"), T("single", "Name", "Siti", "Other", "x"), T("single", "Name", "Siti", "Extra", T("sector.missing")),
+		T("single", "Name", "Siti", "Extra", []Text{T("sector.missing"), T("sector.a")}), T("single", "Extra", "x"),
 		T("single", "Name", 7), T("single", "Name", int64(-12)), T("single", "Name", true), T("single", "Name", nil), T("single", "Name", 1.5),
 		T("spaced", "Name", "Siti", "Kec", "Plered"), T("number", "N", 3, "Total", 13), T("edge", "A", "", "B", "x"),
 		T("braces", "A", "ok"), T("cond", "A", true), T("cond", "A", false), T("cond", "A", ""), T("cond", "A", "x"), T("cond", "A", 0),
