@@ -4,7 +4,7 @@ package bot
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -127,13 +127,11 @@ func (e *Engine) intent(ctx context.Context, t *Turn, norm string) (*Flow, strin
 // menu lists the flows this person may start.
 func (e *Engine) menu(ctx context.Context, t *Turn, title Text) Out {
 	o := Out{Texts: []Text{title}}
-	n := 0
 	for _, f := range e.flows.Flows() {
 		if f.Menu == 0 || !e.visible(ctx, t, f) {
 			continue
 		}
-		n++
-		o.Options = append(o.Options, Option{Key: fmt.Sprint(n), Value: f.ID, Label: T(f.Title), Alias: f.Triggers})
+		o.Options = append(o.Options, Option{Key: strconv.Itoa(len(o.Options) + 1), Value: f.ID, Label: T(f.Title), Alias: f.Triggers})
 	}
 	return o
 }

@@ -243,6 +243,9 @@ func hasTexts(data map[string]any) bool {
 
 // RenderAll renders several texts as paragraphs.
 func (c *Catalog) RenderAll(lang string, ts []Text) string {
+	if len(ts) == 1 { // most messages: no parts to join
+		return c.Render(lang, ts[0])
+	}
 	parts := make([]string, 0, len(ts))
 	for _, t := range ts {
 		if s := c.Render(lang, t); s != "" {
