@@ -79,7 +79,8 @@ func bestOption(norm string, opts []Option, floor int) (int, bool) {
 	if norm == "" || len(opts) == 0 {
 		return 0, false
 	}
-	in := newMatchInput(norm)
+	var buf [16]string
+	in := newMatchInput(norm, buf[:0])
 	// A key ("2", "no. 2") outscores any other way of matching: when the
 	// text is one option's key, that option wins without the names of
 	// the others being scored, and two options with that key tie.
@@ -137,9 +138,11 @@ func newPhrase(ws []string) phrase {
 
 const lastOption = -2
 
-func newMatchInput(norm string) *matchInput {
-	all := words(norm)
-	in := &matchInput{norm: norm, all: newPhrase(all), num: -1}
+// newMatchInput prepares norm, its words appended to buf: the caller keeps
+// both on its stack (returned by value, the input does not escape).
+func newMatchInput(norm string, buf []string) matchInput {
+	all := appendWords(buf, norm)
+	in := matchInput{norm: norm, all: newPhrase(all), num: -1}
 	c := core(all)
 	in.core = newPhrase(c)
 	if len(c) == 1 {
@@ -440,7 +443,8 @@ func pickRange(toks []string, opts []Option, picked []bool) bool {
 // "cipre" → Cipare). It suggests what the person may have meant when
 // MatchOption found no single answer.
 func RankOptions(text string, opts []Option, n int) []Option {
-	in := newMatchInput(Normalize(text))
+	var buf [16]string
+	in := newMatchInput(Normalize(text), buf[:0])
 	typed := in.core.joined
 	if typed == "" || n <= 0 {
 		return nil
