@@ -204,15 +204,22 @@ func (t *Turn) Cached(key string, load func() (any, error)) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.cache == nil {
-		t.cache = map[string]any{}
-	}
-	t.cache[key] = v
+	t.Remember(key, v)
 	return v, nil
 }
 
 // Forget drops a cached value after the turn changed what it reflects.
 func (t *Turn) Forget(key string) { delete(t.cache, key) }
+
+// Remember caches v under key for the rest of the turn, as Cached would
+// have loaded it: a step that has just written what later hooks read (a
+// registration it made) saves them loading it back.
+func (t *Turn) Remember(key string, v any) {
+	if t.cache == nil {
+		t.cache = map[string]any{}
+	}
+	t.cache[key] = v
+}
 
 // fail records the first error a hook returned: the engine does not save
 // the state, and the dispatcher tells the person and retries. It reports
