@@ -61,11 +61,16 @@ const (
 // with keys as strings (and as numbers, so "01" is key "1"), never as
 // positions. When two options match equally well, it reports false.
 func MatchOption(text string, opts []Option) (Option, bool) {
-	i, ok := bestOption(Normalize(text), opts, scoreMentions)
+	i, ok := matchOption(text, opts)
 	if !ok {
 		return Option{}, false
 	}
 	return opts[i], true
+}
+
+// matchOption is MatchOption, returning the index of the option.
+func matchOption(text string, opts []Option) (int, bool) {
+	return bestOption(Normalize(text), opts, scoreMentions)
 }
 
 // bestOption returns the index of the option that norm matches best with
@@ -74,7 +79,23 @@ func bestOption(norm string, opts []Option, floor int) (int, bool) {
 	if norm == "" || len(opts) == 0 {
 		return 0, false
 	}
-	in := newMatchInput(norm)
+	var buf [16]string
+	in := newMatchInput(norm, buf[:0])
+	// A key ("2", "no. 2") outscores any other way of matching: when the
+	// text is one option's key, that option wins without the names of
+	// the others being scored, and two options with that key tie.
+	keyed := -1
+	for i := range opts {
+		if in.keyMatch(&opts[i]) {
+			if keyed >= 0 {
+				return 0, false
+			}
+			keyed = i
+		}
+	}
+	if keyed >= 0 {
+		return keyed, scoreKey >= floor
+	}
 	best, bestScore, tie := -1, 0, false
 	for i := range opts {
 		s := in.score(&opts[i], i == len(opts)-1)
@@ -93,36 +114,62 @@ func bestOption(norm string, opts []Option, floor int) (int, bool) {
 
 // matchInput is the user's text prepared once for scoring every option.
 type matchInput struct {
-	norm    string
-	all     []string // words of the text
-	core    []string // words without fillers
-	num     int      // the number or ordinal the text names, or -1; lastOption for "terakhir"
-	keyWord string   // the single core word, compared with keys
+	norm     string
+	all      phrase // words of the text
+	core     phrase // words without fillers
+	num      int    // the number or ordinal the text names, or -1; lastOption for "terakhir"
+	keyWord  string // the single core word, compared with keys
+	coreText string // the core words joined by spaces, compared with keys
+}
+
+// phrase is a run of words with what scoreWords compares of it, worked
+// out once: for the text, once per answer rather than once per option;
+// for an option's name, once (nameWords).
+type phrase struct {
+	ws     []string
+	joined string // the words run together
+	runes  int    // runes of joined
+}
+
+func newPhrase(ws []string) phrase {
+	j := strings.Join(ws, "")
+	return phrase{ws: ws, joined: j, runes: utf8.RuneCountInString(j)}
 }
 
 const lastOption = -2
 
-func newMatchInput(norm string) *matchInput {
-	in := &matchInput{norm: norm, all: words(norm), num: -1}
-	in.core = core(in.all)
-	if len(in.core) == 1 {
-		in.keyWord = in.core[0]
+// newMatchInput prepares norm, its words appended to buf: the caller keeps
+// both on its stack (returned by value, the input does not escape).
+func newMatchInput(norm string, buf []string) matchInput {
+	all := appendWords(buf, norm)
+	in := matchInput{norm: norm, all: newPhrase(all), num: -1}
+	c := core(all)
+	in.core = newPhrase(c)
+	if len(c) == 1 {
+		in.keyWord = c[0]
 	}
-	in.num = ordinal(in.core)
+	in.coreText = strings.Join(c, " ")
+	in.num = ordinal(c)
 	return in
+}
+
+// keyMatch reports whether the text is o's key.
+func (in *matchInput) keyMatch(o *Option) bool {
+	if o.Key == "" {
+		return false
+	}
+	k := Normalize(o.Key)
+	return k == in.norm || (in.keyWord != "" && k == in.keyWord) || in.coreText == k
 }
 
 func (in *matchInput) score(o *Option, last bool) int {
 	best := 0
-	if o.Key != "" {
-		k := Normalize(o.Key)
-		if k == in.norm || (in.keyWord != "" && k == in.keyWord) || strings.Join(in.core, " ") == k {
-			return scoreKey
-		}
-		if in.num >= 0 {
-			if v, err := strconv.Atoi(k); err == nil && v == in.num {
-				best = scoreNumber
-			}
+	if in.keyMatch(o) {
+		return scoreKey
+	}
+	if o.Key != "" && in.num >= 0 {
+		if v, err := strconv.Atoi(Normalize(o.Key)); err == nil && v == in.num {
+			best = scoreNumber
 		}
 	}
 	if in.num == lastOption && last {
@@ -141,30 +188,31 @@ func (in *matchInput) score(o *Option, last bool) int {
 // an alias).
 func (in *matchInput) scoreName(name string) int {
 	nw := nameWords(name)
-	if len(nw) == 0 {
+	if len(nw.ws) == 0 {
 		return 0
 	}
 	best := 0
-	for _, ws := range [2][]string{in.all, in.core} {
-		if len(ws) == 0 {
+	for _, p := range [2]*phrase{&in.all, &in.core} {
+		if len(p.ws) == 0 {
 			continue
 		}
-		best = max(best, scoreWords(ws, nw))
+		best = max(best, scoreWords(p, nw))
 	}
 	return best
 }
 
-// nameWords is words(Normalize(name)), kept: the names options are
-// matched against are few and fixed (regions, labels, aliases), and
-// normalizing them again on every answer was a fifth of a turn's
-// allocations (and 5 % of serve's CPU) under the bench harness. Past
-// maxNameWords names the cache stops growing. The slices are shared:
-// read only.
-func nameWords(name string) []string {
+// nameWords is words(Normalize(name)) as a phrase, kept: the names
+// options are matched against are few and fixed (regions, labels,
+// aliases), and normalizing them again on every answer was a fifth of a
+// turn's allocations (and 5 % of serve's CPU) under the bench harness.
+// Past maxNameWords names the cache stops growing. The phrases are
+// shared: read only.
+func nameWords(name string) *phrase {
 	if v, ok := nameWordsCache.Load(name); ok {
-		return v.([]string)
+		return v.(*phrase)
 	}
-	nw := words(Normalize(name))
+	p := newPhrase(words(Normalize(name)))
+	nw := &p
 	if nameWordsN.Load() < maxNameWords {
 		if _, had := nameWordsCache.LoadOrStore(name, nw); !had {
 			nameWordsN.Add(1)
@@ -174,31 +222,31 @@ func nameWords(name string) []string {
 }
 
 var (
-	nameWordsCache sync.Map // name -> []string
+	nameWordsCache sync.Map // name -> *phrase
 	nameWordsN     atomic.Int32
 )
 
 const maxNameWords = 8192
 
-func scoreWords(in, name []string) int {
-	a, b := strings.Join(in, ""), strings.Join(name, "")
+func scoreWords(in, name *phrase) int {
+	a, b := in.joined, name.joined
 	if a == b {
 		return scoreExact
 	}
-	la, lb := utf8.RuneCountInString(a), utf8.RuneCountInString(b)
+	la, lb := in.runes, name.runes
 	best := 0
 	if lim := typoLimit(min(la, lb)); lim > 0 && abs(la-lb) <= lim {
-		switch d := Levenshtein(a, b); {
+		switch d := levenshteinAtMost(a, b, lim); {
 		case d == 1:
 			return scoreTypo1
 		case d <= lim:
 			best = scoreTypo2
 		}
 	}
-	if best == 0 && la >= 4 && (strings.HasPrefix(b, a) || containsWords(name, in)) {
+	if best == 0 && la >= 4 && (strings.HasPrefix(b, a) || containsWords(name.ws, in.ws)) {
 		best = scorePrefix
 	}
-	if best == 0 && lb >= 4 && containsWords(in, name) {
+	if best == 0 && lb >= 4 && containsWords(in.ws, name.ws) {
 		best = scoreMentions
 	}
 	return best
@@ -395,8 +443,9 @@ func pickRange(toks []string, opts []Option, picked []bool) bool {
 // "cipre" → Cipare). It suggests what the person may have meant when
 // MatchOption found no single answer.
 func RankOptions(text string, opts []Option, n int) []Option {
-	in := newMatchInput(Normalize(text))
-	typed := strings.Join(in.core, "")
+	var buf [16]string
+	in := newMatchInput(Normalize(text), buf[:0])
+	typed := in.core.joined
 	if typed == "" || n <= 0 {
 		return nil
 	}

@@ -352,7 +352,11 @@ func (d *Dispatcher) worker(c Conversation, l *Loaded) {
 			l = nil
 		}
 		if l != nil {
-			acked = append(acked, d.acks.take(c)...)
+			if taken := d.acks.take(c); acked == nil {
+				acked = taken // ours now: take removed them from the acker
+			} else {
+				acked = append(acked, taken...)
+			}
 			l, acked = d.turn(c, l, acked, log)
 			continue
 		}

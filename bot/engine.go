@@ -122,8 +122,15 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 	if lang == "" {
 		lang = e.cfg.DefaultLang
 	}
-	st := l.State
-	t := &Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: &st}
+	// The turn and its state in one allocation: both outlive this frame
+	// (the flows' hooks keep *Turn and *State as they please).
+	ts := &struct {
+		t  Turn
+		st State
+	}{st: l.State}
+	st := &ts.st
+	ts.t = Turn{Conv: msg.Conv, Msg: msg, Lang: lang, Now: e.cfg.Now(), Profile: prof, State: st}
+	t := &ts.t
 	outs := e.runKeepingDrafts(ctx, t) // engine_resume.go
 	if t.err != nil {
 		return TurnResult{}, fmt.Errorf("turn of %s: %w", msg.Conv.Channel, t.err)
@@ -133,7 +140,7 @@ func (e *Engine) Turn(ctx context.Context, l *Loaded) (TurnResult, error) {
 		res.Replies = append(res.Replies, e.cat.Out(t.Lang, o))
 	}
 	st.LastMsg, st.Updated = msg.ID, t.Now
-	res.State, res.Draft = st, t.draft
+	res.State, res.Draft = *st, t.draft
 	if t.Lang != prof.Lang && (prof.Lang != "" || t.Lang != e.cfg.DefaultLang) {
 		res.Lang = t.Lang
 	}
@@ -212,6 +219,9 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 	// stored ("\u202e" would show a name backwards in the Dinas export).
 	t.Msg.Text = CleanText(msg.Text)
 	text := strings.TrimSpace(t.Msg.Text)
+	// Readers that normalize what they read (MatchOption, YesNo) are given
+	// norm below, not text: Normalize is idempotent, and normalizing the
+	// same message again in each of them cost more than the rest of them.
 	norm := Normalize(text)
 
 	if outs, restarted := e.upgrade(ctx, t); restarted {
@@ -273,7 +283,7 @@ func (e *Engine) run(ctx context.Context, t *Turn) []Out {
 
 	switch st.Pending {
 	case pendingLang:
-		o, ok := MatchOption(text, e.langQuestion().Options)
+		o, ok := MatchOption(norm, e.langQuestion().Options)
 		if !ok {
 			return []Out{Say(T("core.choice.invalid")), e.langQuestion()}
 		}

@@ -4,7 +4,7 @@ package bot
 
 import (
 	"context"
-	"fmt"
+	"strconv"
 	"strings"
 )
 
@@ -30,7 +30,7 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 	if en := e.flows.talk.faq(t.Lang).Match(text, norm, false); en != nil {
 		return []Out{Say(Raw(en.Render(e.talkData(ctx, t)))), m}
 	}
-	if o, ok := MatchOption(text, e.labelled(t.Lang, m.Options)); ok {
+	if o, ok := MatchOption(norm, e.labelled(t.Lang, m.Options)); ok {
 		return e.start(ctx, t, e.flows.Flow(o.Value), "")
 	}
 	kind := ClassifyTalk(text, norm)
@@ -51,7 +51,7 @@ func (e *Engine) idle(ctx context.Context, t *Turn, text, norm string) []Out {
 		m.Texts = []Text{T("core.talk.menu")}
 		return []Out{m}
 	}
-	if _, ok := YesNo(text); ok { // a stray "ya" or "tidak" at the menu
+	if _, ok := YesNo(norm); ok { // a stray "ya" or "tidak" at the menu
 		m.Texts = []Text{T("core.talk.menu")}
 		return []Out{m}
 	}
@@ -94,7 +94,7 @@ func (e *Engine) leaving(ctx context.Context, t *Turn, text, norm string) *Flow 
 		return nil
 	}
 	if s.Options != nil {
-		if _, ok := MatchOption(text, e.labelled(t.Lang, e.options(ctx, t, s))); ok {
+		if _, ok := e.stepChoice(ctx, t, s, norm); ok {
 			return nil
 		}
 	}
@@ -127,13 +127,11 @@ func (e *Engine) intent(ctx context.Context, t *Turn, norm string) (*Flow, strin
 // menu lists the flows this person may start.
 func (e *Engine) menu(ctx context.Context, t *Turn, title Text) Out {
 	o := Out{Texts: []Text{title}}
-	n := 0
 	for _, f := range e.flows.Flows() {
 		if f.Menu == 0 || !e.visible(ctx, t, f) {
 			continue
 		}
-		n++
-		o.Options = append(o.Options, Option{Key: fmt.Sprint(n), Value: f.ID, Label: T(f.Title), Alias: f.Triggers})
+		o.Options = append(o.Options, Option{Key: strconv.Itoa(len(o.Options) + 1), Value: f.ID, Label: T(f.Title), Alias: f.Triggers})
 	}
 	return o
 }
@@ -161,8 +159,10 @@ func (e *Engine) trigger(norm string) (*Flow, string) {
 			if norm == w {
 				return f, ""
 			}
-			if rest, ok := strings.CutPrefix(norm, w+" "); ok {
-				return f, strings.TrimSpace(rest)
+			// norm starts with "w ": without building w+" " for every
+			// trigger of every flow on every message.
+			if len(norm) > len(w) && norm[len(w)] == ' ' && strings.HasPrefix(norm, w) {
+				return f, strings.TrimSpace(norm[len(w)+1:])
 			}
 		}
 	}

@@ -68,9 +68,9 @@ func (e *Engine) resumeQuestion(t *Turn) Out {
 // not small talk is taken as the answer to the question the person left.
 func (e *Engine) resume(ctx context.Context, t *Turn, text, norm string) []Out {
 	q := e.resumeQuestion(t)
-	o, ok := MatchOption(text, e.labelled(t.Lang, q.Options))
+	o, ok := MatchOption(norm, e.labelled(t.Lang, q.Options))
 	if !ok {
-		if yes, ok2 := YesNo(text); ok2 && yes {
+		if yes, ok2 := YesNo(norm); ok2 && yes {
 			o, ok = q.Options[0], true
 		}
 	}
@@ -181,6 +181,7 @@ func (e *Engine) unfinished(st *State) string {
 func (e *Engine) markDraft(_ context.Context, t *Turn) {
 	if want := e.unfinished(t.State); want != t.Profile.Draft {
 		t.Profile.Draft = want
-		t.draft = &want
+		t.draft = new(string) // not &want: that moves want to the heap on every turn
+		*t.draft = want
 	}
 }

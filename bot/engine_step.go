@@ -50,16 +50,17 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	var opts []Option
 	matched := true
 	if s.Options != nil && msg.Kind == KindText {
-		opts = e.labelled(t.Lang, e.options(ctx, t, s))
+		opts = e.stepOptions(ctx, t, s)
 		if s.Multi {
 			in.Choices, matched = MatchOptions(text, opts)
 		} else {
 			var o Option
-			if o, matched = MatchOption(text, opts); matched {
+			if o, matched = e.stepChoice(ctx, t, s, norm); matched {
 				in.Choice = &o
 			}
 		}
 	}
+	t.optsOf = nil // the step's hooks may change what its options are
 	var res Result
 	switch {
 	case s.Handle != nil:
@@ -110,21 +111,51 @@ func (e *Engine) answer(ctx context.Context, t *Turn, text, norm string) []Out {
 	return e.apply(ctx, t, s, res)
 }
 
+// stepOptions is labelled(options of s), once while the turn only reads:
+// answer forgets it before running the step's hooks.
+func (e *Engine) stepOptions(ctx context.Context, t *Turn, s *Step) []Option {
+	if t.optsOf == s && t.optsLang == t.Lang {
+		return t.opts
+	}
+	opts := e.labelled(t.Lang, e.options(ctx, t, s))
+	t.optsOf, t.optsLang, t.opts, t.choiceSet = s, t.Lang, opts, false
+	return opts
+}
+
+// stepChoice is MatchOption(norm, stepOptions(s)), matched once with them.
+func (e *Engine) stepChoice(ctx context.Context, t *Turn, s *Step, norm string) (Option, bool) {
+	opts := e.stepOptions(ctx, t, s)
+	if !t.choiceSet || t.choiceNorm != norm {
+		t.choice, t.chosen = matchOption(norm, opts)
+		t.choiceNorm, t.choiceSet = norm, true
+	}
+	if !t.chosen {
+		return Option{}, false
+	}
+	return opts[t.choice], true
+}
+
 // labelled fills in the rendered label of options labelled by message id,
 // so people can answer with the words they see ("kuliner").
+// Options whose labels are all raw already (kecamatan, desa) come back as
+// they are, not copied.
 func (e *Engine) labelled(lang string, opts []Option) []Option {
-	out := make([]Option, len(opts))
-	for i, o := range opts {
-		if o.Label.Raw == "" && o.Label.ID != "" {
+	i := slices.IndexFunc(opts, func(o Option) bool { return o.Label.Raw == "" && o.Label.ID != "" })
+	if i < 0 {
+		return opts
+	}
+	out := slices.Clone(opts)
+	for ; i < len(out); i++ {
+		if o := &out[i]; o.Label.Raw == "" && o.Label.ID != "" {
 			o.Label = Raw(e.cat.Render(lang, o.Label))
 		}
-		out[i] = o
 	}
 	return out
 }
 
 // apply carries out a step's Result.
 func (e *Engine) apply(ctx context.Context, t *Turn, s *Step, res Result) []Out {
+	t.optsOf = nil
 	outs := append([]Out(nil), res.Say...)
 	if res.Call != "" {
 		callee := e.flows.Flow(res.Call)
@@ -227,6 +258,7 @@ func (e *Engine) finish(ctx context.Context, t *Turn, outs []Out, quiet bool) []
 
 // begin enters flow f (keeping the stack).
 func (e *Engine) begin(ctx context.Context, t *Turn, f *Flow, arg string) []Out {
+	t.optsOf = nil
 	st := t.State
 	st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = f.ID, f.Version, "", nil, nil, ""
 	t.Flow = f
@@ -274,6 +306,7 @@ func (e *Engine) start(ctx context.Context, t *Turn, f *Flow, arg string) []Out 
 }
 
 func (e *Engine) clear(t *Turn) {
+	t.optsOf = nil
 	st := t.State
 	st.Flow, st.FlowVer, st.Step, st.Answers, st.History, st.Pending = "", 0, "", nil, nil, ""
 	st.Stack = drafts(st.Stack)

@@ -24,12 +24,14 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 			return nil, false
 		}
 		if s.Options != nil {
-			opts := e.labelled(t.Lang, e.options(ctx, t, s))
-			if _, ok := MatchOption(text, opts); ok && !e.faqOverList(t, text, norm, opts) {
+			opts := e.stepOptions(ctx, t, s)
+			if _, ok := e.stepChoice(ctx, t, s, norm); ok && !e.faqOverList(t, text, norm, opts) {
 				return nil, false
 			}
-			if _, ok := MatchOptions(text, opts); ok && s.Multi {
-				return nil, false
+			if s.Multi {
+				if _, ok := MatchOptions(text, opts); ok {
+					return nil, false
+				}
 			}
 		}
 	}
@@ -64,7 +66,7 @@ func (e *Engine) converse(ctx context.Context, t *Turn, text, norm string) ([]Ou
 	// name, a number or an address is no value to store: the question's
 	// help says what to write, and what to do without an answer.
 	if s != nil && s.Options == nil && s.Parse != nil && !s.Optional {
-		if _, ok := YesNo(text); ok {
+		if _, ok := YesNo(norm); ok {
 			return say(e.stepHelp(s))
 		}
 	}

@@ -83,6 +83,8 @@ type Step struct {
 	ID     StepID
 	Prompt string // message id of the question
 	// Data fills the Prompt's template; Options lists numbered choices.
+	// The engine only reads the options, so a list that does not change
+	// may be built once and returned every time.
 	Data    func(ctx context.Context, t *Turn) (map[string]any, error)
 	Options func(ctx context.Context, t *Turn) ([]Option, error)
 	Multi   bool   // several options may be picked at once ("1,3")
@@ -177,6 +179,18 @@ type Turn struct {
 	missed  []string // and their texts, masked
 	expired *Flow    // the flow whose unfinished answers expired with the state, not yet told
 	draft   *string  // Profile.Draft changed to this by the turn (markDraft); nil: unchanged
+
+	// The labelled options of step optsOf in optsLang (Engine.stepOptions),
+	// kept while the turn only reads the message: leaving, converse and
+	// answer each look at them before anything changes.
+	optsOf   *Step
+	optsLang string
+	opts     []Option
+	// and the option the message picks from them (Engine.stepChoice)
+	choiceSet  bool
+	choiceNorm string
+	choice     int // index in opts
+	chosen     bool
 }
 
 // Cached returns the value load gives for key, loading it once per turn:
@@ -190,15 +204,22 @@ func (t *Turn) Cached(key string, load func() (any, error)) (any, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.cache == nil {
-		t.cache = map[string]any{}
-	}
-	t.cache[key] = v
+	t.Remember(key, v)
 	return v, nil
 }
 
 // Forget drops a cached value after the turn changed what it reflects.
 func (t *Turn) Forget(key string) { delete(t.cache, key) }
+
+// Remember caches v under key for the rest of the turn, as Cached would
+// have loaded it: a step that has just written what later hooks read (a
+// registration it made) saves them loading it back.
+func (t *Turn) Remember(key string, v any) {
+	if t.cache == nil {
+		t.cache = map[string]any{}
+	}
+	t.cache[key] = v
+}
 
 // fail records the first error a hook returned: the engine does not save
 // the state, and the dispatcher tells the person and retries. It reports

@@ -28,8 +28,7 @@ type Catalog struct {
 	ids    map[string]map[string]bool // lang → message ids
 	log    *slog.Logger
 
-	mu   sync.Mutex
-	locs map[string]*i18n.Localizer
+	locs map[string]*i18n.Localizer // one per language, made by NewCatalog; read only
 
 	// plain keeps the messages rendered without template data (most
 	// prompts and labels), by language and id: they come out the same
@@ -37,6 +36,12 @@ type Catalog struct {
 	// serve's CPU under the bench harness.
 	pmu   sync.RWMutex
 	plain map[string]map[string]string
+
+	// fills has every message by language and id (so one look-up tells
+	// whether lang has it), with the split template of those made only of
+	// text and {{.Field}}s, nil for the others (i18n_fill.go); read only
+	// after NewCatalog.
+	fills map[string]map[string]*fillTemplate
 
 	// OnMissing, if set, is called for a message id that a language lacks.
 	// Production logs a warning; tests fail.
@@ -57,7 +62,8 @@ func NewCatalog(fsys fs.FS, log *slog.Logger) (*Catalog, error) {
 	if len(files) == 0 {
 		return nil, fmt.Errorf("no locale files found")
 	}
-	c := &Catalog{bundle: b, ids: map[string]map[string]bool{}, log: log, locs: map[string]*i18n.Localizer{}}
+	c := &Catalog{bundle: b, ids: map[string]map[string]bool{}, log: log, locs: map[string]*i18n.Localizer{},
+		fills: map[string]map[string]*fillTemplate{}}
 	for _, f := range files {
 		mf, err := b.LoadMessageFileFS(fsys, f)
 		if err != nil {
@@ -72,12 +78,22 @@ func NewCatalog(fsys fs.FS, log *slog.Logger) (*Catalog, error) {
 				return nil, fmt.Errorf("locale file %s: message %q defined twice for %s", path.Base(f), m.ID, lang)
 			}
 			c.ids[lang][m.ID] = true
+			if c.fills[lang] == nil {
+				c.fills[lang] = map[string]*fillTemplate{}
+			}
+			c.fills[lang][m.ID] = nil
+			if ft, ok := newFillTemplate(m); ok {
+				c.fills[lang][m.ID] = &ft
+			}
 		}
 	}
 	for l := range c.ids {
 		c.langs = append(c.langs, l)
 	}
 	sort.Strings(c.langs)
+	for _, l := range append([]string{DefaultLang}, c.langs...) {
+		c.locs[l] = i18n.NewLocalizer(c.bundle, l, DefaultLang)
+	}
 	c.OnMissing = func(lang, id string) {
 		log.Warn("missing translation", "lang", lang, "id", id)
 	}
@@ -101,15 +117,14 @@ func (c *Catalog) Supported(lang string) string {
 	return DefaultLang
 }
 
+// localizer returns lang's localizer without a lock (every render took
+// one): lang is one of the catalog's (Supported), whose localizers
+// NewCatalog made.
 func (c *Catalog) localizer(lang string) *i18n.Localizer {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	l, ok := c.locs[lang]
-	if !ok {
-		l = i18n.NewLocalizer(c.bundle, lang, DefaultLang)
-		c.locs[lang] = l
+	if l := c.locs[lang]; l != nil {
+		return l
 	}
-	return l
+	return i18n.NewLocalizer(c.bundle, lang, DefaultLang)
 }
 
 // Render returns t in lang. A message missing in lang falls back to
@@ -120,23 +135,36 @@ func (c *Catalog) Render(lang string, t Text) string {
 		return t.Raw
 	}
 	lang = c.Supported(lang)
-	if !c.ids[lang][t.ID] && c.OnMissing != nil {
+	ft, has := c.fills[lang][t.ID]
+	if !has && c.OnMissing != nil {
 		c.OnMissing(lang, t.ID)
+	}
+	if t.Count == nil {
+		if ft != nil {
+			if len(ft.fields) == 0 && len(t.Data) == 0 {
+				return ft.pieces[0].text // text only: newFillTemplate made one piece of it
+			}
+			if s, ok := c.fill(lang, ft, t.Data); ok {
+				return s
+			}
+		}
 	}
 	if t.Data == nil && t.Count == nil {
 		return c.renderPlain(lang, t.ID)
 	}
+	return c.localize(lang, t)
+}
+
+// localize renders t through go-i18n and text/template, the Texts in its
+// data rendered first.
+func (c *Catalog) localize(lang string, t Text) string {
 	data := t.Data
 	if t.Count != nil || hasTexts(t.Data) {
 		data = make(map[string]any, len(t.Data)+1)
 		for k, v := range t.Data {
-			switch v := v.(type) {
-			case Text:
-				data[k] = c.Render(lang, v)
-			case []Text:
-				data[k] = c.renderJoined(lang, v, ", ")
-			case Lines:
-				data[k] = c.renderJoined(lang, v, "\n")
+			switch v.(type) {
+			case Text, []Text, Lines:
+				data[k] = c.renderValue(lang, v)
 			default:
 				data[k] = v
 			}
@@ -179,6 +207,20 @@ func (c *Catalog) renderPlain(lang, id string) string {
 	return s
 }
 
+// renderValue renders template data that is text to render first: a
+// Text, a []Text (joined by commas) or Lines (one a line).
+func (c *Catalog) renderValue(lang string, v any) string {
+	switch v := v.(type) {
+	case Text:
+		return c.Render(lang, v)
+	case []Text:
+		return c.renderJoined(lang, v, ", ")
+	case Lines:
+		return c.renderJoined(lang, v, "\n")
+	}
+	return ""
+}
+
 // renderJoined renders ts and joins them with sep.
 func (c *Catalog) renderJoined(lang string, ts []Text, sep string) string {
 	parts := make([]string, len(ts))
@@ -201,6 +243,9 @@ func hasTexts(data map[string]any) bool {
 
 // RenderAll renders several texts as paragraphs.
 func (c *Catalog) RenderAll(lang string, ts []Text) string {
+	if len(ts) == 1 { // most messages: no parts to join
+		return c.Render(lang, ts[0])
+	}
 	parts := make([]string, 0, len(ts))
 	for _, t := range ts {
 		if s := c.Render(lang, t); s != "" {

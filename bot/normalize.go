@@ -1,6 +1,8 @@
 package bot
 
 import (
+	"math"
+	"math/bits"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -15,18 +17,61 @@ import (
 // kept as it is after folding and collapsing ("?" stays "?", "👍" stays
 // "👍"), so it can still be recognized. Normalize is idempotent.
 func Normalize(s string) string {
+	if normalASCII(s) {
+		return s
+	}
+	return normalize(s)
+}
+
+// normalize is Normalize the long way, for text that is not normal ASCII,
+// in one pass: each rune folded and lower-cased, whitespace runs written
+// as one space between words (strings.Fields and Join), then the edges
+// trimmed.
+func normalize(s string) string {
 	var b strings.Builder
 	b.Grow(len(s))
+	space := false
 	for _, r := range s {
-		if r = fold(r); r >= 0 {
-			b.WriteRune(r)
+		if r = fold(r); r < 0 {
+			continue
 		}
+		r = unicode.ToLower(r) // as strings.ToLower, rune by rune
+		if unicode.IsSpace(r) {
+			space = true
+			continue
+		}
+		if space && b.Len() > 0 {
+			b.WriteByte(' ')
+		}
+		space = false
+		b.WriteRune(r)
 	}
-	t := strings.Join(strings.Fields(strings.ToLower(b.String())), " ")
+	t := b.String()
 	if u := strings.TrimFunc(t, isEdge); u != "" {
 		return u
 	}
 	return t
+}
+
+// normalASCII reports whether s is already what Normalize makes of it, by
+// a look at its bytes that builds nothing: printable ASCII without capitals
+// or backquotes (the only ASCII characters fold or ToLower change), single
+// spaces between words and no character Normalize strips at either end.
+// Option keys, labels and most answers ("1", "kuliner", "lewati") are so,
+// and normalizing them again was a tenth of a turn's allocations.
+func normalASCII(s string) bool {
+	if s == "" {
+		return true
+	}
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c < ' ' || c >= utf8.RuneSelf || c == 0x7f || c == '`' || ('A' <= c && c <= 'Z'):
+			return false
+		case c == ' ' && (i == 0 || i == len(s)-1 || s[i+1] == ' '):
+			return false
+		}
+	}
+	return !isEdge(rune(s[0])) && !isEdge(rune(s[len(s)-1]))
 }
 
 // fold maps one rune to its plain form, or to -1 to drop it.
@@ -59,22 +104,92 @@ func isEdge(r rune) bool {
 
 // words splits normalized text into words of letters and digits; all other
 // characters separate words. "no.2" → [no 2], "ke-2" → [ke 2].
-func words(s string) []string {
-	return strings.FieldsFunc(s, func(r rune) bool {
-		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
-	})
+func words(s string) []string { return appendWords(nil, s) }
+
+// appendWords appends the words of s to dst: a caller that looks at them
+// only for the moment passes a buffer on its stack (words allocated a
+// slice in each of the readers a turn runs).
+func appendWords(dst []string, s string) []string {
+	start := -1
+	for i, r := range s {
+		if unicode.IsLetter(r) || unicode.IsDigit(r) {
+			if start < 0 {
+				start = i
+			}
+		} else if start >= 0 {
+			dst = append(dst, s[start:i])
+			start = -1
+		}
+	}
+	if start >= 0 {
+		dst = append(dst, s[start:])
+	}
+	return dst
 }
 
 // Levenshtein returns the edit distance between a and b counted in runes:
 // the fewest insertions, deletions and substitutions that turn one into the
 // other.
 func Levenshtein(a, b string) int {
-	ra, rb := []rune(a), []rune(b)
+	return levenshteinAtMost(a, b, math.MaxInt-1)
+}
+
+// levenshteinAtMost is Levenshtein(a, b) when that is at most lim, and
+// lim+1 otherwise: it stops as soon as a row of the table is past lim
+// (the distance is never below the smallest value of any row). Typo
+// checks only ask whether two words are within one or two edits, and most
+// words are far apart, so this looks at a few rows instead of all.
+func levenshteinAtMost(a, b string, lim int) int {
+	if isASCII(a) && isASCII(b) { // most words: bytes, without decoding runes
+		// Each edit brings in or takes out at most one kind of letter, so
+		// words that differ in more kinds of letters than lim are further
+		// apart than lim: most pairs are told so without the table.
+		ma, mb := letterKinds(a), letterKinds(b)
+		if max(bits.OnesCount64(ma&^mb), bits.OnesCount64(mb&^ma)) > lim {
+			return lim + 1
+		}
+		return editsAtMost([]byte(a), []byte(b), lim)
+	}
+	return editsAtMost([]rune(a), []rune(b), lim)
+}
+
+// letterKinds is the set of kinds of characters of an ASCII word: a bit
+// for each letter and digit, one for everything else (the lower bound
+// levenshteinAtMost draws from it only gets lower when kinds share a bit).
+func letterKinds(s string) uint64 {
+	var m uint64
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case 'a' <= c && c <= 'z':
+			m |= 1 << (c - 'a')
+		case 'A' <= c && c <= 'Z':
+			m |= 1 << (c - 'A' + 26)
+		case '0' <= c && c <= '9':
+			m |= 1 << (c - '0' + 52)
+		default:
+			m |= 1 << 63
+		}
+	}
+	return m
+}
+
+func isASCII(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if s[i] >= utf8.RuneSelf {
+			return false
+		}
+	}
+	return true
+}
+
+// editsAtMost is levenshteinAtMost on the letters of the two words.
+func editsAtMost[E byte | rune](ra, rb []E, lim int) int {
 	if len(ra) < len(rb) {
 		ra, rb = rb, ra
 	}
-	// Rows on the stack for words of up to 63 runes (the answers people
-	// type): these two allocations were a tenth of a turn's.
+	if len(ra)-len(rb) > lim {
+		return lim + 1
+	}
 	var pb, cb [64]int
 	prev, cur := pb[:], cb[:]
 	if len(rb)+1 > len(pb) {
@@ -86,16 +201,21 @@ func Levenshtein(a, b string) int {
 	}
 	for i := 1; i <= len(ra); i++ {
 		cur[0] = i
+		low := i
 		for j := 1; j <= len(rb); j++ {
 			cost := 1
 			if ra[i-1] == rb[j-1] {
 				cost = 0
 			}
 			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+			low = min(low, cur[j])
+		}
+		if low > lim {
+			return lim + 1
 		}
 		prev, cur = cur, prev
 	}
-	return prev[len(rb)]
+	return min(prev[len(rb)], lim+1)
 }
 
 // typoLimit is how many edits still count as the same word, by the length

@@ -188,6 +188,10 @@ func numberWords(ws []string) (int, bool) {
 	return total + group, true
 }
 
+// approxSigns spaces out the signs of an approximation for ParseCount
+// ("±5" → " ± 5"), built once.
+var approxSigns = strings.NewReplacer("+/-", " ± ", "+-", " ± ", "±", " ± ", "~", " ~ ")
+
 // ParseCount reads a non-negative whole number as people write it: "5",
 // "5 orang", "± 5", "sekitar 5", "kira-kira 5", "lima", "sepuluh", "dua
 // puluh lima", "1.200" (dots group thousands), "2 ribu", "2rb", "10an",
@@ -201,7 +205,7 @@ func ParseCount(s string) (int, bool) {
 	if norm == "" {
 		return 0, false
 	}
-	norm = strings.NewReplacer("+/-", " ± ", "+-", " ± ", "±", " ± ", "~", " ~ ").Replace(norm)
+	norm = approxSigns.Replace(norm)
 	ws := strings.Fields(norm)
 	// Leading approximations; "kurang lebih" is one.
 	for len(ws) > 0 {

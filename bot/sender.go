@@ -28,6 +28,8 @@ type pendingAcks struct {
 	at  time.Time // when the first of them was delivered
 }
 
+// add keeps ids, which the caller no longer uses (the acker may keep the
+// slice itself), to acknowledge at the next flush.
 func (a *acker) add(c Conversation, ids []string) {
 	if len(ids) == 0 || a.store == nil {
 		return
@@ -36,8 +38,10 @@ func (a *acker) add(c Conversation, ids []string) {
 	p := a.pending[c]
 	if p.ids == nil {
 		p.at = time.Now()
+		p.ids = ids
+	} else {
+		p.ids = append(p.ids, ids...)
 	}
-	p.ids = append(p.ids, ids...)
 	a.pending[c] = p
 	a.mu.Unlock()
 }

@@ -3,6 +3,7 @@ package bot
 import (
 	"context"
 	"errors"
+	"maps"
 	"time"
 )
 
@@ -116,13 +117,7 @@ func (s State) Clone() State {
 	return s
 }
 
-func cloneMap(m map[string]string) map[string]string {
-	if m == nil {
-		return nil
-	}
-	c := make(map[string]string, len(m))
-	for k, v := range m {
-		c[k] = v
-	}
-	return c
-}
+// cloneMap copies m with maps.Clone, which copies the table as it is
+// instead of inserting every answer again (the stores clone each state
+// they keep or write).
+func cloneMap(m map[string]string) map[string]string { return maps.Clone(m) }

@@ -102,7 +102,8 @@ var (
 // ClassifyTalk says what a message is besides an answer. raw is the text
 // as typed (a trailing "?" marks a question); norm is Normalize(raw).
 func ClassifyTalk(raw, norm string) TalkKind {
-	ws := words(norm)
+	var buf [16]string
+	ws := appendWords(buf[:0], norm)
 	for i, w := range ws {
 		ws[i] = squeeze(w)
 	}
@@ -216,6 +217,8 @@ func isEmoji(r rune) bool {
 // template filled in from the region and the person (Talk.Data).
 type FAQ struct {
 	Entries []FAQEntry `toml:"faq"`
+
+	words []string // the distinct words of every key (Compile), which FAQEntry.keys index
 }
 
 // FAQEntry is one question of the FAQ.
@@ -233,11 +236,13 @@ type FAQEntry struct {
 	Answer string `toml:"answer"`
 
 	tmpl *template.Template
-	keys [][]string
+	keys [][]int // each key's words, as indexes into FAQ.words
 }
 
 // Compile checks every entry and prepares it for matching.
 func (f *FAQ) Compile() error {
+	index := map[string]int{}
+	f.words = nil
 	for i := range f.Entries {
 		en := &f.Entries[i]
 		if en.ID == "" || len(en.Keys) == 0 || strings.TrimSpace(en.Answer) == "" {
@@ -254,7 +259,17 @@ func (f *FAQ) Compile() error {
 			if len(ws) == 0 {
 				return &faqError{id: en.ID, what: "empty key"}
 			}
-			en.keys = append(en.keys, ws)
+			ids := make([]int, len(ws))
+			for j, w := range ws {
+				id, ok := index[w]
+				if !ok {
+					id = len(f.words)
+					index[w] = id
+					f.words = append(f.words, w)
+				}
+				ids[j] = id
+			}
+			en.keys = append(en.keys, ids)
 		}
 	}
 	return nil
@@ -285,7 +300,8 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if f == nil {
 		return nil, 0
 	}
-	ws := words(norm)
+	var wbuf [16]string
+	ws := appendWords(wbuf[:0], norm)
 	if len(ws) == 0 || len(ws) > 14 {
 		return nil, 0
 	}
@@ -293,13 +309,23 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if strict && !asked && len(ws) > 3 {
 		return nil, 0 // "dekat kantor dinas pendidikan" is an address, not a question
 	}
+	// found remembers, for each key word, whether the message has it (0:
+	// not looked yet, 1: yes, 2: no): the same words start many keys, and
+	// looking for each again with typos allowed was most of the match.
+	var buf [256]uint8
+	found := buf[:0]
+	if len(f.words) <= len(buf) {
+		found = buf[:len(f.words)]
+	} else {
+		found = make([]uint8, len(f.words))
+	}
 	best, bestLen := -1, 0
 	for i := range f.Entries {
 		for _, k := range f.Entries[i].keys {
 			if len(k) == 1 && !asked && (strict || len(ws) > 1) {
 				continue
 			}
-			if len(k) > bestLen && hasAllWords(ws, k) {
+			if len(k) > bestLen && f.hasAll(ws, k, found) {
 				best, bestLen = i, len(k)
 			}
 		}
@@ -310,26 +336,36 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	return &f.Entries[best], bestLen
 }
 
-// hasAllWords reports whether every word of key is among ws, each allowing
-// the typos typoLimit allows.
-func hasAllWords(ws, key []string) bool {
-	for _, k := range key {
-		found := false
-		for _, w := range ws {
-			if w == k {
-				found = true
-				break
-			}
-			if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && Levenshtein(w, k) <= lim {
-				found = true
-				break
+// hasAll reports whether every word of key (indexes into f.words) is
+// among ws, each allowing the typos typoLimit allows; found is match's
+// memo.
+func (f *FAQ) hasAll(ws []string, key []int, found []uint8) bool {
+	for _, id := range key {
+		if found[id] == 0 {
+			found[id] = 2
+			if hasWord(ws, f.words[id]) {
+				found[id] = 1
 			}
 		}
-		if !found {
+		if found[id] != 1 {
 			return false
 		}
 	}
 	return true
+}
+
+// hasWord reports whether k is among ws, allowing the typos typoLimit
+// allows.
+func hasWord(ws []string, k string) bool {
+	for _, w := range ws {
+		if w == k {
+			return true
+		}
+		if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && levenshteinAtMost(w, k, lim) <= lim {
+			return true
+		}
+	}
+	return false
 }
 
 // Render fills in the entry's answer.

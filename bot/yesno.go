@@ -45,6 +45,15 @@ func squeezedSet(ws ...string) map[string]bool {
 
 // squeeze collapses runs of the same rune: "iyaaa" → "iya", "nggak" → "ngak".
 func squeeze(w string) string {
+	if isASCII(w) { // nothing to collapse: w as it is, not a copy
+		i := 1
+		for i < len(w) && w[i] != w[i-1] {
+			i++
+		}
+		if i >= len(w) {
+			return w
+		}
+	}
 	var b strings.Builder
 	var last rune = -1
 	for _, r := range w {
@@ -67,7 +76,8 @@ func squeeze(w string) string {
 // thing refused ("gak usah", "tidak setuju", "belum ada"). 👍 and 👎 count.
 func YesNo(s string) (yes bool, ok bool) {
 	norm := Normalize(s)
-	ws := words(norm)
+	var buf [16]string
+	ws := appendWords(buf[:0], norm)
 	if len(ws) == 0 {
 		return emojiYesNo(norm)
 	}

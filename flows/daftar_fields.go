@@ -135,7 +135,7 @@ func daftarPekerja(d Deps) *bot.Step {
 // daftarMarketplace asks which marketplaces the business sells on (several, or none).
 func daftarMarketplace(d Deps) *bot.Step {
 	return &bot.Step{ID: "marketplace", Prompt: "daftar.marketplace", Numbered: true, Multi: true,
-		Options: d.marketplaceOptions,
+		Options: fixed(d.marketplaceOptions()...),
 		Parse: func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
 			if no, ok := bot.YesNo(in.Text); (ok && !no) || noneWords[in.Norm] {
 				return "", bot.Text{}, nil // none: the empty list
@@ -278,18 +278,22 @@ func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, 
 	}
 }
 
-func sectorOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
+// sectorOptions are the sectors, built once (the engine only reads
+// options).
+var sectorOptions = fixed(sectorList()...)
+
+func sectorList() []bot.Option {
 	opts := make([]bot.Option, len(sectors))
 	for i, s := range sectors {
 		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: s.code, Label: bot.T("sector." + s.code), Alias: s.alias}
 	}
-	return opts, nil
+	return opts
 }
 
 // marketplaceOptions are the marketplaces an owner may use; the regional
 // one is named after the region's own (Plaza Banten in Banten) and
-// unnamed where the region has none.
-func (d Deps) marketplaceOptions(context.Context, *bot.Turn) ([]bot.Option, error) {
+// unnamed where the region has none. They are built once, with the flow.
+func (d Deps) marketplaceOptions() []bot.Option {
 	local := ""
 	if r := d.market().regional(d.Region.Code); r != nil {
 		local = r.Name
@@ -304,21 +308,19 @@ func (d Deps) marketplaceOptions(context.Context, *bot.Turn) ([]bot.Option, erro
 			}
 		}
 	}
-	return opts, nil
+	return opts
 }
 
 // bracketOptions lists the brackets and, last, "tidak tahu" (value
 // unknown): the size class then comes from the other figure alone.
 func bracketOptions(brackets []struct{ code, class string }, unknown string) func(context.Context, *bot.Turn) ([]bot.Option, error) {
-	return func(context.Context, *bot.Turn) ([]bot.Option, error) {
-		opts := make([]bot.Option, len(brackets), len(brackets)+1)
-		for i, b := range brackets {
-			opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: b.code, Label: bot.T("bracket." + b.code)}
-		}
-		return append(opts, bot.Option{Key: strconv.Itoa(len(brackets) + 1), Value: unknown, Label: bot.T("bracket." + unknown),
-			Alias: []string{"tidak tahu", "tidak tau", "ga tau", "gak tau", "gatau", "tdk tau", "nggak tau", "ngga tau",
-				"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}}), nil
+	opts := make([]bot.Option, len(brackets), len(brackets)+1)
+	for i, b := range brackets {
+		opts[i] = bot.Option{Key: strconv.Itoa(i + 1), Value: b.code, Label: bot.T("bracket." + b.code)}
 	}
+	return fixed(append(opts, bot.Option{Key: strconv.Itoa(len(brackets) + 1), Value: unknown, Label: bot.T("bracket." + unknown),
+		Alias: []string{"tidak tahu", "tidak tau", "ga tau", "gak tau", "gatau", "tdk tau", "nggak tau", "ngga tau",
+			"ga tahu", "gak tahu", "belum tahu", "blm tau", "lupa", "tidak ingat", "ga ingat", "don't know", "dont know", "not sure"}})...)
 }
 
 // bracketConfirm shows the bracket an amount was put in ("5 juta" →
@@ -359,5 +361,5 @@ func kecamatanOptions(r umkm.Region) []bot.Option {
 			opts = append(opts, o)
 		}
 	}
-	return opts
+	return slices.Clip(opts) // built once and shared: an append by a reader must not write into it
 }

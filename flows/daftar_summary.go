@@ -134,6 +134,10 @@ func confirmRegistration(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, 
 	if err != nil {
 		return bot.Result{}, err
 	}
+	// r is what the store now holds (CreateRegistration's contract): the
+	// menu after "Pendaftaran berhasil" asks whether the person is
+	// registered, and need not read it back from Redis.
+	t.Remember(registrationKey, r)
 	return bot.Finish(bot.Say(bot.T("daftar.done", "ID", r.ID, "Name", r.OwnerName))), nil
 }
 

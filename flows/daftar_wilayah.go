@@ -119,6 +119,19 @@ var quietProblems = map[string]bool{"daftar.desa.unknown": true, "daftar.desa.su
 
 // locationFields are the questions of where the business is.
 func locationFields(d Deps) []*bot.Step {
+	// The lists are built once, here: the kecamatan of each kabupaten/kota
+	// served and the desa of each kecamatan short enough to list.
+	units := unitOptions(d.Region)
+	kecamatan := map[string][]bot.Option{} // by kabupaten/kota code
+	desa := map[string][]bot.Option{}      // by kecamatan code
+	for _, u := range d.Region.Served() {
+		kecamatan[u.Code] = kecamatanOptions(u)
+		for _, k := range u.Kecamatan {
+			if len(k.Desa) > 0 && len(k.Desa) <= desaListMax {
+				desa[k.Code] = desaOptions(k, true)
+			}
+		}
+	}
 	return []*bot.Step{
 		d.chained(&bot.Step{ID: "kabkota", Prompt: "daftar.kabkota", Accept: []bot.Kind{bot.KindText, bot.KindLocation},
 			Skip: func(ctx context.Context, t *bot.Turn) (bool, error) { return !d.Region.Multi(), nil },
@@ -129,13 +142,13 @@ func locationFields(d Deps) []*bot.Step {
 			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 				return map[string]any{"Region": d.Region.Name}, nil
 			},
-			Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return unitOptions(d.Region), nil },
+			Options: fixed(units...),
 		}, "kecamatan"),
 		d.chained(&bot.Step{ID: "kecamatan", Prompt: "daftar.kecamatan", Numbered: true,
 			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
 				return map[string]any{"Region": d.unit(t).Name}, nil
 			},
-			Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return kecamatanOptions(d.unit(t)), nil },
+			Options: func(ctx context.Context, t *bot.Turn) ([]bot.Option, error) { return kecamatan[d.unit(t).Code], nil },
 		}, "desa"),
 		d.chained(&bot.Step{ID: "desa", Prompt: "daftar.desa", Numbered: true,
 			Data: func(ctx context.Context, t *bot.Turn) (map[string]any, error) {
@@ -147,7 +160,7 @@ func locationFields(d Deps) []*bot.Step {
 				if len(k.Desa) == 0 || len(k.Desa) > desaListMax {
 					return nil, nil
 				}
-				return desaOptions(k, true), nil
+				return desa[k.Code], nil
 			},
 			Parse: d.parseDesa,
 		}, "desa_lain"),
@@ -244,6 +257,9 @@ func (d Deps) parseKabKota(ctx context.Context, t *bot.Turn, in bot.In) (string,
 	return "", bot.T("daftar.kabkota.found", "List", strings.Join(lines, "\n"), "Count", len(lines))
 }
 
+// placeAbbrevs spells out the abbreviations placesInAddress meets.
+var placeAbbrevs = strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ")
+
 // placesInAddress finds the kabupaten/kota an address names: by its name
 // ("Kota Serang", "Kab. Lebak"), else by a kecamatan named in it
 // ("Kec. Cipocok Jaya"), as numbered lines for the owner to confirm (an
@@ -255,7 +271,7 @@ func (d Deps) placesInAddress(addr string) []string {
 			return !unicode.IsLetter(r) && !unicode.IsDigit(r)
 		}), " ") + " "
 	}
-	words := strings.NewReplacer(" kab ", " kabupaten ", " kec ", " kecamatan ").Replace(fold(addr))
+	words := placeAbbrevs.Replace(fold(addr))
 	has := func(name string) bool { n := fold(name); return n != "  " && strings.Contains(words, n) }
 	var lines []string
 	seen := map[string]bool{}

@@ -114,6 +114,7 @@ func galeriLagi(d Deps) *bot.Step {
 
 // galeriKecamatan asks the kecamatan whose outlets to list.
 func galeriKecamatan(d Deps) *bot.Step {
+	kecamatan := kecamatanOptions(d.Region) // built once
 	return &bot.Step{
 		ID:     "kecamatan",
 		Prompt: "galeri.kecamatan",
@@ -125,7 +126,7 @@ func galeriKecamatan(d Deps) *bot.Step {
 				}
 				return outletKecamatanOptions(d.Region, outlets), nil
 			}
-			return kecamatanOptions(d.Region), nil
+			return kecamatan, nil
 		},
 		Targets: []bot.StepID{"lagi"},
 		Handle: func(ctx context.Context, t *bot.Turn, in bot.In) (bot.Result, error) {
@@ -188,11 +189,14 @@ func galeriBegin(d Deps) func(context.Context, *bot.Turn, string) (bot.Result, e
 	}
 }
 
+// galeriPunct turns the punctuation galeriIntent ignores into spaces.
+var galeriPunct = strings.NewReplacer("?", " ", ",", " ", ".", " ")
+
 // galeriIntent maps free text to a galeri action: "jam buka galeri
 // menong?" → buka, "alamatnya dimana" → semua, "syarat titip produk" →
 // syarat. Text that names the galeri without a question opens the menu.
 func galeriIntent(norm string) (string, bool) {
-	words := strings.Fields(strings.NewReplacer("?", " ", ",", " ", ".", " ").Replace(norm))
+	words := strings.Fields(galeriPunct.Replace(norm))
 	has := func(ws ...string) bool {
 		for _, w := range words {
 			for _, x := range ws {

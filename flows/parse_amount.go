@@ -52,7 +52,11 @@ const maxAmount = 1_000_000_000_000_000
 // whether the figure is about, below or above that (amountBelow for "di
 // bawah"). ok is false for anything else.
 func ParseAmount(s string) (v int64, rel int, ok bool) {
-	t := strings.ReplaceAll(bot.Normalize(s), "milyar", "miliar")
+	n := bot.Normalize(s)
+	if !strings.ContainsAny(n, "0123456789") {
+		return 0, 0, false // no figure (most names and addresses): nothing below would find one
+	}
+	t := strings.ReplaceAll(n, "milyar", "miliar")
 	times := int64(1)
 	for _, p := range amountPeriods {
 		for _, w := range p.words {
