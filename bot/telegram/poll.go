@@ -231,14 +231,14 @@ func (a *Adapter) fetch(ctx context.Context, timeout int) (ups []fetched, last i
 	cfg := tgbotapi.UpdateConfig{Offset: a.offset, Limit: 100, Timeout: timeout, AllowedUpdates: allowedUpdates}
 	rctx, cancel := context.WithTimeout(ctx, a.cfg.PollTimeout+15*time.Second)
 	defer cancel()
-	resp, err := a.call(rctx).Request(cfg)
+	result, err := a.getUpdates(rctx, cfg)
 	if err != nil {
 		return nil, 0, nil, a.redact(err)
 	}
-	if ups, last, ok := decodeWhole(resp.Result, a.offset); ok {
-		return ups, last, resp.Result, nil
+	if ups, last, ok := decodeWhole(result, a.offset); ok {
+		return ups, last, result, nil
 	}
-	all, bad, last, err := decodeUpdates(resp.Result, a.offset)
+	all, bad, last, err := decodeUpdates(result, a.offset)
 	if err != nil {
 		return nil, 0, nil, fmt.Errorf("telegram: get updates: %w", err)
 	}

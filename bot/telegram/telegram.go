@@ -164,9 +164,10 @@ type Adapter struct {
 	Stats    Stats
 	photo    sentPhoto // the last picture uploaded (photo.go)
 
-	sendURL string      // the sendMessage endpoint (sendMessage in send.go)
-	post    *poster     // sendMessage's own connections; nil: through a.http (httpconn.go)
-	workers bot.Workers // goroutines kept for submitting updates (stacks already grown)
+	sendURL    string      // the sendMessage endpoint (sendMessage in send.go)
+	updatesURL string      // the getUpdates endpoint (getUpdates in updates.go)
+	post       *poster     // sendMessage's own connections; nil: through a.http (httpconn.go)
+	workers    bot.Workers // goroutines kept for submitting updates (stacks already grown)
 
 	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
 	lastOK atomic.Int64 // unix nanoseconds of the last getUpdates that answered
@@ -239,6 +240,7 @@ func New(ctx context.Context, cfg Config) (*Adapter, error) {
 	}
 	a.api = api
 	a.sendURL = cfg.APIURL + "/bot" + cfg.Token + "/sendMessage"
+	a.updatesURL = cfg.APIURL + "/bot" + cfg.Token + "/getUpdates"
 	if cfg.HTTPClient == nil {
 		a.post = newPoster(a.sendURL)
 	}
