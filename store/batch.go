@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -21,16 +22,35 @@ type batcher struct {
 	reqs    chan *call
 	once    sync.Once
 	running atomic.Int32 // loops; each ends after a moment without calls
+	shas    sync.Map     // *redis.Script: its hash, boxed (sha)
 }
 
+// A call is one script call: its keys and arguments are written into one
+// buffer (buf, each ending at ends) and go to go-redis as pointers to
+// slices of it (rawArg). EvalSha's strings and int64s go into interfaces,
+// an allocation each: a dozen per call. Calls are pooled with their
+// buffers.
 type call struct {
 	ctx    context.Context
 	script *redis.Script
-	keys   []string
-	args   []any
+	buf    []byte
+	ends   []int
+	nkeys  int
+	raw    []rawArg
+	args   []any // evalsha, sha, number of keys, &raw[i]...
 	cmd    *redis.Cmd
 	done   chan struct{}
 }
+
+// rawArg is a key or an argument of a call as go-redis writes it
+// (encoding.BinaryMarshaler): a pointer to it goes into an interface
+// without an allocation.
+type rawArg []byte
+
+func (a *rawArg) MarshalBinary() ([]byte, error) { return *a, nil }
+
+// String is the argument for hooks that print it.
+func (a *rawArg) String() string { return string(*a) }
 
 // batchLoops is how many batches may be on the wire at once.
 const batchLoops = 4
@@ -38,29 +58,90 @@ const batchLoops = 4
 // maxBatch bounds one pipeline.
 const maxBatch = 256
 
+// maxKeptBuf bounds the buffer a pooled call keeps (a turn's is ~1 KB).
+const maxKeptBuf = 64 << 10
+
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
-// run evaluates script through the batcher and returns its reply.
-func (b *batcher) run(ctx context.Context, script *redis.Script, keys []string, args ...any) *redis.Cmd {
-	b.once.Do(func() { b.reqs = make(chan *call, 4096) })
+// call starts a call of script: its keys first (key), then its arguments.
+func (b *batcher) call(ctx context.Context, script *redis.Script) *call {
 	c := callPool.Get().(*call)
-	c.ctx, c.script, c.keys, c.args, c.cmd = ctx, script, keys, args, nil
+	c.ctx, c.script = ctx, script
+	c.buf, c.ends, c.nkeys = c.buf[:0], c.ends[:0], 0
+	return c
+}
+
+// key adds a key; every key comes before the first argument.
+func (c *call) key(k string) *call {
+	c.nkeys++
+	return c.str(k)
+}
+
+func (c *call) str(v string) *call {
+	c.buf = append(c.buf, v...)
+	return c.end()
+}
+
+func (c *call) bytes(v []byte) *call {
+	c.buf = append(c.buf, v...)
+	return c.end()
+}
+
+func (c *call) int(n int64) *call {
+	c.buf = strconv.AppendInt(c.buf, n, 10)
+	return c.end()
+}
+
+// end ends the argument written into buf since the last one.
+func (c *call) end() *call {
+	c.ends = append(c.ends, len(c.buf))
+	return c
+}
+
+// run evaluates c's script through the batcher and returns its reply; c
+// goes back to the pool.
+func (b *batcher) run(c *call) ([]any, error) {
+	b.once.Do(func() { b.reqs = make(chan *call, 4096) })
+	c.raw = c.raw[:0]
+	from := 0
+	for _, e := range c.ends {
+		c.raw = append(c.raw, rawArg(c.buf[from:e]))
+		from = e
+	}
+	c.args = append(c.args[:0], "evalsha", b.sha(c.script), c.nkeys)
+	for i := range c.raw {
+		c.args = append(c.args, &c.raw[i])
+	}
+	defer c.free()
 	select {
 	case b.reqs <- c:
 		if b.running.Load() < batchLoops {
 			b.start()
 		}
-	case <-ctx.Done():
-		callPool.Put(c)
-		cmd := redis.NewCmd(ctx)
-		cmd.SetErr(ctx.Err())
-		return cmd
+	case <-c.ctx.Done():
+		return nil, c.ctx.Err()
 	}
 	<-c.done // always answered: the loop never drops a call
-	cmd := c.cmd
-	c.ctx, c.keys, c.args, c.cmd = nil, nil, nil, nil
+	return c.cmd.Slice()
+}
+
+// free puts c back in the pool.
+func (c *call) free() {
+	clear(c.args)
+	c.ctx, c.script, c.cmd = nil, nil, nil
+	if cap(c.buf) > maxKeptBuf {
+		c.buf, c.raw = nil, nil
+	}
 	callPool.Put(c)
-	return cmd
+}
+
+// sha returns script's hash in an interface, made once per script.
+func (b *batcher) sha(script *redis.Script) any {
+	if v, ok := b.shas.Load(script); ok {
+		return v
+	}
+	v, _ := b.shas.LoadOrStore(script, any(script.Hash()))
+	return v
 }
 
 func (b *batcher) start() {
@@ -121,7 +202,9 @@ func (b *batcher) send(batch []*call) {
 	for try := 0; len(live) > 0; try++ {
 		pipe := b.rdb.Pipeline()
 		for _, c := range live {
-			c.cmd = c.script.EvalSha(ctx, pipe, c.keys, c.args...)
+			c.cmd = redis.NewCmd(ctx, c.args...)
+			c.cmd.SetFirstKeyPos(3)
+			_ = pipe.Process(ctx, c.cmd) // queued; its error is c.cmd's after Exec
 		}
 		pipe.Exec(ctx)
 		var again []*call

@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/redis/go-redis/v9"
+
 	"github.com/umkmbot/umkmbot/bot"
 	"github.com/umkmbot/umkmbot/store"
 )
@@ -15,7 +17,7 @@ import (
 // BenchmarkTurnStore measures the turn store alone on real Redis: the
 // ingest that takes a conversation and the commit of its turn (a state of
 // a registration half done, one reply, the previous reply acknowledged),
-// for 1 and 32 people at once. It reports this process's CPU per turn
+// for 1 and 32 people at once. It reports this process's and Redis's CPU per turn
 // (user + system: go-redis, the syscalls, encoding), which the flows'
 // BenchmarkTurnRedis mixes with the engine's, and round trips per turn.
 // Run: go test ./store -run XXX -bench TurnStore -benchmem
@@ -62,6 +64,7 @@ func BenchmarkTurnStore(b *testing.B) {
 			b.ReportAllocs()
 			b.ResetTimer()
 			cpu0 := cpuTime()
+			rcpu0 := redisCPU(b, a.(*redis.Client))
 			c.trips.Store(0)
 			for u := 0; u < users; u++ {
 				wg.Add(1)
@@ -75,6 +78,7 @@ func BenchmarkTurnStore(b *testing.B) {
 			}
 			wg.Wait()
 			b.ReportMetric(float64(cpuTime()-cpu0)/1e3/float64(b.N), "go-cpu-µs/turn")
+			b.ReportMetric(float64(redisCPU(b, a.(*redis.Client))-rcpu0)/1e3/float64(b.N), "redis-µs/turn")
 			b.ReportMetric(float64(c.trips.Load())/float64(b.N), "trips/turn")
 		})
 	}
