@@ -76,12 +76,6 @@ func (b *batcher) call(ctx context.Context, script *redis.Script) *call {
 	return c
 }
 
-// key adds a key; every key comes before the first argument.
-func (c *call) key(k string) *call {
-	c.nkeys++
-	return c.str(k)
-}
-
 func (c *call) str(v string) *call {
 	c.buf = append(c.buf, v...)
 	return c.end()

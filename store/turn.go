@@ -127,45 +127,71 @@ type turnKeys struct {
 }
 
 // turnKeys builds all of c's keys in one string and slices them out of
-// it (a substring shares its string's bytes): one allocation instead of
-// seven, in every script call of a turn.
+// it (a substring shares its string's bytes). The turn's script calls
+// write the keys they take straight into their buffer instead (turnCall).
 func (s *ConversationStore) turnKeys(c bot.Conversation) turnKeys {
-	tag := shardTag(shardOf(c))
-	// base:c:conv:state base:c:conv:profile base:c:conv:inbox
-	// base:pending base:outq, with base = <prefix>:{<tag>} (as Key)
-	n := len(s.prefix) + 3 + len(tag)
-	convLen := len(c.Channel) + 1 + len(c.User)
-	var b strings.Builder
-	b.Grow(3*(n+3+convLen+1) + len("stateprofileinbox") + 2*n + len(":pending:outq"))
-	base := func() {
-		b.WriteString(s.prefix)
-		b.WriteString(":{")
-		b.WriteString(tag)
-		b.WriteByte('}')
-	}
+	n := shardOf(c)
+	b := make([]byte, 0, 5*(len(s.prefix)+len(c.Channel)+len(c.User)+24))
 	var ends [5]int
-	for i, suffix := range [3]string{"state", "profile", "inbox"} {
-		base()
-		b.WriteString(":c:")
-		b.WriteString(string(c.Channel))
-		b.WriteByte(':')
-		b.WriteString(c.User)
-		b.WriteByte(':')
-		b.WriteString(suffix)
-		ends[i] = b.Len()
+	for i, part := range [3]string{"state", "profile", "inbox"} {
+		b = s.appendConvKey(b, n, c, part)
+		ends[i] = len(b)
 	}
-	base()
-	b.WriteString(":pending")
-	ends[3] = b.Len()
-	base()
-	b.WriteString(":outq")
-	ends[4] = b.Len()
-	all := b.String()
-	convAt := n + len(":c:")
+	b = append(s.appendShard(b, n), ":pending"...)
+	ends[3] = len(b)
+	b = append(s.appendShard(b, n), ":outq"...)
+	ends[4] = len(b)
+	all := string(b)
+	convAt := len(s.appendShard(nil, n)) + len(":c:")
 	return turnKeys{
 		state: all[:ends[0]], profile: all[ends[0]:ends[1]], inbox: all[ends[1]:ends[2]],
-		pending: all[ends[2]:ends[3]], outq: all[ends[3]:ends[4]], conv: all[convAt : convAt+convLen],
+		pending: all[ends[2]:ends[3]], outq: all[ends[3]:ends[4]],
+		conv: all[convAt : convAt+len(c.Channel)+1+len(c.User)],
 	}
+}
+
+// appendShard appends the start of every key of shard n's conversations,
+// "<prefix>:{q:<n>}" (as Key with shardTag).
+func (s *ConversationStore) appendShard(b []byte, n int) []byte {
+	b = append(append(b, s.prefix...), ":{q:"...)
+	return append(strconv.AppendInt(b, int64(n), 10), '}')
+}
+
+// appendConvKey appends the key of part of c, in its shard n.
+func (s *ConversationStore) appendConvKey(b []byte, n int, c bot.Conversation, part string) []byte {
+	b = appendConv(append(s.appendShard(b, n), ":c:"...), c)
+	return append(append(b, ':'), part...)
+}
+
+// appendConv appends c's id as the shard sets list it, "telegram:42".
+func appendConv(b []byte, c bot.Conversation) []byte {
+	return append(append(append(b, c.Channel...), ':'), c.User...)
+}
+
+// turnCall starts a call of script whose keys are c's state and its
+// shard's pending set, and with outq its outbox-due set, written into the
+// call's buffer.
+func (s *ConversationStore) turnCall(ctx context.Context, script *redis.Script, c bot.Conversation, outq bool) *call {
+	n := shardOf(c)
+	cl := s.batch.call(ctx, script)
+	cl.buf = s.appendConvKey(cl.buf, n, c, "state")
+	cl.nkeys++
+	cl.end()
+	cl.buf = append(s.appendShard(cl.buf, n), ":pending"...)
+	cl.nkeys++
+	cl.end()
+	if outq {
+		cl.buf = append(s.appendShard(cl.buf, n), ":outq"...)
+		cl.nkeys++
+		cl.end()
+	}
+	return cl
+}
+
+// conv adds c's id (appendConv).
+func (cl *call) conv(c bot.Conversation) *call {
+	cl.buf = appendConv(cl.buf, c)
+	return cl.end()
 }
 
 func (s *ConversationStore) stateKey(c bot.Conversation) string   { return s.turnKeys(c).state }
@@ -176,15 +202,14 @@ func (s *ConversationStore) StateKey(c bot.Conversation) string { return s.state
 
 // Ingest queues msg (see bot.Inbox).
 func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
-	k := s.turnKeys(msg.Conv)
-	c := s.batch.call(ctx, ingestScript).key(k.state).key(k.pending).str(seenKey(msg.ID))
+	c := s.turnCall(ctx, ingestScript, msg.Conv, false).str(seenKey(msg.ID))
 	var err error
 	if c.buf, err = s.appendEntry(c.buf, msg); err != nil {
 		c.free()
 		return bot.Ingest{}, err
 	}
 	now := s.now().UnixMilli()
-	c.end().int(now).int(s.stateTTL.Milliseconds()).str(lease.Owner).int(now + lease.TTL.Milliseconds()).str(k.conv)
+	c.end().int(now).int(s.stateTTL.Milliseconds()).str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(msg.Conv)
 	c.flood(lim)
 	s.versions(c, msg.Conv)
 	res, err := s.batch.run(c)
@@ -216,10 +241,9 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 
 // Acquire takes c for lease.Owner if it is free or already theirs.
 func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
-	k := s.turnKeys(c)
 	now := s.now().UnixMilli()
-	cl := s.batch.call(ctx, takeScript).key(k.state).key(k.pending).
-		str(lease.Owner).int(now + lease.TTL.Milliseconds()).str(k.conv).int(now)
+	cl := s.turnCall(ctx, takeScript, c, false).
+		str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(c).int(now)
 	s.versions(cl, c)
 	res, err := s.batch.run(cl)
 	if err != nil {
@@ -235,7 +259,6 @@ func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lea
 // Commit writes a turn's outcome (see bot.Inbox).
 func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
 	now := s.now()
-	k := s.turnKeys(c)
 	prof := make([]string, 0, 6)
 	if o.Lang != "" {
 		prof = append(prof, bot.FieldLang, o.Lang)
@@ -256,15 +279,14 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 	for i := range o.Replies {
 		ids[i] = outID(msgID, i)
 	}
-	cl := s.batch.call(ctx, commitScript).key(k.state).key(k.pending).key(k.outq).
-		str(lease.Owner).int(o.State.Version)
+	cl := s.turnCall(ctx, commitScript, c, true).str(lease.Owner).int(o.State.Version)
 	var err error
 	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
 		cl.free()
 		return bot.Committed{}, err
 	}
 	cl.end().int(s.stateTTL.Milliseconds()).str(msgID).int(ms).
-		int(ms + lease.TTL.Milliseconds()).str(k.conv).int(ms + s.sendDeadline.Milliseconds()).int(nv)
+		int(ms + lease.TTL.Milliseconds()).conv(c).int(ms + s.sendDeadline.Milliseconds()).int(nv)
 	cl.buf = appendIDs(cl.buf, acked)
 	cl.end()
 	for i, r := range o.Replies {

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -48,10 +49,11 @@ func TestStateJSON(t *testing.T) {
 	}
 }
 
-// TestTurnKeys: the keys sliced out of one string are the ones Key builds.
+// TestTurnKeys: the keys sliced out of one string are the ones Key builds,
+// and those a turn's script call writes into its buffer.
 func TestTurnKeys(t *testing.T) {
 	for _, prefix := range []string{"", "umkm", "t42"} {
-		s := &ConversationStore{Redis: &Redis{prefix: prefix}}
+		s := &ConversationStore{Redis: &Redis{prefix: prefix}, batch: &batcher{}}
 		for _, c := range []bot.Conversation{{Channel: bot.Telegram, User: "42"}, {Channel: bot.WhatsApp, User: "6281234567890@s.whatsapp.net"}, {Channel: bot.Console, User: ""}} {
 			base := s.Key(shardTag(shardOf(c)))
 			conv := base + ":c:" + c.String() + ":"
@@ -60,6 +62,18 @@ func TestTurnKeys(t *testing.T) {
 			if got := s.turnKeys(c); got != want {
 				t.Errorf("prefix %q, %v: turnKeys = %+v, want %+v", prefix, c, got, want)
 			}
+			// A turn's script call writes the same keys, and the same id.
+			cl := s.turnCall(context.Background(), commitScript, c, true).conv(c)
+			var args []string
+			from := 0
+			for _, e := range cl.ends {
+				args = append(args, string(cl.buf[from:e]))
+				from = e
+			}
+			if w := []string{want.state, want.pending, want.outq, want.conv}; cl.nkeys != 3 || !slices.Equal(args, w) {
+				t.Errorf("prefix %q, %v: turnCall wrote %d keys of %q, want 3 of %q", prefix, c, cl.nkeys, args, w)
+			}
+			cl.free()
 		}
 	}
 }
