@@ -155,6 +155,7 @@ func (b *batcher) start() {
 // leave makes sure no call is left behind.
 func (b *batcher) loop() {
 	batch := make([]*call, 0, maxBatch)
+	pipe := b.rdb.Pipeline() // empty again after each Exec
 	idle := time.NewTimer(time.Second)
 	defer idle.Stop()
 	for {
@@ -179,16 +180,16 @@ func (b *batcher) loop() {
 				break fill
 			}
 		}
-		b.send(batch)
+		b.send(pipe, batch)
 	}
 }
 
 // send runs one batch; scripts Redis does not know yet are loaded and
 // their calls sent again.
-func (b *batcher) send(batch []*call) {
+func (b *batcher) send(pipe redis.Pipeliner, batch []*call) {
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	live := batch[:0:0]
+	live := batch[:0] // a call answered is the caller's again: not touched after
 	for _, c := range batch {
 		if err := c.ctx.Err(); err != nil {
 			c.cmd = redis.NewCmd(c.ctx)
@@ -199,18 +200,20 @@ func (b *batcher) send(batch []*call) {
 		live = append(live, c)
 	}
 	for try := 0; len(live) > 0; try++ {
-		pipe := b.rdb.Pipeline()
 		for _, c := range live {
 			c.cmd = redis.NewCmd(ctx, c.args...)
 			c.cmd.SetFirstKeyPos(3)
 			_ = pipe.Process(ctx, c.cmd) // queued; its error is c.cmd's after Exec
 		}
 		pipe.Exec(ctx)
-		var again []*call
-		loaded := map[*redis.Script]bool{}
+		again := live[:0]
+		var loaded map[*redis.Script]bool
 		for _, c := range live {
 			if err := c.cmd.Err(); try == 0 && err != nil && strings.HasPrefix(err.Error(), "NOSCRIPT") {
 				if !loaded[c.script] {
+					if loaded == nil {
+						loaded = map[*redis.Script]bool{}
+					}
 					loaded[c.script] = true
 					c.script.Load(ctx, b.rdb)
 				}
