@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -49,8 +50,11 @@ type rawArg []byte
 
 func (a *rawArg) MarshalBinary() ([]byte, error) { return *a, nil }
 
-// String is the argument for hooks that print it.
+// String and Format are the argument for hooks that print it; Format
+// spares fmt a copy.
 func (a *rawArg) String() string { return string(*a) }
+
+func (a *rawArg) Format(f fmt.State, verb rune) { f.Write(*a) }
 
 // batchLoops is how many batches may be on the wire at once: two, so that
 // Redis finds the next batch waiting when it is done with one, while the
