@@ -36,19 +36,58 @@ func (s *ConversationStore) encodeEntry(m bot.Message) (string, error) {
 
 // appendEntry appends m's inbox entry (encodeEntry) to b.
 func (s *ConversationStore) appendEntry(b []byte, m bot.Message) ([]byte, error) {
-	j, err := json.Marshal(entryJSON(m))
-	if err != nil {
-		return b, fmt.Errorf("encode message: %w", err)
-	}
 	b = append(append(b, m.ID...), '\n')
 	if s.cipher != nil && (m.Phone != "" || m.Contact != nil || bot.MaskNumbers(m.Text) != m.Text) {
+		j, err := json.Marshal(entryJSON(m))
+		if err != nil {
+			return b, fmt.Errorf("encode message: %w", err)
+		}
 		sealed, err := s.cipher.Seal(fieldMessage, string(j))
 		if err != nil {
 			return b, fmt.Errorf("seal message: %w", err)
 		}
 		return append(append(b, '!'), sealed...), nil
 	}
+	if e, ok := appendEntryJSON(b, m); ok {
+		return e, nil
+	}
+	j, err := json.Marshal(entryJSON(m))
+	if err != nil {
+		return b, fmt.Errorf("encode message: %w", err)
+	}
 	return append(b, j...), nil
+}
+
+// appendEntryJSON appends m's entryJSON as json.Marshal writes it
+// (TestEntryJSON), without its reflection, for a message without
+// location, media or contact (ok false: b as it was, use json.Marshal).
+func appendEntryJSON(b []byte, m bot.Message) (_ []byte, ok bool) {
+	if m.Location != nil || m.Media != nil || m.Contact != nil {
+		return b, false
+	}
+	from := len(b)
+	b = append(b, '{')
+	if !m.Time.IsZero() {
+		b = append(b, `"Time":"`...)
+		t, err := m.Time.AppendText(b)
+		if err != nil { // a year json.Marshal refuses too
+			return b[:from], false
+		}
+		b = append(t, `",`...)
+	}
+	b = appendField(b, "Kind", string(m.Kind), true)
+	b = appendField(b, "Text", m.Text, true)
+	if m.Command {
+		b = append(b, `"Command":true,`...)
+	}
+	b = appendField(b, "StartArg", m.StartArg, true)
+	b = appendField(b, "Phone", m.Phone, true)
+	b = appendField(b, "Name", m.Name, true)
+	b = appendField(b, "LangHint", m.LangHint, true)
+	if b[len(b)-1] == ',' {
+		b = b[:len(b)-1]
+	}
+	return append(b, '}'), true
 }
 
 // entryJSON is bot.Message as an inbox entry writes it (a conversion:
