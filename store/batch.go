@@ -72,7 +72,8 @@ const maxKeptBuf = 64 << 10
 
 var callPool = sync.Pool{New: func() any { return &call{done: make(chan struct{}, 1)} }}
 
-// call starts a call of script: its keys first (key), then its arguments.
+// call starts a call of script: its keys first (nkeys of them, see
+// turnCall), then its arguments.
 func (b *batcher) call(ctx context.Context, script *redis.Script) *call {
 	c := callPool.Get().(*call)
 	c.ctx, c.script = ctx, script
@@ -128,7 +129,9 @@ func (b *batcher) run(c *call) ([]any, error) {
 	return c.cmd.Slice()
 }
 
-// free puts c back in the pool.
+// free puts c back in the pool, its command with it: the reply was taken
+// from the command, and neither go-redis nor a hook keeps a command after
+// Exec (one that did would see another call's arguments).
 func (c *call) free() {
 	clear(c.args)
 	c.ctx, c.script, c.cmd = nil, nil, nil
