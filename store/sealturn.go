@@ -29,18 +29,23 @@ var sealedAnswers = map[string]string{"nik": fieldNIK, "hp": fieldPhone}
 
 // encodeState returns st as stored: JSON with its personal answers sealed.
 func (s *ConversationStore) encodeState(st bot.State) ([]byte, error) {
+	return s.appendEncodedState(make([]byte, 0, 768), st)
+}
+
+// appendEncodedState appends st as stored (encodeState) to b.
+func (s *ConversationStore) appendEncodedState(b []byte, st bot.State) ([]byte, error) {
 	if s.cipher != nil && (hasSealed(st.Answers) || len(st.Stack) > 0) {
 		st = st.Clone()
 		if err := s.sealAnswers(st.Answers); err != nil {
-			return nil, err
+			return b, err
 		}
 		for _, f := range st.Stack {
 			if err := s.sealAnswers(f.Answers); err != nil {
-				return nil, err
+				return b, err
 			}
 		}
 	}
-	return appendState(make([]byte, 0, 768), st), nil
+	return appendState(b, st), nil
 }
 
 // appendState appends st's JSON as json.Marshal writes it (fields in

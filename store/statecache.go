@@ -1,7 +1,6 @@
 package store
 
 import (
-	"strconv"
 	"sync"
 
 	"github.com/umkmbot/umkmbot/bot"
@@ -28,17 +27,14 @@ type cachedProfile struct {
 
 const maxStates = 5_000
 
-// version returns the version of k's cached state and the token of its
-// cached profile ("": none).
-func (c *stateCache) version(k bot.Conversation) (v, token string) {
+// version returns the version of k's cached state (ok: there is one) and
+// the token of its cached profile ("": none).
+func (c *stateCache) version(k bot.Conversation) (v int64, ok bool, token string) {
 	c.mu.Lock()
 	st, ok := c.m[k]
 	token = c.p[k].token
 	c.mu.Unlock()
-	if !ok {
-		return "", token
-	}
-	return strconv.FormatInt(st.Version, 10), token
+	return st.Version, ok, token
 }
 
 // profile returns k's cached profile if it was read under token.

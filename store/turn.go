@@ -78,19 +78,22 @@ var (
 	seenKeepLua  = strconv.Itoa(seenBytes * 3 / 4)
 )
 
-// floodArgs are lim as the ingest script takes it: the interval between
-// messages at the sustained rate, and how far ahead of now the bucket's
-// full time may run (the burst less one interval), in ms; "0", "0" for
-// none.
-func floodArgs(lim bot.FloodLimit) (every, ahead string) {
+// flood adds lim as the ingest script takes it, two arguments:
+// the interval between messages at the sustained rate, and how far ahead
+// of now the bucket's full time may run (the burst less one interval),
+// in ms; "0", "0" for none.
+func (c *call) flood(lim bot.FloodLimit) *call {
 	if lim.Burst <= 0 {
-		return "0", "0"
+		return c.str("0").str("0")
 	}
 	t := 1e12 // never refilled: as good as
 	if lim.PerMinute > 0 {
 		t = 60000 / float64(lim.PerMinute)
 	}
-	return strconv.FormatFloat(t, 'f', -1, 64), strconv.FormatFloat(float64(lim.Burst-1)*t, 'f', -1, 64)
+	c.buf = strconv.AppendFloat(c.buf, t, 'f', -1, 64)
+	c.end()
+	c.buf = strconv.AppendFloat(c.buf, float64(lim.Burst-1)*t, 'f', -1, 64)
+	return c.end()
 }
 
 // seenKey is the id a message is deduplicated by: the id itself when
@@ -124,45 +127,71 @@ type turnKeys struct {
 }
 
 // turnKeys builds all of c's keys in one string and slices them out of
-// it (a substring shares its string's bytes): one allocation instead of
-// seven, in every script call of a turn.
+// it (a substring shares its string's bytes). The turn's script calls
+// write the keys they take straight into their buffer instead (turnCall).
 func (s *ConversationStore) turnKeys(c bot.Conversation) turnKeys {
-	tag := shardTag(shardOf(c))
-	// base:c:conv:state base:c:conv:profile base:c:conv:inbox
-	// base:pending base:outq, with base = <prefix>:{<tag>} (as Key)
-	n := len(s.prefix) + 3 + len(tag)
-	convLen := len(c.Channel) + 1 + len(c.User)
-	var b strings.Builder
-	b.Grow(3*(n+3+convLen+1) + len("stateprofileinbox") + 2*n + len(":pending:outq"))
-	base := func() {
-		b.WriteString(s.prefix)
-		b.WriteString(":{")
-		b.WriteString(tag)
-		b.WriteByte('}')
-	}
+	n := shardOf(c)
+	b := make([]byte, 0, 5*(len(s.prefix)+len(c.Channel)+len(c.User)+24))
 	var ends [5]int
-	for i, suffix := range [3]string{"state", "profile", "inbox"} {
-		base()
-		b.WriteString(":c:")
-		b.WriteString(string(c.Channel))
-		b.WriteByte(':')
-		b.WriteString(c.User)
-		b.WriteByte(':')
-		b.WriteString(suffix)
-		ends[i] = b.Len()
+	for i, part := range [3]string{"state", "profile", "inbox"} {
+		b = s.appendConvKey(b, n, c, part)
+		ends[i] = len(b)
 	}
-	base()
-	b.WriteString(":pending")
-	ends[3] = b.Len()
-	base()
-	b.WriteString(":outq")
-	ends[4] = b.Len()
-	all := b.String()
-	convAt := n + len(":c:")
+	b = append(s.appendShard(b, n), ":pending"...)
+	ends[3] = len(b)
+	b = append(s.appendShard(b, n), ":outq"...)
+	ends[4] = len(b)
+	all := string(b)
+	convAt := len(s.appendShard(nil, n)) + len(":c:")
 	return turnKeys{
 		state: all[:ends[0]], profile: all[ends[0]:ends[1]], inbox: all[ends[1]:ends[2]],
-		pending: all[ends[2]:ends[3]], outq: all[ends[3]:ends[4]], conv: all[convAt : convAt+convLen],
+		pending: all[ends[2]:ends[3]], outq: all[ends[3]:ends[4]],
+		conv: all[convAt : convAt+len(c.Channel)+1+len(c.User)],
 	}
+}
+
+// appendShard appends the start of every key of shard n's conversations,
+// "<prefix>:{q:<n>}" (as Key with shardTag).
+func (s *ConversationStore) appendShard(b []byte, n int) []byte {
+	b = append(append(b, s.prefix...), ":{q:"...)
+	return append(strconv.AppendInt(b, int64(n), 10), '}')
+}
+
+// appendConvKey appends the key of part of c, in its shard n.
+func (s *ConversationStore) appendConvKey(b []byte, n int, c bot.Conversation, part string) []byte {
+	b = appendConv(append(s.appendShard(b, n), ":c:"...), c)
+	return append(append(b, ':'), part...)
+}
+
+// appendConv appends c's id as the shard sets list it, "telegram:42".
+func appendConv(b []byte, c bot.Conversation) []byte {
+	return append(append(append(b, c.Channel...), ':'), c.User...)
+}
+
+// turnCall starts a call of script whose keys are c's state and its
+// shard's pending set, and with outq its outbox-due set, written into the
+// call's buffer.
+func (s *ConversationStore) turnCall(ctx context.Context, script *redis.Script, c bot.Conversation, outq bool) *call {
+	n := shardOf(c)
+	cl := s.batch.call(ctx, script)
+	cl.buf = s.appendConvKey(cl.buf, n, c, "state")
+	cl.nkeys++
+	cl.end()
+	cl.buf = append(s.appendShard(cl.buf, n), ":pending"...)
+	cl.nkeys++
+	cl.end()
+	if outq {
+		cl.buf = append(s.appendShard(cl.buf, n), ":outq"...)
+		cl.nkeys++
+		cl.end()
+	}
+	return cl
+}
+
+// conv adds c's id (appendConv).
+func (cl *call) conv(c bot.Conversation) *call {
+	cl.buf = appendConv(cl.buf, c)
+	return cl.end()
 }
 
 func (s *ConversationStore) stateKey(c bot.Conversation) string   { return s.turnKeys(c).state }
@@ -173,17 +202,17 @@ func (s *ConversationStore) StateKey(c bot.Conversation) string { return s.state
 
 // Ingest queues msg (see bot.Inbox).
 func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
-	entry, err := s.encodeEntry(msg)
-	if err != nil {
+	c := s.turnCall(ctx, ingestScript, msg.Conv, false).str(seenKey(msg.ID))
+	var err error
+	if c.buf, err = s.appendEntry(c.buf, msg); err != nil {
+		c.free()
 		return bot.Ingest{}, err
 	}
-	k := s.turnKeys(msg.Conv)
 	now := s.now().UnixMilli()
-	v, pv := s.states.version(msg.Conv)
-	every, ahead := floodArgs(lim)
-	res, err := s.batch.run(ctx, ingestScript, []string{k.state, k.pending},
-		seenKey(msg.ID), entry, now, s.stateTTL.Milliseconds(), lease.Owner, now+lease.TTL.Milliseconds(),
-		k.conv, every, ahead, v, pv, newProfileToken()).Slice()
+	c.end().int(now).int(s.stateTTL.Milliseconds()).str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(msg.Conv)
+	c.flood(lim)
+	s.versions(c, msg.Conv)
+	res, err := s.batch.run(c)
 	if err != nil {
 		return bot.Ingest{}, fmt.Errorf("queue message: %w", err)
 	}
@@ -212,11 +241,11 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 
 // Acquire takes c for lease.Owner if it is free or already theirs.
 func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lease bot.Lease) (bot.Loaded, bool, error) {
-	k := s.turnKeys(c)
 	now := s.now().UnixMilli()
-	v, pv := s.states.version(c)
-	res, err := s.batch.run(ctx, takeScript, []string{k.state, k.pending},
-		lease.Owner, now+lease.TTL.Milliseconds(), k.conv, now, v, pv, newProfileToken()).Slice()
+	cl := s.turnCall(ctx, takeScript, c, false).
+		str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(c).int(now)
+	s.versions(cl, c)
+	res, err := s.batch.run(cl)
 	if err != nil {
 		return bot.Loaded{}, false, fmt.Errorf("take conversation: %w", err)
 	}
@@ -229,13 +258,8 @@ func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lea
 
 // Commit writes a turn's outcome (see bot.Inbox).
 func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
-	d, err := s.encodeState(o.State)
-	if err != nil {
-		return bot.Committed{}, err
-	}
 	now := s.now()
-	k := s.turnKeys(c)
-	var prof []string
+	prof := make([]string, 0, 6)
 	if o.Lang != "" {
 		prof = append(prof, bot.FieldLang, o.Lang)
 	}
@@ -252,23 +276,33 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 	ms := now.UnixMilli()
 	nv := o.State.Version + 1
 	ids := make([]string, len(o.Replies))
-	var entries []byte
-	for i, r := range o.Replies {
+	for i := range o.Replies {
 		ids[i] = outID(msgID, i)
-		entries = appendOut(entries, ids[i], r)
 	}
-	args := make([]any, 0, 14+len(prof))
-	args = append(args, lease.Owner, o.State.Version, d, s.stateTTL.Milliseconds(), msgID, ms,
-		ms+lease.TTL.Milliseconds(), k.conv, ms+s.sendDeadline.Milliseconds(), nv,
-		joinIDs(acked), entries, joinIDs(ids))
+	cl := s.turnCall(ctx, commitScript, c, true).str(lease.Owner).int(o.State.Version)
+	var err error
+	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
+		cl.free()
+		return bot.Committed{}, err
+	}
+	cl.end().int(s.stateTTL.Milliseconds()).str(msgID).int(ms).
+		int(ms + lease.TTL.Milliseconds()).conv(c).int(ms + s.sendDeadline.Milliseconds()).int(nv)
+	cl.buf = appendIDs(cl.buf, acked)
+	cl.end()
+	for i, r := range o.Replies {
+		cl.buf = appendOut(cl.buf, ids[i], r)
+	}
+	cl.end()
+	cl.buf = appendIDs(cl.buf, ids)
+	cl.end()
 	if len(prof) > 0 {
-		args = append(args, newProfileToken())
+		cl.token()
 		for _, p := range prof {
-			args = append(args, p)
+			cl.str(p)
 		}
 		s.states.dropProfile(c)
 	}
-	res, err := s.batch.run(ctx, commitScript, []string{k.state, k.pending, k.outq}, args...).Slice()
+	res, err := s.batch.run(cl)
 	if err != nil {
 		return bot.Committed{}, fmt.Errorf("commit turn: %w", err)
 	}
@@ -334,7 +368,28 @@ func (s *ConversationStore) Pending(ctx context.Context) ([]bot.Conversation, er
 // newProfileToken returns a token for a profile version: random, so that
 // no token is ever given twice, by any process (math/rand/v2's generator
 // is seeded per process).
-func newProfileToken() string { return strconv.FormatUint(rand.Uint64(), 36) }
+func newProfileToken() string { return string(appendProfileToken(nil)) }
+
+func appendProfileToken(b []byte) []byte { return strconv.AppendUint(b, rand.Uint64(), 36) }
+
+// token adds a new profile token (newProfileToken).
+func (c *call) token() *call {
+	c.buf = appendProfileToken(c.buf)
+	return c.end()
+}
+
+// versions adds the version of conv's cached state and the token of its
+// cached profile ("" for none), and a new profile token: the scripts
+// that take a conversation send what is not cached.
+func (s *ConversationStore) versions(c *call, conv bot.Conversation) {
+	v, ok, pv := s.states.version(conv)
+	if ok {
+		c.int(v)
+	} else {
+		c.str("")
+	}
+	c.str(pv).token()
+}
 
 // decodeLoaded reads {head, v, d, profile token, {profile pairs} or 0}; d
 // is "" when the state at version v is the one cached, and the profile 0

@@ -30,18 +30,64 @@ func outID(msgID string, i int) string { return msgID + "." + strconv.Itoa(i) }
 // read of the queue's head). Entries written with every field decode the
 // same.
 func (s *ConversationStore) encodeEntry(m bot.Message) (string, error) {
-	b, err := json.Marshal(entryJSON(m))
-	if err != nil {
-		return "", fmt.Errorf("encode message: %w", err)
-	}
+	b, err := s.appendEntry(nil, m)
+	return string(b), err
+}
+
+// appendEntry appends m's inbox entry (encodeEntry) to b.
+func (s *ConversationStore) appendEntry(b []byte, m bot.Message) ([]byte, error) {
+	b = append(append(b, m.ID...), '\n')
 	if s.cipher != nil && (m.Phone != "" || m.Contact != nil || bot.MaskNumbers(m.Text) != m.Text) {
-		sealed, err := s.cipher.Seal(fieldMessage, string(b))
+		j, err := json.Marshal(entryJSON(m))
 		if err != nil {
-			return "", fmt.Errorf("seal message: %w", err)
+			return b, fmt.Errorf("encode message: %w", err)
 		}
-		return m.ID + "\n!" + sealed, nil
+		sealed, err := s.cipher.Seal(fieldMessage, string(j))
+		if err != nil {
+			return b, fmt.Errorf("seal message: %w", err)
+		}
+		return append(append(b, '!'), sealed...), nil
 	}
-	return m.ID + "\n" + string(b), nil
+	if e, ok := appendEntryJSON(b, m); ok {
+		return e, nil
+	}
+	j, err := json.Marshal(entryJSON(m))
+	if err != nil {
+		return b, fmt.Errorf("encode message: %w", err)
+	}
+	return append(b, j...), nil
+}
+
+// appendEntryJSON appends m's entryJSON as json.Marshal writes it
+// (TestEntryJSON), without its reflection, for a message without
+// location, media or contact (ok false: b as it was, use json.Marshal).
+func appendEntryJSON(b []byte, m bot.Message) (_ []byte, ok bool) {
+	if m.Location != nil || m.Media != nil || m.Contact != nil {
+		return b, false
+	}
+	from := len(b)
+	b = append(b, '{')
+	if !m.Time.IsZero() {
+		b = append(b, `"Time":"`...)
+		t, err := m.Time.AppendText(b)
+		if err != nil { // a year json.Marshal refuses too
+			return b[:from], false
+		}
+		b = append(t, `",`...)
+	}
+	b = appendField(b, "Kind", string(m.Kind), true)
+	b = appendField(b, "Text", m.Text, true)
+	if m.Command {
+		b = append(b, `"Command":true,`...)
+	}
+	b = appendField(b, "StartArg", m.StartArg, true)
+	b = appendField(b, "Phone", m.Phone, true)
+	b = appendField(b, "Name", m.Name, true)
+	b = appendField(b, "LangHint", m.LangHint, true)
+	if b[len(b)-1] == ',' {
+		b = b[:len(b)-1]
+	}
+	return append(b, '}'), true
 }
 
 // entryJSON is bot.Message as an inbox entry writes it (a conversion:
@@ -95,16 +141,13 @@ func appendOut(b []byte, id string, r bot.Reply) []byte {
 }
 
 // joinIDs writes reply ids as the outbox keeps them ('oi'): "<id>\x1e" each.
-func joinIDs(ids []string) string {
-	n := 0
-	for _, id := range ids {
-		n += len(id) + 1
-	}
-	b := make([]byte, 0, n)
+func joinIDs(ids []string) string { return string(appendIDs(nil, ids)) }
+
+func appendIDs(b []byte, ids []string) []byte {
 	for _, id := range ids {
 		b = append(append(b, id...), '\x1e')
 	}
-	return string(b)
+	return b
 }
 
 // appendReply appends r's JSON as json.Marshal writes it (TestReplyJSON),

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"encoding/json"
 	"reflect"
 	"slices"
@@ -48,10 +49,11 @@ func TestStateJSON(t *testing.T) {
 	}
 }
 
-// TestTurnKeys: the keys sliced out of one string are the ones Key builds.
+// TestTurnKeys: the keys sliced out of one string are the ones Key builds,
+// and those a turn's script call writes into its buffer.
 func TestTurnKeys(t *testing.T) {
 	for _, prefix := range []string{"", "umkm", "t42"} {
-		s := &ConversationStore{Redis: &Redis{prefix: prefix}}
+		s := &ConversationStore{Redis: &Redis{prefix: prefix}, batch: &batcher{}}
 		for _, c := range []bot.Conversation{{Channel: bot.Telegram, User: "42"}, {Channel: bot.WhatsApp, User: "6281234567890@s.whatsapp.net"}, {Channel: bot.Console, User: ""}} {
 			base := s.Key(shardTag(shardOf(c)))
 			conv := base + ":c:" + c.String() + ":"
@@ -60,6 +62,18 @@ func TestTurnKeys(t *testing.T) {
 			if got := s.turnKeys(c); got != want {
 				t.Errorf("prefix %q, %v: turnKeys = %+v, want %+v", prefix, c, got, want)
 			}
+			// A turn's script call writes the same keys, and the same id.
+			cl := s.turnCall(context.Background(), commitScript, c, true).conv(c)
+			var args []string
+			from := 0
+			for _, e := range cl.ends {
+				args = append(args, string(cl.buf[from:e]))
+				from = e
+			}
+			if w := []string{want.state, want.pending, want.outq, want.conv}; cl.nkeys != 3 || !slices.Equal(args, w) {
+				t.Errorf("prefix %q, %v: turnCall wrote %d keys of %q, want 3 of %q", prefix, c, cl.nkeys, args, w)
+			}
+			cl.free()
 		}
 	}
 }
@@ -87,10 +101,11 @@ func TestReplyJSON(t *testing.T) {
 }
 
 // TestHandWrittenJSONKnowsEveryField: the hand-written encoders of the
-// state and the reply write the fields they know; a field added to
-// bot.State, bot.Frame or bot.Reply must be added to them (and to the
-// cases above), or it would be silently dropped from every stored state
-// or kept reply.
+// state, the reply and the inbox entry write the fields they know; a field
+// added to bot.State, bot.Frame, bot.Reply or bot.Message must be added to
+// them (and to the
+// cases above), or it would be silently dropped from every stored state,
+// kept reply or queued message.
 func TestHandWrittenJSONKnowsEveryField(t *testing.T) {
 	for _, c := range []struct {
 		v     any
@@ -101,6 +116,7 @@ func TestHandWrittenJSONKnowsEveryField(t *testing.T) {
 		{bot.Reply{}, []string{"Text", "Options", "Ask", "File", "Attach"}},
 		{bot.ReplyOption{}, []string{"Key", "Label"}},
 		{bot.ReplyFile{}, []string{"Name", "Text"}},
+		{bot.Message{}, []string{"ID", "Conv", "Time", "Kind", "Text", "Command", "StartArg", "Location", "Media", "Contact", "Phone", "Name", "LangHint"}},
 	} {
 		typ := reflect.TypeOf(c.v)
 		var got []string
@@ -109,6 +125,43 @@ func TestHandWrittenJSONKnowsEveryField(t *testing.T) {
 		}
 		if !slices.Equal(got, c.known) {
 			t.Errorf("%s has fields %v; the hand-written JSON (appendState, appendReply) knows %v", typ, got, c.known)
+		}
+	}
+}
+
+// TestEntryJSON: an inbox entry's hand-written JSON is json.Marshal's,
+// byte for byte, for messages with every field it writes, none, odd
+// text, and times with and without fractions and zones; a message with a
+// location, media or a contact is left to json.Marshal.
+func TestEntryJSON(t *testing.T) {
+	odd := "a\"b\\c\nd\b\f\x01<&> \u2028 é 👋 \xff"
+	wib := time.FixedZone("WIB", 7*3600)
+	for i, m := range []bot.Message{
+		{},
+		{ID: "1", Kind: bot.KindText, Text: "halo"},
+		{ID: "2", Time: time.Date(2026, 12, 1, 9, 30, 15, 0, time.UTC), Kind: bot.KindText, Text: "/daftar x", Command: true,
+			StartArg: "pelatihan_12", Phone: "+628123", Name: "Siti", LangHint: "id"},
+		{Time: time.Date(2026, 12, 1, 9, 30, 15, 123456789, wib), Kind: bot.KindText, Text: odd, StartArg: odd, Name: odd, LangHint: odd, Phone: odd},
+		{Time: time.Unix(1764547200, 5000), Kind: bot.Kind(odd)},
+		{Text: "x", Command: true},
+	} {
+		want, err := json.Marshal(entryJSON(m))
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, ok := appendEntryJSON([]byte("pre"), m)
+		if !ok || string(got) != "pre"+string(want) {
+			t.Errorf("message %d: appendEntryJSON = %q, %v; want %q", i, got, ok, "pre"+string(want))
+		}
+	}
+	for i, m := range []bot.Message{
+		{Kind: bot.KindLocation, Location: &bot.Location{Lat: -6.5, Lon: 107.4}},
+		{Kind: bot.KindPhoto, Media: &bot.Media{Type: "photo", Ref: "f1"}},
+		{Kind: bot.KindContact, Contact: &bot.Contact{Phone: "+628123"}},
+		{Time: time.Date(10000, 1, 1, 0, 0, 0, 0, time.UTC)}, // json.Marshal refuses it too
+	} {
+		if got, ok := appendEntryJSON([]byte("pre"), m); ok || string(got) != "pre" {
+			t.Errorf("message %d: appendEntryJSON = %q, %v; want it left to json.Marshal", i, got, ok)
 		}
 	}
 }
