@@ -34,6 +34,9 @@ func (c *tripCounter) count(cmd redis.Cmder) {
 			n += len(v)
 		case []byte:
 			n += len(v)
+		case interface{ MarshalBinary() ([]byte, error) }: // the store's own arguments
+			b, _ := v.MarshalBinary()
+			n += len(b)
 		default:
 			n += len(fmt.Sprint(v))
 		}
