@@ -78,24 +78,6 @@ var (
 	seenKeepLua  = strconv.Itoa(seenBytes * 3 / 4)
 )
 
-// flood adds lim as the ingest script takes it, two arguments:
-// the interval between messages at the sustained rate, and how far ahead
-// of now the bucket's full time may run (the burst less one interval),
-// in ms; "0", "0" for none.
-func (c *call) flood(lim bot.FloodLimit) *call {
-	if lim.Burst <= 0 {
-		return c.str("0").str("0")
-	}
-	t := 1e12 // never refilled: as good as
-	if lim.PerMinute > 0 {
-		t = 60000 / float64(lim.PerMinute)
-	}
-	c.buf = strconv.AppendFloat(c.buf, t, 'f', -1, 64)
-	c.end()
-	c.buf = strconv.AppendFloat(c.buf, float64(lim.Burst-1)*t, 'f', -1, 64)
-	return c.end()
-}
-
 // seenKey is the id a message is deduplicated by: the id itself when
 // short, else "#" and 11 characters of its FNV-64a hash (64 bits: a false
 // duplicate among the ids of one conversation is out of reach).
@@ -202,15 +184,14 @@ func (s *ConversationStore) StateKey(c bot.Conversation) string { return s.state
 
 // Ingest queues msg (see bot.Inbox).
 func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit) (bot.Ingest, error) {
-	c := s.turnCall(ctx, ingestScript, msg.Conv, false).str(seenKey(msg.ID))
+	c := s.turnCall(ctx, ingestScript(s.stateTTL, lim), msg.Conv, false).str(seenKey(msg.ID))
 	var err error
 	if c.buf, err = s.appendEntry(c.buf, msg); err != nil {
 		c.free()
 		return bot.Ingest{}, err
 	}
 	now := s.now().UnixMilli()
-	c.end().int(now).int(s.stateTTL.Milliseconds()).str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(msg.Conv)
-	c.flood(lim)
+	c.end().int(now).str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(msg.Conv)
 	s.versions(c, msg.Conv)
 	res, err := s.batch.run(c)
 	if err != nil {
@@ -279,13 +260,13 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 	for i := range o.Replies {
 		ids[i] = outID(msgID, i)
 	}
-	cl := s.turnCall(ctx, commitScript, c, true).str(lease.Owner).int(o.State.Version)
+	cl := s.turnCall(ctx, commitScript(s.stateTTL), c, true).str(lease.Owner).int(o.State.Version)
 	var err error
 	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
 		cl.free()
 		return bot.Committed{}, err
 	}
-	cl.end().int(s.stateTTL.Milliseconds()).str(msgID).int(ms).
+	cl.end().str(msgID).int(ms).
 		int(ms + lease.TTL.Milliseconds()).conv(c).int(ms + s.sendDeadline.Milliseconds()).int(nv)
 	cl.buf = appendIDs(cl.buf, acked)
 	cl.end()

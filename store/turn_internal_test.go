@@ -63,7 +63,7 @@ func TestTurnKeys(t *testing.T) {
 				t.Errorf("prefix %q, %v: turnKeys = %+v, want %+v", prefix, c, got, want)
 			}
 			// A turn's script call writes the same keys, and the same id.
-			cl := s.turnCall(context.Background(), commitScript, c, true).conv(c)
+			cl := s.turnCall(context.Background(), commitScript(time.Hour), c, true).conv(c)
 			var args []string
 			from := 0
 			for _, e := range cl.ends {

@@ -1,6 +1,14 @@
 package store
 
-import "github.com/redis/go-redis/v9"
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"github.com/redis/go-redis/v9"
+
+	"github.com/umkmbot/umkmbot/bot"
+)
 
 // The turn path's Lua scripts (the key layout is in turn.go's comment):
 // ingest, take, commit and release, over a small library of helpers.
@@ -95,17 +103,19 @@ local function ackOut(key, ob, left, n, legacy)
 end
 `
 
-// ingestScript: dedupe, flood limit, queue, pending mark and, when the
+// ingestLua: dedupe, flood limit, queue, pending mark and, when the
 // conversation is free, the lease with state and profile: one atomic step.
 //
 // KEYS state pending
-// ARGV 1 dedupe id (seenKey), 2 entry, 3 now ms, 4 state ttl ms, 5 owner,
-// 6 lease until ms, 7 conv, 8 the flood limit's interval between messages
-// in ms ("0": no limit), 9 how far ahead of now it lets the bucket's
-// full time run (ms: the burst's), 10 the version of the state the caller
-// has cached ("" none: then d is left out when it matches), 11 the token
-// of the profile it has cached (the same for the profile), 12 a new
-// profile token (for a state that has none)
+// ARGV 1 dedupe id (seenKey), 2 entry, 3 now ms, 4 owner, 5 lease until
+// ms, 6 conv, 7 the version of the state the caller has cached ("" none:
+// then d is left out when it matches), 8 the token of the profile it has
+// cached (the same for the profile), 9 a new profile token (for a state
+// that has none)
+//
+// The state's TTL (ms) and the flood limit are written into the script's
+// text (ingestScript), not passed: each argument costs Redis some 1,000
+// instructions a call, and a number in the text needs no tonumber.
 //
 // The flood bucket of a state written before 'fl' (ft, fat, fn) is left
 // to expire with it: such a person starts with a full bucket.
@@ -118,7 +128,8 @@ end
 // our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
 // {2, head, v, d, profile token, profile pairs or 0 (the cached one)}
 // taken (head "" = this message).
-var ingestScript = redis.NewScript(luaLease + `
+func ingestLua(ttl string, lim bot.FloodLimit) string {
+	return luaLease + `
 local now = tonumber(ARGV[3])
 local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'fl', 'v', 'q', 'qn', 'pv')
 local seen = f[1] or '|'
@@ -131,31 +142,12 @@ end
 -- a rehash), n of them used.
 local fields, n = {'seen', seen, false, false, false, false, false, false, false, false, false, false, false, false}, 2
 local function put(k, v) fields[n + 1] = k fields[n + 2] = v n = n + 2 end
-if ARGV[8] ~= '0' then
-  -- The flood limit, a token bucket kept as the time it is full again
-  -- (GCRA): a message may come while that is at most ARGV[9] ms ahead,
-  -- and moves it ARGV[8] ms on. Negative: the person was told.
-  local full = tonumber(f[3]) or 0
-  local told = full < 0
-  if told then full = -full end
-  if full < now then full = now end
-  if full - now > tonumber(ARGV[9]) then
-    if told then
-      redis.call('HSET', KEYS[1], 'seen', seen)
-    else
-      redis.call('HSET', KEYS[1], 'seen', seen, 'fl', tostring(-full))
-    end
-    if not f[4] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-    if told then return {4} end
-    return {3, redis.call('HGET', key('profile'), 'lang') or ''}
-  end
-  put('fl', tostring(full + tonumber(ARGV[8])))
-end
+` + floodLua(ttl, lim) + `
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
-redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[7])
+redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[6])
 local q, qn = queued(f[5], f[6])
 local first = q == '' and qn == 0
 if first then
@@ -167,14 +159,14 @@ else
 end
 local code = 2
 if held(f[2], now) then
-  if f[2] == ARGV[5] then code = 5 else code = 1 end
+  if f[2] == ARGV[4] then code = 5 else code = 1 end
 else
-  put('lo', ARGV[5])
-  put('le', ARGV[6])
+  put('lo', ARGV[4])
+  put('le', ARGV[5])
 end
 local pv = f[7]
 if not pv then
-  pv = ARGV[12]
+  pv = ARGV[9]
   put('pv', pv)
 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
@@ -182,16 +174,74 @@ if type(ok) == 'table' and ok.err then
   if not first then redis.call('RPOP', key('inbox')) end
   return ok
 end
-if not f[4] then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
+if not f[4] then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
 if code ~= 2 then return {code} end
 local head = q
 if not first and q == '' then head = redis.call('LINDEX', key('inbox'), 0) end
 local d = ''
-if f[4] and f[4] ~= ARGV[10] then d = redis.call('HGET', KEYS[1], 'd') or '' end
+if f[4] and f[4] ~= ARGV[7] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
-if pv ~= ARGV[11] then prof = redis.call('HGETALL', key('profile')) end
+if pv ~= ARGV[8] then prof = redis.call('HGETALL', key('profile')) end
 return {2, head, f[4] or '', d, pv, prof}
-`)
+`
+}
+
+// floodLua is the ingest's flood limit lim, a token bucket kept as the
+// time it is full again (GCRA): a message may come while that is at most
+// the burst less one interval ahead of now, and moves it one interval
+// on. Negative: the person was told. Nothing for no limit.
+func floodLua(ttl string, lim bot.FloodLimit) string {
+	if lim.Burst <= 0 {
+		return ""
+	}
+	every := 1e12 // never refilled: as good as
+	if lim.PerMinute > 0 {
+		every = 60000 / float64(lim.PerMinute)
+	}
+	return `
+do
+  local full = tonumber(f[3]) or 0
+  local told = full < 0
+  if told then full = -full end
+  if full < now then full = now end
+  if full - now > ` + luaNumber(float64(lim.Burst-1)*every) + ` then
+    if told then
+      redis.call('HSET', KEYS[1], 'seen', seen)
+    else
+      redis.call('HSET', KEYS[1], 'seen', seen, 'fl', tostring(-full))
+    end
+    if not f[4] then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
+    if told then return {4} end
+    return {3, redis.call('HGET', key('profile'), 'lang') or ''}
+  end
+  put('fl', tostring(full + ` + luaNumber(every) + `))
+end`
+}
+
+// luaNumber is f as a Lua number literal.
+func luaNumber(f float64) string { return strconv.FormatFloat(f, 'f', -1, 64) }
+
+type ingestKey struct {
+	ttl time.Duration
+	lim bot.FloodLimit
+}
+
+// ingestScripts holds an ingest script per state TTL and flood limit
+// (ingestKey): a process uses two or three.
+var ingestScripts sync.Map
+
+// ingestScript is the ingest script for a state TTL and a flood limit.
+func ingestScript(ttl time.Duration, lim bot.FloodLimit) *redis.Script {
+	if lim.Burst <= 0 {
+		lim = bot.FloodLimit{}
+	}
+	k := ingestKey{ttl, lim}
+	if sc, ok := ingestScripts.Load(k); ok {
+		return sc.(*redis.Script)
+	}
+	sc, _ := ingestScripts.LoadOrStore(k, redis.NewScript(ingestLua(strconv.FormatInt(ttl.Milliseconds(), 10), lim)))
+	return sc.(*redis.Script)
+}
 
 // takeScript: KEYS state pending; ARGV owner, lease until
 // ms, conv, now ms, cached version, cached profile token, new profile
@@ -223,15 +273,16 @@ if pv ~= ARGV[6] then prof = redis.call('HGETALL', key('profile')) end
 return {2, head, f[2] or '', d, pv, prof}
 `)
 
-// commitScript: the whole end of a turn in one step.
+// commitLua: the whole end of a turn in one step.
 //
 // KEYS state pending outq
-// ARGV 1 owner, 2 version, 3 state JSON, 4 state ttl ms, 5 message id,
-// 6 now ms, 7 lease until ms, 8 conv, 9 replies due ms, 10 the next
-// version, 11 the acked reply ids ("<id>\x1e" each), 12 the replies'
-// outbox entries, 13 their ids (as 11); when the profile changes, 14 a
-// new profile token and the profile field/value pairs. The acked entries
-// leave the outbox whatever else happens.
+// ARGV 1 owner, 2 version, 3 state JSON, 4 message id, 5 now ms, 6 lease
+// until ms, 7 conv, 8 replies due ms, 9 the next version, 10 the acked
+// reply ids ("<id>\x1e" each), 11 the replies' outbox entries, 12 their
+// ids (as 10); when the profile changes, 13 a new profile token and the
+// profile field/value pairs. The acked entries leave the outbox whatever
+// else happens. The state's TTL (ms) is written into the text
+// (commitScript).
 //
 // The usual commit acknowledges every reply of the turn before and adds
 // its own: it reads only the ids ('oi') and writes the new entries as
@@ -241,8 +292,9 @@ return {2, head, f[2] or '', d, pv, prof}
 // Returns {-2} lost the lease, {-3} message gone, {-1, "", v, d, "",
 // profile pairs} conflict, {1, backlog} done and released, {2, backlog,
 // head} done with the next message.
-var commitScript = redis.NewScript(luaLease + luaOut + `
-local now = tonumber(ARGV[6])
+func commitLua(ttl string) string {
+	return luaLease + luaOut + `
+local now = tonumber(ARGV[5])
 local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'ex', 'oi', 'q', 'qn')
 local oi, ob, legacy = f[4] or '', nil, false
 if not f[4] then -- written before 'oi', maybe with 'out'
@@ -250,11 +302,11 @@ if not f[4] then -- written before 'oi', maybe with 'out'
   legacy = out and out ~= ''
   if legacy then ob, oi = legacyOut(KEYS[1], out, oi) end
 end
-local left, n = acked(oi, ARGV[11])
+local left, n = acked(oi, ARGV[10])
 local function keepOut()
   if n == 0 and not legacy then return end
   ackOut(KEYS[1], ob, left, n, legacy)
-  if left == '' then redis.call('ZREM', KEYS[3], ARGV[8]) end
+  if left == '' then redis.call('ZREM', KEYS[3], ARGV[7]) end
 end
 if f[1] ~= ARGV[1] and held(f[1], now) then keepOut() return {-2} end
 local taken, qn = queued(f[5], f[6])
@@ -263,7 +315,7 @@ if listed then taken = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local function putBack()
   if listed and taken then redis.call('LPUSH', key('inbox'), taken) end
 end
-local idp = ARGV[5] .. '\n'
+local idp = ARGV[4] .. '\n'
 if not taken or string.sub(taken, 1, #idp) ~= idp then
   putBack()
   keepOut()
@@ -279,48 +331,61 @@ if left ~= '' then backlog = 1 end
 local nh = false
 if qn > 0 then nh = redis.call('LPOP', key('inbox')) qn = qn - 1 end
 local lo, le = '', '0'
-if nh then lo, le = ARGV[1], ARGV[7] end
+if nh then lo, le = ARGV[1], ARGV[6] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
 -- Fields are written only when they change.
 local bump = now - tonumber(f[3] or '0') >= 60000
-local fields, nf = {'v', ARGV[10], 'd', ARGV[3], 'lo', lo, 'le', le,
+local fields, nf = {'v', ARGV[9], 'd', ARGV[3], 'lo', lo, 'le', le,
   false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 8
 local function put(k, v) fields[nf + 1] = k fields[nf + 2] = v nf = nf + 2 end
-if bump then put('ex', ARGV[6]) end
+if bump then put('ex', ARGV[5]) end
 if nh or (f[5] and f[5] ~= '') then put('q', nh or '') end
 if qn > 0 or f[6] ~= '0' then put('qn', tostring(qn)) end
 if left == '' then
-  if oi ~= '' or ARGV[13] ~= '' or not f[4] then put('ob', ARGV[12]) put('oi', ARGV[13]) end
-elseif n > 0 or ARGV[13] ~= '' or legacy then
-  put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[12])
-  put('oi', left .. ARGV[13])
+  if oi ~= '' or ARGV[12] ~= '' or not f[4] then put('ob', ARGV[11]) put('oi', ARGV[12]) end
+elseif n > 0 or ARGV[12] ~= '' or legacy then
+  put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[11])
+  put('oi', left .. ARGV[12])
 end
 if legacy then put('out', '') end
-if #ARGV > 13 then put('pv', ARGV[14]) end
+if #ARGV > 12 then put('pv', ARGV[13]) end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
   if nh then redis.call('LPUSH', key('inbox'), nh) end
   putBack()
   return ok
 end
-if bump then redis.call('PEXPIRE', KEYS[1], ARGV[4]) end
-if #ARGV > 14 then
+if bump then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
+if #ARGV > 13 then
   local pk = key('profile')
-  for i = 15, #ARGV, 2 do
+  for i = 14, #ARGV, 2 do
     if ARGV[i + 1] == '' then redis.call('HDEL', pk, ARGV[i]) else redis.call('HSET', pk, ARGV[i], ARGV[i + 1]) end
   end
 end
-if ARGV[13] ~= '' and backlog == 0 then
-  redis.call('ZADD', KEYS[3], ARGV[9], ARGV[8])
-elseif left == '' and ARGV[13] == '' and oi ~= '' then
-  redis.call('ZREM', KEYS[3], ARGV[8])
+if ARGV[12] ~= '' and backlog == 0 then
+  redis.call('ZADD', KEYS[3], ARGV[8], ARGV[7])
+elseif left == '' and ARGV[12] == '' and oi ~= '' then
+  redis.call('ZREM', KEYS[3], ARGV[7])
 end
 if not nh then
-  redis.call('ZREM', KEYS[2], ARGV[8])
+  redis.call('ZREM', KEYS[2], ARGV[7])
   return {1, backlog}
 end
 return {2, backlog, nh}
-`)
+`
+}
+
+// commitScripts holds a commit script per state TTL.
+var commitScripts sync.Map
+
+// commitScript is the commit script for a state TTL.
+func commitScript(ttl time.Duration) *redis.Script {
+	if sc, ok := commitScripts.Load(ttl); ok {
+		return sc.(*redis.Script)
+	}
+	sc, _ := commitScripts.LoadOrStore(ttl, redis.NewScript(commitLua(strconv.FormatInt(ttl.Milliseconds(), 10))))
+	return sc.(*redis.Script)
+}
 
 // releaseScript: KEYS state; ARGV owner.
 var releaseScript = redis.NewScript(`
