@@ -13,17 +13,26 @@ import (
 // The turn path's Lua scripts (the key layout is in turn.go's comment):
 // ingest, take, commit and release, over a small library of helpers.
 
-// luaLease and luaOut: helpers shared by the scripts.
+// The scripts' helpers. A Lua function defined in a script is a closure
+// made at every call (some 400 to 600 instructions of Redis's each, more
+// with upvalues: a dozen were 3 % of a turn), so the lease and queue
+// helpers are Go functions that write their Lua into the scripts' text,
+// and the outbox's (luaOut) are defined only in the branches that need
+// them.
 //
-// held(lo, now): the lease is someone's (lo) and not expired (its expiry
-// 'le' is read only then: most turns find the lease free or their own).
-// key(part): the conversation's key part ('inbox', 'profile'), KEYS[1]
+// luaHeld(lo): the lease is someone's (lo) and not expired (its expiry
+// 'le' is read only then: most turns find the lease free or their own);
+// the script's local now is the time.
+// luaKey(part): the conversation's key part ('inbox', 'profile'), KEYS[1]
 // being its state: the scripts build the keys they seldom use rather than
 // take them (each argument costs Redis some 1,000 instructions), all in
 // the state's hash slot.
-// queued(q, qn, list): the state's first queued message (empty: none) and how
-// many wait behind it in list (counted when qn is missing: a state
-// written before q existed keeps its whole queue in the list).
+// luaQueued(q, qn): locals q and qn, the state's first queued message
+// (empty: none) and how many wait behind it in the inbox list, from the
+// fields' values q and qn (counted when qn is missing: a state written
+// before q existed keeps its whole queue in the list).
+//
+// luaOut:
 // acked(oi, acks): the outbox ids oi ("<id>\30" each) without the leading
 // ones that are in acks (the same form), and how many went.
 // cut(ob, n): the outbox entries ob without the first n.
@@ -32,23 +41,16 @@ import (
 // ackOut(key, ob, left, n, legacy): writes the outbox after its first n
 // entries went, left the ids of the rest (ob: the entries if read, else
 // nil).
-//
-// A script defines only the helpers it uses (luaLease, luaOut): each
-// definition is a closure made at every call.
-const luaLease = `
-local function held(lo, now)
-  return lo and lo ~= '' and tonumber(redis.call('HGET', KEYS[1], 'le') or '0') > now
-end
-local function key(part)
-  return string.sub(KEYS[1], 1, -6) .. part
-end
-local function queued(q, qn)
-  if qn == '0' then return q or '', 0 end
-  local n = tonumber(qn)
-  if not n then n = redis.call('LLEN', key('inbox')) end
-  return q or '', n
-end
-`
+func luaHeld(lo string) string {
+	return "(" + lo + " and " + lo + " ~= '' and tonumber(redis.call('HGET', KEYS[1], 'le') or '0') > now)"
+}
+
+func luaKey(part string) string { return "(string.sub(KEYS[1], 1, -6) .. '" + part + "')" }
+
+func luaQueued(q, qn string) string {
+	return "local q, qn = " + q + " or '', 0\nif " + qn + " ~= '0' then qn = tonumber(" + qn +
+		") or redis.call('LLEN', " + luaKey("inbox") + ") end\n"
+}
 
 const luaOut = `
 local function count(s)
@@ -129,7 +131,7 @@ end
 // {2, head, v, d, profile token, profile pairs or 0 (the cached one)}
 // taken (head "" = this message).
 func ingestLua(ttl string, lim bot.FloodLimit) string {
-	return luaLease + `
+	return `
 local now = tonumber(ARGV[3])
 local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'fl', 'v', 'q', 'qn', 'pv')
 local seen = f[1] or '|'
@@ -148,17 +150,16 @@ local function put(k, v) fields[n + 1] = k fields[n + 2] = v n = n + 2 end
 -- first (a mark without a queue is harmless), then the queue, then the id
 -- with the lease; if that is refused the message is taken back.
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[6])
-local q, qn = queued(f[5], f[6])
-local first = q == '' and qn == 0
+` + luaQueued("f[5]", "f[6]") + `local first = q == '' and qn == 0
 if first then
   put('q', ARGV[2])
   if not f[6] then put('qn', '0') end
 else
-  redis.call('RPUSH', key('inbox'), ARGV[2])
+  redis.call('RPUSH', ` + luaKey("inbox") + `, ARGV[2])
   put('qn', tostring(qn + 1))
 end
 local code = 2
-if held(f[2], now) then
+if ` + luaHeld("f[2]") + ` then
   if f[2] == ARGV[4] then code = 5 else code = 1 end
 else
   put('lo', ARGV[4])
@@ -171,17 +172,17 @@ if not pv then
 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
 if type(ok) == 'table' and ok.err then
-  if not first then redis.call('RPOP', key('inbox')) end
+  if not first then redis.call('RPOP', ` + luaKey("inbox") + `) end
   return ok
 end
 if not f[4] then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
 if code ~= 2 then return {code} end
 local head = q
-if not first and q == '' then head = redis.call('LINDEX', key('inbox'), 0) end
+if not first and q == '' then head = redis.call('LINDEX', ` + luaKey("inbox") + `, 0) end
 local d = ''
 if f[4] and f[4] ~= ARGV[7] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
-if pv ~= ARGV[8] then prof = redis.call('HGETALL', key('profile')) end
+if pv ~= ARGV[8] then prof = redis.call('HGETALL', ` + luaKey("profile") + `) end
 return {2, head, f[4] or '', d, pv, prof}
 `
 }
@@ -212,7 +213,7 @@ do
     end
     if not f[4] then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
     if told then return {4} end
-    return {3, redis.call('HGET', key('profile'), 'lang') or ''}
+    return {3, redis.call('HGET', ` + luaKey("profile") + `, 'lang') or ''}
   end
   put('fl', tostring(full + ` + luaNumber(every) + `))
 end`
@@ -247,13 +248,13 @@ func ingestScript(ttl time.Duration, lim bot.FloodLimit) *redis.Script {
 // ms, conv, now ms, cached version, cached profile token, new profile
 // token. {0} held by another, {1} empty (lease and mark dropped), {2, head,
 // v, d, profile token, profile pairs or 0}.
-var takeScript = redis.NewScript(luaLease + `
+var takeScript = redis.NewScript(`
 local now = tonumber(ARGV[4])
 local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'q', 'qn', 'pv')
-local h = held(f[1], now)
+local h = ` + luaHeld("f[1]") + `
 if h and f[1] ~= ARGV[1] then return {0} end
 local head = f[3] or ''
-if head == '' and (not f[4] or f[4] ~= '0') then head = redis.call('LINDEX', key('inbox'), 0) end
+if head == '' and (not f[4] or f[4] ~= '0') then head = redis.call('LINDEX', ` + luaKey("inbox") + `, 0) end
 if not head or head == '' then
   if h then redis.call('HSET', KEYS[1], 'lo', '', 'le', '0') end
   redis.call('ZREM', KEYS[2], ARGV[3])
@@ -269,7 +270,7 @@ end
 local d = ''
 if f[2] and f[2] ~= ARGV[5] then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
-if pv ~= ARGV[6] then prof = redis.call('HGETALL', key('profile')) end
+if pv ~= ARGV[6] then prof = redis.call('HGETALL', ` + luaKey("profile") + `) end
 return {2, head, f[2] or '', d, pv, prof}
 `)
 
@@ -293,43 +294,57 @@ return {2, head, f[2] or '', d, pv, prof}
 // profile pairs} conflict, {1, backlog} done and released, {2, backlog,
 // head} done with the next message.
 func commitLua(ttl string) string {
-	return luaLease + luaOut + `
+	return `
 local now = tonumber(ARGV[5])
 local f = redis.call('HMGET', KEYS[1], 'lo', 'v', 'ex', 'oi', 'q', 'qn')
 local oi, ob, legacy = f[4] or '', nil, false
 if not f[4] then -- written before 'oi', maybe with 'out'
   local out = redis.call('HGET', KEYS[1], 'out')
   legacy = out and out ~= ''
-  if legacy then ob, oi = legacyOut(KEYS[1], out, oi) end
+  if legacy then
+` + luaOut + `
+    ob, oi = legacyOut(KEYS[1], out, oi)
+  end
 end
-local left, n = acked(oi, ARGV[10])
-local function keepOut()
-  if n == 0 and not legacy then return end
-  ackOut(KEYS[1], ob, left, n, legacy)
-  if left == '' then redis.call('ZREM', KEYS[3], ARGV[7]) end
+-- The acked replies: usually every one kept, and then how many does not
+-- matter (n is only ever cut's when some are left).
+local left, n = oi, 0
+if oi == ARGV[10] and oi ~= '' then
+  left, n = '', 1
+elseif oi ~= '' and ARGV[10] ~= '' then
+` + luaOut + `
+  left, n = acked(oi, ARGV[10])
 end
-if f[1] ~= ARGV[1] and held(f[1], now) then keepOut() return {-2} end
-local taken, qn = queued(f[5], f[6])
-local listed = taken == '' and qn > 0
-if listed then taken = redis.call('LPOP', key('inbox')) qn = qn - 1 end
-local function putBack()
-  if listed and taken then redis.call('LPUSH', key('inbox'), taken) end
+-- The turn fails (fail) when another holds the lease, the message is
+-- gone, or the state changed; a message taken from the list goes back.
+local fail, listed
+` + luaQueued("f[5]", "f[6]") + `local taken = q
+if f[1] ~= ARGV[1] and ` + luaHeld("f[1]") + ` then
+  fail = {-2}
+else
+  listed = taken == '' and qn > 0
+  if listed then taken = redis.call('LPOP', ` + luaKey("inbox") + `) qn = qn - 1 end
+  local idp = ARGV[4] .. '\n'
+  if not taken or string.sub(taken, 1, #idp) ~= idp then
+    fail = {-3}
+  elseif (f[2] or '0') ~= ARGV[2] then
+    fail = {-1, '', f[2] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', ` + luaKey("profile") + `)}
+  end
+  if fail and listed and taken then redis.call('LPUSH', ` + luaKey("inbox") + `, taken) end
 end
-local idp = ARGV[4] .. '\n'
-if not taken or string.sub(taken, 1, #idp) ~= idp then
-  putBack()
-  keepOut()
-  return {-3}
-end
-if (f[2] or '0') ~= ARGV[2] then
-  putBack()
-  keepOut()
-  return {-1, '', f[2] or '', redis.call('HGET', KEYS[1], 'd') or '', '', redis.call('HGETALL', key('profile'))}
+if fail then
+  -- The acked entries leave the outbox whatever else happens.
+  if n > 0 or legacy then
+` + luaOut + `
+    ackOut(KEYS[1], ob, left, n, legacy)
+    if left == '' then redis.call('ZREM', KEYS[3], ARGV[7]) end
+  end
+  return fail
 end
 local backlog = 0
 if left ~= '' then backlog = 1 end
 local nh = false
-if qn > 0 then nh = redis.call('LPOP', key('inbox')) qn = qn - 1 end
+if qn > 0 then nh = redis.call('LPOP', ` + luaKey("inbox") + `) qn = qn - 1 end
 local lo, le = '', '0'
 if nh then lo, le = ARGV[1], ARGV[6] end
 -- The idle expiry is pushed back at most once a minute ('ex': when).
@@ -344,6 +359,7 @@ if qn > 0 or f[6] ~= '0' then put('qn', tostring(qn)) end
 if left == '' then
   if oi ~= '' or ARGV[12] ~= '' or not f[4] then put('ob', ARGV[11]) put('oi', ARGV[12]) end
 elseif n > 0 or ARGV[12] ~= '' or legacy then
+` + luaOut + `
   put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[11])
   put('oi', left .. ARGV[12])
 end
@@ -351,13 +367,13 @@ if legacy then put('out', '') end
 if #ARGV > 12 then put('pv', ARGV[13]) end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
-  if nh then redis.call('LPUSH', key('inbox'), nh) end
-  putBack()
+  if nh then redis.call('LPUSH', ` + luaKey("inbox") + `, nh) end
+  if listed and taken then redis.call('LPUSH', ` + luaKey("inbox") + `, taken) end
   return ok
 end
 if bump then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
 if #ARGV > 13 then
-  local pk = key('profile')
+  local pk = ` + luaKey("profile") + `
   for i = 14, #ARGV, 2 do
     if ARGV[i + 1] == '' then redis.call('HDEL', pk, ARGV[i]) else redis.call('HSET', pk, ARGV[i], ARGV[i + 1]) end
   end
