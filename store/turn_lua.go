@@ -141,9 +141,9 @@ if #seen > ` + seenBytesLua + ` then
   seen = string.sub(seen, string.find(seen, '|', #seen - ` + seenKeepLua + `, true))
 end
 -- The fields to write: a table made at its full size (growing one is
--- a rehash), n of them used.
+-- a rehash), n of them used, each pair set in place (a put function
+-- would be a closure made at every call).
 local fields, n = {'seen', seen, false, false, false, false, false, false, false, false, false, false, false, false}, 2
-local function put(k, v) fields[n + 1] = k fields[n + 2] = v n = n + 2 end
 ` + floodLua(ttl, lim) + `
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
@@ -152,23 +152,23 @@ local function put(k, v) fields[n + 1] = k fields[n + 2] = v n = n + 2 end
 redis.call('ZADD', KEYS[2], 'NX', ARGV[3], ARGV[6])
 ` + luaQueued("f[5]", "f[6]") + `local first = q == '' and qn == 0
 if first then
-  put('q', ARGV[2])
-  if not f[6] then put('qn', '0') end
+  fields[n + 1], fields[n + 2], n = 'q', ARGV[2], n + 2
+  if not f[6] then fields[n + 1], fields[n + 2], n = 'qn', '0', n + 2 end
 else
   redis.call('RPUSH', ` + luaKey("inbox") + `, ARGV[2])
-  put('qn', tostring(qn + 1))
+  fields[n + 1], fields[n + 2], n = 'qn', tostring(qn + 1), n + 2
 end
 local code = 2
 if ` + luaHeld("f[2]") + ` then
   if f[2] == ARGV[4] then code = 5 else code = 1 end
 else
-  put('lo', ARGV[4])
-  put('le', ARGV[5])
+  fields[n + 1], fields[n + 2], n = 'lo', ARGV[4], n + 2
+  fields[n + 1], fields[n + 2], n = 'le', ARGV[5], n + 2
 end
 local pv = f[7]
 if not pv then
   pv = ARGV[9]
-  put('pv', pv)
+  fields[n + 1], fields[n + 2], n = 'pv', pv, n + 2
 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
 if type(ok) == 'table' and ok.err then
@@ -215,7 +215,7 @@ do
     if told then return {4} end
     return {3, redis.call('HGET', ` + luaKey("profile") + `, 'lang') or ''}
   end
-  put('fl', tostring(full + ` + luaNumber(every) + `))
+  fields[n + 1], fields[n + 2], n = 'fl', tostring(full + ` + luaNumber(every) + `), n + 2
 end`
 }
 
@@ -352,19 +352,20 @@ if nh then lo, le = ARGV[1], ARGV[6] end
 local bump = now - tonumber(f[3] or '0') >= 60000
 local fields, nf = {'v', ARGV[9], 'd', ARGV[3], 'lo', lo, 'le', le,
   false, false, false, false, false, false, false, false, false, false, false, false, false, false}, 8
-local function put(k, v) fields[nf + 1] = k fields[nf + 2] = v nf = nf + 2 end
-if bump then put('ex', ARGV[5]) end
-if nh or (f[5] and f[5] ~= '') then put('q', nh or '') end
-if qn > 0 or f[6] ~= '0' then put('qn', tostring(qn)) end
+if bump then fields[nf + 1], fields[nf + 2], nf = 'ex', ARGV[5], nf + 2 end
+if nh or (f[5] and f[5] ~= '') then fields[nf + 1], fields[nf + 2], nf = 'q', nh or '', nf + 2 end
+if qn > 0 or f[6] ~= '0' then fields[nf + 1], fields[nf + 2], nf = 'qn', tostring(qn), nf + 2 end
 if left == '' then
-  if oi ~= '' or ARGV[12] ~= '' or not f[4] then put('ob', ARGV[11]) put('oi', ARGV[12]) end
+  if oi ~= '' or ARGV[12] ~= '' or not f[4] then
+    fields[nf + 1], fields[nf + 2], fields[nf + 3], fields[nf + 4], nf = 'ob', ARGV[11], 'oi', ARGV[12], nf + 4
+  end
 elseif n > 0 or ARGV[12] ~= '' or legacy then
 ` + luaOut + `
-  put('ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[11])
-  put('oi', left .. ARGV[12])
+  fields[nf + 1], fields[nf + 2], nf = 'ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[11], nf + 2
+  fields[nf + 1], fields[nf + 2], nf = 'oi', left .. ARGV[12], nf + 2
 end
-if legacy then put('out', '') end
-if #ARGV > 12 then put('pv', ARGV[13]) end
+if legacy then fields[nf + 1], fields[nf + 2], nf = 'out', '', nf + 2 end
+if #ARGV > 12 then fields[nf + 1], fields[nf + 2], nf = 'pv', ARGV[13], nf + 2 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
   if nh then redis.call('LPUSH', ` + luaKey("inbox") + `, nh) end
