@@ -498,3 +498,81 @@ func TestProfileTokenAcrossProcesses(t *testing.T) {
 		t.Fatal("after another process's opt-out the cached profile was used")
 	}
 }
+
+// TestCommitAcks: a commit drops the acknowledged replies off the head of
+// the outbox whether it acknowledges all of them, some (the rest stay
+// ahead of the turn's own, in order), or fails (the lease lost, the
+// message gone).
+func TestCommitAcks(t *testing.T) {
+	ctx := context.Background()
+	s, s2, _, now := outboxStores(t)
+	turn := func(id string, replies []string, acked ...string) bot.Committed {
+		t.Helper()
+		in, err := s.Ingest(ctx, msg(id, "x"), lease("p"), noFlood)
+		if err != nil || in.Result != bot.Taken {
+			t.Fatalf("ingest %s = %+v, %v", id, in, err)
+		}
+		var rs []bot.Reply
+		for _, r := range replies {
+			rs = append(rs, bot.Reply{Text: r})
+		}
+		cm, err := s.Commit(ctx, conv, id, lease("p"), bot.TurnResult{State: in.Loaded.State, Replies: rs}, acked)
+		if err != nil || cm.Lost || cm.Gone || cm.Conflict {
+			t.Fatalf("commit %s = %+v, %v", id, cm, err)
+		}
+		return cm
+	}
+	due := func() string {
+		t.Helper()
+		*now = now.Add(2 * time.Minute) // past the deadline and any claim
+		d, err := s2.Due(ctx, time.Minute, 10)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return outIDs(d[conv])
+	}
+	turn("1", []string{"a", "b"})
+	if cm := turn("2", []string{"c"}, "1.0"); !cm.Backlog {
+		t.Fatalf("commit 2 left 1.1 behind but says no backlog")
+	}
+	if got := due(); got != "1.1 2.0" {
+		t.Fatalf("after acking 1.0 of 1.0 1.1: due %q, want 1.1 2.0", got)
+	}
+	// Another process's commit while p holds the lease is refused, and
+	// its acknowledgement still counts.
+	in, err := s.Ingest(ctx, msg("3", "x"), lease("p"), noFlood)
+	if err != nil || in.Result != bot.Taken {
+		t.Fatalf("ingest 3 = %+v, %v", in, err)
+	}
+	if cm, err := s2.Commit(ctx, conv, "3", lease("q"), bot.TurnResult{State: in.Loaded.State}, []string{"1.1"}); err != nil || !cm.Lost {
+		t.Fatalf("commit under another's lease = %+v, %v; want lost", cm, err)
+	}
+	// A commit of a message that is not the one taken is refused, and its
+	// acknowledgement still counts.
+	if cm, err := s.Commit(ctx, conv, "9", lease("p"), bot.TurnResult{State: in.Loaded.State}, []string{"2.0"}); err != nil || !cm.Gone {
+		t.Fatalf("commit of another message = %+v, %v; want gone", cm, err)
+	}
+	if got := due(); got != "" {
+		t.Fatalf("after the failed commits' acks: due %q, want nothing", got)
+	}
+	// The lease ran out meanwhile: the next message takes 3 again.
+	in, err = s.Ingest(ctx, msg("4", "x"), lease("p"), noFlood)
+	if err != nil || in.Result != bot.Taken || in.Loaded.Msg.ID != "3" {
+		t.Fatalf("ingest 4 = %+v, %v; want 3 taken again", in, err)
+	}
+	cm, err := s.Commit(ctx, conv, "3", lease("p"), bot.TurnResult{State: in.Loaded.State, Replies: []bot.Reply{{Text: "d"}}}, nil)
+	if err != nil || cm.Backlog || cm.Next == nil || cm.Next.Msg.ID != "4" {
+		t.Fatalf("commit 3 = %+v, %v; want no backlog and 4 next", cm, err)
+	}
+	st := in.Loaded.State
+	st.Version = cm.Version
+	if cm, err := s.Commit(ctx, conv, "4", lease("p"), bot.TurnResult{State: st}, []string{"3.0"}); err != nil || cm.Backlog || cm.Next != nil {
+		t.Fatalf("commit 4 = %+v, %v", cm, err)
+	}
+	if got := due(); got != "" {
+		t.Fatalf("after acking every reply: due %q, want nothing", got)
+	}
+	if qs, err := s.QueueStats(ctx); err != nil || qs.OutboxDepth != 0 || qs.InboxDepth != 0 {
+		t.Fatalf("queue stats at the end = %+v, %v", qs, err)
+	}
+}
