@@ -38,6 +38,13 @@ func (s *RegistrationStore) regKeys(region string) []string {
 	return []string{s.Key(tag, "seq"), s.Key(tag, "nik"), s.Key(tag, "conv"), s.Key(tag, "all")}
 }
 
+// regKey is the one key of regKeys named name ("nik", "conv"), for a
+// look-up that needs only it: the turns of the registration read one, and
+// building all four for it was most of the look-up's allocations.
+func (s *RegistrationStore) regKey(region, name string) string {
+	return s.Key(regionTag(region), name)
+}
+
 // regRecord is the stored form: the registration plus its conversation.
 type regRecord struct {
 	*umkm.Registration
@@ -166,15 +173,19 @@ func (s *RegistrationStore) CreateRegistration(ctx context.Context, r *umkm.Regi
 	}
 	region := strings.ReplaceAll(r.Region, ".", "")
 	words := dictWords(r)
-	args := []any{r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli(), len(words)}
+	niks := s.nikIndex(r.NIK)
+	args := make([]any, 0, 7+len(words)+len(niks))
+	args = append(args, r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli(), len(words))
 	for _, w := range words {
 		args = append(args, w)
 	}
-	for _, f := range s.nikIndex(r.NIK) {
+	for _, f := range niks {
 		args = append(args, f)
 	}
-	keys := append(s.regKeys(r.Region), s.Key(regionTag(r.Region), ixDict))
-	res, err := createReg.Run(ctx, s.rdb, append(keys, s.ixKeys(r)...), args...).StringSlice()
+	ix := s.ixKeys(r)
+	keys := make([]string, 0, 5+len(ix))
+	keys = append(append(append(keys, s.regKeys(r.Region)...), s.Key(regionTag(r.Region), ixDict)), ix...)
+	res, err := createReg.Run(ctx, s.rdb, keys, args...).StringSlice()
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
 	}
@@ -340,7 +351,7 @@ func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registrati
 
 // RegistrationFor returns the registration made from conversation c.
 func (s *RegistrationStore) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
-	id, err := s.rdb.HGet(ctx, s.regKeys(region)[2], c.String()).Result()
+	id, err := s.rdb.HGet(ctx, s.regKey(region, "conv"), c.String()).Result()
 	if isNil(err) {
 		return nil, bot.ErrNotFound
 	}
@@ -353,7 +364,7 @@ func (s *RegistrationStore) RegistrationFor(ctx context.Context, region string, 
 // RegistrationsByNIK returns the ids registered with nik in region.
 func (s *RegistrationStore) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
 	fields := s.nikIndex(nik)
-	vals, err := s.rdb.HMGet(ctx, s.regKeys(region)[1], fields...).Result()
+	vals, err := s.rdb.HMGet(ctx, s.regKey(region, "nik"), fields...).Result()
 	if err != nil {
 		return nil, fmt.Errorf("find registrations by NIK: %w", err)
 	}
