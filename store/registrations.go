@@ -351,20 +351,61 @@ func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registrati
 
 // RegistrationFor returns the registration made from conversation c.
 func (s *RegistrationStore) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
-	id, err := s.rdb.HGet(ctx, s.regKey(region, "conv"), c.String()).Result()
-	if isNil(err) {
-		return nil, bot.ErrNotFound
-	}
+	res, err := s.look(ctx, regOf, s.regKey(region, "conv"), c.String(), s.Key(regionTag(region), "reg:"))
 	if err != nil {
 		return nil, fmt.Errorf("find registration of %s: %w", c.Channel, err)
 	}
-	return s.Registration(ctx, id)
+	if len(res) == 0 {
+		return nil, bot.ErrNotFound
+	}
+	id, _ := res[0].(string)
+	if len(res) < 2 {
+		return nil, fmt.Errorf("registration %s: %w", id, bot.ErrNotFound)
+	}
+	body, _ := res[1].(string)
+	r, _, err := s.decodeReg(id, []byte(body))
+	return r, err
+}
+
+// regOf: the id of the registration of conversation ARGV[1] in the conv
+// index KEYS[1], and its record (ARGV[2] is the records' key before the
+// id, in the same slot); {} when there is none, {id} when the record is
+// gone. One call where an HGET and then a GET were two round trips.
+var regOf = redis.NewScript(`
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if not id then return {} end
+local body = redis.call('GET', ARGV[2] .. id)
+if not body then return {id} end
+return {id, body}
+`)
+
+// hmget: HMGET KEYS[1] ARGV..., as a script so that it goes in a
+// pipeline of the batcher.
+var hmget = redis.NewScript(`return redis.call('HMGET', KEYS[1], unpack(ARGV))`)
+
+// look runs a look-up script on key with args: through the batcher, in
+// the pipeline of the turns being committed meanwhile, where the store has
+// one (a look-up of its own was a write and a read of this process and of
+// Redis, and a wait, per call).
+func (s *RegistrationStore) look(ctx context.Context, script *redis.Script, key string, args ...string) ([]any, error) {
+	if s.batch == nil {
+		vals := make([]any, len(args))
+		for i, a := range args {
+			vals[i] = a
+		}
+		return script.Run(ctx, s.rdb, []string{key}, vals...).Slice()
+	}
+	c := s.batch.call(ctx, script).str(key)
+	c.nkeys = 1
+	for _, a := range args {
+		c.str(a)
+	}
+	return s.batch.run(c)
 }
 
 // RegistrationsByNIK returns the ids registered with nik in region.
 func (s *RegistrationStore) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
-	fields := s.nikIndex(nik)
-	vals, err := s.rdb.HMGet(ctx, s.regKey(region, "nik"), fields...).Result()
+	vals, err := s.look(ctx, hmget, s.regKey(region, "nik"), s.nikIndex(nik)...)
 	if err != nil {
 		return nil, fmt.Errorf("find registrations by NIK: %w", err)
 	}
