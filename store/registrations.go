@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -174,20 +175,23 @@ func (s *RegistrationStore) CreateRegistration(ctx context.Context, r *umkm.Regi
 	region := strings.ReplaceAll(r.Region, ".", "")
 	words := dictWords(r)
 	niks := s.nikIndex(r.NIK)
-	args := make([]any, 0, 7+len(words)+len(niks))
-	args = append(args, r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli(), len(words))
-	for _, w := range words {
-		args = append(args, w)
-	}
-	for _, f := range niks {
-		args = append(args, f)
-	}
+	args := make([]string, 0, 7+len(words)+len(niks))
+	args = append(args, r.Conv.String(), strconv.Itoa(maxPerNIK), body, s.Key(regionTag(r.Region), "reg:"), region,
+		strconv.FormatInt(r.RegisteredAt.UnixMilli(), 10), strconv.Itoa(len(words)))
+	args = append(append(args, words...), niks...)
 	ix := s.ixKeys(r)
 	keys := make([]string, 0, 5+len(ix))
 	keys = append(append(append(keys, s.regKeys(r.Region)...), s.Key(regionTag(r.Region), ixDict)), ix...)
-	res, err := createReg.Run(ctx, s.rdb, keys, args...).StringSlice()
+	// Through the batcher: when many confirm at once (a closed loop of
+	// people at the same step), their scripts go in the turns' pipelines
+	// instead of each waiting for a connection of the pool.
+	out, err := s.eval(ctx, createReg, keys, args)
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
+	}
+	res := make([]string, 2)
+	for i := range min(len(out), 2) {
+		res[i], _ = out[i].(string)
 	}
 	switch res[0] {
 	case "new":
@@ -351,7 +355,7 @@ func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registrati
 
 // RegistrationFor returns the registration made from conversation c.
 func (s *RegistrationStore) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
-	res, err := s.look(ctx, regOf, s.regKey(region, "conv"), c.String(), s.Key(regionTag(region), "reg:"))
+	res, err := s.eval(ctx, regOf, []string{s.regKey(region, "conv")}, []string{c.String(), s.Key(regionTag(region), "reg:")})
 	if err != nil {
 		return nil, fmt.Errorf("find registration of %s: %w", c.Channel, err)
 	}
@@ -383,20 +387,23 @@ return {id, body}
 // pipeline of the batcher.
 var hmget = redis.NewScript(`return redis.call('HMGET', KEYS[1], unpack(ARGV))`)
 
-// look runs a look-up script on key with args: through the batcher, in
-// the pipeline of the turns being committed meanwhile, where the store has
-// one (a look-up of its own was a write and a read of this process and of
-// Redis, and a wait, per call).
-func (s *RegistrationStore) look(ctx context.Context, script *redis.Script, key string, args ...string) ([]any, error) {
+// eval runs script on keys with args: through the batcher, in the
+// pipeline of the turns being committed meanwhile, where the store has one
+// (a call of its own was a write and a read of this process and of Redis,
+// and a wait for a connection, per call).
+func (s *RegistrationStore) eval(ctx context.Context, script *redis.Script, keys, args []string) ([]any, error) {
 	if s.batch == nil {
 		vals := make([]any, len(args))
 		for i, a := range args {
 			vals[i] = a
 		}
-		return script.Run(ctx, s.rdb, []string{key}, vals...).Slice()
+		return script.Run(ctx, s.rdb, keys, vals...).Slice()
 	}
-	c := s.batch.call(ctx, script).str(key)
-	c.nkeys = 1
+	c := s.batch.call(ctx, script)
+	for _, k := range keys {
+		c.str(k)
+	}
+	c.nkeys = len(keys)
 	for _, a := range args {
 		c.str(a)
 	}
@@ -405,7 +412,7 @@ func (s *RegistrationStore) look(ctx context.Context, script *redis.Script, key 
 
 // RegistrationsByNIK returns the ids registered with nik in region.
 func (s *RegistrationStore) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
-	vals, err := s.look(ctx, hmget, s.regKey(region, "nik"), s.nikIndex(nik)...)
+	vals, err := s.eval(ctx, hmget, []string{s.regKey(region, "nik")}, s.nikIndex(nik))
 	if err != nil {
 		return nil, fmt.Errorf("find registrations by NIK: %w", err)
 	}

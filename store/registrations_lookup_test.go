@@ -3,6 +3,8 @@ package store_test
 import (
 	"context"
 	"errors"
+	"fmt"
+	"sync/atomic"
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
@@ -63,4 +65,26 @@ func TestRegistrationLookupsOneCallEach(t *testing.T) {
 	if _, err := st.RegistrationFor(ctx, "32.14", r.Conv); !errors.Is(err, bot.ErrNotFound) {
 		t.Errorf("record gone: %v, want ErrNotFound", err)
 	}
+}
+
+// BenchmarkCreateRegistrationMany: many people confirming at once (the
+// confirmation step of a closed loop in which everyone is at the same
+// step), 64 at a time; cpu-ns/op is this process's CPU per registration.
+func BenchmarkCreateRegistrationMany(b *testing.B) {
+	rdb, prefix := redistest.Client(b)
+	st := store.New(rdb, store.Options{Prefix: prefix})
+	var n atomic.Int64
+	b.SetParallelism(32) // × GOMAXPROCS
+	cpu0 := cpuTime()
+	b.RunParallel(func(pb *testing.PB) {
+		for pb.Next() {
+			i := n.Add(1)
+			r := reg(fmt.Sprint("u", i), fmt.Sprintf("3214%012d", i))
+			if err := st.CreateRegistration(context.Background(), r, 1); err != nil {
+				b.Error(err)
+				return
+			}
+		}
+	})
+	b.ReportMetric(float64(cpuTime()-cpu0)/float64(b.N), "cpu-ns/op")
 }
