@@ -187,8 +187,7 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	d.obs.Ingest(c.Channel, "queued")
 	switch in.Result {
 	case Taken:
-		l := in.Loaded
-		d.start(c, &l)
+		d.start(c, &in.Loaded)
 	case Ours:
 		d.kick(c) // our lease, from before a restart, or our worker is on it
 	}
@@ -297,10 +296,10 @@ func (d *Dispatcher) sweep(ctx context.Context) {
 	}
 }
 
-// start runs a worker on c beginning with l. When a worker is already on c
-// (finishing, or it found the message in the queue first) it is told to
-// look at the queue again instead: l may be stale by the time it gets
-// there.
+// start runs a worker on c beginning with (a copy of) l. When a worker is
+// already on c (finishing, or it found the message in the queue first) it
+// is told to look at the queue again instead: l may be stale by the time
+// it gets there.
 func (d *Dispatcher) start(c Conversation, l *Loaded) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
@@ -314,7 +313,7 @@ func (d *Dispatcher) start(c Conversation, l *Loaded) {
 	}
 	d.active[c] = true
 	d.wg.Add(1)
-	d.workers.Go(func() { d.worker(c, l) })
+	d.workers.goRun(&workerRun{d: d, c: c, l: *l, loaded: true})
 }
 
 // kick makes sure a worker drains c's queue if this process can take it.
@@ -326,7 +325,24 @@ func (d *Dispatcher) kick(c Conversation) {
 	}
 	d.active[c] = true
 	d.wg.Add(1)
-	d.workers.Go(func() { d.worker(c, nil) })
+	d.workers.goRun(&workerRun{d: d, c: c})
+}
+
+// workerRun is a worker to start on c, with the message taken for it (and
+// its state and profile) when loaded: one allocation per started worker.
+type workerRun struct {
+	d      *Dispatcher
+	c      Conversation
+	l      Loaded
+	loaded bool
+}
+
+func (w *workerRun) run() {
+	if w.loaded {
+		w.d.worker(w.c, &w.l)
+		return
+	}
+	w.d.worker(w.c, nil)
 }
 
 func (d *Dispatcher) release(c Conversation) {

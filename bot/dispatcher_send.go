@@ -13,19 +13,26 @@ import (
 // sendNow delivers a turn's replies right after their commit, in order,
 // and returns the ids delivered; the rest stay in the outbox for the sender
 // loop.
+//
+// What it returns is a prefix of ids (no copy), its capacity cut so that
+// appending to it never writes into ids.
 func (d *Dispatcher) sendNow(ctx context.Context, c Conversation, replies []Reply, ids []string, log *convLog) []string {
-	var sent []string
 	for i, r := range replies {
 		switch d.deliver(ctx, c, r, log, true) {
 		case sendOK, sendDropped:
-			sent = append(sent, ids[i])
 		case sendGone:
 			return ids // the person is unreachable: drop them all
 		case sendRetry:
-			return sent
+			if i == 0 {
+				return nil
+			}
+			return ids[:i:i]
 		}
 	}
-	return sent
+	if len(replies) == 0 {
+		return nil
+	}
+	return ids[:len(replies):len(replies)]
 }
 
 type sendResult int

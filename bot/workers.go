@@ -14,7 +14,7 @@ import (
 // workerIdle, or at Stop. The zero value is ready to use.
 type Workers struct {
 	once sync.Once
-	idle chan func()   // unbuffered: a send succeeds only when a goroutine waits
+	idle chan runner   // unbuffered: a send succeeds only when a goroutine waits
 	quit chan struct{} // closed by Stop
 	stop sync.Once
 	wg   sync.WaitGroup
@@ -24,27 +24,42 @@ type Workers struct {
 const workerIdle = 10 * time.Second
 
 func (w *Workers) init() {
-	w.once.Do(func() { w.idle, w.quit = make(chan func()), make(chan struct{}) })
+	w.once.Do(func() { w.idle, w.quit = make(chan runner), make(chan struct{}) })
 }
 
+// A runner is work for Workers: a pointer to a struct that holds what the
+// work needs and does it goes in one allocation, where a closure over the
+// same values would be two (the closure and what it captures by
+// reference: the dispatcher's turn with its loaded state, per message).
+type runner interface{ run() }
+
+// funcRunner makes a func a runner (a func value is a pointer: no
+// allocation).
+type funcRunner func()
+
+func (f funcRunner) run() { f() }
+
 // Go runs f on a waiting goroutine or a new one; it never blocks.
-func (w *Workers) Go(f func()) {
+func (w *Workers) Go(f func()) { w.goRun(funcRunner(f)) }
+
+// goRun runs r as Go runs a func.
+func (w *Workers) goRun(r runner) {
 	w.init()
 	select {
-	case w.idle <- f:
+	case w.idle <- r:
 		return
 	default:
 	}
 	w.wg.Add(1)
-	go w.run(f) // owned: Stop waits for it
+	go w.loop(r) // owned: Stop waits for it
 }
 
-func (w *Workers) run(f func()) {
+func (w *Workers) loop(f runner) {
 	defer w.wg.Done()
 	t := time.NewTimer(workerIdle)
 	defer t.Stop()
 	for {
-		f()
+		f.run()
 		f = nil
 		t.Reset(workerIdle)
 		select {

@@ -31,7 +31,11 @@ func (noRegistrations) RegistrationsByNIK(context.Context, string, string) ([]st
 // memory, no store and no dispatcher. Its CPU and allocations are the
 // engine's, flows' and rendering's share of a turn. Run: go test ./flows
 // -run XXX -bench EngineTurn -benchmem
-func BenchmarkEngineTurn(b *testing.B) {
+func BenchmarkEngineTurn(b *testing.B) { benchEngine(b, noRegistrations{}, loop) }
+
+// benchEngine goes round script on the engine alone, regs answering the
+// flows' look-ups.
+func benchEngine(b *testing.B, regs umkm.RegistrationStore, script []string) {
 	cat, err := bot.NewCatalog(locales.FS, nil)
 	if err != nil {
 		b.Fatal(err)
@@ -40,7 +44,7 @@ func BenchmarkEngineTurn(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	reg, err := flows.New(flows.Deps{Region: region, Registrations: noRegistrations{}, MaxPerNIK: 1})
+	reg, err := flows.New(flows.Deps{Region: region, Registrations: regs, MaxPerNIK: 1})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -51,7 +55,7 @@ func BenchmarkEngineTurn(b *testing.B) {
 	b.ReportAllocs()
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
-		l.Msg = bot.Message{ID: strconv.Itoa(i), Conv: conv, Kind: bot.KindText, Text: loop[i%len(loop)]}
+		l.Msg = bot.Message{ID: strconv.Itoa(i), Conv: conv, Kind: bot.KindText, Text: script[i%len(script)]}
 		res, err := e.Turn(ctx, l)
 		if err != nil {
 			b.Fatal(err)
@@ -67,4 +71,21 @@ func BenchmarkEngineTurn(b *testing.B) {
 			l.Profile.Draft = *res.Draft
 		}
 	}
+}
+
+// confirming is noRegistrations in which a confirmation is taken (and
+// forgotten: the next round registers again).
+type confirming struct{ noRegistrations }
+
+func (confirming) CreateRegistration(_ context.Context, r *umkm.Registration, _ int) error {
+	r.ID = "UMKM-3214-000001"
+	return nil
+}
+
+// BenchmarkEngineConfirm is BenchmarkEngineTurn with every round confirmed
+// ("ya") instead of cancelled: the confirmation turn (the registration
+// made, "Pendaftaran berhasil" and the menu after it) is one turn in 17.
+func BenchmarkEngineConfirm(b *testing.B) {
+	script := append(append([]string(nil), loop[:len(loop)-1]...), "ya")
+	benchEngine(b, confirming{}, script)
 }

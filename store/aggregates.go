@@ -10,7 +10,13 @@ import "time"
 // RegistrationStore keeps the registrations of each region, their NIK
 // index, the audience index of broadcasts and the sealing of NIK and phone
 // (registrations.go, audience_index.go).
-type RegistrationStore struct{ *Redis }
+type RegistrationStore struct {
+	*Redis
+	// batch sends the look-ups the flows make during a turn (whose
+	// registration is this? is this NIK taken?) in the pipelines of the
+	// turn scripts (batch.go); nil: each on its own.
+	batch *batcher
+}
 
 // TrainingStore keeps trainings, their seats, waitlists and attendance
 // codes (trainings.go, enrolments.go), and the queues of their reminders

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strconv"
 	"strings"
 
 	"github.com/redis/go-redis/v9"
@@ -36,6 +37,13 @@ func regionTag(region string) string { return "r:" + strings.ReplaceAll(region, 
 func (s *RegistrationStore) regKeys(region string) []string {
 	tag := regionTag(region)
 	return []string{s.Key(tag, "seq"), s.Key(tag, "nik"), s.Key(tag, "conv"), s.Key(tag, "all")}
+}
+
+// regKey is the one key of regKeys named name ("nik", "conv"), for a
+// look-up that needs only it: the turns of the registration read one, and
+// building all four for it was most of the look-up's allocations.
+func (s *RegistrationStore) regKey(region, name string) string {
+	return s.Key(regionTag(region), name)
 }
 
 // regRecord is the stored form: the registration plus its conversation.
@@ -166,17 +174,24 @@ func (s *RegistrationStore) CreateRegistration(ctx context.Context, r *umkm.Regi
 	}
 	region := strings.ReplaceAll(r.Region, ".", "")
 	words := dictWords(r)
-	args := []any{r.Conv.String(), maxPerNIK, body, s.Key(regionTag(r.Region), "reg:"), region, r.RegisteredAt.UnixMilli(), len(words)}
-	for _, w := range words {
-		args = append(args, w)
-	}
-	for _, f := range s.nikIndex(r.NIK) {
-		args = append(args, f)
-	}
-	keys := append(s.regKeys(r.Region), s.Key(regionTag(r.Region), ixDict))
-	res, err := createReg.Run(ctx, s.rdb, append(keys, s.ixKeys(r)...), args...).StringSlice()
+	niks := s.nikIndex(r.NIK)
+	args := make([]string, 0, 7+len(words)+len(niks))
+	args = append(args, r.Conv.String(), strconv.Itoa(maxPerNIK), body, s.Key(regionTag(r.Region), "reg:"), region,
+		strconv.FormatInt(r.RegisteredAt.UnixMilli(), 10), strconv.Itoa(len(words)))
+	args = append(append(args, words...), niks...)
+	ix := s.ixKeys(r)
+	keys := make([]string, 0, 5+len(ix))
+	keys = append(append(append(keys, s.regKeys(r.Region)...), s.Key(regionTag(r.Region), ixDict)), ix...)
+	// Through the batcher: when many confirm at once (a closed loop of
+	// people at the same step), their scripts go in the turns' pipelines
+	// instead of each waiting for a connection of the pool.
+	out, err := s.eval(ctx, createReg, keys, args)
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
+	}
+	res := make([]string, 2)
+	for i := range min(len(out), 2) {
+		res[i], _ = out[i].(string)
 	}
 	switch res[0] {
 	case "new":
@@ -340,20 +355,64 @@ func (s *RegistrationStore) rewriteReg(ctx context.Context, old *umkm.Registrati
 
 // RegistrationFor returns the registration made from conversation c.
 func (s *RegistrationStore) RegistrationFor(ctx context.Context, region string, c bot.Conversation) (*umkm.Registration, error) {
-	id, err := s.rdb.HGet(ctx, s.regKeys(region)[2], c.String()).Result()
-	if isNil(err) {
-		return nil, bot.ErrNotFound
-	}
+	res, err := s.eval(ctx, regOf, []string{s.regKey(region, "conv")}, []string{c.String(), s.Key(regionTag(region), "reg:")})
 	if err != nil {
 		return nil, fmt.Errorf("find registration of %s: %w", c.Channel, err)
 	}
-	return s.Registration(ctx, id)
+	if len(res) == 0 {
+		return nil, bot.ErrNotFound
+	}
+	id, _ := res[0].(string)
+	if len(res) < 2 {
+		return nil, fmt.Errorf("registration %s: %w", id, bot.ErrNotFound)
+	}
+	body, _ := res[1].(string)
+	r, _, err := s.decodeReg(id, []byte(body))
+	return r, err
+}
+
+// regOf: the id of the registration of conversation ARGV[1] in the conv
+// index KEYS[1], and its record (ARGV[2] is the records' key before the
+// id, in the same slot); {} when there is none, {id} when the record is
+// gone. One call where an HGET and then a GET were two round trips.
+var regOf = redis.NewScript(`
+local id = redis.call('HGET', KEYS[1], ARGV[1])
+if not id then return {} end
+local body = redis.call('GET', ARGV[2] .. id)
+if not body then return {id} end
+return {id, body}
+`)
+
+// hmget: HMGET KEYS[1] ARGV..., as a script so that it goes in a
+// pipeline of the batcher.
+var hmget = redis.NewScript(`return redis.call('HMGET', KEYS[1], unpack(ARGV))`)
+
+// eval runs script on keys with args: through the batcher, in the
+// pipeline of the turns being committed meanwhile, where the store has one
+// (a call of its own was a write and a read of this process and of Redis,
+// and a wait for a connection, per call).
+func (s *RegistrationStore) eval(ctx context.Context, script *redis.Script, keys, args []string) ([]any, error) {
+	if s.batch == nil {
+		vals := make([]any, len(args))
+		for i, a := range args {
+			vals[i] = a
+		}
+		return script.Run(ctx, s.rdb, keys, vals...).Slice()
+	}
+	c := s.batch.call(ctx, script)
+	for _, k := range keys {
+		c.str(k)
+	}
+	c.nkeys = len(keys)
+	for _, a := range args {
+		c.str(a)
+	}
+	return s.batch.run(c)
 }
 
 // RegistrationsByNIK returns the ids registered with nik in region.
 func (s *RegistrationStore) RegistrationsByNIK(ctx context.Context, region, nik string) ([]string, error) {
-	fields := s.nikIndex(nik)
-	vals, err := s.rdb.HMGet(ctx, s.regKeys(region)[1], fields...).Result()
+	vals, err := s.eval(ctx, hmget, []string{s.regKey(region, "nik")}, s.nikIndex(nik))
 	if err != nil {
 		return nil, fmt.Errorf("find registrations by NIK: %w", err)
 	}

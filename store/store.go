@@ -121,11 +121,12 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 		o.TicketTTL = 90 * 24 * time.Hour
 	}
 	r := &Redis{rdb: rdb, prefix: o.Prefix, now: o.Now, cipher: o.Cipher}
+	batch := &batcher{rdb: rdb}
 	return &Store{
 		Redis: r,
 		ConversationStore: &ConversationStore{Redis: r, stateTTL: o.StateTTL, dedupeTTL: o.DedupeTTL,
-			sendDeadline: o.SendDeadline, batch: &batcher{rdb: rdb}},
-		RegistrationStore: &RegistrationStore{Redis: r},
+			sendDeadline: o.SendDeadline, batch: batch},
+		RegistrationStore: &RegistrationStore{Redis: r, batch: batch},
 		TrainingStore:     &TrainingStore{Redis: r, codes: codeSource{r: o.Rand}},
 		BroadcastStore:    &BroadcastStore{Redis: r},
 		CurationStore:     &CurationStore{Redis: r},
