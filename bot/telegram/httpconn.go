@@ -140,13 +140,15 @@ var aLongTimeAgo = time.Unix(1, 0)
 // (body valid during the call). sent reports whether a request was
 // written in full (an error then leaves unknown whether it was
 // delivered); doubled whether a request went unanswered on a reused
-// connection and was sent again (see the file comment). ctx bounds the
-// call: its deadline is the connections' deadline, its end interrupts
-// them.
-func (p *poster) post(ctx context.Context, form []byte, answer func(status int, body []byte) error) (sent, doubled bool, err error) {
+// connection and was sent again (see the file comment). dl (zero: none)
+// is the connections' deadline; ctx's end interrupts them. The caller
+// passes ctx's deadline or an earlier one: a deadline of its own instead
+// of a context with a timeout spares a timer and a cancellation link per
+// send.
+func (p *poster) post(ctx context.Context, dl time.Time, form []byte, answer func(status int, body []byte) error) (sent, doubled bool, err error) {
 	reuse := true
 	for {
-		c, err := p.conn(ctx, reuse)
+		c, err := p.conn(ctx, dl, reuse)
 		if err != nil {
 			return sent, doubled, fmt.Errorf("sendMessage: %w", err)
 		}
@@ -167,8 +169,8 @@ func (p *poster) post(ctx context.Context, form []byte, answer func(status int, 
 		}
 		c.nc.Close()
 		if cerr := ctx.Err(); cerr != nil || errors.Is(err, os.ErrDeadlineExceeded) {
-			// The connection's deadline is only ever ctx's, which may be
-			// seen passed a moment before ctx says so.
+			// The connection's deadline is only ever dl, which may be
+			// ctx's and seen passed a moment before ctx says so.
 			if cerr == nil {
 				cerr = context.DeadlineExceeded
 			}
@@ -190,9 +192,8 @@ func closedByPeer(err error) bool {
 }
 
 // conn returns a pooled connection when reuse and one is alive, a new one
-// otherwise, with ctx's deadline set.
-func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
-	dl, _ := ctx.Deadline()
+// otherwise, with the deadline dl set.
+func (p *poster) conn(ctx context.Context, dl time.Time, reuse bool) (*conn, error) {
 	for reuse {
 		c, idle := p.take()
 		if c == nil {
@@ -207,6 +208,11 @@ func (p *poster) conn(ctx context.Context, reuse bool) (*conn, error) {
 	}
 	if err := ctx.Err(); err != nil {
 		return nil, err
+	}
+	if !dl.IsZero() {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithDeadline(ctx, dl)
+		defer cancel()
 	}
 	nc, err := p.dialer.DialContext(ctx, "tcp", p.addr)
 	if err != nil {

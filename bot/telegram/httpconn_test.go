@@ -324,7 +324,8 @@ func TestPostClosedAsRequestWentOut(t *testing.T) {
 }
 
 // TestPostHangs: a server that takes the request and never answers holds
-// the send only until its context ends (deadline or cancel); the request
+// the send only until its context ends (deadline or cancel) or
+// RequestTimeout passes; the request
 // counts as sent and the connection is not used again.
 func TestPostHangs(t *testing.T) {
 	var hang, hangs atomic.Int32
@@ -361,11 +362,19 @@ func TestPostHangs(t *testing.T) {
 		t.Fatal("the cancelled connection was kept")
 	}
 
+	// No deadline on the context: RequestTimeout alone ends the send.
+	hang.Store(1)
+	a.cfg.RequestTimeout = 100 * time.Millisecond
+	sent, err = a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo"))
+	if !errors.Is(err, context.DeadlineExceeded) || !sent {
+		t.Fatalf("hung send under RequestTimeout: sent %v, %v; want sent and context.DeadlineExceeded", sent, err)
+	}
+
 	if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo")); err != nil {
 		t.Fatal(err)
 	}
-	if n := s.conns.Load(); n != 3 {
-		t.Errorf("%d connections, want 3 (none reused after a hang)", n)
+	if n := s.conns.Load(); n != 4 {
+		t.Errorf("%d connections, want 4 (none reused after a hang)", n)
 	}
 }
 

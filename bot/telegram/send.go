@@ -136,14 +136,14 @@ func (a *Adapter) request(ctx context.Context, chat int64, c tgbotapi.Chattable)
 // connection) leaves unknown whether Telegram delivered the message, one
 // before it (connection refused, DNS, TLS) means it did not.
 func (a *Adapter) attempt(ctx context.Context, c tgbotapi.Chattable) (resp *tgbotapi.APIResponse, sent bool, err error) {
-	rctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
-	defer cancel()
 	m, plain := c.(tgbotapi.MessageConfig)
 	plain = plain && plainMessage(m)
 	if plain && a.post != nil {
-		sent, err = a.postMessage(rctx, m)
+		sent, err = a.postMessage(ctx, m) // bounded by RequestTimeout itself
 		return nil, sent, a.redact(err)
 	}
+	rctx, cancel := context.WithTimeout(ctx, a.cfg.RequestTimeout)
+	defer cancel()
 	var wrote atomic.Bool
 	rctx = httptrace.WithClientTrace(rctx, &httptrace.ClientTrace{
 		WroteRequest: func(i httptrace.WroteRequestInfo) {
@@ -206,14 +206,21 @@ func (a *Adapter) sendMessage(ctx context.Context, m tgbotapi.MessageConfig) err
 
 // postMessage is sendMessage on the adapter's own connections (poster,
 // httpconn.go), for sends without a configured HTTP client or a proxy.
-// sent: the request was written in full.
+// sent: the request was written in full. The call ends by ctx or after
+// RequestTimeout, whichever comes first.
 func (a *Adapter) postMessage(ctx context.Context, m tgbotapi.MessageConfig) (sent bool, err error) {
 	form := forms.Get().(*[]byte)
 	defer forms.Put(form)
 	if *form, err = appendForm((*form)[:0], m); err != nil {
 		return false, err
 	}
-	sent, doubled, err := a.post.post(ctx, *form, postAnswer)
+	dl, _ := ctx.Deadline()
+	if t := a.cfg.RequestTimeout; t > 0 {
+		if own := time.Now().Add(t); dl.IsZero() || own.Before(dl) {
+			dl = own
+		}
+	}
+	sent, doubled, err := a.post.post(ctx, dl, *form, postAnswer)
 	if doubled {
 		a.Stats.MaybeDoubled.Add(1)
 		a.obs.Event("telegram_send_maybe_doubled")
