@@ -247,6 +247,12 @@ func answerError(body io.Reader) error {
 	if err := json.NewDecoder(body).Decode(&api); err != nil {
 		return err
 	}
+	return refusal(api)
+}
+
+// refusal is the library's error for a decoded answer: nil when it says
+// ok, else a *tgbotapi.Error with its code, description and parameters.
+func refusal(api tgbotapi.APIResponse) error {
 	if api.Ok {
 		return nil
 	}

@@ -47,12 +47,8 @@ func (a *Adapter) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) (js
 	if err := json.Unmarshal(body, &api); err != nil {
 		return nil, err
 	}
-	if !api.Ok {
-		var params tgbotapi.ResponseParameters
-		if api.Parameters != nil {
-			params = *api.Parameters
-		}
-		return nil, &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description, ResponseParameters: params}
+	if err := refusal(api); err != nil {
+		return nil, err
 	}
 	return api.Result, nil
 }
