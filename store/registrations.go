@@ -189,9 +189,12 @@ func (s *RegistrationStore) CreateRegistration(ctx context.Context, r *umkm.Regi
 	if err != nil {
 		return fmt.Errorf("create registration: %w", err)
 	}
-	res := make([]string, 2)
+	var res [2]string
 	for i := range min(len(out), 2) {
 		res[i], _ = out[i].(string)
+	}
+	if res[1] == "" {
+		return fmt.Errorf("create registration: unexpected reply %v", out)
 	}
 	switch res[0] {
 	case "new":
