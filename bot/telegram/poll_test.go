@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"sync"
 	"testing"
+	"time"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 	"github.com/google/go-cmp/cmp"
@@ -82,5 +83,52 @@ func TestTakeBatchSkipsTakenUpdates(t *testing.T) {
 	a.takeBatch(context.Background(), r, batch(1, 1, 1))
 	if diff := cmp.Diff(map[string][]string{"1": {"m102"}}, r.got); diff != "" {
 		t.Fatalf("submitted (-want +got):\n%s", diff)
+	}
+}
+
+// barrier is a Submitter that holds every submission until n are in
+// flight at once (or the test's patience ends).
+type barrier struct {
+	n       int
+	mu      sync.Mutex
+	inside  int
+	most    int
+	release chan struct{}
+}
+
+func (b *barrier) Submit(ctx context.Context, m bot.Message) error {
+	b.mu.Lock()
+	b.inside++
+	b.most = max(b.most, b.inside)
+	if b.inside == b.n {
+		close(b.release)
+	}
+	b.mu.Unlock()
+	select {
+	case <-b.release:
+	case <-ctx.Done():
+	case <-time.After(2 * time.Second):
+	}
+	b.mu.Lock()
+	b.inside--
+	b.mu.Unlock()
+	return nil
+}
+
+// TestTakeBatchSubmitsWholeBatchAtOnce: the chats of a full batch (100,
+// getUpdates' limit) are submitted all at the same time, so their ingests
+// share Redis pipelines instead of waiting in rounds.
+func TestTakeBatchSubmitsWholeBatchAtOnce(t *testing.T) {
+	chats := make([]int64, 100)
+	for i := range chats {
+		chats[i] = int64(1000 + i)
+	}
+	a := &Adapter{log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	b := &barrier{n: len(chats), release: make(chan struct{})}
+	if !a.takeBatch(context.Background(), b, batch(chats...)) {
+		t.Fatal("batch not taken")
+	}
+	if b.most != len(chats) {
+		t.Errorf("at most %d chats submitted at once, want all %d", b.most, len(chats))
 	}
 }
