@@ -151,19 +151,6 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 	if status != http.StatusSeeOther {
 		t.Fatalf("sign in: %d", status)
 	}
-	post := func(path string, form url.Values) *http.Response {
-		t.Helper()
-		req, _ := http.NewRequest(http.MethodPost, ts.URL+path, strings.NewReader(form.Encode()))
-		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-		req.Header.Set("Origin", ts.URL)
-		req.Header.Set("Sec-Fetch-Site", "same-origin")
-		res, err := c.Do(req)
-		if err != nil {
-			t.Fatal(err)
-		}
-		res.Body.Close()
-		return res
-	}
 	page := func() string {
 		t.Helper()
 		res, err := c.Get(ts.URL + "/whatsapp")
@@ -188,8 +175,8 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 			t.Fatalf("round %d: session %s started before pairing", round, n)
 		default:
 		}
-		if res := post("/whatsapp/pair", url.Values{"by": {"qr"}}); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("round %d: pair: %d", round, res.StatusCode)
+		if status := postForm(t, c, ts, "/whatsapp/pair", url.Values{"by": {"qr"}}); status != http.StatusSeeOther {
+			t.Fatalf("round %d: pair: %d", round, status)
 		}
 		if !strings.Contains(page(), `class="qr"`) {
 			t.Fatalf("round %d: no QR code on the page", round)
@@ -201,8 +188,8 @@ func TestPairingFromThePageConnectsWithoutRestart(t *testing.T) {
 		if !strings.Contains(page(), "tanpa dijalankan ulang") {
 			t.Fatalf("round %d: the page does not say the number is used without a restart", round)
 		}
-		if res := post("/whatsapp/logout", nil); res.StatusCode != http.StatusSeeOther {
-			t.Fatalf("round %d: log out: %d", round, res.StatusCode)
+		if status := postForm(t, c, ts, "/whatsapp/logout", nil); status != http.StatusSeeOther {
+			t.Fatalf("round %d: log out: %d", round, status)
 		}
 		if n, want := within(t, dev.stopped, "the channel stopping after the log-out"), fmt.Sprintf("serve#%d", round); n != want {
 			t.Fatalf("round %d: session %s stopped", round, n)
