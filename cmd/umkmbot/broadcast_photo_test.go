@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"context"
-	"io"
 	"strings"
 	"testing"
 	"time"
@@ -34,17 +33,9 @@ func TestBroadcastPictureDelivered(t *testing.T) {
 	_, prefix := redistest.Client(t)
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}
 	umkmbot(t, env, registration, "chat")
-	cfg, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := openApp(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(ctx, t, env)
 	pic := append([]byte("\x89PNG\r\n\x1a\n"), make([]byte, 32)...)
 	ref, err := a.Store.SaveImage(ctx, pic)
 	if err != nil {

@@ -25,17 +25,9 @@ import (
 func TestExtraChannel(t *testing.T) {
 	_, prefix := redistest.Client(t)
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "METRICS_LISTEN": "127.0.0.1:0", "INSTANCE_ID": "p1"}
-	cfg, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	a, err := openApp(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(ctx, t, env)
 
 	// The channel: what a new channel's registration in cmd looks like.
 	got := make(chan string, 16)
@@ -200,4 +192,20 @@ func fetchPage(t *testing.T, c *http.Client, ts *httptest.Server, path string, f
 		t.Fatalf("%s: %d %v", path, res.StatusCode, err)
 	}
 	return string(b)
+}
+
+// testApp opens the App serve would build from env, closed when the test
+// ends.
+func testApp(ctx context.Context, t *testing.T, env map[string]string) *App {
+	t.Helper()
+	cfg, err := loadConfig(func(k string) string { return env[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	a, err := openApp(ctx, cfg, io.Discard)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { a.Close() })
+	return a
 }

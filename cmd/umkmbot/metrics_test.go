@@ -310,18 +310,8 @@ func (waOffline) IsConnected() bool { return false }
 // the gauges follow.
 func TestWhatsAppReadiness(t *testing.T) {
 	_, prefix := redistest.Client(t)
-	cfg, err := loadConfig(func(k string) string {
-		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "METRICS_LISTEN": "127.0.0.1:0", "INSTANCE_ID": "p1"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
 	ctx := context.Background()
-	a, err := openApp(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(ctx, t, map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "METRICS_LISTEN": "127.0.0.1:0", "INSTANCE_ID": "p1"})
 	shared := newRedisStatus(a.Store)
 	ad := whatsapp.New(whatsapp.Config{Owner: "p1"}, waOffline{}, a.Dispatcher, whatsapp.Options{Status: shared, Log: a.Log})
 	ch := newWAChannel(a.Log)
