@@ -27,15 +27,7 @@ func umkmbotStdinErr(env map[string]string, stdin string, args ...string) error 
 // the app first (a fake WhatsApp pairing source, say).
 func consoleFor(t *testing.T, env map[string]string, setup ...func(*App)) (*App, *httptest.Server) {
 	t.Helper()
-	cfg, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	app, err := openApp(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { app.Close() })
+	app := testApp(context.Background(), t, env)
 	for _, f := range setup {
 		f(app)
 	}
@@ -191,12 +183,7 @@ func TestConsoleInServe(t *testing.T) {
 	}
 	defer busy.Close()
 	env := map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix, "ADMIN_LISTEN": busy.Addr().String()}
-	cfg, _ := loadConfig(func(k string) string { return env[k] })
-	app, err := openApp(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer app.Close()
+	app := testApp(context.Background(), t, env)
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
 	go func() { done <- runConsoleService(ctx, app) }()

@@ -193,19 +193,3 @@ func fetchPage(t *testing.T, c *http.Client, ts *httptest.Server, path string, f
 	}
 	return string(b)
 }
-
-// testApp opens the App serve would build from env, closed when the test
-// ends.
-func testApp(ctx context.Context, t *testing.T, env map[string]string) *App {
-	t.Helper()
-	cfg, err := loadConfig(func(k string) string { return env[k] })
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(ctx, cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
-	return a
-}

@@ -193,17 +193,7 @@ ya
 // TestServeWithUnpairedWhatsApp).
 func TestCurationNoticesStoppedAtOnce(t *testing.T) {
 	_, prefix := redistest.Client(t)
-	cfg, err := loadConfig(func(k string) string {
-		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(context.Background(), t, map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix})
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if err := runCurationNotices(ctx, a); err != nil {

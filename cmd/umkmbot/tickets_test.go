@@ -208,18 +208,8 @@ func TestTicketMetricsByTopic(t *testing.T) {
 // remind the admin twice).
 func TestAdminChats(t *testing.T) {
 	_, prefix := redistest.Client(t)
-	cfg, err := loadConfig(func(k string) string {
-		return map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix,
-			"ADMIN_TELEGRAM_IDS": "777,778", "ADMIN_WHATSAPP_NUMBERS": "0812-3456-7890"}[k]
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	a, err := openApp(context.Background(), cfg, io.Discard)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer a.Close()
+	a := testApp(context.Background(), t, map[string]string{"REDIS_URL": redistest.URL(), "REDIS_PREFIX": prefix,
+		"ADMIN_TELEGRAM_IDS": "777,778", "ADMIN_WHATSAPP_NUMBERS": "0812-3456-7890"})
 	pseudonym, err := a.Store.WhatsAppUser(context.Background(), "6281234567890")
 	if err != nil {
 		t.Fatal(err)
