@@ -94,6 +94,32 @@ type Inbox interface {
 	Pending(ctx context.Context) ([]Conversation, error)
 }
 
+// DirectInbox is a turn store that can commit a turn computed before its
+// message was queued, for a channel that holds the message durably itself
+// until the dispatcher took it (Telegram's poll journal): the usual turn
+// is then one store round trip instead of two.
+type DirectInbox interface {
+	// Cached returns c's state and profile as this process committed or
+	// read them last, and the profile's token; ok is false when it has
+	// none. The state is the caller's (the store forgets it).
+	Cached(c Conversation) (l Loaded, token string, ok bool)
+	// CommitDirect commits o, computed from msg and the Cached state and
+	// profile (token), in the step that takes msg, when nothing came
+	// between: msg is new and within the flood limit, no process holds
+	// the conversation, nothing is queued, and state and profile are
+	// unchanged. Else it does what Ingest does with msg, a Taken
+	// conversation's state read afresh.
+	CommitDirect(ctx context.Context, msg Message, lease Lease, lim FloodLimit, token string, o TurnResult, acked []string) (Direct, error)
+}
+
+// Direct is the outcome of CommitDirect.
+type Direct struct {
+	Committed bool // the turn was committed as computed; if not, Ingest says what became of the message
+	Ingest
+	Backlog bool     // when Committed: earlier replies are still unsent, these wait behind them
+	OutIDs  []string // when Committed: outbox ids of the replies, in order
+}
+
 // OutEntry is one committed reply waiting to be delivered.
 type OutEntry struct {
 	ID    string

@@ -29,6 +29,7 @@ func TestCluster(t *testing.T) {
 		"Outbox":                           TestOutbox,
 		"FloodLimit":                       TestFloodLimit,
 		"TurnTwoRoundTrips":                TestTurnTwoRoundTrips,
+		"CommitDirect":                     TestCommitDirect,
 		"BatchAfterScriptFlush":            TestBatchAfterScriptFlush,
 		"MigrateTurnKeys":                  TestMigrateTurnKeys,
 		"RegistrationNumbersAndNIK":        TestRegistrationNumbersAndNIK,

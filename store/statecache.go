@@ -99,6 +99,15 @@ func (c *stateCache) get(k bot.Conversation, v int64) (bot.State, bool) {
 	return st, true
 }
 
+// take hands k's cached state over whatever its version (see get).
+func (c *stateCache) take(k bot.Conversation) (bot.State, bool) {
+	c.mu.Lock()
+	st, ok := c.m[k]
+	delete(c.m, k)
+	c.mu.Unlock()
+	return st, ok
+}
+
 func (c *stateCache) put(k bot.Conversation, st bot.State) {
 	st = st.Clone()
 	c.mu.Lock()

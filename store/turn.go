@@ -200,6 +200,11 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 	if err != nil {
 		return bot.Ingest{}, fmt.Errorf("queue message: %w", err)
 	}
+	return s.ingested(ctx, msg, res)
+}
+
+// ingested reads what an ingest of msg answered.
+func (s *ConversationStore) ingested(ctx context.Context, msg bot.Message, res []any) (bot.Ingest, error) {
 	switch code, _ := res[0].(int64); code {
 	case 0:
 		return bot.Ingest{Result: bot.Duplicate}, nil
@@ -243,49 +248,21 @@ func (s *ConversationStore) Acquire(ctx context.Context, c bot.Conversation, lea
 // Commit writes a turn's outcome (see bot.Inbox).
 func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgID string, lease bot.Lease, o bot.TurnResult, acked []string) (bot.Committed, error) {
 	now := s.now()
-	prof := make([]string, 0, 6)
-	if o.Lang != "" {
-		prof = append(prof, bot.FieldLang, o.Lang)
-	}
-	if o.Draft != nil {
-		prof = append(prof, bot.FieldDraft, *o.Draft)
-	}
-	if o.Phone != "" {
-		phone, err := s.profileValue(bot.FieldPhone, o.Phone)
-		if err != nil {
-			return bot.Committed{}, fmt.Errorf("seal phone: %w", err)
-		}
-		prof = append(prof, bot.FieldPhone, phone)
+	prof, err := s.profileChanges(o)
+	if err != nil {
+		return bot.Committed{}, err
 	}
 	ms := now.UnixMilli()
 	nv := o.State.Version + 1
-	ids := make([]string, len(o.Replies))
-	for i := range o.Replies {
-		ids[i] = outID(msgID, i)
-	}
+	ids := replyIDs(msgID, len(o.Replies))
 	cl := s.turnCall(ctx, commitScript(s.stateTTL), c, true).str(lease.Owner).int(o.State.Version)
-	var err error
 	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
 		cl.free()
 		return bot.Committed{}, err
 	}
 	cl.end().str(msgID).int(ms).
 		int(ms + lease.TTL.Milliseconds()).conv(c).int(ms + s.sendDeadline.Milliseconds()).int(nv)
-	cl.buf = appendIDs(cl.buf, acked)
-	cl.end()
-	for i, r := range o.Replies {
-		cl.buf = appendOut(cl.buf, ids[i], r)
-	}
-	cl.end()
-	cl.buf = appendIDs(cl.buf, ids)
-	cl.end()
-	if len(prof) > 0 {
-		cl.token()
-		for _, p := range prof {
-			cl.str(p)
-		}
-		s.states.dropProfile(c)
-	}
+	s.outcomeTail(cl, c, o.Replies, acked, ids, prof)
 	res, err := s.batch.run(cl)
 	if err != nil {
 		return bot.Committed{}, fmt.Errorf("commit turn: %w", err)
@@ -315,6 +292,117 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 		out.Next = &bot.Loaded{Msg: m}
 	}
 	return out, nil
+}
+
+// profileChanges are the profile field/value pairs a turn's outcome
+// writes (the phone sealed).
+func (s *ConversationStore) profileChanges(o bot.TurnResult) ([]string, error) {
+	if o.Lang == "" && o.Draft == nil && o.Phone == "" {
+		return nil, nil
+	}
+	prof := make([]string, 0, 6)
+	if o.Lang != "" {
+		prof = append(prof, bot.FieldLang, o.Lang)
+	}
+	if o.Draft != nil {
+		prof = append(prof, bot.FieldDraft, *o.Draft)
+	}
+	if o.Phone != "" {
+		phone, err := s.profileValue(bot.FieldPhone, o.Phone)
+		if err != nil {
+			return nil, fmt.Errorf("seal phone: %w", err)
+		}
+		prof = append(prof, bot.FieldPhone, phone)
+	}
+	return prof, nil
+}
+
+// replyIDs are the outbox ids of a turn's n replies.
+func replyIDs(msgID string, n int) []string {
+	ids := make([]string, n)
+	for i := range ids {
+		ids[i] = outID(msgID, i)
+	}
+	return ids
+}
+
+// outcomeTail adds the arguments a commit ends with: the acked reply ids,
+// the replies' outbox entries and their ids, and when the profile changes
+// (prof) a new profile token and its pairs (c's cached profile is then
+// dropped).
+func (s *ConversationStore) outcomeTail(cl *call, c bot.Conversation, replies []bot.Reply, acked, ids, prof []string) {
+	cl.buf = appendIDs(cl.buf, acked)
+	cl.end()
+	for i, r := range replies {
+		cl.buf = appendOut(cl.buf, ids[i], r)
+	}
+	cl.end()
+	cl.buf = appendIDs(cl.buf, ids)
+	cl.end()
+	if len(prof) > 0 {
+		cl.token()
+		for _, p := range prof {
+			cl.str(p)
+		}
+		s.states.dropProfile(c)
+	}
+}
+
+// Cached returns c's cached state and profile (see bot.DirectInbox).
+func (s *ConversationStore) Cached(c bot.Conversation) (bot.Loaded, string, bool) {
+	_, ok, token := s.states.version(c)
+	if !ok || token == "" {
+		return bot.Loaded{}, "", false
+	}
+	p, ok := s.states.profile(c, token)
+	if !ok {
+		return bot.Loaded{}, "", false
+	}
+	st, ok := s.states.take(c)
+	if !ok {
+		return bot.Loaded{}, "", false
+	}
+	return bot.Loaded{State: st, Profile: p}, token, true
+}
+
+// CommitDirect commits a turn computed before its message was queued, or
+// queues the message (see bot.DirectInbox).
+func (s *ConversationStore) CommitDirect(ctx context.Context, msg bot.Message, lease bot.Lease, lim bot.FloodLimit, token string, o bot.TurnResult, acked []string) (bot.Direct, error) {
+	c := msg.Conv
+	prof, err := s.profileChanges(o)
+	if err != nil {
+		return bot.Direct{}, err
+	}
+	cl := s.turnCall(ctx, directScript(s.stateTTL, lim), c, true).str(seenKey(msg.ID))
+	if cl.buf, err = s.appendEntry(cl.buf, msg); err != nil {
+		cl.free()
+		return bot.Direct{}, err
+	}
+	now := s.now()
+	ms := now.UnixMilli()
+	nv := o.State.Version + 1
+	cl.end().int(ms).str(lease.Owner).int(ms + lease.TTL.Milliseconds()).conv(c).
+		int(o.State.Version).str(token).token()
+	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
+		cl.free()
+		return bot.Direct{}, err
+	}
+	ids := replyIDs(msg.ID, len(o.Replies))
+	cl.end().int(ms + s.sendDeadline.Milliseconds()).int(nv)
+	s.outcomeTail(cl, c, o.Replies, acked, ids, prof)
+	res, err := s.batch.run(cl)
+	if err != nil {
+		return bot.Direct{}, fmt.Errorf("commit turn: %w", err)
+	}
+	if code, _ := res[0].(int64); code == 6 {
+		backlog, _ := res[1].(int64)
+		st := o.State
+		st.Version = nv
+		s.states.put(c, st)
+		return bot.Direct{Committed: true, Backlog: backlog > 0, OutIDs: ids}, nil
+	}
+	in, err := s.ingested(ctx, msg, res)
+	return bot.Direct{Ingest: in}, err
 }
 
 // Release gives c's lease up if owner holds it.

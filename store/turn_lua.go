@@ -2,6 +2,7 @@ package store
 
 import (
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 
@@ -131,9 +132,17 @@ end
 // {2, head, v, d, profile token, profile pairs or 0 (the cached one)}
 // taken (head "" = this message).
 func ingestLua(ttl string, lim bot.FloodLimit) string {
+	return ingestHead(ttl, lim, "", 14) + ingestTail(ttl, "f[4] and f[4] ~= ARGV[7]")
+}
+
+// ingestHead is the start of the scripts that ingest a message (ingestLua,
+// directLua): the state's fields read (seen, lo, fl, v, q, qn, pv, then
+// more), the dedupe, and the flood limit; it leaves the fields to write
+// in fields (size slots), n of them used.
+func ingestHead(ttl string, lim bot.FloodLimit, more string, size int) string {
 	return `
 local now = tonumber(ARGV[3])
-local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'fl', 'v', 'q', 'qn', 'pv')
+local f = redis.call('HMGET', KEYS[1], 'seen', 'lo', 'fl', 'v', 'q', 'qn', 'pv'` + more + `)
 local seen = f[1] or '|'
 if string.find(seen, '|' .. ARGV[1] .. '|', 1, true) then return {0} end
 seen = seen .. ARGV[1] .. '|'
@@ -143,8 +152,15 @@ end
 -- The fields to write: a table made at its full size (growing one is
 -- a rehash), n of them used, each pair set in place (a put function
 -- would be a closure made at every call).
-local fields, n = {'seen', seen, false, false, false, false, false, false, false, false, false, false, false, false}, 2
-` + floodLua(ttl, lim) + `
+local fields, n = {'seen', seen` + strings.Repeat(", false", size-2) + `}, 2
+` + floodLua(ttl, lim)
+}
+
+// ingestTail is the rest of an ingest: the message queued, the pending
+// mark, and the lease with state and profile when the conversation is
+// free; the state's JSON is sent when sendD (a Lua condition) holds.
+func ingestTail(ttl, sendD string) string {
+	return `
 -- The writes that must go together come in an order that leaves nothing
 -- half done when one is refused (ACL, out of memory): the pending mark
 -- first (a mark without a queue is harmless), then the queue, then the id
@@ -180,11 +196,45 @@ if code ~= 2 then return {code} end
 local head = q
 if not first and q == '' then head = redis.call('LINDEX', ` + luaKey("inbox") + `, 0) end
 local d = ''
-if f[4] and f[4] ~= ARGV[7] then d = redis.call('HGET', KEYS[1], 'd') or '' end
+if ` + sendD + ` then d = redis.call('HGET', KEYS[1], 'd') or '' end
 local prof = 0
 if pv ~= ARGV[8] then prof = redis.call('HGETALL', ` + luaKey("profile") + `) end
 return {2, head, f[4] or '', d, pv, prof}
 `
+}
+
+// directLua: a turn computed before its message was queued (see
+// bot.DirectInbox) is committed in the step that would have queued it,
+// when nothing came between: the message is new, within the flood limit,
+// the conversation free (or its lease ours), nothing queued, and the
+// state and profile still the ones the turn read. Then it writes what a
+// commit writes, without queueing, pending mark or lease; else it queues
+// the message as the ingest does, the state's JSON always sent.
+//
+// KEYS state pending outq
+// ARGV 1–9 as the ingest's (7 and 8 being the version and profile token
+// the turn read), 10 state JSON, 11 replies due ms, 12 the next version,
+// 13 the acked reply ids, 14 the replies' outbox entries, 15 their ids;
+// when the profile changes, 16 a new profile token and 17… the profile
+// field/value pairs.
+//
+// Returns {6, backlog} committed, else what the ingest returns.
+func directLua(ttl string, lim bot.FloodLimit) string {
+	return ingestHead(ttl, lim, ", 'oi', 'ex'", 20) + `
+if f[4] == ARGV[7] and f[7] == ARGV[8] and f[8] and (f[5] or '') == '' and f[6] == '0'
+  and (f[2] == ARGV[4] or not ` + luaHeld("f[2]") + `) then
+  local oi = f[8]
+` + luaAck("an", "ARGV[13]") + `  fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4], n = 'v', ARGV[12], 'd', ARGV[10], n + 4
+  if f[2] and f[2] ~= '' then fields[n + 1], fields[n + 2], fields[n + 3], fields[n + 4], n = 'lo', '', 'le', '0', n + 4 end
+  local bump = now - tonumber(f[9] or '0') >= 60000
+  if bump then fields[n + 1], fields[n + 2], n = 'ex', ARGV[3], n + 2 end
+` + luaOutFields(outArgs{nf: "n", n: "an", entries: "ARGV[14]", ids: "ARGV[15]"}) + `  if #ARGV > 15 then fields[n + 1], fields[n + 2], n = 'pv', ARGV[16], n + 2 end
+  local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, n))
+  if type(ok) == 'table' and ok.err then return ok end
+  if bump then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
+` + luaProfileWrite(17) + luaOutq("ARGV[15]", "ARGV[11]", "ARGV[6]") + `  if left == '' then return {6, 0} end
+  return {6, 1}
+end` + ingestTail(ttl, "f[4]")
 }
 
 // floodLua is the ingest's flood limit lim, a token bucket kept as the
@@ -233,15 +283,7 @@ var ingestScripts sync.Map
 
 // ingestScript is the ingest script for a state TTL and a flood limit.
 func ingestScript(ttl time.Duration, lim bot.FloodLimit) *redis.Script {
-	if lim.Burst <= 0 {
-		lim = bot.FloodLimit{}
-	}
-	k := ingestKey{ttl, lim}
-	if sc, ok := ingestScripts.Load(k); ok {
-		return sc.(*redis.Script)
-	}
-	sc, _ := ingestScripts.LoadOrStore(k, redis.NewScript(ingestLua(strconv.FormatInt(ttl.Milliseconds(), 10), lim)))
-	return sc.(*redis.Script)
+	return scriptFor(&ingestScripts, ttl, lim, ingestLua)
 }
 
 // takeScript: KEYS state pending; ARGV owner, lease until
@@ -308,14 +350,7 @@ if not f[4] then -- written before 'oi', maybe with 'out'
 end
 -- The acked replies: usually every one kept, and then how many does not
 -- matter (n is only ever cut's when some are left).
-local left, n = oi, 0
-if oi == ARGV[10] and oi ~= '' then
-  left, n = '', 1
-elseif oi ~= '' and ARGV[10] ~= '' then
-` + luaOut + `
-  left, n = acked(oi, ARGV[10])
-end
--- The turn fails (fail) when another holds the lease, the message is
+` + luaAck("n", "ARGV[10]") + `-- The turn fails (fail) when another holds the lease, the message is
 -- gone, or the state changed; a message taken from the list goes back.
 local fail, listed
 ` + luaQueued("f[5]", "f[6]") + `local taken = q
@@ -355,16 +390,7 @@ local fields, nf = {'v', ARGV[9], 'd', ARGV[3], 'lo', lo, 'le', le,
 if bump then fields[nf + 1], fields[nf + 2], nf = 'ex', ARGV[5], nf + 2 end
 if nh or (f[5] and f[5] ~= '') then fields[nf + 1], fields[nf + 2], nf = 'q', nh or '', nf + 2 end
 if qn > 0 or f[6] ~= '0' then fields[nf + 1], fields[nf + 2], nf = 'qn', tostring(qn), nf + 2 end
-if left == '' then
-  if oi ~= '' or ARGV[12] ~= '' or not f[4] then
-    fields[nf + 1], fields[nf + 2], fields[nf + 3], fields[nf + 4], nf = 'ob', ARGV[11], 'oi', ARGV[12], nf + 4
-  end
-elseif n > 0 or ARGV[12] ~= '' or legacy then
-` + luaOut + `
-  fields[nf + 1], fields[nf + 2], nf = 'ob', cut(ob or redis.call('HGET', KEYS[1], 'ob') or '', n) .. ARGV[11], nf + 2
-  fields[nf + 1], fields[nf + 2], nf = 'oi', left .. ARGV[12], nf + 2
-end
-if legacy then fields[nf + 1], fields[nf + 2], nf = 'out', '', nf + 2 end
+` + luaOutFields(outArgs{nf: "nf", n: "n", entries: "ARGV[11]", ids: "ARGV[12]", first: " or not f[4]", legacy: " or legacy", ob: "ob or "}) + `if legacy then fields[nf + 1], fields[nf + 2], nf = 'out', '', nf + 2 end
 if #ARGV > 12 then fields[nf + 1], fields[nf + 2], nf = 'pv', ARGV[13], nf + 2 end
 local ok = redis.pcall('HSET', KEYS[1], unpack(fields, 1, nf))
 if type(ok) == 'table' and ok.err then
@@ -373,23 +399,94 @@ if type(ok) == 'table' and ok.err then
   return ok
 end
 if bump then redis.call('PEXPIRE', KEYS[1], '` + ttl + `') end
-if #ARGV > 13 then
-  local pk = ` + luaKey("profile") + `
-  for i = 14, #ARGV, 2 do
-    if ARGV[i + 1] == '' then redis.call('HDEL', pk, ARGV[i]) else redis.call('HSET', pk, ARGV[i], ARGV[i + 1]) end
-  end
-end
-if ARGV[12] ~= '' and backlog == 0 then
-  redis.call('ZADD', KEYS[3], ARGV[8], ARGV[7])
-elseif left == '' and ARGV[12] == '' and oi ~= '' then
-  redis.call('ZREM', KEYS[3], ARGV[7])
-end
-if not nh then
+` + luaProfileWrite(14) + luaOutq("ARGV[12]", "ARGV[8]", "ARGV[7]") + `if not nh then
   redis.call('ZREM', KEYS[2], ARGV[7])
   return {1, backlog}
 end
 return {2, backlog, nh}
 `
+}
+
+// luaAck: left, the ids in oi not acknowledged by acks (a Lua
+// expression), and cnt, how many were: usually every one kept, and then
+// how many does not matter (cnt is only ever cut's when some are left).
+func luaAck(cnt, acks string) string {
+	return `local left, ` + cnt + ` = oi, 0
+if oi == ` + acks + ` and oi ~= '' then
+  left, ` + cnt + ` = '', 1
+elseif oi ~= '' and ` + acks + ` ~= '' then
+` + luaOut + `
+  left, ` + cnt + ` = acked(oi, ` + acks + `)
+end
+`
+}
+
+// outArgs names what luaOutFields works on: the fields' count (nf), the
+// acked count (n), the new entries and ids (Lua expressions), the extra
+// conditions to rewrite the outbox even when nothing changed (first,
+// legacy: " or <cond>" or ""), and the entries when read already ("ob
+// or ", else "").
+type outArgs struct{ nf, n, entries, ids, first, legacy, ob string }
+
+// luaOutFields adds the outbox's fields to write after a turn (luaAck's
+// left and count, and its new entries).
+func luaOutFields(a outArgs) string {
+	return `if left == '' then
+  if oi ~= '' or ` + a.ids + ` ~= ''` + a.first + ` then
+    fields[` + a.nf + ` + 1], fields[` + a.nf + ` + 2], fields[` + a.nf + ` + 3], fields[` + a.nf + ` + 4], ` + a.nf + ` = 'ob', ` + a.entries + `, 'oi', ` + a.ids + `, ` + a.nf + ` + 4
+  end
+elseif ` + a.n + ` > 0 or ` + a.ids + ` ~= ''` + a.legacy + ` then
+` + luaOut + `
+  fields[` + a.nf + ` + 1], fields[` + a.nf + ` + 2], ` + a.nf + ` = 'ob', cut(` + a.ob + `redis.call('HGET', KEYS[1], 'ob') or '', ` + a.n + `) .. ` + a.entries + `, ` + a.nf + ` + 2
+  fields[` + a.nf + ` + 1], fields[` + a.nf + ` + 2], ` + a.nf + ` = 'oi', left .. ` + a.ids + `, ` + a.nf + ` + 2
+end
+`
+}
+
+// luaProfileWrite writes the profile's field/value pairs from ARGV[from]
+// on (an empty value deletes its field).
+func luaProfileWrite(from int) string {
+	return `if #ARGV > ` + strconv.Itoa(from-1) + ` then
+  local pk = ` + luaKey("profile") + `
+  for i = ` + strconv.Itoa(from) + `, #ARGV, 2 do
+    if ARGV[i + 1] == '' then redis.call('HDEL', pk, ARGV[i]) else redis.call('HSET', pk, ARGV[i], ARGV[i + 1]) end
+  end
+end
+`
+}
+
+// luaOutq keeps the conversation (conv) in its shard's outbox-due set
+// (KEYS[3]) while it has replies not acknowledged: due at due when the
+// turn added some (ids) behind none left, gone when none are left.
+func luaOutq(ids, due, conv string) string {
+	return `if ` + ids + ` ~= '' and left == '' then
+  redis.call('ZADD', KEYS[3], ` + due + `, ` + conv + `)
+elseif left == '' and ` + ids + ` == '' and oi ~= '' then
+  redis.call('ZREM', KEYS[3], ` + conv + `)
+end
+`
+}
+
+// directScripts holds a direct script per state TTL and flood limit.
+var directScripts sync.Map
+
+// directScript is the direct script for a state TTL and a flood limit.
+func directScript(ttl time.Duration, lim bot.FloodLimit) *redis.Script {
+	return scriptFor(&directScripts, ttl, lim, directLua)
+}
+
+// scriptFor is the script made by mk for a state TTL and a flood limit,
+// made once per process and kept in m.
+func scriptFor(m *sync.Map, ttl time.Duration, lim bot.FloodLimit, mk func(ttl string, lim bot.FloodLimit) string) *redis.Script {
+	if lim.Burst <= 0 {
+		lim = bot.FloodLimit{}
+	}
+	k := ingestKey{ttl, lim}
+	if sc, ok := m.Load(k); ok {
+		return sc.(*redis.Script)
+	}
+	sc, _ := m.LoadOrStore(k, redis.NewScript(mk(strconv.FormatInt(ttl.Milliseconds(), 10), lim)))
+	return sc.(*redis.Script)
 }
 
 // commitScripts holds a commit script per state TTL.
