@@ -38,9 +38,11 @@ type DispatcherConfig struct {
 	Observer Observer // metrics (default NopObserver)
 }
 
-// Stats counts what the dispatcher did.
+// Stats counts what the dispatcher did. Direct counts the turns committed
+// in the step that took their message (SubmitHeld), also in Taken and
+// Turns.
 type Stats struct {
-	Taken, Duplicates, Flooded, Turns, Failed, Panics, Sent, SendFailed, Rejected, FaultNotices atomic.Int64
+	Taken, Duplicates, Flooded, Turns, Failed, Panics, Sent, SendFailed, Rejected, FaultNotices, Direct atomic.Int64
 }
 
 // Dispatcher takes messages from channels, drops repeats and floods, queues
@@ -154,26 +156,51 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	if msg.ID == "" {
 		msg.ID = fmt.Sprintf("local-%d", time.Now().UnixNano())
 	}
-	c := msg.Conv
-	lim := d.cfg.Flood
-	if msg.Kind == KindOfficer || msg.Kind == KindTicketClosed {
-		lim = FloodLimit{} // the Dinas writing is no flood of the person's
-	}
-	in, err := d.inbox.Ingest(ctx, msg, d.lease(), lim)
+	in, err := d.inbox.Ingest(ctx, msg, d.lease(), d.floodLimit(msg))
 	if err != nil {
-		d.obs.Ingest(c.Channel, "error")
-		d.obs.Event("redis_error")
-		d.log.Error("queue message", "channel", c.Channel, "user", MaskUser(c.User), "err", err)
-		d.fault(c, "core.unavailable", "")
-		return fmt.Errorf("queue message %s: %w", msg.ID, err)
+		return d.ingestFailed(msg, err)
 	}
+	if d.ingested(msg, in) {
+		switch in.Result {
+		case Taken:
+			d.start(msg.Conv, &in.Loaded)
+		case Ours:
+			d.kick(msg.Conv) // our lease, from before a restart, or our worker is on it
+		}
+	}
+	return nil
+}
+
+// floodLimit is the flood limit msg counts against.
+func (d *Dispatcher) floodLimit(msg Message) FloodLimit {
+	if msg.Kind == KindOfficer || msg.Kind == KindTicketClosed {
+		return FloodLimit{} // the Dinas writing is no flood of the person's
+	}
+	return d.cfg.Flood
+}
+
+// ingestFailed tells the person, once per outage, that msg could not be
+// taken, and returns the error for the channel.
+func (d *Dispatcher) ingestFailed(msg Message, err error) error {
+	c := msg.Conv
+	d.obs.Ingest(c.Channel, "error")
+	d.obs.Event("redis_error")
+	d.log.Error("queue message", "channel", c.Channel, "user", MaskUser(c.User), "err", err)
+	d.fault(c, "core.unavailable", "")
+	return fmt.Errorf("queue message %s: %w", msg.ID, err)
+}
+
+// ingested counts what became of msg; true when it was queued (Queued,
+// Taken or Ours), false when dropped.
+func (d *Dispatcher) ingested(msg Message, in Ingest) bool {
+	c := msg.Conv
 	d.recovered(c)
 	switch in.Result {
 	case Duplicate:
 		d.Stats.Duplicates.Add(1)
 		d.obs.Ingest(c.Channel, "duplicate")
 		d.log.Debug("duplicate delivery dropped", "channel", c.Channel, "user", MaskUser(c.User), "msg_id", msg.ID)
-		return nil
+		return false
 	case Flooded:
 		d.Stats.Flooded.Add(1)
 		d.obs.Ingest(c.Channel, "flood")
@@ -181,17 +208,11 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 			d.log.Warn("flood limit reached, dropping messages", "channel", c.Channel, "user", MaskUser(c.User))
 			d.notice(c, "core.flood", in.Lang)
 		}
-		return nil
+		return false
 	}
 	d.Stats.Taken.Add(1)
 	d.obs.Ingest(c.Channel, "queued")
-	switch in.Result {
-	case Taken:
-		d.start(c, &in.Loaded)
-	case Ours:
-		d.kick(c) // our lease, from before a restart, or our worker is on it
-	}
-	return nil
+	return true
 }
 
 // Run recovers queues left by a crash or by other processes, sweeps for
@@ -313,7 +334,7 @@ func (d *Dispatcher) start(c Conversation, l *Loaded) {
 	}
 	d.active[c] = true
 	d.wg.Add(1)
-	d.workers.goRun(&workerRun{d: d, c: c, l: *l, loaded: true})
+	d.workers.goRun(&workerRun{d: d, c: c, l: *l, mode: runLoaded})
 }
 
 // kick makes sure a worker drains c's queue if this process can take it.
@@ -328,21 +349,39 @@ func (d *Dispatcher) kick(c Conversation) {
 	d.workers.goRun(&workerRun{d: d, c: c})
 }
 
-// workerRun is a worker to start on c, with the message taken for it (and
-// its state and profile) when loaded: one allocation per started worker.
+// workerRun is a worker to start on c: one allocation per started worker.
 type workerRun struct {
-	d      *Dispatcher
-	c      Conversation
-	l      Loaded
-	loaded bool
+	d     *Dispatcher
+	c     Conversation
+	mode  runMode
+	l     Loaded   // runLoaded: the message taken for it, with state and profile
+	acked []string // replies sent and not yet acknowledged, the worker's now
+	// runSend: the replies of a turn committed directly, their outbox
+	// ids, and whether they wait behind earlier ones (Committed.Backlog)
+	replies []Reply
+	ids     []string
+	backlog bool
 }
 
+// runMode is how a worker starts.
+type runMode int
+
+const (
+	runTake   runMode = iota // take the conversation first
+	runLoaded                // with the message taken for it (workerRun.l)
+	runSend                  // with the replies of a turn committed directly to send
+)
+
 func (w *workerRun) run() {
-	if w.loaded {
-		w.d.worker(w.c, &w.l)
-		return
+	switch w.mode {
+	case runLoaded:
+		w.d.worker(w.c, &w.l, w.acked)
+	case runSend:
+		log := w.d.convLog(w.c)
+		w.d.worker(w.c, nil, w.d.sendCommitted(w.c, w.replies, w.ids, w.backlog, log))
+	default:
+		w.d.worker(w.c, w.d.take(w.c, w.d.convLog(w.c)), w.acked)
 	}
-	w.d.worker(w.c, nil)
 }
 
 func (d *Dispatcher) release(c Conversation) {
@@ -354,14 +393,10 @@ func (d *Dispatcher) release(c Conversation) {
 }
 
 // worker runs c's turns while this process holds c, starting with l (nil:
-// take c first).
-func (d *Dispatcher) worker(c Conversation, l *Loaded) {
+// none) and the ids of replies sent and not yet acknowledged in the store.
+func (d *Dispatcher) worker(c Conversation, l *Loaded, acked []string) {
 	defer d.wg.Done()
 	log := d.convLog(c)
-	var acked []string // replies sent and not yet acknowledged in the store
-	if l == nil {
-		l = d.take(c, log)
-	}
 	for {
 		if l != nil && d.stopped.Load() {
 			d.release(c) // the message stays queued for the next start
@@ -376,20 +411,28 @@ func (d *Dispatcher) worker(c Conversation, l *Loaded) {
 			l, acked = d.turn(c, l, acked, log)
 			continue
 		}
-		d.mu.Lock()
-		if d.again[c] && !d.stopped.Load() {
-			delete(d.again, c)
-			d.mu.Unlock()
-			l = d.take(c, log)
-			continue
+		if !d.vacate(c, acked) {
+			return
 		}
-		delete(d.again, c)
-		d.acks.add(c, acked) // before c is free, so the next worker finds them
-		acked = nil
-		delete(d.active, c)
-		d.mu.Unlock()
-		return
+		l = d.take(c, log)
 	}
+}
+
+// vacate ends the work on c, with acked (the replies sent and not yet
+// acknowledged) left for the next turn of c to carry; false when done,
+// true when a message was taken for c meanwhile (a Submit told the worker
+// to look again): then c stays the caller's, and so do the acked.
+func (d *Dispatcher) vacate(c Conversation, acked []string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.again[c] && !d.stopped.Load() {
+		delete(d.again, c)
+		return true
+	}
+	delete(d.again, c)
+	d.acks.add(c, acked) // before c is free, so the next worker finds them
+	delete(d.active, c)
+	return false
 }
 
 // take takes c with its head message, retrying store errors; nil when c is
@@ -453,32 +496,8 @@ func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *convLo
 			attempt = 0
 			continue
 		}
-		d.Stats.Turns.Add(1)
-		flow := res.State.Flow // the flow the turn ran in: the one it left the person in,
-		if flow == "" {        // or the one it ended
-			flow = l.State.Flow
-		}
-		took := time.Since(began)
-		d.obs.Turn(c.Channel, flow, took, outcome)
-		if d.log.Enabled(ctx, slog.LevelDebug) {
-			log.get().Debug("turn", "msg_id", msg.ID, "flow", flow, "outcome", outcome, "took", took)
-		}
-		prof := l.Profile
-		if res.Lang != "" {
-			prof.Lang = res.Lang
-		}
-		if res.Phone != "" {
-			prof.Phone = res.Phone
-		}
-		d.remember(c, prof.Lang)
-		if !cm.Backlog {
-			acked = d.sendNow(ctx, c, res.Replies, cm.OutIDs, log)
-		} else {
-			// Behind replies not yet acknowledged (another process's, or
-			// waiting out a platform failure): they are due once their
-			// sender acknowledges, so look soon rather than at the next poll.
-			d.courier.soon()
-		}
+		prof := d.turnDone(l, res, began, outcome, log)
+		acked = d.sendCommitted(c, res.Replies, cm.OutIDs, cm.Backlog, log)
 		if cm.Next == nil {
 			return nil, acked
 		}
@@ -487,6 +506,44 @@ func (d *Dispatcher) turn(c Conversation, l *Loaded, acked []string, log *convLo
 		cm.Next.State, cm.Next.Profile = st, prof
 		return cm.Next, acked
 	}
+}
+
+// turnDone counts a committed turn of l that computed res, and returns
+// the person's profile after it.
+func (d *Dispatcher) turnDone(l *Loaded, res TurnResult, began time.Time, outcome string, log *convLog) Profile {
+	c := l.Msg.Conv
+	d.Stats.Turns.Add(1)
+	flow := res.State.Flow // the flow the turn ran in: the one it left the person in,
+	if flow == "" {        // or the one it ended
+		flow = l.State.Flow
+	}
+	took := time.Since(began)
+	d.obs.Turn(c.Channel, flow, took, outcome)
+	if d.log.Enabled(d.work, slog.LevelDebug) {
+		log.get().Debug("turn", "msg_id", l.Msg.ID, "flow", flow, "outcome", outcome, "took", took)
+	}
+	prof := l.Profile
+	if res.Lang != "" {
+		prof.Lang = res.Lang
+	}
+	if res.Phone != "" {
+		prof.Phone = res.Phone
+	}
+	d.remember(c, prof.Lang)
+	return prof
+}
+
+// sendCommitted sends a committed turn's replies (outbox ids ids) at once
+// and returns the ids delivered, unless they wait behind replies not yet
+// acknowledged (backlog: another process's, or waiting out a platform
+// failure): those are due once their sender acknowledges, so the courier
+// looks soon rather than at its next poll.
+func (d *Dispatcher) sendCommitted(c Conversation, replies []Reply, ids []string, backlog bool, log *convLog) []string {
+	if backlog {
+		d.courier.soon()
+		return nil
+	}
+	return d.sendNow(d.work, c, replies, ids, log)
 }
 
 // compute runs the handler, retrying failures (store trouble in a step)

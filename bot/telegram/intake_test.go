@@ -3,6 +3,7 @@ package telegram_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strconv"
 	"strings"
 	"sync"
@@ -166,5 +167,36 @@ func TestPipelinedKeepsChatOrder(t *testing.T) {
 				t.Fatalf("user %s: message %d is %q: out of order", user, i, text)
 			}
 		}
+	}
+}
+
+// TestKeptUpdatesCommittedDirectly: the updates of a kept (journaled)
+// batch go to the dispatcher as held (SubmitHeld), so a conversation's
+// turns after its first are committed in the step that takes them;
+// without a journal every update is queued first (Submit).
+func TestKeptUpdatesCommittedDirectly(t *testing.T) {
+	for _, journal := range []bool{true, false} {
+		t.Run(fmt.Sprintf("journal=%v", journal), func(t *testing.T) {
+			r := newRig(t)
+			p := r.start("p1", func(c *telegram.Config) {
+				if !journal {
+					c.Journal = nil
+				}
+			}, nil)
+			expect(t, r.turn(siti, func() { r.tg.Text(siti, "/daftar") }), "setuju")
+			expect(t, r.turn(siti, func() { r.tg.Text(siti, "1") }), "nama")
+			expect(t, r.turn(siti, func() { r.tg.Text(siti, "Siti Aminah") }), "NIK")
+			expect(t, r.turn(siti, func() { r.tg.Text(siti, "3214 0155 0390 0001") }), "nomor HP")
+			// The first turn has nothing cached and writes the person's
+			// language into the profile, so the second reads the profile
+			// afresh; the third and fourth are direct.
+			direct := p.disp.Stats.Direct.Load()
+			if journal && direct != 2 {
+				t.Fatalf("%d turns committed directly, want 2 (the third and the fourth)", direct)
+			}
+			if !journal && direct != 0 {
+				t.Fatalf("%d turns committed directly without a journal, want 0", direct)
+			}
+		})
 	}
 }

@@ -296,7 +296,7 @@ func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
 func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []fetched) bool {
 	left := updatesOf(ups)
 	for n := 0; ; n++ {
-		taken := a.submitBatch(ctx, sub, left)
+		taken := a.submitBatch(ctx, heldBy(sub), left)
 		rest := left[:0:0]
 		for i, u := range left {
 			if !taken[i] {
@@ -317,6 +317,20 @@ func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []f
 	}
 	return true
 }
+
+// heldBy is sub for the updates of a kept batch: a HeldSubmitter may run
+// their turns before queueing them, since the journal keeps them until
+// they are taken.
+func heldBy(sub Submitter) Submitter {
+	if hs, ok := sub.(HeldSubmitter); ok {
+		return held{hs}
+	}
+	return sub
+}
+
+type held struct{ hs HeldSubmitter }
+
+func (h held) Submit(ctx context.Context, msg bot.Message) error { return h.hs.SubmitHeld(ctx, msg) }
 
 // joinBatch is a batch as the journal keeps it: a JSON array of the
 // updates as Telegram sent them.

@@ -60,6 +60,14 @@ type Submitter interface {
 	Submit(ctx context.Context, msg bot.Message) error
 }
 
+// HeldSubmitter is a Submitter that can also take a message its caller
+// keeps durably until SubmitHeld returned nil (the poll journal), and may
+// then run its turn before queueing it: the dispatcher
+// (bot.Dispatcher.SubmitHeld).
+type HeldSubmitter interface {
+	SubmitHeld(ctx context.Context, msg bot.Message) error
+}
+
 // Leaser guards polling so one process polls a token at a time.
 // *store.Store satisfies it.
 type Leaser interface {

@@ -1,0 +1,104 @@
+package bot
+
+import (
+	"context"
+	"time"
+)
+
+// Direct turns: a message its channel holds durably until it is taken
+// (Telegram's poll journal keeps a fetched batch until every update of it
+// was taken) need not be queued before its turn runs. When this process
+// has the conversation's state and profile cached and no worker on it,
+// the turn is computed at once and committed in the very step that takes
+// the message (DirectInbox.CommitDirect): one store round trip a turn
+// instead of two, and no queue, pending mark or lease written. If anything
+// came between (another message queued, another process on the
+// conversation, the state or profile changed), that step queues the
+// message instead, as Submit does, and the computed turn is thrown away.
+//
+// A crash before the commit leaves the message with its channel, which
+// offers it again; a crash after it leaves the message id in the state's
+// dedupe window, so the offer again is dropped as a duplicate; the replies
+// are in the outbox either way.
+
+// SubmitHeld takes msg as Submit does, for a channel that keeps msg
+// durably until SubmitHeld returned nil: its turn may run before it is
+// queued (see above). Replies are sent by a worker after SubmitHeld
+// returned.
+func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
+	di, ok := d.inbox.(DirectInbox)
+	if !ok || msg.ID == "" || d.stopped.Load() {
+		return d.Submit(ctx, msg)
+	}
+	c := msg.Conv
+	d.mu.Lock()
+	if d.active[c] {
+		d.mu.Unlock()
+		return d.Submit(ctx, msg)
+	}
+	l, token, ok := di.Cached(c)
+	if !ok {
+		d.mu.Unlock()
+		return d.Submit(ctx, msg)
+	}
+	d.active[c] = true // c is ours from here: no other worker starts on it
+	d.wg.Add(1)
+	d.mu.Unlock()
+
+	began := time.Now()
+	l.Msg = msg
+	log := d.convLog(c)
+	res, computed := d.computeOnce(&l)
+	acked := d.acks.take(c)
+	var r Direct
+	var err error
+	if computed {
+		r, err = di.CommitDirect(ctx, msg, d.lease(), d.floodLimit(msg), token, res, acked)
+	} else { // the worker runs it again, with its retries and notices
+		r.Ingest, err = d.inbox.Ingest(ctx, msg, d.lease(), d.floodLimit(msg))
+	}
+	if err != nil {
+		d.leave(c, acked)
+		return d.ingestFailed(msg, err)
+	}
+	if r.Committed {
+		d.ingested(msg, Ingest{Result: Taken})
+		d.Stats.Direct.Add(1)
+		d.turnDone(&l, res, began, "ok", log)
+		d.workers.goRun(&workerRun{d: d, c: c, mode: runSend, replies: res.Replies, ids: r.OutIDs, backlog: r.Backlog})
+		return nil
+	}
+	queued := d.ingested(msg, r.Ingest)
+	switch {
+	case queued && r.Result == Taken:
+		d.workers.goRun(&workerRun{d: d, c: c, mode: runLoaded, l: r.Loaded, acked: acked})
+	case queued && r.Result == Ours:
+		d.workers.goRun(&workerRun{d: d, c: c, mode: runTake, acked: acked})
+	default: // dropped, or queued behind another process's worker
+		d.leave(c, acked)
+	}
+	return nil
+}
+
+// leave gives c up after a SubmitHeld that started no worker on it; if a
+// message was taken for c meanwhile, a worker takes c instead.
+func (d *Dispatcher) leave(c Conversation, acked []string) {
+	if d.vacate(c, acked) {
+		d.workers.goRun(&workerRun{d: d, c: c, mode: runTake, acked: acked})
+		return
+	}
+	d.wg.Done()
+}
+
+// computeOnce runs l's turn once; false when it failed or panicked (the
+// worker then runs it from the queue, with compute's retries, notices and
+// panic reply).
+func (d *Dispatcher) computeOnce(l *Loaded) (res TurnResult, ok bool) {
+	defer func() {
+		if recover() != nil {
+			ok = false
+		}
+	}()
+	res, err := d.handler.Turn(d.work, l)
+	return res, err == nil
+}
