@@ -328,9 +328,9 @@ func replyIDs(msgID string, n int) []string {
 
 // outcomeTail adds the arguments a commit ends with: the acked reply ids,
 // the replies' outbox entries and their ids, and when the profile changes
-// (prof) a new profile token and its pairs (c's cached profile is then
-// dropped).
-func (s *ConversationStore) outcomeTail(cl *call, c bot.Conversation, replies []bot.Reply, acked, ids, prof []string) {
+// (prof) a new profile token, returned, and its pairs (c's cached profile
+// is then dropped).
+func (s *ConversationStore) outcomeTail(cl *call, c bot.Conversation, replies []bot.Reply, acked, ids, prof []string) (token string) {
 	cl.buf = appendIDs(cl.buf, acked)
 	cl.end()
 	for i, r := range replies {
@@ -339,13 +339,30 @@ func (s *ConversationStore) outcomeTail(cl *call, c bot.Conversation, replies []
 	cl.end()
 	cl.buf = appendIDs(cl.buf, ids)
 	cl.end()
-	if len(prof) > 0 {
-		cl.token()
-		for _, p := range prof {
-			cl.str(p)
-		}
-		s.states.dropProfile(c)
+	if len(prof) == 0 {
+		return ""
 	}
+	token = newProfileToken()
+	cl.str(token)
+	for _, p := range prof {
+		cl.str(p)
+	}
+	s.states.dropProfile(c)
+	return token
+}
+
+// changed is p with o's profile changes (profileChanges) applied.
+func changed(p bot.Profile, o bot.TurnResult) bot.Profile {
+	if o.Lang != "" {
+		p.Lang = o.Lang
+	}
+	if o.Draft != nil {
+		p.Draft = *o.Draft
+	}
+	if o.Phone != "" {
+		p.Phone = o.Phone
+	}
+	return p
 }
 
 // Cached returns c's cached state and profile (see bot.DirectInbox).
@@ -389,7 +406,10 @@ func (s *ConversationStore) CommitDirect(ctx context.Context, msg bot.Message, l
 	}
 	ids := replyIDs(msg.ID, len(o.Replies))
 	cl.end().int(ms + s.sendDeadline.Milliseconds()).int(nv)
-	s.outcomeTail(cl, c, o.Replies, acked, ids, prof)
+	// The profile the turn read, for the cache after it (outcomeTail
+	// drops it): the script commits only while it is the stored one.
+	read, readOK := s.states.profile(c, token)
+	newToken := s.outcomeTail(cl, c, o.Replies, acked, ids, prof)
 	res, err := s.batch.run(cl)
 	if err != nil {
 		return bot.Direct{}, fmt.Errorf("commit turn: %w", err)
@@ -399,6 +419,9 @@ func (s *ConversationStore) CommitDirect(ctx context.Context, msg bot.Message, l
 		st := o.State
 		st.Version = nv
 		s.states.put(c, st)
+		if newToken != "" && readOK {
+			s.states.putProfile(c, newToken, changed(read, o))
+		}
 		return bot.Direct{Committed: true, Backlog: backlog > 0, OutIDs: ids}, nil
 	}
 	in, err := s.ingested(ctx, msg, res)

@@ -143,6 +143,28 @@ func TestCommitDirect(t *testing.T) {
 		}
 		drain(t, s, "p1", "pr2")
 	})
+	t.Run("profile written", func(t *testing.T) {
+		turnOn(t, s, msg("pw1", "x"), "p1")
+		l, token, _ := s.Cached(conv)
+		st := l.State
+		draft := "daftar"
+		r, err := s.CommitDirect(ctx, msg("pw2", "x"), lease("p1"), noFlood, token,
+			bot.TurnResult{State: st, Lang: "id", Draft: &draft, Phone: "+6281234567890"}, nil)
+		if err != nil || !r.Committed {
+			t.Fatalf("direct commit writing the profile = %+v, %v", r, err)
+		}
+		// The next turn reads the profile the commit wrote from the cache,
+		// and it is the stored one.
+		l, _, ok := s.Cached(conv)
+		stored, err := other.Profile(ctx, conv)
+		if !ok || err != nil || l.Profile != stored || stored.Draft != "daftar" || stored.Phone != "+6281234567890" || stored.Lang != "id" {
+			t.Fatalf("cached profile %+v (%v), stored %+v (%v)", l.Profile, ok, stored, err)
+		}
+		turnOn(t, s, msg("pw3", "x"), "p1")
+		if r := direct(t, s, msg("pw4", "x"), noFlood); !r.Committed {
+			t.Fatalf("direct commit after the profile was written = %+v", r)
+		}
+	})
 	t.Run("flood", func(t *testing.T) {
 		lim := bot.FloodLimit{Burst: 2, PerMinute: 1}
 		turnOn(t, s, msg("f0", "x"), "p1")
