@@ -72,7 +72,7 @@ func benchTurns(b *testing.B, users int) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			chatLoop(ctx, b, d, user, ch, loop, &next, &seq)
+			chatLoop(ctx, b, d.Submit, user, ch, loop, &next, &seq)
 		}()
 	}
 	wg.Wait()
@@ -92,11 +92,11 @@ var processCPU func() time.Duration
 // lines of loop in turn, each after the reply to the one before, until
 // the benchmark's b.N turns are taken (next counts them, seq numbers the
 // messages).
-func chatLoop(ctx context.Context, b *testing.B, d *bot.Dispatcher, user string, replies chan struct{}, loop []string, next, seq *atomic.Int64) {
+func chatLoop(ctx context.Context, b *testing.B, submit func(context.Context, bot.Message) error, user string, replies chan struct{}, loop []string, next, seq *atomic.Int64) {
 	for i := 0; next.Add(1) <= int64(b.N); i++ {
 		msg := bot.Message{ID: fmt.Sprint(seq.Add(1)), Conv: bot.Conversation{Channel: bot.Console, User: user},
 			Kind: bot.KindText, Text: loop[i%len(loop)]}
-		if err := d.Submit(ctx, msg); err != nil {
+		if err := submit(ctx, msg); err != nil {
 			b.Error(err)
 			return
 		}

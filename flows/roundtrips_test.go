@@ -191,17 +191,29 @@ func testTurnRoundTrips(t *testing.T, w *world, held bool) {
 // BenchmarkTurnRedis measures a turn of the registration on real Redis
 // through the dispatcher, reporting Redis commands and round trips per
 // turn (under concurrency the turns of different people share pipelines,
-// so round trips per turn fall below two). Run: go test ./flows -run XXX
-// -bench TurnRedis
+// so round trips per turn fall below two); held, as Telegram's kept
+// updates are (SubmitHeld). Run: go test ./flows -run XXX -bench TurnRedis
 func BenchmarkTurnRedis(b *testing.B) {
-	for _, users := range []int{1, 32} {
-		b.Run(fmt.Sprintf("users=%d", users), func(b *testing.B) {
+	for _, c := range []struct {
+		users int
+		held  bool
+	}{{1, false}, {32, false}, {1, true}, {32, true}} {
+		users := c.users
+		name := fmt.Sprintf("users=%d", users)
+		if c.held {
+			name += "/held"
+		}
+		b.Run(name, func(b *testing.B) {
 			w := newWorld(b)
 			var n tripCounter
 			w.store.Client().AddHook(&n)
 			wt := &waiter{waiting: map[string]chan struct{}{}}
 			d := quietDispatcher(w, wt)
 			defer d.Close()
+			submit := d.Submit
+			if c.held {
+				submit = d.SubmitHeld
+			}
 			ctx := context.Background()
 			var seq, next atomic.Int64
 			var wg sync.WaitGroup
@@ -222,7 +234,7 @@ func BenchmarkTurnRedis(b *testing.B) {
 				wg.Add(1)
 				go func() {
 					defer wg.Done()
-					chatLoop(ctx, b, d, user, ch, loop, &next, &seq)
+					chatLoop(ctx, b, submit, user, ch, loop, &next, &seq)
 				}()
 			}
 			wg.Wait()
