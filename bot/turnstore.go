@@ -108,7 +108,8 @@ type DirectInbox interface {
 	// between: msg is new and within the flood limit, no process holds
 	// the conversation, nothing is queued, and state and profile are
 	// unchanged. Else it does what Ingest does with msg, a Taken
-	// conversation's state read afresh.
+	// conversation's state read afresh. Committed, o.State is the
+	// store's: the caller changes none of its maps after.
 	CommitDirect(ctx context.Context, msg Message, lease Lease, lim FloodLimit, token string, o TurnResult, acked []string) (Direct, error)
 }
 

@@ -108,8 +108,11 @@ func (c *stateCache) take(k bot.Conversation) (bot.State, bool) {
 	return st, ok
 }
 
-func (c *stateCache) put(k bot.Conversation, st bot.State) {
-	st = st.Clone()
+func (c *stateCache) put(k bot.Conversation, st bot.State) { c.own(k, st.Clone()) }
+
+// own caches st itself, no copy: its caller hands it over and never
+// touches its maps again.
+func (c *stateCache) own(k bot.Conversation, st bot.State) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.m == nil {

@@ -418,7 +418,7 @@ func (s *ConversationStore) CommitDirect(ctx context.Context, msg bot.Message, l
 		backlog, _ := res[1].(int64)
 		st := o.State
 		st.Version = nv
-		s.states.put(c, st)
+		s.states.own(c, st) // the dispatcher is done with the state: no copy
 		if newToken != "" && readOK {
 			s.states.putProfile(c, newToken, changed(read, o))
 		}
