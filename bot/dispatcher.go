@@ -78,6 +78,8 @@ type Dispatcher struct {
 	acks    acker
 	courier courier
 
+	pace map[Conversation]int64 // per person, when their flood bucket is full again (paced; under mu)
+
 	fmu   sync.Mutex
 	told  map[Conversation]bool   // told about the current outage
 	langs map[Conversation]string // languages of people seen lately, for notices when the store is down
@@ -132,7 +134,7 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 	}
 	work, cancel := context.WithCancel(context.Background())
 	d := &Dispatcher{cfg: cfg, inbox: inbox, handler: h, out: out, cat: cat, lang: lang, log: log, obs: cfg.Observer,
-		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{},
+		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{}, pace: map[Conversation]int64{},
 		told: map[Conversation]bool{}, langs: map[Conversation]string{}}
 	ob, _ := inbox.(Outbound)
 	d.acks = acker{store: ob, hold: cfg.AckHold, pending: map[Conversation]pendingAcks{}}

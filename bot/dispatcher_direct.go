@@ -20,6 +20,13 @@ import (
 // offers it again; a crash after it leaves the message id in the state's
 // dedupe window, so the offer again is dropped as a duplicate; the replies
 // are in the outbox either way.
+//
+// A turn computed directly has run its step (a registration made, a seat
+// taken) before the store applied the dedupe and the flood limit. A
+// repeat does not come this way (a channel offers a held message again
+// only from a new poller, as new: Submit), and a person's messages take it
+// only while they come well within the flood limit (paced): one the limit
+// would drop is never computed.
 
 // SubmitHeld takes msg as Submit does, for a channel that keeps msg
 // durably until SubmitHeld returned nil: its turn may run before it is
@@ -32,7 +39,7 @@ func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
 	}
 	c := msg.Conv
 	d.mu.Lock()
-	if d.active[c] {
+	if !d.paced(c, time.Now()) || d.active[c] {
 		d.mu.Unlock()
 		return d.Submit(ctx, msg)
 	}
@@ -79,6 +86,36 @@ func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
 	}
 	return nil
 }
+
+// paced counts a message of c and says whether c's messages come well
+// within the flood limit: with room for two more than this one. It keeps
+// the limit's bucket (the time it is full again, as the ingest script
+// does, floodLua) for the messages this process saw; d.mu is held.
+func (d *Dispatcher) paced(c Conversation, now time.Time) bool {
+	lim := d.cfg.Flood
+	if lim.Burst <= 0 {
+		return true
+	}
+	every := time.Hour // never refilled: as good as, for this check
+	if lim.PerMinute > 0 {
+		every = time.Minute / time.Duration(lim.PerMinute)
+	}
+	if len(d.pace) >= maxPaced {
+		for k, full := range d.pace {
+			if full < now.UnixNano() {
+				delete(d.pace, k)
+			}
+		}
+	}
+	full := max(d.pace[c], now.UnixNano())
+	ok := lim.Burst > 3 && time.Duration(full-now.UnixNano()) <= time.Duration(lim.Burst-3)*every
+	d.pace[c] = full + int64(every)
+	return ok
+}
+
+// maxPaced bounds the people whose pace is kept: past it those whose
+// bucket is full again are forgotten.
+const maxPaced = 20_000
 
 // leave gives c up after a SubmitHeld that started no worker on it; if a
 // message was taken for c meanwhile, a worker takes c instead.

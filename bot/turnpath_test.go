@@ -446,23 +446,36 @@ func TestTurnPathPlatformOutage(t *testing.T) {
 // TestTurnPathFlood: a person who floods gets a burst answered, one
 // notice in their language, and the rest dropped and counted.
 func TestTurnPathFlood(t *testing.T) {
+	for _, held := range []bool{false, true} {
+		t.Run(fmt.Sprintf("held=%v", held), func(t *testing.T) { testTurnPathFlood(t, held) })
+	}
+}
+
+func testTurnPathFlood(t *testing.T, held bool) {
 	_, prefix := redistest.Client(t)
 	rdb := redistest.ClientWithPrefix(t, prefix)
 	st := store.New(rdb, store.Options{Prefix: prefix})
 	cat := bilingualCatalog(t)
-	eng := bot.NewEngine(bot.EngineConfig{}, catatFlow(), st, st, cat, nil)
+	w := &watch{h: bot.NewEngine(bot.EngineConfig{}, catatFlow(), st, st, cat, nil)}
 	plat := &platform{got: map[string][]string{}}
 	ob := bot.NewOutbox(cat, st, "id", nil)
 	ob.Register(bot.Console, plat)
-	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Flood: bot.FloodLimit{Burst: 5, PerMinute: 1}}, st, eng, ob, cat, "id", nil)
+	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Flood: bot.FloodLimit{Burst: 5, PerMinute: 1}}, st, w, ob, cat, "id", nil)
 	defer d.Close()
 	ctx := context.Background()
 	if err := st.SetProfile(ctx, demo, bot.FieldLang, "en"); err != nil {
 		t.Fatal(err)
 	}
+	submit := d.Submit
+	if held {
+		submit = d.SubmitHeld
+	}
 	for i := 0; i < 30; i++ {
-		if err := d.Submit(ctx, text(fmt.Sprint("f", i), "halo")); err != nil {
+		if err := submit(ctx, text(fmt.Sprint("f", i), "halo")); err != nil {
 			t.Fatal(err)
+		}
+		if held {
+			d.Idle(ctx) // each turn done before the next message: held, the conversation is free
 		}
 	}
 	d.Idle(ctx)
@@ -483,5 +496,13 @@ func TestTurnPathFlood(t *testing.T) {
 	}
 	if n := d.Stats.Flooded.Load(); n != 25 {
 		t.Fatalf("flooded counted %d, want 25", n)
+	}
+	// A turn is computed only for a message the limit takes: a step with
+	// effects (a registration) never runs for one it drops.
+	if n := w.turns.Load(); n != 5 {
+		t.Fatalf("%d turns computed, want 5", n)
+	}
+	if direct := d.Stats.Direct.Load(); held && direct == 0 {
+		t.Fatal("no turn was committed directly; the held run proves nothing")
 	}
 }

@@ -212,7 +212,7 @@ func (a *Adapter) poll(ctx context.Context, sub Submitter) error {
 		}
 		done := make(chan bool, 1)
 		go func() { // owned: waited for above or by the deferred wait
-			done <- a.submitKept(ctx, sub, id, ups)
+			done <- a.submitKept(ctx, heldBy(sub), id, ups)
 		}()
 		inflight = done
 	}
@@ -282,6 +282,9 @@ func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
 			continue
 		}
 		a.log.Info("submitting updates a poller left in the journal", "updates", len(ups))
+		// Submitted as new, not held: a batch left by a poller that died
+		// may hold updates it had taken, and a turn computed before the
+		// dedupe would run a step (a registration) again for a repeat.
 		if !a.submitKept(ctx, sub, ups[0].u.UpdateID, ups) {
 			return false
 		}
@@ -296,7 +299,7 @@ func (a *Adapter) replay(ctx context.Context, sub Submitter) bool {
 func (a *Adapter) submitKept(ctx context.Context, sub Submitter, id int, ups []fetched) bool {
 	left := updatesOf(ups)
 	for n := 0; ; n++ {
-		taken := a.submitBatch(ctx, heldBy(sub), left)
+		taken := a.submitBatch(ctx, sub, left)
 		rest := left[:0:0]
 		for i, u := range left {
 			if !taken[i] {
