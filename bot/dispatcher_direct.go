@@ -69,8 +69,10 @@ func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
 		return d.ingestFailed(msg, err)
 	}
 	if r.Committed {
-		d.ingested(msg, Ingest{Result: Taken})
+		d.recovered(c)
+		d.Stats.Taken.Add(1)
 		d.Stats.Direct.Add(1)
+		d.obs.Ingest(c.Channel, "direct")
 		d.turnDone(&l, res, began, "ok", log)
 		d.workers.goRun(&workerRun{d: d, c: c, mode: runSend, replies: res.Replies, ids: r.OutIDs, backlog: r.Backlog})
 		return nil

@@ -21,8 +21,9 @@ type Observer interface {
 	// how long it took from taking the message to the replies being
 	// committed, and its outcome: "ok", "failed", "panic".
 	Turn(ch ChannelID, flow string, took time.Duration, outcome string)
-	// Ingest reports a delivery from a channel: "queued", "duplicate",
-	// "flood" (dropped by the per-person limit), "error".
+	// Ingest reports a delivery from a channel: "queued", "direct" (its
+	// turn committed in the step that took it, Dispatcher.SubmitHeld),
+	// "duplicate", "flood" (dropped by the per-person limit), "error".
 	Ingest(ch ChannelID, result string)
 	// Send reports one attempt to deliver a reply: "ok", "retry",
 	// "unreachable", "rejected", "error".

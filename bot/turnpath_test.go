@@ -457,10 +457,11 @@ func testTurnPathFlood(t *testing.T, held bool) {
 	st := store.New(rdb, store.Options{Prefix: prefix})
 	cat := bilingualCatalog(t)
 	w := &watch{h: bot.NewEngine(bot.EngineConfig{}, catatFlow(), st, st, cat, nil)}
+	obs := &observed{}
 	plat := &platform{got: map[string][]string{}}
 	ob := bot.NewOutbox(cat, st, "id", nil)
 	ob.Register(bot.Console, plat)
-	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Flood: bot.FloodLimit{Burst: 5, PerMinute: 1}}, st, w, ob, cat, "id", nil)
+	d := bot.NewDispatcher(bot.DispatcherConfig{Owner: "p", Flood: bot.FloodLimit{Burst: 5, PerMinute: 1}, Observer: obs}, st, w, ob, cat, "id", nil)
 	defer d.Close()
 	ctx := context.Background()
 	if err := st.SetProfile(ctx, demo, bot.FieldLang, "en"); err != nil {
@@ -502,7 +503,12 @@ func testTurnPathFlood(t *testing.T, held bool) {
 	if n := w.turns.Load(); n != 5 {
 		t.Fatalf("%d turns computed, want 5", n)
 	}
-	if direct := d.Stats.Direct.Load(); held && direct == 0 {
+	direct := d.Stats.Direct.Load()
+	if held && direct == 0 {
 		t.Fatal("no turn was committed directly; the held run proves nothing")
+	}
+	_, ingest := obs.got()
+	if n := int64(strings.Count(strings.Join(ingest, "|"), "console direct")); n != direct {
+		t.Fatalf("%d deliveries reported direct to the observer, %d committed directly: %q", n, direct, ingest)
 	}
 }
