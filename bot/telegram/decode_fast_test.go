@@ -3,6 +3,7 @@ package telegram
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand/v2"
 	"reflect"
 	"strings"
 	"testing"
@@ -272,4 +273,72 @@ func BenchmarkDecodeRealisticBatch(b *testing.B) {
 			decodeWholeLibrary(result, 2000)
 		}
 	})
+}
+
+// TestDecodeFastMatchesLibraryOnVariants: updates of the real shapes
+// changed at random where the fuzzer rarely goes (a member renamed in
+// another case, removed, or given null or a value of another type; an
+// unknown member added; a number made fractional, huge or negative) decode
+// as encoding/json decodes them, whichever way the fast reader takes.
+func TestDecodeFastMatchesLibraryOnVariants(t *testing.T) {
+	r := rand.New(rand.NewPCG(1, 2))
+	values := []any{nil, 1.5, 1e20, -7, 0, "x", "\u2028<&>\"\\", true, false, map[string]any{}, []any{}, []any{1, "a"},
+		map[string]any{"id": 1}, float64(1 << 53), -9.223372036854775808e18}
+	var shapes []any
+	for _, raw := range fastShapes {
+		var v any
+		if err := json.Unmarshal([]byte(raw), &v); err != nil {
+			t.Fatal(err)
+		}
+		shapes = append(shapes, v)
+	}
+	var mutate func(v any, depth int) any
+	mutate = func(v any, depth int) any {
+		switch x := v.(type) {
+		case map[string]any:
+			m := make(map[string]any, len(x)+1)
+			for k, e := range x {
+				switch n := r.IntN(40); {
+				case n == 0:
+					continue // removed
+				case n == 1:
+					k = strings.ToUpper(k[:1]) + k[1:]
+				case n == 2:
+					e = values[r.IntN(len(values))]
+				case n == 3:
+					m["zz_new_"+k] = values[r.IntN(len(values))]
+				}
+				m[k] = mutate(e, depth+1)
+			}
+			return m
+		case []any:
+			out := make([]any, 0, len(x))
+			for _, e := range x {
+				out = append(out, mutate(e, depth+1))
+			}
+			if r.IntN(30) == 0 {
+				out = append(out, values[r.IntN(len(values))])
+			}
+			return out
+		}
+		return v
+	}
+	fast := 0
+	for range 5000 {
+		raw, err := json.Marshal(mutate(shapes[r.IntN(len(shapes))], 0))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, ok := decodeUpdateFast(raw); ok {
+			fast++
+			var want tgbotapi.Update
+			if err := json.Unmarshal(raw, &want); err != nil || !reflect.DeepEqual(want, got) {
+				t.Fatalf("%s: fast reader read %s (library: %v)", raw, cmp.Diff(want, got), err)
+			}
+		}
+		sameAsLibrary(t, raw)
+	}
+	if fast < 1000 || fast > 4000 {
+		t.Fatalf("%d of 5000 variants took the fast way; want both ways tried", fast)
+	}
 }
