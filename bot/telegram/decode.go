@@ -65,7 +65,7 @@ func decodeUpdates(result json.RawMessage, offset int) (ok []fetched, bad []unde
 func decodeWhole(result json.RawMessage, offset int) (ups []fetched, last int, ok bool) {
 	s := fastScanner{b: result}
 	s.ws()
-	if s.peek() != '[' {
+	if !fastReadable || s.peek() != '[' {
 		return decodeWholeLibrary(result, offset)
 	}
 	ups = make([]fetched, 0, 100) // getUpdates' limit
