@@ -63,7 +63,7 @@ func decodeUpdates(result json.RawMessage, offset int) (ok []fetched, bad []unde
 // (decodeWholeLibrary), so the outcome is the library's in every case
 // (FuzzDecodeWholeMatchesLibrary).
 func decodeWhole(result json.RawMessage, offset int) (ups []fetched, last int, ok bool) {
-	s := fastScanner{b: result}
+	s := fastScanner{b: result, text: make([]byte, 0, 1024), refs: make([]textRef, 0, 32)}
 	s.ws()
 	if !fastReadable || s.peek() != '[' {
 		return decodeWholeLibrary(result, offset)

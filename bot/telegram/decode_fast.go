@@ -42,7 +42,7 @@ func decodeUpdateFast(raw []byte) (u tgbotapi.Update, ok bool) {
 	if !fastReadable {
 		return u, false
 	}
-	s := fastScanner{b: raw}
+	s := fastScanner{b: raw, text: make([]byte, 0, len(raw)), refs: make([]textRef, 0, 16)}
 	s.ws()
 	if !s.update(&u) {
 		return tgbotapi.Update{}, false
