@@ -71,6 +71,9 @@ func (s *ConversationStore) appendSealedState(b []byte, st bot.State, z *stateSe
 	if b = appendState(b, st, z); z.err != nil {
 		return b[:from], z.err
 	}
+	if z.memo != nil {
+		z.memo.keep(z.conv, z.wrote)
+	}
 	return b, nil
 }
 
@@ -230,8 +233,12 @@ type stateSealer struct {
 	cipher umkm.Cipher
 	memo   *sealMemo // nil: seal every answer
 	conv   bot.Conversation
-	err    error // the first answer that could not be sealed
+	wrote  convSlots // the answers written sealed
+	err    error     // the first answer that could not be sealed
 }
+
+// convSlots is a set of indexes of sealedAnswers.
+type convSlots uint8
 
 // seal returns the sealed form of plain, the value of sealedAnswers[i].
 func (z *stateSealer) seal(i int, plain string) string {
@@ -239,6 +246,7 @@ func (z *stateSealer) seal(i int, plain string) string {
 		return ""
 	}
 	a := sealedAnswers[i]
+	z.wrote |= 1 << i
 	if z.memo != nil {
 		if sealed, ok := z.memo.get(z.cipher, z.conv, i, plain); ok {
 			return sealed
@@ -263,8 +271,11 @@ func (z *stateSealer) seal(i int, plain string) string {
 // start). A sealed form is reused only for the same conversation, the
 // same answer (its field is the sealing's additional data), the same
 // plain value and the same cipher, while its key is still the current
-// one (TestSealMemoNeverReusedForAnotherValue). It is bounded like the
-// state cache.
+// one (TestSealMemoNeverReusedForAnotherValue); and only while every
+// commit since wrote that answer: a commit without it (the answer
+// removed, the person's data erased) forgets its form, so a value typed
+// again later is sealed afresh and cannot be linked to copies of the
+// earlier state. It is bounded like the state cache.
 //
 // Reusing the sealed form of an unchanged answer tells a reader of
 // Redis no more than the state did before (an answer that stays is
@@ -308,6 +319,29 @@ func (m *sealMemo) put(ci umkm.Cipher, c bot.Conversation, i int, plain, sealed 
 	trim(m.m)
 	cs := m.m[c]
 	cs[i] = sealedForm{cipher: ci, plain: plain, sealed: sealed}
+	m.m[c] = cs
+}
+
+// keep forgets c's forms of the answers not in wrote (its commit did not
+// write them).
+func (m *sealMemo) keep(c bot.Conversation, wrote convSlots) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cs, ok := m.m[c]
+	if !ok {
+		return
+	}
+	kept := false
+	for i := range cs {
+		if wrote&(1<<i) == 0 {
+			cs[i] = sealedForm{}
+		}
+		kept = kept || cs[i].sealed != ""
+	}
+	if !kept {
+		delete(m.m, c)
+		return
+	}
 	m.m[c] = cs
 }
 

@@ -197,7 +197,8 @@ func (r *rotatable) Current(v string) bool { return !r.rotated && r.Keyring.Curr
 // TestSealMemoNeverReusedForAnotherValue: a commit writes the sealed form
 // of an unchanged answer that the conversation's last commit wrote, and
 // never one sealed for another value, another answer, another
-// conversation, another cipher or a key that is no longer current.
+// conversation, another cipher or a key that is no longer current, nor
+// one of an answer a commit since did not write.
 func TestSealMemoNeverReusedForAnotherValue(t *testing.T) {
 	const nikA, nikB = "3214014505880001", "3214014505880002"
 	// Two keys with one id: only the cipher tells their sealed forms apart.
@@ -252,7 +253,21 @@ func TestSealMemoNeverReusedForAnotherValue(t *testing.T) {
 	moved := encode(&ConversationStore{Redis: &Redis{cipher: sameID}}, c, map[string]string{"nik": nikA})
 	opens(sameID, fieldNIK, moved["nik"], nikA)
 
-	before := encode(s, c, map[string]string{"nik": nikA})
+	before := encode(s, c, map[string]string{"nik": nikA, "hp": "+6281234567890"})
+	encode(s, c, map[string]string{"nik": nikA}) // a commit without the phone: its form is forgotten
+	if again := encode(s, c, map[string]string{"nik": nikA, "hp": "+6281234567890"}); again["hp"] == before["hp"] || again["nik"] != before["nik"] {
+		t.Fatalf("after a commit without the phone: phone %q then %q, NIK %q then %q; want the phone sealed afresh, the NIK as before",
+			before["hp"], again["hp"], before["nik"], again["nik"])
+	}
+	encode(s, c, map[string]string{"nama": "Siti"}) // erased: no sealed answer left
+	if _, ok := turnSeals.m[c]; ok {
+		t.Fatal("a conversation without sealed answers is still in the memo")
+	}
+	if again := encode(s, c, map[string]string{"nik": nikA}); again["nik"] == before["nik"] {
+		t.Fatal("a NIK typed again after a commit without it has the form written before")
+	}
+
+	before = encode(s, c, map[string]string{"nik": nikA})
 	ring.rotated = true
 	after := encode(s, c, map[string]string{"nik": nikA})
 	if after["nik"] == before["nik"] {
