@@ -260,7 +260,10 @@ func TestSealMemoNeverReusedForAnotherValue(t *testing.T) {
 			before["hp"], again["hp"], before["nik"], again["nik"])
 	}
 	encode(s, c, map[string]string{"nama": "Siti"}) // erased: no sealed answer left
-	if _, ok := turnSeals.m[c]; ok {
+	turnSeals.mu.Lock()
+	_, ok := turnSeals.m[c]
+	turnSeals.mu.Unlock()
+	if ok {
 		t.Fatal("a conversation without sealed answers is still in the memo")
 	}
 	if again := encode(s, c, map[string]string{"nik": nikA}); again["nik"] == before["nik"] {
