@@ -10,10 +10,10 @@ import (
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
 )
 
-// The usual updates (a message of a private chat, with text, a contact, a
-// location or venue, a photo, a document, a voice note or a sticker; an
-// edited message; a callback query with the bot's message and its inline
-// keyboard) are read here straight into the library's types, without
+// The usual updates (a message with text, a contact, a location or venue,
+// a photo, a document, a voice note or a sticker; an edited message; a
+// callback query with the bot's message and its inline keyboard) are read
+// here straight into the library's types, without
 // encoding/json's validity scan and reflection, which were 6–7 % of
 // serve's CPU. The result is exactly what json.Unmarshal gives
 // (FuzzDecodeFastMatchesLibrary, TestDecodeFastShapes): anything this
@@ -535,8 +535,8 @@ func (s *fastScanner) skip() bool {
 	return ok
 }
 
-// bit returns 0 when r (a value reader's result) read the value, else
-// memberBad; the bit the caller gives a member is added to 0.
+// bit returns b, the bit of a member, when r (its value reader's result)
+// says the value was read, else memberBad.
 func bit(r, b int) int {
 	if r != 0 {
 		return memberBad
@@ -545,7 +545,7 @@ func bit(r, b int) int {
 }
 
 // ptr reads an object into a new *T with read.
-func ptr[T any](s *fastScanner, p **T, read func(*T) bool) int {
+func ptr[T any](p **T, read func(*T) bool) int {
 	v := new(T)
 	if !read(v) {
 		return memberBad
@@ -584,7 +584,7 @@ func (s *fastScanner) update(u *tgbotapi.Update) bool {
 		case "edited_message":
 			return bit(s.messagePtr(&u.EditedMessage), 2)
 		case "callback_query":
-			return bit(ptr(s, &u.CallbackQuery, s.callback), 3)
+			return bit(ptr(&u.CallbackQuery, s.callback), 3)
 		}
 		return memberUnknown
 	})
@@ -636,23 +636,23 @@ func (s *fastScanner) message(b *messageBlock) bool {
 		case "caption_entities":
 			return bit(slice(s, &m.CaptionEntities, s.entity), 7)
 		case "contact":
-			return bit(ptr(s, &m.Contact, s.contact), 8)
+			return bit(ptr(&m.Contact, s.contact), 8)
 		case "location":
-			return bit(ptr(s, &m.Location, s.location), 9)
+			return bit(ptr(&m.Location, s.location), 9)
 		case "venue":
-			return bit(ptr(s, &m.Venue, s.venue), 10)
+			return bit(ptr(&m.Venue, s.venue), 10)
 		case "photo":
 			return bit(slice(s, &m.Photo, s.photoSize), 11)
 		case "document":
-			return bit(ptr(s, &m.Document, s.document), 12)
+			return bit(ptr(&m.Document, s.document), 12)
 		case "voice":
-			return bit(ptr(s, &m.Voice, s.voice), 13)
+			return bit(ptr(&m.Voice, s.voice), 13)
 		case "sticker":
-			return bit(ptr(s, &m.Sticker, s.sticker), 14)
+			return bit(ptr(&m.Sticker, s.sticker), 14)
 		case "edit_date":
 			return bit(s.int(&m.EditDate), 15)
 		case "reply_markup":
-			return bit(ptr(s, &m.ReplyMarkup, s.inlineKeyboard), 16)
+			return bit(ptr(&m.ReplyMarkup, s.inlineKeyboard), 16)
 		case "reply_to_message":
 			return bit(s.messagePtr(&m.ReplyToMessage), 17)
 		case "media_group_id":
@@ -724,7 +724,7 @@ func (s *fastScanner) entity(e *tgbotapi.MessageEntity) bool {
 		case "url":
 			return bit(s.str(&e.URL), 3)
 		case "user":
-			return bit(ptr(s, &e.User, s.user), 4)
+			return bit(ptr(&e.User, s.user), 4)
 		case "language":
 			return bit(s.str(&e.Language), 5)
 		}
@@ -821,7 +821,7 @@ func (s *fastScanner) document(d *tgbotapi.Document) bool {
 		case "file_unique_id":
 			return bit(s.str(&d.FileUniqueID), 1)
 		case "thumb":
-			return bit(ptr(s, &d.Thumbnail, s.photoSize), 2)
+			return bit(ptr(&d.Thumbnail, s.photoSize), 2)
 		case "file_name":
 			return bit(s.str(&d.FileName), 3)
 		case "mime_type":
@@ -865,7 +865,7 @@ func (s *fastScanner) sticker(st *tgbotapi.Sticker) bool {
 		case "is_animated":
 			return bit(s.bool(&st.IsAnimated), 4)
 		case "thumb":
-			return bit(ptr(s, &st.Thumbnail, s.photoSize), 5)
+			return bit(ptr(&st.Thumbnail, s.photoSize), 5)
 		case "emoji":
 			return bit(s.str(&st.Emoji), 6)
 		case "set_name":
@@ -883,7 +883,7 @@ func (s *fastScanner) callback(c *tgbotapi.CallbackQuery) bool {
 		case "id":
 			return bit(s.str(&c.ID), 0)
 		case "from":
-			return bit(ptr(s, &c.From, s.user), 1)
+			return bit(ptr(&c.From, s.user), 1)
 		case "message":
 			return bit(s.messagePtr(&c.Message), 2)
 		case "inline_message_id":
@@ -916,13 +916,13 @@ func (s *fastScanner) button(b *tgbotapi.InlineKeyboardButton) bool {
 		case "text":
 			return bit(s.str(&b.Text), 0)
 		case "url":
-			return bit(ptr(s, &b.URL, s.strObject), 1)
+			return bit(ptr(&b.URL, s.strObject), 1)
 		case "callback_data":
-			return bit(ptr(s, &b.CallbackData, s.strObject), 2)
+			return bit(ptr(&b.CallbackData, s.strObject), 2)
 		case "switch_inline_query":
-			return bit(ptr(s, &b.SwitchInlineQuery, s.strObject), 3)
+			return bit(ptr(&b.SwitchInlineQuery, s.strObject), 3)
 		case "switch_inline_query_current_chat":
-			return bit(ptr(s, &b.SwitchInlineQueryCurrentChat, s.strObject), 4)
+			return bit(ptr(&b.SwitchInlineQueryCurrentChat, s.strObject), 4)
 		case "pay":
 			return bit(s.bool(&b.Pay), 5)
 		}
