@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strconv"
+	"strings"
 	"sync"
 	"time"
 	"unicode/utf8"
@@ -13,6 +15,7 @@ import (
 	"github.com/redis/go-redis/v9"
 
 	"github.com/umkmbot/umkmbot/bot"
+	"github.com/umkmbot/umkmbot/bot/umkm"
 )
 
 // The turn path keeps two things personal beyond the registration: the
@@ -24,28 +27,54 @@ import (
 // trip: it happens where the turn's values are encoded and decoded.
 
 // sealedAnswers are the answer keys of a conversation state that are
-// sealed (the registration questions' ids, flows/daftar.go).
-var sealedAnswers = map[string]string{"nik": fieldNIK, "hp": fieldPhone}
+// sealed (the registration questions' ids, flows/daftar.go), with the
+// field each is sealed as.
+var sealedAnswers = [...]struct{ key, field string }{{"nik", fieldNIK}, {"hp", fieldPhone}}
+
+// sealedAnswer returns the index in sealedAnswers of answer key k, -1
+// when k is not sealed.
+func sealedAnswer(k string) int {
+	for i, a := range sealedAnswers {
+		if a.key == k {
+			return i
+		}
+	}
+	return -1
+}
 
 // encodeState returns st as stored: JSON with its personal answers sealed.
 func (s *ConversationStore) encodeState(st bot.State) ([]byte, error) {
 	return s.appendEncodedState(make([]byte, 0, 768), st)
 }
 
-// appendEncodedState appends st as stored (encodeState) to b.
+// appendEncodedState appends st as stored (encodeState) to b. The answers
+// are sealed as they are written: st is not copied.
 func (s *ConversationStore) appendEncodedState(b []byte, st bot.State) ([]byte, error) {
-	if s.cipher != nil && (hasSealed(st.Answers) || len(st.Stack) > 0) {
-		st = st.Clone()
-		if err := s.sealAnswers(st.Answers); err != nil {
-			return b, err
-		}
-		for _, f := range st.Stack {
-			if err := s.sealAnswers(f.Answers); err != nil {
-				return b, err
-			}
-		}
+	return s.appendSealedState(b, st, nil)
+}
+
+// appendTurnState is appendEncodedState for a commit of c's turn: an
+// answer still holding the value c's last commit sealed is written in the
+// sealed form written then (turnSeals), not sealed again.
+func (s *ConversationStore) appendTurnState(b []byte, c bot.Conversation, st bot.State) ([]byte, error) {
+	return s.appendSealedState(b, st, &stateSealer{cipher: s.cipher, memo: &turnSeals, conv: c})
+}
+
+func (s *ConversationStore) appendSealedState(b []byte, st bot.State, z *stateSealer) ([]byte, error) {
+	if s.cipher == nil {
+		return appendState(b, st, nil), nil
 	}
-	return appendState(b, st), nil
+	if z == nil {
+		z = &stateSealer{cipher: s.cipher}
+	}
+	from := len(b)
+	if b = appendState(b, st, z); z.err != nil {
+		return b[:from], z.err
+	}
+	if z.memo != nil {
+		z.memo.keep(z.conv, z.wrote)
+	}
+	return b, nil
 }
 
 // appendState appends st's JSON as json.Marshal writes it (fields in
@@ -53,13 +82,14 @@ func (s *ConversationStore) appendEncodedState(b []byte, st bot.State) ([]byte, 
 // over the answers map, which copied every key and value: a tenth of a
 // turn's allocations. TestStateJSON checks both against each other.
 // Every field is written with a trailing comma, and the last one is
-// turned into the closing bracket.
-func appendState(b []byte, st bot.State) []byte {
+// turned into the closing bracket. With z, the answers of sealedAnswers
+// are written sealed (z.err says when one could not be).
+func appendState(b []byte, st bot.State, z *stateSealer) []byte {
 	b = append(b, '{')
 	b = appendField(b, "flow", st.Flow, true)
 	b = appendInt(b, "flow_version", st.FlowVer)
 	b = appendField(b, "step", string(st.Step), true)
-	b = appendAnswers(b, st.Answers)
+	b = appendAnswers(b, st.Answers, z)
 	b = appendList(b, "history", st.History)
 	if len(st.Stack) > 0 {
 		b = append(b, `"stack":[`...)
@@ -68,7 +98,7 @@ func appendState(b []byte, st bot.State) []byte {
 			b = appendField(b, "flow", f.Flow, false)
 			b = appendInt(b, "version", f.Version)
 			b = appendField(b, "step", string(f.Step), false)
-			b = appendAnswers(b, f.Answers)
+			b = appendAnswers(b, f.Answers, z)
 			b = appendList(b, "history", f.History)
 			b = append(b[:len(b)-1], "},"...)
 		}
@@ -93,20 +123,29 @@ func appendField(b []byte, key, v string, omitempty bool) []byte {
 	return append(appendJSONString(b, v), ',')
 }
 
-func appendAnswers(b []byte, m map[string]string) []byte {
+// appendAnswers appends "answers":{...}, with the keys sorted (nothing
+// when m is empty); with z, the answers of sealedAnswers sealed.
+func appendAnswers(b []byte, m map[string]string, z *stateSealer) []byte {
 	if len(m) == 0 {
 		return b
 	}
-	var buf [32]string
-	keys := buf[:0]
-	for k := range m {
-		keys = append(keys, k)
+	type answer struct{ k, v string }
+	var buf [32]answer
+	as := buf[:0]
+	for k, v := range m { // key and value together: no second lookup
+		as = append(as, answer{k, v})
 	}
-	slices.Sort(keys)
+	slices.SortFunc(as, func(x, y answer) int { return strings.Compare(x.k, y.k) })
 	b = append(b, `"answers":{`...)
-	for _, k := range keys {
-		b = append(appendJSONString(b, k), ':')
-		b = append(appendJSONString(b, m[k]), ',')
+	for _, a := range as {
+		v := a.v
+		if z != nil && v != "" {
+			if i := sealedAnswer(a.k); i >= 0 {
+				v = z.seal(i, v)
+			}
+		}
+		b = append(appendJSONString(b, a.k), ':')
+		b = append(appendJSONString(b, v), ',')
 	}
 	return append(b[:len(b)-1], "},"...)
 }
@@ -187,27 +226,132 @@ func appendJSONString(b []byte, s string) []byte {
 	return append(b, '"')
 }
 
-func hasSealed(a map[string]string) bool {
-	for k := range sealedAnswers {
-		if a[k] != "" {
-			return true
-		}
-	}
-	return false
+// stateSealer seals the answers of a state as it is written. With a
+// memo, an answer whose value the conversation's last commit sealed is
+// written as sealed then.
+type stateSealer struct {
+	cipher umkm.Cipher
+	memo   *sealMemo // nil: seal every answer
+	conv   bot.Conversation
+	wrote  convSlots // the answers written sealed
+	err    error     // the first answer that could not be sealed
 }
 
-func (s *ConversationStore) sealAnswers(a map[string]string) error {
-	for k, field := range sealedAnswers {
-		if v := a[k]; v != "" {
-			sealed, err := s.cipher.Seal(field, v)
-			if err != nil {
-				return fmt.Errorf("seal answer %s: %w", k, err)
-			}
-			a[k] = sealed
+// convSlots is a set of indexes of sealedAnswers.
+type convSlots uint8
+
+// seal returns the sealed form of plain, the value of sealedAnswers[i].
+func (z *stateSealer) seal(i int, plain string) string {
+	if z.err != nil {
+		return ""
+	}
+	a := sealedAnswers[i]
+	z.wrote |= 1 << i
+	if z.memo != nil {
+		if sealed, ok := z.memo.get(z.cipher, z.conv, i, plain); ok {
+			return sealed
 		}
 	}
-	return nil
+	sealed, err := z.cipher.Seal(a.field, plain)
+	if err != nil {
+		z.err = fmt.Errorf("seal answer %s: %w", a.key, err)
+		return ""
+	}
+	if z.memo != nil {
+		z.memo.put(z.cipher, z.conv, i, plain, sealed)
+	}
+	return sealed
 }
+
+// sealMemo keeps, per conversation, the answers its last commit sealed,
+// each with its plain value, so that the next commits write the same
+// sealed form while the answer does not change (sealing is a random
+// nonce, AES-GCM and base64: a third of a commit's encoding, done again
+// on every turn of a registration for the NIK and the phone typed at its
+// start). A sealed form is reused only for the same conversation, the
+// same answer (its field is the sealing's additional data), the same
+// plain value and the same cipher, while its key is still the current
+// one (TestSealMemoNeverReusedForAnotherValue); and only while every
+// commit since wrote that answer: a commit without it (the answer
+// removed, the person's data erased) forgets its form, so a value typed
+// again later is sealed afresh and cannot be linked to copies of the
+// earlier state. It is bounded like the state cache.
+//
+// Reusing the sealed form of an unchanged answer tells a reader of
+// Redis no more than the state did before (an answer that stays is
+// visible as an answer that stays); forms are never shared between
+// conversations, which would show that two of them hold the same NIK.
+type sealMemo struct {
+	mu sync.Mutex
+	m  map[bot.Conversation]convSeals
+}
+
+type convSeals [len(sealedAnswers)]sealedForm
+
+type sealedForm struct {
+	cipher        umkm.Cipher
+	plain, sealed string
+}
+
+// turnSeals is the memo of every store's commits (one per process in
+// practice; its entries name the cipher they were sealed with).
+var turnSeals sealMemo
+
+func (m *sealMemo) get(ci umkm.Cipher, c bot.Conversation, i int, plain string) (string, bool) {
+	m.mu.Lock()
+	f := m.m[c][i]
+	m.mu.Unlock()
+	if f.sealed == "" || f.plain != plain || !sameCipher(f.cipher, ci) || !ci.Current(f.sealed) {
+		return "", false
+	}
+	return f.sealed, true
+}
+
+func (m *sealMemo) put(ci umkm.Cipher, c bot.Conversation, i int, plain, sealed string) {
+	if !comparableCipher(ci) {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.m == nil {
+		m.m = make(map[bot.Conversation]convSeals)
+	}
+	trim(m.m)
+	cs := m.m[c]
+	cs[i] = sealedForm{cipher: ci, plain: plain, sealed: sealed}
+	m.m[c] = cs
+}
+
+// keep forgets c's forms of the answers not in wrote (its commit did not
+// write them).
+func (m *sealMemo) keep(c bot.Conversation, wrote convSlots) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	cs, ok := m.m[c]
+	if !ok {
+		return
+	}
+	kept := false
+	for i := range cs {
+		if wrote&(1<<i) == 0 {
+			cs[i] = sealedForm{}
+		}
+		kept = kept || cs[i].sealed != ""
+	}
+	if !kept {
+		delete(m.m, c)
+		return
+	}
+	m.m[c] = cs
+}
+
+// sameCipher reports whether a and b are the same cipher (pointers to
+// one keyring); false for one that cannot be compared.
+func sameCipher(a, b umkm.Cipher) bool {
+	return a != nil && comparableCipher(a) && comparableCipher(b) && a == b
+}
+
+func comparableCipher(c umkm.Cipher) bool { return reflect.TypeOf(c).Comparable() }
 
 // openState opens the sealed answers of a decoded state in place. An
 // answer that cannot be opened (its key is gone) is dropped: the flow asks
@@ -223,14 +367,14 @@ func (s *ConversationStore) openState(st *bot.State) {
 }
 
 func (s *ConversationStore) openAnswers(a map[string]string) {
-	for k, field := range sealedAnswers {
-		if v := a[k]; v != "" {
-			plain, _, err := s.cipher.Open(field, v)
+	for _, sa := range sealedAnswers {
+		if v := a[sa.key]; v != "" {
+			plain, _, err := s.cipher.Open(sa.field, v)
 			if err != nil {
-				delete(a, k)
+				delete(a, sa.key)
 				continue
 			}
-			a[k] = plain
+			a[sa.key] = plain
 		}
 	}
 }

@@ -34,7 +34,7 @@ func TestStateJSON(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		got := appendState(nil, st)
+		got := appendState(nil, st, nil)
 		if string(got) != string(want) {
 			t.Errorf("state %d:\n got %s\nwant %s", i, got, want)
 		}

@@ -56,7 +56,55 @@ func decodeUpdates(result json.RawMessage, offset int) (ok []fetched, bad []unde
 // list (without their own JSON: the list is kept as it came). Splitting
 // the list first, as decodeUpdates must to skip a bad update, was a third
 // of the decoding. last is the highest update id.
+//
+// Each update is read by decodeUpdateFast, or by encoding/json when it is
+// not of the usual shapes; a list that is not well formed, or that the
+// fast reader cannot walk, is decoded by encoding/json as a whole
+// (decodeWholeLibrary), so the outcome is the library's in every case
+// (FuzzDecodeWholeMatchesLibrary).
 func decodeWhole(result json.RawMessage, offset int) (ups []fetched, last int, ok bool) {
+	s := fastScanner{b: result, text: make([]byte, 0, 1024), refs: make([]textRef, 0, 32)}
+	s.ws()
+	if !fastReadable || s.peek() != '[' {
+		return decodeWholeLibrary(result, offset)
+	}
+	ups = make([]fetched, 0, 100) // getUpdates' limit
+	last = offset - 1
+	valid := true // every update decoded and new
+	walked := s.array(func() bool {
+		start := s.i
+		ups = append(ups, fetched{})
+		u := &ups[len(ups)-1].u
+		if s.update(u) {
+			s.finish()
+		} else {
+			s.reset()
+			*u = tgbotapi.Update{}
+			s.i, s.depth = start, 1
+			if !s.skip() {
+				return false
+			}
+			if json.Unmarshal(s.b[start:s.i], u) != nil {
+				valid = false
+			}
+		}
+		if u.UpdateID <= 0 || u.UpdateID < offset {
+			valid = false
+		}
+		last = max(last, u.UpdateID)
+		return true
+	})
+	if s.ws(); !walked || s.i != len(s.b) {
+		return decodeWholeLibrary(result, offset)
+	}
+	if !valid {
+		return nil, 0, false
+	}
+	return ups, last, true
+}
+
+// decodeWholeLibrary is decodeWhole with encoding/json alone.
+func decodeWholeLibrary(result json.RawMessage, offset int) (ups []fetched, last int, ok bool) {
 	var us []tgbotapi.Update
 	if json.Unmarshal(result, &us) != nil {
 		return nil, 0, false
@@ -76,6 +124,21 @@ func decodeWhole(result json.RawMessage, offset int) (ups []fetched, last int, o
 // decodeUpdate decodes one update. id is its update_id when that much
 // could be read (0 otherwise), also when the rest could not.
 func decodeUpdate(raw []byte) (u tgbotapi.Update, id int, err error) {
+	u, fast := decodeUpdateFast(raw)
+	if !fast {
+		if u, id, err = decodeUpdateLibrary(raw); err != nil {
+			return u, id, err
+		}
+	}
+	if u.UpdateID <= 0 {
+		return u, 0, errNoUpdateID
+	}
+	return u, u.UpdateID, nil
+}
+
+// decodeUpdateLibrary decodes raw with encoding/json. On an error, id is
+// its update_id when that much could be read (0 otherwise).
+func decodeUpdateLibrary(raw []byte) (u tgbotapi.Update, id int, err error) {
 	if err := json.Unmarshal(raw, &u); err != nil {
 		var head struct {
 			UpdateID int `json:"update_id"`
@@ -84,9 +147,6 @@ func decodeUpdate(raw []byte) (u tgbotapi.Update, id int, err error) {
 			id = head.UpdateID
 		}
 		return tgbotapi.Update{}, id, err
-	}
-	if u.UpdateID <= 0 {
-		return u, 0, errNoUpdateID
 	}
 	return u, u.UpdateID, nil
 }
