@@ -39,6 +39,7 @@ func TestCommitSealsAnswersTurnAfterTurn(t *testing.T) {
 		{"budi", map[string]string{"nik": nikA, "hp": "+6289999999999"}},
 		{"siti", map[string]string{"nama": "Siti", "nik": nikB, "hp": nikA}},
 	}
+	reused := 0                     // answers written in the sealed form of the last commit
 	sealedOf := map[string]string{} // conversation + answer → the sealed form stored last
 	for i, tc := range turns {
 		conv := bot.Conversation{Channel: bot.Telegram, User: tc.user}
@@ -79,9 +80,15 @@ func TestCommitSealsAnswersTurnAfterTurn(t *testing.T) {
 				sealed := raw[at : at+strings.IndexByte(raw[at:], '"')]
 				if prev, ok := sealedOf[tc.user+k]; ok && prev == sealed {
 					t.Logf("turn %d: %s's %s written in the sealed form of their last commit", i, tc.user, k)
+					reused++
 				}
 				sealedOf[tc.user+k] = sealed
 			}
 		}
+	}
+	// Every unchanged NIK and phone after its first commit keeps its
+	// sealed form (a commit goes through the memo).
+	if reused != 8 {
+		t.Fatalf("%d answers kept their sealed form, want 8", reused)
 	}
 }

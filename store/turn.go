@@ -256,7 +256,7 @@ func (s *ConversationStore) Commit(ctx context.Context, c bot.Conversation, msgI
 	nv := o.State.Version + 1
 	ids := replyIDs(msgID, len(o.Replies))
 	cl := s.turnCall(ctx, commitScript(s.stateTTL), c, true).str(lease.Owner).int(o.State.Version)
-	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
+	if cl.buf, err = s.appendTurnState(cl.buf, c, o.State); err != nil {
 		cl.free()
 		return bot.Committed{}, err
 	}
@@ -400,7 +400,7 @@ func (s *ConversationStore) CommitDirect(ctx context.Context, msg bot.Message, l
 	nv := o.State.Version + 1
 	cl.end().int(ms).str(lease.Owner).int(ms + lease.TTL.Milliseconds()).conv(c).
 		int(o.State.Version).str(token).token()
-	if cl.buf, err = s.appendEncodedState(cl.buf, o.State); err != nil {
+	if cl.buf, err = s.appendTurnState(cl.buf, c, o.State); err != nil {
 		cl.free()
 		return bot.Direct{}, err
 	}
