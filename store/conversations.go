@@ -14,4 +14,5 @@ type ConversationStore struct {
 	sendDeadline time.Duration
 	batch        *batcher   // the turn scripts of concurrent conversations, pipelined together
 	states       stateCache // states this process committed, decoded
+	seals        sealMemo   // the sealed answers of the states it committed (appendTurnState)
 }

@@ -55,9 +55,9 @@ func (s *ConversationStore) appendEncodedState(b []byte, st bot.State) ([]byte, 
 
 // appendTurnState is appendEncodedState for a commit of c's turn: an
 // answer still holding the value c's last commit sealed is written in the
-// sealed form written then (turnSeals), not sealed again.
+// sealed form written then (s.seals), not sealed again.
 func (s *ConversationStore) appendTurnState(b []byte, c bot.Conversation, st bot.State) ([]byte, error) {
-	return s.appendSealedState(b, st, &stateSealer{cipher: s.cipher, memo: &turnSeals, conv: c})
+	return s.appendSealedState(b, st, &stateSealer{cipher: s.cipher, memo: &s.seals, conv: c})
 }
 
 func (s *ConversationStore) appendSealedState(b []byte, st bot.State, z *stateSealer) ([]byte, error) {
@@ -292,10 +292,6 @@ type sealedForm struct {
 	cipher        umkm.Cipher
 	plain, sealed string
 }
-
-// turnSeals is the memo of every store's commits (one per process in
-// practice; its entries name the cipher they were sealed with).
-var turnSeals sealMemo
 
 func (m *sealMemo) get(ci umkm.Cipher, c bot.Conversation, i int, plain string) (string, bool) {
 	m.mu.Lock()

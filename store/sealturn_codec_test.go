@@ -260,9 +260,9 @@ func TestSealMemoNeverReusedForAnotherValue(t *testing.T) {
 			before["hp"], again["hp"], before["nik"], again["nik"])
 	}
 	encode(s, c, map[string]string{"nama": "Siti"}) // erased: no sealed answer left
-	turnSeals.mu.Lock()
-	_, ok := turnSeals.m[c]
-	turnSeals.mu.Unlock()
+	s.seals.mu.Lock()
+	_, ok := s.seals.m[c]
+	s.seals.mu.Unlock()
 	if ok {
 		t.Fatal("a conversation without sealed answers is still in the memo")
 	}
