@@ -164,22 +164,31 @@ func (s *fastScanner) object(known map[string]bool, member func(key []byte) int)
 		default:
 			return false
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		c := s.b[s.i]
-		s.i++
-		switch c {
-		case ',':
-			s.ws()
-		case '}':
-			s.depth--
-			return true
-		default:
-			return false
+		if end, ok := s.after('}'); end || !ok {
+			return ok
 		}
 	}
+}
+
+// after reads what follows a member or an element: a comma (more come:
+// end false) or close (the object or array ends here: end true); ok is
+// false for anything else.
+func (s *fastScanner) after(close byte) (end, ok bool) {
+	s.ws()
+	if s.i >= len(s.b) {
+		return false, false
+	}
+	c := s.b[s.i]
+	s.i++
+	switch c {
+	case ',':
+		s.ws()
+		return false, true
+	case close:
+		s.depth--
+		return true, true
+	}
+	return false, false
 }
 
 // array reads an array, s at its '['; elem reads one element.
@@ -199,20 +208,8 @@ func (s *fastScanner) array(elem func() bool) bool {
 		if !elem() {
 			return false
 		}
-		s.ws()
-		if s.i >= len(s.b) {
-			return false
-		}
-		c := s.b[s.i]
-		s.i++
-		switch c {
-		case ',':
-			s.ws()
-		case ']':
-			s.depth--
-			return true
-		default:
-			return false
+		if end, ok := s.after(']'); end || !ok {
+			return ok
 		}
 	}
 }
