@@ -180,7 +180,8 @@ func TestServeMetrics(t *testing.T) {
 		`umkmbot_turns_total{channel="telegram",flow="daftar",outcome="ok"} `,
 		`umkmbot_turn_duration_seconds_bucket{channel="telegram",flow="daftar",le="+Inf"} `,
 		`umkmbot_turns_total{channel="telegram",flow="",outcome="ok"} `,
-		`umkmbot_ingest_total{channel="telegram",result="queued"} ` + strconv.Itoa(len(lines)) + "\n",
+		`umkmbot_ingest_total{channel="telegram",result="queued"} `,
+		`umkmbot_ingest_total{channel="telegram",result="direct"} `,
 		`umkmbot_ingest_total{channel="telegram",result="duplicate"} 1` + "\n",
 		`umkmbot_inbox_depth 0`,
 		`umkmbot_inbox_oldest_seconds 0`,
@@ -194,6 +195,12 @@ func TestServeMetrics(t *testing.T) {
 		if !strings.Contains(body, series) {
 			t.Errorf("series %s missing:\n%s", series, grep(body, "umkmbot_"))
 		}
+	}
+	// Every message was taken once: queued first, or its turn committed
+	// in the step that took it (after the first, most are).
+	if taken := counter(body, `umkmbot_ingest_total{channel="telegram",result="queued"}`) +
+		counter(body, `umkmbot_ingest_total{channel="telegram",result="direct"}`); taken != len(lines) {
+		t.Errorf("%d messages counted queued or direct, want %d:\n%s", taken, len(lines), grep(body, "umkmbot_ingest"))
 	}
 	for _, series := range []string{
 		`umkmbot_broadcast_audience{broadcast="1"} 1`,
@@ -363,4 +370,16 @@ func TestWhatsAppReadiness(t *testing.T) {
 	if got := ready(); !strings.HasPrefix(got, "logged out") || !strings.Contains(scrape(), "umkmbot_whatsapp_logged_out 1\n") {
 		t.Fatalf("logged out: %q", got)
 	}
+}
+
+// counter reads the value of a counter series from a metrics page (0
+// when it is not there).
+func counter(body, series string) int {
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, series+" "); ok {
+			n, _ := strconv.Atoi(v)
+			return n
+		}
+	}
+	return 0
 }
