@@ -189,6 +189,9 @@ func ClientWithPrefix(t testing.TB, prefix string) *redis.Client {
 	if clientNameRE.MatchString(prefix) {
 		opt.ClientName = prefix
 	}
+	if opt.Protocol == 0 {
+		opt.Protocol = 2 // as store.Connect's clients speak
+	}
 	rdb := redis.NewClient(opt)
 	t.Cleanup(func() { rdb.Close() })
 	return rdb
