@@ -198,3 +198,24 @@ func TestInboxEntry(t *testing.T) {
 		t.Errorf("a text message's entry is %d bytes: %q", len(e), e)
 	}
 }
+
+// FuzzAppendJSONString: a string is written as encoding/json writes it,
+// whatever its bytes (control characters, quotes, HTML characters,
+// U+2028, invalid UTF-8).
+func FuzzAppendJSONString(f *testing.F) {
+	for _, s := range []string{"", "Warung Bu Siti", "a\"b\\c", "<&>", "\x00\x1f\x7f", "\u2028\u2029", "\xff\xfe", "Jl. Raya No. 5\n"} {
+		f.Add(s)
+	}
+	for c := 0; c < 256; c++ {
+		f.Add(string([]byte{'x', byte(c), 'y'}))
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		want, err := json.Marshal(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := appendJSONString(nil, s); string(got) != string(want) {
+			t.Fatalf("appendJSONString(%q) = %s, want %s", s, got, want)
+		}
+	})
+}
