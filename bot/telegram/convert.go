@@ -248,7 +248,7 @@ func markup(r bot.Reply, kb Keyboard, labels Labels) any {
 		ask = &b
 	}
 	if len(r.Options) == 0 && ask == nil {
-		return tgbotapi.NewRemoveKeyboard(false)
+		return removeKeyboard
 	}
 	if kb == InlineKeyboard && ask == nil && keysFit(r.Options) {
 		var rows [][]tgbotapi.InlineKeyboardButton

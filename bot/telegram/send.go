@@ -263,10 +263,19 @@ func refusal(api tgbotapi.APIResponse) error {
 	return &tgbotapi.Error{Code: api.ErrorCode, Message: api.Description, ResponseParameters: params}
 }
 
+// removeKeyboard is the markup of a reply without options (markup), and
+// removeKeyboardJSON its JSON, made once.
+var (
+	removeKeyboard        any = tgbotapi.NewRemoveKeyboard(false)
+	removeKeyboardJSON, _     = json.Marshal(removeKeyboard)
+)
+
 // appendForm appends m's form, as the library encodes it, to b.
 func appendForm(b []byte, m tgbotapi.MessageConfig) ([]byte, error) {
 	var mk []byte
-	if m.ReplyMarkup != nil {
+	if m.ReplyMarkup == removeKeyboard {
+		mk = removeKeyboardJSON // a reply without options: most of them
+	} else if m.ReplyMarkup != nil {
 		var err error
 		if mk, err = json.Marshal(m.ReplyMarkup); err != nil {
 			return b, err
