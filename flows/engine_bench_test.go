@@ -2,7 +2,10 @@ package flows_test
 
 import (
 	"context"
+	"fmt"
+	"regexp"
 	"strconv"
+	"strings"
 	"testing"
 
 	"github.com/umkmbot/umkmbot/bot"
@@ -88,4 +91,183 @@ func (confirming) CreateRegistration(_ context.Context, r *umkm.Registration, _ 
 func BenchmarkEngineConfirm(b *testing.B) {
 	script := append(append([]string(nil), loop[:len(loop)-1]...), "ya")
 	benchEngine(b, confirming{}, script)
+}
+
+// harnessDaftar is the bench harness's registration
+// (../shared/bench/scripts/umkmbot-daftar.txt): 17 turns, each answer
+// with what the harness expects to read in the bot's reply. {nik}, {hp}
+// and {u} are the user's own, as the harness fills in {u:4}, {u:8}, {u}.
+var harnessDaftar = []struct{ say, expect string }{
+	{"daftar", `(?i)setuju`},
+	{"1", `(?i)nama lengkap`},
+	{"Budi Santoso", `(?i)NIK`},
+	{"{nik}", `(?i)(tercatat|nomor HP)`},
+	{"{hp}", `(?i)nama usaha`},
+	{"Warung Budi {u}", `(?i)bidang`},
+	{"1", `(?i)kecamatan`},
+	{"plered", `(?i)desa`},
+	{"Anjun", `(?i)alamat`},
+	{"Jl. Raya Anjun No. 5", `(?i)produk utama`},
+	{"keripik singkong", `(?i)modal`},
+	{"1", `(?i)omzet`},
+	{"1", `(?i)bekerja`},
+	{"3", `(?i)NIB`},
+	{"lewati", `(?i)marketplace`},
+	{"1,2", `(?i)periksa data`},
+	{"ya", `(?i)UMKM-3214-`},
+}
+
+// harnessUser is one simulated person of the harness: their conversation
+// and the 17 messages they send.
+type harnessUser struct {
+	conv bot.Conversation
+	says []string
+}
+
+// harnessUsers makes n people of the harness, numbered from 1 as the
+// harness numbers them (a NIK's serial is never 0000).
+func harnessUsers(n int) []harnessUser {
+	users := make([]harnessUser, n)
+	for i := range users {
+		u := i + 1
+		r := strings.NewReplacer("{nik}", fmt.Sprintf("3214 0155 0390 %04d", u), "{hp}", fmt.Sprintf("0812%08d", u),
+			"{u}", strconv.Itoa(u))
+		users[i].conv = bot.Conversation{Channel: bot.Telegram, User: strconv.Itoa(100000 + u)}
+		for _, line := range harnessDaftar {
+			users[i].says = append(users[i].says, r.Replace(line.say))
+		}
+	}
+	return users
+}
+
+// memRegistrations is a RegistrationStore in memory for the harness's
+// registration: every NIK is free, and a registration made is found by
+// its conversation afterwards. forget drops one when its person is done,
+// so that a long benchmark keeps a handful.
+type memRegistrations struct {
+	umkm.RegistrationStore
+	byConv map[bot.Conversation]*umkm.Registration
+	seq    int
+}
+
+func (m *memRegistrations) RegistrationFor(_ context.Context, _ string, c bot.Conversation) (*umkm.Registration, error) {
+	if r := m.byConv[c]; r != nil {
+		return r, nil
+	}
+	return nil, bot.ErrNotFound
+}
+
+func (m *memRegistrations) RegistrationsByNIK(context.Context, string, string) ([]string, error) {
+	return nil, nil
+}
+
+func (m *memRegistrations) CreateRegistration(_ context.Context, r *umkm.Registration, _ int) error {
+	m.seq++
+	r.ID = fmt.Sprintf("UMKM-3214-%06d", m.seq)
+	m.byConv[r.Conv] = r
+	return nil
+}
+
+func (m *memRegistrations) forget(c bot.Conversation) { delete(m.byConv, c) }
+
+// countingProducts is a ProductStore in which nobody has products; it
+// counts the look-ups (a Redis HGETALL each in serve).
+type countingProducts struct {
+	umkm.ProductStore
+	lookups int
+}
+
+func (p *countingProducts) Products(context.Context, bot.Conversation) ([]umkm.Product, error) {
+	p.lookups++
+	return nil, nil
+}
+
+// harnessEngine is the engine as serve wires it for the harness's
+// registration, on stores in memory.
+func harnessEngine(tb testing.TB, regs umkm.RegistrationStore, products umkm.ProductStore) *bot.Engine {
+	cat, err := bot.NewCatalog(locales.FS, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	region, err := flows.LoadRegion("purwakarta")
+	if err != nil {
+		tb.Fatal(err)
+	}
+	reg, err := flows.New(flows.Deps{Region: region, Registrations: regs, MaxPerNIK: 1,
+		Selling: flows.Selling{Products: products}})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bot.NewEngine(bot.EngineConfig{}, reg, nil, nil, cat, nil)
+}
+
+// TestHarnessRegistration walks the harness's registration through the
+// engine and checks every reply as the harness does, so that
+// BenchmarkEngineDaftar measures the path the harness takes (an answer
+// refused would measure retries instead).
+func TestHarnessRegistration(t *testing.T) {
+	regs := &memRegistrations{byConv: map[bot.Conversation]*umkm.Registration{}}
+	e := harnessEngine(t, regs, &countingProducts{})
+	for _, u := range harnessUsers(2) {
+		l := &bot.Loaded{}
+		for i, text := range u.says {
+			l.Msg = bot.Message{ID: strconv.Itoa(i), Conv: u.conv, Kind: bot.KindText, Text: text}
+			res, err := e.Turn(context.Background(), l)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var said strings.Builder
+			for _, r := range res.Replies {
+				said.WriteString(r.PlainText() + "\n")
+			}
+			if want := harnessDaftar[i].expect; !regexp.MustCompile(want).MatchString(said.String()) {
+				t.Fatalf("%s: %q: reply does not match %s:\n%s", u.conv.User, text, want, said.String())
+			}
+			l.State = res.State
+			if res.Draft != nil {
+				l.Profile.Draft = *res.Draft
+			}
+		}
+	}
+}
+
+// BenchmarkEngineDaftar is the harness's registration (17 turns a person,
+// each person new, with their own NIK and phone) on the engine alone, the
+// registrations and products in memory: the engine's, flows' and
+// rendering's share of serve's CPU under the harness. One op is one turn.
+// It also reports the product look-ups a turn makes (a Redis round trip
+// each in serve). Run: go test ./flows -run XXX -bench EngineDaftar -benchmem
+func BenchmarkEngineDaftar(b *testing.B) {
+	regs := &memRegistrations{byConv: map[bot.Conversation]*umkm.Registration{}}
+	products := &countingProducts{}
+	e := harnessEngine(b, regs, products)
+	users := harnessUsers(1000) // made before the clock runs; reused round robin
+	ctx := context.Background()
+	l := &bot.Loaded{}
+	var u *harnessUser
+	b.ReportAllocs()
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		turn := i % len(harnessDaftar)
+		if turn == 0 { // the next person, new to the bot
+			if u != nil {
+				regs.forget(u.conv)
+			}
+			u = &users[i/len(harnessDaftar)%len(users)]
+			*l = bot.Loaded{}
+		}
+		l.Msg = bot.Message{ID: strconv.Itoa(i), Conv: u.conv, Kind: bot.KindText, Text: u.says[turn]}
+		res, err := e.Turn(ctx, l)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if len(res.Replies) == 0 {
+			b.Fatalf("no reply to %q", l.Msg.Text)
+		}
+		l.State = res.State
+		if res.Draft != nil {
+			l.Profile.Draft = *res.Draft
+		}
+	}
+	b.ReportMetric(float64(products.lookups)/float64(b.N), "product-lookups/turn")
 }
