@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 func TestNormalize(t *testing.T) {
@@ -168,4 +169,29 @@ func levenshteinFull(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// TestIsEdgeTable: the ASCII table gives what the list and the symbol
+// categories give (the table is the fast path of nearly every answer and
+// key Normalize sees), and the runes past ASCII still go the long way.
+func TestIsEdgeTable(t *testing.T) {
+	const want = " !\"'()*,.:;<>?[]^_`{|}~" // '^' and '`' are modifier symbols (Sk)
+	for r := rune(0); r < 0x3000; r++ {
+		if got, slow := isEdge(r), isEdgeRune(r); got != slow {
+			t.Fatalf("isEdge(%q) = %v, the list and categories say %v", r, got, slow)
+		}
+		if r < 0x80 && isEdge(r) != strings.ContainsRune(want, r) {
+			t.Errorf("isEdge(%q) = %v, want %v", r, isEdge(r), !isEdge(r))
+		}
+	}
+	for _, r := range []rune{'¿', '«', '…', '👍', '©'} {
+		if !isEdge(r) {
+			t.Errorf("isEdge(%q) = false, want true", r)
+		}
+	}
+	for _, r := range []rune{'a', '7', 'é', 'ß', utf8.RuneError} {
+		if isEdge(r) {
+			t.Errorf("isEdge(%q) = true, want false", r)
+		}
+	}
 }
