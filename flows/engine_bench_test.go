@@ -171,7 +171,8 @@ func (m *memRegistrations) CreateRegistration(_ context.Context, r *umkm.Registr
 func (m *memRegistrations) forget(c bot.Conversation) { delete(m.byConv, c) }
 
 // countingProducts is a ProductStore in which nobody has products; it
-// counts the look-ups (a Redis HGETALL each in serve).
+// counts the look-ups (a Redis round trip each in serve: HGETALL for the
+// list, EXISTS for whether there are any, as store.ProductStore).
 type countingProducts struct {
 	umkm.ProductStore
 	lookups int
@@ -180,6 +181,11 @@ type countingProducts struct {
 func (p *countingProducts) Products(context.Context, bot.Conversation) ([]umkm.Product, error) {
 	p.lookups++
 	return nil, nil
+}
+
+func (p *countingProducts) HasProducts(context.Context, bot.Conversation) (bool, error) {
+	p.lookups++
+	return false, nil
 }
 
 // harnessEngine is the engine as serve wires it for the harness's
