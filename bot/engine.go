@@ -28,6 +28,7 @@ type Engine struct {
 	profiles ProfileStore
 	cat      *Catalog
 	log      *slog.Logger
+	triggers map[string][]triggerWord // the flows' trigger words by their first word (Engine.trigger)
 }
 
 // NewEngine builds an engine.
@@ -47,7 +48,11 @@ func NewEngine(cfg EngineConfig, flows *Registry, states StateStore, profiles Pr
 	if log == nil {
 		log = slog.Default()
 	}
-	return &Engine{cfg: cfg, flows: flows, states: states, profiles: profiles, cat: cat, log: log}
+	e := &Engine{cfg: cfg, flows: flows, states: states, profiles: profiles, cat: cat, log: log}
+	if flows != nil {
+		e.triggers = indexTriggers(flows.Flows())
+	}
+	return e
 }
 
 // Catalog returns the engine's message catalog.
