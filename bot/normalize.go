@@ -173,6 +173,28 @@ func levenshteinAtMost(a, b string, lim int) int {
 	return editsAtMost([]rune(a), []rune(b), lim)
 }
 
+// asciiKinds is letterKinds of an ASCII word, 0 for any other: what
+// withinEdits takes for a word it compares many times.
+func asciiKinds(s string) uint64 {
+	if !isASCII(s) {
+		return 0
+	}
+	return letterKinds(s)
+}
+
+// withinEdits is levenshteinAtMost(a, b, lim) <= lim, given asciiKinds of
+// both: the FAQ compares the same few words with every word of a key,
+// and working their kinds out again for each pair was a third of that.
+func withinEdits(a, b string, ka, kb uint64, lim int) bool {
+	if ka == 0 || kb == 0 { // not ASCII (or empty): the long way
+		return levenshteinAtMost(a, b, lim) <= lim
+	}
+	if max(bits.OnesCount64(ka&^kb), bits.OnesCount64(kb&^ka)) > lim {
+		return false
+	}
+	return editsAtMost([]byte(a), []byte(b), lim) <= lim
+}
+
 // letterKinds is the set of kinds of characters of an ASCII word: a bit
 // for each letter and digit, one for everything else (the lower bound
 // levenshteinAtMost draws from it only gets lower when kinds share a bit).

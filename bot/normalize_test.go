@@ -195,3 +195,22 @@ func TestIsEdgeTable(t *testing.T) {
 		}
 	}
 }
+
+// TestWithinEdits: withinEdits, given the words' kinds worked out once,
+// says what levenshteinAtMost says of every pair: words, their typos,
+// digits, capitals, punctuation and letters past ASCII.
+func TestWithinEdits(t *testing.T) {
+	ws := []string{"biaya", "biyaa", "biaaya", "bayar", "daftar", "dafatr", "daftra", "nomor", "nomer", "nmr", "dinas",
+		"dians", "kantor", "kntor", "whatsapp", "watsap", "wa", "hp", "umkm", "umkn", "12", "2024", "20a4", "Nomor",
+		"no.", "pendaftaran", "pendaftran", "pndaftaran", "café", "cafe", "señor", "senor", "ok", "", "a", "ab"}
+	for _, a := range ws {
+		for _, b := range ws {
+			for lim := 0; lim <= 3; lim++ {
+				want := levenshteinAtMost(a, b, lim) <= lim
+				if got := withinEdits(a, b, asciiKinds(a), asciiKinds(b), lim); got != want {
+					t.Errorf("withinEdits(%q, %q, %d) = %v, levenshteinAtMost says %v", a, b, lim, got, want)
+				}
+			}
+		}
+	}
+}

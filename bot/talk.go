@@ -219,6 +219,7 @@ type FAQ struct {
 	Entries []FAQEntry `toml:"faq"`
 
 	words []string // the distinct words of every key (Compile), which FAQEntry.keys index
+	kinds []uint64 // asciiKinds of each of words
 }
 
 // FAQEntry is one question of the FAQ.
@@ -242,7 +243,7 @@ type FAQEntry struct {
 // Compile checks every entry and prepares it for matching.
 func (f *FAQ) Compile() error {
 	index := map[string]int{}
-	f.words = nil
+	f.words, f.kinds = nil, nil
 	for i := range f.Entries {
 		en := &f.Entries[i]
 		if en.ID == "" || len(en.Keys) == 0 || strings.TrimSpace(en.Answer) == "" {
@@ -266,6 +267,7 @@ func (f *FAQ) Compile() error {
 					id = len(f.words)
 					index[w] = id
 					f.words = append(f.words, w)
+					f.kinds = append(f.kinds, asciiKinds(w))
 				}
 				ids[j] = id
 			}
@@ -305,6 +307,11 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if len(ws) == 0 || len(ws) > 14 {
 		return nil, 0
 	}
+	var kbuf [14]uint64
+	kinds := kbuf[:len(ws)]
+	for i, w := range ws {
+		kinds[i] = asciiKinds(w)
+	}
 	asked := strings.Contains(raw, "?") || anyOf(ws, questionWords)
 	if strict && !asked && len(ws) > 3 {
 		return nil, 0 // "dekat kantor dinas pendidikan" is an address, not a question
@@ -325,7 +332,7 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 			if len(k) == 1 && !asked && (strict || len(ws) > 1) {
 				continue
 			}
-			if len(k) > bestLen && f.hasAll(ws, k, found) {
+			if len(k) > bestLen && f.hasAll(ws, kinds, k, found) {
 				best, bestLen = i, len(k)
 			}
 		}
@@ -337,13 +344,13 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 }
 
 // hasAll reports whether every word of key (indexes into f.words) is
-// among ws, each allowing the typos typoLimit allows; found is match's
-// memo.
-func (f *FAQ) hasAll(ws []string, key []int, found []uint8) bool {
+// among ws (whose asciiKinds are kinds), each allowing the typos
+// typoLimit allows; found is match's memo.
+func (f *FAQ) hasAll(ws []string, kinds []uint64, key []int, found []uint8) bool {
 	for _, id := range key {
 		if found[id] == 0 {
 			found[id] = 2
-			if hasWord(ws, f.words[id]) {
+			if hasWord(ws, kinds, f.words[id], f.kinds[id]) {
 				found[id] = 1
 			}
 		}
@@ -355,13 +362,13 @@ func (f *FAQ) hasAll(ws []string, key []int, found []uint8) bool {
 }
 
 // hasWord reports whether k is among ws, allowing the typos typoLimit
-// allows.
-func hasWord(ws []string, k string) bool {
-	for _, w := range ws {
+// allows; kinds and kk are the words' asciiKinds.
+func hasWord(ws []string, kinds []uint64, k string, kk uint64) bool {
+	for i, w := range ws {
 		if w == k {
 			return true
 		}
-		if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && levenshteinAtMost(w, k, lim) <= lim {
+		if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && withinEdits(w, k, kinds[i], kk, lim) {
 			return true
 		}
 	}
