@@ -40,19 +40,7 @@ func BenchmarkEngineTurn(b *testing.B) { benchEngine(b, noRegistrations{}, loop)
 // benchEngine goes round script on the engine alone, regs answering the
 // flows' look-ups.
 func benchEngine(b *testing.B, regs umkm.RegistrationStore, script []string) {
-	cat, err := bot.NewCatalog(locales.FS, nil)
-	if err != nil {
-		b.Fatal(err)
-	}
-	region, err := flows.LoadRegion("purwakarta")
-	if err != nil {
-		b.Fatal(err)
-	}
-	reg, err := flows.New(flows.Deps{Region: region, Registrations: regs, MaxPerNIK: 1})
-	if err != nil {
-		b.Fatal(err)
-	}
-	e := bot.NewEngine(bot.EngineConfig{}, reg, nil, nil, cat, nil)
+	e := memEngine(b, flows.Deps{Registrations: regs})
 	ctx := context.Background()
 	l := &bot.Loaded{}
 	conv := bot.Conversation{Channel: bot.Console, User: "bench"}
@@ -60,20 +48,49 @@ func benchEngine(b *testing.B, regs umkm.RegistrationStore, script []string) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		l.Msg = bot.Message{ID: strconv.Itoa(i), Conv: conv, Kind: bot.KindText, Text: script[i%len(script)]}
-		res, err := e.Turn(ctx, l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Replies) == 0 {
-			b.Fatalf("no reply to %q", l.Msg.Text)
-		}
-		l.State = res.State
-		if res.Lang != "" {
-			l.Profile.Lang = res.Lang
-		}
-		if res.Draft != nil {
-			l.Profile.Draft = *res.Draft
-		}
+		benchTurn(ctx, b, e, l)
+	}
+}
+
+// memEngine is the engine with the real flows and catalog of Purwakarta,
+// the flows' stores those of deps.
+func memEngine(tb testing.TB, deps flows.Deps) *bot.Engine {
+	cat, err := bot.NewCatalog(locales.FS, nil)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if deps.Region, err = flows.LoadRegion("purwakarta"); err != nil {
+		tb.Fatal(err)
+	}
+	deps.MaxPerNIK = 1
+	reg, err := flows.New(deps)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return bot.NewEngine(bot.EngineConfig{}, reg, nil, nil, cat, nil)
+}
+
+// benchTurn runs l.Msg on e and carries the new state and profile into l
+// for the next message, as the turn store would.
+func benchTurn(ctx context.Context, b *testing.B, e *bot.Engine, l *bot.Loaded) {
+	res, err := e.Turn(ctx, l)
+	if err != nil {
+		b.Fatal(err)
+	}
+	if len(res.Replies) == 0 {
+		b.Fatalf("no reply to %q", l.Msg.Text)
+	}
+	carry(l, res)
+}
+
+// carry puts what a turn changed into l for the next message.
+func carry(l *bot.Loaded, res bot.TurnResult) {
+	l.State = res.State
+	if res.Lang != "" {
+		l.Profile.Lang = res.Lang
+	}
+	if res.Draft != nil {
+		l.Profile.Draft = *res.Draft
 	}
 }
 
@@ -192,20 +209,7 @@ func (p *countingProducts) HasProducts(context.Context, bot.Conversation) (bool,
 // harnessEngine is the engine as serve wires it for the harness's
 // registration, on stores in memory.
 func harnessEngine(tb testing.TB, regs umkm.RegistrationStore, products umkm.ProductStore) *bot.Engine {
-	cat, err := bot.NewCatalog(locales.FS, nil)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	region, err := flows.LoadRegion("purwakarta")
-	if err != nil {
-		tb.Fatal(err)
-	}
-	reg, err := flows.New(flows.Deps{Region: region, Registrations: regs, MaxPerNIK: 1,
-		Selling: flows.Selling{Products: products}})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return bot.NewEngine(bot.EngineConfig{}, reg, nil, nil, cat, nil)
+	return memEngine(tb, flows.Deps{Registrations: regs, Selling: flows.Selling{Products: products}})
 }
 
 // TestHarnessRegistration walks the harness's registration through the
@@ -230,10 +234,7 @@ func TestHarnessRegistration(t *testing.T) {
 			if want := harnessDaftar[i].expect; !regexp.MustCompile(want).MatchString(said.String()) {
 				t.Fatalf("%s: %q: reply does not match %s:\n%s", u.conv.User, text, want, said.String())
 			}
-			l.State = res.State
-			if res.Draft != nil {
-				l.Profile.Draft = *res.Draft
-			}
+			carry(l, res)
 		}
 	}
 }
@@ -266,17 +267,7 @@ func BenchmarkEngineDaftar(b *testing.B) {
 			*l = bot.Loaded{}
 		}
 		l.Msg = bot.Message{ID: strconv.Itoa(i), Conv: u.conv, Kind: bot.KindText, Text: u.says[turn]}
-		res, err := e.Turn(ctx, l)
-		if err != nil {
-			b.Fatal(err)
-		}
-		if len(res.Replies) == 0 {
-			b.Fatalf("no reply to %q", l.Msg.Text)
-		}
-		l.State = res.State
-		if res.Draft != nil {
-			l.Profile.Draft = *res.Draft
-		}
+		benchTurn(ctx, b, e, l)
 	}
 	runtime.ReadMemStats(&m1)
 	b.StopTimer()
