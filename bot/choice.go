@@ -201,12 +201,13 @@ func (in *matchInput) scoreUnkeyed(o *Option, last bool) int {
 // scoreName scores the text against one name of an option (its label or
 // an alias).
 func (in *matchInput) scoreName(name string) int {
-	// Numbers alone ("1 2") are no name without a digit in it: equal,
-	// within two edits (words of 4 letters or more, all of them
-	// different), a prefix or words of it, none can be. Scoring them
-	// against every label and alias anyway was a third of the
-	// marketplace answer ("1,2"), the dearest turn of a registration.
-	// (Normalize keeps digits digits and makes none.)
+	// Numbers alone ("1 2") match no name without a digit: they cannot
+	// equal it, begin it or be words of it, nor be a typo of it (a typo
+	// is two edits at most between words of 4 letters or more, and here
+	// every character differs). Scoring them against every label and
+	// alias anyway was a third of the marketplace answer ("1,2"), the
+	// dearest turn of a registration. (Normalize keeps digits digits and
+	// makes none.)
 	if in.all.numbers && !strings.ContainsFunc(name, unicode.IsDigit) {
 		return 0
 	}
