@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 	"unicode/utf8"
 )
@@ -29,6 +30,7 @@ type Engine struct {
 	cat      *Catalog
 	log      *slog.Logger
 	triggers map[string][]triggerWord // the flows' trigger words by their first word (Engine.trigger)
+	labels   sync.Map                 // labelsKey → *keptLabels (Engine.stepLabelled)
 }
 
 // NewEngine builds an engine.
