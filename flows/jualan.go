@@ -192,7 +192,13 @@ func (s Selling) products(ctx context.Context, t *bot.Turn) ([]umkm.Product, err
 	if s.Products == nil {
 		return nil, nil
 	}
-	ps, err := t.Cached(productsKey, func() (any, error) { return s.Products.Products(ctx, t.Conv) })
+	ps, err := t.Cached(productsKey, func() (any, error) {
+		ps, err := s.Products.Products(ctx, t.Conv)
+		if err == nil {
+			t.Remember(hasProductsKey, len(ps) > 0) // the menu's question, answered with them
+		}
+		return ps, err
+	})
 	if err != nil {
 		return nil, err
 	}

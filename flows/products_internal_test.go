@@ -105,6 +105,18 @@ func TestProductsReadOncePerTurn(t *testing.T) {
 			mem.ps = nil // erased (flow hapus), which forgets what the turn read
 			s.forgetProducts(turn)
 			has(false, "erased")
+
+			// A turn that listed the products knows whether there are any.
+			mem.ps = []umkm.Product{{ID: "P1", Name: "Opak"}}
+			turn = &bot.Turn{Conv: turn.Conv}
+			if _, err := s.products(ctx, turn); err != nil {
+				t.Fatal(err)
+			}
+			before := reads()
+			has(true, "listed in the turn")
+			if reads() != before {
+				t.Errorf("the menu asked the store again after the turn listed the products")
+			}
 		})
 	}
 }
