@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
+	"unicode"
 	"unicode/utf8"
 )
 
@@ -98,7 +99,7 @@ func bestOption(norm string, opts []Option, floor int) (int, bool) {
 	}
 	best, bestScore, tie := -1, 0, false
 	for i := range opts {
-		s := in.score(&opts[i], i == len(opts)-1)
+		s := in.scoreUnkeyed(&opts[i], i == len(opts)-1)
 		switch {
 		case s > bestScore:
 			best, bestScore, tie = i, s, false
@@ -126,14 +127,22 @@ type matchInput struct {
 // out once: for the text, once per answer rather than once per option;
 // for an option's name, once (nameWords).
 type phrase struct {
-	ws     []string
-	joined string // the words run together
-	runes  int    // runes of joined
+	ws      []string
+	joined  string // the words run together
+	runes   int    // runes of joined
+	numbers bool   // it has words, all of digits ("1 2")
 }
 
 func newPhrase(ws []string) phrase {
 	j := strings.Join(ws, "")
-	return phrase{ws: ws, joined: j, runes: utf8.RuneCountInString(j)}
+	p := phrase{ws: ws, joined: j, runes: utf8.RuneCountInString(j), numbers: j != ""}
+	for _, r := range j {
+		if !unicode.IsDigit(r) {
+			p.numbers = false
+			break
+		}
+	}
+	return p
 }
 
 const lastOption = -2
@@ -163,10 +172,15 @@ func (in *matchInput) keyMatch(o *Option) bool {
 }
 
 func (in *matchInput) score(o *Option, last bool) int {
-	best := 0
 	if in.keyMatch(o) {
 		return scoreKey
 	}
+	return in.scoreUnkeyed(o, last)
+}
+
+// scoreUnkeyed is score for an option whose key the text is not.
+func (in *matchInput) scoreUnkeyed(o *Option, last bool) int {
+	best := 0
 	if o.Key != "" && in.num >= 0 {
 		if v, err := strconv.Atoi(Normalize(o.Key)); err == nil && v == in.num {
 			best = scoreNumber
@@ -187,6 +201,16 @@ func (in *matchInput) score(o *Option, last bool) int {
 // scoreName scores the text against one name of an option (its label or
 // an alias).
 func (in *matchInput) scoreName(name string) int {
+	// Numbers alone ("1 2") match no name without a digit: they cannot
+	// equal it, begin it or be words of it, nor be a typo of it (a typo
+	// is two edits at most between words of 4 letters or more, and here
+	// every character differs). Scoring them against every label and
+	// alias anyway was a third of the marketplace answer ("1,2"), the
+	// dearest turn of a registration. (Normalize keeps digits digits and
+	// makes none.)
+	if in.all.numbers && !strings.ContainsFunc(name, unicode.IsDigit) {
+		return 0
+	}
 	nw := nameWords(name)
 	if len(nw.ws) == 0 {
 		return 0
@@ -292,7 +316,8 @@ func MatchOptions(text string, opts []Option) ([]Option, bool) {
 		return []Option{opts[i]}, true
 	}
 	picked := make([]bool, len(opts))
-	if c := core(words(norm)); len(c) == 1 && (c[0] == "semua" || c[0] == "semuanya" || c[0] == "all") {
+	var buf [16]string
+	if c := core(appendWords(buf[:0], norm)); len(c) == 1 && (c[0] == "semua" || c[0] == "semuanya" || c[0] == "all") {
 		for i := range picked {
 			picked[i] = true
 		}
@@ -316,13 +341,22 @@ func MatchOptions(text string, opts []Option) ([]Option, bool) {
 }
 
 func pickedOptions(opts []Option, picked []bool) ([]Option, bool) {
-	var out []Option
+	n := 0
+	for _, p := range picked {
+		if p {
+			n++
+		}
+	}
+	if n == 0 {
+		return nil, false
+	}
+	out := make([]Option, 0, n) // one allocation, not one per doubling
 	for i, p := range picked {
 		if p {
 			out = append(out, opts[i])
 		}
 	}
-	return out, len(out) > 0
+	return out, true
 }
 
 // softSeparators join choices inside a part: "1 dan 3", "1 & 3".

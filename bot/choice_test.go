@@ -446,3 +446,29 @@ func FuzzRankOptions(f *testing.F) {
 		}
 	})
 }
+
+// TestNumbersScoreLikeBefore: scoreName passes over names without a digit
+// when the text is numbers only; it must score every text and name as
+// scoring them word by word does (a number is still a name with digits:
+// "2024", "7-Eleven").
+func TestNumbersScoreLikeBefore(t *testing.T) {
+	texts := []string{"1,2", "1 2", "12", "1234", "12345678", "2024", "7", "11", "1 dan 2", "no 3", "1a"}
+	names := []string{"Shopee", "Tokopedia", "abcd", "abcdefgh", "e-Katalog LKPP", "Kurasi ritel modern (Indomaret/Alfamart)",
+		"7-Eleven", "2024", "Jl 12", "11", "1234567", "Blok 1 2", "satu"}
+	for _, text := range texts {
+		var buf [16]string
+		in := newMatchInput(Normalize(text), buf[:0])
+		for _, name := range names {
+			nw := newPhrase(words(Normalize(name)))
+			want := 0
+			for _, p := range []*phrase{&in.all, &in.core} {
+				if len(p.ws) > 0 && len(nw.ws) > 0 {
+					want = max(want, scoreWords(p, &nw))
+				}
+			}
+			if got := in.scoreName(name); got != want {
+				t.Errorf("scoreName(%q, %q) = %d, word by word %d", text, name, got, want)
+			}
+		}
+	}
+}

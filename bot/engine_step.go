@@ -117,9 +117,56 @@ func (e *Engine) stepOptions(ctx context.Context, t *Turn, s *Step) []Option {
 	if t.optsOf == s && t.optsLang == t.Lang {
 		return t.opts
 	}
-	opts := e.labelled(t.Lang, e.options(ctx, t, s))
+	opts := e.stepLabelled(t.Lang, s, e.options(ctx, t, s))
 	t.optsOf, t.optsLang, t.opts, t.choiceSet = s, t.Lang, opts, false
 	return opts
+}
+
+// stepLabelled is labelled(lang, opts) for the options of step s, kept
+// for the next turn while s gives the very same options: most steps'
+// options are built once (the sectors, the brackets, the marketplaces),
+// and a copy of them with their labels rendered was the largest
+// allocation of their turns (a sixth of a registration's bytes,
+// BenchmarkEngineDaftar). A step that builds its options anew each time
+// is marked so once and not kept. What is kept is shared: read only.
+func (e *Engine) stepLabelled(lang string, s *Step, opts []Option) []Option {
+	if len(opts) == 0 {
+		return opts
+	}
+	key := labelsKey{s, lang}
+	var kept *keptLabels
+	if v, ok := e.labels.Load(key); ok {
+		kept = v.(*keptLabels)
+		if kept.fresh {
+			return e.labelled(lang, opts)
+		}
+		if &kept.of[0] == &opts[0] && len(kept.of) == len(opts) {
+			return kept.labelled
+		}
+	}
+	out := e.labelled(lang, opts)
+	switch {
+	case &out[0] == &opts[0]: // labelled made no copy: nothing to keep
+	case kept != nil: // other options than last time: built anew each time
+		e.labels.Store(key, &keptLabels{fresh: true})
+	default:
+		e.labels.Store(key, &keptLabels{of: opts, labelled: out})
+	}
+	return out
+}
+
+// labelsKey names the labelled options of a step in a language.
+type labelsKey struct {
+	step *Step
+	lang string
+}
+
+// keptLabels are the options a step gave (of, kept so that their array
+// stays theirs) with their labels rendered; fresh marks a step whose
+// options are new each time.
+type keptLabels struct {
+	of, labelled []Option
+	fresh        bool
 }
 
 // stepChoice is MatchOption(norm, stepOptions(s)), matched once with them.

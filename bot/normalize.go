@@ -96,6 +96,26 @@ func fold(r rune) rune {
 
 // isEdge reports whether Normalize strips r from the ends of the text.
 func isEdge(r rune) bool {
+	if r < utf8.RuneSelf {
+		return asciiEdge[r]
+	}
+	return isEdgeRune(r)
+}
+
+// asciiEdge is isEdgeRune of every ASCII character, worked out once:
+// normalASCII asks it at both ends of every answer and of every option key
+// it compares, and the search of the list and of the symbol tables for a
+// plain letter or digit was 5 % of the engine's CPU per turn
+// (BenchmarkEngineDaftar).
+var asciiEdge = func() (edge [utf8.RuneSelf]bool) {
+	for r := range edge {
+		edge[r] = isEdgeRune(rune(r))
+	}
+	return edge
+}()
+
+// isEdgeRune is isEdge without the table.
+func isEdgeRune(r rune) bool {
 	if strings.ContainsRune(" .,!?;:'\"()[]{}*_~¡¿«»…<>|", r) {
 		return true
 	}
@@ -151,6 +171,28 @@ func levenshteinAtMost(a, b string, lim int) int {
 		return editsAtMost([]byte(a), []byte(b), lim)
 	}
 	return editsAtMost([]rune(a), []rune(b), lim)
+}
+
+// asciiKinds is letterKinds of an ASCII word, 0 for any other: what
+// withinEdits takes for a word it compares many times.
+func asciiKinds(s string) uint64 {
+	if !isASCII(s) {
+		return 0
+	}
+	return letterKinds(s)
+}
+
+// withinEdits is levenshteinAtMost(a, b, lim) <= lim, given asciiKinds of
+// both: the FAQ compares the same few words with every word of a key,
+// and working their kinds out again for each pair was a third of that.
+func withinEdits(a, b string, ka, kb uint64, lim int) bool {
+	if ka == 0 || kb == 0 { // not ASCII (or empty): the long way
+		return levenshteinAtMost(a, b, lim) <= lim
+	}
+	if max(bits.OnesCount64(ka&^kb), bits.OnesCount64(kb&^ka)) > lim {
+		return false
+	}
+	return editsAtMost([]byte(a), []byte(b), lim) <= lim
 }
 
 // letterKinds is the set of kinds of characters of an ASCII word: a bit

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 	"unicode"
+	"unicode/utf8"
 )
 
 func TestNormalize(t *testing.T) {
@@ -168,4 +169,48 @@ func levenshteinFull(a, b string) int {
 		}
 	}
 	return d[len(ra)][len(rb)]
+}
+
+// TestIsEdgeTable: the ASCII table gives what the list and the symbol
+// categories give (the table is the fast path of nearly every answer and
+// key Normalize sees), and the runes past ASCII still go the long way.
+func TestIsEdgeTable(t *testing.T) {
+	const want = " !\"'()*,.:;<>?[]^_`{|}~" // '^' and '`' are modifier symbols (Sk)
+	for r := rune(0); r < 0x3000; r++ {
+		if got, slow := isEdge(r), isEdgeRune(r); got != slow {
+			t.Fatalf("isEdge(%q) = %v, the list and categories say %v", r, got, slow)
+		}
+		if r < 0x80 && isEdge(r) != strings.ContainsRune(want, r) {
+			t.Errorf("isEdge(%q) = %v, want %v", r, isEdge(r), !isEdge(r))
+		}
+	}
+	for _, r := range []rune{'¿', '«', '…', '👍', '©'} {
+		if !isEdge(r) {
+			t.Errorf("isEdge(%q) = false, want true", r)
+		}
+	}
+	for _, r := range []rune{'a', '7', 'é', 'ß', utf8.RuneError} {
+		if isEdge(r) {
+			t.Errorf("isEdge(%q) = true, want false", r)
+		}
+	}
+}
+
+// TestWithinEdits: withinEdits, given the words' kinds worked out once,
+// says what levenshteinAtMost says of every pair: words, their typos,
+// digits, capitals, punctuation and letters past ASCII.
+func TestWithinEdits(t *testing.T) {
+	ws := []string{"biaya", "biyaa", "biaaya", "bayar", "daftar", "dafatr", "daftra", "nomor", "nomer", "nmr", "dinas",
+		"dians", "kantor", "kntor", "whatsapp", "watsap", "wa", "hp", "umkm", "umkn", "12", "2024", "20a4", "Nomor",
+		"no.", "pendaftaran", "pendaftran", "pndaftaran", "café", "cafe", "señor", "senor", "ok", "", "a", "ab"}
+	for _, a := range ws {
+		for _, b := range ws {
+			for lim := 0; lim <= 3; lim++ {
+				want := levenshteinAtMost(a, b, lim) <= lim
+				if got := withinEdits(a, b, asciiKinds(a), asciiKinds(b), lim); got != want {
+					t.Errorf("withinEdits(%q, %q, %d) = %v, levenshteinAtMost says %v", a, b, lim, got, want)
+				}
+			}
+		}
+	}
 }

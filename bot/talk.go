@@ -218,7 +218,10 @@ func isEmoji(r rune) bool {
 type FAQ struct {
 	Entries []FAQEntry `toml:"faq"`
 
-	words []string // the distinct words of every key (Compile), which FAQEntry.keys index
+	words []string       // the distinct words of every key (Compile), which FAQEntry.keys index
+	kinds []uint64       // asciiKinds of each of words
+	ids   map[string]int // index in words of each word
+	byLen [][]int        // indexes in words of the words of each length (in bytes) a typo may reach: 4 and more
 }
 
 // FAQEntry is one question of the FAQ.
@@ -242,7 +245,7 @@ type FAQEntry struct {
 // Compile checks every entry and prepares it for matching.
 func (f *FAQ) Compile() error {
 	index := map[string]int{}
-	f.words = nil
+	f.words, f.kinds, f.ids, f.byLen = nil, nil, index, nil
 	for i := range f.Entries {
 		en := &f.Entries[i]
 		if en.ID == "" || len(en.Keys) == 0 || strings.TrimSpace(en.Answer) == "" {
@@ -266,6 +269,13 @@ func (f *FAQ) Compile() error {
 					id = len(f.words)
 					index[w] = id
 					f.words = append(f.words, w)
+					f.kinds = append(f.kinds, asciiKinds(w))
+					if n := len(w); typoLimit(n) > 0 {
+						for len(f.byLen) <= n {
+							f.byLen = append(f.byLen, nil)
+						}
+						f.byLen[n] = append(f.byLen[n], id)
+					}
 				}
 				ids[j] = id
 			}
@@ -309,15 +319,21 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	if strict && !asked && len(ws) > 3 {
 		return nil, 0 // "dekat kantor dinas pendidikan" is an address, not a question
 	}
-	// found remembers, for each key word, whether the message has it (0:
-	// not looked yet, 1: yes, 2: no): the same words start many keys, and
-	// looking for each again with typos allowed was most of the match.
-	var buf [256]uint8
+	// found: which words of the keys the message has, each allowing the
+	// typos typoLimit allows (a word of the message is looked up, and
+	// compared with the key words of a length a typo reaches), worked out
+	// before any key: most messages have none, and are done without
+	// looking at the keys, which was a fifth of the engine's work per turn
+	// (BenchmarkEngineDaftar).
+	var buf [256]bool
 	found := buf[:0]
 	if len(f.words) <= len(buf) {
 		found = buf[:len(f.words)]
 	} else {
-		found = make([]uint8, len(f.words))
+		found = make([]bool, len(f.words))
+	}
+	if !f.findWords(ws, found) {
+		return nil, 0
 	}
 	best, bestLen := -1, 0
 	for i := range f.Entries {
@@ -325,7 +341,7 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 			if len(k) == 1 && !asked && (strict || len(ws) > 1) {
 				continue
 			}
-			if len(k) > bestLen && f.hasAll(ws, k, found) {
+			if len(k) > bestLen && allFound(k, found) {
 				best, bestLen = i, len(k)
 			}
 		}
@@ -336,36 +352,42 @@ func (f *FAQ) match(raw, norm string, strict bool) (*FAQEntry, int) {
 	return &f.Entries[best], bestLen
 }
 
-// hasAll reports whether every word of key (indexes into f.words) is
-// among ws, each allowing the typos typoLimit allows; found is match's
-// memo.
-func (f *FAQ) hasAll(ws []string, key []int, found []uint8) bool {
-	for _, id := range key {
-		if found[id] == 0 {
-			found[id] = 2
-			if hasWord(ws, f.words[id]) {
-				found[id] = 1
+// findWords marks in found the words of the keys that are among ws,
+// allowing the typos typoLimit allows, and reports whether there is one.
+func (f *FAQ) findWords(ws []string, found []bool) bool {
+	some := false
+	for _, w := range ws {
+		if id, ok := f.ids[w]; ok {
+			found[id], some = true, true
+		}
+		if typoLimit(len(w)) == 0 {
+			continue // a typo needs words of 4 letters or more
+		}
+		kw := asciiKinds(w)
+		for n := len(w) - 2; n <= len(w)+2 && n < len(f.byLen); n++ {
+			for _, id := range f.byLen[n] {
+				if found[id] {
+					continue
+				}
+				k := f.words[id]
+				if lim := typoLimit(min(len(w), len(k))); abs(len(w)-len(k)) <= lim && withinEdits(w, k, kw, f.kinds[id], lim) {
+					found[id], some = true, true
+				}
 			}
 		}
-		if found[id] != 1 {
+	}
+	return some
+}
+
+// allFound reports whether every word of key (indexes into FAQ.words) was
+// found.
+func allFound(key []int, found []bool) bool {
+	for _, id := range key {
+		if !found[id] {
 			return false
 		}
 	}
 	return true
-}
-
-// hasWord reports whether k is among ws, allowing the typos typoLimit
-// allows.
-func hasWord(ws []string, k string) bool {
-	for _, w := range ws {
-		if w == k {
-			return true
-		}
-		if lim := typoLimit(min(len(w), len(k))); lim > 0 && abs(len(w)-len(k)) <= lim && levenshteinAtMost(w, k, lim) <= lim {
-			return true
-		}
-	}
-	return false
 }
 
 // Render fills in the entry's answer.

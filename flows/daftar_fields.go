@@ -208,7 +208,7 @@ func parsePhoneAnswer(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.
 // carry ('.-,), at least two letters, at most 100 characters. All-lower or
 // all-upper names are put in title case.
 func parsePersonName(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
-	name := strings.Join(strings.Fields(in.Text), " ")
+	name := spaced(in.Text)
 	letters := 0
 	for _, r := range name {
 		switch {
@@ -260,7 +260,7 @@ var lowerParticles = map[string]bool{"bin": true, "binti": true}
 // textBetween accepts free text of min to max characters.
 func textBetween(min, max int, problem string) func(context.Context, *bot.Turn, bot.In) (string, bot.Text, error) {
 	return func(ctx context.Context, t *bot.Turn, in bot.In) (string, bot.Text, error) {
-		s := strings.Join(strings.Fields(in.Text), " ")
+		s := spaced(in.Text)
 		n := utf8.RuneCountInString(s)
 		letters := 0
 		for _, r := range s {

@@ -358,24 +358,27 @@ func (d Deps) parseDesa(ctx context.Context, t *bot.Turn, in bot.In) (string, bo
 			}
 		}
 	}
-	text := in.Text
-	norm := in.Norm
+	// The name as the readers below take it: they normalize what they
+	// read, and in.Norm is that already (in.Text "Anjun" was normalized
+	// again, a string each time).
+	text := in.Norm
 	for _, p := range desaPrefixes {
-		if rest, ok := strings.CutPrefix(norm, p+" "); ok {
+		if rest, ok := strings.CutPrefix(in.Norm, p+" "); ok {
 			text = rest
-		} else if rest, ok := strings.CutPrefix(norm, p+". "); ok {
+		} else if rest, ok := strings.CutPrefix(in.Norm, p+". "); ok {
 			text = rest
 		}
 	}
 	if o, ok := bot.MatchOption(text, opts); ok {
 		return pick(o)
 	}
+	name := bot.Normalize(text)
 	for _, other := range d.unit(t).Kecamatan { // a desa of another kecamatan
 		if other.Code == k.Code {
 			continue
 		}
 		for _, ds := range other.Desa {
-			if bot.Normalize(ds.Name) == bot.Normalize(text) {
+			if bot.Normalize(ds.Name) == name {
 				return "", bot.T("daftar.desa.elsewhere", "Desa", ds.Name, "Kecamatan", k.Name, "Other", other.Name), nil
 			}
 		}

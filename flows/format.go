@@ -3,7 +3,9 @@ package flows
 import (
 	"fmt"
 	"strconv"
+	"strings"
 	"time"
+	"unicode"
 
 	"github.com/umkmbot/umkmbot/bot"
 )
@@ -32,3 +34,21 @@ func when(t time.Time) bot.Text {
 
 // money renders an amount of rupiah: "Rp1.500.000".
 func money(n int64) bot.Text { return bot.Raw(bot.Rupiah(n)) }
+
+// spaced is s with its words one space apart and no space at either end:
+// strings.Join(strings.Fields(s), " "), returning s itself when it is so
+// already, as most answers are ("Warung Budi", "Jl. Raya Anjun No. 5"):
+// the name, business, address and products questions each built the
+// words and the line again (two allocations a turn).
+func spaced(s string) string {
+	for i, r := range s {
+		if r == ' ' {
+			if i == 0 || i == len(s)-1 || s[i+1] == ' ' {
+				return strings.Join(strings.Fields(s), " ")
+			}
+		} else if unicode.IsSpace(r) {
+			return strings.Join(strings.Fields(s), " ")
+		}
+	}
+	return s
+}

@@ -73,6 +73,7 @@ func erase(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) {
 		return bot.Result{}, err
 	}
 	t.Forget(registrationKey)
+	d.forgetProducts(t)
 	for _, p := range e.Promoted {
 		if d.Notifier == nil || d.Trainings == nil {
 			break

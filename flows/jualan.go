@@ -177,12 +177,75 @@ func (s Selling) market() *Market {
 	return embeddedMarket
 }
 
-// products returns the owner's saved products (none without a product store).
+// The owner's products are read once a turn (Turn.Cached): a step's
+// options, its answer, the question after it and the menu each ask, and
+// each was a Redis round trip. Every write goes through saveProduct,
+// deleteProduct or forgetProducts, which drop what the turn read.
+const (
+	productsKey    = "products"
+	hasProductsKey = "has_products"
+)
+
+// products returns the owner's saved products (none without a product
+// store). They are shared for the rest of the turn: read only.
 func (s Selling) products(ctx context.Context, t *bot.Turn) ([]umkm.Product, error) {
 	if s.Products == nil {
 		return nil, nil
 	}
-	return s.Products.Products(ctx, t.Conv)
+	ps, err := t.Cached(productsKey, func() (any, error) {
+		ps, err := s.Products.Products(ctx, t.Conv)
+		if err == nil {
+			t.Remember(hasProductsKey, len(ps) > 0) // the menu's question, answered with them
+		}
+		return ps, err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return ps.([]umkm.Product), nil
+}
+
+// productChecker is a ProductStore that tells whether an owner has a
+// product without reading them (store.ProductStore: one EXISTS).
+type productChecker interface {
+	HasProducts(ctx context.Context, c bot.Conversation) (bool, error)
+}
+
+// hasProducts reports whether the owner has saved a product: the menu
+// lists "produk saya" then. Every menu asks, so a store that can tell
+// without reading every product and its photos is asked that instead.
+func (s Selling) hasProducts(ctx context.Context, t *bot.Turn) (bool, error) {
+	c, ok := s.Products.(productChecker)
+	if !ok {
+		ps, err := s.products(ctx, t)
+		return len(ps) > 0, err
+	}
+	has, err := t.Cached(hasProductsKey, func() (any, error) { return c.HasProducts(ctx, t.Conv) })
+	if err != nil {
+		return false, err
+	}
+	return has.(bool), nil
+}
+
+// saveProduct saves p (Products.SaveProduct) and drops what the turn read
+// of the products.
+func (s Selling) saveProduct(ctx context.Context, t *bot.Turn, p *umkm.Product) error {
+	defer s.forgetProducts(t)
+	return s.Products.SaveProduct(ctx, t.Conv, p)
+}
+
+// deleteProduct deletes product id (Products.DeleteProduct) and drops
+// what the turn read of the products.
+func (s Selling) deleteProduct(ctx context.Context, t *bot.Turn, id string) error {
+	defer s.forgetProducts(t)
+	return s.Products.DeleteProduct(ctx, t.Conv, id)
+}
+
+// forgetProducts drops what the turn read of the products, after a write
+// (an erasure also removes them).
+func (Selling) forgetProducts(t *bot.Turn) {
+	t.Forget(productsKey)
+	t.Forget(hasProductsKey)
 }
 
 func targetOptions(d Deps) []bot.Option {
@@ -296,7 +359,7 @@ func saveAndDraft(ctx context.Context, d Deps, t *bot.Turn) (bot.Result, error) 
 	p.Origin = t.Msg.ID
 	saved := bot.T("jualan.saved")
 	if d.Products != nil {
-		err := d.Products.SaveProduct(ctx, t.Conv, &p)
+		err := d.saveProduct(ctx, t, &p)
 		switch {
 		case errors.Is(err, umkm.ErrTooManyProducts):
 			saved = bot.T("jualan.not_saved_full", "Max", umkm.MaxProducts)

@@ -64,7 +64,7 @@ func stripMarkets(s, own string) (string, bool) {
 func tidy(s string) string {
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
-		lines[i] = strings.Join(strings.Fields(l), " ")
+		lines[i] = spaced(l)
 	}
 	return strings.TrimSpace(strings.Join(lines, "\n"))
 }
@@ -141,7 +141,7 @@ func (m *Market) draft(tg *Target, p umkm.Product, lang string, now time.Time) (
 
 	// Title: name without contacts or other marketplaces, not all caps,
 	// with the weight as its model part, within the limit.
-	title, contact := stripContacts(strings.Join(strings.Fields(p.Name), " "))
+	title, contact := stripContacts(spaced(p.Name))
 	desc, c2 := stripContacts(p.Description)
 	contact = contact || c2
 	otherMarket := false

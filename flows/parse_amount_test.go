@@ -27,6 +27,14 @@ func TestParseAmount(t *testing.T) {
 		{"2 triliun", 2_000_000_000_000, amountAbout, true},
 		{"modal saya 20 juta", 20_000_000, amountAbout, true},
 		{"12", 12, amountAbout, true},
+		// Bare numbers take ParseAmount's short way; the same figures.
+		{"1", 1, amountAbout, true},
+		{"007", 7, amountAbout, true},
+		{"3214015503900001", 0, 0, false}, // a NIK: no amount
+		{"2000000000", 2_000_000_000, amountAbout, true},
+		{"1000000000000000", 0, 0, false},
+		{"99999999999999999999", 0, 0, false},
+		{"000", 0, 0, false},
 		{"ga tau", 0, 0, false},
 		{"banyak", 0, 0, false},
 		{"5 orang", 0, 0, false},

@@ -34,16 +34,10 @@ func newProduk(d Selling, now func() time.Time) *bot.Flow {
 		Triggers: []string{"produk saya", "produk", "produkku", "daftar produk", "katalog saya"},
 		// Last in the menu: it appears once a product is saved, and the
 		// numbers people learnt for the others stay as they were.
-		Menu: 50,
-		Visible: func(ctx context.Context, t *bot.Turn) (bool, error) {
-			ps, err := d.products(ctx, t)
-			if err != nil {
-				return false, err
-			}
-			return len(ps) > 0, nil
-		},
-		Begin: produkBegin(d),
-		Steps: steps,
+		Menu:    50,
+		Visible: d.hasProducts,
+		Begin:   produkBegin(d),
+		Steps:   steps,
 	}
 }
 
@@ -143,7 +137,7 @@ func produkHapus(d Selling) *bot.Step {
 			if !yes {
 				return bot.Goto("daftar"), nil
 			}
-			err := d.Products.DeleteProduct(ctx, t.Conv, t.Get("pid"))
+			err := d.deleteProduct(ctx, t, t.Get("pid"))
 			if err != nil && !errors.Is(err, bot.ErrNotFound) {
 				return bot.Result{}, err
 			}
@@ -245,7 +239,7 @@ func editProductStep(d Selling, now func() time.Time, f productField) *bot.Step 
 		}
 		f.apply(p, value)
 		p.UpdatedAt = now()
-		if err := d.Products.SaveProduct(ctx, t.Conv, p); err != nil && !errors.Is(err, bot.ErrNotFound) {
+		if err := d.saveProduct(ctx, t, p); err != nil && !errors.Is(err, bot.ErrNotFound) {
 			return bot.Result{}, err
 		}
 		return bot.Goto("daftar", bot.Say(bot.T("produk.saved", "Name", p.Name))), nil

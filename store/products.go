@@ -85,6 +85,17 @@ func (s *ProductStore) Products(ctx context.Context, c bot.Conversation) ([]umkm
 	return out, nil
 }
 
+// HasProducts reports whether the owner has a product, without reading
+// them: the menu asks at every turn that shows it. Redis removes a hash
+// with its last field, so the hash exists exactly while a product does.
+func (s *ProductStore) HasProducts(ctx context.Context, c bot.Conversation) (bool, error) {
+	n, err := s.rdb.Exists(ctx, s.convKey(c, "products")).Result()
+	if err != nil {
+		return false, fmt.Errorf("look for products: %w", err)
+	}
+	return n > 0, nil
+}
+
 func productNum(id string) int {
 	n, _ := strconv.Atoi(strings.TrimPrefix(id, "P"))
 	return n
