@@ -118,32 +118,11 @@ func testTurnRoundTrips(t *testing.T, w *world, held bool) {
 	if held {
 		submit, plainTrips = d.SubmitHeld, 1
 	}
-	// A whole registration of someone else first, uncounted, so that
-	// every script is loaded (a script's first call is answered NOSCRIPT,
-	// loaded and sent again).
-	warm := bot.Conversation{Channel: bot.Console, User: "warm"}
-	warmUp := append(append([]string{"halo", "halo"}, loop[:len(loop)-1]...), "ya")
-	for i, text := range warmUp {
-		if text == "3214015503900001" {
-			text = "3214015503900002"
-		}
-		if err := submit(ctx, bot.Message{ID: fmt.Sprint("w", i), Conv: warm, Kind: bot.KindText, Text: text}); err != nil {
-			t.Fatal(err)
-		}
-		if err := d.Idle(ctx); err != nil {
-			t.Fatal(err)
-		}
-		for len(got) > 0 {
-			<-got
-		}
-	}
-	if r, err := w.store.RegistrationFor(ctx, w.deps.Region.Code, warm); err != nil || r == nil {
-		t.Fatalf("the warm-up registration was not made: %v", err)
-	}
-	conv := bot.Conversation{Channel: bot.Console, User: "rt"}
-	say := func(i int, text string) int64 {
+	// say sends one message as user and waits for its turn to be done;
+	// it returns the round trips the turn took.
+	say := func(user, id, text string) int64 {
 		before := n.trips.Load()
-		if err := submit(ctx, bot.Message{ID: fmt.Sprint("rt", i), Conv: conv, Kind: bot.KindText, Text: text}); err != nil {
+		if err := submit(ctx, bot.Message{ID: id, Conv: bot.Conversation{Channel: bot.Console, User: user}, Kind: bot.KindText, Text: text}); err != nil {
 			t.Fatal(err)
 		}
 		if err := d.Idle(ctx); err != nil {
@@ -154,10 +133,24 @@ func testTurnRoundTrips(t *testing.T, w *world, held bool) {
 		}
 		return n.trips.Load() - before
 	}
-	say(-1, "halo")
+	// A whole registration of someone else first, uncounted, so that
+	// every script is loaded (a script's first call is answered NOSCRIPT,
+	// loaded and sent again).
+	warmUp := append(append([]string{"halo", "halo"}, loop[:len(loop)-1]...), "ya")
+	for i, text := range warmUp {
+		if text == "3214015503900001" {
+			text = "3214015503900002"
+		}
+		say("warm", fmt.Sprint("w", i), text)
+	}
+	warm := bot.Conversation{Channel: bot.Console, User: "warm"}
+	if r, err := w.store.RegistrationFor(ctx, w.deps.Region.Code, warm); err != nil || r == nil {
+		t.Fatalf("the warm-up registration was not made: %v", err)
+	}
+	say("rt", "rt-1", "halo")
 	plain := 0
 	for i, text := range loop[:len(loop)-1] {
-		trips := say(i, text)
+		trips := say("rt", fmt.Sprint("rt", i), text)
 		t.Logf("%-22q %d round trips", text, trips)
 		if trips > 3 {
 			t.Errorf("turn %q took %d round trips, want at most 3", text, trips)
@@ -181,7 +174,7 @@ func testTurnRoundTrips(t *testing.T, w *world, held bool) {
 	// The confirmation makes the registration (a script of its own); the
 	// menu after it knows the person is registered without reading it
 	// back.
-	trips := say(len(loop), "ya")
+	trips := say("rt", fmt.Sprint("rt", len(loop)), "ya")
 	t.Logf("%-22q %d round trips", "ya", trips)
 	if trips > plainTrips+1 {
 		t.Errorf("the confirmation took %d round trips, want at most %d (the registration and the turn's)", trips, plainTrips+1)
