@@ -36,7 +36,7 @@ func (a *Adapter) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) (js
 		return nil, err
 	}
 	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
+	body, err := readBody(res)
 	if err != nil {
 		return nil, err
 	}
@@ -52,6 +52,23 @@ func (a *Adapter) getUpdates(ctx context.Context, cfg tgbotapi.UpdateConfig) (js
 	}
 	return api.Result, nil
 }
+
+// readBody reads res's body into one buffer of the length it announced
+// (a batch of 100 updates is some 30 KB: io.ReadAll grew its buffer
+// through every power of two up to it, twice the bytes).
+func readBody(res *http.Response) ([]byte, error) {
+	if n := res.ContentLength; n > 0 && n <= maxAnnounced {
+		b := make([]byte, n)
+		if _, err := io.ReadFull(res.Body, b); err != nil {
+			return nil, err
+		}
+		return b, nil
+	}
+	return io.ReadAll(res.Body)
+}
+
+// maxAnnounced bounds the body length readBody trusts to size its buffer.
+const maxAnnounced = 16 << 20
 
 // updatesForm is the form the library sends for cfg: offset, limit and
 // timeout when not zero, allowed_updates as JSON (null when nil).
