@@ -53,9 +53,12 @@ func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
 	d.mu.Unlock()
 
 	began := time.Now()
-	l.Msg = msg
+	// The turn runs on the worker that sends its replies after (or takes
+	// the conversation on): one allocation for both.
+	w := &workerRun{d: d, c: c, l: l}
+	w.l.Msg = msg
 	log := d.convLog(c)
-	res, computed := d.computeOnce(&l)
+	res, computed := d.computeOnce(&w.l)
 	acked := d.acks.take(c)
 	var r Direct
 	var err error
@@ -73,16 +76,20 @@ func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
 		d.Stats.Taken.Add(1)
 		d.Stats.Direct.Add(1)
 		d.obs.Ingest(c.Channel, "direct")
-		d.turnDone(&l, res, began, "ok", log)
-		d.workers.goRun(&workerRun{d: d, c: c, mode: runSend, replies: res.Replies, ids: r.OutIDs, backlog: r.Backlog})
+		d.turnDone(&w.l, res, began, "ok", log)
+		w.l = Loaded{}
+		w.mode, w.replies, w.ids, w.backlog = runSend, res.Replies, r.OutIDs, r.Backlog
+		d.workers.goRun(w)
 		return nil
 	}
 	queued := d.ingested(msg, r.Ingest)
 	switch {
 	case queued && r.Result == Taken:
-		d.workers.goRun(&workerRun{d: d, c: c, mode: runLoaded, l: r.Loaded, acked: acked})
+		w.mode, w.l, w.acked = runLoaded, r.Loaded, acked
+		d.workers.goRun(w)
 	case queued && r.Result == Ours:
-		d.workers.goRun(&workerRun{d: d, c: c, mode: runTake, acked: acked})
+		w.mode, w.l, w.acked = runTake, Loaded{}, acked
+		d.workers.goRun(w)
 	default: // dropped, or queued behind another process's worker
 		d.leave(c, acked)
 	}
