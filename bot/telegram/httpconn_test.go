@@ -504,3 +504,60 @@ func TestPostMessageWire(t *testing.T) {
 		t.Fatal("no message compared")
 	}
 }
+
+// TestKeepDeadline: a reused connection keeps its deadline only when that
+// bounds the send by its own deadline and leaves it nine tenths of its
+// time.
+func TestKeepDeadline(t *testing.T) {
+	now := time.Unix(1000, 0)
+	dl := now.Add(30 * time.Second)
+	for _, tc := range []struct {
+		name     string
+		prev, dl time.Time
+		want     bool
+	}{
+		{"none and none", time.Time{}, time.Time{}, true},
+		{"a deadline, the send has none", dl, time.Time{}, false},
+		{"none, the send has one", time.Time{}, dl, false},
+		{"the same", dl, dl, true},
+		{"a moment earlier", dl.Add(-time.Second), dl, true},
+		{"a tenth earlier", dl.Add(-3 * time.Second), dl, true},
+		{"more than a tenth earlier", dl.Add(-3*time.Second - time.Millisecond), dl, false},
+		{"later than the send's own", dl.Add(time.Millisecond), dl, false},
+		{"already past", now.Add(-time.Second), dl, false},
+	} {
+		if got := keepDeadline(tc.prev, tc.dl, now); got != tc.want {
+			t.Errorf("%s: keepDeadline = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+// TestPostReusedConnectionBoundedBySendDeadline: a connection reused
+// after sends with a long deadline does not keep that deadline for a send
+// due sooner: a hung send ends by its own.
+func TestPostReusedConnectionBoundedBySendDeadline(t *testing.T) {
+	var hang atomic.Int32
+	s := newRawServer(t, func(int, string) rawAnswer {
+		if hang.Add(-1) >= 0 {
+			return rawAnswer{}
+		}
+		return rawAnswer{resp: answer("200 OK", okAnswer)}
+	})
+	a := postAdapter(t, s.url)
+	a.cfg.RequestTimeout = time.Minute
+	for i := 0; i < 3; i++ { // the connection's deadline is a minute away
+		if _, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo")); err != nil {
+			t.Fatal(err)
+		}
+	}
+	a.cfg.RequestTimeout = 200 * time.Millisecond
+	hang.Store(1)
+	began := time.Now()
+	_, err := a.postMessage(context.Background(), tgbotapi.NewMessage(42, "Halo"))
+	if !errors.Is(err, context.DeadlineExceeded) || time.Since(began) > 20*time.Second {
+		t.Fatalf("hung send under a 200 ms RequestTimeout on a reused connection: %v after %v", err, time.Since(began))
+	}
+	if n := s.conns.Load(); n != 1 {
+		t.Fatalf("%d connections: the sends were not on one reused connection", n)
+	}
+}
