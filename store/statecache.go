@@ -16,8 +16,18 @@ import (
 // send the profile only when the stored token differs from the cached one.
 type stateCache struct {
 	mu sync.Mutex
-	m  map[bot.Conversation]bot.State
+	m  map[bot.Conversation]*cachedState
 	p  map[bot.Conversation]cachedProfile
+}
+
+// cachedState is a conversation's place in the cache: its state, while in
+// (not handed over to a turn). A handed-over state keeps its place, so a
+// turn's hand-over and its commit's return write the entry in place, not
+// a delete and an insert of the map (the insert and its copy of the state
+// were 4 % of serve's CPU under the harness).
+type cachedState struct {
+	st bot.State
+	in bool
 }
 
 type cachedProfile struct {
@@ -31,10 +41,11 @@ const maxStates = 5_000
 // the token of its cached profile ("": none).
 func (c *stateCache) version(k bot.Conversation) (v int64, ok bool, token string) {
 	c.mu.Lock()
-	st, ok := c.m[k]
-	token = c.p[k].token
-	c.mu.Unlock()
-	return st.Version, ok, token
+	defer c.mu.Unlock()
+	if e := c.m[k]; e != nil && e.in {
+		v, ok = e.st.Version, true
+	}
+	return v, ok, c.p[k].token
 }
 
 // profile returns k's cached profile if it was read under token.
@@ -88,24 +99,25 @@ func trim[V any](m map[bot.Conversation]V) {
 // 2 % of serve's CPU.
 func (c *stateCache) get(k bot.Conversation, v int64) (bot.State, bool) {
 	c.mu.Lock()
-	st, ok := c.m[k]
-	if ok && st.Version == v {
-		delete(c.m, k)
-	}
-	c.mu.Unlock()
-	if !ok || st.Version != v {
+	defer c.mu.Unlock()
+	e := c.m[k]
+	if e == nil || !e.in || e.st.Version != v {
 		return bot.State{}, false
 	}
-	return st, true
+	e.in = false
+	return e.st, true
 }
 
 // take hands k's cached state over whatever its version (see get).
 func (c *stateCache) take(k bot.Conversation) (bot.State, bool) {
 	c.mu.Lock()
-	st, ok := c.m[k]
-	delete(c.m, k)
-	c.mu.Unlock()
-	return st, ok
+	defer c.mu.Unlock()
+	e := c.m[k]
+	if e == nil || !e.in {
+		return bot.State{}, false
+	}
+	e.in = false
+	return e.st, true
 }
 
 func (c *stateCache) put(k bot.Conversation, st bot.State) { c.own(k, st.Clone()) }
@@ -115,11 +127,16 @@ func (c *stateCache) put(k bot.Conversation, st bot.State) { c.own(k, st.Clone()
 func (c *stateCache) own(k bot.Conversation, st bot.State) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if c.m == nil {
-		c.m = make(map[bot.Conversation]bot.State)
+	e := c.m[k]
+	if e == nil {
+		if c.m == nil {
+			c.m = make(map[bot.Conversation]*cachedState)
+		}
+		trim(c.m)
+		e = &cachedState{}
+		c.m[k] = e
 	}
-	trim(c.m)
-	c.m[k] = st
+	e.st, e.in = st, true
 }
 
 func (c *stateCache) drop(k bot.Conversation) {

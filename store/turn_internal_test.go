@@ -219,3 +219,43 @@ func FuzzAppendJSONString(f *testing.F) {
 		}
 	})
 }
+
+// TestStateCacheHandOver: a cached state is handed over once (to the turn
+// that took its conversation) and is not found again until a commit puts
+// one back: two turns never share a state's maps.
+func TestStateCacheHandOver(t *testing.T) {
+	var c stateCache
+	k := bot.Conversation{Channel: bot.Console, User: "u"}
+	c.own(k, bot.State{Version: 1, Answers: map[string]string{"a": "1"}})
+	if v, ok, _ := c.version(k); !ok || v != 1 {
+		t.Fatalf("version = %d, %v; want 1", v, ok)
+	}
+	if _, ok := c.get(k, 2); ok {
+		t.Fatal("a state of another version was handed over")
+	}
+	st, ok := c.get(k, 1)
+	if !ok || st.Answers["a"] != "1" {
+		t.Fatalf("get = %+v, %v", st, ok)
+	}
+	if _, ok := c.get(k, 1); ok {
+		t.Fatal("a state was handed over twice")
+	}
+	if _, ok := c.take(k); ok {
+		t.Fatal("a handed-over state was taken")
+	}
+	if _, ok, _ := c.version(k); ok {
+		t.Fatal("a handed-over state is still reported cached")
+	}
+	c.own(k, bot.State{Version: 2})
+	if st, ok := c.take(k); !ok || st.Version != 2 {
+		t.Fatalf("take after the commit put it back = %+v, %v", st, ok)
+	}
+	if _, ok := c.take(k); ok {
+		t.Fatal("a state was taken twice")
+	}
+	c.own(k, bot.State{Version: 3})
+	c.drop(k)
+	if _, ok := c.get(k, 3); ok {
+		t.Fatal("a dropped state was handed over")
+	}
+}
