@@ -108,16 +108,18 @@ func (c *stateCache) get(k bot.Conversation, v int64) (bot.State, bool) {
 	return e.st, true
 }
 
-// take hands k's cached state over whatever its version (see get).
-func (c *stateCache) take(k bot.Conversation) (bot.State, bool) {
+// handOver hands k's cached state over with its cached profile and the
+// profile's token, in one look at the cache; ok is false (and nothing is
+// handed over) unless both are cached.
+func (c *stateCache) handOver(k bot.Conversation) (st bot.State, p bot.Profile, token string, ok bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := c.m[k]
-	if e == nil || !e.in {
-		return bot.State{}, false
+	e, cp := c.m[k], c.p[k]
+	if e == nil || !e.in || cp.token == "" {
+		return bot.State{}, bot.Profile{}, "", false
 	}
 	e.in = false
-	return e.st, true
+	return e.st, cp.p, cp.token, true
 }
 
 func (c *stateCache) put(k bot.Conversation, st bot.State) { c.own(k, st.Clone()) }

@@ -367,15 +367,7 @@ func changed(p bot.Profile, o bot.TurnResult) bot.Profile {
 
 // Cached returns c's cached state and profile (see bot.DirectInbox).
 func (s *ConversationStore) Cached(c bot.Conversation) (bot.Loaded, string, bool) {
-	_, ok, token := s.states.version(c)
-	if !ok || token == "" {
-		return bot.Loaded{}, "", false
-	}
-	p, ok := s.states.profile(c, token)
-	if !ok {
-		return bot.Loaded{}, "", false
-	}
-	st, ok := s.states.take(c)
+	st, p, token, ok := s.states.handOver(c)
 	if !ok {
 		return bot.Loaded{}, "", false
 	}

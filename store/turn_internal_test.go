@@ -227,6 +227,10 @@ func TestStateCacheHandOver(t *testing.T) {
 	var c stateCache
 	k := bot.Conversation{Channel: bot.Console, User: "u"}
 	c.own(k, bot.State{Version: 1, Answers: map[string]string{"a": "1"}})
+	if _, _, _, ok := c.handOver(k); ok {
+		t.Fatal("a state was handed over without a cached profile")
+	}
+	c.putProfile(k, "t1", bot.Profile{Lang: "en"})
 	if v, ok, _ := c.version(k); !ok || v != 1 {
 		t.Fatalf("version = %d, %v; want 1", v, ok)
 	}
@@ -240,18 +244,18 @@ func TestStateCacheHandOver(t *testing.T) {
 	if _, ok := c.get(k, 1); ok {
 		t.Fatal("a state was handed over twice")
 	}
-	if _, ok := c.take(k); ok {
-		t.Fatal("a handed-over state was taken")
+	if _, _, _, ok := c.handOver(k); ok {
+		t.Fatal("a handed-over state was handed over again")
 	}
 	if _, ok, _ := c.version(k); ok {
 		t.Fatal("a handed-over state is still reported cached")
 	}
 	c.own(k, bot.State{Version: 2})
-	if st, ok := c.take(k); !ok || st.Version != 2 {
-		t.Fatalf("take after the commit put it back = %+v, %v", st, ok)
+	if st, p, token, ok := c.handOver(k); !ok || st.Version != 2 || p.Lang != "en" || token != "t1" {
+		t.Fatalf("handOver after the commit put it back = %+v, %+v, %q, %v", st, p, token, ok)
 	}
-	if _, ok := c.take(k); ok {
-		t.Fatal("a state was taken twice")
+	if _, _, _, ok := c.handOver(k); ok {
+		t.Fatal("a state was handed over twice")
 	}
 	c.own(k, bot.State{Version: 3})
 	c.drop(k)
