@@ -39,7 +39,10 @@ type CurationStore struct{ *Redis }
 type OutletStore struct{ *Redis }
 
 // ProductStore keeps each owner's products (products.go).
-type ProductStore struct{ *Redis }
+type ProductStore struct {
+	*Redis
+	batch *batcher // the turn path's pipelines, for the menu's look-up
+}
 
 // TicketStore keeps the hand-over tickets (tickets.go).
 type TicketStore struct {

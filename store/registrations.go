@@ -395,14 +395,20 @@ var hmget = redis.NewScript(`return redis.call('HMGET', KEYS[1], unpack(ARGV))`)
 // (a call of its own was a write and a read of this process and of Redis,
 // and a wait for a connection, per call).
 func (s *RegistrationStore) eval(ctx context.Context, script *redis.Script, keys, args []string) ([]any, error) {
-	if s.batch == nil {
+	return evalBatched(ctx, s.batch, s.rdb, script, keys, args)
+}
+
+// evalBatched runs script through the batcher b (nil: on its own on rdb)
+// and returns its reply, a list.
+func evalBatched(ctx context.Context, b *batcher, rdb redis.UniversalClient, script *redis.Script, keys, args []string) ([]any, error) {
+	if b == nil {
 		vals := make([]any, len(args))
 		for i, a := range args {
 			vals[i] = a
 		}
-		return script.Run(ctx, s.rdb, keys, vals...).Slice()
+		return script.Run(ctx, rdb, keys, vals...).Slice()
 	}
-	c := s.batch.call(ctx, script)
+	c := b.call(ctx, script)
 	for _, k := range keys {
 		c.str(k)
 	}
@@ -410,7 +416,7 @@ func (s *RegistrationStore) eval(ctx context.Context, script *redis.Script, keys
 	for _, a := range args {
 		c.str(a)
 	}
-	return s.batch.run(c)
+	return b.run(c)
 }
 
 // RegistrationsByNIK returns the ids registered with nik in region.

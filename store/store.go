@@ -131,7 +131,7 @@ func New(rdb redis.UniversalClient, o Options) *Store {
 		BroadcastStore:    &BroadcastStore{Redis: r},
 		CurationStore:     &CurationStore{Redis: r},
 		OutletStore:       &OutletStore{Redis: r},
-		ProductStore:      &ProductStore{Redis: r},
+		ProductStore:      &ProductStore{Redis: r, batch: batch},
 		TicketStore:       &TicketStore{Redis: r, ticketTTL: o.TicketTTL},
 		OfficerStore:      &OfficerStore{Redis: r},
 		ImageStore:        &ImageStore{Redis: r},
