@@ -86,11 +86,6 @@ func (c *call) str(v string) *call {
 	return c.end()
 }
 
-func (c *call) bytes(v []byte) *call {
-	c.buf = append(c.buf, v...)
-	return c.end()
-}
-
 func (c *call) int(n int64) *call {
 	c.buf = strconv.AppendInt(c.buf, n, 10)
 	return c.end()
