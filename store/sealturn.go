@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -268,7 +267,7 @@ func (z *stateSealer) seal(i int, plain string) string {
 		return ""
 	}
 	if z.memo != nil {
-		z.memo.put(z.cipher, z.conv, i, plain, sealed)
+		z.memo.put(z.conv, i, plain, sealed)
 	}
 	return sealed
 }
@@ -279,9 +278,9 @@ func (z *stateSealer) seal(i int, plain string) string {
 // nonce, AES-GCM and base64: a third of a commit's encoding, done again
 // on every turn of a registration for the NIK and the phone typed at its
 // start). A sealed form is reused only for the same conversation, the
-// same answer (its field is the sealing's additional data), the same
-// plain value and the same cipher, while its key is still the current
-// one (TestSealMemoNeverReusedForAnotherValue); and only while every
+// same answer (its field is the sealing's additional data) and the same
+// plain value, while its key is still the current one (the memo is its
+// store's, whose cipher it is; TestSealMemoNeverReusedForAnotherValue); and only while every
 // commit since wrote that answer: a commit without it (the answer
 // removed, the person's data erased) forgets its form, so a value typed
 // again later is sealed afresh and cannot be linked to copies of the
@@ -298,25 +297,21 @@ type sealMemo struct {
 
 type convSeals [len(sealedAnswers)]sealedForm
 
-type sealedForm struct {
-	cipher        umkm.Cipher
-	plain, sealed string
-}
+type sealedForm struct{ plain, sealed string }
 
+// get returns c's sealed form of plain as sealedAnswers[i], if its last
+// commit wrote one under a key of ci that is still current.
 func (m *sealMemo) get(ci umkm.Cipher, c bot.Conversation, i int, plain string) (string, bool) {
 	m.mu.Lock()
 	f := m.m[c][i]
 	m.mu.Unlock()
-	if f.sealed == "" || f.plain != plain || !sameCipher(f.cipher, ci) || !ci.Current(f.sealed) {
+	if f.sealed == "" || f.plain != plain || !ci.Current(f.sealed) {
 		return "", false
 	}
 	return f.sealed, true
 }
 
-func (m *sealMemo) put(ci umkm.Cipher, c bot.Conversation, i int, plain, sealed string) {
-	if !comparableCipher(ci) {
-		return
-	}
+func (m *sealMemo) put(c bot.Conversation, i int, plain, sealed string) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	if m.m == nil {
@@ -324,7 +319,7 @@ func (m *sealMemo) put(ci umkm.Cipher, c bot.Conversation, i int, plain, sealed 
 	}
 	trim(m.m)
 	cs := m.m[c]
-	cs[i] = sealedForm{cipher: ci, plain: plain, sealed: sealed}
+	cs[i] = sealedForm{plain: plain, sealed: sealed}
 	m.m[c] = cs
 }
 
@@ -350,14 +345,6 @@ func (m *sealMemo) keep(c bot.Conversation, wrote convSlots) {
 	}
 	m.m[c] = cs
 }
-
-// sameCipher reports whether a and b are the same cipher (pointers to
-// one keyring); false for one that cannot be compared.
-func sameCipher(a, b umkm.Cipher) bool {
-	return a != nil && comparableCipher(a) && comparableCipher(b) && a == b
-}
-
-func comparableCipher(c umkm.Cipher) bool { return reflect.TypeOf(c).Comparable() }
 
 // openState opens the sealed answers of a decoded state in place. An
 // answer that cannot be opened (its key is gone) is dropped: the flow asks

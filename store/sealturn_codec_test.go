@@ -281,9 +281,8 @@ func TestSealMemoNeverReusedForAnotherValue(t *testing.T) {
 // TestSealMemoBounded: the memo holds at most maxStates conversations.
 func TestSealMemoBounded(t *testing.T) {
 	var m sealMemo
-	ring := testKeyring(t)
 	for i := range 3 * maxStates {
-		m.put(ring, bot.Conversation{Channel: bot.Telegram, User: fmt.Sprint(i)}, 0, "p", "s")
+		m.put(bot.Conversation{Channel: bot.Telegram, User: fmt.Sprint(i)}, 0, "p", "s")
 	}
 	if n := len(m.m); n > maxStates {
 		t.Fatalf("%d conversations kept, want at most %d", n, maxStates)
