@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"reflect"
 	"slices"
+	"strconv"
 	"testing"
 	"time"
 
@@ -261,5 +262,31 @@ func TestStateCacheHandOver(t *testing.T) {
 	c.drop(k)
 	if _, ok := c.get(k, 3); ok {
 		t.Fatal("a dropped state was handed over")
+	}
+}
+
+// TestStateCacheHoldsTenThousand: the busiest hour the service is sized
+// for, 10,000 conversations, stays cached whole, and the cache stays
+// bounded past it.
+func TestStateCacheHoldsTenThousand(t *testing.T) {
+	var c stateCache
+	conv := func(i int) bot.Conversation {
+		return bot.Conversation{Channel: bot.Telegram, User: strconv.Itoa(100000 + i)}
+	}
+	for i := range 10_000 {
+		c.own(conv(i), bot.State{Version: int64(i + 1)})
+		c.putProfile(conv(i), "t", bot.Profile{})
+	}
+	for i := range 10_000 {
+		if _, _, _, ok := c.handOver(conv(i)); !ok {
+			t.Fatalf("conversation %d of 10,000 is no longer cached", i)
+		}
+	}
+	for i := range 3 * maxStates {
+		c.own(conv(i), bot.State{Version: 1})
+		c.putProfile(conv(i), "t", bot.Profile{})
+	}
+	if len(c.m) > maxStates || len(c.p) > maxStates {
+		t.Fatalf("%d states and %d profiles cached, want at most %d", len(c.m), len(c.p), maxStates)
 	}
 }
