@@ -207,9 +207,15 @@ const (
 // and the chat history still shows what the numbers meant.
 func Render(chat int64, r bot.Reply, kb Keyboard, labels Labels) []tgbotapi.MessageConfig {
 	mk := markup(r, kb, labels)
-	text := r.PlainText()
-	if _, inline := mk.(tgbotapi.InlineKeyboardMarkup); inline && r.Text != "" {
-		text = r.Text
+	_, inline := mk.(tgbotapi.InlineKeyboardMarkup)
+	return render(chat, r, mk, inline)
+}
+
+// render is Render with r's markup made: mk, an inline keyboard or not.
+func render(chat int64, r bot.Reply, mk any, inline bool) []tgbotapi.MessageConfig {
+	text := r.Text
+	if !inline || text == "" {
+		text = r.PlainText()
 	}
 	if text == "" {
 		text = "…"

@@ -36,7 +36,7 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 		a.obs.Send(bot.Telegram, "rejected")
 		return fmt.Errorf("telegram: cannot send to a %s conversation: %w", to.Channel, bot.ErrRejected)
 	}
-	for _, m := range Render(chat, r, a.cfg.Keyboard, a.cfg.Labels) {
+	for _, m := range a.render(chat, r) {
 		if err := a.send(ctx, chat, m); err != nil {
 			a.Stats.SendFailed.Add(1)
 			return err
@@ -51,6 +51,19 @@ func (a *Adapter) Send(ctx context.Context, to bot.Conversation, r bot.Reply) er
 		a.Stats.Sent.Add(1)
 	}
 	return nil
+}
+
+// render is Render with the adapter's keyboard and labels, the keyboard
+// encoded once for the same options (markups).
+func (a *Adapter) render(chat int64, r bot.Reply) []tgbotapi.MessageConfig {
+	if len(r.Options) == 0 && r.Ask == "" {
+		return render(chat, r, removeKeyboard, false)
+	}
+	mk, inline := a.markups.of(r, a.cfg.Keyboard, a.cfg.Labels)
+	if mk == nil {
+		return Render(chat, r, a.cfg.Keyboard, a.cfg.Labels)
+	}
+	return render(chat, r, mk, inline)
 }
 
 // maxWaits bounds the 429 answers waited out within one send.
@@ -272,8 +285,10 @@ var (
 
 // appendForm appends m's form, as the library encodes it, to b.
 func appendForm(b []byte, m tgbotapi.MessageConfig) ([]byte, error) {
-	var mk []byte
-	if m.ReplyMarkup == removeKeyboard {
+	var mk, escaped []byte
+	if em, ok := m.ReplyMarkup.(*encodedMarkup); ok {
+		mk, escaped = em.json, em.form // a keyboard sent before
+	} else if m.ReplyMarkup == removeKeyboard {
 		mk = removeKeyboardJSON // a reply without options: most of them
 	} else if m.ReplyMarkup != nil {
 		var err error
@@ -289,7 +304,9 @@ func appendForm(b []byte, m tgbotapi.MessageConfig) ([]byte, error) {
 		b = append(b, "&disable_web_page_preview=true"...)
 	}
 	b = append(b, "&entities=null"...) // as the library sends no entities
-	if mk != nil {
+	if escaped != nil {
+		b = append(append(b, "&reply_markup="...), escaped...)
+	} else if mk != nil {
 		b = append(b, "&reply_markup="...)
 		b = appendQueryEscape(b, mk)
 	}

@@ -176,6 +176,7 @@ type Adapter struct {
 	updatesURL string      // the getUpdates endpoint (getUpdates in updates.go)
 	post       *poster     // sendMessage's own connections; nil: through a.http (httpconn.go)
 	workers    bot.Workers // goroutines kept for submitting updates (stacks already grown)
+	markups    markups     // keyboards already encoded (markupcache.go)
 
 	role   atomic.Int32 // what Run is doing: roleStarting, rolePolling, roleStandby, roleWebhook
 	lastOK atomic.Int64 // unix nanoseconds of the last getUpdates that answered
