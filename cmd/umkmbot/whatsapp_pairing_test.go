@@ -30,6 +30,20 @@ func followPairer(t *testing.T, phone string, pairPhone pairPhoneFunc) (*waPaire
 	return p, qr, done
 }
 
+// waitFor waits until the page's state is ok, failing after 5 s.
+func (p *waPairer) waitFor(t *testing.T, what string, ok func(web.Pairing) bool) {
+	t.Helper()
+	for end := time.Now().Add(5 * time.Second); ; time.Sleep(time.Millisecond) {
+		st := p.now(t)
+		if ok(st) {
+			return
+		}
+		if time.Now().After(end) {
+			t.Fatalf("waiting for %s: %+v", what, st)
+		}
+	}
+}
+
 func (p *waPairer) now(t *testing.T) web.Pairing {
 	st, err := p.Pairing(t.Context())
 	if err != nil {
@@ -41,15 +55,14 @@ func (p *waPairer) now(t *testing.T) web.Pairing {
 // The page follows the QR codes as they rotate, then the success.
 func TestPairerFollowsQRCodes(t *testing.T) {
 	p, qr, done := followPairer(t, "", nil)
+	// Each code is shown until the next one comes (the follower waits on
+	// the unbuffered channel meanwhile): wait for it, then send the next.
+	// Checking only after the next send raced with its handling.
 	qr <- code("2@a")
+	p.waitFor(t, "the first code", func(st web.Pairing) bool { return st.Active && st.QR == "2@a" })
 	qr <- code("2@b")
-	if st := p.now(t); !st.Active || st.QR != "2@a" {
-		t.Fatalf("after the first code: %+v", st)
-	}
+	p.waitFor(t, "the second code", func(st web.Pairing) bool { return st.Active && st.QR == "2@b" })
 	qr <- whatsmeow.QRChannelSuccess
-	if st := p.now(t); st.QR != "2@b" && !st.Paired {
-		t.Fatalf("after the second code: %+v", st)
-	}
 	<-done
 	if st := p.now(t); !st.Paired || st.Active || st.QR != "" {
 		t.Fatalf("after success: %+v", st)
