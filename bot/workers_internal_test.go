@@ -19,11 +19,11 @@ func TestWorkersEndIdleGoroutines(t *testing.T) {
 		w.Go(func() { <-release; ended.Add(1) })
 	}
 	w.Go(func() { <-busy })
+	if got := w.live.Load(); got != n+1 {
+		t.Fatalf("%d goroutines for %d functions at once", got, n+1)
+	}
 	close(release)
 	eventually(t, "the finished functions", func() bool { return ended.Load() == n })
-	if got := w.live.Load(); got != n+1 {
-		t.Fatalf("%d goroutines right after the functions ended, want %d", got, n+1)
-	}
 	eventually(t, "the idle goroutines to end", func() bool { return w.live.Load() == 1 })
 	time.Sleep(3 * w.every)
 	if got := w.live.Load(); got != 1 {
