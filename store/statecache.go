@@ -39,8 +39,9 @@ type cachedProfile struct {
 // with room to spare (about 1.6 KB each mid-registration, state, profile
 // and sealed forms together: ~19 MB at the bound). At 5,000, 9,500 people
 // registering at once under the harness pushed half their turns off the
-// direct way: 17.1 Redis commands a turn instead of 10.3, and 14 % fewer
-// turns/s, at the same peak RSS (the soft memory limit binds either way).
+// direct way: 17.1 Redis commands a turn instead of 9.4–10.0, and 15–23 %
+// fewer turns/s, at the same peak RSS (the soft memory limit binds either
+// way).
 const maxStates = 12_000
 
 // version returns the version of k's cached state (ok: there is one) and

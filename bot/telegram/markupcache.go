@@ -3,6 +3,7 @@ package telegram
 import (
 	"encoding/json"
 	"hash/maphash"
+	"slices"
 	"sync"
 
 	tgbotapi "github.com/go-telegram-bot-api/telegram-bot-api/v5"
@@ -59,7 +60,7 @@ func (c *markups) of(r bot.Reply, kb Keyboard, labels Labels) (*encodedMarkup, b
 	c.mu.RLock()
 	e, ok := c.m[k]
 	c.mu.RUnlock()
-	if ok && e.ask == r.Ask && equalOptions(e.opts, r.Options) {
+	if ok && e.ask == r.Ask && slices.Equal(e.opts, r.Options) {
 		return e.mk, e.inline
 	}
 	mk := markup(r, kb, labels)
@@ -76,16 +77,4 @@ func (c *markups) of(r bot.Reply, kb Keyboard, labels Labels) (*encodedMarkup, b
 	c.m[k] = e
 	c.mu.Unlock()
 	return e.mk, e.inline
-}
-
-func equalOptions(a, b []bot.ReplyOption) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
