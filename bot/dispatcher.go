@@ -28,6 +28,12 @@ type DispatcherConfig struct {
 	Backoff  time.Duration // first wait after a store error (default 250ms, doubling to 30s)
 	Grace    time.Duration // how long shutdown waits for turns in flight (default 10s)
 	Flood    FloodLimit    // per-person flood limit (zero: none)
+	// ShareAbove shares turns between processes (the store must be a
+	// Sharer): while this process works on ShareAbove conversations or
+	// more, a message of a conversation no process holds is queued and
+	// offered to every process, and below it this process takes offers.
+	// Zero: no sharing.
+	ShareAbove int
 
 	SendPoll     time.Duration // how often due replies are looked for (default 500ms)
 	SendClaim    time.Duration // how long a sender owns a conversation's due replies (default 2m)
@@ -43,6 +49,10 @@ type DispatcherConfig struct {
 // Turns.
 type Stats struct {
 	Taken, Duplicates, Flooded, Turns, Failed, Panics, Sent, SendFailed, Rejected, FaultNotices, Direct atomic.Int64
+	// Offered counts the messages this process queued for any process
+	// (DispatcherConfig.ShareAbove); Helped the offered conversations it
+	// took to work on (its own offers among them).
+	Offered, Helped atomic.Int64
 }
 
 // Dispatcher takes messages from channels, drops repeats and floods, queues
@@ -57,6 +67,7 @@ type Stats struct {
 type Dispatcher struct {
 	cfg     DispatcherConfig
 	inbox   Inbox
+	sharer  Sharer // nil: no sharing
 	handler Handler
 	out     *Outbox
 	cat     *Catalog
@@ -136,6 +147,9 @@ func NewDispatcher(cfg DispatcherConfig, inbox Inbox, h Handler, out *Outbox, ca
 	d := &Dispatcher{cfg: cfg, inbox: inbox, handler: h, out: out, cat: cat, lang: lang, log: log, obs: cfg.Observer,
 		work: work, cancel: cancel, active: map[Conversation]bool{}, again: map[Conversation]bool{}, pace: map[Conversation]int64{},
 		told: map[Conversation]bool{}, langs: map[Conversation]string{}}
+	if sh, ok := inbox.(Sharer); ok && cfg.ShareAbove > 0 {
+		d.sharer = sh
+	}
 	ob, _ := inbox.(Outbound)
 	d.acks = acker{store: ob, hold: cfg.AckHold, pending: map[Conversation]pendingAcks{}}
 	d.courier = courier{d: d, store: ob, attempts: map[Conversation]int{}, poke: make(chan struct{}, 1)}
@@ -158,7 +172,9 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 	if msg.ID == "" {
 		msg.ID = fmt.Sprintf("local-%d", time.Now().UnixNano())
 	}
-	in, err := d.inbox.Ingest(ctx, msg, d.lease(), d.floodLimit(msg))
+	lease := d.lease()
+	lease.Offer = d.offering()
+	in, err := d.inbox.Ingest(ctx, msg, lease, d.floodLimit(msg))
 	if err != nil {
 		return d.ingestFailed(msg, err)
 	}
@@ -168,6 +184,8 @@ func (d *Dispatcher) Submit(ctx context.Context, msg Message) error {
 			d.start(msg.Conv, &in.Loaded)
 		case Ours:
 			d.kick(msg.Conv) // our lease, from before a restart, or our worker is on it
+		case Free:
+			d.offer(ctx, msg.Conv)
 		}
 	}
 	return nil
@@ -228,6 +246,10 @@ func (d *Dispatcher) Run(ctx context.Context) error {
 		go func() { defer bg.Done(); d.acks.run(bctx, d.cfg.AckEvery, d.log) }()
 		go func() { defer bg.Done(); d.courier.run(bctx) }()
 	}
+	if d.sharer != nil {
+		bg.Add(1)
+		go func() { defer bg.Done(); d.help(bctx) }()
+	}
 	d.sweep(ctx)
 	tick := time.NewTicker(d.cfg.Sweep)
 	defer tick.Stop()
@@ -256,7 +278,11 @@ func (d *Dispatcher) Close() error {
 }
 
 func (d *Dispatcher) shutdown() error {
+	// Under mu: a worker is added (wg.Add) under mu after a look at
+	// stopped, so none is added once Wait below begins.
+	d.mu.Lock()
 	d.stopped.Store(true)
+	d.mu.Unlock()
 	done := make(chan struct{})
 	go func() { d.wg.Wait(); close(done) }()
 	select {
@@ -340,7 +366,11 @@ func (d *Dispatcher) start(c Conversation, l *Loaded) {
 }
 
 // kick makes sure a worker drains c's queue if this process can take it.
-func (d *Dispatcher) kick(c Conversation) {
+func (d *Dispatcher) kick(c Conversation) { d.kickRun(c, false) }
+
+// kickRun is kick; a worker it starts acknowledges its replies as soon as
+// they are delivered when prompt (see workerRun.prompt).
+func (d *Dispatcher) kickRun(c Conversation, prompt bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if d.stopped.Load() || d.active[c] {
@@ -348,7 +378,7 @@ func (d *Dispatcher) kick(c Conversation) {
 	}
 	d.active[c] = true
 	d.wg.Add(1)
-	d.workers.goRun(&workerRun{d: d, c: c})
+	d.workers.goRun(&workerRun{d: d, c: c, prompt: prompt})
 }
 
 // workerRun is a worker to start on c: one allocation per started worker.
@@ -363,6 +393,11 @@ type workerRun struct {
 	replies []Reply
 	ids     []string
 	backlog bool
+	// prompt: the conversation's next message is likely to be taken by
+	// another process (this one took it from an offer), so the replies are
+	// acknowledged when the worker leaves, not held for a next turn here
+	// to carry; held, they would keep the other process's replies back.
+	prompt bool
 }
 
 // runMode is how a worker starts.
@@ -377,12 +412,12 @@ const (
 func (w *workerRun) run() {
 	switch w.mode {
 	case runLoaded:
-		w.d.worker(w.c, &w.l, w.acked)
+		w.d.worker(w.c, &w.l, w.acked, w.prompt)
 	case runSend:
 		log := w.d.convLog(w.c)
-		w.d.worker(w.c, nil, w.d.sendCommitted(w.c, w.replies, w.ids, w.backlog, log))
+		w.d.worker(w.c, nil, w.d.sendCommitted(w.c, w.replies, w.ids, w.backlog, log), w.prompt)
 	default:
-		w.d.worker(w.c, w.d.take(w.c, w.d.convLog(w.c)), w.acked)
+		w.d.worker(w.c, w.d.take(w.c, w.d.convLog(w.c)), w.acked, w.prompt)
 	}
 }
 
@@ -395,8 +430,9 @@ func (d *Dispatcher) release(c Conversation) {
 }
 
 // worker runs c's turns while this process holds c, starting with l (nil:
-// none) and the ids of replies sent and not yet acknowledged in the store.
-func (d *Dispatcher) worker(c Conversation, l *Loaded, acked []string) {
+// none) and the ids of replies sent and not yet acknowledged in the store;
+// prompt: see workerRun.prompt.
+func (d *Dispatcher) worker(c Conversation, l *Loaded, acked []string, prompt bool) {
 	defer d.wg.Done()
 	log := d.convLog(c)
 	for {
@@ -412,6 +448,9 @@ func (d *Dispatcher) worker(c Conversation, l *Loaded, acked []string) {
 			}
 			l, acked = d.turn(c, l, acked, log)
 			continue
+		}
+		if prompt && len(acked) > 0 {
+			acked = d.ackNow(c, acked, log)
 		}
 		if !d.vacate(c, acked) {
 			return

@@ -39,7 +39,7 @@ func (d *Dispatcher) SubmitHeld(ctx context.Context, msg Message) error {
 	}
 	c := msg.Conv
 	d.mu.Lock()
-	if !d.paced(c, time.Now()) || d.active[c] {
+	if !d.paced(c, time.Now()) || d.active[c] || d.offeringLocked() || d.stopped.Load() {
 		d.mu.Unlock()
 		return d.Submit(ctx, msg)
 	}

@@ -149,17 +149,25 @@ func (k *courier) soon() {
 func (k *courier) run(ctx context.Context) {
 	t := time.NewTicker(k.d.cfg.SendPoll)
 	defer t.Stop()
+	var late <-chan time.Time
 	for {
 		select {
 		case <-ctx.Done():
 			return
 		case <-t.C:
+		case <-late:
+			late = nil
 		case <-k.poke:
-			select { // let the acks of a batch land first
+			// The replies waited on are acknowledged by a process that
+			// acks at once (one that took the conversation from an offer)
+			// within a round trip, by one that holds its acks within
+			// AckHold: a round after the first, and one after the second.
+			select {
 			case <-ctx.Done():
 				return
-			case <-time.After(k.d.cfg.AckHold + 2*k.d.cfg.AckEvery):
+			case <-time.After(2 * k.d.cfg.AckEvery):
 			}
+			late = time.After(k.d.cfg.AckHold)
 		}
 		k.round(ctx)
 	}

@@ -18,6 +18,9 @@ type Loaded struct {
 type Lease struct {
 	Owner string
 	TTL   time.Duration
+	// Offer, for Ingest: queue the message but leave a free conversation
+	// free, for whichever process takes it (Ingest answers Free).
+	Offer bool
 }
 
 // FloodLimit bounds how many messages one person may queue: a burst of
@@ -37,6 +40,7 @@ const (
 	Duplicate                     // seen before: dropped
 	Flooded                       // over the person's flood limit: dropped
 	Ours                          // queued; the lease was already this process's
+	Free                          // queued, and the conversation left free (Lease.Offer): offer it to the processes sharing the turns
 )
 
 // Ingest is the outcome of queueing one delivery.
@@ -111,6 +115,21 @@ type DirectInbox interface {
 	// conversation's state read afresh. Committed, o.State is the
 	// store's: the caller changes none of its maps after.
 	CommitDirect(ctx context.Context, msg Message, lease Lease, lim FloodLimit, token string, o TurnResult, acked []string) (Direct, error)
+}
+
+// Sharer lets processes share turns: a process with too much to do queues
+// a message without taking its conversation (Lease.Offer) and offers the
+// conversation; a process with room takes offers. An offer is a hint:
+// the conversation stays marked as having work, so one offered and never
+// taken (its taker died) is found by the sweep.
+type Sharer interface {
+	// Offer offers c to the processes sharing the turns; first: before
+	// every other offer (one taken by a process that found it had no room
+	// after all).
+	Offer(ctx context.Context, c Conversation, first bool) error
+	// Offers waits up to wait for offered conversations and returns at
+	// most max of them, oldest first (none when wait passed).
+	Offers(ctx context.Context, wait time.Duration, max int) ([]Conversation, error)
 }
 
 // Direct is the outcome of CommitDirect.

@@ -30,6 +30,7 @@ func TestCluster(t *testing.T) {
 		"FloodLimit":                       TestFloodLimit,
 		"TurnTwoRoundTrips":                TestTurnTwoRoundTrips,
 		"CommitDirect":                     TestCommitDirect,
+		"ShareOffers":                      TestShareOffers,
 		"BatchAfterScriptFlush":            TestBatchAfterScriptFlush,
 		"MigrateTurnKeys":                  TestMigrateTurnKeys,
 		"RegistrationNumbersAndNIK":        TestRegistrationNumbersAndNIK,

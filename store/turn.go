@@ -194,7 +194,13 @@ func (s *ConversationStore) Ingest(ctx context.Context, msg bot.Message, lease b
 		return bot.Ingest{}, err
 	}
 	now := s.now().UnixMilli()
-	c.end().int(now).str(lease.Owner).int(now + lease.TTL.Milliseconds()).conv(msg.Conv)
+	c.end().int(now).str(lease.Owner)
+	if lease.Offer {
+		c.str("0") // leave it free (ingestLua)
+	} else {
+		c.int(now + lease.TTL.Milliseconds())
+	}
+	c.conv(msg.Conv)
 	s.versions(c, msg.Conv)
 	res, err := s.batch.run(c)
 	if err != nil {
@@ -212,6 +218,8 @@ func (s *ConversationStore) ingested(ctx context.Context, msg bot.Message, res [
 		return bot.Ingest{Result: bot.Queued}, nil
 	case 5:
 		return bot.Ingest{Result: bot.Ours}, nil
+	case 7:
+		return bot.Ingest{Result: bot.Free}, nil
 	case 3:
 		lang, _ := res[1].(string)
 		return bot.Ingest{Result: bot.Flooded, Notice: true, Lang: lang}, nil

@@ -127,8 +127,11 @@ end
 // as Lua numbers: Redis formats a number argument with printf, a few
 // percent of its CPU in a turn.
 //
+// Lease until "0" (bot.Lease.Offer): a free conversation is left free.
+//
 // Returns {0} duplicate, {1} queued behind another owner, {5} queued under
-// our own lease, {3, lang} flooded (first drop: tell), {4} flooded (told),
+// our own lease, {7} queued and left free (lease until "0"), {3, lang}
+// flooded (first drop: tell), {4} flooded (told),
 // {2, head, v, d, profile token, profile pairs or 0 (the cached one)}
 // taken (head "" = this message).
 func ingestLua(ttl string, lim bot.FloodLimit) string {
@@ -177,6 +180,8 @@ end
 local code = 2
 if ` + luaHeld("f[2]") + ` then
   if f[2] == ARGV[4] then code = 5 else code = 1 end
+elseif ARGV[5] == '0' then
+  code = 7
 else
   fields[n + 1], fields[n + 2], n = 'lo', ARGV[4], n + 2
   fields[n + 1], fields[n + 2], n = 'le', ARGV[5], n + 2

@@ -145,7 +145,7 @@ func openApp(ctx context.Context, cfg Config, logOut io.Writer) (*App, error) {
 		a.Cfg.Instance = cfg.Instance
 	}
 	a.Dispatcher = bot.NewDispatcher(bot.DispatcherConfig{Owner: cfg.Instance, Flood: cfg.Turn.Flood, SendRetryMax: cfg.Turn.SendRetryMax,
-		Observer: a.Observer},
+		ShareAbove: cfg.Turn.ShareAbove, Observer: a.Observer},
 		a.Store, a.Engine, a.Outbox, a.Catalog, cfg.DefaultLang, log)
 	return a, nil
 }

@@ -35,7 +35,7 @@ type Config struct {
 	MaxPerNIK   int            // MAX_REGISTRATIONS_PER_NIK
 	LogLevel    slog.Level     // LOG_LEVEL
 	Instance    string         // INSTANCE_ID: this process's name in leases; empty: <host>-<N> (turnconfig.go)
-	Turn        TurnConfig     // FLOOD_BURST, FLOOD_PER_MINUTE, OUTBOX_RETRY_MAX (turnconfig.go)
+	Turn        TurnConfig     // FLOOD_*, OUTBOX_RETRY_MAX, OUTBOX_RESEND_AFTER, SHARE_TURNS_ABOVE (turnconfig.go)
 	Tickets     TicketConfig   // TICKET_TTL, TICKET_REMIND_AFTER (tickets.go)
 
 	// Who may broadcast and how fast: ADMIN_TELEGRAM_IDS,

@@ -11,11 +11,12 @@ import (
 )
 
 // TurnConfig tunes the turn path: FLOOD_BURST, FLOOD_PER_MINUTE,
-// OUTBOX_RETRY_MAX, OUTBOX_RESEND_AFTER.
+// OUTBOX_RETRY_MAX, OUTBOX_RESEND_AFTER, SHARE_TURNS_ABOVE.
 type TurnConfig struct {
 	Flood        bot.FloodLimit
 	SendRetryMax time.Duration // longest wait between attempts while a platform is down
 	ResendAfter  time.Duration // how long a committed reply may go unacknowledged before any process resends it
+	ShareAbove   int           // conversations in work from which new ones are offered to other processes (0: no sharing)
 }
 
 func loadTurnConfig(getenv func(string) string, errs *[]string) TurnConfig {
@@ -36,6 +37,14 @@ func loadTurnConfig(getenv func(string) string, errs *[]string) TurnConfig {
 	c.Flood.PerMinute = num("FLOOD_PER_MINUTE", c.Flood.PerMinute)
 	if c.Flood.Burst > 0 && c.Flood.PerMinute == 0 {
 		*errs = append(*errs, "FLOOD_PER_MINUTE must be at least 1 when FLOOD_BURST is set")
+	}
+	if v := getenv("SHARE_TURNS_ABOVE"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 0 {
+			*errs = append(*errs, fmt.Sprintf("SHARE_TURNS_ABOVE=%q must be a whole number (0: no sharing)", v))
+		} else {
+			c.ShareAbove = n
+		}
 	}
 	c.SendRetryMax = envDuration(getenv, "OUTBOX_RETRY_MAX", c.SendRetryMax, errs)
 	c.ResendAfter = envDuration(getenv, "OUTBOX_RESEND_AFTER", c.ResendAfter, errs)

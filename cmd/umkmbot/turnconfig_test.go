@@ -35,10 +35,16 @@ func TestDefaultInstance(t *testing.T) {
 
 func TestTurnConfig(t *testing.T) {
 	cfg, err := loadConfig(func(k string) string {
-		return map[string]string{"FLOOD_BURST": "5", "FLOOD_PER_MINUTE": "12", "OUTBOX_RETRY_MAX": "90s"}[k]
+		return map[string]string{"FLOOD_BURST": "5", "FLOOD_PER_MINUTE": "12", "OUTBOX_RETRY_MAX": "90s", "SHARE_TURNS_ABOVE": "64"}[k]
 	})
-	if err != nil || cfg.Turn.Flood.Burst != 5 || cfg.Turn.Flood.PerMinute != 12 || cfg.Turn.SendRetryMax != 90*time.Second {
+	if err != nil || cfg.Turn.Flood.Burst != 5 || cfg.Turn.Flood.PerMinute != 12 || cfg.Turn.SendRetryMax != 90*time.Second || cfg.Turn.ShareAbove != 64 {
 		t.Fatalf("turn config = %+v, %v", cfg.Turn, err)
+	}
+	if cfg, err := loadConfig(func(string) string { return "" }); err != nil || cfg.Turn.ShareAbove != 0 {
+		t.Fatalf("default turn config = %+v, %v; want no sharing", cfg.Turn, err)
+	}
+	if _, err := loadConfig(func(k string) string { return map[string]string{"SHARE_TURNS_ABOVE": "-1"}[k] }); err == nil || !strings.Contains(err.Error(), "SHARE_TURNS_ABOVE") {
+		t.Fatalf("bad SHARE_TURNS_ABOVE: %v", err)
 	}
 	if _, err := loadConfig(func(k string) string { return map[string]string{"FLOOD_BURST": "lots"}[k] }); err == nil || !strings.Contains(err.Error(), "FLOOD_BURST") {
 		t.Fatalf("bad FLOOD_BURST: %v", err)
